@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT
+ * arena.h - bump allocator: everything that lives as long as a build (values, pages,
+ * compiled templates) is allocated here and freed at once. Not thread-safe: one arena
+ * per owner (the build, or one worker's scratch arena). */
+#ifndef CLINFOLIO_ARENA_H
+#define CLINFOLIO_ARENA_H
+
+#include <stddef.h>
+
+typedef struct arena arena;
+
+/* A new empty arena; free with arena_free(). Aborts on out of memory. */
+arena *arena_new(void);
+void arena_free(arena *a);
+
+/* Forget every allocation but keep the first block for reuse (per-page scratch). */
+void arena_reset(arena *a);
+
+/* Memory aligned for any type, valid until arena_free/arena_reset. Never NULL. */
+void *arena_alloc(arena *a, size_t size);
+void *arena_zalloc(arena *a, size_t size); /* zero-filled */
+
+/* A NUL-terminated copy of s[0..len) owned by a. */
+char *arena_strndup(arena *a, const char *s, size_t len);
+char *arena_strdup(arena *a, const char *s);
+/* printf into memory owned by a. */
+char *arena_printf(arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Bytes handed out so far (for tests and statistics). */
+size_t arena_used(const arena *a);
+
+#endif

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT
+ * buf.c - growable byte buffer. */
+#include "buf.h"
+
+#include "xalloc.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* never written: every write path grows the buffer first */
+char buf_empty[1];
+
+void
+buf_grow(buf *b, size_t extra)
+{
+    size_t need = b->len + extra + 1;
+    if (need <= b->cap)
+        return;
+    size_t cap = b->cap < 64 ? 64 : b->cap + b->cap / 2;
+    if (cap < need)
+        cap = need;
+    if (b->cap == 0) {
+        b->ptr = xmalloc(cap);
+        b->ptr[0] = '\0';
+    } else {
+        b->ptr = xrealloc(b->ptr, cap);
+    }
+    b->cap = cap;
+}
+
+void
+buf_append(buf *b, const char *s, size_t len)
+{
+    if (len == 0)
+        return;
+    buf_grow(b, len);
+    memmove(b->ptr + b->len, s, len);
+    b->len += len;
+    b->ptr[b->len] = '\0';
+}
+
+void
+buf_puts(buf *b, const char *s)
+{
+    buf_append(b, s, strlen(s));
+}
+
+void
+buf_putc(buf *b, char c)
+{
+    buf_grow(b, 1);
+    b->ptr[b->len++] = c;
+    b->ptr[b->len] = '\0';
+}
+
+void
+buf_vprintf(buf *b, const char *fmt, va_list ap)
+{
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap2);
+    va_end(ap2);
+    if (n <= 0)
+        return;
+    buf_grow(b, (size_t)n);
+    vsnprintf(b->ptr + b->len, (size_t)n + 1, fmt, ap);
+    b->len += (size_t)n;
+}
+
+void
+buf_printf(buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(b, fmt, ap);
+    va_end(ap);
+}
+
+void
+buf_truncate(buf *b, size_t len)
+{
+    if (len >= b->len)
+        return;
+    b->len = len;
+    b->ptr[len] = '\0';
+}
+
+void
+buf_clear(buf *b)
+{
+    buf_truncate(b, 0);
+}
+
+void
+buf_free(buf *b)
+{
+    if (b->cap)
+        free(b->ptr);
+    *b = BUF_INIT;
+}
+
+char *
+buf_detach(buf *b)
+{
+    char *p = b->cap ? b->ptr : xstrdup("");
+    *b = BUF_INIT;
+    return p;
+}

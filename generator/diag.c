@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: MIT
+ * diag.c - collect diagnostics from every pass and print them sorted. */
+#include "diag.h"
+
+#include "buf.h"
+#include "xalloc.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <string.h>
+
+typedef struct entry {
+    diag_level level;
+    char *file;
+    unsigned line, col;
+    char *msg;
+    size_t seq;    /* report order, for stable sorting */
+    size_t parent; /* notes: id of the entry they follow; SIZE_MAX for top-level */
+} entry;
+
+struct diag {
+    pthread_mutex_t lock;
+    entry *items;
+    size_t len, cap;
+    size_t errors, warnings;
+};
+
+diag *
+diag_new(void)
+{
+    diag *d = xcalloc(1, sizeof(diag));
+    pthread_mutex_init(&d->lock, NULL);
+    return d;
+}
+
+void
+diag_free(diag *d)
+{
+    if (!d)
+        return;
+    for (size_t i = 0; i < d->len; i++) {
+        free(d->items[i].file);
+        free(d->items[i].msg);
+    }
+    free(d->items);
+    pthread_mutex_destroy(&d->lock);
+    free(d);
+}
+
+static size_t
+add(diag *d, diag_level level, src_pos at, size_t parent, const char *fmt, va_list ap)
+{
+    buf msg = BUF_INIT;
+    buf_vprintf(&msg, fmt, ap);
+    pthread_mutex_lock(&d->lock);
+    if (d->len == d->cap) {
+        d->cap = d->cap ? d->cap * 2 : 16;
+        d->items = xrealloc(d->items, d->cap * sizeof(entry));
+    }
+    size_t id = d->len++;
+    d->items[id] = (entry){level,  at.file ? xstrdup(at.file) : NULL,
+                           at.line, at.col,
+                           buf_detach(&msg), id,
+                           parent};
+    if (parent == SIZE_MAX) {
+        if (level == DIAG_ERROR)
+            d->errors++;
+        else if (level == DIAG_WARNING)
+            d->warnings++;
+    }
+    pthread_mutex_unlock(&d->lock);
+    return id;
+}
+
+size_t
+diag_vreport(diag *d, diag_level level, src_pos at, const char *fmt, va_list ap)
+{
+    return add(d, level, at, SIZE_MAX, fmt, ap);
+}
+
+size_t
+diag_report(diag *d, diag_level level, src_pos at, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    size_t id = add(d, level, at, SIZE_MAX, fmt, ap);
+    va_end(ap);
+    return id;
+}
+
+void
+diag_note(diag *d, size_t id, src_pos at, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    add(d, DIAG_NOTE, at, id, fmt, ap);
+    va_end(ap);
+}
+
+size_t
+diag_error_count(const diag *d)
+{
+    return d->errors;
+}
+
+size_t
+diag_warning_count(const diag *d)
+{
+    return d->warnings;
+}
+
+static int
+cmp_entries(const void *pa, const void *pb)
+{
+    const entry *a = *(const entry *const *)pa, *b = *(const entry *const *)pb;
+    /* entries without a file (whole-run messages) come first */
+    if (!a->file != !b->file)
+        return a->file ? 1 : -1;
+    if (a->file) {
+        int c = strcmp(a->file, b->file);
+        if (c)
+            return c;
+    }
+    if (a->line != b->line)
+        return a->line < b->line ? -1 : 1;
+    if (a->col != b->col)
+        return a->col < b->col ? -1 : 1;
+    return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static const char *const level_names[] = {"note", "warning", "error"};
+
+static void
+format_entry(buf *out, const entry *e)
+{
+    if (!e->file)
+        buf_puts(out, "clinfolio");
+    else if (e->line == 0)
+        buf_puts(out, e->file);
+    else if (e->col == 0)
+        buf_printf(out, "%s:%u", e->file, e->line);
+    else
+        buf_printf(out, "%s:%u:%u", e->file, e->line, e->col);
+    buf_printf(out, ": %s: %s\n", level_names[e->level], e->msg);
+}
+
+static void
+format_all(buf *out, const diag *d, bool errors_only)
+{
+    pthread_mutex_lock((pthread_mutex_t *)&d->lock);
+    const entry **top = xmalloc((d->len + 1) * sizeof(entry *));
+    size_t n = 0;
+    for (size_t i = 0; i < d->len; i++)
+        if (d->items[i].parent == SIZE_MAX)
+            top[n++] = &d->items[i];
+    qsort(top, n, sizeof(entry *), cmp_entries);
+    for (size_t i = 0; i < n; i++) {
+        if (errors_only && top[i]->level != DIAG_ERROR)
+            continue;
+        format_entry(out, top[i]);
+        for (size_t j = 0; j < d->len; j++)
+            if (d->items[j].parent == top[i]->seq)
+                format_entry(out, &d->items[j]);
+    }
+    free(top);
+    pthread_mutex_unlock((pthread_mutex_t *)&d->lock);
+}
+
+void
+diag_print(const diag *d, FILE *f, bool errors_only)
+{
+    buf out = BUF_INIT;
+    format_all(&out, d, errors_only);
+    fwrite(out.ptr, 1, out.len, f);
+    buf_free(&out);
+}
+
+char *
+diag_to_string(const diag *d)
+{
+    buf out = BUF_INIT;
+    format_all(&out, d, false);
+    return buf_detach(&out);
+}
+
+unsigned
+diag_col_from_byte(const char *line_start, size_t byte_index)
+{
+    unsigned col = 1;
+    for (size_t i = 0; i < byte_index; i++)
+        if (((unsigned char)line_start[i] & 0xC0) != 0x80) /* not a continuation byte */
+            col++;
+    return col;
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT
+ * diag.h - diagnostics users see, in GCC's shape: `file:line:col: error: message`.
+ * Every pass reports here and keeps going; main prints them sorted and picks the exit
+ * status. Safe to report from several threads at once (an internal mutex). */
+#ifndef CLINFOLIO_DIAG_H
+#define CLINFOLIO_DIAG_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* A place in a source file. line and col are 1-based; col counts characters, 0 means
+ * unknown (printed as `file:line:`); line 0 means the whole file (`file:`). */
+typedef struct src_pos {
+    const char *file; /* relative to the site root; NULL: no file (`clinfolio:`) */
+    unsigned line, col;
+} src_pos;
+
+#define SRC_POS(f, l, c) ((src_pos){(f), (l), (c)})
+#define SRC_NONE         ((src_pos){NULL, 0, 0})
+
+typedef enum diag_level { DIAG_NOTE, DIAG_WARNING, DIAG_ERROR } diag_level;
+
+typedef struct diag diag;
+
+diag *diag_new(void);
+void diag_free(diag *d);
+
+/* Record a diagnostic; the file name and message are copied. Returns its id, which
+ * diag_note() uses to attach follow-up notes that print right after it. */
+size_t diag_report(diag *d, diag_level level, src_pos at, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+size_t diag_vreport(diag *d, diag_level level, src_pos at, const char *fmt, va_list ap);
+void diag_note(diag *d, size_t id, src_pos at, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+size_t diag_error_count(const diag *d);
+size_t diag_warning_count(const diag *d);
+
+/* Print every diagnostic sorted by (file, line, col), ties in report order, each
+ * followed by its notes. Warnings and notes are left out when errors_only. */
+void diag_print(const diag *d, FILE *f, bool errors_only);
+
+/* The whole list as text, as diag_print would write it (for tests); free() it. */
+char *diag_to_string(const diag *d);
+
+/* Column (1-based, in characters) of the byte at byte_index in line, which starts at
+ * line_start. cmark-gfm counts bytes; we count characters (UTF-8 sequences). */
+unsigned diag_col_from_byte(const char *line_start, size_t byte_index);
+
+#endif

@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: MIT
+ * text.c - UTF-8 text helpers. */
+#include "text.h"
+
+#include <string.h>
+
+size_t
+text_utf8_seq(const char *str, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    if (len == 0)
+        return 0;
+    if (s[0] < 0x80)
+        return 1;
+    size_t n;
+    unsigned cp;
+    if ((s[0] & 0xE0) == 0xC0) {
+        n = 2;
+        cp = s[0] & 0x1F;
+    } else if ((s[0] & 0xF0) == 0xE0) {
+        n = 3;
+        cp = s[0] & 0x0F;
+    } else if ((s[0] & 0xF8) == 0xF0) {
+        n = 4;
+        cp = s[0] & 0x07;
+    } else {
+        return 0;
+    }
+    if (len < n)
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3F);
+    }
+    static const unsigned min[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < min[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return n;
+}
+
+bool
+text_utf8_valid(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len;) {
+        size_t n = text_utf8_seq(s + i, len - i);
+        if (!n)
+            return false;
+        i += n;
+    }
+    return true;
+}
+
+size_t
+text_utf8_count(const char *s, size_t len)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < len; count++) {
+        size_t n = text_utf8_seq(s + i, len - i);
+        i += n ? n : 1;
+    }
+    return count;
+}
+
+size_t
+text_utf8_prefix(const char *s, size_t len, size_t chars)
+{
+    size_t i = 0;
+    while (i < len && chars > 0) {
+        size_t n = text_utf8_seq(s + i, len - i);
+        i += n ? n : 1;
+        chars--;
+    }
+    return i;
+}
+
+void
+text_clean_xml(buf *out, const char *s, size_t len)
+{
+    for (size_t i = 0; i < len;) {
+        size_t n = text_utf8_seq(s + i, len - i);
+        unsigned char c = (unsigned char)s[i];
+        if (!n) {
+            buf_puts(out, "\xEF\xBF\xBD");
+            i++;
+            continue;
+        }
+        /* XML 1.0 forbids C0 controls but tab, newline and carriage return, and
+         * U+FFFE/U+FFFF */
+        bool bad = (n == 1 && c < 0x20 && c != '\t' && c != '\n' && c != '\r') ||
+                   (n == 3 && c == 0xEF && (unsigned char)s[i + 1] == 0xBF &&
+                    (unsigned char)s[i + 2] >= 0xBE);
+        if (!bad)
+            buf_append(out, s + i, n);
+        i += n;
+    }
+}
+
+void
+text_html_escape(buf *out, const char *s, size_t len)
+{
+    size_t start = 0;
+    for (size_t i = 0; i < len; i++) {
+        const char *rep;
+        switch (s[i]) {
+        case '&':
+            rep = "&amp;";
+            break;
+        case '<':
+            rep = "&lt;";
+            break;
+        case '>':
+            rep = "&gt;";
+            break;
+        case '"':
+            rep = "&quot;";
+            break;
+        case '\'':
+            rep = "&#39;";
+            break;
+        default:
+            continue;
+        }
+        buf_append(out, s + start, i - start);
+        buf_puts(out, rep);
+        start = i + 1;
+    }
+    buf_append(out, s + start, len - start);
+}
+
+static void
+put_codepoint(buf *out, unsigned long cp)
+{
+    if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        cp = 0xFFFD;
+    char b[4];
+    if (cp < 0x80) {
+        buf_putc(out, (char)cp);
+        return;
+    }
+    if (cp < 0x800) {
+        b[0] = (char)(0xC0 | (cp >> 6));
+        b[1] = (char)(0x80 | (cp & 0x3F));
+        buf_append(out, b, 2);
+    } else if (cp < 0x10000) {
+        b[0] = (char)(0xE0 | (cp >> 12));
+        b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        b[2] = (char)(0x80 | (cp & 0x3F));
+        buf_append(out, b, 3);
+    } else {
+        b[0] = (char)(0xF0 | (cp >> 18));
+        b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        b[3] = (char)(0x80 | (cp & 0x3F));
+        buf_append(out, b, 4);
+    }
+}
+
+/* Decodes the entity at s (s[0] == '&'); returns bytes consumed, 0 if not one. */
+static size_t
+decode_entity(buf *out, const char *s, size_t len)
+{
+    static const struct {
+        const char *name;
+        const char *text;
+    } named[] = {{"&amp;", "&"},   {"&lt;", "<"},   {"&gt;", ">"},
+                 {"&quot;", "\""}, {"&#39;", "'"},  {"&apos;", "'"},
+                 {"&nbsp;", " "}};
+    for (size_t i = 0; i < sizeof named / sizeof named[0]; i++) {
+        size_t n = strlen(named[i].name);
+        if (n <= len && memcmp(s, named[i].name, n) == 0) {
+            buf_puts(out, named[i].text);
+            return n;
+        }
+    }
+    if (len > 3 && s[1] == '#') {
+        size_t i = 2;
+        int base = 10;
+        if (s[2] == 'x' || s[2] == 'X') {
+            base = 16;
+            i++;
+        }
+        unsigned long cp = 0;
+        size_t start = i;
+        while (i < len && i - start < 8) {
+            char c = s[i];
+            int dgt = c >= '0' && c <= '9'                ? c - '0'
+                      : base == 16 && c >= 'a' && c <= 'f' ? c - 'a' + 10
+                      : base == 16 && c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                                           : -1;
+            if (dgt < 0)
+                break;
+            cp = cp * (unsigned long)base + (unsigned long)dgt;
+            i++;
+        }
+        if (i > start && i < len && s[i] == ';') {
+            put_codepoint(out, cp);
+            return i + 1;
+        }
+    }
+    return 0;
+}
+
+void
+text_strip_tags(buf *out, const char *s, size_t len)
+{
+    size_t start_len = out->len;
+    bool space = true; /* suppress leading white space */
+    for (size_t i = 0; i < len;) {
+        char c = s[i];
+        if (c == '<') {
+            const char *end = memchr(s + i, '>', len - i);
+            if (!end)
+                break;
+            i = (size_t)(end - s) + 1;
+            continue;
+        }
+        if (c == ' ' || c == '\n' || c == '\t' || c == '\r') {
+            if (!space)
+                buf_putc(out, ' ');
+            space = true;
+            i++;
+            continue;
+        }
+        space = false;
+        if (c == '&') {
+            size_t n = decode_entity(out, s + i, len - i);
+            if (n) {
+                i += n;
+                continue;
+            }
+        }
+        buf_putc(out, c);
+        i++;
+    }
+    while (out->len > start_len && out->ptr[out->len - 1] == ' ')
+        buf_truncate(out, out->len - 1);
+}
+
+void
+text_slugify(buf *out, const char *s, size_t len)
+{
+    size_t start = out->len;
+    bool dash = false;
+    for (size_t i = 0; i < len;) {
+        unsigned char c = (unsigned char)s[i];
+        size_t n = text_utf8_seq(s + i, len - i);
+        if (!n) {
+            i++; /* invalid byte: a separator */
+            dash = true;
+            continue;
+        }
+        bool keep;
+        char lower = (char)c;
+        if (n == 1) {
+            keep = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                   (c >= 'A' && c <= 'Z');
+            if (c >= 'A' && c <= 'Z')
+                lower = (char)(c - 'A' + 'a');
+        } else {
+            /* non-ASCII: keep letters of other scripts; drop typographic
+             * punctuation and spaces (U+2000-U+206F, U+3000-U+303F, U+FF00-U+FF0F,
+             * U+00A0-U+00BF) */
+            unsigned cp;
+            if (n == 2)
+                cp = ((c & 0x1Fu) << 6) | ((unsigned char)s[i + 1] & 0x3Fu);
+            else if (n == 3)
+                cp = ((c & 0x0Fu) << 12) | (((unsigned char)s[i + 1] & 0x3Fu) << 6) |
+                     ((unsigned char)s[i + 2] & 0x3Fu);
+            else
+                cp = 0x10000;
+            keep = !((cp >= 0x2000 && cp <= 0x206F) || (cp >= 0x3000 && cp <= 0x303F) ||
+                     (cp >= 0xFF00 && cp <= 0xFF0F) || (cp >= 0xFF1A && cp <= 0xFF20) ||
+                     (cp >= 0xA0 && cp <= 0xBF) || cp == 0xD7 || cp == 0xF7);
+        }
+        if (!keep) {
+            dash = true;
+            i += n;
+            continue;
+        }
+        if (dash && out->len > start)
+            buf_putc(out, '-');
+        dash = false;
+        if (n == 1)
+            buf_putc(out, lower);
+        else
+            buf_append(out, s + i, n);
+        i += n;
+    }
+}
+
+void
+text_url_encode_path(buf *out, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+            c == '-' || c == '.' || c == '_' || c == '~' || c == '/') {
+            buf_putc(out, (char)c);
+        } else {
+            char e[3] = {'%', hex[c >> 4], hex[c & 15]};
+            buf_append(out, e, 3);
+        }
+    }
+}
+
+const char *
+text_trim(const char *s, size_t *len)
+{
+    size_t n = *len;
+    while (n && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')) {
+        s++;
+        n--;
+    }
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
+        n--;
+    *len = n;
+    return s;
+}

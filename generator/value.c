@@ -1,0 +1,723 @@
+/* SPDX-License-Identifier: MIT
+ * value.c - the dynamic value tree: construction, access, comparison, text forms and
+ * calendar arithmetic (no libc time functions: they depend on TZ and locale). */
+#include "value.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* {====================================================================
+ * construction and access
+ * ===================================================================== */
+
+static value *
+make(arena *a, value_type t, src_pos at)
+{
+    value *v = arena_zalloc(a, sizeof(value));
+    v->type = t;
+    v->pos = at;
+    return v;
+}
+
+value *
+value_new_null(arena *a, src_pos at)
+{
+    return make(a, VALUE_NULL, at);
+}
+
+value *
+value_new_bool(arena *a, bool b, src_pos at)
+{
+    value *v = make(a, VALUE_BOOL, at);
+    v->as.boolean = b;
+    return v;
+}
+
+value *
+value_new_number(arena *a, double n, src_pos at)
+{
+    value *v = make(a, VALUE_NUMBER, at);
+    v->as.number = n;
+    return v;
+}
+
+value *
+value_new_string_ref(arena *a, const char *s, size_t len, src_pos at)
+{
+    value *v = make(a, VALUE_STRING, at);
+    v->as.str.ptr = s;
+    v->as.str.len = len;
+    return v;
+}
+
+value *
+value_new_string(arena *a, const char *s, size_t len, src_pos at)
+{
+    return value_new_string_ref(a, arena_strndup(a, s, len), len, at);
+}
+
+value *
+value_new_cstr(arena *a, const char *s, src_pos at)
+{
+    return value_new_string(a, s, strlen(s), at);
+}
+
+value *
+value_new_date(arena *a, value_date d, src_pos at)
+{
+    value *v = make(a, VALUE_DATE, at);
+    v->as.date = d;
+    return v;
+}
+
+value *
+value_new_list(arena *a, src_pos at)
+{
+    return make(a, VALUE_LIST, at);
+}
+
+value *
+value_new_map(arena *a, src_pos at)
+{
+    return make(a, VALUE_MAP, at);
+}
+
+void
+value_list_push(value *list, value *item, arena *a)
+{
+    if (list->as.list.len == list->as.list.cap) {
+        size_t cap = list->as.list.cap ? list->as.list.cap * 2 : 4;
+        value **items = arena_alloc(a, cap * sizeof(value *));
+        if (list->as.list.len)
+            memcpy(items, list->as.list.items, list->as.list.len * sizeof(value *));
+        list->as.list.items = items;
+        list->as.list.cap = cap;
+    }
+    list->as.list.items[list->as.list.len++] = item;
+}
+
+static value_pair *
+find_pair(const value *map, const char *key, size_t key_len)
+{
+    if (!map || map->type != VALUE_MAP)
+        return NULL;
+    for (size_t i = 0; i < map->as.map.len; i++) {
+        value_pair *p = &map->as.map.pairs[i];
+        if (p->key_len == key_len && memcmp(p->key, key, key_len) == 0)
+            return p;
+    }
+    return NULL;
+}
+
+void
+value_map_setn(value *map, const char *key, size_t key_len, value *v, arena *a)
+{
+    value_pair *p = find_pair(map, key, key_len);
+    if (p) {
+        p->val = v;
+        return;
+    }
+    if (map->as.map.len == map->as.map.cap) {
+        size_t cap = map->as.map.cap ? map->as.map.cap * 2 : 8;
+        value_pair *pairs = arena_alloc(a, cap * sizeof(value_pair));
+        if (map->as.map.len)
+            memcpy(pairs, map->as.map.pairs, map->as.map.len * sizeof(value_pair));
+        map->as.map.pairs = pairs;
+        map->as.map.cap = cap;
+    }
+    map->as.map.pairs[map->as.map.len++] =
+        (value_pair){arena_strndup(a, key, key_len), key_len, v};
+}
+
+void
+value_map_set(value *map, const char *key, value *v, arena *a)
+{
+    value_map_setn(map, key, strlen(key), v, a);
+}
+
+value *
+value_map_getn(const value *map, const char *key, size_t key_len)
+{
+    value_pair *p = find_pair(map, key, key_len);
+    return p ? p->val : NULL;
+}
+
+value *
+value_map_get(const value *map, const char *key)
+{
+    return value_map_getn(map, key, strlen(key));
+}
+
+value *
+value_list_get(const value *list, size_t i)
+{
+    if (!list || list->type != VALUE_LIST || i >= list->as.list.len)
+        return NULL;
+    return list->as.list.items[i];
+}
+
+size_t
+value_len(const value *v)
+{
+    if (!v)
+        return 0;
+    switch (v->type) {
+    case VALUE_LIST:
+        return v->as.list.len;
+    case VALUE_MAP:
+        return v->as.map.len;
+    case VALUE_STRING:
+        return v->as.str.len;
+    default:
+        return 0;
+    }
+}
+
+const char *
+value_str(const value *v)
+{
+    return v && v->type == VALUE_STRING ? v->as.str.ptr : NULL;
+}
+
+value *
+value_path(const value *v, const char *dotted)
+{
+    const char *p = dotted;
+    value *cur = (value *)v;
+    while (cur && *p) {
+        const char *dot = strchr(p, '.');
+        size_t n = dot ? (size_t)(dot - p) : strlen(p);
+        cur = value_map_getn(cur, p, n);
+        p += n + (dot ? 1 : 0);
+    }
+    return cur;
+}
+
+const char *
+value_type_name(value_type t)
+{
+    static const char *const names[] = {"null", "bool", "number", "string",
+                                        "date", "list", "map"};
+    return names[t];
+}
+
+/* {====================================================================
+ * semantics
+ * ===================================================================== */
+
+bool
+value_truthy(const value *v)
+{
+    if (!v)
+        return false;
+    switch (v->type) {
+    case VALUE_NULL:
+        return false;
+    case VALUE_BOOL:
+        return v->as.boolean;
+    case VALUE_NUMBER:
+        return v->as.number != 0;
+    case VALUE_STRING:
+        return v->as.str.len > 0;
+    case VALUE_DATE:
+        return true;
+    case VALUE_LIST:
+        return v->as.list.len > 0;
+    case VALUE_MAP:
+        return v->as.map.len > 0;
+    }
+    return false;
+}
+
+static int
+cmp_date(const value_date *a, const value_date *b)
+{
+    int64_t ea = value_date_epoch(a), eb = value_date_epoch(b);
+    return ea < eb ? -1 : ea > eb;
+}
+
+int
+value_compare(const value *a, const value *b)
+{
+    value_type ta = a ? a->type : VALUE_NULL, tb = b ? b->type : VALUE_NULL;
+    if (ta != tb)
+        return ta < tb ? -1 : 1;
+    switch (ta) {
+    case VALUE_NULL:
+        return 0;
+    case VALUE_BOOL:
+        return (int)a->as.boolean - (int)b->as.boolean;
+    case VALUE_NUMBER:
+        return a->as.number < b->as.number ? -1 : a->as.number > b->as.number;
+    case VALUE_STRING: {
+        size_t n = a->as.str.len < b->as.str.len ? a->as.str.len : b->as.str.len;
+        int c = n ? memcmp(a->as.str.ptr, b->as.str.ptr, n) : 0;
+        if (c)
+            return c < 0 ? -1 : 1;
+        return a->as.str.len < b->as.str.len ? -1 : a->as.str.len > b->as.str.len;
+    }
+    case VALUE_DATE:
+        return cmp_date(&a->as.date, &b->as.date);
+    case VALUE_LIST: {
+        size_t n = a->as.list.len < b->as.list.len ? a->as.list.len : b->as.list.len;
+        for (size_t i = 0; i < n; i++) {
+            int c = value_compare(a->as.list.items[i], b->as.list.items[i]);
+            if (c)
+                return c;
+        }
+        return a->as.list.len < b->as.list.len ? -1 : a->as.list.len > b->as.list.len;
+    }
+    case VALUE_MAP:
+        return a->as.map.len < b->as.map.len ? -1 : a->as.map.len > b->as.map.len;
+    }
+    return 0;
+}
+
+bool
+value_equal(const value *a, const value *b)
+{
+    value_type ta = a ? a->type : VALUE_NULL, tb = b ? b->type : VALUE_NULL;
+    if (ta != tb)
+        return false;
+    if (ta != VALUE_MAP)
+        return value_compare(a, b) == 0;
+    if (a->as.map.len != b->as.map.len)
+        return false;
+    for (size_t i = 0; i < a->as.map.len; i++) {
+        const value_pair *p = &a->as.map.pairs[i];
+        if (!value_equal(p->val, value_map_getn(b, p->key, p->key_len)))
+            return false;
+    }
+    return true;
+}
+
+/* {====================================================================
+ * text forms
+ * ===================================================================== */
+
+void
+value_format_number(buf *out, double n)
+{
+    if (!isfinite(n)) {
+        buf_puts(out, "null");
+        return;
+    }
+    if (n == floor(n) && fabs(n) < 9007199254740992.0) { /* 2^53: exact integers */
+        buf_printf(out, "%lld", (long long)n);
+        return;
+    }
+    /* shortest %.*g that reads back as the same double; main never sets LC_NUMERIC,
+     * so the decimal point is always '.' */
+    char tmp[40];
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(tmp, sizeof tmp, "%.*g", prec, n);
+        if (strtod(tmp, NULL) == n)
+            break;
+    }
+    buf_puts(out, tmp);
+}
+
+static void
+json_string(buf *out, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    buf_putc(out, '"');
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        switch (c) {
+        case '"':
+            buf_puts(out, "\\\"");
+            break;
+        case '\\':
+            buf_puts(out, "\\\\");
+            break;
+        case '\n':
+            buf_puts(out, "\\n");
+            break;
+        case '\r':
+            buf_puts(out, "\\r");
+            break;
+        case '\t':
+            buf_puts(out, "\\t");
+            break;
+        case '<': /* safe to embed in <script> */
+            buf_puts(out, "\\u003c");
+            break;
+        default:
+            if (c < 0x20) {
+                char esc[7] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0};
+                buf_puts(out, esc);
+            } else {
+                buf_putc(out, (char)c);
+            }
+        }
+    }
+    buf_putc(out, '"');
+}
+
+static void
+newline_indent(buf *out, int indent, int depth)
+{
+    if (indent <= 0)
+        return;
+    buf_putc(out, '\n');
+    for (int i = 0; i < indent * depth; i++)
+        buf_putc(out, ' ');
+}
+
+static void
+to_json(buf *out, const value *v, int indent, int depth)
+{
+    if (!v) {
+        buf_puts(out, "null");
+        return;
+    }
+    switch (v->type) {
+    case VALUE_NULL:
+        buf_puts(out, "null");
+        break;
+    case VALUE_BOOL:
+        buf_puts(out, v->as.boolean ? "true" : "false");
+        break;
+    case VALUE_NUMBER:
+        value_format_number(out, v->as.number);
+        break;
+    case VALUE_STRING:
+        json_string(out, v->as.str.ptr, v->as.str.len);
+        break;
+    case VALUE_DATE: {
+        buf tmp = BUF_INIT;
+        value_date_iso(&tmp, &v->as.date);
+        json_string(out, tmp.ptr, tmp.len);
+        buf_free(&tmp);
+        break;
+    }
+    case VALUE_LIST:
+        buf_putc(out, '[');
+        for (size_t i = 0; i < v->as.list.len; i++) {
+            if (i)
+                buf_putc(out, ',');
+            newline_indent(out, indent, depth + 1);
+            to_json(out, v->as.list.items[i], indent, depth + 1);
+        }
+        if (v->as.list.len)
+            newline_indent(out, indent, depth);
+        buf_putc(out, ']');
+        break;
+    case VALUE_MAP:
+        buf_putc(out, '{');
+        for (size_t i = 0; i < v->as.map.len; i++) {
+            const value_pair *p = &v->as.map.pairs[i];
+            if (i)
+                buf_putc(out, ',');
+            newline_indent(out, indent, depth + 1);
+            json_string(out, p->key, p->key_len);
+            buf_puts(out, indent > 0 ? ": " : ":");
+            to_json(out, p->val, indent, depth + 1);
+        }
+        if (v->as.map.len)
+            newline_indent(out, indent, depth);
+        buf_putc(out, '}');
+        break;
+    }
+}
+
+void
+value_to_json(buf *out, const value *v, int indent)
+{
+    to_json(out, v, indent, 0);
+}
+
+void
+value_to_text(buf *out, const value *v)
+{
+    if (!v)
+        return;
+    switch (v->type) {
+    case VALUE_NULL:
+        break;
+    case VALUE_BOOL:
+        buf_puts(out, v->as.boolean ? "true" : "false");
+        break;
+    case VALUE_NUMBER:
+        value_format_number(out, v->as.number);
+        break;
+    case VALUE_STRING:
+        buf_append(out, v->as.str.ptr, v->as.str.len);
+        break;
+    case VALUE_DATE:
+        value_date_iso(out, &v->as.date);
+        break;
+    case VALUE_LIST:
+    case VALUE_MAP:
+        value_to_json(out, v, 0);
+        break;
+    }
+}
+
+/* {====================================================================
+ * dates (civil-from-days after Howard Hinnant's public-domain algorithms)
+ * ===================================================================== */
+
+static bool
+is_leap(int y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int
+days_in_month(int y, int m)
+{
+    static const int dim[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return m == 2 && is_leap(y) ? 29 : dim[m - 1];
+}
+
+static int64_t
+days_from_civil(int y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static void
+civil_from_days(int64_t z, int *y, int *m, int *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+static bool
+digits(const char *s, size_t len, size_t at, size_t n, int *out)
+{
+    if (at + n > len)
+        return false;
+    int v = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[at + i];
+        if (c < '0' || c > '9')
+            return false;
+        v = v * 10 + (c - '0');
+    }
+    *out = v;
+    return true;
+}
+
+bool
+value_date_parse(value_date *out, const char *s, size_t len)
+{
+    value_date d = {0};
+    if (!digits(s, len, 0, 4, &d.year) || len < 10 || s[4] != '-' ||
+        !digits(s, len, 5, 2, &d.month) || s[7] != '-' || !digits(s, len, 8, 2, &d.day))
+        return false;
+    if (d.month < 1 || d.month > 12 || d.day < 1 || d.day > days_in_month(d.year, d.month))
+        return false;
+    size_t i = 10;
+    if (i < len) {
+        if (s[i] != 'T' && s[i] != 't' && s[i] != ' ')
+            return false;
+        i++;
+        if (!digits(s, len, i, 2, &d.hour) || i + 2 >= len || s[i + 2] != ':' ||
+            !digits(s, len, i + 3, 2, &d.minute))
+            return false;
+        i += 5;
+        if (i < len && s[i] == ':') {
+            if (!digits(s, len, i + 1, 2, &d.second))
+                return false;
+            i += 3;
+            if (i < len && s[i] == '.') { /* fraction: accepted, dropped */
+                i++;
+                size_t start = i;
+                while (i < len && s[i] >= '0' && s[i] <= '9')
+                    i++;
+                if (i == start)
+                    return false;
+            }
+        }
+        if (d.hour > 23 || d.minute > 59 || d.second > 60)
+            return false;
+        d.has_time = true;
+        if (i < len && s[i] == ' ')
+            i++;
+        if (i < len) {
+            if (s[i] == 'Z' || s[i] == 'z') {
+                d.has_offset = true;
+                i++;
+            } else if (s[i] == '+' || s[i] == '-') {
+                int sign = s[i] == '-' ? -1 : 1, hh = 0, mm = 0;
+                i++;
+                if (!digits(s, len, i, 2, &hh))
+                    return false;
+                i += 2;
+                if (i < len && s[i] == ':')
+                    i++;
+                if (i < len) {
+                    if (!digits(s, len, i, 2, &mm))
+                        return false;
+                    i += 2;
+                }
+                if (hh > 23 || mm > 59)
+                    return false;
+                d.offset_min = sign * (hh * 60 + mm);
+                d.has_offset = true;
+            }
+        }
+        if (i != len)
+            return false;
+    }
+    *out = d;
+    return true;
+}
+
+int64_t
+value_date_epoch(const value_date *d)
+{
+    return days_from_civil(d->year, d->month, d->day) * 86400 + d->hour * 3600 +
+           d->minute * 60 + d->second - (int64_t)d->offset_min * 60;
+}
+
+value_date
+value_date_from_epoch(int64_t secs)
+{
+    value_date d = {0};
+    int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
+    int64_t rem = secs - days * 86400;
+    civil_from_days(days, &d.year, &d.month, &d.day);
+    d.hour = (int)(rem / 3600);
+    d.minute = (int)(rem / 60 % 60);
+    d.second = (int)(rem % 60);
+    d.has_time = d.has_offset = true;
+    return d;
+}
+
+long
+value_date_days_between(const value_date *a, const value_date *b)
+{
+    return (long)(days_from_civil(b->year, b->month, b->day) -
+                  days_from_civil(a->year, a->month, a->day));
+}
+
+static const char *const month_names[] = {"January", "February", "March",     "April",
+                                          "May",     "June",     "July",      "August",
+                                          "September", "October", "November", "December"};
+static const char *const day_names[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
+                                        "Thursday", "Friday", "Saturday"};
+
+static int
+weekday(const value_date *d)
+{
+    int64_t days = days_from_civil(d->year, d->month, d->day);
+    return (int)((days % 7 + 11) % 7); /* 1970-01-01 was a Thursday (4) */
+}
+
+void
+value_date_format(buf *out, const value_date *d, const char *fmt)
+{
+    for (const char *p = fmt; *p; p++) {
+        if (*p != '%' || !p[1]) {
+            buf_putc(out, *p);
+            continue;
+        }
+        switch (*++p) {
+        case 'Y':
+            buf_printf(out, "%04d", d->year);
+            break;
+        case 'y':
+            buf_printf(out, "%02d", ((d->year % 100) + 100) % 100);
+            break;
+        case 'm':
+            buf_printf(out, "%02d", d->month);
+            break;
+        case 'd':
+            buf_printf(out, "%02d", d->day);
+            break;
+        case 'e':
+            buf_printf(out, "%d", d->day);
+            break;
+        case 'H':
+            buf_printf(out, "%02d", d->hour);
+            break;
+        case 'M':
+            buf_printf(out, "%02d", d->minute);
+            break;
+        case 'S':
+            buf_printf(out, "%02d", d->second);
+            break;
+        case 'j':
+            buf_printf(out, "%03ld",
+                       (long)(days_from_civil(d->year, d->month, d->day) -
+                              days_from_civil(d->year, 1, 1) + 1));
+            break;
+        case 'b':
+            buf_append(out, month_names[d->month - 1], 3);
+            break;
+        case 'B':
+            buf_puts(out, month_names[d->month - 1]);
+            break;
+        case 'a':
+            buf_append(out, day_names[weekday(d)], 3);
+            break;
+        case 'A':
+            buf_puts(out, day_names[weekday(d)]);
+            break;
+        case 'F':
+            buf_printf(out, "%04d-%02d-%02d", d->year, d->month, d->day);
+            break;
+        case 'T':
+            buf_printf(out, "%02d:%02d:%02d", d->hour, d->minute, d->second);
+            break;
+        case 'z': {
+            int off = d->offset_min, a = off < 0 ? -off : off;
+            buf_printf(out, "%c%02d%02d", off < 0 ? '-' : '+', a / 60, a % 60);
+            break;
+        }
+        case 'Z':
+            if (d->offset_min == 0) {
+                buf_puts(out, "UTC");
+            } else {
+                int off = d->offset_min, a = off < 0 ? -off : off;
+                buf_printf(out, "UTC%c%02d:%02d", off < 0 ? '-' : '+', a / 60, a % 60);
+            }
+            break;
+        case '%':
+            buf_putc(out, '%');
+            break;
+        default: /* unknown conversions are printed as written */
+            buf_putc(out, '%');
+            buf_putc(out, *p);
+        }
+    }
+}
+
+void
+value_date_iso(buf *out, const value_date *d)
+{
+    value_date_format(out, d, "%F");
+    if (!d->has_time)
+        return;
+    value_date_format(out, d, "T%T");
+    if (d->offset_min == 0) {
+        buf_putc(out, 'Z');
+    } else {
+        int off = d->offset_min, a = off < 0 ? -off : off;
+        buf_printf(out, "%c%02d:%02d", off < 0 ? '-' : '+', a / 60, a % 60);
+    }
+}
+
+void
+value_date_rfc822(buf *out, const value_date *d)
+{
+    value_date_format(out, d, "%a, %d %b %Y %T %z");
+}

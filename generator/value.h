@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: MIT
+ * value.h - the dynamic value tree (null, bool, number, string, date, list, map) that
+ * front matter, site.yaml, the site model and template contexts are made of. Every
+ * node remembers where it was written, for diagnostics. Values are arena-owned and
+ * immutable once the site pass is over, so worker threads may read them freely. */
+#ifndef CLINFOLIO_VALUE_H
+#define CLINFOLIO_VALUE_H
+
+#include "arena.h"
+#include "buf.h"
+#include "diag.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum value_type {
+    VALUE_NULL,
+    VALUE_BOOL,
+    VALUE_NUMBER,
+    VALUE_STRING,
+    VALUE_DATE,
+    VALUE_LIST,
+    VALUE_MAP,
+} value_type;
+
+/* A calendar date, optionally with a time of day and a UTC offset, as written. */
+typedef struct value_date {
+    int year, month, day;       /* proleptic Gregorian; month 1-12, day 1-31 */
+    int hour, minute, second;   /* 0 when !has_time */
+    int offset_min;             /* minutes east of UTC; 0 when !has_offset (taken as UTC) */
+    bool has_time, has_offset;
+} value_date;
+
+typedef struct value value;
+
+typedef struct value_pair {
+    const char *key; /* NUL-terminated, owned by the arena */
+    size_t key_len;
+    value *val;
+} value_pair;
+
+struct value {
+    value_type type;
+    src_pos pos; /* where it was written; file NULL for computed values */
+    union {
+        bool boolean;
+        double number;
+        struct {
+            const char *ptr; /* NUL-terminated; may contain NUL bytes before len */
+            size_t len;
+        } str;
+        value_date date;
+        struct {
+            value **items;
+            size_t len, cap;
+        } list;
+        struct {
+            value_pair *pairs; /* in insertion order */
+            size_t len, cap;
+        } map;
+    } as;
+};
+
+/* ---- construction: all results are owned by a ---- */
+value *value_new_null(arena *a, src_pos at);
+value *value_new_bool(arena *a, bool b, src_pos at);
+value *value_new_number(arena *a, double n, src_pos at);
+/* Copies s[0..len) into a. */
+value *value_new_string(arena *a, const char *s, size_t len, src_pos at);
+value *value_new_cstr(arena *a, const char *s, src_pos at);
+/* Borrows s, which must be NUL-terminated at len and outlive the value. */
+value *value_new_string_ref(arena *a, const char *s, size_t len, src_pos at);
+value *value_new_date(arena *a, value_date d, src_pos at);
+value *value_new_list(arena *a, src_pos at);
+value *value_new_map(arena *a, src_pos at);
+
+void value_list_push(value *list, value *item, arena *a);
+/* Sets key to v, replacing an existing entry in place (order kept). The key is copied. */
+void value_map_set(value *map, const char *key, value *v, arena *a);
+void value_map_setn(value *map, const char *key, size_t key_len, value *v, arena *a);
+
+/* ---- access: NULL when absent or when the value is not of the right type ---- */
+value *value_map_get(const value *map, const char *key);
+value *value_map_getn(const value *map, const char *key, size_t key_len);
+value *value_list_get(const value *list, size_t i);
+/* Items of a list, pairs of a map, bytes of a string; 0 otherwise. */
+size_t value_len(const value *v);
+/* The string of a VALUE_STRING, else NULL. */
+const char *value_str(const value *v);
+/* Follows a dotted path through maps ("outcomes.funding.amount"); NULL if absent. */
+value *value_path(const value *v, const char *dotted);
+
+const char *value_type_name(value_type t);
+
+/* ---- semantics shared by templates, sorting and plugins ---- */
+/* Jinja truthiness: null, false, 0, "", empty list and empty map are false. */
+bool value_truthy(const value *v);
+/* Total order for sorting: null < bool < number < string < date < list < map across
+ * types; within a type numbers numerically, strings bytewise, dates chronologically,
+ * lists element-wise. NULL pointers sort as null. */
+int value_compare(const value *a, const value *b);
+bool value_equal(const value *a, const value *b);
+
+/* ---- text forms ---- */
+/* The text a template prints: null -> "", bool -> true/false, numbers without a
+ * needless ".0", dates as ISO 8601, lists and maps as JSON. Not escaped. */
+void value_to_text(buf *out, const value *v);
+/* Numbers are printed by this one function, locale-independent: integers as integers,
+ * others with the shortest form that reads back the same. NaN and inf as null. */
+void value_format_number(buf *out, double n);
+/* JSON (RFC 8259), keys in insertion order; indent > 0 pretty-prints. */
+void value_to_json(buf *out, const value *v, int indent);
+
+/* ---- dates ---- */
+/* Parses the YAML timestamp forms: YYYY-MM-DD, optionally followed by [Tt ]HH:MM[:SS[.f]]
+ * and [ ]Z or +HH[:MM]/-HH[:MM]. Rejects out-of-range fields (2023-02-30). */
+bool value_date_parse(value_date *out, const char *s, size_t len);
+/* Seconds since 1970-01-01T00:00:00Z of the instant (a date alone is midnight UTC). */
+int64_t value_date_epoch(const value_date *d);
+/* The UTC date of an epoch instant, with has_time and has_offset set. */
+value_date value_date_from_epoch(int64_t secs);
+/* Whole days from a to b (b - a), counting calendar dates as written. */
+long value_date_days_between(const value_date *a, const value_date *b);
+/* strftime-like, locale-free, English names: %Y %y %m %d %e %H %M %S %j %b %B %a %A
+ * %F (%Y-%m-%d) %T (%H:%M:%S) %z (+0800) %Z (UTC offset or "UTC") %% . */
+void value_date_format(buf *out, const value_date *d, const char *fmt);
+/* 2023-01-05 or 2023-01-05T08:30:00+08:00 (RFC 3339 when it has a time). */
+void value_date_iso(buf *out, const value_date *d);
+/* RFC 822 as RSS wants it: "Thu, 05 Jan 2023 00:00:00 +0000". */
+void value_date_rfc822(buf *out, const value_date *d);
+
+#endif

@@ -114,9 +114,23 @@ find_pair(const value *map, const char *key, size_t key_len)
 void
 value_map_setn(value *map, const char *key, size_t key_len, value *v, arena *a)
 {
+    value_map_setn_at(map, key, key_len, v, v ? v->pos : SRC_NONE, a);
+}
+
+const value_pair *
+value_map_pair(const value *map, const char *key)
+{
+    return find_pair(map, key, strlen(key));
+}
+
+void
+value_map_setn_at(value *map, const char *key, size_t key_len, value *v, src_pos key_pos,
+                  arena *a)
+{
     value_pair *p = find_pair(map, key, key_len);
     if (p) {
         p->val = v;
+        p->key_pos = key_pos;
         return;
     }
     if (map->as.map.len == map->as.map.cap) {
@@ -128,7 +142,7 @@ value_map_setn(value *map, const char *key, size_t key_len, value *v, arena *a)
         map->as.map.cap = cap;
     }
     map->as.map.pairs[map->as.map.len++] =
-        (value_pair){arena_strndup(a, key, key_len), key_len, v};
+        (value_pair){arena_strndup(a, key, key_len), key_len, v, key_pos};
 }
 
 void

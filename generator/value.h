@@ -38,6 +38,7 @@ typedef struct value_pair {
     const char *key; /* NUL-terminated, owned by the arena */
     size_t key_len;
     value *val;
+    src_pos key_pos; /* where the key was written (errors about keys point here) */
 } value_pair;
 
 struct value {
@@ -79,6 +80,11 @@ void value_list_push(value *list, value *item, arena *a);
 /* Sets key to v, replacing an existing entry in place (order kept). The key is copied. */
 void value_map_set(value *map, const char *key, value *v, arena *a);
 void value_map_setn(value *map, const char *key, size_t key_len, value *v, arena *a);
+/* As value_map_setn, recording where the key was written (front matter, site.yaml). */
+void value_map_setn_at(value *map, const char *key, size_t key_len, value *v, src_pos key_pos,
+                       arena *a);
+/* The pair for key, NULL when absent (to reach key_pos). */
+const value_pair *value_map_pair(const value *map, const char *key);
 
 /* ---- access: NULL when absent or when the value is not of the right type ---- */
 value *value_map_get(const value *map, const char *key);

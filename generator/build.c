@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: MIT
+ * build.c - the whole build, pass by pass: site model -> templates -> render on the
+ * worker pool -> feed and sitemap -> static files -> commit (or abort). */
+#include "build.h"
+
+#include "arena.h"
+#include "buf.h"
+#include "feed.h"
+#include "fs.h"
+#include "output.h"
+#include "pool.h"
+#include "site.h"
+#include "sitemap.h"
+#include "template.h"
+#include "xalloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Theme templates first, then the site's own templates/ folder, whose files replace
+ * the theme's of the same name (as Hugo's layouts/ does). */
+static template_set *
+load_templates(const site *s, const char *root, arena *a, diag *d)
+{
+    const config *cfg = site_config(s);
+    template_set *ts = template_set_new(a, &(template_options){cfg->base_url});
+    const char *theme_rel = arena_printf(a, "themes/%s/templates", cfg->theme);
+    buf dir = BUF_INIT;
+    fs_join(&dir, root, theme_rel);
+    bool ok = true;
+    if (fs_is_dir(dir.ptr)) {
+        ok = template_set_load_dir(ts, dir.ptr, theme_rel, d);
+    } else {
+        diag_report(d, DIAG_ERROR, SRC_POS(cfg->file, 0, 0),
+                    "theme '%s' not found: no folder %s", cfg->theme, theme_rel);
+        ok = false;
+    }
+    buf_clear(&dir);
+    fs_join(&dir, root, "templates");
+    if (fs_is_dir(dir.ptr))
+        ok &= template_set_load_dir(ts, dir.ptr, "templates", d);
+    buf_free(&dir);
+    if (!ok || !template_set_link(ts, d))
+        return NULL;
+    return ts;
+}
+
+/* {====================================================================
+ * render: every output on the pool, each worker with a scratch arena
+ * ===================================================================== */
+
+typedef struct render_job {
+    const site_output *outputs;
+    const template_set *ts;
+    output *out;
+    arena **scratch; /* one per worker, reset after every page */
+    diag *d;
+} render_job;
+
+static void
+render_one(size_t i, size_t worker, void *payload)
+{
+    render_job *j = payload;
+    const site_output *o = &j->outputs[i];
+    const char *name = NULL;
+    for (size_t k = 0; k < 4 && o->templates[k]; k++)
+        if (template_set_has(j->ts, o->templates[k])) {
+            name = o->templates[k];
+            break;
+        }
+    if (!name) {
+        buf tried = BUF_INIT;
+        for (size_t k = 0; k < 4 && o->templates[k]; k++)
+            buf_printf(&tried, "%s%s", k ? ", " : "", o->templates[k]);
+        diag_report(j->d, DIAG_ERROR, o->origin, "template not found for %s (looked for %s)",
+                    o->path, tried.ptr);
+        buf_free(&tried);
+        return;
+    }
+    arena *scratch = j->scratch[worker];
+    buf html = BUF_INIT;
+    if (template_render(&html, j->ts, name, o->ctx, scratch, j->d))
+        output_write(j->out, o->path, html.ptr, html.len, j->d);
+    buf_free(&html);
+    arena_reset(scratch);
+}
+
+/* {====================================================================
+ * feed.xml and sitemap.xml
+ * ===================================================================== */
+
+static bool
+in_feed(const config *cfg, const page *p)
+{
+    for (size_t i = 0; i < cfg->n_feed_sections; i++)
+        if (strcmp(cfg->feed_sections[i], p->section) == 0)
+            return true;
+    return false;
+}
+
+static bool
+write_feed(const site *s, output *out, diag *d)
+{
+    const config *cfg = site_config(s);
+    size_t n_pages;
+    page *const *pages = site_pages(s, &n_pages);
+    feed_item *items = xcalloc(n_pages + 1, sizeof(feed_item));
+    size_t n = 0;
+    for (size_t i = 0; i < n_pages && n < cfg->feed_limit; i++) {
+        const page *p = pages[i]; /* newest first already */
+        if (!in_feed(cfg, p))
+            continue;
+        feed_item *it = &items[n++];
+        it->title = p->title;
+        it->link = p->permalink;
+        it->description = p->summary;
+        if (p->date) {
+            it->date = p->date->as.date;
+            it->has_date = true;
+        }
+    }
+    const value *built = site_build_date(s);
+    buf self = BUF_INIT;
+    buf_printf(&self, "%sfeed.xml", cfg->base_url);
+    feed_channel ch = {cfg->title, cfg->base_url, cfg->description, cfg->language, self.ptr,
+                       built->as.date, true};
+    buf xml = BUF_INIT;
+    bool ok = feed_write_rss(&xml, &ch, items, n, d) &&
+              output_write(out, "feed.xml", xml.ptr, xml.len, d);
+    buf_free(&xml);
+    buf_free(&self);
+    free(items);
+    return ok;
+}
+
+static bool
+write_sitemap(const site *s, output *out, diag *d)
+{
+    size_t n_outputs;
+    const site_output *outputs = site_outputs(s, &n_outputs);
+    sitemap_url *urls = xcalloc(n_outputs + 1, sizeof(sitemap_url));
+    size_t n = 0;
+    for (size_t i = 0; i < n_outputs; i++) {
+        if (!outputs[i].in_sitemap)
+            continue;
+        sitemap_url *u = &urls[n++];
+        u->loc = outputs[i].permalink;
+        if (outputs[i].lastmod) {
+            u->lastmod = outputs[i].lastmod->as.date;
+            u->has_lastmod = true;
+        }
+    }
+    buf xml = BUF_INIT;
+    bool ok = sitemap_write(&xml, urls, n, d) &&
+              output_write(out, "sitemap.xml", xml.ptr, xml.len, d);
+    buf_free(&xml);
+    free(urls);
+    return ok;
+}
+
+/* {====================================================================
+ * build_site
+ * ===================================================================== */
+
+static bool
+copy_static(const site *s, const char *root, output *out, arena *a, diag *d)
+{
+    /* content first: the first copy of a path wins, so the site overrides the theme */
+    const char *dirs[] = {"content/static",
+                          arena_printf(a, "themes/%s/static", site_config(s)->theme)};
+    bool ok = true;
+    for (size_t i = 0; i < 2; i++) {
+        buf path = BUF_INIT;
+        fs_join(&path, root, dirs[i]);
+        ok &= output_copy_tree(out, path.ptr, dirs[i], "", d);
+        buf_free(&path);
+    }
+    return ok;
+}
+
+bool
+build_site(const build_options *opt, build_stats *stats, diag *d)
+{
+    size_t workers = opt->workers ? opt->workers : pool_default_workers();
+    arena *a = arena_new();
+    arena **load_arenas = xcalloc(workers, sizeof(arena *));
+    arena **scratch = xcalloc(workers, sizeof(arena *));
+    for (size_t w = 0; w < workers; w++) {
+        load_arenas[w] = arena_new();
+        scratch[w] = arena_new();
+    }
+    output *out = NULL;
+    bool ok = false;
+
+    site_options so = {opt->root, opt->drafts, opt->base_url, workers, load_arenas};
+    site *s = site_load(&so, a, d);
+    if (!s)
+        goto done;
+    template_set *ts = load_templates(s, opt->root, a, d);
+    if (!ts)
+        goto done;
+    out = output_begin(opt->out_dir, d);
+    if (!out)
+        goto done;
+
+    size_t n_outputs;
+    const site_output *outputs = site_outputs(s, &n_outputs);
+    render_job job = {outputs, ts, out, scratch, d};
+    pool_run(workers, n_outputs, render_one, &job);
+    if (diag_error_count(d) == 0) {
+        write_feed(s, out, d);
+        write_sitemap(s, out, d);
+        copy_static(s, opt->root, out, a, d);
+    }
+    if (diag_error_count(d) == 0) {
+        ok = output_commit(out, d);
+        out = NULL;
+    }
+    if (stats) {
+        size_t n_pages;
+        site_pages(s, &n_pages);
+        stats->pages = n_pages;
+        stats->outputs = n_outputs + 2;
+    }
+done:
+    output_abort(out);
+    for (size_t w = 0; w < workers; w++) {
+        arena_free(load_arenas[w]);
+        arena_free(scratch[w]);
+    }
+    free(load_arenas);
+    free(scratch);
+    arena_free(a);
+    return ok && diag_error_count(d) == 0;
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT
+ * build.h - one `clinfolio build`: load the site model, compile the theme, render every
+ * output on worker threads, write feed.xml and sitemap.xml, copy static files, and swap
+ * the new tree into place only when nothing failed. */
+#ifndef CLINFOLIO_BUILD_H
+#define CLINFOLIO_BUILD_H
+
+#include "diag.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct build_options {
+    const char *root;     /* the site folder (holds site.yaml) */
+    const char *out_dir;  /* where the site goes ("<root>/public" by default) */
+    const char *base_url; /* overrides site.yaml's base_url when not NULL */
+    bool drafts;          /* publish pages marked draft: true */
+    size_t workers;       /* threads; 0 means one per processor */
+} build_options;
+
+typedef struct build_stats {
+    size_t pages;   /* content pages loaded */
+    size_t outputs; /* files rendered from templates (plus feed.xml and sitemap.xml) */
+} build_stats;
+
+/* Builds the site. Every problem goes to d; returns false when an error was reported,
+ * in which case the previous out_dir is left exactly as it was. stats may be NULL. */
+bool build_site(const build_options *opt, build_stats *stats, diag *d);
+
+#endif

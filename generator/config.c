@@ -1,0 +1,358 @@
+/* SPDX-License-Identifier: MIT
+ * config.c - load and check site.yaml. */
+#include "config.h"
+
+#include "buf.h"
+#include "front.h"
+#include "fs.h"
+#include "text.h"
+
+#include <string.h>
+
+static const char *const known_keys[] = {
+    "title",    "description", "base_url",   "language", "theme",   "author",
+    "currency", "summary_length", "markdown", "feed",     "home",    "menu",
+    "stages",   "taxonomies",  "metrics",    "plugins",  "params",  "copyright",
+};
+
+static const config_stage default_stages[] = {
+    {"need", "Clinical need", "临床需求"},   {"idea", "Idea", "创意"},
+    {"design", "Design", "设计"},            {"prototype", "Prototype", "原型"},
+    {"patent_filed", "Patent filed", "专利申请"}, {"patent_granted", "Patent granted", "专利授权"},
+    {"testing", "Testing", "检测"},          {"clinical", "Clinical evaluation", "临床评价"},
+    {"registration", "Registration", "注册"}, {"transfer", "Transfer", "成果转化"},
+    {"market", "Market", "上市"},            {"startup", "Startup", "创业"},
+};
+
+typedef struct loader {
+    const char *file;
+    arena *a;
+    diag *d;
+    bool ok;
+} loader;
+
+static void
+type_error(loader *l, const value *v, const char *key, const char *want)
+{
+    diag_report(l->d, DIAG_ERROR, v->pos, "'%s' must be %s, not %s", key, want,
+                value_type_name(v->type));
+    l->ok = false;
+}
+
+/* A string setting: absent -> def; numbers are accepted as their text (cohort: 2023). */
+static const char *
+get_string(loader *l, const value *map, const char *key, const char *def)
+{
+    const value *v = value_map_get(map, key);
+    if (!v || v->type == VALUE_NULL)
+        return def;
+    if (v->type == VALUE_STRING)
+        return v->as.str.ptr;
+    if (v->type == VALUE_NUMBER) {
+        buf b = BUF_INIT;
+        value_format_number(&b, v->as.number);
+        const char *s = arena_strndup(l->a, b.ptr, b.len);
+        buf_free(&b);
+        return s;
+    }
+    type_error(l, v, key, "a string");
+    return def;
+}
+
+static size_t
+get_count(loader *l, const value *map, const char *key, size_t def)
+{
+    const value *v = value_map_get(map, key);
+    if (!v || v->type == VALUE_NULL)
+        return def;
+    if (v->type != VALUE_NUMBER || v->as.number < 0 || v->as.number > 1e9 ||
+        v->as.number != (double)(size_t)v->as.number) {
+        diag_report(l->d, DIAG_ERROR, v->pos, "'%s' must be a whole number of at least 0", key);
+        l->ok = false;
+        return def;
+    }
+    return (size_t)v->as.number;
+}
+
+static bool
+get_bool(loader *l, const value *map, const char *key, bool def)
+{
+    const value *v = value_map_get(map, key);
+    if (!v || v->type == VALUE_NULL)
+        return def;
+    if (v->type != VALUE_BOOL) {
+        type_error(l, v, key, "true or false");
+        return def;
+    }
+    return v->as.boolean;
+}
+
+/* A map setting (absent: NULL). */
+static const value *
+get_map(loader *l, const value *map, const char *key)
+{
+    const value *v = value_map_get(map, key);
+    if (!v || v->type == VALUE_NULL)
+        return NULL;
+    if (v->type != VALUE_MAP) {
+        type_error(l, v, key, "a mapping");
+        return NULL;
+    }
+    return v;
+}
+
+static const value *
+get_list(loader *l, const value *map, const char *key)
+{
+    const value *v = value_map_get(map, key);
+    if (!v || v->type == VALUE_NULL)
+        return NULL;
+    if (v->type != VALUE_LIST) {
+        type_error(l, v, key, "a list");
+        return NULL;
+    }
+    return v;
+}
+
+/* A key, slug or path segment users write: letters, digits, '-' and '_' only. */
+static bool
+is_identifier(const char *s)
+{
+    if (!*s)
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+              *s == '_' || *s == '-'))
+            return false;
+    return true;
+}
+
+static void
+load_base_url(loader *l, config *c, const value *root, const char *override)
+{
+    const char *url = override ? override : get_string(l, root, "base_url", NULL);
+    const value *v = value_map_get(root, "base_url");
+    src_pos at = override ? SRC_NONE : v ? v->pos : SRC_POS(l->file, 1, 1);
+    if (!url) {
+        if (l->ok) /* not twice for a wrong type */
+            diag_report(l->d, DIAG_ERROR, at, "missing required key 'base_url' (e.g. "
+                                              "base_url: https://example.org/)");
+        l->ok = false;
+        return;
+    }
+    const char *scheme_end = strstr(url, "://");
+    bool http = strncmp(url, "http://", 7) == 0 || strncmp(url, "https://", 8) == 0;
+    if (!http || !scheme_end || !scheme_end[3] || scheme_end[3] == '/' ||
+        strpbrk(url, " \t\n\"<>\\") != NULL) {
+        diag_report(l->d, DIAG_ERROR, at,
+                    "base_url must be an absolute http(s) URL such as https://example.org/, "
+                    "not '%s'",
+                    url);
+        l->ok = false;
+        return;
+    }
+    size_t len = strlen(url);
+    c->base_url = url[len - 1] == '/' ? url : arena_printf(l->a, "%s/", url);
+    const char *path = strchr(scheme_end + 3, '/');
+    c->base_path = path ? path : "/";
+}
+
+static void
+load_stages(loader *l, config *c, const value *root)
+{
+    const value *list = get_list(l, root, "stages");
+    if (!list) {
+        c->stages = (config_stage *)default_stages;
+        c->n_stages = sizeof default_stages / sizeof default_stages[0];
+        return;
+    }
+    c->stages = arena_zalloc(l->a, (list->as.list.len + 1) * sizeof(config_stage));
+    for (size_t i = 0; i < list->as.list.len; i++) {
+        const value *item = list->as.list.items[i];
+        config_stage st = {0};
+        if (item->type == VALUE_STRING) { /* "- need": a key alone */
+            st.key = st.label = item->as.str.ptr;
+        } else if (item->type == VALUE_MAP) {
+            st.key = get_string(l, item, "key", NULL);
+            st.label = get_string(l, item, "label", st.key);
+            st.label_zh = get_string(l, item, "label_zh", NULL);
+        } else {
+            type_error(l, item, "stages item", "a key or {key, label, label_zh}");
+            continue;
+        }
+        if (!st.key || !is_identifier(st.key)) {
+            diag_report(l->d, DIAG_ERROR, item->pos,
+                        "a stage needs a 'key' made of letters, digits, '-' and '_'");
+            l->ok = false;
+            continue;
+        }
+        if (config_stage_index(c, st.key, strlen(st.key)) >= 0) {
+            diag_report(l->d, DIAG_ERROR, item->pos, "stage '%s' is listed twice", st.key);
+            l->ok = false;
+            continue;
+        }
+        c->stages[c->n_stages++] = st;
+    }
+}
+
+static void
+load_taxonomies(loader *l, config *c, const value *root)
+{
+    const value *list = get_list(l, root, "taxonomies");
+    if (!list) { /* default: tags only */
+        c->taxonomies = arena_zalloc(l->a, sizeof(config_taxonomy));
+        c->taxonomies[0] = (config_taxonomy){"tags", "tags", "Tags"};
+        c->n_taxonomies = 1;
+        return;
+    }
+    c->taxonomies = arena_zalloc(l->a, (list->as.list.len + 1) * sizeof(config_taxonomy));
+    for (size_t i = 0; i < list->as.list.len; i++) {
+        const value *item = list->as.list.items[i];
+        config_taxonomy t = {0};
+        if (item->type == VALUE_STRING) {
+            t.name = item->as.str.ptr;
+        } else if (item->type == VALUE_MAP) {
+            t.name = get_string(l, item, "name", NULL);
+            t.path = get_string(l, item, "path", NULL);
+            t.title = get_string(l, item, "title", NULL);
+        } else {
+            type_error(l, item, "taxonomies item", "a name or {name, path, title}");
+            continue;
+        }
+        if (!t.name || !is_identifier(t.name) || (t.path && !is_identifier(t.path))) {
+            diag_report(l->d, DIAG_ERROR, item->pos,
+                        "a taxonomy needs a 'name' (and optional 'path') made of letters, "
+                        "digits, '-' and '_'");
+            l->ok = false;
+            continue;
+        }
+        if (!t.path)
+            t.path = t.name;
+        if (!t.title)
+            t.title = t.name;
+        for (size_t j = 0; j < c->n_taxonomies; j++)
+            if (strcmp(c->taxonomies[j].name, t.name) == 0 ||
+                strcmp(c->taxonomies[j].path, t.path) == 0) {
+                diag_report(l->d, DIAG_ERROR, item->pos,
+                            "taxonomy '%s' repeats the name or path of '%s'", t.name,
+                            c->taxonomies[j].name);
+                l->ok = false;
+                t.name = NULL;
+                break;
+            }
+        if (t.name)
+            c->taxonomies[c->n_taxonomies++] = t;
+    }
+}
+
+static void
+load_feed(loader *l, config *c, const value *root)
+{
+    const value *feed = get_map(l, root, "feed");
+    c->feed_limit = get_count(l, feed, "limit", 20);
+    const value *sections = feed ? get_list(l, feed, "sections") : NULL;
+    if (!sections) {
+        static const char *const defaults[] = {"news", "projects", "reports"};
+        c->feed_sections = (const char **)defaults;
+        c->n_feed_sections = 3;
+        return;
+    }
+    c->feed_sections = arena_zalloc(l->a, (sections->as.list.len + 1) * sizeof(char *));
+    for (size_t i = 0; i < sections->as.list.len; i++) {
+        const value *s = sections->as.list.items[i];
+        if (s->type != VALUE_STRING) {
+            type_error(l, s, "feed.sections item", "a section name");
+            continue;
+        }
+        c->feed_sections[c->n_feed_sections++] = s->as.str.ptr;
+    }
+}
+
+static void
+warn_unknown(loader *l, const value *root)
+{
+    for (size_t i = 0; i < root->as.map.len; i++) {
+        const value_pair *p = &root->as.map.pairs[i];
+        bool known = false;
+        for (size_t k = 0; k < sizeof known_keys / sizeof known_keys[0]; k++)
+            known |= strcmp(p->key, known_keys[k]) == 0;
+        if (!known)
+            diag_report(l->d, DIAG_WARNING, p->key_pos,
+                        "unknown key '%s' in site.yaml (ignored; put custom settings "
+                        "under 'params')",
+                        p->key);
+    }
+}
+
+bool
+config_load(config *out, const char *root, const char *base_url_override, arena *a, diag *d)
+{
+    memset(out, 0, sizeof *out);
+    out->file = "site.yaml";
+    loader l = {out->file, a, d, true};
+    buf path = BUF_INIT, text = BUF_INIT;
+    fs_join(&path, root, "site.yaml");
+    bool read = fs_read_file(&text, path.ptr, out->file, d);
+    buf_free(&path);
+    if (!read) {
+        buf_free(&text);
+        return false;
+    }
+    const char *src = arena_strndup(a, text.ptr, text.len);
+    size_t src_len = text.len;
+    buf_free(&text);
+    value *rootv = front_parse_yaml(src, src_len, out->file, 1, true, NULL, a, d);
+    if (!rootv)
+        return false;
+    out->raw = rootv;
+    warn_unknown(&l, rootv);
+
+    out->title = get_string(&l, rootv, "title", NULL);
+    if (!out->title && !value_map_get(rootv, "title")) {
+        diag_report(d, DIAG_ERROR, SRC_POS(out->file, 1, 1), "missing required key 'title'");
+        l.ok = false;
+    }
+    out->description = get_string(&l, rootv, "description", "");
+    out->language = get_string(&l, rootv, "language", "en");
+    out->theme = get_string(&l, rootv, "theme", "default");
+    if (out->theme && !is_identifier(out->theme)) {
+        diag_report(d, DIAG_ERROR, value_map_get(rootv, "theme")->pos,
+                    "theme must be a folder name under themes/, not '%s'", out->theme);
+        l.ok = false;
+    }
+    out->author = get_string(&l, rootv, "author", "");
+    out->currency = get_string(&l, rootv, "currency", "CNY");
+    out->summary_length = get_count(&l, rootv, "summary_length", 200);
+    out->unsafe_html = get_bool(&l, get_map(&l, rootv, "markdown"), "unsafe_html", false);
+    out->home_latest = get_count(&l, get_map(&l, rootv, "home"), "latest", 6);
+    load_base_url(&l, out, rootv, base_url_override);
+    load_feed(&l, out, rootv);
+    load_stages(&l, out, rootv);
+    load_taxonomies(&l, out, rootv);
+    get_map(&l, rootv, "params");
+    get_list(&l, rootv, "menu");
+    return l.ok;
+}
+
+int
+config_stage_index(const config *c, const char *key, size_t len)
+{
+    for (size_t i = 0; i < c->n_stages; i++)
+        if (strlen(c->stages[i].key) == len && memcmp(c->stages[i].key, key, len) == 0)
+            return (int)i;
+    return -1;
+}
+
+const char *
+config_stage_list(const config *c, arena *a)
+{
+    buf b = BUF_INIT;
+    for (size_t i = 0; i < c->n_stages; i++) {
+        if (i)
+            buf_puts(&b, ", ");
+        buf_puts(&b, c->stages[i].key);
+    }
+    const char *s = arena_strndup(a, b.ptr, b.len);
+    buf_free(&b);
+    return s;
+}

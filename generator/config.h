@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT
+ * config.h - site.yaml: read, type-check and default the site configuration.
+ * Pass 1 of the pipeline; everything later reads the config, never site.yaml. */
+#ifndef CLINFOLIO_CONFIG_H
+#define CLINFOLIO_CONFIG_H
+
+#include "arena.h"
+#include "diag.h"
+#include "value.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct config_stage {
+    const char *key, *label, *label_zh; /* label_zh may be NULL */
+} config_stage;
+
+typedef struct config_taxonomy {
+    const char *name;  /* the front-matter field: tags, department, cohort */
+    const char *path;  /* URL segment: /<path>/<term>/ (defaults to the name) */
+    const char *title; /* shown on list pages (defaults to the name) */
+} config_taxonomy;
+
+typedef struct config {
+    const char *file;        /* "site.yaml" (as diagnostics name it) */
+    const char *title, *description, *language, *theme, *author, *currency;
+    const char *base_url;    /* absolute, ends with '/': "https://example.org/sub/" */
+    const char *base_path;   /* its path, starts and ends with '/': "/sub/" */
+    size_t summary_length;   /* characters */
+    bool unsafe_html;
+    size_t feed_limit;
+    const char **feed_sections; /* sections whose pages go into feed.xml */
+    size_t n_feed_sections;
+    size_t home_latest;
+    config_stage *stages;
+    size_t n_stages;
+    config_taxonomy *taxonomies;
+    size_t n_taxonomies;
+    value *raw; /* the whole site.yaml map, for templates (site.params, site.menu, ...) */
+} config;
+
+/* Reads <root>/site.yaml into out (memory owned by a). base_url_override, when not NULL,
+ * replaces base_url (--base-url). Unknown keys are warnings; wrong types and missing
+ * required keys (title, base_url) are errors. Returns false after reporting errors. */
+bool config_load(config *out, const char *root, const char *base_url_override, arena *a,
+                 diag *d);
+
+/* Index of the stage with this key, or -1. */
+int config_stage_index(const config *c, const char *key, size_t len);
+
+/* "need, idea, design, ..." (for error messages); owned by a. */
+const char *config_stage_list(const config *c, arena *a);
+
+#endif

@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: MIT
+ * main.c - the command line: parse arguments, run the build, print diagnostics sorted,
+ * pick the exit status (0 built, 1 errors in the site, 2 bad usage). */
+#include "build.h"
+#include "buf.h"
+#include "diag.h"
+#include "feed.h"
+#include "fs.h"
+#include "markdown.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char usage_text[] =
+    "usage: clinfolio <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  build            generate the site into the output folder\n"
+    "  help             show this help\n"
+    "  version          show the version\n"
+    "\n"
+    "build options:\n"
+    "  -s, --source DIR     the site folder, holding site.yaml (default: .)\n"
+    "  -o, --output DIR     where to write the site (default: <source>/public)\n"
+    "  -D, --drafts         also publish pages marked draft: true\n"
+    "  -b, --base-url URL   replace site.yaml's base_url (e.g. http://localhost:8080/)\n"
+    "  -j, --jobs N         worker threads (default: one per processor)\n"
+    "  -q, --quiet          print errors only\n"
+    "  -v, --verbose        also print the build's figures and timing\n"
+    "  -h, --help           show this help\n"
+    "      --version        show the version\n"
+    "\n"
+    "The output folder is replaced only when the build succeeds.\n"
+    "Exit status: 0 built, 1 the site has errors, 2 bad command line.\n";
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int
+usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("clinfolio: error: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs("\nTry 'clinfolio --help'.\n", stderr);
+    return 2;
+}
+
+static double
+now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int
+cmd_build(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"source", required_argument, NULL, 's'}, {"output", required_argument, NULL, 'o'},
+        {"drafts", no_argument, NULL, 'D'},       {"base-url", required_argument, NULL, 'b'},
+        {"jobs", required_argument, NULL, 'j'},   {"quiet", no_argument, NULL, 'q'},
+        {"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
+    };
+    build_options opt = {.root = "."};
+    int verbosity = 1;
+    int c;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":s:o:Db:j:qvh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 's': opt.root = optarg; break;
+        case 'o': opt.out_dir = optarg; break;
+        case 'D': opt.drafts = true; break;
+        case 'b': opt.base_url = optarg; break;
+        case 'j': {
+            char *end;
+            long n = strtol(optarg, &end, 10);
+            if (*optarg == '\0' || *end != '\0' || n < 1 || n > 256)
+                return usage_error("-j wants a number of threads from 1 to 256, not '%s'",
+                                   optarg);
+            opt.workers = (size_t)n;
+            break;
+        }
+        case 'q': verbosity = 0; break;
+        case 'v': verbosity = 2; break;
+        case 'h': fputs(usage_text, stdout); return 0;
+        case 'V': printf("clinfolio %s\n", CLINFOLIO_VERSION); return 0;
+        case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
+        default: return usage_error("unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return usage_error("unexpected argument '%s'", argv[optind]);
+
+    buf out_dir = BUF_INIT;
+    if (!opt.out_dir) {
+        fs_join(&out_dir, opt.root, "public");
+        opt.out_dir = out_dir.ptr;
+    }
+    diag *d = diag_new();
+    build_stats stats = {0};
+    double t0 = now_ms();
+    bool ok = build_site(&opt, &stats, d);
+    double ms = now_ms() - t0;
+    diag_print(d, stderr, verbosity == 0);
+    int status = ok ? 0 : 1;
+    if (!ok) {
+        size_t errors = diag_error_count(d);
+        fprintf(stderr, "clinfolio: build failed with %zu error%s; %s left unchanged\n", errors,
+                errors == 1 ? "" : "s", opt.out_dir);
+    } else if (verbosity > 0) {
+        printf("built %zu pages (%zu files) into %s in %.0f ms\n", stats.pages, stats.outputs,
+               opt.out_dir, ms);
+        if (verbosity > 1)
+            printf("%zu warning%s\n", diag_warning_count(d),
+                   diag_warning_count(d) == 1 ? "" : "s");
+    }
+    diag_free(d);
+    buf_free(&out_dir);
+    return status;
+}
+
+int
+main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage_text, stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        fputs(usage_text, stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+        printf("clinfolio %s\n", CLINFOLIO_VERSION);
+        return 0;
+    }
+    if (strcmp(cmd, "build") == 0) {
+        /* the libraries' global tables are set up before any thread starts */
+        markdown_global_init();
+        feed_global_init();
+        return cmd_build(argc - 1, argv + 1);
+    }
+    return usage_error("unknown command '%s' (commands: build, help, version)", cmd);
+}

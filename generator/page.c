@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: MIT
+ * page.c - load and check one content page (pass 2 and 3 of the pipeline: front
+ * matter and Markdown, per file, on worker threads). */
+#include "page.h"
+
+#include "buf.h"
+#include "front.h"
+#include "fs.h"
+#include "text.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+typedef struct checker {
+    const char *file;
+    const config *cfg;
+    arena *a;
+    diag *d;
+    bool ok;
+} checker;
+
+static void error_at(checker *c, src_pos at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+error_at(checker *c, src_pos at, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    diag_vreport(c->d, DIAG_ERROR, at, fmt, ap);
+    va_end(ap);
+    c->ok = false;
+}
+
+/* What a value looks like in a message: 'hello', 42, a list. */
+static const char *
+describe(checker *c, const value *v)
+{
+    if (v->type == VALUE_STRING)
+        return arena_printf(c->a, "'%.60s'", v->as.str.ptr);
+    if (v->type == VALUE_NUMBER || v->type == VALUE_BOOL) {
+        buf b = BUF_INIT;
+        value_to_text(&b, v);
+        const char *s = arena_strndup(c->a, b.ptr, b.len);
+        buf_free(&b);
+        return s;
+    }
+    return value_type_name(v->type);
+}
+
+/* Text of a scalar as a string (numbers as written: cohort 2023 -> "2023"). */
+static const char *
+scalar_text(checker *c, const value *v, const char *key)
+{
+    if (v->type == VALUE_STRING)
+        return v->as.str.ptr;
+    if (v->type == VALUE_NUMBER || v->type == VALUE_BOOL) {
+        buf b = BUF_INIT;
+        value_to_text(&b, v);
+        const char *s = arena_strndup(c->a, b.ptr, b.len);
+        buf_free(&b);
+        return s;
+    }
+    error_at(c, v->pos, "'%s' must be text, not %s", key, value_type_name(v->type));
+    return NULL;
+}
+
+static const value *
+check_date(checker *c, const value *v, const char *what)
+{
+    if (!v || v->type == VALUE_NULL)
+        return NULL;
+    if (v->type == VALUE_DATE)
+        return v;
+    error_at(c, v->pos, "%s must be a date such as 2023-03-01, not %s", what, describe(c, v));
+    return NULL;
+}
+
+/* stages: {key: date | {date, note}} -> dated stages in site.yaml order. */
+static void
+check_stages(checker *c, page *p, const value *stages)
+{
+    p->stages = value_new_list(c->a, stages ? stages->pos : SRC_NONE);
+    p->days_total = -1;
+    if (!stages || stages->type == VALUE_NULL)
+        return;
+    if (stages->type != VALUE_MAP) {
+        error_at(c, stages->pos, "'stages' must be a mapping of stage: date, not %s",
+                 value_type_name(stages->type));
+        return;
+    }
+    size_t n = c->cfg->n_stages;
+    const value **dates = arena_zalloc(c->a, (n + 1) * sizeof(value *));
+    const value **notes = arena_zalloc(c->a, (n + 1) * sizeof(value *));
+    for (size_t i = 0; i < stages->as.map.len; i++) {
+        const value_pair *pr = &stages->as.map.pairs[i];
+        int idx = config_stage_index(c->cfg, pr->key, pr->key_len);
+        if (idx < 0) {
+            diag_report(c->d, DIAG_ERROR, pr->key_pos, "unknown stage '%s' (site.yaml stages: %s)",
+                        pr->key, config_stage_list(c->cfg, c->a));
+            c->ok = false;
+            continue;
+        }
+        const value *v = pr->val, *date = v, *note = NULL;
+        if (v->type == VALUE_MAP) {
+            date = value_map_get(v, "date");
+            note = value_map_get(v, "note");
+            if (!date) {
+                diag_report(c->d, DIAG_ERROR, v->pos, "stage '%s' needs a 'date'", pr->key);
+                c->ok = false;
+                continue;
+            }
+        }
+        const char *what = arena_printf(c->a, "stage '%s'", pr->key);
+        dates[idx] = check_date(c, date, what);
+        notes[idx] = note;
+    }
+    const value *first = NULL, *last = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (!dates[i])
+            continue;
+        const config_stage *st = &c->cfg->stages[i];
+        value *m = value_new_map(c->a, dates[i]->pos);
+        value_map_set(m, "key", value_new_cstr(c->a, st->key, SRC_NONE), c->a);
+        value_map_set(m, "label", value_new_cstr(c->a, st->label, SRC_NONE), c->a);
+        value_map_set(m, "label_zh",
+                      st->label_zh ? value_new_cstr(c->a, st->label_zh, SRC_NONE)
+                                   : value_new_null(c->a, SRC_NONE),
+                      c->a);
+        value_map_set(m, "date", (value *)dates[i], c->a);
+        value_map_set(m, "note", notes[i] ? (value *)notes[i] : value_new_null(c->a, SRC_NONE),
+                      c->a);
+        if (first) {
+            long days = value_date_days_between(&first->as.date, &dates[i]->as.date);
+            value_map_set(m, "days", value_new_number(c->a, (double)days, SRC_NONE), c->a);
+        } else {
+            value_map_set(m, "days", value_new_number(c->a, 0, SRC_NONE), c->a);
+        }
+        value_list_push(p->stages, m, c->a);
+        if (!first)
+            first = dates[i];
+        last = dates[i];
+    }
+    if (first && last != first)
+        p->days_total = value_date_days_between(&first->as.date, &last->as.date);
+}
+
+static void
+check_front(checker *c, page *p)
+{
+    const value *f = p->front;
+    const value *v = value_map_get(f, "title");
+    if (v && v->type != VALUE_NULL)
+        p->title = scalar_text(c, v, "title");
+    if (!p->title || !*p->title) {
+        p->title = "";
+        if (!p->is_index)
+            error_at(c, v ? v->pos : SRC_POS(c->file, 1, 1), "missing required key 'title'");
+    }
+    p->date = check_date(c, value_map_get(f, "date"), "'date'");
+    p->updated = check_date(c, value_map_get(f, "updated"), "'updated'");
+    if ((v = value_map_get(f, "draft")) && v->type != VALUE_NULL) {
+        if (v->type == VALUE_BOOL)
+            p->draft = v->as.boolean;
+        else
+            error_at(c, v->pos, "'draft' must be true or false, not %s", describe(c, v));
+    }
+    if ((v = value_map_get(f, "weight")) && v->type != VALUE_NULL) {
+        if (v->type == VALUE_NUMBER)
+            p->weight = v->as.number;
+        else
+            error_at(c, v->pos, "'weight' must be a number, not %s", describe(c, v));
+    }
+    if ((v = value_map_get(f, "summary")) && v->type != VALUE_NULL)
+        p->summary = scalar_text(c, v, "summary");
+    if ((v = value_map_get(f, "cohort")) && v->type != VALUE_NULL)
+        p->cohort = scalar_text(c, v, "cohort");
+    if ((v = value_map_get(f, "template")) && v->type != VALUE_NULL) {
+        p->template_name = scalar_text(c, v, "template");
+        p->template_pos = v->pos;
+    }
+    if ((v = value_map_get(f, "slug")) && v->type != VALUE_NULL) {
+        const char *s = scalar_text(c, v, "slug");
+        if (s) {
+            buf b = BUF_INIT;
+            text_slugify(&b, s, strlen(s));
+            if (b.len == 0)
+                error_at(c, v->pos, "slug %s has no letters or digits", describe(c, v));
+            p->slug = arena_strndup(c->a, b.ptr, b.len);
+            buf_free(&b);
+        }
+    }
+    for (const char *const *key = (const char *const[]){"tags", "aliases", NULL}; *key; key++) {
+        if (!(v = value_map_get(f, *key)) || v->type == VALUE_NULL || v->type == VALUE_STRING)
+            continue;
+        if (v->type != VALUE_LIST) {
+            error_at(c, v->pos, "'%s' must be a list such as [a, b], not %s", *key,
+                     describe(c, v));
+            continue;
+        }
+        for (size_t i = 0; i < v->as.list.len; i++) {
+            const value *item = v->as.list.items[i];
+            if (item->type != VALUE_STRING && item->type != VALUE_NUMBER)
+                error_at(c, item->pos, "'%s' items must be text, not %s", *key,
+                         value_type_name(item->type));
+        }
+    }
+    check_stages(c, p, value_map_get(f, "stages"));
+}
+
+/* The slug a file name gives: "anti-fog.md" -> "anti-fog". */
+static const char *
+slug_from_file(arena *a, const char *rel)
+{
+    const char *base = strrchr(rel, '/');
+    base = base ? base + 1 : rel;
+    size_t len = strlen(base);
+    if (len > 3 && strcmp(base + len - 3, ".md") == 0)
+        len -= 3;
+    buf b = BUF_INIT;
+    text_slugify(&b, base, len);
+    const char *s = arena_strndup(a, b.ptr, b.len);
+    buf_free(&b);
+    return s;
+}
+
+bool
+page_load(page *p, const config *cfg, const char *root, const char *rel, const char *section,
+          bool is_index, arena *a, diag *d)
+{
+    memset(p, 0, sizeof *p);
+    p->path = arena_strdup(a, rel);
+    p->section = arena_strdup(a, section);
+    p->is_index = is_index;
+    p->days_total = -1;
+    checker c = {p->path, cfg, a, d, true};
+
+    buf path = BUF_INIT, text = BUF_INIT;
+    fs_join(&path, root, rel);
+    bool read = fs_read_file(&text, path.ptr, p->path, d);
+    buf_free(&path);
+    if (!read) {
+        buf_free(&text);
+        return false;
+    }
+    const char *src = arena_strndup(a, text.ptr, text.len);
+    size_t len = text.len;
+    buf_free(&text);
+
+    front_doc doc;
+    if (!front_split(&doc, src, len, p->path, d))
+        return false;
+    if (doc.has_front) {
+        p->front = front_parse_yaml(doc.yaml, doc.yaml_len, p->path, doc.yaml_line, true, NULL,
+                                    a, d);
+        if (!p->front)
+            return false;
+    } else {
+        p->front = value_new_map(a, SRC_POS(p->path, 1, 1));
+    }
+    check_front(&c, p);
+    if (!p->slug)
+        p->slug = is_index ? "" : slug_from_file(a, rel);
+
+    markdown_options mo = {cfg->unsafe_html, cfg->summary_length};
+    if (!markdown_render(&p->md, doc.body, doc.body_len, &mo, p->path, doc.body_line, a, d))
+        c.ok = false;
+    if (!p->summary)
+        p->summary = p->md.summary ? p->md.summary : "";
+    return c.ok;
+}

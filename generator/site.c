@@ -1,0 +1,908 @@
+/* SPDX-License-Identifier: MIT
+ * site.c - build the site model (pass 4): scan content/, load pages in parallel, give
+ * each its URL, group them into sections and taxonomy terms, and build the values
+ * templates see. */
+#include "site.h"
+
+#include "buf.h"
+#include "fs.h"
+#include "pool.h"
+#include "text.h"
+#include "xalloc.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* {====================================================================
+ * small containers
+ * ===================================================================== */
+
+/* A growable array in an arena: doubling, the old copy is left to the arena. */
+static void *
+grow(arena *a, void *items, size_t len, size_t *cap, size_t elem)
+{
+    if (len < *cap)
+        return items;
+    size_t ncap = *cap ? *cap * 2 : 16;
+    void *n = arena_alloc(a, ncap * elem);
+    if (len)
+        memcpy(n, items, len * elem);
+    *cap = ncap;
+    return n;
+}
+
+/* String -> pointer hash table (open addressing); keys are borrowed. */
+typedef struct strtab {
+    const char **keys;
+    void **vals;
+    size_t cap, len;
+} strtab;
+
+static uint64_t
+hash_str(const char *s)
+{
+    uint64_t h = 14695981039346656037ull; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+static void strtab_put(strtab *t, const char *key, void *val);
+
+static void
+strtab_rehash(strtab *t)
+{
+    strtab old = *t;
+    t->cap = old.cap ? old.cap * 2 : 64;
+    t->len = 0;
+    t->keys = xcalloc(t->cap, sizeof(char *));
+    t->vals = xcalloc(t->cap, sizeof(void *));
+    for (size_t i = 0; i < old.cap; i++)
+        if (old.keys[i])
+            strtab_put(t, old.keys[i], old.vals[i]);
+    free(old.keys);
+    free(old.vals);
+}
+
+static void *
+strtab_get(const strtab *t, const char *key)
+{
+    if (!t->cap)
+        return NULL;
+    for (size_t i = hash_str(key) & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
+        if (!t->keys[i])
+            return NULL;
+        if (strcmp(t->keys[i], key) == 0)
+            return t->vals[i];
+    }
+}
+
+/* Inserts or replaces. */
+static void
+strtab_put(strtab *t, const char *key, void *val)
+{
+    if ((t->len + 1) * 2 > t->cap)
+        strtab_rehash(t);
+    size_t i = hash_str(key) & (t->cap - 1);
+    while (t->keys[i] && strcmp(t->keys[i], key) != 0)
+        i = (i + 1) & (t->cap - 1);
+    if (!t->keys[i])
+        t->len++;
+    t->keys[i] = key;
+    t->vals[i] = val;
+}
+
+static void
+strtab_free(strtab *t)
+{
+    free(t->keys);
+    free(t->vals);
+    memset(t, 0, sizeof *t);
+}
+
+/* {====================================================================
+ * the model
+ * ===================================================================== */
+
+typedef struct section {
+    const char *name;
+    page *index; /* content/<name>/_index.md or NULL */
+    page **pages;
+    size_t n_pages, cap;
+    value *ctx;
+} section;
+
+typedef struct term {
+    const char *name, *slug, *url, *permalink;
+    page **pages;
+    size_t n_pages, cap;
+    value *ctx;
+} term;
+
+typedef struct taxonomy {
+    const config_taxonomy *cfg;
+    term **terms; /* sorted by name */
+    size_t n_terms, cap;
+    strtab by_slug;
+    const char *url, *permalink;
+    value *ctx;
+} taxonomy;
+
+struct site {
+    config cfg;
+    const char *root;
+    page *home;         /* content/_index.md or NULL */
+    page **pages;       /* published single pages, newest first */
+    size_t n_pages;
+    section **sections; /* sorted by name */
+    size_t n_sections;
+    taxonomy *taxonomies; /* cfg.n_taxonomies of them */
+    value *site_ctx;
+    const value *build_date;
+    site_output *outputs;
+    size_t n_outputs, cap_outputs;
+    strtab urls; /* url -> origin path (char *), to catch two things at one URL */
+    arena *a;
+    diag *d;
+};
+
+const config *
+site_config(const site *s)
+{
+    return &s->cfg;
+}
+
+const site_output *
+site_outputs(const site *s, size_t *n)
+{
+    *n = s->n_outputs;
+    return s->outputs;
+}
+
+page *const *
+site_pages(const site *s, size_t *n)
+{
+    *n = s->n_pages;
+    return s->pages;
+}
+
+const value *
+site_build_date(const site *s)
+{
+    return s->build_date;
+}
+
+/* {====================================================================
+ * scan and load
+ * ===================================================================== */
+
+typedef struct source {
+    const char *rel;     /* "content/projects/x.md" */
+    const char *sec_name; /* "projects" or "" */
+    bool is_index;
+} source;
+
+typedef struct scan {
+    source *items;
+    size_t len, cap;
+} scan;
+
+static bool
+scan_dir(scan *sc, const char *root, const char *rel, const char *sec_name, int depth, arena *a,
+         diag *d)
+{
+    buf path = BUF_INIT;
+    fs_join(&path, root, rel);
+    fs_entry *ents;
+    size_t n;
+    bool ok = fs_list_dir(&ents, &n, path.ptr, rel, d);
+    buf_free(&path);
+    if (!ok)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        const char *name = ents[i].name;
+        if (name[0] == '.' || name[0] == '#' || name[strlen(name) - 1] == '~')
+            continue; /* hidden and editor files */
+        const char *child = arena_printf(a, "%s/%s", rel, name);
+        if (ents[i].kind == FS_SYMLINK) {
+            /* a link could publish any file of the machine (Hugo does): never follow */
+            diag_report(d, DIAG_WARNING, SRC_POS(child, 0, 0),
+                        "symbolic link not followed (content must be real files)");
+            continue;
+        }
+        if (ents[i].kind == FS_DIR) {
+            if (depth == 0 && strcmp(name, "static") == 0)
+                continue; /* copied as-is by the output pass */
+            if (depth > 32) {
+                diag_report(d, DIAG_ERROR, SRC_POS(child, 0, 0), "folders nested too deeply");
+                ok = false;
+                continue;
+            }
+            ok &= scan_dir(sc, root, child, depth == 0 ? arena_strdup(a, name) : sec_name,
+                           depth + 1, a, d);
+            continue;
+        }
+        size_t len = strlen(name);
+        if (ents[i].kind != FS_FILE || len < 4 || strcmp(name + len - 3, ".md") != 0)
+            continue;
+        if (strcasecmp(name, "README.md") == 0)
+            continue; /* notes for the site's writers (content/README.md), not a page */
+        sc->items = grow(a, sc->items, sc->len, &sc->cap, sizeof(source));
+        sc->items[sc->len++] = (source){child, sec_name, strcmp(name, "_index.md") == 0};
+    }
+    fs_entries_free(ents, n);
+    return ok;
+}
+
+typedef struct load_job {
+    const config *cfg;
+    const char *root;
+    source *sources;
+    page *pages;
+    arena **arenas; /* one per worker */
+    diag *d;
+} load_job;
+
+static void
+load_one(size_t i, size_t worker, void *payload)
+{
+    load_job *j = payload;
+    source *src = &j->sources[i];
+    page_load(&j->pages[i], j->cfg, j->root, src->rel, src->sec_name, src->is_index,
+              j->arenas[worker], j->d);
+}
+
+/* {====================================================================
+ * URLs
+ * ===================================================================== */
+
+/* "/sub/" + "projects/x/" */
+static const char *
+make_url(site *s, const char *rel)
+{
+    return arena_printf(s->a, "%s%s", s->cfg.base_path, rel);
+}
+
+static const char *
+make_permalink(site *s, const char *rel)
+{
+    buf b = BUF_INIT;
+    buf_puts(&b, s->cfg.base_url);
+    text_url_encode_path(&b, rel, strlen(rel));
+    const char *p = arena_strndup(s->a, b.ptr, b.len);
+    buf_free(&b);
+    return p;
+}
+
+/* Claims a URL for origin; two claims are an error at the second (a duplicate slug). */
+static bool
+claim_url(site *s, const char *rel, const char *origin, src_pos at)
+{
+    const char *first = strtab_get(&s->urls, rel);
+    if (first) {
+        size_t id = diag_report(s->d, DIAG_ERROR, at, "duplicate URL '%s%s' (also used by %s)",
+                                s->cfg.base_path, rel, first);
+        diag_note(s->d, id, SRC_POS(first, 0, 0), "the first page with that URL");
+        return false;
+    }
+    strtab_put(&s->urls, rel, (void *)origin);
+    return true;
+}
+
+/* {====================================================================
+ * ordering
+ * ===================================================================== */
+
+/* Newest first; undated last; then by weight, title and path for a stable order. */
+static int
+cmp_pages(const void *pa, const void *pb)
+{
+    const page *a = *(page *const *)pa, *b = *(page *const *)pb;
+    if (!a->date != !b->date)
+        return a->date ? -1 : 1;
+    if (a->date) {
+        int c = value_compare(b->date, a->date);
+        if (c)
+            return c;
+    }
+    if (a->weight != b->weight)
+        return a->weight < b->weight ? -1 : 1;
+    int c = strcmp(a->title, b->title);
+    return c ? c : strcmp(a->path, b->path);
+}
+
+static int
+cmp_terms(const void *pa, const void *pb)
+{
+    const term *a = *(term *const *)pa, *b = *(term *const *)pb;
+    int c = strcmp(a->name, b->name);
+    return c ? c : strcmp(a->slug, b->slug);
+}
+
+static int
+cmp_sections(const void *pa, const void *pb)
+{
+    return strcmp((*(section *const *)pa)->name, (*(section *const *)pb)->name);
+}
+
+/* {====================================================================
+ * sections and taxonomies
+ * ===================================================================== */
+
+static section *
+get_section(site *s, strtab *by_name, const char *name)
+{
+    section *sec = strtab_get(by_name, name);
+    if (!sec) {
+        sec = arena_zalloc(s->a, sizeof(section));
+        sec->name = name;
+        strtab_put(by_name, name, sec);
+        size_t cap = s->n_sections; /* exact-size growth: few sections */
+        section **n = arena_alloc(s->a, (cap + 1) * sizeof(section *));
+        if (cap)
+            memcpy(n, s->sections, cap * sizeof(section *));
+        n[s->n_sections++] = sec;
+        s->sections = n;
+    }
+    return sec;
+}
+
+static void
+add_term(site *s, taxonomy *tx, page *p, const value *v)
+{
+    const char *name = NULL;
+    buf b = BUF_INIT;
+    if (v->type == VALUE_STRING)
+        name = v->as.str.ptr;
+    else if (v->type == VALUE_NUMBER || v->type == VALUE_BOOL) {
+        value_to_text(&b, v);
+        name = arena_strndup(s->a, b.ptr, b.len);
+        buf_clear(&b);
+    } else {
+        diag_report(s->d, DIAG_ERROR, v->pos, "'%s' must be text or a list of text, not %s",
+                    tx->cfg->name, value_type_name(v->type));
+        return;
+    }
+    size_t nlen = strlen(name);
+    const char *trimmed = text_trim(name, &nlen);
+    text_slugify(&b, trimmed, nlen);
+    if (b.len == 0) {
+        buf_free(&b);
+        if (nlen)
+            diag_report(s->d, DIAG_WARNING, v->pos,
+                        "'%s' value '%s' has no letters or digits; no term page made",
+                        tx->cfg->name, name);
+        return;
+    }
+    term *t = strtab_get(&tx->by_slug, b.ptr);
+    if (!t) {
+        t = arena_zalloc(s->a, sizeof(term));
+        t->name = arena_strndup(s->a, trimmed, nlen);
+        t->slug = arena_strndup(s->a, b.ptr, b.len);
+        const char *rel = arena_printf(s->a, "%s/%s/", tx->cfg->path, t->slug);
+        t->url = make_url(s, rel);
+        t->permalink = make_permalink(s, rel);
+        strtab_put(&tx->by_slug, t->slug, t);
+        tx->terms = grow(s->a, tx->terms, tx->n_terms, &tx->cap, sizeof(term *));
+        tx->terms[tx->n_terms++] = t;
+    }
+    buf_free(&b);
+    if (t->n_pages && t->pages[t->n_pages - 1] == p)
+        return; /* the same term twice on one page */
+    t->pages = grow(s->a, t->pages, t->n_pages, &t->cap, sizeof(page *));
+    t->pages[t->n_pages++] = p;
+}
+
+static void
+build_taxonomies(site *s)
+{
+    s->taxonomies = arena_zalloc(s->a, (s->cfg.n_taxonomies + 1) * sizeof(taxonomy));
+    for (size_t i = 0; i < s->cfg.n_taxonomies; i++) {
+        taxonomy *tx = &s->taxonomies[i];
+        tx->cfg = &s->cfg.taxonomies[i];
+        const char *rel = arena_printf(s->a, "%s/", tx->cfg->path);
+        tx->url = make_url(s, rel);
+        tx->permalink = make_permalink(s, rel);
+        for (size_t p = 0; p < s->n_pages; p++) {
+            const value *v = value_map_get(s->pages[p]->front, tx->cfg->name);
+            if (!v || v->type == VALUE_NULL)
+                continue;
+            if (v->type == VALUE_LIST) {
+                for (size_t k = 0; k < v->as.list.len; k++)
+                    add_term(s, tx, s->pages[p], v->as.list.items[k]);
+            } else {
+                add_term(s, tx, s->pages[p], v);
+            }
+        }
+        if (tx->n_terms)
+            qsort(tx->terms, tx->n_terms, sizeof(term *), cmp_terms);
+    }
+}
+
+/* {====================================================================
+ * template values
+ * ===================================================================== */
+
+static value *
+str_val(site *s, const char *str)
+{
+    return str ? value_new_cstr(s->a, str, SRC_NONE) : value_new_null(s->a, SRC_NONE);
+}
+
+static value *
+num_val(site *s, double n)
+{
+    return value_new_number(s->a, n, SRC_NONE);
+}
+
+static void
+set(site *s, value *map, const char *key, value *v)
+{
+    value_map_set(map, key, v, s->a);
+}
+
+static const char *
+page_kind(const page *p)
+{
+    if (p->is_index)
+        return *p->section ? "section" : "home";
+    if (strcmp(p->section, "projects") == 0)
+        return "project";
+    if (strcmp(p->section, "news") == 0)
+        return "news";
+    if (strcmp(p->section, "reports") == 0)
+        return "report";
+    return "page";
+}
+
+/* The few fields list items and prev/next links need (no content, no links back). */
+static value *
+page_link(site *s, const page *p)
+{
+    value *m = value_new_map(s->a, SRC_NONE);
+    set(s, m, "title", str_val(s, p->title));
+    set(s, m, "url", str_val(s, p->url));
+    set(s, m, "permalink", str_val(s, p->permalink));
+    set(s, m, "date", p->date ? (value *)p->date : value_new_null(s->a, SRC_NONE));
+    set(s, m, "summary", str_val(s, p->summary));
+    return m;
+}
+
+static value *
+page_terms(site *s, const page *p)
+{
+    value *m = value_new_map(s->a, SRC_NONE);
+    for (size_t i = 0; i < s->cfg.n_taxonomies; i++) {
+        taxonomy *tx = &s->taxonomies[i];
+        value *list = value_new_list(s->a, SRC_NONE);
+        for (size_t k = 0; k < tx->n_terms; k++) {
+            term *t = tx->terms[k];
+            for (size_t j = 0; j < t->n_pages; j++)
+                if (t->pages[j] == p) {
+                    value *tm = value_new_map(s->a, SRC_NONE);
+                    set(s, tm, "name", str_val(s, t->name));
+                    set(s, tm, "url", str_val(s, t->url));
+                    value_list_push(list, tm, s->a);
+                    break;
+                }
+        }
+        set(s, m, tx->cfg->name, list);
+    }
+    return m;
+}
+
+static void
+build_page_ctx(site *s, page *p, const page *lower, const page *higher, value *terms)
+{
+    value *m = value_new_map(s->a, p->front->pos);
+    /* front matter first, so computed fields below win on a collision */
+    for (size_t i = 0; i < p->front->as.map.len; i++) {
+        const value_pair *pr = &p->front->as.map.pairs[i];
+        value_map_setn(m, pr->key, pr->key_len, pr->val, s->a);
+    }
+    set(s, m, "title", str_val(s, p->title));
+    set(s, m, "slug", str_val(s, p->slug));
+    set(s, m, "url", str_val(s, p->url));
+    set(s, m, "permalink", str_val(s, p->permalink));
+    set(s, m, "path", str_val(s, p->path));
+    set(s, m, "section", str_val(s, p->section));
+    set(s, m, "kind", str_val(s, page_kind(p)));
+    set(s, m, "date", p->date ? (value *)p->date : value_new_null(s->a, SRC_NONE));
+    set(s, m, "updated", p->updated ? (value *)p->updated : value_new_null(s->a, SRC_NONE));
+    set(s, m, "draft", value_new_bool(s->a, p->draft, SRC_NONE));
+    set(s, m, "summary", str_val(s, p->summary));
+    set(s, m, "content", value_new_string_ref(s->a, p->md.html, strlen(p->md.html), SRC_NONE));
+    set(s, m, "toc", p->md.toc ? p->md.toc : value_new_list(s->a, SRC_NONE));
+    set(s, m, "word_count", num_val(s, (double)p->md.word_count));
+    set(s, m, "reading_time", num_val(s, (double)((p->md.word_count + 199) / 200)));
+    set(s, m, "params", p->front);
+    if (p->cohort)
+        set(s, m, "cohort", str_val(s, p->cohort));
+    set(s, m, "stages", p->stages);
+    set(s, m, "days_total",
+            p->days_total >= 0 ? num_val(s, (double)p->days_total)
+                               : value_new_null(s->a, SRC_NONE));
+    set(s, m, "terms", terms ? terms : value_new_map(s->a, SRC_NONE));
+    set(s, m, "lower", lower ? page_link(s, lower) : value_new_null(s->a, SRC_NONE));
+    set(s, m, "higher", higher ? page_link(s, higher) : value_new_null(s->a, SRC_NONE));
+    p->ctx = m;
+}
+
+static value *
+page_list(site *s, page **pages, size_t n)
+{
+    value *l = value_new_list(s->a, SRC_NONE);
+    for (size_t i = 0; i < n; i++)
+        value_list_push(l, pages[i]->ctx, s->a);
+    return l;
+}
+
+static void
+build_section_ctx(site *s, section *sec)
+{
+    value *m = value_new_map(s->a, SRC_NONE);
+    page *ix = sec->index;
+    if (ix) {
+        for (size_t i = 0; i < ix->front->as.map.len; i++) {
+            const value_pair *pr = &ix->front->as.map.pairs[i];
+            value_map_setn(m, pr->key, pr->key_len, pr->val, s->a);
+        }
+    }
+    const char *rel = arena_printf(s->a, "%s/", sec->name);
+    set(s, m, "name", str_val(s, sec->name));
+    set(s, m, "title", str_val(s, ix && *ix->title ? ix->title : sec->name));
+    set(s, m, "url", str_val(s, make_url(s, rel)));
+    set(s, m, "permalink", str_val(s, make_permalink(s, rel)));
+    const value *desc = ix ? value_map_get(ix->front, "description") : NULL;
+    set(s, m, "description", desc ? (value *)desc : str_val(s, ""));
+    set(s, m, "content", str_val(s, ix ? ix->md.html : ""));
+    set(s, m, "summary", str_val(s, ix ? ix->summary : ""));
+    set(s, m, "pages", page_list(s, sec->pages, sec->n_pages));
+    set(s, m, "kind", str_val(s, "section"));
+    sec->ctx = m;
+}
+
+static value *
+term_ctx(site *s, term *t)
+{
+    value *m = value_new_map(s->a, SRC_NONE);
+    set(s, m, "name", str_val(s, t->name));
+    set(s, m, "slug", str_val(s, t->slug));
+    set(s, m, "url", str_val(s, t->url));
+    set(s, m, "permalink", str_val(s, t->permalink));
+    set(s, m, "pages", page_list(s, t->pages, t->n_pages));
+    set(s, m, "count", num_val(s, (double)t->n_pages));
+    return m;
+}
+
+static void
+build_taxonomy_ctx(site *s, taxonomy *tx)
+{
+    value *m = value_new_map(s->a, SRC_NONE);
+    set(s, m, "name", str_val(s, tx->cfg->name));
+    set(s, m, "title", str_val(s, tx->cfg->title));
+    set(s, m, "path", str_val(s, tx->cfg->path));
+    set(s, m, "url", str_val(s, tx->url));
+    set(s, m, "permalink", str_val(s, tx->permalink));
+    value *terms = value_new_list(s->a, SRC_NONE);
+    for (size_t i = 0; i < tx->n_terms; i++) {
+        qsort(tx->terms[i]->pages, tx->terms[i]->n_pages, sizeof(page *), cmp_pages);
+        tx->terms[i]->ctx = term_ctx(s, tx->terms[i]);
+        value_list_push(terms, tx->terms[i]->ctx, s->a);
+    }
+    set(s, m, "terms", terms);
+    tx->ctx = m;
+}
+
+static void
+build_site_ctx(site *s)
+{
+    const config *c = &s->cfg;
+    value *m = value_new_map(s->a, SRC_NONE);
+    /* site.yaml as written first (params, menu, metrics, ...), computed fields win */
+    for (size_t i = 0; i < c->raw->as.map.len; i++) {
+        const value_pair *pr = &c->raw->as.map.pairs[i];
+        value_map_setn(m, pr->key, pr->key_len, pr->val, s->a);
+    }
+    set(s, m, "title", str_val(s, c->title));
+    set(s, m, "description", str_val(s, c->description));
+    set(s, m, "base_url", str_val(s, c->base_url));
+    set(s, m, "language", str_val(s, c->language));
+    set(s, m, "author", str_val(s, c->author));
+    set(s, m, "currency", str_val(s, c->currency));
+    set(s, m, "generator", str_val(s, "clinfolio " CLINFOLIO_VERSION));
+    set(s, m, "build_date", (value *)s->build_date);
+    if (!value_map_get(m, "params") || value_map_get(m, "params")->type != VALUE_MAP)
+        set(s, m, "params", value_new_map(s->a, SRC_NONE));
+    if (!value_map_get(m, "menu") || value_map_get(m, "menu")->type != VALUE_LIST)
+        set(s, m, "menu", value_new_list(s->a, SRC_NONE));
+    value *stages = value_new_list(s->a, SRC_NONE);
+    for (size_t i = 0; i < c->n_stages; i++) {
+        value *st = value_new_map(s->a, SRC_NONE);
+        set(s, st, "key", str_val(s, c->stages[i].key));
+        set(s, st, "label", str_val(s, c->stages[i].label));
+        set(s, st, "label_zh", str_val(s, c->stages[i].label_zh));
+        value_list_push(stages, st, s->a);
+    }
+    set(s, m, "stages", stages);
+    set(s, m, "pages", page_list(s, s->pages, s->n_pages));
+    value *sections = value_new_map(s->a, SRC_NONE);
+    value *projects = NULL;
+    for (size_t i = 0; i < s->n_sections; i++) {
+        set(s, sections, s->sections[i]->name, s->sections[i]->ctx);
+        if (strcmp(s->sections[i]->name, "projects") == 0)
+            projects = value_map_get(s->sections[i]->ctx, "pages");
+    }
+    set(s, m, "sections", sections);
+    set(s, m, "projects", projects ? projects : value_new_list(s->a, SRC_NONE));
+    value *taxonomies = value_new_map(s->a, SRC_NONE);
+    value *cohorts = value_new_list(s->a, SRC_NONE);
+    for (size_t i = 0; i < c->n_taxonomies; i++) {
+        taxonomy *tx = &s->taxonomies[i];
+        set(s, taxonomies, tx->cfg->name, tx->ctx);
+        if (strcmp(tx->cfg->name, "cohort") == 0)
+            for (size_t k = tx->n_terms; k-- > 0;) /* newest cohort first */
+                value_list_push(cohorts, tx->terms[k]->ctx, s->a);
+    }
+    set(s, m, "taxonomies", taxonomies);
+    set(s, m, "cohorts", cohorts);
+    set(s, m, "data", value_new_map(s->a, SRC_NONE));
+    s->site_ctx = m;
+}
+
+/* {====================================================================
+ * outputs
+ * ===================================================================== */
+
+static void
+add_output(site *s, const char *rel_dir, const char *t0, const char *t1, const char *t2,
+           value *ctx, src_pos origin, const value *lastmod, bool in_sitemap)
+{
+    s->outputs = grow(s->a, s->outputs, s->n_outputs, &s->cap_outputs, sizeof(site_output));
+    site_output *o = &s->outputs[s->n_outputs++];
+    memset(o, 0, sizeof *o);
+    o->path = *rel_dir && rel_dir[strlen(rel_dir) - 1] == '/'
+                  ? arena_printf(s->a, "%sindex.html", rel_dir)
+                  : rel_dir;
+    o->templates[0] = t0;
+    o->templates[1] = t1;
+    o->templates[2] = t2;
+    o->ctx = ctx;
+    o->origin = origin;
+    o->permalink = make_permalink(s, strcmp(o->path, "index.html") == 0 ? "" : rel_dir);
+    o->lastmod = lastmod;
+    o->in_sitemap = in_sitemap;
+}
+
+static value *
+root_ctx(site *s, const char *key, value *v, const char *key2, value *v2)
+{
+    value *m = value_new_map(s->a, SRC_NONE);
+    set(s, m, "site", s->site_ctx);
+    if (key)
+        set(s, m, key, v);
+    if (key2)
+        set(s, m, key2, v2);
+    return m;
+}
+
+static const value *
+newest(const value *a, const value *b)
+{
+    if (!a)
+        return b;
+    if (!b)
+        return a;
+    return value_compare(a, b) >= 0 ? a : b;
+}
+
+static void
+build_outputs(site *s)
+{
+    /* home */
+    value *home = s->home ? s->home->ctx : NULL;
+    if (!home) {
+        home = value_new_map(s->a, SRC_NONE);
+        set(s, home, "title", str_val(s, s->cfg.title));
+        set(s, home, "content", str_val(s, ""));
+        set(s, home, "summary", str_val(s, s->cfg.description));
+    }
+    set(s, home, "kind", str_val(s, "home"));
+    set(s, home, "url", str_val(s, s->cfg.base_path));
+    set(s, home, "permalink", str_val(s, s->cfg.base_url));
+    add_output(s, "", "index.html", NULL, NULL, root_ctx(s, "page", home, NULL, NULL),
+               s->home ? SRC_POS(s->home->path, 1, 1) : SRC_POS("content", 0, 0),
+               s->build_date, true);
+    s->outputs[s->n_outputs - 1].path = "index.html";
+
+    /* single pages */
+    for (size_t i = 0; i < s->n_pages; i++) {
+        page *p = s->pages[i];
+        const char *single = *p->section ? arena_printf(s->a, "%s/single.html", p->section)
+                                         : NULL;
+        const char *rel = p->out_path;
+        if (p->template_name)
+            add_output(s, rel, p->template_name, NULL, NULL, root_ctx(s, "page", p->ctx, NULL, NULL),
+                       p->template_pos, newest(p->date, p->updated), true);
+        else
+            add_output(s, rel, single ? single : "page.html", single ? "page.html" : NULL, NULL,
+                       root_ctx(s, "page", p->ctx, NULL, NULL), SRC_POS(p->path, 1, 1),
+                       newest(p->date, p->updated), true);
+    }
+
+    /* section lists */
+    for (size_t i = 0; i < s->n_sections; i++) {
+        section *sec = s->sections[i];
+        if (!*sec->name)
+            continue; /* top-level pages have no list */
+        const char *rel = arena_printf(s->a, "%s/", sec->name);
+        const value *lastmod = sec->n_pages ? sec->pages[0]->date : NULL;
+        add_output(s, rel, arena_printf(s->a, "%s/list.html", sec->name), "section.html", NULL,
+                   root_ctx(s, "section", sec->ctx, NULL, NULL),
+                   sec->index ? SRC_POS(sec->index->path, 1, 1)
+                              : SRC_POS(arena_printf(s->a, "content/%s", sec->name), 0, 0),
+                   lastmod, true);
+    }
+
+    /* taxonomies and their terms */
+    for (size_t i = 0; i < s->cfg.n_taxonomies; i++) {
+        taxonomy *tx = &s->taxonomies[i];
+        const char *name = tx->cfg->name;
+        src_pos origin = SRC_POS(s->cfg.file, 0, 0);
+        add_output(s, arena_printf(s->a, "%s/", tx->cfg->path),
+                   arena_printf(s->a, "%s/taxonomy.html", name), "taxonomy.html", NULL,
+                   root_ctx(s, "taxonomy", tx->ctx, NULL, NULL), origin, NULL, true);
+        for (size_t k = 0; k < tx->n_terms; k++) {
+            term *t = tx->terms[k];
+            add_output(s, arena_printf(s->a, "%s/%s/", tx->cfg->path, t->slug),
+                       arena_printf(s->a, "%s/term.html", name), "term.html", NULL,
+                       root_ctx(s, "taxonomy", tx->ctx, "term", t->ctx), origin,
+                       t->n_pages ? t->pages[0]->date : NULL, true);
+        }
+    }
+
+    /* 404 */
+    value *nf = value_new_map(s->a, SRC_NONE);
+    set(s, nf, "title", str_val(s, "Page not found"));
+    set(s, nf, "kind", str_val(s, "404"));
+    set(s, nf, "content", str_val(s, ""));
+    set(s, nf, "url", str_val(s, make_url(s, "404.html")));
+    add_output(s, "404.html", "404.html", NULL, NULL, root_ctx(s, "page", nf, NULL, NULL),
+               SRC_POS(s->cfg.file, 0, 0), NULL, false);
+}
+
+/* {====================================================================
+ * site_load
+ * ===================================================================== */
+
+static const value *
+build_date(site *s)
+{
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    if (sde && *sde) {
+        char *end;
+        long long secs = strtoll(sde, &end, 10);
+        if (*end == '\0')
+            return value_new_date(s->a, value_date_from_epoch(secs), SRC_NONE);
+        diag_report(s->d, DIAG_WARNING, SRC_NONE,
+                    "SOURCE_DATE_EPOCH is not a number of seconds; ignored");
+    }
+    const value *best = NULL;
+    for (size_t i = 0; i < s->n_pages; i++)
+        best = newest(best, newest(s->pages[i]->date, s->pages[i]->updated));
+    if (!best)
+        best = value_new_date(s->a, value_date_from_epoch(0), SRC_NONE);
+    return best;
+}
+
+/* URLs of the pages, and every URL claimed once. */
+static void
+assign_urls(site *s, page **all, size_t n)
+{
+    /* generated lists claim first: a page cannot take /tags/ or /projects/ */
+    for (size_t i = 0; i < s->cfg.n_taxonomies; i++)
+        strtab_put(&s->urls, arena_printf(s->a, "%s/", s->cfg.taxonomies[i].path),
+                   (void *)arena_printf(s->a, "%s (taxonomy '%s')", s->cfg.file,
+                                        s->cfg.taxonomies[i].name));
+    strtab_put(&s->urls, "404.html", (void *)"the 404 page");
+    for (size_t i = 0; i < n; i++) {
+        page *p = all[i];
+        const char *rel;
+        if (p->is_index)
+            rel = *p->section ? arena_printf(s->a, "%s/", p->section) : "";
+        else if (*p->section)
+            rel = arena_printf(s->a, "%s/%s/", p->section, p->slug);
+        else
+            rel = arena_printf(s->a, "%s/", p->slug);
+        p->url = make_url(s, rel);
+        p->permalink = make_permalink(s, rel);
+        p->out_path = arena_printf(s->a, "%sindex.html", rel);
+        const value *slugv = value_map_get(p->front, "slug");
+        claim_url(s, rel, p->path, slugv ? slugv->pos : SRC_POS(p->path, 1, 1));
+    }
+}
+
+site *
+site_load(const site_options *opt, arena *a, diag *d)
+{
+    site *s = arena_zalloc(a, sizeof(site));
+    s->a = a;
+    s->d = d;
+    s->root = opt->root;
+    if (!config_load(&s->cfg, opt->root, opt->base_url, a, d))
+        return NULL;
+
+    buf content = BUF_INIT;
+    fs_join(&content, opt->root, "content");
+    bool have_content = fs_is_dir(content.ptr);
+    buf_free(&content);
+    scan sc = {0};
+    if (have_content && !scan_dir(&sc, opt->root, "content", "", 0, a, d))
+        return NULL;
+
+    /* load every file in parallel, each worker allocating from its own arena */
+    size_t workers = opt->workers ? opt->workers : 1;
+    page *loaded = arena_zalloc(a, (sc.len + 1) * sizeof(page));
+    load_job job = {&s->cfg, opt->root, sc.items, loaded, opt->worker_arenas, d};
+    pool_run(workers, sc.len, load_one, &job);
+    if (diag_error_count(d) > 0)
+        return NULL;
+
+    /* published pages */
+    page **all = arena_zalloc(a, (sc.len + 1) * sizeof(page *));
+    size_t n_all = 0;
+    s->pages = arena_zalloc(a, (sc.len + 1) * sizeof(page *));
+    strtab by_section = {0};
+    for (size_t i = 0; i < sc.len; i++) {
+        page *p = &loaded[i];
+        if (p->draft && !opt->drafts)
+            continue;
+        all[n_all++] = p;
+        if (p->is_index && !*p->section)
+            s->home = p;
+        else if (p->is_index)
+            get_section(s, &by_section, p->section)->index = p;
+        else
+            s->pages[s->n_pages++] = p;
+    }
+    assign_urls(s, all, n_all);
+    qsort(s->pages, s->n_pages, sizeof(page *), cmp_pages);
+    for (size_t i = 0; i < s->n_pages; i++) {
+        section *sec = get_section(s, &by_section, s->pages[i]->section);
+        sec->pages = grow(a, sec->pages, sec->n_pages, &sec->cap, sizeof(page *));
+        sec->pages[sec->n_pages++] = s->pages[i];
+    }
+    if (s->n_sections)
+        qsort(s->sections, s->n_sections, sizeof(section *), cmp_sections);
+    strtab_free(&by_section);
+    build_taxonomies(s);
+    for (size_t i = 0; i < s->cfg.n_taxonomies; i++)
+        for (size_t k = 0; k < s->taxonomies[i].n_terms; k++)
+            claim_url(s,
+                      arena_printf(a, "%s/%s/", s->cfg.taxonomies[i].path,
+                                   s->taxonomies[i].terms[k]->slug),
+                      arena_printf(a, "%s (taxonomy '%s')", s->cfg.file,
+                                   s->cfg.taxonomies[i].name),
+                      SRC_POS(s->cfg.file, 0, 0));
+    s->build_date = build_date(s);
+
+    /* values for templates: pages (with prev/next in their section), then lists */
+    for (size_t i = 0; i < s->n_sections; i++) {
+        section *sec = s->sections[i];
+        for (size_t k = 0; k < sec->n_pages; k++)
+            build_page_ctx(s, sec->pages[k], k + 1 < sec->n_pages ? sec->pages[k + 1] : NULL,
+                           k > 0 ? sec->pages[k - 1] : NULL, page_terms(s, sec->pages[k]));
+    }
+    if (s->home)
+        build_page_ctx(s, s->home, NULL, NULL, NULL);
+    for (size_t i = 0; i < s->n_sections; i++)
+        build_section_ctx(s, s->sections[i]);
+    for (size_t i = 0; i < s->cfg.n_taxonomies; i++)
+        build_taxonomy_ctx(s, &s->taxonomies[i]);
+    build_site_ctx(s);
+    build_outputs(s);
+    strtab_free(&s->urls);
+    return diag_error_count(d) ? NULL : s;
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT
+ * site.h - the site model: config, every page, sections, taxonomies (cohorts among
+ * them), URLs, and the values templates see. Built once by site_load (passes 1-4);
+ * read-only afterwards, so render workers share it. */
+#ifndef CLINFOLIO_SITE_H
+#define CLINFOLIO_SITE_H
+
+#include "arena.h"
+#include "config.h"
+#include "diag.h"
+#include "page.h"
+#include "value.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct site_options {
+    const char *root;     /* the site folder (holds site.yaml) */
+    bool drafts;          /* publish pages with draft: true */
+    const char *base_url; /* overrides site.yaml base_url when not NULL */
+    size_t workers;       /* threads for loading pages (at least 1) */
+    arena **worker_arenas; /* one per worker; pages live in them as long as the site */
+} site_options;
+
+/* One file to render: a template applied to a context. */
+typedef struct site_output {
+    const char *path;          /* relative to the output folder: "projects/x/index.html" */
+    const char *templates[4];  /* candidates in lookup order, NULL-terminated */
+    const value *ctx;          /* root variables: {site, page | section | taxonomy, term} */
+    src_pos origin;            /* what asked for it (missing-template errors point here) */
+    const char *permalink;     /* absolute URL, for the sitemap */
+    const value *lastmod;      /* VALUE_DATE or NULL */
+    bool in_sitemap;
+} site_output;
+
+typedef struct site site;
+
+/* Loads the site at opt->root: site.yaml, every content file (on opt->workers threads),
+ * then builds the model. Memory is owned by a. Returns NULL when errors were reported
+ * (all of them: the pass does not stop at the first). */
+site *site_load(const site_options *opt, arena *a, diag *d);
+
+const config *site_config(const site *s);
+/* Every file to render, in a deterministic order. */
+const site_output *site_outputs(const site *s, size_t *n);
+/* Published single pages (not _index.md), newest first. */
+page *const *site_pages(const site *s, size_t *n);
+/* The newest date of any published page (or SOURCE_DATE_EPOCH when set). */
+const value *site_build_date(const site *s);
+
+#endif

@@ -1,0 +1,1066 @@
+/* SPDX-License-Identifier: MIT
+ * template_eval.c - renders a linked template tree. All per-render state lives on the
+ * stack or in the caller's scratch arena and the tree is only read, so any number of
+ * threads may render from the same set at once. Part of the render pass. */
+#include "template_internal.h"
+
+#include "text.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const value template_true = {.type = VALUE_BOOL, .as.boolean = true};
+const value template_false = {.type = VALUE_BOOL, .as.boolean = false};
+const value template_null = {.type = VALUE_NULL};
+
+/* {====================================================================
+ * state
+ * ===================================================================== */
+
+typedef struct var {
+    const char *name;
+    size_t len;
+    template_rv val;
+} var;
+
+/* A scope: the template's top level, a loop body, a block, an include, a macro call. */
+typedef struct frame {
+    struct frame *parent;
+    var *vars;
+    size_t len, cap;
+} frame;
+
+typedef struct loop_state {
+    size_t index0, length;
+    const value *const *items; /* for previtem and nextitem */
+} loop_state;
+
+enum { FLOW_NONE, FLOW_BREAK, FLOW_CONTINUE };
+
+typedef struct render {
+    const template_set *ts;
+    buf *out; /* swapped for a temporary buffer while capturing */
+    arena *scratch;
+    diag *d;
+    const value *root;
+    unsigned calls; /* nested include and macro calls */
+    unsigned nest;  /* recursion of render_node and eval */
+    int flow;       /* a pending break or continue */
+} render;
+
+/* Where code runs: the template it belongs to (for positions, autoescape and blocks) and
+ * its scope. */
+typedef struct exec {
+    const template_unit *owner;
+    const template_unit *const *chain; /* the extends chain being rendered; NULL in macros */
+    size_t chain_len;
+    frame *scope;
+    frame *tframe; /* the template's top frame, for set_global */
+    const char *block;
+    size_t block_len, block_level; /* the block being rendered, for super() */
+} exec;
+
+static bool rerr(render *r, const exec *ex, unsigned line, unsigned col, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static bool
+rerr(render *r, const exec *ex, unsigned line, unsigned col, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    diag_vreport(r->d, DIAG_ERROR, SRC_POS(ex->owner->diag_file, line, col), fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+static template_rv
+rv_of(const value *v)
+{
+    return (template_rv){v, NULL, TEMPLATE_RV_VALUE, false};
+}
+
+static template_rv
+rv_undef(void)
+{
+    return rv_of(NULL);
+}
+
+static template_rv
+rv_bool(bool b)
+{
+    return rv_of(b ? &template_true : &template_false);
+}
+
+static template_rv
+rv_num(render *r, double n)
+{
+    return rv_of(value_new_number(r->scratch, n, SRC_NONE));
+}
+
+static bool
+is_type(const template_rv *v, value_type t)
+{
+    return v->kind == TEMPLATE_RV_VALUE && v->v && v->v->type == t;
+}
+
+bool
+template_truthy(const template_rv *v)
+{
+    if (v->kind == TEMPLATE_RV_LOOP)
+        return true;
+    return v->kind == TEMPLATE_RV_VALUE && value_truthy(v->v);
+}
+
+const char *
+template_type_name(const template_rv *v)
+{
+    if (v->kind == TEMPLATE_RV_LOOP)
+        return "loop";
+    if (v->kind != TEMPLATE_RV_VALUE || !v->v)
+        return "undefined";
+    return value_type_name(v->v->type);
+}
+
+const char *
+template_text(const template_rv *v, size_t *len, arena *scratch)
+{
+    if (v->kind != TEMPLATE_RV_VALUE || !v->v) {
+        *len = 0;
+        return "";
+    }
+    if (v->v->type == VALUE_STRING) {
+        *len = v->v->as.str.len;
+        return v->v->as.str.ptr;
+    }
+    buf b = BUF_INIT;
+    value_to_text(&b, v->v);
+    char *s = arena_strndup(scratch, b.ptr, b.len);
+    *len = b.len;
+    buf_free(&b);
+    return s;
+}
+
+static void
+frame_set(render *r, frame *f, const char *name, size_t len, template_rv val)
+{
+    for (size_t i = 0; i < f->len; i++) {
+        if (f->vars[i].len == len && memcmp(f->vars[i].name, name, len) == 0) {
+            f->vars[i].val = val;
+            return;
+        }
+    }
+    if (f->len == f->cap) {
+        size_t cap = f->cap ? f->cap * 2 : 8;
+        var *vars = arena_alloc(r->scratch, cap * sizeof(var));
+        if (f->len)
+            memcpy(vars, f->vars, f->len * sizeof(var));
+        f->vars = vars;
+        f->cap = cap;
+    }
+    f->vars[f->len++] = (var){name, len, val};
+}
+
+static template_rv
+lookup(render *r, const exec *ex, const char *name, size_t len)
+{
+    for (const frame *f = ex->scope; f; f = f->parent)
+        for (size_t i = f->len; i-- > 0;)
+            if (f->vars[i].len == len && memcmp(f->vars[i].name, name, len) == 0)
+                return f->vars[i].val;
+    return rv_of(value_map_getn(r->root, name, len));
+}
+
+/* {====================================================================
+ * expressions
+ * ===================================================================== */
+
+static bool eval(render *r, const exec *ex, const template_expr *e, template_rv *out);
+static bool render_body(render *r, const exec *ex, const template_node *n);
+
+static bool
+all_digits(const char *s, size_t len)
+{
+    if (!len)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+    return true;
+}
+
+static template_rv
+loop_attr(render *r, const loop_state *l, const char *name, size_t len)
+{
+#define IS(s) (len == sizeof(s) - 1 && memcmp(name, s, len) == 0)
+    if (IS("index"))
+        return rv_num(r, (double)(l->index0 + 1));
+    if (IS("index0"))
+        return rv_num(r, (double)l->index0);
+    if (IS("revindex"))
+        return rv_num(r, (double)(l->length - l->index0));
+    if (IS("revindex0"))
+        return rv_num(r, (double)(l->length - l->index0 - 1));
+    if (IS("first"))
+        return rv_bool(l->index0 == 0);
+    if (IS("last"))
+        return rv_bool(l->index0 + 1 == l->length);
+    if (IS("length"))
+        return rv_num(r, (double)l->length);
+    if (IS("previtem"))
+        return rv_of(l->index0 > 0 ? l->items[l->index0 - 1] : NULL);
+    if (IS("nextitem"))
+        return rv_of(l->index0 + 1 < l->length ? l->items[l->index0 + 1] : NULL);
+#undef IS
+    return rv_undef();
+}
+
+/* list[i] with Python's negative indexes; undefined when out of range. */
+static const value *
+list_at(const value *list, double idx)
+{
+    if (idx != floor(idx))
+        return NULL;
+    double n = (double)list->as.list.len;
+    if (idx < 0)
+        idx += n;
+    if (idx < 0 || idx >= n)
+        return NULL;
+    return list->as.list.items[(size_t)idx];
+}
+
+static template_rv
+string_at(render *r, const value *s, double idx)
+{
+    size_t n = text_utf8_count(s->as.str.ptr, s->as.str.len);
+    if (idx != floor(idx))
+        return rv_undef();
+    if (idx < 0)
+        idx += (double)n;
+    if (idx < 0 || idx >= (double)n)
+        return rv_undef();
+    size_t start = text_utf8_prefix(s->as.str.ptr, s->as.str.len, (size_t)idx);
+    size_t end = text_utf8_prefix(s->as.str.ptr, s->as.str.len, (size_t)idx + 1);
+    return rv_of(value_new_string(r->scratch, s->as.str.ptr + start, end - start, SRC_NONE));
+}
+
+static template_rv
+get_attr(render *r, const template_rv *obj, const char *name, size_t len)
+{
+    if (obj->kind == TEMPLATE_RV_LOOP)
+        return loop_attr(r, obj->loop, name, len);
+    if (is_type(obj, VALUE_MAP))
+        return rv_of(value_map_getn(obj->v, name, len));
+    if (is_type(obj, VALUE_LIST) && all_digits(name, len) && len < 10)
+        return rv_of(list_at(obj->v, strtod(name, NULL)));
+    return rv_undef();
+}
+
+static template_rv
+get_index(render *r, const template_rv *obj, const template_rv *idx)
+{
+    if (obj->kind == TEMPLATE_RV_LOOP && is_type(idx, VALUE_STRING))
+        return loop_attr(r, obj->loop, idx->v->as.str.ptr, idx->v->as.str.len);
+    if (is_type(obj, VALUE_MAP)) {
+        if (is_type(idx, VALUE_STRING) || is_type(idx, VALUE_NUMBER)) {
+            size_t len;
+            const char *key = template_text(idx, &len, r->scratch);
+            return rv_of(value_map_getn(obj->v, key, len));
+        }
+        return rv_undef();
+    }
+    if (is_type(obj, VALUE_LIST) && is_type(idx, VALUE_NUMBER))
+        return rv_of(list_at(obj->v, idx->v->as.number));
+    if (is_type(obj, VALUE_STRING) && is_type(idx, VALUE_NUMBER))
+        return string_at(r, obj->v, idx->v->as.number);
+    return rv_undef();
+}
+
+/* Concatenation keeps safe HTML safe: the other operand is escaped into it. */
+static template_rv
+concat(render *r, const exec *ex, const template_rv *a, const template_rv *b)
+{
+    size_t la, lb;
+    const char *sa = template_text(a, &la, r->scratch), *sb = template_text(b, &lb, r->scratch);
+    buf tmp = BUF_INIT;
+    bool safe = ex->owner->autoescape && (a->safe || b->safe);
+    if (safe && !a->safe)
+        text_html_escape(&tmp, sa, la);
+    else
+        buf_append(&tmp, sa, la);
+    if (safe && !b->safe)
+        text_html_escape(&tmp, sb, lb);
+    else
+        buf_append(&tmp, sb, lb);
+    template_rv out = rv_of(value_new_string(r->scratch, tmp.ptr, tmp.len, SRC_NONE));
+    out.safe = safe;
+    buf_free(&tmp);
+    return out;
+}
+
+static bool
+rv_equal(const template_rv *a, const template_rv *b)
+{
+    if (a->kind != TEMPLATE_RV_VALUE || b->kind != TEMPLATE_RV_VALUE)
+        return a->kind == b->kind && a->loop == b->loop;
+    if (!a->v || !b->v)
+        return !a->v && !b->v;
+    return value_equal(a->v, b->v);
+}
+
+static bool
+contains(const char *hay, size_t hlen, const char *needle, size_t nlen)
+{
+    if (nlen == 0)
+        return true;
+    for (size_t i = 0; i + nlen <= hlen; i++)
+        if (hay[i] == needle[0] && memcmp(hay + i, needle, nlen) == 0)
+            return true;
+    return false;
+}
+
+static bool
+op_in(render *r, const exec *ex, const template_expr *e, const template_rv *needle,
+      const template_rv *hay, bool *result)
+{
+    *result = false;
+    if (hay->kind != TEMPLATE_RV_VALUE || !hay->v || hay->v->type == VALUE_NULL)
+        return true;
+    const value *h = hay->v;
+    switch (h->type) {
+    case VALUE_LIST:
+        if (needle->kind == TEMPLATE_RV_VALUE && needle->v)
+            for (size_t i = 0; i < h->as.list.len && !*result; i++)
+                *result = value_equal(h->as.list.items[i], needle->v);
+        return true;
+    case VALUE_MAP:
+        if (is_type(needle, VALUE_STRING) || is_type(needle, VALUE_NUMBER)) {
+            size_t len;
+            const char *key = template_text(needle, &len, r->scratch);
+            for (size_t i = 0; i < h->as.map.len && !*result; i++)
+                *result = h->as.map.pairs[i].key_len == len &&
+                          memcmp(h->as.map.pairs[i].key, key, len) == 0;
+        }
+        return true;
+    case VALUE_STRING: {
+        size_t len;
+        const char *s = template_text(needle, &len, r->scratch);
+        *result = needle->kind == TEMPLATE_RV_VALUE && needle->v &&
+                  contains(h->as.str.ptr, h->as.str.len, s, len);
+        return true;
+    }
+    default:
+        return rerr(r, ex, e->line, e->col, "'in' needs a list, map or string, got %s",
+                    value_type_name(h->type));
+    }
+}
+
+static const char *
+op_name(template_op op)
+{
+    static const char *const names[] = {"not", "-",  "+",  "+", "-", "*",  "/",  "//", "%",
+                                        "~",   "==", "!=", "<", ">", "<=", ">=", "in", "not in"};
+    return names[op];
+}
+
+static bool
+binary(render *r, const exec *ex, const template_expr *e, const template_rv *a,
+       const template_rv *b, template_rv *out)
+{
+    template_op op = (template_op)e->op;
+    bool na = is_type(a, VALUE_NUMBER), nb = is_type(b, VALUE_NUMBER);
+    double x = na ? a->v->as.number : 0, y = nb ? b->v->as.number : 0;
+    switch (op) {
+    case TEMPLATE_OP_CONCAT:
+        *out = concat(r, ex, a, b);
+        return true;
+    case TEMPLATE_OP_EQ:
+    case TEMPLATE_OP_NE:
+        *out = rv_bool(rv_equal(a, b) == (op == TEMPLATE_OP_EQ));
+        return true;
+    case TEMPLATE_OP_IN:
+    case TEMPLATE_OP_NOT_IN: {
+        bool res;
+        if (!op_in(r, ex, e, a, b, &res))
+            return false;
+        *out = rv_bool(res == (op == TEMPLATE_OP_IN));
+        return true;
+    }
+    case TEMPLATE_OP_LT:
+    case TEMPLATE_OP_GT:
+    case TEMPLATE_OP_LE:
+    case TEMPLATE_OP_GE: {
+        bool comparable = a->kind == TEMPLATE_RV_VALUE && b->kind == TEMPLATE_RV_VALUE && a->v &&
+                          b->v && a->v->type == b->v->type &&
+                          (na || a->v->type == VALUE_STRING || a->v->type == VALUE_DATE);
+        if (!comparable)
+            return rerr(r, ex, e->line, e->col, "cannot compare %s %s %s", template_type_name(a),
+                        op_name(op), template_type_name(b));
+        int c = value_compare(a->v, b->v);
+        bool res = op == TEMPLATE_OP_LT   ? c < 0
+                   : op == TEMPLATE_OP_GT ? c > 0
+                   : op == TEMPLATE_OP_LE ? c <= 0
+                                          : c >= 0;
+        *out = rv_bool(res);
+        return true;
+    }
+    case TEMPLATE_OP_ADD:
+        if (is_type(a, VALUE_STRING) && is_type(b, VALUE_STRING)) {
+            *out = concat(r, ex, a, b);
+            return true;
+        }
+        if (is_type(a, VALUE_LIST) && is_type(b, VALUE_LIST)) {
+            value *l = value_new_list(r->scratch, SRC_NONE);
+            for (size_t i = 0; i < a->v->as.list.len; i++)
+                value_list_push(l, a->v->as.list.items[i], r->scratch);
+            for (size_t i = 0; i < b->v->as.list.len; i++)
+                value_list_push(l, b->v->as.list.items[i], r->scratch);
+            *out = rv_of(l);
+            return true;
+        }
+        break;
+    default:
+        break;
+    }
+    if (!na || !nb)
+        return rerr(r, ex, e->line, e->col, "cannot apply '%s' to %s and %s", op_name(op),
+                    template_type_name(a), template_type_name(b));
+    double z;
+    switch (op) {
+    case TEMPLATE_OP_ADD:
+        z = x + y;
+        break;
+    case TEMPLATE_OP_SUB:
+        z = x - y;
+        break;
+    case TEMPLATE_OP_MUL:
+        z = x * y;
+        break;
+    case TEMPLATE_OP_DIV:
+        if (y == 0)
+            return rerr(r, ex, e->line, e->col, "division by zero");
+        z = x / y;
+        break;
+    case TEMPLATE_OP_FLOORDIV:
+        if (y == 0)
+            return rerr(r, ex, e->line, e->col, "division by zero");
+        z = floor(x / y);
+        break;
+    case TEMPLATE_OP_MOD:
+        if (y == 0)
+            return rerr(r, ex, e->line, e->col, "modulo by zero");
+        z = x - y * floor(x / y); /* Python's: the sign of the divisor */
+        break;
+    default:
+        z = 0;
+        break;
+    }
+    *out = rv_num(r, z);
+    return true;
+}
+
+/* Applies one filter call to in. */
+static bool
+apply_filter(render *r, const exec *ex, const template_filter_call *f, template_rv in,
+             template_rv *out)
+{
+    src_pos at = SRC_POS(ex->owner->diag_file, f->line, f->col);
+    if (in.kind != TEMPLATE_RV_VALUE)
+        in = rv_undef();
+    if (f->user) {
+        value *args = value_new_map(r->scratch, SRC_NONE);
+        char key[24];
+        for (size_t i = 0; i < f->args.npos + f->args.nnamed; i++) {
+            bool positional = i < f->args.npos;
+            const template_expr *ae =
+                positional ? f->args.pos[i] : f->args.named[i - f->args.npos].val;
+            template_rv av;
+            if (!eval(r, ex, ae, &av))
+                return false;
+            value *v = av.kind == TEMPLATE_RV_VALUE && av.v ? (value *)av.v
+                                                            : value_new_null(r->scratch, at);
+            if (positional) {
+                snprintf(key, sizeof key, "%zu", i);
+                value_map_set(args, key, v, r->scratch);
+            } else {
+                const template_named *na = &f->args.named[i - f->args.npos];
+                value_map_setn(args, na->name, na->len, v, r->scratch);
+            }
+        }
+        value *res = NULL;
+        if (!f->user->fn(&res, in.v, args, r->scratch, r->d, at, f->user->payload))
+            return false;
+        *out = rv_of(res);
+        return true;
+    }
+    template_rv args[TEMPLATE_MAX_PARAMS];
+    for (size_t i = 0; i < TEMPLATE_MAX_PARAMS; i++) {
+        args[i] = (template_rv){NULL, NULL, TEMPLATE_RV_ABSENT, false};
+        if (f->slots[i] && !eval(r, ex, f->slots[i], &args[i]))
+            return false;
+        if (f->slots[i] && args[i].kind != TEMPLATE_RV_VALUE)
+            args[i] = rv_undef();
+    }
+    template_fctx c = {r->ts, r->scratch, r->d, at, f->builtin->name};
+    return f->builtin->fn(out, &in, args, &c);
+}
+
+static bool render_capture(render *r, const exec *ex, const template_node *body, template_rv *out);
+
+static bool
+call_super(render *r, const exec *ex, const template_expr *e, template_rv *out)
+{
+    if (ex->block && ex->chain) {
+        for (size_t i = ex->block_level + 1; i < ex->chain_len; i++) {
+            const template_block_def *def =
+                template_find_block(ex->chain[i], ex->block, ex->block_len);
+            if (!def)
+                continue;
+            exec bex = *ex;
+            bex.owner = ex->chain[i];
+            bex.block_level = i;
+            return render_capture(r, &bex, def->node->u.block.body, out);
+        }
+    }
+    return rerr(r, ex, e->line, e->col, "super(): block '%.*s' has no parent definition",
+                ex->block ? (int)ex->block_len : 0, ex->block ? ex->block : "");
+}
+
+static bool
+call_range(render *r, const exec *ex, const template_expr *e, template_rv *out)
+{
+    const template_args *args = &e->u.call.args;
+    double v[3] = {0, 0, 1};
+    bool given[3] = {false, false, false};
+    if (args->npos > 3)
+        return rerr(r, ex, e->line, e->col, "range() takes at most 3 arguments");
+    for (size_t i = 0; i < args->npos + args->nnamed; i++) {
+        bool positional = i < args->npos;
+        const template_named *na = positional ? NULL : &args->named[i - args->npos];
+        size_t slot;
+        if (positional) /* range(end), range(start, end), range(start, end, step) */
+            slot = args->npos == 1 ? 1 : i;
+        else if (na->len == 5 && memcmp(na->name, "start", 5) == 0)
+            slot = 0;
+        else if (na->len == 3 && memcmp(na->name, "end", 3) == 0)
+            slot = 1;
+        else if ((na->len == 4 && memcmp(na->name, "step", 4) == 0) ||
+                 (na->len == 7 && memcmp(na->name, "step_by", 7) == 0))
+            slot = 2;
+        else
+            return rerr(r, ex, na->line, na->col, "range() has no argument '%s'", na->name);
+        template_rv a;
+        if (!eval(r, ex, positional ? args->pos[i] : na->val, &a))
+            return false;
+        if (!is_type(&a, VALUE_NUMBER))
+            return rerr(r, ex, e->line, e->col, "range() needs numbers, got %s",
+                        template_type_name(&a));
+        v[slot] = a.v->as.number;
+        given[slot] = true;
+    }
+    if (!given[1])
+        return rerr(r, ex, e->line, e->col, "range() needs an end");
+    if (v[2] == 0)
+        return rerr(r, ex, e->line, e->col, "range() step must not be zero");
+    double count = ceil((v[1] - v[0]) / v[2]);
+    if (count > TEMPLATE_MAX_RANGE)
+        return rerr(r, ex, e->line, e->col, "range() of more than %d items", TEMPLATE_MAX_RANGE);
+    value *l = value_new_list(r->scratch, SRC_NONE);
+    for (double i = 0; i < count; i++)
+        value_list_push(l, value_new_number(r->scratch, v[0] + i * v[2], SRC_NONE), r->scratch);
+    *out = rv_of(l);
+    return true;
+}
+
+static bool
+call_macro(render *r, const exec *ex, const template_expr *e, template_rv *out)
+{
+    const template_macro *m = e->u.call.macro;
+    const template_args *args = &e->u.call.args;
+    if (r->calls >= TEMPLATE_MAX_CALL_DEPTH)
+        return rerr(r, ex, e->line, e->col, "too many nested include and macro calls (limit %d)",
+                    TEMPLATE_MAX_CALL_DEPTH);
+    frame f = {NULL, NULL, 0, 0};
+    bool *given = arena_zalloc(r->scratch, m->nparams + 1);
+    for (size_t i = 0; i < args->npos; i++) { /* arguments see the caller's scope */
+        template_rv a;
+        if (!eval(r, ex, args->pos[i], &a))
+            return false;
+        frame_set(r, &f, m->params[i], m->param_lens[i], a);
+        given[i] = true;
+    }
+    for (size_t i = 0; i < args->nnamed; i++) {
+        const template_named *na = &args->named[i];
+        template_rv a;
+        if (!eval(r, ex, na->val, &a))
+            return false;
+        for (size_t k = 0; k < m->nparams; k++)
+            if (m->param_lens[k] == na->len && memcmp(m->params[k], na->name, na->len) == 0) {
+                frame_set(r, &f, m->params[k], m->param_lens[k], a);
+                given[k] = true;
+            }
+    }
+    exec mex = {m->owner, NULL, 0, &f, &f, NULL, 0, 0};
+    for (size_t k = 0; k < m->nparams; k++) { /* defaults see the earlier parameters */
+        if (given[k])
+            continue;
+        template_rv a = rv_undef();
+        if (m->defaults[k] && !eval(r, &mex, m->defaults[k], &a))
+            return false;
+        frame_set(r, &f, m->params[k], m->param_lens[k], a);
+    }
+    r->calls++;
+    bool ok = render_capture(r, &mex, m->body, out);
+    r->calls--;
+    r->flow = FLOW_NONE;
+    return ok;
+}
+
+static bool
+eval_call(render *r, const exec *ex, const template_expr *e, template_rv *out)
+{
+    switch ((template_fn)e->u.call.fn) {
+    case TEMPLATE_FN_SUPER:
+        return call_super(r, ex, e, out);
+    case TEMPLATE_FN_RANGE:
+        return call_range(r, ex, e, out);
+    case TEMPLATE_FN_MACRO:
+        return call_macro(r, ex, e, out);
+    case TEMPLATE_FN_CYCLE: {
+        template_rv l = lookup(r, ex, "loop", 4);
+        if (l.kind != TEMPLATE_RV_LOOP)
+            return rerr(r, ex, e->line, e->col, "loop.cycle() outside of a loop");
+        const loop_state *st = l.loop;
+        return eval(r, ex, e->u.call.args.pos[st->index0 % e->u.call.args.npos], out);
+    }
+    case TEMPLATE_FN_UNRESOLVED:
+        break;
+    }
+    return rerr(r, ex, e->line, e->col, "call was not linked");
+}
+
+static bool
+eval_inner(render *r, const exec *ex, const template_expr *e, template_rv *out)
+{
+    template_rv a, b;
+    switch ((template_expr_kind)e->kind) {
+    case TEMPLATE_EX_LITERAL:
+        *out = rv_of(e->u.lit);
+        return true;
+    case TEMPLATE_EX_NAME:
+        *out = lookup(r, ex, e->u.name.name, e->u.name.len);
+        return true;
+    case TEMPLATE_EX_ATTR:
+        if (!eval(r, ex, e->u.attr.obj, &a))
+            return false;
+        *out = get_attr(r, &a, e->u.attr.name, e->u.attr.len);
+        return true;
+    case TEMPLATE_EX_INDEX:
+        if (!eval(r, ex, e->u.index.obj, &a) || !eval(r, ex, e->u.index.index, &b))
+            return false;
+        *out = get_index(r, &a, &b);
+        return true;
+    case TEMPLATE_EX_LIST: {
+        value *l = value_new_list(r->scratch, SRC_NONE);
+        for (size_t i = 0; i < e->u.list.n; i++) {
+            if (!eval(r, ex, e->u.list.items[i], &a))
+                return false;
+            bool def = a.kind == TEMPLATE_RV_VALUE && a.v;
+            value_list_push(l, def ? (value *)a.v : value_new_null(r->scratch, SRC_NONE),
+                            r->scratch);
+        }
+        *out = rv_of(l);
+        return true;
+    }
+    case TEMPLATE_EX_DICT: {
+        value *m = value_new_map(r->scratch, SRC_NONE);
+        for (size_t i = 0; i < e->u.list.n; i++) {
+            if (!eval(r, ex, e->u.list.keys[i], &a) || !eval(r, ex, e->u.list.items[i], &b))
+                return false;
+            if (!is_type(&a, VALUE_STRING) && !is_type(&a, VALUE_NUMBER))
+                return rerr(r, ex, e->u.list.keys[i]->line, e->u.list.keys[i]->col,
+                            "a map key must be a string, got %s", template_type_name(&a));
+            size_t len;
+            const char *key = template_text(&a, &len, r->scratch);
+            bool def = b.kind == TEMPLATE_RV_VALUE && b.v;
+            value_map_setn(m, key, len, def ? (value *)b.v : value_new_null(r->scratch, SRC_NONE),
+                           r->scratch);
+        }
+        *out = rv_of(m);
+        return true;
+    }
+    case TEMPLATE_EX_UNARY:
+        if (!eval(r, ex, e->u.bin.a, &a))
+            return false;
+        if (e->op == TEMPLATE_OP_NOT) {
+            *out = rv_bool(!template_truthy(&a));
+            return true;
+        }
+        if (!is_type(&a, VALUE_NUMBER))
+            return rerr(r, ex, e->line, e->col, "cannot apply unary '%s' to %s",
+                        op_name((template_op)e->op), template_type_name(&a));
+        *out = e->op == TEMPLATE_OP_NEG ? rv_num(r, -a.v->as.number) : a;
+        return true;
+    case TEMPLATE_EX_BINARY:
+        if (!eval(r, ex, e->u.bin.a, &a) || !eval(r, ex, e->u.bin.b, &b))
+            return false;
+        return binary(r, ex, e, &a, &b, out);
+    case TEMPLATE_EX_AND:
+    case TEMPLATE_EX_OR: /* the deciding operand, as in Jinja: `a or b` */
+        if (!eval(r, ex, e->u.bin.a, &a))
+            return false;
+        if (template_truthy(&a) == (e->kind == TEMPLATE_EX_OR)) {
+            *out = a;
+            return true;
+        }
+        return eval(r, ex, e->u.bin.b, out);
+    case TEMPLATE_EX_COND:
+        if (!eval(r, ex, e->u.cond.cond, &a))
+            return false;
+        if (template_truthy(&a))
+            return eval(r, ex, e->u.cond.then, out);
+        if (e->u.cond.otherwise)
+            return eval(r, ex, e->u.cond.otherwise, out);
+        *out = rv_undef();
+        return true;
+    case TEMPLATE_EX_FILTER:
+        if (!eval(r, ex, e->u.filter.input, &a))
+            return false;
+        return apply_filter(r, ex, e->u.filter.f, a, out);
+    case TEMPLATE_EX_TEST: {
+        const template_test *t = e->u.test.test;
+        template_rv args[2] = {rv_undef(), rv_undef()};
+        if (!eval(r, ex, e->u.test.input, &a))
+            return false;
+        for (size_t i = 0; i < e->u.test.args.npos && i < 2; i++)
+            if (!eval(r, ex, e->u.test.args.pos[i], &args[i]))
+                return false;
+        template_fctx c = {r->ts, r->scratch, r->d, SRC_POS(ex->owner->diag_file, e->line, e->col),
+                           t->name};
+        bool res;
+        if (!t->fn(&res, &a, args, &c))
+            return false;
+        *out = rv_bool(res != e->u.test.negate);
+        return true;
+    }
+    case TEMPLATE_EX_CALL:
+        return eval_call(r, ex, e, out);
+    }
+    return false;
+}
+
+static bool
+too_deep(render *r, const exec *ex, unsigned line, unsigned col)
+{
+    return rerr(r, ex, line, col, "template nesting too deep (more than %d levels)",
+                TEMPLATE_MAX_NEST);
+}
+
+static bool
+eval(render *r, const exec *ex, const template_expr *e, template_rv *out)
+{
+    if (r->nest >= TEMPLATE_MAX_NEST)
+        return too_deep(r, ex, e->line, e->col);
+    r->nest++;
+    bool ok = eval_inner(r, ex, e, out);
+    r->nest--;
+    return ok;
+}
+
+/* {====================================================================
+ * statements
+ * ===================================================================== */
+
+/* {{ v }}: escaped unless safe or the template does not autoescape. */
+static void
+print(render *r, const exec *ex, const template_rv *v)
+{
+    if (v->kind != TEMPLATE_RV_VALUE || !v->v)
+        return;
+    const value *x = v->v;
+    if (v->safe || !ex->owner->autoescape || x->type == VALUE_NUMBER || x->type == VALUE_BOOL ||
+        x->type == VALUE_DATE || x->type == VALUE_NULL) {
+        value_to_text(r->out, x);
+    } else if (x->type == VALUE_STRING) {
+        text_html_escape(r->out, x->as.str.ptr, x->as.str.len);
+    } else {
+        buf tmp = BUF_INIT;
+        value_to_text(&tmp, x);
+        text_html_escape(r->out, tmp.ptr, tmp.len);
+        buf_free(&tmp);
+    }
+}
+
+/* Renders body into a safe string (macro calls, super(), {% set %} and {% filter %}). */
+static bool
+render_capture(render *r, const exec *ex, const template_node *body, template_rv *out)
+{
+    buf tmp = BUF_INIT, *saved = r->out;
+    r->out = &tmp;
+    bool ok = render_body(r, ex, body);
+    r->out = saved;
+    if (ok) {
+        *out = rv_of(value_new_string(r->scratch, tmp.ptr, tmp.len, SRC_NONE));
+        out->safe = true;
+    }
+    buf_free(&tmp);
+    return ok;
+}
+
+static bool render_unit(render *r, const template_unit *u, frame *f);
+
+static bool
+render_include(render *r, const exec *ex, const template_node *n)
+{
+    const template_unit *target = n->u.include.target;
+    const template_expr *name = n->u.include.name;
+    if (!target) {
+        template_rv v;
+        if (!eval(r, ex, name, &v))
+            return false;
+        /* a list of names: the first that exists */
+        size_t count = is_type(&v, VALUE_LIST) ? v.v->as.list.len : 1;
+        const char *first = NULL;
+        for (size_t i = 0; i < count && !target; i++) {
+            template_rv item = is_type(&v, VALUE_LIST) ? rv_of(v.v->as.list.items[i]) : v;
+            if (!is_type(&item, VALUE_STRING))
+                return rerr(r, ex, name->line, name->col, "include needs a template name, got %s",
+                            template_type_name(&item));
+            if (!first)
+                first = item.v->as.str.ptr;
+            target = template_find(r->ts, item.v->as.str.ptr, item.v->as.str.len);
+        }
+        if (!target) {
+            if (n->u.include.ignore_missing)
+                return true;
+            return rerr(r, ex, name->line, name->col, "included template '%s' not found",
+                        first ? first : "");
+        }
+    }
+    if (r->calls >= TEMPLATE_MAX_CALL_DEPTH)
+        return rerr(r, ex, n->line, n->col, "too many nested include and macro calls (limit %d)",
+                    TEMPLATE_MAX_CALL_DEPTH);
+    frame f = {ex->scope, NULL, 0, 0}; /* an include sees the current scope */
+    r->calls++;
+    bool ok = render_unit(r, target, &f);
+    r->calls--;
+    r->flow = FLOW_NONE;
+    return ok;
+}
+
+static bool
+render_block(render *r, const exec *ex, const template_node *n)
+{
+    const char *name = n->u.block.name;
+    size_t len = n->u.block.len;
+    exec bex = *ex;
+    const template_node *body = n->u.block.body;
+    bex.block = name;
+    bex.block_len = len;
+    bex.block_level = 0;
+    if (ex->chain) { /* the most derived definition wins */
+        for (size_t i = 0; i < ex->chain_len; i++) {
+            const template_block_def *def = template_find_block(ex->chain[i], name, len);
+            if (def) {
+                bex.owner = ex->chain[i];
+                bex.block_level = i;
+                body = def->node->u.block.body;
+                break;
+            }
+        }
+    }
+    frame f = {ex->scope, NULL, 0, 0};
+    bex.scope = &f;
+    return render_body(r, &bex, body);
+}
+
+static void
+bind_loop_vars(render *r, frame *f, const template_node *n, const value *key, const value *val)
+{
+    frame_set(r, f, n->u.for_.var1, n->u.for_.len1, rv_of(key));
+    if (n->u.for_.var2)
+        frame_set(r, f, n->u.for_.var2, n->u.for_.len2, rv_of(val));
+}
+
+static bool
+render_for(render *r, const exec *ex, const template_node *n)
+{
+    template_rv it;
+    if (!eval(r, ex, n->u.for_.iter, &it))
+        return false;
+    size_t count = 0;
+    const value **keys = NULL, **vals = NULL; /* keys: the items, or a map's keys */
+    const value *v = it.kind == TEMPLATE_RV_VALUE ? it.v : NULL;
+    if (v && v->type != VALUE_NULL && n->u.for_.var2 && v->type != VALUE_MAP)
+        return rerr(r, ex, n->u.for_.iter->line, n->u.for_.iter->col,
+                    "'for %s, %s in' needs a map, got %s", n->u.for_.var1, n->u.for_.var2,
+                    value_type_name(v->type));
+    if (!v || v->type == VALUE_NULL) {
+        count = 0;
+    } else if (v->type == VALUE_LIST) {
+        count = v->as.list.len;
+        keys = (const value **)v->as.list.items;
+    } else if (v->type == VALUE_MAP) {
+        count = v->as.map.len;
+        keys = arena_alloc(r->scratch, (count + 1) * sizeof(value *));
+        vals = arena_alloc(r->scratch, (count + 1) * sizeof(value *));
+        for (size_t i = 0; i < count; i++) {
+            const value_pair *p = &v->as.map.pairs[i];
+            keys[i] = value_new_string_ref(r->scratch, p->key, p->key_len, SRC_NONE);
+            vals[i] = p->val;
+        }
+    } else if (v->type == VALUE_STRING) {
+        const char *s = v->as.str.ptr;
+        size_t len = v->as.str.len;
+        keys = arena_alloc(r->scratch, (text_utf8_count(s, len) + 1) * sizeof(value *));
+        for (size_t i = 0; i < len;) {
+            size_t k = text_utf8_prefix(s + i, len - i, 1);
+            keys[count++] = value_new_string(r->scratch, s + i, k, SRC_NONE);
+            i += k;
+        }
+    } else {
+        return rerr(r, ex, n->u.for_.iter->line, n->u.for_.iter->col, "cannot iterate over %s",
+                    value_type_name(v->type));
+    }
+    frame f = {ex->scope, NULL, 0, 0};
+    exec lex = *ex;
+    lex.scope = &f;
+    if (n->u.for_.filter && count) { /* `for x in xs if cond`: filter first, for loop.length */
+        const value **fk = arena_alloc(r->scratch, count * sizeof(value *));
+        const value **fv = vals ? arena_alloc(r->scratch, count * sizeof(value *)) : NULL;
+        size_t kept = 0;
+        for (size_t i = 0; i < count; i++) {
+            f.len = 0;
+            bind_loop_vars(r, &f, n, keys[i], vals ? vals[i] : NULL);
+            template_rv c;
+            if (!eval(r, &lex, n->u.for_.filter, &c))
+                return false;
+            if (template_truthy(&c)) {
+                fk[kept] = keys[i];
+                if (fv)
+                    fv[kept] = vals[i];
+                kept++;
+            }
+        }
+        keys = fk;
+        vals = fv;
+        count = kept;
+    }
+    loop_state st = {0, count, (const value *const *)keys};
+    for (size_t i = 0; i < count; i++) {
+        f.len = 0; /* every iteration starts with a fresh scope */
+        st.index0 = i;
+        bind_loop_vars(r, &f, n, keys[i], vals ? vals[i] : NULL);
+        frame_set(r, &f, "loop", 4, (template_rv){NULL, &st, TEMPLATE_RV_LOOP, false});
+        if (!render_body(r, &lex, n->u.for_.body))
+            return false;
+        if (r->flow == FLOW_BREAK) {
+            r->flow = FLOW_NONE;
+            break;
+        }
+        r->flow = FLOW_NONE;
+    }
+    if (!count && n->u.for_.otherwise)
+        return render_body(r, ex, n->u.for_.otherwise);
+    return true;
+}
+
+static bool
+render_node(render *r, const exec *ex, const template_node *n)
+{
+    template_rv v;
+    switch ((template_node_kind)n->kind) {
+    case TEMPLATE_ND_TEXT:
+        buf_append(r->out, n->u.text.ptr, n->u.text.len);
+        return true;
+    case TEMPLATE_ND_OUTPUT:
+        if (!eval(r, ex, n->u.output, &v))
+            return false;
+        print(r, ex, &v);
+        return true;
+    case TEMPLATE_ND_IF:
+        for (size_t i = 0; i < n->u.if_.n; i++) {
+            if (!eval(r, ex, n->u.if_.conds[i], &v))
+                return false;
+            if (template_truthy(&v))
+                return render_body(r, ex, n->u.if_.bodies[i]);
+        }
+        return render_body(r, ex, n->u.if_.otherwise);
+    case TEMPLATE_ND_FOR:
+        return render_for(r, ex, n);
+    case TEMPLATE_ND_SET:
+    case TEMPLATE_ND_SET_BLOCK:
+        if (n->kind == TEMPLATE_ND_SET ? !eval(r, ex, n->u.set.val, &v)
+                                       : !render_capture(r, ex, n->u.set.body, &v))
+            return false;
+        frame_set(r, n->u.set.global ? ex->tframe : ex->scope, n->u.set.name, n->u.set.len, v);
+        return true;
+    case TEMPLATE_ND_INCLUDE:
+        return render_include(r, ex, n);
+    case TEMPLATE_ND_BLOCK:
+        return render_block(r, ex, n);
+    case TEMPLATE_ND_FILTER_BLOCK:
+        if (!render_capture(r, ex, n->u.filter.body, &v))
+            return false;
+        for (size_t i = 0; i < n->u.filter.n; i++)
+            if (!apply_filter(r, ex, n->u.filter.calls[i], v, &v))
+                return false;
+        if (v.kind == TEMPLATE_RV_VALUE && v.v) /* the body was escaped already */
+            value_to_text(r->out, v.v);
+        return true;
+    case TEMPLATE_ND_BREAK:
+        r->flow = FLOW_BREAK;
+        return true;
+    case TEMPLATE_ND_CONTINUE:
+        r->flow = FLOW_CONTINUE;
+        return true;
+    }
+    return true;
+}
+
+static bool
+render_body(render *r, const exec *ex, const template_node *n)
+{
+    for (; n; n = n->next) {
+        if (r->nest >= TEMPLATE_MAX_NEST)
+            return too_deep(r, ex, n->line, n->col);
+        r->nest++;
+        bool ok = render_node(r, ex, n);
+        r->nest--;
+        if (!ok)
+            return false;
+        if (r->flow)
+            return true;
+    }
+    return true;
+}
+
+/* Renders u in the frame f. With extends, the top-level set tags of each template in the
+ * chain run first (most derived first), then the root template's body, whose blocks
+ * resolve to the most derived definitions. */
+static bool
+render_unit(render *r, const template_unit *u, frame *f)
+{
+    exec ex = {u, u->chain, u->chain_len, f, f, NULL, 0, 0};
+    for (size_t i = 0; i + 1 < u->chain_len; i++) {
+        ex.owner = u->chain[i];
+        for (const template_node *n = u->chain[i]->body; n; n = n->next) {
+            if ((n->kind == TEMPLATE_ND_SET || n->kind == TEMPLATE_ND_SET_BLOCK) &&
+                !render_node(r, &ex, n))
+                return false;
+        }
+    }
+    ex.owner = u->chain_len ? u->chain[u->chain_len - 1] : u;
+    return render_body(r, &ex, ex.owner->body);
+}
+
+bool
+template_eval(buf *out, const template_set *ts, const template_unit *u, const value *ctx,
+              arena *scratch, diag *d)
+{
+    render r = {ts, out, scratch, d, ctx, 0, 0, FLOW_NONE};
+    frame top = {NULL, NULL, 0, 0};
+    return render_unit(&r, u, &top);
+}

@@ -1,0 +1,370 @@
+/* SPDX-License-Identifier: MIT
+ * test_markdown.c - GFM features, raw HTML policy, heading ids and the table of
+ * contents, summaries, word counts, hostile inputs and parallel rendering. */
+#include "harness.h"
+
+#include "markdown.h"
+#include "text.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+static arena *A;
+
+/* Renders s with the given options; diagnostics go to *diag_text (free()). */
+static markdown_result
+render_opts(const char *s, bool unsafe, size_t summary_chars, char **diag_text, bool *ok)
+{
+    diag *d = diag_new();
+    markdown_result r;
+    markdown_options opt = {unsafe, summary_chars};
+    bool res = markdown_render(&r, s, strlen(s), &opt, "content/x.md", 5, A, d);
+    if (ok)
+        *ok = res;
+    if (diag_text)
+        *diag_text = diag_to_string(d);
+    diag_free(d);
+    return r;
+}
+
+static markdown_result
+render(const char *s)
+{
+    return render_opts(s, false, 200, NULL, NULL);
+}
+
+#define HAS(hay, needle, msg) \
+    OK(strstr((hay), (needle)) != NULL, "%s: no \"%s\" in:\n%s", msg, needle, hay)
+#define HASNT(hay, needle, msg) \
+    OK(strstr((hay), (needle)) == NULL, "%s: \"%s\" in:\n%s", msg, needle, hay)
+
+static void
+test_gfm(void)
+{
+    markdown_result r = render("| a | b |\n|---|:-:|\n| 1 | 2 |\n");
+    HAS(r.html, "<table>", "table");
+    HAS(r.html, "<th>a</th>", "table header");
+    HAS(r.html, "<td align=\"center\">2</td>", "table alignment");
+
+    r = render("~~gone~~ and ~kept~\n");
+    HAS(r.html, "<del>gone</del>", "strikethrough");
+
+    r = render("see www.example.org and https://example.org/x.\n");
+    HAS(r.html, "<a href=\"http://www.example.org\">www.example.org</a>", "autolink www");
+    HAS(r.html, "<a href=\"https://example.org/x\">https://example.org/x</a>.", "autolink url");
+
+    r = render("- [x] done\n- [ ] todo\n");
+    HAS(r.html, "<input type=\"checkbox\" checked=\"\" disabled=\"\" /> done", "task done");
+    HAS(r.html, "<input type=\"checkbox\" disabled=\"\" /> todo", "task open");
+
+    r = render("Claim.[^1]\n\n[^1]: Source.\n");
+    HAS(r.html, "<sup class=\"footnote-ref\"><a href=\"#fn-1\" id=\"fnref-1\"", "footnote ref");
+    HAS(r.html, "<li id=\"fn-1\">", "footnote def");
+    HAS(r.html, "<section class=\"footnotes\"", "footnote section");
+
+    r = render("*em* **strong** `code`\n\n```c\nint x;\n```\n");
+    STR_EQ(r.html,
+           "<p><em>em</em> <strong>strong</strong> <code>code</code></p>\n"
+           "<pre><code class=\"language-c\">int x;\n</code></pre>\n",
+           "core CommonMark");
+
+    diag *d = diag_new();
+    markdown_options opt = {false, 200};
+    OK(markdown_render(&r, NULL, 0, &opt, "x.md", 1, A, d), "NULL input");
+    STR_EQ(r.html, "", "NULL input html");
+    diag_free(d);
+    r = render("");
+    STR_EQ(r.html, "", "empty input");
+    STR_EQ(r.summary, "", "empty input summary");
+    INT_EQ(value_len(r.toc), 0, "empty input toc");
+}
+
+static void
+test_raw_html(void)
+{
+    markdown_result r =
+        render("<script>alert(1)</script>\n\nhi <b>x</b> [x](javascript:alert(1))\n");
+    HASNT(r.html, "<script", "safe: script block dropped");
+    HASNT(r.html, "<b>", "safe: inline html dropped");
+    HASNT(r.html, "javascript:", "safe: javascript link neutralised");
+    HAS(r.html, "<a href=\"\">x</a>", "safe: link kept without its URL");
+
+    r = render_opts("<div class=\"note\">kept</div>\n\nhi <b>x</b>\n\n<script>alert(1)</script>\n",
+                    true, 200, NULL, NULL);
+    HAS(r.html, "<div class=\"note\">kept</div>", "unsafe: html block kept");
+    HAS(r.html, "hi <b>x</b>", "unsafe: inline html kept");
+    HASNT(r.html, "<script>", "unsafe: tagfilter still escapes <script>");
+    HAS(r.html, "&lt;script>", "unsafe: tagfilter output");
+
+    /* raw HTML that looks like a heading does not get an id, and does not shift ids */
+    r = render_opts("<h2>raw</h2>\n\n## Real\n", true, 200, NULL, NULL);
+    HAS(r.html, "<h2>raw</h2>", "unsafe raw heading untouched");
+    HAS(r.html, "<h2 id=\"real\">Real</h2>", "real heading id in unsafe mode");
+    INT_EQ(value_len(r.toc), 1, "toc ignores raw HTML headings");
+}
+
+static const char *
+toc_field(const markdown_result *r, size_t i, const char *key)
+{
+    value *v = value_map_get(value_list_get(r->toc, i), key);
+    return v && v->type == VALUE_STRING ? v->as.str.ptr : "(missing)";
+}
+
+static void
+test_headings(void)
+{
+    markdown_result r = render("# Title\n\n## Intro\n\ntext\n\n## Intro\n\n### Intro 1\n\n"
+                               "## 项目 背景\n\n#### Deep *dive* `x`\n\n##### Five\n\n## !!!\n\n"
+                               "Setext\n------\n\n> ## Quoted\n");
+    HAS(r.html, "<h1 id=\"title\">Title</h1>", "h1 id");
+    HAS(r.html, "<h2 id=\"intro\">Intro</h2>", "h2 id");
+    HAS(r.html, "<h2 id=\"intro-1\">Intro</h2>", "duplicate gets -1");
+    HAS(r.html, "<h3 id=\"intro-1-1\">Intro 1</h3>", "collision with a generated id");
+    HAS(r.html, "<h2 id=\"项目-背景\">项目 背景</h2>", "Chinese heading id");
+    HAS(r.html, "<h4 id=\"deep-dive-x\">Deep <em>dive</em> <code>x</code></h4>", "inline markup");
+    HAS(r.html, "<h5 id=\"five\">Five</h5>", "h5 id");
+    HAS(r.html, "<h2 id=\"section\">!!!</h2>", "empty slug");
+    HAS(r.html, "<h2 id=\"setext\">Setext</h2>", "setext heading");
+    HAS(r.html, "<blockquote>\n<h2 id=\"quoted\">Quoted</h2>\n</blockquote>", "nested heading");
+
+    INT_EQ(value_len(r.toc), 8, "toc has h2-h4 only");
+    STR_EQ(toc_field(&r, 0, "id"), "intro", "toc[0].id");
+    STR_EQ(toc_field(&r, 3, "id"), "项目-背景", "toc[3].id");
+    STR_EQ(toc_field(&r, 3, "title"), "项目 背景", "toc[3].title");
+    STR_EQ(toc_field(&r, 4, "title"), "Deep dive x", "toc[4].title is plain text");
+    value *lvl = value_map_get(value_list_get(r.toc, 4), "level");
+    OK(lvl && lvl->type == VALUE_NUMBER && lvl->as.number == 4, "toc[4].level == 4");
+    value *first = value_list_get(r.toc, 0);
+    INT_EQ(first->pos.line, 5 + 2, "toc position is the heading's line in the file");
+
+    /* many identical headings: ids stay unique */
+    buf many = BUF_INIT;
+    for (int i = 0; i < 300; i++)
+        buf_puts(&many, "## Same\n\n");
+    r = render(many.ptr);
+    HAS(r.html, "<h2 id=\"same-299\">", "300th duplicate");
+    buf_free(&many);
+}
+
+static void
+test_summary(void)
+{
+    markdown_result r = render("# Title\n\nFirst *paragraph* here,\nsecond line.\n\nNext.\n");
+    STR_EQ(r.summary, "First paragraph here, second line.", "paragraph after heading");
+
+    r = render("> quoted\n\n- item\n\nBody text.\n");
+    STR_EQ(r.summary, "Body text.", "first top-level paragraph");
+    r = render("- only a list\n");
+    STR_EQ(r.summary, "", "no paragraph");
+
+    const char *zh = "临床创新项目旨在把一线医护人员发现的问题转化为可以落地的医疗器械和服务。";
+    r = render_opts(zh, false, 10, NULL, NULL);
+    STR_EQ(r.summary, "临床创新项目旨在把一…", "Chinese cut on characters");
+    OK(text_utf8_valid(r.summary, strlen(r.summary)), "summary is valid UTF-8");
+    INT_EQ(text_utf8_count(r.summary, strlen(r.summary)), 11, "10 characters + ellipsis");
+    for (size_t n = 1; n < 40; n++) {
+        r = render_opts(zh, false, n, NULL, NULL);
+        if (!text_utf8_valid(r.summary, strlen(r.summary)))
+            OK(0, "summary cut at %zu characters is invalid UTF-8", n);
+    }
+
+    r = render_opts("The quick brown fox jumps over the lazy dog.", false, 18, NULL, NULL);
+    STR_EQ(r.summary, "The quick brown…", "Latin cut on a word boundary");
+    r = render_opts("The quick brown fox.", false, 100, NULL, NULL);
+    STR_EQ(r.summary, "The quick brown fox.", "short enough: no ellipsis");
+    r = render_opts("Supercalifragilisticexpialidociousandthensome", false, 10, NULL, NULL);
+    STR_EQ(r.summary, "Supercalif…", "no space near: cut inside the word");
+    r = render_opts("One, two, three", false, 4, NULL, NULL);
+    STR_EQ(r.summary, "One…", "trailing punctuation trimmed");
+    r = render_opts("Long text here", false, 0, NULL, NULL);
+    STR_EQ(r.summary, "Long text here", "0: no limit");
+    r = render("A <b>bold</b> &amp; [link](http://x) ![alt text](i.png)\n");
+    STR_EQ(r.summary, "A bold & link alt text", "plain text: tags out, entities decoded");
+}
+
+static void
+test_word_count(void)
+{
+    INT_EQ(render("Hello world, this is a test.\n").word_count, 6, "Latin");
+    INT_EQ(render("你好世界\n").word_count, 4, "CJK characters");
+    INT_EQ(render("Hello 世界 world，你好！\n").word_count, 6, "mixed CJK/Latin");
+    INT_EQ(render("# Head\n\nun*believ*able — well-known 42\n").word_count, 4,
+           "heading, inline markup joins, dash alone is not a word");
+    INT_EQ(render("| a | b |\n|---|---|\n| c | d |\n").word_count, 4, "table cells");
+    INT_EQ(render("<div>raw html words</div>\n\ntext\n").word_count, 1, "raw HTML not counted");
+    INT_EQ(render("カタカナ와 한글\n").word_count, 7, "kana and hangul");
+}
+
+static void
+test_invalid_utf8(void)
+{
+    markdown_result r = render("bad \xff\xfe bytes \xe4\xb8 here\n\n## T\xc3\x28itle\n");
+    OK(text_utf8_valid(r.html, strlen(r.html)), "html is valid UTF-8");
+    OK(text_utf8_valid(r.summary, strlen(r.summary)), "summary is valid UTF-8");
+    HAS(r.html, "\xEF\xBF\xBD", "replacement character");
+    /* cmark-gfm 0.29 cuts a footnote-like bracket across lines inside a character */
+    r = render("[^中文\n中文]x\n\n[^\0\n\0]\n");
+    OK(text_utf8_valid(r.html, strlen(r.html)), "html valid after cmark's cut: %s", r.html);
+    OK(text_utf8_valid(r.summary, strlen(r.summary)), "summary valid after cmark's cut");
+    const char nul[] = "a\0b\n";
+    diag *d = diag_new();
+    markdown_options opt = {false, 200};
+    markdown_result r2;
+    OK(markdown_render(&r2, nul, sizeof nul - 1, &opt, "x.md", 1, A, d), "NUL byte accepted");
+    HAS(r2.html,
+        "a\xEF\xBF\xBD"
+        "b",
+        "NUL becomes U+FFFD");
+    diag_free(d);
+}
+
+static void
+test_hostile(void)
+{
+    /* 2000-column table: cmark-gfm 0.29 would render 40 MB from 12 KB */
+    buf s = BUF_INIT;
+    buf_puts(&s, "intro\n\n|");
+    for (int i = 0; i < 2000; i++)
+        buf_puts(&s, "a|");
+    buf_puts(&s, "\n|");
+    for (int i = 0; i < 2000; i++)
+        buf_puts(&s, "-|");
+    buf_puts(&s, "\n");
+    for (int i = 0; i < 2000; i++)
+        buf_puts(&s, "a\n");
+    char *dt;
+    bool ok;
+    markdown_result r = render_opts(s.ptr, false, 200, &dt, &ok);
+    OK(ok, "wide table: still renders");
+    OK(strlen(r.html) < 200000, "wide table: small output (%zu bytes)", strlen(r.html));
+    HASNT(r.html, "<table>", "wide table: no table");
+    STR_EQ(dt,
+           "content/x.md:7: warning: table with 2000 columns (more than 200); the tables of "
+           "this page are shown as text\n",
+           "wide table: warning on the header line");
+    free(dt);
+
+    /* the same with \r line endings, which cmark-gfm also accepts */
+    for (size_t i = 0; i < s.len; i++)
+        if (s.ptr[i] == '\n')
+            s.ptr[i] = '\r';
+    r = render_opts(s.ptr, false, 200, &dt, &ok);
+    HASNT(r.html, "<table>", "wide table with CR line ends: no table");
+    OK(strstr(dt, "2000 columns") != NULL, "CR line ends: warning: %s", dt);
+    free(dt);
+
+    /* 150 columns (allowed) but 1000 one-cell rows: 149,000 empty cells */
+    buf_clear(&s);
+    buf_puts(&s, "|");
+    for (int i = 0; i < 150; i++)
+        buf_puts(&s, "a|");
+    buf_puts(&s, "\n|");
+    for (int i = 0; i < 150; i++)
+        buf_puts(&s, "-|");
+    buf_puts(&s, "\n");
+    for (int i = 0; i < 1000; i++)
+        buf_puts(&s, "a\n");
+    r = render_opts(s.ptr, false, 200, &dt, &ok);
+    HASNT(r.html, "<table>", "padded table: no table");
+    OK(strstr(dt, "padded with more than 100000 empty cells") != NULL, "padding warning: %s", dt);
+    free(dt);
+
+    /* 5,000 nested block quotes */
+    buf_clear(&s);
+    for (int i = 0; i < 5000; i++)
+        buf_putc(&s, '>');
+    buf_puts(&s, " deep\n");
+    r = render_opts(s.ptr, false, 200, NULL, &ok);
+    OK(ok && strstr(r.html, "deep") != NULL, "5000 nested block quotes");
+    buf_clear(&s);
+    for (int i = 0; i < 5000; i++)
+        buf_puts(&s, "> ");
+    buf_puts(&s, "## deep heading\n");
+    r = render_opts(s.ptr, false, 200, NULL, &ok);
+    OK(ok && strstr(r.html, "<h2 id=\"deep-heading\">") != NULL, "heading under 5000 quotes");
+
+    /* link reference expansion: ~300 KB of input would become 51 MB of HTML */
+    buf_clear(&s);
+    buf_puts(&s, "[a]: http://");
+    for (int i = 0; i < 1000; i++)
+        buf_putc(&s, 'x');
+    buf_puts(&s, "\n\n");
+    for (int i = 0; i < 100000; i++)
+        buf_puts(&s, "[a]");
+    r = render_opts(s.ptr, false, 200, &dt, &ok);
+    OK(!ok, "reference bomb refused");
+    OK(strncmp(dt, "content/x.md:5: error: the Markdown text expands to", 51) == 0,
+       "reference bomb error: %s", dt);
+    STR_EQ(r.html, "", "reference bomb: empty html");
+    free(dt);
+    buf_free(&s);
+}
+
+/* {=== parallel rendering: cmark-gfm's global special-character table ===*/
+
+/* Without the parse lock in markdown.c, this loses strikethrough and autolinks in
+ * dozens of the 120 renders (checked with cmark-gfm 0.29.0.gfm.6). */
+enum { THREADS = 4, ROUNDS = 30 };
+static char *par_src;
+static const char *par_want;
+
+static void *
+par_worker(void *arg)
+{
+    int *bad = arg;
+    arena *a = arena_new();
+    diag *d = diag_new();
+    markdown_options opt = {false, 200};
+    for (int i = 0; i < ROUNDS; i++) {
+        markdown_result r;
+        markdown_render(&r, par_src, strlen(par_src), &opt, "p.md", 1, a, d);
+        if (strcmp(r.html, par_want) != 0)
+            (*bad)++;
+        arena_reset(a);
+    }
+    diag_free(d);
+    arena_free(a);
+    return NULL;
+}
+
+static void
+test_parallel(void)
+{
+    buf src = BUF_INIT;
+    for (int i = 0; i < 1000; i++)
+        buf_puts(&src, "~~del~~ www.example.org\n\n| a | b |\n|---|---|\n| ~~c~~ | d |\n\n");
+    par_src = src.ptr;
+    par_want = render(par_src).html;
+    OK(strstr(par_want, "<del>") && strstr(par_want, "<table>"), "parallel: extensions on");
+    pthread_t t[THREADS];
+    int bad[THREADS] = {0};
+    for (int i = 0; i < THREADS; i++)
+        pthread_create(&t[i], NULL, par_worker, &bad[i]);
+    for (int i = 0; i < THREADS; i++)
+        pthread_join(t[i], NULL);
+    int total = 0;
+    for (int i = 0; i < THREADS; i++)
+        total += bad[i];
+    INT_EQ(total, 0, "renders from 4 threads all match the single-threaded one");
+    buf_free(&src);
+}
+
+/* }=== */
+
+int
+main(void)
+{
+    markdown_global_init();
+    A = arena_new();
+    test_gfm();
+    test_raw_html();
+    test_headings();
+    test_summary();
+    test_word_count();
+    test_invalid_utf8();
+    test_hostile();
+    test_parallel();
+    arena_free(A);
+    return harness_done();
+}

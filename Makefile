@@ -38,10 +38,13 @@ LIB_SRC  = $(filter-out generator/main.c,$(wildcard generator/*.c))
 LIB_OBJ  = $(LIB_SRC:generator/%.c=$(BUILD)/obj/%.o)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# fuzz targets, replayed over their corpus by the test suite (no libFuzzer needed)
+FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/fuzz/replay_%)
 
 .PHONY: all run test unit deps test-deps asan install clean format format-check bench golden-update
 
-all: $(BUILD)/clinfolio $(UNIT_BIN)
+all: $(BUILD)/clinfolio $(UNIT_BIN) $(FUZZ_BIN)
 
 $(BUILD)/obj/%.o: generator/%.c | $(BUILD)/obj
 	$(CC) $(CFLAGS) -c -o $@ $<
@@ -55,10 +58,13 @@ $(BUILD)/clinfolio: $(BUILD)/obj/main.o $(BUILD)/libclinfolio.a
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/harness.h $(BUILD)/libclinfolio.a | $(BUILD)/tests
 	$(CC) $(CFLAGS) -Igenerator $(LDFLAGS) -o $@ $< $(BUILD)/libclinfolio.a $(LDLIBS)
 
-$(BUILD)/obj $(BUILD)/tests:
+$(BUILD)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(BUILD)/libclinfolio.a | $(BUILD)/fuzz
+	$(CC) $(CFLAGS) -Igenerator $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(BUILD)/libclinfolio.a $(LDLIBS)
+
+$(BUILD)/obj $(BUILD)/tests $(BUILD)/fuzz:
 	mkdir -p $@
 
--include $(LIB_OBJ:.o=.d) $(BUILD)/obj/main.d
+-include $(LIB_OBJ:.o=.d) $(BUILD)/obj/main.d $(FUZZ_BIN:=.d) $(UNIT_BIN:=.d)
 
 # Install the Debian packages the build needs, when some are missing.
 deps:

@@ -14,6 +14,7 @@
 #include "template.h"
 #include "xalloc.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,8 +80,15 @@ render_one(size_t i, size_t worker, void *payload)
     }
     arena *scratch = j->scratch[worker];
     buf html = BUF_INIT;
-    if (template_render(&html, j->ts, name, o->ctx, scratch, j->d))
+    diag *local = diag_new(); /* to add "while rendering <page>" to each error */
+    if (template_render(&html, j->ts, name, o->ctx, scratch, local))
         output_write(j->out, o->path, html.ptr, html.len, j->d);
+    if (diag_error_count(local) || diag_warning_count(local)) {
+        char note[512];
+        snprintf(note, sizeof note, "while rendering %s with %s", o->path, name);
+        diag_append(j->d, local, o->origin, note);
+    }
+    diag_free(local);
     buf_free(&html);
     arena_reset(scratch);
 }

@@ -143,7 +143,7 @@ load_base_url(loader *l, config *c, const value *root, const char *override)
     const char *scheme_end = strstr(url, "://");
     bool http = strncmp(url, "http://", 7) == 0 || strncmp(url, "https://", 8) == 0;
     if (!http || !scheme_end || !scheme_end[3] || scheme_end[3] == '/' ||
-        strpbrk(url, " \t\n\"<>\\") != NULL) {
+        strpbrk(url, " \t\n\"<>\\?#") != NULL) {
         diag_report(l->d, DIAG_ERROR, at,
                     "base_url must be an absolute http(s) URL such as https://example.org/, "
                     "not '%s'",
@@ -153,8 +153,8 @@ load_base_url(loader *l, config *c, const value *root, const char *override)
     }
     size_t len = strlen(url);
     c->base_url = url[len - 1] == '/' ? url : arena_printf(l->a, "%s/", url);
-    const char *path = strchr(scheme_end + 3, '/');
-    c->base_path = path ? path : "/";
+    /* the path of the normalised URL, so it too ends with '/' */
+    c->base_path = strchr(strstr(c->base_url, "://") + 3, '/');
 }
 
 static void

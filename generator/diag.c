@@ -110,10 +110,14 @@ diag_warning_count(const diag *d)
     return d->warnings;
 }
 
+/* A top-level entry and its first note, sorted together. */
+typedef struct ranked {
+    const entry *e, *note;
+} ranked;
+
 static int
-cmp_entries(const void *pa, const void *pb)
+cmp_pos(const entry *a, const entry *b)
 {
-    const entry *a = *(const entry *const *)pa, *b = *(const entry *const *)pb;
     /* entries without a file (whole-run messages) come first */
     if (!a->file != !b->file)
         return a->file ? 1 : -1;
@@ -126,7 +130,28 @@ cmp_entries(const void *pa, const void *pb)
         return a->line < b->line ? -1 : 1;
     if (a->col != b->col)
         return a->col < b->col ? -1 : 1;
-    return a->seq < b->seq ? -1 : a->seq > b->seq;
+    return 0;
+}
+
+/* By position, then message, then the first note: worker threads report in any order,
+ * and the same template error on two pages differs only in its note. */
+static int
+cmp_ranked(const void *pa, const void *pb)
+{
+    const ranked *a = pa, *b = pb;
+    int c = cmp_pos(a->e, b->e);
+    if (!c)
+        c = strcmp(a->e->msg, b->e->msg);
+    if (!c && a->note && b->note) {
+        c = cmp_pos(a->note, b->note);
+        if (!c)
+            c = strcmp(a->note->msg, b->note->msg);
+    }
+    if (!c && !a->note != !b->note)
+        c = a->note ? 1 : -1;
+    if (!c)
+        c = a->e->seq < b->e->seq ? -1 : a->e->seq > b->e->seq;
+    return c;
 }
 
 static const char *const level_names[] = {"note", "warning", "error"};
@@ -149,20 +174,29 @@ static void
 format_all(buf *out, const diag *d, bool errors_only)
 {
     pthread_mutex_lock((pthread_mutex_t *)&d->lock);
-    const entry **top = xmalloc((d->len + 1) * sizeof(entry *));
+    ranked *top = xcalloc(d->len + 1, sizeof(ranked));
+    size_t *slot = xmalloc((d->len + 1) * sizeof(size_t)); /* entry seq -> index in top */
     size_t n = 0;
     for (size_t i = 0; i < d->len; i++)
-        if (d->items[i].parent == SIZE_MAX)
-            top[n++] = &d->items[i];
-    qsort(top, n, sizeof(entry *), cmp_entries);
+        if (d->items[i].parent == SIZE_MAX) {
+            slot[d->items[i].seq] = n;
+            top[n++].e = &d->items[i];
+        }
+    for (size_t i = 0; i < d->len; i++) {
+        const entry *e = &d->items[i];
+        if (e->parent != SIZE_MAX && !top[slot[e->parent]].note)
+            top[slot[e->parent]].note = e;
+    }
+    qsort(top, n, sizeof(ranked), cmp_ranked);
     for (size_t i = 0; i < n; i++) {
-        if (errors_only && top[i]->level != DIAG_ERROR)
+        if (errors_only && top[i].e->level != DIAG_ERROR)
             continue;
-        format_entry(out, top[i]);
+        format_entry(out, top[i].e);
         for (size_t j = 0; j < d->len; j++)
-            if (d->items[j].parent == top[i]->seq)
+            if (d->items[j].parent == top[i].e->seq)
                 format_entry(out, &d->items[j]);
     }
+    free(slot);
     free(top);
     pthread_mutex_unlock((pthread_mutex_t *)&d->lock);
 }
@@ -192,4 +226,24 @@ diag_col_from_byte(const char *line_start, size_t byte_index)
         if (((unsigned char)line_start[i] & 0xC0) != 0x80) /* not a continuation byte */
             col++;
     return col;
+}
+
+void
+diag_append(diag *dst, const diag *src, src_pos note_at, const char *note)
+{
+    pthread_mutex_lock((pthread_mutex_t *)&src->lock);
+    for (size_t i = 0; i < src->len; i++) {
+        const entry *e = &src->items[i];
+        if (e->parent != SIZE_MAX)
+            continue;
+        size_t id = diag_report(dst, e->level, SRC_POS(e->file, e->line, e->col), "%s", e->msg);
+        for (size_t j = i + 1; j < src->len; j++)
+            if (src->items[j].parent == e->seq)
+                diag_note(dst, id, SRC_POS(src->items[j].file, src->items[j].line,
+                                           src->items[j].col),
+                          "%s", src->items[j].msg);
+        if (note)
+            diag_note(dst, id, note_at, "%s", note);
+    }
+    pthread_mutex_unlock((pthread_mutex_t *)&src->lock);
 }

@@ -631,6 +631,8 @@ build_site_ctx(site *s)
     value *sections = value_new_map(s->a, SRC_NONE);
     value *projects = NULL;
     for (size_t i = 0; i < s->n_sections; i++) {
+        if (!*s->sections[i]->name)
+            continue; /* top-level pages are not a section */
         set(s, sections, s->sections[i]->name, s->sections[i]->ctx);
         if (strcmp(s->sections[i]->name, "projects") == 0)
             projects = value_map_get(s->sections[i]->ctx, "pages");
@@ -722,7 +724,8 @@ build_outputs(site *s)
         page *p = s->pages[i];
         const char *single = *p->section ? arena_printf(s->a, "%s/single.html", p->section)
                                          : NULL;
-        const char *rel = p->out_path;
+        /* "projects/x/" from "projects/x/index.html": outputs are named by directory */
+        const char *rel = arena_strndup(s->a, p->out_path, strlen(p->out_path) - 10);
         if (p->template_name)
             add_output(s, rel, p->template_name, NULL, NULL, root_ctx(s, "page", p->ctx, NULL, NULL),
                        p->template_pos, newest(p->date, p->updated), true);

@@ -1,0 +1,149 @@
+#!/bin/sh
+# run.sh BUILD_DIR... - every test of clinfolio, for each build folder given (make test
+# passes the normal build and the ASan/UBSan build). Ends with "N passed, N failed" and
+# exits non-zero on any failure. Run from anywhere; it works in the repository root.
+#   unit      tests/unit/test_*.c (their own checks are counted one by one)
+#   fuzz      every fuzz corpus replayed through its target
+#   cli       the command line: --help, --version, bad usage, exit statuses
+#   errors    tests/errors/<case>/: the exact diagnostics and exit status 1, and the
+#             previous output left untouched by the failed build
+#   golden    tests/golden/<site>/ built and compared with expected/
+#   demo      the demo site: deterministic, and valid for the W3C Nu HTML checker, the
+#             sitemaps.org XSD, feedparser and an internal link check
+set -u
+cd "$(dirname "$0")/.."
+[ $# -ge 1 ] || { echo "usage: run.sh BUILD_DIR..." >&2; exit 2; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0
+failed=0
+
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "FAIL: $1"; }
+# check NAME CMD...: one test that passes when CMD exits 0; its output shows on failure
+check() {
+    name=$1; shift
+    if "$@" >"$tmp/check.out" 2>&1; then ok; else bad "$name"; sed -n '1,40s/^/    /p' "$tmp/check.out"; fi
+}
+# counts NAME CMD...: a program that prints "N passed, N failed" as its last line
+counts() {
+    name=$1; shift
+    "$@" >"$tmp/counts.out" 2>&1
+    status=$?
+    line=$(tail -n 1 "$tmp/counts.out")
+    p=$(echo "$line" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+    f=$(echo "$line" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+    if [ -z "$p" ]; then
+        bad "$name: exit status $status, no summary line"; sed -n '1,40s/^/    /p' "$tmp/counts.out"
+        return
+    fi
+    passed=$((passed + p))
+    failed=$((failed + f))
+    if [ "$f" != 0 ] || [ "$status" != 0 ]; then
+        [ "$f" != 0 ] || failed=$((failed + 1))
+        echo "FAIL: $name ($line, exit status $status)"; grep -v "passed, .* failed$" "$tmp/counts.out" | head -n 40
+    fi
+}
+# expect_status WANT CMD...: CMD must exit with WANT
+expect_status() {
+    want=$1; shift
+    "$@"; got=$?
+    [ "$got" = "$want" ] || { echo "exit status $got, want $want"; return 1; }
+}
+# snapshot DIR: every file's path and checksum, to show a folder did not change
+snapshot() { (cd "$1" && find . -type f -exec md5sum {} + | sort); }
+
+for B in "$@"; do
+    bin=$B/clinfolio
+    [ -x "$bin" ] || { bad "$bin not built (run make all, make asan)"; continue; }
+    echo "== $B"
+
+    # unit tests
+    for t in "$B"/tests/test_*; do
+        case $t in *.d) continue ;; esac
+        counts "$t" "$t"
+    done
+
+    # fuzz corpora replayed (the point is the sanitizer build)
+    for r in "$B"/fuzz/replay_*; do
+        case $r in *.d) continue ;; esac
+        check "$r" "$r" "tests/fuzz/corpus/${r##*/replay_}"
+    done
+
+    # the command line
+    check "$B cli: --help" sh -c "'$bin' --help | grep -q '^usage: clinfolio'"
+    check "$B cli: build --help" sh -c "'$bin' build --help | grep -q -- '--base-url'"
+    check "$B cli: --version" sh -c "test \"\$('$bin' --version)\" = 'clinfolio 0.1.0'"
+    check "$B cli: no command is exit 2" expect_status 2 "$bin"
+    check "$B cli: unknown command is exit 2" expect_status 2 "$bin" frobnicate
+    check "$B cli: unknown option is exit 2" expect_status 2 "$bin" build --frob
+    check "$B cli: -j 0 is exit 2" expect_status 2 "$bin" build -j 0
+    check "$B cli: a missing value is exit 2" expect_status 2 "$bin" build -o
+    check "$B cli: a folder without site.yaml is exit 1" expect_status 1 "$bin" build -q -s "$tmp/nowhere"
+    check "$B cli: --base-url must be absolute" sh -c \
+        "'$bin' build -s tests/golden/basic -o '$tmp/cli-out' --base-url /x/ 2>&1 | grep -q 'base_url must be an absolute'"
+
+    # diagnostics: each case overlays tests/errors/_base, builds, and must fail with
+    # exactly the expected messages while the previous good output stays untouched
+    # (a case with a `status` file of 0 checks warnings of a build that succeeds)
+    for c in tests/errors/*/; do
+        name=$(basename "$c")
+        [ "$name" = _base ] && continue
+        site="$tmp/errors-$name"
+        rm -rf "$site"; cp -R tests/errors/_base "$site"
+        if ! "$bin" build -q -s "$site" -o "$site/public" >/dev/null 2>&1; then
+            bad "$B errors/$name: the base site does not build"; continue
+        fi
+        snapshot "$site/public" >"$tmp/before"
+        [ -d "$c/site" ] && cp -R "$c/site/." "$site/"
+        if [ -f "$c/remove" ]; then
+            while read -r f; do rm -rf "${site:?}/$f"; done <"$c/remove"
+        fi
+        "$bin" build -s "$site" -o "$site/public" >"$tmp/stdout" 2>"$tmp/stderr"
+        status=$?
+        want=1; [ -f "$c/status" ] && want=$(cat "$c/status")
+        sed "s|$site|@SITE@|g" "$tmp/stderr" >"$tmp/got"
+        snapshot "$site/public" >"$tmp/after"
+        if [ "$status" != "$want" ]; then
+            bad "$B errors/$name: exit status $status, want $want"; sed 's/^/    /' "$tmp/got"
+        elif ! diff -u "$c/expected" "$tmp/got" >"$tmp/diff"; then
+            bad "$B errors/$name: diagnostics differ"; sed 's/^/    /' "$tmp/diff"
+        elif [ "$want" != 0 ] && ! cmp -s "$tmp/before" "$tmp/after"; then
+            bad "$B errors/$name: the failed build changed the previous output"
+        else
+            ok
+        fi
+    done
+
+    # golden sites
+    check "$B golden" sh tests/golden.sh check "$bin"
+
+    # the demo site: the same bytes from 1 and 2 threads, twice
+    check "$B demo: builds without diagnostics" sh -c \
+        "out=\$('$bin' build -q -j 1 -o '$tmp/demo1' 2>&1) && echo \"\$out\" && test -z \"\$out\""
+    check "$B demo: deterministic across thread counts" sh -c \
+        "'$bin' build -q -j 2 -o '$tmp/demo2' && diff -r '$tmp/demo1' '$tmp/demo2'"
+done
+
+# validators on the demo (once: the output is the same for every build)
+demo=$tmp/demo1
+if [ -f "$demo/index.html" ]; then
+    echo "== validators"
+    vnu=tests/node_modules/vnu-jar/build/dist/vnu.jar
+    check "demo: W3C Nu HTML checker, zero errors" \
+        java -jar "$vnu" --errors-only --skip-non-html --format gnu "$demo"
+    check "demo: sitemap.xml valid for the sitemaps.org 0.9 XSD" \
+        xmllint --noout --schema tests/validate/sitemap.xsd "$demo/sitemap.xml"
+    check "demo: feed.xml read by feedparser, RSS 2.0 rules" \
+        /usr/bin/python3 tests/validate/feedcheck.py "$demo/feed.xml" 20
+    check "demo: every internal link and #anchor resolves" \
+        /usr/bin/python3 tests/validate/linkcheck.py "$demo" /
+    check "golden: every internal link resolves under a sub-path" sh -c \
+        "'$1/clinfolio' build -q -s tests/golden/basic -o '$tmp/golden-links' &&
+         /usr/bin/python3 tests/validate/linkcheck.py '$tmp/golden-links' /golden/"
+else
+    bad "the demo site was not built; validators not run"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

@@ -42,12 +42,18 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/fuzz/replay_%)
 
-.PHONY: all run test unit deps test-deps asan install clean format format-check bench golden-update
+.PHONY: FORCE all run test unit deps test-deps asan install clean format format-check bench golden-update
 
 all: $(BUILD)/clinfolio $(UNIT_BIN) $(FUZZ_BIN)
 
 $(BUILD)/obj/%.o: generator/%.c | $(BUILD)/obj
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+# the installed themes' folder is compiled in; the stamp rebuilds build.o when PREFIX changes
+$(BUILD)/obj/build.o: CFLAGS += -DCLINFOLIO_DATADIR='"$(PREFIX)/share/clinfolio"'
+$(BUILD)/obj/build.o: $(BUILD)/prefix.stamp
+$(BUILD)/prefix.stamp: FORCE
+	@mkdir -p $(@D); [ "$$(cat $@ 2>/dev/null)" = "$(PREFIX)" ] || echo "$(PREFIX)" > $@
 
 $(BUILD)/libclinfolio.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
@@ -97,7 +103,7 @@ bench: all
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/clinfolio
 	install -m 755 $(BUILD)/clinfolio $(DESTDIR)$(PREFIX)/bin/clinfolio
-	cp -R themes plugins $(DESTDIR)$(PREFIX)/share/clinfolio/
+	cp -R themes $(DESTDIR)$(PREFIX)/share/clinfolio/
 
 format:
 	clang-format -i generator/*.[ch] tests/unit/*.[ch]

@@ -18,22 +18,49 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifndef CLINFOLIO_DATADIR
+#define CLINFOLIO_DATADIR "/usr/local/share/clinfolio"
+#endif
+
+/* Where the theme lives: <root>/themes/<name>, else the installed copy in
+ * CLINFOLIO_DATADIR/themes/<name> (make install puts the bundled themes there).
+ * *diag_name is how diagnostics name it; NULL when neither folder exists. */
+static const char *
+find_theme(const config *cfg, const char *root, const char **diag_name, arena *a)
+{
+    const char *rel = arena_printf(a, "themes/%s", cfg->theme);
+    buf dir = BUF_INIT;
+    fs_join(&dir, root, rel);
+    const char *found = NULL;
+    if (fs_is_dir(dir.ptr)) {
+        found = arena_strdup(a, dir.ptr);
+        *diag_name = rel;
+    } else {
+        const char *installed = arena_printf(a, "%s/%s", CLINFOLIO_DATADIR, rel);
+        if (fs_is_dir(installed))
+            found = *diag_name = installed;
+    }
+    buf_free(&dir);
+    return found;
+}
+
 /* Theme templates first, then the site's own templates/ folder, whose files replace
  * the theme's of the same name (as Hugo's layouts/ does). */
 static template_set *
-load_templates(const site *s, const char *root, arena *a, diag *d)
+load_templates(const site *s, const char *root, const char *theme, const char *theme_name, arena *a,
+               diag *d)
 {
     const config *cfg = site_config(s);
     template_set *ts = template_set_new(a, &(template_options){cfg->base_url});
-    const char *theme_rel = arena_printf(a, "themes/%s/templates", cfg->theme);
     buf dir = BUF_INIT;
-    fs_join(&dir, root, theme_rel);
+    fs_join(&dir, theme, "templates");
+    const char *diag_dir = arena_printf(a, "%s/templates", theme_name);
     bool ok = true;
     if (fs_is_dir(dir.ptr)) {
-        ok = template_set_load_dir(ts, dir.ptr, theme_rel, d);
+        ok = template_set_load_dir(ts, dir.ptr, diag_dir, d);
     } else {
-        diag_report(d, DIAG_ERROR, SRC_POS(cfg->file, 0, 0),
-                    "theme '%s' not found: no folder %s", cfg->theme, theme_rel);
+        diag_report(d, DIAG_ERROR, SRC_POS(cfg->file, 0, 0), "theme '%s' has no folder %s",
+                    cfg->theme, diag_dir);
         ok = false;
     }
     buf_clear(&dir);
@@ -130,7 +157,7 @@ write_feed(const site *s, output *out, diag *d)
     const value *built = site_build_date(s);
     buf self = BUF_INIT;
     buf_printf(&self, "%sfeed.xml", cfg->base_url);
-    feed_channel ch = {cfg->title, cfg->base_url, cfg->description, cfg->language, self.ptr,
+    feed_channel ch = {cfg->title,     cfg->base_url, cfg->description, cfg->language, self.ptr,
                        built->as.date, true};
     buf xml = BUF_INIT;
     bool ok = feed_write_rss(&xml, &ch, items, n, d) &&
@@ -159,8 +186,8 @@ write_sitemap(const site *s, output *out, diag *d)
         }
     }
     buf xml = BUF_INIT;
-    bool ok = sitemap_write(&xml, urls, n, d) &&
-              output_write(out, "sitemap.xml", xml.ptr, xml.len, d);
+    bool ok =
+        sitemap_write(&xml, urls, n, d) && output_write(out, "sitemap.xml", xml.ptr, xml.len, d);
     buf_free(&xml);
     free(urls);
     return ok;
@@ -171,18 +198,17 @@ write_sitemap(const site *s, output *out, diag *d)
  * ===================================================================== */
 
 static bool
-copy_static(const site *s, const char *root, output *out, arena *a, diag *d)
+copy_static(const char *root, const char *theme, const char *theme_name, output *out, arena *a,
+            diag *d)
 {
     /* content first: the first copy of a path wins, so the site overrides the theme */
-    const char *dirs[] = {"content/static",
-                          arena_printf(a, "themes/%s/static", site_config(s)->theme)};
-    bool ok = true;
-    for (size_t i = 0; i < 2; i++) {
-        buf path = BUF_INIT;
-        fs_join(&path, root, dirs[i]);
-        ok &= output_copy_tree(out, path.ptr, dirs[i], "", d);
-        buf_free(&path);
-    }
+    buf path = BUF_INIT;
+    fs_join(&path, root, "content/static");
+    bool ok = output_copy_tree(out, path.ptr, "content/static", "", d);
+    buf_clear(&path);
+    fs_join(&path, theme, "static");
+    ok &= output_copy_tree(out, path.ptr, arena_printf(a, "%s/static", theme_name), "", d);
+    buf_free(&path);
     return ok;
 }
 
@@ -204,7 +230,15 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     site *s = site_load(&so, a, d);
     if (!s)
         goto done;
-    template_set *ts = load_templates(s, opt->root, a, d);
+    const char *theme_name = NULL;
+    const char *theme = find_theme(site_config(s), opt->root, &theme_name, a);
+    if (!theme) {
+        diag_report(d, DIAG_ERROR, SRC_POS(site_config(s)->file, 0, 0),
+                    "theme '%s' not found: no folder themes/%s here or in %s/themes",
+                    site_config(s)->theme, site_config(s)->theme, CLINFOLIO_DATADIR);
+        goto done;
+    }
+    template_set *ts = load_templates(s, opt->root, theme, theme_name, a, d);
     if (!ts)
         goto done;
     out = output_begin(opt->out_dir, d);
@@ -218,7 +252,7 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     if (diag_error_count(d) == 0) {
         write_feed(s, out, d);
         write_sitemap(s, out, d);
-        copy_static(s, opt->root, out, a, d);
+        copy_static(opt->root, theme, theme_name, out, a, d);
     }
     if (diag_error_count(d) == 0) {
         ok = output_commit(out, d);

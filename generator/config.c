@@ -7,21 +7,28 @@
 #include "fs.h"
 #include "text.h"
 
+#include <math.h>
 #include <string.h>
 
 static const char *const known_keys[] = {
-    "title",    "description", "base_url",   "language", "theme",   "author",
-    "currency", "summary_length", "markdown", "feed",     "home",    "menu",
-    "stages",   "taxonomies",  "metrics",    "plugins",  "params",  "copyright",
+    "title",    "description",    "base_url", "language", "theme",  "author",
+    "currency", "summary_length", "markdown", "feed",     "home",   "menu",
+    "stages",   "taxonomies",     "metrics",  "plugins",  "params", "copyright",
 };
 
 static const config_stage default_stages[] = {
-    {"need", "Clinical need", "临床需求"},   {"idea", "Idea", "创意"},
-    {"design", "Design", "设计"},            {"prototype", "Prototype", "原型"},
-    {"patent_filed", "Patent filed", "专利申请"}, {"patent_granted", "Patent granted", "专利授权"},
-    {"testing", "Testing", "检测"},          {"clinical", "Clinical evaluation", "临床评价"},
-    {"registration", "Registration", "注册"}, {"transfer", "Transfer", "成果转化"},
-    {"market", "Market", "上市"},            {"startup", "Startup", "创业"},
+    {"need", "Clinical need", "临床需求"},
+    {"idea", "Idea", "创意"},
+    {"design", "Design", "设计"},
+    {"prototype", "Prototype", "原型"},
+    {"patent_filed", "Patent filed", "专利申请"},
+    {"patent_granted", "Patent granted", "专利授权"},
+    {"testing", "Testing", "检测"},
+    {"clinical", "Clinical evaluation", "临床评价"},
+    {"registration", "Registration", "注册"},
+    {"transfer", "Transfer", "成果转化"},
+    {"market", "Market", "上市"},
+    {"startup", "Startup", "创业"},
 };
 
 typedef struct loader {
@@ -65,8 +72,10 @@ get_count(loader *l, const value *map, const char *key, size_t def)
     const value *v = value_map_get(map, key);
     if (!v || v->type == VALUE_NULL)
         return def;
-    if (v->type != VALUE_NUMBER || v->as.number < 0 || v->as.number > 1e9 ||
-        v->as.number != (double)(size_t)v->as.number) {
+    /* the range test comes first (and is false for NaN): converting an out-of-range
+     * double to size_t is undefined behaviour */
+    if (v->type != VALUE_NUMBER || !(v->as.number >= 0 && v->as.number <= 1e9) ||
+        v->as.number != floor(v->as.number)) {
         diag_report(l->d, DIAG_ERROR, v->pos, "'%s' must be a whole number of at least 0", key);
         l->ok = false;
         return def;
@@ -134,9 +143,10 @@ load_base_url(loader *l, config *c, const value *root, const char *override)
     const value *v = value_map_get(root, "base_url");
     src_pos at = override ? SRC_NONE : v ? v->pos : SRC_POS(l->file, 1, 1);
     if (!url) {
-        if (l->ok) /* not twice for a wrong type */
-            diag_report(l->d, DIAG_ERROR, at, "missing required key 'base_url' (e.g. "
-                                              "base_url: https://example.org/)");
+        if (override || !v || v->type == VALUE_NULL) /* a wrong type was reported already */
+            diag_report(l->d, DIAG_ERROR, at,
+                        "missing required key 'base_url' (e.g. "
+                        "base_url: https://example.org/)");
         l->ok = false;
         return;
     }
@@ -278,7 +288,7 @@ warn_unknown(loader *l, const value *root)
             known |= strcmp(p->key, known_keys[k]) == 0;
         if (!known)
             diag_report(l->d, DIAG_WARNING, p->key_pos,
-                        "unknown key '%s' in site.yaml (ignored; put custom settings "
+                        "unknown key '%s' in site.yaml (a typo? custom settings belong "
                         "under 'params')",
                         p->key);
     }
@@ -307,9 +317,14 @@ config_load(config *out, const char *root, const char *base_url_override, arena 
     out->raw = rootv;
     warn_unknown(&l, rootv);
 
+    const value *title = value_map_get(rootv, "title");
     out->title = get_string(&l, rootv, "title", NULL);
-    if (!out->title && !value_map_get(rootv, "title")) {
-        diag_report(d, DIAG_ERROR, SRC_POS(out->file, 1, 1), "missing required key 'title'");
+    if (!out->title && (!title || title->type == VALUE_NULL)) {
+        diag_report(d, DIAG_ERROR, title ? title->pos : SRC_POS(out->file, 1, 1),
+                    "missing required key 'title'");
+        l.ok = false;
+    } else if (out->title && out->title[strspn(out->title, " \t")] == '\0') {
+        diag_report(d, DIAG_ERROR, title->pos, "'title' must not be empty");
         l.ok = false;
     }
     out->description = get_string(&l, rootv, "description", "");

@@ -22,11 +22,11 @@ typedef struct config_taxonomy {
 } config_taxonomy;
 
 typedef struct config {
-    const char *file;        /* "site.yaml" (as diagnostics name it) */
+    const char *file; /* "site.yaml" (as diagnostics name it) */
     const char *title, *description, *language, *theme, *author, *currency;
-    const char *base_url;    /* absolute, ends with '/': "https://example.org/sub/" */
-    const char *base_path;   /* its path, starts and ends with '/': "/sub/" */
-    size_t summary_length;   /* characters */
+    const char *base_url;  /* absolute, ends with '/': "https://example.org/sub/" */
+    const char *base_path; /* its path, starts and ends with '/': "/sub/" */
+    size_t summary_length; /* characters */
     bool unsafe_html;
     size_t feed_limit;
     const char **feed_sections; /* sections whose pages go into feed.xml */
@@ -42,8 +42,7 @@ typedef struct config {
 /* Reads <root>/site.yaml into out (memory owned by a). base_url_override, when not NULL,
  * replaces base_url (--base-url). Unknown keys are warnings; wrong types and missing
  * required keys (title, base_url) are errors. Returns false after reporting errors. */
-bool config_load(config *out, const char *root, const char *base_url_override, arena *a,
-                 diag *d);
+bool config_load(config *out, const char *root, const char *base_url_override, arena *a, diag *d);
 
 /* Index of the stage with this key, or -1. */
 int config_stage_index(const config *c, const char *key, size_t len);

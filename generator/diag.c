@@ -59,10 +59,8 @@ add(diag *d, diag_level level, src_pos at, size_t parent, const char *fmt, va_li
         d->items = xrealloc(d->items, d->cap * sizeof(entry));
     }
     size_t id = d->len++;
-    d->items[id] = (entry){level,  at.file ? xstrdup(at.file) : NULL,
-                           at.line, at.col,
-                           buf_detach(&msg), id,
-                           parent};
+    d->items[id] = (entry){
+        level, at.file ? xstrdup(at.file) : NULL, at.line, at.col, buf_detach(&msg), id, parent};
     if (parent == SIZE_MAX) {
         if (level == DIAG_ERROR)
             d->errors++;
@@ -133,15 +131,13 @@ cmp_pos(const entry *a, const entry *b)
     return 0;
 }
 
-/* By position, then message, then the first note: worker threads report in any order,
- * and the same template error on two pages differs only in its note. */
+/* By position, then by the first note, then in report order. Worker threads report in
+ * any order, but the same template error on two pages differs in its note (the page). */
 static int
 cmp_ranked(const void *pa, const void *pb)
 {
     const ranked *a = pa, *b = pb;
     int c = cmp_pos(a->e, b->e);
-    if (!c)
-        c = strcmp(a->e->msg, b->e->msg);
     if (!c && a->note && b->note) {
         c = cmp_pos(a->note, b->note);
         if (!c)
@@ -239,9 +235,9 @@ diag_append(diag *dst, const diag *src, src_pos note_at, const char *note)
         size_t id = diag_report(dst, e->level, SRC_POS(e->file, e->line, e->col), "%s", e->msg);
         for (size_t j = i + 1; j < src->len; j++)
             if (src->items[j].parent == e->seq)
-                diag_note(dst, id, SRC_POS(src->items[j].file, src->items[j].line,
-                                           src->items[j].col),
-                          "%s", src->items[j].msg);
+                diag_note(dst, id,
+                          SRC_POS(src->items[j].file, src->items[j].line, src->items[j].col), "%s",
+                          src->items[j].msg);
         if (note)
             diag_note(dst, id, note_at, "%s", note);
     }

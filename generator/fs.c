@@ -11,12 +11,24 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+const char *
+fs_strerror(int err, char *tmp, size_t size)
+{
+#if defined(__GLIBC__) && defined(_GNU_SOURCE)
+    return strerror_r(err, tmp, size); /* GNU: returns the message */
+#else
+    return strerror_r(err, tmp, size) == 0 ? tmp : "unknown error";
+#endif
+}
+
 bool
 fs_read_file(buf *out, const char *path, const char *diag_name, diag *d)
 {
+    char tmp[256];
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        diag_report(d, DIAG_ERROR, SRC_POS(diag_name, 0, 0), "cannot read: %s", strerror(errno));
+        diag_report(d, DIAG_ERROR, SRC_POS(diag_name, 0, 0), "cannot read: %s",
+                    fs_strerror(errno, tmp, sizeof tmp));
         return false;
     }
     struct stat st;
@@ -29,7 +41,7 @@ fs_read_file(buf *out, const char *path, const char *diag_name, diag *d)
             if (errno == EINTR)
                 continue;
             diag_report(d, DIAG_ERROR, SRC_POS(diag_name, 0, 0), "cannot read: %s",
-                        strerror(errno));
+                        fs_strerror(errno, tmp, sizeof tmp));
             close(fd);
             return false;
         }
@@ -51,12 +63,13 @@ cmp_entry(const void *a, const void *b)
 bool
 fs_list_dir(fs_entry **out, size_t *count, const char *dir, const char *diag_name, diag *d)
 {
+    char tmp[256];
     *out = NULL;
     *count = 0;
     DIR *dp = opendir(dir);
     if (!dp) {
         diag_report(d, DIAG_ERROR, SRC_POS(diag_name, 0, 0), "cannot open directory: %s",
-                    strerror(errno));
+                    fs_strerror(errno, tmp, sizeof tmp));
         return false;
     }
     size_t n = 0, cap = 0;

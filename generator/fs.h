@@ -12,12 +12,16 @@
 
 /* Appends the whole file at path to out. On failure reports `path: error: cannot read:
  * <reason>` (diag_name is the path as users know it, relative to the site root). */
+/* strerror for worker threads (strerror is not thread-safe): the message for err,
+ * possibly written into tmp. */
+const char *fs_strerror(int err, char *tmp, size_t size);
+
 bool fs_read_file(buf *out, const char *path, const char *diag_name, diag *d);
 
 typedef enum fs_kind { FS_OTHER, FS_FILE, FS_DIR, FS_SYMLINK } fs_kind;
 
 typedef struct fs_entry {
-    char *name; /* file name only */
+    char *name;   /* file name only */
     fs_kind kind; /* from lstat: a symlink is FS_SYMLINK, never followed */
 } fs_entry;
 

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT
  * main.c - the command line: parse arguments, run the build, print diagnostics sorted,
  * pick the exit status (0 built, 1 errors in the site, 2 bad usage). */
-#include "build.h"
 #include "buf.h"
+#include "build.h"
 #include "diag.h"
 #include "feed.h"
 #include "fs.h"
 #include "markdown.h"
+#include "pool.h"
 
 #include <getopt.h>
 #include <stdarg.h>
@@ -29,8 +30,8 @@ static const char usage_text[] =
     "  -D, --drafts         also publish pages marked draft: true\n"
     "  -b, --base-url URL   replace site.yaml's base_url (e.g. http://localhost:8080/)\n"
     "  -j, --jobs N         worker threads (default: one per processor)\n"
-    "  -q, --quiet          print errors only\n"
-    "  -v, --verbose        also print the build's figures and timing\n"
+    "  -q, --quiet          print errors only (no warnings, no summary line)\n"
+    "  -v, --verbose        also print the thread count and the number of warnings\n"
     "  -h, --help           show this help\n"
     "      --version        show the version\n"
     "\n"
@@ -76,25 +77,42 @@ cmd_build(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, ":s:o:Db:j:qvh", longopts, NULL)) != -1) {
         switch (c) {
-        case 's': opt.root = optarg; break;
-        case 'o': opt.out_dir = optarg; break;
-        case 'D': opt.drafts = true; break;
-        case 'b': opt.base_url = optarg; break;
+        case 's':
+            opt.root = optarg;
+            break;
+        case 'o':
+            opt.out_dir = optarg;
+            break;
+        case 'D':
+            opt.drafts = true;
+            break;
+        case 'b':
+            opt.base_url = optarg;
+            break;
         case 'j': {
             char *end;
             long n = strtol(optarg, &end, 10);
             if (*optarg == '\0' || *end != '\0' || n < 1 || n > 256)
-                return usage_error("-j wants a number of threads from 1 to 256, not '%s'",
-                                   optarg);
+                return usage_error("-j wants a number of threads from 1 to 256, not '%s'", optarg);
             opt.workers = (size_t)n;
             break;
         }
-        case 'q': verbosity = 0; break;
-        case 'v': verbosity = 2; break;
-        case 'h': fputs(usage_text, stdout); return 0;
-        case 'V': printf("clinfolio %s\n", CLINFOLIO_VERSION); return 0;
-        case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
-        default: return usage_error("unknown option '%s'", argv[optind - 1]);
+        case 'q':
+            verbosity = 0;
+            break;
+        case 'v':
+            verbosity = 2;
+            break;
+        case 'h':
+            fputs(usage_text, stdout);
+            return 0;
+        case 'V':
+            printf("clinfolio %s\n", CLINFOLIO_VERSION);
+            return 0;
+        case ':':
+            return usage_error("option '%s' needs a value", argv[optind - 1]);
+        default:
+            return usage_error("unknown option '%s'", argv[optind - 1]);
         }
     }
     if (optind < argc)
@@ -119,9 +137,12 @@ cmd_build(int argc, char **argv)
     } else if (verbosity > 0) {
         printf("built %zu pages (%zu files) into %s in %.0f ms\n", stats.pages, stats.outputs,
                opt.out_dir, ms);
-        if (verbosity > 1)
-            printf("%zu warning%s\n", diag_warning_count(d),
-                   diag_warning_count(d) == 1 ? "" : "s");
+        if (verbosity > 1) {
+            size_t threads = opt.workers ? opt.workers : pool_default_workers();
+            size_t warnings = diag_warning_count(d);
+            printf("%zu thread%s, %zu warning%s\n", threads, threads == 1 ? "" : "s", warnings,
+                   warnings == 1 ? "" : "s");
+        }
     }
     diag_free(d);
     buf_free(&out_dir);

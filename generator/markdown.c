@@ -448,6 +448,45 @@ set_heading_id(cmark_node *h, const char *id, int options, cmark_llist *exts)
 
 /* }==================================================================== */
 
+/* cmark-gfm's task-list checkboxes have no label, which fails WCAG ("form elements
+ * must have labels"); give each an aria-label saying what its state means. */
+static const char *
+label_task_checkboxes(const char *html, arena *a)
+{
+    static const struct {
+        const char *from, *to;
+    } boxes[] = {
+        {"<input type=\"checkbox\" checked=\"\" disabled=\"\" />",
+         "<input type=\"checkbox\" checked disabled aria-label=\"Done\">"},
+        {"<input type=\"checkbox\" disabled=\"\" />",
+         "<input type=\"checkbox\" disabled aria-label=\"Not done\">"},
+    };
+    if (!strstr(html, "<input type=\"checkbox\""))
+        return html;
+    buf b = BUF_INIT;
+    const char *p = html;
+    for (;;) {
+        const char *next = strstr(p, "<input type=\"checkbox\"");
+        if (!next)
+            break;
+        buf_append(&b, p, (size_t)(next - p));
+        size_t k = 0;
+        while (k < 2 && strncmp(next, boxes[k].from, strlen(boxes[k].from)) != 0)
+            k++;
+        if (k < 2) {
+            buf_puts(&b, boxes[k].to);
+            p = next + strlen(boxes[k].from);
+        } else {
+            buf_putc(&b, '<');
+            p = next + 1;
+        }
+    }
+    buf_puts(&b, p);
+    const char *out = arena_strndup(a, b.ptr, b.len);
+    buf_free(&b);
+    return out;
+}
+
 /* The summary: text cut to max characters, see markdown.h. */
 static const char *
 make_summary(const char *s, size_t len, size_t max, arena *a)
@@ -606,6 +645,8 @@ markdown_render(markdown_result *out, const char *src, size_t len, const markdow
         buf_free(&fixed);
     }
     free(html);
+    if (ok)
+        out->html = label_task_checkboxes(out->html, a);
     cmark_node_free(doc);
     cmark_parser_free(parser);
     return ok;

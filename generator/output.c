@@ -46,16 +46,8 @@ struct output {
     size_t cap, len;
 };
 
-/* strerror is not thread-safe; this is (GNU strerror_r returns its message). */
-static const char *
-errtext(int err, char *tmp, size_t size)
-{
-#if defined(__GLIBC__) && defined(_GNU_SOURCE)
-    return strerror_r(err, tmp, size);
-#else
-    return strerror_r(err, tmp, size) == 0 ? tmp : "unknown error";
-#endif
-}
+/* strerror is not thread-safe */
+#define errtext fs_strerror
 
 static void
 report_errno(diag *d, src_pos at, int err, const char *what, const char *dir, const char *rel)

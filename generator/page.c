@@ -194,8 +194,7 @@ check_front(checker *c, page *p)
         if (!(v = value_map_get(f, *key)) || v->type == VALUE_NULL || v->type == VALUE_STRING)
             continue;
         if (v->type != VALUE_LIST) {
-            error_at(c, v->pos, "'%s' must be a list such as [a, b], not %s", *key,
-                     describe(c, v));
+            error_at(c, v->pos, "'%s' must be a list such as [a, b], not %s", *key, describe(c, v));
             continue;
         }
         for (size_t i = 0; i < v->as.list.len; i++) {
@@ -251,8 +250,8 @@ page_load(page *p, const config *cfg, const char *root, const char *rel, const c
     if (!front_split(&doc, src, len, p->path, d))
         return false;
     if (doc.has_front) {
-        p->front = front_parse_yaml(doc.yaml, doc.yaml_len, p->path, doc.yaml_line, true, NULL,
-                                    a, d);
+        p->front =
+            front_parse_yaml(doc.yaml, doc.yaml_len, p->path, doc.yaml_line, true, NULL, a, d);
         if (!p->front)
             return false;
     } else {

@@ -15,33 +15,34 @@
 
 typedef struct page {
     /* set by page_load */
-    const char *path;       /* "content/projects/x.md", as diagnostics name it */
-    const char *section;    /* first folder under content/, "" for top-level pages */
-    bool is_index;          /* _index.md: the home or a section's list page */
-    value *front;           /* front matter map (empty when the file has none) */
-    const char *title;      /* "" only for _index.md without a title */
-    const char *slug;       /* slugified */
-    const value *date;      /* VALUE_DATE or NULL */
-    const value *updated;   /* VALUE_DATE or NULL */
+    const char *path;     /* "content/projects/x.md", as diagnostics name it */
+    const char *section;  /* first folder under content/, "" for top-level pages */
+    bool is_index;        /* _index.md: the home or a section's list page */
+    value *front;         /* front matter map (empty when the file has none) */
+    const char *title;    /* "" only for _index.md without a title */
+    const char *slug;     /* slugified */
+    const value *date;    /* VALUE_DATE or NULL */
+    const value *updated; /* VALUE_DATE or NULL */
     bool draft;
     double weight;
-    const char *summary;    /* explicit `summary`, else the first paragraph's text */
-    const char *cohort;     /* "2023", or NULL */
-    value *stages;          /* dated stages in site.yaml order: [{key,label,label_zh,date,note}] */
-    long days_total;        /* first to last dated stage, -1 with fewer than two */
+    const char *summary; /* explicit `summary`, else the first paragraph's text */
+    const char *cohort;  /* "2023", or NULL */
+    value *stages;       /* dated stages in site.yaml order: [{key,label,label_zh,date,note}] */
+    long days_total;     /* first to last dated stage, -1 with fewer than two */
     const char *template_name; /* front matter `template`, or NULL */
     src_pos template_pos;
     markdown_result md;
     /* set by the site pass */
-    const char *url;        /* root-relative, with the base path: "/projects/x/" */
-    const char *permalink;  /* absolute */
-    const char *out_path;   /* "projects/x/index.html" */
-    value *ctx;             /* the page map templates see */
+    const char *url;       /* root-relative, with the base path: "/projects/x/" */
+    const char *permalink; /* absolute */
+    const char *out_path;  /* "projects/x/index.html" */
+    value *terms;          /* {taxonomy: [{name, url}]}, published single pages only */
+    value *ctx;            /* the page map templates see */
 } page;
 
 /* Loads <root>/<rel> (rel is "content/..."); memory owned by a. Reports every problem
  * found and returns false if any was an error. */
-bool page_load(page *p, const config *cfg, const char *root, const char *rel,
-               const char *section, bool is_index, arena *a, diag *d);
+bool page_load(page *p, const config *cfg, const char *root, const char *rel, const char *section,
+               bool is_index, arena *a, diag *d);
 
 #endif

@@ -133,8 +133,8 @@ typedef struct taxonomy {
 struct site {
     config cfg;
     const char *root;
-    page *home;         /* content/_index.md or NULL */
-    page **pages;       /* published single pages, newest first */
+    page *home;   /* content/_index.md or NULL */
+    page **pages; /* published single pages, newest first */
     size_t n_pages;
     section **sections; /* sorted by name */
     size_t n_sections;
@@ -179,7 +179,7 @@ site_build_date(const site *s)
  * ===================================================================== */
 
 typedef struct source {
-    const char *rel;     /* "content/projects/x.md" */
+    const char *rel;      /* "content/projects/x.md" */
     const char *sec_name; /* "projects" or "" */
     bool is_index;
 } source;
@@ -416,6 +416,7 @@ build_taxonomies(site *s)
                 add_term(s, tx, s->pages[p], v);
             }
         }
+        strtab_free(&tx->by_slug); /* only needed while adding */
         if (tx->n_terms)
             qsort(tx->terms, tx->n_terms, sizeof(term *), cmp_terms);
     }
@@ -470,31 +471,33 @@ page_link(site *s, const page *p)
     return m;
 }
 
-static value *
-page_terms(site *s, const page *p)
+/* page.terms: {taxonomy: [{name, url}]} for every page, in one pass over the terms
+ * (terms are sorted by name, so each page's list is too). */
+static void
+build_page_terms(site *s)
 {
-    value *m = value_new_map(s->a, SRC_NONE);
-    for (size_t i = 0; i < s->cfg.n_taxonomies; i++) {
-        taxonomy *tx = &s->taxonomies[i];
-        value *list = value_new_list(s->a, SRC_NONE);
-        for (size_t k = 0; k < tx->n_terms; k++) {
-            term *t = tx->terms[k];
-            for (size_t j = 0; j < t->n_pages; j++)
-                if (t->pages[j] == p) {
-                    value *tm = value_new_map(s->a, SRC_NONE);
-                    set(s, tm, "name", str_val(s, t->name));
-                    set(s, tm, "url", str_val(s, t->url));
-                    value_list_push(list, tm, s->a);
-                    break;
-                }
-        }
-        set(s, m, tx->cfg->name, list);
+    for (size_t i = 0; i < s->n_pages; i++) {
+        page *p = s->pages[i];
+        p->terms = value_new_map(s->a, SRC_NONE);
+        for (size_t t = 0; t < s->cfg.n_taxonomies; t++)
+            set(s, p->terms, s->cfg.taxonomies[t].name, value_new_list(s->a, SRC_NONE));
     }
-    return m;
+    for (size_t t = 0; t < s->cfg.n_taxonomies; t++) {
+        taxonomy *tx = &s->taxonomies[t];
+        for (size_t k = 0; k < tx->n_terms; k++) {
+            term *tm = tx->terms[k];
+            value *link = value_new_map(s->a, SRC_NONE);
+            set(s, link, "name", str_val(s, tm->name));
+            set(s, link, "url", str_val(s, tm->url));
+            for (size_t j = 0; j < tm->n_pages; j++)
+                value_list_push((value *)value_map_get(tm->pages[j]->terms, tx->cfg->name), link,
+                                s->a);
+        }
+    }
 }
 
 static void
-build_page_ctx(site *s, page *p, const page *lower, const page *higher, value *terms)
+build_page_ctx(site *s, page *p, const page *lower, const page *higher)
 {
     value *m = value_new_map(s->a, p->front->pos);
     /* front matter first, so computed fields below win on a collision */
@@ -522,9 +525,8 @@ build_page_ctx(site *s, page *p, const page *lower, const page *higher, value *t
         set(s, m, "cohort", str_val(s, p->cohort));
     set(s, m, "stages", p->stages);
     set(s, m, "days_total",
-            p->days_total >= 0 ? num_val(s, (double)p->days_total)
-                               : value_new_null(s->a, SRC_NONE));
-    set(s, m, "terms", terms ? terms : value_new_map(s->a, SRC_NONE));
+        p->days_total >= 0 ? num_val(s, (double)p->days_total) : value_new_null(s->a, SRC_NONE));
+    set(s, m, "terms", p->terms ? p->terms : value_new_map(s->a, SRC_NONE));
     set(s, m, "lower", lower ? page_link(s, lower) : value_new_null(s->a, SRC_NONE));
     set(s, m, "higher", higher ? page_link(s, higher) : value_new_null(s->a, SRC_NONE));
     p->ctx = m;
@@ -616,6 +618,9 @@ build_site_ctx(site *s)
     set(s, m, "build_date", (value *)s->build_date);
     if (!value_map_get(m, "params") || value_map_get(m, "params")->type != VALUE_MAP)
         set(s, m, "params", value_new_map(s->a, SRC_NONE));
+    value *home = value_new_map(s->a, SRC_NONE); /* site.yaml home:, with its defaults */
+    set(s, home, "latest", num_val(s, (double)c->home_latest));
+    set(s, m, "home", home);
     if (!value_map_get(m, "menu") || value_map_get(m, "menu")->type != VALUE_LIST)
         set(s, m, "menu", value_new_list(s->a, SRC_NONE));
     value *stages = value_new_list(s->a, SRC_NONE);
@@ -659,8 +664,8 @@ build_site_ctx(site *s)
  * ===================================================================== */
 
 static void
-add_output(site *s, const char *rel_dir, const char *t0, const char *t1, const char *t2,
-           value *ctx, src_pos origin, const value *lastmod, bool in_sitemap)
+add_output(site *s, const char *rel_dir, const char *t0, const char *t1, const char *t2, value *ctx,
+           src_pos origin, const value *lastmod, bool in_sitemap)
 {
     s->outputs = grow(s->a, s->outputs, s->n_outputs, &s->cap_outputs, sizeof(site_output));
     site_output *o = &s->outputs[s->n_outputs++];
@@ -715,20 +720,20 @@ build_outputs(site *s)
     set(s, home, "url", str_val(s, s->cfg.base_path));
     set(s, home, "permalink", str_val(s, s->cfg.base_url));
     add_output(s, "", "index.html", NULL, NULL, root_ctx(s, "page", home, NULL, NULL),
-               s->home ? SRC_POS(s->home->path, 1, 1) : SRC_POS("content", 0, 0),
-               s->build_date, true);
+               s->home ? SRC_POS(s->home->path, 1, 1) : SRC_POS("content", 0, 0), s->build_date,
+               true);
     s->outputs[s->n_outputs - 1].path = "index.html";
 
     /* single pages */
     for (size_t i = 0; i < s->n_pages; i++) {
         page *p = s->pages[i];
-        const char *single = *p->section ? arena_printf(s->a, "%s/single.html", p->section)
-                                         : NULL;
+        const char *single = *p->section ? arena_printf(s->a, "%s/single.html", p->section) : NULL;
         /* "projects/x/" from "projects/x/index.html": outputs are named by directory */
         const char *rel = arena_strndup(s->a, p->out_path, strlen(p->out_path) - 10);
         if (p->template_name)
-            add_output(s, rel, p->template_name, NULL, NULL, root_ctx(s, "page", p->ctx, NULL, NULL),
-                       p->template_pos, newest(p->date, p->updated), true);
+            add_output(s, rel, p->template_name, NULL, NULL,
+                       root_ctx(s, "page", p->ctx, NULL, NULL), p->template_pos,
+                       newest(p->date, p->updated), true);
         else
             add_output(s, rel, single ? single : "page.html", single ? "page.html" : NULL, NULL,
                        root_ctx(s, "page", p->ctx, NULL, NULL), SRC_POS(p->path, 1, 1),
@@ -800,30 +805,54 @@ build_date(site *s)
     return best;
 }
 
-/* URLs of the pages, and every URL claimed once. */
+static const char *
+page_rel(site *s, const page *p)
+{
+    if (p->is_index)
+        return *p->section ? arena_printf(s->a, "%s/", p->section) : "";
+    if (*p->section)
+        return arena_printf(s->a, "%s/%s/", p->section, p->slug);
+    return arena_printf(s->a, "%s/", p->slug);
+}
+
+/* URLs of the pages, and every URL claimed once: generated lists first (taxonomies,
+ * sections, even those without an _index.md), then home and section pages, then single
+ * pages, so a clash is reported at the page that takes a list's URL. */
 static void
 assign_urls(site *s, page **all, size_t n)
 {
-    /* generated lists claim first: a page cannot take /tags/ or /projects/ */
     for (size_t i = 0; i < s->cfg.n_taxonomies; i++)
-        strtab_put(&s->urls, arena_printf(s->a, "%s/", s->cfg.taxonomies[i].path),
-                   (void *)arena_printf(s->a, "%s (taxonomy '%s')", s->cfg.file,
-                                        s->cfg.taxonomies[i].name));
+        claim_url(s, arena_printf(s->a, "%s/", s->cfg.taxonomies[i].path),
+                  arena_printf(s->a, "%s (taxonomy '%s')", s->cfg.file, s->cfg.taxonomies[i].name),
+                  SRC_POS(s->cfg.file, 0, 0));
     strtab_put(&s->urls, "404.html", (void *)"the 404 page");
-    for (size_t i = 0; i < n; i++) {
-        page *p = all[i];
-        const char *rel;
-        if (p->is_index)
-            rel = *p->section ? arena_printf(s->a, "%s/", p->section) : "";
-        else if (*p->section)
-            rel = arena_printf(s->a, "%s/%s/", p->section, p->slug);
-        else
-            rel = arena_printf(s->a, "%s/", p->slug);
-        p->url = make_url(s, rel);
-        p->permalink = make_permalink(s, rel);
-        p->out_path = arena_printf(s->a, "%sindex.html", rel);
-        const value *slugv = value_map_get(p->front, "slug");
-        claim_url(s, rel, p->path, slugv ? slugv->pos : SRC_POS(p->path, 1, 1));
+    for (int pass = 0; pass < 3; pass++) {
+        for (size_t i = 0; i < n; i++) {
+            page *p = all[i];
+            if (pass == 0 && !p->is_index && *p->section) {
+                /* the section's list, claimed once for all its pages */
+                const char *rel = arena_printf(s->a, "%s/", p->section);
+                const char *owner = strtab_get(&s->urls, rel);
+                const char *origin = arena_printf(s->a, "content/%s", p->section);
+                if (!owner || strcmp(owner, origin) != 0)
+                    claim_url(s, rel, origin, SRC_POS(origin, 0, 0));
+                continue;
+            }
+            if ((pass == 1) != p->is_index || pass == 0)
+                continue;
+            const char *rel = page_rel(s, p);
+            p->url = make_url(s, rel);
+            p->permalink = make_permalink(s, rel);
+            p->out_path = arena_printf(s->a, "%sindex.html", rel);
+            if (p->is_index && *p->section) {
+                /* the section's _index.md gives its list the URL claimed in pass 0 */
+                const char *owner = strtab_get(&s->urls, rel);
+                if (owner && strcmp(owner, arena_printf(s->a, "content/%s", p->section)) == 0)
+                    continue;
+            }
+            const value *slugv = value_map_get(p->front, "slug");
+            claim_url(s, rel, p->path, slugv ? slugv->pos : SRC_POS(p->path, 1, 1));
+        }
     }
 }
 
@@ -886,20 +915,20 @@ site_load(const site_options *opt, arena *a, diag *d)
             claim_url(s,
                       arena_printf(a, "%s/%s/", s->cfg.taxonomies[i].path,
                                    s->taxonomies[i].terms[k]->slug),
-                      arena_printf(a, "%s (taxonomy '%s')", s->cfg.file,
-                                   s->cfg.taxonomies[i].name),
+                      arena_printf(a, "%s (taxonomy '%s')", s->cfg.file, s->cfg.taxonomies[i].name),
                       SRC_POS(s->cfg.file, 0, 0));
     s->build_date = build_date(s);
 
     /* values for templates: pages (with prev/next in their section), then lists */
+    build_page_terms(s);
     for (size_t i = 0; i < s->n_sections; i++) {
         section *sec = s->sections[i];
         for (size_t k = 0; k < sec->n_pages; k++)
             build_page_ctx(s, sec->pages[k], k + 1 < sec->n_pages ? sec->pages[k + 1] : NULL,
-                           k > 0 ? sec->pages[k - 1] : NULL, page_terms(s, sec->pages[k]));
+                           k > 0 ? sec->pages[k - 1] : NULL);
     }
     if (s->home)
-        build_page_ctx(s, s->home, NULL, NULL, NULL);
+        build_page_ctx(s, s->home, NULL, NULL);
     for (size_t i = 0; i < s->n_sections; i++)
         build_section_ctx(s, s->sections[i]);
     for (size_t i = 0; i < s->cfg.n_taxonomies; i++)

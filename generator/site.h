@@ -15,21 +15,21 @@
 #include <stddef.h>
 
 typedef struct site_options {
-    const char *root;     /* the site folder (holds site.yaml) */
-    bool drafts;          /* publish pages with draft: true */
-    const char *base_url; /* overrides site.yaml base_url when not NULL */
-    size_t workers;       /* threads for loading pages (at least 1) */
+    const char *root;      /* the site folder (holds site.yaml) */
+    bool drafts;           /* publish pages with draft: true */
+    const char *base_url;  /* overrides site.yaml base_url when not NULL */
+    size_t workers;        /* threads for loading pages (at least 1) */
     arena **worker_arenas; /* one per worker; pages live in them as long as the site */
 } site_options;
 
 /* One file to render: a template applied to a context. */
 typedef struct site_output {
-    const char *path;          /* relative to the output folder: "projects/x/index.html" */
-    const char *templates[4];  /* candidates in lookup order, NULL-terminated */
-    const value *ctx;          /* root variables: {site, page | section | taxonomy, term} */
-    src_pos origin;            /* what asked for it (missing-template errors point here) */
-    const char *permalink;     /* absolute URL, for the sitemap */
-    const value *lastmod;      /* VALUE_DATE or NULL */
+    const char *path;         /* relative to the output folder: "projects/x/index.html" */
+    const char *templates[4]; /* candidates in lookup order, NULL-terminated */
+    const value *ctx;         /* root variables: {site, page | section | taxonomy, term} */
+    src_pos origin;           /* what asked for it (missing-template errors point here) */
+    const char *permalink;    /* absolute URL, for the sitemap */
+    const value *lastmod;     /* VALUE_DATE or NULL */
     bool in_sitemap;
 } site_output;
 

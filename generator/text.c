@@ -163,9 +163,8 @@ decode_entity(buf *out, const char *s, size_t len)
     static const struct {
         const char *name;
         const char *text;
-    } named[] = {{"&amp;", "&"},   {"&lt;", "<"},   {"&gt;", ">"},
-                 {"&quot;", "\""}, {"&#39;", "'"},  {"&apos;", "'"},
-                 {"&nbsp;", " "}};
+    } named[] = {{"&amp;", "&"}, {"&lt;", "<"},   {"&gt;", ">"},  {"&quot;", "\""},
+                 {"&#39;", "'"}, {"&apos;", "'"}, {"&nbsp;", " "}};
     for (size_t i = 0; i < sizeof named / sizeof named[0]; i++) {
         size_t n = strlen(named[i].name);
         if (n <= len && memcmp(s, named[i].name, n) == 0) {
@@ -184,7 +183,7 @@ decode_entity(buf *out, const char *s, size_t len)
         size_t start = i;
         while (i < len && i - start < 8) {
             char c = s[i];
-            int dgt = c >= '0' && c <= '9'                ? c - '0'
+            int dgt = c >= '0' && c <= '9'                 ? c - '0'
                       : base == 16 && c >= 'a' && c <= 'f' ? c - 'a' + 10
                       : base == 16 && c >= 'A' && c <= 'F' ? c - 'A' + 10
                                                            : -1;
@@ -201,40 +200,99 @@ decode_entity(buf *out, const char *s, size_t len)
     return 0;
 }
 
+/* Whether s[0..len) starts a tag: '<' then a letter, '/', '!' or '?' ("1 < 2" does not). */
+static bool
+starts_tag(const char *s, size_t len)
+{
+    if (len < 2 || s[0] != '<')
+        return false;
+    char c = s[1];
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '/' || c == '!' || c == '?';
+}
+
 void
 text_strip_tags(buf *out, const char *s, size_t len)
 {
     size_t start_len = out->len;
     bool space = true; /* suppress leading white space */
+    buf ent = BUF_INIT;
     for (size_t i = 0; i < len;) {
         char c = s[i];
-        if (c == '<') {
+        if (c == '<' && starts_tag(s + i, len - i)) {
             const char *end = memchr(s + i, '>', len - i);
-            if (!end)
-                break;
-            i = (size_t)(end - s) + 1;
-            continue;
+            if (end) {
+                i = (size_t)(end - s) + 1;
+                continue;
+            }
         }
-        if (c == ' ' || c == '\n' || c == '\t' || c == '\r') {
+        size_t n = 0;
+        if (c == '&') {
+            buf_clear(&ent);
+            n = decode_entity(&ent, s + i, len - i);
+        }
+        /* white space, written or as an entity (&nbsp; &#32;), folds into one space */
+        bool white = n ? (ent.len == 1 && (ent.ptr[0] == ' ' || ent.ptr[0] == '\t' ||
+                                           ent.ptr[0] == '\n' || ent.ptr[0] == '\r')) ||
+                             (ent.len == 2 && (unsigned char)ent.ptr[0] == 0xC2 &&
+                              (unsigned char)ent.ptr[1] == 0xA0)
+                       : c == ' ' || c == '\n' || c == '\t' || c == '\r';
+        if (white) {
             if (!space)
                 buf_putc(out, ' ');
             space = true;
-            i++;
+            i += n ? n : 1;
             continue;
         }
         space = false;
-        if (c == '&') {
-            size_t n = decode_entity(out, s + i, len - i);
-            if (n) {
-                i += n;
-                continue;
-            }
+        if (n) {
+            buf_append(out, ent.ptr, ent.len);
+            i += n;
+            continue;
         }
         buf_putc(out, c);
         i++;
     }
+    buf_free(&ent);
     while (out->len > start_len && out->ptr[out->len - 1] == ' ')
         buf_truncate(out, out->len - 1);
+}
+
+/* The code point of a valid UTF-8 sequence of n bytes. */
+static unsigned
+text_utf8_decode(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    if (n == 2)
+        return ((u[0] & 0x1Fu) << 6) | (u[1] & 0x3Fu);
+    if (n == 3)
+        return ((u[0] & 0x0Fu) << 12) | ((u[1] & 0x3Fu) << 6) | (u[2] & 0x3Fu);
+    return ((u[0] & 0x07u) << 18) | ((u[1] & 0x3Fu) << 12) | ((u[2] & 0x3Fu) << 6) | (u[3] & 0x3Fu);
+}
+
+/* Unicode blocks of punctuation, symbols and spaces: separators in a slug. */
+static bool
+is_symbol_block(unsigned cp)
+{
+    static const unsigned ranges[][2] = {
+        {0x00A0, 0x00BF},   {0x00D7, 0x00D7}, {0x00F7, 0x00F7}, /* Latin-1 signs */
+        {0x2000, 0x206F},                                       /* general punctuation */
+        {0x20A0, 0x20CF},                                       /* currency */
+        {0x2100, 0x214F},                                       /* letterlike: ™ ℃ № */
+        {0x2190, 0x23FF},                                       /* arrows, math, technical */
+        {0x2500, 0x27BF},                                       /* box, shapes, dingbats */
+        {0x27C0, 0x2BFF},                                       /* more arrows and math */
+        {0x3000, 0x303F},                                       /* CJK punctuation 、。「」 */
+        {0xFE10, 0xFE1F},   {0xFE30, 0xFE4F},                   /* vertical, compat forms */
+        {0xFF00, 0xFF0F},   {0xFF1A, 0xFF20},                   /* fullwidth punctuation */
+        {0xFF3B, 0xFF40},   {0xFF5B, 0xFF65}, {0xFFF0, 0xFFFF}, /* specials */
+        {0x1F000, 0x1FAFF},                                     /* emoji, playing cards */
+        {0xE0000, 0xE007F},                                     /* tags (flag sequences) */
+        {0xFE00, 0xFE0F},                                       /* variation selectors */
+    };
+    for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++)
+        if (cp >= ranges[i][0] && cp <= ranges[i][1])
+            return true;
+    return false;
 }
 
 void
@@ -253,25 +311,15 @@ text_slugify(buf *out, const char *s, size_t len)
         bool keep;
         char lower = (char)c;
         if (n == 1) {
-            keep = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                   (c >= 'A' && c <= 'Z');
+            keep = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z');
             if (c >= 'A' && c <= 'Z')
                 lower = (char)(c - 'A' + 'a');
         } else {
-            /* non-ASCII: keep letters of other scripts; drop typographic
-             * punctuation and spaces (U+2000-U+206F, U+3000-U+303F, U+FF00-U+FF0F,
-             * U+00A0-U+00BF) */
-            unsigned cp;
-            if (n == 2)
-                cp = ((c & 0x1Fu) << 6) | ((unsigned char)s[i + 1] & 0x3Fu);
-            else if (n == 3)
-                cp = ((c & 0x0Fu) << 12) | (((unsigned char)s[i + 1] & 0x3Fu) << 6) |
-                     ((unsigned char)s[i + 2] & 0x3Fu);
-            else
-                cp = 0x10000;
-            keep = !((cp >= 0x2000 && cp <= 0x206F) || (cp >= 0x3000 && cp <= 0x303F) ||
-                     (cp >= 0xFF00 && cp <= 0xFF0F) || (cp >= 0xFF1A && cp <= 0xFF20) ||
-                     (cp >= 0xA0 && cp <= 0xBF) || cp == 0xD7 || cp == 0xF7);
+            /* non-ASCII: keep letters of other scripts (CJK, Cyrillic, accented Latin);
+             * drop punctuation, symbols, arrows, emoji and spaces (no Unicode tables:
+             * the blocks that hold no letters) */
+            unsigned cp = text_utf8_decode(s + i, n);
+            keep = !is_symbol_block(cp);
         }
         if (!keep) {
             dash = true;

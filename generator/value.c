@@ -124,8 +124,7 @@ value_map_pair(const value *map, const char *key)
 }
 
 void
-value_map_setn_at(value *map, const char *key, size_t key_len, value *v, src_pos key_pos,
-                  arena *a)
+value_map_setn_at(value *map, const char *key, size_t key_len, value *v, src_pos key_pos, arena *a)
 {
     value_pair *p = find_pair(map, key, key_len);
     if (p) {
@@ -212,8 +211,7 @@ value_path(const value *v, const char *dotted)
 const char *
 value_type_name(value_type t)
 {
-    static const char *const names[] = {"null", "bool", "number", "string",
-                                        "date", "list", "map"};
+    static const char *const names[] = {"null", "bool", "number", "string", "date", "list", "map"};
     return names[t];
 }
 
@@ -263,8 +261,13 @@ value_compare(const value *a, const value *b)
         return 0;
     case VALUE_BOOL:
         return (int)a->as.boolean - (int)b->as.boolean;
-    case VALUE_NUMBER:
+    case VALUE_NUMBER: {
+        /* NaN sorts before every number and equals itself, so sorting is a total order */
+        bool na = isnan(a->as.number), nb = isnan(b->as.number);
+        if (na || nb)
+            return na && nb ? 0 : na ? -1 : 1;
         return a->as.number < b->as.number ? -1 : a->as.number > b->as.number;
+    }
     case VALUE_STRING: {
         size_t n = a->as.str.len < b->as.str.len ? a->as.str.len : b->as.str.len;
         int c = n ? memcmp(a->as.str.ptr, b->as.str.ptr, n) : 0;
@@ -575,9 +578,10 @@ value_date_parse(value_date *out, const char *s, size_t len)
                 if (!digits(s, len, i, 2, &hh))
                     return false;
                 i += 2;
-                if (i < len && s[i] == ':')
+                bool colon = i < len && s[i] == ':';
+                if (colon)
                     i++;
-                if (i < len) {
+                if (i < len || colon) { /* "+08", "+0800" and "+08:00"; not "+08:" */
                     if (!digits(s, len, i, 2, &mm))
                         return false;
                     i += 2;
@@ -598,8 +602,8 @@ value_date_parse(value_date *out, const char *s, size_t len)
 int64_t
 value_date_epoch(const value_date *d)
 {
-    return days_from_civil(d->year, d->month, d->day) * 86400 + d->hour * 3600 +
-           d->minute * 60 + d->second - (int64_t)d->offset_min * 60;
+    return days_from_civil(d->year, d->month, d->day) * 86400 + d->hour * 3600 + d->minute * 60 +
+           d->second - (int64_t)d->offset_min * 60;
 }
 
 value_date
@@ -623,9 +627,9 @@ value_date_days_between(const value_date *a, const value_date *b)
                   days_from_civil(a->year, a->month, a->day));
 }
 
-static const char *const month_names[] = {"January", "February", "March",     "April",
-                                          "May",     "June",     "July",      "August",
-                                          "September", "October", "November", "December"};
+static const char *const month_names[] = {"January",   "February", "March",    "April",
+                                          "May",       "June",     "July",     "August",
+                                          "September", "October",  "November", "December"};
 static const char *const day_names[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
                                         "Thursday", "Friday", "Saturday"};
 

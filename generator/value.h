@@ -26,9 +26,9 @@ typedef enum value_type {
 
 /* A calendar date, optionally with a time of day and a UTC offset, as written. */
 typedef struct value_date {
-    int year, month, day;       /* proleptic Gregorian; month 1-12, day 1-31 */
-    int hour, minute, second;   /* 0 when !has_time */
-    int offset_min;             /* minutes east of UTC; 0 when !has_offset (taken as UTC) */
+    int year, month, day;     /* proleptic Gregorian; month 1-12, day 1-31 */
+    int hour, minute, second; /* 0 when !has_time */
+    int offset_min;           /* minutes east of UTC; 0 when !has_offset (taken as UTC) */
     bool has_time, has_offset;
 } value_date;
 

@@ -2,7 +2,8 @@
 # deps.sh - install what the build or the tests need, only when it is missing.
 #   sh tests/deps.sh build PKG...   Debian packages for the build (from the Makefile)
 #   sh tests/deps.sh test           validators: Java + vnu.jar (W3C HTML checker),
-#                                   xmllint, python3-feedparser, node/npm
+#                                   xmllint, python3-feedparser, chromium + axe-core
+#                                   (accessibility), node/npm
 # apt-get runs as root, or through sudo when that works without a password.
 set -eu
 mode=${1:?usage: deps.sh build PKG... | test}
@@ -36,15 +37,18 @@ build)
     apt_install
     ;;
 test)
-    need default-jre-headless libxml2-utils python3-feedparser python3 ca-certificates
+    need default-jre-headless libxml2-utils python3-feedparser python3 ca-certificates time \
+        chromium
     command -v npm >/dev/null 2>&1 || need nodejs npm
     apt_install
-    tools=$(dirname "$0")/node_modules/vnu-jar/build/dist/vnu.jar
-    if [ ! -f "$tools" ]; then
-        echo "deps: npm install vnu-jar (W3C Nu HTML checker)"
-        # --ignore-scripts: its postinstall would download a JRE; Debian's Java is used
+    modules=$(dirname "$0")/node_modules
+    if [ ! -f "$modules/vnu-jar/build/dist/vnu.jar" ] || [ ! -d "$modules/axe-core" ] ||
+        [ ! -d "$modules/playwright-core" ]; then
+        echo "deps: npm install vnu-jar axe-core playwright-core (HTML and accessibility checkers)"
+        # --ignore-scripts: vnu-jar's postinstall would download a JRE (Debian's Java is
+        # used) and nothing may download a browser (Debian's chromium is used)
         (cd "$(dirname "$0")" && npm install --silent --no-save --no-package-lock \
-            --ignore-scripts vnu-jar@26.9.27 >/dev/null)
+            --ignore-scripts vnu-jar@26.9.27 axe-core@4.14.1 playwright-core@1.65.1 >/dev/null)
     fi
     ;;
 *)

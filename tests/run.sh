@@ -9,7 +9,7 @@
 #             previous output left untouched by the failed build
 #   golden    tests/golden/<site>/ built and compared with expected/
 #   demo      the demo site: deterministic, and valid for the W3C Nu HTML checker, the
-#             sitemaps.org XSD, feedparser and an internal link check
+#             sitemaps.org XSD, feedparser, an internal link check and axe-core
 set -u
 cd "$(dirname "$0")/.."
 [ $# -ge 1 ] || { echo "usage: run.sh BUILD_DIR..." >&2; exit 2; }
@@ -83,6 +83,16 @@ for B in "$@"; do
     check "$B cli: --base-url must be absolute" sh -c \
         "'$bin' build -s tests/golden/basic -o '$tmp/cli-out' --base-url /x/ 2>&1 | grep -q 'base_url must be an absolute'"
 
+    check "$B cli: --drafts publishes drafts" sh -c \
+        "'$bin' build -q --drafts -s tests/golden/basic -o '$tmp/cli-drafts' &&
+         grep -q 'Draft idea' '$tmp/cli-drafts/projects/draft-idea/index.html'"
+    check "$B cli: --base-url replaces base_url" sh -c \
+        "'$bin' build -q -b http://localhost:8080/ -s tests/golden/basic -o '$tmp/cli-base' &&
+         grep -q 'href=\"/projects/anti-fog/\"' '$tmp/cli-base/index.html' &&
+         grep -q '<loc>http://localhost:8080/about/</loc>' '$tmp/cli-base/sitemap.xml'"
+    check "$B cli: -o refuses the current folder" sh -c \
+        "cd tests/golden/basic && ! '$PWD/$bin' build -q -o . 2>/dev/null"
+
     # diagnostics: each case overlays tests/errors/_base, builds, and must fail with
     # exactly the expected messages while the previous good output stays untouched
     # (a case with a `status` file of 0 checks warnings of a build that succeeds)
@@ -138,6 +148,8 @@ if [ -f "$demo/index.html" ]; then
         /usr/bin/python3 tests/validate/feedcheck.py "$demo/feed.xml" 20
     check "demo: every internal link and #anchor resolves" \
         /usr/bin/python3 tests/validate/linkcheck.py "$demo" /
+    check "demo: axe-core in chromium, no serious accessibility violations" \
+        env NODE_PATH=tests/node_modules node tests/validate/a11y.js "$demo" /
     check "golden: every internal link resolves under a sub-path" sh -c \
         "'$1/clinfolio' build -q -s tests/golden/basic -o '$tmp/golden-links' &&
          /usr/bin/python3 tests/validate/linkcheck.py '$tmp/golden-links' /golden/"

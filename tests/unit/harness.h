@@ -10,29 +10,29 @@
 
 static int harness_passed, harness_failed;
 
-#define OK(cond, ...)                                                                      \
-    do {                                                                                   \
-        if (cond) {                                                                        \
-            harness_passed++;                                                              \
-        } else {                                                                           \
-            harness_failed++;                                                              \
-            fprintf(stderr, "%s:%d: FAIL: ", __FILE__, __LINE__);                           \
-            fprintf(stderr, __VA_ARGS__);                                                  \
-            fputc('\n', stderr);                                                           \
-        }                                                                                  \
+#define OK(cond, ...)                                             \
+    do {                                                          \
+        if (cond) {                                               \
+            harness_passed++;                                     \
+        } else {                                                  \
+            harness_failed++;                                     \
+            fprintf(stderr, "%s:%d: FAIL: ", __FILE__, __LINE__); \
+            fprintf(stderr, __VA_ARGS__);                         \
+            fputc('\n', stderr);                                  \
+        }                                                         \
     } while (0)
 
-#define INT_EQ(got, want, msg)                                                             \
-    do {                                                                                   \
-        long long g_ = (long long)(got), w_ = (long long)(want);                           \
-        OK(g_ == w_, "%s: got %lld, want %lld", msg, g_, w_);                              \
+#define INT_EQ(got, want, msg)                                   \
+    do {                                                         \
+        long long g_ = (long long)(got), w_ = (long long)(want); \
+        OK(g_ == w_, "%s: got %lld, want %lld", msg, g_, w_);    \
     } while (0)
 
-#define STR_EQ(got, want, msg)                                                             \
-    do {                                                                                   \
-        const char *g_ = (got), *w_ = (want);                                              \
-        OK(g_ && w_ && strcmp(g_, w_) == 0, "%s:\n  got:  \"%s\"\n  want: \"%s\"", msg,     \
-           g_ ? g_ : "(null)", w_ ? w_ : "(null)");                                        \
+#define STR_EQ(got, want, msg)                                                        \
+    do {                                                                              \
+        const char *g_ = (got), *w_ = (want);                                         \
+        OK(g_ &&w_ &&strcmp(g_, w_) == 0, "%s:\n  got:  \"%s\"\n  want: \"%s\"", msg, \
+           g_ ? g_ : "(null)", w_ ? w_ : "(null)");                                   \
     } while (0)
 
 static int

@@ -55,8 +55,14 @@ test_gfm(void)
     HAS(r.html, "<a href=\"https://example.org/x\">https://example.org/x</a>.", "autolink url");
 
     r = render("- [x] done\n- [ ] todo\n");
-    HAS(r.html, "<input type=\"checkbox\" checked=\"\" disabled=\"\" /> done", "task done");
-    HAS(r.html, "<input type=\"checkbox\" disabled=\"\" /> todo", "task open");
+    /* labelled for screen readers (WCAG: form elements need labels) */
+    HAS(r.html, "<li><input type=\"checkbox\" checked disabled aria-label=\"Done\"> done</li>",
+        "task done");
+    HAS(r.html, "<li><input type=\"checkbox\" disabled aria-label=\"Not done\"> todo</li>",
+        "task open");
+    r = render("- [x] a `<input type=\"checkbox\"` in code\n");
+    HAS(r.html, "aria-label=\"Done\"> a <code>&lt;input type=&quot;checkbox&quot;</code> in code",
+        "escaped checkbox text left alone");
 
     r = render("Claim.[^1]\n\n[^1]: Source.\n");
     HAS(r.html, "<sup class=\"footnote-ref\"><a href=\"#fn-1\" id=\"fnref-1\"", "footnote ref");

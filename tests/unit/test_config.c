@@ -305,16 +305,16 @@ test_required_and_unknown(void)
 
     /* unknown keys warn at the key and do not fail the load */
     DIAGS_EQ("title: T\n" BASE "titel: x\n", true,
-             "site.yaml:3:1: warning: unknown key 'titel' in site.yaml (ignored; put custom "
-             "settings under 'params')\n");
+             "site.yaml:3:1: warning: unknown key 'titel' in site.yaml (a typo? custom "
+             "settings belong under 'params')\n");
     DIAGS_EQ("title: T\n" BASE "params:\n  mine: 1\n  Mine: 2\nColor: red\n  \n", true,
-             "site.yaml:6:1: warning: unknown key 'Color' in site.yaml (ignored; put custom "
-             "settings under 'params')\n");
+             "site.yaml:6:1: warning: unknown key 'Color' in site.yaml (a typo? custom "
+             "settings belong under 'params')\n");
     DIAGS_EQ("x: 1\ntitle: T\n" BASE "y: 2\n", true,
-             "site.yaml:1:1: warning: unknown key 'x' in site.yaml (ignored; put custom settings "
-             "under 'params')\n"
-             "site.yaml:4:1: warning: unknown key 'y' in site.yaml (ignored; put custom settings "
-             "under 'params')\n");
+             "site.yaml:1:1: warning: unknown key 'x' in site.yaml (a typo? custom settings "
+             "belong under 'params')\n"
+             "site.yaml:4:1: warning: unknown key 'y' in site.yaml (a typo? custom settings "
+             "belong under 'params')\n");
     /* and are still reported next to errors (both at 1:1: their order is not checked) */
     {
         config c;

@@ -278,20 +278,11 @@ typedef struct id_set {
     size_t cap, len;
 } id_set;
 
-static size_t
-hash_str(const char *s)
-{
-    size_t h = 14695981039346656037u; /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211u;
-    return h;
-}
-
 static id_slot *
 id_find(id_set *set, const char *id)
 {
     size_t mask = set->cap - 1;
-    for (size_t i = hash_str(id) & mask;; i = (i + 1) & mask)
+    for (size_t i = text_hash(id) & mask;; i = (i + 1) & mask)
         if (!set->slots[i].id || strcmp(set->slots[i].id, id) == 0)
             return &set->slots[i];
 }

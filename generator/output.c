@@ -6,6 +6,7 @@
 
 #include "buf.h"
 #include "fs.h"
+#include "text.h"
 #include "xalloc.h"
 
 #include <dirent.h>
@@ -61,19 +62,10 @@ report_errno(diag *d, src_pos at, int err, const char *what, const char *dir, co
  * the set of paths written so far
  * ===================================================================== */
 
-static size_t
-hash_str(const char *s)
-{
-    size_t h = 14695981039346656037u; /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211u;
-    return h;
-}
-
 static claim *
 find_claim(claim *claims, size_t cap, const char *path)
 {
-    for (size_t i = hash_str(path) & (cap - 1);; i = (i + 1) & (cap - 1))
+    for (size_t i = text_hash(path) & (cap - 1);; i = (i + 1) & (cap - 1))
         if (!claims[i].path || strcmp(claims[i].path, path) == 0)
             return &claims[i];
 }

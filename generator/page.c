@@ -38,13 +38,8 @@ describe(checker *c, const value *v)
 {
     if (v->type == VALUE_STRING)
         return arena_printf(c->a, "'%.60s'", v->as.str.ptr);
-    if (v->type == VALUE_NUMBER || v->type == VALUE_BOOL) {
-        buf b = BUF_INIT;
-        value_to_text(&b, v);
-        const char *s = arena_strndup(c->a, b.ptr, b.len);
-        buf_free(&b);
-        return s;
-    }
+    if (v->type == VALUE_NUMBER || v->type == VALUE_BOOL)
+        return value_to_cstr(v, c->a);
     return value_type_name(v->type);
 }
 
@@ -52,15 +47,8 @@ describe(checker *c, const value *v)
 static const char *
 scalar_text(checker *c, const value *v, const char *key)
 {
-    if (v->type == VALUE_STRING)
-        return v->as.str.ptr;
-    if (v->type == VALUE_NUMBER || v->type == VALUE_BOOL) {
-        buf b = BUF_INIT;
-        value_to_text(&b, v);
-        const char *s = arena_strndup(c->a, b.ptr, b.len);
-        buf_free(&b);
-        return s;
-    }
+    if (v->type == VALUE_STRING || v->type == VALUE_NUMBER || v->type == VALUE_BOOL)
+        return value_to_cstr(v, c->a);
     error_at(c, v->pos, "'%s' must be text, not %s", key, value_type_name(v->type));
     return NULL;
 }

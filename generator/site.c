@@ -40,15 +40,6 @@ typedef struct strtab {
     size_t cap, len;
 } strtab;
 
-static uint64_t
-hash_str(const char *s)
-{
-    uint64_t h = 14695981039346656037ull; /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
-
 static void strtab_put(strtab *t, const char *key, void *val);
 
 static void
@@ -71,7 +62,7 @@ strtab_get(const strtab *t, const char *key)
 {
     if (!t->cap)
         return NULL;
-    for (size_t i = hash_str(key) & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
+    for (size_t i = text_hash(key) & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
         if (!t->keys[i])
             return NULL;
         if (strcmp(t->keys[i], key) == 0)
@@ -85,7 +76,7 @@ strtab_put(strtab *t, const char *key, void *val)
 {
     if ((t->len + 1) * 2 > t->cap)
         strtab_rehash(t);
-    size_t i = hash_str(key) & (t->cap - 1);
+    size_t i = text_hash(key) & (t->cap - 1);
     while (t->keys[i] && strcmp(t->keys[i], key) != 0)
         i = (i + 1) & (t->cap - 1);
     if (!t->keys[i])
@@ -352,19 +343,13 @@ get_section(site *s, strtab *by_name, const char *name)
 static void
 add_term(site *s, taxonomy *tx, page *p, const value *v)
 {
-    const char *name = NULL;
-    buf b = BUF_INIT;
-    if (v->type == VALUE_STRING)
-        name = v->as.str.ptr;
-    else if (v->type == VALUE_NUMBER || v->type == VALUE_BOOL) {
-        value_to_text(&b, v);
-        name = arena_strndup(s->a, b.ptr, b.len);
-        buf_clear(&b);
-    } else {
+    if (v->type != VALUE_STRING && v->type != VALUE_NUMBER && v->type != VALUE_BOOL) {
         diag_report(s->d, DIAG_ERROR, v->pos, "'%s' must be text or a list of text, not %s",
                     tx->cfg->name, value_type_name(v->type));
         return;
     }
+    const char *name = value_to_cstr(v, s->a);
+    buf b = BUF_INIT;
     size_t nlen = strlen(name);
     const char *trimmed = text_trim(name, &nlen);
     text_slugify(&b, trimmed, nlen);

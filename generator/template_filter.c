@@ -996,66 +996,28 @@ t_undefined(bool *res, const template_rv *in, const template_rv *args, const tem
     return true;
 }
 
+/* The type tests (none, string, number, boolean, mapping, iterable, date): one function,
+ * told apart by the test's name. */
 static bool
-t_none(bool *res, const template_rv *in, const template_rv *args, const template_fctx *c)
+t_type(bool *res, const template_rv *in, const template_rv *args, const template_fctx *c)
 {
+    static const struct {
+        const char *name;
+        unsigned types; /* bit (1 << value_type) for each type that passes */
+    } kinds[] = {
+        {"none", 1u << VALUE_NULL},
+        {"string", 1u << VALUE_STRING},
+        {"number", 1u << VALUE_NUMBER},
+        {"boolean", 1u << VALUE_BOOL},
+        {"mapping", 1u << VALUE_MAP},
+        {"iterable", 1u << VALUE_LIST | 1u << VALUE_MAP | 1u << VALUE_STRING},
+        {"date", 1u << VALUE_DATE},
+    };
     (void)args;
-    (void)c;
-    *res = is_type(in, VALUE_NULL);
-    return true;
-}
-
-static bool
-t_string(bool *res, const template_rv *in, const template_rv *args, const template_fctx *c)
-{
-    (void)args;
-    (void)c;
-    *res = is_type(in, VALUE_STRING);
-    return true;
-}
-
-static bool
-t_number(bool *res, const template_rv *in, const template_rv *args, const template_fctx *c)
-{
-    (void)args;
-    (void)c;
-    *res = is_type(in, VALUE_NUMBER);
-    return true;
-}
-
-static bool
-t_boolean(bool *res, const template_rv *in, const template_rv *args, const template_fctx *c)
-{
-    (void)args;
-    (void)c;
-    *res = is_type(in, VALUE_BOOL);
-    return true;
-}
-
-static bool
-t_mapping(bool *res, const template_rv *in, const template_rv *args, const template_fctx *c)
-{
-    (void)args;
-    (void)c;
-    *res = is_type(in, VALUE_MAP);
-    return true;
-}
-
-static bool
-t_iterable(bool *res, const template_rv *in, const template_rv *args, const template_fctx *c)
-{
-    (void)args;
-    (void)c;
-    *res = is_type(in, VALUE_LIST) || is_type(in, VALUE_MAP) || is_type(in, VALUE_STRING);
-    return true;
-}
-
-static bool
-t_date(bool *res, const template_rv *in, const template_rv *args, const template_fctx *c)
-{
-    (void)args;
-    (void)c;
-    *res = is_type(in, VALUE_DATE);
+    *res = false;
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (strcmp(c->name, kinds[i].name) == 0)
+            *res = defined(in) && (kinds[i].types & (1u << in->v->type)) != 0;
     return true;
 }
 
@@ -1138,20 +1100,20 @@ t_containing(bool *res, const template_rv *in, const template_rv *args, const te
 }
 
 static const template_test tests[] = {
-    {"boolean", t_boolean, 0},
+    {"boolean", t_type, 0},
     {"containing", t_containing, 1},
-    {"date", t_date, 0},
+    {"date", t_type, 0},
     {"defined", t_defined, 0},
     {"divisibleby", t_divisibleby, 1},
     {"ending_with", t_ending_with, 1},
     {"even", t_even, 0},
-    {"iterable", t_iterable, 0},
-    {"mapping", t_mapping, 0},
-    {"none", t_none, 0},
-    {"number", t_number, 0},
+    {"iterable", t_type, 0},
+    {"mapping", t_type, 0},
+    {"none", t_type, 0},
+    {"number", t_type, 0},
     {"odd", t_odd, 0},
     {"starting_with", t_starting_with, 1},
-    {"string", t_string, 0},
+    {"string", t_type, 0},
     {"undefined", t_undefined, 0},
 };
 

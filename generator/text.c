@@ -2,6 +2,7 @@
  * text.c - UTF-8 text helpers. */
 #include "text.h"
 
+#include <stdint.h>
 #include <string.h>
 
 size_t
@@ -365,4 +366,13 @@ text_trim(const char *s, size_t *len)
         n--;
     *len = n;
     return s;
+}
+
+size_t
+text_hash(const char *s)
+{
+    uint64_t h = 14695981039346656037ull; /* FNV-1a, 64-bit */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return (size_t)h;
 }

@@ -37,6 +37,9 @@ void text_slugify(buf *out, const char *s, size_t len);
 void text_url_encode_path(buf *out, const char *s, size_t len);
 
 /* Trimmed of ASCII white space at both ends: returns the new start, sets *len. */
+/* FNV-1a hash of a NUL-terminated string (for the open-addressing tables). */
+size_t text_hash(const char *s);
+
 const char *text_trim(const char *s, size_t *len);
 
 #endif

@@ -739,3 +739,15 @@ value_date_rfc822(buf *out, const value_date *d)
 {
     value_date_format(out, d, "%a, %d %b %Y %T %z");
 }
+
+const char *
+value_to_cstr(const value *v, arena *a)
+{
+    if (v && v->type == VALUE_STRING)
+        return v->as.str.ptr;
+    buf b = BUF_INIT;
+    value_to_text(&b, v);
+    const char *s = arena_strndup(a, b.ptr ? b.ptr : "", b.len);
+    buf_free(&b);
+    return s;
+}

@@ -8,6 +8,7 @@
 #include "feed.h"
 #include "fs.h"
 #include "output.h"
+#include "plugin.h"
 #include "pool.h"
 #include "site.h"
 #include "sitemap.h"
@@ -45,10 +46,10 @@ find_theme(const config *cfg, const char *root, const char **diag_name, arena *a
 }
 
 /* Theme templates first, then the site's own templates/ folder, whose files replace
- * the theme's of the same name (as Hugo's layouts/ does). */
+ * the theme's of the same name (as Hugo's layouts/ does); then the plugins' filters. */
 static template_set *
-load_templates(const site *s, const char *root, const char *theme, const char *theme_name, arena *a,
-               diag *d)
+load_templates(const site *s, const char *root, const char *theme, const char *theme_name,
+               plugin_host *host, arena *a, diag *d)
 {
     const config *cfg = site_config(s);
     template_set *ts = template_set_new(a, &(template_options){cfg->base_url});
@@ -68,6 +69,8 @@ load_templates(const site *s, const char *root, const char *theme, const char *t
     if (fs_is_dir(dir.ptr))
         ok &= template_set_load_dir(ts, dir.ptr, "templates", d);
     buf_free(&dir);
+    if (host)
+        plugin_add_filters(host, ts);
     if (!ok || !template_set_link(ts, d))
         return NULL;
     return ts;
@@ -212,6 +215,72 @@ copy_static(const char *root, const char *theme, const char *theme_name, output 
     return ok;
 }
 
+/* {====================================================================
+ * plugins: shortcodes and generated files
+ * ===================================================================== */
+
+typedef struct expand_ctx {
+    plugin_host *host; /* NULL without plugins */
+    const value *site_ctx;
+} expand_ctx;
+
+static bool
+no_shortcodes(buf *html, const shortcode_call *call, void *payload, diag *d)
+{
+    (void)html;
+    (void)payload;
+    diag_report(d, DIAG_ERROR, call->at,
+                "unknown shortcode '%s' (no plugins are listed in site.yaml; write \\{{ for "
+                "a literal '{{')",
+                call->name);
+    return false;
+}
+
+static bool
+expand_page(shortcode_text *out, page *p, void *payload, arena *a, diag *d)
+{
+    expand_ctx *x = payload;
+    if (x->host)
+        plugin_set_page(x->host, x->site_ctx, p->ctx);
+    return shortcode_expand(out, p->body, p->body_len, p->path, p->body_line,
+                            x->host ? plugin_shortcode : no_shortcodes, x->host, a, d);
+}
+
+/* The generate hooks: pages to render join the site's outputs; files with content are
+ * written once the output tree exists. */
+static bool
+add_generated(site *s, plugin_host *host, plugin_output **files, size_t *n_files, diag *d)
+{
+    *files = NULL;
+    *n_files = 0;
+    if (!host)
+        return true;
+    plugin_output *outs;
+    size_t n;
+    if (!plugin_run_generate(host, site_context(s), &outs, &n, d))
+        return false;
+    bool ok = true;
+    for (size_t i = 0; i < n; i++)
+        if (outs[i].template_name)
+            ok &= site_add_output(s, outs[i].path, outs[i].template_name, outs[i].data,
+                                  outs[i].origin, d);
+    *files = outs;
+    *n_files = n;
+    return ok;
+}
+
+static bool
+write_generated(const plugin_output *files, size_t n, output *out, diag *d)
+{
+    bool ok = true;
+    for (size_t i = 0; i < n; i++)
+        if (files[i].content)
+            ok &= output_write(out, files[i].path, files[i].content, files[i].content_len, d);
+    return ok;
+}
+
+/* }==================================================================== */
+
 bool
 build_site(const build_options *opt, build_stats *stats, diag *d)
 {
@@ -224,32 +293,54 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
         scratch[w] = arena_new();
     }
     output *out = NULL;
+    plugin_host *host = NULL;
     bool ok = false;
 
+    /* the model: site.yaml and every page's front matter */
     site_options so = {opt->root, opt->drafts, opt->base_url, workers, load_arenas};
     site *s = site_load(&so, a, d);
     if (!s)
         goto done;
+    const config *cfg = site_config(s);
     const char *theme_name = NULL;
-    const char *theme = find_theme(site_config(s), opt->root, &theme_name, a);
+    const char *theme = find_theme(cfg, opt->root, &theme_name, a);
     if (!theme) {
-        diag_report(d, DIAG_ERROR, SRC_POS(site_config(s)->file, 0, 0),
-                    "theme '%s' not found: no folder themes/%s here or in %s/themes",
-                    site_config(s)->theme, site_config(s)->theme, CLINFOLIO_DATADIR);
+        diag_report(d, DIAG_ERROR, SRC_POS(cfg->file, 0, 0),
+                    "theme '%s' not found: no folder themes/%s here or in %s/themes", cfg->theme,
+                    cfg->theme, CLINFOLIO_DATADIR);
         goto done;
     }
-    template_set *ts = load_templates(s, opt->root, theme, theme_name, a, d);
+
+    /* plugins read the model and publish data; then the pages' Markdown, with shortcodes */
+    plugin_paths paths = {opt->root, theme, theme_name, CLINFOLIO_DATADIR};
+    host = plugin_host_new(cfg, &paths, a, d);
+    if (diag_error_count(d))
+        goto done;
+    size_t n_pages;
+    page *const *pages = site_pages(s, &n_pages);
+    if (host && !plugin_run_site_hooks(host, site_context(s), pages, n_pages, d))
+        goto done;
+    expand_ctx x = {host, site_context(s)};
+    if (!site_render_content(s, expand_page, &x, workers, load_arenas, d))
+        goto done;
+    plugin_output *files;
+    size_t n_files;
+    if (!add_generated(s, host, &files, &n_files, d))
+        goto done;
+
+    /* templates, then every output on the pool */
+    template_set *ts = load_templates(s, opt->root, theme, theme_name, host, a, d);
     if (!ts)
         goto done;
     out = output_begin(opt->out_dir, d);
     if (!out)
         goto done;
-
     size_t n_outputs;
     const site_output *outputs = site_outputs(s, &n_outputs);
     render_job job = {outputs, ts, out, scratch, d};
     pool_run(workers, n_outputs, render_one, &job);
     if (diag_error_count(d) == 0) {
+        write_generated(files, n_files, out, d);
         write_feed(s, out, d);
         write_sitemap(s, out, d);
         copy_static(opt->root, theme, theme_name, out, a, d);
@@ -259,13 +350,13 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
         out = NULL;
     }
     if (stats) {
-        size_t n_pages;
-        site_pages(s, &n_pages);
         stats->pages = n_pages;
-        stats->outputs = n_outputs + 2;
+        stats->outputs = n_outputs + n_files + 2;
     }
 done:
     output_abort(out);
+    plugin_host_free(host); /* before the arenas: Lua holds pointers into the model */
+    site_free(s);
     for (size_t w = 0; w < workers; w++) {
         arena_free(load_arenas[w]);
         arena_free(scratch[w]);

@@ -11,9 +11,10 @@
 #include <string.h>
 
 static const char *const known_keys[] = {
-    "title",    "description",    "base_url", "language", "theme",  "author",
-    "currency", "summary_length", "markdown", "feed",     "home",   "menu",
-    "stages",   "taxonomies",     "metrics",  "plugins",  "params", "copyright",
+    "title",   "description", "base_url",       "language",      "theme",
+    "author",  "currency",    "summary_length", "markdown",      "feed",
+    "home",    "menu",        "stages",         "taxonomies",    "metrics",
+    "plugins", "params",      "copyright",      "plugin_limits",
 };
 
 static const config_stage default_stages[] = {
@@ -278,6 +279,49 @@ load_feed(loader *l, config *c, const value *root)
     }
 }
 
+/* plugins: [name, ...] (run in this order) and plugin_limits: {instructions, seconds,
+ * memory_mb}. */
+static void
+load_plugins(loader *l, config *c, const value *root)
+{
+    const value *list = get_list(l, root, "plugins");
+    size_t n = list ? list->as.list.len : 0;
+    c->plugins = arena_zalloc(l->a, (n + 1) * sizeof(config_plugin));
+    for (size_t i = 0; i < n; i++) {
+        const value *v = list->as.list.items[i];
+        if (v->type != VALUE_STRING || !is_identifier(v->as.str.ptr)) {
+            diag_report(l->d, DIAG_ERROR, v->pos,
+                        "a plugin is named by its file under plugins/ without '.lua' "
+                        "(letters, digits, '-', '_'), not %s",
+                        v->type == VALUE_STRING ? arena_printf(l->a, "'%s'", v->as.str.ptr)
+                                                : value_type_name(v->type));
+            l->ok = false;
+            continue;
+        }
+        for (size_t k = 0; k < c->n_plugins; k++)
+            if (strcmp(c->plugins[k].name, v->as.str.ptr) == 0) {
+                diag_report(l->d, DIAG_ERROR, v->pos, "plugin '%s' is listed twice", v->as.str.ptr);
+                l->ok = false;
+            }
+        c->plugins[c->n_plugins++] = (config_plugin){v->as.str.ptr, v->pos};
+    }
+    const value *lim = get_map(l, root, "plugin_limits");
+    c->plugin_instructions = get_count(l, lim, "instructions", 200000000);
+    c->plugin_seconds = get_count(l, lim, "seconds", 10);
+    c->plugin_memory_mb = get_count(l, lim, "memory_mb", 256);
+    static const struct {
+        const char *key;
+        size_t min;
+    } mins[] = {{"instructions", 1000}, {"seconds", 1}, {"memory_mb", 1}};
+    size_t got[] = {c->plugin_instructions, c->plugin_seconds, c->plugin_memory_mb};
+    for (size_t i = 0; i < 3; i++)
+        if (got[i] < mins[i].min) {
+            diag_report(l->d, DIAG_ERROR, value_map_get(lim, mins[i].key)->pos,
+                        "plugin_limits.%s must be at least %zu", mins[i].key, mins[i].min);
+            l->ok = false;
+        }
+}
+
 static void
 warn_unknown(loader *l, const value *root)
 {
@@ -344,6 +388,7 @@ config_load(config *out, const char *root, const char *base_url_override, arena 
     load_feed(&l, out, rootv);
     load_stages(&l, out, rootv);
     load_taxonomies(&l, out, rootv);
+    load_plugins(&l, out, rootv);
     get_map(&l, rootv, "params");
     get_list(&l, rootv, "menu");
     return l.ok;

@@ -21,6 +21,11 @@ typedef struct config_taxonomy {
     const char *title; /* shown on list pages (defaults to the name) */
 } config_taxonomy;
 
+typedef struct config_plugin {
+    const char *name; /* "cohort_metrics": plugins/<name>.lua */
+    src_pos at;       /* where site.yaml names it */
+} config_plugin;
+
 typedef struct config {
     const char *file; /* "site.yaml" (as diagnostics name it) */
     const char *title, *description, *language, *theme, *author, *currency;
@@ -36,6 +41,9 @@ typedef struct config {
     size_t n_stages;
     config_taxonomy *taxonomies;
     size_t n_taxonomies;
+    config_plugin *plugins; /* in the order site.yaml lists them */
+    size_t n_plugins;
+    size_t plugin_instructions, plugin_seconds, plugin_memory_mb; /* limits per call */
     value *raw; /* the whole site.yaml map, for templates (site.params, site.menu, ...) */
 } config;
 

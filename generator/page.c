@@ -249,10 +249,18 @@ page_load(page *p, const config *cfg, const char *root, const char *rel, const c
     if (!p->slug)
         p->slug = is_index ? "" : slug_from_file(a, rel);
 
+    p->body = doc.body;
+    p->body_len = doc.body_len;
+    p->body_line = doc.body_line;
+    return c.ok;
+}
+
+bool
+page_render_markdown(page *p, const config *cfg, const char *src, size_t len, arena *a, diag *d)
+{
     markdown_options mo = {cfg->unsafe_html, cfg->summary_length};
-    if (!markdown_render(&p->md, doc.body, doc.body_len, &mo, p->path, doc.body_line, a, d))
-        c.ok = false;
+    bool ok = markdown_render(&p->md, src, len, &mo, p->path, p->body_line, a, d);
     if (!p->summary)
         p->summary = p->md.summary ? p->md.summary : "";
-    return c.ok;
+    return ok;
 }

@@ -31,18 +31,29 @@ typedef struct page {
     long days_total;     /* first to last dated stage, -1 with fewer than two */
     const char *template_name; /* front matter `template`, or NULL */
     src_pos template_pos;
+    const char *body; /* the Markdown source after the front matter (in a) */
+    size_t body_len;
+    unsigned body_line; /* its first line in the file */
+    /* set by page_render_markdown, after the site model and the plugins */
     markdown_result md;
     /* set by the site pass */
     const char *url;       /* root-relative, with the base path: "/projects/x/" */
     const char *permalink; /* absolute */
     const char *out_path;  /* "projects/x/index.html" */
     value *terms;          /* {taxonomy: [{name, url}]}, published single pages only */
+    value *link;           /* {title, url, permalink, date, summary}: page.lower/higher */
     value *ctx;            /* the page map templates see */
 } page;
 
-/* Loads <root>/<rel> (rel is "content/..."); memory owned by a. Reports every problem
+/* Loads <root>/<rel> (rel is "content/..."): reads it, parses and checks the front
+ * matter and keeps the Markdown body for later; memory owned by a. Reports every problem
  * found and returns false if any was an error. */
 bool page_load(page *p, const config *cfg, const char *root, const char *rel, const char *section,
                bool is_index, arena *a, diag *d);
+
+/* Converts the page's Markdown (src[0..len): its body, after shortcodes were expanded)
+ * into p->md and fills p->summary when the front matter has none. Thread-safe. */
+bool page_render_markdown(page *p, const config *cfg, const char *src, size_t len, arena *a,
+                          diag *d);
 
 #endif

@@ -7,6 +7,7 @@
 #include "buf.h"
 #include "fs.h"
 #include "pool.h"
+#include "shortcode.h"
 #include "text.h"
 #include "xalloc.h"
 
@@ -124,6 +125,8 @@ typedef struct taxonomy {
 struct site {
     config cfg;
     const char *root;
+    page **all; /* every published page, _index.md files too, in scan order */
+    size_t n_all;
     page *home;   /* content/_index.md or NULL */
     page **pages; /* published single pages, newest first */
     size_t n_pages;
@@ -445,14 +448,17 @@ page_kind(const page *p)
 
 /* The few fields list items and prev/next links need (no content, no links back). */
 static value *
-page_link(site *s, const page *p)
+page_link(site *s, page *p)
 {
+    if (p->link)
+        return p->link;
     value *m = value_new_map(s->a, SRC_NONE);
     set(s, m, "title", str_val(s, p->title));
     set(s, m, "url", str_val(s, p->url));
     set(s, m, "permalink", str_val(s, p->permalink));
     set(s, m, "date", p->date ? (value *)p->date : value_new_null(s->a, SRC_NONE));
-    set(s, m, "summary", str_val(s, p->summary));
+    set(s, m, "summary", str_val(s, p->summary)); /* replaced once the Markdown is read */
+    p->link = m;
     return m;
 }
 
@@ -482,7 +488,7 @@ build_page_terms(site *s)
 }
 
 static void
-build_page_ctx(site *s, page *p, const page *lower, const page *higher)
+build_page_ctx(site *s, page *p, page *lower, page *higher)
 {
     value *m = value_new_map(s->a, p->front->pos);
     /* front matter first, so computed fields below win on a collision */
@@ -500,11 +506,7 @@ build_page_ctx(site *s, page *p, const page *lower, const page *higher)
     set(s, m, "date", p->date ? (value *)p->date : value_new_null(s->a, SRC_NONE));
     set(s, m, "updated", p->updated ? (value *)p->updated : value_new_null(s->a, SRC_NONE));
     set(s, m, "draft", value_new_bool(s->a, p->draft, SRC_NONE));
-    set(s, m, "summary", str_val(s, p->summary));
-    set(s, m, "content", value_new_string_ref(s->a, p->md.html, strlen(p->md.html), SRC_NONE));
-    set(s, m, "toc", p->md.toc ? p->md.toc : value_new_list(s->a, SRC_NONE));
-    set(s, m, "word_count", num_val(s, (double)p->md.word_count));
-    set(s, m, "reading_time", num_val(s, (double)((p->md.word_count + 199) / 200)));
+    /* summary, content, toc, word_count, reading_time: set by fill_page_content */
     set(s, m, "params", p->front);
     if (p->cohort)
         set(s, m, "cohort", str_val(s, p->cohort));
@@ -544,8 +546,7 @@ build_section_ctx(site *s, section *sec)
     set(s, m, "permalink", str_val(s, make_permalink(s, rel)));
     const value *desc = ix ? value_map_get(ix->front, "description") : NULL;
     set(s, m, "description", desc ? (value *)desc : str_val(s, ""));
-    set(s, m, "content", str_val(s, ix ? ix->md.html : ""));
-    set(s, m, "summary", str_val(s, ix ? ix->summary : ""));
+    /* content and summary: set by fill_section_content */
     set(s, m, "pages", page_list(s, sec->pages, sec->n_pages));
     set(s, m, "kind", str_val(s, "section"));
     sec->ctx = m;
@@ -920,6 +921,116 @@ site_load(const site_options *opt, arena *a, diag *d)
         build_taxonomy_ctx(s, &s->taxonomies[i]);
     build_site_ctx(s);
     build_outputs(s);
-    strtab_free(&s->urls);
-    return diag_error_count(d) ? NULL : s;
+    s->all = all;
+    s->n_all = n_all;
+    if (diag_error_count(d)) {
+        site_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void
+site_free(site *s)
+{
+    if (s)
+        strtab_free(&s->urls);
+}
+
+value *
+site_context(site *s)
+{
+    return s->site_ctx;
+}
+
+/* {====================================================================
+ * page contents: shortcodes, then Markdown on the pool, then the template values
+ * ===================================================================== */
+
+typedef struct content_job {
+    site *s;
+    shortcode_text *texts;
+    arena **arenas;
+    diag *d;
+} content_job;
+
+static void
+content_one(size_t i, size_t worker, void *payload)
+{
+    content_job *j = payload;
+    page *p = j->s->all[i];
+    const shortcode_text *st = &j->texts[i];
+    arena *a = j->arenas[worker];
+    page_render_markdown(p, &j->s->cfg, st->src, st->len, a, j->d);
+    if (!st->n)
+        return;
+    p->md.html = shortcode_fill_html(st, p->md.html, a);
+    p->summary = shortcode_fill_text(st, p->summary, a);
+    for (size_t k = 0; p->md.toc && k < p->md.toc->as.list.len; k++) {
+        value *entry = p->md.toc->as.list.items[k];
+        const value *title = value_map_get(entry, "title");
+        if (title && title->type == VALUE_STRING)
+            value_map_set(
+                entry, "title",
+                value_new_cstr(a, shortcode_fill_text(st, title->as.str.ptr, a), title->pos), a);
+    }
+}
+
+static void
+fill_page_content(site *s, page *p)
+{
+    value *m = p->ctx;
+    set(s, m, "summary", str_val(s, p->summary));
+    set(s, m, "content", value_new_string_ref(s->a, p->md.html, strlen(p->md.html), SRC_NONE));
+    set(s, m, "toc", p->md.toc ? p->md.toc : value_new_list(s->a, SRC_NONE));
+    set(s, m, "word_count", num_val(s, (double)p->md.word_count));
+    set(s, m, "reading_time", num_val(s, (double)((p->md.word_count + 199) / 200)));
+    if (p->link)
+        set(s, p->link, "summary", str_val(s, p->summary));
+}
+
+bool
+site_render_content(site *s, site_expand_fn expand, void *payload, size_t workers,
+                    arena **worker_arenas, diag *d)
+{
+    shortcode_text *texts = arena_zalloc(s->a, (s->n_all + 1) * sizeof(shortcode_text));
+    for (size_t i = 0; i < s->n_all; i++)
+        expand(&texts[i], s->all[i], payload, s->a, d);
+    if (diag_error_count(d))
+        return false;
+    content_job job = {s, texts, worker_arenas, d};
+    pool_run(workers ? workers : 1, s->n_all, content_one, &job);
+    if (diag_error_count(d))
+        return false;
+    for (size_t i = 0; i < s->n_all; i++)
+        if (s->all[i]->ctx)
+            fill_page_content(s, s->all[i]);
+    for (size_t i = 0; i < s->n_sections; i++) {
+        page *ix = s->sections[i]->index;
+        value *m = s->sections[i]->ctx;
+        set(s, m, "content", str_val(s, ix ? ix->md.html : ""));
+        set(s, m, "summary", str_val(s, ix ? ix->summary : ""));
+    }
+    return true;
+}
+
+bool
+site_add_output(site *s, const char *path, const char *template_name, value *page_ctx,
+                src_pos origin, diag *d)
+{
+    (void)d; /* claim_url reports to the site's diag */
+    if (!claim_url(s, path, origin.file, origin))
+        return false;
+    bool dir = *path && path[strlen(path) - 1] == '/';
+    if (!value_map_get(page_ctx, "kind"))
+        set(s, page_ctx, "kind", str_val(s, "generated"));
+    set(s, page_ctx, "url", str_val(s, make_url(s, path)));
+    set(s, page_ctx, "permalink", str_val(s, make_permalink(s, path)));
+    if (!value_map_get(page_ctx, "title"))
+        set(s, page_ctx, "title", str_val(s, s->cfg.title));
+    if (!value_map_get(page_ctx, "content"))
+        set(s, page_ctx, "content", str_val(s, ""));
+    add_output(s, path, template_name, NULL, NULL, root_ctx(s, "page", page_ctx, NULL, NULL),
+               origin, s->build_date, dir);
+    return true;
 }

@@ -9,6 +9,7 @@
 #include "config.h"
 #include "diag.h"
 #include "page.h"
+#include "shortcode.h"
 #include "value.h"
 
 #include <stdbool.h>
@@ -40,7 +41,29 @@ typedef struct site site;
  * (all of them: the pass does not stop at the first). */
 site *site_load(const site_options *opt, arena *a, diag *d);
 
+/* Frees what the arena does not own (the URL table). NULL is a no-op. */
+void site_free(site *s);
+
 const config *site_config(const site *s);
+/* The `site` map templates see; plugins add to its "data" before rendering. */
+value *site_context(site *s);
+
+/* Expands the shortcodes of p's Markdown body into *out (shortcode.h), on the main
+ * thread; false after reporting an error. */
+typedef bool (*site_expand_fn)(shortcode_text *out, page *p, void *payload, arena *a, diag *d);
+
+/* Reads the Markdown of every published page: shortcodes through expand (main thread),
+ * then Markdown on `workers` threads with their arenas, then page.content, summary, toc,
+ * word_count and reading_time in the template values. Until this ran they are missing:
+ * plugins run before it. Returns false after reporting errors. */
+bool site_render_content(site *s, site_expand_fn expand, void *payload, size_t workers,
+                         arena **worker_arenas, diag *d);
+
+/* One more page to render (a plugin's generate hook): path relative to the output folder
+ * (a final '/' means index.html), rendered with template_name and `page` = page_ctx. Its
+ * URL must be free. */
+bool site_add_output(site *s, const char *path, const char *template_name, value *page_ctx,
+                     src_pos origin, diag *d);
 /* Every file to render, in a deterministic order. */
 const site_output *site_outputs(const site *s, size_t *n);
 /* Published single pages (not _index.md), newest first. */

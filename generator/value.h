@@ -111,9 +111,9 @@ bool value_equal(const value *a, const value *b);
 /* ---- text forms ---- */
 /* The text a template prints: null -> "", bool -> true/false, numbers without a
  * needless ".0", dates as ISO 8601, lists and maps as JSON. Not escaped. */
+void value_to_text(buf *out, const value *v);
 /* value_to_text into memory owned by a: 2023 -> "2023", true -> "true". */
 const char *value_to_cstr(const value *v, arena *a);
-void value_to_text(buf *out, const value *v);
 /* Numbers are printed by this one function, locale-independent: integers as integers,
  * others with the shortest form that reads back the same. NaN and inf as null. */
 void value_format_number(buf *out, double n);

@@ -1,0 +1,1335 @@
+/* SPDX-License-Identifier: MIT
+ * plugin.c - the Lua plugin host: sandboxed states with limits, read-only views of the
+ * site model, data conversion both ways, and the hooks, shortcodes and filters. */
+#include "plugin.h"
+
+#include "buf.h"
+#include "fs.h"
+#include "text.h"
+#include "xalloc.h"
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_DATA_DEPTH 64
+#define HOOK_EVERY     1000 /* instructions between two limit checks */
+
+typedef struct plugin_host plugin_host;
+
+/* One Lua state: the main one (hooks, shortcodes) or a render worker's (filters). */
+typedef struct lstate {
+    lua_State *L;
+    plugin_host *h;
+    size_t mem, mem_limit;       /* bytes of Lua heap, and the cap */
+    size_t used, budget;         /* instructions of the current call, and the cap */
+    _Atomic int64_t deadline_ms; /* monotonic ms when the current call must end; 0: idle */
+    const char *_Atomic running; /* the plugin file of the current call */
+    int *hooks;                  /* per plugin: registry reference of its hook table */
+    diag *d;                     /* for clinfolio.warn during a call */
+    struct lstate *next;         /* the host's list of states */
+} lstate;
+
+typedef struct plugin {
+    const char *name;
+    const char *file; /* "plugins/cohort_metrics.lua", as diagnostics name it */
+    const char *src;  /* its text (reloaded into worker states) */
+    size_t len;
+} plugin;
+
+typedef struct filter_ref {
+    plugin_host *h;
+    size_t plugin;
+    const char *name;
+} filter_ref;
+
+struct plugin_host {
+    const config *cfg;
+    plugin *plugins;
+    size_t n;
+    arena *a;
+    lstate *main;
+    pthread_mutex_t lock; /* guards `states` (workers add theirs) */
+    lstate *states;
+    const value *site_ctx, *page_ctx; /* for shortcodes */
+    pthread_t watchdog;
+    bool watchdog_running;
+    bool stop;           /* under lock: the watchdog ends */
+    pthread_cond_t wake; /* signals stop */
+};
+
+static _Thread_local lstate *thread_state;
+
+static int64_t
+now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static lstate *
+state_of(lua_State *L)
+{
+    return *(lstate **)lua_getextraspace(L);
+}
+
+/* {====================================================================
+ * limits: memory (allocator), instructions and time (count hook), and a watchdog for
+ * library calls that never return to the VM (a pathological string.find)
+ * ===================================================================== */
+
+static void *
+limited_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    lstate *S = ud;
+    size_t old = ptr ? osize : 0;
+    if (nsize == 0) {
+        free(ptr);
+        S->mem -= old;
+        return NULL;
+    }
+    if (nsize > old && S->mem + (nsize - old) > S->mem_limit)
+        return NULL; /* Lua raises "not enough memory" */
+    void *p = realloc(ptr, nsize);
+    if (p)
+        S->mem = S->mem - old + nsize;
+    return p;
+}
+
+/* Raises msg at the line the VM was running when the hook fired (luaL_error would
+ * name the hook itself). */
+static void
+hook_error(lua_State *L, const char *msg)
+{
+    lua_Debug ar;
+    if (lua_getstack(L, 0, &ar) && lua_getinfo(L, "Sl", &ar) && ar.currentline > 0)
+        lua_pushfstring(L, "%s:%d: %s", ar.short_src, ar.currentline, msg);
+    else
+        lua_pushstring(L, msg);
+    lua_error(L);
+}
+
+static void
+count_hook(lua_State *L, lua_Debug *ar)
+{
+    (void)ar;
+    lstate *S = state_of(L);
+    const config *cfg = S->h->cfg;
+    char msg[160];
+    S->used += HOOK_EVERY;
+    if (S->used > S->budget) {
+        snprintf(msg, sizeof msg,
+                 "CPU limit exceeded: more than %zu Lua instructions in one call "
+                 "(plugin_limits.instructions)",
+                 cfg->plugin_instructions);
+        hook_error(L, msg);
+    }
+    int64_t deadline = atomic_load(&S->deadline_ms);
+    if (deadline && now_ms() > deadline) {
+        snprintf(msg, sizeof msg,
+                 "time limit exceeded: the call ran longer than %zu s (plugin_limits.seconds)",
+                 cfg->plugin_seconds);
+        hook_error(L, msg);
+    }
+}
+
+/* A call stuck in a library function (no VM instruction, so no hook) cannot be stopped
+ * safely: after twice the time limit the build ends here. Nothing has been written yet
+ * unless a filter is stuck, and the previous output is never touched. */
+static void *
+watchdog_main(void *arg)
+{
+    plugin_host *h = arg;
+    int64_t grace = (int64_t)h->cfg->plugin_seconds * 1000;
+    pthread_mutex_lock(&h->lock);
+    while (!h->stop) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 100 * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&h->wake, &h->lock, &until);
+        for (lstate *S = h->states; S && !h->stop; S = S->next) {
+            int64_t deadline = atomic_load(&S->deadline_ms);
+            if (deadline && now_ms() > deadline + grace) {
+                fprintf(stderr,
+                        "%s: error: time limit exceeded inside a library call "
+                        "(plugin_limits.seconds: %zu); build stopped\n",
+                        atomic_load(&S->running), h->cfg->plugin_seconds);
+                fflush(stderr);
+                _exit(1);
+            }
+        }
+    }
+    pthread_mutex_unlock(&h->lock);
+    return NULL;
+}
+
+/* Calls the function below nargs arguments with the limits armed. Returns the status;
+ * on an error the message is on the stack. */
+static int
+limited_call(lstate *S, const plugin *p, int nargs, int nres, diag *d)
+{
+    S->used = 0;
+    S->budget = S->h->cfg->plugin_instructions;
+    S->d = d;
+    atomic_store(&S->running, p->file);
+    atomic_store(&S->deadline_ms, now_ms() + (int64_t)S->h->cfg->plugin_seconds * 1000);
+    int status = lua_pcall(S->L, nargs, nres, 0);
+    atomic_store(&S->deadline_ms, 0);
+    S->d = NULL;
+    return status;
+}
+
+/* }==================================================================== */
+
+/* {====================================================================
+ * errors: "plugins/x.lua:12: message" -> a position and a message
+ * ===================================================================== */
+
+typedef struct lua_failure {
+    src_pos at;      /* the plugin line, or the plugin file when the message has none */
+    const char *msg; /* without the position prefix */
+} lua_failure;
+
+static lua_failure
+read_failure(lstate *S, const plugin *p, int status, arena *a)
+{
+    lua_failure f = {SRC_POS(p->file, 0, 0), "unknown error"};
+    if (status == LUA_ERRMEM) {
+        f.msg = arena_printf(a,
+                             "memory limit exceeded: the plugins' Lua heap is limited to "
+                             "%zu MiB (plugin_limits.memory_mb)",
+                             S->h->cfg->plugin_memory_mb);
+        lua_pop(S->L, 1);
+        return f;
+    }
+    const char *m = lua_tostring(S->L, -1);
+    if (!m)
+        m = luaL_typename(S->L, -1);
+    /* "<chunk>.lua:<line>: <message>" (chunk names are the files as diagnostics name them) */
+    const char *dot = strstr(m, ".lua:");
+    if (dot) {
+        const char *num = dot + 5;
+        char *end;
+        unsigned long line = strtoul(num, &end, 10);
+        if (end > num && end[0] == ':' && end[1] == ' ') {
+            f.at = SRC_POS(arena_strndup(a, m, (size_t)(dot + 4 - m)), (unsigned)line, 0);
+            m = end + 2;
+        }
+    }
+    f.msg = arena_strdup(a, m);
+    lua_pop(S->L, 1);
+    return f;
+}
+
+/* A hook failed: the error at the plugin line, with a note naming what was processed. */
+static void
+report_hook_failure(lstate *S, const plugin *p, int status, const char *hook, src_pos ctx_at,
+                    const char *ctx_note, diag *d)
+{
+    lua_failure f = read_failure(S, p, status, S->h->a);
+    size_t id = diag_report(d, DIAG_ERROR, f.at, "%s (in %s)", f.msg, hook);
+    if (ctx_note)
+        diag_note(d, id, ctx_at, "%s", ctx_note);
+}
+
+/* }==================================================================== */
+
+/* {====================================================================
+ * values -> Lua: read-only views for the model, plain copies for short-lived values
+ * ===================================================================== */
+
+static const char PROXY_VALUE[] = "clinfolio.proxy_value"; /* proxy -> value* (weak keys) */
+static const char PROXY_CACHE[] = "clinfolio.proxy_cache"; /* value* -> proxy (weak values) */
+static const char PROXY_MT[] = "clinfolio.readonly";
+
+static void push_value(lua_State *L, const value *v, bool copy);
+
+static const value *
+proxy_target(lua_State *L, int idx)
+{
+    if (lua_type(L, idx) != LUA_TTABLE)
+        return NULL;
+    idx = lua_absindex(L, idx);
+    lua_getfield(L, LUA_REGISTRYINDEX, PROXY_VALUE);
+    lua_pushvalue(L, idx);
+    lua_rawget(L, -2);
+    const value *v = lua_touserdata(L, -1);
+    lua_pop(L, 2);
+    return v;
+}
+
+static void
+push_date(lua_State *L, const value_date *dt)
+{
+    buf b = BUF_INIT;
+    value_date_iso(&b, dt);
+    lua_pushlstring(L, b.ptr, b.len);
+    buf_free(&b);
+}
+
+static void
+push_number(lua_State *L, double x)
+{
+    if (x == floor(x) && fabs(x) < 9007199254740992.0)
+        lua_pushinteger(L, (lua_Integer)x);
+    else
+        lua_pushnumber(L, x);
+}
+
+static void
+push_proxy(lua_State *L, const value *v)
+{
+    lua_getfield(L, LUA_REGISTRYINDEX, PROXY_CACHE);
+    lua_rawgetp(L, -1, v);
+    if (!lua_isnil(L, -1)) {
+        lua_remove(L, -2);
+        return;
+    }
+    lua_pop(L, 1);
+    lua_newtable(L); /* the proxy: always empty, reads go through __index */
+    luaL_setmetatable(L, PROXY_MT);
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, -3, v);
+    lua_remove(L, -2);
+    lua_getfield(L, LUA_REGISTRYINDEX, PROXY_VALUE);
+    lua_pushvalue(L, -2);
+    lua_pushlightuserdata(L, (void *)v);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+}
+
+static void
+push_value(lua_State *L, const value *v, bool copy)
+{
+    if (!v) {
+        lua_pushnil(L);
+        return;
+    }
+    luaL_checkstack(L, 4, "data nested too deeply");
+    switch (v->type) {
+    case VALUE_NULL:
+        lua_pushnil(L);
+        break;
+    case VALUE_BOOL:
+        lua_pushboolean(L, v->as.boolean);
+        break;
+    case VALUE_NUMBER:
+        push_number(L, v->as.number);
+        break;
+    case VALUE_STRING:
+        lua_pushlstring(L, v->as.str.ptr, v->as.str.len);
+        break;
+    case VALUE_DATE:
+        push_date(L, &v->as.date);
+        break;
+    case VALUE_LIST:
+    case VALUE_MAP:
+        if (!copy) {
+            push_proxy(L, v);
+        } else if (v->type == VALUE_LIST) {
+            lua_createtable(L, (int)v->as.list.len, 0);
+            for (size_t i = 0; i < v->as.list.len; i++) {
+                push_value(L, v->as.list.items[i], true);
+                lua_rawseti(L, -2, (lua_Integer)i + 1);
+            }
+        } else {
+            lua_createtable(L, 0, (int)v->as.map.len);
+            for (size_t i = 0; i < v->as.map.len; i++) {
+                lua_pushlstring(L, v->as.map.pairs[i].key, v->as.map.pairs[i].key_len);
+                push_value(L, v->as.map.pairs[i].val, true);
+                lua_rawset(L, -3);
+            }
+        }
+        break;
+    }
+}
+
+static int
+proxy_index(lua_State *L)
+{
+    const value *v = proxy_target(L, 1);
+    if (!v)
+        return 0;
+    if (v->type == VALUE_LIST && lua_isinteger(L, 2)) {
+        lua_Integer i = lua_tointeger(L, 2);
+        if (i >= 1 && (size_t)i <= v->as.list.len) {
+            push_value(L, v->as.list.items[i - 1], false);
+            return 1;
+        }
+    } else if (v->type == VALUE_MAP && lua_type(L, 2) == LUA_TSTRING) {
+        size_t len;
+        const char *k = lua_tolstring(L, 2, &len);
+        for (size_t i = 0; i < v->as.map.len; i++)
+            if (v->as.map.pairs[i].key_len == len && memcmp(v->as.map.pairs[i].key, k, len) == 0) {
+                push_value(L, v->as.map.pairs[i].val, false);
+                return 1;
+            }
+    }
+    lua_pushnil(L);
+    return 1;
+}
+
+static int
+proxy_newindex(lua_State *L)
+{
+    return luaL_error(L, "the site model is read-only (publish data by returning it from "
+                         "a hook)");
+}
+
+static int
+proxy_len(lua_State *L)
+{
+    const value *v = proxy_target(L, 1);
+    lua_pushinteger(L, v && v->type == VALUE_LIST ? (lua_Integer)v->as.list.len : 0);
+    return 1;
+}
+
+/* The iterator of pairs(): upvalue 1 is the next index. Maps in the order written. */
+static int
+proxy_next(lua_State *L)
+{
+    const value *v = proxy_target(L, 1);
+    lua_Integer i = lua_tointeger(L, lua_upvalueindex(1));
+    if (!v)
+        return 0;
+    size_t n = v->type == VALUE_LIST ? v->as.list.len : v->as.map.len;
+    if ((size_t)i >= n)
+        return 0;
+    lua_pushinteger(L, i + 1);
+    lua_replace(L, lua_upvalueindex(1));
+    if (v->type == VALUE_LIST) {
+        lua_pushinteger(L, i + 1);
+        push_value(L, v->as.list.items[i], false);
+    } else {
+        lua_pushlstring(L, v->as.map.pairs[i].key, v->as.map.pairs[i].key_len);
+        push_value(L, v->as.map.pairs[i].val, false);
+    }
+    return 2;
+}
+
+static int
+proxy_pairs(lua_State *L)
+{
+    lua_pushinteger(L, 0);
+    lua_pushcclosure(L, proxy_next, 1);
+    lua_pushvalue(L, 1);
+    lua_pushnil(L);
+    return 3;
+}
+
+/* }==================================================================== */
+
+/* {====================================================================
+ * Lua -> values (what plugins return), with sorted map keys
+ * ===================================================================== */
+
+typedef struct key_entry {
+    const char *key;
+    size_t len;
+    int ref; /* the value, in the registry until it is converted */
+} key_entry;
+
+static int
+cmp_keys(const void *pa, const void *pb)
+{
+    const key_entry *a = pa, *b = pb;
+    size_t n = a->len < b->len ? a->len : b->len;
+    int c = memcmp(a->key, b->key, n);
+    return c ? c : (a->len > b->len) - (a->len < b->len);
+}
+
+/* Converts the Lua value at idx; on failure sets *err (in a) and returns NULL. */
+static value *
+to_value(lua_State *L, int idx, arena *a, int depth, const char **err)
+{
+    idx = lua_absindex(L, idx);
+    switch (lua_type(L, idx)) {
+    case LUA_TNIL:
+        return value_new_null(a, SRC_NONE);
+    case LUA_TBOOLEAN:
+        return value_new_bool(a, lua_toboolean(L, idx), SRC_NONE);
+    case LUA_TNUMBER:
+        return value_new_number(a, lua_tonumber(L, idx), SRC_NONE);
+    case LUA_TSTRING: {
+        size_t len;
+        const char *s = lua_tolstring(L, idx, &len);
+        if (!text_utf8_valid(s, len)) {
+            *err = "a string is not valid UTF-8";
+            return NULL;
+        }
+        return value_new_string(a, s, len, SRC_NONE);
+    }
+    case LUA_TTABLE:
+        break;
+    default:
+        *err = arena_printf(a, "a %s cannot be data", luaL_typename(L, idx));
+        return NULL;
+    }
+    const value *view = proxy_target(L, idx);
+    if (view)
+        return (value *)view; /* a piece of the model, returned as it is: share it */
+    if (depth >= MAX_DATA_DEPTH) {
+        *err = "data nested more than 64 levels deep (or a table that contains itself)";
+        return NULL;
+    }
+    luaL_checkstack(L, 8, "data nested too deeply");
+    size_t n = lua_rawlen(L, idx), count = 0;
+    bool integer_keys = true;
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        count++;
+        if (!lua_isinteger(L, -2))
+            integer_keys = false;
+        lua_pop(L, 1);
+    }
+    if (n > 0 && count == n && integer_keys) {
+        value *list = value_new_list(a, SRC_NONE);
+        for (size_t i = 1; i <= n; i++) {
+            lua_rawgeti(L, idx, (lua_Integer)i);
+            value *item = to_value(L, -1, a, depth + 1, err);
+            lua_pop(L, 1);
+            if (!item)
+                return NULL;
+            value_list_push(list, item, a);
+        }
+        return list;
+    }
+    key_entry *keys = xcalloc(count + 1, sizeof(key_entry));
+    size_t k = 0;
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        if (lua_type(L, -2) == LUA_TSTRING) {
+            keys[k].key = lua_tolstring(L, -2, &keys[k].len);
+        } else if (lua_isinteger(L, -2)) {
+            keys[k].key = arena_printf(a, "%lld", (long long)lua_tointeger(L, -2));
+            keys[k].len = strlen(keys[k].key);
+        } else {
+            *err = arena_printf(a, "a map key must be a string, not a %s", luaL_typename(L, -2));
+            lua_pop(L, 2);
+            for (size_t i = 0; i < k; i++)
+                luaL_unref(L, LUA_REGISTRYINDEX, keys[i].ref);
+            free(keys);
+            return NULL;
+        }
+        keys[k].key = arena_strndup(a, keys[k].key, keys[k].len);
+        keys[k].ref = luaL_ref(L, LUA_REGISTRYINDEX); /* pops the value */
+        k++;
+    }
+    qsort(keys, k, sizeof(key_entry), cmp_keys);
+    value *map = value_new_map(a, SRC_NONE);
+    value *failed = NULL;
+    for (size_t i = 0; i < k; i++) {
+        lua_rawgeti(L, LUA_REGISTRYINDEX, keys[i].ref);
+        luaL_unref(L, LUA_REGISTRYINDEX, keys[i].ref);
+        if (failed) {
+            lua_pop(L, 1);
+            continue;
+        }
+        value *v = to_value(L, -1, a, depth + 1, err);
+        lua_pop(L, 1);
+        if (!v) {
+            failed = map;
+            *err = arena_printf(a, "%s (under key '%s')", *err, keys[i].key);
+            continue;
+        }
+        value_map_setn(map, keys[i].key, keys[i].len, v, a);
+    }
+    free(keys);
+    return failed ? NULL : map;
+}
+
+/* }==================================================================== */
+
+/* {====================================================================
+ * the sandbox
+ * ===================================================================== */
+
+static int
+lib_escape(lua_State *L)
+{
+    size_t len;
+    const char *s = luaL_tolstring(L, 1, &len);
+    buf b = BUF_INIT;
+    text_html_escape(&b, s, len);
+    lua_pushlstring(L, b.ptr ? b.ptr : "", b.len);
+    buf_free(&b);
+    return 1;
+}
+
+static int
+lib_json(lua_State *L)
+{
+    lua_Integer indent = luaL_optinteger(L, 2, 2);
+    luaL_argcheck(L, indent >= 0 && indent <= 16, 2, "indent must be 0 to 16");
+    arena *tmp = arena_new();
+    const char *err = NULL;
+    lua_settop(L, 1);
+    value *v = to_value(L, 1, tmp, 0, &err);
+    if (!v) {
+        lua_pushstring(L, err);
+        arena_free(tmp);
+        return lua_error(L);
+    }
+    buf b = BUF_INIT;
+    value_to_json(&b, v, (int)indent);
+    arena_free(tmp);
+    lua_pushlstring(L, b.ptr ? b.ptr : "", b.len);
+    buf_free(&b);
+    return 1;
+}
+
+static value_date
+check_date(lua_State *L, int arg)
+{
+    size_t len;
+    const char *s = luaL_checklstring(L, arg, &len);
+    value_date d;
+    if (!value_date_parse(&d, s, len))
+        luaL_argerror(L, arg, lua_pushfstring(L, "'%s' is not a date such as 2023-01-05", s));
+    return d;
+}
+
+static int
+lib_days(lua_State *L)
+{
+    value_date a = check_date(L, 1), b = check_date(L, 2);
+    lua_pushinteger(L, value_date_days_between(&a, &b));
+    return 1;
+}
+
+static int
+lib_slugify(lua_State *L)
+{
+    size_t len;
+    const char *s = luaL_checklstring(L, 1, &len);
+    buf b = BUF_INIT;
+    text_slugify(&b, s, len);
+    lua_pushlstring(L, b.ptr ? b.ptr : "", b.len);
+    buf_free(&b);
+    return 1;
+}
+
+static int
+lib_warn(lua_State *L)
+{
+    lstate *S = state_of(L);
+    const char *msg = luaL_checkstring(L, 1);
+    lua_Debug ar;
+    src_pos at = SRC_NONE;
+    if (lua_getstack(L, 1, &ar) && lua_getinfo(L, "Sl", &ar) && ar.source[0] == '@')
+        at = SRC_POS(arena_strdup(S->h->a, ar.source + 1),
+                     ar.currentline > 0 ? (unsigned)ar.currentline : 0, 0);
+    if (S->d)
+        diag_report(S->d, DIAG_WARNING, at, "%s", msg);
+    return 0;
+}
+
+/* load() for text chunks only, running in the caller's environment (upvalue 1) unless
+ * an env is given. */
+static int
+lib_load(lua_State *L)
+{
+    size_t len;
+    const char *chunk = luaL_checklstring(L, 1, &len);
+    const char *name = luaL_optstring(L, 2, "=(load)");
+    if (luaL_loadbufferx(L, chunk, len, name, "t") != LUA_OK) {
+        lua_pushnil(L);
+        lua_insert(L, -2);
+        return 2;
+    }
+    if (!lua_isnoneornil(L, 4))
+        lua_pushvalue(L, 4);
+    else
+        lua_pushvalue(L, lua_upvalueindex(1));
+    if (!lua_setupvalue(L, -2, 1))
+        lua_pop(L, 1);
+    return 1;
+}
+
+/* Copies the fields of the global table `lib` into a new table (minus `skip`). */
+static void
+push_lib_copy(lua_State *L, const char *lib, const char *skip)
+{
+    lua_newtable(L);
+    lua_getglobal(L, lib);
+    lua_pushnil(L);
+    while (lua_next(L, -2)) {
+        if (!(skip && lua_type(L, -2) == LUA_TSTRING && strcmp(lua_tostring(L, -2), skip) == 0)) {
+            lua_pushvalue(L, -2);
+            lua_insert(L, -2);
+            lua_rawset(L, -5);
+        } else {
+            lua_pop(L, 1);
+        }
+    }
+    lua_pop(L, 1);
+}
+
+/* Reading a name the sandbox leaves out is an error that says so, not a nil. */
+static int
+forbidden_index(lua_State *L)
+{
+    static const char *const names[] = {
+        "os",       "io",         "debug",          "require", "package", "dofile",
+        "loadfile", "loadstring", "collectgarbage", "dump",    "setfenv", "getfenv"};
+    const char *key = lua_tostring(L, 2);
+    for (size_t i = 0; key && i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(key, names[i]) == 0)
+            return luaL_error(L, "'%s' is not available to plugins (sandbox)", key);
+    return 0;
+}
+
+static void
+set_forbidden_guard(lua_State *L)
+{
+    lua_newtable(L);
+    lua_pushcfunction(L, forbidden_index);
+    lua_setfield(L, -2, "__index");
+    lua_setmetatable(L, -2);
+}
+
+/* A fresh global environment for one plugin. */
+static void
+push_sandbox_env(lua_State *L)
+{
+    static const char *const base[] = {
+        "assert",   "error",        "ipairs",       "next",     "pairs",    "pcall",
+        "rawequal", "rawlen",       "select",       "tonumber", "tostring", "type",
+        "xpcall",   "setmetatable", "getmetatable", "rawget",
+    };
+    lua_newtable(L);
+    for (size_t i = 0; i < sizeof base / sizeof base[0]; i++) {
+        lua_getglobal(L, base[i]);
+        lua_setfield(L, -2, base[i]);
+    }
+    push_lib_copy(L, "string", "dump");
+    set_forbidden_guard(L);
+    lua_setfield(L, -2, "string");
+    push_lib_copy(L, "table", NULL);
+    lua_setfield(L, -2, "table");
+    push_lib_copy(L, "math", NULL);
+    lua_setfield(L, -2, "math");
+    push_lib_copy(L, "utf8", NULL);
+    lua_setfield(L, -2, "utf8");
+    static const luaL_Reg lib[] = {{"escape", lib_escape},   {"json", lib_json}, {"days", lib_days},
+                                   {"slugify", lib_slugify}, {"warn", lib_warn}, {NULL, NULL}};
+    luaL_newlib(L, lib);
+    lua_pushliteral(L, CLINFOLIO_VERSION);
+    lua_setfield(L, -2, "version");
+    lua_setfield(L, -2, "clinfolio");
+    lua_pushvalue(L, -1);
+    lua_pushcclosure(L, lib_load, 1);
+    lua_setfield(L, -2, "load");
+    lua_pushvalue(L, -1);
+    lua_setfield(L, -2, "_G");
+    lua_pushliteral(L, LUA_VERSION);
+    lua_setfield(L, -2, "_VERSION");
+    set_forbidden_guard(L);
+}
+
+static lstate *
+state_new(plugin_host *h)
+{
+    lstate *S = xcalloc(1, sizeof(lstate));
+    S->h = h;
+    S->mem_limit = h->cfg->plugin_memory_mb << 20;
+    S->hooks = xcalloc(h->n + 1, sizeof(int));
+    S->L = lua_newstate(limited_alloc, S);
+    if (!S->L) {
+        free(S->hooks);
+        free(S);
+        return NULL;
+    }
+    lua_State *L = S->L;
+    *(lstate **)lua_getextraspace(L) = S;
+    static const luaL_Reg libs[] = {
+        {LUA_GNAME, luaopen_base},       {LUA_STRLIBNAME, luaopen_string},
+        {LUA_TABLIBNAME, luaopen_table}, {LUA_MATHLIBNAME, luaopen_math},
+        {LUA_UTF8LIBNAME, luaopen_utf8}, {NULL, NULL}};
+    for (const luaL_Reg *l = libs; l->func; l++) {
+        luaL_requiref(L, l->name, l->func, 1);
+        lua_pop(L, 1);
+    }
+    /* the same random numbers on every build */
+    lua_getglobal(L, "math");
+    lua_getfield(L, -1, "randomseed");
+    lua_pushinteger(L, 20230105);
+    lua_call(L, 1, 0);
+    lua_pop(L, 1);
+    /* strings share one metatable: hide it, so no plugin can change string methods */
+    lua_pushliteral(L, "");
+    lua_getmetatable(L, -1);
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+    lua_pop(L, 2);
+    /* the read-only views */
+    lua_newtable(L);
+    lua_newtable(L);
+    lua_pushliteral(L, "k");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
+    lua_setfield(L, LUA_REGISTRYINDEX, PROXY_VALUE);
+    lua_newtable(L);
+    lua_newtable(L);
+    lua_pushliteral(L, "v");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
+    lua_setfield(L, LUA_REGISTRYINDEX, PROXY_CACHE);
+    static const luaL_Reg ro[] = {{"__index", proxy_index},
+                                  {"__newindex", proxy_newindex},
+                                  {"__len", proxy_len},
+                                  {"__pairs", proxy_pairs},
+                                  {NULL, NULL}};
+    luaL_newmetatable(L, PROXY_MT);
+    luaL_setfuncs(L, ro, 0);
+    lua_pushliteral(L, "read-only");
+    lua_setfield(L, -2, "__metatable");
+    lua_pop(L, 1);
+    lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
+    pthread_mutex_lock(&h->lock);
+    S->next = h->states;
+    h->states = S;
+    pthread_mutex_unlock(&h->lock);
+    return S;
+}
+
+static void
+state_free(lstate *S)
+{
+    lua_close(S->L);
+    free(S->hooks);
+    free(S);
+}
+
+/* Runs every plugin's file in S and keeps the hook tables it returns. */
+static bool
+state_load_plugins(lstate *S, diag *d)
+{
+    plugin_host *h = S->h;
+    lua_State *L = S->L;
+    bool ok = true;
+    for (size_t i = 0; i < h->n; i++) {
+        const plugin *p = &h->plugins[i];
+        S->hooks[i] = LUA_NOREF;
+        const char *chunkname = arena_printf(h->a, "@%s", p->file);
+        int status = luaL_loadbufferx(L, p->src, p->len, chunkname, "t");
+        if (status == LUA_OK) {
+            push_sandbox_env(L);
+            lua_setupvalue(L, -2, 1); /* the chunk's _ENV */
+            status = limited_call(S, p, 0, 1, d);
+        }
+        if (status != LUA_OK) {
+            report_hook_failure(S, p, status, "loading the plugin", SRC_NONE, NULL, d);
+            ok = false;
+            continue;
+        }
+        if (!lua_istable(L, -1)) {
+            diag_report(d, DIAG_ERROR, SRC_POS(p->file, 0, 0),
+                        "a plugin must return a table of hooks, not %s", luaL_typename(L, -1));
+            lua_pop(L, 1);
+            ok = false;
+            continue;
+        }
+        S->hooks[i] = luaL_ref(L, LUA_REGISTRYINDEX);
+    }
+    return ok;
+}
+
+/* Pushes hook `name` of plugin i (a function, or a table for filters and shortcodes);
+ * returns false, pushing nothing, when the plugin has none. */
+static bool
+push_hook(lstate *S, size_t i, const char *name, int type)
+{
+    if (S->hooks[i] == LUA_NOREF)
+        return false;
+    lua_rawgeti(S->L, LUA_REGISTRYINDEX, S->hooks[i]);
+    lua_getfield(S->L, -1, name);
+    lua_remove(S->L, -2);
+    if (lua_type(S->L, -1) != type) {
+        lua_pop(S->L, 1);
+        return false;
+    }
+    return true;
+}
+
+/* }==================================================================== */
+
+/* {====================================================================
+ * the host
+ * ===================================================================== */
+
+/* Finds plugins/<name>.lua: the site, the theme, the installed copy. */
+static bool
+find_plugin(plugin *p, const config_plugin *cp, const plugin_paths *paths, arena *a, diag *d)
+{
+    const char *dirs[3] = {paths->root, paths->theme_dir, paths->datadir};
+    const char *names[3] = {NULL, paths->theme_name, paths->datadir};
+    for (size_t k = 0; k < 3; k++) {
+        if (!dirs[k])
+            continue;
+        const char *rel = arena_printf(a, "plugins/%s.lua", cp->name);
+        buf path = BUF_INIT;
+        fs_join(&path, dirs[k], rel);
+        if (fs_is_file(path.ptr)) {
+            buf text = BUF_INIT;
+            p->file = names[k] ? arena_printf(a, "%s/%s", names[k], rel) : rel;
+            bool read = fs_read_file(&text, path.ptr, p->file, d);
+            p->src = arena_strndup(a, text.ptr ? text.ptr : "", text.len);
+            p->len = text.len;
+            buf_free(&text);
+            buf_free(&path);
+            return read;
+        }
+        buf_free(&path);
+    }
+    diag_report(d, DIAG_ERROR, cp->at, "plugin '%s' not found: no plugins/%s.lua in the site%s%s",
+                cp->name, cp->name, paths->theme_dir ? ", the theme" : "",
+                paths->datadir ? " or the installed plugins" : "");
+    return false;
+}
+
+/* Hooks, filters and shortcodes must have the right types; others are typos. */
+static bool
+check_hooks(plugin_host *h, diag *d)
+{
+    static const struct {
+        const char *name;
+        int type;
+    } known[] = {{"site_loaded", LUA_TFUNCTION},
+                 {"page", LUA_TFUNCTION},
+                 {"generate", LUA_TFUNCTION},
+                 {"filters", LUA_TTABLE},
+                 {"shortcodes", LUA_TTABLE}};
+    lua_State *L = h->main->L;
+    bool ok = true;
+    for (size_t i = 0; i < h->n; i++) {
+        lua_rawgeti(L, LUA_REGISTRYINDEX, h->main->hooks[i]);
+        lua_pushnil(L);
+        while (lua_next(L, -2)) {
+            const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+            size_t k = 0;
+            while (key && k < 5 && strcmp(key, known[k].name) != 0)
+                k++;
+            if (!key || k == 5) {
+                diag_report(d, DIAG_WARNING, SRC_POS(h->plugins[i].file, 0, 0),
+                            "unknown hook '%s' (hooks: site_loaded, page, generate, filters, "
+                            "shortcodes)",
+                            key ? key : luaL_typename(L, -2));
+            } else if (lua_type(L, -1) != known[k].type) {
+                diag_report(d, DIAG_ERROR, SRC_POS(h->plugins[i].file, 0, 0),
+                            "hook '%s' must be a %s, not a %s", key, lua_typename(L, known[k].type),
+                            luaL_typename(L, -1));
+                ok = false;
+            } else if (known[k].type == LUA_TTABLE) {
+                lua_pushnil(L);
+                while (lua_next(L, -2)) {
+                    if (lua_type(L, -2) != LUA_TSTRING || !lua_isfunction(L, -1)) {
+                        diag_report(d, DIAG_ERROR, SRC_POS(h->plugins[i].file, 0, 0),
+                                    "every entry of '%s' must be name = function", key);
+                        ok = false;
+                    }
+                    lua_pop(L, 1);
+                }
+            }
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+    }
+    return ok;
+}
+
+plugin_host *
+plugin_host_new(const config *cfg, const plugin_paths *paths, arena *a, diag *d)
+{
+    if (cfg->n_plugins == 0)
+        return NULL;
+    plugin_host *h = xcalloc(1, sizeof(plugin_host));
+    h->cfg = cfg;
+    h->a = a;
+    h->n = cfg->n_plugins;
+    h->plugins = arena_zalloc(a, h->n * sizeof(plugin));
+    pthread_mutex_init(&h->lock, NULL);
+    pthread_cond_init(&h->wake, NULL);
+    bool ok = true;
+    for (size_t i = 0; i < h->n; i++) {
+        h->plugins[i].name = cfg->plugins[i].name;
+        ok &= find_plugin(&h->plugins[i], &cfg->plugins[i], paths, a, d);
+    }
+    if (ok) {
+        h->main = state_new(h);
+        if (!h->main) {
+            diag_report(d, DIAG_ERROR, SRC_NONE, "cannot start Lua (out of memory)");
+            ok = false;
+        }
+    }
+    if (ok)
+        h->watchdog_running = pthread_create(&h->watchdog, NULL, watchdog_main, h) == 0;
+    if (ok)
+        ok = state_load_plugins(h->main, d) && check_hooks(h, d);
+    if (!ok) {
+        plugin_host_free(h);
+        return NULL;
+    }
+    thread_state = h->main;
+    return h;
+}
+
+void
+plugin_host_free(plugin_host *h)
+{
+    if (!h)
+        return;
+    if (h->watchdog_running) {
+        pthread_mutex_lock(&h->lock);
+        h->stop = true;
+        pthread_cond_signal(&h->wake);
+        pthread_mutex_unlock(&h->lock);
+        pthread_join(h->watchdog, NULL);
+    }
+    for (lstate *S = h->states, *next; S; S = next) {
+        next = S->next;
+        state_free(S);
+    }
+    if (thread_state && thread_state->h == h)
+        thread_state = NULL;
+    pthread_mutex_destroy(&h->lock);
+    pthread_cond_destroy(&h->wake);
+    free(h);
+}
+
+/* Merges the map at the top of the stack (a hook's result) into map[key], creating it;
+ * in site.data a key may be published once. */
+static bool
+merge_result(lstate *S, const plugin *p, value *target, const char *hook, bool once,
+             src_pos note_at, const char *note, diag *d)
+{
+    lua_State *L = S->L;
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        return true;
+    }
+    const char *err = NULL;
+    value *v =
+        lua_istable(L, -1) && !proxy_target(L, -1) ? to_value(L, -1, S->h->a, 0, &err) : NULL;
+    lua_pop(L, 1);
+    if (!v || v->type != VALUE_MAP) {
+        size_t id = diag_report(d, DIAG_ERROR, SRC_POS(p->file, 0, 0),
+                                "%s must return a table of name = data, or nil%s%s", hook,
+                                err ? ": " : "", err ? err : "");
+        if (note)
+            diag_note(d, id, note_at, "%s", note);
+        return false;
+    }
+    for (size_t i = 0; i < v->as.map.len; i++) {
+        const value_pair *pr = &v->as.map.pairs[i];
+        if (once && value_map_get(target, pr->key)) {
+            diag_report(d, DIAG_ERROR, SRC_POS(p->file, 0, 0),
+                        "%s: site.data.%s is already published by an earlier plugin", hook,
+                        pr->key);
+            return false;
+        }
+        value_map_setn(target, pr->key, pr->key_len, pr->val, S->h->a);
+    }
+    return true;
+}
+
+/* The map under key in ctx, created when missing. */
+static value *
+data_map(value *ctx, arena *a)
+{
+    value *m = (value *)value_map_get(ctx, "data");
+    if (!m || m->type != VALUE_MAP) {
+        m = value_new_map(a, SRC_NONE);
+        value_map_set(ctx, "data", m, a);
+    }
+    return m;
+}
+
+bool
+plugin_run_site_hooks(plugin_host *h, value *site_ctx, page *const *pages, size_t n, diag *d)
+{
+    lstate *S = h->main;
+    lua_State *L = S->L;
+    h->site_ctx = site_ctx;
+    for (size_t i = 0; i < h->n; i++) {
+        const plugin *p = &h->plugins[i];
+        if (!push_hook(S, i, "site_loaded", LUA_TFUNCTION))
+            continue;
+        push_value(L, site_ctx, false);
+        int status = limited_call(S, p, 1, 1, d);
+        if (status != LUA_OK) {
+            report_hook_failure(S, p, status, "site_loaded", SRC_NONE, NULL, d);
+            return false;
+        }
+        if (!merge_result(S, p, data_map(site_ctx, h->a), "site_loaded", true, SRC_NONE, NULL, d))
+            return false;
+    }
+    for (size_t i = 0; i < h->n; i++) {
+        const plugin *p = &h->plugins[i];
+        for (size_t k = 0; k < n; k++) {
+            if (!push_hook(S, i, "page", LUA_TFUNCTION))
+                break;
+            push_value(L, pages[k]->ctx, false);
+            push_value(L, site_ctx, false);
+            int status = limited_call(S, p, 2, 1, d);
+            const char *note = arena_printf(h->a, "while processing %s", pages[k]->path);
+            src_pos at = SRC_POS(pages[k]->path, 1, 1);
+            if (status != LUA_OK) {
+                report_hook_failure(S, p, status, "page", at, note, d);
+                return false;
+            }
+            if (!merge_result(S, p, data_map(pages[k]->ctx, h->a), "page", false, at, note, d))
+                return false;
+        }
+    }
+    return true;
+}
+
+static const char *
+field_string(lua_State *L, int idx, const char *key, size_t *len)
+{
+    lua_getfield(L, idx, key);
+    const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, len) : NULL;
+    lua_pop(L, 1); /* the string stays alive: it is a field of the table at idx */
+    return s;
+}
+
+bool
+plugin_run_generate(plugin_host *h, const value *site_ctx, plugin_output **outs, size_t *n, diag *d)
+{
+    lstate *S = h->main;
+    lua_State *L = S->L;
+    size_t cap = 0;
+    *outs = NULL;
+    *n = 0;
+    for (size_t i = 0; i < h->n; i++) {
+        const plugin *p = &h->plugins[i];
+        if (!push_hook(S, i, "generate", LUA_TFUNCTION))
+            continue;
+        push_value(L, site_ctx, false);
+        int status = limited_call(S, p, 1, 1, d);
+        if (status != LUA_OK) {
+            report_hook_failure(S, p, status, "generate", SRC_NONE, NULL, d);
+            return false;
+        }
+        src_pos at = SRC_POS(p->file, 0, 0);
+        if (!lua_istable(L, -1)) {
+            diag_report(d, DIAG_ERROR, at, "generate must return a list of {path = ...}, not %s",
+                        luaL_typename(L, -1));
+            lua_pop(L, 1);
+            return false;
+        }
+        size_t count = lua_rawlen(L, -1);
+        for (size_t k = 1; k <= count; k++) {
+            lua_rawgeti(L, -1, (lua_Integer)k);
+            int t = lua_gettop(L);
+            size_t plen = 0, clen = 0, tlen = 0;
+            const char *path = lua_istable(L, t) ? field_string(L, t, "path", &plen) : NULL;
+            const char *content = path ? field_string(L, t, "content", &clen) : NULL;
+            const char *tmpl = path ? field_string(L, t, "template", &tlen) : NULL;
+            if (!path || !plen || (!content == !tmpl)) {
+                diag_report(d, DIAG_ERROR, at,
+                            "generate: item %zu must be {path = \"...\", content = \"...\"} or "
+                            "{path = \"...\", template = \"...\", data = {...}}",
+                            k);
+                lua_pop(L, 2);
+                return false;
+            }
+            if (*n == cap) {
+                cap = cap ? cap * 2 : 8;
+                plugin_output *grown = arena_alloc(h->a, cap * sizeof(plugin_output));
+                if (*n)
+                    memcpy(grown, *outs, *n * sizeof(plugin_output));
+                *outs = grown;
+            }
+            plugin_output *o = &(*outs)[(*n)++];
+            memset(o, 0, sizeof *o);
+            o->path = arena_strndup(h->a, path, plen);
+            o->origin = at;
+            if (content) {
+                o->content = arena_strndup(h->a, content, clen);
+                o->content_len = clen;
+            } else {
+                o->template_name = arena_strndup(h->a, tmpl, tlen);
+                lua_getfield(L, t, "data");
+                const char *err = NULL;
+                o->data = lua_isnil(L, -1) ? value_new_map(h->a, SRC_NONE)
+                                           : to_value(L, -1, h->a, 0, &err);
+                lua_pop(L, 1);
+                if (!o->data || o->data->type != VALUE_MAP) {
+                    diag_report(d, DIAG_ERROR, at, "generate: the data of '%s' must be a map%s%s",
+                                o->path, err ? ": " : "", err ? err : "");
+                    lua_pop(L, 2);
+                    return false;
+                }
+            }
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+    }
+    return true;
+}
+
+void
+plugin_set_page(plugin_host *h, const value *site_ctx, const value *page_ctx)
+{
+    h->site_ctx = site_ctx;
+    h->page_ctx = page_ctx;
+}
+
+/* The names of every shortcode, for "unknown shortcode" messages. */
+static const char *
+shortcode_names(lstate *S, arena *a)
+{
+    buf b = BUF_INIT;
+    for (size_t i = 0; i < S->h->n; i++) {
+        if (!push_hook(S, i, "shortcodes", LUA_TTABLE))
+            continue;
+        lua_pushnil(S->L);
+        while (lua_next(S->L, -2)) {
+            buf_printf(&b, "%s%s", b.len ? ", " : "", lua_tostring(S->L, -2));
+            lua_pop(S->L, 1);
+        }
+        lua_pop(S->L, 1);
+    }
+    const char *s = arena_strdup(a, b.len ? b.ptr : "none");
+    buf_free(&b);
+    return s;
+}
+
+bool
+plugin_shortcode(buf *html, const shortcode_call *call, void *payload, diag *d)
+{
+    plugin_host *h = payload;
+    lstate *S = h->main;
+    lua_State *L = S->L;
+    size_t found = h->n;
+    for (size_t i = h->n; i-- > 0 && found == h->n;) { /* a later plugin's wins */
+        if (!push_hook(S, i, "shortcodes", LUA_TTABLE))
+            continue;
+        lua_getfield(L, -1, call->name);
+        lua_remove(L, -2);
+        if (lua_isfunction(L, -1))
+            found = i;
+        else
+            lua_pop(L, 1);
+    }
+    if (found == h->n) {
+        diag_report(d, DIAG_ERROR, call->at, "unknown shortcode '%s' (shortcodes: %s)", call->name,
+                    shortcode_names(S, h->a));
+        return false;
+    }
+    const plugin *p = &h->plugins[found];
+    push_value(L, call->args, true);
+    lua_createtable(L, 0, 2);
+    push_value(L, h->page_ctx, false);
+    lua_setfield(L, -2, "page");
+    push_value(L, h->site_ctx, false);
+    lua_setfield(L, -2, "site");
+    int status = limited_call(S, p, 2, 1, d);
+    if (status != LUA_OK) {
+        lua_failure f = read_failure(S, p, status, h->a);
+        size_t id = diag_report(d, DIAG_ERROR, call->at, "shortcode '%s': %s", call->name, f.msg);
+        if (f.at.line)
+            diag_note(d, id, f.at, "raised here");
+        else
+            diag_note(d, id, f.at, "the shortcode of plugin '%s'", p->name);
+        return false;
+    }
+    if (lua_type(L, -1) != LUA_TSTRING && lua_type(L, -1) != LUA_TNUMBER) {
+        diag_report(d, DIAG_ERROR, call->at, "shortcode '%s' must return text (HTML), not %s",
+                    call->name, luaL_typename(L, -1));
+        lua_pop(L, 1);
+        return false;
+    }
+    size_t len;
+    const char *s = lua_tolstring(L, -1, &len);
+    buf_append(html, s, len);
+    lua_pop(L, 1);
+    return true;
+}
+
+/* The Lua state of the calling thread: the main one on the main thread, else one made
+ * for this thread with every plugin loaded again (and freed with the host). */
+static lstate *
+worker_state(plugin_host *h, diag *d)
+{
+    if (thread_state && thread_state->h == h)
+        return thread_state;
+    lstate *S = state_new(h);
+    if (!S) {
+        diag_report(d, DIAG_ERROR, SRC_NONE, "cannot start Lua (out of memory)");
+        return NULL;
+    }
+    if (!state_load_plugins(S, d))
+        return NULL; /* still freed with the host: it is in h->states */
+    thread_state = S;
+    return S;
+}
+
+static bool
+run_filter(value **out, const value *input, const value *args, arena *scratch, diag *d, src_pos at,
+           void *payload)
+{
+    filter_ref *f = payload;
+    lstate *S = worker_state(f->h, d);
+    if (!S)
+        return false;
+    lua_State *L = S->L;
+    const plugin *p = &f->h->plugins[f->plugin];
+    if (!push_hook(S, f->plugin, "filters", LUA_TTABLE))
+        return false;
+    lua_getfield(L, -1, f->name);
+    lua_remove(L, -2);
+    push_value(L, input, true); /* copies: template values may live in scratch */
+    push_value(L, args, true);
+    int status = limited_call(S, p, 2, 1, d);
+    if (status != LUA_OK) {
+        lua_failure fl = read_failure(S, p, status, scratch);
+        size_t id = diag_report(d, DIAG_ERROR, at, "filter '%s': %s", f->name, fl.msg);
+        if (fl.at.line)
+            diag_note(d, id, fl.at, "raised here");
+        return false;
+    }
+    const char *err = NULL;
+    *out = to_value(L, -1, scratch, 0, &err);
+    lua_pop(L, 1);
+    if (!*out) {
+        diag_report(d, DIAG_ERROR, at, "filter '%s' returned what cannot be data: %s", f->name,
+                    err);
+        return false;
+    }
+    return true;
+}
+
+void
+plugin_add_filters(plugin_host *h, template_set *ts)
+{
+    lstate *S = h->main;
+    for (size_t i = 0; i < h->n; i++) {
+        if (!push_hook(S, i, "filters", LUA_TTABLE))
+            continue;
+        lua_pushnil(S->L);
+        while (lua_next(S->L, -2)) {
+            filter_ref *f = arena_zalloc(h->a, sizeof(filter_ref));
+            *f = (filter_ref){h, i, arena_strdup(h->a, lua_tostring(S->L, -2))};
+            template_set_add_filter(ts, f->name, run_filter, f);
+            lua_pop(S->L, 1);
+        }
+        lua_pop(S->L, 1);
+    }
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT
+ * plugin.h - the Lua 5.4 plugin host. Plugins (plugins/<name>.lua, listed in site.yaml)
+ * run in a sandbox with CPU, time and memory limits, read the site model through
+ * read-only views, and publish data (site.data, page.data), extra output files,
+ * template filters and Markdown shortcodes. The API is documented in plugins/README.md.
+ *
+ * Threads: every hook and shortcode runs on the main thread, in one Lua state. Filters
+ * run on render workers: each thread gets its own Lua state with the plugins loaded
+ * again, so no Lua state is ever shared between threads. */
+#ifndef CLINFOLIO_PLUGIN_H
+#define CLINFOLIO_PLUGIN_H
+
+#include "arena.h"
+#include "config.h"
+#include "diag.h"
+#include "page.h"
+#include "shortcode.h"
+#include "template.h"
+#include "value.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct plugin_host plugin_host;
+
+/* Where plugin files are looked up, in order: <root>/plugins, <theme_dir>/plugins (named
+ * <theme_name>/plugins in diagnostics), <datadir>/plugins. theme_dir and datadir may be
+ * NULL. */
+typedef struct plugin_paths {
+    const char *root, *theme_dir, *theme_name, *datadir;
+} plugin_paths;
+
+/* A file a plugin's generate hook asks for: raw content, or a template rendered with
+ * `page` set to data. */
+typedef struct plugin_output {
+    const char *path;    /* relative to the output folder; a final '/' means index.html */
+    const char *content; /* NULL when rendered from a template */
+    size_t content_len;
+    const char *template_name;
+    value *data;    /* the `page` of the template (a map), or NULL */
+    src_pos origin; /* the plugin file */
+} plugin_output;
+
+/* Loads every plugin of cfg in order (each file runs once in its sandbox and must return
+ * a table of hooks). NULL when there are no plugins or after reporting errors; check
+ * diag_error_count to tell which. Memory of results goes into a. */
+plugin_host *plugin_host_new(const config *cfg, const plugin_paths *paths, arena *a, diag *d);
+void plugin_host_free(plugin_host *h);
+
+/* The site_loaded hooks, in order: each returned table is merged into site_ctx's "data"
+ * map, which later plugins see. Then the page hooks for every page of pages[0..n): a
+ * returned table is merged into the page's "data" map. */
+bool plugin_run_site_hooks(plugin_host *h, value *site_ctx, page *const *pages, size_t n, diag *d);
+
+/* The generate hooks: the files they ask for, in plugin order. */
+bool plugin_run_generate(plugin_host *h, const value *site_ctx, plugin_output **outs, size_t *n,
+                         diag *d);
+
+/* A shortcode_fn: runs the plugin shortcode named by the call for the page given to
+ * plugin_set_page. payload is the plugin_host. */
+bool plugin_shortcode(buf *html, const shortcode_call *call, void *payload, diag *d);
+/* The page whose Markdown shortcodes are being expanded (`ctx.page`), and the site. */
+void plugin_set_page(plugin_host *h, const value *site_ctx, const value *page_ctx);
+
+/* Registers every plugin filter with ts (before template_set_link). */
+void plugin_add_filters(plugin_host *h, template_set *ts);
+
+#endif

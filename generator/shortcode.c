@@ -1,0 +1,547 @@
+/* SPDX-License-Identifier: MIT
+ * shortcode.c - find shortcode calls in Markdown outside code, run them, and put their
+ * HTML back after the Markdown conversion (see shortcode.h). */
+#include "shortcode.h"
+
+#include "buf.h"
+#include "text.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* {====================================================================
+ * block structure: which lines are code
+ * ===================================================================== */
+
+typedef struct blocks {
+    char fence_ch; /* '`' or '~' inside a fenced code block, else 0 */
+    size_t fence_len;
+    bool indented;   /* inside an indented code block */
+    bool prev_blank; /* the previous line was blank (or this is the first) */
+    bool in_list;    /* inside a list: indented lines continue items, they are not code */
+} blocks;
+
+static size_t
+indent_of(const char *s, size_t len, size_t *first)
+{
+    size_t col = 0, i = 0;
+    for (; i < len && (s[i] == ' ' || s[i] == '\t'); i++)
+        col = s[i] == '\t' ? col + 4 - col % 4 : col + 1;
+    *first = i;
+    return col;
+}
+
+static size_t
+run_of(const char *s, size_t len, char c)
+{
+    size_t n = 0;
+    while (n < len && s[n] == c)
+        n++;
+    return n;
+}
+
+static bool
+is_list_item(const char *s, size_t len)
+{
+    if (len >= 2 && (s[0] == '-' || s[0] == '*' || s[0] == '+') && (s[1] == ' ' || s[1] == '\t'))
+        return true;
+    size_t d = 0;
+    while (d < len && d < 10 && s[d] >= '0' && s[d] <= '9')
+        d++;
+    return d > 0 && d < 10 && d + 1 < len && (s[d] == '.' || s[d] == ')') &&
+           (s[d + 1] == ' ' || s[d + 1] == '\t');
+}
+
+/* Whether the line s[0..len) (without its line end) is code; updates the state. */
+static bool
+line_is_code(blocks *b, const char *s, size_t len)
+{
+    size_t first;
+    size_t indent = indent_of(s, len, &first);
+    bool blank = first == len;
+    const char *t = s + first;
+    size_t tlen = len - first;
+    if (b->fence_ch) {
+        size_t n = run_of(t, tlen, b->fence_ch);
+        size_t after;
+        indent_of(t + n, tlen - n, &after);
+        if (indent <= 3 && n >= b->fence_len && after == tlen - n)
+            b->fence_ch = 0; /* the closing fence: the run, then only blanks */
+        b->prev_blank = false;
+        return true;
+    }
+    if (!blank && indent <= 3 && tlen >= 3 && (t[0] == '`' || t[0] == '~')) {
+        size_t n = run_of(t, tlen, t[0]);
+        if (n >= 3 && !(t[0] == '`' && memchr(t + n, '`', tlen - n))) {
+            b->fence_ch = t[0];
+            b->fence_len = n;
+            b->indented = false;
+            b->prev_blank = false;
+            return true;
+        }
+    }
+    if (blank) {
+        b->prev_blank = true;
+        return b->indented; /* a blank line inside indented code stays in it */
+    }
+    if (indent >= 4 && !b->in_list && (b->prev_blank || b->indented)) {
+        b->indented = true;
+        b->prev_blank = false;
+        return true;
+    }
+    b->indented = false;
+    if (indent <= 3 && is_list_item(t, tlen))
+        b->in_list = true;
+    else if (indent == 0 && b->prev_blank)
+        b->in_list = false; /* a paragraph at the margin after a blank line ends the list */
+    b->prev_blank = false;
+    return false;
+}
+
+/* }==================================================================== */
+
+/* {====================================================================
+ * calls: {{ name(key="value", n=2, flag=true) }}
+ * ===================================================================== */
+
+typedef struct scan {
+    const char *s;
+    size_t len, pos;
+    const char *file;
+    unsigned line;     /* of s[pos] */
+    size_t line_start; /* byte offset of the current line */
+    arena *a;
+    diag *d;
+} scan;
+
+static src_pos
+here(const scan *sc, size_t at)
+{
+    return SRC_POS(sc->file, sc->line,
+                   diag_col_from_byte(sc->s + sc->line_start, at - sc->line_start));
+}
+
+/* Skips spaces, tabs and line ends, keeping the line count. */
+static void
+skip_space(scan *sc)
+{
+    while (sc->pos < sc->len) {
+        char c = sc->s[sc->pos];
+        if (c == '\n') {
+            sc->line++;
+            sc->line_start = sc->pos + 1;
+        } else if (c != ' ' && c != '\t' && c != '\r') {
+            break;
+        }
+        sc->pos++;
+    }
+}
+
+static bool
+is_ident(char c, bool first)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+           (!first && c >= '0' && c <= '9');
+}
+
+static size_t
+ident_len(const scan *sc)
+{
+    size_t n = 0;
+    while (sc->pos + n < sc->len && is_ident(sc->s[sc->pos + n], n == 0))
+        n++;
+    return n;
+}
+
+static bool
+fail(scan *sc, size_t at, const char *what)
+{
+    diag_report(sc->d, DIAG_ERROR, here(sc, at), "malformed shortcode call: %s", what);
+    return false;
+}
+
+/* A quoted string with \" \' \\ \n \t escapes. */
+static value *
+parse_string(scan *sc)
+{
+    size_t start = sc->pos;
+    char q = sc->s[sc->pos++];
+    buf b = BUF_INIT;
+    while (sc->pos < sc->len && sc->s[sc->pos] != q && sc->s[sc->pos] != '\n') {
+        char c = sc->s[sc->pos++];
+        if (c == '\\' && sc->pos < sc->len) {
+            char e = sc->s[sc->pos++];
+            c = e == 'n' ? '\n' : e == 't' ? '\t' : e;
+        }
+        buf_putc(&b, c);
+    }
+    if (sc->pos >= sc->len || sc->s[sc->pos] != q) {
+        buf_free(&b);
+        fail(sc, start, "a string is not closed on its line");
+        return NULL;
+    }
+    sc->pos++;
+    value *v = value_new_string(sc->a, b.ptr ? b.ptr : "", b.len, here(sc, start));
+    buf_free(&b);
+    return v;
+}
+
+static value *
+parse_value(scan *sc)
+{
+    size_t start = sc->pos;
+    char c = sc->pos < sc->len ? sc->s[sc->pos] : '\0';
+    if (c == '"' || c == '\'')
+        return parse_string(sc);
+    size_t n = ident_len(sc);
+    if (n == 4 && strncmp(sc->s + sc->pos, "true", 4) == 0) {
+        sc->pos += 4;
+        return value_new_bool(sc->a, true, here(sc, start));
+    }
+    if (n == 5 && strncmp(sc->s + sc->pos, "false", 5) == 0) {
+        sc->pos += 5;
+        return value_new_bool(sc->a, false, here(sc, start));
+    }
+    if (c == '-' || (c >= '0' && c <= '9')) {
+        size_t end = sc->pos + (c == '-');
+        while (end < sc->len && ((sc->s[end] >= '0' && sc->s[end] <= '9') || sc->s[end] == '.'))
+            end++;
+        char tmp[64];
+        size_t len = end - sc->pos;
+        if (len > 0 && len < sizeof tmp) {
+            memcpy(tmp, sc->s + sc->pos, len);
+            tmp[len] = '\0';
+            char *stop;
+            double x = strtod(tmp, &stop);
+            if (*stop == '\0') {
+                sc->pos = end;
+                return value_new_number(sc->a, x, here(sc, start));
+            }
+        }
+    }
+    fail(sc, start, "an argument value must be a \"string\", a number, true or false");
+    return NULL;
+}
+
+/* Parses the call at sc->pos (which is at "{{" followed by `name(`) up to and including
+ * "}}". Returns false after reporting a syntax error. */
+static bool
+parse_call(scan *sc, shortcode_call *call)
+{
+    call->at = here(sc, sc->pos);
+    sc->pos += 2;
+    skip_space(sc);
+    size_t n = ident_len(sc);
+    call->name = arena_strndup(sc->a, sc->s + sc->pos, n);
+    sc->pos += n;
+    skip_space(sc);
+    sc->pos++; /* '(' (checked by the caller) */
+    call->args = value_new_map(sc->a, call->at);
+    skip_space(sc);
+    while (sc->pos < sc->len && sc->s[sc->pos] != ')') {
+        size_t key_at = sc->pos;
+        size_t kn = ident_len(sc);
+        if (kn == 0)
+            return fail(sc, sc->pos, "expected an argument name (arguments are name=value)");
+        const char *key = sc->s + sc->pos;
+        src_pos key_pos = here(sc, key_at);
+        sc->pos += kn;
+        skip_space(sc);
+        if (sc->pos >= sc->len || sc->s[sc->pos] != '=')
+            return fail(sc, sc->pos, "expected '=' after the argument name");
+        sc->pos++;
+        skip_space(sc);
+        value *v = parse_value(sc);
+        if (!v)
+            return false;
+        if (value_map_get(call->args, arena_strndup(sc->a, key, kn))) {
+            diag_report(sc->d, DIAG_ERROR, key_pos, "argument '%.*s' is given twice", (int)kn, key);
+            return false;
+        }
+        value_map_setn_at(call->args, key, kn, v, key_pos, sc->a);
+        skip_space(sc);
+        if (sc->pos < sc->len && sc->s[sc->pos] == ',') {
+            sc->pos++;
+            skip_space(sc);
+        } else if (sc->pos < sc->len && sc->s[sc->pos] != ')') {
+            return fail(sc, sc->pos, "expected ',' or ')' after an argument");
+        }
+    }
+    if (sc->pos >= sc->len)
+        return fail(sc, sc->pos, "expected ')'");
+    sc->pos++;
+    skip_space(sc);
+    if (sc->pos + 1 >= sc->len || sc->s[sc->pos] != '}' || sc->s[sc->pos + 1] != '}')
+        return fail(sc, sc->pos, "expected '}}' after ')'");
+    sc->pos += 2;
+    return true;
+}
+
+/* Whether "{{" at sc->pos starts a call: `{{`, spaces, a name, spaces, `(`. */
+static bool
+starts_call(const scan *sc)
+{
+    size_t p = sc->pos + 2;
+    while (p < sc->len && (sc->s[p] == ' ' || sc->s[p] == '\t'))
+        p++;
+    size_t n = 0;
+    while (p + n < sc->len && is_ident(sc->s[p + n], n == 0))
+        n++;
+    if (n == 0)
+        return false;
+    p += n;
+    while (p < sc->len && (sc->s[p] == ' ' || sc->s[p] == '\t'))
+        p++;
+    return p < sc->len && sc->s[p] == '(';
+}
+
+/* The end of the code span that opens with the n backticks at pos: the position after
+ * the closing run of exactly n backticks in the same paragraph, or 0 when there is none
+ * (then the backticks are literal text). */
+static size_t
+code_span_end(const char *s, size_t len, size_t pos, size_t n)
+{
+    for (size_t i = pos + n; i < len;) {
+        if (s[i] == '\n') {
+            size_t j = i + 1;
+            while (j < len && (s[j] == ' ' || s[j] == '\t' || s[j] == '\r'))
+                j++;
+            if (j >= len || s[j] == '\n')
+                return 0; /* a blank line ends the paragraph */
+        }
+        if (s[i] == '`') {
+            size_t m = run_of(s + i, len - i, '`');
+            if (m == n)
+                return i + m;
+            i += m;
+            continue;
+        }
+        i++;
+    }
+    return 0;
+}
+
+/* }==================================================================== */
+
+/* A token prefix that does not occur in src: "CLFSC", "CLFSCQ", "CLFSCQQ", ... */
+static const char *
+pick_prefix(const char *src, size_t len, arena *a)
+{
+    buf p = BUF_INIT;
+    buf_puts(&p, "CLFSC");
+    while (memmem(src, len, p.ptr, p.len))
+        buf_putc(&p, 'Q');
+    const char *s = arena_strndup(a, p.ptr, p.len);
+    buf_free(&p);
+    return s;
+}
+
+bool
+shortcode_expand(shortcode_text *out, const char *src, size_t len, const char *file,
+                 unsigned first_line, shortcode_fn fn, void *payload, arena *a, diag *d)
+{
+    memset(out, 0, sizeof *out);
+    out->src = src;
+    out->len = len;
+    if (!memmem(src, len, "{{", 2))
+        return true;
+    out->prefix = pick_prefix(src, len, a);
+    scan sc = {src, len, 0, file, first_line, 0, a, d};
+    blocks bl = {0, 0, false, true, false};
+    buf md = BUF_INIT;
+    size_t cap = 0;
+    bool ok = true, line_start = true;
+    while (sc.pos < len) {
+        if (line_start) {
+            const char *nl = memchr(src + sc.pos, '\n', len - sc.pos);
+            size_t end = nl ? (size_t)(nl - src) : len;
+            size_t body_end = end > sc.pos && src[end - 1] == '\r' ? end - 1 : end;
+            line_start = false;
+            if (line_is_code(&bl, src + sc.pos, body_end - sc.pos)) {
+                size_t next = nl ? end + 1 : len;
+                buf_append(&md, src + sc.pos, next - sc.pos);
+                sc.pos = next;
+                sc.line++;
+                sc.line_start = next;
+                line_start = true;
+                continue;
+            }
+        }
+        char c = src[sc.pos];
+        if (c == '\n') {
+            buf_putc(&md, c);
+            sc.pos++;
+            sc.line++;
+            sc.line_start = sc.pos;
+            line_start = true;
+        } else if (c == '\\' && sc.pos + 1 < len && src[sc.pos + 1] != '\n') {
+            buf_append(&md, src + sc.pos, 2); /* `\{` stays an escape for Markdown */
+            sc.pos += 2;
+        } else if (c == '`') {
+            size_t n = run_of(src + sc.pos, len - sc.pos, '`');
+            size_t end = code_span_end(src, len, sc.pos, n);
+            size_t stop = end ? end : sc.pos + n;
+            for (size_t i = sc.pos; i < stop; i++)
+                if (src[i] == '\n') {
+                    sc.line++;
+                    sc.line_start = i + 1;
+                }
+            buf_append(&md, src + sc.pos, stop - sc.pos);
+            sc.pos = stop;
+        } else if (c == '{' && sc.pos + 1 < len && src[sc.pos + 1] == '{' && starts_call(&sc)) {
+            size_t start = sc.pos;
+            shortcode_call call;
+            if (!parse_call(&sc, &call)) {
+                ok = false;
+                /* skip to the end of the malformed call, so one mistake is one error */
+                const char *close = memmem(src + sc.pos, len - sc.pos, "}}", 2);
+                size_t resume = close ? (size_t)(close - src) + 2 : len;
+                if (resume < start + 2)
+                    resume = start + 2;
+                for (size_t i = sc.pos; i < resume; i++)
+                    if (src[i] == '\n') {
+                        sc.line++;
+                        sc.line_start = i + 1;
+                    }
+                sc.pos = resume;
+                continue;
+            }
+            buf html = BUF_INIT;
+            if (!fn(&html, &call, payload, d))
+                ok = false;
+            if (out->n == cap) {
+                cap = cap ? cap * 2 : 8;
+                const char **grown = arena_alloc(a, cap * sizeof(char *));
+                if (out->n)
+                    memcpy(grown, out->html, out->n * sizeof(char *));
+                out->html = grown;
+            }
+            out->html[out->n] = arena_strndup(a, html.ptr ? html.ptr : "", html.len);
+            buf_printf(&md, "%s%zuZ", out->prefix, out->n);
+            out->n++;
+            buf_free(&html);
+        } else {
+            buf_putc(&md, c);
+            sc.pos++;
+        }
+    }
+    if (out->n) {
+        out->src = arena_strndup(a, md.ptr, md.len);
+        out->len = md.len;
+    }
+    buf_free(&md);
+    return ok;
+}
+
+/* The call number of the token at p (which starts with the prefix), and its length. */
+static bool
+read_token(const shortcode_text *st, const char *p, size_t *index, size_t *token_len)
+{
+    size_t plen = strlen(st->prefix), i = plen, n = 0;
+    if (strncmp(p, st->prefix, plen) != 0 || !(p[i] >= '0' && p[i] <= '9'))
+        return false;
+    for (; p[i] >= '0' && p[i] <= '9' && i < plen + 12; i++)
+        n = n * 10 + (size_t)(p[i] - '0');
+    if (p[i] != 'Z' || n >= st->n)
+        return false;
+    *index = n;
+    *token_len = i + 1;
+    return true;
+}
+
+static bool
+is_block_html(const char *html)
+{
+    static const char *const tags[] = {"<div",     "<figure", "<table",      "<svg",   "<section",
+                                       "<ul",      "<ol",     "<p",          "<h1",    "<h2",
+                                       "<h3",      "<h4",     "<h5",         "<h6",    "<pre",
+                                       "<details", "<dl",     "<blockquote", "<aside", "<nav"};
+    while (*html == ' ' || *html == '\n' || *html == '\t')
+        html++;
+    for (size_t i = 0; i < sizeof tags / sizeof tags[0]; i++) {
+        size_t n = strlen(tags[i]);
+        if (strncmp(html, tags[i], n) == 0 && (html[n] == '>' || html[n] == ' ' || html[n] == '\n'))
+            return true;
+    }
+    return false;
+}
+
+const char *
+shortcode_fill_html(const shortcode_text *st, const char *html, arena *a)
+{
+    if (!st->n)
+        return html;
+    buf b = BUF_INIT;
+    const char *p = html;
+    for (;;) {
+        const char *hit = strstr(p, st->prefix);
+        if (!hit)
+            break;
+        size_t index, tlen;
+        if (!read_token(st, hit, &index, &tlen)) {
+            buf_append(&b, p, (size_t)(hit - p) + 1);
+            p = hit + 1;
+            continue;
+        }
+        const char *out = st->html[index];
+        bool alone = hit - p >= 3 && strncmp(hit - 3, "<p>", 3) == 0 &&
+                     strncmp(hit + tlen, "</p>", 4) == 0 && is_block_html(out);
+        if (alone) {
+            buf_append(&b, p, (size_t)(hit - 3 - p));
+            buf_puts(&b, out);
+            p = hit + tlen + 4;
+        } else {
+            buf_append(&b, p, (size_t)(hit - p));
+            buf_puts(&b, out);
+            p = hit + tlen;
+        }
+    }
+    buf_puts(&b, p);
+    const char *r = arena_strndup(a, b.ptr, b.len);
+    buf_free(&b);
+    return r;
+}
+
+const char *
+shortcode_fill_text(const shortcode_text *st, const char *text, arena *a)
+{
+    if (!st->n || !text)
+        return text;
+    buf b = BUF_INIT;
+    const char *p = text;
+    for (;;) {
+        const char *hit = strstr(p, st->prefix);
+        size_t index, tlen;
+        if (!hit)
+            break;
+        if (!read_token(st, hit, &index, &tlen)) {
+            buf_append(&b, p, (size_t)(hit - p) + 1);
+            p = hit + 1;
+            continue;
+        }
+        buf_append(&b, p, (size_t)(hit - p));
+        text_strip_tags(&b, st->html[index], strlen(st->html[index]));
+        p = hit + tlen;
+    }
+    buf_puts(&b, p);
+    /* a summary cut inside a token ("... CLFS…"): drop the piece of the token */
+    static const char ellipsis[] = "\xE2\x80\xA6";
+    if (b.len >= 3 && memcmp(b.ptr + b.len - 3, ellipsis, 3) == 0) {
+        size_t end = b.len - 3, start = end;
+        while (start > 0 && ((b.ptr[start - 1] >= 'A' && b.ptr[start - 1] <= 'Z') ||
+                             (b.ptr[start - 1] >= '0' && b.ptr[start - 1] <= '9')))
+            start--;
+        size_t plen = strlen(st->prefix), run = end - start;
+        bool piece = run > 0 && (run <= plen ? strncmp(b.ptr + start, st->prefix, run) == 0
+                                             : strncmp(b.ptr + start, st->prefix, plen) == 0);
+        if (piece) {
+            while (start > 0 && b.ptr[start - 1] == ' ')
+                start--;
+            buf_truncate(&b, start);
+            buf_puts(&b, ellipsis);
+        }
+    }
+    const char *r = arena_strndup(a, b.ptr, b.len);
+    buf_free(&b);
+    return r;
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT
+ * shortcode.h - Tera-style shortcodes in Markdown: `{{ metric(name="projects") }}`.
+ * Calls are found in the Markdown source (never inside code spans or code blocks, nor
+ * after a backslash: `\{{` is the Markdown escape for a literal `{{`), run through a
+ * callback, and replaced by placeholder tokens that Markdown leaves alone; after the
+ * Markdown conversion the tokens are replaced by the calls' HTML. So a shortcode's HTML
+ * survives even when raw HTML is off, and is never re-read as Markdown. */
+#ifndef CLINFOLIO_SHORTCODE_H
+#define CLINFOLIO_SHORTCODE_H
+
+#include "arena.h"
+#include "diag.h"
+#include "value.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct shortcode_call {
+    const char *name; /* "metric" */
+    value *args;      /* VALUE_MAP of name -> string | number | bool, with positions */
+    src_pos at;       /* the `{{` */
+} shortcode_call;
+
+/* Runs one call: appends its HTML to html and returns true, or reports an error (at
+ * call->at or an argument's position) and returns false. */
+typedef bool (*shortcode_fn)(buf *html, const shortcode_call *call, void *payload, diag *d);
+
+typedef struct shortcode_text {
+    const char *src; /* the Markdown with every call replaced by a token */
+    size_t len;
+    const char **html;  /* html[i]: the output of call i */
+    size_t n;           /* number of calls */
+    const char *prefix; /* tokens are <prefix><i>Z; the prefix does not occur in the input */
+} shortcode_text;
+
+/* Finds and runs the calls in src[0..len), the Markdown of `file` starting at line
+ * first_line. With no call, out->src is src itself. A malformed call (`{{ name(` not
+ * followed by valid arguments and `) }}`) is an error at its position. Returns false when
+ * an error was reported (every call is still tried, so all errors show). Memory in a. */
+bool shortcode_expand(shortcode_text *out, const char *src, size_t len, const char *file,
+                      unsigned first_line, shortcode_fn fn, void *payload, arena *a, diag *d);
+
+/* The HTML with every token replaced by its call's output; a token that is a paragraph
+ * of its own (`<p>TOKEN</p>`) and whose output is a block (a table, figure, div, svg, ...)
+ * replaces the whole paragraph. Returns html itself when there are no calls. */
+const char *shortcode_fill_html(const shortcode_text *st, const char *html, arena *a);
+
+/* Plain text (a summary, a heading title) with each token replaced by its output's text
+ * (tags stripped); a token cut off at the end (by a summary's length limit) is dropped. */
+const char *shortcode_fill_text(const shortcode_text *st, const char *text, arena *a);
+
+#endif

@@ -1002,10 +1002,10 @@ plugin_host_free(plugin_host *h)
     }
     for (lstate *S = h->states, *next; S; S = next) {
         next = S->next;
+        if (thread_state == S)
+            thread_state = NULL;
         state_free(S);
     }
-    if (thread_state && thread_state->h == h)
-        thread_state = NULL;
     pthread_mutex_destroy(&h->lock);
     pthread_cond_destroy(&h->wake);
     free(h);

@@ -642,3 +642,37 @@ markdown_render(markdown_result *out, const char *src, size_t len, const markdow
     cmark_parser_free(parser);
     return ok;
 }
+
+bool *
+markdown_code_lines(const char *src, size_t len, size_t n_lines)
+{
+    bool *code = xcalloc(n_lines + 2, sizeof(bool));
+    /* the same parser setup as markdown_render, so block structure agrees with it */
+    pthread_mutex_lock(&parse_lock);
+    cmark_parser *parser = cmark_parser_new(CMARK_OPT_FOOTNOTES);
+    static const char *const ext_names[] = {"table", "strikethrough", "autolink", "tagfilter",
+                                            "tasklist"};
+    for (size_t i = 0; i < sizeof ext_names / sizeof ext_names[0]; i++) {
+        cmark_syntax_extension *ext = cmark_find_syntax_extension(ext_names[i]);
+        if (ext)
+            cmark_parser_attach_syntax_extension(parser, ext);
+    }
+    cmark_parser_feed(parser, src, len);
+    cmark_node *doc = cmark_parser_finish(parser);
+    pthread_mutex_unlock(&parse_lock);
+    cmark_iter *it = cmark_iter_new(doc);
+    for (cmark_event_type ev; (ev = cmark_iter_next(it)) != CMARK_EVENT_DONE;) {
+        cmark_node *n = cmark_iter_get_node(it);
+        int type = cmark_node_get_type(n);
+        if (ev != CMARK_EVENT_ENTER ||
+            (type != CMARK_NODE_CODE_BLOCK && type != CMARK_NODE_HTML_BLOCK))
+            continue;
+        int first = cmark_node_get_start_line(n), last = cmark_node_get_end_line(n);
+        for (int l = first; l >= 1 && l <= last && (size_t)l <= n_lines; l++)
+            code[l] = true;
+    }
+    cmark_iter_free(it);
+    cmark_node_free(doc);
+    cmark_parser_free(parser);
+    return code;
+}

@@ -53,4 +53,9 @@ typedef struct markdown_result {
 bool markdown_render(markdown_result *out, const char *src, size_t len, const markdown_options *opt,
                      const char *file, unsigned first_line, arena *a, diag *d);
 
+/* Which lines of src[0..len) (1-based, n_lines of them) are inside a code block or an
+ * HTML block, as markdown_render will read them: shortcodes are not expanded there.
+ * The result has n_lines + 2 entries; free() it. */
+bool *markdown_code_lines(const char *src, size_t len, size_t n_lines);
+
 #endif

@@ -872,6 +872,12 @@ push_hook(lstate *S, size_t i, const char *name, int type)
  * the host
  * ===================================================================== */
 
+static int
+cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 /* Finds plugins/<name>.lua: the site, the theme, the installed copy. */
 static bool
 find_plugin(plugin *p, const config_plugin *cp, const plugin_paths *paths, arena *a, diag *d)
@@ -917,32 +923,49 @@ check_hooks(plugin_host *h, diag *d)
     lua_State *L = h->main->L;
     bool ok = true;
     for (size_t i = 0; i < h->n; i++) {
+        src_pos at = SRC_POS(h->plugins[i].file, 0, 0);
         lua_rawgeti(L, LUA_REGISTRYINDEX, h->main->hooks[i]);
+        /* unknown keys (typos), reported in name order */
+        const char **unknown = NULL;
+        size_t n_unknown = 0;
         lua_pushnil(L);
         while (lua_next(L, -2)) {
-            const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+            const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?";
             size_t k = 0;
-            while (key && k < 5 && strcmp(key, known[k].name) != 0)
+            while (k < 5 && strcmp(key, known[k].name) != 0)
                 k++;
-            if (!key || k == 5) {
-                diag_report(d, DIAG_WARNING, SRC_POS(h->plugins[i].file, 0, 0),
-                            "unknown hook '%s' (hooks: site_loaded, page, generate, filters, "
-                            "shortcodes)",
-                            key ? key : luaL_typename(L, -2));
-            } else if (lua_type(L, -1) != known[k].type) {
-                diag_report(d, DIAG_ERROR, SRC_POS(h->plugins[i].file, 0, 0),
-                            "hook '%s' must be a %s, not a %s", key, lua_typename(L, known[k].type),
-                            luaL_typename(L, -1));
+            if (k == 5) {
+                unknown = xrealloc(unknown, (n_unknown + 1) * sizeof(char *));
+                unknown[n_unknown++] = arena_strdup(h->a, key);
+            }
+            lua_pop(L, 1);
+        }
+        if (n_unknown)
+            qsort(unknown, n_unknown, sizeof(char *), cmp_str);
+        for (size_t k = 0; k < n_unknown; k++)
+            diag_report(d, DIAG_WARNING, at,
+                        "unknown hook '%s' (hooks: site_loaded, page, generate, filters, "
+                        "shortcodes)",
+                        unknown[k]);
+        free(unknown);
+        /* the known ones must have the right types */
+        for (size_t k = 0; k < 5; k++) {
+            lua_getfield(L, -1, known[k].name);
+            if (!lua_isnil(L, -1) && lua_type(L, -1) != known[k].type) {
+                diag_report(d, DIAG_ERROR, at, "hook '%s' must be a %s, not a %s", known[k].name,
+                            lua_typename(L, known[k].type), luaL_typename(L, -1));
                 ok = false;
-            } else if (known[k].type == LUA_TTABLE) {
+            } else if (known[k].type == LUA_TTABLE && lua_istable(L, -1)) {
+                bool bad = false;
                 lua_pushnil(L);
                 while (lua_next(L, -2)) {
-                    if (lua_type(L, -2) != LUA_TSTRING || !lua_isfunction(L, -1)) {
-                        diag_report(d, DIAG_ERROR, SRC_POS(h->plugins[i].file, 0, 0),
-                                    "every entry of '%s' must be name = function", key);
-                        ok = false;
-                    }
+                    bad |= lua_type(L, -2) != LUA_TSTRING || !lua_isfunction(L, -1);
                     lua_pop(L, 1);
+                }
+                if (bad) {
+                    diag_report(d, DIAG_ERROR, at, "every entry of '%s' must be name = function",
+                                known[k].name);
+                    ok = false;
                 }
             }
             lua_pop(L, 1);
@@ -1191,23 +1214,35 @@ plugin_set_page(plugin_host *h, const value *site_ctx, const value *page_ctx)
     h->page_ctx = page_ctx;
 }
 
-/* The names of every shortcode, for "unknown shortcode" messages. */
+/* The names of every shortcode, sorted, for "unknown shortcode" messages. */
 static const char *
 shortcode_names(lstate *S, arena *a)
 {
-    buf b = BUF_INIT;
+    const char **names = NULL;
+    size_t n = 0, cap = 0;
     for (size_t i = 0; i < S->h->n; i++) {
         if (!push_hook(S, i, "shortcodes", LUA_TTABLE))
             continue;
         lua_pushnil(S->L);
         while (lua_next(S->L, -2)) {
-            buf_printf(&b, "%s%s", b.len ? ", " : "", lua_tostring(S->L, -2));
+            if (n == cap) {
+                cap = cap ? cap * 2 : 16;
+                names = xrealloc(names, cap * sizeof(char *));
+            }
+            names[n++] = arena_strdup(a, lua_tostring(S->L, -2));
             lua_pop(S->L, 1);
         }
         lua_pop(S->L, 1);
     }
+    if (n)
+        qsort(names, n, sizeof(char *), cmp_str);
+    buf b = BUF_INIT;
+    for (size_t i = 0; i < n; i++)
+        if (i == 0 || strcmp(names[i], names[i - 1]) != 0)
+            buf_printf(&b, "%s%s", b.len ? ", " : "", names[i]);
     const char *s = arena_strdup(a, b.len ? b.ptr : "none");
     buf_free(&b);
+    free(names);
     return s;
 }
 

@@ -4,32 +4,11 @@
 #include "shortcode.h"
 
 #include "buf.h"
+#include "markdown.h"
 #include "text.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-/* {====================================================================
- * block structure: which lines are code
- * ===================================================================== */
-
-typedef struct blocks {
-    char fence_ch; /* '`' or '~' inside a fenced code block, else 0 */
-    size_t fence_len;
-    bool indented;   /* inside an indented code block */
-    bool prev_blank; /* the previous line was blank (or this is the first) */
-    bool in_list;    /* inside a list: indented lines continue items, they are not code */
-} blocks;
-
-static size_t
-indent_of(const char *s, size_t len, size_t *first)
-{
-    size_t col = 0, i = 0;
-    for (; i < len && (s[i] == ' ' || s[i] == '\t'); i++)
-        col = s[i] == '\t' ? col + 4 - col % 4 : col + 1;
-    *first = i;
-    return col;
-}
 
 static size_t
 run_of(const char *s, size_t len, char c)
@@ -39,66 +18,6 @@ run_of(const char *s, size_t len, char c)
         n++;
     return n;
 }
-
-static bool
-is_list_item(const char *s, size_t len)
-{
-    if (len >= 2 && (s[0] == '-' || s[0] == '*' || s[0] == '+') && (s[1] == ' ' || s[1] == '\t'))
-        return true;
-    size_t d = 0;
-    while (d < len && d < 10 && s[d] >= '0' && s[d] <= '9')
-        d++;
-    return d > 0 && d < 10 && d + 1 < len && (s[d] == '.' || s[d] == ')') &&
-           (s[d + 1] == ' ' || s[d + 1] == '\t');
-}
-
-/* Whether the line s[0..len) (without its line end) is code; updates the state. */
-static bool
-line_is_code(blocks *b, const char *s, size_t len)
-{
-    size_t first;
-    size_t indent = indent_of(s, len, &first);
-    bool blank = first == len;
-    const char *t = s + first;
-    size_t tlen = len - first;
-    if (b->fence_ch) {
-        size_t n = run_of(t, tlen, b->fence_ch);
-        size_t after;
-        indent_of(t + n, tlen - n, &after);
-        if (indent <= 3 && n >= b->fence_len && after == tlen - n)
-            b->fence_ch = 0; /* the closing fence: the run, then only blanks */
-        b->prev_blank = false;
-        return true;
-    }
-    if (!blank && indent <= 3 && tlen >= 3 && (t[0] == '`' || t[0] == '~')) {
-        size_t n = run_of(t, tlen, t[0]);
-        if (n >= 3 && !(t[0] == '`' && memchr(t + n, '`', tlen - n))) {
-            b->fence_ch = t[0];
-            b->fence_len = n;
-            b->indented = false;
-            b->prev_blank = false;
-            return true;
-        }
-    }
-    if (blank) {
-        b->prev_blank = true;
-        return b->indented; /* a blank line inside indented code stays in it */
-    }
-    if (indent >= 4 && !b->in_list && (b->prev_blank || b->indented)) {
-        b->indented = true;
-        b->prev_blank = false;
-        return true;
-    }
-    b->indented = false;
-    if (indent <= 3 && is_list_item(t, tlen))
-        b->in_list = true;
-    else if (indent == 0 && b->prev_blank)
-        b->in_list = false; /* a paragraph at the margin after a blank line ends the list */
-    b->prev_blank = false;
-    return false;
-}
-
-/* }==================================================================== */
 
 /* {====================================================================
  * calls: {{ name(key="value", n=2, flag=true) }}
@@ -277,6 +196,15 @@ parse_call(scan *sc, shortcode_call *call)
     return true;
 }
 
+/* The offset of the start of the line holding offset `at`. */
+static size_t
+line_start_of(const char *s, size_t at)
+{
+    while (at > 0 && s[at - 1] != '\n')
+        at--;
+    return at;
+}
+
 /* Whether "{{" at sc->pos starts a call: `{{`, spaces, a name, spaces, `(`. */
 static bool
 starts_call(const scan *sc)
@@ -347,18 +275,22 @@ shortcode_expand(shortcode_text *out, const char *src, size_t len, const char *f
         return true;
     out->prefix = pick_prefix(src, len, a);
     scan sc = {src, len, 0, file, first_line, 0, a, d};
-    blocks bl = {0, 0, false, true, false};
+    /* code and HTML blocks as the Markdown reader sees them: lines left alone */
+    size_t n_lines = 1;
+    for (size_t i = 0; i < len; i++)
+        n_lines += src[i] == '\n';
+    bool *code = markdown_code_lines(src, len, n_lines);
+    size_t rel_line = 1;
     buf md = BUF_INIT;
     size_t cap = 0;
     bool ok = true, line_start = true;
     while (sc.pos < len) {
         if (line_start) {
-            const char *nl = memchr(src + sc.pos, '\n', len - sc.pos);
-            size_t end = nl ? (size_t)(nl - src) : len;
-            size_t body_end = end > sc.pos && src[end - 1] == '\r' ? end - 1 : end;
+            rel_line = sc.line - first_line + 1;
             line_start = false;
-            if (line_is_code(&bl, src + sc.pos, body_end - sc.pos)) {
-                size_t next = nl ? end + 1 : len;
+            if (rel_line <= n_lines && code[rel_line]) {
+                const char *nl = memchr(src + sc.pos, '\n', len - sc.pos);
+                size_t next = nl ? (size_t)(nl - src) + 1 : len;
                 buf_append(&md, src + sc.pos, next - sc.pos);
                 sc.pos = next;
                 sc.line++;
@@ -392,18 +324,12 @@ shortcode_expand(shortcode_text *out, const char *src, size_t len, const char *f
             size_t start = sc.pos;
             shortcode_call call;
             if (!parse_call(&sc, &call)) {
+                /* go on right after this `{{`: the rest of the line may hold good calls */
                 ok = false;
-                /* skip to the end of the malformed call, so one mistake is one error */
-                const char *close = memmem(src + sc.pos, len - sc.pos, "}}", 2);
-                size_t resume = close ? (size_t)(close - src) + 2 : len;
-                if (resume < start + 2)
-                    resume = start + 2;
-                for (size_t i = sc.pos; i < resume; i++)
-                    if (src[i] == '\n') {
-                        sc.line++;
-                        sc.line_start = i + 1;
-                    }
-                sc.pos = resume;
+                sc.line = call.at.line;
+                sc.line_start = line_start_of(src, start);
+                buf_append(&md, src + start, 2);
+                sc.pos = start + 2;
                 continue;
             }
             buf html = BUF_INIT;
@@ -430,6 +356,7 @@ shortcode_expand(shortcode_text *out, const char *src, size_t len, const char *f
         out->len = md.len;
     }
     buf_free(&md);
+    free(code);
     return ok;
 }
 

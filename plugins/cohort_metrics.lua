@@ -1,0 +1,643 @@
+-- cohort_metrics.lua: the programme's outcome metrics, computed from the project pages.
+--
+-- Publishes site.data.metrics (overall, per cohort and per value of every field in
+-- site.yaml `metrics.group_by`), writes metrics.json and metrics.csv, and adds the
+-- shortcodes metric() and metrics_table(). The definitions are those of the product
+-- brief ("Metrics"); plugins/README.md ("Bundled plugins") documents every output.
+
+local M = {}
+
+local DEFAULT_CURRENCY = "CNY"
+local DEFAULT_CONVERSION_STAGE = "transfer"
+
+---------------------------------------------------------------------------------------
+-- Small helpers
+
+-- Byte-order "less than" for strings: Lua's `<` on strings uses strcoll(), whose order
+-- depends on the process locale, and the output must not.
+local function byte_less(a, b)
+  if a == b then return false end
+  local n = math.min(#a, #b)
+  for i = 1, n do
+    local x, y = string.byte(a, i), string.byte(b, i)
+    if x ~= y then return x < y end
+  end
+  return #a < #b
+end
+
+-- The keys of a map, in byte order.
+local function sorted_keys(t)
+  local keys = {}
+  for k in pairs(t) do keys[#keys + 1] = k end
+  table.sort(keys, byte_less)
+  return keys
+end
+
+-- "a, b, c": the keys of a map, sorted (for error messages).
+local function key_list(t)
+  return table.concat(sorted_keys(t), ", ")
+end
+
+local function trim(s)
+  return (string.gsub(s, "^%s+", ""):gsub("%s+$", ""))
+end
+
+-- A whole float becomes an integer, so that JSON, CSV and templates print 3, not 3.0.
+local function normalize(n)
+  return math.tointeger(n) or n
+end
+
+-- Text for a scalar front matter value (a cohort written as 2023 is "2023"); nil for
+-- anything else.
+local function scalar_text(v)
+  local t = type(v)
+  if t == "string" then
+    v = trim(v)
+    return v ~= "" and v or nil
+  elseif t == "number" then
+    return tostring(normalize(v))
+  elseif t == "boolean" then
+    return tostring(v)
+  end
+  return nil
+end
+
+-- A value that may be written as one item or as a list of items, as a list.
+local function as_list(v)
+  if v == nil then return {} end
+  if type(v) == "table" then
+    if v[1] ~= nil then return v end
+    for _ in pairs(v) do return {v} end   -- a map: one item
+    return {}                              -- an empty list (or map): no items
+  end
+  return {v}
+end
+
+local function is_map(v)
+  return type(v) == "table" and v[1] == nil
+end
+
+-- The median of a list of numbers (the mean of the middle two for an even count).
+local function median(values)
+  local n = #values
+  if n == 0 then return nil end
+  local s = {}
+  for i, v in ipairs(values) do s[i] = v end
+  table.sort(s)
+  if n % 2 == 1 then return normalize(s[(n + 1) // 2]) end
+  return normalize((s[n // 2] + s[n // 2 + 1]) / 2)
+end
+
+---------------------------------------------------------------------------------------
+-- Settings from site.yaml
+
+-- The stage keys in site.yaml order, and a set of them.
+local function stage_keys(site)
+  local keys, known = {}, {}
+  for _, st in ipairs(site.stages or {}) do
+    keys[#keys + 1] = st.key
+    known[st.key] = true
+  end
+  return keys, known
+end
+
+-- metrics.group_by as a list of field names ("cohort" is always grouped, so it is
+-- dropped here; a single name written without brackets is accepted).
+local function group_fields(site)
+  local cfg = site.metrics
+  if cfg == nil then return {} end
+  if not is_map(cfg) then error("site.yaml 'metrics' must be a map such as {group_by: [department]}", 0) end
+  local fields, seen = {}, {cohort = true}
+  for _, f in ipairs(as_list(cfg.group_by)) do
+    if type(f) ~= "string" or trim(f) == "" then
+      error("site.yaml 'metrics.group_by' must be a list of front matter field names", 0)
+    end
+    f = trim(f)
+    if not seen[f] then
+      seen[f] = true
+      fields[#fields + 1] = f
+    end
+  end
+  return fields
+end
+
+local function conversion_stage(site, known)
+  local cfg = site.metrics
+  local key = DEFAULT_CONVERSION_STAGE
+  if is_map(cfg) and cfg.conversion_stage ~= nil then key = scalar_text(cfg.conversion_stage) end
+  if not key or not known[key] then
+    local keys = stage_keys(site)
+    error(string.format("site.yaml 'metrics.conversion_stage' '%s' is not a stage (site.yaml stages: %s)",
+      tostring(key), table.concat(keys, ", ")), 0)
+  end
+  return key
+end
+
+---------------------------------------------------------------------------------------
+-- Groups
+
+-- A function giving the group name for a value of `field`. When the field is a taxonomy
+-- of site.yaml, values that the taxonomy merges into one term (same slug, e.g.
+-- "Emergency Medicine" and "emergency medicine") are one group named like the term
+-- (term.name), so templates can look a term's metrics up with its name.
+local function group_namer(site, field)
+  local by_slug = {}
+  local tax = site.taxonomies and site.taxonomies[field]
+  if type(tax) == "table" and type(tax.terms) == "table" then
+    for _, term in ipairs(tax.terms) do
+      if type(term.slug) == "string" and type(term.name) == "string" then by_slug[term.slug] = term.name end
+    end
+  end
+  return function(text)
+    local slug = clinfolio.slugify(text)
+    return (slug ~= "" and by_slug[slug]) or text
+  end
+end
+
+-- The names of the groups of `field` a project belongs to (none, one, or several when
+-- the field holds a list such as `department: [Cardiology, Nursing]`).
+local function groups_of(page, field, namer)
+  local value = field == "cohort" and page.cohort or page[field]
+  local names, seen = {}, {}
+  for _, v in ipairs(as_list(value)) do
+    local text = scalar_text(v)
+    if text then
+      local name = namer(text)
+      if not seen[name] then
+        seen[name] = true
+        names[#names + 1] = name
+      end
+    elseif v ~= nil and type(v) ~= "string" then
+      clinfolio.warn(string.format("%s: '%s' is not text; the project is left out of the %s groups",
+        tostring(page.path), field, field))
+    end
+  end
+  return names
+end
+
+---------------------------------------------------------------------------------------
+-- What one project contributes
+
+-- Adds `entry.amount` to sums[currency]; warns about an entry that is not {amount, currency}.
+local function add_amount(sums, entry, what, page, default_currency)
+  if not is_map(entry) then
+    clinfolio.warn(string.format("%s: outcomes.%s must be a map such as {amount: 300000, currency: CNY}; not counted",
+      tostring(page.path), what))
+    return
+  end
+  if type(entry.amount) ~= "number" then
+    clinfolio.warn(string.format("%s: outcomes.%s.amount must be a number such as 300000, not '%s'; not counted",
+      tostring(page.path), what, tostring(entry.amount)))
+    return
+  end
+  local currency = scalar_text(entry.currency) or default_currency
+  sums[currency] = (sums[currency] or 0) + entry.amount
+end
+
+local function project_facts(page, default_currency)
+  local f = {
+    days = {},        -- stage key -> days from the first dated stage
+    students = {},    -- lower-cased name -> true
+    patents = {},     -- list of {type = ..., granted = bool}
+    awards = 0,
+    startup = false,
+    funding = {},     -- currency -> sum
+    revenue = {},
+  }
+  -- page.stages lists the dated stages in site.yaml order; `days` counts from the first
+  -- (the host computes it; it is recomputed here only if a host leaves it out)
+  local first
+  for _, st in ipairs(page.stages or {}) do
+    if st.date ~= nil then
+      first = first or string.sub(st.date, 1, 10)
+      f.days[st.key] = st.days or clinfolio.days(first, string.sub(st.date, 1, 10))
+    end
+  end
+
+  for _, member in ipairs(as_list(page.team)) do
+    if is_map(member) and type(member.name) == "string" and type(member.role) == "string"
+        and string.lower(trim(member.role)) == "student" then
+      local name = string.lower(trim(member.name))
+      if name ~= "" then f.students[name] = true end
+    end
+  end
+
+  local out = page.outcomes
+  if not is_map(out) then out = {} end
+  for _, patent in ipairs(as_list(out.patents)) do
+    if is_map(patent) then
+      f.patents[#f.patents + 1] = {
+        type = scalar_text(patent.type),
+        granted = scalar_text(patent.status) == "granted",
+      }
+    else
+      f.patents[#f.patents + 1] = {granted = false}
+    end
+  end
+  f.awards = #as_list(out.awards)
+  f.startup = f.days.startup ~= nil or scalar_text(out.company) ~= nil
+  -- funding and revenue are one {amount, currency} map; a list of them is summed too
+  for _, what in ipairs({"funding", "revenue"}) do
+    local v = out[what]
+    if v ~= nil then
+      for _, entry in ipairs(as_list(v)) do add_amount(f[what], entry, what, page, default_currency) end
+    end
+  end
+  return f
+end
+
+---------------------------------------------------------------------------------------
+-- Accumulating and finishing a group
+
+local function new_group()
+  return {projects = 0, students = {}, stage_count = {}, stage_days = {}, conversions = 0,
+          filed = 0, granted = 0, by_type = {}, awards = 0, startups = 0, funding = {}, revenue = {}}
+end
+
+local function add_project(g, f, conv_key)
+  g.projects = g.projects + 1
+  for name in pairs(f.students) do g.students[name] = true end
+  for key, days in pairs(f.days) do
+    g.stage_count[key] = (g.stage_count[key] or 0) + 1
+    local list = g.stage_days[key] or {}
+    list[#list + 1] = days
+    g.stage_days[key] = list
+  end
+  if f.days[conv_key] ~= nil then g.conversions = g.conversions + 1 end
+  for _, p in ipairs(f.patents) do
+    g.filed = g.filed + 1
+    if p.granted then g.granted = g.granted + 1 end
+    if p.type then g.by_type[p.type] = (g.by_type[p.type] or 0) + 1 end
+  end
+  g.awards = g.awards + f.awards
+  if f.startup then g.startups = g.startups + 1 end
+  for _, what in ipairs({"funding", "revenue"}) do
+    for cur, amount in pairs(f[what]) do g[what][cur] = (g[what][cur] or 0) + amount end
+  end
+end
+
+-- The published form of a group. Every stage key, every patent type and currency that
+-- occurs anywhere on the site, is present in every group (0 when none), so all groups
+-- have the same fields; only median_days leaves out the stages nobody in the group reached.
+local function finish_group(g, ctx)
+  local n_students = 0
+  for _ in pairs(g.students) do n_students = n_students + 1 end
+  local stages, medians = {}, {}
+  for _, key in ipairs(ctx.stage_keys) do
+    stages[key] = g.stage_count[key] or 0
+    medians[key] = median(g.stage_days[key] or {})
+  end
+  local by_type = {}
+  for _, t in ipairs(ctx.patent_types) do by_type[t] = g.by_type[t] or 0 end
+  local sums = {}
+  for _, what in ipairs({"funding", "revenue"}) do
+    sums[what] = {}
+    for _, cur in ipairs(ctx.currencies[what]) do sums[what][cur] = normalize(g[what][cur] or 0) end
+  end
+  return {
+    projects = g.projects,
+    students = n_students,
+    stages = stages,
+    conversion_rate = g.projects > 0 and normalize(g.conversions / g.projects) or 0,
+    median_days = medians,
+    patents = {filed = g.filed, granted = g.granted, by_type = by_type},
+    awards = g.awards,
+    startups = g.startups,
+    funding = sums.funding,
+    revenue = sums.revenue,
+  }
+end
+
+---------------------------------------------------------------------------------------
+-- Hooks
+
+function M.site_loaded(site)
+  local keys, known = stage_keys(site)
+  local conv_key = conversion_stage(site, known)
+  local fields = group_fields(site)
+  local default_currency = scalar_text(site.currency) or DEFAULT_CURRENCY
+
+  local overall = new_group()
+  local by = {cohort = {}}
+  local namers = {cohort = group_namer(site, "cohort")}
+  for _, field in ipairs(fields) do
+    by[field] = {}
+    namers[field] = group_namer(site, field)
+  end
+  local all_fields = {"cohort"}
+  for _, field in ipairs(fields) do all_fields[#all_fields + 1] = field end
+
+  -- what occurs anywhere on the site: every group gets these keys (the three patent types
+  -- of the schema and the site currency always, so these maps are never empty)
+  local types = {invention = true, utility = true, design = true}
+  local currencies = {funding = {[default_currency] = true}, revenue = {[default_currency] = true}}
+
+  for _, page in ipairs(site.projects or {}) do
+    local f = project_facts(page, default_currency)
+    for _, p in ipairs(f.patents) do if p.type then types[p.type] = true end end
+    for _, what in ipairs({"funding", "revenue"}) do
+      for cur in pairs(f[what]) do currencies[what][cur] = true end
+    end
+    add_project(overall, f, conv_key)
+    for _, field in ipairs(all_fields) do
+      for _, name in ipairs(groups_of(page, field, namers[field])) do
+        by[field][name] = by[field][name] or new_group()
+        add_project(by[field][name], f, conv_key)
+      end
+    end
+  end
+
+  local ctx = {
+    stage_keys = keys,
+    patent_types = sorted_keys(types),
+    currencies = {funding = sorted_keys(currencies.funding), revenue = sorted_keys(currencies.revenue)},
+  }
+  local result = {overall = finish_group(overall, ctx), by = {}, conversion_stage = conv_key}
+  for field, groups in pairs(by) do
+    result.by[field] = {}
+    for name, g in pairs(groups) do result.by[field][name] = finish_group(g, ctx) end
+  end
+  return {metrics = result}
+end
+
+---------------------------------------------------------------------------------------
+-- metrics.csv
+
+-- A number as CSV text: integers as they are, other numbers with at most 4 decimals.
+local function csv_number(n)
+  if n == nil then return "" end
+  n = normalize(n)
+  if math.type(n) == "integer" then return tostring(n) end
+  local s = string.format("%.4f", n):gsub("0+$", ""):gsub("%.$", "")
+  if s == "-0" then s = "0" end
+  return s
+end
+
+-- RFC 4180: a cell with a comma, a quote or a line break is quoted, quotes doubled.
+local function csv_cell(s)
+  if string.find(s, '[,"\r\n]') then return '"' .. string.gsub(s, '"', '""') .. '"' end
+  return s
+end
+
+-- The group fields of site.data.metrics.by in output order: cohort, then group_by.
+local function by_fields(site)
+  local list = {"cohort"}
+  for _, f in ipairs(group_fields(site)) do list[#list + 1] = f end
+  return list
+end
+
+local function metrics_csv(site, metrics)
+  local keys = stage_keys(site)
+  local funding = sorted_keys(metrics.overall.funding)
+  local revenue = sorted_keys(metrics.overall.revenue)
+
+  local header = {"group_type", "group", "projects", "students", "conversion_rate"}
+  for _, k in ipairs(keys) do header[#header + 1] = "stages." .. k end
+  for _, k in ipairs(keys) do header[#header + 1] = "median_days." .. k end
+  for _, h in ipairs({"patents.filed", "patents.granted", "awards", "startups"}) do header[#header + 1] = h end
+  for _, c in ipairs(funding) do header[#header + 1] = "funding." .. c end
+  for _, c in ipairs(revenue) do header[#header + 1] = "revenue." .. c end
+
+  local lines = {}
+  local function row(cells)
+    local out = {}
+    for i, c in ipairs(cells) do out[i] = csv_cell(c) end
+    lines[#lines + 1] = table.concat(out, ",")
+  end
+  local function group_row(group_type, name, g)
+    local cells = {group_type, name, csv_number(g.projects), csv_number(g.students), csv_number(g.conversion_rate)}
+    for _, k in ipairs(keys) do cells[#cells + 1] = csv_number(g.stages[k]) end
+    for _, k in ipairs(keys) do cells[#cells + 1] = csv_number(g.median_days[k]) end
+    cells[#cells + 1] = csv_number(g.patents.filed)
+    cells[#cells + 1] = csv_number(g.patents.granted)
+    cells[#cells + 1] = csv_number(g.awards)
+    cells[#cells + 1] = csv_number(g.startups)
+    for _, c in ipairs(funding) do cells[#cells + 1] = csv_number(g.funding[c]) end
+    for _, c in ipairs(revenue) do cells[#cells + 1] = csv_number(g.revenue[c]) end
+    row(cells)
+  end
+
+  row(header)
+  group_row("overall", "all", metrics.overall)
+  for _, field in ipairs(by_fields(site)) do
+    local groups = metrics.by[field] or {}
+    for _, name in ipairs(sorted_keys(groups)) do group_row(field, name, groups[name]) end
+  end
+  return table.concat(lines, "\r\n") .. "\r\n"
+end
+
+function M.generate(site)
+  local metrics = site.data.metrics
+  return {
+    {path = "metrics.json", content = clinfolio.json(metrics) .. "\n"},
+    {path = "metrics.csv", content = metrics_csv(site, metrics)},
+  }
+end
+
+---------------------------------------------------------------------------------------
+-- Shortcodes
+
+-- Checks the arguments of a shortcode against spec: name -> {type = true, ...}.
+local function check_args(args, spec, order)
+  for _, name in ipairs(sorted_keys(args)) do
+    local allowed = spec[name]
+    if not allowed then
+      error(string.format("unknown argument '%s' (arguments: %s)", tostring(name), table.concat(order, ", ")), 0)
+    end
+    local t = type(args[name])
+    if not allowed[t] then
+      local names = {}
+      for _, k in ipairs(sorted_keys(allowed)) do names[#names + 1] = "a " .. k end
+      error(string.format("argument '%s' must be %s, not %s", name,
+        table.concat(names, " or "), t == "boolean" and "true/false" or ("a " .. t)), 0)
+    end
+  end
+end
+
+-- The metrics group that cohort=, or group= with value=, select (overall without them).
+local function select_group(metrics, args)
+  if args.cohort ~= nil and (args.group ~= nil or args.value ~= nil) then
+    error("give either 'cohort' or 'group' and 'value', not both", 0)
+  end
+  if args.value ~= nil and args.group == nil then error("argument 'value' needs 'group'", 0) end
+  local field, value = "cohort", args.cohort
+  if args.group ~= nil then
+    field = args.group
+    if metrics.by[field] == nil then
+      error(string.format("unknown group '%s' (groups: %s)", field, key_list(metrics.by)), 0)
+    end
+    if args.value == nil then error(string.format("argument 'group' needs 'value' (a %s)", field), 0) end
+    value = args.value
+  elseif value == nil then
+    return metrics.overall
+  end
+  value = scalar_text(value) or ""
+  local groups = metrics.by[field]
+  local g = groups[value]
+  if g == nil then
+    -- "cardiology" finds "Cardiology": the same slug is the same group
+    local slug = clinfolio.slugify(value)
+    for _, name in ipairs(sorted_keys(groups)) do
+      if slug ~= "" and clinfolio.slugify(name) == slug then return groups[name] end
+    end
+    local known = field == "cohort" and "cohorts" or (field .. " values")
+    error(string.format("unknown %s '%s' (%s: %s)", field, value, known, key_list(groups)), 0)
+  end
+  return g
+end
+
+local METRIC_NAMES = "projects, students, conversion_rate, stages.<stage>, median_days.<stage>, " ..
+  "patents.filed, patents.granted, patents.by_type.<type>, awards, startups, " ..
+  "funding.<currency>, revenue.<currency>"
+
+local TOP_LEVEL = {projects = true, students = true, conversion_rate = true, awards = true, startups = true}
+
+-- The value of metric `name` (a dotted path such as "stages.prototype") in group g; nil
+-- for the median of a stage that no project of the group reached. Unknown names are
+-- errors that list what would have been accepted.
+local function lookup(g, name, site)
+  local parts = {}
+  for part in string.gmatch(name, "[^.]+") do parts[#parts + 1] = part end
+  local head, key, n = parts[1], parts[2], #parts
+  if n == 1 and TOP_LEVEL[head] then
+    return g[head]
+  elseif n == 2 and (head == "stages" or head == "median_days") then
+    local keys, known = stage_keys(site)
+    if not known[key] then
+      error(string.format("unknown stage '%s' in metric '%s' (stages: %s)", key, name, table.concat(keys, ", ")), 0)
+    end
+    return g[head][key]
+  elseif n == 2 and (head == "funding" or head == "revenue") then
+    local v = g[head][key]
+    if v == nil then
+      error(string.format("unknown currency '%s' in metric '%s' (%s currencies: %s)", key, name, head,
+        key_list(g[head])), 0)
+    end
+    return v
+  elseif n == 2 and head == "patents" and (key == "filed" or key == "granted") then
+    return g.patents[key]
+  elseif n == 3 and head == "patents" and key == "by_type" then
+    local v = g.patents.by_type[parts[3]]
+    if v == nil then
+      error(string.format("unknown patent type '%s' in metric '%s' (types: %s)", parts[3], name,
+        key_list(g.patents.by_type)), 0)
+    end
+    return v
+  end
+  error(string.format("unknown metric '%s' (metrics: %s)", name, METRIC_NAMES), 0)
+end
+
+-- "1,200,000" from 1200000.
+local function thousands(int_text)
+  local sign, digits = string.match(int_text, "^(-?)(%d+)$")
+  if not digits then return int_text end
+  local out = string.reverse(digits):gsub("(%d%d%d)", "%1,"):reverse()
+  return sign .. string.gsub(out, "^,", "")
+end
+
+-- Number formatting for the metric() shortcode and the table.
+local function format_number(n)
+  n = normalize(n)
+  if math.type(n) == "integer" then return tostring(n) end
+  return string.format("%.1f", n)
+end
+
+local FORMATS = {
+  number = format_number,
+  percent = function(n) return string.format("%d%%", math.floor(n * 100 + 0.5)) end,
+  days = function(n)
+    local text = format_number(n)
+    return text .. (text == "1" and " day" or " days")
+  end,
+  money = function(n)
+    n = normalize(n)
+    if math.type(n) == "integer" then return thousands(tostring(n)) end
+    local int, frac = string.match(string.format("%.2f", n), "^(-?%d+)%.(%d+)$")
+    return thousands(int) .. "." .. frac
+  end,
+}
+local FORMAT_NAMES = "number, percent, days, money"
+local NOT_AVAILABLE = "n/a"   -- a median nobody in the group has
+
+local function site_metrics(ctx)
+  local metrics = ctx.site.data.metrics
+  if metrics == nil then error("site.data.metrics is missing: is cohort_metrics listed in site.yaml plugins?", 0) end
+  return metrics
+end
+
+local STR, STR_NUM = {string = true}, {string = true, number = true}
+
+local function metric(args, ctx)
+  check_args(args, {name = STR, cohort = STR_NUM, group = STR, value = STR_NUM, format = STR},
+    {"name", "cohort", "group", "value", "format"})
+  if args.name == nil then error("argument 'name' is required (e.g. name=\"conversion_rate\")", 0) end
+  local fmt = FORMATS[args.format or "number"]
+  if not fmt then error(string.format("unknown format '%s' (formats: %s)", args.format, FORMAT_NAMES), 0) end
+  local metrics = site_metrics(ctx)
+  local g = select_group(metrics, args)
+  local v = lookup(g, args.name, ctx.site)
+  if v == nil then return clinfolio.escape(NOT_AVAILABLE) end
+  return clinfolio.escape(fmt(v))
+end
+
+local function stage_label(site, key)
+  for _, st in ipairs(site.stages or {}) do
+    if st.key == key then return scalar_text(st.label) or key end
+  end
+  return key
+end
+
+local function metrics_table(args, ctx)
+  check_args(args, {group = STR, caption = STR}, {"group", "caption"})
+  local metrics = site_metrics(ctx)
+  local field = args.group or "cohort"
+  local rows = {}
+  if field == "overall" then
+    rows[1] = {"All projects", metrics.overall}
+  elseif metrics.by[field] ~= nil then
+    for _, name in ipairs(sorted_keys(metrics.by[field])) do rows[#rows + 1] = {name, metrics.by[field][name]} end
+  else
+    error(string.format("unknown group '%s' (groups: overall, %s)", field, key_list(metrics.by)), 0)
+  end
+
+  local e = clinfolio.escape
+  local conv = metrics.conversion_stage
+  local what = string.gsub(field, "_", " ")
+  local caption = args.caption
+  if caption == nil then
+    caption = field == "overall" and "Programme outcomes, all projects" or ("Programme outcomes by " .. what)
+  end
+  local first = field == "overall" and "Group" or (string.upper(string.sub(what, 1, 1)) .. string.sub(what, 2))
+  local heads = {first, "Projects", "Students", "Conversion rate", "Patents filed", "Patents granted",
+                 "Startups", "Median days to " .. stage_label(ctx.site, conv)}
+
+  -- tabindex: a theme may let a wide table scroll sideways (the default theme does in
+  -- .prose), and a scrolling region must be reachable from the keyboard
+  local out = {'<table class="table metrics-table" tabindex="0">', "<caption>" .. e(caption) .. "</caption>",
+               "<thead>", "<tr>"}
+  for _, h in ipairs(heads) do out[#out + 1] = '<th scope="col">' .. e(h) .. "</th>" end
+  out[#out + 1] = "</tr>"
+  out[#out + 1] = "</thead>"
+  out[#out + 1] = "<tbody>"
+  for _, r in ipairs(rows) do
+    local g = r[2]
+    local med = g.median_days[conv]
+    local cells = {format_number(g.projects), format_number(g.students), FORMATS.percent(g.conversion_rate),
+                   format_number(g.patents.filed), format_number(g.patents.granted), format_number(g.startups),
+                   med ~= nil and format_number(med) or NOT_AVAILABLE}
+    local tr = {'<tr><th scope="row">', e(r[1]), "</th>"}
+    for _, c in ipairs(cells) do tr[#tr + 1] = "<td>" .. e(c) .. "</td>" end
+    tr[#tr + 1] = "</tr>"
+    out[#out + 1] = table.concat(tr)
+  end
+  out[#out + 1] = "</tbody>"
+  out[#out + 1] = "</table>"
+  return table.concat(out, "\n")
+end
+
+M.shortcodes = {
+  metric = metric,
+  metrics_table = metrics_table,
+}
+
+return M

@@ -103,7 +103,7 @@ bench: all
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/clinfolio
 	install -m 755 $(BUILD)/clinfolio $(DESTDIR)$(PREFIX)/bin/clinfolio
-	cp -R themes $(DESTDIR)$(PREFIX)/share/clinfolio/
+	cp -R themes plugins $(DESTDIR)$(PREFIX)/share/clinfolio/
 
 format:
 	clang-format -i generator/*.[ch] tests/unit/*.[ch]

@@ -37,7 +37,7 @@ build)
     apt_install
     ;;
 test)
-    need default-jre-headless libxml2-utils python3-feedparser python3 ca-certificates time \
+    need default-jre-headless libxml2-utils python3-feedparser python3-yaml python3 ca-certificates time \
         chromium
     command -v npm >/dev/null 2>&1 || need nodejs npm
     apt_install

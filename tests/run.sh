@@ -8,8 +8,10 @@
 #   errors    tests/errors/<case>/: the exact diagnostics and exit status 1, and the
 #             previous output left untouched by the failed build
 #   golden    tests/golden/<site>/ built and compared with expected/
+#   plugins   the bundled metrics plugin against metrics computed by hand
 #   demo      the demo site: deterministic, and valid for the W3C Nu HTML checker, the
-#             sitemaps.org XSD, feedparser, an internal link check and axe-core
+#             sitemaps.org XSD, feedparser, an internal link check, axe-core, and a
+#             check of its SVG charts
 set -u
 cd "$(dirname "$0")/.."
 [ $# -ge 1 ] || { echo "usage: run.sh BUILD_DIR..." >&2; exit 2; }
@@ -128,6 +130,15 @@ for B in "$@"; do
     # golden sites
     check "$B golden" sh tests/golden.sh check "$bin"
 
+    # plugins: metrics computed by hand in check_metrics.py against the bundled plugin
+    m="$tmp/metrics-$(basename "$B")"
+    rm -rf "$m"; cp -R tests/plugins/metrics "$m"; mkdir -p "$m/plugins"
+    cp plugins/cohort_metrics.lua "$m/plugins/"
+    "$bin" build -q -s "$m" -o "$m/out" >"$tmp/metrics.out" 2>&1 ||
+        { bad "$B plugins: the metrics fixture does not build"; cat "$tmp/metrics.out"; }
+    [ -d "$m/out" ] && counts "$B plugins: metrics.json and metrics.csv by hand" \
+        /usr/bin/python3 tests/plugins/check_metrics.py "$m/out"
+
     # the demo site: the same bytes from 1 and 2 threads, twice
     check "$B demo: builds without diagnostics" sh -c \
         "out=\$('$bin' build -q -j 1 -o '$tmp/demo1' 2>&1) && echo \"\$out\" && test -z \"\$out\""
@@ -146,6 +157,8 @@ if [ -f "$demo/index.html" ]; then
         xmllint --noout --schema tests/validate/sitemap.xsd "$demo/sitemap.xml"
     check "demo: feed.xml read by feedparser, RSS 2.0 rules" \
         /usr/bin/python3 tests/validate/feedcheck.py "$demo/feed.xml" 20
+    check "demo: charts parse (libxml2), marks in date order, counts match the pages" \
+        /usr/bin/python3 tests/validate/chartcheck.py "$demo" content
     check "demo: every internal link and #anchor resolves" \
         /usr/bin/python3 tests/validate/linkcheck.py "$demo" /
     check "demo: axe-core in chromium, no serious accessibility violations" \

@@ -118,6 +118,7 @@ load_ok(void)
 static void
 unload(loaded *l)
 {
+    site_free(l->s);
     free(l->diags);
     for (size_t i = 0; i < l->nw; i++)
         arena_free(l->w[i]);

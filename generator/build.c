@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #ifndef CLINFOLIO_DATADIR
 #define CLINFOLIO_DATADIR "/usr/local/share/clinfolio"
@@ -215,6 +216,14 @@ copy_static(const char *root, const char *theme, const char *theme_name, output 
     return ok;
 }
 
+static double
+now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
 /* {====================================================================
  * plugins: shortcodes and generated files
  * ===================================================================== */
@@ -295,6 +304,8 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     output *out = NULL;
     plugin_host *host = NULL;
     bool ok = false;
+    build_stats st = {0};
+    double t = now_ms();
 
     /* the model: site.yaml and every page's front matter */
     site_options so = {opt->root, opt->drafts, opt->base_url, workers, load_arenas};
@@ -312,6 +323,8 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     }
 
     /* plugins read the model and publish data; then the pages' Markdown, with shortcodes */
+    st.load_ms = now_ms() - t;
+    t = now_ms();
     plugin_paths paths = {opt->root, theme, theme_name, CLINFOLIO_DATADIR};
     host = plugin_host_new(cfg, &paths, a, d);
     if (diag_error_count(d))
@@ -320,9 +333,13 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     page *const *pages = site_pages(s, &n_pages);
     if (host && !plugin_run_site_hooks(host, site_context(s), pages, n_pages, d))
         goto done;
+    st.plugins_ms = now_ms() - t;
+    t = now_ms();
     expand_ctx x = {host, site_context(s)};
     if (!site_render_content(s, expand_page, &x, workers, load_arenas, d))
         goto done;
+    st.content_ms = now_ms() - t;
+    t = now_ms();
     plugin_output *files;
     size_t n_files;
     if (!add_generated(s, host, &files, &n_files, d))
@@ -339,6 +356,8 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     const site_output *outputs = site_outputs(s, &n_outputs);
     render_job job = {outputs, ts, out, scratch, d};
     pool_run(workers, n_outputs, render_one, &job);
+    st.render_ms = now_ms() - t;
+    t = now_ms();
     if (diag_error_count(d) == 0) {
         write_generated(files, n_files, out, d);
         write_feed(s, out, d);
@@ -349,10 +368,11 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
         ok = output_commit(out, d);
         out = NULL;
     }
-    if (stats) {
-        stats->pages = n_pages;
-        stats->outputs = n_outputs + n_files + 2;
-    }
+    st.finish_ms = now_ms() - t;
+    st.pages = n_pages;
+    st.outputs = n_outputs + n_files + 2;
+    if (stats)
+        *stats = st;
 done:
     output_abort(out);
     plugin_host_free(host); /* before the arenas: Lua holds pointers into the model */

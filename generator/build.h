@@ -21,6 +21,8 @@ typedef struct build_options {
 typedef struct build_stats {
     size_t pages;   /* content pages loaded */
     size_t outputs; /* files rendered from templates (plus feed.xml and sitemap.xml) */
+    /* milliseconds spent in each part of the build (for -v) */
+    double load_ms, plugins_ms, content_ms, render_ms, finish_ms;
 } build_stats;
 
 /* Builds the site. Every problem goes to d; returns false when an error was reported,

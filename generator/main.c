@@ -142,6 +142,10 @@ cmd_build(int argc, char **argv)
             size_t warnings = diag_warning_count(d);
             printf("%zu thread%s, %zu warning%s\n", threads, threads == 1 ? "" : "s", warnings,
                    warnings == 1 ? "" : "s");
+            printf("ms: load %.0f, plugins %.0f, markdown %.0f, render %.0f, "
+                   "feed/sitemap/static/commit %.0f\n",
+                   stats.load_ms, stats.plugins_ms, stats.content_ms, stats.render_ms,
+                   stats.finish_ms);
         }
     }
     diag_free(d);

@@ -11,7 +11,7 @@ root=$(dirname "$here")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cp "$root/site.yaml" "$tmp/"
-cp -R "$root/themes" "$tmp/"
+cp -R "$root/themes" "$root/plugins" "$tmp/"
 mkdir -p "$tmp/content"
 printf '%-8s %10s %12s %12s\n' pages seconds pages/s peak-MiB
 for n in $sizes; do

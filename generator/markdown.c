@@ -544,6 +544,27 @@ empty_result(markdown_result *out, arena *a)
     out->word_count = 0;
 }
 
+/* Parses src with the GFM extensions (without tables when !tables): the parse runs under
+ * parse_lock, see markdown.h. The caller frees the tree and *parser. */
+static cmark_node *
+parse_document(cmark_parser **parser, const char *src, size_t len, int options, bool tables)
+{
+    static const char *const ext_names[] = {"table", "strikethrough", "autolink", "tagfilter",
+                                            "tasklist"};
+    pthread_mutex_lock(&parse_lock);
+    *parser = cmark_parser_new(options);
+    for (size_t i = tables ? 0 : 1; i < sizeof ext_names / sizeof ext_names[0]; i++) {
+        cmark_syntax_extension *ext = cmark_find_syntax_extension(ext_names[i]);
+        assert(ext && "markdown_global_init() not called");
+        if (ext)
+            cmark_parser_attach_syntax_extension(*parser, ext);
+    }
+    cmark_parser_feed(*parser, src, len);
+    cmark_node *doc = cmark_parser_finish(*parser);
+    pthread_mutex_unlock(&parse_lock);
+    return doc;
+}
+
 bool
 markdown_render(markdown_result *out, const char *src, size_t len, const markdown_options *opt,
                 const char *file, unsigned first_line, arena *a, diag *d)
@@ -565,19 +586,8 @@ markdown_render(markdown_result *out, const char *src, size_t len, const markdow
     if (opt->unsafe_html)
         options |= CMARK_OPT_UNSAFE;
 
-    static const char *const ext_names[] = {"table", "strikethrough", "autolink", "tagfilter",
-                                            "tasklist"};
-    pthread_mutex_lock(&parse_lock);
-    cmark_parser *parser = cmark_parser_new(options);
-    for (size_t i = tables ? 0 : 1; i < sizeof ext_names / sizeof ext_names[0]; i++) {
-        cmark_syntax_extension *ext = cmark_find_syntax_extension(ext_names[i]);
-        assert(ext && "markdown_global_init() not called");
-        if (ext)
-            cmark_parser_attach_syntax_extension(parser, ext);
-    }
-    cmark_parser_feed(parser, src, len);
-    cmark_node *doc = cmark_parser_finish(parser);
-    pthread_mutex_unlock(&parse_lock);
+    cmark_parser *parser;
+    cmark_node *doc = parse_document(&parser, src, len, options, tables);
     cmark_llist *exts = cmark_parser_get_syntax_extensions(parser);
 
     walk w = {NULL, 0, 0, NULL, BUF_INIT};
@@ -648,18 +658,8 @@ markdown_code_lines(const char *src, size_t len, size_t n_lines)
 {
     bool *code = xcalloc(n_lines + 2, sizeof(bool));
     /* the same parser setup as markdown_render, so block structure agrees with it */
-    pthread_mutex_lock(&parse_lock);
-    cmark_parser *parser = cmark_parser_new(CMARK_OPT_FOOTNOTES);
-    static const char *const ext_names[] = {"table", "strikethrough", "autolink", "tagfilter",
-                                            "tasklist"};
-    for (size_t i = 0; i < sizeof ext_names / sizeof ext_names[0]; i++) {
-        cmark_syntax_extension *ext = cmark_find_syntax_extension(ext_names[i]);
-        if (ext)
-            cmark_parser_attach_syntax_extension(parser, ext);
-    }
-    cmark_parser_feed(parser, src, len);
-    cmark_node *doc = cmark_parser_finish(parser);
-    pthread_mutex_unlock(&parse_lock);
+    cmark_parser *parser;
+    cmark_node *doc = parse_document(&parser, src, len, CMARK_OPT_FOOTNOTES, true);
     cmark_iter *it = cmark_iter_new(doc);
     for (cmark_event_type ev; (ev = cmark_iter_next(it)) != CMARK_EVENT_DONE;) {
         cmark_node *n = cmark_iter_get_node(it);

@@ -558,16 +558,23 @@ to_value(lua_State *L, int idx, arena *a, int depth, const char **err)
  * the sandbox
  * ===================================================================== */
 
+/* Pushes f(string argument 1) for a text function of text.h. */
 static int
-lib_escape(lua_State *L)
+push_text_fn(lua_State *L, void (*f)(buf *, const char *, size_t), bool any)
 {
     size_t len;
-    const char *s = luaL_tolstring(L, 1, &len);
+    const char *s = any ? luaL_tolstring(L, 1, &len) : luaL_checklstring(L, 1, &len);
     buf b = BUF_INIT;
-    text_html_escape(&b, s, len);
+    f(&b, s, len);
     lua_pushlstring(L, b.ptr ? b.ptr : "", b.len);
     buf_free(&b);
     return 1;
+}
+
+static int
+lib_escape(lua_State *L)
+{
+    return push_text_fn(L, text_html_escape, true);
 }
 
 static int
@@ -614,13 +621,7 @@ lib_days(lua_State *L)
 static int
 lib_slugify(lua_State *L)
 {
-    size_t len;
-    const char *s = luaL_checklstring(L, 1, &len);
-    buf b = BUF_INIT;
-    text_slugify(&b, s, len);
-    lua_pushlstring(L, b.ptr ? b.ptr : "", b.len);
-    buf_free(&b);
-    return 1;
+    return push_text_fn(L, text_slugify, false);
 }
 
 static int

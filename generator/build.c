@@ -111,15 +111,12 @@ render_one(size_t i, size_t worker, void *payload)
     }
     arena *scratch = j->scratch[worker];
     buf html = BUF_INIT;
-    diag *local = diag_new(); /* to add "while rendering <page>" to each error */
-    if (template_render(&html, j->ts, name, o->ctx, scratch, local))
+    char note[512];
+    snprintf(note, sizeof note, "while rendering %s with %s", o->path, name);
+    diag_set_context(o->origin, note);
+    if (template_render(&html, j->ts, name, o->ctx, scratch, j->d))
         output_write(j->out, o->path, html.ptr, html.len, j->d);
-    if (diag_error_count(local) || diag_warning_count(local)) {
-        char note[512];
-        snprintf(note, sizeof note, "while rendering %s with %s", o->path, name);
-        diag_append(j->d, local, o->origin, note);
-    }
-    diag_free(local);
+    diag_set_context(SRC_NONE, NULL);
     buf_free(&html);
     arena_reset(scratch);
 }

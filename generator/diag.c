@@ -48,24 +48,47 @@ diag_free(diag *d)
     free(d);
 }
 
+/* The thread's current context (diag_set_context): the page being worked on. */
+static _Thread_local struct {
+    src_pos at;
+    const char *note; /* NULL: none */
+} context;
+
+void
+diag_set_context(src_pos at, const char *note)
+{
+    context.at = at;
+    context.note = note;
+}
+
+/* Appends an entry; the caller holds the lock. */
+static size_t
+push(diag *d, diag_level level, src_pos at, size_t parent, char *msg)
+{
+    if (d->len == d->cap) {
+        d->cap = d->cap ? d->cap * 2 : 16;
+        d->items = xrealloc(d->items, d->cap * sizeof(entry));
+    }
+    size_t id = d->len++;
+    d->items[id] =
+        (entry){level, at.file ? xstrdup(at.file) : NULL, at.line, at.col, msg, id, parent};
+    return id;
+}
+
 static size_t
 add(diag *d, diag_level level, src_pos at, size_t parent, const char *fmt, va_list ap)
 {
     buf msg = BUF_INIT;
     buf_vprintf(&msg, fmt, ap);
     pthread_mutex_lock(&d->lock);
-    if (d->len == d->cap) {
-        d->cap = d->cap ? d->cap * 2 : 16;
-        d->items = xrealloc(d->items, d->cap * sizeof(entry));
-    }
-    size_t id = d->len++;
-    d->items[id] = (entry){
-        level, at.file ? xstrdup(at.file) : NULL, at.line, at.col, buf_detach(&msg), id, parent};
+    size_t id = push(d, level, at, parent, buf_detach(&msg));
     if (parent == SIZE_MAX) {
         if (level == DIAG_ERROR)
             d->errors++;
         else if (level == DIAG_WARNING)
             d->warnings++;
+        if (context.note)
+            push(d, DIAG_NOTE, context.at, id, xstrdup(context.note));
     }
     pthread_mutex_unlock(&d->lock);
     return id;
@@ -222,24 +245,4 @@ diag_col_from_byte(const char *line_start, size_t byte_index)
         if (((unsigned char)line_start[i] & 0xC0) != 0x80) /* not a continuation byte */
             col++;
     return col;
-}
-
-void
-diag_append(diag *dst, const diag *src, src_pos note_at, const char *note)
-{
-    pthread_mutex_lock((pthread_mutex_t *)&src->lock);
-    for (size_t i = 0; i < src->len; i++) {
-        const entry *e = &src->items[i];
-        if (e->parent != SIZE_MAX)
-            continue;
-        size_t id = diag_report(dst, e->level, SRC_POS(e->file, e->line, e->col), "%s", e->msg);
-        for (size_t j = i + 1; j < src->len; j++)
-            if (src->items[j].parent == e->seq)
-                diag_note(dst, id,
-                          SRC_POS(src->items[j].file, src->items[j].line, src->items[j].col), "%s",
-                          src->items[j].msg);
-        if (note)
-            diag_note(dst, id, note_at, "%s", note);
-    }
-    pthread_mutex_unlock((pthread_mutex_t *)&src->lock);
 }

@@ -35,10 +35,10 @@ size_t diag_vreport(diag *d, diag_level level, src_pos at, const char *fmt, va_l
 void diag_note(diag *d, size_t id, src_pos at, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-/* Copies every diagnostic of src into dst, in report order, each with its notes; when
- * note is not NULL, every top-level one gets one more note at note_at (render errors name
- * the page being rendered this way). */
-void diag_append(diag *dst, const diag *src, src_pos note_at, const char *note);
+/* Until it is cleared (note NULL), every error or warning this thread reports gets a note
+ * `note` at `at` (render errors name the page being rendered this way). note is
+ * borrowed and must stay valid while it is set. */
+void diag_set_context(src_pos at, const char *note);
 
 size_t diag_error_count(const diag *d);
 size_t diag_warning_count(const diag *d);

@@ -235,15 +235,13 @@ read_failure(lstate *S, const plugin *p, int status, arena *a)
     return f;
 }
 
-/* A hook failed: the error at the plugin line, with a note naming what was processed. */
+/* A hook failed: the error at the plugin line (the page being processed, if any, is the
+ * thread's diag context). */
 static void
-report_hook_failure(lstate *S, const plugin *p, int status, const char *hook, src_pos ctx_at,
-                    const char *ctx_note, diag *d)
+report_hook_failure(lstate *S, const plugin *p, int status, const char *hook, diag *d)
 {
     lua_failure f = read_failure(S, p, status, S->h->a);
-    size_t id = diag_report(d, DIAG_ERROR, f.at, "%s (in %s)", f.msg, hook);
-    if (ctx_note)
-        diag_note(d, id, ctx_at, "%s", ctx_note);
+    diag_report(d, DIAG_ERROR, f.at, "%s (in %s)", f.msg, hook);
 }
 
 /* }==================================================================== */
@@ -834,7 +832,7 @@ state_load_plugins(lstate *S, diag *d)
             status = limited_call(S, p, 0, 1, d);
         }
         if (status != LUA_OK) {
-            report_hook_failure(S, p, status, "loading the plugin", SRC_NONE, NULL, d);
+            report_hook_failure(S, p, status, "loading the plugin", d);
             ok = false;
             continue;
         }
@@ -1038,8 +1036,7 @@ plugin_host_free(plugin_host *h)
 /* Merges the map at the top of the stack (a hook's result) into map[key], creating it;
  * in site.data a key may be published once. */
 static bool
-merge_result(lstate *S, const plugin *p, value *target, const char *hook, bool once,
-             src_pos note_at, const char *note, diag *d)
+merge_result(lstate *S, const plugin *p, value *target, const char *hook, bool once, diag *d)
 {
     lua_State *L = S->L;
     if (lua_isnil(L, -1)) {
@@ -1051,11 +1048,9 @@ merge_result(lstate *S, const plugin *p, value *target, const char *hook, bool o
         lua_istable(L, -1) && !proxy_target(L, -1) ? to_value(L, -1, S->h->a, 0, &err) : NULL;
     lua_pop(L, 1);
     if (!v || v->type != VALUE_MAP) {
-        size_t id = diag_report(d, DIAG_ERROR, SRC_POS(p->file, 0, 0),
-                                "%s must return a table of name = data, or nil%s%s", hook,
-                                err ? ": " : "", err ? err : "");
-        if (note)
-            diag_note(d, id, note_at, "%s", note);
+        diag_report(d, DIAG_ERROR, SRC_POS(p->file, 0, 0),
+                    "%s must return a table of name = data, or nil%s%s", hook, err ? ": " : "",
+                    err ? err : "");
         return false;
     }
     for (size_t i = 0; i < v->as.map.len; i++) {
@@ -1096,31 +1091,32 @@ plugin_run_site_hooks(plugin_host *h, value *site_ctx, page *const *pages, size_
         push_value(L, site_ctx, false);
         int status = limited_call(S, p, 1, 1, d);
         if (status != LUA_OK) {
-            report_hook_failure(S, p, status, "site_loaded", SRC_NONE, NULL, d);
+            report_hook_failure(S, p, status, "site_loaded", d);
             return false;
         }
-        if (!merge_result(S, p, data_map(site_ctx, h->a), "site_loaded", true, SRC_NONE, NULL, d))
+        if (!merge_result(S, p, data_map(site_ctx, h->a), "site_loaded", true, d))
             return false;
     }
-    for (size_t i = 0; i < h->n; i++) {
+    bool ok = true;
+    for (size_t i = 0; i < h->n && ok; i++) {
         const plugin *p = &h->plugins[i];
-        for (size_t k = 0; k < n; k++) {
-            if (!push_hook(S, i, "page", LUA_TFUNCTION))
-                break;
+        for (size_t k = 0; k < n && ok && push_hook(S, i, "page", LUA_TFUNCTION); k++) {
+            char note[512];
+            snprintf(note, sizeof note, "while processing %s", pages[k]->path);
+            diag_set_context(SRC_POS(pages[k]->path, 1, 1), note);
             push_value(L, pages[k]->ctx, false);
             push_value(L, site_ctx, false);
             int status = limited_call(S, p, 2, 1, d);
-            const char *note = arena_printf(h->a, "while processing %s", pages[k]->path);
-            src_pos at = SRC_POS(pages[k]->path, 1, 1);
             if (status != LUA_OK) {
-                report_hook_failure(S, p, status, "page", at, note, d);
-                return false;
+                report_hook_failure(S, p, status, "page", d);
+                ok = false;
+            } else {
+                ok = merge_result(S, p, data_map(pages[k]->ctx, h->a), "page", false, d);
             }
-            if (!merge_result(S, p, data_map(pages[k]->ctx, h->a), "page", false, at, note, d))
-                return false;
+            diag_set_context(SRC_NONE, NULL);
         }
     }
-    return true;
+    return ok;
 }
 
 static const char *
@@ -1147,7 +1143,7 @@ plugin_run_generate(plugin_host *h, const value *site_ctx, plugin_output **outs,
         push_value(L, site_ctx, false);
         int status = limited_call(S, p, 1, 1, d);
         if (status != LUA_OK) {
-            report_hook_failure(S, p, status, "generate", SRC_NONE, NULL, d);
+            report_hook_failure(S, p, status, "generate", d);
             return false;
         }
         src_pos at = SRC_POS(p->file, 0, 0);

@@ -5,6 +5,7 @@
 #include "markdown.h"
 
 #include "buf.h"
+#include "strtab.h"
 #include "text.h"
 #include "xalloc.h"
 
@@ -265,62 +266,25 @@ tables_are_safe(const char *src, size_t len, const char *file, unsigned first_li
 /* }==================================================================== */
 
 /* {====================================================================
- * heading ids: a set of the ids used so far, each with the next suffix to try
+ * heading ids: the ids used so far, each with the next suffix to try
  * ===================================================================== */
 
-typedef struct id_slot {
-    const char *id; /* NULL: empty slot */
-    unsigned next;  /* next "-N" to try when this id comes again */
-} id_slot;
-
-typedef struct id_set {
-    id_slot *slots;
-    size_t cap, len;
-} id_set;
-
-static id_slot *
-id_find(id_set *set, const char *id)
-{
-    size_t mask = set->cap - 1;
-    for (size_t i = text_hash(id) & mask;; i = (i + 1) & mask)
-        if (!set->slots[i].id || strcmp(set->slots[i].id, id) == 0)
-            return &set->slots[i];
-}
-
-static void
-id_add(id_set *set, const char *id)
-{
-    if ((set->len + 1) * 2 > set->cap) {
-        id_set bigger = {xcalloc(set->cap * 2, sizeof(id_slot)), set->cap * 2, set->len};
-        for (size_t i = 0; i < set->cap; i++)
-            if (set->slots[i].id)
-                *id_find(&bigger, set->slots[i].id) = set->slots[i];
-        free(set->slots);
-        *set = bigger;
-    }
-    id_slot *s = id_find(set, id);
-    assert(!s->id);
-    *s = (id_slot){id, 1};
-    set->len++;
-}
-
-/* A unique id from slug: slug itself, else slug-1, slug-2, ... (owned by a). */
+/* A unique id from slug: slug itself, else slug-1, slug-2, ... (owned by a). ids maps
+ * each id used to the next "-N" to try when it comes again (as a number, at least 1). */
 static const char *
-unique_id(id_set *set, const char *slug, arena *a)
+unique_id(strtab *ids, const char *slug, arena *a)
 {
-    id_slot *s = id_find(set, slug);
-    if (!s->id) {
-        const char *id = arena_strdup(a, slug);
-        id_add(set, id);
-        return id;
-    }
-    unsigned k = s->next;
+    uintptr_t k = (uintptr_t)strtab_get(ids, slug);
     const char *id;
-    do
-        id = arena_printf(a, "%s-%u", slug, k++);
-    while (id_find(set, id)->id);
-    id_find(set, slug)->next = k;
-    id_add(set, id);
+    if (!k) {
+        id = arena_strdup(a, slug);
+    } else {
+        do
+            id = arena_printf(a, "%s-%lu", slug, (unsigned long)k++);
+        while (strtab_has(ids, id));
+        strtab_put(ids, slug, (void *)k);
+    }
+    strtab_put(ids, id, (void *)(uintptr_t)1);
     return id;
 }
 
@@ -601,7 +565,7 @@ markdown_render(markdown_result *out, const char *src, size_t len, const markdow
         out->summary = make_summary(text.ptr, text.len, opt->summary_chars, a);
     }
 
-    id_set ids = {xcalloc(16, sizeof(id_slot)), 16, 0};
+    strtab ids = STRTAB_INIT;
     buf slug = BUF_INIT;
     for (size_t i = 0; i < w.n_headings; i++) {
         cmark_node *h = w.headings[i];
@@ -623,7 +587,7 @@ markdown_render(markdown_result *out, const char *src, size_t len, const markdow
     }
     buf_free(&slug);
     buf_free(&text);
-    free(ids.slots);
+    strtab_free(&ids);
     free(w.headings);
 
     bool ok = true;

@@ -6,6 +6,7 @@
 
 #include "buf.h"
 #include "fs.h"
+#include "strtab.h"
 #include "text.h"
 #include "xalloc.h"
 
@@ -28,12 +29,6 @@
 #include <linux/openat2.h>
 #endif
 
-/* One claimed path of the tree and where its content came from. */
-typedef struct claim {
-    char *path;   /* NULL: empty slot */
-    char *origin; /* the static file it was copied from (diagnostic name); NULL: a page */
-} claim;
-
 struct output {
     char *out_dir;        /* as given, for messages */
     char *parent;         /* the directory holding out_dir, as a path */
@@ -43,9 +38,11 @@ struct output {
     int tmp_fd;           /* the tree being built */
     atomic_int openat2;   /* 1 until the kernel refuses openat2 (ENOSYS, seccomp) */
     pthread_mutex_t lock; /* guards claims */
-    claim *claims;
-    size_t cap, len;
+    strtab claims;        /* path -> the static file copied there (its diagnostic name), or
+                           * PAGE for a rendered page; keys and names are owned */
 };
+
+static char PAGE[] = "a page"; /* the value of a rendered page's claim */
 
 /* strerror is not thread-safe */
 #define errtext fs_strerror
@@ -62,14 +59,6 @@ report_errno(diag *d, src_pos at, int err, const char *what, const char *dir, co
  * the set of paths written so far
  * ===================================================================== */
 
-static claim *
-find_claim(claim *claims, size_t cap, const char *path)
-{
-    for (size_t i = text_hash(path) & (cap - 1);; i = (i + 1) & (cap - 1))
-        if (!claims[i].path || strcmp(claims[i].path, path) == 0)
-            return &claims[i];
-}
-
 typedef enum claim_result { CLAIM_NEW, CLAIM_PAGE, CLAIM_COPY } claim_result;
 
 /* Claims path for a page (origin NULL) or a copied file. When it was already claimed,
@@ -78,24 +67,13 @@ static claim_result
 claim_path(output *o, const char *path, const char *origin, const char **prev_origin)
 {
     pthread_mutex_lock(&o->lock);
-    claim *c = find_claim(o->claims, o->cap, path);
+    const char *prev = strtab_get(&o->claims, path);
     claim_result r = CLAIM_NEW;
-    if (c->path) {
-        r = c->origin ? CLAIM_COPY : CLAIM_PAGE;
-        *prev_origin = c->origin;
+    if (prev) {
+        r = prev == PAGE ? CLAIM_PAGE : CLAIM_COPY;
+        *prev_origin = prev == PAGE ? NULL : prev;
     } else {
-        c->path = xstrdup(path);
-        c->origin = origin ? xstrdup(origin) : NULL;
-        if (++o->len * 2 > o->cap) {
-            size_t cap = o->cap * 2;
-            claim *bigger = xcalloc(cap, sizeof(claim));
-            for (size_t i = 0; i < o->cap; i++)
-                if (o->claims[i].path)
-                    *find_claim(bigger, cap, o->claims[i].path) = o->claims[i];
-            free(o->claims);
-            o->claims = bigger;
-            o->cap = cap;
-        }
+        strtab_put(&o->claims, xstrdup(path), origin ? xstrdup(origin) : PAGE);
     }
     pthread_mutex_unlock(&o->lock);
     return r;
@@ -294,11 +272,14 @@ output_free(output *o)
         close(o->tmp_fd);
     if (o->parent_fd >= 0)
         close(o->parent_fd);
-    for (size_t i = 0; i < o->cap; i++) {
-        free(o->claims[i].path);
-        free(o->claims[i].origin);
+    for (size_t i = 0; i < o->claims.cap; i++) {
+        if (!o->claims.keys[i])
+            continue;
+        free((char *)o->claims.keys[i]);
+        if (o->claims.vals[i] != PAGE)
+            free(o->claims.vals[i]);
     }
-    free(o->claims);
+    strtab_free(&o->claims);
     pthread_mutex_destroy(&o->lock);
     free(o->out_dir);
     free(o->parent);
@@ -358,8 +339,6 @@ output_begin(const char *out_dir, diag *d)
     o->tmp_fd = -1;
     atomic_init(&o->openat2, 1);
     pthread_mutex_init(&o->lock, NULL);
-    o->cap = 64;
-    o->claims = xcalloc(o->cap, sizeof(claim));
 
     o->parent_fd = open(o->parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (o->parent_fd < 0) {

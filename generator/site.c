@@ -8,10 +8,10 @@
 #include "fs.h"
 #include "pool.h"
 #include "shortcode.h"
+#include "strtab.h"
 #include "text.h"
 #include "xalloc.h"
 
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -32,66 +32,6 @@ grow(arena *a, void *items, size_t len, size_t *cap, size_t elem)
         memcpy(n, items, len * elem);
     *cap = ncap;
     return n;
-}
-
-/* String -> pointer hash table (open addressing); keys are borrowed. */
-typedef struct strtab {
-    const char **keys;
-    void **vals;
-    size_t cap, len;
-} strtab;
-
-static void strtab_put(strtab *t, const char *key, void *val);
-
-static void
-strtab_rehash(strtab *t)
-{
-    strtab old = *t;
-    t->cap = old.cap ? old.cap * 2 : 64;
-    t->len = 0;
-    t->keys = xcalloc(t->cap, sizeof(char *));
-    t->vals = xcalloc(t->cap, sizeof(void *));
-    for (size_t i = 0; i < old.cap; i++)
-        if (old.keys[i])
-            strtab_put(t, old.keys[i], old.vals[i]);
-    free(old.keys);
-    free(old.vals);
-}
-
-static void *
-strtab_get(const strtab *t, const char *key)
-{
-    if (!t->cap)
-        return NULL;
-    for (size_t i = text_hash(key) & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
-        if (!t->keys[i])
-            return NULL;
-        if (strcmp(t->keys[i], key) == 0)
-            return t->vals[i];
-    }
-}
-
-/* Inserts or replaces. */
-static void
-strtab_put(strtab *t, const char *key, void *val)
-{
-    if ((t->len + 1) * 2 > t->cap)
-        strtab_rehash(t);
-    size_t i = text_hash(key) & (t->cap - 1);
-    while (t->keys[i] && strcmp(t->keys[i], key) != 0)
-        i = (i + 1) & (t->cap - 1);
-    if (!t->keys[i])
-        t->len++;
-    t->keys[i] = key;
-    t->vals[i] = val;
-}
-
-static void
-strtab_free(strtab *t)
-{
-    free(t->keys);
-    free(t->vals);
-    memset(t, 0, sizeof *t);
 }
 
 /* {====================================================================

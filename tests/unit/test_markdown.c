@@ -133,6 +133,11 @@ test_headings(void)
     HAS(r.html, "<h2 id=\"section\">!!!</h2>", "empty slug");
     HAS(r.html, "<h2 id=\"setext\">Setext</h2>", "setext heading");
     HAS(r.html, "<blockquote>\n<h2 id=\"quoted\">Quoted</h2>\n</blockquote>", "nested heading");
+    /* a third and fourth repeat, after other headings: the count of each slug is kept */
+    markdown_result rep = render("# A\n# A\n# A\n# B\n# A\n# A-1\n");
+    HAS(rep.html, "<h1 id=\"a-2\">A</h1>", "third A");
+    HAS(rep.html, "<h1 id=\"a-3\">A</h1>", "fourth A, after B");
+    HAS(rep.html, "<h1 id=\"a-1-1\">A-1</h1>", "A-1 after the generated a-1");
 
     INT_EQ(value_len(r.toc), 8, "toc has h2-h4 only");
     STR_EQ(toc_field(&r, 0, "id"), "intro", "toc[0].id");

@@ -153,6 +153,8 @@ cmd_build(int argc, char **argv)
     return status;
 }
 
+/* main never calls setlocale: the C locale keeps number parsing (strtod), and string
+ * order in Lua plugins (strcoll), the same on every machine, so builds are reproducible. */
 int
 main(int argc, char **argv)
 {

@@ -13,23 +13,12 @@ local DEFAULT_CONVERSION_STAGE = "transfer"
 ---------------------------------------------------------------------------------------
 -- Small helpers
 
--- Byte-order "less than" for strings: Lua's `<` on strings uses strcoll(), whose order
--- depends on the process locale, and the output must not.
-local function byte_less(a, b)
-  if a == b then return false end
-  local n = math.min(#a, #b)
-  for i = 1, n do
-    local x, y = string.byte(a, i), string.byte(b, i)
-    if x ~= y then return x < y end
-  end
-  return #a < #b
-end
-
--- The keys of a map, in byte order.
+-- The keys of a map, in byte order (`<` on strings is byte order: clinfolio runs in the C
+-- locale).
 local function sorted_keys(t)
   local keys = {}
   for k in pairs(t) do keys[#keys + 1] = k end
-  table.sort(keys, byte_less)
+  table.sort(keys)
   return keys
 end
 

@@ -21,18 +21,7 @@ local GRID = "#c8ccd0"
 local HALO = ' paint-order="stroke" stroke="#fff" stroke-width="3" stroke-linejoin="round"'
 
 ---------------------------------------------------------------------------------------
--- Helpers
-
--- Byte-order "less than": Lua's `<` on strings uses strcoll(), which depends on the locale.
-local function byte_less(a, b)
-  if a == b then return false end
-  local n = math.min(#a, #b)
-  for i = 1, n do
-    local x, y = string.byte(a, i), string.byte(b, i)
-    if x ~= y then return x < y end
-  end
-  return #a < #b
-end
+-- Helpers (strings compare with `<` in byte order: clinfolio runs in the C locale)
 
 local function esc(s)
   return clinfolio.escape(tostring(s))
@@ -135,8 +124,8 @@ local function month_ticks(from, to, step)
   local ticks = {}
   while true do
     local d = string.format("%04d-%02d-01", y, m)
-    if byte_less(to, d) then break end
-    if (m - 1) % step == 0 and not byte_less(d, from) then ticks[#ticks + 1] = d end
+    if to < d then break end
+    if (m - 1) % step == 0 and d >= from then ticks[#ticks + 1] = d end
     m = m + 1
     if m > 12 then y, m = y + 1, 1 end
   end
@@ -250,8 +239,8 @@ local function gantt_svg(projects, cohort)
     if #stages > 0 then
       local lo, hi = stages[1].date, stages[1].date
       for _, st in ipairs(stages) do
-        if byte_less(st.date, lo) then lo = st.date end
-        if byte_less(hi, st.date) then hi = st.date end
+        if st.date < lo then lo = st.date end
+        if hi < st.date then hi = st.date end
       end
       rows[#rows + 1] = {page = p, stages = stages, lo = lo, hi = hi,
                          title = text_of(p.title) or "", slug = text_of(p.slug) or ""}
@@ -259,9 +248,9 @@ local function gantt_svg(projects, cohort)
   end
   -- by start date, then title, then slug
   table.sort(rows, function(a, b)
-    if a.lo ~= b.lo then return byte_less(a.lo, b.lo) end
-    if a.title ~= b.title then return byte_less(a.title, b.title) end
-    return byte_less(a.slug, b.slug)
+    if a.lo ~= b.lo then return a.lo < b.lo end
+    if a.title ~= b.title then return a.title < b.title end
+    return a.slug < b.slug
   end)
 
   local who = cohort and ("cohort " .. cohort) or "all cohorts"
@@ -276,8 +265,8 @@ local function gantt_svg(projects, cohort)
   -- the axis covers whole years: from 1 January of the first year to 1 January after the last
   local lo, hi = rows[1].lo, rows[1].hi
   for _, r in ipairs(rows) do
-    if byte_less(r.lo, lo) then lo = r.lo end
-    if byte_less(hi, r.hi) then hi = r.hi end
+    if r.lo < lo then lo = r.lo end
+    if hi < r.hi then hi = r.hi end
   end
   local y0, y1 = tonumber(string.sub(lo, 1, 4)), tonumber(string.sub(hi, 1, 4)) + 1
   local start = string.format("%04d-01-01", y0)
@@ -393,7 +382,7 @@ local function cohorts_of(site)
       table.insert(by[c], p)
     end
   end
-  table.sort(names, byte_less)
+  table.sort(names)
   return names, by
 end
 
@@ -432,7 +421,7 @@ end
 local function check_args(args, allowed, list)
   local names = {}
   for k in pairs(args) do names[#names + 1] = tostring(k) end
-  table.sort(names, byte_less)
+  table.sort(names)
   for _, k in ipairs(names) do
     if not allowed[k] then
       error(string.format("unknown argument '%s' (arguments: %s)", k, list), 0)

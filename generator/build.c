@@ -269,7 +269,7 @@ add_generated(site *s, plugin_host *host, plugin_output **files, size_t *n_files
     for (size_t i = 0; i < n; i++)
         if (outs[i].template_name)
             ok &= site_add_output(s, outs[i].path, outs[i].template_name, outs[i].data,
-                                  outs[i].origin, d);
+                                  outs[i].origin);
     *files = outs;
     *n_files = n;
     return ok;

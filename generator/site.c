@@ -427,15 +427,22 @@ build_page_terms(site *s)
     }
 }
 
+/* A new map with the pairs of src (front matter, site.yaml) in their order; the computed
+ * fields the caller sets afterwards win on a collision. */
+static value *
+map_copy(site *s, const value *src)
+{
+    value *m = value_new_map(s->a, src ? src->pos : SRC_NONE);
+    for (size_t i = 0; src && i < src->as.map.len; i++)
+        value_map_setn(m, src->as.map.pairs[i].key, src->as.map.pairs[i].key_len,
+                       src->as.map.pairs[i].val, s->a);
+    return m;
+}
+
 static void
 build_page_ctx(site *s, page *p, page *lower, page *higher)
 {
-    value *m = value_new_map(s->a, p->front->pos);
-    /* front matter first, so computed fields below win on a collision */
-    for (size_t i = 0; i < p->front->as.map.len; i++) {
-        const value_pair *pr = &p->front->as.map.pairs[i];
-        value_map_setn(m, pr->key, pr->key_len, pr->val, s->a);
-    }
+    value *m = map_copy(s, p->front);
     set(s, m, "title", str_val(s, p->title));
     set(s, m, "slug", str_val(s, p->slug));
     set(s, m, "url", str_val(s, p->url));
@@ -471,14 +478,8 @@ page_list(site *s, page **pages, size_t n)
 static void
 build_section_ctx(site *s, section *sec)
 {
-    value *m = value_new_map(s->a, SRC_NONE);
     page *ix = sec->index;
-    if (ix) {
-        for (size_t i = 0; i < ix->front->as.map.len; i++) {
-            const value_pair *pr = &ix->front->as.map.pairs[i];
-            value_map_setn(m, pr->key, pr->key_len, pr->val, s->a);
-        }
-    }
+    value *m = map_copy(s, ix ? ix->front : NULL);
     const char *rel = arena_printf(s->a, "%s/", sec->name);
     set(s, m, "name", str_val(s, sec->name));
     set(s, m, "title", str_val(s, ix && *ix->title ? ix->title : sec->name));
@@ -486,7 +487,7 @@ build_section_ctx(site *s, section *sec)
     set(s, m, "permalink", str_val(s, make_permalink(s, rel)));
     const value *desc = ix ? value_map_get(ix->front, "description") : NULL;
     set(s, m, "description", desc ? (value *)desc : str_val(s, ""));
-    /* content and summary: set by fill_section_content */
+    /* content and summary: set by site_render_content */
     set(s, m, "pages", page_list(s, sec->pages, sec->n_pages));
     set(s, m, "kind", str_val(s, "section"));
     sec->ctx = m;
@@ -528,12 +529,7 @@ static void
 build_site_ctx(site *s)
 {
     const config *c = &s->cfg;
-    value *m = value_new_map(s->a, SRC_NONE);
-    /* site.yaml as written first (params, menu, metrics, ...), computed fields win */
-    for (size_t i = 0; i < c->raw->as.map.len; i++) {
-        const value_pair *pr = &c->raw->as.map.pairs[i];
-        value_map_setn(m, pr->key, pr->key_len, pr->val, s->a);
-    }
+    value *m = map_copy(s, c->raw); /* site.yaml as written: params, menu, metrics, ... */
     set(s, m, "title", str_val(s, c->title));
     set(s, m, "description", str_val(s, c->description));
     set(s, m, "base_url", str_val(s, c->base_url));
@@ -742,8 +738,8 @@ page_rel(site *s, const page *p)
 }
 
 /* URLs of the pages, and every URL claimed once: generated lists first (taxonomies,
- * sections, even those without an _index.md), then home and section pages, then single
- * pages, so a clash is reported at the page that takes a list's URL. */
+ * sections, even those without an _index.md), then the pages, so a clash is reported at
+ * the page that takes a list's URL. */
 static void
 assign_urls(site *s, page **all, size_t n)
 {
@@ -752,33 +748,26 @@ assign_urls(site *s, page **all, size_t n)
                   arena_printf(s->a, "%s (taxonomy '%s')", s->cfg.file, s->cfg.taxonomies[i].name),
                   SRC_POS(s->cfg.file, 0, 0));
     strtab_put(&s->urls, "404.html", (void *)"the 404 page");
-    for (int pass = 0; pass < 3; pass++) {
-        for (size_t i = 0; i < n; i++) {
-            page *p = all[i];
-            if (pass == 0 && !p->is_index && *p->section) {
-                /* the section's list, claimed once for all its pages */
-                const char *rel = arena_printf(s->a, "%s/", p->section);
-                const char *owner = strtab_get(&s->urls, rel);
-                const char *origin = arena_printf(s->a, "content/%s", p->section);
-                if (!owner || strcmp(owner, origin) != 0)
-                    claim_url(s, rel, origin, SRC_POS(origin, 0, 0));
-                continue;
-            }
-            if ((pass == 1) != p->is_index || pass == 0)
-                continue;
-            const char *rel = page_rel(s, p);
-            p->url = make_url(s, rel);
-            p->permalink = make_permalink(s, rel);
-            p->out_path = arena_printf(s->a, "%sindex.html", rel);
-            if (p->is_index && *p->section) {
-                /* the section's _index.md gives its list the URL claimed in pass 0 */
-                const char *owner = strtab_get(&s->urls, rel);
-                if (owner && strcmp(owner, arena_printf(s->a, "content/%s", p->section)) == 0)
-                    continue;
-            }
-            const value *slugv = value_map_get(p->front, "slug");
-            claim_url(s, rel, p->path, slugv ? slugv->pos : SRC_POS(p->path, 1, 1));
-        }
+    strtab seen = STRTAB_INIT; /* sections whose list is claimed */
+    for (size_t i = 0; i < n; i++) {
+        const char *sec = all[i]->section;
+        if (!*sec || strtab_has(&seen, sec))
+            continue;
+        strtab_put(&seen, sec, NULL);
+        const char *origin = arena_printf(s->a, "content/%s", sec);
+        claim_url(s, arena_printf(s->a, "%s/", sec), origin, SRC_POS(origin, 0, 0));
+    }
+    strtab_free(&seen);
+    for (size_t i = 0; i < n; i++) {
+        page *p = all[i];
+        const char *rel = page_rel(s, p);
+        p->url = make_url(s, rel);
+        p->permalink = make_permalink(s, rel);
+        p->out_path = arena_printf(s->a, "%sindex.html", rel);
+        if (p->is_index && *p->section)
+            continue; /* a section's _index.md is its list, claimed above */
+        const value *slugv = value_map_get(p->front, "slug");
+        claim_url(s, rel, p->path, slugv ? slugv->pos : SRC_POS(p->path, 1, 1));
     }
 }
 
@@ -956,9 +945,8 @@ site_render_content(site *s, site_expand_fn expand, void *payload, size_t worker
 
 bool
 site_add_output(site *s, const char *path, const char *template_name, value *page_ctx,
-                src_pos origin, diag *d)
+                src_pos origin)
 {
-    (void)d; /* claim_url reports to the site's diag */
     if (!claim_url(s, path, origin.file, origin))
         return false;
     bool dir = *path && path[strlen(path) - 1] == '/';

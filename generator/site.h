@@ -61,9 +61,9 @@ bool site_render_content(site *s, site_expand_fn expand, void *payload, size_t w
 
 /* One more page to render (a plugin's generate hook): path relative to the output folder
  * (a final '/' means index.html), rendered with template_name and `page` = page_ctx. Its
- * URL must be free. */
+ * URL must be free (a clash is reported to the site's diag). */
 bool site_add_output(site *s, const char *path, const char *template_name, value *page_ctx,
-                     src_pos origin, diag *d);
+                     src_pos origin);
 /* Every file to render, in a deterministic order. */
 const site_output *site_outputs(const site *s, size_t *n);
 /* Published single pages (not _index.md), newest first. */

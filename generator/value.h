@@ -112,7 +112,8 @@ bool value_equal(const value *a, const value *b);
 /* The text a template prints: null -> "", bool -> true/false, numbers without a
  * needless ".0", dates as ISO 8601, lists and maps as JSON. Not escaped. */
 void value_to_text(buf *out, const value *v);
-/* value_to_text into memory owned by a: 2023 -> "2023", true -> "true". */
+/* value_to_text as a C string: a string value's own text, else text made in a
+ * (2023 -> "2023", true -> "true"). */
 const char *value_to_cstr(const value *v, arena *a);
 /* Numbers are printed by this one function, locale-independent: integers as integers,
  * others with the shortest form that reads back the same. NaN and inf as null. */

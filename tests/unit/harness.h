@@ -6,6 +6,7 @@
 #define CLINFOLIO_HARNESS_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int harness_passed, harness_failed;
@@ -34,6 +35,16 @@ static int harness_passed, harness_failed;
         OK(g_ &&w_ &&strcmp(g_, w_) == 0, "%s:\n  got:  \"%s\"\n  want: \"%s\"", msg, \
            g_ ? g_ : "(null)", w_ ? w_ : "(null)");                                   \
     } while (0)
+
+/* Removes a test's scratch folder (made with mkdtemp), with everything in it. */
+static inline void
+harness_rm_rf(const char *path)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", path);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", path);
+}
 
 static int
 harness_done(void)

@@ -536,15 +536,6 @@ test_taxonomies(void)
              "site.yaml:3:13: error: 'taxonomies' must be a list, not string\n");
 }
 
-static void
-rm_rf(const char *path)
-{
-    char cmd[160];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", path);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", path);
-}
-
 int
 main(void)
 {
@@ -564,6 +555,6 @@ main(void)
     test_stages();
     test_taxonomies();
     arena_free(A);
-    rm_rf(root);
+    harness_rm_rf(root);
     return harness_done();
 }

@@ -406,15 +406,6 @@ test_copy_tree(void)
     diag_free(d);
 }
 
-static void
-rm_rf(const char *path)
-{
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", path);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", path);
-}
-
 int
 main(void)
 {
@@ -430,6 +421,6 @@ main(void)
     test_refusals();
     test_parallel();
     test_copy_tree();
-    rm_rf(base);
+    harness_rm_rf(base);
     return harness_done();
 }

@@ -750,15 +750,6 @@ test_taxonomies(void)
     unload(&l);
 }
 
-static void
-rm_rf(const char *path)
-{
-    char cmd[160];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", path);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", path);
-}
-
 int
 main(void)
 {
@@ -778,6 +769,6 @@ main(void)
     test_section_url_clash();
     test_errors();
     test_taxonomies();
-    rm_rf(base);
+    harness_rm_rf(base);
     return harness_done();
 }

@@ -287,6 +287,24 @@ write_generated(const plugin_output *files, size_t n, output *out, diag *d)
 
 /* }==================================================================== */
 
+/* Starts the output tree, keeping it away from the site's own folders. */
+static output *
+begin_output(const build_options *opt, const char *theme, arena *a, diag *d)
+{
+    const char *root = opt->root;
+    const output_guard not_above[] = {{root, "the site folder"}, {NULL, NULL}};
+    const output_guard not_near[] = {
+        {arena_printf(a, "%s/content", root), "the site's content folder"},
+        {arena_printf(a, "%s/themes", root), "the site's themes folder"},
+        {arena_printf(a, "%s/templates", root), "the site's templates folder"},
+        {arena_printf(a, "%s/plugins", root), "the site's plugins folder"},
+        {theme, "the theme's folder"},
+        {NULL, NULL},
+    };
+    output_options oo = {opt->out_dir, not_above, not_near, opt->force};
+    return output_begin(&oo, d);
+}
+
 bool
 build_site(const build_options *opt, build_stats *stats, diag *d)
 {
@@ -319,10 +337,16 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
         goto done;
     }
 
+    /* the output folder is checked (and its temporary tree made) before the long passes */
+    out = begin_output(opt, theme, a, d);
+    if (!out)
+        goto done;
+
     /* plugins read the model and publish data; then the pages' Markdown, with shortcodes */
     st.load_ms = now_ms() - t;
     t = now_ms();
-    plugin_paths paths = {opt->root, theme, theme_name, CLINFOLIO_DATADIR};
+    plugin_paths paths = {opt->root, theme, theme_name, CLINFOLIO_DATADIR,
+                          output_remove_temporaries};
     host = plugin_host_new(cfg, &paths, a, d);
     if (diag_error_count(d))
         goto done;
@@ -345,9 +369,6 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     /* templates, then every output on the pool */
     template_set *ts = load_templates(s, opt->root, theme, theme_name, host, a, d);
     if (!ts)
-        goto done;
-    out = output_begin(opt->out_dir, d);
-    if (!out)
         goto done;
     size_t n_outputs;
     const site_output *outputs = site_outputs(s, &n_outputs);

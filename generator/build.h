@@ -15,6 +15,7 @@ typedef struct build_options {
     const char *out_dir;  /* where the site goes ("<root>/public" by default) */
     const char *base_url; /* overrides site.yaml's base_url when not NULL */
     bool drafts;          /* publish pages marked draft: true */
+    bool force;           /* replace an out_dir that clinfolio did not make (--force) */
     size_t workers;       /* threads; 0 means one per processor */
 } build_options;
 

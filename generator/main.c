@@ -7,9 +7,12 @@
 #include "feed.h"
 #include "fs.h"
 #include "markdown.h"
+#include "output.h"
 #include "pool.h"
 
 #include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +31,7 @@ static const char usage_text[] =
     "  -s, --source DIR     the site folder, holding site.yaml (default: .)\n"
     "  -o, --output DIR     where to write the site (default: <source>/public)\n"
     "  -D, --drafts         also publish pages marked draft: true\n"
+    "  -f, --force          replace an output folder that clinfolio did not make\n"
     "  -b, --base-url URL   replace site.yaml's base_url (e.g. http://localhost:8080/)\n"
     "  -j, --jobs N         worker threads (default: one per processor)\n"
     "  -q, --quiet          print errors only (no warnings, no summary line)\n"
@@ -35,7 +39,8 @@ static const char usage_text[] =
     "  -h, --help           show this help\n"
     "      --version        show the version\n"
     "\n"
-    "The output folder is replaced only when the build succeeds.\n"
+    "The output folder is replaced only when the build succeeds, and only when it is\n"
+    "empty or holds the .clinfolio-output file every build writes (or with --force).\n"
     "Exit status: 0 built, 1 the site has errors, 2 bad command line.\n";
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -64,18 +69,24 @@ static int
 cmd_build(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"source", required_argument, NULL, 's'}, {"output", required_argument, NULL, 'o'},
-        {"drafts", no_argument, NULL, 'D'},       {"base-url", required_argument, NULL, 'b'},
-        {"jobs", required_argument, NULL, 'j'},   {"quiet", no_argument, NULL, 'q'},
-        {"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
+        {"source", required_argument, NULL, 's'},
+        {"output", required_argument, NULL, 'o'},
+        {"drafts", no_argument, NULL, 'D'},
+        {"base-url", required_argument, NULL, 'b'},
+        {"jobs", required_argument, NULL, 'j'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {"force", no_argument, NULL, 'f'},
+        {NULL, 0, NULL, 0},
     };
     build_options opt = {.root = "."};
     int verbosity = 1;
     int c;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":s:o:Db:j:qvh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":s:o:Db:fj:qvh", longopts, NULL)) != -1) {
         switch (c) {
         case 's':
             opt.root = optarg;
@@ -85,6 +96,9 @@ cmd_build(int argc, char **argv)
             break;
         case 'D':
             opt.drafts = true;
+            break;
+        case 'f':
+            opt.force = true;
             break;
         case 'b':
             opt.base_url = optarg;
@@ -153,6 +167,57 @@ cmd_build(int argc, char **argv)
     return status;
 }
 
+/* {====================================================================
+ * signals: SIGINT, SIGTERM and SIGHUP remove the temporary output tree, then end the
+ * process as the signal would have
+ * ===================================================================== */
+
+static sigset_t cleanup_signals; /* written once by main, before any thread starts */
+
+/* A thread of its own waits for the signals (blocked in every thread), so the cleanup
+ * runs as ordinary code, not in a signal handler. */
+static void *
+signal_main(void *arg)
+{
+    (void)arg;
+    int sig;
+    if (sigwait(&cleanup_signals, &sig) != 0)
+        return NULL;
+    output_remove_temporaries();
+    fprintf(stderr, "clinfolio: %s; the output folder is left unchanged\n", strsignal(sig));
+    signal(sig, SIG_DFL);
+    sigset_t one;
+    sigemptyset(&one);
+    sigaddset(&one, sig);
+    pthread_sigmask(SIG_UNBLOCK, &one, NULL);
+    raise(sig);
+    _exit(128 + sig);
+}
+
+static void
+catch_signals(void)
+{
+    /* a file size limit (ulimit -f) makes write() fail with EFBIG, reported like any
+     * failed write, instead of killing the process */
+    signal(SIGXFSZ, SIG_IGN);
+    sigemptyset(&cleanup_signals);
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        struct sigaction sa;
+        /* a signal ignored by whoever started us (nohup) stays ignored */
+        if (sigaction(sigs[i], NULL, &sa) == 0 && sa.sa_handler != SIG_IGN)
+            sigaddset(&cleanup_signals, sigs[i]);
+    }
+    pthread_t t;
+    if (pthread_sigmask(SIG_BLOCK, &cleanup_signals, NULL) == 0 &&
+        pthread_create(&t, NULL, signal_main, NULL) == 0)
+        pthread_detach(t);
+    else
+        pthread_sigmask(SIG_UNBLOCK, &cleanup_signals, NULL);
+}
+
+/* }==================================================================== */
+
 /* main never calls setlocale: the C locale keeps number parsing (strtod), and string
  * order in Lua plugins (strcoll), the same on every machine, so builds are reproducible. */
 int
@@ -175,6 +240,7 @@ main(int argc, char **argv)
         /* the libraries' global tables are set up before any thread starts */
         markdown_global_init();
         feed_global_init();
+        catch_signals(); /* before any other thread, so every thread blocks them */
         return cmd_build(argc - 1, argv + 1);
     }
     return usage_error("unknown command '%s' (commands: build, help, version)", cmd);

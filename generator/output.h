@@ -12,12 +12,45 @@
 
 typedef struct output output;
 
-/* Starts a build of out_dir ("public"): creates "<parent>/.<name>.tmp-XXXXXX" (mode
- * 0700 until the commit) next to it, so the final rename stays on one file system.
- * Refuses an out_dir that is "/", ".", "..", the current directory or one of its
- * parents, a symbolic link, or an existing non-directory; the parent must exist.
- * Returns NULL after reporting an error. Free with output_commit() or output_abort(). */
-output *output_begin(const char *out_dir, diag *d);
+/* The file clinfolio writes into every output tree. A folder holding it (or an empty one)
+ * may be replaced by a build; any other existing folder is refused unless `force`. */
+#define OUTPUT_MARKER ".clinfolio-output"
+
+/* A folder the output must keep away from, and what it is, for messages: "the site
+ * folder", "the site's content folder". */
+typedef struct output_guard {
+    const char *path;
+    const char *what;
+} output_guard;
+
+typedef struct output_options {
+    const char *out_dir; /* "public", "site/public", "/srv/www" */
+    /* folders the output may neither be nor contain, even with force: the site folder
+     * (the current folder and the home folder are always refused too); ends with a NULL
+     * path, may be NULL */
+    const output_guard *not_above;
+    /* folders the output may neither be, contain, nor lie inside, even with force: the
+     * site's content/, themes/, templates/, plugins/, the theme in use; as not_above */
+    const output_guard *not_near;
+    bool force; /* replace an existing non-empty folder that has no OUTPUT_MARKER */
+} output_options;
+
+/* Starts a build of out_dir: removes the stale temporary trees a killed build left
+ * beside it, then creates "<parent>/.<name>.tmp-<pid>-XXXXXX" (mode 0700 until the
+ * commit, flock'ed while this process lives, holding OUTPUT_MARKER from the start) next
+ * to it, so the final rename stays on one file system. Refuses an out_dir that is "/",
+ * ".", "..", the current or home directory or one of their parents, a folder of
+ * not_above or not_near as described there, a symbolic link, an existing
+ * non-directory, or an existing non-empty folder without OUTPUT_MARKER (unless
+ * force); the parent must exist. Returns NULL after reporting an error. Free with
+ * output_commit() or output_abort(). */
+output *output_begin(const output_options *opt, diag *d);
+
+/* Removes every temporary tree of this process's unfinished builds (never an output
+ * folder), for a process about to end early: a signal, the plugin watchdog. Safe to
+ * call from any thread while a build runs; a commit in progress finishes its renames
+ * first, and no commit completes afterwards. The process must end soon after. */
+void output_remove_temporaries(void);
 
 /* Writes data[0..len) to rel ("projects/x/index.html") inside the tree, creating the
  * parent directories. rel must be relative, with no empty, "." or ".." component, no
@@ -40,8 +73,9 @@ bool output_copy_tree(output *o, const char *src_dir, const char *diag_dir, cons
                       diag *d);
 
 /* Makes the tree the new out_dir: with renameat2(RENAME_EXCHANGE) when out_dir exists
- * (readers see the old tree or the new one, never a mix; the old tree keeps its mode
- * bits), then removes the old tree without following symbolic links; a plain rename
+ * (readers see the old tree or the new one, never a mix; the new tree gets the old one's
+ * mode bits), then closes the old tree's permissions (0700) and removes it without
+ * following symbolic links; a plain rename
  * when it does not exist. On a file system without RENAME_EXCHANGE it falls back to two
  * renames. Frees o. On failure reports an error, removes the new tree and leaves
  * out_dir as it was. Failing to remove the old tree is a warning. */

@@ -54,6 +54,7 @@ typedef struct filter_ref {
 
 struct plugin_host {
     const config *cfg;
+    void (*before_exit)(void); /* the watchdog's last call */
     plugin *plugins;
     size_t n;
     arena *a;
@@ -144,8 +145,8 @@ count_hook(lua_State *L, lua_Debug *ar)
 }
 
 /* A call stuck in a library function (no VM instruction, so no hook) cannot be stopped
- * safely: after twice the time limit the build ends here. Nothing has been written yet
- * unless a filter is stuck, and the previous output is never touched. */
+ * safely: after twice the time limit the build ends here, after before_exit removed the
+ * temporary output tree; the previous output is never touched. */
 static void *
 watchdog_main(void *arg)
 {
@@ -169,6 +170,8 @@ watchdog_main(void *arg)
                         "(plugin_limits.seconds: %zu); build stopped\n",
                         atomic_load(&S->running), h->cfg->plugin_seconds);
                 fflush(stderr);
+                if (h->before_exit)
+                    h->before_exit();
                 _exit(1);
             }
         }
@@ -981,6 +984,7 @@ plugin_host_new(const config *cfg, const plugin_paths *paths, arena *a, diag *d)
         return NULL;
     plugin_host *h = xcalloc(1, sizeof(plugin_host));
     h->cfg = cfg;
+    h->before_exit = paths->before_exit;
     h->a = a;
     h->n = cfg->n_plugins;
     h->plugins = arena_zalloc(a, h->n * sizeof(plugin));

@@ -25,9 +25,11 @@ typedef struct plugin_host plugin_host;
 
 /* Where plugin files are looked up, in order: <root>/plugins, <theme_dir>/plugins (named
  * <theme_name>/plugins in diagnostics), <datadir>/plugins. theme_dir and datadir may be
- * NULL. */
+ * NULL. before_exit, when not NULL, runs on the watchdog's thread right before it ends
+ * the process (a call stuck in a library function): it removes what must not stay. */
 typedef struct plugin_paths {
     const char *root, *theme_dir, *theme_name, *datadir;
+    void (*before_exit)(void);
 } plugin_paths;
 
 /* A file a plugin's generate hook asks for: raw content, or a template rendered with

@@ -125,6 +125,8 @@ for B in "$@"; do
             bad "$B errors/$name: diagnostics differ"; sed 's/^/    /' "$tmp/diff"
         elif [ "$want" != 0 ] && ! cmp -s "$tmp/before" "$tmp/after"; then
             bad "$B errors/$name: the failed build changed the previous output"
+        elif ls -a "$site" | grep -q '^\.public\.\(tmp\|old\)-'; then
+            bad "$B errors/$name: a temporary tree was left beside the output"
         else
             ok
         fi
@@ -141,6 +143,40 @@ for B in "$@"; do
         { bad "$B plugins: the metrics fixture does not build"; cat "$tmp/metrics.out"; }
     [ -d "$m/out" ] && counts "$B plugins: metrics.json and metrics.csv by hand" \
         /usr/bin/python3 tests/plugins/check_metrics.py "$m/out"
+
+    # issue #7, finding 1: -o never replaces the site, its sources, a home folder, or a
+    # folder clinfolio did not make (unless --force); the sources stay byte-identical
+    g="$tmp/guard-$(basename "$B")"
+    rm -rf "$g"; mkdir -p "$g/home/.ssh" "$g/notes"; cp -R tests/golden/basic "$g/site"
+    echo secret >"$g/home/.ssh/id_ed25519"; echo mine >"$g/notes/thesis.txt"
+    snapshot "$g" >"$tmp/guard-before"
+    for o in site site/content site/content/projects site/content/static site/themes \
+        site/themes/mini site/templates site/templates/new home; do
+        check "$B -o $g/$o is refused, even with --force" sh -c \
+            "out=\$(HOME='$g/home' '$bin' build -q --force -s '$g/site' -o '$g/$o' 2>&1); test \$? = 1 &&
+             echo \"\$out\" | grep -q \"^clinfolio: error: refusing to use '$g/$o' as the output directory: it \""
+    done
+    check "$B -o the folder holding the site and the home folder is refused" sh -c \
+        "out=\$(HOME='$g/home' '$bin' build -q --force -s '$g/site' -o '$g' 2>&1); test \$? = 1 &&
+         echo \"\$out\" | grep -q \"refusing to use '$g' as the output directory: it is your home\""
+    check "$B -o site from inside the site is refused" sh -c \
+        "cd '$g/site' && out=\$('$PWD/$bin' build -q -o ../site 2>&1); test \$? = 1 &&
+         echo \"\$out\" | grep -q 'it is the current directory or contains it'"
+    check "$B -o an unrelated non-empty folder is refused without --force" sh -c \
+        "out=\$('$bin' build -q -s '$g/site' -o '$g/notes' 2>&1); test \$? = 1 &&
+         echo \"\$out\" | grep -q 'refusing to replace $g/notes: it is not empty and has no .clinfolio-output file'"
+    snapshot "$g" >"$tmp/guard-after"
+    check "$B the refused builds changed nothing" cmp "$tmp/guard-before" "$tmp/guard-after"
+    check "$B --force replaces a folder clinfolio did not make" sh -c \
+        "'$bin' build -q --force -s '$g/site' -o '$g/notes' && test ! -e '$g/notes/thesis.txt' &&
+         test -f '$g/notes/.clinfolio-output' && test -f '$g/notes/index.html'"
+    check "$B a marked output and an empty folder are replaced without --force" sh -c \
+        "'$bin' build -q -s '$g/site' -o '$g/notes' && mkdir '$g/empty' &&
+         '$bin' build -q -s '$g/site' -o '$g/empty' && test -f '$g/empty/.clinfolio-output'"
+
+    # issue #7, finding 4: builds ended by signals, SIGKILL, the watchdog or ulimit -f
+    # leave no temporary tree behind (or the next build removes it)
+    counts "$B faults: interrupted builds" /usr/bin/python3 tests/faults.py "$bin"
 
     # the demo site: the same bytes from 1 and 2 threads, twice
     check "$B demo: builds without diagnostics" sh -c \

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * test_output.c - the output tree: nested writes, rejected paths, planted symbolic
- * links, duplicate paths, parallel writes, static copies, atomic commit and abort. */
+ * links, duplicate paths, parallel writes, static copies, atomic commit and abort,
+ * where the output may go, and the temporary trees of killed or interrupted builds. */
 #include "harness.h"
 
 #include "buf.h"
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static char base[64]; /* a fresh directory under /tmp for this run */
@@ -112,6 +114,13 @@ diag_has(diag *d, const char *text)
     return r;
 }
 
+/* output_begin with no guards and no --force */
+static output *
+begin(const char *out_dir, diag *d)
+{
+    return output_begin(&(output_options){out_dir, NULL, NULL, false}, d);
+}
+
 static bool
 write_str(output *o, const char *rel, const char *text, diag *d)
 {
@@ -122,7 +131,7 @@ static void
 test_write_and_commit(void)
 {
     diag *d = diag_new();
-    output *o = output_begin(path_of("public"), d);
+    output *o = begin(path_of("public"), d);
     OK(o != NULL, "begin");
     OK(find_tmp() != NULL, "temporary tree beside public");
     OK(!exists("public"), "public not created before the commit");
@@ -151,7 +160,7 @@ static void
 test_bad_paths(void)
 {
     diag *d = diag_new();
-    output *o = output_begin(path_of("public"), d);
+    output *o = begin(path_of("public"), d);
     static const char *const bad[] = {
         "../x", "/abs", "a//b", "a/./b", "",          "a/",   "./a",
         ".",    "..",   "a/..", "a\\b",  "x/../../y", "a\nb", "a/../../../../etc/passwd"};
@@ -180,7 +189,7 @@ test_symlinks(void)
     diag *d = diag_new();
     mkdir(path_of("outside"), 0755);
     put_file("outside/target", "precious");
-    output *o = output_begin(path_of("public"), d);
+    output *o = begin(path_of("public"), d);
     char *tmp = find_tmp();
     OK(tmp != NULL, "found the temporary tree");
     if (!o || !tmp) {
@@ -231,14 +240,14 @@ test_replace_and_abort(void)
     OK(symlink(target, link) == 0, "old tree links outside");
     chmod(path_of("public"), 0750);
 
-    output *o = output_begin(path_of("public"), d);
+    output *o = begin(path_of("public"), d);
     OK(write_str(o, "index.html", "new home", d), "write");
     output_abort(o);
     FILE_EQ("public/index.html", "home");
     FILE_EQ("public/projects/x/index.html", "x");
     OK(find_tmp() == NULL, "abort leaves no temporary tree");
 
-    o = output_begin(path_of("public/"), d); /* a trailing slash is fine */
+    o = begin(path_of("public/"), d); /* a trailing slash is fine */
     OK(write_str(o, "index.html", "new home", d), "write");
     OK(write_str(o, "news/n/index.html", "n", d), "write");
     OK(output_commit(o, d), "commit over an existing tree");
@@ -260,32 +269,32 @@ static void
 test_refusals(void)
 {
     diag *d = diag_new();
-    OK(!output_begin("/", d), "refuse /");
-    OK(!output_begin("///", d), "refuse ///");
-    OK(!output_begin(".", d), "refuse .");
-    OK(!output_begin("..", d), "refuse ..");
-    OK(!output_begin("", d), "refuse empty");
+    OK(!begin("/", d), "refuse /");
+    OK(!begin("///", d), "refuse ///");
+    OK(!begin(".", d), "refuse .");
+    OK(!begin("..", d), "refuse ..");
+    OK(!begin("", d), "refuse empty");
     char cwd[512];
     OK(getcwd(cwd, sizeof cwd) != NULL, "getcwd");
-    OK(!output_begin(cwd, d), "refuse the current directory");
+    OK(!begin(cwd, d), "refuse the current directory");
     int here = open(".", O_RDONLY | O_DIRECTORY);
     mkdir(path_of("public/inner"), 0755);
     OK(chdir(path_of("public/inner")) == 0, "chdir below public");
-    OK(!output_begin(path_of("public"), d), "refuse a parent of the current directory");
-    OK(!output_begin("../../public", d), "refuse it by a relative path too");
+    OK(!begin(path_of("public"), d), "refuse a parent of the current directory");
+    OK(!begin("../../public", d), "refuse it by a relative path too");
     OK(fchdir(here) == 0, "chdir back");
     close(here);
     rmdir(path_of("public/inner"));
     OK(diag_has(d, "it is the current directory or contains it"), "message");
     put_file("plain", "x");
-    OK(!output_begin(path_of("plain"), d), "refuse a file");
+    OK(!begin(path_of("plain"), d), "refuse a file");
     OK(diag_has(d, "exists and is not a directory"), "message for a file");
     char target[512];
     snprintf(target, sizeof target, "%s/public", base);
     OK(symlink(target, path_of("linked")) == 0, "make a link");
-    OK(!output_begin(path_of("linked"), d), "refuse a symbolic link");
+    OK(!begin(path_of("linked"), d), "refuse a symbolic link");
     OK(diag_has(d, "is a symbolic link"), "message for a link");
-    OK(!output_begin(path_of("missing/public"), d), "missing parent");
+    OK(!begin(path_of("missing/public"), d), "missing parent");
     OK(diag_has(d, "cannot open"), "message for a missing parent");
     unlink(path_of("plain"));
     unlink(path_of("linked"));
@@ -324,7 +333,7 @@ static void
 test_parallel(void)
 {
     diag *d = diag_new();
-    output *o = output_begin(path_of("public"), d);
+    output *o = begin(path_of("public"), d);
     pthread_t t[THREADS];
     job jobs[THREADS];
     for (int i = 0; i < THREADS; i++) {
@@ -376,7 +385,7 @@ test_copy_tree(void)
     put_file("tstatic/css/theme.css", "theme");
     put_file("tstatic/index.html", "theme index");
 
-    output *o = output_begin(path_of("public"), d);
+    output *o = begin(path_of("public"), d);
     OK(write_str(o, "index.html", "home", d), "page first");
     OK(output_copy_tree(o, path_of("cstatic"), "content/static", "", d), "copy content static");
     OK(!output_copy_tree(o, path_of("tstatic"), "themes/t/static", "", d),
@@ -406,6 +415,330 @@ test_copy_tree(void)
     diag_free(d);
 }
 
+/* {=== where the output may go (issue #7: -o deleted the site, a home folder, anything) ===*/
+
+static void
+test_guards(void)
+{
+    diag *d = diag_new();
+    /* a site: site/content/projects, site/themes/t, site/templates */
+    mkdir(path_of("site"), 0755);
+    mkdir(path_of("site/content"), 0755);
+    mkdir(path_of("site/content/projects"), 0755);
+    mkdir(path_of("site/themes"), 0755);
+    mkdir(path_of("site/themes/t"), 0755);
+    put_file("site/site.yaml", "title: x\n");
+    put_file("site/content/projects/p.md", "precious");
+    char root[512], content[512], themes[512], templates[512], theme[512];
+    snprintf(root, sizeof root, "%s/site", base);
+    snprintf(content, sizeof content, "%s/site/content", base);
+    snprintf(themes, sizeof themes, "%s/site/themes", base);
+    snprintf(templates, sizeof templates, "%s/site/templates", base);
+    snprintf(theme, sizeof theme, "%s/site/themes/t", base);
+    const output_guard above[] = {{root, "the site folder"}, {NULL, NULL}};
+    const output_guard near[] = {{content, "the site's content folder"},
+                                 {themes, "the site's themes folder"},
+                                 {templates, "the site's templates folder"},
+                                 {theme, "the theme's folder"},
+                                 {NULL, NULL}};
+    static const struct {
+        const char *rel, *why;
+    } refused[] = {
+        {"site", "it is the site folder or contains it"},
+        {".", "it would replace the current directory"},
+        {"site/content", "it is the site's content folder or lies inside it"},
+        {"site/content/projects", "it is the site's content folder or lies inside it"},
+        {"site/content/new", "it is the site's content folder or lies inside it"},
+        {"site/themes/t", "it is the site's themes folder or lies inside it"},
+        {"site/templates", "it is the site's templates folder or lies inside it"},
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        for (int force = 0; force < 2; force++) {
+            diag *d1 = diag_new();
+            output_options oo = {path_of(refused[i].rel), above, near, force};
+            output *o = output_begin(&oo, d1);
+            OK(!o, "refused%s: %s", force ? " with --force" : "", refused[i].rel);
+            OK(diag_has(d1, refused[i].why), "why %s is refused", refused[i].rel);
+            output_abort(o);
+            diag_free(d1);
+        }
+    }
+    /* the site's ancestor, by a path that goes through a symbolic link */
+    char link[512];
+    snprintf(link, sizeof link, "%s/site-link", base);
+    OK(symlink(root, link) == 0, "link to the site");
+    output_options oo = {base, above, near, true};
+    OK(!output_begin(&oo, d), "the folder holding the site is refused");
+    oo.out_dir = path_of("site-link/content");
+    OK(!output_begin(&oo, d), "content/ through a link to the site is refused");
+    /* the theme in use, wherever it is */
+    char elsewhere_theme[512];
+    snprintf(elsewhere_theme, sizeof elsewhere_theme, "%s/elsewhere/theme", base);
+    const output_guard near_theme[] = {{elsewhere_theme, "the theme's folder"}, {NULL, NULL}};
+    mkdir(path_of("elsewhere"), 0755);
+    mkdir(path_of("elsewhere/theme"), 0755);
+    oo = (output_options){path_of("elsewhere/theme/static"), NULL, near_theme, true};
+    OK(!output_begin(&oo, d), "a folder inside the theme is refused");
+    OK(diag_has(d, "it is the theme's folder or lies inside it"), "message for the theme");
+    oo.out_dir = path_of("elsewhere");
+    OK(!output_begin(&oo, d), "a folder holding the theme is refused");
+    OK(diag_has(d, "it contains the theme's folder"), "message for a folder holding the theme");
+    FILE_EQ("site/content/projects/p.md", "precious");
+    OK(find_tmp() == NULL, "no temporary tree left by refusals");
+
+    /* a public/ beside the sources is fine */
+    oo = (output_options){path_of("site/public"), above, near, false};
+    output *o = output_begin(&oo, d);
+    OK(o != NULL, "site/public is fine");
+    OK(o && output_commit(o, d), "commit site/public");
+    FILE_EQ("site/public/" OUTPUT_MARKER, "This folder was generated by clinfolio. Every build "
+                                          "replaces all of it: keep nothing of your own here.\n");
+    unlink(link);
+    harness_rm_rf(path_of("site"));
+    harness_rm_rf(path_of("elsewhere"));
+    diag_free(d);
+}
+
+static void
+test_home(void)
+{
+    diag *d = diag_new();
+    mkdir(path_of("home"), 0755);
+    mkdir(path_of("home/.ssh"), 0700);
+    put_file("home/.ssh/id_ed25519", "secret");
+    char *saved = getenv("HOME") ? strdup(getenv("HOME")) : NULL;
+    setenv("HOME", path_of("home"), 1);
+    output_options oo = {path_of("home"), NULL, NULL, true};
+    OK(!output_begin(&oo, d), "the home folder is refused, even with --force");
+    OK(diag_has(d, "it is your home directory or contains it"), "message for home");
+    oo.out_dir = base;
+    OK(!output_begin(&oo, d), "a folder holding the home folder is refused");
+    oo.out_dir = path_of("home/public");
+    output *o = output_begin(&oo, d);
+    OK(o != NULL, "a folder inside home is fine");
+    output_abort(o);
+    FILE_EQ("home/.ssh/id_ed25519", "secret");
+    if (saved)
+        setenv("HOME", saved, 1);
+    else
+        unsetenv("HOME");
+    free(saved);
+    harness_rm_rf(path_of("home"));
+    diag_free(d);
+}
+
+/* An existing folder is replaced only when empty or marked, or with --force. */
+static void
+test_marker(void)
+{
+    diag *d = diag_new();
+    mkdir(path_of("mine"), 0755);
+    put_file("mine/thesis.docx", "years of work");
+    char mine[512], empty[512];
+    snprintf(mine, sizeof mine, "%s/mine", base);
+    snprintf(empty, sizeof empty, "%s/empty", base);
+    output_options oo = {mine, NULL, NULL, false};
+    OK(!output_begin(&oo, d), "a folder with files and no marker is refused");
+    OK(diag_has(d, "refusing to replace"), "message");
+    OK(diag_has(d, "has no .clinfolio-output file"), "message names the marker");
+    FILE_EQ("mine/thesis.docx", "years of work");
+    /* a marker that is a directory or a link does not count */
+    mkdir(path_of("mine/" OUTPUT_MARKER), 0755);
+    OK(!output_begin(&oo, d), "a marker that is a directory does not count");
+    rmdir(path_of("mine/" OUTPUT_MARKER));
+    char target[512];
+    snprintf(target, sizeof target, "%s/mine/thesis.docx", base);
+    OK(symlink(target, path_of("mine/" OUTPUT_MARKER)) == 0, "a marker link");
+    OK(!output_begin(&oo, d), "a marker that is a symbolic link does not count");
+    unlink(path_of("mine/" OUTPUT_MARKER));
+    /* --force replaces it */
+    oo.force = true;
+    output *o = output_begin(&oo, d);
+    OK(o != NULL, "--force accepts it");
+    OK(o && write_str(o, "index.html", "site", d) && output_commit(o, d), "commit with --force");
+    OK(!exists("mine/thesis.docx"), "replaced");
+    FILE_EQ("mine/index.html", "site");
+    /* now it carries the marker: no --force needed */
+    oo.force = false;
+    o = output_begin(&oo, d);
+    OK(o != NULL, "a marked folder is accepted");
+    OK(o && output_commit(o, d), "commit");
+    /* an empty folder is fine */
+    mkdir(path_of("empty"), 0755);
+    oo.out_dir = empty;
+    o = output_begin(&oo, d);
+    OK(o != NULL, "an empty folder is accepted");
+    OK(o && output_commit(o, d), "commit into the empty folder");
+    OK(exists("empty/" OUTPUT_MARKER), "marker written");
+    INT_EQ(diag_error_count(d), 3, "three refusals");
+    harness_rm_rf(path_of("mine"));
+    harness_rm_rf(path_of("empty"));
+    diag_free(d);
+}
+
+/* }=== */
+
+/* {=== temporary trees of builds that did not finish ===*/
+
+/* unlinkat, wrapped (-Wl,--wrap=unlinkat): the process ends after this many more calls
+ * when it is >= 0, as a build killed while it removes a tree would */
+int __real_unlinkat(int dir, const char *name, int flags);
+int __wrap_unlinkat(int dir, const char *name, int flags);
+static int unlinks_left = -1;
+
+int
+__wrap_unlinkat(int dir, const char *name, int flags)
+{
+    if (unlinks_left == 0)
+        _exit(3);
+    if (unlinks_left > 0)
+        unlinks_left--;
+    return __real_unlinkat(dir, name, flags);
+}
+
+/* Runs fn in a child process; its exit status. */
+static int
+in_child(void (*fn)(void))
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        fn();
+        _exit(0);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static void
+killed_while_rendering(void)
+{
+    diag *d = diag_new();
+    output *o = begin(path_of("public"), d);
+    write_str(o, "index.html", "half", d);
+    _exit(o ? 0 : 1); /* no abort: as SIGKILL would */
+}
+
+static void
+killed_while_removing_the_old_tree(void)
+{
+    diag *d = diag_new();
+    output *o = begin(path_of("public"), d);
+    write_str(o, "index.html", "newer", d);
+    unlinks_left = 5; /* dies a few files into removing the old tree */
+    output_commit(o, d);
+    _exit(1);
+}
+
+static void
+interrupted(void)
+{
+    diag *d = diag_new();
+    output *o = begin(path_of("public"), d);
+    write_str(o, "index.html", "interrupted", d);
+    output_remove_temporaries(); /* what a signal does */
+    _exit(o ? 0 : 1);
+}
+
+static void
+test_leftovers(void)
+{
+    diag *d = diag_new();
+    /* a previous output with enough files that its removal can be cut short */
+    output *o = begin(path_of("public"), d);
+    char rel[64];
+    for (int i = 0; i < 50; i++) {
+        snprintf(rel, sizeof rel, "p/%d/index.html", i);
+        write_str(o, rel, "old", d);
+    }
+    write_str(o, "index.html", "old", d);
+    OK(output_commit(o, d), "a previous output");
+
+    INT_EQ(in_child(killed_while_rendering), 0, "a build killed while rendering");
+    OK(find_tmp() != NULL, "it left its temporary tree");
+    char *left = find_tmp();
+    OK(left && strstr(left, ".tmp-") && strchr(strstr(left, ".tmp-") + 5, '-'),
+       "the name holds the pid: %s", left ? left : "(none)");
+    struct stat st;
+    OK(stat(path_of(left ? left : "?"), &st) == 0 && (st.st_mode & 07777) == 0700,
+       "the leftover is private (0700)");
+    /* a folder that only looks like one, with files and no marker, is not ours */
+    mkdir(path_of(".public.tmp-1-abcdef"), 0755);
+    put_file(".public.tmp-1-abcdef/notes.txt", "mine");
+
+    o = begin(path_of("public"), d);
+    OK(o != NULL, "the next build starts");
+    OK(count_entries(base) >= 1, "entries");
+    INT_EQ(diag_error_count(d) + diag_warning_count(d), 0, "no diagnostics");
+    output_abort(o);
+    OK(find_tmp() != NULL && strcmp(find_tmp(), ".public.tmp-1-abcdef") == 0,
+       "the killed build's tree is gone, the look-alike stays");
+    FILE_EQ(".public.tmp-1-abcdef/notes.txt", "mine");
+    harness_rm_rf(path_of(".public.tmp-1-abcdef"));
+    FILE_EQ("public/index.html", "old");
+
+    /* killed after the swap, while removing the old tree: the new site is in place,
+     * the half-removed old one is closed to readers and removed by the next build */
+    INT_EQ(in_child(killed_while_removing_the_old_tree), 3, "killed while removing");
+    FILE_EQ("public/index.html", "newer");
+    left = find_tmp();
+    OK(left != NULL, "the old tree is left half-removed");
+    OK(left && stat(path_of(left), &st) == 0 && (st.st_mode & 07777) == 0700,
+       "its permissions were closed first (%o)", st.st_mode & 07777);
+    char marker[300];
+    snprintf(marker, sizeof marker, "%s/%s", left ? left : "?", OUTPUT_MARKER);
+    OK(exists(marker), "its marker goes last, so it is still recognised");
+    o = begin(path_of("public"), d);
+    OK(find_tmp() && o, "next build");
+    output_abort(o);
+    OK(find_tmp() == NULL, "the next build removed the half-removed tree");
+
+    /* a live build's tree is left alone */
+    int ready[2], go[2];
+    OK(pipe(ready) == 0 && pipe(go) == 0, "pipes");
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        diag *cd = diag_new();
+        output *co = begin(path_of("public"), cd);
+        char c = co ? 'y' : 'n';
+        ssize_t w = write(ready[1], &c, 1);
+        ssize_t r = read(go[0], &c, 1); /* hold the tree until the parent says */
+        output_abort(co);
+        _exit(w == 1 && r == 1 ? 0 : 1);
+    }
+    char c = 0;
+    OK(read(ready[0], &c, 1) == 1 && c == 'y', "a concurrent build started");
+    o = begin(path_of("public"), d);
+    OK(o != NULL, "a second build starts beside it");
+    int trees = 0;
+    DIR *dp = opendir(base);
+    struct dirent *de;
+    while (dp && (de = readdir(dp)))
+        trees += strncmp(de->d_name, ".public.tmp-", 12) == 0;
+    closedir(dp);
+    INT_EQ(trees, 2, "the live build's tree was not taken for a leftover");
+    output_abort(o);
+    OK(write(go[1], "x", 1) == 1, "release the other build");
+    int status;
+    waitpid(pid, &status, 0);
+    OK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the other build ended well");
+    OK(find_tmp() == NULL, "no tree left");
+    close(ready[0]);
+    close(ready[1]);
+    close(go[0]);
+    close(go[1]);
+
+    /* what a signal does: the temporary tree goes, the output stays */
+    INT_EQ(in_child(interrupted), 0, "interrupted build");
+    OK(find_tmp() == NULL, "output_remove_temporaries removed the tree");
+    FILE_EQ("public/index.html", "newer");
+    diag_free(d);
+}
+
+/* }=== */
+
 int
 main(void)
 {
@@ -421,6 +754,10 @@ main(void)
     test_refusals();
     test_parallel();
     test_copy_tree();
+    test_guards();
+    test_home();
+    test_marker();
+    test_leftovers();
     harness_rm_rf(base);
     return harness_done();
 }

@@ -151,7 +151,7 @@ for B in "$@"; do
     echo secret >"$g/home/.ssh/id_ed25519"; echo mine >"$g/notes/thesis.txt"
     snapshot "$g" >"$tmp/guard-before"
     for o in site site/content site/content/projects site/content/static site/themes \
-        site/themes/mini site/templates site/templates/new home; do
+        site/themes/mini site/templates site/templates/new site/plugins home; do
         check "$B -o $g/$o is refused, even with --force" sh -c \
             "out=\$(HOME='$g/home' '$bin' build -q --force -s '$g/site' -o '$g/$o' 2>&1); test \$? = 1 &&
              echo \"\$out\" | grep -q \"^clinfolio: error: refusing to use '$g/$o' as the output directory: it \""

@@ -43,6 +43,10 @@ typedef struct value_pair {
 
 struct value {
     value_type type;
+    /* Stands in for a YAML value already reported as an error (front_parse_page: an
+     * invalid date, a scalar that does not fit its tag, an alias): schema checks skip it,
+     * so one mistake gives one message. */
+    bool invalid;
     src_pos pos; /* where it was written; file NULL for computed values */
     union {
         bool boolean;

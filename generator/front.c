@@ -461,7 +461,7 @@ scalar_value(loader *l, const yaml_event_t *ev, src_pos at)
         if (match_bool(s, len, &b))
             return value_new_bool(l->a, b, at);
         if (match_int(l, s, len, &n) || match_float(l, s, len, &n))
-            return value_new_number(l->a, n, at);
+            return value_new_number_text(l->a, n, s, len, at);
         if (looks_like_date(s, len)) {
             if (value_date_parse(&date, s, len))
                 return value_new_date(l->a, date, at);
@@ -482,12 +482,12 @@ scalar_value(loader *l, const yaml_event_t *ev, src_pos at)
         break;
     case TAG_INT:
         if (match_int(l, s, len, &n))
-            return value_new_number(l->a, n, at);
+            return value_new_number_text(l->a, n, s, len, at);
         fail(l, at, "invalid !!int value '%s'", shown(l, s, len));
         break;
     case TAG_FLOAT:
         if (match_int(l, s, len, &n) || match_float(l, s, len, &n))
-            return value_new_number(l->a, n, at);
+            return value_new_number_text(l->a, n, s, len, at);
         fail(l, at, "invalid !!float value '%s'", shown(l, s, len));
         break;
     case TAG_TIMESTAMP:

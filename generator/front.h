@@ -59,7 +59,8 @@ typedef struct front_limits {
  * YYYY-MM-DD with an optional time and offset (value_date_parse) -> date; everything else
  * (yes, no, on, 1_000, 2023-5-1) -> string. Quoted and block scalars are strings. The
  * tags !!str !!int !!float !!bool !!null !!timestamp force a type (!!seq and !!map are
- * accepted on lists and maps). Map keys are kept as written, as text.
+ * accepted on lists and maps). Map keys are kept as written, as text. A number keeps its
+ * scalar text as written (value.number_text: `1.10`, `0755`), which is what it prints as.
  *
  * Maps are built in insertion order without repeated keys; lists keep their order.
  * An empty document (nothing, comments, or an empty `---`) yields an empty map.

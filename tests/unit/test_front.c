@@ -346,6 +346,61 @@ test_typing(void)
     }
 }
 
+/* A number keeps its text as written for display; its value, JSON and comparisons stay
+ * numeric (issue 7, finding 7: `1.10` printed as `1.1`, `0755` as `755`). */
+static void
+test_number_text(void)
+{
+    static const struct {
+        const char *yaml, *text, *json;
+        double n;
+    } cases[] = {
+        {"1.10", "1.10", "1.1", 1.1},
+        {"0755", "0755", "755", 755},
+        {"2023", "2023", "2023", 2023},
+        {"0x1F", "0x1F", "31", 31},
+        {"0o17", "0o17", "15", 15},
+        {"+7", "+7", "7", 7},
+        {"-.5", "-.5", "-0.5", -0.5},
+        {"1e3", "1e3", "1000", 1000},
+        {"6.02E+23", "6.02E+23", "6.02e+23", 6.02e23},
+        {"1.", "1.", "1", 1},
+        {"-0", "-0", "0", 0},
+        {"!!int \"12\"", "12", "12", 12},
+        {"!!float 1", "1", "1", 1},
+        {".inf", ".inf", "null", INFINITY},
+        {"13800138000", "13800138000", "13800138000", 13800138000.0},
+    };
+    arena *a = arena_new();
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const value *v = typed(cases[i].yaml);
+        OK(v && v->type == VALUE_NUMBER && v->as.number == cases[i].n, "'%s' is the number %g",
+           cases[i].yaml, cases[i].n);
+        if (!v)
+            continue;
+        STR_EQ(value_to_cstr(v, a), cases[i].text, cases[i].yaml);
+        buf b = BUF_INIT;
+        value_to_text(&b, v);
+        STR_EQ(b.ptr, cases[i].text, cases[i].yaml);
+        buf_free(&b);
+        value_to_json(&b, v, 0);
+        STR_EQ(b.ptr, cases[i].json, cases[i].yaml);
+        buf_free(&b);
+    }
+    /* ordering and equality use the number: 1.10 == 1.1 < 1.2 */
+    value *m = parse("a: 1.10\nb: 1.1\nc: 1.2\nd: 0755\n");
+    OK(m && value_equal(value_map_get(m, "a"), value_map_get(m, "b")), "1.10 equals 1.1");
+    OK(m && value_compare(value_map_get(m, "a"), value_map_get(m, "c")) < 0, "1.10 < 1.2");
+    OK(m && value_map_get(m, "d")->as.number == 755, "0755 is decimal 755");
+    /* a list or map prints as JSON, numbers numeric */
+    m = parse("l: [1.10, 0755]\n");
+    buf b = BUF_INIT;
+    value_to_text(&b, m ? value_map_get(m, "l") : NULL);
+    STR_EQ(b.ptr, "[1.1,755]", "JSON of a list of YAML numbers");
+    buf_free(&b);
+    arena_free(a);
+}
+
 /* {====================================================================
  * structure and positions
  * ===================================================================== */
@@ -843,6 +898,7 @@ main(void)
     A = arena_new();
     test_split();
     test_typing();
+    test_number_text();
     test_structure();
     test_positions();
     test_errors();

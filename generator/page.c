@@ -67,6 +67,18 @@ scalar_text(checker *c, const value *v, const char *key)
     return NULL;
 }
 
+/* A URL that templates may link to: no scheme, or one on text.h's allow-list. */
+static void
+check_url(checker *c, const value *v, const char *key)
+{
+    if (v->type != VALUE_STRING || text_url_scheme_allowed(v->as.str.ptr, v->as.str.len, false))
+        return;
+    text_url_scheme sc;
+    text_url_scheme_read(&sc, v->as.str.ptr, v->as.str.len, false);
+    error_at(c, v->pos, "URL scheme '%s:' is not allowed in '%s' (use " TEXT_URL_ALLOWED ")",
+             sc.name, key);
+}
+
 static const value *
 check_date(checker *c, const value *v, const char *what)
 {
@@ -191,7 +203,12 @@ check_front(checker *c, page *p)
         }
     }
     for (const char *const *key = (const char *const[]){"tags", "aliases", NULL}; *key; key++) {
-        if (!(v = field(f, *key)) || v->type == VALUE_STRING)
+        bool urls = strcmp(*key, "aliases") == 0;
+        if (!(v = field(f, *key)))
+            continue;
+        if (v->type == VALUE_STRING && urls)
+            check_url(c, v, *key);
+        if (v->type == VALUE_STRING)
             continue;
         if (v->type != VALUE_LIST) {
             error_at(c, v->pos, "'%s' must be a list such as [a, b], not %s", *key, describe(c, v));
@@ -202,6 +219,8 @@ check_front(checker *c, page *p)
             if (item->type != VALUE_STRING && item->type != VALUE_NUMBER && !item->invalid)
                 error_at(c, item->pos, "'%s' items must be text, not %s", *key,
                          value_type_name(item->type));
+            else if (urls)
+                check_url(c, item, *key);
         }
     }
     check_stages(c, p, field(f, "stages"));

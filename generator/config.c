@@ -124,6 +124,25 @@ get_list(loader *l, const value *map, const char *key)
     return v;
 }
 
+/* menu: [{name, url}]: a url must not have a scheme outside text.h's allow-list, since
+ * templates link to it (javascript:, data:). */
+static void
+check_menu(loader *l, const value *menu)
+{
+    for (size_t i = 0; i < value_len(menu); i++) {
+        const value *url = value_map_get(menu->as.list.items[i], "url");
+        const char *s = value_str(url);
+        if (!s || text_url_scheme_allowed(s, url->as.str.len, false))
+            continue;
+        text_url_scheme sc;
+        text_url_scheme_read(&sc, s, url->as.str.len, false);
+        diag_report(l->d, DIAG_ERROR, url->pos,
+                    "URL scheme '%s:' is not allowed in a menu 'url' (use " TEXT_URL_ALLOWED ")",
+                    sc.name);
+        l->ok = false;
+    }
+}
+
 /* A key, slug or path segment users write: letters, digits, '-' and '_' only. */
 static bool
 is_identifier(const char *s)
@@ -390,7 +409,7 @@ config_load(config *out, const char *root, const char *base_url_override, arena 
     load_taxonomies(&l, out, rootv);
     load_plugins(&l, out, rootv);
     get_map(&l, rootv, "params");
-    get_list(&l, rootv, "menu");
+    check_menu(&l, get_list(&l, rootv, "menu"));
     return l.ok;
 }
 

@@ -19,8 +19,7 @@
 #include <string.h>
 #include <yaml.h>
 
-#define MAX_ERRORS 20 /* per call: enough to fix a file, bounded against hostile input */
-#define MAX_SHOWN  60 /* characters of a user's text quoted in a message */
+#define MAX_SHOWN 60 /* characters of a user's text quoted in a message */
 
 /* {====================================================================
  * splitting
@@ -97,6 +96,7 @@ typedef struct loader {
     size_t nodes;
     unsigned errors;
     bool stop;         /* a limit was hit or too many errors: read no more events */
+    bool broken;       /* the tree is incomplete: a syntax error, bad UTF-8 or stop */
     bool told_anchors; /* "anchors and aliases" is said once per call */
     int documents;
     value *root;
@@ -167,7 +167,7 @@ fail(loader *l, src_pos at, const char *fmt, ...)
     va_start(ap, fmt);
     size_t id = diag_vreport(l->d, DIAG_ERROR, at, fmt, ap);
     va_end(ap);
-    if (++l->errors >= MAX_ERRORS && !l->stop) {
+    if (++l->errors >= FRONT_MAX_ERRORS && !l->stop) {
         diag_note(l->d, id, at, "too many errors; the rest of this YAML was not checked");
         l->stop = true;
     }
@@ -198,6 +198,7 @@ static void
 report_yaml_error(loader *l, const yaml_parser_t *p)
 {
     const char *problem = p->problem ? p->problem : "invalid YAML";
+    l->broken = true;
     switch (p->error) {
     case YAML_MEMORY_ERROR:
         oom();
@@ -235,6 +236,7 @@ check_utf8(loader *l)
         if (!k) {
             fail(l, offset_pos(l, i), "invalid UTF-8 byte 0x%02X; the file must be saved as UTF-8",
                  (unsigned char)l->yaml[i]);
+            l->broken = true;
             return false;
         }
         i += k;
@@ -445,6 +447,7 @@ scalar_value(loader *l, const yaml_event_t *ev, src_pos at)
     const char *s = (const char *)ev->data.scalar.value;
     size_t len = ev->data.scalar.length;
     tag_kind tag = tag_of(ev->data.scalar.tag);
+    unsigned errors = l->errors;
     bool b;
     double n;
     value_date date;
@@ -458,7 +461,7 @@ scalar_value(loader *l, const yaml_event_t *ev, src_pos at)
         if (match_bool(s, len, &b))
             return value_new_bool(l->a, b, at);
         if (match_int(l, s, len, &n) || match_float(l, s, len, &n))
-            return value_new_number(l->a, n, at);
+            return value_new_number_text(l->a, n, s, len, at);
         if (looks_like_date(s, len)) {
             if (value_date_parse(&date, s, len))
                 return value_new_date(l->a, date, at);
@@ -479,12 +482,12 @@ scalar_value(loader *l, const yaml_event_t *ev, src_pos at)
         break;
     case TAG_INT:
         if (match_int(l, s, len, &n))
-            return value_new_number(l->a, n, at);
+            return value_new_number_text(l->a, n, s, len, at);
         fail(l, at, "invalid !!int value '%s'", shown(l, s, len));
         break;
     case TAG_FLOAT:
         if (match_int(l, s, len, &n) || match_float(l, s, len, &n))
-            return value_new_number(l->a, n, at);
+            return value_new_number_text(l->a, n, s, len, at);
         fail(l, at, "invalid !!float value '%s'", shown(l, s, len));
         break;
     case TAG_TIMESTAMP:
@@ -501,7 +504,9 @@ scalar_value(loader *l, const yaml_event_t *ev, src_pos at)
              tag_shown(l, ev->data.scalar.tag));
         break;
     }
-    return value_new_string(l->a, s, len, at);
+    value *v = value_new_string(l->a, s, len, at);
+    v->invalid = l->errors > errors; /* the text stands in for a value reported above */
+    return v;
 }
 
 /* {====================================================================
@@ -675,9 +680,12 @@ start_collection(loader *l, const yaml_event_t *ev, bool is_map)
         return;
     }
     tag_kind k = tag_of(tag);
-    if (k != TAG_NONE && k != (is_map ? TAG_MAP : TAG_SEQ))
+    value *coll = is_map ? value_new_map(l->a, at) : value_new_list(l->a, at);
+    if (k != TAG_NONE && k != (is_map ? TAG_MAP : TAG_SEQ)) {
         fail(l, at, "unsupported tag '%s' on a %s", tag_shown(l, tag), is_map ? "map" : "list");
-    open_collection(l, is_map ? value_new_map(l->a, at) : value_new_list(l->a, at));
+        coll->invalid = true;
+    }
+    open_collection(l, coll);
 }
 
 static void
@@ -723,10 +731,13 @@ on_event(loader *l, const yaml_event_t *ev)
             fail(l, mark_pos(l, ev->start_mark), "anchors and aliases are not supported");
             l->told_anchors = true;
         }
-        if (expecting_key(l))
+        if (expecting_key(l)) {
             push_item(l, NULL);
-        else
-            deliver(l, value_new_null(l->a, mark_pos(l, ev->start_mark)));
+        } else {
+            value *v = value_new_null(l->a, mark_pos(l, ev->start_mark));
+            v->invalid = true; /* reported once above, or together with the first alias */
+            deliver(l, v);
+        }
         break;
     case YAML_SCALAR_EVENT:
         on_scalar(l, ev);
@@ -748,10 +759,14 @@ on_event(loader *l, const yaml_event_t *ev)
  * the entry point
  * ===================================================================== */
 
-value *
-front_parse_yaml(const char *yaml, size_t len, const char *file, unsigned first_line,
-                 bool require_map, const front_limits *limits, arena *a, diag *d)
+/* Reads yaml into a tree; *clean tells whether it reported nothing. Returns NULL when
+ * the tree is incomplete or not a map where require_map; after errors that left it
+ * whole, returns it only when keep. */
+static value *
+parse(bool *clean, const char *yaml, size_t len, const char *file, unsigned first_line,
+      bool require_map, const front_limits *limits, bool keep, arena *a, diag *d)
 {
+    *clean = false;
     loader l = {0};
     l.file = file;
     l.yaml = yaml ? yaml : "";
@@ -788,16 +803,34 @@ front_parse_yaml(const char *yaml, size_t len, const char *file, unsigned first_
     free(l.items);
     if (l.c_numeric)
         freelocale(l.c_numeric);
-    if (l.errors)
+    if (l.broken || l.stop || (l.errors && !keep))
         return NULL;
 
     value *root = l.root;
     if (!root || l.root_empty)
         root = value_new_map(a, root ? root->pos : SRC_POS(file, first_line, 1));
     if (require_map && root->type != VALUE_MAP) {
-        diag_report(d, DIAG_ERROR, root->pos, "expected a map of 'key: value' lines here, not a %s",
-                    value_type_name(root->type));
+        if (!root->invalid) /* else its error is out already */
+            diag_report(d, DIAG_ERROR, root->pos,
+                        "expected a map of 'key: value' lines here, not a %s",
+                        value_type_name(root->type));
         return NULL;
     }
+    *clean = l.errors == 0;
     return root;
+}
+
+value *
+front_parse_yaml(const char *yaml, size_t len, const char *file, unsigned first_line,
+                 bool require_map, const front_limits *limits, arena *a, diag *d)
+{
+    bool clean;
+    return parse(&clean, yaml, len, file, first_line, require_map, limits, false, a, d);
+}
+
+value *
+front_parse_page(bool *ok, const char *yaml, size_t len, const char *file, unsigned first_line,
+                 arena *a, diag *d)
+{
+    return parse(ok, yaml, len, file, first_line, true, NULL, true, a, d);
 }

@@ -43,6 +43,9 @@ typedef struct front_limits {
 #define FRONT_MAX_DEPTH  64u
 #define FRONT_MAX_SCALAR ((size_t)1 << 20)
 #define FRONT_MAX_NODES  ((size_t)100000)
+/* Errors reported per YAML text (and per page by the schema check): enough to fix a
+ * file, bounded against hostile input. */
+#define FRONT_MAX_ERRORS 20u
 
 /* Parses yaml[0..len) (UTF-8, an optional BOM) into a value tree owned by a; text is
  * copied, so yaml may be freed afterwards. file must outlive the values (it is stored in
@@ -56,7 +59,8 @@ typedef struct front_limits {
  * YYYY-MM-DD with an optional time and offset (value_date_parse) -> date; everything else
  * (yes, no, on, 1_000, 2023-5-1) -> string. Quoted and block scalars are strings. The
  * tags !!str !!int !!float !!bool !!null !!timestamp force a type (!!seq and !!map are
- * accepted on lists and maps). Map keys are kept as written, as text.
+ * accepted on lists and maps). Map keys are kept as written, as text. A number keeps its
+ * scalar text as written (value.number_text: `1.10`, `0755`), which is what it prints as.
  *
  * Maps are built in insertion order without repeated keys; lists keep their order.
  * An empty document (nothing, comments, or an empty `---`) yields an empty map.
@@ -68,9 +72,22 @@ typedef struct front_limits {
  * (YYYY-MM-DD, then nothing or [Tt ] and a digit) but is not one ("invalid date
  * '2023-02-30'"), a tagged scalar that does not fit its tag, more than one document,
  * a non-map root when require_map, and the limits (which stop reading at once). Other
- * errors keep going, up to 20 per call, so one run shows them together.
+ * errors keep going, up to FRONT_MAX_ERRORS per call, so one run shows them together.
  * limits may be NULL for the defaults. */
 value *front_parse_yaml(const char *yaml, size_t len, const char *file, unsigned first_line,
                         bool require_map, const front_limits *limits, arena *a, diag *d);
+
+/* A page's front matter: front_parse_yaml with require_map and the default limits, except
+ * that errors which leave the tree whole (an invalid date, a scalar that does not fit its
+ * tag, an unsupported tag, an alias, a duplicate key, a list or map as a key) do not lose
+ * it, so the caller can still check the schema and report every error of the page in
+ * one run. Such a tree comes back with *ok false; each node standing in for a reported
+ * value has `invalid` set (a bad scalar is kept as its text, an alias as null), a
+ * rejected key is left out, and a repeated key keeps both entries (lookups find the
+ * first). Returns
+ * NULL (and *ok false) when the tree is incomplete: a syntax error, invalid UTF-8, a
+ * limit, too many errors, more than one document, or a root that is not a map. */
+value *front_parse_page(bool *ok, const char *yaml, size_t len, const char *file,
+                        unsigned first_line, arena *a, diag *d);
 
 #endif

@@ -17,6 +17,7 @@ typedef struct checker {
     arena *a;
     diag *d;
     bool ok;
+    unsigned errors; /* reported by the schema check, up to FRONT_MAX_ERRORS */
 } checker;
 
 static void error_at(checker *c, src_pos at, const char *fmt, ...)
@@ -25,11 +26,24 @@ static void error_at(checker *c, src_pos at, const char *fmt, ...)
 static void
 error_at(checker *c, src_pos at, const char *fmt, ...)
 {
+    c->ok = false;
+    if (c->errors >= FRONT_MAX_ERRORS) /* hostile input: thousands of unknown stages */
+        return;
     va_list ap;
     va_start(ap, fmt);
-    diag_vreport(c->d, DIAG_ERROR, at, fmt, ap);
+    size_t id = diag_vreport(c->d, DIAG_ERROR, at, fmt, ap);
     va_end(ap);
-    c->ok = false;
+    if (++c->errors == FRONT_MAX_ERRORS)
+        diag_note(c->d, id, at, "too many errors; the rest of this front matter was not checked");
+}
+
+/* The value of key in the front matter f, NULL when it is absent, null, or stands in for a
+ * value the YAML reader reported already (one mistake, one message). */
+static const value *
+field(const value *f, const char *key)
+{
+    const value *v = value_map_get(f, key);
+    return v && v->type != VALUE_NULL && !v->invalid ? v : NULL;
 }
 
 /* What a value looks like in a message: 'hello', 42, a list. */
@@ -53,10 +67,22 @@ scalar_text(checker *c, const value *v, const char *key)
     return NULL;
 }
 
+/* A URL that templates may link to: no scheme, or one on text.h's allow-list. */
+static void
+check_url(checker *c, const value *v, const char *key)
+{
+    if (v->type != VALUE_STRING || text_url_scheme_allowed(v->as.str.ptr, v->as.str.len, false))
+        return;
+    text_url_scheme sc;
+    text_url_scheme_read(&sc, v->as.str.ptr, v->as.str.len, false);
+    error_at(c, v->pos, "URL scheme '%s:' is not allowed in '%s' (use " TEXT_URL_ALLOWED ")",
+             sc.name, key);
+}
+
 static const value *
 check_date(checker *c, const value *v, const char *what)
 {
-    if (!v || v->type == VALUE_NULL)
+    if (!v || v->type == VALUE_NULL || v->invalid)
         return NULL;
     if (v->type == VALUE_DATE)
         return v;
@@ -70,7 +96,7 @@ check_stages(checker *c, page *p, const value *stages)
 {
     p->stages = value_new_list(c->a, stages ? stages->pos : SRC_NONE);
     p->days_total = -1;
-    if (!stages || stages->type == VALUE_NULL)
+    if (!stages)
         return;
     if (stages->type != VALUE_MAP) {
         error_at(c, stages->pos, "'stages' must be a mapping of stage: date, not %s",
@@ -84,18 +110,16 @@ check_stages(checker *c, page *p, const value *stages)
         const value_pair *pr = &stages->as.map.pairs[i];
         int idx = config_stage_index(c->cfg, pr->key, pr->key_len);
         if (idx < 0) {
-            diag_report(c->d, DIAG_ERROR, pr->key_pos, "unknown stage '%s' (site.yaml stages: %s)",
-                        pr->key, config_stage_list(c->cfg, c->a));
-            c->ok = false;
+            error_at(c, pr->key_pos, "unknown stage '%s' (site.yaml stages: %s)", pr->key,
+                     config_stage_list(c->cfg, c->a));
             continue;
         }
         const value *v = pr->val, *date = v, *note = NULL;
-        if (v->type == VALUE_MAP) {
+        if (v->type == VALUE_MAP && !v->invalid) {
             date = value_map_get(v, "date");
             note = value_map_get(v, "note");
             if (!date) {
-                diag_report(c->d, DIAG_ERROR, v->pos, "stage '%s' needs a 'date'", pr->key);
-                c->ok = false;
+                error_at(c, v->pos, "stage '%s' needs a 'date'", pr->key);
                 continue;
             }
         }
@@ -138,36 +162,36 @@ check_front(checker *c, page *p)
 {
     const value *f = p->front;
     const value *v = value_map_get(f, "title");
-    if (v && v->type != VALUE_NULL)
+    if (v && v->type != VALUE_NULL && !v->invalid)
         p->title = scalar_text(c, v, "title");
     if (!p->title || !*p->title) {
         p->title = "";
-        if (!p->is_index)
+        if (!p->is_index && !(v && v->invalid))
             error_at(c, v ? v->pos : SRC_POS(c->file, 1, 1), "missing required key 'title'");
     }
     p->date = check_date(c, value_map_get(f, "date"), "'date'");
     p->updated = check_date(c, value_map_get(f, "updated"), "'updated'");
-    if ((v = value_map_get(f, "draft")) && v->type != VALUE_NULL) {
+    if ((v = field(f, "draft"))) {
         if (v->type == VALUE_BOOL)
             p->draft = v->as.boolean;
         else
             error_at(c, v->pos, "'draft' must be true or false, not %s", describe(c, v));
     }
-    if ((v = value_map_get(f, "weight")) && v->type != VALUE_NULL) {
+    if ((v = field(f, "weight"))) {
         if (v->type == VALUE_NUMBER)
             p->weight = v->as.number;
         else
             error_at(c, v->pos, "'weight' must be a number, not %s", describe(c, v));
     }
-    if ((v = value_map_get(f, "summary")) && v->type != VALUE_NULL)
+    if ((v = field(f, "summary")))
         p->summary = scalar_text(c, v, "summary");
-    if ((v = value_map_get(f, "cohort")) && v->type != VALUE_NULL)
+    if ((v = field(f, "cohort")))
         p->cohort = scalar_text(c, v, "cohort");
-    if ((v = value_map_get(f, "template")) && v->type != VALUE_NULL) {
+    if ((v = field(f, "template"))) {
         p->template_name = scalar_text(c, v, "template");
         p->template_pos = v->pos;
     }
-    if ((v = value_map_get(f, "slug")) && v->type != VALUE_NULL) {
+    if ((v = field(f, "slug"))) {
         const char *s = scalar_text(c, v, "slug");
         if (s) {
             buf b = BUF_INIT;
@@ -179,7 +203,12 @@ check_front(checker *c, page *p)
         }
     }
     for (const char *const *key = (const char *const[]){"tags", "aliases", NULL}; *key; key++) {
-        if (!(v = value_map_get(f, *key)) || v->type == VALUE_NULL || v->type == VALUE_STRING)
+        bool urls = strcmp(*key, "aliases") == 0;
+        if (!(v = field(f, *key)))
+            continue;
+        if (v->type == VALUE_STRING && urls)
+            check_url(c, v, *key);
+        if (v->type == VALUE_STRING)
             continue;
         if (v->type != VALUE_LIST) {
             error_at(c, v->pos, "'%s' must be a list such as [a, b], not %s", *key, describe(c, v));
@@ -187,12 +216,14 @@ check_front(checker *c, page *p)
         }
         for (size_t i = 0; i < v->as.list.len; i++) {
             const value *item = v->as.list.items[i];
-            if (item->type != VALUE_STRING && item->type != VALUE_NUMBER)
+            if (item->type != VALUE_STRING && item->type != VALUE_NUMBER && !item->invalid)
                 error_at(c, item->pos, "'%s' items must be text, not %s", *key,
                          value_type_name(item->type));
+            else if (urls)
+                check_url(c, item, *key);
         }
     }
-    check_stages(c, p, value_map_get(f, "stages"));
+    check_stages(c, p, field(f, "stages"));
 }
 
 /* The slug a file name gives: "anti-fog.md" -> "anti-fog". */
@@ -220,7 +251,7 @@ page_load(page *p, const config *cfg, const char *root, const char *rel, const c
     p->section = arena_strdup(a, section);
     p->is_index = is_index;
     p->days_total = -1;
-    checker c = {p->path, cfg, a, d, true};
+    checker c = {p->path, cfg, a, d, true, 0};
 
     buf path = BUF_INIT, text = BUF_INIT;
     fs_join(&path, root, rel);
@@ -238,8 +269,8 @@ page_load(page *p, const config *cfg, const char *root, const char *rel, const c
     if (!front_split(&doc, src, len, p->path, d))
         return false;
     if (doc.has_front) {
-        p->front =
-            front_parse_yaml(doc.yaml, doc.yaml_len, p->path, doc.yaml_line, true, NULL, a, d);
+        /* a tree with YAML errors is still checked: every error of the page in one run */
+        p->front = front_parse_page(&c.ok, doc.yaml, doc.yaml_len, p->path, doc.yaml_line, a, d);
         if (!p->front)
             return false;
     } else {

@@ -793,6 +793,51 @@ print(render *r, const exec *ex, const template_rv *v)
     }
 }
 
+/* What is printed at the start of a URL attribute's value (`href="{{ x }}"`, `src=`, ...)
+ * in an autoescaped template must be a URL with an allowed scheme (text.h), whatever its
+ * source and even when marked safe: a javascript: or data: URL from the content would
+ * run in the reader's browser. A scheme the template writes itself (`href="mailto:{{ x
+ * }}"`) is trusted. Hugo writes #ZgotmplZ instead; here the build fails, at the tag. */
+typedef struct url_guard {
+    bool on;
+    size_t value_start;
+    char name[64]; /* the attribute, copied: printing may move the buffer */
+} url_guard;
+
+static void
+guard_begin(url_guard *g, const render *r, const exec *ex)
+{
+    text_url_attr at;
+    g->on = ex->owner->autoescape && text_html_url_attr(&at, r->out->ptr, r->out->len) &&
+            at.name_len < sizeof g->name;
+    if (!g->on)
+        return;
+    g->value_start = at.value_start;
+    memcpy(g->name, at.name, at.name_len);
+    g->name[at.name_len] = '\0';
+}
+
+static bool
+guard_end(const url_guard *g, render *r, const exec *ex, const template_node *n,
+          const template_rv *v)
+{
+    if (!g->on)
+        return true;
+    const char *url = r->out->ptr + g->value_start;
+    size_t len = r->out->len - g->value_start;
+    if (text_url_scheme_allowed(url, len, true))
+        return true;
+    text_url_scheme sc;
+    text_url_scheme_read(&sc, url, len, true);
+    size_t id = diag_report(
+        r->d, DIAG_ERROR, SRC_POS(ex->owner->diag_file, n->line, n->col),
+        "URL scheme '%s:' is not allowed in the '%s' attribute (use " TEXT_URL_ALLOWED ")", sc.name,
+        g->name);
+    if (v->kind == TEMPLATE_RV_VALUE && v->v && v->v->pos.file)
+        diag_note(r->d, id, v->v->pos, "the URL was written here");
+    return false;
+}
+
 /* Renders body into a safe string (macro calls, super(), {% set %} and {% filter %}). */
 static bool
 render_capture(render *r, const exec *ex, const template_node *body, template_rv *out)
@@ -975,11 +1020,14 @@ render_node(render *r, const exec *ex, const template_node *n)
     case TEMPLATE_ND_TEXT:
         buf_append(r->out, n->u.text.ptr, n->u.text.len);
         return true;
-    case TEMPLATE_ND_OUTPUT:
+    case TEMPLATE_ND_OUTPUT: {
         if (!eval(r, ex, n->u.output, &v))
             return false;
+        url_guard g;
+        guard_begin(&g, r, ex);
         print(r, ex, &v);
-        return true;
+        return guard_end(&g, r, ex, n, &v);
+    }
     case TEMPLATE_ND_IF:
         for (size_t i = 0; i < n->u.if_.n; i++) {
             if (!eval(r, ex, n->u.if_.conds[i], &v))
@@ -1007,8 +1055,12 @@ render_node(render *r, const exec *ex, const template_node *n)
         for (size_t i = 0; i < n->u.filter.n; i++)
             if (!apply_filter(r, ex, n->u.filter.calls[i], v, &v))
                 return false;
-        if (v.kind == TEMPLATE_RV_VALUE && v.v) /* the body was escaped already */
+        if (v.kind == TEMPLATE_RV_VALUE && v.v) { /* the body was escaped already */
+            url_guard g;
+            guard_begin(&g, r, ex);
             value_to_text(r->out, v.v);
+            return guard_end(&g, r, ex, n, &v);
+        }
         return true;
     case TEMPLATE_ND_BREAK:
         r->flow = FLOW_BREAK;

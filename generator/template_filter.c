@@ -424,30 +424,21 @@ f_json(template_rv *out, const template_rv *in, const template_rv *args, const t
  * URLs
  * ===================================================================== */
 
-/* "https:", "mailto:", "//host", "#frag": left alone by abs_url and rel_url. */
-static bool
-is_absolute_url(const char *s, size_t len)
-{
-    if (len >= 2 && s[0] == '/' && s[1] == '/')
-        return true;
-    if (len >= 1 && s[0] == '#')
-        return true;
-    size_t i = 0;
-    while (i < len &&
-           ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-            (i > 0 && ((s[i] >= '0' && s[i] <= '9') || s[i] == '+' || s[i] == '-' || s[i] == '.'))))
-        i++;
-    return i > 0 && i < len && s[i] == ':';
-}
-
 /* base ("https://x.org/sub/" or "/sub/") joined with path: a path that already starts
- * with the base path ("/sub/css") is not prefixed twice. */
+ * with the base path ("/sub/css") is not prefixed twice. A URL with a scheme, "//host"
+ * and "#frag" are left alone, but only http:, https: and mailto: are allowed as schemes
+ * (text_url_scheme_allowed): javascript:, data: and the rest are an error. */
 static bool
 join_url(template_rv *out, const template_rv *in, const template_fctx *c, bool absolute)
 {
     size_t len;
     const char *s = text(c, in, &len);
-    if (is_absolute_url(s, len)) {
+    text_url_scheme sc;
+    text_url_scheme_read(&sc, s, len, false);
+    if (!text_url_scheme_allowed(s, len, false))
+        return ferr(c, "URL scheme '%s:' is not allowed (use " TEXT_URL_ALLOWED ")", sc.name);
+    if (sc.kind == TEXT_URL_SCHEME || (len >= 2 && s[0] == '/' && s[1] == '/') ||
+        (len >= 1 && s[0] == '#')) {
         *out = mk(new_str(c, s, len), false);
         return true;
     }

@@ -354,6 +354,195 @@ text_url_encode_path(buf *out, const char *s, size_t len)
     }
 }
 
+/* {====================================================================
+ * URL schemes and URL attributes
+ * ===================================================================== */
+
+static bool
+is_alpha(unsigned c)
+{
+    return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+}
+
+static bool
+is_scheme_char(unsigned c)
+{
+    return is_alpha(c) || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.';
+}
+
+/* A numeric character reference at s (after "&#"): its code point, and the bytes it
+ * takes with its optional ';'. Out of range is U+FFFD, as in browsers. */
+static unsigned
+numeric_ref(const char *s, size_t len, size_t *used)
+{
+    size_t i = 0;
+    unsigned base = 10;
+    if (i < len && (s[i] == 'x' || s[i] == 'X')) {
+        base = 16;
+        i++;
+    }
+    unsigned long cp = 0;
+    size_t start = i;
+    for (; i < len; i++) {
+        unsigned c = (unsigned char)s[i], d;
+        if (c >= '0' && c <= '9')
+            d = c - '0';
+        else if (base == 16 && is_alpha(c) && (c | 0x20) <= 'f')
+            d = (c | 0x20) - 'a' + 10;
+        else
+            break;
+        cp = cp > 0x10FFFF ? cp : cp * base + d; /* saturates: no overflow */
+    }
+    if (i == start)
+        return 0;
+    *used = i + (i < len && s[i] == ';');
+    return cp > 0x10FFFF ? 0xFFFD : (unsigned)cp;
+}
+
+/* The next character of s at *i: a byte (no byte of a UTF-8 sequence is a scheme
+ * character), or in html the code point of a numeric character reference or of a named
+ * one that can spell a scheme (&colon; &Tab; ...). */
+static unsigned
+url_char(const char *s, size_t len, size_t *i, bool html)
+{
+    static const struct {
+        const char *name;
+        unsigned c;
+    } named[] = {
+        {"colon;", ':'}, {"Tab;", '\t'}, {"NewLine;", '\n'}, {"plus;", '+'}, {"period;", '.'}};
+    unsigned c = (unsigned char)s[*i];
+    (*i)++;
+    if (!html || c != '&' || *i >= len)
+        return c;
+    if (s[*i] == '#') {
+        size_t used = 0;
+        unsigned cp = numeric_ref(s + *i + 1, len - *i - 1, &used);
+        if (used) {
+            *i += 1 + used;
+            return cp;
+        }
+        return c;
+    }
+    for (size_t k = 0; k < sizeof named / sizeof named[0]; k++) {
+        size_t n = strlen(named[k].name);
+        if (n <= len - *i && memcmp(s + *i, named[k].name, n) == 0) {
+            *i += n;
+            return named[k].c;
+        }
+    }
+    return c;
+}
+
+void
+text_url_scheme_read(text_url_scheme *out, const char *s, size_t len, bool html)
+{
+    size_t n = 0; /* scheme characters seen */
+    bool leading = true;
+    memset(out, 0, sizeof *out);
+    out->kind = TEXT_URL_OPEN;
+    for (size_t i = 0; i < len;) {
+        unsigned c = url_char(s, len, &i, html);
+        if (c == '\t' || c == '\n' || c == '\r') /* dropped anywhere */
+            continue;
+        if (leading && c <= 0x20) /* C0 control or space, before the URL */
+            continue;
+        leading = false;
+        if (n ? is_scheme_char(c) : is_alpha(c)) {
+            if (n < sizeof out->name - 1)
+                out->name[n] = (char)(c | (is_alpha(c) ? 0x20 : 0));
+            n++;
+            continue;
+        }
+        if (c == ':' && n) {
+            out->kind = TEXT_URL_SCHEME;
+            return;
+        }
+        out->kind = TEXT_URL_RELATIVE; /* a character no scheme has: there is none */
+        break;
+    }
+    memset(out->name, 0, sizeof out->name);
+}
+
+bool
+text_url_scheme_allowed(const char *s, size_t len, bool html)
+{
+    static const char *const allowed[] = {"http", "https", "mailto"};
+    text_url_scheme sc;
+    text_url_scheme_read(&sc, s, len, html);
+    if (sc.kind != TEXT_URL_SCHEME)
+        return true;
+    for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++)
+        if (strcmp(sc.name, allowed[i]) == 0)
+            return true;
+    return false;
+}
+
+/* Whether the attribute name[0..len) holds a URL (the table and rules of Go's
+ * html/template attrType). */
+static bool
+is_url_attr(const char *name, size_t len)
+{
+    static const char *const urls[] = {"action",   "background", "cite",    "classid", "codebase",
+                                       "data",     "formaction", "href",    "icon",    "longdesc",
+                                       "manifest", "poster",     "profile", "src",     "usemap"};
+    char low[64];
+    if (len >= sizeof low)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        low[i] = (char)(is_alpha((unsigned char)name[i]) ? name[i] | 0x20 : name[i]);
+    low[len] = '\0';
+    const char *local = low;
+    if (strncmp(local, "data-", 5) == 0)
+        local += 5;
+    const char *colon = strchr(local, ':');
+    if (colon)
+        local = colon + 1;
+    for (size_t i = 0; i < sizeof urls / sizeof urls[0]; i++)
+        if (strcmp(local, urls[i]) == 0)
+            return true;
+    return strstr(local, "src") || strstr(local, "uri") || strstr(local, "url");
+}
+
+static bool
+is_html_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
+bool
+text_html_url_attr(text_url_attr *out, const char *html, size_t len)
+{
+    size_t stop = len > 256 ? len - 256 : 0, i = len;
+    /* back over the value so far: characters that may still be (or spell, as references)
+     * a scheme, then the blanks and controls a browser skips before a URL */
+    while (i > stop && (is_scheme_char((unsigned char)html[i - 1]) || html[i - 1] == '&' ||
+                        html[i - 1] == '#' || html[i - 1] == ';' || html[i - 1] == '\t' ||
+                        html[i - 1] == '\n' || html[i - 1] == '\r'))
+        i--;
+    while (i > stop && (unsigned char)html[i - 1] <= 0x20)
+        i--;
+    size_t value_start = i;
+    if (i > stop && (html[i - 1] == '"' || html[i - 1] == '\''))
+        i--;
+    while (i > stop && is_html_space(html[i - 1]))
+        i--;
+    if (i == stop || html[i - 1] != '=')
+        return false;
+    i--;
+    while (i > stop && is_html_space(html[i - 1]))
+        i--;
+    size_t name_end = i;
+    while (i > stop && !is_html_space(html[i - 1]) && !strchr("\"'<>/=`", html[i - 1]))
+        i--;
+    if (i == name_end || i == stop ||
+        !(is_html_space(html[i - 1]) || html[i - 1] == '"' || html[i - 1] == '\''))
+        return false;
+    if (!is_url_attr(html + i, name_end - i))
+        return false;
+    *out = (text_url_attr){value_start, html + i, name_end - i};
+    return true;
+}
+
 const char *
 text_trim(const char *s, size_t *len)
 {

@@ -36,6 +36,51 @@ void text_slugify(buf *out, const char *s, size_t len);
  * UTF-8 path becomes a plain-ASCII URL path. */
 void text_url_encode_path(buf *out, const char *s, size_t len);
 
+/* URL schemes, read as browsers read them (the WHATWG URL parser): leading C0 controls
+ * and spaces are skipped, TAB, LF and CR are dropped anywhere, the scheme is an ASCII
+ * letter then letters, digits, '+', '-' or '.', ended by ':', in any case. So
+ * " Java\tScript:x" has the scheme "javascript"; "/a:b", "?q", "#f" and "//host/x"
+ * have none. With html, s is the raw text of an HTML attribute value and character
+ * references (&#106; &#x6A; &#106 without ';', &colon; &Tab; &NewLine; ...) are decoded
+ * first, as the browser does before it reads the URL. */
+typedef enum text_url_kind {
+    TEXT_URL_RELATIVE, /* no scheme: a path, ?query, #fragment or //host */
+    TEXT_URL_OPEN,     /* nothing but scheme characters yet ("", "java"): no scheme, but
+                        * text appended to it may still make one */
+    TEXT_URL_SCHEME,   /* a scheme and its ':' */
+} text_url_kind;
+
+typedef struct text_url_scheme {
+    text_url_kind kind;
+    char name[17]; /* TEXT_URL_SCHEME: the scheme lower-cased, cut at 16 bytes; else "" */
+} text_url_scheme;
+
+void text_url_scheme_read(text_url_scheme *out, const char *s, size_t len, bool html);
+
+/* The one allow-list for links that content can reach (front matter, site.yaml menus,
+ * the abs_url and rel_url filters, values printed into URL attributes): a URL without a
+ * scheme (relative, protocol-relative //host included), or http:, https: or mailto:.
+ * javascript:, data:, vbscript:, file: and every other scheme are refused. */
+bool text_url_scheme_allowed(const char *s, size_t len, bool html);
+#define TEXT_URL_ALLOWED "http:, https:, mailto: or a relative URL"
+
+/* Where a template value is about to be written into HTML: whether html[0..len) ends at
+ * the start of the value of a URL attribute (`<a href="`, `<img src=`, `<a href="java`:
+ * only blanks and characters that may still become a scheme written so far). URL
+ * attributes are href, src, action, formaction, cite, data, poster, background, icon,
+ * longdesc, manifest, profile, usemap, codebase, classid, and any whose name contains
+ * src, uri or url (srcset, data-url), after a data- or namespace prefix (data-href,
+ * xlink:href), as in Go's html/template. A heuristic on text, not an HTML parser: it
+ * looks back at most 256 bytes and needs the attribute name after white space or a
+ * quote. */
+typedef struct text_url_attr {
+    size_t value_start; /* offset in html where the attribute value begins */
+    const char *name;   /* the attribute name as written, in html */
+    size_t name_len;
+} text_url_attr;
+
+bool text_html_url_attr(text_url_attr *out, const char *html, size_t len);
+
 /* Trimmed of ASCII white space at both ends: returns the new start, sets *len. */
 /* FNV-1a hash of a NUL-terminated string (for the open-addressing tables). */
 size_t text_hash(const char *s);

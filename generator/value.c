@@ -44,6 +44,14 @@ value_new_number(arena *a, double n, src_pos at)
 }
 
 value *
+value_new_number_text(arena *a, double n, const char *text, size_t len, src_pos at)
+{
+    value *v = value_new_number(a, n, at);
+    v->as.number_text = arena_strndup(a, text, len);
+    return v;
+}
+
+value *
 value_new_string_ref(arena *a, const char *s, size_t len, src_pos at)
 {
     value *v = make(a, VALUE_STRING, at);
@@ -459,7 +467,10 @@ value_to_text(buf *out, const value *v)
         buf_puts(out, v->as.boolean ? "true" : "false");
         break;
     case VALUE_NUMBER:
-        value_format_number(out, v->as.number);
+        if (v->as.number_text)
+            buf_puts(out, v->as.number_text);
+        else
+            value_format_number(out, v->as.number);
         break;
     case VALUE_STRING:
         buf_append(out, v->as.str.ptr, v->as.str.len);
@@ -745,6 +756,8 @@ value_to_cstr(const value *v, arena *a)
 {
     if (v && v->type == VALUE_STRING)
         return v->as.str.ptr;
+    if (v && v->type == VALUE_NUMBER && v->as.number_text)
+        return v->as.number_text;
     buf b = BUF_INIT;
     value_to_text(&b, v);
     const char *s = arena_strndup(a, b.ptr ? b.ptr : "", b.len);

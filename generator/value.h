@@ -43,10 +43,19 @@ typedef struct value_pair {
 
 struct value {
     value_type type;
+    /* Stands in for a YAML value already reported as an error (front_parse_page: an
+     * invalid date, a scalar that does not fit its tag, an alias): schema checks skip it,
+     * so one mistake gives one message. */
+    bool invalid;
     src_pos pos; /* where it was written; file NULL for computed values */
     union {
         bool boolean;
-        double number;
+        struct {
+            double number;
+            /* VALUE_NUMBER read from YAML: the scalar as written ("1.10", "0755",
+             * "0x1F"), NUL-terminated; what templates print. NULL for computed numbers. */
+            const char *number_text;
+        };
         struct {
             const char *ptr; /* NUL-terminated; may contain NUL bytes before len */
             size_t len;
@@ -67,6 +76,9 @@ struct value {
 value *value_new_null(arena *a, src_pos at);
 value *value_new_bool(arena *a, bool b, src_pos at);
 value *value_new_number(arena *a, double n, src_pos at);
+/* A number that remembers how it was written: text[0..len) is copied into a and is what
+ * value_to_text prints; comparisons, arithmetic, JSON and plugins use n. */
+value *value_new_number_text(arena *a, double n, const char *text, size_t len, src_pos at);
 /* Copies s[0..len) into a. */
 value *value_new_string(arena *a, const char *s, size_t len, src_pos at);
 value *value_new_cstr(arena *a, const char *s, src_pos at);
@@ -109,16 +121,18 @@ int value_compare(const value *a, const value *b);
 bool value_equal(const value *a, const value *b);
 
 /* ---- text forms ---- */
-/* The text a template prints: null -> "", bool -> true/false, numbers without a
- * needless ".0", dates as ISO 8601, lists and maps as JSON. Not escaped. */
+/* The text a template prints: null -> "", bool -> true/false, numbers from YAML as
+ * written (1.10 -> "1.10", 0755 -> "0755"), computed numbers without a needless ".0",
+ * dates as ISO 8601, lists and maps as JSON. Not escaped. */
 void value_to_text(buf *out, const value *v);
-/* value_to_text as a C string: a string value's own text, else text made in a
- * (2023 -> "2023", true -> "true"). */
+/* value_to_text as a C string: a string value's own text (or a YAML number's text),
+ * else text made in a (2023 -> "2023", true -> "true"). */
 const char *value_to_cstr(const value *v, arena *a);
 /* Numbers are printed by this one function, locale-independent: integers as integers,
  * others with the shortest form that reads back the same. NaN and inf as null. */
 void value_format_number(buf *out, double n);
-/* JSON (RFC 8259), keys in insertion order; indent > 0 pretty-prints. */
+/* JSON (RFC 8259), keys in insertion order; indent > 0 pretty-prints. Numbers are
+ * numbers (value_format_number), whatever their text: 1.10 -> 1.1, 0755 -> 755. */
 void value_to_json(buf *out, const value *v, int indent);
 
 /* ---- dates ---- */

@@ -346,6 +346,61 @@ test_typing(void)
     }
 }
 
+/* A number keeps its text as written for display; its value, JSON and comparisons stay
+ * numeric (issue 7, finding 7: `1.10` printed as `1.1`, `0755` as `755`). */
+static void
+test_number_text(void)
+{
+    static const struct {
+        const char *yaml, *text, *json;
+        double n;
+    } cases[] = {
+        {"1.10", "1.10", "1.1", 1.1},
+        {"0755", "0755", "755", 755},
+        {"2023", "2023", "2023", 2023},
+        {"0x1F", "0x1F", "31", 31},
+        {"0o17", "0o17", "15", 15},
+        {"+7", "+7", "7", 7},
+        {"-.5", "-.5", "-0.5", -0.5},
+        {"1e3", "1e3", "1000", 1000},
+        {"6.02E+23", "6.02E+23", "6.02e+23", 6.02e23},
+        {"1.", "1.", "1", 1},
+        {"-0", "-0", "0", 0},
+        {"!!int \"12\"", "12", "12", 12},
+        {"!!float 1", "1", "1", 1},
+        {".inf", ".inf", "null", INFINITY},
+        {"13800138000", "13800138000", "13800138000", 13800138000.0},
+    };
+    arena *a = arena_new();
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const value *v = typed(cases[i].yaml);
+        OK(v && v->type == VALUE_NUMBER && v->as.number == cases[i].n, "'%s' is the number %g",
+           cases[i].yaml, cases[i].n);
+        if (!v)
+            continue;
+        STR_EQ(value_to_cstr(v, a), cases[i].text, cases[i].yaml);
+        buf b = BUF_INIT;
+        value_to_text(&b, v);
+        STR_EQ(b.ptr, cases[i].text, cases[i].yaml);
+        buf_free(&b);
+        value_to_json(&b, v, 0);
+        STR_EQ(b.ptr, cases[i].json, cases[i].yaml);
+        buf_free(&b);
+    }
+    /* ordering and equality use the number: 1.10 == 1.1 < 1.2 */
+    value *m = parse("a: 1.10\nb: 1.1\nc: 1.2\nd: 0755\n");
+    OK(m && value_equal(value_map_get(m, "a"), value_map_get(m, "b")), "1.10 equals 1.1");
+    OK(m && value_compare(value_map_get(m, "a"), value_map_get(m, "c")) < 0, "1.10 < 1.2");
+    OK(m && value_map_get(m, "d")->as.number == 755, "0755 is decimal 755");
+    /* a list or map prints as JSON, numbers numeric */
+    m = parse("l: [1.10, 0755]\n");
+    buf b = BUF_INIT;
+    value_to_text(&b, m ? value_map_get(m, "l") : NULL);
+    STR_EQ(b.ptr, "[1.1,755]", "JSON of a list of YAML numbers");
+    buf_free(&b);
+    arena_free(a);
+}
+
 /* {====================================================================
  * structure and positions
  * ===================================================================== */
@@ -765,16 +820,90 @@ test_hostile(void)
     buf_free(&flat);
 }
 
+/* front_parse_page keeps a whole tree after errors, so the page's schema is still
+ * checked: every error of a page in one run (issue 7, finding 7). */
+static void
+test_page(void)
+{
+    const char *y = "title: !!int Beta\n"
+                    "date: 2024-02-30\n"
+                    "when: *nowhere\n"
+                    "tags: !!str [a]\n"
+                    "draft: maybe\n"
+                    "draft: true\n"
+                    "? [k]\n"
+                    ": v\n";
+    diag *d = diag_new();
+    bool ok = true;
+    value *m = front_parse_page(&ok, y, strlen(y), "x.md", 2, A, d);
+    OK(m && m->type == VALUE_MAP, "a tree after errors that leave it whole");
+    OK(!ok, "*ok false after errors");
+    char *s = diag_to_string(d);
+    STR_EQ(s,
+           "x.md:2:8: error: invalid !!int value 'Beta'\n"
+           "x.md:3:7: error: invalid date '2024-02-30'\n"
+           "x.md:4:7: error: anchors and aliases are not supported\n"
+           "x.md:5:7: error: unsupported tag '!!str' on a list\n"
+           "x.md:7:1: error: duplicate key 'draft' (first defined on line 6)\n"
+           "x.md:8:3: error: a map key must be text, not a list\n",
+           "the YAML errors, each once");
+    free(s);
+    const value *v = value_map_get(m, "title");
+    OK(v && v->invalid && value_str(v) && strcmp(value_str(v), "Beta") == 0,
+       "a bad scalar stands in as its text, flagged");
+    v = value_map_get(m, "date");
+    OK(v && v->invalid && v->type == VALUE_STRING, "an invalid date is flagged");
+    v = value_map_get(m, "when");
+    OK(v && v->invalid && v->type == VALUE_NULL, "an alias stands in as a flagged null");
+    v = value_map_get(m, "tags");
+    OK(v && v->invalid && v->type == VALUE_LIST, "a wrongly tagged list is flagged");
+    v = value_map_get(m, "draft");
+    OK(v && !v->invalid && value_str(v) && strcmp(value_str(v), "maybe") == 0,
+       "a repeated key: the first entry is found");
+    INT_EQ(value_len(m), 6, "the list key is left out, both 'draft' entries stay");
+    diag_free(d);
+
+    /* a clean page: *ok true, nothing flagged */
+    d = diag_new();
+    m = front_parse_page(&ok, "title: A\n", 9, "x.md", 2, A, d);
+    OK(m && ok && !value_map_get(m, "title")->invalid, "a clean page is ok");
+    diag_free(d);
+
+    /* an incomplete tree is not returned: a syntax error, or not a map */
+    const char *broken[] = {"title: [unclosed\ndate: 2024-02-30\n", "- a\n", "!!int x\n",
+                            "a: 1\n---\nb: 2\n"};
+    for (size_t i = 0; i < sizeof broken / sizeof broken[0]; i++) {
+        d = diag_new();
+        ok = true;
+        m = front_parse_page(&ok, broken[i], strlen(broken[i]), "x.md", 2, A, d);
+        OK(!m && !ok && diag_error_count(d) == 1, "NULL and one error for \"%s\"", broken[i]);
+        diag_free(d);
+    }
+
+    /* the YAML error limit still stops reading, and then no tree comes back */
+    buf many = BUF_INIT;
+    for (unsigned i = 0; i < FRONT_MAX_ERRORS + 5; i++)
+        buf_printf(&many, "k%u: !!int x\n", i);
+    d = diag_new();
+    m = front_parse_page(&ok, many.ptr, many.len, "x.md", 2, A, d);
+    OK(!m && !ok, "too many errors: NULL");
+    INT_EQ(diag_error_count(d), FRONT_MAX_ERRORS, "errors stop at the limit");
+    diag_free(d);
+    buf_free(&many);
+}
+
 int
 main(void)
 {
     A = arena_new();
     test_split();
     test_typing();
+    test_number_text();
     test_structure();
     test_positions();
     test_errors();
     test_hostile();
+    test_page();
     arena_free(A);
     return harness_done();
 }

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: MIT
  * test_template_spec.c - runs the template examples of tests/spec/templates.txt (the
  * format is described at the top of that file): compiles each example's files, links
- * them, renders the first with the JSON context, and compares the output or the
+ * them, renders the first with the JSON (or YAML) context, and compares the output or the
  * diagnostics. Usage: test_template_spec [file [title-substring]] */
 #include "harness.h"
 
 #include "arena.h"
 #include "buf.h"
 #include "diag.h"
+#include "front.h"
 #include "fs.h"
 #include "template.h"
 #include "value.h"
@@ -250,7 +251,7 @@ typedef struct example {
     file files[8];
     int nfiles;
     buf context, expect;
-    bool has_context, expect_error;
+    bool has_context, context_yaml, expect_error;
 } example;
 
 static void
@@ -277,7 +278,13 @@ run(example *ex)
                                ex->files[i].name, d);
     ok = template_set_link(ts, d) && ok;
     value *ctx = value_new_map(a, SRC_NONE);
-    if (ex->has_context) {
+    if (ex->has_context && ex->context_yaml) {
+        /* read as front matter is: numbers keep their text, dates are dates */
+        ctx =
+            front_parse_yaml(ex->context.ptr, ex->context.len, "context.yaml", 1, true, NULL, a, d);
+        if (!ctx)
+            why = "the YAML context does not load";
+    } else if (ex->has_context) {
         json j = {ex->context.ptr, ex->context.ptr + ex->context.len, a, NULL, 0};
         ctx = json_value(&j);
         if (!ctx || ctx->type != VALUE_MAP)
@@ -370,6 +377,9 @@ main(int argc, char **argv)
                 cur = &ex.files[ex.nfiles++].text;
             } else if (starts(arg, "context")) {
                 ex.has_context = true;
+                cur = &ex.context;
+            } else if (starts(arg, "yaml")) {
+                ex.has_context = ex.context_yaml = true;
                 cur = &ex.context;
             } else if (starts(arg, "output")) {
                 cur = &ex.expect;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * test_text.c - UTF-8 helpers (sequences, validity, counting and cutting by
- * characters), XML cleaning, HTML escaping, tag stripping, slugs, URL path encoding
- * and trimming. */
+ * characters), XML cleaning, HTML escaping, tag stripping, slugs, URL path encoding,
+ * trimming, URL schemes and URL attributes. */
 #include "text.h"
 
 #include "harness.h"
@@ -475,6 +475,175 @@ test_trim(void)
     OK(len == 0, "len 0 stays 0");
 }
 
+/* {====================================================================
+ * URL schemes and URL attributes (issue 7, finding 7)
+ * ===================================================================== */
+
+static void
+expect_url(const char *url, size_t len, bool html, bool allowed)
+{
+    OK(text_url_scheme_allowed(url, len, html) == allowed, "%s%s: want %s", html ? "html " : "",
+       url, allowed ? "allowed" : "refused");
+}
+
+#define URL_OK(u)   expect_url((u), sizeof(u) - 1, false, true)
+#define URL_BAD(u)  expect_url((u), sizeof(u) - 1, false, false)
+#define ATTR_OK(u)  expect_url((u), sizeof(u) - 1, true, true)
+#define ATTR_BAD(u) expect_url((u), sizeof(u) - 1, true, false)
+
+static void
+expect_scheme(const char *url, bool html, text_url_kind kind, const char *name)
+{
+    text_url_scheme sc;
+    text_url_scheme_read(&sc, url, strlen(url), html);
+    OK(sc.kind == kind, "'%s': kind %d, got %d", url, (int)kind, (int)sc.kind);
+    STR_EQ(sc.name, name, url);
+}
+
+static void
+test_url_scheme(void)
+{
+    /* relative URLs: a path, a query, a fragment, protocol-relative //host */
+    URL_OK("");
+    URL_OK("/projects/x/");
+    URL_OK("projects/x/");
+    URL_OK("./a:b");
+    URL_OK("../x");
+    URL_OK("?q=javascript:alert(1)");
+    URL_OK("#javascript:x");
+    URL_OK("//cdn.example.com/a.js");
+    URL_OK("x/y:z");
+    URL_OK("2023:x");            /* a scheme starts with a letter */
+    URL_OK("javascript :x");     /* a space ends the scheme: a relative path */
+    URL_OK("javascript");        /* no ':' at all */
+    URL_OK("&#106;avascript:x"); /* a URL, not HTML: '&' is a path character */
+    /* the allowed schemes, in any case, after leading blanks and controls */
+    URL_OK("http://example.org/");
+    URL_OK("https://example.org/");
+    URL_OK("HTTPS://EXAMPLE.ORG/");
+    URL_OK("HtTp://x");
+    URL_OK("mailto:office@example.org");
+    URL_OK("MailTo:office@example.org");
+    URL_OK(" https://x");
+    URL_OK("\x01\x1f https://x");
+    URL_OK("ht\ttps://x");
+    /* everything else with a scheme */
+    URL_BAD("javascript:alert(1)");
+    URL_BAD("JavaScript:alert(1)");
+    URL_BAD("JAVASCRIPT:alert(1)");
+    URL_BAD(" javascript:alert(1)");
+    URL_BAD("\x01\x02\x1f javascript:alert(1)");
+    URL_BAD("\n\r\t javascript:alert(1)");
+    URL_BAD("java\tscript:alert(1)");
+    URL_BAD("java\nscript:alert(1)");
+    URL_BAD("java\rscript:alert(1)");
+    URL_BAD("j\ta\tv\ta\ts\tc\tr\ti\tp\tt\t:x");
+    URL_BAD("javascript\t:x");
+    URL_BAD("\0javascript:x");
+    URL_BAD("data:text/html,<script>alert(1)</script>");
+    URL_BAD("DATA:image/svg+xml;base64,PHN2Zz4=");
+    URL_BAD("vbscript:msgbox");
+    URL_BAD("file:///etc/passwd");
+    URL_BAD("ftp://example.org/");
+    URL_BAD("tel:+8613800138000");
+    URL_BAD("c:\\windows");
+    URL_BAD("x-custom+a.b:1");
+    URL_BAD("httpsx://x");
+    URL_BAD("averyveryverylongschemename:x");
+    /* len is honoured */
+    OK(text_url_scheme_allowed("javascript:x", 10, false), "'javascript' without its ':'");
+
+    /* in an HTML attribute, character references are decoded first, as browsers do */
+    ATTR_BAD("&#106;avascript:alert(1)");
+    ATTR_BAD("&#x6A;avascript:alert(1)");
+    ATTR_BAD("&#X6a;avascript:alert(1)");
+    ATTR_BAD("&#0000106;avascript:alert(1)");
+    ATTR_BAD("&#106avascript:alert(1)"); /* the ';' is optional */
+    ATTR_BAD("javascript&colon;alert(1)");
+    ATTR_BAD("java&Tab;script:alert(1)");
+    ATTR_BAD("java&NewLine;script:alert(1)");
+    ATTR_BAD("&#32;javascript:alert(1)");
+    ATTR_BAD("&#9;java&#10;script&#58;x");
+    ATTR_BAD("data&#x3a;text/html,x");
+    ATTR_OK("&amp;#106;avascript:alert(1)"); /* escaped: the browser sees '&#106;...' */
+    ATTR_OK("https&colon;//x");
+    ATTR_OK("&#104;ttps://x");
+    ATTR_OK("/x?a=1&amp;b=javascript:2");
+    ATTR_OK("&#99999999999;x:y"); /* a reference out of range is not a letter */
+    ATTR_OK("&unknown;javascript:x");
+
+    /* the scheme as read, for messages */
+    expect_scheme(" Java\tScript:alert(1)", false, TEXT_URL_SCHEME, "javascript");
+    expect_scheme("HTTP://x", false, TEXT_URL_SCHEME, "http");
+    expect_scheme("java", false, TEXT_URL_OPEN, "");
+    expect_scheme("", false, TEXT_URL_OPEN, "");
+    expect_scheme(" \t", false, TEXT_URL_OPEN, "");
+    expect_scheme("/x", false, TEXT_URL_RELATIVE, "");
+    expect_scheme("#x", false, TEXT_URL_RELATIVE, "");
+    expect_scheme("&#106;avascript:", true, TEXT_URL_SCHEME, "javascript");
+    expect_scheme("averyveryverylongschemename:x", false, TEXT_URL_SCHEME, "averyveryverylon");
+}
+
+static void
+expect_attr(const char *html, bool want, const char *name, const char *value)
+{
+    text_url_attr at = {0, NULL, 0};
+    bool got = text_html_url_attr(&at, html, strlen(html));
+    OK(got == want, "'%s': want %s", html, want ? "a URL attribute" : "none");
+    if (!got || !want)
+        return;
+    OK(at.name_len == strlen(name) && memcmp(at.name, name, at.name_len) == 0,
+       "'%s': attribute '%s', got '%.*s'", html, name, (int)at.name_len, at.name);
+    STR_EQ(html + at.value_start, value, html);
+}
+
+static void
+test_url_attr(void)
+{
+    expect_attr("<a href=\"", true, "href", "");
+    expect_attr("<a class=\"x\" href='", true, "href", "");
+    expect_attr("<img src=", true, "src", "");
+    expect_attr("<img alt=\"a\" src= ", true, "src", " ");
+    expect_attr("<a href = \"", true, "href", "");
+    expect_attr("<a HREF=\"", true, "HREF", "");
+    expect_attr("<a href=\"java", true, "href", "java");
+    expect_attr("<a href=\" \tjava", true, "href", " \tjava");
+    expect_attr("<a href=\"&#106;ava", true, "href", "&#106;ava");
+    expect_attr("<a href=\"#", true, "href", "#");
+    expect_attr("<form action=\"", true, "action", "");
+    expect_attr("<button formaction=\"", true, "formaction", "");
+    expect_attr("<video poster=\"", true, "poster", "");
+    expect_attr("<blockquote cite=\"", true, "cite", "");
+    expect_attr("<object data=\"", true, "data", "");
+    expect_attr("<img srcset=\"", true, "srcset", "");
+    expect_attr("<use xlink:href=\"", true, "xlink:href", "");
+    expect_attr("<a data-href=\"", true, "data-href", "");
+    expect_attr("<div data-url=\"", true, "data-url", "");
+    expect_attr("<iframe src=\"", true, "src", "");
+    expect_attr("<a class=\"x\"href=\"", true, "href", "");
+    /* not at the start of a URL attribute's value */
+    expect_attr("", false, NULL, NULL);
+    expect_attr("<a title=\"", false, NULL, NULL);
+    expect_attr("<a class=", false, NULL, NULL);
+    expect_attr("<a href=\"/x/", false, NULL, NULL);
+    expect_attr("<a href=\"mailto:", false, NULL, NULL);
+    expect_attr("<a href=\"x\"", false, NULL, NULL);
+    expect_attr("<a href=\"\"", false, NULL, NULL);
+    expect_attr("<a href=\"x\" ", false, NULL, NULL);
+    expect_attr("<a href=x ", false, NULL, NULL);
+    expect_attr("<a href=\"x\" title=\"", false, NULL, NULL);
+    expect_attr("<ahref=\"", false, NULL, NULL);
+    expect_attr("href=\"", false, NULL, NULL);
+    expect_attr("<p>text ", false, NULL, NULL);
+    expect_attr("<a href=\"/x\">", false, NULL, NULL);
+    expect_attr("<a hreflang=\"", false, NULL, NULL);
+    /* a long run of letters before: looked at only so far back */
+    char long_value[400] = "<a href=\"";
+    memset(long_value + 9, 'a', 300);
+    long_value[309] = '\0';
+    expect_attr(long_value, false, NULL, NULL);
+}
+
 int
 main(void)
 {
@@ -489,5 +658,7 @@ main(void)
     test_slugify_symbols();
     test_url_encode();
     test_trim();
+    test_url_scheme();
+    test_url_attr();
     return harness_done();
 }

@@ -561,6 +561,8 @@ test_text(void)
     TEXT_EQ(num(2023), "2023", "2023 without .0");
     TEXT_EQ(num(1.5), "1.5", "1.5");
     TEXT_EQ(num(NAN), "null", "NaN");
+    TEXT_EQ(value_new_number_text(A, 1.1, "1.10", 4, SRC_NONE), "1.10", "a number as written");
+    TEXT_EQ(value_new_number_text(A, 755, "0755xyz", 4, SRC_NONE), "0755", "text[0..len) only");
     TEXT_EQ(str("<b>&\"'"), "<b>&\"'", "strings are not escaped");
     TEXT_EQ(str("中文"), "中文", "UTF-8 as is");
     {
@@ -580,6 +582,14 @@ test_text(void)
     value_map_set(m, "a", empty_list(), A);
     TEXT_EQ(m, "{\"b\":1.5,\"a\":[]}", "a map as JSON in insertion order");
 
+    {
+        value *n = value_new_number_text(A, 1.1, "1.10", 4, SRC_NONE);
+        STR_EQ(value_to_cstr(n, A), "1.10", "value_to_cstr: a number as written");
+        STR_EQ(value_to_cstr(num(1.1), A), "1.1", "value_to_cstr: a computed number");
+        OK(value_equal(n, num(1.1)) && value_compare(n, num(1.2)) < 0,
+           "a number with text compares by value");
+    }
+
     /* appends: the buffer's earlier content is kept */
     buf b = BUF_INIT;
     buf_puts(&b, "x=");
@@ -596,6 +606,10 @@ test_json(void)
     JSON_EQ(num(NAN), 0, "null", "NaN is null in JSON");
     JSON_EQ(num(-INFINITY), 0, "null", "-inf is null in JSON");
     JSON_EQ(num(2023), 0, "2023", "integer");
+    JSON_EQ(value_new_number_text(A, 755, "0755", 4, SRC_NONE), 0, "755",
+            "JSON: a number, not its text");
+    JSON_EQ(LIST(value_new_number_text(A, 1.1, "1.10", 4, SRC_NONE)), 0, "[1.1]",
+            "JSON: numbers in a list");
     JSON_EQ(boolean(true), 0, "true", "true");
     JSON_EQ(str("a\"b\\c\nd\re\tf"), 0, "\"a\\\"b\\\\c\\nd\\re\\tf\"", "escapes");
     JSON_EQ(str("\x01\x1f"), 0, "\"\\u0001\\u001f\"", "control characters as \\u");

@@ -114,7 +114,12 @@ render_one(size_t i, size_t worker, void *payload)
     char note[512];
     snprintf(note, sizeof note, "while rendering %s with %s", o->path, name);
     diag_set_context(o->origin, note);
-    if (template_render(&html, j->ts, name, o->ctx, scratch, j->d))
+    bool ok = template_render(&html, j->ts, name, o->ctx, scratch, j->d);
+    if (ok && html.len > FS_MAX_OUTPUT) { /* a runaway loop must not fill the disk */
+        fs_report_too_large(j->d, o->origin, "output", html.len, FS_MAX_OUTPUT, "a rendered page");
+        ok = false;
+    }
+    if (ok)
         output_write(j->out, o->path, html.ptr, html.len, j->d);
     diag_set_context(SRC_NONE, NULL);
     buf_free(&html);

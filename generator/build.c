@@ -26,21 +26,31 @@
 
 /* Where the theme lives: <root>/themes/<name>, else the installed copy in
  * CLINFOLIO_DATADIR/themes/<name> (make install puts the bundled themes there).
- * *diag_name is how diagnostics name it; NULL when neither folder exists. */
+ * *diag_name is how diagnostics name it; NULL after reporting when neither folder
+ * exists or the site's is a symbolic link. */
 static const char *
-find_theme(const config *cfg, const char *root, const char **diag_name, arena *a)
+find_theme(const config *cfg, const char *root, const char **diag_name, arena *a, diag *d)
 {
     const char *rel = arena_printf(a, "themes/%s", cfg->theme);
     buf dir = BUF_INIT;
     fs_join(&dir, root, rel);
     const char *found = NULL;
-    if (fs_is_dir(dir.ptr)) {
+    fs_kind kind = fs_kind_of(dir.ptr);
+    if (kind == FS_SYMLINK) {
+        /* said once here, not once per template that cannot be read through it */
+        diag_report(d, DIAG_ERROR, SRC_POS(rel, 0, 0),
+                    "symbolic link not followed (a theme must be a real folder)");
+    } else if (kind == FS_DIR) {
         found = arena_strdup(a, dir.ptr);
         *diag_name = rel;
     } else {
         const char *installed = arena_printf(a, "%s/%s", CLINFOLIO_DATADIR, rel);
         if (fs_is_dir(installed))
             found = *diag_name = installed;
+        else
+            diag_report(d, DIAG_ERROR, SRC_POS(cfg->file, 0, 0),
+                        "theme '%s' not found: no folder themes/%s here or in %s/themes",
+                        cfg->theme, cfg->theme, CLINFOLIO_DATADIR);
     }
     buf_free(&dir);
     return found;
@@ -114,7 +124,12 @@ render_one(size_t i, size_t worker, void *payload)
     char note[512];
     snprintf(note, sizeof note, "while rendering %s with %s", o->path, name);
     diag_set_context(o->origin, note);
-    if (template_render(&html, j->ts, name, o->ctx, scratch, j->d))
+    bool ok = template_render(&html, j->ts, name, o->ctx, scratch, j->d);
+    if (ok && html.len > FS_MAX_OUTPUT) { /* a runaway loop must not fill the disk */
+        fs_report_too_large(j->d, o->origin, "output", html.len, FS_MAX_OUTPUT, "a rendered page");
+        ok = false;
+    }
+    if (ok)
         output_write(j->out, o->path, html.ptr, html.len, j->d);
     diag_set_context(SRC_NONE, NULL);
     buf_free(&html);
@@ -329,13 +344,9 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
         goto done;
     const config *cfg = site_config(s);
     const char *theme_name = NULL;
-    const char *theme = find_theme(cfg, opt->root, &theme_name, a);
-    if (!theme) {
-        diag_report(d, DIAG_ERROR, SRC_POS(cfg->file, 0, 0),
-                    "theme '%s' not found: no folder themes/%s here or in %s/themes", cfg->theme,
-                    cfg->theme, CLINFOLIO_DATADIR);
+    const char *theme = find_theme(cfg, opt->root, &theme_name, a, d);
+    if (!theme)
         goto done;
-    }
 
     /* the output folder is checked (and its temporary tree made) before the long passes */
     out = begin_output(opt, theme, a, d);

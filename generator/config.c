@@ -363,11 +363,8 @@ config_load(config *out, const char *root, const char *base_url_override, arena 
     memset(out, 0, sizeof *out);
     out->file = "site.yaml";
     loader l = {out->file, a, d, true};
-    buf path = BUF_INIT, text = BUF_INIT;
-    fs_join(&path, root, "site.yaml");
-    bool read = fs_read_file(&text, path.ptr, out->file, d);
-    buf_free(&path);
-    if (!read) {
+    buf text = BUF_INIT;
+    if (!fs_read_input(&text, root, out->file, out->file, FS_MAX_INPUT, d)) {
         buf_free(&text);
         return false;
     }

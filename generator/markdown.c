@@ -5,6 +5,7 @@
 #include "markdown.h"
 
 #include "buf.h"
+#include "fs.h"
 #include "strtab.h"
 #include "text.h"
 #include "xalloc.h"
@@ -20,7 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_INPUT          (64u << 20) /* cmark-gfm sizes are int32; keep well below */
 #define MAX_TABLE_COLUMNS  200
 #define MAX_TABLE_PADDING  100000 /* empty cells cmark-gfm would add to short rows */
 #define MIN_OUTPUT_CAP     (16u << 20)
@@ -540,9 +540,9 @@ markdown_render(markdown_result *out, const char *src, size_t len, const markdow
     }
     if (first_line == 0)
         first_line = 1;
-    if (len > MAX_INPUT) {
-        diag_report(d, DIAG_ERROR, SRC_POS(file, first_line, 0),
-                    "the Markdown text is larger than %u MiB", MAX_INPUT >> 20);
+    if (len > FS_MAX_MARKDOWN) { /* cmark-gfm sizes are int32 */
+        fs_report_too_large(d, SRC_POS(file, first_line, 0), "Markdown text", len, FS_MAX_MARKDOWN,
+                            "a page's Markdown");
         return false;
     }
     bool tables = tables_are_safe(src, len, file, first_line, d);

@@ -102,27 +102,13 @@ claim_path(output *o, const char *path, const char *origin, const char **prev_or
 static const char *
 bad_path(const char *rel)
 {
-    if (!*rel)
-        return "empty path";
-    if (rel[0] == '/')
-        return "absolute path";
     for (const char *p = rel; *p; p++) {
         if (*p == '\\')
             return "backslash in path";
         if ((unsigned char)*p < 0x20 || *p == 0x7f)
             return "control character in path";
     }
-    for (const char *p = rel;;) {
-        const char *slash = strchr(p, '/');
-        size_t n = slash ? (size_t)(slash - p) : strlen(p);
-        if (n == 0)
-            return "empty path component";
-        if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
-            return "'.' or '..' in path";
-        if (!slash)
-            return NULL;
-        p = slash + 1;
-    }
+    return fs_bad_rel(rel); /* empty, absolute, empty, "." or ".." components */
 }
 
 /* Opens (creating as needed) the directory rel[0..len) beneath the tree; -1 and errno
@@ -713,19 +699,11 @@ copy_file(output *o, const char *src, const char *diag_name, const char *rel, ch
     case CLAIM_NEW:
         break;
     }
-    int in = open(src, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC); /* a FIFO: no hang */
     struct stat st;
-    if (in < 0 || fstat(in, &st) != 0) {
-        diag_report(d, DIAG_ERROR, at, "cannot read: %s", errtext(errno, tmp, sizeof tmp));
-        if (in >= 0)
-            close(in);
+    /* beneath the site folder, no symbolic link, a regular file, never blocks */
+    int in = fs_open_file(&st, src, diag_name, d);
+    if (in < 0)
         return false;
-    }
-    if (!S_ISREG(st.st_mode)) { /* replaced since it was listed */
-        diag_report(d, DIAG_WARNING, at, "not a regular file; not copied");
-        close(in);
-        return true;
-    }
     int out = create_file(o, rel);
     if (out < 0) {
         report_errno(d, at, errno, "cannot write", o->out_dir, rel);

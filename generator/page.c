@@ -253,11 +253,8 @@ page_load(page *p, const config *cfg, const char *root, const char *rel, const c
     p->days_total = -1;
     checker c = {p->path, cfg, a, d, true, 0};
 
-    buf path = BUF_INIT, text = BUF_INIT;
-    fs_join(&path, root, rel);
-    bool read = fs_read_file(&text, path.ptr, p->path, d);
-    buf_free(&path);
-    if (!read) {
+    buf text = BUF_INIT;
+    if (!fs_read_input(&text, root, rel, p->path, FS_MAX_INPUT, d)) {
         buf_free(&text);
         return false;
     }
@@ -268,6 +265,11 @@ page_load(page *p, const config *cfg, const char *root, const char *rel, const c
     front_doc doc;
     if (!front_split(&doc, src, len, p->path, d))
         return false;
+    if (doc.has_front && doc.yaml_len > FS_MAX_FRONT_MATTER) {
+        fs_report_too_large(d, SRC_POS(p->path, 1, 1), "front matter", doc.yaml_len,
+                            FS_MAX_FRONT_MATTER, "a page's front matter");
+        return false;
+    }
     if (doc.has_front) {
         /* a tree with YAML errors is still checked: every error of the page in one run */
         p->front = front_parse_page(&c.ok, doc.yaml, doc.yaml_len, p->path, doc.yaml_line, a, d);

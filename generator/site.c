@@ -123,16 +123,22 @@ typedef struct scan {
     size_t len, cap;
 } scan;
 
+static void
+warn_symlink(const char *rel, diag *d)
+{
+    /* a link could publish any file of the machine (Hugo does): never follow */
+    diag_report(d, DIAG_WARNING, SRC_POS(rel, 0, 0),
+                "symbolic link not followed (content must be real files)");
+}
+
 static bool
 scan_dir(scan *sc, const char *root, const char *rel, const char *sec_name, int depth, arena *a,
          diag *d)
 {
-    buf path = BUF_INIT;
-    fs_join(&path, root, rel);
     fs_entry *ents;
     size_t n;
-    bool ok = fs_list_dir(&ents, &n, path.ptr, rel, d);
-    buf_free(&path);
+    /* beneath the root, as the pages are read: a folder swapped for a link is refused */
+    bool ok = fs_list_input(&ents, &n, root, rel, rel, d);
     if (!ok)
         return false;
     for (size_t i = 0; i < n; i++) {
@@ -141,9 +147,13 @@ scan_dir(scan *sc, const char *root, const char *rel, const char *sec_name, int 
             continue; /* hidden and editor files */
         const char *child = arena_printf(a, "%s/%s", rel, name);
         if (ents[i].kind == FS_SYMLINK) {
-            /* a link could publish any file of the machine (Hugo does): never follow */
+            warn_symlink(child, d);
+            continue;
+        }
+        if (ents[i].kind == FS_OTHER) {
+            /* reading a FIFO would wait for a writer, a device would never end */
             diag_report(d, DIAG_WARNING, SRC_POS(child, 0, 0),
-                        "symbolic link not followed (content must be real files)");
+                        "not a regular file or folder (a FIFO, device or socket); skipped");
             continue;
         }
         if (ents[i].kind == FS_DIR) {
@@ -783,8 +793,11 @@ site_load(const site_options *opt, arena *a, diag *d)
 
     buf content = BUF_INIT;
     fs_join(&content, opt->root, "content");
-    bool have_content = fs_is_dir(content.ptr);
+    fs_kind content_kind = fs_kind_of(content.ptr);
     buf_free(&content);
+    if (content_kind == FS_SYMLINK)
+        warn_symlink("content", d);
+    bool have_content = content_kind == FS_DIR;
     scan sc = {0};
     if (have_content && !scan_dir(&sc, opt->root, "content", "", 0, a, d))
         return NULL;

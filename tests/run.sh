@@ -178,6 +178,66 @@ for B in "$@"; do
     # leave no temporary tree behind (or the next build removes it)
     counts "$B faults: interrupted builds" /usr/bin/python3 tests/faults.py "$bin"
 
+    # issue 7, findings 2 and 3: inputs read beneath the site folder with bounded sizes.
+    # Each check builds a copy of tests/errors/_base that has a good previous output.
+    # A 2 GiB sparse page is refused by its size before a byte is read (also under a 1 GB
+    # address-space limit, except under ASan, which reserves far more) and the output is
+    # kept; a FIFO in content/ is a warning, not a hung build (timeout 60 turns a hang
+    # into a failure); too large front matter and a too large rendered page are errors;
+    # a content/ folder that is a symbolic link is not followed.
+    inputs_site() { # inputs_site NAME: a fresh copy with a previous output, in $isite
+        isite="$tmp/inputs-$(basename "$B")-$1"
+        rm -rf "$isite"; cp -R tests/errors/_base "$isite"
+        "$bin" build -q -s "$isite" -o "$isite/public" && snapshot "$isite/public" >"$isite.before"
+    }
+    inputs_build() { # inputs_build WANT_STATUS: build $isite, stderr (site path as @SITE@) in $isite.err
+        "$bin" build -s "$isite" -o "$isite/public" >/dev/null 2>"$isite.err"; got=$?
+        sed -i "s|$isite|@SITE@|g" "$isite.err"
+        [ "$got" = "$1" ] || { echo "exit status $got, want $1"; cat "$isite.err"; return 1; }
+    }
+    inputs_kept() { snapshot "$isite/public" | cmp -s "$isite.before" - || { echo "output changed"; return 1; }; }
+    inputs_huge() ( # a subshell: the ulimit stays in it
+        inputs_site huge && truncate -s 2G "$isite/content/projects/huge.md" || return 1
+        case $B in *asan*) ;; *) ulimit -v 1048576 ;; esac
+        inputs_build 1 || return 1
+        printf '%s\n' "content/projects/huge.md: error: file of 2147483648 bytes is larger than 16 MiB (the limit for an input file)" \
+            "clinfolio: build failed with 1 error; @SITE@/public left unchanged" | diff -u - "$isite.err" && inputs_kept
+    )
+    inputs_fifo() {
+        inputs_site fifo && mkfifo "$isite/content/projects/pipe.md" || return 1
+        timeout 60 "$bin" build -s "$isite" -o "$isite/public" >/dev/null 2>"$isite.err" || { echo "exit status $?"; cat "$isite.err"; return 1; }
+        echo "content/projects/pipe.md: warning: not a regular file or folder (a FIFO, device or socket); skipped" |
+            diff -u - "$isite.err"
+    }
+    inputs_front() {
+        inputs_site front || return 1
+        { printf -- '---\ntitle: Big\nnotes:\n'; yes '  - 0123456789012345678901234567890123456789012345678901234567890' | head -n 17000
+          printf -- '---\nBody.\n'; } >"$isite/content/projects/big.md"
+        inputs_build 1 || return 1
+        grep -qx "content/projects/big.md:1:1: error: front matter of 1122018 bytes is larger than 1 MiB (the limit for a page's front matter)" "$isite.err" &&
+            inputs_kept
+    }
+    inputs_output() {
+        inputs_site output && mkdir -p "$isite/templates" || return 1
+        echo '{% for i in range(70) %}{{ page.content | safe }}{% endfor %}' >"$isite/templates/page.html"
+        { printf -- '---\ntitle: Big\n---\n'; yes 'Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmo.' | head -n 15000; } \
+            >"$isite/content/big.md"
+        inputs_build 1 || return 1
+        printf '%s\n' "content/big.md:1:1: error: output of 75600491 bytes is larger than 64 MiB (the limit for a rendered page)" \
+            "content/big.md:1:1: note: while rendering big/index.html with page.html" \
+            "clinfolio: build failed with 1 error; @SITE@/public left unchanged" | diff -u - "$isite.err" && inputs_kept
+    }
+    inputs_content_link() {
+        inputs_site link && mv "$isite/content" "$isite/real-content" && ln -s real-content "$isite/content" || return 1
+        inputs_build 0 && echo "content: warning: symbolic link not followed (content must be real files)" | diff -u - "$isite.err" &&
+            ! [ -e "$isite/public/projects/alpha/index.html" ]
+    }
+    check "$B inputs: a 2 GiB page is refused by its size; output kept" inputs_huge
+    check "$B inputs: a FIFO in content/ is skipped with a warning" inputs_fifo
+    check "$B inputs: front matter over 1 MiB is refused" inputs_front
+    check "$B inputs: a rendered page over 64 MiB is refused" inputs_output
+    check "$B inputs: a symbolic link to content/ is not followed" inputs_content_link
+
     # the demo site: the same bytes from 1 and 2 threads, twice
     check "$B demo: builds without diagnostics" sh -c \
         "out=\$('$bin' build -q -j 1 -o '$tmp/demo1' 2>&1) && echo \"\$out\" && test -z \"\$out\""

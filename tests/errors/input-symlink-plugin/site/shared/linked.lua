@@ -1,0 +1,3 @@
+local M = {}
+
+return M

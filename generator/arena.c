@@ -4,7 +4,10 @@
 
 #include "xalloc.h"
 
+#include <assert.h>
 #include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,7 +24,17 @@ typedef struct block {
 struct arena {
     block *head; /* current block; older ones follow through ->next */
     size_t total;
+    atomic_bool busy; /* an allocation or reset is under way (checked by assertions) */
 };
+
+/* "An arena has one owner at a time": a second thread entering while the first is inside
+ * is a data race between them (a filter on a render thread allocating from the build
+ * arena was one). Relaxed on purpose: an acquire/release pair would hide the race from
+ * ThreadSanitizer, which sees every such race, not only those that overlap. */
+#define OWNER_ENTER(a)                                                          \
+    assert(!atomic_exchange_explicit(&(a)->busy, true, memory_order_relaxed) && \
+           "an arena used by two threads at once")
+#define OWNER_LEAVE(a) atomic_store_explicit(&(a)->busy, false, memory_order_relaxed)
 
 arena *
 arena_new(void)
@@ -44,6 +57,7 @@ arena_free(arena *a)
 {
     if (!a)
         return;
+    assert(!atomic_load_explicit(&a->busy, memory_order_relaxed));
     free_blocks(a->head);
     free(a);
 }
@@ -53,6 +67,7 @@ arena_reset(arena *a)
 {
     if (!a->head)
         return;
+    OWNER_ENTER(a);
     /* keep only the oldest block and reuse it; free the rest */
     block *b = a->head;
     while (b->next) {
@@ -63,10 +78,11 @@ arena_reset(arena *a)
     a->head = b;
     b->used = 0;
     a->total = 0;
+    OWNER_LEAVE(a);
 }
 
-void *
-arena_alloc(arena *a, size_t size)
+static void *
+alloc(arena *a, size_t size)
 {
     size = (size + ALIGN - 1) & ~(size_t)(ALIGN - 1);
     if (size == 0)
@@ -93,6 +109,15 @@ arena_alloc(arena *a, size_t size)
     void *p = b->data + b->used;
     b->used += size;
     a->total += size;
+    return p;
+}
+
+void *
+arena_alloc(arena *a, size_t size)
+{
+    OWNER_ENTER(a);
+    void *p = alloc(a, size);
+    OWNER_LEAVE(a);
     return p;
 }
 

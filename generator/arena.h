@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * arena.h - bump allocator: everything that lives as long as a build (values, pages,
  * compiled templates) is allocated here and freed at once. Not thread-safe: one arena
- * per owner (the build, or one worker's scratch arena). */
+ * per owner (the build, or one worker's scratch arena), and one thread in it at a time,
+ * which assertions check (two threads inside arena_alloc or arena_reset at once). */
 #ifndef CLINFOLIO_ARENA_H
 #define CLINFOLIO_ARENA_H
 

@@ -13,6 +13,7 @@
 #include <lualib.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,8 +24,19 @@
 
 #define MAX_DATA_DEPTH 64
 #define HOOK_EVERY     1000 /* instructions between two limit checks */
+/* The longest string a plugin may hand over as data, a filter's or a shortcode's result:
+ * 64 MiB, above the bundled plugins' largest (the overall cohort Gantt SVG is about 1 KB
+ * per project: 9.5 MiB at 10,000 projects). A generated file's content is written once,
+ * never copied into pages, and may be larger: 256 MiB, the default Lua heap. */
+#define STRING_MAX           ((size_t)64 << 20)
+#define FILE_CONTENT_MAX_MIB 256
+#define FILE_CONTENT_MAX     ((size_t)FILE_CONTENT_MAX_MIB << 20)
 
 typedef struct plugin_host plugin_host;
+
+/* The limit a call went over. Once one is hit nothing more of the call runs: the sandbox's
+ * pcall and xpcall raise it again, and the count hook fires before every instruction. */
+typedef enum limit_hit { LIMIT_NONE, LIMIT_CPU, LIMIT_TIME, LIMIT_MEMORY } limit_hit;
 
 /* One Lua state: the main one (hooks, shortcodes) or a render worker's (filters). */
 typedef struct lstate {
@@ -32,6 +44,9 @@ typedef struct lstate {
     plugin_host *h;
     size_t mem, mem_limit;       /* bytes of Lua heap, and the cap */
     size_t used, budget;         /* instructions of the current call, and the cap */
+    bool in_call;                /* a limited call runs: the limits apply */
+    limit_hit hit;               /* the limit the current (or last) call went over */
+    char hit_msg[256];           /* its message at the plugin line, for CPU and time */
     _Atomic int64_t deadline_ms; /* monotonic ms when the current call must end; 0: idle */
     const char *_Atomic running; /* the plugin file of the current call */
     int *hooks;                  /* per plugin: registry reference of its hook table */
@@ -41,8 +56,9 @@ typedef struct lstate {
 
 typedef struct plugin {
     const char *name;
-    const char *file; /* "plugins/cohort_metrics.lua", as diagnostics name it */
-    const char *src;  /* its text (reloaded into worker states) */
+    const char *file;      /* "plugins/cohort_metrics.lua", as diagnostics name it */
+    const char *chunkname; /* "@" file: made once on the main thread, shared by every state */
+    const char *src;       /* its text (reloaded into worker states) */
     size_t len;
 } plugin;
 
@@ -89,6 +105,13 @@ state_of(lua_State *L)
  * library calls that never return to the VM (a pathological string.find)
  * ===================================================================== */
 
+/* Registry key (its address) of the error value raised again once a limit was hit: made
+ * with the state, so raising it allocates nothing. */
+static const char LIMIT_KEY = 0;
+
+/* The cap applies while a plugin runs. Between calls the host pushes views and copies of
+ * a filter's input, and a refusal there would be an error outside any protected call
+ * (Lua aborts); limited_call checks the heap before the next call instead. */
 static void *
 limited_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
@@ -99,7 +122,7 @@ limited_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
         S->mem -= old;
         return NULL;
     }
-    if (nsize > old && S->mem + (nsize - old) > S->mem_limit)
+    if (S->in_call && nsize > old && (S->mem > S->mem_limit || nsize - old > S->mem_limit - S->mem))
         return NULL; /* Lua raises "not enough memory" */
     void *p = realloc(ptr, nsize);
     if (p)
@@ -107,16 +130,37 @@ limited_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     return p;
 }
 
-/* Raises msg at the line the VM was running when the hook fired (luaL_error would
- * name the hook itself). */
+static void count_hook(lua_State *L, lua_Debug *ar);
+
+/* Marks limit `kind` as hit: from now on the count hook fires before every instruction
+ * and raises again, so no code of the call runs past it (not even a message handler). */
 static void
-hook_error(lua_State *L, const char *msg)
+trip(lstate *S, limit_hit kind)
+{
+    S->hit = kind;
+    lua_sethook(S->L, count_hook, LUA_MASKCOUNT, 1);
+}
+
+/* Raises the error of a limit that was hit. */
+static int
+raise_hit(lua_State *L)
+{
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &LIMIT_KEY);
+    return lua_error(L);
+}
+
+/* Hits limit `kind` with msg at the line the VM was running when the hook fired
+ * (luaL_error would name the hook itself). */
+static void
+hook_error(lua_State *L, lstate *S, limit_hit kind, const char *msg)
 {
     lua_Debug ar;
     if (lua_getstack(L, 0, &ar) && lua_getinfo(L, "Sl", &ar) && ar.currentline > 0)
-        lua_pushfstring(L, "%s:%d: %s", ar.short_src, ar.currentline, msg);
+        snprintf(S->hit_msg, sizeof S->hit_msg, "%s:%d: %s", ar.short_src, ar.currentline, msg);
     else
-        lua_pushstring(L, msg);
+        snprintf(S->hit_msg, sizeof S->hit_msg, "%s", msg);
+    trip(S, kind);
+    lua_pushstring(L, S->hit_msg);
     lua_error(L);
 }
 
@@ -125,6 +169,10 @@ count_hook(lua_State *L, lua_Debug *ar)
 {
     (void)ar;
     lstate *S = state_of(L);
+    if (!S->in_call)
+        return; /* no plugin code runs between calls, and an error here would abort */
+    if (S->hit)
+        raise_hit(L);
     const config *cfg = S->h->cfg;
     char msg[160];
     S->used += HOOK_EVERY;
@@ -133,14 +181,14 @@ count_hook(lua_State *L, lua_Debug *ar)
                  "CPU limit exceeded: more than %zu Lua instructions in one call "
                  "(plugin_limits.instructions)",
                  cfg->plugin_instructions);
-        hook_error(L, msg);
+        hook_error(L, S, LIMIT_CPU, msg);
     }
     int64_t deadline = atomic_load(&S->deadline_ms);
     if (deadline && now_ms() > deadline) {
         snprintf(msg, sizeof msg,
                  "time limit exceeded: the call ran longer than %zu s (plugin_limits.seconds)",
                  cfg->plugin_seconds);
-        hook_error(L, msg);
+        hook_error(L, S, LIMIT_TIME, msg);
     }
 }
 
@@ -180,20 +228,144 @@ watchdog_main(void *arg)
     return NULL;
 }
 
+/* The message handler of every limited call: an error value that is not text
+ * (error({code = 1})) becomes a message at the plugin line that raised it. Runs no Lua. */
+static int
+error_handler(lua_State *L)
+{
+    int t = lua_type(L, 1);
+    if (t == LUA_TSTRING || t == LUA_TNUMBER)
+        return 1;
+    char what[64];
+    snprintf(what, sizeof what, "error() was given %s%s instead of a message",
+             t == LUA_TNIL ? "" : "a ", luaL_typename(L, 1));
+    lua_Debug ar;
+    for (int level = 1; lua_getstack(L, level, &ar); level++)
+        if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0) {
+            lua_pushfstring(L, "%s:%d: %s", ar.short_src, ar.currentline, what);
+            return 1;
+        }
+    lua_pushstring(L, what);
+    return 1;
+}
+
 /* Calls the function below nargs arguments with the limits armed. Returns the status;
- * on an error the message is on the stack. */
+ * on an error the error value is on the stack (and S->hit says if it was a limit). */
 static int
 limited_call(lstate *S, const plugin *p, int nargs, int nres, diag *d)
 {
+    lua_State *L = S->L;
+    if (S->hit) { /* the last call hit a limit: back to normal */
+        S->hit = LIMIT_NONE;
+        lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
+    }
+    if (S->mem > S->mem_limit) /* what the last call left, or a filter's big input */
+        lua_gc(L, LUA_GCCOLLECT);
+    if (S->mem > S->mem_limit) {
+        lua_pop(L, nargs + 1);
+        S->hit = LIMIT_MEMORY;
+        lua_rawgetp(L, LUA_REGISTRYINDEX, &LIMIT_KEY);
+        return LUA_ERRMEM;
+    }
+    int handler = lua_gettop(L) - nargs;
+    lua_pushcfunction(L, error_handler);
+    lua_insert(L, handler);
     S->used = 0;
     S->budget = S->h->cfg->plugin_instructions;
     S->d = d;
     atomic_store(&S->running, p->file);
     atomic_store(&S->deadline_ms, now_ms() + (int64_t)S->h->cfg->plugin_seconds * 1000);
-    int status = lua_pcall(S->L, nargs, nres, 0);
+    S->in_call = true;
+    int status = lua_pcall(L, nargs, nres, handler);
+    S->in_call = false;
     atomic_store(&S->deadline_ms, 0);
     S->d = NULL;
+    lua_remove(L, handler);
+    if (status == LUA_ERRMEM && !S->hit)
+        S->hit = LIMIT_MEMORY;
     return status;
+}
+
+/* }==================================================================== */
+
+/* {====================================================================
+ * pcall and xpcall of the sandbox: a limit is not the plugin's to catch
+ * ===================================================================== */
+
+/* After a protected call in a plugin: a limit (a memory error comes only from the cap) is
+ * raised again, so the limited call ends; other errors return as Lua's pcall returns
+ * them. extra: the stack slots below the first result. */
+static int
+finish_pcall(lua_State *L, int status, int extra)
+{
+    lstate *S = state_of(L);
+    if (status == LUA_ERRMEM && !S->hit)
+        trip(S, LIMIT_MEMORY);
+    if (S->hit)
+        return lua_error(L); /* the error value is on top */
+    if (status != LUA_OK) {
+        lua_pushboolean(L, 0);
+        lua_pushvalue(L, -2);
+        return 2;
+    }
+    return lua_gettop(L) - extra;
+}
+
+static int
+sandbox_pcall(lua_State *L)
+{
+    luaL_checkany(L, 1);
+    lua_pushboolean(L, 1); /* the first result when there is no error */
+    lua_insert(L, 1);
+    return finish_pcall(L, lua_pcall(L, lua_gettop(L) - 2, LUA_MULTRET, 0), 0);
+}
+
+/* The message handler xpcall installs: the plugin's (upvalue 1), except for a limit.
+ * The count hook raises limits with hooks off, so that handler would run unlimited. */
+static int
+xpcall_handler(lua_State *L)
+{
+    if (state_of(L)->hit)
+        return 1;
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
+static int
+sandbox_xpcall(lua_State *L)
+{
+    int n = lua_gettop(L);
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    lua_pushvalue(L, 2);
+    lua_pushcclosure(L, xpcall_handler, 1);
+    lua_replace(L, 2);
+    lua_pushboolean(L, 1); /* the first result when there is no error */
+    lua_pushvalue(L, 1);
+    lua_rotate(L, 3, 2); /* both below the function's arguments */
+    return finish_pcall(L, lua_pcall(L, n - 2, LUA_MULTRET, 2), 2);
+}
+
+/* setmetatable without __gc: Lua runs finalizers with hooks off, out of reach of every
+ * limit (and again when the state is closed, after the build). */
+static int
+sandbox_setmetatable(lua_State *L)
+{
+    int t = lua_type(L, 2);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_argexpected(L, t == LUA_TNIL || t == LUA_TTABLE, 2, "nil or table");
+    if (t == LUA_TTABLE) {
+        lua_pushliteral(L, "__gc");
+        if (lua_rawget(L, 2) != LUA_TNIL)
+            return luaL_error(L, "'__gc' metamethods are not available to plugins (sandbox)");
+        lua_pop(L, 1);
+    }
+    if (luaL_getmetafield(L, 1, "__metatable") != LUA_TNIL)
+        return luaL_error(L, "cannot change a protected metatable");
+    lua_settop(L, 2);
+    lua_setmetatable(L, 1);
+    return 1;
 }
 
 /* }==================================================================== */
@@ -205,37 +377,41 @@ limited_call(lstate *S, const plugin *p, int nargs, int nres, diag *d)
 typedef struct lua_failure {
     src_pos at;      /* the plugin line, or the plugin file when the message has none */
     const char *msg; /* without the position prefix */
+    char file[256];  /* at.file, when the message names a chunk */
+    char text[160];  /* msg, when it is the memory limit's */
 } lua_failure;
 
-static lua_failure
-read_failure(lstate *S, const plugin *p, int status, arena *a)
+/* Reads the error of a limited call, which stays on top of S's stack (msg may point into
+ * it): report, then pop it. Uses no arena, so any thread may call it. */
+static void
+read_failure(lua_failure *f, lstate *S, const plugin *p, int status)
 {
-    lua_failure f = {SRC_POS(p->file, 0, 0), "unknown error"};
-    if (status == LUA_ERRMEM) {
-        f.msg = arena_printf(a,
-                             "memory limit exceeded: the plugins' Lua heap is limited to "
-                             "%zu MiB (plugin_limits.memory_mb)",
-                             S->h->cfg->plugin_memory_mb);
-        lua_pop(S->L, 1);
-        return f;
+    f->at = SRC_POS(p->file, 0, 0);
+    if (S->hit == LIMIT_MEMORY || status == LUA_ERRMEM) {
+        snprintf(f->text, sizeof f->text,
+                 "memory limit exceeded: the plugins' Lua heap is limited to %zu MiB "
+                 "(plugin_limits.memory_mb)",
+                 S->h->cfg->plugin_memory_mb);
+        f->msg = f->text;
+        return;
     }
-    const char *m = lua_tostring(S->L, -1);
+    const char *m = S->hit ? S->hit_msg : lua_tostring(S->L, -1);
     if (!m)
         m = luaL_typename(S->L, -1);
     /* "<chunk>.lua:<line>: <message>" (chunk names are the files as diagnostics name them) */
     const char *dot = strstr(m, ".lua:");
-    if (dot) {
+    if (dot && (size_t)(dot + 4 - m) < sizeof f->file) {
         const char *num = dot + 5;
         char *end;
         unsigned long line = strtoul(num, &end, 10);
         if (end > num && end[0] == ':' && end[1] == ' ') {
-            f.at = SRC_POS(arena_strndup(a, m, (size_t)(dot + 4 - m)), (unsigned)line, 0);
+            memcpy(f->file, m, (size_t)(dot + 4 - m));
+            f->file[dot + 4 - m] = '\0';
+            f->at = SRC_POS(f->file, (unsigned)line, 0);
             m = end + 2;
         }
     }
-    f.msg = arena_strdup(a, m);
-    lua_pop(S->L, 1);
-    return f;
+    f->msg = m;
 }
 
 /* A hook failed: the error at the plugin line (the page being processed, if any, is the
@@ -243,8 +419,10 @@ read_failure(lstate *S, const plugin *p, int status, arena *a)
 static void
 report_hook_failure(lstate *S, const plugin *p, int status, const char *hook, diag *d)
 {
-    lua_failure f = read_failure(S, p, status, S->h->a);
+    lua_failure f;
+    read_failure(&f, S, p, status);
     diag_report(d, DIAG_ERROR, f.at, "%s (in %s)", f.msg, hook);
+    lua_pop(S->L, 1);
 }
 
 /* }==================================================================== */
@@ -438,6 +616,83 @@ proxy_pairs(lua_State *L)
  * Lua -> values (what plugins return), with sorted map keys
  * ===================================================================== */
 
+/* One conversion: where it allocates, its rules, and where in the data it is. */
+typedef struct convert {
+    arena *a;          /* the values and the error message */
+    size_t string_max; /* the longest string accepted */
+    const char *err;   /* what went wrong and where: "NaN under key 'metrics.rate'" */
+    size_t len, want;  /* bytes of path kept, and the bytes it would have */
+    char path[120];    /* the key path of the value being converted: "metrics.rows[2].rate" */
+} convert;
+
+#define CONVERT_INIT(arena_, string_max_) ((convert){.a = (arena_), .string_max = (string_max_)})
+
+/* Appends to the key path; a path too long to show is cut at a whole character. */
+static void
+path_add(convert *c, const char *s, size_t n)
+{
+    bool whole = c->len == c->want;
+    c->want += n;
+    if (!whole)
+        return;
+    size_t k = sizeof c->path - 1 - c->len;
+    if (k >= n)
+        k = n;
+    else
+        while (k > 0 && ((unsigned char)s[k] & 0xC0) == 0x80)
+            k--;
+    memcpy(c->path + c->len, s, k);
+    c->len += k;
+    c->path[c->len] = '\0';
+}
+
+/* Sets c->err to the message (printf-style) and where the value is; returns NULL. */
+static value *fail(convert *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static value *
+fail(convert *c, const char *fmt, ...)
+{
+    buf b = BUF_INIT;
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    if (c->want)
+        buf_printf(&b, " under key '%s%s'", c->path, c->len < c->want ? "..." : "");
+    c->err = arena_strndup(c->a, b.ptr, b.len);
+    buf_free(&b);
+    return NULL;
+}
+
+/* A string a plugin hands over (what: "string", "map key") must be valid UTF-8 and at
+ * most c->string_max bytes. */
+static bool
+check_string(convert *c, const char *s, size_t len, const char *what)
+{
+    if (len > c->string_max)
+        fail(c, "a %s longer than %zu MiB (%zu bytes)", what, c->string_max >> 20, len);
+    else if (!text_utf8_valid(s, len))
+        fail(c, "a %s that is not valid UTF-8", what);
+    return !c->err;
+}
+
+/* The number or string at idx follows the rules of data: a finite number, a string that
+ * check_string accepts. false after setting c->err. */
+static bool
+check_scalar(convert *c, lua_State *L, int idx)
+{
+    if (lua_type(L, idx) == LUA_TSTRING) {
+        size_t len;
+        const char *s = lua_tolstring(L, idx, &len);
+        return check_string(c, s, len, "string");
+    }
+    double x = lua_tonumber(L, idx);
+    if (isnan(x))
+        fail(c, "NaN");
+    else if (isinf(x))
+        fail(c, "%s", x > 0 ? "infinity" : "-infinity");
+    return !c->err;
+}
+
 typedef struct key_entry {
     const char *key;
     size_t len;
@@ -453,40 +708,115 @@ cmp_keys(const void *pa, const void *pb)
     return c ? c : (a->len > b->len) - (a->len < b->len);
 }
 
-/* Converts the Lua value at idx; on failure sets *err (in a) and returns NULL. */
+static value *to_value(convert *c, lua_State *L, int idx, int depth);
+
+/* The table at idx, a list (keys 1..n): every item converted. */
 static value *
-to_value(lua_State *L, int idx, arena *a, int depth, const char **err)
+to_list(convert *c, lua_State *L, int idx, size_t n, int depth)
+{
+    value *list = value_new_list(c->a, SRC_NONE);
+    for (size_t i = 1; i <= n; i++) {
+        size_t len = c->len, want = c->want;
+        char index[32];
+        path_add(c, index, (size_t)snprintf(index, sizeof index, "[%zu]", i));
+        lua_rawgeti(L, idx, (lua_Integer)i);
+        value *item = to_value(c, L, -1, depth + 1);
+        lua_pop(L, 1);
+        if (!item)
+            return NULL;
+        c->len = len, c->want = want;
+        c->path[len] = '\0';
+        value_list_push(list, item, c->a);
+    }
+    return list;
+}
+
+/* The table at idx, a map of count entries: keys sorted, values converted. */
+static value *
+to_map(convert *c, lua_State *L, int idx, size_t count, int depth)
+{
+    key_entry *keys = xcalloc(count + 1, sizeof(key_entry));
+    size_t k = 0;
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        if (lua_type(L, -2) == LUA_TSTRING) {
+            keys[k].key = lua_tolstring(L, -2, &keys[k].len);
+            if (!check_string(c, keys[k].key, keys[k].len, "map key"))
+                break;
+        } else if (lua_isinteger(L, -2)) {
+            keys[k].key = arena_printf(c->a, "%lld", (long long)lua_tointeger(L, -2));
+            keys[k].len = strlen(keys[k].key);
+        } else {
+            fail(c, "a map key that is a %s (keys are strings)", luaL_typename(L, -2));
+            break;
+        }
+        keys[k].key = arena_strndup(c->a, keys[k].key, keys[k].len);
+        keys[k].ref = luaL_ref(L, LUA_REGISTRYINDEX); /* pops the value */
+        k++;
+    }
+    if (c->err) {
+        lua_pop(L, 2);
+        for (size_t i = 0; i < k; i++)
+            luaL_unref(L, LUA_REGISTRYINDEX, keys[i].ref);
+        free(keys);
+        return NULL;
+    }
+    qsort(keys, k, sizeof(key_entry), cmp_keys);
+    value *map = value_new_map(c->a, SRC_NONE);
+    size_t len = c->len, want = c->want;
+    for (size_t i = 0; i < k; i++) {
+        lua_rawgeti(L, LUA_REGISTRYINDEX, keys[i].ref);
+        luaL_unref(L, LUA_REGISTRYINDEX, keys[i].ref);
+        if (c->err) {
+            lua_pop(L, 1);
+            continue;
+        }
+        if (want)
+            path_add(c, ".", 1);
+        path_add(c, keys[i].key, keys[i].len);
+        value *v = to_value(c, L, -1, depth + 1);
+        lua_pop(L, 1);
+        if (v) {
+            c->len = len, c->want = want;
+            c->path[len] = '\0';
+            value_map_setn(map, keys[i].key, keys[i].len, v, c->a);
+        }
+    }
+    free(keys);
+    return c->err ? NULL : map;
+}
+
+/* Converts the Lua value at idx; on failure sets c->err (in c->a) and returns NULL. */
+static value *
+to_value(convert *c, lua_State *L, int idx, int depth)
 {
     idx = lua_absindex(L, idx);
     switch (lua_type(L, idx)) {
     case LUA_TNIL:
-        return value_new_null(a, SRC_NONE);
+        return value_new_null(c->a, SRC_NONE);
     case LUA_TBOOLEAN:
-        return value_new_bool(a, lua_toboolean(L, idx), SRC_NONE);
+        return value_new_bool(c->a, lua_toboolean(L, idx), SRC_NONE);
     case LUA_TNUMBER:
-        return value_new_number(a, lua_tonumber(L, idx), SRC_NONE);
+        if (!check_scalar(c, L, idx))
+            return NULL;
+        return value_new_number(c->a, lua_tonumber(L, idx), SRC_NONE);
     case LUA_TSTRING: {
+        if (!check_scalar(c, L, idx))
+            return NULL;
         size_t len;
         const char *s = lua_tolstring(L, idx, &len);
-        if (!text_utf8_valid(s, len)) {
-            *err = "a string is not valid UTF-8";
-            return NULL;
-        }
-        return value_new_string(a, s, len, SRC_NONE);
+        return value_new_string(c->a, s, len, SRC_NONE);
     }
     case LUA_TTABLE:
         break;
     default:
-        *err = arena_printf(a, "a %s cannot be data", luaL_typename(L, idx));
-        return NULL;
+        return fail(c, "a %s (not data)", luaL_typename(L, idx));
     }
     const value *view = proxy_target(L, idx);
     if (view)
         return (value *)view; /* a piece of the model, returned as it is: share it */
-    if (depth >= MAX_DATA_DEPTH) {
-        *err = "data nested more than 64 levels deep (or a table that contains itself)";
-        return NULL;
-    }
+    if (depth >= MAX_DATA_DEPTH)
+        return fail(c, "data nested more than 64 levels deep (or a table that contains itself)");
     luaL_checkstack(L, 8, "data nested too deeply");
     size_t n = lua_rawlen(L, idx), count = 0;
     bool integer_keys = true;
@@ -497,60 +827,9 @@ to_value(lua_State *L, int idx, arena *a, int depth, const char **err)
             integer_keys = false;
         lua_pop(L, 1);
     }
-    if (n > 0 && count == n && integer_keys) {
-        value *list = value_new_list(a, SRC_NONE);
-        for (size_t i = 1; i <= n; i++) {
-            lua_rawgeti(L, idx, (lua_Integer)i);
-            value *item = to_value(L, -1, a, depth + 1, err);
-            lua_pop(L, 1);
-            if (!item)
-                return NULL;
-            value_list_push(list, item, a);
-        }
-        return list;
-    }
-    key_entry *keys = xcalloc(count + 1, sizeof(key_entry));
-    size_t k = 0;
-    lua_pushnil(L);
-    while (lua_next(L, idx)) {
-        if (lua_type(L, -2) == LUA_TSTRING) {
-            keys[k].key = lua_tolstring(L, -2, &keys[k].len);
-        } else if (lua_isinteger(L, -2)) {
-            keys[k].key = arena_printf(a, "%lld", (long long)lua_tointeger(L, -2));
-            keys[k].len = strlen(keys[k].key);
-        } else {
-            *err = arena_printf(a, "a map key must be a string, not a %s", luaL_typename(L, -2));
-            lua_pop(L, 2);
-            for (size_t i = 0; i < k; i++)
-                luaL_unref(L, LUA_REGISTRYINDEX, keys[i].ref);
-            free(keys);
-            return NULL;
-        }
-        keys[k].key = arena_strndup(a, keys[k].key, keys[k].len);
-        keys[k].ref = luaL_ref(L, LUA_REGISTRYINDEX); /* pops the value */
-        k++;
-    }
-    qsort(keys, k, sizeof(key_entry), cmp_keys);
-    value *map = value_new_map(a, SRC_NONE);
-    value *failed = NULL;
-    for (size_t i = 0; i < k; i++) {
-        lua_rawgeti(L, LUA_REGISTRYINDEX, keys[i].ref);
-        luaL_unref(L, LUA_REGISTRYINDEX, keys[i].ref);
-        if (failed) {
-            lua_pop(L, 1);
-            continue;
-        }
-        value *v = to_value(L, -1, a, depth + 1, err);
-        lua_pop(L, 1);
-        if (!v) {
-            failed = map;
-            *err = arena_printf(a, "%s (under key '%s')", *err, keys[i].key);
-            continue;
-        }
-        value_map_setn(map, keys[i].key, keys[i].len, v, a);
-    }
-    free(keys);
-    return failed ? NULL : map;
+    if (n > 0 && count == n && integer_keys)
+        return to_list(c, L, idx, n, depth);
+    return to_map(c, L, idx, count, depth);
 }
 
 /* }==================================================================== */
@@ -584,11 +863,11 @@ lib_json(lua_State *L)
     lua_Integer indent = luaL_optinteger(L, 2, 2);
     luaL_argcheck(L, indent >= 0 && indent <= 16, 2, "indent must be 0 to 16");
     arena *tmp = arena_new();
-    const char *err = NULL;
+    convert c = CONVERT_INIT(tmp, SIZE_MAX);
     lua_settop(L, 1);
-    value *v = to_value(L, 1, tmp, 0, &err);
+    value *v = to_value(&c, L, 1, 0);
     if (!v) {
-        lua_pushstring(L, err);
+        lua_pushfstring(L, "clinfolio.json got %s", c.err);
         arena_free(tmp);
         return lua_error(L);
     }
@@ -632,9 +911,10 @@ lib_warn(lua_State *L)
     const char *msg = luaL_checkstring(L, 1);
     lua_Debug ar;
     src_pos at = SRC_NONE;
+    /* the chunk name lives as long as the calling function; diag_report copies it (no
+     * arena: this may be a render thread) */
     if (lua_getstack(L, 1, &ar) && lua_getinfo(L, "Sl", &ar) && ar.source[0] == '@')
-        at = SRC_POS(arena_strdup(S->h->a, ar.source + 1),
-                     ar.currentline > 0 ? (unsigned)ar.currentline : 0, 0);
+        at = SRC_POS(ar.source + 1, ar.currentline > 0 ? (unsigned)ar.currentline : 0, 0);
     if (S->d)
         diag_report(S->d, DIAG_WARNING, at, "%s", msg);
     return 0;
@@ -686,8 +966,9 @@ static int
 forbidden_index(lua_State *L)
 {
     static const char *const names[] = {
-        "os",       "io",         "debug",          "require", "package", "dofile",
-        "loadfile", "loadstring", "collectgarbage", "dump",    "setfenv", "getfenv"};
+        "os",      "io",       "debug",      "require",        "package",
+        "dofile",  "loadfile", "loadstring", "collectgarbage", "dump",
+        "setfenv", "getfenv",  "coroutine"};
     const char *key = lua_tostring(L, 2);
     for (size_t i = 0; key && i < sizeof names / sizeof names[0]; i++)
         if (strcmp(key, names[i]) == 0)
@@ -709,15 +990,19 @@ static void
 push_sandbox_env(lua_State *L)
 {
     static const char *const base[] = {
-        "assert",   "error",        "ipairs",       "next",     "pairs",    "pcall",
-        "rawequal", "rawlen",       "select",       "tonumber", "tostring", "type",
-        "xpcall",   "setmetatable", "getmetatable", "rawget",
+        "assert", "error",    "ipairs", "next",         "pairs",  "rawequal", "rawlen",
+        "select", "tonumber", "type",   "getmetatable", "rawget", "tostring",
     };
+    static const luaL_Reg own[] = {{"pcall", sandbox_pcall},
+                                   {"xpcall", sandbox_xpcall},
+                                   {"setmetatable", sandbox_setmetatable},
+                                   {NULL, NULL}};
     lua_newtable(L);
     for (size_t i = 0; i < sizeof base / sizeof base[0]; i++) {
         lua_getglobal(L, base[i]);
         lua_setfield(L, -2, base[i]);
     }
+    luaL_setfuncs(L, own, 0);
     push_lib_copy(L, "string", "dump");
     set_forbidden_guard(L);
     lua_setfield(L, -2, "string");
@@ -801,6 +1086,8 @@ state_new(plugin_host *h)
     lua_pushliteral(L, "read-only");
     lua_setfield(L, -2, "__metatable");
     lua_pop(L, 1);
+    lua_pushliteral(L, "plugin limit exceeded");
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &LIMIT_KEY);
     lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
     pthread_mutex_lock(&h->lock);
     S->next = h->states;
@@ -827,8 +1114,7 @@ state_load_plugins(lstate *S, diag *d)
     for (size_t i = 0; i < h->n; i++) {
         const plugin *p = &h->plugins[i];
         S->hooks[i] = LUA_NOREF;
-        const char *chunkname = arena_printf(h->a, "@%s", p->file);
-        int status = luaL_loadbufferx(L, p->src, p->len, chunkname, "t");
+        int status = luaL_loadbufferx(L, p->src, p->len, p->chunkname, "t");
         if (status == LUA_OK) {
             push_sandbox_env(L);
             lua_setupvalue(L, -2, 1); /* the chunk's _ENV */
@@ -851,6 +1137,16 @@ state_load_plugins(lstate *S, diag *d)
     return ok;
 }
 
+/* Pushes t[key] of the table at idx without metamethods (an __index of a plugin's table
+ * would run outside any limited call); returns its type. */
+static int
+raw_field(lua_State *L, int idx, const char *key)
+{
+    idx = lua_absindex(L, idx);
+    lua_pushstring(L, key);
+    return lua_rawget(L, idx);
+}
+
 /* Pushes hook `name` of plugin i (a function, or a table for filters and shortcodes);
  * returns false, pushing nothing, when the plugin has none. */
 static bool
@@ -859,7 +1155,7 @@ push_hook(lstate *S, size_t i, const char *name, int type)
     if (S->hooks[i] == LUA_NOREF)
         return false;
     lua_rawgeti(S->L, LUA_REGISTRYINDEX, S->hooks[i]);
-    lua_getfield(S->L, -1, name);
+    raw_field(S->L, -1, name);
     lua_remove(S->L, -2);
     if (lua_type(S->L, -1) != type) {
         lua_pop(S->L, 1);
@@ -895,6 +1191,7 @@ find_plugin(plugin *p, const config_plugin *cp, const plugin_paths *paths, arena
         if (fs_is_file(path.ptr)) {
             buf text = BUF_INIT;
             p->file = names[k] ? arena_printf(a, "%s/%s", names[k], rel) : rel;
+            p->chunkname = arena_printf(a, "@%s", p->file);
             bool read = fs_read_file(&text, path.ptr, p->file, d);
             p->src = arena_strndup(a, text.ptr ? text.ptr : "", text.len);
             p->len = text.len;
@@ -952,7 +1249,7 @@ check_hooks(plugin_host *h, diag *d)
         free(unknown);
         /* the known ones must have the right types */
         for (size_t k = 0; k < 5; k++) {
-            lua_getfield(L, -1, known[k].name);
+            raw_field(L, -1, known[k].name);
             if (!lua_isnil(L, -1) && lua_type(L, -1) != known[k].type) {
                 diag_report(d, DIAG_ERROR, at, "hook '%s' must be a %s, not a %s", known[k].name,
                             lua_typename(L, known[k].type), luaL_typename(L, -1));
@@ -1047,14 +1344,16 @@ merge_result(lstate *S, const plugin *p, value *target, const char *hook, bool o
         lua_pop(L, 1);
         return true;
     }
-    const char *err = NULL;
-    value *v =
-        lua_istable(L, -1) && !proxy_target(L, -1) ? to_value(L, -1, S->h->a, 0, &err) : NULL;
+    convert c = CONVERT_INIT(S->h->a, STRING_MAX);
+    value *v = lua_istable(L, -1) && !proxy_target(L, -1) ? to_value(&c, L, -1, 0) : NULL;
     lua_pop(L, 1);
+    if (c.err) {
+        diag_report(d, DIAG_ERROR, SRC_POS(p->file, 0, 0), "%s returned %s", hook, c.err);
+        return false;
+    }
     if (!v || v->type != VALUE_MAP) {
         diag_report(d, DIAG_ERROR, SRC_POS(p->file, 0, 0),
-                    "%s must return a table of name = data, or nil%s%s", hook, err ? ": " : "",
-                    err ? err : "");
+                    "%s must return a table of name = data, or nil", hook);
         return false;
     }
     for (size_t i = 0; i < v->as.map.len; i++) {
@@ -1126,7 +1425,7 @@ plugin_run_site_hooks(plugin_host *h, value *site_ctx, page *const *pages, size_
 static const char *
 field_string(lua_State *L, int idx, const char *key, size_t *len)
 {
-    lua_getfield(L, idx, key);
+    raw_field(L, idx, key);
     const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, len) : NULL;
     lua_pop(L, 1); /* the string stays alive: it is a field of the table at idx */
     return s;
@@ -1184,19 +1483,29 @@ plugin_run_generate(plugin_host *h, const value *site_ctx, plugin_output **outs,
             memset(o, 0, sizeof *o);
             o->path = arena_strndup(h->a, path, plen);
             o->origin = at;
+            if (content && clen > FILE_CONTENT_MAX) {
+                diag_report(d, DIAG_ERROR, at,
+                            "generate: the content of '%s' is longer than %d MiB (%zu bytes)",
+                            o->path, FILE_CONTENT_MAX_MIB, clen);
+                lua_pop(L, 2);
+                return false;
+            }
             if (content) {
                 o->content = arena_strndup(h->a, content, clen);
                 o->content_len = clen;
             } else {
                 o->template_name = arena_strndup(h->a, tmpl, tlen);
-                lua_getfield(L, t, "data");
-                const char *err = NULL;
-                o->data = lua_isnil(L, -1) ? value_new_map(h->a, SRC_NONE)
-                                           : to_value(L, -1, h->a, 0, &err);
+                raw_field(L, t, "data");
+                convert c = CONVERT_INIT(h->a, STRING_MAX);
+                o->data = lua_isnil(L, -1) ? value_new_map(h->a, SRC_NONE) : to_value(&c, L, -1, 0);
                 lua_pop(L, 1);
+                if (c.err)
+                    diag_report(d, DIAG_ERROR, at, "generate returned %s in the data of '%s'",
+                                c.err, o->path);
+                else if (o->data->type != VALUE_MAP)
+                    diag_report(d, DIAG_ERROR, at, "generate: the data of '%s' must be a map",
+                                o->path);
                 if (!o->data || o->data->type != VALUE_MAP) {
-                    diag_report(d, DIAG_ERROR, at, "generate: the data of '%s' must be a map%s%s",
-                                o->path, err ? ": " : "", err ? err : "");
                     lua_pop(L, 2);
                     return false;
                 }
@@ -1257,7 +1566,7 @@ plugin_shortcode(buf *html, const shortcode_call *call, void *payload, diag *d)
     for (size_t i = h->n; i-- > 0 && found == h->n;) { /* a later plugin's wins */
         if (!push_hook(S, i, "shortcodes", LUA_TTABLE))
             continue;
-        lua_getfield(L, -1, call->name);
+        raw_field(L, -1, call->name);
         lua_remove(L, -2);
         if (lua_isfunction(L, -1))
             found = i;
@@ -1278,17 +1587,25 @@ plugin_shortcode(buf *html, const shortcode_call *call, void *payload, diag *d)
     lua_setfield(L, -2, "site");
     int status = limited_call(S, p, 2, 1, d);
     if (status != LUA_OK) {
-        lua_failure f = read_failure(S, p, status, h->a);
+        lua_failure f;
+        read_failure(&f, S, p, status);
         size_t id = diag_report(d, DIAG_ERROR, call->at, "shortcode '%s': %s", call->name, f.msg);
         if (f.at.line)
             diag_note(d, id, f.at, "raised here");
         else
             diag_note(d, id, f.at, "the shortcode of plugin '%s'", p->name);
+        lua_pop(L, 1);
         return false;
     }
     if (lua_type(L, -1) != LUA_TSTRING && lua_type(L, -1) != LUA_TNUMBER) {
         diag_report(d, DIAG_ERROR, call->at, "shortcode '%s' must return text (HTML), not %s",
                     call->name, luaL_typename(L, -1));
+        lua_pop(L, 1);
+        return false;
+    }
+    convert c = CONVERT_INIT(h->a, STRING_MAX);
+    if (!check_scalar(&c, L, -1)) {
+        diag_report(d, DIAG_ERROR, call->at, "shortcode '%s' returned %s", call->name, c.err);
         lua_pop(L, 1);
         return false;
     }
@@ -1329,24 +1646,25 @@ run_filter(value **out, const value *input, const value *args, arena *scratch, d
     const plugin *p = &f->h->plugins[f->plugin];
     if (!push_hook(S, f->plugin, "filters", LUA_TTABLE))
         return false;
-    lua_getfield(L, -1, f->name);
+    raw_field(L, -1, f->name);
     lua_remove(L, -2);
     push_value(L, input, true); /* copies: template values may live in scratch */
     push_value(L, args, true);
     int status = limited_call(S, p, 2, 1, d);
     if (status != LUA_OK) {
-        lua_failure fl = read_failure(S, p, status, scratch);
+        lua_failure fl;
+        read_failure(&fl, S, p, status);
         size_t id = diag_report(d, DIAG_ERROR, at, "filter '%s': %s", f->name, fl.msg);
         if (fl.at.line)
             diag_note(d, id, fl.at, "raised here");
+        lua_pop(L, 1);
         return false;
     }
-    const char *err = NULL;
-    *out = to_value(L, -1, scratch, 0, &err);
+    convert c = CONVERT_INIT(scratch, STRING_MAX); /* this thread's own arena */
+    *out = to_value(&c, L, -1, 0);
     lua_pop(L, 1);
     if (!*out) {
-        diag_report(d, DIAG_ERROR, at, "filter '%s' returned what cannot be data: %s", f->name,
-                    err);
+        diag_report(d, DIAG_ERROR, at, "filter '%s' returned %s", f->name, c.err);
         return false;
     }
     return true;

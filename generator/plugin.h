@@ -6,7 +6,8 @@
  *
  * Threads: every hook and shortcode runs on the main thread, in one Lua state. Filters
  * run on render workers: each thread gets its own Lua state with the plugins loaded
- * again, so no Lua state is ever shared between threads. */
+ * again, so no Lua state is ever shared between threads, and a filter allocates only in
+ * the render's scratch arena (never in the arena given to plugin_host_new). */
 #ifndef CLINFOLIO_PLUGIN_H
 #define CLINFOLIO_PLUGIN_H
 
@@ -45,7 +46,7 @@ typedef struct plugin_output {
 
 /* Loads every plugin of cfg in order (each file runs once in its sandbox and must return
  * a table of hooks). NULL when there are no plugins or after reporting errors; check
- * diag_error_count to tell which. Memory of results goes into a. */
+ * diag_error_count to tell which. Memory of results goes into a, on the main thread only. */
 plugin_host *plugin_host_new(const config *cfg, const plugin_paths *paths, arena *a, diag *d);
 void plugin_host_free(plugin_host *h);
 

@@ -75,6 +75,9 @@ push(diag *d, diag_level level, src_pos at, size_t parent, char *msg)
     return id;
 }
 
+static size_t add(diag *d, diag_level level, src_pos at, size_t parent, const char *fmt, va_list ap)
+    __attribute__((format(printf, 5, 0)));
+
 static size_t
 add(diag *d, diag_level level, src_pos at, size_t parent, const char *fmt, va_list ap)
 {

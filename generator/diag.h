@@ -31,7 +31,8 @@ void diag_free(diag *d);
  * diag_note() uses to attach follow-up notes that print right after it. */
 size_t diag_report(diag *d, diag_level level, src_pos at, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-size_t diag_vreport(diag *d, diag_level level, src_pos at, const char *fmt, va_list ap);
+size_t diag_vreport(diag *d, diag_level level, src_pos at, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
 void diag_note(diag *d, size_t id, src_pos at, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 

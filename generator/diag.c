@@ -3,6 +3,7 @@
 #include "diag.h"
 
 #include "buf.h"
+#include "text.h"
 #include "xalloc.h"
 
 #include <pthread.h>
@@ -81,8 +82,11 @@ static size_t add(diag *d, diag_level level, src_pos at, size_t parent, const ch
 static size_t
 add(diag *d, diag_level level, src_pos at, size_t parent, const char *fmt, va_list ap)
 {
-    buf msg = BUF_INIT;
-    buf_vprintf(&msg, fmt, ap);
+    buf raw = BUF_INIT, msg = BUF_INIT;
+    buf_vprintf(&raw, fmt, ap);
+    /* messages quote user text: keep them valid UTF-8 without control characters */
+    text_clean_xml(&msg, raw.ptr, raw.len);
+    buf_free(&raw);
     pthread_mutex_lock(&d->lock);
     size_t id = push(d, level, at, parent, buf_detach(&msg));
     if (parent == SIZE_MAX) {

@@ -174,10 +174,10 @@ install: all
 	cp -R themes plugins $(DESTDIR)$(PREFIX)/share/clinfolio/
 
 format:
-	clang-format -i generator/*.[ch] tests/unit/*.[ch]
+	clang-format -i generator/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch]
 
 format-check:
-	clang-format --dry-run --Werror generator/*.[ch] tests/unit/*.[ch]
+	clang-format --dry-run --Werror generator/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch]
 
 clean:
 	rm -rf build public tests/out

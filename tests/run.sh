@@ -12,6 +12,8 @@
 #   demo      the demo site: the same bytes from -j 1 and -j 8, and valid for the W3C
 #             Nu HTML checker, the sitemaps.org XSD, feedparser, an internal link
 #             check, axe-core, and a check of its SVG charts
+#   make      once: make CC=... CFLAGS=... MYCFLAGS=... SAN=1 keep the flags the build
+#             needs in the compile line (make -n)
 #   tsan      once, when build/tsan/clinfolio exists (make tsan; make test builds it): the
 #             demo, golden/basic, golden/plugins (also widened to 50 pages that call a
 #             plugin filter) and the metrics fixture built at -j 8 without a race report
@@ -151,6 +153,36 @@ for B in "$@"; do
     check "$B demo: deterministic across thread counts (-j 1, -j 8)" sh -c \
         "'$bin' build -q -j 8 -o '$tmp/demo8' && diff -r '$tmp/demo1' '$tmp/demo8'"
 done
+
+# issue 7, finding 8 (build hygiene), once: the user's CC and CFLAGS replace only the
+# compiler and the optimisation flags, and MYCFLAGS adds to them; the flags the build
+# needs stay. make -n only prints the compile line (the builds themselves: make tsan,
+# make asan and CI's make test).
+# make_line ARGS...: the line that would compile generator/buf.c with these make arguments
+make_line() {
+    rm -rf "$tmp/mk"
+    env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -n BUILD="$tmp/mk" "$@" "$tmp/mk/obj/buf.o" |
+        grep -- ' -c '
+}
+# has_flags LINE FLAG...: every FLAG (a shell pattern) is a word of LINE
+has_flags() {
+    line=$1; shift
+    echo "$line"
+    for f in "$@"; do
+        # shellcheck disable=SC2254
+        case " $line " in *\ $f\ *) ;; *) echo "missing: $f"; return 1 ;; esac
+    done
+}
+required="-std=c11 -D_GNU_SOURCE -pthread -Wall -Werror -Wformat=2 -MMD -MP -DCLINFOLIO_VERSION=*
+          $(pkg-config --cflags lua5.4)"
+set -f # no file name expansion of the patterns in $required
+# shellcheck disable=SC2086
+check "make: CC=clang CFLAGS=-O0 MYCFLAGS=... keep the required flags" has_flags \
+    "$(make_line CC=clang CFLAGS=-O0 MYCFLAGS=-DFROM_MYCFLAGS)" clang $required -O0 -DFROM_MYCFLAGS
+# shellcheck disable=SC2086
+check "make: SAN=1 CFLAGS='-O0 -g' keeps the sanitizer and the required flags" has_flags \
+    "$(make_line SAN=1 'CFLAGS=-O0 -g')" $required -fsanitize=address,undefined -O0 -g
+set +f
 
 # validators on the demo (once: the output is the same for every build)
 demo=$tmp/demo1

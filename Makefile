@@ -1,56 +1,105 @@
 # clinfolio - plain Makefile. Dependencies are Debian 12 packages found by pkg-config.
 #   make run     install missing packages (as root or with sudo), build, generate public/
-#   make test    the same set-up, then every test (normal build and ASan/UBSan build)
-#   make asan    build under AddressSanitizer + UBSan into build/asan/ (or SAN=1 make)
+#   make test    the same set-up, then every test (normal, ASan/UBSan and TSan builds)
+#   make asan    build under AddressSanitizer + UBSan into build/asan/ (or make SAN=1)
+#   make tsan    build the program under ThreadSanitizer into build/tsan/ (or SAN=thread)
+#   make fuzz    build the libFuzzer targets with clang into build/fuzz/ and run each for
+#                FUZZ_SECONDS (default 60) over its corpus; FUZZ_TARGETS picks some
 #   make install PREFIX=/usr/local, make clean, make format, make format-check, make bench
+#
+# Flags, as in Lua's makefile: CFLAGS (default -O2 -g), CPPFLAGS, LDFLAGS and LDLIBS are
+# the user's, e.g. `make CC=clang CFLAGS='-O0 -g'`; MYCFLAGS, MYLDFLAGS and MYLIBS add
+# to them without replacing the defaults. What the build needs (C11, the warnings, the
+# pkg-config flags, dependency files, the version, the sanitizer) is kept apart in
+# REQ_CFLAGS, REQ_LDFLAGS and REQ_LIBS and is always used. A change of compiler or flags
+# rebuilds everything (BUILD/flags.stamp).
 
 PKGS        = libcmark-gfm yaml-0.1 lua5.4 libxml-2.0 libmicrohttpd
 DEB_BUILD   = build-essential pkg-config libcmark-gfm-dev libcmark-gfm-extensions-dev \
               libyaml-dev liblua5.4-dev libxml2-dev libmicrohttpd-dev
+DEB_FUZZ    = clang libclang-rt-dev
 PREFIX     ?= /usr/local
 VERSION     = 0.1.0
 
 WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
        -Wwrite-strings -Wundef -Wvla -Wformat=2 -Wimplicit-fallthrough
-SAN_FLAGS = -O1 -g3 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-ifeq ($(SAN),1)
-BUILD  ?= build/asan
-OPT    ?= $(SAN_FLAGS)
-LDSAN   = -fsanitize=address,undefined
+# SAN picks the build: none (build/), 1 or address (ASan + UBSan, build/asan/), thread
+# (TSan, build/tsan/), fuzzer (clang's libFuzzer with ASan + UBSan, build/fuzz/; `make
+# fuzz` sets it). Each has its own default CFLAGS; the sanitizer flags are always added.
+ifneq ($(filter 1 address,$(SAN)),)
+BUILD   ?= build/asan
+CFLAGS  ?= -O1 -g3
+SAN_CFLAGS  = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SAN_LDFLAGS = -fsanitize=address,undefined
+else ifeq ($(SAN),thread)
+BUILD   ?= build/tsan
+CFLAGS  ?= -O1 -g
+SAN_CFLAGS  = -fsanitize=thread -fno-omit-frame-pointer
+SAN_LDFLAGS = -fsanitize=thread
+else ifeq ($(SAN),fuzzer)
+BUILD   ?= build/fuzz
+CFLAGS  ?= -O1 -g
+SAN_CFLAGS  = -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
+              -fno-omit-frame-pointer
+SAN_LDFLAGS = -fsanitize=address,undefined
+else ifeq ($(SAN),)
+BUILD   ?= build
+CFLAGS  ?= -O2 -g
 else
-BUILD  ?= build
-OPT    ?= -O2 -g
-LDSAN   =
+$(error SAN=$(SAN): use SAN=1 (or address), SAN=thread or SAN=fuzzer)
 endif
 
 # pkg-config runs once per make, not once per compile; empty until `make deps` ran
 DEPS_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 DEPS_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcmark-gfm-extensions
 
-CFLAGS ?= $(OPT)
-CFLAGS += -std=c11 -D_GNU_SOURCE -pthread $(WARN) -MMD -MP $(DEPS_CFLAGS) \
-          -DCLINFOLIO_VERSION='"$(VERSION)"'
-LDLIBS += $(DEPS_LIBS) -lm -pthread
-LDFLAGS += $(LDSAN)
+REQ_CFLAGS  = -std=c11 -D_GNU_SOURCE -pthread $(WARN) -MMD -MP $(DEPS_CFLAGS) \
+              -DCLINFOLIO_VERSION='"$(VERSION)"' $(SAN_CFLAGS)
+REQ_LDFLAGS = $(SAN_LDFLAGS)
+REQ_LIBS    = $(DEPS_LIBS) -lm -pthread
+# the user's flags come last, so they can override a default (-O0, -Wno-error=...)
+ALL_CFLAGS  = $(REQ_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(MYCFLAGS)
+ALL_LDFLAGS = $(REQ_LDFLAGS) $(LDFLAGS) $(MYLDFLAGS)
+ALL_LIBS    = $(REQ_LIBS) $(LDLIBS) $(MYLIBS)
+# compile and link in one step (tests); a link also gets CFLAGS (-flto, -m32, ...)
+CC_LINK     = $(CC) $(ALL_CFLAGS) -Igenerator $(ALL_LDFLAGS)
+
+# Objects depend on the compiler and every flag: a different `make CFLAGS=...` in the same
+# BUILD rebuilds them. The stamp is rewritten only when the text changes.
+FLAGS_TEXT = $(CC) $(ALL_CFLAGS) | $(ALL_LDFLAGS) | $(ALL_LIBS)
+ifneq ($(file <$(BUILD)/flags.stamp),$(FLAGS_TEXT))
+$(shell mkdir -p $(BUILD))
+$(file >$(BUILD)/flags.stamp,$(FLAGS_TEXT))
+endif
 
 LIB_SRC  = $(filter-out generator/main.c,$(wildcard generator/*.c))
 LIB_OBJ  = $(LIB_SRC:generator/%.c=$(BUILD)/obj/%.o)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-# fuzz targets, replayed over their corpus by the test suite (no libFuzzer needed)
+# fuzz targets, replayed over their corpus by the test suite (no libFuzzer needed), and
+# built for libFuzzer by `make fuzz` (BUILD/fuzz_<target>, SAN=fuzzer)
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/fuzz/replay_%)
+FUZZ_TARGETS ?= $(FUZZ_SRC:tests/fuzz/fuzz_%.c=%)
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_BUILD   ?= build/fuzz
 
-.PHONY: FORCE all run test unit deps test-deps asan install clean format format-check bench golden-update
+.PHONY: FORCE all program fuzzers run test unit deps test-deps fuzz-deps asan tsan fuzz install \
+        clean format format-check bench golden-update
 
 all: $(BUILD)/clinfolio $(UNIT_BIN) $(FUZZ_BIN)
 
-$(BUILD)/obj/%.o: generator/%.c | $(BUILD)/obj
-	$(CC) $(CFLAGS) -c -o $@ $<
+program: $(BUILD)/clinfolio
+
+fuzzers: $(FUZZ_TARGETS:%=$(BUILD)/fuzz_%)
+
+$(BUILD)/obj/%.o: generator/%.c $(BUILD)/flags.stamp | $(BUILD)/obj
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # the installed themes' folder is compiled in; the stamp rebuilds build.o when PREFIX changes
-$(BUILD)/obj/build.o: CFLAGS += -DCLINFOLIO_DATADIR='"$(PREFIX)/share/clinfolio"'
+$(BUILD)/obj/build.o: REQ_CFLAGS += -DCLINFOLIO_DATADIR='"$(PREFIX)/share/clinfolio"'
 $(BUILD)/obj/build.o: $(BUILD)/prefix.stamp
 $(BUILD)/prefix.stamp: FORCE
 	@mkdir -p $(@D); [ "$$(cat $@ 2>/dev/null)" = "$(PREFIX)" ] || echo "$(PREFIX)" > $@
@@ -59,21 +108,26 @@ $(BUILD)/libclinfolio.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
 $(BUILD)/clinfolio: $(BUILD)/obj/main.o $(BUILD)/libclinfolio.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(MYCFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/harness.h $(BUILD)/libclinfolio.a | $(BUILD)/tests
-	$(CC) $(CFLAGS) -Igenerator $(LDFLAGS) -o $@ $< $(BUILD)/libclinfolio.a $(LDLIBS)
+	$(CC_LINK) -o $@ $< $(BUILD)/libclinfolio.a $(ALL_LIBS)
 
 # test_output ends a child process in the middle of removing a tree (a killed build)
 $(BUILD)/tests/test_output: LDFLAGS += -Wl,--wrap=unlinkat
 
 $(BUILD)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(BUILD)/libclinfolio.a | $(BUILD)/fuzz
-	$(CC) $(CFLAGS) -Igenerator $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(BUILD)/libclinfolio.a $(LDLIBS)
+	$(CC_LINK) -o $@ $< tests/fuzz/replay.c $(BUILD)/libclinfolio.a $(ALL_LIBS)
+
+# a libFuzzer binary: libFuzzer brings main(); only with SAN=fuzzer and clang
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/libclinfolio.a
+	$(CC_LINK) -fsanitize=fuzzer -o $@ $< $(BUILD)/libclinfolio.a $(ALL_LIBS)
 
 $(BUILD)/obj $(BUILD)/tests $(BUILD)/fuzz:
 	mkdir -p $@
 
--include $(LIB_OBJ:.o=.d) $(BUILD)/obj/main.d $(FUZZ_BIN:=.d) $(UNIT_BIN:=.d)
+-include $(LIB_OBJ:.o=.d) $(BUILD)/obj/main.d $(FUZZ_BIN:=.d) $(UNIT_BIN:=.d) \
+         $(FUZZ_TARGETS:%=$(BUILD)/fuzz_%.d)
 
 # Install the Debian packages the build needs, when some are missing.
 deps:
@@ -85,6 +139,19 @@ test-deps:
 asan:
 	$(MAKE) SAN=1 all
 
+tsan:
+	$(MAKE) SAN=thread program
+
+# Install clang and its sanitizer runtimes (libFuzzer among them) when missing.
+fuzz-deps:
+	@sh tests/deps.sh build $(DEB_FUZZ)
+
+# Each target runs FUZZ_SECONDS over tests/fuzz/corpus/<target>/ (read only: what it finds
+# goes to build/fuzz/corpus/<target>/, crashes to build/fuzz/artifacts/<target>/).
+fuzz: deps fuzz-deps
+	$(MAKE) SAN=fuzzer BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) fuzzers
+	sh tests/fuzz/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 run: deps
 	$(MAKE) all
 	./build/clinfolio build
@@ -92,6 +159,7 @@ run: deps
 test: deps test-deps
 	$(MAKE) all
 	$(MAKE) SAN=1 all
+	$(MAKE) SAN=thread program
 	sh tests/run.sh build build/asan
 
 unit: all
@@ -109,10 +177,10 @@ install: all
 	cp -R themes plugins $(DESTDIR)$(PREFIX)/share/clinfolio/
 
 format:
-	clang-format -i generator/*.[ch] tests/unit/*.[ch]
+	clang-format -i generator/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch]
 
 format-check:
-	clang-format --dry-run --Werror generator/*.[ch] tests/unit/*.[ch]
+	clang-format --dry-run --Werror generator/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch]
 
 clean:
 	rm -rf build public tests/out

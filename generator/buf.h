@@ -20,7 +20,7 @@ void buf_append(buf *b, const char *s, size_t len);
 void buf_puts(buf *b, const char *s);
 void buf_putc(buf *b, char c);
 void buf_printf(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void buf_vprintf(buf *b, const char *fmt, va_list ap);
+void buf_vprintf(buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 void buf_truncate(buf *b, size_t len); /* keep the first len bytes */
 void buf_clear(buf *b);                /* len = 0, keeps capacity */
 void buf_free(buf *b);                 /* back to BUF_INIT */

@@ -3,6 +3,7 @@
 #include "diag.h"
 
 #include "buf.h"
+#include "text.h"
 #include "xalloc.h"
 
 #include <pthread.h>
@@ -75,11 +76,17 @@ push(diag *d, diag_level level, src_pos at, size_t parent, char *msg)
     return id;
 }
 
+static size_t add(diag *d, diag_level level, src_pos at, size_t parent, const char *fmt, va_list ap)
+    __attribute__((format(printf, 5, 0)));
+
 static size_t
 add(diag *d, diag_level level, src_pos at, size_t parent, const char *fmt, va_list ap)
 {
-    buf msg = BUF_INIT;
-    buf_vprintf(&msg, fmt, ap);
+    buf raw = BUF_INIT, msg = BUF_INIT;
+    buf_vprintf(&raw, fmt, ap);
+    /* messages quote user text: keep them valid UTF-8 without control characters */
+    text_clean_xml(&msg, raw.ptr, raw.len);
+    buf_free(&raw);
     pthread_mutex_lock(&d->lock);
     size_t id = push(d, level, at, parent, buf_detach(&msg));
     if (parent == SIZE_MAX) {
@@ -201,20 +208,32 @@ format_all(buf *out, const diag *d, bool errors_only)
             slot[d->items[i].seq] = n;
             top[n++].e = &d->items[i];
         }
+    /* each entry's notes as a list in report order, so printing stays linear */
+    size_t *next = xmalloc((d->len + 1) * sizeof(size_t)); /* a note -> the next one */
+    size_t *last = xmalloc((n + 1) * sizeof(size_t));      /* index in top -> last note */
     for (size_t i = 0; i < d->len; i++) {
         const entry *e = &d->items[i];
-        if (e->parent != SIZE_MAX && !top[slot[e->parent]].note)
-            top[slot[e->parent]].note = e;
+        next[i] = SIZE_MAX;
+        if (e->parent == SIZE_MAX)
+            continue; /* top-level; a note's parent is top-level (notes get no id) */
+        size_t k = slot[e->parent];
+        if (!top[k].note)
+            top[k].note = e;
+        else
+            next[last[k]] = i;
+        last[k] = i;
     }
     qsort(top, n, sizeof(ranked), cmp_ranked);
     for (size_t i = 0; i < n; i++) {
         if (errors_only && top[i].e->level != DIAG_ERROR)
             continue;
         format_entry(out, top[i].e);
-        for (size_t j = 0; j < d->len; j++)
-            if (d->items[j].parent == top[i].e->seq)
-                format_entry(out, &d->items[j]);
+        for (size_t j = top[i].note ? (size_t)(top[i].note - d->items) : SIZE_MAX; j != SIZE_MAX;
+             j = next[j])
+            format_entry(out, &d->items[j]);
     }
+    free(last);
+    free(next);
     free(slot);
     free(top);
     pthread_mutex_unlock((pthread_mutex_t *)&d->lock);

@@ -28,10 +28,13 @@ diag *diag_new(void);
 void diag_free(diag *d);
 
 /* Record a diagnostic; the file name and message are copied. Returns its id, which
- * diag_note() uses to attach follow-up notes that print right after it. */
+ * diag_note() uses to attach follow-up notes that print right after it. Messages quote
+ * user text, so the stored message is cleaned: invalid UTF-8 becomes U+FFFD and control
+ * characters other than tab and newline are dropped. */
 size_t diag_report(diag *d, diag_level level, src_pos at, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-size_t diag_vreport(diag *d, diag_level level, src_pos at, const char *fmt, va_list ap);
+size_t diag_vreport(diag *d, diag_level level, src_pos at, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
 void diag_note(diag *d, size_t id, src_pos at, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 

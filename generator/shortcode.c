@@ -31,13 +31,22 @@ typedef struct scan {
     size_t line_start; /* byte offset of the current line */
     arena *a;
     diag *d;
+    /* here()'s last answer on the line at col_line: byte col_from is column col (0: none),
+     * so a long line with many calls is counted once, not once per call */
+    size_t col_line, col_from;
+    unsigned col;
 } scan;
 
 static src_pos
-here(const scan *sc, size_t at)
+here(scan *sc, size_t at)
 {
-    return SRC_POS(sc->file, sc->line,
-                   diag_col_from_byte(sc->s + sc->line_start, at - sc->line_start));
+    if (sc->col == 0 || sc->col_line != sc->line_start || sc->col_from > at) {
+        sc->col_line = sc->col_from = sc->line_start;
+        sc->col = 1;
+    }
+    sc->col += diag_col_from_byte(sc->s + sc->col_from, at - sc->col_from) - 1;
+    sc->col_from = at;
+    return SRC_POS(sc->file, sc->line, sc->col);
 }
 
 /* Skips spaces, tabs and line ends, keeping the line count. */
@@ -196,15 +205,6 @@ parse_call(scan *sc, shortcode_call *call)
     return true;
 }
 
-/* The offset of the start of the line holding offset `at`. */
-static size_t
-line_start_of(const char *s, size_t at)
-{
-    while (at > 0 && s[at - 1] != '\n')
-        at--;
-    return at;
-}
-
 /* Whether "{{" at sc->pos starts a call: `{{`, spaces, a name, spaces, `(`. */
 static bool
 starts_call(const scan *sc)
@@ -274,7 +274,7 @@ shortcode_expand(shortcode_text *out, const char *src, size_t len, const char *f
     if (!memmem(src, len, "{{", 2))
         return true;
     out->prefix = pick_prefix(src, len, a);
-    scan sc = {src, len, 0, file, first_line, 0, a, d};
+    scan sc = {src, len, 0, file, first_line, 0, a, d, 0, 0, 0};
     /* code and HTML blocks as the Markdown reader sees them: lines left alone */
     size_t n_lines = 1;
     for (size_t i = 0; i < len; i++)
@@ -321,13 +321,13 @@ shortcode_expand(shortcode_text *out, const char *src, size_t len, const char *f
             buf_append(&md, src + sc.pos, stop - sc.pos);
             sc.pos = stop;
         } else if (c == '{' && sc.pos + 1 < len && src[sc.pos + 1] == '{' && starts_call(&sc)) {
-            size_t start = sc.pos;
+            size_t start = sc.pos, start_line_start = sc.line_start;
             shortcode_call call;
             if (!parse_call(&sc, &call)) {
                 /* go on right after this `{{`: the rest of the line may hold good calls */
                 ok = false;
                 sc.line = call.at.line;
-                sc.line_start = line_start_of(src, start);
+                sc.line_start = start_line_start;
                 buf_append(&md, src + start, 2);
                 sc.pos = start + 2;
                 continue;

@@ -86,6 +86,9 @@ seek(lexer *lx, size_t off)
 
 #define MAX_LEX_ERRORS 50 /* then the file is given up: hostile input stays linear */
 
+static void lex_verror(lexer *lx, unsigned line, unsigned col, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
+
 static void
 lex_verror(lexer *lx, unsigned line, unsigned col, const char *fmt, va_list ap)
 {

@@ -1,6 +1,10 @@
 #!/bin/sh
 # deps.sh - install what the build or the tests need, only when it is missing.
-#   sh tests/deps.sh build PKG...   Debian packages for the build (from the Makefile)
+#   sh tests/deps.sh build PKG...   Debian packages for the build (from the Makefile's
+#                                   DEB_BUILD; make fuzz also asks for DEB_FUZZ: clang and
+#                                   libclang-rt-dev, whose libFuzzer and sanitizer
+#                                   runtimes -fsanitize=fuzzer needs). The ThreadSanitizer
+#                                   build uses gcc's libtsan2, which build-essential brings.
 #   sh tests/deps.sh test           validators: Java + vnu.jar (W3C HTML checker),
 #                                   xmllint, python3-feedparser, chromium + axe-core
 #                                   (accessibility), node/npm

@@ -9,9 +9,14 @@
 #             previous output left untouched by the failed build
 #   golden    tests/golden/<site>/ built and compared with expected/
 #   plugins   the bundled metrics plugin against metrics computed by hand
-#   demo      the demo site: deterministic, and valid for the W3C Nu HTML checker, the
-#             sitemaps.org XSD, feedparser, an internal link check, axe-core, and a
-#             check of its SVG charts
+#   demo      the demo site: the same bytes from -j 1 and -j 8, and valid for the W3C
+#             Nu HTML checker, the sitemaps.org XSD, feedparser, an internal link
+#             check, axe-core, and a check of its SVG charts
+#   make      once: make CC=... CFLAGS=... MYCFLAGS=... SAN=1 keep the flags the build
+#             needs in the compile line (make -n)
+#   tsan      once, when build/tsan/clinfolio exists (make tsan; make test builds it): the
+#             demo, golden/basic, golden/plugins (also widened to 50 pages that call a
+#             plugin filter) and the metrics fixture built at -j 8 without a race report
 set -u
 cd "$(dirname "$0")/.."
 [ $# -ge 1 ] || { echo "usage: run.sh BUILD_DIR..." >&2; exit 2; }
@@ -259,9 +264,39 @@ for B in "$@"; do
     # the demo site: the same bytes from 1 and 2 threads, twice
     check "$B demo: builds without diagnostics" sh -c \
         "out=\$('$bin' build -q -j 1 -o '$tmp/demo1' 2>&1) && echo \"\$out\" && test -z \"\$out\""
-    check "$B demo: deterministic across thread counts" sh -c \
-        "'$bin' build -q -j 2 -o '$tmp/demo2' && diff -r '$tmp/demo1' '$tmp/demo2'"
+    check "$B demo: deterministic across thread counts (-j 1, -j 8)" sh -c \
+        "'$bin' build -q -j 8 -o '$tmp/demo8' && diff -r '$tmp/demo1' '$tmp/demo8'"
 done
+
+# issue 7, finding 8 (build hygiene), once: the user's CC and CFLAGS replace only the
+# compiler and the optimisation flags, and MYCFLAGS adds to them; the flags the build
+# needs stay. make -n only prints the compile line (the builds themselves: make tsan,
+# make asan and CI's make test).
+# make_line ARGS...: the line that would compile generator/buf.c with these make arguments
+make_line() {
+    rm -rf "$tmp/mk"
+    env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -n BUILD="$tmp/mk" "$@" "$tmp/mk/obj/buf.o" |
+        grep -- ' -c '
+}
+# has_flags LINE FLAG...: every FLAG (a shell pattern) is a word of LINE
+has_flags() {
+    line=$1; shift
+    echo "$line"
+    for f in "$@"; do
+        # shellcheck disable=SC2254
+        case " $line " in *\ $f\ *) ;; *) echo "missing: $f"; return 1 ;; esac
+    done
+}
+required="-std=c11 -D_GNU_SOURCE -pthread -Wall -Werror -Wformat=2 -MMD -MP -DCLINFOLIO_VERSION=*
+          $(pkg-config --cflags lua5.4)"
+set -f # no file name expansion of the patterns in $required
+# shellcheck disable=SC2086
+check "make: CC=clang CFLAGS=-O0 MYCFLAGS=... keep the required flags" has_flags \
+    "$(make_line CC=clang CFLAGS=-O0 MYCFLAGS=-DFROM_MYCFLAGS)" clang $required -O0 -DFROM_MYCFLAGS
+# shellcheck disable=SC2086
+check "make: SAN=1 CFLAGS='-O0 -g' keeps the sanitizer and the required flags" has_flags \
+    "$(make_line SAN=1 'CFLAGS=-O0 -g')" $required -fsanitize=address,undefined -O0 -g
+set +f
 
 # validators on the demo (once: the output is the same for every build)
 demo=$tmp/demo1
@@ -285,6 +320,39 @@ if [ -f "$demo/index.html" ]; then
          /usr/bin/python3 tests/validate/linkcheck.py '$tmp/golden-links' /golden/"
 else
     bad "the demo site was not built; validators not run"
+fi
+
+# ThreadSanitizer (once): build/tsan/clinfolio (make tsan) builds each site at -j 8 and must
+# exit 0 without a race report. The plugins site is also built widened to 50 project pages,
+# so that its plugin filter runs on several render threads at once (each starts its own Lua
+# state); a race there shows in most runs, not all, so that site is built three times.
+tsan=build/tsan/clinfolio
+if [ -x "$tsan" ]; then
+    echo "== tsan"
+    # tsan_build SITE OUT: one build under TSan; fails on a report or a non-zero exit
+    tsan_build() {
+        rm -rf "$2"
+        TSAN_OPTIONS="halt_on_error=1 exitcode=66 ${TSAN_OPTIONS:-}" \
+            "$tsan" build -q -j 8 -s "$1" -o "$2" >"$tmp/tsan.out" 2>&1
+        status=$?
+        if [ "$status" != 0 ] || grep -q "WARNING: ThreadSanitizer" "$tmp/tsan.out"; then
+            cat "$tmp/tsan.out"; echo "exit status $status"; return 1
+        fi
+    }
+    check "tsan: the demo site at -j 8" tsan_build . "$tmp/tsan-demo"
+    check "tsan: golden/basic at -j 8" tsan_build tests/golden/basic "$tmp/tsan-basic"
+    check "tsan: golden/plugins at -j 8" tsan_build tests/golden/plugins "$tmp/tsan-plugins"
+    m="$tmp/tsan-metrics"
+    cp -R tests/plugins/metrics "$m"; mkdir -p "$m/plugins"; cp plugins/cohort_metrics.lua "$m/plugins/"
+    check "tsan: the metrics plugin fixture at -j 8" tsan_build "$m" "$m/out"
+    w="$tmp/tsan-wide"
+    cp -R tests/golden/plugins "$w"; rm -rf "$w/expected"
+    for i in $(seq 1 48); do cp tests/golden/plugins/content/projects/anti-fog.md "$w/content/projects/wide-$i.md"; done
+    tsan_build3() { tsan_build "$@" && tsan_build "$@" && tsan_build "$@"; }
+    check "tsan: golden/plugins with 50 pages using a plugin filter at -j 8, three builds" \
+        tsan_build3 "$w" "$w/out"
+else
+    echo "== tsan: skipped ($tsan not built: make tsan)"
 fi
 
 echo "$passed passed, $failed failed"

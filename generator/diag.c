@@ -13,6 +13,7 @@
 
 typedef struct entry {
     diag_level level;
+    const char *code; /* the rule's name (a string literal), or NULL */
     char *file;
     unsigned line, col;
     char *msg;
@@ -25,6 +26,7 @@ struct diag {
     entry *items;
     size_t len, cap;
     size_t errors, warnings;
+    bool strict; /* warnings are reported as errors (--strict) */
 };
 
 diag *
@@ -64,7 +66,7 @@ diag_set_context(src_pos at, const char *note)
 
 /* Appends an entry; the caller holds the lock. */
 static size_t
-push(diag *d, diag_level level, src_pos at, size_t parent, char *msg)
+push(diag *d, diag_level level, const char *code, src_pos at, size_t parent, char *msg)
 {
     if (d->len == d->cap) {
         d->cap = d->cap ? d->cap * 2 : 16;
@@ -72,15 +74,16 @@ push(diag *d, diag_level level, src_pos at, size_t parent, char *msg)
     }
     size_t id = d->len++;
     d->items[id] =
-        (entry){level, at.file ? xstrdup(at.file) : NULL, at.line, at.col, msg, id, parent};
+        (entry){level, code, at.file ? xstrdup(at.file) : NULL, at.line, at.col, msg, id, parent};
     return id;
 }
 
-static size_t add(diag *d, diag_level level, src_pos at, size_t parent, const char *fmt, va_list ap)
-    __attribute__((format(printf, 5, 0)));
+static size_t add(diag *d, diag_level level, const char *code, src_pos at, size_t parent,
+                  const char *fmt, va_list ap) __attribute__((format(printf, 6, 0)));
 
 static size_t
-add(diag *d, diag_level level, src_pos at, size_t parent, const char *fmt, va_list ap)
+add(diag *d, diag_level level, const char *code, src_pos at, size_t parent, const char *fmt,
+    va_list ap)
 {
     buf raw = BUF_INIT, msg = BUF_INIT;
     buf_vprintf(&raw, fmt, ap);
@@ -88,23 +91,33 @@ add(diag *d, diag_level level, src_pos at, size_t parent, const char *fmt, va_li
     text_clean_xml(&msg, raw.ptr, raw.len);
     buf_free(&raw);
     pthread_mutex_lock(&d->lock);
-    size_t id = push(d, level, at, parent, buf_detach(&msg));
+    if (level == DIAG_WARNING && d->strict)
+        level = DIAG_ERROR;
+    size_t id = push(d, level, code, at, parent, buf_detach(&msg));
     if (parent == SIZE_MAX) {
         if (level == DIAG_ERROR)
             d->errors++;
         else if (level == DIAG_WARNING)
             d->warnings++;
         if (context.note)
-            push(d, DIAG_NOTE, context.at, id, xstrdup(context.note));
+            push(d, DIAG_NOTE, NULL, context.at, id, xstrdup(context.note));
     }
     pthread_mutex_unlock(&d->lock);
     return id;
 }
 
+void
+diag_set_strict(diag *d, bool strict)
+{
+    pthread_mutex_lock(&d->lock);
+    d->strict = strict;
+    pthread_mutex_unlock(&d->lock);
+}
+
 size_t
 diag_vreport(diag *d, diag_level level, src_pos at, const char *fmt, va_list ap)
 {
-    return add(d, level, at, SIZE_MAX, fmt, ap);
+    return add(d, level, NULL, at, SIZE_MAX, fmt, ap);
 }
 
 size_t
@@ -112,7 +125,24 @@ diag_report(diag *d, diag_level level, src_pos at, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    size_t id = add(d, level, at, SIZE_MAX, fmt, ap);
+    size_t id = add(d, level, NULL, at, SIZE_MAX, fmt, ap);
+    va_end(ap);
+    return id;
+}
+
+size_t
+diag_vreport_code(diag *d, diag_level level, const char *code, src_pos at, const char *fmt,
+                  va_list ap)
+{
+    return add(d, level, code, at, SIZE_MAX, fmt, ap);
+}
+
+size_t
+diag_report_code(diag *d, diag_level level, const char *code, src_pos at, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    size_t id = add(d, level, code, at, SIZE_MAX, fmt, ap);
     va_end(ap);
     return id;
 }
@@ -122,7 +152,7 @@ diag_note(diag *d, size_t id, src_pos at, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    add(d, DIAG_NOTE, at, id, fmt, ap);
+    add(d, DIAG_NOTE, NULL, at, id, fmt, ap);
     va_end(ap);
 }
 

@@ -38,6 +38,18 @@ size_t diag_vreport(diag *d, diag_level level, src_pos at, const char *fmt, va_l
 void diag_note(diag *d, size_t id, src_pos at, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* diag_report for a named check: code is the rule's name in kebab case ("unknown-key",
+ * "stage-order"), a string literal (it is kept, not copied). Codes are what `site.yaml`
+ * `checks:` switches and what `clinfolio check --format json` prints; diag_report's
+ * diagnostics have none. */
+size_t diag_report_code(diag *d, diag_level level, const char *code, src_pos at, const char *fmt,
+                        ...) __attribute__((format(printf, 5, 6)));
+size_t diag_vreport_code(diag *d, diag_level level, const char *code, src_pos at, const char *fmt,
+                         va_list ap) __attribute__((format(printf, 5, 0)));
+
+/* --strict: from now on every warning is reported (and counted, and printed) as an error. */
+void diag_set_strict(diag *d, bool strict);
+
 /* Until it is cleared (note NULL), every error or warning this thread reports gets a note
  * `note` at `at` (render errors name the page being rendered this way). note is
  * borrowed and must stay valid while it is set. */

@@ -261,7 +261,7 @@ for B in "$@"; do
          test \$(grep -c ': warning: ' '$fw.1') = 4 && diff '$fw.1' '$fw.8' &&
          grep -q 'Page 07 #7' '$fw/out8/projects/p07/index.html' && diff -r '$fw/out1' '$fw/out8'"
 
-    # the demo site: the same bytes from 1 and 2 threads, twice
+    # the demo site: the same bytes from 1 and 8 threads
     check "$B demo: builds without diagnostics" sh -c \
         "out=\$('$bin' build -q -j 1 -o '$tmp/demo1' 2>&1) && echo \"\$out\" && test -z \"\$out\""
     check "$B demo: deterministic across thread counts (-j 1, -j 8)" sh -c \

@@ -49,6 +49,7 @@ typedef struct render {
     unsigned calls; /* nested include and macro calls */
     unsigned nest;  /* recursion of render_node and eval */
     int flow;       /* a pending break or continue */
+    size_t steps;   /* nodes run so far, against TEMPLATE_MAX_STEPS */
 } render;
 
 /* Where code runs: the template it belongs to (for positions, autoescape and blocks) and
@@ -567,6 +568,7 @@ call_range(render *r, const exec *ex, const template_expr *e, template_rv *out)
     double count = ceil((v[1] - v[0]) / v[2]);
     if (count > TEMPLATE_MAX_RANGE)
         return rerr(r, ex, e->line, e->col, "range() of more than %d items", TEMPLATE_MAX_RANGE);
+    r->steps += (size_t)count; /* building the list is work too */
     value *l = value_new_list(r->scratch, SRC_NONE);
     for (double i = 0; i < count; i++)
         value_list_push(l, value_new_number(r->scratch, v[0] + i * v[2], SRC_NONE), r->scratch);
@@ -838,6 +840,24 @@ guard_end(const url_guard *g, render *r, const exec *ex, const template_node *n,
     return false;
 }
 
+/* One step of work (a node, a loop turn) against the render's budgets of steps and
+ * scratch memory, so a runaway template fails at line:col instead of hanging. */
+static bool
+spend(render *r, const exec *ex, unsigned line, unsigned col)
+{
+    if (++r->steps > TEMPLATE_MAX_STEPS)
+        return rerr(r, ex, line, col,
+                    "the template ran more than %d steps for one page (a loop that does not "
+                    "end, or loops nested too deep)",
+                    TEMPLATE_MAX_STEPS);
+    if (arena_used(r->scratch) > TEMPLATE_MAX_SCRATCH)
+        return rerr(r, ex, line, col,
+                    "the template built more than %zu MiB of values for one page (a loop "
+                    "that builds a large list on every turn?)",
+                    TEMPLATE_MAX_SCRATCH >> 20);
+    return true;
+}
+
 /* Renders body into a safe string (macro calls, super(), {% set %} and {% filter %}). */
 static bool
 render_capture(render *r, const exec *ex, const template_node *body, template_rv *out)
@@ -977,6 +997,8 @@ render_for(render *r, const exec *ex, const template_node *n)
         const value **fv = vals ? arena_alloc(r->scratch, count * sizeof(value *)) : NULL;
         size_t kept = 0;
         for (size_t i = 0; i < count; i++) {
+            if (!spend(r, ex, n->line, n->col))
+                return false;
             f.len = 0;
             bind_loop_vars(r, &f, n, keys[i], vals ? vals[i] : NULL);
             template_rv c;
@@ -995,6 +1017,8 @@ render_for(render *r, const exec *ex, const template_node *n)
     }
     loop_state st = {0, count, (const value *const *)keys};
     for (size_t i = 0; i < count; i++) {
+        if (!spend(r, ex, n->line, n->col))
+            return false;
         f.len = 0; /* every iteration starts with a fresh scope */
         st.index0 = i;
         bind_loop_vars(r, &f, n, keys[i], vals ? vals[i] : NULL);
@@ -1016,6 +1040,8 @@ static bool
 render_node(render *r, const exec *ex, const template_node *n)
 {
     template_rv v;
+    if (!spend(r, ex, n->line, n->col))
+        return false;
     switch ((template_node_kind)n->kind) {
     case TEMPLATE_ND_TEXT:
         buf_append(r->out, n->u.text.ptr, n->u.text.len);
@@ -1112,7 +1138,7 @@ bool
 template_eval(buf *out, const template_set *ts, const template_unit *u, const value *ctx,
               arena *scratch, diag *d)
 {
-    render r = {ts, out, scratch, d, ctx, 0, 0, FLOW_NONE};
+    render r = {ts, out, scratch, d, ctx, 0, 0, FLOW_NONE, 0};
     frame top = {NULL, NULL, 0, 0};
     return render_unit(&r, u, &top);
 }

@@ -15,6 +15,11 @@
 #define TEMPLATE_MAX_NEST        1000   /* render recursion of any kind, against stack overflow */
 #define TEMPLATE_MAX_PARAMS      4      /* parameters of a built-in filter */
 #define TEMPLATE_MAX_RANGE       100000 /* items range() may build */
+/* template nodes one render may run: far above a listing of 100,000 pages (a hundred
+ * nodes each), low enough that a runaway loop stops within a second or two */
+#define TEMPLATE_MAX_STEPS 20000000
+/* scratch memory one render may hold (values built by filters, range(), loops) */
+#define TEMPLATE_MAX_SCRATCH ((size_t)256 << 20)
 
 typedef struct template_unit template_unit;
 typedef struct template_node template_node;

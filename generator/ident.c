@@ -44,6 +44,20 @@ is_space_at(const unsigned char *p, size_t n, size_t *skip)
     return false;
 }
 
+/* The length of the white space that ends s[0..len), or 0. */
+static size_t
+space_before(const unsigned char *p, size_t len)
+{
+    if (len >= 1 &&
+        (p[len - 1] == ' ' || p[len - 1] == '\t' || p[len - 1] == '\n' || p[len - 1] == '\r'))
+        return 1;
+    if (len >= 2 && p[len - 2] == 0xC2 && p[len - 1] == 0xA0)
+        return 2;
+    if (len >= 3 && p[len - 3] == 0xE3 && p[len - 2] == 0x80 && p[len - 1] == 0x80)
+        return 3;
+    return 0;
+}
+
 /* Fills *c from s[0..len); false with *why set when the text cannot be an identifier. */
 static bool
 make_compact(compact *c, const char *s, size_t len, const char **why)
@@ -54,7 +68,15 @@ make_compact(compact *c, const char *s, size_t len, const char **why)
         *why = "not valid UTF-8 text";
         return false;
     }
-    if (len > MAX_INPUT * 2) {
+    size_t lead, n_end;
+    while (len && is_space_at(p, len, &lead)) { /* surrounding white space, any amount */
+        p += lead;
+        s += lead;
+        len -= lead;
+    }
+    while ((n_end = space_before(p, len)) != 0)
+        len -= n_end;
+    if (len > MAX_INPUT * 3) {
         *why = "too long for an identifier";
         return false;
     }
@@ -374,8 +396,18 @@ patent_ep(ident *out, const char *d, const char **why)
 static bool
 parse_patent(ident *out, const char *c, const char **why)
 {
-    if (starts(c, "CN") || starts(c, "ZL"))
+    if (starts(c, "CN"))
         return patent_cn(out, c + 2, why);
+    if (starts(c, "ZL")) { /* a granted patent: ZL and its application number */
+        if (!patent_cn(out, c + 2, why))
+            return false;
+        if (strcmp(out->form, "CN application") != 0) {
+            *why = "ZL is followed by a Chinese application number, as ZL202320158462.0; a "
+                   "publication number starts with CN";
+            return false;
+        }
+        return true;
+    }
     if (starts(c, "WO"))
         return patent_wo(out, c + 2, why);
     if (starts(c, "US"))

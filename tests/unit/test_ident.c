@@ -100,6 +100,9 @@ test_publications(void)
     INT_EQ(id.patent_type, 'D', "kind S: design");
     GOOD(IDENT_PATENT, "CN1234567C", "CN1234567C", "CN publication",
          "https://patents.google.com/patent/CN1234567C/en");
+    BAD(IDENT_PATENT, "ZL116123456A",
+        "ZL is followed by a Chinese application number, as "
+        "ZL202320158462.0; a publication number starts with CN");
     BAD(IDENT_PATENT, "CN116123456Q",
         "a Chinese publication number such as CN116123456A (CN, 9 digits and the kind code "
         "A, B, C, U, Y or S)");
@@ -269,6 +272,14 @@ test_hostile(void)
     memcpy(padded + 90, "NCT01234567", 11);
     OK(ident_parse(&id, IDENT_TRIAL, padded, 90 + 11 + 90, &why), "spaces trimmed first");
     STR_EQ(id.normal, "NCT01234567", "normal after a long run of spaces");
+
+    /* any amount of white space around is trimmed first: the limits count what is left */
+    char wide[1200];
+    memset(wide, ' ', sizeof wide);
+    memcpy(wide + 500, "ChiCTR2300071234", 16);
+    memcpy(wide + 1200 - 3, "\xe3\x80\x80", 3);
+    OK(ident_parse(&id, IDENT_TRIAL, wide, sizeof wide, &why), "500 spaces before, 681 after");
+    STR_EQ(id.normal, "ChiCTR2300071234", "normal after long runs of spaces");
 
     /* the length is honoured: no read past it, NUL bytes inside are text */
     OK(ident_parse(&id, IDENT_TRIAL, "NCT01234567999", 11, &why), "only len bytes read");

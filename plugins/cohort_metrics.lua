@@ -2,8 +2,11 @@
 --
 -- Publishes site.data.metrics (overall, per cohort and per value of every field in
 -- site.yaml `metrics.group_by`), writes metrics.json and metrics.csv, and adds the
--- shortcodes metric() and metrics_table(). The definitions are those of the product
--- brief ("Metrics"); plugins/README.md ("Bundled plugins") documents every output.
+-- shortcodes metric() and metrics_table(). The definitions (version DEFINITIONS below,
+-- recorded in metrics.json with the pages counted) are in plugins/README.md ("Bundled
+-- plugins"), which documents every output. Patents count only with a valid number
+-- (clinfolio.ident), students by case-folded name (clinfolio.casefold), money in whole
+-- cents; metrics.json and metrics.csv print every figure with figure_text.
 
 local M = {}
 

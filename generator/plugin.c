@@ -5,10 +5,12 @@
 
 #include "buf.h"
 #include "fs.h"
+#include "ident.h"
 #include "text.h"
 #include "xalloc.h"
 
 #include <lauxlib.h>
+#include <locale.h>
 #include <lua.h>
 #include <lualib.h>
 #include <math.h>
@@ -21,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <wctype.h>
 
 #define MAX_DATA_DEPTH 64
 #define HOOK_EVERY     1000 /* instructions between two limit checks */
@@ -920,6 +923,117 @@ lib_warn(lua_State *L)
     return 0;
 }
 
+/* clinfolio.ident(kind, text): {valid=true, normal, url, form, device_class, patent_type}
+ * or {valid=false, why}. A text that is not a string is not valid. */
+static int
+lib_ident(lua_State *L)
+{
+    ident_kind kind;
+    const char *name = luaL_checkstring(L, 1);
+    if (!ident_kind_from_name(&kind, name))
+        return luaL_argerror(L, 1, "kind must be \"patent\", \"nmpa\" or \"trial\"");
+    ident id;
+    const char *why = "not text";
+    size_t len;
+    const char *s = lua_type(L, 2) == LUA_TSTRING ? lua_tolstring(L, 2, &len) : NULL;
+    bool ok = s && ident_parse(&id, kind, s, len, &why);
+    lua_createtable(L, 0, 6);
+    lua_pushboolean(L, ok);
+    lua_setfield(L, -2, "valid");
+    if (!ok) {
+        lua_pushstring(L, why);
+        lua_setfield(L, -2, "why");
+        return 1;
+    }
+    lua_pushstring(L, id.normal);
+    lua_setfield(L, -2, "normal");
+    lua_pushstring(L, id.url);
+    lua_setfield(L, -2, "url");
+    lua_pushstring(L, id.form);
+    lua_setfield(L, -2, "form");
+    lua_pushinteger(L, id.device_class);
+    lua_setfield(L, -2, "device_class");
+    const char type[2] = {id.patent_type, '\0'};
+    lua_pushstring(L, type); /* "I", "U", "D" or "" */
+    lua_setfield(L, -2, "patent_type");
+    return 1;
+}
+
+/* The C.UTF-8 locale for case folding, made once by the first clinfolio.casefold call
+ * (under pthread_once) and never changed or freed: read-only after that. setlocale() is
+ * never called; C.UTF-8 is built into glibc 2.35 and later, no locales package needed. */
+static locale_t fold_locale;
+static pthread_once_t fold_once = PTHREAD_ONCE_INIT;
+
+static void
+fold_locale_make(void)
+{
+    fold_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
+
+/* The code point of the valid UTF-8 sequence s[0..n). */
+static uint32_t
+utf8_decode(const unsigned char *s, size_t n)
+{
+    if (n == 1)
+        return s[0];
+    uint32_t cp = s[0] & (0x7Fu >> n);
+    for (size_t i = 1; i < n; i++)
+        cp = cp << 6 | (s[i] & 0x3Fu);
+    return cp;
+}
+
+static void
+utf8_encode(luaL_Buffer *b, uint32_t cp)
+{
+    if (cp < 0x80) {
+        luaL_addchar(b, (char)cp);
+    } else if (cp < 0x800) {
+        luaL_addchar(b, (char)(0xC0 | cp >> 6));
+        luaL_addchar(b, (char)(0x80 | (cp & 0x3F)));
+    } else if (cp < 0x10000) {
+        luaL_addchar(b, (char)(0xE0 | cp >> 12));
+        luaL_addchar(b, (char)(0x80 | (cp >> 6 & 0x3F)));
+        luaL_addchar(b, (char)(0x80 | (cp & 0x3F)));
+    } else {
+        luaL_addchar(b, (char)(0xF0 | cp >> 18));
+        luaL_addchar(b, (char)(0x80 | (cp >> 12 & 0x3F)));
+        luaL_addchar(b, (char)(0x80 | (cp >> 6 & 0x3F)));
+        luaL_addchar(b, (char)(0x80 | (cp & 0x3F)));
+    }
+}
+
+/* clinfolio.casefold(s): simple case folding, one code point to one, as the lower case of
+ * the upper case (so "ß" stays "ß", final "ς" becomes "σ"); bytes that are not valid UTF-8
+ * are kept as they are. Without the C.UTF-8 locale only ASCII is folded. */
+static int
+lib_casefold(lua_State *L)
+{
+    size_t len;
+    const char *s = luaL_checklstring(L, 1, &len);
+    pthread_once(&fold_once, fold_locale_make);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (size_t i = 0; i < len;) {
+        size_t n = text_utf8_seq(s + i, len - i);
+        if (n == 0) {
+            luaL_addchar(&b, s[i++]);
+            continue;
+        }
+        uint32_t cp = utf8_decode((const unsigned char *)s + i, n);
+        if (fold_locale) {
+            wint_t up = towupper_l((wint_t)cp, fold_locale);
+            cp = (uint32_t)towlower_l(up, fold_locale);
+        } else if (cp >= 'A' && cp <= 'Z') {
+            cp += 'a' - 'A';
+        }
+        utf8_encode(&b, cp);
+        i += n;
+    }
+    luaL_pushresult(&b);
+    return 1;
+}
+
 /* load() for text chunks only, running in the caller's environment (upvalue 1) unless
  * an env is given. */
 static int
@@ -1012,8 +1126,10 @@ push_sandbox_env(lua_State *L)
     lua_setfield(L, -2, "math");
     push_lib_copy(L, "utf8", NULL);
     lua_setfield(L, -2, "utf8");
-    static const luaL_Reg lib[] = {{"escape", lib_escape},   {"json", lib_json}, {"days", lib_days},
-                                   {"slugify", lib_slugify}, {"warn", lib_warn}, {NULL, NULL}};
+    static const luaL_Reg lib[] = {{"escape", lib_escape},     {"json", lib_json},
+                                   {"days", lib_days},         {"slugify", lib_slugify},
+                                   {"warn", lib_warn},         {"ident", lib_ident},
+                                   {"casefold", lib_casefold}, {NULL, NULL}};
     luaL_newlib(L, lib);
     lua_pushliteral(L, CLINFOLIO_VERSION);
     lua_setfield(L, -2, "version");

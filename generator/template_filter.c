@@ -4,6 +4,7 @@
  * what it makes into the render's scratch arena. Part of the render pass. */
 #include "template_internal.h"
 
+#include "ident.h"
 #include "text.h"
 
 #include <math.h>
@@ -893,6 +894,47 @@ f_date(template_rv *out, const template_rv *in, const template_rv *args, const t
 }
 
 /* {====================================================================
+ * identifiers (ident.h): ident_url(kind=...) and ident_normal(kind=...)
+ * ===================================================================== */
+
+/* ident_url (url: the public registry page; "" when the input is not valid or has none) and
+ * ident_normal (the canonical form; the input as it is when it is not valid), of the kind
+ * named by argument 0. */
+static bool
+ident_filter(template_rv *out, const template_rv *in, const template_rv *args,
+             const template_fctx *c, bool url)
+{
+    ident_kind kind;
+    if (!is_type(&args[0], VALUE_STRING) || !ident_kind_from_name(&kind, ctext(c, &args[0])))
+        return ferr(c, "argument 'kind' must be \"patent\", \"nmpa\" or \"trial\"");
+    ident id;
+    const char *why;
+    bool ok = is_type(in, VALUE_STRING) &&
+              ident_parse(&id, kind, in->v->as.str.ptr, in->v->as.str.len, &why);
+    if (!ok && !url) {
+        *out = *in;
+        return true;
+    }
+    const char *s = !ok ? "" : url ? id.url : id.normal;
+    *out = mk(new_str(c, s, strlen(s)), false);
+    return true;
+}
+
+static bool
+f_ident_url(template_rv *out, const template_rv *in, const template_rv *args,
+            const template_fctx *c)
+{
+    return ident_filter(out, in, args, c, true);
+}
+
+static bool
+f_ident_normal(template_rv *out, const template_rv *in, const template_rv *args,
+               const template_fctx *c)
+{
+    return ident_filter(out, in, args, c, false);
+}
+
+/* {====================================================================
  * tables
  * ===================================================================== */
 
@@ -910,6 +952,8 @@ static const template_builtin builtins[] = {
     {"first", f_first, {NULL}, 0},
     {"float", f_float, {"default", NULL}, 0},
     {"group_by", f_group_by, {"attribute", NULL}, 1},
+    {"ident_normal", f_ident_normal, {"kind", NULL}, 1},
+    {"ident_url", f_ident_url, {"kind", NULL}, 1},
     {"int", f_int, {"default", NULL}, 0},
     {"join", f_join, {"sep", "attribute", NULL}, 0},
     {"json", f_json, {"pretty", NULL}, 0},

@@ -2,13 +2,22 @@
 --
 -- Publishes site.data.metrics (overall, per cohort and per value of every field in
 -- site.yaml `metrics.group_by`), writes metrics.json and metrics.csv, and adds the
--- shortcodes metric() and metrics_table(). The definitions are those of the product
--- brief ("Metrics"); plugins/README.md ("Bundled plugins") documents every output.
+-- shortcodes metric() and metrics_table(). The definitions (version DEFINITIONS below,
+-- recorded in metrics.json with the pages counted) are in plugins/README.md ("Bundled
+-- plugins"), which documents every output. Patents count only with a valid number
+-- (clinfolio.ident), students by case-folded name (clinfolio.casefold), money in whole
+-- cents; metrics.json and metrics.csv print every figure with figure_text.
 
 local M = {}
 
 local DEFAULT_CURRENCY = "CNY"
 local DEFAULT_CONVERSION_STAGE = "transfer"
+-- The version of the metric definitions (plugins/README.md), recorded in metrics.json:
+-- raise it whenever a definition changes what a figure counts.
+local DEFINITIONS = "clinfolio-metrics/2"
+-- The largest amount, in cents, that is summed: doubles hold every integer up to 2^53, so an
+-- amount within it converts to cents exactly.
+local MAX_CENTS = 2 ^ 53
 
 ---------------------------------------------------------------------------------------
 -- Small helpers
@@ -29,6 +38,12 @@ end
 
 local function trim(s)
   return (string.gsub(s, "^%s+", ""):gsub("%s+$", ""))
+end
+
+-- The key a name is counted by: trimmed, inner runs of white space made one space, and
+-- case-folded (Unicode simple case folding), so "Müller" and " MÜLLER " are one student.
+local function name_key(s)
+  return clinfolio.casefold((string.gsub(trim(s), "%s+", " ")))
 end
 
 -- A whole float becomes an integer, so that JSON, CSV and templates print 3, not 3.0.
@@ -145,7 +160,7 @@ end
 
 -- The names of the groups of `field` a project belongs to (none, one, or several when
 -- the field holds a list such as `department: [Cardiology, Nursing]`).
-local function groups_of(page, field, namer)
+local function groups_of(page, field, namer, quiet)
   local value = field == "cohort" and page.cohort or page[field]
   local names, seen = {}, {}
   for _, v in ipairs(as_list(value)) do
@@ -156,7 +171,7 @@ local function groups_of(page, field, namer)
         seen[name] = true
         names[#names + 1] = name
       end
-    elseif v ~= nil and type(v) ~= "string" then
+    elseif v ~= nil and type(v) ~= "string" and not quiet then
       clinfolio.warn(string.format("%s: '%s' is not text; the project is left out of the %s groups",
         tostring(page.path), field, field))
     end
@@ -167,31 +182,52 @@ end
 ---------------------------------------------------------------------------------------
 -- What one project contributes
 
--- Adds `entry.amount` to sums[currency]; warns about an entry that is not {amount, currency}.
-local function add_amount(sums, entry, what, page, default_currency)
-  if not is_map(entry) then
-    clinfolio.warn(string.format("%s: outcomes.%s must be a map such as {amount: 300000, currency: CNY}; not counted",
-      tostring(page.path), what))
-    return
+-- The amount in whole cents (half a cent rounds up), or nil with the reason when it is not
+-- a finite number within MAX_CENTS.
+local function to_cents(amount)
+  if type(amount) ~= "number" then return nil, "must be a number such as 300000" end
+  if amount ~= amount or amount == math.huge or amount == -math.huge then
+    return nil, "must be a finite number"
   end
-  if type(entry.amount) ~= "number" then
-    clinfolio.warn(string.format("%s: outcomes.%s.amount must be a number such as 300000, not '%s'; not counted",
-      tostring(page.path), what, tostring(entry.amount)))
-    return
-  end
-  local currency = scalar_text(entry.currency) or default_currency
-  sums[currency] = (sums[currency] or 0) + entry.amount
+  local c = amount * 100
+  if c >= MAX_CENTS or c <= -MAX_CENTS then return nil, "is too large to sum exactly (2^53 cents at most)" end
+  return math.tointeger(math.floor(c + 0.5))
 end
 
-local function project_facts(page, default_currency)
+-- Adds `entry.amount`, in cents, to sums[currency]; an entry that is not {amount, currency}
+-- with a finite amount is not counted (warned unless quiet: the schema reports it too).
+local function add_amount(sums, entry, what, page, default_currency, quiet)
+  local function skip(fmt, ...)
+    if not quiet then clinfolio.warn(string.format(fmt, tostring(page.path), what, ...)) end
+  end
+  if not is_map(entry) then
+    return skip("%s: outcomes.%s must be a map such as {amount: 300000, currency: CNY}; not counted")
+  end
+  local cents, why = to_cents(entry.amount)
+  if not cents then
+    return skip("%s: outcomes.%s.amount %s, not '%s'; not counted", why, tostring(entry.amount))
+  end
+  local currency = scalar_text(entry.currency) or default_currency
+  local sum = (sums[currency] or 0) + cents
+  if sum >= MAX_CENTS or sum <= -MAX_CENTS then
+    return skip("%s: outcomes.%s: the %s sum would pass 2^53 cents; not counted", currency)
+  end
+  sums[currency] = sum
+end
+
+-- The patent types a number or a `type:` may give, by ident's patent_type letter.
+local PATENT_TYPES = {I = "invention", U = "utility", D = "design"}
+local TYPE_NAMES = {invention = true, utility = true, design = true}
+
+local function project_facts(page, default_currency, quiet)
   local f = {
     days = {},        -- stage key -> days from the first dated stage
-    students = {},    -- lower-cased name -> true
-    patents = {},     -- list of {type = ..., granted = bool}
+    students = {},    -- name_key(name) -> true
+    patents = {},     -- canonical number -> {type = ..., granted = bool}
+    funding = {},     -- currency -> sum in cents
+    revenue = {},
     awards = 0,
     startup = false,
-    funding = {},     -- currency -> sum
-    revenue = {},
   }
   -- page.stages lists the dated stages in site.yaml order; `days` counts from the first
   -- (the host computes it; it is recomputed here only if a host leaves it out)
@@ -205,22 +241,23 @@ local function project_facts(page, default_currency)
 
   for _, member in ipairs(as_list(page.team)) do
     if is_map(member) and type(member.name) == "string" and type(member.role) == "string"
-        and string.lower(trim(member.role)) == "student" then
-      local name = string.lower(trim(member.name))
+        and name_key(member.role) == "student" then
+      local name = name_key(member.name)
       if name ~= "" then f.students[name] = true end
     end
   end
 
   local out = page.outcomes
   if not is_map(out) then out = {} end
+  -- only patents with a valid number count, each number once (the schema reports the rest)
   for _, patent in ipairs(as_list(out.patents)) do
-    if is_map(patent) then
-      f.patents[#f.patents + 1] = {
-        type = scalar_text(patent.type),
-        granted = scalar_text(patent.status) == "granted",
-      }
-    else
-      f.patents[#f.patents + 1] = {granted = false}
+    local id = is_map(patent) and clinfolio.ident("patent", patent.number)
+    if id and id.valid then
+      local declared = scalar_text(patent.type)
+      local p = f.patents[id.normal] or {}
+      p.type = p.type or (TYPE_NAMES[declared] and declared) or PATENT_TYPES[id.patent_type]
+      p.granted = p.granted or scalar_text(patent.status) == "granted"
+      f.patents[id.normal] = p
     end
   end
   f.awards = #as_list(out.awards)
@@ -229,7 +266,7 @@ local function project_facts(page, default_currency)
   for _, what in ipairs({"funding", "revenue"}) do
     local v = out[what]
     if v ~= nil then
-      for _, entry in ipairs(as_list(v)) do add_amount(f[what], entry, what, page, default_currency) end
+      for _, entry in ipairs(as_list(v)) do add_amount(f[what], entry, what, page, default_currency, quiet) end
     end
   end
   return f
@@ -240,7 +277,7 @@ end
 
 local function new_group()
   return {projects = 0, students = {}, stage_count = {}, stage_days = {}, conversions = 0,
-          filed = 0, granted = 0, by_type = {}, awards = 0, startups = 0, funding = {}, revenue = {}}
+          patents = {}, awards = 0, startups = 0, funding = {}, revenue = {}}
 end
 
 local function add_project(g, f, conv_key)
@@ -253,10 +290,12 @@ local function add_project(g, f, conv_key)
     g.stage_days[key] = list
   end
   if f.days[conv_key] ~= nil then g.conversions = g.conversions + 1 end
-  for _, p in ipairs(f.patents) do
-    g.filed = g.filed + 1
-    if p.granted then g.granted = g.granted + 1 end
-    if p.type then g.by_type[p.type] = (g.by_type[p.type] or 0) + 1 end
+  -- a patent two projects share is one patent of the group
+  for number, p in pairs(f.patents) do
+    local q = g.patents[number] or {}
+    q.type = q.type or p.type
+    q.granted = q.granted or p.granted
+    g.patents[number] = q
   end
   g.awards = g.awards + f.awards
   if f.startup then g.startups = g.startups + 1 end
@@ -265,10 +304,19 @@ local function add_project(g, f, conv_key)
   end
 end
 
--- The published form of a group. Every stage key, every patent type and currency that
--- occurs anywhere on the site, is present in every group (0 when none), so all groups
--- have the same fields; only median_days leaves out the stages nobody in the group reached.
-local function finish_group(g, ctx)
+-- A sum of cents as a number: an integer when whole, else the nearest double (templates
+-- and shortcodes compute with it; metrics.json and metrics.csv print the exact cents).
+local function cents_number(cents)
+  if cents % 100 == 0 then return cents // 100 end
+  return cents / 100
+end
+
+-- The published form of a group, `number` turning a sum of cents into what is published
+-- (cents_number for site.data.metrics, money_text for the files). Every stage key, every
+-- patent type and currency that occurs anywhere on the site, is present in every group (0
+-- when none), so all groups have the same fields; only median_days leaves out the stages
+-- nobody in the group reached.
+local function finish_group(g, ctx, number)
   local n_students = 0
   for _ in pairs(g.students) do n_students = n_students + 1 end
   local stages, medians = {}, {}
@@ -276,12 +324,17 @@ local function finish_group(g, ctx)
     stages[key] = g.stage_count[key] or 0
     medians[key] = median(g.stage_days[key] or {})
   end
-  local by_type = {}
-  for _, t in ipairs(ctx.patent_types) do by_type[t] = g.by_type[t] or 0 end
+  local filed, granted, by_type = 0, 0, {}
+  for _, t in ipairs(ctx.patent_types) do by_type[t] = 0 end
+  for _, p in pairs(g.patents) do
+    filed = filed + 1
+    if p.granted then granted = granted + 1 end
+    if p.type then by_type[p.type] = by_type[p.type] + 1 end
+  end
   local sums = {}
   for _, what in ipairs({"funding", "revenue"}) do
     sums[what] = {}
-    for _, cur in ipairs(ctx.currencies[what]) do sums[what][cur] = normalize(g[what][cur] or 0) end
+    for _, cur in ipairs(ctx.currencies[what]) do sums[what][cur] = number(g[what][cur] or 0) end
   end
   return {
     projects = g.projects,
@@ -289,7 +342,7 @@ local function finish_group(g, ctx)
     stages = stages,
     conversion_rate = g.projects > 0 and normalize(g.conversions / g.projects) or 0,
     median_days = medians,
-    patents = {filed = g.filed, granted = g.granted, by_type = by_type},
+    patents = {filed = filed, granted = granted, by_type = by_type},
     awards = g.awards,
     startups = g.startups,
     funding = sums.funding,
@@ -297,10 +350,9 @@ local function finish_group(g, ctx)
   }
 end
 
----------------------------------------------------------------------------------------
--- Hooks
-
-function M.site_loaded(site)
+-- The metrics of the site's projects (see finish_group for `number`), and the paths of the
+-- pages counted, sorted. quiet: no warnings (the second pass, for the files).
+local function compute(site, number, quiet)
   local keys, known = stage_keys(site)
   local conv_key = conversion_stage(site, known)
   local fields = group_fields(site)
@@ -316,50 +368,97 @@ function M.site_loaded(site)
   local all_fields = {"cohort"}
   for _, field in ipairs(fields) do all_fields[#all_fields + 1] = field end
 
-  -- what occurs anywhere on the site: every group gets these keys (the three patent types
-  -- of the schema and the site currency always, so these maps are never empty)
-  local types = {invention = true, utility = true, design = true}
+  -- the currencies that occur anywhere on the site: every group gets these keys (and the
+  -- site currency always, so these maps are never empty)
   local currencies = {funding = {[default_currency] = true}, revenue = {[default_currency] = true}}
+  local pages = {}
 
   for _, page in ipairs(site.projects or {}) do
-    local f = project_facts(page, default_currency)
-    for _, p in ipairs(f.patents) do if p.type then types[p.type] = true end end
+    local f = project_facts(page, default_currency, quiet)
+    pages[#pages + 1] = tostring(page.path)
     for _, what in ipairs({"funding", "revenue"}) do
       for cur in pairs(f[what]) do currencies[what][cur] = true end
     end
     add_project(overall, f, conv_key)
     for _, field in ipairs(all_fields) do
-      for _, name in ipairs(groups_of(page, field, namers[field])) do
+      for _, name in ipairs(groups_of(page, field, namers[field], quiet)) do
         by[field][name] = by[field][name] or new_group()
         add_project(by[field][name], f, conv_key)
       end
     end
   end
+  table.sort(pages)
 
   local ctx = {
     stage_keys = keys,
-    patent_types = sorted_keys(types),
+    patent_types = sorted_keys(TYPE_NAMES),
     currencies = {funding = sorted_keys(currencies.funding), revenue = sorted_keys(currencies.revenue)},
   }
-  local result = {overall = finish_group(overall, ctx), by = {}, conversion_stage = conv_key}
+  local result = {overall = finish_group(overall, ctx, number), by = {}, conversion_stage = conv_key}
   for field, groups in pairs(by) do
     result.by[field] = {}
-    for name, g in pairs(groups) do result.by[field][name] = finish_group(g, ctx) end
+    for name, g in pairs(groups) do result.by[field][name] = finish_group(g, ctx, number) end
   end
-  return {metrics = result}
+  return result, pages
 end
 
 ---------------------------------------------------------------------------------------
--- metrics.csv
+-- Hooks
 
--- A number as CSV text: integers as they are, other numbers with at most 4 decimals.
-local function csv_number(n)
-  if n == nil then return "" end
+function M.site_loaded(site)
+  return {metrics = (compute(site, cents_number, false))}
+end
+
+---------------------------------------------------------------------------------------
+-- metrics.json and metrics.csv: every figure printed by figure_text, so the two agree
+
+-- A figure as text: integers as they are; other numbers with at most 4 decimals (rates and
+-- medians), never in exponent form. Sums of money come as {json_figure, text = money_text}.
+local function figure_text(n)
+  if type(n) == "table" then return n.text end
   n = normalize(n)
   if math.type(n) == "integer" then return tostring(n) end
   local s = string.format("%.4f", n):gsub("0+$", ""):gsub("%.$", "")
   if s == "-0" then s = "0" end
   return s
+end
+
+-- A sum of cents as exact decimal text: 4268112169 -> "42681121.69", 650050 -> "6500.5".
+local function money_text(cents)
+  local sign = cents < 0 and "-" or ""
+  local a = cents < 0 and -cents or cents
+  if a % 100 == 0 then return string.format("%s%d", sign, a // 100) end
+  if a % 10 == 0 then return string.format("%s%d.%d", sign, a // 100, a % 100 // 10) end
+  return string.format("%s%d.%02d", sign, a // 100, a % 100)
+end
+
+-- JSON text, keys sorted, indented by two spaces (as clinfolio.json), each number through
+-- figure_text. A table with a `json_list` field is a list even when empty.
+local function json_text(v, depth)
+  local t = type(v)
+  if t == "number" or (t == "table" and v.json_figure) then
+    return figure_text(v)
+  elseif t == "table" then
+    local pad, inner = string.rep("  ", depth), string.rep("  ", depth + 1)
+    local items = {}
+    if v.json_list or v[1] ~= nil then
+      for i, item in ipairs(v.json_list or v) do items[i] = inner .. json_text(item, depth + 1) end
+      if #items == 0 then return "[]" end
+      return "[\n" .. table.concat(items, ",\n") .. "\n" .. pad .. "]"
+    end
+    for _, k in ipairs(sorted_keys(v)) do
+      items[#items + 1] = inner .. clinfolio.json(k) .. ": " .. json_text(v[k], depth + 1)
+    end
+    if #items == 0 then return "{}" end
+    return "{\n" .. table.concat(items, ",\n") .. "\n" .. pad .. "}"
+  end
+  return clinfolio.json(v)
+end
+
+-- A figure as a CSV cell: "" when absent.
+local function figure_cell(n)
+  if n == nil then return "" end
+  return figure_text(n)
 end
 
 -- RFC 4180: a cell with a comma, a quote or a line break is quoted, quotes doubled.
@@ -394,15 +493,15 @@ local function metrics_csv(site, metrics)
     lines[#lines + 1] = table.concat(out, ",")
   end
   local function group_row(group_type, name, g)
-    local cells = {group_type, name, csv_number(g.projects), csv_number(g.students), csv_number(g.conversion_rate)}
-    for _, k in ipairs(keys) do cells[#cells + 1] = csv_number(g.stages[k]) end
-    for _, k in ipairs(keys) do cells[#cells + 1] = csv_number(g.median_days[k]) end
-    cells[#cells + 1] = csv_number(g.patents.filed)
-    cells[#cells + 1] = csv_number(g.patents.granted)
-    cells[#cells + 1] = csv_number(g.awards)
-    cells[#cells + 1] = csv_number(g.startups)
-    for _, c in ipairs(funding) do cells[#cells + 1] = csv_number(g.funding[c]) end
-    for _, c in ipairs(revenue) do cells[#cells + 1] = csv_number(g.revenue[c]) end
+    local cells = {group_type, name, figure_cell(g.projects), figure_cell(g.students), figure_cell(g.conversion_rate)}
+    for _, k in ipairs(keys) do cells[#cells + 1] = figure_cell(g.stages[k]) end
+    for _, k in ipairs(keys) do cells[#cells + 1] = figure_cell(g.median_days[k]) end
+    cells[#cells + 1] = figure_cell(g.patents.filed)
+    cells[#cells + 1] = figure_cell(g.patents.granted)
+    cells[#cells + 1] = figure_cell(g.awards)
+    cells[#cells + 1] = figure_cell(g.startups)
+    for _, c in ipairs(funding) do cells[#cells + 1] = figure_cell(g.funding[c]) end
+    for _, c in ipairs(revenue) do cells[#cells + 1] = figure_cell(g.revenue[c]) end
     row(cells)
   end
 
@@ -415,10 +514,16 @@ local function metrics_csv(site, metrics)
   return table.concat(lines, "\r\n") .. "\r\n"
 end
 
+-- The metrics are computed again for the files, with each sum of money as its exact text.
 function M.generate(site)
-  local metrics = site.data.metrics
+  local metrics, pages = compute(site, function(cents) return {json_figure = true, text = money_text(cents)} end, true)
+  metrics.provenance = {
+    build_date = site.build_date ~= nil and tostring(site.build_date) or nil,
+    definitions = DEFINITIONS,
+    pages = {json_list = pages},
+  }
   return {
-    {path = "metrics.json", content = clinfolio.json(metrics) .. "\n"},
+    {path = "metrics.json", content = json_text(metrics, 0) .. "\n"},
     {path = "metrics.csv", content = metrics_csv(site, metrics)},
   }
 end

@@ -4,18 +4,20 @@ fixture tests/plugins/metrics/ with the cohort_metrics plugin, against metrics c
 BY HAND from the fixture's pages (never by running the plugin).
 
 Each field and each CSV cell is one check; every mismatch is printed, and the last line
-is "N passed, N failed". Exit status 1 on any mismatch.
+is "N passed, N failed". Exit status 1 on any mismatch. Numbers in metrics.json are
+compared as the text written (never parsed into floats), so exponent forms, float noise
+such as 120000.29000000001 and any difference from the same cell of metrics.csv fail.
 
 The fixture (content/projects/, days counted from each project's first dated stage in
 site.yaml order: need, prototype, patent_filed, transfer, startup):
 
   page     cohort department   need proto patent transfer startup  students (role student)
-  alpha    2023   Cardiology   0    7     31     60       -        Li Na, Zhao Lei
-  bravo    2023   Nursing      0    20    -      121      -        li na, Chen Yu
-  charlie  2023   Orthopedics  0    30    -      -        -        Zhao Lei, Sun Mei
+  alpha    2023   Cardiology   0    7     31     60       -        Li Na, Zhao Lei, Müller
+  bravo    2023   Nursing      0    20    -      121      -        li na, Chen Yu, " MÜLLER "
+  charlie  2023   Orthopedics  0    30    -      -        -        Zhao Lei, Sun Mei, Élodie
   delta    2022   Cardiology   0    10    61     184      275      Zhou Jie, LI NA
   echo     2022   Nursing      0    -     14     -        -        Qian Hui
-  foxtrot  2024   Orthopedics  0    30    -      -        -        Sun Mei, Hu Bo
+  foxtrot  2024   Orthopedics  0    30    -      -        -        Sun Mei, Hu Bo, élodie
   golf     2024   Cardiology   0    14    -      -        -        Ma Lin (Zhou Jie: mentor)
   hotel    -      Cardiology   -    0     -      30       70       Zhou Jie, Wu Fang
   india    -      -            0    -     -      -        -        Li Na
@@ -28,19 +30,26 @@ site.yaml order: need, prototype, patent_filed, transfer, startup):
   02-09 = 21+9 = 30; golf 02-01 -> 02-15 = 14; hotel starts at prototype 2021-06-01 ->
   07-01 = 30, -> 08-10 = 30+31+9 = 70.
 
-  Outcomes: alpha patents utility/granted + invention/filed, 1 award, funding 100000 CNY,
-  revenue 500000 CNY; bravo patent design/granted, funding 20000 (no currency: CNY),
-  revenue 1000 USD; delta patents invention/granted + utility/granted + utility/filed,
-  2 awards, funding 300000 CNY, revenue 250000 EUR, company + startup stage; echo patent
-  utility/filed, funding 5000 USD, company (no startup stage); golf 1 award; hotel patent
-  invention/granted, funding 1500.5 USD, revenue 80000 CNY, startup stage.
+  Students are counted by name, trimmed and case-folded: "Müller" and " MÜLLER " are one
+  student, "Élodie" and "élodie" another (issue #8).
+
+  Outcomes: alpha patents utility/granted + invention/filed (valid numbers; a wrong check
+  digit, "bogus" and the first number again written without CN are not counted again),
+  1 award, funding 100000 CNY, revenue 500000 CNY; bravo patent design/granted, funding
+  19999.99 + 0.1 + 0.2 (no currency: CNY; exactly 20000.29 in cents), revenue 1000 USD; delta
+  patents invention/granted + utility/granted + utility/filed, 2 awards, funding 300000
+  CNY, revenue 250000 EUR, company + startup stage; echo patent utility/filed, funding
+  5000 USD (and .nan and .inf, not counted), company (no startup stage); golf 1 award;
+  hotel patent invention/granted, funding 1500.5 USD, revenue 80000 CNY, startup stage;
+  india revenue 12345678901.23 CNY (printed as digits).
 """
 import csv
 import io
 import json
-import math
 import os
 import sys
+from decimal import Decimal
+from fractions import Fraction
 
 STAGES = ["need", "prototype", "patent_filed", "transfer", "startup"]
 
@@ -68,8 +77,9 @@ EXPECTED = {
     "conversion_stage": "transfer",
     "overall": group(
         projects=9,            # alpha..india; juliet is a draft
-        students=9,            # li na, zhao lei, chen yu, sun mei, zhou jie, qian hui, hu bo, ma lin, wu fang
-        conversion_rate=4 / 9,  # transfer: alpha, bravo, delta, hotel
+        students=11,           # li na, zhao lei, müller, chen yu, sun mei, élodie, zhou jie, qian hui,
+                               # hu bo, ma lin, wu fang
+        conversion_rate=Fraction(4, 9),  # transfer: alpha, bravo, delta, hotel: 0.4444
         stages=[8, 7, 3, 4, 2],  # need: all but hotel; prototype: all but echo, india; ...
         median_days={
             "need": 0,            # eight zeros
@@ -83,8 +93,10 @@ EXPECTED = {
         by_type={"design": 1, "invention": 3, "utility": 4},  # inv: alpha, delta, hotel; util: alpha, delta 2, echo
         awards=4,              # alpha 1 + delta 2 + golf 1
         startups=3,            # delta (stage and company, once), echo (company), hotel (stage)
-        funding={"CNY": 420000, "USD": 6500.5},   # CNY 100000 + 20000 + 300000; USD 5000 + 1500.5
-        revenue={"CNY": 580000, "EUR": 250000, "USD": 1000},  # CNY 500000 + 80000
+        funding={"CNY": Decimal("420000.29"), "USD": Decimal("6500.5")},  # CNY 100000 + 20000.29 + 300000;
+                                                                          # USD 5000 + 1500.5
+        revenue={"CNY": Decimal("12346258901.23"), "EUR": 250000, "USD": 1000},  # CNY 500000 + 80000
+                                                                                 # + 12345678901.23
     ),
     "by": {
         "cohort": {
@@ -101,8 +113,9 @@ EXPECTED = {
                 revenue={"CNY": 0, "EUR": 250000, "USD": 0},
             ),
             "2023": group(  # alpha, bravo, charlie
-                projects=3, students=4,  # li na (alpha, bravo), zhao lei (alpha, charlie), chen yu, sun mei
-                conversion_rate=2 / 3,   # alpha, bravo
+                projects=3, students=6,  # li na (alpha, bravo), zhao lei (alpha, charlie), müller (alpha,
+                                         # bravo), chen yu, sun mei, élodie
+                conversion_rate=Fraction(2, 3),  # alpha, bravo: 0.6667
                 stages=[3, 3, 1, 2, 0],
                 median_days={"need": 0, "prototype": 20,  # median of [7, 20, 30] = 20
                              "patent_filed": 31,
@@ -110,11 +123,11 @@ EXPECTED = {
                 filed=3, granted=2,      # alpha 2 + bravo 1; alpha utility + bravo design
                 by_type={"design": 1, "invention": 1, "utility": 1},
                 awards=1, startups=0,
-                funding={"CNY": 120000, "USD": 0},          # 100000 + 20000 (no currency: CNY)
+                funding={"CNY": Decimal("120000.29"), "USD": 0},  # 100000 + 20000.29 (no currency: CNY)
                 revenue={"CNY": 500000, "EUR": 0, "USD": 1000},
             ),
             "2024": group(  # foxtrot, golf: no patent_filed, transfer or startup stage
-                projects=2, students=3,  # sun mei, hu bo, ma lin (zhou jie is a mentor on golf)
+                projects=2, students=4,  # sun mei, hu bo, élodie, ma lin (zhou jie is a mentor on golf)
                 conversion_rate=0,
                 stages=[2, 2, 0, 0, 0],
                 median_days={"need": 0, "prototype": 22},  # median of [14, 30] = 44 / 2 = 22
@@ -127,7 +140,7 @@ EXPECTED = {
         },
         "department": {
             "Cardiology": group(  # alpha, delta, golf, hotel
-                projects=4, students=5,  # li na, zhao lei, zhou jie, ma lin, wu fang
+                projects=4, students=6,  # li na, zhao lei, müller, zhou jie, ma lin, wu fang
                 conversion_rate=0.75,    # 3 / 4: alpha, delta, hotel
                 stages=[3, 4, 2, 3, 2],
                 median_days={"need": 0,
@@ -138,22 +151,22 @@ EXPECTED = {
                 filed=6, granted=4,      # alpha 2 + delta 3 + hotel 1; 1 + 2 + 1
                 by_type={"design": 0, "invention": 3, "utility": 3},
                 awards=4, startups=2,    # delta, hotel
-                funding={"CNY": 400000, "USD": 1500.5},
+                funding={"CNY": 400000, "USD": Decimal("1500.5")},
                 revenue={"CNY": 580000, "EUR": 250000, "USD": 0},
             ),
             "Nursing": group(  # bravo, echo
-                projects=2, students=3,  # li na, chen yu, qian hui
+                projects=2, students=4,  # li na, chen yu, müller, qian hui
                 conversion_rate=0.5,     # 1 / 2: bravo
                 stages=[2, 1, 1, 1, 0],
                 median_days={"need": 0, "prototype": 20, "patent_filed": 14, "transfer": 121},
                 filed=2, granted=1,
                 by_type={"design": 1, "invention": 0, "utility": 1},
                 awards=0, startups=1,    # echo, through its company
-                funding={"CNY": 20000, "USD": 5000},
+                funding={"CNY": Decimal("20000.29"), "USD": 5000},
                 revenue={"CNY": 0, "EUR": 0, "USD": 1000},
             ),
             "Orthopedics": group(  # charlie, foxtrot: a department with no conversion
-                projects=2, students=3,  # zhao lei, sun mei, hu bo
+                projects=2, students=4,  # zhao lei, sun mei, élodie, hu bo
                 conversion_rate=0,
                 stages=[2, 2, 0, 0, 0],
                 median_days={"need": 0, "prototype": 30},  # median of [30, 30]
@@ -165,6 +178,13 @@ EXPECTED = {
             ),
         },
     },
+    # the pages counted, sorted (juliet is a draft); the build date is the latest page date
+    "provenance": {
+        "build_date": "2024-03-05",
+        "definitions": "clinfolio-metrics/2",
+        "pages": ["content/projects/%s.md" % p for p in
+                  ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india"]],
+    },
 }
 
 # metrics.csv: the documented column order; conversion_rate with 4 decimals at most,
@@ -175,19 +195,19 @@ EXPECTED_CSV = [
      "median_days.need", "median_days.prototype", "median_days.patent_filed", "median_days.transfer",
      "median_days.startup", "patents.filed", "patents.granted", "awards", "startups",
      "funding.CNY", "funding.USD", "revenue.CNY", "revenue.EUR", "revenue.USD"],
-    ["overall", "all", "9", "9", "0.4444", "8", "7", "3", "4", "2", "0", "14", "31", "90.5", "172.5",
-     "8", "5", "4", "3", "420000", "6500.5", "580000", "250000", "1000"],
+    ["overall", "all", "9", "11", "0.4444", "8", "7", "3", "4", "2", "0", "14", "31", "90.5", "172.5",
+     "8", "5", "4", "3", "420000.29", "6500.5", "12346258901.23", "250000", "1000"],
     ["cohort", "2022", "2", "3", "0.5", "2", "1", "2", "1", "1", "0", "10", "37.5", "184", "275",
      "4", "2", "2", "2", "300000", "5000", "0", "250000", "0"],
-    ["cohort", "2023", "3", "4", "0.6667", "3", "3", "1", "2", "0", "0", "20", "31", "90.5", "",
-     "3", "2", "1", "0", "120000", "0", "500000", "0", "1000"],
-    ["cohort", "2024", "2", "3", "0", "2", "2", "0", "0", "0", "0", "22", "", "", "",
+    ["cohort", "2023", "3", "6", "0.6667", "3", "3", "1", "2", "0", "0", "20", "31", "90.5", "",
+     "3", "2", "1", "0", "120000.29", "0", "500000", "0", "1000"],
+    ["cohort", "2024", "2", "4", "0", "2", "2", "0", "0", "0", "0", "22", "", "", "",
      "0", "0", "1", "0", "0", "0", "0", "0", "0"],
-    ["department", "Cardiology", "4", "5", "0.75", "3", "4", "2", "3", "2", "0", "8.5", "46", "60", "172.5",
+    ["department", "Cardiology", "4", "6", "0.75", "3", "4", "2", "3", "2", "0", "8.5", "46", "60", "172.5",
      "6", "4", "4", "2", "400000", "1500.5", "580000", "250000", "0"],
-    ["department", "Nursing", "2", "3", "0.5", "2", "1", "1", "1", "0", "0", "20", "14", "121", "",
-     "2", "1", "0", "1", "20000", "5000", "0", "0", "1000"],
-    ["department", "Orthopedics", "2", "3", "0", "2", "2", "0", "0", "0", "0", "30", "", "", "",
+    ["department", "Nursing", "2", "4", "0.5", "2", "1", "1", "1", "0", "0", "20", "14", "121", "",
+     "2", "1", "0", "1", "20000.29", "5000", "0", "0", "1000"],
+    ["department", "Orthopedics", "2", "4", "0", "2", "2", "0", "0", "0", "0", "30", "", "", "",
      "0", "0", "0", "0", "0", "0", "0", "0", "0"],
 ]
 
@@ -204,9 +224,20 @@ def result(ok, message):
         print("FAIL: " + message)
 
 
-def same_number(got, want):
-    return (isinstance(got, (int, float)) and not isinstance(got, bool)
-            and math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-9))
+class Number(str):
+    """A number of metrics.json, kept as the text written."""
+
+
+def figure_text(want):
+    """The text a figure must have in both files: integers as they are, sums of money to
+    the cent (trailing zeros dropped), rates and medians rounded to 4 decimals."""
+    if isinstance(want, Decimal):
+        return format(want.normalize(), "f")
+    if isinstance(want, Fraction):
+        want = Decimal(want.numerator) / Decimal(want.denominator)
+    d = Decimal(str(want)).quantize(Decimal("0.0001"))
+    text = format(d.normalize(), "f")
+    return "0" if text == "-0" else text
 
 
 def compare(got, want, path):
@@ -224,10 +255,25 @@ def compare(got, want, path):
         for key in sorted(set(got) - set(want)):
             sub = path + "." + key if path else key
             result(False, "metrics.json %s: unexpected key (value %r)" % (sub, got[key]))
-    elif isinstance(want, str):
+    elif isinstance(want, list):
         result(got == want, "metrics.json %s: got %r, want %r" % (path, got, want))
+    elif isinstance(want, str):
+        result(got == want and not isinstance(got, Number),
+               "metrics.json %s: got %r, want the text %r" % (path, got, want))
     else:
-        result(same_number(got, want), "metrics.json %s: got %r, want %r" % (path, got, want))
+        result(isinstance(got, Number) and got == figure_text(want),
+               "metrics.json %s: got %r, want the number %s" % (path, got, figure_text(want)))
+
+
+def json_cell(metrics, group_type, name, column):
+    """The figure of metrics.json that a metrics.csv cell shows, as CSV text."""
+    g = metrics.get("overall") if group_type == "overall" else \
+        metrics.get("by", {}).get(group_type, {}).get(name)
+    for part in column.split("."):
+        if not isinstance(g, dict) or part not in g:
+            return ""
+        g = g[part]
+    return g
 
 
 def main():
@@ -236,10 +282,13 @@ def main():
         return 2
     out = sys.argv[1]
 
+    got = None
     try:
         with open(os.path.join(out, "metrics.json"), encoding="utf-8") as f:
-            got = json.load(f)
+            got = json.load(f, parse_float=Number, parse_int=Number,
+                            parse_constant=lambda c: "constant " + c)
     except (OSError, ValueError) as e:
+        got = None
         result(False, "metrics.json: cannot read: %s" % e)
     else:
         compare(got, EXPECTED, "")
@@ -270,6 +319,13 @@ def main():
                 got_cell = got_row[j] if j < len(got_row) else None
                 result(got_cell == want_cell, "metrics.csv row %d (%s %s), column %s: got %r, want %r" % (
                     i + 1, want_row[0], want_row[1], header[j], got_cell, want_cell))
+        # the two files agree: each figure cell is the same text as in metrics.json
+        for i, got_row in enumerate(rows[1:] if got is not None else []):
+            for j, column in enumerate(rows[0][2:], start=2):
+                cell = got_row[j] if j < len(got_row) else None
+                in_json = json_cell(got, got_row[0], got_row[1], column)
+                result(cell == in_json, "metrics.csv row %d (%s %s), column %s: %r, metrics.json %r" % (
+                    i + 2, got_row[0], got_row[1], column, cell, in_json))
 
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0

@@ -255,6 +255,16 @@ compile_values(compiler *c, schema_key *k, const value *v)
     }
 }
 
+/* A field that only one type takes (values, items, keys) on a key of another type. */
+static void
+wrong_field(compiler *c, const schema_key *k, const value *v, const char *field, const char *type)
+{
+    if (k->type == SCHEMA_ANY)
+        cerror(c, v->pos, "'%s' is for type %s, and '%s' has no 'type'", field, type, k->name);
+    else
+        cerror(c, v->pos, "'%s' is for type %s, not %s", field, type, type_names[k->type]);
+}
+
 static bool
 compile_spec(compiler *c, schema_key *k, const char *name, const value *spec)
 {
@@ -296,7 +306,7 @@ compile_spec(compiler *c, schema_key *k, const char *name, const value *spec)
     if (k->type == SCHEMA_ENUM)
         compile_values(c, k, values);
     else if (values)
-        cerror(c, values->pos, "'values' is for type enum, not %s", type_names[k->type]);
+        wrong_field(c, k, values, "values", "enum");
     if (k->type == SCHEMA_LIST) {
         schema_key *it = arena_zalloc(c->a, sizeof(schema_key));
         it->name = "";
@@ -304,14 +314,14 @@ compile_spec(compiler *c, schema_key *k, const char *name, const value *spec)
             return false;
         k->items = it;
     } else if (items) {
-        cerror(c, items->pos, "'items' is for type list, not %s", type_names[k->type]);
+        wrong_field(c, k, items, "items", "list");
     }
     if (k->type == SCHEMA_MAP) {
         if (!keys)
             cerror(c, spec->pos, "map '%s' needs 'keys'", name);
         k->keys = compile_keys(c, keys, &k->n_keys);
     } else if (keys) {
-        cerror(c, keys->pos, "'keys' is for type map, not %s", type_names[k->type]);
+        wrong_field(c, k, keys, "keys", "map");
     }
     return true;
 }

@@ -469,6 +469,14 @@ report(checker *c, diag_level level, const char *code, src_pos at, const char *f
         diag_note(c->d, id, at, "too many problems; the rest of this front matter was not checked");
 }
 
+/* Whether a message would still be printed: past the budget, a warning is dropped and
+ * its suggestion need not be computed. */
+static bool
+quiet(const checker *c)
+{
+    return *c->pg->budget >= FRONT_MAX_ERRORS;
+}
+
 /* What a value looks like in a message: 'hello', 42, true, list. */
 static const char *
 describe(checker *c, const value *v)
@@ -563,6 +571,8 @@ static void check_value(checker *c, const schema_key *k, const value *v);
 static void
 unknown_key(checker *c, const value_pair *p, const char *const *names, size_t n, bool top)
 {
+    if (quiet(c)) /* hostile input: thousands of unknown keys */
+        return;
     const char *near = schema_suggest(p->key, p->key_len, names, n);
     if (near)
         report(c, DIAG_WARNING, "unknown-key", p->key_pos,
@@ -663,6 +673,10 @@ check_enum(checker *c, const schema_key *k, const value *v)
     for (size_t i = 0; i < k->n_values; i++)
         if (strcmp(s, k->values[i]) == 0)
             return;
+    if (quiet(c)) {
+        c->ok = false;
+        return;
+    }
     const char *near = schema_suggest(s, strlen(s), k->values, k->n_values);
     if (near)
         report(c, DIAG_ERROR, "bad-value", v->pos, "'%s' must be %s, not %s (did you mean '%s'?)",

@@ -71,7 +71,14 @@ merge_keys(const value *base, const value *over, arena *a)
 static value *
 merge_spec(const value *base, const value *over, arena *a)
 {
-    if (!is_map(base) || !is_map(over) || value_map_get(over, "type"))
+    if (!is_map(over) || value_map_get(over, "type"))
+        return (value *)over;
+    if (base->type == VALUE_STRING) { /* `company: text` is {type: text} */
+        value *m = map_copy(over, a);
+        value_map_setn_at(m, "type", 4, (value *)base, base->pos, a);
+        return m;
+    }
+    if (!is_map(base))
         return (value *)over;
     value *m = map_copy(base, a);
     for (size_t i = 0; i < over->as.map.len; i++) {

@@ -115,6 +115,7 @@ static const char theme_yaml[] =
     "        type: list\n"
     "        items: {type: map, keys: {name: text, role: {type: enum, values: [student]}}}\n"
     "      company: text\n"
+    "      trials: {type: list, items: trial}\n"
     "  news:\n"
     "    keys: {author: text}\n";
 
@@ -143,7 +144,7 @@ test_load(void)
     OK(schema_load(&s, root, theme, "themes/t", A, d) && s, "the theme's schema");
     INT_EQ(s ? s->n_sections : 0, 2, "two sections");
     const schema_section *p = schema_find_section(s, "projects");
-    INT_EQ(p ? p->n_keys : 0, 3, "three project keys");
+    INT_EQ(p ? p->n_keys : 0, 4, "four project keys");
     OK(schema_find_section(s, "reports") == NULL, "no reports section");
     OK(schema_find_section(NULL, "projects") == NULL, "no schema, no section");
 
@@ -157,25 +158,29 @@ test_load(void)
                "      team: {items: {keys: {role: {values: [student, nurse]}}}}\n"
                "      company: {type: list, items: text}\n"
                "      device_class: {type: enum, values: [I, II, III]}\n"
+               "      trials: {items: {required: true}}\n"
                "  reports:\n"
                "    keys: {doi: text}\n");
     OK(schema_load(&s, root, theme, "themes/t", A, d) && s, "merged schema");
     INT_EQ(diag_error_count(d), 0, "no errors merging");
     p = schema_find_section(s, "projects");
-    INT_EQ(p ? p->n_keys : 0, 4, "four project keys after the merge");
+    INT_EQ(p ? p->n_keys : 0, 5, "five project keys after the merge");
     OK(schema_find_section(s, "news") && schema_find_section(s, "reports"), "sections merged");
     char *got = check_page(s,
                            "title: x\n"
                            "status: stopped\n"
                            "team: [{name: A, role: nurse}, {name: B, role: studen}]\n"
                            "company: Acme\n"
-                           "device_class: II\n",
+                           "device_class: II\n"
+                           "trials: [GOOD1, x]\n",
                            false, NULL);
     STR_EQ(got,
            "p.md:3:9: error: 'status' must be one of active, transferred, not 'stopped'\n"
            "p.md:4:48: error: 'team[1].role' must be one of student, nurse, not 'studen' "
            "(did you mean 'student'?)\n"
-           "p.md:5:10: error: 'company' must be a list such as [a, b], not 'Acme'\n",
+           "p.md:5:10: error: 'company' must be a list such as [a, b], not 'Acme'\n"
+           "p.md:7:17: error: 'trials[1]': 'x' is not a valid trial registration: a fake trial "
+           "such as GOOD3\n",
            "the site's schema over the theme's");
     free(got);
     got = check_page(s, "title: x\nteam: [{name: A, role: student}]\n", false, NULL);
@@ -187,7 +192,8 @@ test_load(void)
     char *msg = diag_to_string(d);
     STR_EQ(msg,
            "schema.yaml:4:24: error: 'values' is for type enum, and 'status' has no 'type'\n"
-           "schema.yaml:5:21: error: 'items' is for type list, and 'team' has no 'type'\n",
+           "schema.yaml:5:21: error: 'items' is for type list, and 'team' has no 'type'\n"
+           "schema.yaml:8:23: error: 'items' is for type list, and 'trials' has no 'type'\n",
            "the site's schema alone");
     free(msg);
 

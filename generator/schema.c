@@ -565,11 +565,42 @@ expected(checker *c, const schema_key *k)
     return "anything";
 }
 
+/* Whether text would have been right without its quotes: '2023' for a year, "true" for a
+ * bool (YAML reads a quoted scalar as text). */
+static bool
+quoted_fits(const schema_key *k, const value *v)
+{
+    if (v->type != VALUE_STRING || v->as.str.len == 0 || v->as.str.len > 40)
+        return false;
+    const char *str = v->as.str.ptr;
+    if (k->type == SCHEMA_BOOL)
+        return strcmp(str, "true") == 0 || strcmp(str, "false") == 0;
+    if (k->type != SCHEMA_NUMBER && k->type != SCHEMA_INTEGER && k->type != SCHEMA_YEAR)
+        return false;
+    size_t i = str[0] == '-' || str[0] == '+', digits = 0, dots = 0;
+    for (; i < v->as.str.len; i++) {
+        if (str[i] >= '0' && str[i] <= '9')
+            digits++;
+        else if (str[i] == '.' && k->type == SCHEMA_NUMBER)
+            dots++;
+        else
+            return false;
+    }
+    if (digits == 0 || dots > 1)
+        return false;
+    return k->type != SCHEMA_YEAR || (v->as.str.len == 4 && str[0] >= '1');
+}
+
 static void
 bad_type(checker *c, const schema_key *k, const value *v)
 {
-    report(c, DIAG_ERROR, "bad-type", v->pos, "'%s' must be %s, not %s", c->path.ptr,
-           expected(c, k), describe(c, v));
+    if (quoted_fits(k, v))
+        report(c, DIAG_ERROR, "bad-type", v->pos,
+               "'%s' must be %s, not the text %s (remove the quotes)", c->path.ptr, expected(c, k),
+               describe(c, v));
+    else
+        report(c, DIAG_ERROR, "bad-type", v->pos, "'%s' must be %s, not %s", c->path.ptr,
+               expected(c, k), describe(c, v));
 }
 
 static void check_value(checker *c, const schema_key *k, const value *v);

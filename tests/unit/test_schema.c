@@ -320,7 +320,7 @@ test_types_bad(const schema *s)
 {
     expect_check(s, "t: [a]\n", "p.md:2:4: error: 't' must be text, not list\n");
     expect_check(s, "t: true\n", "p.md:2:4: error: 't' must be text, not true\n");
-    expect_check(s, "n: '12'\n", "p.md:2:4: error: 'n' must be a number, not '12'\n");
+    expect_check(s, "n: '12a'\n", "p.md:2:4: error: 'n' must be a number, not '12a'\n");
     expect_check(s, "n: .nan\n", "p.md:2:4: error: 'n' must be a number, not .nan\n");
     expect_check(s, "i: 1.5\n", "p.md:2:4: error: 'i' must be a whole number, not 1.5\n");
     expect_check(s, "b: yes\n", "p.md:2:4: error: 'b' must be true or false, not 'yes'\n");
@@ -330,6 +330,19 @@ test_types_bad(const schema *s)
                  "p.md:2:4: error: 'd' must be a date such as 2023-03-01, not the text "
                  "'2022-07-07' (remove the quotes)\n");
     expect_check(s, "y: 23\n", "p.md:2:4: error: 'y' must be a year such as 2023, not 23\n");
+    /* text that would be right without its quotes */
+    expect_check(s, "y: '2023'\n",
+                 "p.md:2:4: error: 'y' must be a year such as 2023, not the text '2023' (remove "
+                 "the quotes)\n");
+    expect_check(s, "y: '23'\n", "p.md:2:4: error: 'y' must be a year such as 2023, not '23'\n");
+    expect_check(s, "b: \"true\"\n",
+                 "p.md:2:4: error: 'b' must be true or false, not the text 'true' (remove the "
+                 "quotes)\n");
+    expect_check(s, "n: \"-12.5\"\n",
+                 "p.md:2:4: error: 'n' must be a number, not the text '-12.5' (remove the "
+                 "quotes)\n");
+    expect_check(s, "i: \"12.5\"\n", "p.md:2:4: error: 'i' must be a whole number, not '12.5'\n");
+    expect_check(s, "n: '1.2.3'\n", "p.md:2:4: error: 'n' must be a number, not '1.2.3'\n");
     expect_check(s, "u: 'data:text/html,x'\n",
                  "p.md:2:4: error: 'u' must be a URL with http:, https:, mailto: or a relative "
                  "URL, not 'data:text/html,x'\n");

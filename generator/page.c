@@ -17,7 +17,7 @@ typedef struct checker {
     arena *a;
     diag *d;
     bool ok;
-    unsigned errors; /* reported by the schema check, up to FRONT_MAX_ERRORS */
+    unsigned errors; /* messages of the checks below and schema.c, up to FRONT_MAX_ERRORS */
 } checker;
 
 static void verror_at(checker *c, const char *code, src_pos at, const char *fmt, va_list ap)

@@ -147,6 +147,9 @@ test_load(void)
     INT_EQ(p ? p->n_keys : 0, 4, "four project keys");
     OK(schema_find_section(s, "reports") == NULL, "no reports section");
     OK(schema_find_section(NULL, "projects") == NULL, "no schema, no section");
+    /* an installed theme is named by its absolute path */
+    OK(schema_load(&s, root, theme, theme, A, d) && s && s->n_sections == 2,
+       "the theme's schema read by its absolute name");
 
     /* the site's over it: values replaced whole, a key replaced by one with a type, keys
      * and a section added */

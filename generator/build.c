@@ -10,6 +10,7 @@
 #include "output.h"
 #include "plugin.h"
 #include "pool.h"
+#include "schema.h"
 #include "site.h"
 #include "sitemap.h"
 #include "template.h"
@@ -337,16 +338,26 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     build_stats st = {0};
     double t = now_ms();
 
-    /* the model: site.yaml and every page's front matter */
-    site_options so = {opt->root, opt->drafts, opt->base_url, workers, load_arenas};
-    site *s = site_load(&so, a, d);
-    if (!s)
+    /* site.yaml, the theme and its schema (the schema before the pages: they are checked
+     * against it as they load); without a theme the pages are still loaded and checked,
+     * so their errors come out in the same run */
+    site *s = NULL;
+    config site_cfg;
+    if (!config_load(&site_cfg, opt->root, opt->base_url, a, d))
+        goto done;
+    const char *theme_name = NULL;
+    const char *theme = find_theme(&site_cfg, opt->root, &theme_name, a, d);
+    const schema *sch = NULL;
+    if (!schema_load(&sch, opt->root, theme, theme_name, a, d))
+        goto done;
+
+    /* the model: every page's front matter */
+    site_options so = {opt->root,   opt->drafts, opt->base_url, workers,
+                       load_arenas, &site_cfg,   sch,           false};
+    s = site_load(&so, a, d);
+    if (!s || !theme)
         goto done;
     const config *cfg = site_config(s);
-    const char *theme_name = NULL;
-    const char *theme = find_theme(cfg, opt->root, &theme_name, a, d);
-    if (!theme)
-        goto done;
 
     /* the output folder is checked (and its temporary tree made) before the long passes */
     out = begin_output(opt, theme, a, d);

@@ -17,24 +17,44 @@ typedef struct checker {
     arena *a;
     diag *d;
     bool ok;
-    unsigned errors; /* reported by the schema check, up to FRONT_MAX_ERRORS */
+    unsigned errors; /* messages of the checks below and schema.c, up to FRONT_MAX_ERRORS */
 } checker;
 
+static void verror_at(checker *c, const char *code, src_pos at, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
 static void error_at(checker *c, src_pos at, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+static void code_error_at(checker *c, const char *code, src_pos at, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 static void
-error_at(checker *c, src_pos at, const char *fmt, ...)
+verror_at(checker *c, const char *code, src_pos at, const char *fmt, va_list ap)
 {
     c->ok = false;
     if (c->errors >= FRONT_MAX_ERRORS) /* hostile input: thousands of unknown stages */
         return;
-    va_list ap;
-    va_start(ap, fmt);
-    size_t id = diag_vreport(c->d, DIAG_ERROR, at, fmt, ap);
-    va_end(ap);
+    size_t id = diag_vreport_code(c->d, DIAG_ERROR, code, at, fmt, ap);
     if (++c->errors == FRONT_MAX_ERRORS)
         diag_note(c->d, id, at, "too many errors; the rest of this front matter was not checked");
+}
+
+static void
+error_at(checker *c, src_pos at, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    verror_at(c, NULL, at, fmt, ap);
+    va_end(ap);
+}
+
+/* error_at for a named check (diag.h codes) */
+static void
+code_error_at(checker *c, const char *code, src_pos at, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    verror_at(c, code, at, fmt, ap);
+    va_end(ap);
 }
 
 /* The value of key in the front matter f, NULL when it is absent, null, or stands in for a
@@ -86,7 +106,12 @@ check_date(checker *c, const value *v, const char *what)
         return NULL;
     if (v->type == VALUE_DATE)
         return v;
-    error_at(c, v->pos, "%s must be a date such as 2023-03-01, not %s", what, describe(c, v));
+    if (schema_quoted_date(v))
+        code_error_at(c, "quoted-date", v->pos,
+                      "%s must be a date such as 2023-03-01, not the text %s (remove the quotes)",
+                      what, describe(c, v));
+    else
+        error_at(c, v->pos, "%s must be a date such as 2023-03-01, not %s", what, describe(c, v));
     return NULL;
 }
 
@@ -242,10 +267,51 @@ slug_from_file(arena *a, const char *rel)
     return s;
 }
 
+/* The schema's check for a single page of a section it names: the keys page.c checks
+ * (above) and the site's taxonomies are known keys too. */
+static void
+check_schema(checker *c, const page_load_options *opt, const page *p)
+{
+    static const char *const builtins[] = {"title",  "date",    "updated", "draft",
+                                           "weight", "summary", "cohort",  "template",
+                                           "slug",   "tags",    "aliases", "stages"};
+    const size_t n_builtins = sizeof builtins / sizeof builtins[0];
+    const schema_section *sec = schema_find_section(opt->schema, p->section);
+    if (!sec || p->is_index)
+        return;
+    const config *cfg = opt->cfg;
+    const char **known = arena_alloc(c->a, (n_builtins + cfg->n_taxonomies) * sizeof(char *));
+    size_t n = 0;
+    for (size_t i = 0; i < n_builtins; i++)
+        known[n++] = builtins[i];
+    for (size_t i = 0; i < cfg->n_taxonomies; i++)
+        known[n++] = cfg->taxonomies[i].name;
+    schema_page pg = {c->file, known, n, opt->recommended, &c->errors};
+    if (!schema_check_page(sec, p->front, &pg, c->a, c->d))
+        c->ok = false;
+}
+
+/* `+++` on the first line: Hugo's TOML front matter, which would otherwise be read as
+ * Markdown (and the page would lack its title). */
+static bool
+is_toml_front(const char *src, size_t len)
+{
+    if (len >= 3 && memcmp(src, "\xEF\xBB\xBF", 3) == 0)
+        src += 3, len -= 3;
+    size_t i = 3;
+    if (len < 3 || memcmp(src, "+++", 3) != 0)
+        return false;
+    while (i < len && (src[i] == ' ' || src[i] == '\t'))
+        i++;
+    return i == len || src[i] == '\n' || src[i] == '\r';
+}
+
 bool
-page_load(page *p, const config *cfg, const char *root, const char *rel, const char *section,
+page_load(page *p, const page_load_options *opt, const char *rel, const char *section,
           bool is_index, arena *a, diag *d)
 {
+    const config *cfg = opt->cfg;
+    const char *root = opt->root;
     memset(p, 0, sizeof *p);
     p->path = arena_strdup(a, rel);
     p->section = arena_strdup(a, section);
@@ -265,6 +331,12 @@ page_load(page *p, const config *cfg, const char *root, const char *rel, const c
     front_doc doc;
     if (!front_split(&doc, src, len, p->path, d))
         return false;
+    if (!doc.has_front && is_toml_front(src, len)) {
+        diag_report_code(d, DIAG_ERROR, "toml-front-matter", SRC_POS(p->path, 1, 1),
+                         "front matter in TOML (+++) is not supported: write YAML between --- "
+                         "lines");
+        return false;
+    }
     if (doc.has_front && doc.yaml_len > FS_MAX_FRONT_MATTER) {
         fs_report_too_large(d, SRC_POS(p->path, 1, 1), "front matter", doc.yaml_len,
                             FS_MAX_FRONT_MATTER, "a page's front matter");
@@ -279,6 +351,7 @@ page_load(page *p, const config *cfg, const char *root, const char *rel, const c
         p->front = value_new_map(a, SRC_POS(p->path, 1, 1));
     }
     check_front(&c, p);
+    check_schema(&c, opt, p);
     if (!p->slug)
         p->slug = is_index ? "" : slug_from_file(a, rel);
 

@@ -9,6 +9,7 @@
 #include "config.h"
 #include "diag.h"
 #include "markdown.h"
+#include "schema.h"
 #include "value.h"
 
 #include <stdbool.h>
@@ -45,10 +46,19 @@ typedef struct page {
     value *ctx;            /* the page map templates see */
 } page;
 
-/* Loads <root>/<rel> (rel is "content/..."): reads it, parses and checks the front
- * matter and keeps the Markdown body for later; memory owned by a. Reports every problem
+/* What every page load of a build shares (read-only, so worker threads share it). */
+typedef struct page_load_options {
+    const config *cfg;
+    const schema *schema; /* the site's schema.yaml (schema.h), or NULL: built-in keys only */
+    const char *root;     /* the site folder */
+    bool recommended;     /* also warn about missing `recommended` schema keys (check) */
+} page_load_options;
+
+/* Loads <opt->root>/<rel> (rel is "content/..."): reads it, parses and checks the front
+ * matter (the built-in keys, then, for a single page of a section the schema names, the
+ * schema) and keeps the Markdown body for later; memory owned by a. Reports every problem
  * found and returns false if any was an error. */
-bool page_load(page *p, const config *cfg, const char *root, const char *rel, const char *section,
+bool page_load(page *p, const page_load_options *opt, const char *rel, const char *section,
                bool is_index, arena *a, diag *d);
 
 /* Converts the page's Markdown (src[0..len): its body, after shortcodes were expanded)

@@ -181,8 +181,7 @@ scan_dir(scan *sc, const char *root, const char *rel, const char *sec_name, int 
 }
 
 typedef struct load_job {
-    const config *cfg;
-    const char *root;
+    page_load_options opt;
     source *sources;
     page *pages;
     arena **arenas; /* one per worker */
@@ -194,8 +193,8 @@ load_one(size_t i, size_t worker, void *payload)
 {
     load_job *j = payload;
     source *src = &j->sources[i];
-    page_load(&j->pages[i], j->cfg, j->root, src->rel, src->sec_name, src->is_index,
-              j->arenas[worker], j->d);
+    page_load(&j->pages[i], &j->opt, src->rel, src->sec_name, src->is_index, j->arenas[worker],
+              j->d);
 }
 
 /* {====================================================================
@@ -788,7 +787,9 @@ site_load(const site_options *opt, arena *a, diag *d)
     s->a = a;
     s->d = d;
     s->root = opt->root;
-    if (!config_load(&s->cfg, opt->root, opt->base_url, a, d))
+    if (opt->cfg)
+        s->cfg = *opt->cfg;
+    else if (!config_load(&s->cfg, opt->root, opt->base_url, a, d))
         return NULL;
 
     buf content = BUF_INIT;
@@ -805,7 +806,11 @@ site_load(const site_options *opt, arena *a, diag *d)
     /* load every file in parallel, each worker allocating from its own arena */
     size_t workers = opt->workers ? opt->workers : 1;
     page *loaded = arena_zalloc(a, (sc.len + 1) * sizeof(page));
-    load_job job = {&s->cfg, opt->root, sc.items, loaded, opt->worker_arenas, d};
+    load_job job = {{&s->cfg, opt->schema, opt->root, opt->recommended},
+                    sc.items,
+                    loaded,
+                    opt->worker_arenas,
+                    d};
     pool_run(workers, sc.len, load_one, &job);
     if (diag_error_count(d) > 0)
         return NULL;

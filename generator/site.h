@@ -21,6 +21,9 @@ typedef struct site_options {
     const char *base_url;  /* overrides site.yaml base_url when not NULL */
     size_t workers;        /* threads for loading pages (at least 1) */
     arena **worker_arenas; /* one per worker; pages live in them as long as the site */
+    const config *cfg;     /* site.yaml read already (config_load), or NULL: site_load reads it */
+    const schema *schema;  /* schema.yaml (schema_load), or NULL: no schema checks */
+    bool recommended;      /* warn about missing `recommended` schema keys (check) */
 } site_options;
 
 /* One file to render: a template applied to a context. */
@@ -36,9 +39,9 @@ typedef struct site_output {
 
 typedef struct site site;
 
-/* Loads the site at opt->root: site.yaml, every content file (on opt->workers threads),
- * then builds the model. Memory is owned by a. Returns NULL when errors were reported
- * (all of them: the pass does not stop at the first). */
+/* Loads the site at opt->root: site.yaml (unless opt->cfg has it), every content file (on
+ * opt->workers threads), then builds the model. Memory is owned by a. Returns NULL when errors were
+ * reported (all of them: the pass does not stop at the first). */
 site *site_load(const site_options *opt, arena *a, diag *d);
 
 /* Frees what the arena does not own (the URL table). NULL is a no-op. */

@@ -565,3 +565,80 @@ text_hash(const char *s)
         h = (h ^ (unsigned char)*s) * 1099511628211ull;
     return (size_t)h;
 }
+
+/* {====================================================================
+ * edit distance (did you mean ...?)
+ * ===================================================================== */
+
+/* A simple case fold for comparing names: ASCII, Latin-1, Greek and Cyrillic capitals
+ * to their small letters (enough for keys and enumeration values; not full Unicode). */
+static unsigned
+fold_simple(unsigned cp)
+{
+    if ((cp >= 'A' && cp <= 'Z') || (cp >= 0xC0 && cp <= 0xDE && cp != 0xD7))
+        return cp + 0x20;
+    if (cp >= 0x391 && cp <= 0x3AB && cp != 0x3A2) /* Greek */
+        return cp + 0x20;
+    if (cp >= 0x410 && cp <= 0x42F) /* Cyrillic basic */
+        return cp + 0x20;
+    if (cp >= 0x400 && cp <= 0x40F)
+        return cp + 0x50;
+    return cp;
+}
+
+/* Folded code points of s, at most max of them; returns how many, or max + 1 when s
+ * has more. An invalid byte is a character of its own that matches no code point. */
+static size_t
+fold_chars(unsigned *out, const char *s, size_t len, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; n++) {
+        if (n == max)
+            return max + 1;
+        size_t k = text_utf8_seq(s + i, len - i);
+        out[n] = k ? fold_simple(k == 1 ? (unsigned char)s[i] : text_utf8_decode(s + i, k))
+                   : 0x110000u + (unsigned char)s[i];
+        i += k ? k : 1;
+    }
+    return n;
+}
+
+size_t
+text_edit_distance(const char *a, size_t alen, const char *b, size_t blen, size_t max)
+{
+    unsigned x[TEXT_EDIT_MAX_CHARS], y[TEXT_EDIT_MAX_CHARS];
+    size_t n = fold_chars(x, a, alen, TEXT_EDIT_MAX_CHARS);
+    size_t m = fold_chars(y, b, blen, TEXT_EDIT_MAX_CHARS);
+    if (n > TEXT_EDIT_MAX_CHARS || m > TEXT_EDIT_MAX_CHARS || (n > m ? n - m : m - n) > max)
+        return max + 1;
+    /* optimal string alignment: three rows of the Damerau-Levenshtein table */
+    size_t rows[3][TEXT_EDIT_MAX_CHARS + 1];
+    size_t *prev2 = rows[0], *prev = rows[1], *cur = rows[2];
+    for (size_t j = 0; j <= m; j++)
+        prev[j] = j;
+    for (size_t i = 1; i <= n; i++) {
+        cur[0] = i;
+        size_t row_min = cur[0];
+        for (size_t j = 1; j <= m; j++) {
+            size_t cost = x[i - 1] != y[j - 1];
+            size_t d = prev[j - 1] + cost;
+            if (prev[j] + 1 < d)
+                d = prev[j] + 1;
+            if (cur[j - 1] + 1 < d)
+                d = cur[j - 1] + 1;
+            if (i > 1 && j > 1 && x[i - 1] == y[j - 2] && x[i - 2] == y[j - 1] &&
+                prev2[j - 2] + 1 < d)
+                d = prev2[j - 2] + 1; /* a transposition of neighbours */
+            cur[j] = d;
+            if (d < row_min)
+                row_min = d;
+        }
+        if (row_min > max)
+            return max + 1; /* every later row is at least as far */
+        size_t *t = prev2;
+        prev2 = prev;
+        prev = cur;
+        cur = t;
+    }
+    return prev[m] > max ? max + 1 : prev[m];
+}

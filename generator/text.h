@@ -87,4 +87,13 @@ size_t text_hash(const char *s);
 
 const char *text_trim(const char *s, size_t *len);
 
+/* The Damerau-Levenshtein distance (optimal string alignment: insertions, deletions,
+ * substitutions and transpositions of neighbours, each 1) between a[0..alen) and
+ * b[0..blen), counted in characters (UTF-8 code points, an invalid byte is one) and
+ * case-insensitive for ASCII, Latin-1, Greek and Cyrillic letters. Bounded for hostile
+ * input: returns max + 1 as soon as the distance is known to exceed max, and whenever
+ * either text is longer than TEXT_EDIT_MAX_CHARS characters. For "did you mean ...?". */
+#define TEXT_EDIT_MAX_CHARS 64
+size_t text_edit_distance(const char *a, size_t alen, const char *b, size_t blen, size_t max);
+
 #endif

@@ -3,7 +3,9 @@
  * content/projects/p.md of a small temporary site (a fixed site.yaml with the default
  * stages and three taxonomies, a home page and one other project), which then goes
  * through the passes of `clinfolio build` up to the rendered bytes: site_load (front
- * matter split and parse, the schema and stage checks, URLs, taxonomies, the template
+ * matter split and parse, the built-in, stage and schema.yaml checks (a programme schema
+ * with every type; missing recommended keys are reported for inputs of a size divisible
+ * by 3), URLs, taxonomies, the template
  * values), shortcodes with a callback that echoes each call, Markdown, and every output
  * rendered with a small fixed template set that prints what a page shows. Nothing is
  * written out. Any bytes must go through without a crash or sanitizer report, and: each
@@ -11,6 +13,7 @@
  * UTF-8 in gives valid UTF-8 pages out; diagnostics are valid UTF-8. Odd-sized inputs
  * build with --drafts. */
 #include "fuzz_common.h"
+#include "schema.h"
 #include "site.h"
 #include "template.h"
 
@@ -25,6 +28,31 @@ static const char site_yaml[] = "title: Fuzz programme · 模糊\n"
                                 "  - {name: tags, title: Tags}\n"
                                 "  - {name: cohort, path: cohorts, title: Cohorts}\n"
                                 "  - department\n";
+
+/* every schema type, nested lists and maps, as the default theme's programme schema */
+static const char schema_yaml[] =
+    "sections:\n"
+    "  projects:\n"
+    "    keys:\n"
+    "      date: {recommended: true}\n"
+    "      clinical_need: {type: text, recommended: true}\n"
+    "      team: {type: list, items: {type: map, keys: {name: {type: text, required: true},\n"
+    "             role: {type: enum, required: true, values: [student, nurse, mentor]}}}}\n"
+    "      device_class: {type: enum, values: {I: low, II: moderate, III: high}}\n"
+    "      website: url\n"
+    "      beds: integer\n"
+    "      score: number\n"
+    "      pilot: bool\n"
+    "      started: date\n"
+    "      outcomes:\n"
+    "        type: map\n"
+    "        keys:\n"
+    "          patents: {type: list, items: {type: map, keys: {number: {type: patent, required: "
+    "true}}}}\n"
+    "          awards: {type: list, items: {type: map, keys: {name: text, year: year}}}\n"
+    "          funding: money\n"
+    "          registration: {type: list, items: {type: map, keys: {number: nmpa, date: date}}}\n"
+    "          trials: {type: list, items: trial}\n";
 
 static const char home_md[] = "---\ntitle: Home\n---\nWelcome.\n";
 
@@ -135,6 +163,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!ready) {
         markdown_global_init();
         fuzz_write("site.yaml", site_yaml, strlen(site_yaml));
+        fuzz_write("schema.yaml", schema_yaml, strlen(schema_yaml));
         fuzz_write("content/_index.md", home_md, strlen(home_md));
         fuzz_write("content/projects/other.md", other_md, strlen(other_md));
         ready = true;
@@ -142,7 +171,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_write("content/projects/p.md", data, size);
     arena *a = arena_new(), *load = arena_new(), *scratch = arena_new();
     diag *d = diag_new();
-    site_options so = {fuzz_tmpdir(), size % 2 == 1, NULL, 1, &load};
+    const schema *sch = NULL;
+    if (!schema_load(&sch, fuzz_tmpdir(), NULL, NULL, a, d) || !sch)
+        abort(); /* the fixed schema.yaml is valid */
+    site_options so = {fuzz_tmpdir(), size % 2 == 1, NULL, 1, &load, NULL, sch, size % 3 == 0};
     site *s = site_load(&so, a, d);
     if ((s == NULL) != (diag_error_count(d) > 0))
         abort();

@@ -644,6 +644,56 @@ test_url_attr(void)
     expect_attr(long_value, false, NULL, NULL);
 }
 
+static void
+expect_distance(const char *a, const char *b, size_t max, size_t want)
+{
+    char msg[200];
+    snprintf(msg, sizeof msg, "distance '%s' '%s' (max %zu)", a, b, max);
+    INT_EQ(text_edit_distance(a, strlen(a), b, strlen(b), max), want, msg);
+    snprintf(msg, sizeof msg, "distance '%s' '%s' (max %zu), swapped", b, a, max);
+    INT_EQ(text_edit_distance(b, strlen(b), a, strlen(a), max), want, msg);
+}
+
+static void
+test_edit_distance(void)
+{
+    expect_distance("", "", 2, 0);
+    expect_distance("department", "department", 2, 0);
+    expect_distance("departmnet", "department", 2, 1); /* a transposition is one edit */
+    expect_distance("stage", "stages", 2, 1);
+    expect_distance("outcome", "outcomes", 2, 1);
+    expect_distance("transfered", "transferred", 2, 1);
+    expect_distance("studnet", "student", 2, 1);
+    expect_distance("kitten", "sitting", 5, 3);
+    expect_distance("ca", "abc", 5, 3);      /* optimal string alignment, not full Damerau */
+    expect_distance("Title", "title", 2, 0); /* case-insensitive */
+    expect_distance("ÉLODIE", "élodie", 2, 0);
+    expect_distance("МОСКВА", "москва", 2, 0);
+    /* characters, not bytes: one CJK character is one edit */
+    expect_distance("负责人", "负责任", 2, 1);
+    expect_distance("状态", "态状", 2, 1);
+    expect_distance("临床需求", "临床", 5, 2);
+    expect_distance("a", "中", 2, 1);
+    /* invalid UTF-8: each byte is a character matching no code point */
+    expect_distance("a\xff", "a\xfe", 2, 1);
+    expect_distance("\xc3", "\xc3\xa9", 2, 1);
+    /* the bound: max + 1 as soon as it is exceeded */
+    expect_distance("abcdef", "uvwxyz", 2, 3);
+    expect_distance("abcdef", "uvwxyz", 10, 6);
+    expect_distance("a", "abcdefgh", 2, 3);
+    expect_distance("department", "", 0, 1);
+    /* longer than TEXT_EDIT_MAX_CHARS: never near */
+    char longa[200], longb[200];
+    memset(longa, 'x', 100);
+    longa[100] = '\0';
+    memcpy(longb, longa, 101);
+    expect_distance(longa, longb, 2, 3);
+    longa[TEXT_EDIT_MAX_CHARS] = '\0';
+    longb[TEXT_EDIT_MAX_CHARS - 1] = 'y';
+    longb[TEXT_EDIT_MAX_CHARS] = '\0';
+    expect_distance(longa, longb, 2, 1);
+}
+
 int
 main(void)
 {
@@ -660,5 +710,6 @@ main(void)
     test_trim();
     test_url_scheme();
     test_url_attr();
+    test_edit_distance();
     return harness_done();
 }

@@ -79,6 +79,27 @@ has_id(const page *p, const char *frag)
     return found;
 }
 
+/* A relative link written as a path from the page's file ("../static/img/x.png", as
+ * GitHub shows it) to a file of content/static/: a note with the URL that file gets. */
+static void
+note_static_path(const checker *c, const page *p, const char *dest, size_t path_len, size_t id)
+{
+    static const char prefix[] = "content/static/";
+    buf src = BUF_INIT;
+    const char *slash = strrchr(p->path, '/');
+    if (text_path_push(&src, p->path, slash ? (size_t)(slash - p->path) : 0) &&
+        text_path_push(&src, dest, path_len) && strncmp(src.ptr, prefix, sizeof prefix - 1) == 0) {
+        buf file = BUF_INIT;
+        fs_join(&file, c->files->root, src.ptr);
+        if (fs_is_file(file.ptr))
+            diag_note(c->d, id, SRC_POS(src.ptr, 0, 0),
+                      "this file is published at %s%s: link to that URL", c->base_path,
+                      src.ptr + sizeof prefix - 1);
+        buf_free(&file);
+    }
+    buf_free(&src);
+}
+
 static void
 check_link(checker *c, const page *p, const markdown_link *l)
 {
@@ -114,18 +135,21 @@ check_link(checker *c, const page *p, const markdown_link *l)
         bool dir = last == '/' || (last == '.' && (path_len == 1 || dest[path_len - 2] == '/' ||
                                                    dest[path_len - 2] == '.'));
         bool found = inside && find_target(c, rel.ptr, dir, &target);
+        size_t id = 0;
         if (!inside)
-            diag_report_code(c->d, DIAG_WARNING, code, l->at,
-                             "broken %s '%s': it goes above the site's root", kind, dest);
+            id = diag_report_code(c->d, DIAG_WARNING, code, l->at,
+                                  "broken %s '%s': it goes above the site's root", kind, dest);
         else if (!found && l->image)
-            diag_report_code(c->d, DIAG_WARNING, code, l->at,
-                             "missing image '%s': no file %s%s%s in content/static/, the "
-                             "theme's static/ or the generated files",
-                             dest, c->base_path, rel.ptr, dir && rel.len ? "/" : "");
+            id = diag_report_code(c->d, DIAG_WARNING, code, l->at,
+                                  "missing image '%s': no file %s%s%s in content/static/, the "
+                                  "theme's static/ or the generated files",
+                                  dest, c->base_path, rel.ptr, dir && rel.len ? "/" : "");
         else if (!found)
-            diag_report_code(c->d, DIAG_WARNING, code, l->at,
-                             "broken link '%s': no page or file is published at %s%s%s", dest,
-                             c->base_path, rel.ptr, dir && rel.len ? "/" : "");
+            id = diag_report_code(c->d, DIAG_WARNING, code, l->at,
+                                  "broken link '%s': no page or file is published at %s%s%s", dest,
+                                  c->base_path, rel.ptr, dir && rel.len ? "/" : "");
+        if (!found && dest[0] != '/')
+            note_static_path(c, p, dest, path_len, id);
         buf_free(&rel);
         if (!found)
             return;

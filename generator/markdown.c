@@ -34,18 +34,14 @@
  * Held around parser creation, feeding and finishing; rendering runs in parallel. */
 static pthread_mutex_t parse_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* The .md link lookup of the calling thread: written only by markdown_set_page_url on
- * that thread (site.c, around each page's conversion). */
-static _Thread_local struct {
-    markdown_page_url_fn fn;
-    void *payload;
-} page_lookup;
+/* The page context of the calling thread: written only by markdown_set_page on that
+ * thread (site.c, around each page's conversion). */
+static _Thread_local const markdown_page *page_ctx;
 
 void
-markdown_set_page_url(markdown_page_url_fn fn, void *payload)
+markdown_set_page(const markdown_page *pg)
 {
-    page_lookup.fn = fn;
-    page_lookup.payload = payload;
+    page_ctx = pg;
 }
 
 void
@@ -429,6 +425,9 @@ typedef struct checker {
     unsigned first_line;
     size_t *line_start; /* byte offset of each line of src, cmark's line ends */
     size_t n_lines;
+    const markdown_page *pg;   /* the thread's page context, or NULL */
+    size_t *source_line_start; /* likewise of pg->source, when it has spans */
+    size_t n_source_lines;
     const markdown_options *opt;
     markdown_link *links;
     size_t n_links, cap_links;
@@ -439,25 +438,26 @@ typedef struct checker {
     diag *d;
 } checker;
 
-/* Line starts as cmark-gfm counts lines: \n, \r\n and \r end one. */
-static void
-index_lines(checker *c)
+/* Line starts of s[0..len) as cmark-gfm counts lines: \n, \r\n and \r end one. */
+static size_t *
+index_lines(const char *s, size_t len, size_t *n_lines)
 {
-    size_t cap = 64;
-    c->line_start = xmalloc(cap * sizeof(size_t));
-    c->line_start[0] = 0;
-    c->n_lines = 1;
-    for (size_t i = 0; i < c->len; i++) {
-        if (c->src[i] != '\n' && c->src[i] != '\r')
+    size_t cap = 64, n = 1;
+    size_t *start = xmalloc(cap * sizeof(size_t));
+    start[0] = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] != '\n' && s[i] != '\r')
             continue;
-        if (c->src[i] == '\r' && i + 1 < c->len && c->src[i + 1] == '\n')
+        if (s[i] == '\r' && i + 1 < len && s[i + 1] == '\n')
             i++;
-        if (c->n_lines == cap) {
+        if (n == cap) {
             cap *= 2;
-            c->line_start = xrealloc(c->line_start, cap * sizeof(size_t));
+            start = xrealloc(start, cap * sizeof(size_t));
         }
-        c->line_start[c->n_lines++] = i + 1;
+        start[n++] = i + 1;
     }
+    *n_lines = n;
+    return start;
 }
 
 /* The bytes of line (1-based in src) without its line end; false past the end. */
@@ -475,8 +475,31 @@ line_text(const checker *c, int line, const char **s, size_t *len)
     return true;
 }
 
-/* The position of byte `byte` (0-based) of line `line` of src, in the page's file, the
- * column in characters (cmark-gfm counts bytes from 1). */
+/* The offset in the page's source of byte off of src: the same offset, or moved over the
+ * spans before it (a shortcode token: its call's start). */
+static size_t
+source_offset(const checker *c, size_t off)
+{
+    const markdown_span *sp = c->pg->spans;
+    size_t lo = 0, hi = c->pg->n_spans; /* the first span starting after off */
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (sp[mid].text_start <= off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == 0)
+        return off;
+    const markdown_span *last = &sp[lo - 1];
+    if (off < last->text_end)
+        return last->source_start;
+    return off - last->text_end + last->source_end;
+}
+
+/* The position of byte `byte` (0-based) of line `line` of src, in the page's file (in its
+ * source when src replaced spans of it), the column in characters (cmark-gfm counts bytes
+ * from 1). */
 static src_pos
 pos_at(const checker *c, int line, size_t byte)
 {
@@ -487,7 +510,20 @@ pos_at(const checker *c, int line, size_t byte)
     unsigned file_line = c->first_line + (unsigned)line - 1;
     if (byte > len)
         return SRC_POS(c->file, file_line, 0);
-    return SRC_POS(c->file, file_line, diag_col_from_byte(s, byte));
+    if (!c->source_line_start)
+        return SRC_POS(c->file, file_line, diag_col_from_byte(s, byte));
+    size_t off = source_offset(c, (size_t)(s - c->src) + byte);
+    size_t lo = 0, hi = c->n_source_lines; /* the last line starting at or before off */
+    while (hi - lo > 1) {
+        size_t mid = (lo + hi) / 2;
+        if (c->source_line_start[mid] <= off)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    const char *start = c->pg->source + c->source_line_start[lo];
+    return SRC_POS(c->file, c->first_line + (unsigned)lo,
+                   diag_col_from_byte(start, off - c->source_line_start[lo]));
 }
 
 static src_pos
@@ -647,7 +683,7 @@ resolve_md_link(checker *c, const char *url, size_t path_len, src_pos at)
     }
     inside = inside && text_path_push(&path, url, path_len);
     const char *why = "outside the site folder";
-    const char *page = inside ? page_lookup.fn(path.ptr, &why, page_lookup.payload) : NULL;
+    const char *page = inside ? page_ctx->page_url(path.ptr, &why, page_ctx->payload) : NULL;
     const char *dest = NULL;
     if (page)
         dest = arena_printf(c->a, "%s%s", page, url + path_len);
@@ -669,7 +705,7 @@ check_link(checker *c, cmark_node *n, bool image)
         return;
     src_pos at = node_pos(c, n);
     size_t path_len;
-    if (!image && page_lookup.fn && is_md_link(url, &path_len)) {
+    if (!image && page_ctx && page_ctx->page_url && is_md_link(url, &path_len)) {
         const char *dest = resolve_md_link(c, url, path_len, at);
         if (!dest) {
             c->ok = false;
@@ -699,7 +735,10 @@ check_link(checker *c, cmark_node *n, bool image)
 static bool
 check_content(checker *c, cmark_node *doc)
 {
-    index_lines(c);
+    c->line_start = index_lines(c->src, c->len, &c->n_lines);
+    c->pg = page_ctx;
+    if (c->pg && c->pg->source && c->pg->n_spans)
+        c->source_line_start = index_lines(c->pg->source, c->pg->source_len, &c->n_source_lines);
     cmark_iter *it = cmark_iter_new(doc);
     for (cmark_event_type ev; (ev = cmark_iter_next(it)) != CMARK_EVENT_DONE;) {
         cmark_node *n = cmark_iter_get_node(it);
@@ -728,6 +767,7 @@ check_content(checker *c, cmark_node *doc)
     note_capped(c, c->n_html, c->last_html, "raw HTML elements were dropped");
     note_capped(c, c->n_foreign, c->last_foreign, "Hugo or Jekyll tags were found");
     free(c->line_start);
+    free(c->source_line_start);
     return c->ok;
 }
 
@@ -886,7 +926,14 @@ markdown_render(markdown_result *out, const char *src, size_t len, const markdow
     cmark_node *doc = parse_document(&parser, src, len, options, tables);
     cmark_llist *exts = cmark_parser_get_syntax_extensions(parser);
 
-    checker c = {src, len, file, first_line, NULL, 0, opt, NULL, 0, 0, 0, 0, 0, 0, true, a, d};
+    checker c = {.src = src,
+                 .len = len,
+                 .file = file,
+                 .first_line = first_line,
+                 .opt = opt,
+                 .ok = true,
+                 .a = a,
+                 .d = d};
     bool ok = check_content(&c, doc); /* before the headings are rendered: links in them */
     out->links = c.links;
     out->n_links = c.n_links;

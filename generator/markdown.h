@@ -22,11 +22,30 @@ void markdown_global_init(void);
  * page", "it is a draft, which is not published"). Called from worker threads. */
 typedef const char *(*markdown_page_url_fn)(const char *path, const char **why, void *payload);
 
-/* Until it is cleared (fn NULL), markdown_render on the calling thread resolves links
- * to .md files through fn (site.c sets it around each page; without it such links are
- * left as written). Per thread, as diag_set_context is: page_render_markdown (page.c)
- * builds the options, and this keeps the lookup out of them. */
-void markdown_set_page_url(markdown_page_url_fn fn, void *payload);
+/* Where a piece of the text markdown_render reads came from: the bytes
+ * text[text_start..text_end) replaced source[source_start..source_end) (a shortcode call
+ * replaced by its token). */
+typedef struct markdown_span {
+    size_t source_start, source_end, text_start, text_end;
+} markdown_span;
+
+/* What markdown_render knows of the page beyond its text (site.c sets it per page). */
+typedef struct markdown_page {
+    markdown_page_url_fn page_url; /* links to .md files; NULL: left as written */
+    void *payload;                 /* for page_url */
+    const char *source;            /* the text as written, when the text given to
+                                    * markdown_render was made from it by replacing
+                                    * spans (sorted, not overlapping): positions are
+                                    * reported in the source; NULL: none */
+    size_t source_len;
+    const markdown_span *spans;
+    size_t n_spans;
+} markdown_page;
+
+/* Until it is cleared (NULL), markdown_render on the calling thread uses *pg (borrowed:
+ * it must stay valid while set). Per thread, as diag_set_context is: page_render_markdown
+ * (page.c) builds the options, and this keeps the page's context out of them. */
+void markdown_set_page(const markdown_page *pg);
 
 typedef struct markdown_options {
     bool unsafe_html;     /* keep raw HTML and javascript: links; false strips them */
@@ -66,7 +85,7 @@ typedef struct markdown_result {
  * Links by source file: a link (not an image) without a scheme whose path ends in ".md"
  * names a content file, relative to `file`'s folder ("../news/x.md") or, starting with
  * '/', to the site folder ("/content/news/x.md"), as GitHub reads it; with a lookup set
- * by markdown_set_page_url its destination becomes that page's URL (query and #fragment
+ * by markdown_set_page its destination becomes that page's URL (query and #fragment
  * kept). A target the lookup does not know is an error `broken-link` at the link.
  *
  * Content warnings, at their position (columns in characters): raw HTML dropped because

@@ -938,9 +938,11 @@ content_one(size_t i, size_t worker, void *payload)
     page *p = j->s->all[i];
     const shortcode_text *st = &j->texts[i];
     arena *a = j->arenas[worker];
-    markdown_set_page_url(page_url_of, j->s);
+    /* positions in the file as written, though the Markdown holds the calls' tokens */
+    markdown_page pg = {page_url_of, j->s, p->body, p->body_len, st->spans, st->n};
+    markdown_set_page(&pg);
     page_render_markdown(p, &j->s->cfg, st->src, st->len, a, j->d);
-    markdown_set_page_url(NULL, NULL);
+    markdown_set_page(NULL);
     if (!st->n)
         return;
     for (size_t k = 0; k < p->md.n_links; k++) /* a shortcode in a destination: its output */

@@ -4,6 +4,7 @@
 #include "harness.h"
 
 #include "markdown.h"
+#include "shortcode.h"
 #include "text.h"
 
 #include <pthread.h>
@@ -491,7 +492,8 @@ static void
 test_md_links(void)
 {
     int payload = 42;
-    markdown_set_page_url(lookup, &payload);
+    markdown_page pg = {lookup, &payload, NULL, 0, NULL, 0};
+    markdown_set_page(&pg);
     char *dt;
     bool ok;
     markdown_result r = render_opts("[a](foo.md) [b](./foo.md#results) [c](news/../foo.md?x=1) "
@@ -520,9 +522,48 @@ test_md_links(void)
            "folder\n",
            "errors at each link");
     free(dt);
-    markdown_set_page_url(NULL, NULL);
+    markdown_set_page(NULL);
     r = render("[a](foo.md)\n");
     HAS(r.html, "<a href=\"foo.md\">a</a>", "without a lookup: left as written");
+}
+
+static bool
+echo_call(buf *html, const shortcode_call *call, void *payload, diag *d)
+{
+    (void)payload;
+    (void)d;
+    buf_printf(html, "<b>%s</b>", call->name);
+    return true;
+}
+
+/* Positions are in the file as written, though the Markdown holds the calls' tokens. */
+static void
+test_positions_after_shortcodes(void)
+{
+    const char *body = "中文 {{ metric(name=\"长的名字\") }} then [l](/x/)\n"
+                       "{{ m(\n"
+                       "  a=1) }} [k](/y/) {{< toc >}} <div>\n";
+    diag *d = diag_new();
+    shortcode_text st;
+    OK(shortcode_expand(&st, body, strlen(body), "content/x.md", 5, echo_call, NULL, A, d),
+       "expanded");
+    INT_EQ(st.n, 2, "two calls");
+    markdown_page pg = {NULL, NULL, body, strlen(body), st.spans, st.n};
+    markdown_set_page(&pg);
+    markdown_result r;
+    markdown_options opt = {false, 200};
+    markdown_render(&r, st.src, st.len, &opt, "content/x.md", 5, A, d);
+    markdown_set_page(NULL);
+    link_eq(&r, 0, "/x/", 5, 35, false);
+    link_eq(&r, 1, "/y/", 7, 11, false);
+    char *dt = diag_to_string(d);
+    STR_EQ(dt,
+           "content/x.md:7:20: warning: '{{< toc >}}' looks like a Hugo shortcode; clinfolio "
+           "shortcodes are written {{ name(arg=...) }}\n"
+           "content/x.md:7:32: warning: raw HTML dropped (markdown.unsafe_html is false): <div>\n",
+           "warnings after calls, at their place in the file");
+    free(dt);
+    diag_free(d);
 }
 
 int
@@ -542,6 +583,7 @@ main(void)
     test_raw_html_warnings();
     test_foreign_shortcodes();
     test_md_links();
+    test_positions_after_shortcodes();
     arena_free(A);
     return harness_done();
 }

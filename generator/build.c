@@ -7,6 +7,7 @@
 #include "buf.h"
 #include "feed.h"
 #include "fs.h"
+#include "links.h"
 #include "output.h"
 #include "plugin.h"
 #include "pool.h"
@@ -291,6 +292,23 @@ add_generated(site *s, plugin_host *host, plugin_output **files, size_t *n_files
     return ok;
 }
 
+/* The links pass (links.h), once every output is known: the pages' and lists', the
+ * plugins' files, the feed and the sitemap. */
+static void
+check_links(const site *s, const char *root, const char *theme, const plugin_output *files,
+            size_t n_files, arena *a, diag *d)
+{
+    const char **generated = arena_alloc(a, (n_files + 2) * sizeof(char *));
+    size_t n = 0;
+    generated[n++] = "feed.xml";
+    generated[n++] = "sitemap.xml";
+    for (size_t i = 0; i < n_files; i++)
+        if (files[i].content) /* those with a template are outputs of the site already */
+            generated[n++] = files[i].path;
+    links_files lf = {root, theme, generated, n};
+    links_check(s, &lf, d);
+}
+
 static bool
 write_generated(const plugin_output *files, size_t n, output *out, diag *d)
 {
@@ -387,6 +405,7 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     size_t n_files;
     if (!add_generated(s, host, &files, &n_files, d))
         goto done;
+    check_links(s, opt->root, theme, files, n_files, a, d);
 
     /* templates, then every output on the pool */
     template_set *ts = load_templates(s, opt->root, theme, theme_name, host, a, d);

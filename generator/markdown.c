@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define MAX_TABLE_COLUMNS  200
 #define MAX_TABLE_PADDING  100000 /* empty cells cmark-gfm would add to short rows */
@@ -32,6 +33,16 @@
  * rows inside cmark_parser_feed), so two parses at once lose each other's characters.
  * Held around parser creation, feeding and finishing; rendering runs in parallel. */
 static pthread_mutex_t parse_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The page context of the calling thread: written only by markdown_set_page on that
+ * thread (site.c, around each page's conversion). */
+static _Thread_local const markdown_page *page_ctx;
+
+void
+markdown_set_page(const markdown_page *pg)
+{
+    page_ctx = pg;
+}
 
 void
 markdown_global_init(void)
@@ -403,6 +414,365 @@ set_heading_id(cmark_node *h, const char *id, int options, cmark_llist *exts)
 
 /* }==================================================================== */
 
+/* {====================================================================
+ * content checks: links, dropped raw HTML, foreign shortcodes
+ * ===================================================================== */
+
+typedef struct checker {
+    const char *src; /* the text cmark-gfm read */
+    size_t len;
+    const char *file;
+    unsigned first_line;
+    size_t *line_start; /* byte offset of each line of src, cmark's line ends */
+    size_t n_lines;
+    const markdown_page *pg;   /* the thread's page context, or NULL */
+    size_t *source_line_start; /* likewise of pg->source, when it has spans */
+    size_t n_source_lines;
+    const markdown_options *opt;
+    markdown_link *links;
+    size_t n_links, cap_links;
+    size_t n_html, n_foreign;       /* warnings of each kind so far */
+    size_t last_html, last_foreign; /* the last one reported, for the note past the cap */
+    bool ok;
+    arena *a;
+    diag *d;
+} checker;
+
+/* Line starts of s[0..len) as cmark-gfm counts lines: \n, \r\n and \r end one. */
+static size_t *
+index_lines(const char *s, size_t len, size_t *n_lines)
+{
+    size_t cap = 64, n = 1;
+    size_t *start = xmalloc(cap * sizeof(size_t));
+    start[0] = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] != '\n' && s[i] != '\r')
+            continue;
+        if (s[i] == '\r' && i + 1 < len && s[i + 1] == '\n')
+            i++;
+        if (n == cap) {
+            cap *= 2;
+            start = xrealloc(start, cap * sizeof(size_t));
+        }
+        start[n++] = i + 1;
+    }
+    *n_lines = n;
+    return start;
+}
+
+/* The bytes of line (1-based in src) without its line end; false past the end. */
+static bool
+line_text(const checker *c, int line, const char **s, size_t *len)
+{
+    if (line < 1 || (size_t)line > c->n_lines)
+        return false;
+    size_t b = c->line_start[line - 1];
+    size_t e = (size_t)line < c->n_lines ? c->line_start[line] : c->len;
+    while (e > b && (c->src[e - 1] == '\n' || c->src[e - 1] == '\r'))
+        e--;
+    *s = c->src + b;
+    *len = e - b;
+    return true;
+}
+
+/* The offset in the page's source of byte off of src: the same offset, or moved over the
+ * spans before it (a shortcode token: its call's start). */
+static size_t
+source_offset(const checker *c, size_t off)
+{
+    const markdown_span *sp = c->pg->spans;
+    size_t lo = 0, hi = c->pg->n_spans; /* the first span starting after off */
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (sp[mid].text_start <= off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == 0)
+        return off;
+    const markdown_span *last = &sp[lo - 1];
+    if (off < last->text_end)
+        return last->source_start;
+    return off - last->text_end + last->source_end;
+}
+
+/* The position of byte `byte` (0-based) of line `line` of src, in the page's file (in its
+ * source when src replaced spans of it), the column in characters (cmark-gfm counts bytes
+ * from 1). */
+static src_pos
+pos_at(const checker *c, int line, size_t byte)
+{
+    const char *s;
+    size_t len;
+    if (!line_text(c, line, &s, &len))
+        return SRC_POS(c->file, c->first_line, 0);
+    unsigned file_line = c->first_line + (unsigned)line - 1;
+    if (byte > len)
+        return SRC_POS(c->file, file_line, 0);
+    if (!c->source_line_start)
+        return SRC_POS(c->file, file_line, diag_col_from_byte(s, byte));
+    size_t off = source_offset(c, (size_t)(s - c->src) + byte);
+    size_t lo = 0, hi = c->n_source_lines; /* the last line starting at or before off */
+    while (hi - lo > 1) {
+        size_t mid = (lo + hi) / 2;
+        if (c->source_line_start[mid] <= off)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    const char *start = c->pg->source + c->source_line_start[lo];
+    return SRC_POS(c->file, c->first_line + (unsigned)lo,
+                   diag_col_from_byte(start, off - c->source_line_start[lo]));
+}
+
+static src_pos
+node_pos(const checker *c, cmark_node *n)
+{
+    int col = cmark_node_get_start_column(n);
+    return pos_at(c, cmark_node_get_start_line(n), col > 0 ? (size_t)col - 1 : 0);
+}
+
+/* Quotes s[0..len) for a message: its first line, cut to 60 characters with "…". */
+static const char *
+quote(const char *s, size_t len, arena *a)
+{
+    const char *nl = memchr(s, '\n', len);
+    if (nl)
+        len = (size_t)(nl - s);
+    while (len && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r'))
+        len--;
+    if (text_utf8_count(s, len) <= 60)
+        return arena_strndup(a, s, len);
+    return arena_printf(a, "%.*s…", (int)text_utf8_prefix(s, len, 60), s);
+}
+
+/* Reports one warning of a capped kind: the first MARKDOWN_MAX_WARNINGS per page. */
+static void
+warn_capped(checker *c, size_t *count, size_t *last, const char *code, src_pos at, const char *msg)
+{
+    if (++*count <= MARKDOWN_MAX_WARNINGS)
+        *last = diag_report_code(c->d, DIAG_WARNING, code, at, "%s", msg);
+}
+
+static void
+note_capped(checker *c, size_t count, size_t last, const char *what)
+{
+    if (count > MARKDOWN_MAX_WARNINGS)
+        diag_note(c->d, last, SRC_POS(c->file, 0, 0),
+                  "%zu more %s on this page; only the first %d are listed",
+                  count - MARKDOWN_MAX_WARNINGS, what, MARKDOWN_MAX_WARNINGS);
+}
+
+static void
+check_html(checker *c, cmark_node *n)
+{
+    const char *s = cmark_node_get_literal(n);
+    if (!s)
+        return;
+    while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+        s++;
+    if (s[0] != '<' || s[1] == '/' || s[1] == '!' || s[1] == '?')
+        return; /* closing tags (their opening tag is reported), comments, declarations */
+    const char *gt = strchr(s, '>');
+    size_t len = gt ? (size_t)(gt - s) + 1 : strlen(s);
+    warn_capped(c, &c->n_html, &c->last_html, "raw-html-dropped", node_pos(c, n),
+                arena_printf(c->a, "raw HTML dropped (markdown.unsafe_html is false): %s",
+                             quote(s, len, c->a)));
+}
+
+/* Where text s[0..len) of a text node that starts at byte `from` of `line` is in the
+ * source: its byte on the line, or (size_t)-1 when it is not there as written or a
+ * backslash escapes its first character (then it was meant as text). */
+static size_t
+find_in_source(const checker *c, int line, size_t from, const char *s, size_t len)
+{
+    const char *t;
+    size_t tlen;
+    if (!line_text(c, line, &t, &tlen) || from > tlen)
+        return (size_t)-1;
+    const char *hit = memmem(t + from, tlen - from, s, len);
+    if (!hit)
+        return (size_t)-1;
+    size_t k = (size_t)(hit - t), slashes = 0;
+    while (k > slashes && t[k - slashes - 1] == '\\')
+        slashes++;
+    return slashes % 2 ? (size_t)-1 : k;
+}
+
+/* The end of a Hugo or Liquid tag starting at s[0] ("{{< x >}}", "{{% x %}}", "{% x %}",
+ * "{{ x }}"), or 0; *kind names it. */
+static size_t
+foreign_tag(const char *s, size_t len, const char **kind)
+{
+    static const struct {
+        const char *open, *close, *kind;
+    } tags[] = {
+        {"{{<", ">}}", "a Hugo shortcode"},
+        {"{{%", "%}}", "a Hugo shortcode"},
+        {"{%", "%}", "a Jekyll (Liquid) tag"},
+        {"{{", "}}", "a Jekyll (Liquid) variable"},
+    };
+    for (size_t i = 0; i < sizeof tags / sizeof tags[0]; i++) {
+        size_t on = strlen(tags[i].open), cn = strlen(tags[i].close);
+        if (len < on + cn || memcmp(s, tags[i].open, on) != 0)
+            continue;
+        const char *end = memmem(s + on, len - on, tags[i].close, cn);
+        if (!end)
+            continue;
+        const char *p = s + on;
+        while (p < end && (*p == ' ' || *p == '\t'))
+            p++;
+        if (p == end)
+            continue; /* "{{ }}": nothing inside */
+        *kind = tags[i].kind;
+        return (size_t)(end - s) + cn;
+    }
+    return 0;
+}
+
+static void
+check_text(checker *c, cmark_node *n)
+{
+    const char *s = cmark_node_get_literal(n);
+    size_t len = s ? strlen(s) : 0;
+    int line = cmark_node_get_start_line(n), col = cmark_node_get_start_column(n);
+    size_t from = col > 0 ? (size_t)col - 1 : 0;
+    for (size_t i = 0; i + 1 < len; i++) {
+        const char *kind;
+        size_t end = s[i] == '{' ? foreign_tag(s + i, len - i, &kind) : 0;
+        if (!end)
+            continue;
+        size_t at = find_in_source(c, line, from, s + i, end);
+        if (at != (size_t)-1) {
+            from = at + end;
+            warn_capped(c, &c->n_foreign, &c->last_foreign, "foreign-shortcode",
+                        pos_at(c, line, at),
+                        arena_printf(c->a,
+                                     "'%s' looks like %s; clinfolio shortcodes are written "
+                                     "{{ name(arg=...) }}",
+                                     quote(s + i, end, c->a), kind));
+        }
+        i += end - 1;
+    }
+}
+
+/* A destination naming a .md file: no scheme, not //host, the path ends in ".md". */
+static bool
+is_md_link(const char *url, size_t *path_len)
+{
+    text_url_scheme sch;
+    size_t len = strlen(url);
+    text_url_scheme_read(&sch, url, len, false);
+    if (sch.kind == TEXT_URL_SCHEME || (url[0] == '/' && url[1] == '/'))
+        return false;
+    size_t n = strcspn(url, "?#");
+    *path_len = n;
+    return n > 3 && strncasecmp(url + n - 3, ".md", 3) == 0;
+}
+
+/* The destination of a link to a .md file: the page's URL, or NULL after an error. */
+static const char *
+resolve_md_link(checker *c, const char *url, size_t path_len, src_pos at)
+{
+    buf path = BUF_INIT;
+    bool inside = true;
+    if (url[0] != '/') {
+        const char *slash = strrchr(c->file, '/');
+        inside = text_path_push(&path, c->file, slash ? (size_t)(slash - c->file) : 0);
+    }
+    inside = inside && text_path_push(&path, url, path_len);
+    const char *why = "outside the site folder";
+    const char *page = inside ? page_ctx->page_url(path.ptr, &why, page_ctx->payload) : NULL;
+    const char *dest = NULL;
+    if (page)
+        dest = arena_printf(c->a, "%s%s", page, url + path_len);
+    else if (!inside)
+        diag_report_code(c->d, DIAG_ERROR, "broken-link", at,
+                         "broken link '%s': it points outside the site folder", url);
+    else
+        diag_report_code(c->d, DIAG_ERROR, "broken-link", at, "broken link '%s': %s is %s", url,
+                         path.ptr, why);
+    buf_free(&path);
+    return dest;
+}
+
+static void
+check_link(checker *c, cmark_node *n, bool image)
+{
+    const char *url = cmark_node_get_url(n);
+    if (!url || !*url)
+        return;
+    src_pos at = node_pos(c, n);
+    size_t path_len;
+    if (!image && page_ctx && page_ctx->page_url && is_md_link(url, &path_len)) {
+        const char *dest = resolve_md_link(c, url, path_len, at);
+        if (!dest) {
+            c->ok = false;
+            return;
+        }
+        cmark_node_set_url(n, dest);
+        url = dest;
+    } else {
+        text_url_scheme sch;
+        text_url_scheme_read(&sch, url, strlen(url), false);
+        if (sch.kind == TEXT_URL_SCHEME)
+            return; /* external: not checked */
+    }
+    if (c->n_links == c->cap_links) {
+        size_t cap = c->cap_links ? c->cap_links * 2 : 16;
+        markdown_link *grown = arena_alloc(c->a, cap * sizeof(markdown_link));
+        if (c->n_links)
+            memcpy(grown, c->links, c->n_links * sizeof(markdown_link));
+        c->links = grown;
+        c->cap_links = cap;
+    }
+    c->links[c->n_links++] = (markdown_link){arena_strdup(c->a, url), at, image};
+}
+
+/* Walks doc once: rewrites .md links, collects links, reports raw HTML and foreign
+ * shortcodes (not in code: code spans and blocks are not TEXT nodes). */
+static bool
+check_content(checker *c, cmark_node *doc)
+{
+    c->line_start = index_lines(c->src, c->len, &c->n_lines);
+    c->pg = page_ctx;
+    if (c->pg && c->pg->source && c->pg->n_spans)
+        c->source_line_start = index_lines(c->pg->source, c->pg->source_len, &c->n_source_lines);
+    cmark_iter *it = cmark_iter_new(doc);
+    for (cmark_event_type ev; (ev = cmark_iter_next(it)) != CMARK_EVENT_DONE;) {
+        cmark_node *n = cmark_iter_get_node(it);
+        if (ev != CMARK_EVENT_ENTER)
+            continue;
+        switch (cmark_node_get_type(n)) {
+        case CMARK_NODE_LINK:
+            check_link(c, n, false);
+            break;
+        case CMARK_NODE_IMAGE:
+            check_link(c, n, true);
+            break;
+        case CMARK_NODE_HTML_BLOCK:
+        case CMARK_NODE_HTML_INLINE:
+            if (!c->opt->unsafe_html)
+                check_html(c, n);
+            break;
+        case CMARK_NODE_TEXT:
+            check_text(c, n);
+            break;
+        default:
+            break;
+        }
+    }
+    cmark_iter_free(it);
+    note_capped(c, c->n_html, c->last_html, "raw HTML elements were dropped");
+    note_capped(c, c->n_foreign, c->last_foreign, "Hugo or Jekyll tags were found");
+    free(c->line_start);
+    free(c->source_line_start);
+    return c->ok;
+}
+
+/* }==================================================================== */
+
 /* cmark-gfm's task-list checkboxes have no label, which fails WCAG ("form elements
  * must have labels"); give each an aria-label saying what its state means. */
 static const char *
@@ -506,6 +876,8 @@ empty_result(markdown_result *out, arena *a)
     out->summary = "";
     out->toc = value_new_list(a, SRC_NONE);
     out->word_count = 0;
+    out->links = NULL;
+    out->n_links = 0;
 }
 
 /* Parses src with the GFM extensions (without tables when !tables): the parse runs under
@@ -554,6 +926,18 @@ markdown_render(markdown_result *out, const char *src, size_t len, const markdow
     cmark_node *doc = parse_document(&parser, src, len, options, tables);
     cmark_llist *exts = cmark_parser_get_syntax_extensions(parser);
 
+    checker c = {.src = src,
+                 .len = len,
+                 .file = file,
+                 .first_line = first_line,
+                 .opt = opt,
+                 .ok = true,
+                 .a = a,
+                 .d = d};
+    bool ok = check_content(&c, doc); /* before the headings are rendered: links in them */
+    out->links = c.links;
+    out->n_links = c.n_links;
+
     walk w = {NULL, 0, 0, NULL, BUF_INIT};
     walk_tree(&w, doc);
     out->word_count = count_words(w.text.ptr, w.text.len);
@@ -590,7 +974,6 @@ markdown_render(markdown_result *out, const char *src, size_t len, const markdow
     strtab_free(&ids);
     free(w.headings);
 
-    bool ok = true;
     char *html = cmark_render_html(doc, options, exts);
     size_t html_len = strlen(html);
     size_t cap =

@@ -16,30 +16,83 @@
  * from main before any thread calls markdown_render(). */
 void markdown_global_init(void);
 
+/* Looks up the page written in the content file `path` (a link to "foo.md" resolved
+ * against the linking file: "content/projects/foo.md"). Returns its URL (borrowed; it
+ * must outlive the result), or NULL with *why set to a static reason ("there is no such
+ * page", "it is a draft, which is not published"). Called from worker threads. */
+typedef const char *(*markdown_page_url_fn)(const char *path, const char **why, void *payload);
+
+/* Where a piece of the text markdown_render reads came from: the bytes
+ * text[text_start..text_end) replaced source[source_start..source_end) (a shortcode call
+ * replaced by its token). */
+typedef struct markdown_span {
+    size_t source_start, source_end, text_start, text_end;
+} markdown_span;
+
+/* What markdown_render knows of the page beyond its text (site.c sets it per page). */
+typedef struct markdown_page {
+    markdown_page_url_fn page_url; /* links to .md files; NULL: left as written */
+    void *payload;                 /* for page_url */
+    const char *source;            /* the text as written, when the text given to
+                                    * markdown_render was made from it by replacing
+                                    * spans (sorted, not overlapping): positions are
+                                    * reported in the source; NULL: none */
+    size_t source_len;
+    const markdown_span *spans;
+    size_t n_spans;
+} markdown_page;
+
+/* Until it is cleared (NULL), markdown_render on the calling thread uses *pg (borrowed:
+ * it must stay valid while set). Per thread, as diag_set_context is: page_render_markdown
+ * (page.c) builds the options, and this keeps the page's context out of them. */
+void markdown_set_page(const markdown_page *pg);
+
 typedef struct markdown_options {
     bool unsafe_html;     /* keep raw HTML and javascript: links; false strips them */
     size_t summary_chars; /* cut the summary to this many characters; 0: no limit */
 } markdown_options;
 
+/* A link or image destination of the page, for the links pass (links.h). */
+typedef struct markdown_link {
+    const char *dest; /* as rendered: a link to a .md file already rewritten to its URL */
+    src_pos at;       /* the link's '[' or the image's '!' (a reference link: its use) */
+    bool image;
+} markdown_link;
+
 typedef struct markdown_result {
-    const char *html;    /* the HTML fragment, owned by a */
-    const char *summary; /* plain text of the first top-level paragraph, white space folded;
-                          * when longer than summary_chars characters it is cut (on a
-                          * space when one is within 20 characters of the limit and the cut
-                          * would split a word, else between two characters) and "…" is
-                          * appended, so it holds at most summary_chars + 1 characters.
-                          * "" when the text has no top-level paragraph. Owned by a. */
-    value *toc;          /* list of {level (number), id, title} maps for every h2-h4, in
-                          * document order; owned by a. Positions point at the heading and
-                          * borrow `file`. */
-    size_t word_count;   /* words of running text (not raw HTML); a run of letters and
-                          * digits between spaces is one word, each CJK character is one */
+    const char *html;     /* the HTML fragment, owned by a */
+    const char *summary;  /* plain text of the first top-level paragraph, white space folded;
+                           * when longer than summary_chars characters it is cut (on a
+                           * space when one is within 20 characters of the limit and the cut
+                           * would split a word, else between two characters) and "…" is
+                           * appended, so it holds at most summary_chars + 1 characters.
+                           * "" when the text has no top-level paragraph. Owned by a. */
+    value *toc;           /* list of {level (number), id, title} maps for every h2-h4, in
+                           * document order; owned by a. Positions point at the heading and
+                           * borrow `file`. */
+    size_t word_count;    /* words of running text (not raw HTML); a run of letters and
+                           * digits between spaces is one word, each CJK character is one */
+    markdown_link *links; /* every link and image with a destination, in document order;
+                           * n_links of them, owned by a */
+    size_t n_links;
 } markdown_result;
 
 /* Converts src[0..len) (the page body, which starts on line first_line of `file`) with
  * the GFM extensions table, strikethrough, autolink, tagfilter, tasklist and footnotes.
  * Invalid UTF-8 and NUL bytes become U+FFFD. Every h1-h6 gets id="<slug>" (text_slugify
  * of its text, "section" when that is empty, "-1", "-2", ... appended to repeats).
+ *
+ * Links by source file: a link (not an image) without a scheme whose path ends in ".md"
+ * names a content file, relative to `file`'s folder ("../news/x.md") or, starting with
+ * '/', to the site folder ("/content/news/x.md"), as GitHub reads it; with a lookup set
+ * by markdown_set_page its destination becomes that page's URL (query and #fragment
+ * kept). A target the lookup does not know is an error `broken-link` at the link.
+ *
+ * Content warnings, at their position (columns in characters): raw HTML dropped because
+ * unsafe_html is false (`raw-html-dropped`: every HTML block and inline tag except
+ * comments and closing tags), and text outside code that looks like a Hugo shortcode
+ * ("{{< x >}}", "{{% x %}}") or a Jekyll Liquid tag or variable ("{% x %}", "{{ x }}")
+ * (`foreign-shortcode`); at most MARKDOWN_MAX_WARNINGS of each kind per page, then a note.
  *
  * Hostile input: a table wider than 200 columns, or tables whose short rows would be
  * padded with more than 100,000 empty cells, turn off table parsing for the page with a
@@ -50,6 +103,8 @@ typedef struct markdown_result {
  * internally because 0.29 keeps the extensions' special characters in a global table.
  * Always fills *out (with empty strings on failure); returns false after reporting an
  * error to d. All results are owned by a. */
+#define MARKDOWN_MAX_WARNINGS 20
+
 bool markdown_render(markdown_result *out, const char *src, size_t len, const markdown_options *opt,
                      const char *file, unsigned first_line, arena *a, diag *d);
 

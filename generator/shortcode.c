@@ -338,12 +338,18 @@ shortcode_expand(shortcode_text *out, const char *src, size_t len, const char *f
             if (out->n == cap) {
                 cap = cap ? cap * 2 : 8;
                 const char **grown = arena_alloc(a, cap * sizeof(char *));
-                if (out->n)
+                markdown_span *spans = arena_alloc(a, cap * sizeof(markdown_span));
+                if (out->n) {
                     memcpy(grown, out->html, out->n * sizeof(char *));
+                    memcpy(spans, out->spans, out->n * sizeof(markdown_span));
+                }
                 out->html = grown;
+                out->spans = spans;
             }
             out->html[out->n] = arena_strndup(a, html.ptr ? html.ptr : "", html.len);
+            size_t token_at = md.len;
             buf_printf(&md, "%s%zuZ", out->prefix, out->n);
+            out->spans[out->n] = (markdown_span){start, sc.pos, token_at, md.len};
             out->n++;
             buf_free(&html);
         } else {

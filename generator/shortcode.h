@@ -10,6 +10,7 @@
 
 #include "arena.h"
 #include "diag.h"
+#include "markdown.h"
 #include "value.h"
 
 #include <stdbool.h>
@@ -28,9 +29,11 @@ typedef bool (*shortcode_fn)(buf *html, const shortcode_call *call, void *payloa
 typedef struct shortcode_text {
     const char *src; /* the Markdown with every call replaced by a token */
     size_t len;
-    const char **html;  /* html[i]: the output of call i */
-    size_t n;           /* number of calls */
-    const char *prefix; /* tokens are <prefix><i>Z; the prefix does not occur in the input */
+    const char **html;    /* html[i]: the output of call i */
+    size_t n;             /* number of calls */
+    const char *prefix;   /* tokens are <prefix><i>Z; the prefix does not occur in the input */
+    markdown_span *spans; /* spans[i]: where call i was in the input and its token is in
+                           * src, for positions in the input (markdown_set_page) */
 } shortcode_text;
 
 /* Finds and runs the calls in src[0..len), the Markdown of `file` starting at line

@@ -77,7 +77,10 @@ struct site {
     const value *build_date;
     site_output *outputs;
     size_t n_outputs, cap_outputs;
-    strtab urls; /* url -> origin path (char *), to catch two things at one URL */
+    strtab urls;  /* url -> origin path (char *), to catch two things at one URL */
+    page *loaded; /* every page read, drafts too: links to .md files look them up */
+    size_t n_loaded;
+    strtab by_path; /* page path -> page *, made by site_render_content */
     arena *a;
     diag *d;
 };
@@ -93,6 +96,13 @@ site_outputs(const site *s, size_t *n)
 {
     *n = s->n_outputs;
     return s->outputs;
+}
+
+page *const *
+site_all_pages(const site *s, size_t *n)
+{
+    *n = s->n_all;
+    return s->all;
 }
 
 page *const *
@@ -870,6 +880,8 @@ site_load(const site_options *opt, arena *a, diag *d)
     build_outputs(s);
     s->all = all;
     s->n_all = n_all;
+    s->loaded = loaded;
+    s->n_loaded = sc.len;
     if (diag_error_count(d)) {
         site_free(s);
         return NULL;
@@ -880,8 +892,10 @@ site_load(const site_options *opt, arena *a, diag *d)
 void
 site_free(site *s)
 {
-    if (s)
+    if (s) {
         strtab_free(&s->urls);
+        strtab_free(&s->by_path);
+    }
 }
 
 value *
@@ -901,6 +915,27 @@ typedef struct content_job {
     diag *d;
 } content_job;
 
+/* A link to a .md file (markdown.h): the URL of the page written in path. Reads only
+ * what site_load made, so render workers call it at once. */
+static const char *
+page_url_of(const char *path, const char **why, void *payload)
+{
+    const site *s = payload;
+    const page *p = strtab_get(&s->by_path, path);
+    size_t len = strlen(path);
+    if (p && p->url)
+        return p->url;
+    if (p && p->draft)
+        *why = "a draft (draft: true), which is not published";
+    else if (p)
+        *why = "a page that is not published";
+    else if (len >= 9 && strcasecmp(path + len - 9, "README.md") == 0)
+        *why = "a README, which is not a page";
+    else
+        *why = "not a page of the site";
+    return NULL;
+}
+
 static void
 content_one(size_t i, size_t worker, void *payload)
 {
@@ -908,9 +943,15 @@ content_one(size_t i, size_t worker, void *payload)
     page *p = j->s->all[i];
     const shortcode_text *st = &j->texts[i];
     arena *a = j->arenas[worker];
+    /* positions in the file as written, though the Markdown holds the calls' tokens */
+    markdown_page pg = {page_url_of, j->s, p->body, p->body_len, st->spans, st->n};
+    markdown_set_page(&pg);
     page_render_markdown(p, &j->s->cfg, st->src, st->len, a, j->d);
+    markdown_set_page(NULL);
     if (!st->n)
         return;
+    for (size_t k = 0; k < p->md.n_links; k++) /* a shortcode in a destination: its output */
+        p->md.links[k].dest = shortcode_fill_text(st, p->md.links[k].dest, a);
     p->md.html = shortcode_fill_html(st, p->md.html, a);
     p->summary = shortcode_fill_text(st, p->summary, a);
     for (size_t k = 0; p->md.toc && k < p->md.toc->as.list.len; k++) {
@@ -945,6 +986,8 @@ site_render_content(site *s, site_expand_fn expand, void *payload, size_t worker
         expand(&texts[i], s->all[i], payload, s->a, d);
     if (diag_error_count(d))
         return false;
+    for (size_t i = 0; i < s->n_loaded; i++)
+        strtab_put(&s->by_path, s->loaded[i].path, &s->loaded[i]);
     content_job job = {s, texts, worker_arenas, d};
     pool_run(workers ? workers : 1, s->n_all, content_one, &job);
     if (diag_error_count(d))

@@ -69,6 +69,9 @@ bool site_add_output(site *s, const char *path, const char *template_name, value
                      src_pos origin);
 /* Every file to render, in a deterministic order. */
 const site_output *site_outputs(const site *s, size_t *n);
+/* Every published page, _index.md files too, in scan order (after site_render_content:
+ * with their Markdown results). */
+page *const *site_all_pages(const site *s, size_t *n);
 /* Published single pages (not _index.md), newest first. */
 page *const *site_pages(const site *s, size_t *n);
 /* The newest date of any published page (or SOURCE_DATE_EPOCH when set). */

@@ -354,6 +354,69 @@ text_url_encode_path(buf *out, const char *s, size_t len)
     }
 }
 
+static int
+hex_digit(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+void
+text_url_decode(buf *out, const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        int h1, h2;
+        if (s[i] == '%' && i + 2 < len && (h1 = hex_digit(s[i + 1])) >= 0 &&
+            (h2 = hex_digit(s[i + 2])) >= 0) {
+            buf_putc(out, (char)(h1 * 16 + h2));
+            i += 2;
+        } else {
+            buf_putc(out, s[i]);
+        }
+    }
+}
+
+/* One segment of text_path_push. */
+static bool
+push_segment(buf *out, const char *s, size_t len)
+{
+    if (len == 0 || (len == 1 && s[0] == '.'))
+        return true;
+    if (len == 2 && s[0] == '.' && s[1] == '.') {
+        if (out->len == 0)
+            return false;
+        size_t k = out->len;
+        while (k > 0 && out->ptr[k - 1] != '/')
+            k--;
+        out->len = k ? k - 1 : 0;
+        out->ptr[out->len] = '\0';
+        return true;
+    }
+    if (out->len)
+        buf_putc(out, '/');
+    text_url_decode(out, s, len);
+    return true;
+}
+
+bool
+text_path_push(buf *out, const char *s, size_t len)
+{
+    size_t b = 0;
+    for (size_t i = 0; i <= len; i++) {
+        if (i < len && s[i] != '/')
+            continue;
+        if (!push_segment(out, s + b, i - b))
+            return false;
+        b = i + 1;
+    }
+    return true;
+}
+
 /* {====================================================================
  * URL schemes and URL attributes
  * ===================================================================== */

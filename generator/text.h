@@ -35,6 +35,13 @@ void text_slugify(buf *out, const char *s, size_t len);
 /* Percent-encodes every byte outside RFC 3986 unreserved characters and '/', so a
  * UTF-8 path becomes a plain-ASCII URL path. */
 void text_url_encode_path(buf *out, const char *s, size_t len);
+/* Appends s with every %XX (two hex digits) decoded to its byte; other text as it is. */
+void text_url_decode(buf *out, const char *s, size_t len);
+/* Appends the '/'-separated segments of the path s[0..len) to the path in out (kept
+ * without a leading or trailing '/'), each percent-decoded; "" and "." segments are
+ * skipped and ".." removes the last one. Returns false when ".." would go above the
+ * start (out is then left partly changed). For links: "content/news" + "../x.md". */
+bool text_path_push(buf *out, const char *s, size_t len);
 
 /* URL schemes, read as browsers read them (the WHATWG URL parser): leading C0 controls
  * and spaces are skipped, TAB, LF and CR are dropped anywhere, the scheme is an ASCII

@@ -5,14 +5,14 @@
  * through the passes of `clinfolio build` up to the rendered bytes: site_load (front
  * matter split and parse, the built-in, stage and schema.yaml checks (a programme schema
  * with every type; missing recommended keys are reported for inputs of a size divisible
- * by 3), URLs, taxonomies, the template
- * values), shortcodes with a callback that echoes each call, Markdown, and every output
- * rendered with a small fixed template set that prints what a page shows. Nothing is
- * written out. Any bytes must go through without a crash or sanitizer report, and: each
- * pass fails exactly when it reported an error; a failed render reported one; valid
- * UTF-8 in gives valid UTF-8 pages out; diagnostics are valid UTF-8. Odd-sized inputs
- * build with --drafts. */
+ * by 3), URLs, taxonomies, the template values), shortcodes with a callback that echoes
+ * each call, Markdown, the links pass, and every output rendered with a small fixed
+ * template set that prints what a page shows. Nothing is written out. Any bytes must go
+ * through without a crash or sanitizer report, and: each pass fails exactly when it
+ * reported an error; a failed render reported one; valid UTF-8 in gives valid UTF-8 pages
+ * out; diagnostics are valid UTF-8. Odd-sized inputs build with --drafts. */
 #include "fuzz_common.h"
+#include "links.h"
 #include "schema.h"
 #include "site.h"
 #include "template.h"
@@ -183,9 +183,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         bool ok = site_render_content(s, expand, &calls, 1, &load, d);
         if (ok != (diag_error_count(d) == 0))
             abort();
-        if (ok)
+        if (ok) {
+            links_files lf = {fuzz_tmpdir(), NULL, NULL, 0}; /* the links pass, as build.c */
+            links_check(s, &lf, d);
             render_all(s, load_templates(a, d), text_utf8_valid((const char *)data, size), scratch,
                        d);
+        }
     }
     fuzz_check_diags(d);
     site_free(s);

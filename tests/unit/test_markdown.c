@@ -4,6 +4,7 @@
 #include "harness.h"
 
 #include "markdown.h"
+#include "shortcode.h"
 #include "text.h"
 
 #include <pthread.h>
@@ -363,6 +364,208 @@ test_parallel(void)
 
 /* }=== */
 
+/* {====================================================================
+ * links, dropped raw HTML and foreign shortcodes (issue #8)
+ * ===================================================================== */
+
+static void
+link_eq(const markdown_result *r, size_t i, const char *dest, unsigned line, unsigned col,
+        bool image)
+{
+    if (i >= r->n_links) {
+        OK(false, "link %zu missing (%zu links)", i, r->n_links);
+        return;
+    }
+    const markdown_link *l = &r->links[i];
+    STR_EQ(l->dest, dest, "link destination");
+    STR_EQ(l->at.file, "content/x.md", "link file");
+    INT_EQ(l->at.line, line, dest);
+    INT_EQ(l->at.col, col, dest);
+    INT_EQ(l->image, image, dest);
+}
+
+static void
+test_links(void)
+{
+    /* the body starts on line 5 of content/x.md */
+    markdown_result r = render("Intro [a](/x/) and ![i](img.png)\n"
+                               "\n"
+                               "中文说明：[图](/y/#节) ![图片](../p.png)\n"
+                               "\n"
+                               "| t | u |\n|---|---|\n| 表 [c](/z/) | [d](#d) |\n"
+                               "\n"
+                               "> quote\n> [q](../q/) `[no](/code/)`\n"
+                               "\n"
+                               "[ext](https://e.org/) <https://a.org> [r] [m](mailto:x@y.z)\n"
+                               "\n"
+                               "    [indented](/code-block/)\n"
+                               "\n"
+                               "[r]: /ref/\n");
+    INT_EQ(r.n_links, 8, "relative links and images only");
+    link_eq(&r, 0, "/x/", 5, 7, false);
+    link_eq(&r, 1, "img.png", 5, 20, true);
+    link_eq(&r, 2, "/y/#节", 7, 6, false); /* after five CJK characters: column 6, byte 16 */
+    link_eq(&r, 3, "../p.png", 7, 17, true);
+    link_eq(&r, 4, "/z/", 11, 5, false);
+    link_eq(&r, 5, "#d", 11, 16, false);
+    link_eq(&r, 6, "../q/", 14, 3, false);
+    link_eq(&r, 7, "/ref/", 16, 39, false);
+}
+
+static void
+test_raw_html_warnings(void)
+{
+    char *dt;
+    render_opts("<div class=\"card\">\nx\n</div>\n\n中文 <b>bold</b> <!-- note --> "
+                "<span style=\"color:red; font-weight:bold; text-decoration:underline\">r</span>\n",
+                false, 200, &dt, NULL);
+    STR_EQ(dt,
+           "content/x.md:5:1: warning: raw HTML dropped (markdown.unsafe_html is false): "
+           "<div class=\"card\">\n"
+           "content/x.md:9:4: warning: raw HTML dropped (markdown.unsafe_html is false): <b>\n"
+           "content/x.md:9:30: warning: raw HTML dropped (markdown.unsafe_html is false): "
+           "<span style=\"color:red; font-weight:bold; text-decoration:un…\n",
+           "one warning per dropped element, not closing tags or comments");
+    free(dt);
+    render_opts("<div>x</div>\n\n<b>y</b>\n", true, 200, &dt, NULL);
+    STR_EQ(dt, "", "unsafe_html: raw HTML is kept, no warning");
+    free(dt);
+    render_opts("`<b>` and\n\n    <div>\n", false, 200, &dt, NULL);
+    STR_EQ(dt, "", "HTML in code is text");
+    free(dt);
+
+    buf many = BUF_INIT;
+    for (int i = 0; i < MARKDOWN_MAX_WARNINGS + 3; i++)
+        buf_puts(&many, "<i>x</i>\n");
+    render_opts(many.ptr, false, 200, &dt, NULL);
+    size_t n = 0;
+    for (const char *p = dt; (p = strstr(p, "warning: raw HTML")); p++)
+        n++;
+    INT_EQ(n, MARKDOWN_MAX_WARNINGS, "warnings capped per page");
+    HAS(dt,
+        "content/x.md: note: 3 more raw HTML elements were dropped on this page; only the "
+        "first 20 are listed\n",
+        "a note counts the rest");
+    free(dt);
+    buf_free(&many);
+}
+
+static void
+test_foreign_shortcodes(void)
+{
+    char *dt;
+    render_opts("As in {% cite smith2020 %}, see {{< toc >}}.\n"
+                "\n"
+                "中文：{{% note %}} and {{ site.title }}\n"
+                "\n"
+                "Escaped \\{{ metric(name=\"x\") }} and \\{% raw %}, code `{{< toc >}}`, {{ }} "
+                "and {{ unclosed\n"
+                "\n"
+                "```\n{% include x.html %}\n```\n",
+                false, 200, &dt, NULL);
+    STR_EQ(dt,
+           "content/x.md:5:7: warning: '{% cite smith2020 %}' looks like a Jekyll (Liquid) tag; "
+           "clinfolio shortcodes are written {{ name(arg=...) }}\n"
+           "content/x.md:5:33: warning: '{{< toc >}}' looks like a Hugo shortcode; clinfolio "
+           "shortcodes are written {{ name(arg=...) }}\n"
+           "content/x.md:7:4: warning: '{{% note %}}' looks like a Hugo shortcode; clinfolio "
+           "shortcodes are written {{ name(arg=...) }}\n"
+           "content/x.md:7:21: warning: '{{ site.title }}' looks like a Jekyll (Liquid) "
+           "variable; clinfolio shortcodes are written {{ name(arg=...) }}\n",
+           "Hugo and Liquid tags outside code, not escaped ones");
+    free(dt);
+}
+
+static const char *
+lookup(const char *path, const char **why, void *payload)
+{
+    INT_EQ(*(int *)payload, 42, "payload passed through");
+    if (strcmp(path, "content/foo.md") == 0)
+        return "/sub/projects/foo/";
+    if (strcmp(path, "content/news/中文 x.md") == 0)
+        return "/sub/news/zh/";
+    *why = strcmp(path, "content/draft.md") == 0 ? "a draft" : "not a page";
+    return NULL;
+}
+
+static void
+test_md_links(void)
+{
+    int payload = 42;
+    markdown_page pg = {lookup, &payload, NULL, 0, NULL, 0};
+    markdown_set_page(&pg);
+    char *dt;
+    bool ok;
+    markdown_result r = render_opts("[a](foo.md) [b](./foo.md#results) [c](news/../foo.md?x=1) "
+                                    "[d](/content/foo.md) [e](news/%E4%B8%AD%E6%96%87%20x.md)\n"
+                                    "\n"
+                                    "![img](foo.md) [web](https://e.org/foo.md) `[code](bar.md)`\n",
+                                    false, 200, &dt, &ok);
+    OK(ok, "good .md links: %s", dt);
+    STR_EQ(dt, "", "no diagnostics");
+    free(dt);
+    HAS(r.html, "<a href=\"/sub/projects/foo/\">a</a>", "relative to the file's folder");
+    HAS(r.html, "<a href=\"/sub/projects/foo/#results\">b</a>", "fragment kept");
+    HAS(r.html, "<a href=\"/sub/projects/foo/?x=1\">c</a>", "query kept");
+    HAS(r.html, "<a href=\"/sub/projects/foo/\">d</a>", "from the site folder");
+    HAS(r.html, "<a href=\"/sub/news/zh/\">e</a>", "percent-decoded");
+    HAS(r.html, "<img src=\"foo.md\" alt=\"img\" />", "images are not rewritten");
+    HAS(r.html, "<a href=\"https://e.org/foo.md\">web</a>", "external links are not");
+    link_eq(&r, 1, "/sub/projects/foo/#results", 5, 13, false);
+
+    r = render_opts("[x](bar.md) 中文 [y](draft.md) [z](../../up.md)\n", false, 200, &dt, &ok);
+    OK(!ok, "a broken .md link is an error");
+    STR_EQ(dt,
+           "content/x.md:5:1: error: broken link 'bar.md': content/bar.md is not a page\n"
+           "content/x.md:5:16: error: broken link 'draft.md': content/draft.md is a draft\n"
+           "content/x.md:5:30: error: broken link '../../up.md': it points outside the site "
+           "folder\n",
+           "errors at each link");
+    free(dt);
+    markdown_set_page(NULL);
+    r = render("[a](foo.md)\n");
+    HAS(r.html, "<a href=\"foo.md\">a</a>", "without a lookup: left as written");
+}
+
+static bool
+echo_call(buf *html, const shortcode_call *call, void *payload, diag *d)
+{
+    (void)payload;
+    (void)d;
+    buf_printf(html, "<b>%s</b>", call->name);
+    return true;
+}
+
+/* Positions are in the file as written, though the Markdown holds the calls' tokens. */
+static void
+test_positions_after_shortcodes(void)
+{
+    const char *body = "中文 {{ metric(name=\"长的名字\") }} then [l](/x/)\n"
+                       "{{ m(\n"
+                       "  a=1) }} [k](/y/) {{< toc >}} <div>\n";
+    diag *d = diag_new();
+    shortcode_text st;
+    OK(shortcode_expand(&st, body, strlen(body), "content/x.md", 5, echo_call, NULL, A, d),
+       "expanded");
+    INT_EQ(st.n, 2, "two calls");
+    markdown_page pg = {NULL, NULL, body, strlen(body), st.spans, st.n};
+    markdown_set_page(&pg);
+    markdown_result r;
+    markdown_options opt = {false, 200};
+    markdown_render(&r, st.src, st.len, &opt, "content/x.md", 5, A, d);
+    markdown_set_page(NULL);
+    link_eq(&r, 0, "/x/", 5, 35, false);
+    link_eq(&r, 1, "/y/", 7, 11, false);
+    char *dt = diag_to_string(d);
+    STR_EQ(dt,
+           "content/x.md:7:20: warning: '{{< toc >}}' looks like a Hugo shortcode; clinfolio "
+           "shortcodes are written {{ name(arg=...) }}\n"
+           "content/x.md:7:32: warning: raw HTML dropped (markdown.unsafe_html is false): <div>\n",
+           "warnings after calls, at their place in the file");
+    free(dt);
+    diag_free(d);
+}
+
 int
 main(void)
 {
@@ -376,6 +579,11 @@ main(void)
     test_invalid_utf8();
     test_hostile();
     test_parallel();
+    test_links();
+    test_raw_html_warnings();
+    test_foreign_shortcodes();
+    test_md_links();
+    test_positions_after_shortcodes();
     arena_free(A);
     return harness_done();
 }

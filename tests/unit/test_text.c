@@ -694,6 +694,34 @@ test_edit_distance(void)
     expect_distance(longa, longb, 2, 1);
 }
 
+/* text_path_push from start: the resulting path, or "(above)" when it went above. */
+static void
+path_eq(const char *start, const char *push, const char *want)
+{
+    buf b = BUF_INIT;
+    buf_puts(&b, start);
+    bool ok = text_path_push(&b, push, strlen(push));
+    STR_EQ(ok ? b.ptr : "(above)", want, push);
+    buf_free(&b);
+}
+
+static void
+test_path_push(void)
+{
+    path_eq("content/news", "../projects/x.md", "content/projects/x.md");
+    path_eq("content/news", "./x.md", "content/news/x.md");
+    path_eq("content/news", "a//b/./c/", "content/news/a/b/c");
+    path_eq("content/news", "../../x.md", "x.md");
+    path_eq("content/news", "../../../x.md", "(above)");
+    path_eq("", "/content/x.md", "content/x.md");
+    path_eq("", "..", "(above)");
+    path_eq("projects/x", "..", "projects");
+    path_eq("", "%E4%B8%AD%E6%96%87%20x.md", "中文 x.md");
+    path_eq("", "100%.md%2", "100%.md%2"); /* not %XX: kept */
+    path_eq("", "a%2Fb", "a/b");           /* decoded after the split: one segment */
+    CHECK(text_url_decode, "%e4%b8%ad-%41%zz%4", "中-A%zz%4");
+}
+
 int
 main(void)
 {
@@ -707,6 +735,7 @@ main(void)
     test_slugify();
     test_slugify_symbols();
     test_url_encode();
+    test_path_push();
     test_trim();
     test_url_scheme();
     test_url_attr();

@@ -129,7 +129,7 @@ render_one(size_t i, size_t worker, void *payload)
         fs_report_too_large(j->d, o->origin, "output", html.len, FS_MAX_OUTPUT, "a rendered page");
         ok = false;
     }
-    if (ok)
+    if (ok && j->out) /* no tree: a check */
         output_write(j->out, o->path, html.ptr, html.len, j->d);
     diag_set_context(SRC_NONE, NULL);
     buf_free(&html);
@@ -177,7 +177,7 @@ write_feed(const site *s, output *out, diag *d)
                        built->as.date, true};
     buf xml = BUF_INIT;
     bool ok = feed_write_rss(&xml, &ch, items, n, d) &&
-              output_write(out, "feed.xml", xml.ptr, xml.len, d);
+              (!out || output_write(out, "feed.xml", xml.ptr, xml.len, d));
     buf_free(&xml);
     buf_free(&self);
     free(items);
@@ -202,8 +202,8 @@ write_sitemap(const site *s, output *out, diag *d)
         }
     }
     buf xml = BUF_INIT;
-    bool ok =
-        sitemap_write(&xml, urls, n, d) && output_write(out, "sitemap.xml", xml.ptr, xml.len, d);
+    bool ok = sitemap_write(&xml, urls, n, d) &&
+              (!out || output_write(out, "sitemap.xml", xml.ptr, xml.len, d));
     buf_free(&xml);
     free(urls);
     return ok;
@@ -338,7 +338,7 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     double t = now_ms();
 
     /* the model: site.yaml and every page's front matter */
-    site_options so = {opt->root, opt->drafts, opt->base_url, workers, load_arenas};
+    site_options so = {opt->root, opt->drafts, opt->base_url, workers, load_arenas, opt->future};
     site *s = site_load(&so, a, d);
     if (!s)
         goto done;
@@ -348,9 +348,9 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     if (!theme)
         goto done;
 
-    /* the output folder is checked (and its temporary tree made) before the long passes */
-    out = begin_output(opt, theme, a, d);
-    if (!out)
+    /* the output folder is checked (and its temporary tree made) before the long passes;
+     * a check writes nothing */
+    if (!opt->check_only && !(out = begin_output(opt, theme, a, d)))
         goto done;
 
     /* plugins read the model and publish data; then the pages' Markdown, with shortcodes */
@@ -388,13 +388,15 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     st.render_ms = now_ms() - t;
     t = now_ms();
     if (diag_error_count(d) == 0) {
-        write_generated(files, n_files, out, d);
+        if (out) /* without a tree (a check) the feed and sitemap are made, not written */
+            write_generated(files, n_files, out, d);
         write_feed(s, out, d);
         write_sitemap(s, out, d);
-        copy_static(opt->root, theme, theme_name, out, a, d);
+        if (out)
+            copy_static(opt->root, theme, theme_name, out, a, d);
     }
     if (diag_error_count(d) == 0) {
-        ok = output_commit(out, d);
+        ok = !out || output_commit(out, d);
         out = NULL;
     }
     st.finish_ms = now_ms() - t;
@@ -403,6 +405,8 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     if (stats)
         *stats = st;
 done:
+    if (opt->report && s)
+        check_report_collect(opt->report, s);
     output_abort(out);
     plugin_host_free(host); /* before the arenas: Lua holds pointers into the model */
     site_free(s);

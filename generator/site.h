@@ -9,6 +9,7 @@
 #include "config.h"
 #include "diag.h"
 #include "page.h"
+#include "rules.h"
 #include "shortcode.h"
 #include "value.h"
 
@@ -21,6 +22,7 @@ typedef struct site_options {
     const char *base_url;  /* overrides site.yaml base_url when not NULL */
     size_t workers;        /* threads for loading pages (at least 1) */
     arena **worker_arenas; /* one per worker; pages live in them as long as the site */
+    bool future;           /* publish pages dated in the future (--future) */
 } site_options;
 
 /* One file to render: a template applied to a context. */
@@ -68,7 +70,11 @@ bool site_add_output(site *s, const char *path, const char *template_name, value
 const site_output *site_outputs(const site *s, size_t *n);
 /* Published single pages (not _index.md), newest first. */
 page *const *site_pages(const site *s, size_t *n);
-/* The newest date of any published page (or SOURCE_DATE_EPOCH when set). */
+/* SOURCE_DATE_EPOCH when set; else the newest `date` or `updated` of any published page
+ * that is not in the future; else 1970-01-01. A page dated in the future never sets it,
+ * even when --future publishes it. */
 const value *site_build_date(const site *s);
+/* What the consistency rules were given: the clock, the build date, --drafts, --future. */
+const rules_options *site_rules(const site *s);
 
 #endif

@@ -142,7 +142,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_write("content/projects/p.md", data, size);
     arena *a = arena_new(), *load = arena_new(), *scratch = arena_new();
     diag *d = diag_new();
-    site_options so = {fuzz_tmpdir(), size % 2 == 1, NULL, 1, &load};
+    site_options so = {fuzz_tmpdir(), size % 2 == 1, NULL, 1, &load, false};
     site *s = site_load(&so, a, d);
     if ((s == NULL) != (diag_error_count(d) > 0))
         abort();

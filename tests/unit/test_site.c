@@ -95,7 +95,7 @@ load_with(bool drafts, const char *base_url, size_t workers)
     l.nw = workers;
     for (size_t i = 0; i < workers; i++)
         l.w[i] = arena_new();
-    site_options opt = {dir, drafts, base_url, workers, l.w};
+    site_options opt = {dir, drafts, base_url, workers, l.w, false};
     diag *d = diag_new();
     l.s = site_load(&opt, l.a, d);
     l.errors = diag_error_count(d);

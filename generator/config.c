@@ -369,13 +369,17 @@ static void
 load_checks(loader *l, config *c, const value *root)
 {
     const value *checks = get_map(l, root, "checks");
-    c->stale_months = get_count(l, checks, "stale_months", 12);
     const value *months = value_map_get(checks, "stale_months");
-    if (months && months->type == VALUE_NUMBER && (c->stale_months < 1 || c->stale_months > 1200)) {
-        diag_report(l->d, DIAG_ERROR, months->pos,
-                    "checks.stale_months must be a number of months from 1 to 1200");
-        l->ok = false;
-        c->stale_months = 12;
+    c->stale_months = 12;
+    if (months && months->type != VALUE_NULL) {
+        double n = months->type == VALUE_NUMBER ? months->as.number : 0;
+        if (n >= 1 && n <= 1200 && n == floor(n)) {
+            c->stale_months = (size_t)n;
+        } else {
+            diag_report(l->d, DIAG_ERROR, months->pos,
+                        "checks.stale_months must be a whole number of months from 1 to 1200");
+            l->ok = false;
+        }
     }
     static const char *const levels[] = {"off", "warning", "error"};
     for (size_t i = 0; i < value_len(checks); i++) {

@@ -87,7 +87,7 @@ typedef struct loaded {
 } loaded;
 
 static loaded
-load_with(bool drafts, const char *base_url, size_t workers)
+load_with_future(bool drafts, const char *base_url, size_t workers, bool future)
 {
     loaded l;
     memset(&l, 0, sizeof l);
@@ -95,7 +95,7 @@ load_with(bool drafts, const char *base_url, size_t workers)
     l.nw = workers;
     for (size_t i = 0; i < workers; i++)
         l.w[i] = arena_new();
-    site_options opt = {dir, drafts, base_url, workers, l.w, false};
+    site_options opt = {dir, drafts, base_url, workers, l.w, future};
     diag *d = diag_new();
     l.s = site_load(&opt, l.a, d);
     l.errors = diag_error_count(d);
@@ -104,6 +104,12 @@ load_with(bool drafts, const char *base_url, size_t workers)
     OK((l.s == NULL) == (l.errors > 0), "site_load returns NULL iff errors (%s)", dir);
     diag_free(d);
     return l;
+}
+
+static loaded
+load_with(bool drafts, const char *base_url, size_t workers)
+{
+    return load_with_future(drafts, base_url, workers, false);
 }
 
 /* Loads the current site, which must load without errors. */
@@ -543,18 +549,7 @@ test_build_date_env(void)
 static loaded
 load_future(bool future)
 {
-    loaded l;
-    memset(&l, 0, sizeof l);
-    l.a = arena_new();
-    l.nw = 1;
-    l.w[0] = arena_new();
-    site_options opt = {dir, false, NULL, 1, l.w, future};
-    diag *d = diag_new();
-    l.s = site_load(&opt, l.a, d);
-    l.errors = diag_error_count(d);
-    l.warnings = diag_warning_count(d);
-    l.diags = diag_to_string(d);
-    diag_free(d);
+    loaded l = load_with_future(false, NULL, 1, future);
     OK(l.s != NULL, "site %s loads: %s", dir, l.diags);
     return l;
 }

@@ -129,7 +129,7 @@ render_one(size_t i, size_t worker, void *payload)
         fs_report_too_large(j->d, o->origin, "output", html.len, FS_MAX_OUTPUT, "a rendered page");
         ok = false;
     }
-    if (ok && j->out) /* no tree: a check */
+    if (ok)
         output_write(j->out, o->path, html.ptr, html.len, j->d);
     diag_set_context(SRC_NONE, NULL);
     buf_free(&html);
@@ -177,7 +177,7 @@ write_feed(const site *s, output *out, diag *d)
                        built->as.date, true};
     buf xml = BUF_INIT;
     bool ok = feed_write_rss(&xml, &ch, items, n, d) &&
-              (!out || output_write(out, "feed.xml", xml.ptr, xml.len, d));
+              output_write(out, "feed.xml", xml.ptr, xml.len, d);
     buf_free(&xml);
     buf_free(&self);
     free(items);
@@ -202,8 +202,8 @@ write_sitemap(const site *s, output *out, diag *d)
         }
     }
     buf xml = BUF_INIT;
-    bool ok = sitemap_write(&xml, urls, n, d) &&
-              (!out || output_write(out, "sitemap.xml", xml.ptr, xml.len, d));
+    bool ok =
+        sitemap_write(&xml, urls, n, d) && output_write(out, "sitemap.xml", xml.ptr, xml.len, d);
     buf_free(&xml);
     free(urls);
     return ok;
@@ -349,8 +349,9 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
         goto done;
 
     /* the output folder is checked (and its temporary tree made) before the long passes;
-     * a check writes nothing */
-    if (!opt->check_only && !(out = begin_output(opt, theme, a, d)))
+     * a check claims every path in a tree that is never written */
+    out = opt->check_only ? output_begin_dry() : begin_output(opt, theme, a, d);
+    if (!out)
         goto done;
 
     /* plugins read the model and publish data; then the pages' Markdown, with shortcodes */
@@ -388,15 +389,13 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     st.render_ms = now_ms() - t;
     t = now_ms();
     if (diag_error_count(d) == 0) {
-        if (out) /* without a tree (a check) the feed and sitemap are made, not written */
-            write_generated(files, n_files, out, d);
+        write_generated(files, n_files, out, d);
         write_feed(s, out, d);
         write_sitemap(s, out, d);
-        if (out)
-            copy_static(opt->root, theme, theme_name, out, a, d);
+        copy_static(opt->root, theme, theme_name, out, a, d);
     }
     if (diag_error_count(d) == 0) {
-        ok = !out || output_commit(out, d);
+        ok = output_commit(out, d);
         out = NULL;
     }
     st.finish_ms = now_ms() - t;

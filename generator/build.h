@@ -19,8 +19,9 @@ typedef struct build_options {
     bool force;           /* replace an out_dir that clinfolio did not make (--force) */
     size_t workers;       /* threads; 0 means one per processor */
     bool future;          /* publish pages dated in the future (--future) */
-    /* `clinfolio check`: every pass runs (templates render into memory) but nothing is
-     * written: no output folder, no temporary tree; out_dir and force are not used */
+    /* `clinfolio check`: every pass runs (pages render into memory, output paths and
+     * static files are checked for collisions in a dry tree, output_begin_dry) but nothing
+     * is written: no output folder, no temporary tree; out_dir and force are not used */
     bool check_only;
     check_report *report; /* when not NULL, filled from the model before it is freed */
 } build_options;

@@ -263,10 +263,11 @@ for B in "$@"; do
 
     # issue 8: --strict, --future and `clinfolio check`. Each site is a copy of
     # tests/errors/_base with some pages added. check runs every pass and writes nothing: no
-    # output folder, no temporary tree; its exit status is 0 clean (warnings allowed), 1 on
-    # errors or on warnings with --strict, 2 on bad usage; --format json is one JSON document
-    # (quotes, a newline and CJK in a message survive); a page dated 2999 is published only
-    # with --future and never becomes the build date (the feed's lastBuildDate).
+    # output folder, no temporary tree (yet it finds a static file on a page's path, as a
+    # build does); its exit status is 0 clean (warnings allowed), 1 on errors or on warnings
+    # with --strict, 2 on bad usage; --format json is one JSON document (quotes, a newline
+    # and CJK in a message survive); a page dated 2999 is published only with --future and
+    # never becomes the build date (the feed's lastBuildDate).
     i8_site() { # i8_site NAME ERRORS_CASE...: a fresh copy of _base with those cases' pages, in $i8
         i8="$tmp/i8-$(basename "$B")-$1"; shift
         rm -rf "$i8"; cp -R tests/errors/_base "$i8"
@@ -299,6 +300,11 @@ for B in "$@"; do
             test "$(grep -c ': error: ' "$i8.err")" = 4 || return 1
         i8_site errors bad-date
         expect_status 1 "$bin" check -q -s "$i8" 2>/dev/null && i8_nothing_written || return 1
+        i8_site collision # a static file on a page's path: found by check as by build
+        mkdir -p "$i8/content/static/projects/alpha" && echo x >"$i8/content/static/projects/alpha/index.html"
+        expect_status 1 "$bin" check -q -s "$i8" >/dev/null 2>"$i8.err" && i8_nothing_written || return 1
+        echo "content/static/projects/alpha/index.html: error: static file collides with a page at projects/alpha/index.html" |
+            diff -u - "$i8.err" || return 1
         expect_status 2 "$bin" check --format yaml -s "$i8" 2>/dev/null &&
             expect_status 2 "$bin" check -o "$i8/public" -s "$i8" 2>/dev/null &&
             expect_status 2 "$bin" build --format json -s "$i8" 2>/dev/null && i8_nothing_written

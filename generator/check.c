@@ -180,12 +180,46 @@ plural(size_t n, const char *one, const char *many)
     return n == 1 ? one : many;
 }
 
-/* s, then spaces to width characters (at least one space) */
+/* Terminal columns of a code point: 2 for East Asian wide and full-width characters
+ * (CJK, Hangul, full-width forms), else 1. */
+static size_t
+columns_of(unsigned long c)
+{
+    return (c >= 0x1100 && c <= 0x115F) || (c >= 0x2E80 && c <= 0xA4CF) ||
+                   (c >= 0xAC00 && c <= 0xD7A3) || (c >= 0xF900 && c <= 0xFAFF) ||
+                   (c >= 0xFE30 && c <= 0xFE4F) || (c >= 0xFF00 && c <= 0xFF60) ||
+                   (c >= 0xFFE0 && c <= 0xFFE6) || (c >= 0x20000 && c <= 0x3FFFD)
+               ? 2
+               : 1;
+}
+
+/* The width of s in a terminal (table cells line up under Chinese cohort names). */
+static size_t
+width_of(const char *s)
+{
+    size_t w = 0, len = strlen(s);
+    for (size_t i = 0; i < len;) {
+        size_t n = text_utf8_seq(s + i, len - i);
+        if (n == 0) { /* not UTF-8: one column, as the replacement character prints */
+            w++;
+            i++;
+            continue;
+        }
+        unsigned long c = n == 1 ? (unsigned char)s[i] : (unsigned char)s[i] & (0x7F >> n);
+        for (size_t k = 1; k < n; k++)
+            c = (c << 6) | ((unsigned char)s[i + k] & 0x3F);
+        w += columns_of(c);
+        i += n;
+    }
+    return w;
+}
+
+/* s, padded with spaces to width columns, on the left (right-aligned) or the right */
 static void
 pad(buf *out, const char *s, size_t width, bool right)
 {
-    size_t chars = text_utf8_count(s, strlen(s));
-    size_t spaces = chars < width ? width - chars : 0;
+    size_t w = width_of(s);
+    size_t spaces = w < width ? width - w : 0;
     if (!right)
         buf_puts(out, s);
     for (size_t i = 0; i < spaces; i++)
@@ -211,9 +245,8 @@ print_table(buf *out, const value *m)
         return;
     size_t first = strlen("projects");
     for (size_t k = 0; k < value_len(stages); k++) {
-        size_t len = text_utf8_count(value_str(stages->as.list.items[k]),
-                                     strlen(value_str(stages->as.list.items[k])));
-        first = len > first ? len : first;
+        size_t w = width_of(value_str(stages->as.list.items[k]));
+        first = w > first ? w : first;
     }
     buf_puts(out, "\nprojects without a date for each stage, per cohort:\n  ");
     pad(out, "stage", first, false);
@@ -231,7 +264,7 @@ print_table(buf *out, const value *m)
                                     : value_map_get(value_map_get(c, "missing_stage_dates"), row);
             buf cell = BUF_INIT;
             value_to_text(&cell, v);
-            size_t width = text_utf8_count(cohort_name(c), strlen(cohort_name(c)));
+            size_t width = width_of(cohort_name(c));
             buf_puts(out, "  ");
             pad(out, cell.ptr, width > 6 ? width : 6, true);
             buf_free(&cell);

@@ -19,24 +19,7 @@ static char root[64]; /* /tmp/clinfolio-test-check-XXXXXX */
 static void
 put(const char *rel, const char *text)
 {
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s", root, rel);
-    for (char *p = path + strlen(root) + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(path, 0755) != 0 && errno != EEXIST) {
-                perror(path);
-                exit(2);
-            }
-            *p = '/';
-        }
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        perror(path);
-        exit(2);
-    }
-    fputs(text, f);
-    fclose(f);
+    harness_write_file(root, rel, text);
 }
 
 typedef void (*print_fn)(const check_report *r, const diag *d, FILE *f);

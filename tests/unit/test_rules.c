@@ -23,24 +23,7 @@ static config cfg;
 static void
 write_file(const char *rel, const char *text)
 {
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s", root, rel);
-    for (char *p = path + strlen(root) + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(path, 0755) != 0 && errno != EEXIST) {
-                perror(path);
-                exit(2);
-            }
-            *p = '/';
-        }
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        perror(path);
-        exit(2);
-    }
-    fputs(text, f);
-    fclose(f);
+    harness_write_file(root, rel, text);
 }
 
 /* site.yaml: the default twelve stages unless yaml says otherwise */

@@ -370,15 +370,16 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
         goto done;
 
     /* the model: every page's front matter */
-    site_options so = {opt->root,   opt->drafts, opt->base_url, workers,
-                       load_arenas, &site_cfg,   sch,           false};
+    site_options so = {opt->root, opt->drafts, opt->base_url, workers, load_arenas,
+                       &site_cfg, sch,         opt->check_only, opt->future};
     s = site_load(&so, a, d);
     if (!s || !theme)
         goto done;
     const config *cfg = site_config(s);
 
-    /* the output folder is checked (and its temporary tree made) before the long passes */
-    out = begin_output(opt, theme, a, d);
+    /* the output folder is checked (and its temporary tree made) before the long passes;
+     * a check claims every path in a tree that is never written */
+    out = opt->check_only ? output_begin_dry() : begin_output(opt, theme, a, d);
     if (!out)
         goto done;
 
@@ -433,6 +434,8 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     if (stats)
         *stats = st;
 done:
+    if (opt->report && s)
+        check_report_collect(opt->report, s);
     output_abort(out);
     plugin_host_free(host); /* before the arenas: Lua holds pointers into the model */
     site_free(s);

@@ -5,6 +5,7 @@
 #ifndef CLINFOLIO_BUILD_H
 #define CLINFOLIO_BUILD_H
 
+#include "check.h"
 #include "diag.h"
 
 #include <stdbool.h>
@@ -17,6 +18,12 @@ typedef struct build_options {
     bool drafts;          /* publish pages marked draft: true */
     bool force;           /* replace an out_dir that clinfolio did not make (--force) */
     size_t workers;       /* threads; 0 means one per processor */
+    bool future;          /* publish pages dated in the future (--future) */
+    /* `clinfolio check`: every pass runs (pages render into memory, output paths and
+     * static files are checked for collisions in a dry tree, output_begin_dry) but nothing
+     * is written: no output folder, no temporary tree; out_dir and force are not used */
+    bool check_only;
+    check_report *report; /* when not NULL, filled from the model before it is freed */
 } build_options;
 
 typedef struct build_stats {
@@ -26,8 +33,9 @@ typedef struct build_stats {
     double load_ms, plugins_ms, content_ms, render_ms, finish_ms;
 } build_stats;
 
-/* Builds the site. Every problem goes to d; returns false when an error was reported,
- * in which case the previous out_dir is left exactly as it was. stats may be NULL. */
+/* Builds the site (or only checks it, with check_only). Every problem goes to d; returns
+ * false when an error was reported, in which case the previous out_dir is left exactly as
+ * it was. stats may be NULL. */
 bool build_site(const build_options *opt, build_stats *stats, diag *d);
 
 #endif

@@ -14,8 +14,21 @@ static const char *const known_keys[] = {
     "title",   "description", "base_url",       "language",      "theme",
     "author",  "currency",    "summary_length", "markdown",      "feed",
     "home",    "menu",        "stages",         "taxonomies",    "metrics",
-    "plugins", "params",      "copyright",      "plugin_limits",
+    "plugins", "params",      "copyright",      "plugin_limits", "checks",
 };
+
+/* The checks `checks:` may switch: every check that reports warnings (a warning by
+ * default). Checks that report errors stay errors. */
+static const char *const switchable_checks[] = {
+    "stage-order",        "future-date",      "status-stages",     "patent-stage", "stale-project",
+    "registration-class", "unknown-key",      "missing-key",       "broken-link",  "broken-anchor",
+    "missing-image",      "raw-html-dropped", "foreign-shortcode",
+};
+static const char *const error_checks[] = {
+    "bad-value", "bad-type", "bad-identifier", "quoted-date", "toml-front-matter", "bad-amount",
+};
+
+#define COUNT(a) (sizeof(a) / sizeof(a)[0])
 
 static const config_stage default_stages[] = {
     {"need", "Clinical need", "临床需求"},
@@ -341,6 +354,69 @@ load_plugins(loader *l, config *c, const value *root)
         }
 }
 
+static bool
+listed(const char *const *list, size_t n, const char *s)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(list[i], s) == 0)
+            return true;
+    return false;
+}
+
+/* checks: {<code>: error | warning | off, stale_months: N}: each switch goes to d at
+ * once, so that the checks of every later pass (page loading included) obey it. */
+static void
+load_checks(loader *l, config *c, const value *root)
+{
+    const value *checks = get_map(l, root, "checks");
+    const value *months = value_map_get(checks, "stale_months");
+    c->stale_months = 12;
+    if (months && months->type != VALUE_NULL) {
+        double n = months->type == VALUE_NUMBER ? months->as.number : 0;
+        if (n >= 1 && n <= 1200 && n == floor(n)) {
+            c->stale_months = (size_t)n;
+        } else {
+            diag_report(l->d, DIAG_ERROR, months->pos,
+                        "checks.stale_months must be a whole number of months from 1 to 1200");
+            l->ok = false;
+        }
+    }
+    static const char *const levels[] = {"off", "warning", "error"};
+    for (size_t i = 0; i < value_len(checks); i++) {
+        const value_pair *p = &checks->as.map.pairs[i];
+        if (strcmp(p->key, "stale_months") == 0)
+            continue;
+        if (!listed(switchable_checks, COUNT(switchable_checks), p->key)) {
+            if (listed(error_checks, COUNT(error_checks), p->key)) {
+                diag_report(l->d, DIAG_ERROR, p->key_pos,
+                            "check '%s' reports errors, which cannot be switched", p->key);
+                l->ok = false;
+                continue;
+            }
+            buf names = BUF_INIT;
+            for (size_t k = 0; k < COUNT(switchable_checks); k++)
+                buf_printf(&names, "%s%s", k ? ", " : "", switchable_checks[k]);
+            diag_report(l->d, DIAG_WARNING, p->key_pos,
+                        "unknown check '%s' in site.yaml checks (known: %s, stale_months)", p->key,
+                        names.ptr);
+            buf_free(&names);
+            continue;
+        }
+        const char *level = value_str(p->val);
+        size_t k = 0;
+        while (level && k < COUNT(levels) && strcmp(level, levels[k]) != 0)
+            k++;
+        if (!level || k == COUNT(levels)) {
+            diag_report(l->d, DIAG_ERROR, p->val->pos,
+                        "checks.%s must be error, warning or off, not %s", p->key,
+                        level ? arena_printf(l->a, "'%s'", level) : value_type_name(p->val->type));
+            l->ok = false;
+            continue;
+        }
+        diag_set_check(l->d, p->key, (diag_check)k);
+    }
+}
+
 static void
 warn_unknown(loader *l, const value *root)
 {
@@ -407,6 +483,7 @@ config_load(config *out, const char *root, const char *base_url_override, arena 
     load_plugins(&l, out, rootv);
     get_map(&l, rootv, "params");
     check_menu(&l, get_list(&l, rootv, "menu"));
+    load_checks(&l, out, rootv);
     return l.ok;
 }
 

@@ -44,12 +44,15 @@ typedef struct config {
     config_plugin *plugins; /* in the order site.yaml lists them */
     size_t n_plugins;
     size_t plugin_instructions, plugin_seconds, plugin_memory_mb; /* limits per call */
-    value *raw; /* the whole site.yaml map, for templates (site.params, site.menu, ...) */
+    size_t stale_months; /* checks.stale_months: a project is stale after this many months */
+    value *raw;          /* the whole site.yaml map, for templates (site.params, site.menu, ...) */
 } config;
 
 /* Reads <root>/site.yaml into out (memory owned by a). base_url_override, when not NULL,
  * replaces base_url (--base-url). Unknown keys are warnings; wrong types and missing
- * required keys (title, base_url) are errors. Returns false after reporting errors. */
+ * required keys (title, base_url) are errors. The switches of `checks:` (error, warning
+ * or off per check code) are set on d (diag_set_check) for the rest of the run. Returns
+ * false after reporting errors. */
 bool config_load(config *out, const char *root, const char *base_url_override, arena *a, diag *d);
 
 /* Index of the stage with this key, or -1. */

@@ -19,14 +19,22 @@ typedef struct entry {
     char *msg;
     size_t seq;    /* report order, for stable sorting */
     size_t parent; /* notes: id of the entry they follow; SIZE_MAX for top-level */
+    bool hidden;   /* switched off by `checks:` (or a note of such an entry) */
 } entry;
+
+typedef struct check_level {
+    char *code;
+    diag_check level;
+} check_level;
 
 struct diag {
     pthread_mutex_t lock;
     entry *items;
     size_t len, cap;
     size_t errors, warnings;
-    bool strict; /* warnings are reported as errors (--strict) */
+    bool strict;         /* warnings are reported as errors (--strict) */
+    check_level *checks; /* `checks:` of site.yaml */
+    size_t n_checks;
 };
 
 diag *
@@ -47,6 +55,9 @@ diag_free(diag *d)
         free(d->items[i].msg);
     }
     free(d->items);
+    for (size_t i = 0; i < d->n_checks; i++)
+        free(d->checks[i].code);
+    free(d->checks);
     pthread_mutex_destroy(&d->lock);
     free(d);
 }
@@ -73,9 +84,19 @@ push(diag *d, diag_level level, const char *code, src_pos at, size_t parent, cha
         d->items = xrealloc(d->items, d->cap * sizeof(entry));
     }
     size_t id = d->len++;
-    d->items[id] =
-        (entry){level, code, at.file ? xstrdup(at.file) : NULL, at.line, at.col, msg, id, parent};
+    d->items[id] = (entry){
+        level, code, at.file ? xstrdup(at.file) : NULL, at.line, at.col, msg, id, parent, false};
     return id;
+}
+
+/* The level `checks:` gives a warning with this code; the caller holds the lock. */
+static diag_check
+check_of(const diag *d, const char *code)
+{
+    for (size_t i = 0; code && i < d->n_checks; i++)
+        if (strcmp(d->checks[i].code, code) == 0)
+            return d->checks[i].level;
+    return DIAG_CHECK_WARNING;
 }
 
 static size_t add(diag *d, diag_level level, const char *code, src_pos at, size_t parent,
@@ -91,10 +112,16 @@ add(diag *d, diag_level level, const char *code, src_pos at, size_t parent, cons
     text_clean_xml(&msg, raw.ptr, raw.len);
     buf_free(&raw);
     pthread_mutex_lock(&d->lock);
-    if (level == DIAG_WARNING && d->strict)
-        level = DIAG_ERROR;
+    bool hidden = parent != SIZE_MAX && d->items[parent].hidden;
+    if (parent == SIZE_MAX && level == DIAG_WARNING) {
+        diag_check check = check_of(d, code);
+        hidden = check == DIAG_CHECK_OFF;
+        if (check == DIAG_CHECK_ERROR || d->strict)
+            level = DIAG_ERROR;
+    }
     size_t id = push(d, level, code, at, parent, buf_detach(&msg));
-    if (parent == SIZE_MAX) {
+    d->items[id].hidden = hidden;
+    if (parent == SIZE_MAX && !hidden) {
         if (level == DIAG_ERROR)
             d->errors++;
         else if (level == DIAG_WARNING)
@@ -111,6 +138,21 @@ diag_set_strict(diag *d, bool strict)
 {
     pthread_mutex_lock(&d->lock);
     d->strict = strict;
+    pthread_mutex_unlock(&d->lock);
+}
+
+void
+diag_set_check(diag *d, const char *code, diag_check level)
+{
+    pthread_mutex_lock(&d->lock);
+    size_t i = 0;
+    while (i < d->n_checks && strcmp(d->checks[i].code, code) != 0)
+        i++;
+    if (i == d->n_checks) {
+        d->checks = xrealloc(d->checks, (d->n_checks + 1) * sizeof(check_level));
+        d->checks[d->n_checks++].code = xstrdup(code);
+    }
+    d->checks[i].level = level;
     pthread_mutex_unlock(&d->lock);
 }
 
@@ -226,15 +268,90 @@ format_entry(buf *out, const entry *e)
     buf_printf(out, ": %s: %s\n", level_names[e->level], e->msg);
 }
 
+/* {====================================================================
+ * JSON
+ * ===================================================================== */
+
+/* s as a JSON string: valid UTF-8 (invalid bytes become U+FFFD, control characters other
+ * than tab and newline are dropped, as in messages), '"' '\\' and control characters
+ * escaped; NULL is null. */
 static void
-format_all(buf *out, const diag *d, bool errors_only)
+json_string(buf *out, const char *s)
+{
+    if (!s) {
+        buf_puts(out, "null");
+        return;
+    }
+    buf clean = BUF_INIT;
+    text_clean_xml(&clean, s, strlen(s));
+    buf_putc(out, '"');
+    for (size_t i = 0; i < clean.len; i++) {
+        unsigned char c = (unsigned char)clean.ptr[i];
+        if (c == '"' || c == '\\')
+            buf_printf(out, "\\%c", c);
+        else if (c == '\n')
+            buf_puts(out, "\\n");
+        else if (c == '\t')
+            buf_puts(out, "\\t");
+        else if (c < 0x20 || c == 0x7f)
+            buf_printf(out, "\\u%04x", c);
+        else
+            buf_putc(out, (char)c);
+    }
+    buf_putc(out, '"');
+    buf_free(&clean);
+}
+
+/* "file":..,"line":..,"column":.. of an entry */
+static void
+json_position(buf *out, const entry *e)
+{
+    buf_puts(out, "\"file\":");
+    json_string(out, e->file);
+    if (e->file && e->line)
+        buf_printf(out, ",\"line\":%u", e->line);
+    else
+        buf_puts(out, ",\"line\":null");
+    if (e->file && e->line && e->col)
+        buf_printf(out, ",\"column\":%u", e->col);
+    else
+        buf_puts(out, ",\"column\":null");
+}
+
+static void
+json_open_entry(buf *out, const entry *e, bool first)
+{
+    buf_puts(out, first ? "\n  {" : ",\n  {");
+    json_position(out, e);
+    buf_printf(out, ",\"level\":\"%s\",\"code\":", level_names[e->level]);
+    json_string(out, e->code ? e->code : level_names[e->level]);
+    buf_puts(out, ",\"message\":");
+    json_string(out, e->msg);
+    buf_puts(out, ",\"notes\":[");
+}
+
+static void
+json_note(buf *out, const entry *e, bool first)
+{
+    buf_puts(out, first ? "{" : ",{");
+    json_position(out, e);
+    buf_puts(out, ",\"message\":");
+    json_string(out, e->msg);
+    buf_putc(out, '}');
+}
+
+/* }==================================================================== */
+
+/* Every diagnostic sorted, each followed by its notes: as text, or as a JSON array. */
+static void
+format_all(buf *out, const diag *d, bool errors_only, bool json)
 {
     pthread_mutex_lock((pthread_mutex_t *)&d->lock);
     ranked *top = xcalloc(d->len + 1, sizeof(ranked));
     size_t *slot = xmalloc((d->len + 1) * sizeof(size_t)); /* entry seq -> index in top */
     size_t n = 0;
     for (size_t i = 0; i < d->len; i++)
-        if (d->items[i].parent == SIZE_MAX) {
+        if (d->items[i].parent == SIZE_MAX && !d->items[i].hidden) {
             slot[d->items[i].seq] = n;
             top[n++].e = &d->items[i];
         }
@@ -244,8 +361,8 @@ format_all(buf *out, const diag *d, bool errors_only)
     for (size_t i = 0; i < d->len; i++) {
         const entry *e = &d->items[i];
         next[i] = SIZE_MAX;
-        if (e->parent == SIZE_MAX)
-            continue; /* top-level; a note's parent is top-level (notes get no id) */
+        if (e->parent == SIZE_MAX || e->hidden)
+            continue; /* top-level or off; a note's parent is top-level (notes get no id) */
         size_t k = slot[e->parent];
         if (!top[k].note)
             top[k].note = e;
@@ -254,14 +371,29 @@ format_all(buf *out, const diag *d, bool errors_only)
         last[k] = i;
     }
     qsort(top, n, sizeof(ranked), cmp_ranked);
+    if (json)
+        buf_putc(out, '[');
+    bool first = true;
     for (size_t i = 0; i < n; i++) {
         if (errors_only && top[i].e->level != DIAG_ERROR)
             continue;
-        format_entry(out, top[i].e);
+        if (json)
+            json_open_entry(out, top[i].e, first);
+        else
+            format_entry(out, top[i].e);
+        first = false;
         for (size_t j = top[i].note ? (size_t)(top[i].note - d->items) : SIZE_MAX; j != SIZE_MAX;
-             j = next[j])
-            format_entry(out, &d->items[j]);
+             j = next[j]) {
+            if (json)
+                json_note(out, &d->items[j], j == (size_t)(top[i].note - d->items));
+            else
+                format_entry(out, &d->items[j]);
+        }
+        if (json)
+            buf_puts(out, "]}");
     }
+    if (json)
+        buf_puts(out, first ? "]" : "\n]");
     free(last);
     free(next);
     free(slot);
@@ -269,21 +401,65 @@ format_all(buf *out, const diag *d, bool errors_only)
     pthread_mutex_unlock((pthread_mutex_t *)&d->lock);
 }
 
+static void
+print_all(const diag *d, FILE *f, bool errors_only, bool json)
+{
+    buf out = BUF_INIT;
+    format_all(&out, d, errors_only, json);
+    fwrite(out.ptr, 1, out.len, f);
+    buf_free(&out);
+}
+
 void
 diag_print(const diag *d, FILE *f, bool errors_only)
 {
-    buf out = BUF_INIT;
-    format_all(&out, d, errors_only);
-    fwrite(out.ptr, 1, out.len, f);
-    buf_free(&out);
+    print_all(d, f, errors_only, false);
 }
 
 char *
 diag_to_string(const diag *d)
 {
     buf out = BUF_INIT;
-    format_all(&out, d, false);
+    format_all(&out, d, false, false);
     return buf_detach(&out);
+}
+
+void
+diag_print_json(const diag *d, FILE *f, bool errors_only)
+{
+    print_all(d, f, errors_only, true);
+}
+
+static int
+cmp_counts(const void *pa, const void *pb)
+{
+    return strcmp(((const diag_code_count *)pa)->code, ((const diag_code_count *)pb)->code);
+}
+
+diag_code_count *
+diag_count_codes(const diag *d, size_t *n)
+{
+    pthread_mutex_lock((pthread_mutex_t *)&d->lock);
+    diag_code_count *counts = xcalloc(d->len + 1, sizeof(diag_code_count));
+    *n = 0;
+    for (size_t i = 0; i < d->len; i++) {
+        const entry *e = &d->items[i];
+        if (e->parent != SIZE_MAX || e->hidden || e->level == DIAG_NOTE)
+            continue;
+        const char *code = e->code ? e->code : level_names[e->level];
+        size_t k = 0;
+        while (k < *n && strcmp(counts[k].code, code) != 0)
+            k++;
+        if (k == *n)
+            counts[(*n)++].code = code;
+        if (e->level == DIAG_ERROR)
+            counts[k].errors++;
+        else
+            counts[k].warnings++;
+    }
+    pthread_mutex_unlock((pthread_mutex_t *)&d->lock);
+    qsort(counts, *n, sizeof(diag_code_count), cmp_counts);
+    return counts;
 }
 
 unsigned

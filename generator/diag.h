@@ -50,6 +50,19 @@ size_t diag_vreport_code(diag *d, diag_level level, const char *code, src_pos at
 /* --strict: from now on every warning is reported (and counted, and printed) as an error. */
 void diag_set_strict(diag *d, bool strict);
 
+/* What `site.yaml` `checks:` makes of a check's warnings. */
+typedef enum diag_check {
+    DIAG_CHECK_OFF,     /* dropped: neither printed nor counted (nor their notes) */
+    DIAG_CHECK_WARNING, /* left as warnings (the default) */
+    DIAG_CHECK_ERROR,   /* reported as errors */
+} diag_check;
+
+/* From now on, warnings reported with this code (diag_report_code) are switched to
+ * level; --strict then applies to those still warnings. Only warnings are switched: a
+ * check that reports an error keeps it an error. code is copied; setting a code again
+ * replaces its level. */
+void diag_set_check(diag *d, const char *code, diag_check level);
+
 /* Until it is cleared (note NULL), every error or warning this thread reports gets a note
  * `note` at `at` (render errors name the page being rendered this way). note is
  * borrowed and must stay valid while it is set. */
@@ -64,6 +77,25 @@ void diag_print(const diag *d, FILE *f, bool errors_only);
 
 /* The whole list as text, as diag_print would write it (for tests); free() it. */
 char *diag_to_string(const diag *d);
+
+/* The diagnostics as one JSON array (RFC 8259), in diag_print's order: one object per
+ * error or warning, {"file", "line", "column", "level", "code", "message", "notes"}:
+ * file null for a whole-run message (`clinfolio:`), line null for a whole file, column
+ * null when unknown; code the check's code, else the level's name ("error",
+ * "warning"); notes a list of {"file", "line", "column", "message"}. Strings are valid
+ * UTF-8 (invalid bytes in file names become U+FFFD). No trailing newline. Warnings are
+ * left out when errors_only. */
+void diag_print_json(const diag *d, FILE *f, bool errors_only);
+
+/* Errors and warnings as printed (after `checks:` and --strict), per code, sorted by
+ * code; those reported without a code count under "error" or "warning". */
+typedef struct diag_code_count {
+    const char *code; /* valid while d lives */
+    size_t errors, warnings;
+} diag_code_count;
+
+/* The counts, *n of them; free() the array. */
+diag_code_count *diag_count_codes(const diag *d, size_t *n);
 
 /* Column (1-based, in characters) of the byte at byte_index in line, which starts at
  * line_start. cmark-gfm counts bytes; we count characters (UTF-8 sequences). */

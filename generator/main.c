@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT
- * main.c - the command line: parse arguments, run the build, print diagnostics sorted,
- * pick the exit status (0 built, 1 errors in the site, 2 bad usage). */
+ * main.c - the command line: parse arguments, run the build (or the check), print
+ * diagnostics sorted, pick the exit status (0 built, 1 errors in the site, 2 bad usage). */
 #include "buf.h"
 #include "build.h"
+#include "check.h"
 #include "diag.h"
 #include "feed.h"
 #include "fs.h"
@@ -24,6 +25,7 @@ static const char usage_text[] =
     "\n"
     "commands:\n"
     "  build            generate the site into the output folder\n"
+    "  check            run every check of a build, write nothing, print a summary\n"
     "  help             show this help\n"
     "  version          show the version\n"
     "\n"
@@ -31,17 +33,26 @@ static const char usage_text[] =
     "  -s, --source DIR     the site folder, holding site.yaml (default: .)\n"
     "  -o, --output DIR     where to write the site (default: <source>/public)\n"
     "  -D, --drafts         also publish pages marked draft: true\n"
+    "      --future         also publish pages dated in the future\n"
     "  -f, --force          replace an output folder that clinfolio did not make\n"
     "  -b, --base-url URL   replace site.yaml's base_url (e.g. http://localhost:8080/)\n"
     "  -j, --jobs N         worker threads (default: one per processor)\n"
+    "      --strict         treat warnings as errors\n"
     "  -q, --quiet          print errors only (no warnings, no summary line)\n"
     "  -v, --verbose        also print the thread count and the number of warnings\n"
     "  -h, --help           show this help\n"
     "      --version        show the version\n"
     "\n"
+    "check options: -s, -D, --future, -j, --strict, -q and -h as for build, and\n"
+    "      --format FORMAT  text: diagnostics on standard error, a summary on\n"
+    "                       standard output (the default); json: both as one JSON\n"
+    "                       document on standard output\n"
+    "\n"
     "The output folder is replaced only when the build succeeds, and only when it is\n"
     "empty or holds the .clinfolio-output file every build writes (or with --force).\n"
-    "Exit status: 0 built, 1 the site has errors, 2 bad command line.\n";
+    "\"The future\" is after SOURCE_DATE_EPOCH when it is set, else after the clock.\n"
+    "Exit status: 0 built or checked, 1 the site has errors (or warnings, with\n"
+    "--strict), 2 bad command line.\n";
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -65,8 +76,20 @@ now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+/* What the command line asked for (build and check share most options). */
+typedef struct cli {
+    build_options opt;
+    int verbosity; /* 0 -q, 1, 2 -v */
+    bool strict;
+    bool json; /* check --format json */
+} cli;
+
+enum { OPT_VERSION = 256, OPT_STRICT, OPT_FUTURE, OPT_FORMAT };
+
+/* Reads argv into c. Returns -1 to go on, else the exit status (after --help, --version
+ * or a usage error). Options of build that check does not take are unknown to check. */
 static int
-cmd_build(int argc, char **argv)
+parse_options(cli *c, int argc, char **argv, bool check)
 {
     static const struct option longopts[] = {
         {"source", required_argument, NULL, 's'},
@@ -77,50 +100,67 @@ cmd_build(int argc, char **argv)
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
+        {"version", no_argument, NULL, OPT_VERSION},
         {"force", no_argument, NULL, 'f'},
+        {"strict", no_argument, NULL, OPT_STRICT},
+        {"future", no_argument, NULL, OPT_FUTURE},
+        {"format", required_argument, NULL, OPT_FORMAT},
         {NULL, 0, NULL, 0},
     };
-    build_options opt = {.root = "."};
-    int verbosity = 1;
-    int c;
+    *c = (cli){.opt = {.root = "."}, .verbosity = 1};
+    int ch;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":s:o:Db:fj:qvh", longopts, NULL)) != -1) {
-        switch (c) {
+    while ((ch = getopt_long(argc, argv, ":s:o:Db:fj:qvh", longopts, NULL)) != -1) {
+        if (check && (ch == 'o' || ch == 'b' || ch == 'f' || ch == 'v'))
+            return usage_error("option '-%c' is for build, not check", ch);
+        if (!check && ch == OPT_FORMAT)
+            return usage_error("option '--format' is for check, not build");
+        switch (ch) {
         case 's':
-            opt.root = optarg;
+            c->opt.root = optarg;
             break;
         case 'o':
-            opt.out_dir = optarg;
+            c->opt.out_dir = optarg;
             break;
         case 'D':
-            opt.drafts = true;
+            c->opt.drafts = true;
             break;
         case 'f':
-            opt.force = true;
+            c->opt.force = true;
             break;
         case 'b':
-            opt.base_url = optarg;
+            c->opt.base_url = optarg;
             break;
         case 'j': {
             char *end;
             long n = strtol(optarg, &end, 10);
             if (*optarg == '\0' || *end != '\0' || n < 1 || n > 256)
                 return usage_error("-j wants a number of threads from 1 to 256, not '%s'", optarg);
-            opt.workers = (size_t)n;
+            c->opt.workers = (size_t)n;
             break;
         }
         case 'q':
-            verbosity = 0;
+            c->verbosity = 0;
             break;
         case 'v':
-            verbosity = 2;
+            c->verbosity = 2;
+            break;
+        case OPT_STRICT:
+            c->strict = true;
+            break;
+        case OPT_FUTURE:
+            c->opt.future = true;
+            break;
+        case OPT_FORMAT:
+            if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0)
+                return usage_error("--format wants text or json, not '%s'", optarg);
+            c->json = strcmp(optarg, "json") == 0;
             break;
         case 'h':
             fputs(usage_text, stdout);
             return 0;
-        case 'V':
+        case OPT_VERSION:
             printf("clinfolio %s\n", CLINFOLIO_VERSION);
             return 0;
         case ':':
@@ -131,13 +171,25 @@ cmd_build(int argc, char **argv)
     }
     if (optind < argc)
         return usage_error("unexpected argument '%s'", argv[optind]);
+    return -1;
+}
 
+static int
+cmd_build(int argc, char **argv)
+{
+    cli c;
+    int done = parse_options(&c, argc, argv, false);
+    if (done >= 0)
+        return done;
+    build_options opt = c.opt;
+    int verbosity = c.verbosity;
     buf out_dir = BUF_INIT;
     if (!opt.out_dir) {
         fs_join(&out_dir, opt.root, "public");
         opt.out_dir = out_dir.ptr;
     }
     diag *d = diag_new();
+    diag_set_strict(d, c.strict);
     build_stats stats = {0};
     double t0 = now_ms();
     bool ok = build_site(&opt, &stats, d);
@@ -164,6 +216,32 @@ cmd_build(int argc, char **argv)
     }
     diag_free(d);
     buf_free(&out_dir);
+    return status;
+}
+
+/* clinfolio check: every pass of a build, nothing written; the diagnostics and a summary. */
+static int
+cmd_check(int argc, char **argv)
+{
+    cli c;
+    int done = parse_options(&c, argc, argv, true);
+    if (done >= 0)
+        return done;
+    c.opt.check_only = true;
+    c.opt.report = check_report_new();
+    diag *d = diag_new();
+    diag_set_strict(d, c.strict);
+    build_site(&c.opt, NULL, d);
+    if (c.json) {
+        check_report_print_json(c.opt.report, d, stdout, c.verbosity == 0);
+    } else {
+        diag_print(d, stderr, c.verbosity == 0);
+        if (c.verbosity > 0)
+            check_report_print_text(c.opt.report, d, stdout);
+    }
+    int status = diag_error_count(d) ? 1 : 0;
+    check_report_free(c.opt.report);
+    diag_free(d);
     return status;
 }
 
@@ -236,12 +314,12 @@ main(int argc, char **argv)
         printf("clinfolio %s\n", CLINFOLIO_VERSION);
         return 0;
     }
-    if (strcmp(cmd, "build") == 0) {
+    if (strcmp(cmd, "build") == 0 || strcmp(cmd, "check") == 0) {
         /* the libraries' global tables are set up before any thread starts */
         markdown_global_init();
         feed_global_init();
         catch_signals(); /* before any other thread, so every thread blocks them */
-        return cmd_build(argc - 1, argv + 1);
+        return cmd[0] == 'b' ? cmd_build(argc - 1, argv + 1) : cmd_check(argc - 1, argv + 1);
     }
-    return usage_error("unknown command '%s' (commands: build, help, version)", cmd);
+    return usage_error("unknown command '%s' (commands: build, check, help, version)", cmd);
 }

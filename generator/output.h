@@ -46,6 +46,13 @@ typedef struct output_options {
  * output_commit() or output_abort(). */
 output *output_begin(const output_options *opt, diag *d);
 
+/* A tree that is never written, for `clinfolio check`: output_write and
+ * output_copy_tree check paths and collisions as for a real tree (and that each static
+ * file can be opened), but create nothing, on disk or in memory beyond the set of paths;
+ * messages name it "the output folder". output_commit frees it and succeeds;
+ * output_abort frees it. */
+output *output_begin_dry(void);
+
 /* Removes every temporary tree of this process's unfinished builds (never an output
  * folder), for a process about to end early: a signal, the plugin watchdog. Safe to
  * call from any thread while a build runs; a commit in progress finishes its renames

@@ -7,6 +7,7 @@
 #include "buf.h"
 #include "fs.h"
 #include "pool.h"
+#include "rules.h"
 #include "shortcode.h"
 #include "strtab.h"
 #include "text.h"
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 /* {====================================================================
  * small containers
@@ -75,6 +77,8 @@ struct site {
     taxonomy *taxonomies; /* cfg.n_taxonomies of them */
     value *site_ctx;
     const value *build_date;
+    rules_options rules; /* the clock, the build date and the publishing switches */
+    bool source_date;    /* rules.now is SOURCE_DATE_EPOCH */
     site_output *outputs;
     size_t n_outputs, cap_outputs;
     strtab urls;  /* url -> origin path (char *), to catch two things at one URL */
@@ -116,6 +120,12 @@ const value *
 site_build_date(const site *s)
 {
     return s->build_date;
+}
+
+const rules_options *
+site_rules(const site *s)
+{
+    return &s->rules;
 }
 
 /* {====================================================================
@@ -726,21 +736,40 @@ build_outputs(site *s)
  * site_load
  * ===================================================================== */
 
-static const value *
-build_date(site *s)
+/* What "now" is: SOURCE_DATE_EPOCH when it is set (a warning when it is not a number),
+ * else the clock. */
+static value_date
+now_date(site *s)
 {
     const char *sde = getenv("SOURCE_DATE_EPOCH");
     if (sde && *sde) {
         char *end;
         long long secs = strtoll(sde, &end, 10);
-        if (*end == '\0')
-            return value_new_date(s->a, value_date_from_epoch(secs), SRC_NONE);
+        if (*end == '\0') {
+            s->source_date = true;
+            return value_date_from_epoch(secs);
+        }
         diag_report(s->d, DIAG_WARNING, SRC_NONE,
                     "SOURCE_DATE_EPOCH is not a number of seconds; ignored");
     }
+    return value_date_from_epoch((int64_t)time(NULL));
+}
+
+/* SOURCE_DATE_EPOCH, else the newest published date that is not in the future: the
+ * clock only decides what is published, so the same pages give the same bytes. */
+static const value *
+build_date(site *s)
+{
+    if (s->source_date)
+        return value_new_date(s->a, s->rules.now, SRC_NONE);
     const value *best = NULL;
-    for (size_t i = 0; i < s->n_pages; i++)
-        best = newest(best, newest(s->pages[i]->date, s->pages[i]->updated));
+    for (size_t i = 0; i < s->n_pages; i++) {
+        const page *p = s->pages[i];
+        if (!rules_in_future(p->date, &s->rules.now))
+            best = newest(best, p->date);
+        if (!rules_in_future(p->updated, &s->rules.now))
+            best = newest(best, p->updated);
+    }
     if (!best)
         best = value_new_date(s->a, value_date_from_epoch(0), SRC_NONE);
     return best;
@@ -825,14 +854,16 @@ site_load(const site_options *opt, arena *a, diag *d)
     if (diag_error_count(d) > 0)
         return NULL;
 
-    /* published pages */
+    /* published pages: no drafts (unless --drafts), none dated in the future (unless
+     * --future); then the build date, and the consistency rules over every page */
+    s->rules = (rules_options){&s->cfg, now_date(s), {0}, opt->drafts, opt->future};
     page **all = arena_zalloc(a, (sc.len + 1) * sizeof(page *));
     size_t n_all = 0;
     s->pages = arena_zalloc(a, (sc.len + 1) * sizeof(page *));
     strtab by_section = {0};
     for (size_t i = 0; i < sc.len; i++) {
         page *p = &loaded[i];
-        if (p->draft && !opt->drafts)
+        if (!rules_published(p, &s->rules))
             continue;
         all[n_all++] = p;
         if (p->is_index && !*p->section)
@@ -842,6 +873,9 @@ site_load(const site_options *opt, arena *a, diag *d)
         else
             s->pages[s->n_pages++] = p;
     }
+    s->build_date = build_date(s);
+    s->rules.build_date = s->build_date->as.date;
+    rules_check(&s->rules, loaded, sc.len, d);
     assign_urls(s, all, n_all);
     qsort(s->pages, s->n_pages, sizeof(page *), cmp_pages);
     for (size_t i = 0; i < s->n_pages; i++) {
@@ -860,7 +894,6 @@ site_load(const site_options *opt, arena *a, diag *d)
                                    s->taxonomies[i].terms[k]->slug),
                       arena_printf(a, "%s (taxonomy '%s')", s->cfg.file, s->cfg.taxonomies[i].name),
                       SRC_POS(s->cfg.file, 0, 0));
-    s->build_date = build_date(s);
 
     /* values for templates: pages (with prev/next in their section), then lists */
     build_page_terms(s);

@@ -9,6 +9,7 @@
 #include "config.h"
 #include "diag.h"
 #include "page.h"
+#include "rules.h"
 #include "shortcode.h"
 #include "value.h"
 
@@ -24,6 +25,7 @@ typedef struct site_options {
     const config *cfg;     /* site.yaml read already (config_load), or NULL: site_load reads it */
     const schema *schema;  /* schema.yaml (schema_load), or NULL: no schema checks */
     bool recommended;      /* warn about missing `recommended` schema keys (check) */
+    bool future;           /* publish pages dated in the future (--future) */
 } site_options;
 
 /* One file to render: a template applied to a context. */
@@ -74,7 +76,11 @@ const site_output *site_outputs(const site *s, size_t *n);
 page *const *site_all_pages(const site *s, size_t *n);
 /* Published single pages (not _index.md), newest first. */
 page *const *site_pages(const site *s, size_t *n);
-/* The newest date of any published page (or SOURCE_DATE_EPOCH when set). */
+/* SOURCE_DATE_EPOCH when set; else the newest `date` or `updated` of any published page
+ * that is not in the future; else 1970-01-01. A page dated in the future never sets it,
+ * even when --future publishes it. */
 const value *site_build_date(const site *s);
+/* What the consistency rules were given: the clock, the build date, --drafts, --future. */
+const rules_options *site_rules(const site *s);
 
 #endif

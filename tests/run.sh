@@ -261,6 +261,126 @@ for B in "$@"; do
          test \$(grep -c ': warning: ' '$fw.1') = 4 && diff '$fw.1' '$fw.8' &&
          grep -q 'Page 07 #7' '$fw/out8/projects/p07/index.html' && diff -r '$fw/out1' '$fw/out8'"
 
+    # issue 8: --strict, --future and `clinfolio check`. Each site is a copy of
+    # tests/errors/_base with some pages added. check runs every pass and writes nothing: no
+    # output folder, no temporary tree (yet it finds a static file on a page's path, as a
+    # build does); its exit status is 0 clean (warnings allowed), 1 on errors or on warnings
+    # with --strict, 2 on bad usage; --format json is one JSON document (quotes, a newline
+    # and CJK in a message survive); a page dated 2999 is published only with --future and
+    # never becomes the build date (the feed's lastBuildDate).
+    i8_site() { # i8_site NAME ERRORS_CASE...: a fresh copy of _base with those cases' pages, in $i8
+        i8="$tmp/i8-$(basename "$B")-$1"; shift
+        rm -rf "$i8"; cp -R tests/errors/_base "$i8"
+        for c in "$@"; do cp -R "tests/errors/$c/site/." "$i8/"; done
+    }
+    i8_nothing_written() { # no output folder and no temporary tree beside where it would be
+        for w in "$i8/public" "$i8"/.public.*; do
+            if [ -e "$w" ]; then echo "check wrote $w"; return 1; fi
+        done
+    }
+    i8_strict_build() {
+        i8_site strict rule-stage-order
+        expect_status 0 "$bin" build -q -s "$i8" -o "$i8/public" || return 1
+        snapshot "$i8/public" >"$i8.before"
+        "$bin" build --strict -s "$i8" -o "$i8/public" >/dev/null 2>"$i8.err"; got=$?
+        [ "$got" = 1 ] || { echo "exit status $got, want 1"; return 1; }
+        sed "s|$i8|@SITE@|g" "tests/errors/rule-stage-order/expected" | sed 's/: warning: /: error: /' >"$i8.want"
+        echo "clinfolio: build failed with 2 errors; @SITE@/public left unchanged" >>"$i8.want"
+        sed "s|$i8|@SITE@|g" "$i8.err" | diff -u "$i8.want" - && snapshot "$i8/public" | cmp -s "$i8.before" -
+    }
+    i8_check_statuses() {
+        i8_site clean
+        expect_status 0 "$bin" check -q -s "$i8" && i8_nothing_written || return 1
+        i8_site warnings rule-stage-order rule-status-stages
+        expect_status 0 "$bin" check -s "$i8" >"$i8.out" 2>"$i8.err" && i8_nothing_written || return 1
+        if ! { grep -q '^checked 5 pages, 5 projects (build date 2024-02-03): 0 errors, 4 warnings$' "$i8.out" &&
+            grep -q '^  stage-order         2 warnings$' "$i8.out" &&
+            test "$(grep -c ': warning: ' "$i8.err")" = 4; }; then cat "$i8.out" "$i8.err"; return 1; fi
+        expect_status 1 "$bin" check --strict -q -s "$i8" 2>"$i8.err" && i8_nothing_written &&
+            test "$(grep -c ': error: ' "$i8.err")" = 4 || return 1
+        i8_site errors bad-date
+        expect_status 1 "$bin" check -q -s "$i8" 2>/dev/null && i8_nothing_written || return 1
+        i8_site collision # a static file on a page's path: found by check as by build
+        mkdir -p "$i8/content/static/projects/alpha" && echo x >"$i8/content/static/projects/alpha/index.html"
+        expect_status 1 "$bin" check -q -s "$i8" >/dev/null 2>"$i8.err" && i8_nothing_written || return 1
+        echo "content/static/projects/alpha/index.html: error: static file collides with a page at projects/alpha/index.html" |
+            diff -u - "$i8.err" || return 1
+        expect_status 2 "$bin" check --format yaml -s "$i8" 2>/dev/null &&
+            expect_status 2 "$bin" check -o "$i8/public" -s "$i8" 2>/dev/null &&
+            expect_status 2 "$bin" build --format json -s "$i8" 2>/dev/null && i8_nothing_written
+    }
+    i8_check_json() {
+        i8_site json rule-stage-order rule-future-date
+        mkdir -p "$i8/content/projects"
+        printf -- '---\ntitle: Omicron\ndate: 2024-01-12\nstages:\n  "需求 \\"q\\"\\nx": 2024-01-01\n---\nBody.\n' \
+            >"$i8/content/projects/omicron.md"
+        "$bin" check --format json -s "$i8" >"$i8.json" 2>"$i8.err"; got=$?
+        if [ "$got" != 1 ] || [ -s "$i8.err" ]; then echo "exit status $got"; cat "$i8.err"; return 1; fi
+        i8_nothing_written || return 1
+        /usr/bin/python3 -c 'import json,sys; json.load(sys.stdin)' <"$i8.json" || return 1
+        /usr/bin/python3 - "$i8.json" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1], encoding="utf-8"))
+f = doc["findings"]
+assert [x["code"] for x in f] == ["error"], f  # the unknown stage stops the build: only it
+e = f[0]
+assert (e["file"], e["line"], e["column"], e["level"]) == ("content/projects/omicron.md", 5, 3, "error"), e
+assert e["message"] == "unknown stage '需求 \"q\"\nx' (site.yaml stages: need, prototype, transfer)", e
+assert e["notes"] == [], e
+s = doc["summary"]
+assert s["errors"] == 1 and s["warnings"] == 0 and s["checks"] == {"error": {"errors": 1, "warnings": 0}}, s
+assert s["build_date"] is None and s["cohorts"] == [], s
+PY
+        rm "$i8/content/projects/omicron.md"
+        "$bin" check --format json --future -s "$i8" >"$i8.json" 2>"$i8.err"; got=$?
+        if [ "$got" != 0 ] || [ -s "$i8.err" ]; then echo "exit status $got"; cat "$i8.err"; return 1; fi
+        i8_nothing_written || return 1
+        /usr/bin/python3 - "$i8.json" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1], encoding="utf-8"))
+f = doc["findings"]
+got = [(x["file"], x["line"], x["column"], x["level"], x["code"]) for x in f]
+assert got == [
+    ("content/projects/delta.md", 3, 7, "warning", "future-date"),
+    ("content/projects/epsilon.md", 4, 10, "warning", "future-date"),
+    ("content/projects/epsilon.md", 8, 13, "warning", "future-date"),
+    ("content/projects/gamma.md", 7, 21, "warning", "stage-order"),
+    ("content/projects/gamma.md", 8, 13, "warning", "stage-order"),
+], got
+assert f[0]["message"] == "'date' 2999-01-01 is in the future (published because of --future)", f[0]
+for x in f:
+    assert set(x) == {"file", "line", "column", "level", "code", "message", "notes"}, x
+s = doc["summary"]
+assert s["build_date"] == "2024-02-03", s  # not 2999-01-01: delta is published, not the build date
+assert (s["pages"], s["projects"], s["errors"], s["warnings"]) == (5, 5, 0, 5), s
+assert s["checks"] == {"future-date": {"errors": 0, "warnings": 3}, "stage-order": {"errors": 0, "warnings": 2}}, s
+c = {x["cohort"]: x for x in s["cohorts"]}
+assert c["2024"]["projects"] == 5 and c["2024"]["missing_stage_dates"] == {"need": 2, "prototype": 3, "transfer": 3}, c
+assert s["stale_projects"] == [] and s["stale_months"] == 12, s
+PY
+    }
+    i8_future() {
+        i8_site future rule-future-date
+        built='<lastBuildDate>Sat, 03 Feb 2024 00:00:00 +0000</lastBuildDate>'
+        expect_status 0 "$bin" build -q -s "$i8" -o "$i8/out" || return 1
+        if [ -e "$i8/out/projects/delta/index.html" ] || [ ! -f "$i8/out/projects/epsilon/index.html" ] ||
+            ! grep -q "$built" "$i8/out/feed.xml"; then
+            echo "without --future:"; grep -o '<lastBuildDate>[^<]*' "$i8/out/feed.xml"; return 1
+        fi
+        expect_status 0 "$bin" build -q --future -s "$i8" -o "$i8/out" || return 1
+        grep -q 'Delta' "$i8/out/projects/delta/index.html" && grep -q "$built" "$i8/out/feed.xml" &&
+            grep -A1 '<loc>https://example.org/</loc>' "$i8/out/sitemap.xml" | grep -q '<lastmod>2024-02-03</lastmod>'
+    }
+    check "$B issue 8: --help names check, --strict, --future and --format" sh -c \
+        "'$bin' check --help | grep -q -- '--format FORMAT' && '$bin' --help | grep -q -- '--strict' &&
+         '$bin' build --help | grep -q -- '--future'"
+    check "$B issue 8: build --strict makes warnings errors and keeps the output" i8_strict_build
+    check "$B issue 8: check writes nothing; exit 0, 1 (errors, --strict warnings), 2" i8_check_statuses
+    check "$B issue 8: check --format json, its fields, a quoted CJK message, --future" i8_check_json
+    check "$B issue 8: a 2999 page is published only with --future, never the build date" i8_future
+    check "$B issue 8: the demo passes check --strict without a diagnostic" sh -c \
+        "'$bin' check --strict -q >'$tmp/demo-check.out' 2>&1 && test ! -s '$tmp/demo-check.out'"
+
     # the demo site: the same bytes from 1 and 8 threads
     check "$B demo: builds without diagnostics" sh -c \
         "out=\$('$bin' build -q -j 1 -o '$tmp/demo1' 2>&1) && echo \"\$out\" && test -z \"\$out\""

@@ -5,8 +5,9 @@
  * Any bytes must load or be reported without a crash or sanitizer report, and: loading
  * fails exactly when an error was reported; a loaded config has a non-empty title, an
  * absolute base_url ending in '/' whose path is base_path, unique stage keys, taxonomies
- * with a name and a path, and plugin names; diagnostics are valid UTF-8. Inputs whose
- * length is a multiple of 3 also get a --base-url override. */
+ * with a name and a path, and plugin names; checks.stale_months from 1 to 1200;
+ * diagnostics are valid UTF-8. Inputs whose length is a multiple of 3 also get a
+ * --base-url override. */
 #include "config.h"
 #include "fuzz_common.h"
 
@@ -40,6 +41,8 @@ check_config(const config *c, arena *a)
         if (!c->feed_sections[i])
             abort();
     if (!c->theme || !c->language || !config_stage_list(c, a))
+        abort();
+    if (c->stale_months < 1 || c->stale_months > 1200)
         abort();
 }
 

@@ -5,9 +5,11 @@
 #ifndef CLINFOLIO_HARNESS_H
 #define CLINFOLIO_HARNESS_H
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static int harness_passed, harness_failed;
 
@@ -44,6 +46,30 @@ harness_rm_rf(const char *path)
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", path);
     if (system(cmd) != 0)
         fprintf(stderr, "could not remove %s\n", path);
+}
+
+/* Writes text to root/rel, creating the folders of rel below root; exits on failure. */
+static inline void
+harness_write_file(const char *root, const char *rel, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", root, rel);
+    for (char *p = path + strlen(root) + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+                perror(path);
+                exit(2);
+            }
+            *p = '/';
+        }
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        perror(path);
+        exit(2);
+    }
+    fputs(text, f);
+    fclose(f);
 }
 
 static int

@@ -536,6 +536,49 @@ test_taxonomies(void)
              "site.yaml:3:13: error: 'taxonomies' must be a list, not string\n");
 }
 
+/* checks: switches go to the diag at once; stale_months; every mistake is said */
+static void
+test_checks(void)
+{
+    config c;
+    OK(load_clean(&c, "title: T\n" BASE, NULL) && c.stale_months == 12,
+       "stale_months: 12 by default");
+    write_site_yaml("title: T\n" BASE "checks:\n  stage-order: error\n  future-date: off\n"
+                    "  stale-project: warning\n  stale_months: 6\n");
+    diag *d = diag_new();
+    OK(config_load(&c, root, NULL, A, d), "checks load");
+    INT_EQ(c.stale_months, 6, "stale_months read");
+    diag_report_code(d, DIAG_WARNING, "stage-order", SRC_POS("a.md", 1, 1), "order");
+    diag_report_code(d, DIAG_WARNING, "future-date", SRC_POS("a.md", 2, 1), "future");
+    diag_report_code(d, DIAG_WARNING, "stale-project", SRC_POS("a.md", 3, 1), "stale");
+    char *s = diag_to_string(d);
+    STR_EQ(s, "a.md:1:1: error: order\na.md:3:1: warning: stale\n",
+           "error raises, off drops, warning keeps");
+    free(s);
+    diag_free(d);
+    DIAGS_EQ("title: T\n" BASE "checks:\n  stage-ordr: error\n  bad-value: off\n"
+             "  future-date: fatal\n  stale-project: [off]\n  stale_months: 0\n",
+             false,
+             "site.yaml:4:3: warning: unknown check 'stage-ordr' in site.yaml checks (known: "
+             "stage-order, future-date, status-stages, patent-stage, stale-project, "
+             "registration-class, unknown-key, missing-key, broken-link, broken-anchor, "
+             "missing-image, raw-html-dropped, foreign-shortcode, stale_months)\n"
+             "site.yaml:5:3: error: check 'bad-value' reports errors, which cannot be switched\n"
+             "site.yaml:6:16: error: checks.future-date must be error, warning or off, not "
+             "'fatal'\n"
+             "site.yaml:7:18: error: checks.stale-project must be error, warning or off, not list\n"
+             "site.yaml:8:17: error: checks.stale_months must be a whole number of months from 1 "
+             "to 1200\n");
+    DIAGS_EQ("title: T\n" BASE "checks: [stage-order]\n", false,
+             "site.yaml:3:9: error: 'checks' must be a mapping, not list\n");
+    DIAGS_EQ("title: T\n" BASE "checks: {stale_months: 1.5}\n", false,
+             "site.yaml:3:24: error: checks.stale_months must be a whole number of months from 1 "
+             "to 1200\n");
+    DIAGS_EQ("title: T\n" BASE "checks: {stale_months: .nan}\n", false,
+             "site.yaml:3:24: error: checks.stale_months must be a whole number of months from 1 "
+             "to 1200\n");
+}
+
 int
 main(void)
 {
@@ -554,6 +597,7 @@ main(void)
     test_types();
     test_stages();
     test_taxonomies();
+    test_checks();
     arena_free(A);
     harness_rm_rf(root);
     return harness_done();

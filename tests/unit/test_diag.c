@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * test_diag.c - diagnostics: counts, sorting, notes, --strict. */
+ * test_diag.c - diagnostics: counts, sorting, notes, --strict, `checks:` switches, JSON. */
 #include "harness.h"
 
 #include "diag.h"
@@ -27,9 +27,123 @@ test_strict(void)
     diag_free(d);
 }
 
+/* diag_print_json into a string; free() it. */
+static char *
+json_of(const diag *d, bool errors_only)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    diag_print_json(d, f, errors_only);
+    fclose(f);
+    return text;
+}
+
+static void
+test_json(void)
+{
+    diag *d = diag_new();
+    char *s = json_of(d, false);
+    STR_EQ(s, "[]", "no diagnostics: an empty array");
+    free(s);
+
+    size_t id = diag_report_code(d, DIAG_WARNING, "stage-order", SRC_POS("content/中文.md", 3, 7),
+                                 "stage \"a\" \\ b\nnext\tline 临床需求");
+    diag_note(d, id, SRC_POS("site.yaml", 2, 0), "the order");
+    diag_report(d, DIAG_ERROR, SRC_NONE, "whole run");
+    diag_report(d, DIAG_WARNING, SRC_POS("bad\xff.md", 0, 0), "whole file");
+    s = json_of(d, false);
+    STR_EQ(s,
+           "[\n"
+           "  {\"file\":null,\"line\":null,\"column\":null,\"level\":\"error\",\"code\":"
+           "\"error\",\"message\":\"whole run\",\"notes\":[]},\n"
+           "  {\"file\":\"bad\xef\xbf\xbd.md\",\"line\":null,\"column\":null,\"level\":"
+           "\"warning\",\"code\":\"warning\",\"message\":\"whole file\",\"notes\":[]},\n"
+           "  {\"file\":\"content/中文.md\",\"line\":3,\"column\":7,\"level\":\"warning\","
+           "\"code\":\"stage-order\",\"message\":\"stage \\\"a\\\" \\\\ b\\nnext\\tline "
+           "临床需求\",\"notes\":[{\"file\":\"site.yaml\",\"line\":2,\"column\":null,"
+           "\"message\":\"the order\"}]}\n"
+           "]",
+           "sorted as text is, escaped, null for what is unknown, code or level, notes");
+    free(s);
+    s = json_of(d, true);
+    STR_EQ(s,
+           "[\n"
+           "  {\"file\":null,\"line\":null,\"column\":null,\"level\":\"error\",\"code\":"
+           "\"error\",\"message\":\"whole run\",\"notes\":[]}\n"
+           "]",
+           "errors only");
+    free(s);
+    diag_free(d);
+
+    /* control characters quoted from user text never reach the JSON raw */
+    d = diag_new();
+    diag_report(d, DIAG_ERROR, SRC_POS("a\x01\x7f.md", 1, 1), "bell\a del\x7f cr\r");
+    s = json_of(d, false);
+    STR_EQ(s,
+           "[\n  {\"file\":\"a\\u007f.md\",\"line\":1,\"column\":1,\"level\":\"error\",\"code\":"
+           "\"error\",\"message\":\"bell del\\u007f cr\\u000d\",\"notes\":[]}\n]",
+           "C0 controls dropped as in messages, DEL and CR escaped");
+    free(s);
+    diag_free(d);
+}
+
+static void
+test_checks(void)
+{
+    diag *d = diag_new();
+    diag_set_check(d, "stale-project", DIAG_CHECK_OFF);
+    diag_set_check(d, "stage-order", DIAG_CHECK_ERROR);
+    diag_set_check(d, "bad-value", DIAG_CHECK_OFF);
+    diag_set_check(d, "future-date", DIAG_CHECK_OFF);
+    diag_set_check(d, "future-date", DIAG_CHECK_WARNING); /* set again: replaced */
+    size_t id = diag_report_code(d, DIAG_WARNING, "stale-project", SRC_POS("a.md", 1, 1), "stale");
+    diag_note(d, id, SRC_POS("a.md", 2, 1), "a note of a switched-off warning");
+    diag_report_code(d, DIAG_WARNING, "stage-order", SRC_POS("a.md", 3, 1), "order");
+    diag_report_code(d, DIAG_ERROR, "bad-value", SRC_POS("a.md", 4, 1), "an error stays");
+    diag_report_code(d, DIAG_WARNING, "future-date", SRC_POS("a.md", 5, 1), "future");
+    diag_report(d, DIAG_WARNING, SRC_POS("a.md", 6, 1), "no code");
+    INT_EQ(diag_error_count(d), 2, "the switched warning and the error");
+    INT_EQ(diag_warning_count(d), 2, "the switched-off warning is not counted");
+    char *s = diag_to_string(d);
+    STR_EQ(s,
+           "a.md:3:1: error: order\n"
+           "a.md:4:1: error: an error stays\n"
+           "a.md:5:1: warning: future\n"
+           "a.md:6:1: warning: no code\n",
+           "off: neither the warning nor its note is printed");
+    free(s);
+    size_t n;
+    diag_code_count *c = diag_count_codes(d, &n);
+    INT_EQ(n, 4, "four codes counted");
+    if (n == 4) {
+        STR_EQ(c[0].code, "bad-value", "sorted by code");
+        INT_EQ(c[0].errors, 1, "bad-value errors");
+        STR_EQ(c[1].code, "future-date", "then future-date");
+        INT_EQ(c[1].warnings, 1, "future-date warnings");
+        STR_EQ(c[2].code, "stage-order", "then stage-order");
+        INT_EQ(c[2].errors, 1, "stage-order as an error");
+        INT_EQ(c[2].warnings, 0, "stage-order no longer a warning");
+        STR_EQ(c[3].code, "warning", "no code: the level's name");
+    }
+    free(c);
+    char *j = json_of(d, false);
+    OK(j && !strstr(j, "stale"), "off: not in the JSON either");
+    free(j);
+    /* --strict after checks: a warning left a warning becomes an error, off stays off */
+    diag_set_strict(d, true);
+    diag_report_code(d, DIAG_WARNING, "future-date", SRC_POS("b.md", 1, 1), "future");
+    diag_report_code(d, DIAG_WARNING, "stale-project", SRC_POS("b.md", 2, 1), "stale");
+    INT_EQ(diag_error_count(d), 3, "--strict turns the warning into an error");
+    INT_EQ(diag_warning_count(d), 2, "--strict leaves a switched-off check off");
+    diag_free(d);
+}
+
 int
 main(void)
 {
     test_strict();
+    test_json();
+    test_checks();
     return harness_done();
 }

@@ -415,6 +415,39 @@ test_copy_tree(void)
     diag_free(d);
 }
 
+/* issue 8: clinfolio check claims every path in a dry tree, with the errors of a real one,
+ * and writes nothing anywhere */
+static void
+test_dry(void)
+{
+    diag *d = diag_new();
+    int before = count_entries(base);
+    output *o = output_begin_dry();
+    OK(write_str(o, "index.html", "home", d), "a page");
+    OK(!write_str(o, "index.html", "again", d), "the same path twice");
+    OK(!write_str(o, ".clinfolio-output", "x", d), "the marker's path is taken, as in a tree");
+    OK(output_copy_tree(o, path_of("cstatic/css"), "content/static/css", "css", d),
+       "static files are read and claimed");
+    OK(!output_copy_tree(o, path_of("tstatic"), "themes/t/static", "", d),
+       "a static file on a page's path");
+    OK(!write_str(o, "css/site.css", "generated", d), "a page on a static file's path");
+    OK(!write_str(o, "../up.html", "x", d), "a path outside the tree");
+    OK(output_commit(o, d), "commit succeeds");
+    INT_EQ(count_entries(base), before, "nothing created");
+    OK(diag_has(d, "clinfolio: error: two pages write index.html"), "two pages");
+    OK(diag_has(d, "themes/t/static/index.html: error: static file collides with a page at "
+                   "index.html"),
+       "static after a page");
+    OK(diag_has(d, "content/static/css/site.css: error: static file collides with a page at "
+                   "css/site.css"),
+       "page after a static file");
+    OK(diag_has(d, "clinfolio: error: cannot write '../up.html' to the output folder: "),
+       "a bad path names the output folder");
+    INT_EQ(diag_error_count(d), 5, "five errors");
+    diag_free(d);
+    output_abort(output_begin_dry()); /* abort frees it too */
+}
+
 /* {=== where the output may go (issue #7: -o deleted the site, a home folder, anything) ===*/
 
 static void
@@ -754,6 +787,7 @@ main(void)
     test_refusals();
     test_parallel();
     test_copy_tree();
+    test_dry();
     test_guards();
     test_home();
     test_marker();

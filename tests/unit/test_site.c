@@ -87,7 +87,7 @@ typedef struct loaded {
 } loaded;
 
 static loaded
-load_with(bool drafts, const char *base_url, size_t workers)
+load_with_future(bool drafts, const char *base_url, size_t workers, bool future)
 {
     loaded l;
     memset(&l, 0, sizeof l);
@@ -95,7 +95,7 @@ load_with(bool drafts, const char *base_url, size_t workers)
     l.nw = workers;
     for (size_t i = 0; i < workers; i++)
         l.w[i] = arena_new();
-    site_options opt = {dir, drafts, base_url, workers, l.w, NULL, NULL, false};
+    site_options opt = {dir, drafts, base_url, workers, l.w, NULL, NULL, false, future};
     diag *d = diag_new();
     l.s = site_load(&opt, l.a, d);
     l.errors = diag_error_count(d);
@@ -104,6 +104,12 @@ load_with(bool drafts, const char *base_url, size_t workers)
     OK((l.s == NULL) == (l.errors > 0), "site_load returns NULL iff errors (%s)", dir);
     diag_free(d);
     return l;
+}
+
+static loaded
+load_with(bool drafts, const char *base_url, size_t workers)
+{
+    return load_with_future(drafts, base_url, workers, false);
 }
 
 /* Loads the current site, which must load without errors. */
@@ -537,6 +543,67 @@ test_build_date_env(void)
     unsetenv("SOURCE_DATE_EPOCH");
 }
 
+/* issue 8: a page dated in the future is not published without --future, warns, and never
+ * sets the build date (nor does a future 'updated'); with SOURCE_DATE_EPOCH the future is
+ * after it. site_load takes --future in site_options.future. */
+static loaded
+load_future(bool future)
+{
+    loaded l = load_with_future(false, NULL, 1, future);
+    OK(l.s != NULL, "site %s loads: %s", dir, l.diags);
+    return l;
+}
+
+static void
+test_future_pages(void)
+{
+    new_site(SITE_YAML);
+    put("content/news/old.md", "---\ntitle: Old\ndate: 2024-05-01\n---\n");
+    put("content/news/later.md", "---\ntitle: Later\ndate: 2024-03-01\nupdated: 2999-01-01\n---\n");
+    put("content/news/future.md", "---\ntitle: Future\ndate: 2999-01-01\n---\n");
+    loaded l = load_future(false);
+    if (l.s) {
+        size_t n;
+        site_pages(l.s, &n);
+        INT_EQ(n, 2, "the future page is not published");
+        OK(find_page(l.s, "content/news/future.md") == NULL, "future.md left out");
+        OK(find_output(l.s, "news/future/index.html") == NULL, "no output for it");
+        const value *bd = site_build_date(l.s);
+        OK(bd && bd->as.date.year == 2024 && bd->as.date.month == 5,
+           "the build date is the newest date that is not in the future");
+        STR_EQ(l.diags,
+               "content/news/future.md:3:7: warning: 'date' 2999-01-01 is in the future: the page "
+               "is not published (--future publishes it)\n"
+               "content/news/later.md:4:10: warning: 'updated' 2999-01-01 is in the future\n",
+               "both warned");
+    }
+    unload(&l);
+    l = load_future(true);
+    if (l.s) {
+        size_t n;
+        page *const *p = site_pages(l.s, &n);
+        INT_EQ(n, 3, "--future publishes it");
+        OK(n && strcmp(p[0]->path, "content/news/future.md") == 0, "first, as the newest");
+        const value *bd = site_build_date(l.s);
+        OK(bd && bd->as.date.year == 2024 && bd->as.date.month == 5,
+           "even published, a future page does not set the build date");
+        const site_output *o = find_output(l.s, "index.html");
+        OK(o && o->lastmod && o->lastmod->as.date.year == 2024, "nor the home page's lastmod");
+    }
+    unload(&l);
+    /* SOURCE_DATE_EPOCH is now: 2024-04-01, so old.md (2024-05-01) is in the future */
+    setenv("SOURCE_DATE_EPOCH", "1711929600", 1);
+    l = load_future(false);
+    if (l.s) {
+        size_t n;
+        site_pages(l.s, &n);
+        INT_EQ(n, 1, "after SOURCE_DATE_EPOCH is the future");
+        OK(find_page(l.s, "content/news/later.md") != NULL, "only later.md is published");
+    }
+    unload(&l);
+    unsetenv("SOURCE_DATE_EPOCH");
+}
+
 /* {====================================================================
  * duplicates and errors
  * ===================================================================== */
@@ -765,6 +832,7 @@ main(void)
     test_drafts();
     test_order();
     test_build_date_env();
+    test_future_pages();
     test_duplicates();
     test_section_url_clash();
     test_errors();

@@ -60,7 +60,8 @@ load_page(page *p, const char *section, const char *name, const char *front)
     snprintf(text, sizeof text, "---\n%s---\nBody.\n", front);
     write_file(rel, text);
     diag *d = diag_new();
-    bool ok = page_load(p, &cfg, root, rel, section, false, A, d);
+    page_load_options lo = {&cfg, NULL, root, false};
+    bool ok = page_load(p, &lo, rel, section, false, A, d);
     char *s = diag_to_string(d);
     OK(ok && *s == '\0', "%s loads cleanly: %s", rel, s);
     free(s);

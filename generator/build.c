@@ -370,7 +370,7 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
         goto done;
 
     /* the model: every page's front matter */
-    site_options so = {opt->root, opt->drafts, opt->base_url, workers, load_arenas,
+    site_options so = {opt->root, opt->drafts, opt->base_url,   workers,    load_arenas,
                        &site_cfg, sch,         opt->check_only, opt->future};
     s = site_load(&so, a, d);
     if (!s || !theme)

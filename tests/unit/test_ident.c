@@ -82,7 +82,7 @@ test_cn_applications(void)
 }
 
 static const char PATENT_FORMS[] =
-    "a patent number: a Chinese application number such as CN202320158462.0 (the year, the "
+    "a Chinese application number such as CN202320158462.0 (the year, the "
     "type digit, 7 digits, a dot and the check digit) or a publication number such as "
     "CN116123456A, WO2023123456A1, US11234567B2 or EP1234567A1";
 

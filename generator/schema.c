@@ -23,6 +23,12 @@ static const char *const type_names[] = {
     [SCHEMA_PATENT] = "patent",   [SCHEMA_NMPA] = "nmpa", [SCHEMA_TRIAL] = "trial",
 };
 #define N_TYPES (sizeof type_names / sizeof type_names[0])
+
+const char *
+schema_type_name(schema_type t)
+{
+    return (size_t)t < N_TYPES ? type_names[t] : "any";
+}
 #define TYPE_LIST                                                                          \
     "text, number, integer, bool, date, year, url, enum, list, map, money, patent, nmpa, " \
     "trial"

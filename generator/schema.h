@@ -74,6 +74,9 @@ bool schema_load(const schema **out, const char *root, const char *theme_dir,
  * does after merging. Returns NULL after reporting errors. Memory owned by a. */
 const schema *schema_compile(const value *root, arena *a, diag *d);
 
+/* The name of a type as schema.yaml writes it ("text", "enum", ...; "any" for SCHEMA_ANY). */
+const char *schema_type_name(schema_type t);
+
 /* The section's specification, or NULL when the schema does not name it (s may be NULL). */
 const schema_section *schema_find_section(const schema *s, const char *name);
 

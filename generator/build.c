@@ -26,13 +26,18 @@
 #define CLINFOLIO_DATADIR "/usr/local/share/clinfolio"
 #endif
 
-/* Where the theme lives: <root>/themes/<name>, else the installed copy in
- * CLINFOLIO_DATADIR/themes/<name> (make install puts the bundled themes there).
- * *diag_name is how diagnostics name it; NULL after reporting when neither folder
- * exists or the site's is a symbolic link. */
-static const char *
-find_theme(const config *cfg, const char *root, const char **diag_name, arena *a, diag *d)
+const char *
+build_default_datadir(void)
 {
+    return CLINFOLIO_DATADIR;
+}
+
+const char *
+build_find_theme(const config *cfg, const char *root, const char *datadir, const char **diag_name,
+                 arena *a, diag *d)
+{
+    if (!datadir)
+        datadir = CLINFOLIO_DATADIR;
     const char *rel = arena_printf(a, "themes/%s", cfg->theme);
     buf dir = BUF_INIT;
     fs_join(&dir, root, rel);
@@ -46,13 +51,13 @@ find_theme(const config *cfg, const char *root, const char **diag_name, arena *a
         found = arena_strdup(a, dir.ptr);
         *diag_name = rel;
     } else {
-        const char *installed = arena_printf(a, "%s/%s", CLINFOLIO_DATADIR, rel);
+        const char *installed = arena_printf(a, "%s/%s", datadir, rel);
         if (fs_is_dir(installed))
             found = *diag_name = installed;
         else
             diag_report(d, DIAG_ERROR, SRC_POS(cfg->file, 0, 0),
                         "theme '%s' not found: no folder themes/%s here or in %s/themes",
-                        cfg->theme, cfg->theme, CLINFOLIO_DATADIR);
+                        cfg->theme, cfg->theme, datadir);
     }
     buf_free(&dir);
     return found;
@@ -364,7 +369,9 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     if (!config_load(&site_cfg, opt->root, opt->base_url, a, d))
         goto done;
     const char *theme_name = NULL;
-    const char *theme = find_theme(&site_cfg, opt->root, &theme_name, a, d);
+    const char *datadir = opt->datadir ? opt->datadir : CLINFOLIO_DATADIR;
+    progress_pass(opt->progress, "loading pages");
+    const char *theme = build_find_theme(&site_cfg, opt->root, datadir, &theme_name, a, d);
     const schema *sch = NULL;
     if (!schema_load(&sch, opt->root, theme, theme_name, a, d))
         goto done;
@@ -386,8 +393,8 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     /* plugins read the model and publish data; then the pages' Markdown, with shortcodes */
     st.load_ms = now_ms() - t;
     t = now_ms();
-    plugin_paths paths = {opt->root, theme, theme_name, CLINFOLIO_DATADIR,
-                          output_remove_temporaries};
+    progress_pass(opt->progress, "plugins");
+    plugin_paths paths = {opt->root, theme, theme_name, datadir, output_remove_temporaries};
     host = plugin_host_new(cfg, &paths, a, d);
     if (diag_error_count(d))
         goto done;
@@ -397,6 +404,7 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
         goto done;
     st.plugins_ms = now_ms() - t;
     t = now_ms();
+    progress_pass(opt->progress, "markdown");
     expand_ctx x = {host, site_context(s)};
     if (!site_render_content(s, expand_page, &x, workers, load_arenas, d))
         goto done;
@@ -414,10 +422,12 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
         goto done;
     size_t n_outputs;
     const site_output *outputs = site_outputs(s, &n_outputs);
+    progress_pass(opt->progress, "rendering");
     render_job job = {outputs, ts, out, scratch, d};
     pool_run(workers, n_outputs, render_one, &job);
     st.render_ms = now_ms() - t;
     t = now_ms();
+    progress_pass(opt->progress, "writing");
     if (diag_error_count(d) == 0) {
         write_generated(files, n_files, out, d);
         write_feed(s, out, d);

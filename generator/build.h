@@ -6,7 +6,9 @@
 #define CLINFOLIO_BUILD_H
 
 #include "check.h"
+#include "config.h"
 #include "diag.h"
+#include "progress.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -24,6 +26,8 @@ typedef struct build_options {
      * is written: no output folder, no temporary tree; out_dir and force are not used */
     bool check_only;
     check_report *report; /* when not NULL, filled from the model before it is freed */
+    progress *progress;   /* when not NULL, each pass names itself on it (the progress line) */
+    const char *datadir;  /* installed themes and plugins; NULL: build_default_datadir() */
 } build_options;
 
 typedef struct build_stats {
@@ -37,5 +41,14 @@ typedef struct build_stats {
  * false when an error was reported, in which case the previous out_dir is left exactly as
  * it was. stats may be NULL. */
 bool build_site(const build_options *opt, build_stats *stats, diag *d);
+
+/* The folder of the installed themes and plugins compiled in ($(PREFIX)/share/clinfolio). */
+const char *build_default_datadir(void);
+
+/* Where cfg's theme lives: <root>/themes/<name>, else <datadir>/themes/<name> (datadir NULL:
+ * build_default_datadir()). Sets *diag_name to how diagnostics name it. Returns NULL after
+ * reporting when neither folder exists or the site's is a symbolic link. Memory owned by a. */
+const char *build_find_theme(const config *cfg, const char *root, const char *datadir,
+                             const char **diag_name, arena *a, diag *d);
 
 #endif

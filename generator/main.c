@@ -10,6 +10,8 @@
 #include "markdown.h"
 #include "output.h"
 #include "pool.h"
+#include "progress.h"
+#include "scaffold.h"
 
 #include <getopt.h>
 #include <pthread.h>
@@ -19,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static const char usage_text[] =
     "usage: clinfolio <command> [options]\n"
@@ -26,6 +29,8 @@ static const char usage_text[] =
     "commands:\n"
     "  build            generate the site into the output folder\n"
     "  check            run every check of a build, write nothing, print a summary\n"
+    "  new KIND TITLE   write a draft page from an archetype (KIND: project, report, news)\n"
+    "  init DIR         create a small working site in DIR (new or empty)\n"
     "  help             show this help\n"
     "  version          show the version\n"
     "\n"
@@ -48,6 +53,15 @@ static const char usage_text[] =
     "                       standard output (the default); json: both as one JSON\n"
     "                       document on standard output\n"
     "\n"
+    "new options:\n"
+    "  -s, --source DIR     the site folder (default: .)\n"
+    "      --cohort C       the page's cohort (a project's defaults to this year)\n"
+    "      --department D   the page's department\n"
+    "  The page goes to content/<section>/<slug>.md; an existing file is never replaced.\n"
+    "\n"
+    "On a terminal, a build that runs over a second shows its progress on one line of\n"
+    "standard error (not with -q). The installed themes and plugins are looked for in\n"
+    "the folder named by the CLINFOLIO_DATADIR environment variable when it is set.\n"
     "The output folder is replaced only when the build succeeds, and only when it is\n"
     "empty or holds the .clinfolio-output file every build writes (or with --force).\n"
     "\"The future\" is after SOURCE_DATE_EPOCH when it is set, else after the clock.\n"
@@ -74,6 +88,22 @@ now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* The installed themes and plugins: $CLINFOLIO_DATADIR when set (tests, a moved
+ * installation), else NULL for the folder compiled in. */
+static const char *
+datadir(void)
+{
+    const char *dir = getenv("CLINFOLIO_DATADIR");
+    return dir && *dir ? dir : NULL;
+}
+
+/* The progress line: only on a terminal, and not with -q. */
+static progress *
+start_progress(int verbosity)
+{
+    return verbosity > 0 && isatty(STDERR_FILENO) ? progress_new(stderr, 1000) : NULL;
 }
 
 /* What the command line asked for (build and check share most options). */
@@ -107,7 +137,7 @@ parse_options(cli *c, int argc, char **argv, bool check)
         {"format", required_argument, NULL, OPT_FORMAT},
         {NULL, 0, NULL, 0},
     };
-    *c = (cli){.opt = {.root = "."}, .verbosity = 1};
+    *c = (cli){.opt = {.root = ".", .datadir = datadir()}, .verbosity = 1};
     int ch;
     opterr = 0;
     optind = 1;
@@ -192,7 +222,9 @@ cmd_build(int argc, char **argv)
     diag_set_strict(d, c.strict);
     build_stats stats = {0};
     double t0 = now_ms();
+    opt.progress = start_progress(verbosity);
     bool ok = build_site(&opt, &stats, d);
+    progress_free(opt.progress);
     double ms = now_ms() - t0;
     diag_print(d, stderr, verbosity == 0);
     int status = ok ? 0 : 1;
@@ -231,7 +263,9 @@ cmd_check(int argc, char **argv)
     c.opt.report = check_report_new();
     diag *d = diag_new();
     diag_set_strict(d, c.strict);
+    c.opt.progress = start_progress(c.verbosity);
     build_site(&c.opt, NULL, d);
+    progress_free(c.opt.progress);
     if (c.json) {
         check_report_print_json(c.opt.report, d, stdout, c.verbosity == 0);
     } else {
@@ -244,6 +278,108 @@ cmd_check(int argc, char **argv)
     diag_free(d);
     return status;
 }
+
+/* {====================================================================
+ * new and init
+ * ===================================================================== */
+
+/* Today as YYYY-MM-DD: the local date, or SOURCE_DATE_EPOCH's (UTC) when it is set. */
+static void
+today(char out[11])
+{
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    char *end;
+    long long secs = sde && *sde ? strtoll(sde, &end, 10) : 0;
+    struct tm tm;
+    if (sde && *sde && *end == '\0' && secs >= 0) {
+        time_t t = (time_t)secs;
+        gmtime_r(&t, &tm);
+    } else {
+        time_t t = time(NULL);
+        localtime_r(&t, &tm);
+    }
+    strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+enum { OPT_COHORT = 300, OPT_DEPARTMENT };
+
+/* clinfolio new KIND TITLE [--cohort C] [--department D] [-s SITE] */
+static int
+cmd_new(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"source", required_argument, NULL, 's'},
+        {"cohort", required_argument, NULL, OPT_COHORT},
+        {"department", required_argument, NULL, OPT_DEPARTMENT},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    char date[11];
+    today(date);
+    scaffold_page_options o = {.root = ".", .datadir = datadir(), .date = date};
+    int ch;
+    opterr = 0;
+    optind = 1;
+    /* '+' would stop at the first operand; options may come after KIND and TITLE */
+    while ((ch = getopt_long(argc, argv, ":s:h", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 's':
+            o.root = optarg;
+            break;
+        case OPT_COHORT:
+            o.cohort = optarg;
+            break;
+        case OPT_DEPARTMENT:
+            o.department = optarg;
+            break;
+        case 'h':
+            fputs(usage_text, stdout);
+            return 0;
+        case ':':
+            return usage_error("option '%s' needs a value", argv[optind - 1]);
+        default:
+            return usage_error("unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (argc - optind != 2)
+        return usage_error("new wants a kind (project, report or news) and a title, e.g. "
+                           "clinfolio new project \"Anti-fog goggles\"");
+    o.kind = argv[optind];
+    o.title = argv[optind + 1];
+    if (strcmp(o.kind, "project") != 0 && strcmp(o.kind, "report") != 0 &&
+        strcmp(o.kind, "news") != 0)
+        return usage_error("unknown kind of page '%s' (kinds: project, report, news)", o.kind);
+    diag *d = diag_new();
+    buf path = BUF_INIT;
+    bool ok = scaffold_page(&path, &o, d);
+    diag_print(d, stderr, false);
+    if (ok)
+        printf("%s\n", path.ptr);
+    buf_free(&path);
+    diag_free(d);
+    return ok ? 0 : 1;
+}
+
+/* clinfolio init DIR */
+static int
+cmd_init(int argc, char **argv)
+{
+    if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+        fputs(usage_text, stdout);
+        return 0;
+    }
+    if (argc != 2 || argv[1][0] == '-')
+        return usage_error("init wants one folder, e.g. clinfolio init my-site");
+    diag *d = diag_new();
+    bool ok = scaffold_site(argv[1], d);
+    diag_print(d, stderr, false);
+    if (ok)
+        printf("created a site in %s: try clinfolio build -s %s\n", argv[1], argv[1]);
+    diag_free(d);
+    return ok ? 0 : 1;
+}
+
+/* }==================================================================== */
 
 /* {====================================================================
  * signals: SIGINT, SIGTERM and SIGHUP remove the temporary output tree, then end the
@@ -321,5 +457,10 @@ main(int argc, char **argv)
         catch_signals(); /* before any other thread, so every thread blocks them */
         return cmd[0] == 'b' ? cmd_build(argc - 1, argv + 1) : cmd_check(argc - 1, argv + 1);
     }
-    return usage_error("unknown command '%s' (commands: build, check, help, version)", cmd);
+    if (strcmp(cmd, "new") == 0)
+        return cmd_new(argc - 1, argv + 1);
+    if (strcmp(cmd, "init") == 0)
+        return cmd_init(argc - 1, argv + 1);
+    return usage_error("unknown command '%s' (commands: build, check, new, init, help, version)",
+                       cmd);
 }

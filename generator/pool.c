@@ -2,6 +2,7 @@
  * pool.c - a minimal fork-join thread pool. */
 #include "pool.h"
 
+#include "progress.h"
 #include "xalloc.h"
 
 #include <pthread.h>
@@ -31,6 +32,7 @@ worker_main(void *p)
         if (i >= w->sh->n)
             break;
         w->sh->fn(i, w->id, w->sh->payload);
+        progress_tick();
     }
     return NULL;
 }
@@ -39,11 +41,14 @@ void
 pool_run(size_t workers, size_t n, void (*fn)(size_t i, size_t worker, void *payload),
          void *payload)
 {
+    progress_items(n);
     if (workers > n)
         workers = n;
     if (workers <= 1) {
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
             fn(i, 0, payload);
+            progress_tick();
+        }
         return;
     }
     shared sh = {.n = n, .fn = fn, .payload = payload};

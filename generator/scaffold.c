@@ -191,10 +191,9 @@ put_hint(buf *out, const schema_key *k)
             buf_printf(out, "%s%s", i ? ", " : "", k->items->keys[i].name);
         buf_putc(out, '}');
     }
-    if (k->required)
-        buf_puts(out, " (required)");
-    else if (k->recommended)
-        buf_puts(out, " (recommended)");
+    const char *need = k->required ? "(required)" : k->recommended ? "(recommended)" : NULL;
+    if (need)
+        buf_printf(out, "%s%s", out->ptr[out->len - 1] == ' ' ? "" : " ", need);
 }
 
 static bool

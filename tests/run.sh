@@ -381,6 +381,138 @@ PY
     check "$B issue 8: the demo passes check --strict without a diagnostic" sh -c \
         "'$bin' check --strict -q >'$tmp/demo-check.out' 2>&1 && test ! -s '$tmp/demo-check.out'"
 
+    # issue 9: clinfolio new, init, the progress line and the man page. The sites find the
+    # default theme and the bundled plugins through CLINFOLIO_DATADIR (the repository holds
+    # themes/ and plugins/ as `make install` lays them out). `new` runs on a copy of the demo
+    # at its own build date (SOURCE_DATE_EPOCH 2025-10-15), where check has no finding: each
+    # new page must keep it so, and build --drafts must publish it without a diagnostic.
+    i9=$tmp/i9-$(basename "$B")
+    i9_demo() { # without the demo's one draft, which is stale when --drafts publishes it
+        rm -rf "$i9"; mkdir -p "$i9"; cp -R site.yaml content plugins themes "$i9/"
+        rm "$i9/content/projects/smart-restraint-mitt.md"
+    }
+    i9_quiet_build() { # build --drafts and check with no diagnostic at all
+        "$bin" build --drafts -s "$i9" -o "$i9/public" >/dev/null 2>"$i9.err" && [ ! -s "$i9.err" ] &&
+            "$bin" check -s "$i9" >"$i9.out" 2>"$i9.err" && [ ! -s "$i9.err" ] &&
+            grep -q ': 0 errors, 0 warnings$' "$i9.out" || { cat "$i9.err" "$i9.out"; return 1; }
+    }
+    i9_new_kinds() {
+        i9_demo
+        for k in project report news; do
+            path=$("$bin" new "$k" "A new $k" -s "$i9") || return 1
+            case $k in project) sec=projects ;; report) sec=reports ;; *) sec=news ;; esac
+            [ "$path" = "content/$sec/a-new-$k.md" ] || { echo "printed '$path'"; return 1; }
+            grep -q '^draft: true$' "$i9/$path" && grep -q '^date: 2025-10-15$' "$i9/$path" || return 1
+            i9_quiet_build || { echo "after new $k"; return 1; }
+            grep -q "A new $k" "$i9/public/$sec/a-new-$k/index.html" || return 1
+        done
+        # a project lists every stage of site.yaml, commented, with its label
+        grep -q '^#   prototype: 2025-10-15 *# Prototype · 原型$' "$i9/content/projects/a-new-project.md" &&
+            grep -q '^#   startup: 2025-10-15 *# Startup · 创业$' "$i9/content/projects/a-new-project.md" &&
+            grep -q '^status: active  *# Status: ' "$i9/content/projects/a-new-project.md"
+    }
+    i9_new_titles() {
+        i9_demo
+        path=$("$bin" new project '防雾 护目镜：第二版' -s "$i9") &&
+            [ "$path" = 'content/projects/防雾-护目镜-第二版.md' ] || { echo "printed '$path'"; return 1; }
+        path=$("$bin" new news 'Results: "gold" for it'"'"'s team' --cohort 2024 --department 'ICU: adults' -s "$i9") &&
+            [ "$path" = 'content/news/results-gold-for-it-s-team.md' ] || { echo "printed '$path'"; return 1; }
+        i9_quiet_build || return 1
+        grep -q '<h1>防雾 护目镜：第二版</h1>' "$i9/public/projects/防雾-护目镜-第二版/index.html" &&
+            grep -q '<h1>Results: &quot;gold&quot; for it&#39;s team</h1>' "$i9/public/news/results-gold-for-it-s-team/index.html" &&
+            grep -q '^cohort: 2024 ' "$i9/$path" && grep -q '^department: "ICU: adults" ' "$i9/$path" &&
+            grep -rq 'Results: &quot;gold' "$i9/public/cohorts/2024/"
+    }
+    i9_new_refuses() {
+        i9_demo
+        "$bin" new report "Twice" -s "$i9" >/dev/null || return 1
+        echo "edited" >>"$i9/content/reports/twice.md"; sum=$(md5sum <"$i9/content/reports/twice.md")
+        "$bin" new report "Twice" -s "$i9" >"$i9.out" 2>"$i9.err"; got=$?
+        [ "$got" = 1 ] && [ ! -s "$i9.out" ] && [ "$(md5sum <"$i9/content/reports/twice.md")" = "$sum" ] &&
+            echo "content/reports/twice.md: error: already exists; clinfolio never replaces a page (choose another title, or remove the file first)" |
+            diff -u - "$i9.err" || { echo "exit status $got"; return 1; }
+        expect_status 2 "$bin" new poem "X" -s "$i9" 2>/dev/null && expect_status 2 "$bin" new project -s "$i9" 2>/dev/null &&
+            expect_status 1 "$bin" new project "?!" -s "$i9" 2>/dev/null
+    }
+    i9_init() {
+        rm -rf "$i9-init"
+        "$bin" init "$i9-init" >/dev/null || return 1
+        [ ! -e "$i9-init/themes" ] && [ ! -e "$i9-init/plugins" ] || { echo "init copied the theme"; return 1; }
+        "$bin" build -s "$i9-init" >/dev/null 2>"$i9.err" && [ ! -s "$i9.err" ] || { cat "$i9.err"; return 1; }
+        "$bin" check --strict -s "$i9-init" >/dev/null 2>"$i9.err" && [ ! -s "$i9.err" ] || { cat "$i9.err"; return 1; }
+        # the report's shortcodes ran: a figure and the table by cohort
+        grep -q 'The portfolio holds <span[^>]*>1</span> projects' "$i9-init/public/reports/example-report/index.html" ||
+            grep -q 'The portfolio holds 1 projects' "$i9-init/public/reports/example-report/index.html" || return 1
+        grep -q '<table' "$i9-init/public/reports/example-report/index.html" || return 1
+        # a page made by new in it builds at once too
+        path=$("$bin" new project "My first project" -s "$i9-init") && rm -rf "$i9-init/public" &&
+            "$bin" build --drafts -s "$i9-init" >/dev/null 2>"$i9.err" && [ ! -s "$i9.err" ] &&
+            "$bin" check -s "$i9-init" >/dev/null 2>"$i9.err" && [ ! -s "$i9.err" ] || { cat "$i9.err"; return 1; }
+        # a folder that is not empty is refused, and left as it was
+        "$bin" init "$i9-init" >/dev/null 2>"$i9.err"; got=$?
+        [ "$got" = 1 ] && grep -q 'error: folder is not empty' "$i9.err" && [ -f "$i9-init/$path" ] || return 1
+        mkdir -p "$i9-hidden" && touch "$i9-hidden/.keep" && expect_status 1 "$bin" init "$i9-hidden" 2>/dev/null &&
+            [ ! -e "$i9-hidden/site.yaml" ] && expect_status 2 "$bin" init 2>/dev/null
+    }
+    # a build of 4 pages whose template calls a filter that burns ~0.6 s of CPU (as
+    # tests/faults.py), so that it runs over the second after which the line appears
+    i9_slow_site() {
+        rm -rf "$i9-slow"; cp -R tests/errors/_base "$i9-slow"; mkdir -p "$i9-slow/plugins" "$i9-slow/templates"
+        printf 'return { filters = { slow = function(s)\n  local x = 0\n  for i = 1, 60000000 do x = x + i end\n  return s\nend } }\n' \
+            >"$i9-slow/plugins/slow.lua"
+        printf 'plugins: [slow]\nplugin_limits: {seconds: 120}\n' >>"$i9-slow/site.yaml"
+        printf '<!doctype html><title>{{ page.title | slow }}</title>\n' >"$i9-slow/templates/page.html"
+        for n in 1 2 3 4; do printf -- '---\ntitle: P%s\ndate: 2024-01-02\n---\nBody.\n' $n >"$i9-slow/content/projects/p$n.md"; done
+    }
+    i9_progress() {
+        command -v script >/dev/null || { echo "script (util-linux) is missing"; return 1; }
+        i9_slow_site
+        # on a terminal (script gives the build a pty): the line, then erased before the last line
+        script -qefc "'$bin' build -j 1 -s '$i9-slow' -o '$i9-slow/o1'" /dev/null >"$i9.pty" </dev/null || return 1
+        grep -aq "$(printf '\rrendering [0-9]/[0-9]*\033\\[K')" "$i9.pty" &&
+            grep -aq "$(printf '\r\033\\[Kbuilt [0-9]* pages')" "$i9.pty" || { od -c "$i9.pty" | head -20; return 1; }
+        # not a terminal: nothing on standard error
+        "$bin" build -j 1 -s "$i9-slow" -o "$i9-slow/o2" >/dev/null 2>"$i9.err" && [ ! -s "$i9.err" ] || { od -c "$i9.err" | head; return 1; }
+        # a terminal, with -q: nothing at all
+        script -qefc "'$bin' build -q -j 1 -s '$i9-slow' -o '$i9-slow/o3'" /dev/null >"$i9.pty" </dev/null || return 1
+        [ ! -s "$i9.pty" ] || { od -c "$i9.pty" | head; return 1; }
+    }
+    # man_has_options: every option and command of --help is in doc/clinfolio.1 (roff
+    # writes '-' as '\-'); groff reads it without a warning
+    i9_man() {
+        sed 's/\\-/-/g' doc/clinfolio.1 >"$i9.man"
+        opts=$("$bin" --help | grep -oE -- '(^|[ ,])--?[A-Za-z][A-Za-z-]*' | sed 's/^[ ,]*//' | sort -u)
+        cmds=$("$bin" --help | sed -n '/^commands:/,/^$/s/^  \([a-z][a-z]*\) .*/\1/p')
+        [ -n "$opts" ] && [ -n "$cmds" ] || return 1
+        for o in $opts; do
+            grep -qE -- "(^|[^A-Za-z-])$o([^A-Za-z-]|\$)" "$i9.man" || { echo "not in the man page: $o"; return 1; }
+        done
+        for c in $cmds; do
+            grep -qE "^\.(B|TP|BI) \"?$c\b|^\.B clinfolio $c\b|^\.BI \"$c " "$i9.man" || { echo "command not in the man page: $c"; return 1; }
+        done
+        if command -v groff >/dev/null; then
+            groff -man -ww -z doc/clinfolio.1 2>"$i9.err" && [ ! -s "$i9.err" ] || { cat "$i9.err"; return 1; }
+        fi
+    }
+    # make install (normal build only: DESTDIR, the default PREFIX, so nothing is rebuilt):
+    # the man page, and the archetypes with the theme; init then builds with the installed copy
+    i9_install() {
+        make -s install DESTDIR="$i9-inst" >/dev/null || return 1
+        share=$i9-inst/usr/local/share
+        [ -f "$share/man/man1/clinfolio.1" ] && [ -f "$share/clinfolio/themes/default/archetypes/project.md" ] || return 1
+        rm -rf "$i9-site"; "$i9-inst/usr/local/bin/clinfolio" init "$i9-site" >/dev/null &&
+            CLINFOLIO_DATADIR=$share/clinfolio "$i9-inst/usr/local/bin/clinfolio" check --strict -q -s "$i9-site"
+    }
+    i9_env() { (export CLINFOLIO_DATADIR="$PWD" SOURCE_DATE_EPOCH=1760486400; "$@") }
+    check "$B issue 9: new project, report and news build with --drafts and check with no warning" i9_env i9_new_kinds
+    check "$B issue 9: new with a CJK title, a title with ': ' and quotes, --cohort, --department" i9_env i9_new_titles
+    check "$B issue 9: new never replaces a file; bad kinds and titles" i9_env i9_new_refuses
+    check "$B issue 9: init makes a site that builds and passes check --strict; refuses a non-empty folder" \
+        i9_env i9_init
+    check "$B issue 9: the progress line on a terminal only, erased, not with -q" i9_progress
+    check "$B issue 9: the man page names every option and command of --help" i9_man
+    [ "$B" = build ] && check "$B issue 9: make install puts the man page and the archetypes" i9_install
+
     # the demo site: the same bytes from 1 and 8 threads
     check "$B demo: builds without diagnostics" sh -c \
         "out=\$('$bin' build -q -j 1 -o '$tmp/demo1' 2>&1) && echo \"\$out\" && test -z \"\$out\""

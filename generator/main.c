@@ -57,6 +57,7 @@ static const char usage_text[] =
     "  -s, --source DIR     the site folder (default: .)\n"
     "      --cohort C       the page's cohort (a project's defaults to this year)\n"
     "      --department D   the page's department\n"
+    "      --slug SLUG      the file name (default: made from the title)\n"
     "  The page goes to content/<section>/<slug>.md; an existing file is never replaced.\n"
     "\n"
     "On a terminal, a build that runs over a second shows its progress on one line of\n"
@@ -301,9 +302,9 @@ today(char out[11])
     strftime(out, 11, "%Y-%m-%d", &tm);
 }
 
-enum { OPT_COHORT = 300, OPT_DEPARTMENT };
+enum { OPT_COHORT = 300, OPT_DEPARTMENT, OPT_SLUG };
 
-/* clinfolio new KIND TITLE [--cohort C] [--department D] [-s SITE] */
+/* clinfolio new KIND TITLE [--cohort C] [--department D] [--slug SLUG] [-s SITE] */
 static int
 cmd_new(int argc, char **argv)
 {
@@ -311,6 +312,7 @@ cmd_new(int argc, char **argv)
         {"source", required_argument, NULL, 's'},
         {"cohort", required_argument, NULL, OPT_COHORT},
         {"department", required_argument, NULL, OPT_DEPARTMENT},
+        {"slug", required_argument, NULL, OPT_SLUG},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -331,6 +333,9 @@ cmd_new(int argc, char **argv)
             break;
         case OPT_DEPARTMENT:
             o.department = optarg;
+            break;
+        case OPT_SLUG:
+            o.slug = optarg;
             break;
         case 'h':
             fputs(usage_text, stdout);

@@ -533,10 +533,11 @@ scaffold_page(buf *path, const scaffold_page_options *o, diag *d)
         return false;
     }
     buf slug = BUF_INIT;
-    scaffold_slug(&slug, o->title);
+    scaffold_slug(&slug, o->slug ? o->slug : o->title);
     if (slug.len == 0) {
         diag_report(d, DIAG_ERROR, SRC_NONE,
-                    "the title '%s' has no letter or digit to make a file name of", o->title);
+                    "the %s '%s' has no letter or digit to make a file name of",
+                    o->slug ? "slug" : "title", o->slug ? o->slug : o->title);
         buf_free(&slug);
         return false;
     }

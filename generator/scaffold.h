@@ -51,6 +51,7 @@ typedef struct scaffold_page_options {
     const char *cohort;     /* or NULL */
     const char *department; /* or NULL */
     const char *date;       /* today, YYYY-MM-DD */
+    const char *slug;       /* the file name's text (slugified), or NULL: from the title */
 } scaffold_page_options;
 
 /* Writes content/<section>/<slug>.md beneath root from the archetype of kind:

@@ -415,10 +415,13 @@ PY
         i9_demo
         path=$("$bin" new project '防雾 护目镜：第二版' -s "$i9") &&
             [ "$path" = 'content/projects/防雾-护目镜-第二版.md' ] || { echo "printed '$path'"; return 1; }
+        path=$("$bin" new project '鼻胃管防脱固定装置' --slug 'NG tube holder' -s "$i9") &&
+            [ "$path" = 'content/projects/ng-tube-holder.md' ] || { echo "printed '$path'"; return 1; }
         path=$("$bin" new news 'Results: "gold" for it'"'"'s team' --cohort 2024 --department 'ICU: adults' -s "$i9") &&
             [ "$path" = 'content/news/results-gold-for-it-s-team.md' ] || { echo "printed '$path'"; return 1; }
         i9_quiet_build || return 1
-        grep -q '<h1>防雾 护目镜：第二版</h1>' "$i9/public/projects/防雾-护目镜-第二版/index.html" &&
+        grep -q '<h1>鼻胃管防脱固定装置</h1>' "$i9/public/projects/ng-tube-holder/index.html" &&
+            grep -q '<h1>防雾 护目镜：第二版</h1>' "$i9/public/projects/防雾-护目镜-第二版/index.html" &&
             grep -q '<h1>Results: &quot;gold&quot; for it&#39;s team</h1>' "$i9/public/news/results-gold-for-it-s-team/index.html" &&
             grep -q '^cohort: 2024 ' "$i9/$path" && grep -q '^department: "ICU: adults" ' "$i9/$path" &&
             grep -rq 'Results: &quot;gold' "$i9/public/cohorts/2024/"
@@ -505,7 +508,7 @@ PY
     }
     i9_env() { (export CLINFOLIO_DATADIR="$PWD" SOURCE_DATE_EPOCH=1760486400; "$@") }
     check "$B issue 9: new project, report and news build with --drafts and check with no warning" i9_env i9_new_kinds
-    check "$B issue 9: new with a CJK title, a title with ': ' and quotes, --cohort, --department" i9_env i9_new_titles
+    check "$B issue 9: new with CJK titles (and --slug), a title with ': ' and quotes, --cohort, --department" i9_env i9_new_titles
     check "$B issue 9: new never replaces a file; bad kinds and titles" i9_env i9_new_refuses
     check "$B issue 9: init makes a site that builds and passes check --strict; refuses a non-empty folder" \
         i9_env i9_init

@@ -153,7 +153,7 @@ test_page_refuses_to_replace(void)
                        "stages: [{key: need, label: Need}]\n");
     harness_write_file(root, "themes/t/archetypes/news.md",
                        "---\ntitle: {{ title }}\ndate: {{ date }}\ndraft: true\n---\nHi.\n");
-    scaffold_page_options o = {root, NULL, "news", "Hello, world", NULL, NULL, "2025-01-02"};
+    scaffold_page_options o = {root, NULL, "news", "Hello, world", NULL, NULL, "2025-01-02", NULL};
     buf path = BUF_INIT;
     diag *d = diag_new();
     OK(scaffold_page(&path, &o, d), "written");

@@ -491,30 +491,28 @@ static const char builtin_archetype[] = "---\n"
                                         "---\n"
                                         "Write the page here, in Markdown.\n";
 
-/* Reads the archetype of kind into text; *file is how diagnostics name it. */
+/* Reads the archetype of o->kind into text: the site's, else the theme's (theme is its
+ * folder), else the built-in one; *file is how diagnostics name it. */
 static bool
 read_archetype(buf *text, const char **file, const scaffold_page_options *o, const char *theme,
                const char *theme_name, arena *a, diag *d)
 {
     const char *rel = arena_printf(a, "archetypes/%s.md", o->kind);
+    const char *name = rel;
     buf path = BUF_INIT;
     fs_join(&path, o->root, rel);
+    if (!fs_is_file(path.ptr)) {
+        fs_join(&path, theme, rel);
+        name = arena_printf(a, "%s/%s", theme_name, rel);
+    }
     bool ok = true;
     if (fs_is_file(path.ptr)) {
-        *file = rel;
-        ok = fs_read_file(text, path.ptr, rel, d);
-    } else if (theme) {
-        fs_join(&path, theme, rel);
-        *file = arena_printf(a, "%s/%s", theme_name, rel);
-        if (fs_is_file(path.ptr))
-            ok = fs_read_file(text, path.ptr, *file, d);
-        else
-            theme = NULL;
-    }
-    if (!theme && *file != rel) {
-        *file = "(built-in archetype)";
+        ok = fs_read_file(text, path.ptr, name, d);
+    } else {
+        name = "(built-in archetype)";
         buf_puts(text, builtin_archetype);
     }
+    *file = name;
     buf_free(&path);
     return ok;
 }

@@ -140,6 +140,21 @@ test_expand(void)
     free(diags);
 }
 
+/* The text of root/rel (at most 255 bytes), or "" when it cannot be read. */
+static void
+read_text(char *text, size_t size, const char *root, const char *rel)
+{
+    char file[256];
+    snprintf(file, sizeof file, "%s/%s", root, rel);
+    text[0] = '\0';
+    FILE *f = fopen(file, "r");
+    if (f) {
+        size_t n = fread(text, 1, size - 1, f);
+        text[n] = '\0';
+        fclose(f);
+    }
+}
+
 static void
 test_page_refuses_to_replace(void)
 {
@@ -158,15 +173,8 @@ test_page_refuses_to_replace(void)
     diag *d = diag_new();
     OK(scaffold_page(&path, &o, d), "written");
     STR_EQ(path.ptr, "content/news/hello-world.md", "the path");
-    char file[256];
-    snprintf(file, sizeof file, "%s/content/news/hello-world.md", root);
-    FILE *f = fopen(file, "r");
-    char text[256] = "";
-    if (f) {
-        size_t n = fread(text, 1, sizeof text - 1, f);
-        text[n] = '\0';
-        fclose(f);
-    }
+    char text[256];
+    read_text(text, sizeof text, root, "content/news/hello-world.md");
     STR_EQ(text, "---\ntitle: \"Hello, world\"\ndate: 2025-01-02\ndraft: true\n---\nHi.\n",
            "the theme's archetype, filled");
     OK(!scaffold_page(&path, &o, d), "a second time: refused");
@@ -176,6 +184,23 @@ test_page_refuses_to_replace(void)
            "(choose another title, or remove the file first)\n",
            "the message");
     free(diags);
+    diag_free(d);
+
+    /* the site's archetype comes before the theme's; without either, the built-in one */
+    harness_write_file(root, "archetypes/news.md", "---\ntitle: {{ title }}\n---\nSite.\n");
+    d = diag_new();
+    o.title = "Second";
+    OK(scaffold_page(&path, &o, d), "written from the site's archetype");
+    read_text(text, sizeof text, root, "content/news/second.md");
+    STR_EQ(text, "---\ntitle: \"Second\"\n---\nSite.\n", "the site's archetype, filled");
+    o.kind = "report";
+    OK(scaffold_page(&path, &o, d), "written from the built-in archetype");
+    read_text(text, sizeof text, root, "content/reports/second.md");
+    STR_EQ(text,
+           "---\ntitle: \"Second\"\ndate: 2025-01-02\ndraft: true\n---\nWrite the page here, in "
+           "Markdown.\n",
+           "the built-in archetype (no schema: no keys)");
+    INT_EQ(diag_error_count(d), 0, "no errors");
     diag_free(d);
     buf_free(&path);
     harness_rm_rf(root);

@@ -606,6 +606,21 @@ if [ -x "$tsan" ]; then
     tsan_build3() { tsan_build "$@" && tsan_build "$@" && tsan_build "$@"; }
     check "tsan: golden/plugins with 50 pages using a plugin filter at -j 8, three builds" \
         tsan_build3 "$w" "$w/out"
+    # issue 9: the progress line's timer thread reads the counters the render workers bump:
+    # the slow site on a terminal (script), at -j 2
+    tsan_progress() {
+        i9=$tmp/i9-tsan; i9_slow_site
+        TSAN_OPTIONS="halt_on_error=1 exitcode=66 ${TSAN_OPTIONS:-}" \
+            script -qefc "'$tsan' build -j 2 -s '$i9-slow' -o '$i9-slow/out'" /dev/null >"$tmp/tsan.out" </dev/null
+        status=$?
+        if [ "$status" != 0 ] || grep -aq "WARNING: ThreadSanitizer" "$tmp/tsan.out" ||
+            ! grep -aq "rendering [0-9]" "$tmp/tsan.out"; then
+            cat "$tmp/tsan.out"; echo "exit status $status"; return 1
+        fi
+    }
+    if command -v script >/dev/null; then
+        check "tsan: the progress line of a slow build on a terminal at -j 2" tsan_progress
+    fi
 else
     echo "== tsan: skipped ($tsan not built: make tsan)"
 fi

@@ -1,0 +1,211 @@
+#!/usr/bin/python3
+# http_test.py CLINFOLIO - `clinfolio serve` over HTTP (issue 9): content types, the 404 page,
+# traversal attempts (raw paths, as http.client sends them), a symbolic link in the
+# served tree, HEAD, ETag / Last-Modified and 304, folder redirects under the site's
+# sub-path, a deleted file and a file renamed over another after the rebuild, the event
+# stream, a failed rebuild's overlay, and Ctrl-C leaving no private folder. Prints one
+# line per failure and ends with "N passed, N failed".
+import http.client
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from serve_util import Serve, save_by_rename, write  # noqa: E402
+
+passed = failed = 0
+
+
+def check(cond, what):
+    global passed, failed
+    if cond:
+        passed += 1
+    else:
+        failed += 1
+        print("FAIL: " + what)
+
+
+def request(s, path, method="GET", headers=None):
+    c = http.client.HTTPConnection(s.host, s.port, timeout=10)
+    c.putrequest(method, path, skip_host=False, skip_accept_encoding=True)
+    for k, v in (headers or {}).items():
+        c.putheader(k, v)
+    c.endheaders()
+    r = c.getresponse()
+    body = r.read()
+    c.close()
+    return r.status, {k.lower(): v for k, v in r.getheaders()}, body
+
+
+root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+s = Serve(sys.argv[1], os.path.join(root, "tests/golden/basic"))
+static = os.path.join(s.site, "content/static")
+files = {  # name -> the Content-Type it must be served with
+    "x.css": "text/css; charset=utf-8", "x.js": "text/javascript; charset=utf-8",
+    "x.svg": "image/svg+xml; charset=utf-8", "x.json": "application/json; charset=utf-8",
+    "x.csv": "text/csv; charset=utf-8", "x.txt": "text/plain; charset=utf-8",
+    "x.png": "image/png", "x.jpg": "image/jpeg", "x.jpeg": "image/jpeg", "x.gif": "image/gif",
+    "x.webp": "image/webp", "favicon.ico": "image/x-icon", "x.woff": "font/woff",
+    "x.woff2": "font/woff2", "x.ttf": "font/ttf", "x.pdf": "application/pdf",
+    "x.bin": "application/octet-stream",
+}
+for name in files:
+    write(os.path.join(static, "types", name), "content of " + name + "\n")
+write(os.path.join(static, "gone.txt"), "soon deleted\n")
+write(os.path.join(static, "old.txt"), "the old text\n")
+try:
+    s.start()
+    b = s.base
+    check(b == "/golden/", "the site's sub-path is the base: " + s.url)
+
+    # pages and content types
+    st, h, body = request(s, b)
+    check(st == 200 and h.get("content-type") == "text/html; charset=utf-8", "home: %d %s" % (st, h))
+    check(b"/__clinfolio/events" in body and body.rstrip().endswith(b"</html>"),
+          "home: the live-reload script is injected before </body>")
+    check(b"http://127.0.0.1:%d/golden/" % s.port in request(s, b + "about/")[2],
+          "base_url is the local address")
+    for path, want in [("feed.xml", "application/xml; charset=utf-8"),
+                       ("sitemap.xml", "application/xml; charset=utf-8"),
+                       ("css/extra.css", "text/css; charset=utf-8")]:
+        st, h, _ = request(s, b + path)
+        check(st == 200 and h.get("content-type") == want, "%s: %d %s" % (path, st, h.get("content-type")))
+    for name, want in files.items():
+        st, h, body = request(s, b + "types/" + name)
+        check(st == 200 and h.get("content-type") == want and body == ("content of %s\n" % name).encode(),
+              "types/%s: %d %s, want %s" % (name, st, h.get("content-type"), want))
+    st, h, body = request(s, b + "css/extra.css")
+    check(b"__clinfolio" not in body, "only HTML gets the script")
+
+    # 404
+    st, h, body = request(s, b + "no/such/page/")
+    check(st == 404 and b"Page not found" in body and h.get("content-type") == "text/html; charset=utf-8",
+          "unknown path: 404.html with status 404, got %d" % st)
+    st, _, body = request(s, "/elsewhere/x.html")
+    check(st == 404 and b"Page not found" in body, "outside the base path: 404, got %d" % st)
+    check(request(s, b + "index.html/")[0] == 404, "a file named as a folder is 404")
+
+    # traversal: never the site's files, never /etc/passwd
+    for path in ["/../site.yaml", b + "../site.yaml", b + "../../site.yaml", "/%2e%2e/%2e%2e/etc/passwd",
+                 b + "%2e%2e/%2e%2e/%2e%2e/etc/passwd", b + "%2E%2E/site.yaml", "//etc/passwd",
+                 b + "/etc/passwd", "/%2F..", b + "%2F..%2Fsite.yaml", b + "..%2Fsite.yaml",
+                 b + "..%5Csite.yaml", b + "x%00.html", b + "./index.html", "/golden/%2e/index.html"]:
+        st, _, body = request(s, path)
+        check(st in (400, 404) and b"root:" not in body and b"base_url" not in body,
+              "%s: status %d, body %r" % (path, st, body[:80]))
+    st, _, body = request(s, b + "%252e%252e/site.yaml")
+    check(st == 404 and b"base_url" not in body, "decoded once: %%252e%%252e is a name, got %d" % st)
+
+    # symbolic links in the served tree are never followed
+    tree = s.served_tree()
+    os.symlink("/etc/passwd", os.path.join(tree, "passwd.txt"))
+    os.symlink("/etc", os.path.join(tree, "etc"))
+    os.symlink(os.path.join(s.site, "site.yaml"), os.path.join(tree, "site.yaml"))
+    for path in ["passwd.txt", "etc/passwd", "etc/", "site.yaml"]:
+        st, _, body = request(s, b + path)
+        check(st == 404 and b"root:" not in body and b"base_url" not in body,
+              "symlink %s: status %d" % (path, st))
+
+    # HEAD
+    st, h, body = request(s, b + "css/extra.css", "HEAD")
+    size = os.path.getsize(os.path.join(tree, "css/extra.css"))
+    check(st == 200 and body == b"" and h.get("content-length") == str(size)
+          and h.get("content-type") == "text/css; charset=utf-8", "HEAD: %d %s" % (st, h))
+    st, h, body = request(s, b, "HEAD")
+    check(st == 200 and body == b"" and int(h.get("content-length", 0)) > 0, "HEAD of a page: %d" % st)
+    st, h, _ = request(s, b, "POST")
+    check(st == 405 and h.get("allow") == "GET, HEAD", "POST: %d" % st)
+
+    # ETag, Last-Modified, 304
+    st, h, _ = request(s, b + "css/extra.css")
+    etag, modified = h.get("etag"), h.get("last-modified")
+    check(etag and modified, "ETag and Last-Modified are sent: %s" % h)
+    st, h, body = request(s, b + "css/extra.css", headers={"If-None-Match": etag})
+    check(st == 304 and body == b"" and h.get("etag") == etag, "If-None-Match: %d" % st)
+    st, _, _ = request(s, b + "css/extra.css", headers={"If-None-Match": '"other"'})
+    check(st == 200, "another ETag: 200, got %d" % st)
+    st, _, _ = request(s, b + "css/extra.css", headers={"If-Modified-Since": modified})
+    check(st == 304, "If-Modified-Since: %d" % st)
+    st, _, _ = request(s, b + "css/extra.css", headers={"If-Modified-Since": "Thu, 01 Jan 1970 00:00:00 GMT"})
+    check(st == 200, "modified since 1970: 200, got %d" % st)
+    st, h, _ = request(s, b + "about/")
+    page_etag = h.get("etag")
+    check(request(s, b + "about/", headers={"If-None-Match": page_etag})[0] == 304, "a page's ETag: 304")
+
+    # folders: index.html, and redirects to the slash
+    for path, loc in [(b + "projects", b + "projects/"), ("/golden", "/golden/"), ("/", "/golden/")]:
+        st, h, _ = request(s, path)
+        check(st == 301 and h.get("location") == loc, "%s: %d to %s" % (path, st, h.get("location")))
+    check(request(s, b + "projects/")[0] == 200, "a folder serves its index.html")
+
+    # the event stream
+    c = http.client.HTTPConnection(s.host, s.port, timeout=20)
+    c.request("GET", "/__clinfolio/events")
+    ev = c.getresponse()
+    check(ev.status == 200 and ev.getheader("content-type") == "text/event-stream", "events: %d" % ev.status)
+
+    # a deleted file is 404 after the rebuild, and the stream says reload
+    n = s.rebuilds()
+    os.unlink(os.path.join(static, "gone.txt"))
+    s.wait_rebuild(n)
+    check(request(s, b + "gone.txt")[0] == 404, "a deleted file is 404")
+    text = b""
+    while b"data: " not in text.split(b"event: reload", 1)[-1]:
+        text += ev.readline()
+    check(b"event: reload\ndata: page\n" in text, "events: reload after a rebuild: %r" % text)
+    c.close()
+    check(request(s, b + "about/", headers={"If-None-Match": page_etag})[0] == 200,
+          "a page's ETag changes with every rebuild (the overlay may change)")
+
+    # a file renamed over another (an editor's save), in static and in content
+    n = s.rebuilds()
+    save_by_rename(os.path.join(static, "old.txt"), "the new text\n")
+    s.wait_rebuild(n)
+    check(request(s, b + "old.txt")[2] == b"the new text\n", "a static file renamed over another")
+    about = os.path.join(s.site, "content/about.md")
+    with open(about, encoding="utf-8") as f:
+        good = f.read()
+    n = s.rebuilds()
+    save_by_rename(about, good.replace("A plain page", "A renamed-over page"))
+    s.wait_rebuild(n)
+    check(b"A renamed-over page" in request(s, b + "about/")[2], "a page renamed over another")
+
+    # a new folder is watched: a file created in it later rebuilds too
+    n = s.rebuilds()
+    os.makedirs(os.path.join(static, "newdir/deeper"))
+    write(os.path.join(static, "newdir/deeper/a.txt"), "a\n")
+    s.wait_rebuild(n)
+    n = s.rebuilds()
+    write(os.path.join(static, "newdir/deeper/b.txt"), "b\n")
+    s.wait_rebuild(n)
+    check(request(s, b + "newdir/deeper/b.txt")[2] == b"b\n", "a file in a new folder")
+
+    # a failed rebuild: the last good site, with the overlay on every page, then gone
+    n = s.rebuilds()
+    save_by_rename(about, good.replace("title:", "title: [unclosed\nx:", 1))
+    line = s.wait_rebuild(n)
+    check(line.startswith("rebuild failed with"), "the failure is one line: " + line)
+    st, _, body = request(s, b + "about/")
+    check(st == 200 and b'role="alert"' in body and b"content/about.md:" in body
+          and b": error: " in body and b"A renamed-over page" in body,
+          "the overlay over the last good page: %r" % body[-600:])
+    check(b'role="alert"' in request(s, b + "no/such/")[2], "the overlay on the 404 page too")
+    check(any("content/about.md:" in e and ": error: " in e for e in s.errs), "the terminal shows it")
+    n = s.rebuilds()
+    save_by_rename(about, good)
+    line = s.wait_rebuild(n)
+    check(line.startswith("rebuilt "), "the next good build: " + line)
+    check(b'role="alert"' not in request(s, b + "about/")[2], "the overlay is gone")
+
+    # Ctrl-C: ends by the signal (the shell's 130), the private folder removed
+    check(len(s.private_dirs()) == 1, "one private folder while serving")
+    rc = s.interrupt()
+    check(rc == -2, "SIGINT ends serve by the signal: %r" % rc)
+    check(s.private_dirs() == [] and os.listdir(s.tmpdir) == [], "no private folder left: %s"
+          % os.listdir(s.tmpdir))
+    check(not os.path.exists(os.path.join(s.site, "public")), "public/ never written")
+except Exception as e:  # a hang or a crash is one failure with its reason
+    check(False, "%s: %s\nstdout: %s\nstderr: %s" % (type(e).__name__, e, s.lines[-10:], s.errs[-10:]))
+finally:
+    s.close()
+print("%d passed, %d failed" % (passed, failed))
+sys.exit(1 if failed else 0)

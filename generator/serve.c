@@ -215,12 +215,14 @@ snapshot_fini(snapshot *snap)
  * the error overlay
  * ===================================================================== */
 
-/* For a line `file:line:col: error: ...` (col optional) with a relative file, the source
- * line and a caret under the column, indented. */
+/* For a line `file:line:col: error: ...` (or note:, col optional) with a relative file,
+ * the source line and a caret under the column, indented. */
 static void
 append_source_line(buf *b, const char *root, const char *line, size_t len)
 {
     const char *err = memmem(line, len, ": error: ", 9);
+    if (!err)
+        err = memmem(line, len, ": note: ", 8);
     if (!err)
         return;
     /* from the right: [":" col] ":" line */

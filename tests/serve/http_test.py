@@ -152,6 +152,15 @@ try:
     while b"data: " not in text.split(b"event: reload", 1)[-1]:
         text += ev.readline()
     check(b"event: reload\ndata: page\n" in text, "events: reload after a rebuild: %r" % text)
+    # a change to stylesheets only: the pages swap their stylesheets, no reload
+    n = s.rebuilds()
+    with open(os.path.join(static, "css/extra.css"), "a") as f:
+        f.write("p { margin: 0 }\n")
+    s.wait_rebuild(n)
+    text = b""
+    while b"data: " not in text.split(b"event: reload", 1)[-1]:
+        text += ev.readline()
+    check(b"event: reload\ndata: css\n" in text, "events: a stylesheet change is data: css: %r" % text)
     c.close()
     check(request(s, b + "about/", headers={"If-None-Match": page_etag})[0] == 200,
           "a page's ETag changes with every rebuild (the overlay may change)")

@@ -11,6 +11,7 @@
 #include "diag.h"
 #include "fs.h"
 #include "output.h"
+#include "strtab.h"
 #include "text.h"
 #include "xalloc.h"
 
@@ -181,6 +182,10 @@ typedef struct server {
     bool built;        /* a build succeeded: site_dir exists */
     char *overlay;     /* the error overlay of the last rebuild, when it failed */
     char *base_path;   /* the last good build's base path: "/" or "/sub/" */
+    /* the serving thread's own: the diagnostics of the last good build, as printed, cut
+     * into lines (the keys of `printed`), so a rebuild prints only new warnings */
+    char *printed_text;
+    strtab printed;
 } server;
 
 /* What a request needs of the state, copied under the lock. */
@@ -634,6 +639,40 @@ now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+/* Prints the diagnostics of a build to the terminal: after a failed build its errors
+ * (with their notes); after a good one the warnings the last good build did not have
+ * (every one after the first build), so an edit shows what it added, not the whole
+ * list again. Returns how many warnings there were. */
+static size_t
+print_diagnostics(server *s, const diag *d, bool ok)
+{
+    if (!ok) {
+        diag_print(d, stderr, true);
+        return diag_warning_count(d);
+    }
+    char *text = diag_to_string(d);
+    strtab now = STRTAB_INIT;
+    bool show = false;
+    for (char *line = text; *line;) {
+        char *end = strchr(line, '\n');
+        if (end)
+            *end = '\0';
+        if (!strstr(line, ": note: ")) /* a note goes with the diagnostic before it */
+            show = !strtab_has(&s->printed, line);
+        if (show)
+            fprintf(stderr, "%s\n", line);
+        strtab_put(&now, line, NULL);
+        if (!end)
+            break;
+        line = end + 1;
+    }
+    strtab_free(&s->printed);
+    free(s->printed_text);
+    s->printed = now;
+    s->printed_text = text;
+    return diag_warning_count(d);
+}
+
 /* The one way the served tree changes: a full build into the private folder, which
  * output_commit() swaps in whole (readers see the old tree or the new one); a failed
  * build leaves the last good tree and sets the overlay. css_only: every changed source was
@@ -662,7 +701,7 @@ rebuild(server *s, bool first, bool css_only)
     bool ok = build_site(&bo, &st, d);
     double ms = now_ms() - t0;
     char *overlay = ok ? NULL : make_overlay(d, opt->root);
-    diag_print(d, stderr, false);
+    size_t warnings = print_diagnostics(s, d, ok);
     pthread_mutex_lock(&s->lock);
     bool had_overlay = s->overlay != NULL;
     free(s->overlay);
@@ -676,7 +715,10 @@ rebuild(server *s, bool first, bool css_only)
     s->gen++;
     pthread_cond_broadcast(&s->changed);
     pthread_mutex_unlock(&s->lock);
-    if (ok)
+    if (ok && warnings)
+        printf("%s %zu pages in %.0f ms (%zu warning%s; new ones are printed)\n",
+               first ? "built" : "rebuilt", st.pages, ms, warnings, warnings == 1 ? "" : "s");
+    else if (ok)
         printf("%s %zu pages in %.0f ms\n", first ? "built" : "rebuilt", st.pages, ms);
     else
         printf("%s failed with %zu error%s in %.0f ms; serving the last good build\n",
@@ -1060,6 +1102,8 @@ done:
     free(s.site_dir);
     free(s.base_path);
     free(s.overlay);
+    strtab_free(&s.printed);
+    free(s.printed_text);
     return status;
 }
 

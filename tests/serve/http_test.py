@@ -188,6 +188,18 @@ try:
     s.wait_rebuild(n)
     check(request(s, b + "newdir/deeper/b.txt")[2] == b"b\n", "a file in a new folder")
 
+    # warnings: printed when they appear, not again on the next rebuild
+    n, e = s.rebuilds(), len(s.errs)
+    write(os.path.join(s.site, "content/warned.md"), "---\ntitle: Warned\ndate: 2024-05-01\n---\nSee <b>this</b>.\n")
+    line = s.wait_rebuild(n)
+    warned = [x for x in s.errs[e:] if x.startswith("content/warned.md:5:5: warning: raw HTML dropped")]
+    check(len(warned) == 1 and "1 warning" in line, "a new warning is printed: %s %s" % (line, s.errs[e:]))
+    n, e = s.rebuilds(), len(s.errs)
+    write(os.path.join(static, "another.txt"), "x\n")
+    line = s.wait_rebuild(n)
+    check(s.errs[e:] == [] and "1 warning" in line, "an old warning is not printed again: %s %s"
+          % (line, s.errs[e:]))
+
     # a failed rebuild: the last good site, with the overlay on every page, then gone
     n = s.rebuilds()
     save_by_rename(about, good.replace("title:", "title: [unclosed\nx:", 1))

@@ -11,7 +11,7 @@ import time
 
 
 class Serve:
-    def __init__(self, binary, site_src, extra_args=(), drop=("expected", "public")):
+    def __init__(self, binary, site_src, extra_args=("-j", "2"), drop=("expected", "public")):
         self.tmp = tempfile.mkdtemp(prefix="serve-test-")
         self.site = os.path.join(self.tmp, "site")
         shutil.copytree(site_src, self.site, symlinks=True)
@@ -29,7 +29,7 @@ class Serve:
     def start(self, timeout=30):
         env = dict(os.environ, TMPDIR=self.tmpdir)
         self.proc = subprocess.Popen(
-            [self.binary, "serve", "-s", self.site, "-p", "0", "--bind", "127.0.0.1", "-j", "2"]
+            [self.binary, "serve", "-s", self.site, "-p", "0", "--bind", "127.0.0.1"]
             + self.extra_args,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         threading.Thread(target=self._read, args=(self.proc.stdout, self.lines), daemon=True).start()

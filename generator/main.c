@@ -60,7 +60,8 @@ static const char usage_text[] =
     "empty or holds the .clinfolio-output file every build writes (or with --force).\n"
     "\"The future\" is after SOURCE_DATE_EPOCH when it is set, else after the clock.\n"
     "Exit status: 0 built or checked, 1 the site has errors (or warnings, with\n"
-    "--strict), 2 bad command line.\n";
+    "--strict; for serve: it could not start), 2 bad command line. serve runs\n"
+    "until Ctrl-C, which ends it as the signal does (status 130 in a shell).\n";
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

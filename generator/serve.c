@@ -42,6 +42,8 @@
 #define DEBOUNCE_MAX_MS 1000
 /* Idle event streams get a comment this often, so a closed tab ends its thread. */
 #define PING_SECONDS 15
+/* A kept-alive connection with no request for this long is closed (its thread ends). */
+#define IDLE_SECONDS 60
 
 /* {====================================================================
  * content types and request paths
@@ -360,13 +362,23 @@ redirect(struct MHD_Connection *c, const char *location)
 static void
 add_live_reload(buf *html, const snapshot *snap)
 {
-    char script[1024];
+    char script[1536];
+    /* only a visible page holds a stream (browsers allow six connections per host over
+     * HTTP/1.1); a page shown again reconnects with the same `since`, so it reloads if a
+     * rebuild happened while it was hidden */
     snprintf(script, sizeof script,
-             "<script>(function(){var es=new EventSource(\"%s?since=%lu\");"
+             "<script>(function(){var es=null;function open(){if(es)return;"
+             "es=new EventSource(\"%s?since=%lu\");"
              "es.addEventListener(\"reload\",function(e){if(e.data===\"css\"){"
              "document.querySelectorAll('link[rel~=\"stylesheet\"]').forEach(function(l){"
              "var u=new URL(l.href);u.searchParams.set(\"clinfolio\",Date.now());"
-             "l.href=u.href;});}else{location.reload();}});})();</script>",
+             "l.href=u.href;});}else{location.reload();}});}"
+             "function close(){if(es){es.close();es=null;}}"
+             "document.addEventListener(\"visibilitychange\",function(){"
+             "if(document.hidden)close();else open();});"
+             "window.addEventListener(\"pagehide\",close);"
+             "window.addEventListener(\"pageshow\",function(){if(!document.hidden)open();});"
+             "if(!document.hidden)open();})();</script>",
              SERVE_EVENTS_PATH, snap->gen);
     if (snap->overlay)
         serve_inject(html, snap->overlay);
@@ -583,8 +595,19 @@ handle_request(void *cls, struct MHD_Connection *c, const char *url, const char 
                const char *version, const char *upload_data, size_t *upload_data_size,
                void **con_cls)
 {
-    (void)version, (void)upload_data, (void)upload_data_size, (void)con_cls;
+    (void)version, (void)upload_data;
     server *s = cls;
+    /* the first call has the headers only: answering then (before the request is whole)
+     * makes libmicrohttpd close the connection; the next call has the (empty) body */
+    static int headers_seen; /* never written: its address marks a connection's first call */
+    if (!*con_cls) {
+        *con_cls = &headers_seen;
+        return MHD_YES;
+    }
+    if (*upload_data_size != 0) {
+        *upload_data_size = 0; /* a body (GET and HEAD have none) is read and dropped */
+        return MHD_YES;
+    }
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
         struct MHD_Response *r =
             MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
@@ -1060,9 +1083,10 @@ serve_run(const serve_options *opt)
         goto done;
     }
     rebuild(&s, true, false);
-    s.daemon = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0,
-                                NULL, NULL, handle_request, &s, MHD_OPTION_LISTEN_SOCKET, sock,
-                                MHD_OPTION_UNESCAPE_CALLBACK, keep_escapes, NULL, MHD_OPTION_END);
+    s.daemon = MHD_start_daemon(
+        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL,
+        handle_request, &s, MHD_OPTION_LISTEN_SOCKET, sock, MHD_OPTION_UNESCAPE_CALLBACK,
+        keep_escapes, NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_SECONDS, MHD_OPTION_END);
     if (!s.daemon) {
         fprintf(stderr, "clinfolio: error: cannot start the HTTP server\n");
         goto done;

@@ -8,6 +8,7 @@
 import http.client
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from serve_util import Serve, save_by_rename, write  # noqa: E402
@@ -75,6 +76,18 @@ try:
               "types/%s: %d %s, want %s" % (name, st, h.get("content-type"), want))
     st, h, body = request(s, b + "css/extra.css")
     check(b"__clinfolio" not in body, "only HTML gets the script")
+
+    # keep-alive: several requests on one connection
+    c = http.client.HTTPConnection(s.host, s.port, timeout=10)
+    socks = []
+    for path in [b, b + "about/", b + "css/extra.css"]:
+        c.request("GET", path)
+        r = c.getresponse()
+        r.read()
+        socks.append((r.status, c.sock))
+    c.close()
+    check(all(st == 200 for st, _ in socks) and socks[0][1] is socks[2][1] and socks[0][1] is not None,
+          "HTTP/1.1 keep-alive: one connection for three requests: %r" % socks)
 
     # 404
     st, h, body = request(s, b + "no/such/page/")
@@ -192,11 +205,12 @@ try:
     n, e = s.rebuilds(), len(s.errs)
     write(os.path.join(s.site, "content/warned.md"), "---\ntitle: Warned\ndate: 2024-05-01\n---\nSee <b>this</b>.\n")
     line = s.wait_rebuild(n)
-    warned = [x for x in s.errs[e:] if x.startswith("content/warned.md:5:5: warning: raw HTML dropped")]
-    check(len(warned) == 1 and "1 warning" in line, "a new warning is printed: %s %s" % (line, s.errs[e:]))
+    s.wait_line(lambda x: x.startswith("content/warned.md:5:5: warning: raw HTML dropped"), e, 10, s.errs)
+    check("1 warning" in line, "a new warning is counted: %s" % line)
     n, e = s.rebuilds(), len(s.errs)
     write(os.path.join(static, "another.txt"), "x\n")
     line = s.wait_rebuild(n)
+    time.sleep(0.3)  # standard error has its own reader
     check(s.errs[e:] == [] and "1 warning" in line, "an old warning is not printed again: %s %s"
           % (line, s.errs[e:]))
 
@@ -225,6 +239,32 @@ try:
           % os.listdir(s.tmpdir))
     check(not os.path.exists(os.path.join(s.site, "public")), "public/ never written")
 except Exception as e:  # a hang or a crash is one failure with its reason
+    check(False, "%s: %s\nstdout: %s\nstderr: %s" % (type(e).__name__, e, s.lines[-10:], s.errs[-10:]))
+finally:
+    s.close()
+
+# a site whose first build fails: every page says so with the overlay (503), until it builds
+s = Serve(sys.argv[1], os.path.join(root, "tests/golden/basic"))
+about = os.path.join(s.site, "content/about.md")
+with open(about, encoding="utf-8") as f:
+    good = f.read()
+write(about, good.replace("title:", "title: [unclosed\nx:", 1))
+try:
+    s.start()
+    check(s.lines[0].startswith("build failed with 1 error"), "the first build fails: %s" % s.lines)
+    check(s.base == "/golden/", "the base path is known before a good build: " + s.url)
+    st, h, body = request(s, s.base + "about/")
+    check(st == 503 and b'role="alert"' in body and b"content/about.md:" in body
+          and b"/__clinfolio/events" in body, "not built yet: %d %r" % (st, body[:200]))
+    n = s.rebuilds()
+    save_by_rename(about, good)
+    line = s.wait_rebuild(n)
+    st, h, body = request(s, s.base + "about/")
+    check(line.startswith("rebuilt ") and st == 200 and b'role="alert"' not in body,
+          "then the site: %s %d" % (line, st))
+    rc = s.interrupt()
+    check(rc == -2 and os.listdir(s.tmpdir) == [], "SIGINT: %r, %s" % (rc, os.listdir(s.tmpdir)))
+except Exception as e:
     check(False, "%s: %s\nstdout: %s\nstderr: %s" % (type(e).__name__, e, s.lines[-10:], s.errs[-10:]))
 finally:
     s.close()

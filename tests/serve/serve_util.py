@@ -49,12 +49,14 @@ class Serve:
                 into.append(line.rstrip("\n"))
                 self.cond.notify_all()
 
-    def wait_line(self, pred, start, timeout=30):
-        """The first line from index start on that pred accepts; raises on timeout."""
+    def wait_line(self, pred, start, timeout=30, stream=None):
+        """The first line of standard output (or stream: self.errs) from index start on
+        that pred accepts; raises on timeout."""
+        lines = self.lines if stream is None else stream
         deadline = time.monotonic() + timeout
         with self.cond:
             while True:
-                for l in self.lines[start:]:
+                for l in lines[start:]:
                     if pred(l):
                         return l
                 left = deadline - time.monotonic()

@@ -537,6 +537,17 @@ typedef struct stream {
     bool greeted;
 } stream;
 
+/* Copies one event (a few bytes; libmicrohttpd offers a block of 1024) into out. */
+static ssize_t
+put_event(char *out, size_t max, const char *text)
+{
+    size_t n = strlen(text);
+    if (n > max)
+        return MHD_CONTENT_READER_END_WITH_ERROR;
+    memcpy(out, text, n);
+    return (ssize_t)n;
+}
+
 /* Blocks (a thread per connection) until a rebuild newer than the page, then sends
  * `event: reload` with data "css" (only stylesheets changed) or "page"; a comment every
  * PING_SECONDS finds closed connections. */
@@ -548,7 +559,7 @@ stream_read(void *cls, uint64_t pos, char *out, size_t max)
     server *s = st->s;
     if (!st->greeted) {
         st->greeted = true;
-        return snprintf(out, max, "retry: 500\n: clinfolio\n\n");
+        return put_event(out, max, "retry: 500\n: clinfolio\n\n");
     }
     pthread_mutex_lock(&s->lock);
     struct timespec until;
@@ -562,8 +573,9 @@ stream_read(void *cls, uint64_t pos, char *out, size_t max)
     st->seen = s->gen;
     pthread_mutex_unlock(&s->lock);
     if (!fresh)
-        return snprintf(out, max, ": ping\n\n");
-    return snprintf(out, max, "event: reload\ndata: %s\n\n", css ? "css" : "page");
+        return put_event(out, max, ": ping\n\n");
+    return put_event(out, max,
+                     css ? "event: reload\ndata: css\n\n" : "event: reload\ndata: page\n\n");
 }
 
 static enum MHD_Result

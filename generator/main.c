@@ -316,7 +316,7 @@ cmd_serve(int argc, char **argv)
     }
     if (optind < argc)
         return usage_error("unexpected argument '%s'", argv[optind]);
-    if (!fs_is_file(opt.root) && !fs_is_dir(opt.root))
+    if (!fs_is_dir(opt.root))
         return usage_error("no site folder '%s'", opt.root);
     return serve_run(&opt);
 }

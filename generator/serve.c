@@ -42,6 +42,9 @@
 #define DEBOUNCE_MAX_MS 1000
 /* Idle event streams get a comment this often, so a closed tab ends its thread. */
 #define PING_SECONDS 15
+/* The overlay lists this many errors (with their notes and source lines) at most; every
+ * page carries it, and the terminal has them all. */
+#define OVERLAY_MAX_ERRORS 50
 /* A kept-alive connection with no request for this long is closed (its thread ends). */
 #define IDLE_SECONDS 60
 
@@ -306,9 +309,14 @@ make_overlay(const diag *d, const char *root)
                "the rebuild failed with %zu error%s; this is the last good build</p>"
                "<pre style=\"margin:0;white-space:pre-wrap;color:inherit;background:none\">",
                errors, errors == 1 ? "" : "s");
+    size_t shown = 0;
     for (const char *line = text; line && *line;) {
         const char *end = strchr(line, '\n');
         size_t len = end ? (size_t)(end - line) : strlen(line);
+        if (!memmem(line, len, ": note: ", 8) && ++shown > OVERLAY_MAX_ERRORS) {
+            buf_printf(&b, "\n... and %zu more: see the terminal\n", errors - OVERLAY_MAX_ERRORS);
+            break;
+        }
         text_html_escape(&b, line, len);
         buf_putc(&b, '\n');
         append_source_line(&b, root, line, len);

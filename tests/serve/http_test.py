@@ -7,6 +7,7 @@
 # line per failure and ends with "N passed, N failed".
 import http.client
 import os
+import shutil
 import sys
 import time
 
@@ -23,6 +24,16 @@ def check(cond, what):
     else:
         failed += 1
         print("FAIL: " + what)
+
+
+def until(cond, timeout=30):
+    """Whether cond() comes true within timeout seconds (a change may take several rebuilds)."""
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def request(s, path, method="GET", headers=None):
@@ -195,11 +206,9 @@ try:
     n = s.rebuilds()
     os.makedirs(os.path.join(static, "newdir/deeper"))
     write(os.path.join(static, "newdir/deeper/a.txt"), "a\n")
-    s.wait_rebuild(n)
-    n = s.rebuilds()
+    check(until(lambda: request(s, b + "newdir/deeper/a.txt")[0] == 200), "a new folder's file")
     write(os.path.join(static, "newdir/deeper/b.txt"), "b\n")
-    s.wait_rebuild(n)
-    check(request(s, b + "newdir/deeper/b.txt")[2] == b"b\n", "a file in a new folder")
+    check(until(lambda: request(s, b + "newdir/deeper/b.txt")[2] == b"b\n"), "a file in a new folder")
 
     # warnings: printed when they appear, not again on the next rebuild
     n, e = s.rebuilds(), len(s.errs)
@@ -256,9 +265,19 @@ try:
     st, h, body = request(s, s.base + "about/")
     check(st == 503 and b'role="alert"' in body and b"content/about.md:" in body
           and b"/__clinfolio/events" in body, "not built yet: %d %r" % (st, body[:200]))
+    # the overlay lists 50 errors at most; the terminal has them all
     n = s.rebuilds()
+    for i in range(59):
+        write(os.path.join(s.site, "content/broken/b%02d.md" % i), "---\ntitle: [x\n---\n")
+    line = s.wait_line(lambda x: x.startswith("rebuild failed with 60 errors"), n)  # maybe not the first
+    body = request(s, s.base + "about/")[2].decode()
+    check(line.startswith("rebuild failed with 60 errors") and body.count(": error: ") == 50
+          and "... and 10 more: see the terminal" in body, "60 errors: %s, %d in the overlay"
+          % (line, body.count(": error: ")))
+    n = s.rebuilds()
+    shutil.rmtree(os.path.join(s.site, "content/broken"))
     save_by_rename(about, good)
-    line = s.wait_rebuild(n)
+    line = s.wait_line(lambda x: x.startswith("rebuilt "), n)
     st, h, body = request(s, s.base + "about/")
     check(line.startswith("rebuilt ") and st == 200 and b'role="alert"' not in body,
           "then the site: %s %d" % (line, st))

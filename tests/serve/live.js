@@ -2,7 +2,8 @@
 // live.js CLINFOLIO - `clinfolio serve` in headless Chromium (issue 9): an open project
 // page shows an edit of its Markdown with no action in the browser; broken front matter
 // shows the overlay with the file:line:col message, and fixing it removes it; the same
-// for a template; a new page appears in the open project list; Ctrl-C ends serve with
+// for a template; a stylesheet edit applies without a reload; a new page appears in the
+// open project list; Ctrl-C ends serve with
 // no private folder left. Chromium is Debian's /usr/bin/chromium through playwright-core
 // (as tests/validate/a11y.js), only the loopback server is reachable. Ends with
 // "N passed, N failed".
@@ -115,6 +116,18 @@ async function step(what, fn) {
       save(tpl, tplGood);
       await overlayGone(page);
       check(!(await page.textContent('body')).includes('template edited live'), 'the good template is back');
+    });
+
+    // a stylesheet edit: the open page swaps its stylesheets, without a reload
+    await step('a stylesheet edit applies without a reload', async () => {
+      const base = 'themes/mini/templates/base.html';
+      save(base, read(base).replace('</title></head>', '</title><link rel="stylesheet" href="/golden/css/extra.css"></head>'));
+      await page.waitForSelector('link[rel="stylesheet"]', { state: 'attached', timeout: WAIT });
+      const loads = navigations;
+      fs.appendFileSync(file('content/static/css/extra.css'), '\nh1 { color: rgb(1, 2, 3) }\n');
+      await page.waitForFunction(() => getComputedStyle(document.querySelector('h1')).color === 'rgb(1, 2, 3)',
+        null, { timeout: WAIT });
+      check(navigations === loads, 'no reload for a stylesheet: ' + (navigations - loads) + ' navigations');
     });
 
     // a new page in the open project list

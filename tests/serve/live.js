@@ -3,10 +3,9 @@
 // page shows an edit of its Markdown with no action in the browser; broken front matter
 // shows the overlay with the file:line:col message, and fixing it removes it; the same
 // for a template; a stylesheet edit applies without a reload; a new page appears in the
-// open project list; Ctrl-C ends serve with
-// no private folder left. Chromium is Debian's /usr/bin/chromium through playwright-core
-// (as tests/validate/a11y.js), only the loopback server is reachable. Ends with
-// "N passed, N failed".
+// open project list; Ctrl-C ends serve with no private folder left. Chromium is Debian's
+// /usr/bin/chromium through playwright-core (as tests/validate/a11y.js), only the
+// loopback server is reachable. Ends with "N passed, N failed".
 'use strict';
 const fs = require('fs');
 const os = require('os');

@@ -91,6 +91,12 @@ async function step(what, fn) {
       const text = await overlayText(page);
       check(/content\/projects\/anti-fog\.md:\d+:\d+: error: /.test(text), 'overlay text: ' + text);
       check(/\n\s+3 \| date: \[2023-04-20\n/.test(text), 'with the source lines: ' + text);
+      // the overlay itself passes axe-core (contrast, roles) like the demo's pages
+      await page.addScriptTag({ content: fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8') });
+      const res = await page.evaluate(async () =>
+        await window.axe.run({ include: [['#clinfolio-errors']] }, { resultTypes: ['violations'] }));
+      const bad = res.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+      check(bad.length === 0, 'axe-core on the overlay: ' + bad.map((v) => v.id).join(', '));
     });
     check((await page.textContent('h1')).includes('Anti-fog goggles'), 'the last good page under the overlay');
     await step('fixing it removes the overlay', async () => {

@@ -225,19 +225,18 @@ snapshot_fini(snapshot *snap)
  * the error overlay
  * ===================================================================== */
 
-/* For a line `file:line:col: error: ...` (or note:, col optional) with a relative file,
- * the source line and a caret under the column, indented. */
-static void
-append_source_line(buf *b, const char *root, const char *line, size_t len)
+/* The position of a diagnostic line `file:line:col: error: ...` (or note:; col may be
+ * missing): the file's length, *lineno and *col (0 when missing). False when the line has
+ * no position. */
+static bool
+parse_position(size_t *file_len, unsigned *lineno, unsigned *col, const char *line, size_t len)
 {
-    const char *err = memmem(line, len, ": error: ", 9);
-    if (!err)
-        err = memmem(line, len, ": note: ", 8);
-    if (!err)
-        return;
-    /* from the right: [":" col] ":" line */
-    const char *p = err;
-    unsigned nums[2] = {0, 0};
+    const char *p = memmem(line, len, ": error: ", 9);
+    if (!p)
+        p = memmem(line, len, ": note: ", 8);
+    if (!p)
+        return false;
+    unsigned nums[2] = {0, 0}; /* read from the right: [":" col] ":" line */
     int n = 0;
     while (n < 2) {
         const char *q = p;
@@ -248,49 +247,59 @@ append_source_line(buf *b, const char *root, const char *line, size_t len)
         nums[n++] = (unsigned)strtoul(q, NULL, 10);
         p = q - 1;
     }
-    if (n == 0)
+    *lineno = n == 2 ? nums[1] : nums[0];
+    *col = n == 2 ? nums[0] : 0;
+    *file_len = (size_t)(p - line);
+    return n > 0 && *lineno > 0;
+}
+
+/* Appends `  12 | text` and, when col is known, a caret under that character. */
+static void
+append_quoted_line(buf *b, const char *s, size_t len, unsigned lineno, unsigned col)
+{
+    buf_printf(b, "%6u | ", lineno);
+    text_html_escape(b, s, len);
+    buf_putc(b, '\n');
+    if (col == 0)
         return;
-    unsigned lineno = n == 2 ? nums[1] : nums[0], col = n == 2 ? nums[0] : 0;
-    char *file = strndup(line, (size_t)(p - line));
-    if (!file)
+    buf_puts(b, "       | ");
+    unsigned c = 1; /* characters, not bytes: one space per UTF-8 sequence */
+    for (size_t i = 0; i < len && c < col; i++)
+        if (((unsigned char)s[i] & 0xc0) != 0x80) {
+            buf_putc(b, s[i] == '\t' ? '\t' : ' ');
+            c++;
+        }
+    buf_puts(b, "^\n");
+}
+
+/* For a diagnostic line with a position in a file of the site, its source line. */
+static void
+append_source_line(buf *b, const char *root, const char *line, size_t len)
+{
+    size_t file_len;
+    unsigned lineno, col;
+    if (!parse_position(&file_len, &lineno, &col, line, len))
         return;
-    buf text = BUF_INIT;
-    diag *d = diag_new();
-    if (!fs_bad_rel(file) && fs_read_input(&text, root, file, file, FS_MAX_INPUT, d)) {
+    buf file = BUF_INIT, text = BUF_INIT;
+    buf_append(&file, line, file_len);
+    diag *d = diag_new(); /* a file that cannot be read has no source line, that is all */
+    if (!fs_bad_rel(file.ptr) && fs_read_input(&text, root, file.ptr, file.ptr, FS_MAX_INPUT, d)) {
         const char *s = text.ptr;
-        for (unsigned i = 1; i < lineno && s; i++) {
-            s = strchr(s, '\n');
-            if (s)
+        for (unsigned i = 1; i < lineno && s; i++)
+            if ((s = strchr(s, '\n')))
                 s++;
-        }
-        if (s && lineno > 0) {
-            const char *e = strchr(s, '\n');
-            size_t l = e ? (size_t)(e - s) : strlen(s);
-            buf_printf(b, "%6u | ", lineno);
-            text_html_escape(b, s, l);
-            buf_putc(b, '\n');
-            if (col > 0) {
-                buf_puts(b, "       | ");
-                /* characters, not bytes: one space per UTF-8 sequence before the column */
-                unsigned c = 1;
-                for (size_t i = 0; i < l && c < col; i++)
-                    if (((unsigned char)s[i] & 0xc0) != 0x80) {
-                        buf_putc(b, s[i] == '\t' ? '\t' : ' ');
-                        c++;
-                    }
-                buf_puts(b, "^\n");
-            }
-        }
+        if (s)
+            append_quoted_line(b, s, strcspn(s, "\n"), lineno, col);
     }
     diag_free(d);
     buf_free(&text);
-    free(file);
+    buf_free(&file);
 }
 
 /* The overlay shown over every page after a failed rebuild: each error (and its notes)
- * as the terminal shows it, with the source line. */
+ * as the terminal shows it, with the source line. built: a good build is being served. */
 static char *
-make_overlay(const diag *d, const char *root)
+make_overlay(const diag *d, const char *root, bool built)
 {
     char *text = NULL;
     size_t text_len = 0;
@@ -306,9 +315,10 @@ make_overlay(const diag *d, const char *root)
                "z-index:2147483647;overflow:auto;margin:0;padding:1.5em;background:#1e1e1e;"
                "color:#f5f5f5;font:14px/1.5 ui-monospace,monospace;text-align:left\">"
                "<p style=\"margin:0 0 1em;font-weight:bold;color:#ff8a80\">clinfolio serve: "
-               "the rebuild failed with %zu error%s; this is the last good build</p>"
+               "the %s failed with %zu error%s%s</p>"
                "<pre style=\"margin:0;white-space:pre-wrap;color:inherit;background:none\">",
-               errors, errors == 1 ? "" : "s");
+               built ? "rebuild" : "build", errors, errors == 1 ? "" : "s",
+               built ? "; under this is the last good build" : "");
     size_t shown = 0;
     for (const char *line = text; line && *line;) {
         const char *end = strchr(line, '\n');
@@ -743,7 +753,7 @@ rebuild(server *s, bool first, bool css_only)
     double t0 = now_ms();
     bool ok = build_site(&bo, &st, d);
     double ms = now_ms() - t0;
-    char *overlay = ok ? NULL : make_overlay(d, opt->root);
+    char *overlay = ok ? NULL : make_overlay(d, opt->root, s->built); /* s->built: ours */
     size_t warnings = print_diagnostics(s, d, ok);
     pthread_mutex_lock(&s->lock);
     bool had_overlay = s->overlay != NULL;

@@ -12,6 +12,7 @@
 #include "pool.h"
 #include "progress.h"
 #include "scaffold.h"
+#include "serve.h"
 
 #include <getopt.h>
 #include <pthread.h>
@@ -29,6 +30,8 @@ static const char usage_text[] =
     "commands:\n"
     "  build            generate the site into the output folder\n"
     "  check            run every check of a build, write nothing, print a summary\n"
+    "  serve            build into a private folder, serve it on 127.0.0.1, rebuild\n"
+    "                   and reload open pages on every change (Ctrl-C to stop)\n"
     "  new KIND TITLE   write a draft page from an archetype (KIND: project, report, news)\n"
     "  init DIR         create a small working site in DIR (new or empty)\n"
     "  help             show this help\n"
@@ -53,6 +56,11 @@ static const char usage_text[] =
     "                       standard output (the default); json: both as one JSON\n"
     "                       document on standard output\n"
     "\n"
+    "serve options: -s, -D, --future, -j and -h as for build, and\n"
+    "  -p, --port PORT      the port (default: 1313, or the next free one of 10; 0: any)\n"
+    "      --bind ADDR      the address to listen on (default: 127.0.0.1)\n"
+    "      --open           open the site in the browser (xdg-open)\n"
+    "\n"
     "new options:\n"
     "  -s, --source DIR     the site folder (default: .)\n"
     "      --cohort C       the page's cohort (a project's defaults to this year)\n"
@@ -67,7 +75,8 @@ static const char usage_text[] =
     "empty or holds the .clinfolio-output file every build writes (or with --force).\n"
     "\"The future\" is after SOURCE_DATE_EPOCH when it is set, else after the clock.\n"
     "Exit status: 0 built or checked, 1 the site has errors (or warnings, with\n"
-    "--strict), 2 bad command line.\n";
+    "--strict; for serve: it could not start), 2 bad command line. serve runs\n"
+    "until Ctrl-C, which ends it as the signal does (status 130 in a shell).\n";
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -280,6 +289,73 @@ cmd_check(int argc, char **argv)
     return status;
 }
 
+/* clinfolio serve: parse its options, then serve until a signal (serve.h). */
+static int
+cmd_serve(int argc, char **argv)
+{
+    enum { OPT_BIND = 300, OPT_OPEN };
+    static const struct option longopts[] = {
+        {"source", required_argument, NULL, 's'},
+        {"port", required_argument, NULL, 'p'},
+        {"bind", required_argument, NULL, OPT_BIND},
+        {"drafts", no_argument, NULL, 'D'},
+        {"future", no_argument, NULL, OPT_FUTURE},
+        {"open", no_argument, NULL, OPT_OPEN},
+        {"jobs", required_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    serve_options opt = {.root = ".", .bind = "127.0.0.1", .port = -1};
+    int ch;
+    char *end;
+    long n;
+    opterr = 0;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, ":s:p:Dj:h", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 's':
+            opt.root = optarg;
+            break;
+        case 'p':
+            n = strtol(optarg, &end, 10);
+            if (*optarg == '\0' || *end != '\0' || n < 0 || n > 65535)
+                return usage_error("--port wants a port number from 0 to 65535, not '%s'", optarg);
+            opt.port = (int)n;
+            break;
+        case OPT_BIND:
+            opt.bind = optarg;
+            break;
+        case 'D':
+            opt.drafts = true;
+            break;
+        case OPT_FUTURE:
+            opt.future = true;
+            break;
+        case OPT_OPEN:
+            opt.open_browser = true;
+            break;
+        case 'j':
+            n = strtol(optarg, &end, 10);
+            if (*optarg == '\0' || *end != '\0' || n < 1 || n > 256)
+                return usage_error("-j wants a number of threads from 1 to 256, not '%s'", optarg);
+            opt.workers = (size_t)n;
+            break;
+        case 'h':
+            fputs(usage_text, stdout);
+            return 0;
+        case ':':
+            return usage_error("option '%s' needs a value", argv[optind - 1]);
+        default:
+            return usage_error("unknown option '%s' for serve", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return usage_error("unexpected argument '%s'", argv[optind]);
+    if (!fs_is_dir(opt.root))
+        return usage_error("no site folder '%s'", opt.root);
+    return serve_run(&opt);
+}
+
 /* {====================================================================
  * new and init
  * ===================================================================== */
@@ -455,17 +531,20 @@ main(int argc, char **argv)
         printf("clinfolio %s\n", CLINFOLIO_VERSION);
         return 0;
     }
-    if (strcmp(cmd, "build") == 0 || strcmp(cmd, "check") == 0) {
+    if (strcmp(cmd, "build") == 0 || strcmp(cmd, "check") == 0 || strcmp(cmd, "serve") == 0) {
         /* the libraries' global tables are set up before any thread starts */
         markdown_global_init();
         feed_global_init();
         catch_signals(); /* before any other thread, so every thread blocks them */
+        if (cmd[0] == 's')
+            return cmd_serve(argc - 1, argv + 1);
         return cmd[0] == 'b' ? cmd_build(argc - 1, argv + 1) : cmd_check(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "new") == 0)
         return cmd_new(argc - 1, argv + 1);
     if (strcmp(cmd, "init") == 0)
         return cmd_init(argc - 1, argv + 1);
-    return usage_error("unknown command '%s' (commands: build, check, new, init, help, version)",
+    return usage_error("unknown command '%s' (commands: build, check, serve, new, init, help, "
+                       "version)",
                        cmd);
 }

@@ -59,6 +59,12 @@ output *output_begin_dry(void);
  * first, and no commit completes afterwards. The process must end soon after. */
 void output_remove_temporaries(void);
 
+/* Registers dir (a path to a folder of this process's own, copied), which
+ * output_remove_temporaries() then removes whole, after the temporary trees:
+ * `clinfolio serve` builds into such a private folder, and Ctrl-C must not leave it
+ * behind. NULL forgets it. One folder at a time; thread-safe. */
+void output_set_private_dir(const char *dir);
+
 /* Writes data[0..len) to rel ("projects/x/index.html") inside the tree, creating the
  * parent directories. rel must be relative, with no empty, "." or ".." component, no
  * backslash and no control character. Every component is opened beneath the tree

@@ -12,6 +12,8 @@
 #   demo      the demo site: the same bytes from -j 1 and -j 8, and valid for the W3C
 #             Nu HTML checker, the sitemaps.org XSD, feedparser, an internal link
 #             check, axe-core, and a check of its SVG charts
+#   serve     tests/serve/: clinfolio serve over HTTP (each build) and in Chromium (once,
+#             with the validators): live reload, the error overlay, Ctrl-C
 #   make      once: make CC=... CFLAGS=... MYCFLAGS=... SAN=1 keep the flags the build
 #             needs in the compile line (make -n)
 #   tsan      once, when build/tsan/clinfolio exists (make tsan; make test builds it): the
@@ -516,6 +518,19 @@ PY
     check "$B issue 9: the man page names every option and command of --help" i9_man
     [ "$B" = build ] && check "$B issue 9: make install puts the man page and the archetypes" i9_install
 
+    # issue 9: clinfolio serve. Its options (exit 2 on a bad one), then over HTTP on a
+    # loopback port the kernel picks (-p 0): content types, 404, traversal, symbolic
+    # links, HEAD, ETag/304, redirects, rebuilds after a delete and a rename-over, the
+    # overlay, and Ctrl-C leaving no private folder (tests/serve/http_test.py)
+    check "$B issue 9: --help names serve and its options" sh -c \
+        "'$bin' --help | grep -q '^  serve ' && '$bin' serve --help | grep -q -- '--bind ADDR'"
+    check "$B issue 9: serve -p 70000 is exit 2" expect_status 2 "$bin" serve -p 70000
+    check "$B issue 9: serve --bind with a host name is exit 2" sh -c \
+        "out=\$(timeout 20 '$bin' serve -s tests/golden/basic --bind example.org 2>&1); test \$? = 2 &&
+         echo \"\$out\" | grep -q 'wants an IPv4 or IPv6 address'"
+    check "$B issue 9: serve --output is exit 2" expect_status 2 "$bin" serve -o x
+    counts "$B issue 9: serve over HTTP" timeout 120 /usr/bin/python3 tests/serve/http_test.py "$bin"
+
     # the demo site: the same bytes from 1 and 8 threads
     check "$B demo: builds without diagnostics" sh -c \
         "out=\$('$bin' build -q -j 1 -o '$tmp/demo1' 2>&1) && echo \"\$out\" && test -z \"\$out\""
@@ -570,6 +585,8 @@ if [ -f "$demo/index.html" ]; then
         /usr/bin/python3 tests/validate/linkcheck.py "$demo" /
     check "demo: axe-core in chromium, no serious accessibility violations" \
         env NODE_PATH=tests/node_modules node tests/validate/a11y.js "$demo" /
+    counts "issue 9: serve in chromium: live reload, the error overlay, Ctrl-C" \
+        timeout 180 env NODE_PATH=tests/node_modules node tests/serve/live.js "$1/clinfolio"
     check "golden: every internal link resolves under a sub-path" sh -c \
         "'$1/clinfolio' build -q -s tests/golden/basic -o '$tmp/golden-links' &&
          /usr/bin/python3 tests/validate/linkcheck.py '$tmp/golden-links' /golden/"
@@ -621,6 +638,11 @@ if [ -x "$tsan" ]; then
     if command -v script >/dev/null; then
         check "tsan: the progress line of a slow build on a terminal at -j 2" tsan_progress
     fi
+
+    # issue 9: clinfolio serve's request threads, event streams and rebuilds at once; a
+    # race report ends serve (halt_on_error), which fails the requests that follow
+    counts "tsan: clinfolio serve over HTTP" env TSAN_OPTIONS="halt_on_error=1 exitcode=66" \
+        timeout 300 /usr/bin/python3 tests/serve/http_test.py "$tsan"
 else
     echo "== tsan: skipped ($tsan not built: make tsan)"
 fi

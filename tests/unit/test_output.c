@@ -770,6 +770,43 @@ test_leftovers(void)
     diag_free(d);
 }
 
+/* `clinfolio serve`'s private folder: registered, it goes with the temporary trees when
+ * a signal ends the process (the build inside it included); forgotten, it stays. */
+static void
+serve_interrupted(void)
+{
+    diag *d = diag_new();
+    output_set_private_dir(path_of("private"));
+    output *o = begin(path_of("private/site"), d);
+    write_str(o, "index.html", "being built", d);
+    output_remove_temporaries(); /* what a signal does */
+    _exit(o ? 0 : 1);
+}
+
+static void
+serve_forgotten(void)
+{
+    output_set_private_dir(path_of("kept"));
+    output_set_private_dir(NULL);
+    output_remove_temporaries();
+    _exit(0);
+}
+
+static void
+test_private_dir(void)
+{
+    struct stat st;
+    OK(mkdir(path_of("private"), 0700) == 0, "mkdir private");
+    harness_write_file(base, "private/site/index.html", "the last good build");
+    harness_write_file(base, "private/site/" OUTPUT_MARKER, "");
+    harness_write_file(base, "private/site/deep/er/x.css", "x");
+    INT_EQ(in_child(serve_interrupted), 0, "a signal while serve builds");
+    OK(lstat(path_of("private"), &st) != 0 && errno == ENOENT, "the private folder is gone");
+    harness_write_file(base, "kept/a.txt", "a");
+    INT_EQ(in_child(serve_forgotten), 0, "a forgotten private folder");
+    OK(lstat(path_of("kept/a.txt"), &st) == 0, "a forgotten folder is left alone");
+}
+
 /* }=== */
 
 int
@@ -792,6 +829,7 @@ main(void)
     test_home();
     test_marker();
     test_leftovers();
+    test_private_dir();
     harness_rm_rf(base);
     return harness_done();
 }

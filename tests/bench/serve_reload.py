@@ -1,0 +1,57 @@
+#!/usr/bin/python3
+"""serve_reload.py CLINFOLIO SITE [EDITS] - edit-to-reload time of `clinfolio serve`.
+
+Starts serve on SITE (port 0, loopback), opens the live-reload event stream, then EDITS
+times (default 5) appends a line to one project page and measures from the write to the
+`event: reload` the stream receives (the new HTML is in place by then). Prints
+"<pages> <median ms> <min ms> <max ms> <rebuild ms>" (rebuild: what serve printed, the
+median). A figure, not a test.
+"""
+import http.client
+import os
+import re
+import statistics
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "serve"))
+from serve_util import Serve  # noqa: E402
+
+
+def main():
+    binary, site = sys.argv[1], sys.argv[2]
+    edits = int(sys.argv[3]) if len(sys.argv) > 3 else 5
+    s = Serve(binary, site, extra_args=(), drop=("public",))
+    try:
+        s.start(timeout=600)
+        pages = int(re.match(r"built (\d+) pages", s.lines[0]).group(1))
+        c = http.client.HTTPConnection(s.host, s.port, timeout=600)
+        c.request("GET", "/__clinfolio/events")
+        ev = c.getresponse()
+        ev.readline()  # the greeting: the stream is open
+        projects = os.path.join(s.site, "content/projects")
+        page = os.path.join(projects, sorted(os.listdir(projects))[len(os.listdir(projects)) // 2])
+        times, rebuilds = [], []
+        for i in range(edits):
+            n = s.rebuilds()
+            t0 = time.monotonic()
+            with open(page, "a", encoding="utf-8") as f:
+                f.write("\nAn edit, number %d.\n" % i)
+            while True:
+                line = ev.readline()
+                if not line:
+                    raise RuntimeError("the event stream ended")
+                if line.startswith(b"event: reload"):
+                    break
+            times.append((time.monotonic() - t0) * 1000)
+            rebuilt = s.wait_rebuild(n, timeout=600)
+            rebuilds.append(float(re.search(r"in (\d+) ms", rebuilt).group(1)))
+            time.sleep(0.2)
+        c.close()
+        print("%d %.0f %.0f %.0f %.0f" % (pages, statistics.median(times), min(times), max(times),
+                                          statistics.median(rebuilds)))
+    finally:
+        s.close()
+
+
+main()

@@ -192,6 +192,13 @@ write_feed(const site *s, output *out, diag *d)
 }
 
 static bool
+emit_sitemap(void *ctx, const char *path, const char *data, size_t len, diag *d)
+{
+    return output_write(ctx, path, data, len, d);
+}
+
+/* sitemap.xml, or over 50,000 URLs (or 50 MB) a sitemap index and sitemap-K.xml files */
+static bool
 write_sitemap(const site *s, output *out, diag *d)
 {
     size_t n_outputs;
@@ -208,10 +215,8 @@ write_sitemap(const site *s, output *out, diag *d)
             u->has_lastmod = true;
         }
     }
-    buf xml = BUF_INIT;
-    bool ok =
-        sitemap_write(&xml, urls, n, d) && output_write(out, "sitemap.xml", xml.ptr, xml.len, d);
-    buf_free(&xml);
+    sitemap_limits lim = {SITEMAP_MAX_URLS, SITEMAP_MAX_BYTES};
+    bool ok = sitemap_write_files(urls, n, &lim, site_config(s)->base_url, emit_sitemap, out, d);
     free(urls);
     return ok;
 }

@@ -23,4 +23,26 @@ typedef struct sitemap_url {
  * Returns false after reporting an error when libxml2 fails; out is then unchanged. */
 bool sitemap_write(buf *out, const sitemap_url *urls, size_t n, diag *d);
 
+/* Per-file limits of the sitemaps.org protocol: 50,000 URLs and 50 MB (uncompressed). */
+#define SITEMAP_MAX_URLS  50000
+#define SITEMAP_MAX_BYTES (50u * 1024u * 1024u)
+
+typedef struct sitemap_limits {
+    size_t max_urls;  /* URLs per file: SITEMAP_MAX_URLS (smaller in tests) */
+    size_t max_bytes; /* bytes per file: SITEMAP_MAX_BYTES (smaller in tests) */
+} sitemap_limits;
+
+/* Receives one finished file: its path relative to the output root ("sitemap.xml",
+ * "sitemap-1.xml", ...) and its bytes. Returns false after reporting an error. */
+typedef bool (*sitemap_emit_fn)(void *ctx, const char *path, const char *data, size_t len, diag *d);
+
+/* The site's sitemap within the limits: when urls[0..n) fit in one file, a <urlset> as
+ * "sitemap.xml" (sitemap_write); otherwise "sitemap-1.xml", "sitemap-2.xml", ... of at most
+ * lim->max_urls URLs and lim->max_bytes bytes each, in order, and "sitemap.xml" becomes a
+ * <sitemapindex> listing them as base_url + "sitemap-K.xml" (base_url ends in '/').
+ * Files are emitted in that order, the index last. A single URL whose entry is larger than
+ * max_bytes still gets a file of its own. Deterministic. Returns false after an error. */
+bool sitemap_write_files(const sitemap_url *urls, size_t n, const sitemap_limits *lim,
+                         const char *base_url, sitemap_emit_fn emit, void *ctx, diag *d);
+
 #endif

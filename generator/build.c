@@ -400,11 +400,16 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     t = now_ms();
     progress_pass(opt->progress, "plugins");
     plugin_paths paths = {opt->root, theme, theme_name, datadir, output_remove_temporaries};
-    host = plugin_host_new(cfg, &paths, a, d);
-    if (diag_error_count(d))
-        goto done;
     size_t n_pages;
     page *const *pages = site_pages(s, &n_pages);
+    /* the plugin limits site.yaml leaves out grow with the site (100,000 pages build with
+     * the defaults); the host keeps this copy for the rest of the build */
+    config *plugin_cfg = arena_alloc(a, sizeof *plugin_cfg);
+    *plugin_cfg = *cfg;
+    config_scale_plugin_limits(plugin_cfg, n_pages);
+    host = plugin_host_new(plugin_cfg, &paths, a, d);
+    if (diag_error_count(d))
+        goto done;
     if (host && !plugin_run_site_hooks(host, site_context(s), pages, n_pages, d))
         goto done;
     st.plugins_ms = now_ms() - t;

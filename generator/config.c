@@ -111,6 +111,14 @@ get_bool(loader *l, const value *map, const char *key, bool def)
 }
 
 /* A map setting (absent: NULL). */
+/* map has key, not null (get_count's default applies otherwise) */
+static bool
+is_set(const value *map, const char *key)
+{
+    const value *v = value_map_get(map, key);
+    return v && v->type != VALUE_NULL;
+}
+
 static const value *
 get_map(loader *l, const value *map, const char *key)
 {
@@ -341,6 +349,9 @@ load_plugins(loader *l, config *c, const value *root)
     c->plugin_instructions = get_count(l, lim, "instructions", 200000000);
     c->plugin_seconds = get_count(l, lim, "seconds", 10);
     c->plugin_memory_mb = get_count(l, lim, "memory_mb", 256);
+    c->plugin_instructions_set = is_set(lim, "instructions");
+    c->plugin_seconds_set = is_set(lim, "seconds");
+    c->plugin_memory_mb_set = is_set(lim, "memory_mb");
     static const struct {
         const char *key;
         size_t min;
@@ -352,6 +363,25 @@ load_plugins(loader *l, config *c, const value *root)
                         "plugin_limits.%s must be at least %zu", mins[i].key, mins[i].min);
             l->ok = false;
         }
+}
+
+static size_t
+at_least(size_t current, size_t scaled)
+{
+    return scaled > current ? scaled : current;
+}
+
+void
+config_scale_plugin_limits(config *c, size_t n_pages)
+{
+    if (!c->plugin_memory_mb_set)
+        c->plugin_memory_mb =
+            at_least(c->plugin_memory_mb, (n_pages * CONFIG_PLUGIN_KIB_PER_PAGE + 1023) / 1024);
+    if (!c->plugin_instructions_set)
+        c->plugin_instructions =
+            at_least(c->plugin_instructions, n_pages * CONFIG_PLUGIN_INSTRUCTIONS_PER_PAGE);
+    if (!c->plugin_seconds_set)
+        c->plugin_seconds = at_least(c->plugin_seconds, n_pages / CONFIG_PLUGIN_PAGES_PER_SECOND);
 }
 
 static bool

@@ -44,6 +44,9 @@ typedef struct config {
     config_plugin *plugins; /* in the order site.yaml lists them */
     size_t n_plugins;
     size_t plugin_instructions, plugin_seconds, plugin_memory_mb; /* limits per call */
+    /* which of those site.yaml sets; the others scale with the site
+     * (config_scale_plugin_limits) */
+    bool plugin_instructions_set, plugin_seconds_set, plugin_memory_mb_set;
     size_t stale_months; /* checks.stale_months: a project is stale after this many months */
     value *raw;          /* the whole site.yaml map, for templates (site.params, site.menu, ...) */
 } config;
@@ -54,6 +57,18 @@ typedef struct config {
  * or off per check code) are set on d (diag_set_check) for the rest of the run. Returns
  * false after reporting errors. */
 bool config_load(config *out, const char *root, const char *base_url_override, arena *a, diag *d);
+
+/* Per-page costs behind the default plugin_limits: the bench corpus's stage_timeline and
+ * cohort_metrics need about 6 KiB of Lua heap, 5,000 instructions and 0.3 ms per page in
+ * their longest call (site_loaded, over every page); the defaults allow several times that. */
+#define CONFIG_PLUGIN_KIB_PER_PAGE          16
+#define CONFIG_PLUGIN_INSTRUCTIONS_PER_PAGE 20000
+#define CONFIG_PLUGIN_PAGES_PER_SECOND      500
+
+/* Raises each plugin limit site.yaml does not set to what a site of n_pages needs:
+ * memory_mb = max(256, n_pages x 16 KiB), instructions = max(200,000,000, n_pages x 20,000),
+ * seconds = max(10, n_pages / 500). A limit that site.yaml sets is kept as it is. */
+void config_scale_plugin_limits(config *c, size_t n_pages);
 
 /* Index of the stage with this key, or -1. */
 int config_stage_index(const config *c, const char *key, size_t len);

@@ -579,6 +579,39 @@ test_checks(void)
              "to 1200\n");
 }
 
+/* {====================================================================
+ * plugin limits that grow with the site
+ * ===================================================================== */
+
+static void
+test_plugin_limits_scale(void)
+{
+    config c;
+    if (!load_clean(&c, "title: T\n" BASE, NULL))
+        return;
+    config small = c;
+    config_scale_plugin_limits(&small, 1000);
+    INT_EQ(small.plugin_memory_mb, 256, "1,000 pages: the 256 MiB floor");
+    INT_EQ(small.plugin_instructions, 200000000, "1,000 pages: the instruction floor");
+    INT_EQ(small.plugin_seconds, 10, "1,000 pages: the 10 s floor");
+    config big = c;
+    config_scale_plugin_limits(&big, 100000);
+    INT_EQ(big.plugin_memory_mb, 1563, "100,000 pages x 16 KiB (rounded up)");
+    INT_EQ(big.plugin_instructions, 2000000000, "100,000 pages x 20,000 instructions");
+    INT_EQ(big.plugin_seconds, 200, "100,000 pages / 500 per second");
+
+    /* a limit site.yaml sets stays as it is; the others still scale; null is unset */
+    if (!load_clean(&c,
+                    "title: T\n" BASE "plugin_limits:\n  memory_mb: 64\n  seconds: 5\n"
+                    "  instructions: null\n",
+                    NULL))
+        return;
+    config_scale_plugin_limits(&c, 100000);
+    INT_EQ(c.plugin_memory_mb, 64, "memory_mb set: kept");
+    INT_EQ(c.plugin_seconds, 5, "seconds set: kept");
+    INT_EQ(c.plugin_instructions, 2000000000, "instructions null: scaled");
+}
+
 int
 main(void)
 {
@@ -598,6 +631,7 @@ main(void)
     test_stages();
     test_taxonomies();
     test_checks();
+    test_plugin_limits_scale();
     arena_free(A);
     harness_rm_rf(root);
     return harness_done();

@@ -231,7 +231,11 @@ end
 -- Cohort Gantt: one row per project, a bar from its first to its last dated stage.
 
 local GT = {width = 780, label_x = 8, x0 = 236, x1 = 590, info_x = 600, top = 10, row = 24}
+-- At most this many rows (the most recently started projects): 100 rows are ~25 KB of
+-- SVG, where 10,000 were 10 MB. The page that shows a capped chart links the full list.
+local GANTT_MAX_ROWS = 100
 
+-- Returns the SVG and the number of projects with a dated stage (rows before the cap).
 local function gantt_svg(projects, cohort)
   local rows = {}
   for _, p in ipairs(projects) do
@@ -259,7 +263,15 @@ local function gantt_svg(projects, cohort)
     local out = svg_open("cf-gantt", GT.width, 40, title, "No project has a dated stage yet.")
     out[#out + 1] = text(GT.label_x, 24, "No project has a dated stage yet.", ' class="cf-empty"')
     out[#out + 1] = "</svg>"
-    return table.concat(out, "\n")
+    return table.concat(out, "\n"), 0
+  end
+  local n_all = #rows
+  if n_all > GANTT_MAX_ROWS then
+    -- the latest: the last GANTT_MAX_ROWS in start order, still drawn in that order
+    table.move(rows, n_all - GANTT_MAX_ROWS + 1, n_all, 1)
+    for i = n_all, GANTT_MAX_ROWS + 1, -1 do rows[i] = nil end
+    title = string.format("Project stages over time, the %d most recently started of %d projects, %s",
+      GANTT_MAX_ROWS, n_all, who)
   end
 
   -- the axis covers whole years: from 1 January of the first year to 1 January after the last
@@ -322,7 +334,7 @@ local function gantt_svg(projects, cohort)
     out[#out + 1] = "</g>"
   end
   out[#out + 1] = "</svg>"
-  return table.concat(out, "\n")
+  return table.concat(out, "\n"), n_all
 end
 
 ---------------------------------------------------------------------------------------
@@ -401,13 +413,15 @@ end
 
 function M.site_loaded(site)
   local funnel = {overall = funnel_svg(site.projects or {}, site, nil)}
-  local gantt = {overall = gantt_svg(site.projects or {}, nil)}
+  local gantt, rows = {}, {}
+  gantt.overall, rows.overall = gantt_svg(site.projects or {}, nil)
   local names, by = cohorts_of(site)
   for _, c in ipairs(names) do
     funnel[c] = funnel_svg(by[c], site, c)
-    gantt[c] = gantt_svg(by[c], c)
+    gantt[c], rows[c] = gantt_svg(by[c], c)
   end
-  return {charts = {funnel = funnel, gantt = gantt}}
+  -- gantt_rows: projects with a dated stage per chart; a chart shows at most gantt_max_rows
+  return {charts = {funnel = funnel, gantt = gantt, gantt_rows = rows, gantt_max_rows = GANTT_MAX_ROWS}}
 end
 
 function M.page(page, site)
@@ -467,7 +481,7 @@ M.shortcodes = {
   gantt = function(args, ctx)
     check_args(args, {cohort = true}, "cohort")
     local c = cohort_arg(args)
-    return gantt_svg(cohort_projects(ctx.site, c), c)
+    return (gantt_svg(cohort_projects(ctx.site, c), c))
   end,
 }
 

@@ -531,6 +531,20 @@ PY
     check "$B issue 9: serve --output is exit 2" expect_status 2 "$bin" serve -o x
     counts "$B issue 9: serve over HTTP" timeout 120 /usr/bin/python3 tests/serve/http_test.py "$bin"
 
+    # issue 10: the Gantt charts are capped at 100 rows (the most recently started) with a
+    # link to the full list: 700 generated projects, the home page and a cohort page
+    g10="$tmp/gantt-$(basename "$B")"
+    rm -rf "$g10"; mkdir -p "$g10/content"; cp site.yaml "$g10/"; cp -R themes plugins "$g10/"
+    /usr/bin/python3 tests/bench/gen_corpus.py 700 "$g10/content/projects" >/dev/null 2>&1
+    check "$B issue 10: 700 projects build" "$bin" build -q -s "$g10" -o "$g10/out"
+    check "$B issue 10: home Gantt capped at 100 rows, with a link to all projects" sh -c \
+        "test \$(grep -o 'class=\"cf-row\"' '$g10/out/index.html' | wc -l) = 100 &&
+         grep -q 'the 100 most recently started of 700 projects' '$g10/out/index.html' &&
+         grep -q '<a href=\"[^\"]*projects/\">All 700 projects</a>' '$g10/out/index.html'"
+    check "$B issue 10: cohort Gantt capped at 100 rows, with a link to the list" sh -c \
+        "test \$(grep -o 'class=\"cf-row\"' '$g10/out/cohorts/2023/index.html' | wc -l) = 100 &&
+         grep -q 'most recently started of the cohort’s [0-9]* projects with a dated stage; <a href=\"#projects-title\">' '$g10/out/cohorts/2023/index.html'"
+
     # the demo site: the same bytes from 1 and 8 threads
     check "$B demo: builds without diagnostics" sh -c \
         "out=\$('$bin' build -q -j 1 -o '$tmp/demo1' 2>&1) && echo \"\$out\" && test -z \"\$out\""

@@ -11,10 +11,10 @@
 #include <string.h>
 
 static const char *const known_keys[] = {
-    "title",   "description", "base_url",       "language",      "theme",
-    "author",  "currency",    "summary_length", "markdown",      "feed",
-    "home",    "menu",        "stages",         "taxonomies",    "metrics",
-    "plugins", "params",      "copyright",      "plugin_limits", "checks",
+    "title",         "description",    "base_url", "language", "theme",  "author",
+    "currency",      "summary_length", "markdown", "feed",     "home",   "menu",
+    "stages",        "taxonomies",     "metrics",  "plugins",  "params", "copyright",
+    "plugin_limits", "checks",         "paginate",
 };
 
 /* The checks `checks:` may switch: every check that reports warnings (a warning by
@@ -506,6 +506,7 @@ config_load(config *out, const char *root, const char *base_url_override, arena 
     out->summary_length = get_count(&l, rootv, "summary_length", 200);
     out->unsafe_html = get_bool(&l, get_map(&l, rootv, "markdown"), "unsafe_html", false);
     out->home_latest = get_count(&l, get_map(&l, rootv, "home"), "latest", 6);
+    out->paginate = get_count(&l, rootv, "paginate", CONFIG_PAGINATE_DEFAULT);
     load_base_url(&l, out, rootv, base_url_override);
     load_feed(&l, out, rootv);
     load_stages(&l, out, rootv);

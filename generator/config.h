@@ -37,6 +37,7 @@ typedef struct config {
     const char **feed_sections; /* sections whose pages go into feed.xml */
     size_t n_feed_sections;
     size_t home_latest;
+    size_t paginate; /* list pages per paginator page (sections, terms); 0 = one page */
     config_stage *stages;
     size_t n_stages;
     config_taxonomy *taxonomies;
@@ -57,6 +58,8 @@ typedef struct config {
  * or off per check code) are set on d (diag_set_check) for the rest of the run. Returns
  * false after reporting errors. */
 bool config_load(config *out, const char *root, const char *base_url_override, arena *a, diag *d);
+
+#define CONFIG_PAGINATE_DEFAULT 50
 
 /* Per-page costs behind the default plugin_limits: the bench corpus's stage_timeline and
  * cohort_metrics need about 6 KiB of Lua heap, 5,000 instructions and 0.3 ms per page in

@@ -646,6 +646,52 @@ root_ctx(site *s, const char *key, value *v, const char *key2, value *v2)
     return m;
 }
 
+/* A list page's output directory: rel_dir for page 1, rel_dir "page/<k>/" after it (Hugo's
+ * scheme; like Hugo's default, no page/1/ is written: page 1 is rel_dir itself). */
+static const char *
+pager_dir(site *s, const char *rel_dir, size_t k)
+{
+    return k == 1 ? rel_dir : arena_printf(s->a, "%spage/%zu/", rel_dir, k);
+}
+
+/* The paginator of page k (1-based) of total over pages[0..n) at rel_dir: its slice of
+ * the list and the URLs of its neighbours ("" where there is none). */
+static value *
+paginator_ctx(site *s, const char *rel_dir, page **pages, size_t n, size_t per, size_t k,
+              size_t total)
+{
+    value *m = value_new_map(s->a, SRC_NONE);
+    size_t from = (k - 1) * per, to = from + per < n ? from + per : n;
+    set(s, m, "pages", page_list(s, pages + from, to - from));
+    set(s, m, "number", num_val(s, (double)k));
+    set(s, m, "total", num_val(s, (double)total));
+    set(s, m, "count", num_val(s, (double)n));
+    set(s, m, "url", str_val(s, make_url(s, pager_dir(s, rel_dir, k))));
+    set(s, m, "permalink", str_val(s, make_permalink(s, pager_dir(s, rel_dir, k))));
+    set(s, m, "first_url", str_val(s, make_url(s, rel_dir)));
+    set(s, m, "last_url", str_val(s, make_url(s, pager_dir(s, rel_dir, total))));
+    set(s, m, "prev_url", str_val(s, k > 1 ? make_url(s, pager_dir(s, rel_dir, k - 1)) : ""));
+    set(s, m, "next_url", str_val(s, k < total ? make_url(s, pager_dir(s, rel_dir, k + 1)) : ""));
+    return m;
+}
+
+/* The list pages of a section or a term: pages[0..n) cut into cfg.paginate per page (one
+ * page when paginate is 0 or the list fits), each with the root context of key/v and
+ * key2/v2 plus "paginator". */
+static void
+add_paged_outputs(site *s, const char *rel_dir, page **pages, size_t n, const char *t0,
+                  const char *t1, const char *key, value *v, const char *key2, value *v2,
+                  src_pos origin, const value *lastmod)
+{
+    size_t per = s->cfg.paginate && n > s->cfg.paginate ? s->cfg.paginate : (n ? n : 1);
+    size_t total = n ? (n + per - 1) / per : 1;
+    for (size_t k = 1; k <= total; k++) {
+        value *ctx = root_ctx(s, key, v, key2, v2);
+        set(s, ctx, "paginator", paginator_ctx(s, rel_dir, pages, n, per, k, total));
+        add_output(s, pager_dir(s, rel_dir, k), t0, t1, NULL, ctx, origin, lastmod, true);
+    }
+}
+
 static const value *
 newest(const value *a, const value *b)
 {
@@ -698,11 +744,12 @@ build_outputs(site *s)
             continue; /* top-level pages have no list */
         const char *rel = arena_printf(s->a, "%s/", sec->name);
         const value *lastmod = sec->n_pages ? sec->pages[0]->date : NULL;
-        add_output(s, rel, arena_printf(s->a, "%s/list.html", sec->name), "section.html", NULL,
-                   root_ctx(s, "section", sec->ctx, NULL, NULL),
-                   sec->index ? SRC_POS(sec->index->path, 1, 1)
-                              : SRC_POS(arena_printf(s->a, "content/%s", sec->name), 0, 0),
-                   lastmod, true);
+        add_paged_outputs(s, rel, sec->pages, sec->n_pages,
+                          arena_printf(s->a, "%s/list.html", sec->name), "section.html", "section",
+                          sec->ctx, NULL, NULL,
+                          sec->index ? SRC_POS(sec->index->path, 1, 1)
+                                     : SRC_POS(arena_printf(s->a, "content/%s", sec->name), 0, 0),
+                          lastmod);
     }
 
     /* taxonomies and their terms */
@@ -715,10 +762,10 @@ build_outputs(site *s)
                    root_ctx(s, "taxonomy", tx->ctx, NULL, NULL), origin, NULL, true);
         for (size_t k = 0; k < tx->n_terms; k++) {
             term *t = tx->terms[k];
-            add_output(s, arena_printf(s->a, "%s/%s/", tx->cfg->path, t->slug),
-                       arena_printf(s->a, "%s/term.html", name), "term.html", NULL,
-                       root_ctx(s, "taxonomy", tx->ctx, "term", t->ctx), origin,
-                       t->n_pages ? t->pages[0]->date : NULL, true);
+            add_paged_outputs(s, arena_printf(s->a, "%s/%s/", tx->cfg->path, t->slug), t->pages,
+                              t->n_pages, arena_printf(s->a, "%s/term.html", name), "term.html",
+                              "taxonomy", tx->ctx, "term", t->ctx, origin,
+                              t->n_pages ? t->pages[0]->date : NULL);
         }
     }
 

@@ -545,6 +545,26 @@ PY
         "test \$(grep -o 'class=\"cf-row\"' '$g10/out/cohorts/2023/index.html' | wc -l) = 100 &&
          grep -q 'most recently started of the cohort’s [0-9]* projects with a dated stage; <a href=\"#projects-title\">' '$g10/out/cohorts/2023/index.html'"
 
+    # issue 10: pagination in the default theme: the demo's 27 projects at paginate: 10 are
+    # /projects/, /projects/page/2/ and /projects/page/3/ (no page/1/, no page/4/), with
+    # rel=prev/next, the page's own canonical URL, page links, and all three in the sitemap
+    p10="$tmp/paginate-$(basename "$B")"
+    rm -rf "$p10"; mkdir -p "$p10"; cp -R site.yaml content themes plugins "$p10/"
+    printf 'paginate: 10\n' >>"$p10/site.yaml"
+    check "$B issue 10: the demo builds at paginate: 10" "$bin" build -q -s "$p10" -o "$p10/out"
+    check "$B issue 10: three project list pages, linked both ways" sh -c \
+        "cd '$p10/out' && test -f projects/page/2/index.html && test -f projects/page/3/index.html &&
+         test ! -e projects/page/1 && test ! -e projects/page/4 &&
+         grep -q '<link rel=\"next\" href=\"/projects/page/2/\">' projects/index.html &&
+         ! grep -q 'rel=\"prev\"' projects/index.html &&
+         grep -q '<link rel=\"prev\" href=\"/projects/\">' projects/page/2/index.html &&
+         grep -q '<link rel=\"next\" href=\"/projects/page/3/\">' projects/page/2/index.html &&
+         grep -q '<link rel=\"canonical\" href=\"https://example.org/projects/page/2/\">' projects/page/2/index.html &&
+         grep -q 'aria-current=\"page\">Page 2 of 3</span>' projects/page/2/index.html &&
+         ! grep -q 'rel=\"next\"' projects/page/3/index.html &&
+         test \$(grep -c '<th scope=\"row\"' projects/page/3/index.html) = 7 &&
+         grep -q '<loc>https://example.org/projects/page/3/</loc>' sitemap.xml"
+
     # the demo site: the same bytes from 1 and 8 threads
     check "$B demo: builds without diagnostics" sh -c \
         "out=\$('$bin' build -q -j 1 -o '$tmp/demo1' 2>&1) && echo \"\$out\" && test -z \"\$out\""

@@ -612,6 +612,18 @@ test_plugin_limits_scale(void)
     INT_EQ(c.plugin_instructions, 2000000000, "instructions null: scaled");
 }
 
+static void
+test_paginate(void)
+{
+    config c;
+    if (load_clean(&c, "title: T\n" BASE, NULL))
+        INT_EQ(c.paginate, 50, "paginate: 50 by default");
+    if (load_clean(&c, "title: T\n" BASE "paginate: 0\n", NULL))
+        INT_EQ(c.paginate, 0, "paginate: 0 (off)");
+    DIAGS_EQ("title: T\n" BASE "paginate: -2\n", false,
+             "site.yaml:3:11: error: 'paginate' must be a whole number of at least 0\n");
+}
+
 int
 main(void)
 {
@@ -632,6 +644,7 @@ main(void)
     test_taxonomies();
     test_checks();
     test_plugin_limits_scale();
+    test_paginate();
     arena_free(A);
     harness_rm_rf(root);
     return harness_done();

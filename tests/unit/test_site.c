@@ -817,6 +817,113 @@ test_taxonomies(void)
     unload(&l);
 }
 
+/* {====================================================================
+ * pagination (issue 10)
+ * ===================================================================== */
+
+static double
+ctx_num(const site_output *o, const char *dotted)
+{
+    const value *v = o ? value_path(o->ctx, dotted) : NULL;
+    return v && v->type == VALUE_NUMBER ? v->as.number : -1;
+}
+
+/* the titles of paginator.pages, joined with "," */
+static const char *
+pager_titles(const site_output *o, char *out, size_t size)
+{
+    const value *l = o ? value_path(o->ctx, "paginator.pages") : NULL;
+    out[0] = '\0';
+    for (size_t i = 0; l && l->type == VALUE_LIST && i < l->as.list.len; i++) {
+        const char *t = value_str(value_map_get(l->as.list.items[i], "title"));
+        size_t n = strlen(out);
+        snprintf(out + n, size - n, "%s%s", i ? "," : "", t ? t : "?");
+    }
+    return out;
+}
+
+static void
+test_pagination(void)
+{
+    /* 5 projects at 2 per page: projects/, projects/page/2/, projects/page/3/; the tag
+     * of all five likewise; a tag of one project has one page */
+    new_site("title: Lab\nbase_url: https://x.org/sub/\npaginate: 2\ntaxonomies: [tags]\n");
+    for (int i = 1; i <= 5; i++) {
+        char rel[64], text[160];
+        snprintf(rel, sizeof rel, "content/projects/p%d.md", i);
+        snprintf(text, sizeof text, "---\ntitle: P%d\ndate: 2024-0%d-01\ntags: [all%s]\n---\nx\n",
+                 i, i, i == 3 ? ", three" : "");
+        put(rel, text);
+    }
+    loaded l = load_ok();
+    if (!l.s)
+        return;
+    const char *want[] = {
+        "index.html",
+        "404.html",
+        "projects/p1/index.html",
+        "projects/p2/index.html",
+        "projects/p3/index.html",
+        "projects/p4/index.html",
+        "projects/p5/index.html",
+        "projects/index.html",
+        "projects/page/2/index.html",
+        "projects/page/3/index.html",
+        "tags/index.html",
+        "tags/all/index.html",
+        "tags/all/page/2/index.html",
+        "tags/all/page/3/index.html",
+        "tags/three/index.html",
+    };
+    expect_outputs(l.s, want, sizeof want / sizeof *want, "paginate: 2, 5 projects");
+    char titles[128];
+    const site_output *p1 = find_output(l.s, "projects/index.html");
+    const site_output *p2 = find_output(l.s, "projects/page/2/index.html");
+    const site_output *p3 = find_output(l.s, "projects/page/3/index.html");
+    STR_EQ(pager_titles(p1, titles, sizeof titles), "P5,P4", "page 1: the newest two");
+    STR_EQ(pager_titles(p2, titles, sizeof titles), "P3,P2", "page 2");
+    STR_EQ(pager_titles(p3, titles, sizeof titles), "P1", "page 3: the rest");
+    OK(ctx_num(p2, "paginator.number") == 2, "page 2: number");
+    OK(ctx_num(p2, "paginator.total") == 3, "page 2: total");
+    OK(ctx_num(p2, "paginator.count") == 5, "page 2: count");
+    STR_EQ(ctx_str(p2, "paginator.url"), "/sub/projects/page/2/", "page 2: url");
+    STR_EQ(ctx_str(p2, "paginator.permalink"), "https://x.org/sub/projects/page/2/",
+           "page 2: permalink");
+    STR_EQ(ctx_str(p2, "paginator.first_url"), "/sub/projects/", "first_url");
+    STR_EQ(ctx_str(p2, "paginator.last_url"), "/sub/projects/page/3/", "last_url");
+    STR_EQ(ctx_str(p2, "paginator.prev_url"), "/sub/projects/", "page 2: prev_url is page 1");
+    STR_EQ(ctx_str(p2, "paginator.next_url"), "/sub/projects/page/3/", "page 2: next_url");
+    STR_EQ(ctx_str(p1, "paginator.prev_url"), "", "page 1: no prev_url");
+    STR_EQ(ctx_str(p3, "paginator.next_url"), "", "page 3: no next_url");
+    STR_EQ(ctx_str(p2, "section.url"), "/sub/projects/", "page 2: the section is the section");
+    STR_EQ(p2 ? p2->permalink : NULL, "https://x.org/sub/projects/page/2/", "page 2 permalink");
+    OK(p2 && p2->in_sitemap && has_template(p2, "section.html"), "page 2: sitemap, template");
+    const site_output *t2 = find_output(l.s, "tags/all/page/2/index.html");
+    STR_EQ(pager_titles(t2, titles, sizeof titles), "P3,P2", "term page 2");
+    STR_EQ(ctx_str(t2, "term.name"), "all", "term page 2: its term");
+    STR_EQ(ctx_str(t2, "paginator.prev_url"), "/sub/tags/all/", "term page 2: prev_url");
+    const site_output *t3 = find_output(l.s, "tags/three/index.html");
+    OK(ctx_num(t3, "paginator.total") == 1, "a short term: one page");
+    STR_EQ(ctx_str(t3, "paginator.next_url"), "", "a short term: no next_url");
+    unload(&l);
+
+    /* paginate: 0 is one list page with every page */
+    new_site("title: Lab\nbase_url: https://x.org/\npaginate: 0\n");
+    for (int i = 1; i <= 3; i++) {
+        char rel[64], text[128];
+        snprintf(rel, sizeof rel, "content/projects/p%d.md", i);
+        snprintf(text, sizeof text, "---\ntitle: P%d\ndate: 2024-0%d-01\n---\nx\n", i, i);
+        put(rel, text);
+    }
+    l = load_ok();
+    if (!l.s)
+        return;
+    OK(!find_output(l.s, "projects/page/2/index.html"), "paginate: 0: no page 2");
+    STR_EQ(pager_titles(find_output(l.s, "projects/index.html"), titles, sizeof titles), "P3,P2,P1",
+           "paginate: 0: every page on page 1");
+    unload(&l);
+}
+
 int
 main(void)
 {
@@ -837,6 +944,7 @@ main(void)
     test_section_url_clash();
     test_errors();
     test_taxonomies();
+    test_pagination();
     harness_rm_rf(base);
     return harness_done();
 }

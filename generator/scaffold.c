@@ -604,6 +604,8 @@ static const char *const site_files[][2] = {
      "feed: {limit: 20, sections: [news, projects, reports]}\n"
      "# How many of the latest pages the home page lists.\n"
      "home: {latest: 6}\n"
+     "# Entries per page of a section list or a tag page (/projects/page/2/, ...); 0 = all.\n"
+     "paginate: 50\n"
      "# The links of the navigation bar.\n"
      "menu:\n"
      "  - {name: Projects, url: /projects/}\n"

@@ -400,7 +400,8 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
         goto done;
     size_t n_pages;
     page *const *pages = site_pages(s, &n_pages);
-    if (host && !plugin_run_site_hooks(host, site_context(s), pages, n_pages, d))
+    if (host &&
+        !plugin_run_site_hooks(host, site_context(s), pages, n_pages, workers, load_arenas, d))
         goto done;
     st.plugins_ms = now_ms() - t;
     t = now_ms();

@@ -410,7 +410,8 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     host = plugin_host_new(plugin_cfg, &paths, a, d);
     if (diag_error_count(d))
         goto done;
-    if (host && !plugin_run_site_hooks(host, site_context(s), pages, n_pages, d))
+    if (host &&
+        !plugin_run_site_hooks(host, site_context(s), pages, n_pages, workers, load_arenas, d))
         goto done;
     st.plugins_ms = now_ms() - t;
     t = now_ms();

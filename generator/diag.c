@@ -99,6 +99,29 @@ check_of(const diag *d, const char *code)
     return DIAG_CHECK_WARNING;
 }
 
+/* Appends an entry after `checks:` and --strict (top-level warnings), counting it unless
+ * hidden; the caller holds the lock. A note of a hidden entry is hidden. */
+static size_t
+push_ruled(diag *d, diag_level level, const char *code, src_pos at, size_t parent, char *msg)
+{
+    bool hidden = parent != SIZE_MAX && d->items[parent].hidden;
+    if (parent == SIZE_MAX && level == DIAG_WARNING) {
+        diag_check check = check_of(d, code);
+        hidden = check == DIAG_CHECK_OFF;
+        if (check == DIAG_CHECK_ERROR || d->strict)
+            level = DIAG_ERROR;
+    }
+    size_t id = push(d, level, code, at, parent, msg);
+    d->items[id].hidden = hidden;
+    if (parent == SIZE_MAX && !hidden) {
+        if (level == DIAG_ERROR)
+            d->errors++;
+        else if (level == DIAG_WARNING)
+            d->warnings++;
+    }
+    return id;
+}
+
 static size_t add(diag *d, diag_level level, const char *code, src_pos at, size_t parent,
                   const char *fmt, va_list ap) __attribute__((format(printf, 6, 0)));
 
@@ -112,25 +135,29 @@ add(diag *d, diag_level level, const char *code, src_pos at, size_t parent, cons
     text_clean_xml(&msg, raw.ptr, raw.len);
     buf_free(&raw);
     pthread_mutex_lock(&d->lock);
-    bool hidden = parent != SIZE_MAX && d->items[parent].hidden;
-    if (parent == SIZE_MAX && level == DIAG_WARNING) {
-        diag_check check = check_of(d, code);
-        hidden = check == DIAG_CHECK_OFF;
-        if (check == DIAG_CHECK_ERROR || d->strict)
-            level = DIAG_ERROR;
-    }
-    size_t id = push(d, level, code, at, parent, buf_detach(&msg));
-    d->items[id].hidden = hidden;
-    if (parent == SIZE_MAX && !hidden) {
-        if (level == DIAG_ERROR)
-            d->errors++;
-        else if (level == DIAG_WARNING)
-            d->warnings++;
-        if (context.note)
-            push(d, DIAG_NOTE, NULL, context.at, id, xstrdup(context.note));
-    }
+    size_t id = push_ruled(d, level, code, at, parent, buf_detach(&msg));
+    if (parent == SIZE_MAX && !d->items[id].hidden && context.note)
+        push(d, DIAG_NOTE, NULL, context.at, id, xstrdup(context.note));
     pthread_mutex_unlock(&d->lock);
     return id;
+}
+
+void
+diag_merge(diag *d, diag *from)
+{
+    pthread_mutex_lock(&from->lock);
+    pthread_mutex_lock(&d->lock);
+    size_t *ids = xcalloc(from->len + 1, sizeof(size_t));
+    for (size_t i = 0; i < from->len; i++) {
+        entry *e = &from->items[i];
+        size_t parent = e->parent == SIZE_MAX ? SIZE_MAX : ids[e->parent];
+        ids[i] =
+            push_ruled(d, e->level, e->code, SRC_POS(e->file, e->line, e->col), parent, e->msg);
+        e->msg = NULL; /* moved */
+    }
+    free(ids);
+    pthread_mutex_unlock(&d->lock);
+    pthread_mutex_unlock(&from->lock);
 }
 
 void

@@ -6,6 +6,7 @@
 #include "buf.h"
 #include "fs.h"
 #include "ident.h"
+#include "pool.h"
 #include "text.h"
 #include "xalloc.h"
 
@@ -80,6 +81,8 @@ struct plugin_host {
     lstate *main;
     pthread_mutex_t lock; /* guards `states` (workers add theirs) */
     lstate *states;
+    lstate **pool; /* page hooks: worker w's state (w >= 1; worker 0 is the main thread) */
+    size_t n_pool;
     const value *site_ctx, *page_ctx; /* for shortcodes */
     pthread_t watchdog;
     bool watchdog_running;
@@ -1144,6 +1147,18 @@ push_sandbox_env(lua_State *L)
     set_forbidden_guard(L);
 }
 
+/* The same random numbers on every build: at the start, and before every page hook (which
+ * runs in whichever worker's state, so no page sees what an earlier one drew). */
+static void
+reseed(lua_State *L)
+{
+    lua_getglobal(L, "math");
+    lua_getfield(L, -1, "randomseed");
+    lua_pushinteger(L, 20230105);
+    lua_call(L, 1, 0);
+    lua_pop(L, 1);
+}
+
 static lstate *
 state_new(plugin_host *h)
 {
@@ -1167,12 +1182,7 @@ state_new(plugin_host *h)
         luaL_requiref(L, l->name, l->func, 1);
         lua_pop(L, 1);
     }
-    /* the same random numbers on every build */
-    lua_getglobal(L, "math");
-    lua_getfield(L, -1, "randomseed");
-    lua_pushinteger(L, 20230105);
-    lua_call(L, 1, 0);
-    lua_pop(L, 1);
+    reseed(L);
     /* strings share one metatable: hide it, so no plugin can change string methods */
     lua_pushliteral(L, "");
     lua_getmetatable(L, -1);
@@ -1445,22 +1455,24 @@ plugin_host_free(plugin_host *h)
             thread_state = NULL;
         state_free(S);
     }
+    free(h->pool);
     pthread_mutex_destroy(&h->lock);
     pthread_cond_destroy(&h->wake);
     free(h);
 }
 
-/* Merges the map at the top of the stack (a hook's result) into map[key], creating it;
- * in site.data a key may be published once. */
+/* Pops a hook's result (the top of the stack): nil gives *out NULL; a table of name = data
+ * becomes a map in a. False (reported) for anything else. */
 static bool
-merge_result(lstate *S, const plugin *p, value *target, const char *hook, bool once, diag *d)
+read_result(lstate *S, const plugin *p, const char *hook, arena *a, value **out, diag *d)
 {
     lua_State *L = S->L;
+    *out = NULL;
     if (lua_isnil(L, -1)) {
         lua_pop(L, 1);
         return true;
     }
-    convert c = CONVERT_INIT(S->h->a, STRING_MAX);
+    convert c = CONVERT_INIT(a, STRING_MAX);
     value *v = lua_istable(L, -1) && !proxy_target(L, -1) ? to_value(&c, L, -1, 0) : NULL;
     lua_pop(L, 1);
     if (c.err) {
@@ -1472,7 +1484,17 @@ merge_result(lstate *S, const plugin *p, value *target, const char *hook, bool o
                     "%s must return a table of name = data, or nil", hook);
         return false;
     }
-    for (size_t i = 0; i < v->as.map.len; i++) {
+    *out = v;
+    return true;
+}
+
+/* Merges the map v (a hook's result, or NULL) into target; in site.data a key may be
+ * published once. */
+static bool
+merge_result(plugin_host *h, const plugin *p, value *target, const value *v, const char *hook,
+             bool once, diag *d)
+{
+    for (size_t i = 0; v && i < v->as.map.len; i++) {
         const value_pair *pr = &v->as.map.pairs[i];
         if (once && value_map_get(target, pr->key)) {
             diag_report(d, DIAG_ERROR, SRC_POS(p->file, 0, 0),
@@ -1480,7 +1502,7 @@ merge_result(lstate *S, const plugin *p, value *target, const char *hook, bool o
                         pr->key);
             return false;
         }
-        value_map_setn(target, pr->key, pr->key_len, pr->val, S->h->a);
+        value_map_setn(target, pr->key, pr->key_len, pr->val, h->a);
     }
     return true;
 }
@@ -1497,8 +1519,73 @@ data_map(value *ctx, arena *a)
     return m;
 }
 
+/* The Lua state of pool worker w for page hooks: the main one for worker 0 (the calling
+ * thread), else one made by that worker with every plugin loaded again, kept for later
+ * passes and freed with the host. NULL (reported) when it cannot start. */
+static lstate *
+pool_state(plugin_host *h, size_t w, diag *d)
+{
+    if (w == 0)
+        return h->main;
+    if (h->pool[w])
+        return h->pool[w];
+    lstate *S = state_new(h);
+    diag *quiet = diag_new(); /* the main state's loading reported its warnings */
+    bool ok = S && state_load_plugins(S, quiet);
+    diag_free(quiet);
+    if (!ok) { /* S, if made, is freed with the host: it is in h->states */
+        diag_report(d, DIAG_ERROR, SRC_NONE, "cannot start Lua (out of memory)");
+        return NULL;
+    }
+    h->pool[w] = S;
+    return S;
+}
+
+typedef struct page_job {
+    plugin_host *h;
+    size_t plugin;
+    const value *site_ctx;
+    page *const *pages;
+    arena **arenas;  /* per worker: where results are converted (live as long as the build) */
+    diag **diags;    /* per page: what its hook reported, merged in page order */
+    value **results; /* per page: the returned map, or NULL */
+    bool *failed;    /* per page: the hook failed */
+} page_job;
+
+/* The page hook of one plugin for page i, on worker w: everything it reports goes to the
+ * page's own diag, its result into the worker's arena; nothing shared is written. */
+static void
+page_one(size_t i, size_t w, void *payload)
+{
+    page_job *job = payload;
+    plugin_host *h = job->h;
+    const page *pg = job->pages[i];
+    const plugin *p = &h->plugins[job->plugin];
+    diag *d = job->diags[i] = diag_new();
+    char note[512];
+    snprintf(note, sizeof note, "while processing %s", pg->path);
+    diag_set_context(SRC_POS(pg->path, 1, 1), note);
+    lstate *S = pool_state(h, w, d);
+    bool ok = S && push_hook(S, job->plugin, "page", LUA_TFUNCTION);
+    if (ok) {
+        reseed(S->L);
+        push_value(S->L, pg->ctx, false);
+        push_value(S->L, job->site_ctx, false);
+        int status = limited_call(S, p, 2, 1, d);
+        if (status != LUA_OK) {
+            report_hook_failure(S, p, status, "page", d);
+            ok = false;
+        } else {
+            ok = read_result(S, p, "page", job->arenas[w], &job->results[i], d);
+        }
+    }
+    job->failed[i] = !ok;
+    diag_set_context(SRC_NONE, NULL);
+}
+
 bool
-plugin_run_site_hooks(plugin_host *h, value *site_ctx, page *const *pages, size_t n, diag *d)
+plugin_run_site_hooks(plugin_host *h, value *site_ctx, page *const *pages, size_t n, size_t workers,
+                      arena **worker_arenas, diag *d)
 {
     lstate *S = h->main;
     lua_State *L = S->L;
@@ -1513,28 +1600,53 @@ plugin_run_site_hooks(plugin_host *h, value *site_ctx, page *const *pages, size_
             report_hook_failure(S, p, status, "site_loaded", d);
             return false;
         }
-        if (!merge_result(S, p, data_map(site_ctx, h->a), "site_loaded", true, d))
+        value *v;
+        if (!read_result(S, p, "site_loaded", h->a, &v, d) ||
+            !merge_result(h, p, data_map(site_ctx, h->a), v, "site_loaded", true, d))
             return false;
     }
+    if (!worker_arenas)
+        workers = 1;
+    if (workers > h->n_pool) {
+        h->pool = xrealloc(h->pool, workers * sizeof(lstate *));
+        memset(h->pool + h->n_pool, 0, (workers - h->n_pool) * sizeof(lstate *));
+        h->n_pool = workers;
+    }
+    arena *main_arena[1] = {h->a};
+    page_job job = {h,
+                    0,
+                    site_ctx,
+                    pages,
+                    worker_arenas ? worker_arenas : main_arena,
+                    xcalloc(n + 1, sizeof(diag *)),
+                    xcalloc(n + 1, sizeof(value *)),
+                    xcalloc(n + 1, sizeof(bool))};
     bool ok = true;
+    /* plugin by plugin (a later plugin's page hook sees what earlier ones added), the
+     * pages of one plugin on the pool; results and diagnostics are taken in page order,
+     * up to the first page whose hook failed, as if they had run one after another */
     for (size_t i = 0; i < h->n && ok; i++) {
-        const plugin *p = &h->plugins[i];
-        for (size_t k = 0; k < n && ok && push_hook(S, i, "page", LUA_TFUNCTION); k++) {
-            char note[512];
-            snprintf(note, sizeof note, "while processing %s", pages[k]->path);
-            diag_set_context(SRC_POS(pages[k]->path, 1, 1), note);
-            push_value(L, pages[k]->ctx, false);
-            push_value(L, site_ctx, false);
-            int status = limited_call(S, p, 2, 1, d);
-            if (status != LUA_OK) {
-                report_hook_failure(S, p, status, "page", d);
-                ok = false;
-            } else {
-                ok = merge_result(S, p, data_map(pages[k]->ctx, h->a), "page", false, d);
+        if (!push_hook(S, i, "page", LUA_TFUNCTION))
+            continue;
+        lua_pop(L, 1);
+        job.plugin = i;
+        pool_run(workers, n, page_one, &job);
+        for (size_t k = 0; k < n; k++) {
+            if (ok) {
+                diag_merge(d, job.diags[k]);
+                ok = !job.failed[k];
             }
-            diag_set_context(SRC_NONE, NULL);
+            if (ok && job.results[k])
+                merge_result(h, &h->plugins[i], data_map(pages[k]->ctx, h->a), job.results[k],
+                             "page", false, d);
+            diag_free(job.diags[k]);
+            job.diags[k] = NULL;
+            job.results[k] = NULL;
         }
     }
+    free(job.diags);
+    free(job.results);
+    free(job.failed);
     return ok;
 }
 

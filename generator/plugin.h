@@ -50,10 +50,17 @@ typedef struct plugin_output {
 plugin_host *plugin_host_new(const config *cfg, const plugin_paths *paths, arena *a, diag *d);
 void plugin_host_free(plugin_host *h);
 
-/* The site_loaded hooks, in order: each returned table is merged into site_ctx's "data"
- * map, which later plugins see. Then the page hooks for every page of pages[0..n): a
- * returned table is merged into the page's "data" map. */
-bool plugin_run_site_hooks(plugin_host *h, value *site_ctx, page *const *pages, size_t n, diag *d);
+/* The site_loaded hooks, in order on the calling thread: each returned table is merged
+ * into site_ctx's "data" map, which later plugins see. Then the page hooks, plugin by
+ * plugin, for every page of pages[0..n) on `workers` pool threads (one Lua state each;
+ * worker 0, the calling thread, uses the main state): a returned table is converted into
+ * worker_arenas[w] (which must live as long as the model; NULL: the host's arena, one
+ * thread) and merged into the page's "data" map in page order once the plugin's pages are
+ * done, so a page hook sees what earlier plugins added, never what the same plugin
+ * returned for another page. Diagnostics come out in page order, up to the first page
+ * whose hook failed, the same for any number of workers. */
+bool plugin_run_site_hooks(plugin_host *h, value *site_ctx, page *const *pages, size_t n,
+                           size_t workers, arena **worker_arenas, diag *d);
 
 /* The generate hooks: the files they ask for, in plugin order. */
 bool plugin_run_generate(plugin_host *h, const value *site_ctx, plugin_output **outs, size_t *n,

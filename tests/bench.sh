@@ -1,7 +1,12 @@
 #!/bin/sh
 # bench.sh CLINFOLIO [N...] - build generated corpora of N project pages (default 1000
-# and 10000) with the demo's site.yaml and theme, and print wall time, pages per second
-# and peak memory for each; then, for `clinfolio serve` on the same corpora, the time
+# and 10000; BENCH_LARGE=1 adds 50000) with the demo's site.yaml, theme and both plugins,
+# and the same content files with Hugo (from Debian, installed here when missing) over a
+# minimal Hugo site whose templates this script writes: a single and a list template that
+# print the title, the date, the params and the content, with taxonomies for cohort and
+# department. The two alternate (BENCH_ROUNDS rounds, default 2, after one warm-up build
+# each); for each size it prints the fastest wall time and the largest peak RSS of each
+# and the ratios clinfolio/Hugo. Then, for `clinfolio serve` on the same corpora, the time
 # from saving one page to the live-reload event (tests/bench/serve_reload.py: the median,
 # fastest and slowest of 5 edits, and serve's own rebuild time). Figures, not pass/fail:
 # speed is never a timed test.
@@ -9,23 +14,77 @@ set -eu
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 shift
 sizes=${*:-1000 10000}
+[ "$#" -gt 0 ] || [ "${BENCH_LARGE:-0}" != 1 ] || sizes="$sizes 50000"
+rounds=${BENCH_ROUNDS:-2}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
+if ! command -v hugo >/dev/null 2>&1; then
+    sh "$here/deps.sh" build hugo
+fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cp "$root/site.yaml" "$tmp/"
 cp -R "$root/themes" "$root/plugins" "$tmp/"
 mkdir -p "$tmp/content"
-printf '%-8s %10s %12s %12s\n' pages seconds pages/s peak-MiB
+
+# the Hugo site: its own minimal templates over the same content files
+hsite="$tmp/hugo"
+mkdir -p "$hsite/layouts/_default" "$hsite/content"
+cat >"$hsite/config.yaml" <<'YAML'
+baseURL: https://example.org/
+title: bench
+taxonomies:
+  cohort: cohort
+  department: department
+YAML
+cat >"$hsite/layouts/_default/single.html" <<'HTML'
+<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{{ .Title }}</title></head>
+<body><h1>{{ .Title }}</h1><p>{{ .Date.Format "2006-01-02" }}</p>
+<dl>{{ range $k, $v := .Params }}<dt>{{ $k }}</dt><dd>{{ $v }}</dd>{{ end }}</dl>
+{{ .Content }}</body></html>
+HTML
+cat >"$hsite/layouts/_default/list.html" <<'HTML'
+<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{{ .Title }}</title></head>
+<body><h1>{{ .Title }}</h1>{{ .Content }}
+<ul>{{ range .Pages }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a> {{ .Date.Format "2006-01-02" }}</li>{{ end }}</ul>
+</body></html>
+HTML
+
+run_clinfolio() { # prints "seconds peak-KiB"
+    /usr/bin/time -f '%e %M' -o "$tmp/time" "$bin" build -q -s "$tmp" >/dev/null
+    cat "$tmp/time"
+}
+run_hugo() {
+    rm -rf "$tmp/hpublic" "$hsite/resources"
+    /usr/bin/time -f '%e %M' -o "$tmp/time" hugo --quiet -s "$hsite" -d "$tmp/hpublic" >/dev/null
+    cat "$tmp/time"
+}
+
+printf 'clean builds (%s), fastest of %s alternating rounds, peak RSS the largest\n' \
+    "$(hugo version | cut -d' ' -f1-2)" "$rounds"
+printf '%-8s %10s %10s %8s %14s %10s %8s\n' pages clinfolio-s hugo-s ratio clinfolio-MiB \
+    hugo-MiB ratio
 for n in $sizes; do
-    rm -rf "$tmp/content/projects" "$tmp/public"
+    rm -rf "$tmp/content/projects" "$tmp/public" "$hsite/content/projects"
     /usr/bin/python3 "$here/bench/gen_corpus.py" "$n" "$tmp/content/projects" >/dev/null 2>&1
-    "$bin" build -q -s "$tmp" >/dev/null # warm the page cache; also fills public/
-    /usr/bin/time -f '%e %M' -o "$tmp/time" "$bin" build -q -s "$tmp"
-    read -r secs kb <"$tmp/time"
-    awk -v n="$n" -v s="$secs" -v kb="$kb" \
-        'BEGIN { printf "%-8d %10.2f %12.0f %12.1f\n", n, s, (s > 0 ? n / s : 0), kb / 1024 }'
+    cp -R "$tmp/content/projects" "$hsite/content/projects"
+    run_clinfolio >/dev/null # warm the page cache; also fills public/
+    run_hugo >/dev/null
+    : >"$tmp/runs"
+    r=0
+    while [ "$r" -lt "$rounds" ]; do
+        printf 'c %s\n' "$(run_clinfolio)" >>"$tmp/runs"
+        printf 'h %s\n' "$(run_hugo)" >>"$tmp/runs"
+        r=$((r + 1))
+    done
+    awk -v n="$n" '
+        $1 == "c" { if (!cs || $2 < cs) cs = $2; if ($3 > cm) cm = $3 }
+        $1 == "h" { if (!hs || $2 < hs) hs = $2; if ($3 > hm) hm = $3 }
+        END { printf "%-8d %10.2f %10.2f %8.2f %14.1f %10.1f %8.2f\n", n, cs, hs,
+              (hs > 0 ? cs / hs : 0), cm / 1024, hm / 1024, (hm > 0 ? cm / hm : 0) }' "$tmp/runs"
 done
+rm -rf "$hsite/content/projects" "$tmp/hpublic"
+
 printf '\nclinfolio serve, edit to reload event (ms, 5 edits)\n'
 printf '%-8s %10s %10s %10s %12s\n' pages median fastest slowest rebuild
 for n in $sizes; do

@@ -249,19 +249,26 @@ for B in "$@"; do
     # with its own Lua state, and warns on some pages and fails on others; -j 8 must give
     # the diagnostics of -j 1, and without the failures the same files. (Under
     # ThreadSanitizer this site showed filters allocating from the shared build arena.)
-    fw=$tmp/filter-threads-$(basename "$B")
-    rm -rf "$fw"; cp -R tests/errors/_base "$fw"; cp -R tests/errors/plugin-filter-warn-error/site/. "$fw/"
-    check "$B plugins: filter warnings and errors the same from 1 and 8 threads" sh -c \
-        "'$bin' build -j 1 -s '$fw' -o '$fw/public' >/dev/null 2>'$fw.1'; s1=\$?
-         '$bin' build -j 8 -s '$fw' -o '$fw/public' >/dev/null 2>'$fw.8'; s8=\$?
-         test \$s1 = 1 && test \$s8 = 1 && test \$(grep -c ': warning: ' '$fw.1') = 4 &&
-         test \$(grep -c ': error: ' '$fw.1') = 2 && diff '$fw.1' '$fw.8'"
-    sed -i '/error(/d' "$fw/plugins/stamp.lua"
-    check "$B plugins: filter warnings and output the same from 1 and 8 threads" sh -c \
-        "'$bin' build -j 1 -s '$fw' -o '$fw/out1' >/dev/null 2>'$fw.1' &&
-         '$bin' build -j 8 -s '$fw' -o '$fw/out8' >/dev/null 2>'$fw.8' &&
-         test \$(grep -c ': warning: ' '$fw.1') = 4 && diff '$fw.1' '$fw.8' &&
-         grep -q 'Page 07 #7' '$fw/out8/projects/p07/index.html' && diff -r '$fw/out1' '$fw/out8'"
+    # threads_same WHAT CASE PLUGIN WARNINGS ERRORS WARNINGS2 PAGE07: error case CASE over
+    # _base at -j 1 and -j 8: the same stderr (WARNINGS warnings, ERRORS errors, status 1);
+    # then without the error() lines of plugins/PLUGIN, the same warnings (WARNINGS2) and
+    # the same files, with PAGE07 in projects/p07/index.html
+    threads_same() {
+        tw=$tmp/$2-$(basename "$B")
+        rm -rf "$tw"; cp -R tests/errors/_base "$tw"; cp -R "tests/errors/$2/site/." "$tw/"
+        check "$B plugins: $1 warnings and errors the same from 1 and 8 threads" sh -c \
+            "'$bin' build -j 1 -s '$tw' -o '$tw/public' >/dev/null 2>'$tw.1'; s1=\$?
+             '$bin' build -j 8 -s '$tw' -o '$tw/public' >/dev/null 2>'$tw.8'; s8=\$?
+             test \$s1 = 1 && test \$s8 = 1 && test \$(grep -c ': warning: ' '$tw.1') = $4 &&
+             test \$(grep -c ': error: ' '$tw.1') = $5 && diff '$tw.1' '$tw.8'"
+        sed -i '/error(/d' "$tw/plugins/$3"
+        check "$B plugins: $1 warnings and output the same from 1 and 8 threads" sh -c \
+            "'$bin' build -j 1 -s '$tw' -o '$tw/out1' >/dev/null 2>'$tw.1' &&
+             '$bin' build -j 8 -s '$tw' -o '$tw/out8' >/dev/null 2>'$tw.8' &&
+             test \$(grep -c ': warning: ' '$tw.1') = $6 && diff '$tw.1' '$tw.8' &&
+             grep -q '$7' '$tw/out8/projects/p07/index.html' && diff -r '$tw/out1' '$tw/out8'"
+    }
+    threads_same filter plugin-filter-warn-error stamp.lua 4 2 4 'Page 07 #7'
 
     # issue 8: --strict, --future and `clinfolio check`. Each site is a copy of
     # tests/errors/_base with some pages added. check runs every pass and writes nothing: no
@@ -564,6 +571,12 @@ PY
          ! grep -q 'rel=\"next\"' projects/page/3/index.html &&
          test \$(grep -c '<th scope=\"row\"' projects/page/3/index.html) = 7 &&
          grep -q '<loc>https://example.org/projects/page/3/</loc>' sitemap.xml"
+
+    # issue 10 (speed): page hooks run on the worker pool, one Lua state per worker; -j 8
+    # must give the diagnostics of -j 1 (pages one after another up to the first failure),
+    # and without the failure the same files, each page with its own hook result
+    # (threads_same: see the filter case above)
+    threads_same "page hook" plugin-page-warn-error pagemark.lua 2 1 4 'Page 07 #7 r'
 
     # the demo site: the same bytes from 1 and 8 threads
     check "$B demo: builds without diagnostics" sh -c \

@@ -139,11 +139,46 @@ test_checks(void)
     diag_free(d);
 }
 
+/* diag_merge: a page's diagnostics collected apart (on a worker) join the build's in their
+ * order, notes after their entries, under the build's --strict and `checks:`. */
+static void
+test_merge(void)
+{
+    diag *d = diag_new();
+    diag_set_strict(d, true);
+    diag_set_check(d, "stale-project", DIAG_CHECK_OFF);
+    diag_report(d, DIAG_ERROR, SRC_POS("z.md", 1, 1), "already there");
+    diag *page = diag_new();
+    diag_set_context(SRC_POS("content/p.md", 1, 1), "while processing content/p.md");
+    size_t id = diag_report(page, DIAG_WARNING, SRC_POS("plugins/x.lua", 8, 0), "second");
+    diag_note(page, id, SRC_POS("plugins/x.lua", 2, 0), "raised here");
+    diag_report(page, DIAG_WARNING, SRC_POS("plugins/x.lua", 8, 0), "third");
+    diag_report_code(page, DIAG_WARNING, "stale-project", SRC_POS("a.md", 1, 1), "off");
+    diag_set_context(SRC_NONE, NULL);
+    INT_EQ(diag_warning_count(page), 3, "the page's own diag: plain warnings");
+    diag_merge(d, page);
+    diag_free(page);
+    INT_EQ(diag_error_count(d), 3, "--strict of the build applies to merged warnings");
+    INT_EQ(diag_warning_count(d), 0, "and `checks: off` drops one");
+    char *s = diag_to_string(d);
+    STR_EQ(s,
+           "plugins/x.lua:8: error: second\n"
+           "content/p.md:1:1: note: while processing content/p.md\n"
+           "plugins/x.lua:2: note: raised here\n"
+           "plugins/x.lua:8: error: third\n"
+           "content/p.md:1:1: note: while processing content/p.md\n"
+           "z.md:1:1: error: already there\n",
+           "merged in order, each with its notes");
+    free(s);
+    diag_free(d);
+}
+
 int
 main(void)
 {
     test_strict();
     test_json();
     test_checks();
+    test_merge();
     return harness_done();
 }

@@ -956,7 +956,11 @@ markdown_render(markdown_result *out, const char *src, size_t len, const markdow
         buf_clear(&text);
         plain_text(&text, h);
         buf_clear(&slug);
-        text_slugify(&slug, text.ptr, text.len);
+        /* a shortcode in the heading: the id comes from its output, not its token */
+        const char *seen = page_ctx && page_ctx->fill_text
+                               ? page_ctx->fill_text(text.ptr, page_ctx->fill_payload, a)
+                               : text.ptr;
+        text_slugify(&slug, seen, strlen(seen));
         const char *id = unique_id(&ids, slug.len ? slug.ptr : "section", a);
         int level = cmark_node_get_heading_level(h);
         if (level >= 2 && level <= 4) {

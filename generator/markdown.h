@@ -40,6 +40,11 @@ typedef struct markdown_page {
     size_t source_len;
     const markdown_span *spans;
     size_t n_spans;
+    /* the plain text of a heading with its spans' replacements filled back in (a
+     * shortcode's output text for its token), so heading ids come from what the reader
+     * sees; returns text itself when nothing changes; NULL: the text as it is */
+    const char *(*fill_text)(const char *text, void *fill_payload, arena *a);
+    void *fill_payload;
 } markdown_page;
 
 /* Until it is cleared (NULL), markdown_render on the calling thread uses *pg (borrowed:

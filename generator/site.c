@@ -1016,6 +1016,15 @@ page_url_of(const char *path, const char **why, void *payload)
     return NULL;
 }
 
+/* markdown_page.fill_text: a heading's text with each shortcode token replaced by the
+ * text of the call's output. */
+static const char *
+heading_text_of(const char *text, void *payload, arena *a)
+{
+    const shortcode_text *st = payload;
+    return st->n ? shortcode_fill_text(st, text, a) : text;
+}
+
 static void
 content_one(size_t i, size_t worker, void *payload)
 {
@@ -1024,7 +1033,8 @@ content_one(size_t i, size_t worker, void *payload)
     const shortcode_text *st = &j->texts[i];
     arena *a = j->arenas[worker];
     /* positions in the file as written, though the Markdown holds the calls' tokens */
-    markdown_page pg = {page_url_of, j->s, p->body, p->body_len, st->spans, st->n};
+    markdown_page pg = {page_url_of, j->s,  p->body,         p->body_len,
+                        st->spans,   st->n, heading_text_of, (void *)st};
     markdown_set_page(&pg);
     page_render_markdown(p, &j->s->cfg, st->src, st->len, a, j->d);
     markdown_set_page(NULL);

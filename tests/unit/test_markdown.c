@@ -492,7 +492,7 @@ static void
 test_md_links(void)
 {
     int payload = 42;
-    markdown_page pg = {lookup, &payload, NULL, 0, NULL, 0};
+    markdown_page pg = {lookup, &payload, NULL, 0, NULL, 0, NULL, NULL};
     markdown_set_page(&pg);
     char *dt;
     bool ok;
@@ -548,7 +548,7 @@ test_positions_after_shortcodes(void)
     OK(shortcode_expand(&st, body, strlen(body), "content/x.md", 5, echo_call, NULL, A, d),
        "expanded");
     INT_EQ(st.n, 2, "two calls");
-    markdown_page pg = {NULL, NULL, body, strlen(body), st.spans, st.n};
+    markdown_page pg = {NULL, NULL, body, strlen(body), st.spans, st.n, NULL, NULL};
     markdown_set_page(&pg);
     markdown_result r;
     markdown_options opt = {false, 200};
@@ -566,6 +566,36 @@ test_positions_after_shortcodes(void)
     diag_free(d);
 }
 
+static const char *
+fill_from(const char *text, void *payload, arena *a)
+{
+    return shortcode_fill_text(payload, text, a);
+}
+
+/* A shortcode in a heading: the id is made from its output, never from its token (found by
+ * fuzz_shortcode: "## Results {{ x() }}" had the id "results-clfsc1z"). */
+static void
+test_heading_with_shortcode(void)
+{
+    const char *body = "## Results {{ count() }}\n";
+    diag *d = diag_new();
+    shortcode_text st;
+    OK(shortcode_expand(&st, body, strlen(body), "content/x.md", 5, echo_call, NULL, A, d),
+       "expanded");
+    markdown_page pg = {NULL, NULL, body, strlen(body), st.spans, st.n, fill_from, &st};
+    markdown_set_page(&pg);
+    markdown_result r;
+    markdown_options opt = {false, 200};
+    markdown_render(&r, st.src, st.len, &opt, "content/x.md", 5, A, d);
+    markdown_set_page(NULL);
+    OK(strstr(r.html, "id=\"results-count\"") != NULL, "id from the output: %s", r.html);
+    OK(!strstr(r.html, "clfsc"), "no token in the id: %s", r.html);
+    const value *entry = value_list_get(r.toc, 0);
+    STR_EQ(value_str(value_map_get(entry, "id")), "results-count", "the TOC has the same id");
+    INT_EQ(diag_error_count(d) + diag_warning_count(d), 0, "no diagnostics");
+    diag_free(d);
+}
+
 int
 main(void)
 {
@@ -578,6 +608,7 @@ main(void)
     test_word_count();
     test_invalid_utf8();
     test_hostile();
+    test_heading_with_shortcode();
     test_parallel();
     test_links();
     test_raw_html_warnings();

@@ -5,7 +5,7 @@
 #   make tsan    build the program under ThreadSanitizer into build/tsan/ (or SAN=thread)
 #   make fuzz    build the libFuzzer targets with clang into build/fuzz/ and run each for
 #                FUZZ_SECONDS (default 60) over its corpus; FUZZ_TARGETS picks some
-#   make install PREFIX=/usr/local (the program, doc/clinfolio.1, themes/ and plugins/), make clean, make format, make format-check, make bench
+#   make install PREFIX=/usr/local (the program, generator/clinfolio.1, themes/ and plugins/), make clean, make format, make format-check, make bench
 #
 # Flags, as in Lua's makefile: CFLAGS (default -O2 -g), CPPFLAGS, LDFLAGS and LDLIBS are
 # the user's, e.g. `make CC=clang CFLAGS='-O0 -g'`; MYCFLAGS, MYLDFLAGS and MYLIBS add
@@ -175,7 +175,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/clinfolio \
 	           $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(BUILD)/clinfolio $(DESTDIR)$(PREFIX)/bin/clinfolio
-	install -m 644 doc/clinfolio.1 $(DESTDIR)$(PREFIX)/share/man/man1/clinfolio.1
+	install -m 644 generator/clinfolio.1 $(DESTDIR)$(PREFIX)/share/man/man1/clinfolio.1
 	cp -R themes plugins $(DESTDIR)$(PREFIX)/share/clinfolio/
 
 format:

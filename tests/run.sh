@@ -489,10 +489,10 @@ PY
         script -qefc "'$bin' build -q -j 1 -s '$i9-slow' -o '$i9-slow/o3'" /dev/null >"$i9.pty" </dev/null || return 1
         [ ! -s "$i9.pty" ] || { od -c "$i9.pty" | head; return 1; }
     }
-    # man_has_options: every option and command of --help is in doc/clinfolio.1 (roff
+    # man_has_options: every option and command of --help is in generator/clinfolio.1 (roff
     # writes '-' as '\-'); groff reads it without a warning
     i9_man() {
-        sed 's/\\-/-/g' doc/clinfolio.1 >"$i9.man"
+        sed 's/\\-/-/g' generator/clinfolio.1 >"$i9.man"
         opts=$("$bin" --help | grep -oE -- '(^|[ ,])--?[A-Za-z][A-Za-z-]*' | sed 's/^[ ,]*//' | sort -u)
         cmds=$("$bin" --help | sed -n '/^commands:/,/^$/s/^  \([a-z][a-z]*\) .*/\1/p')
         [ -n "$opts" ] && [ -n "$cmds" ] || return 1
@@ -503,7 +503,7 @@ PY
             grep -qE "^\.(B|TP|BI) \"?$c\b|^\.B clinfolio $c\b|^\.BI \"$c " "$i9.man" || { echo "command not in the man page: $c"; return 1; }
         done
         if command -v groff >/dev/null; then
-            groff -man -ww -z doc/clinfolio.1 2>"$i9.err" && [ ! -s "$i9.err" ] || { cat "$i9.err"; return 1; }
+            groff -man -ww -z generator/clinfolio.1 2>"$i9.err" && [ ! -s "$i9.err" ] || { cat "$i9.err"; return 1; }
         fi
     }
     # make install (normal build only: DESTDIR, the default PREFIX, so nothing is rebuilt):

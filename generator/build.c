@@ -240,14 +240,6 @@ copy_static(const char *root, const char *theme, const char *theme_name, output 
     return ok;
 }
 
-static double
-now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 /* {====================================================================
  * plugins: shortcodes and generated files
  * ===================================================================== */
@@ -364,7 +356,7 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     plugin_host *host = NULL;
     bool ok = false;
     build_stats st = {0};
-    double t = now_ms();
+    double t = pool_now_ms();
 
     /* site.yaml, the theme and its schema (the schema before the pages: they are checked
      * against it as they load); without a theme the pages are still loaded and checked,
@@ -396,8 +388,8 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
         goto done;
 
     /* plugins read the model and publish data; then the pages' Markdown, with shortcodes */
-    st.load_ms = now_ms() - t;
-    t = now_ms();
+    st.load_ms = pool_now_ms() - t;
+    t = pool_now_ms();
     progress_pass(opt->progress, "plugins");
     plugin_paths paths = {opt->root, theme, theme_name, datadir, output_remove_temporaries};
     size_t n_pages;
@@ -413,14 +405,14 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     if (host &&
         !plugin_run_site_hooks(host, site_context(s), pages, n_pages, workers, load_arenas, d))
         goto done;
-    st.plugins_ms = now_ms() - t;
-    t = now_ms();
+    st.plugins_ms = pool_now_ms() - t;
+    t = pool_now_ms();
     progress_pass(opt->progress, "markdown");
     expand_ctx x = {host, site_context(s)};
     if (!site_render_content(s, expand_page, &x, workers, load_arenas, d))
         goto done;
-    st.content_ms = now_ms() - t;
-    t = now_ms();
+    st.content_ms = pool_now_ms() - t;
+    t = pool_now_ms();
     plugin_output *files;
     size_t n_files;
     if (!add_generated(s, host, &files, &n_files, d))
@@ -436,8 +428,8 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     progress_pass(opt->progress, "rendering");
     render_job job = {outputs, ts, out, scratch, d};
     pool_run(workers, n_outputs, render_one, &job);
-    st.render_ms = now_ms() - t;
-    t = now_ms();
+    st.render_ms = pool_now_ms() - t;
+    t = pool_now_ms();
     progress_pass(opt->progress, "writing");
     if (diag_error_count(d) == 0) {
         write_generated(files, n_files, out, d);
@@ -449,7 +441,7 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
         ok = output_commit(out, d);
         out = NULL;
     }
-    st.finish_ms = now_ms() - t;
+    st.finish_ms = pool_now_ms() - t;
     st.pages = n_pages;
     st.outputs = n_outputs + n_files + 2;
     if (stats)

@@ -331,18 +331,6 @@ is_digit(char c)
     return c >= '0' && c <= '9';
 }
 
-static int
-hex_digit(char c)
-{
-    if (is_digit(c))
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Digits from i on; returns the index after them. */
 static size_t
 skip_digits(const char *s, size_t len, size_t i)
@@ -370,7 +358,7 @@ match_int(loader *l, const char *s, size_t len, double *out)
         int base = s[1] == 'x' ? 16 : 8;
         double v = 0;
         for (size_t i = 2; i < len; i++) {
-            int dg = hex_digit(s[i]);
+            int dg = text_hex_digit(s[i]);
             if (dg < 0 || dg >= base)
                 return false;
             v = v * base + dg; /* exact up to 2^53, which is what a double holds anyway */

@@ -92,12 +92,37 @@ usage_error(const char *fmt, ...)
     return 2;
 }
 
-static double
-now_ms(void)
+/* The whole of arg as a number from lo to hi into *out; false when it is not one. */
+static bool
+number_arg(const char *arg, long lo, long hi, long *out)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+    char *end;
+    long n = strtol(arg, &end, 10);
+    if (*arg == '\0' || *end != '\0' || n < lo || n > hi)
+        return false;
+    *out = n;
+    return true;
+}
+
+/* -j N: the worker count into *workers, or the usage error's exit status (2). */
+static int
+jobs_arg(const char *arg, size_t *workers)
+{
+    long n;
+    if (!number_arg(arg, 1, 256, &n))
+        return usage_error("-j wants a number of threads from 1 to 256, not '%s'", arg);
+    *workers = (size_t)n;
+    return -1;
+}
+
+/* The usage error for what getopt_long returned as ':' (a missing value) or '?' (an
+ * unknown option); `what` ends the unknown-option message (" for serve", or ""). */
+static int
+option_error(int ch, char **argv, const char *what)
+{
+    if (ch == ':')
+        return usage_error("option '%s' needs a value", argv[optind - 1]);
+    return usage_error("unknown option '%s'%s", argv[optind - 1], what);
 }
 
 /* The installed themes and plugins: $CLINFOLIO_DATADIR when set (tests, a moved
@@ -173,11 +198,9 @@ parse_options(cli *c, int argc, char **argv, bool check)
             c->opt.base_url = optarg;
             break;
         case 'j': {
-            char *end;
-            long n = strtol(optarg, &end, 10);
-            if (*optarg == '\0' || *end != '\0' || n < 1 || n > 256)
-                return usage_error("-j wants a number of threads from 1 to 256, not '%s'", optarg);
-            c->opt.workers = (size_t)n;
+            int bad = jobs_arg(optarg, &c->opt.workers);
+            if (bad >= 0)
+                return bad;
             break;
         }
         case 'q':
@@ -203,10 +226,8 @@ parse_options(cli *c, int argc, char **argv, bool check)
         case OPT_VERSION:
             printf("clinfolio %s\n", CLINFOLIO_VERSION);
             return 0;
-        case ':':
-            return usage_error("option '%s' needs a value", argv[optind - 1]);
         default:
-            return usage_error("unknown option '%s'", argv[optind - 1]);
+            return option_error(ch, argv, "");
         }
     }
     if (optind < argc)
@@ -231,11 +252,11 @@ cmd_build(int argc, char **argv)
     diag *d = diag_new();
     diag_set_strict(d, c.strict);
     build_stats stats = {0};
-    double t0 = now_ms();
+    double t0 = pool_now_ms();
     opt.progress = start_progress(verbosity);
     bool ok = build_site(&opt, &stats, d);
     progress_free(opt.progress);
-    double ms = now_ms() - t0;
+    double ms = pool_now_ms() - t0;
     diag_print(d, stderr, verbosity == 0);
     int status = ok ? 0 : 1;
     if (!ok) {
@@ -307,7 +328,6 @@ cmd_serve(int argc, char **argv)
     };
     serve_options opt = {.root = ".", .bind = "127.0.0.1", .port = -1};
     int ch;
-    char *end;
     long n;
     opterr = 0;
     optind = 1;
@@ -317,8 +337,7 @@ cmd_serve(int argc, char **argv)
             opt.root = optarg;
             break;
         case 'p':
-            n = strtol(optarg, &end, 10);
-            if (*optarg == '\0' || *end != '\0' || n < 0 || n > 65535)
+            if (!number_arg(optarg, 0, 65535, &n))
                 return usage_error("--port wants a port number from 0 to 65535, not '%s'", optarg);
             opt.port = (int)n;
             break;
@@ -334,19 +353,17 @@ cmd_serve(int argc, char **argv)
         case OPT_OPEN:
             opt.open_browser = true;
             break;
-        case 'j':
-            n = strtol(optarg, &end, 10);
-            if (*optarg == '\0' || *end != '\0' || n < 1 || n > 256)
-                return usage_error("-j wants a number of threads from 1 to 256, not '%s'", optarg);
-            opt.workers = (size_t)n;
+        case 'j': {
+            int bad = jobs_arg(optarg, &opt.workers);
+            if (bad >= 0)
+                return bad;
             break;
+        }
         case 'h':
             fputs(usage_text, stdout);
             return 0;
-        case ':':
-            return usage_error("option '%s' needs a value", argv[optind - 1]);
         default:
-            return usage_error("unknown option '%s' for serve", argv[optind - 1]);
+            return option_error(ch, argv, " for serve");
         }
     }
     if (optind < argc)
@@ -416,10 +433,8 @@ cmd_new(int argc, char **argv)
         case 'h':
             fputs(usage_text, stdout);
             return 0;
-        case ':':
-            return usage_error("option '%s' needs a value", argv[optind - 1]);
         default:
-            return usage_error("unknown option '%s'", argv[optind - 1]);
+            return option_error(ch, argv, "");
         }
     }
     if (argc - optind != 2)

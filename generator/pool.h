@@ -15,4 +15,7 @@ void pool_run(size_t workers, size_t n, void (*fn)(size_t i, size_t worker, void
 /* Online processors, at least 1 (the default for -j). */
 size_t pool_default_workers(void);
 
+/* Milliseconds on the monotonic clock, for timing passes and rebuilds. */
+double pool_now_ms(void);
+
 #endif

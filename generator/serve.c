@@ -11,6 +11,7 @@
 #include "diag.h"
 #include "fs.h"
 #include "output.h"
+#include "pool.h"
 #include "strtab.h"
 #include "text.h"
 #include "xalloc.h"
@@ -684,14 +685,6 @@ keep_escapes(void *cls, struct MHD_Connection *c, char *s)
  * rebuilds
  * ===================================================================== */
 
-static double
-now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 /* Prints the diagnostics of a build to the terminal: after a failed build its errors
  * (with their notes); after a good one the warnings the last good build did not have
  * (every one after the first build), so an edit shows what it added, not the whole
@@ -750,9 +743,9 @@ rebuild(server *s, bool first, bool css_only)
                         .workers = opt->workers};
     build_stats st = {0};
     diag *d = diag_new();
-    double t0 = now_ms();
+    double t0 = pool_now_ms();
     bool ok = build_site(&bo, &st, d);
-    double ms = now_ms() - t0;
+    double ms = pool_now_ms() - t0;
     char *overlay = ok ? NULL : make_overlay(d, opt->root, s->built); /* s->built: ours */
     size_t warnings = print_diagnostics(s, d, ok);
     pthread_mutex_lock(&s->lock);
@@ -960,8 +953,8 @@ wait_for_change(watcher *w, bool *css_only)
         if (read_events(w, css_only))
             break;
     }
-    double start = now_ms();
-    while (now_ms() - start < DEBOUNCE_MAX_MS) {
+    double start = pool_now_ms();
+    while (pool_now_ms() - start < DEBOUNCE_MAX_MS) {
         int r = poll(&pfd, 1, DEBOUNCE_MS);
         if (r == 0)
             break;

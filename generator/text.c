@@ -354,8 +354,8 @@ text_url_encode_path(buf *out, const char *s, size_t len)
     }
 }
 
-static int
-hex_digit(char ch)
+int
+text_hex_digit(char ch)
 {
     if (ch >= '0' && ch <= '9')
         return ch - '0';
@@ -371,8 +371,8 @@ text_url_decode(buf *out, const char *s, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
         int h1, h2;
-        if (s[i] == '%' && i + 2 < len && (h1 = hex_digit(s[i + 1])) >= 0 &&
-            (h2 = hex_digit(s[i + 2])) >= 0) {
+        if (s[i] == '%' && i + 2 < len && (h1 = text_hex_digit(s[i + 1])) >= 0 &&
+            (h2 = text_hex_digit(s[i + 2])) >= 0) {
             buf_putc(out, (char)(h1 * 16 + h2));
             i += 2;
         } else {

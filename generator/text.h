@@ -13,6 +13,8 @@
  * start with one (overlong forms, surrogates and values past U+10FFFF are invalid). */
 size_t text_utf8_seq(const char *s, size_t len);
 bool text_utf8_valid(const char *s, size_t len);
+/* The value of a hexadecimal digit (0-9, a-f, A-F), or -1. */
+int text_hex_digit(char ch);
 /* Characters (code points) in valid UTF-8; an invalid byte counts as one. */
 size_t text_utf8_count(const char *s, size_t len);
 /* Bytes of the first n characters of s (never cuts a sequence). */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * output.h - the output tree: built in a private temporary directory beside the output
  * directory, never written outside it, and swapped into place in one step at the end.
- * Pass 4 (output); output_write may run on several worker threads at once. */
+ * Pass 4 (output); output_write, output_write_id and output_keep may run on several
+ * worker threads at once. */
 #ifndef CLINFOLIO_OUTPUT_H
 #define CLINFOLIO_OUTPUT_H
 
@@ -9,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct output output;
 
@@ -42,7 +44,10 @@ typedef struct output_options {
  * ".", "..", the current or home directory or one of their parents, a folder of
  * not_above or not_near as described there, a symbolic link, an existing
  * non-directory, or an existing non-empty folder without OUTPUT_MARKER (unless
- * force); the parent must exist. Returns NULL after reporting an error. Free with
+ * force); the parent must exist. When out_dir exists, is a real directory and holds
+ * OUTPUT_MARKER, it is kept open as "the previous tree", from which unchanged files are
+ * carried over as hard links (output_keep, output_write_id, output_copy_tree; the marker
+ * too, when its text is the same). Returns NULL after reporting an error. Free with
  * output_commit() or output_abort(). */
 output *output_begin(const output_options *opt, diag *d);
 
@@ -72,8 +77,48 @@ void output_set_private_dir(const char *dir);
  * the kernel has it, else O_NOFOLLOW one component at a time) and the file must not
  * exist yet. Each path may be written once: a second write reports "two pages write
  * <rel>" (or a collision with a copied static file) and fails. Thread-safe: workers may
- * write different files at once. Returns false after reporting an error. */
+ * write different files at once. A previous file with the same bytes is linked instead
+ * (see output_write_id). Returns false after reporting an error. */
 bool output_write(output *o, const char *rel, const void *data, size_t len, diag *d);
+
+/* A file's identity, as fstat gives it: the same identity means the same file, untouched
+ * (an incremental build keeps it from one build to the next to find a page it need not
+ * render again). */
+typedef struct output_file_id {
+    uint64_t dev, ino, size;
+    int64_t mtime_sec;
+    int64_t mtime_nsec;
+} output_file_id;
+
+/* output_write, which also fills *id_out (may be NULL) with the identity of the file now
+ * at rel in the tree (zeros on a dry tree). When the previous tree (the out_dir this
+ * build replaces, if it exists and holds OUTPUT_MARKER) has at rel a regular file of this
+ * process's user, with the mode bits a new file gets, whose bytes are exactly
+ * data[0..len), that file is hard-linked into the tree instead of written (same inode,
+ * same mtime): a rebuild that produces the same bytes rewrites nothing. The previous
+ * file is read through a descriptor opened beneath the previous tree as files are
+ * created beneath the new one (no symbolic link followed). Anything else (no such file,
+ * other bytes, a link that fails: EXDEV, EPERM, EMLINK) writes the file as before.
+ * Thread-safe like output_write. Returns false after reporting an error. */
+bool output_write_id(output *o, const char *rel, const void *data, size_t len,
+                     output_file_id *id_out, diag *d);
+
+/* Carries the previous tree's file rel over into the tree unchanged: a hard link (same
+ * inode, same mtime), creating the parent directories as output_write does, and claims
+ * rel like output_write, so a later write or static copy of rel collides with it and is
+ * reported exactly as after a write. The previous tree's directories are opened beneath
+ * it without following symbolic links, and rel must be a regular file there (not a
+ * symbolic link) of this process's user with the mode bits a new file gets; when expect
+ * is not NULL, its dev, ino, size and mtime (seconds and nanoseconds) must all equal
+ * *expect. On success fills *id_out (may be NULL) with the identity of the file now in
+ * the tree and returns true. Otherwise (a dry tree, no previous tree, a bad path, rel
+ * already claimed, the file missing or different from expect, a link that fails:
+ * EXDEV, EPERM, EMLINK, a file system without hard links) returns false, reports
+ * NOTHING and claims nothing: the caller renders the file and writes it with
+ * output_write, which reports a bad path or a collision as it would have anyway.
+ * Thread-safe: render workers may keep and write different files at once. */
+bool output_keep(output *o, const char *rel, const output_file_id *expect, output_file_id *id_out,
+                 diag *d);
 
 /* Copies the regular files under src_dir (a path, named diag_dir in diagnostics, e.g.
  * "content/static") into rel ("" for the root of the tree), recursively, in name
@@ -81,18 +126,34 @@ bool output_write(output *o, const char *rel, const void *data, size_t len, diag
  * other non-regular files. The first copy of a path wins: copy content/static before
  * the theme's static folder and the content's files replace the theme's. A file that
  * collides with a page written by output_write (before or after) is an error. A
- * missing src_dir copies nothing. Returns false if an error was reported. */
+ * missing src_dir copies nothing. A file whose bytes are those of the previous tree's
+ * file at the same path is linked, not copied (as in output_write_id). Returns false if
+ * an error was reported. */
 bool output_copy_tree(output *o, const char *src_dir, const char *diag_dir, const char *rel,
                       diag *d);
 
-/* Makes the tree the new out_dir: with renameat2(RENAME_EXCHANGE) when out_dir exists
- * (readers see the old tree or the new one, never a mix; the new tree gets the old one's
- * mode bits), then closes the old tree's permissions (0700) and removes it without
- * following symbolic links; a plain rename
- * when it does not exist. On a file system without RENAME_EXCHANGE it falls back to two
- * renames. Frees o. On failure reports an error, removes the new tree and leaves
- * out_dir as it was. Failing to remove the old tree is a warning. */
+/* Makes the tree the new out_dir, or, when it is the previous tree again, leaves out_dir
+ * untouched (see output_commit_status, which also says which it did): with
+ * renameat2(RENAME_EXCHANGE) when out_dir exists (readers see the old tree or the new one, never a
+ * mix; the new tree gets the old one's mode bits), then closes the old tree's permissions (0700)
+ * and removes it without following symbolic links; a plain rename when it does not exist. On a file
+ * system without RENAME_EXCHANGE it falls back to two renames. Frees o. On failure reports an
+ * error, removes the new tree and leaves out_dir as it was. Failing to remove the old tree is a
+ * warning. */
 bool output_commit(output *o, diag *d);
+
+/* output_commit, which first finds out whether the tree is the same as the previous
+ * one: no file of it was written (every one was kept or linked by output_keep,
+ * output_write_id or output_copy_tree), and the previous tree holds exactly the same
+ * names (walked whole: the same directories with the same mode bits and owner, the same
+ * regular files as the very same inodes, nothing else), and out_dir is still the folder
+ * this build began with. Then nothing is swapped: the temporary tree is removed and
+ * out_dir is left completely untouched (the folder and its directories keep their
+ * inodes and times; only the files' link counts and ctimes show that the tree linked
+ * them for a while), and *unchanged (may be NULL) is set to true. In any other case, or
+ * in doubt, it commits as output_commit and sets *unchanged to false (also on failure
+ * and for a dry tree). Frees o. */
+bool output_commit_status(output *o, bool *unchanged, diag *d);
 
 /* Removes the temporary tree (out_dir is untouched) and frees o. NULL is a no-op. */
 void output_abort(output *o);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * test_output.c - the output tree: nested writes, rejected paths, planted symbolic
  * links, duplicate paths, parallel writes, static copies, atomic commit and abort,
- * where the output may go, and the temporary trees of killed or interrupted builds. */
+ * where the output may go, the temporary trees of killed or interrupted builds, and the
+ * files an incremental build carries over from the previous tree. */
 #include "harness.h"
 
 #include "buf.h"
@@ -11,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -329,23 +331,30 @@ writer(void *arg)
     return NULL;
 }
 
-static void
-test_parallel(void)
+/* Runs fn on THREADS threads at once, all on o; the number of writes that failed. */
+static int
+run_threads(void *(*fn)(void *), output *o, diag *d)
 {
-    diag *d = diag_new();
-    output *o = begin(path_of("public"), d);
     pthread_t t[THREADS];
     job jobs[THREADS];
     for (int i = 0; i < THREADS; i++) {
         jobs[i] = (job){o, d, i, 0};
-        pthread_create(&t[i], NULL, writer, &jobs[i]);
+        pthread_create(&t[i], NULL, fn, &jobs[i]);
     }
     int failed = 0;
     for (int i = 0; i < THREADS; i++) {
         pthread_join(t[i], NULL);
         failed += jobs[i].failed;
     }
-    INT_EQ(failed, 0, "every parallel write succeeded");
+    return failed;
+}
+
+static void
+test_parallel(void)
+{
+    diag *d = diag_new();
+    output *o = begin(path_of("public"), d);
+    INT_EQ(run_threads(writer, o, d), 0, "every parallel write succeeded");
     INT_EQ(diag_error_count(d), THREADS - 1, "the contested path: one winner");
     OK(diag_has(d, "two pages write contested.html"), "contested message");
     OK(output_commit(o, d), "commit");
@@ -809,6 +818,407 @@ test_private_dir(void)
 
 /* }=== */
 
+/* {=== incremental builds (issue #10): files carried over from the previous tree ===*/
+
+/* The identity of base/rel (lstat), zeros when it is missing. */
+static output_file_id
+id_of(const char *rel)
+{
+    struct stat st;
+    if (lstat(path_of(rel), &st) != 0)
+        return (output_file_id){0, 0, 0, 0, 0};
+    return (output_file_id){st.st_dev, st.st_ino, (uint64_t)st.st_size, st.st_mtim.tv_sec,
+                            st.st_mtim.tv_nsec};
+}
+
+static bool
+id_eq(output_file_id a, output_file_id b)
+{
+    return a.dev == b.dev && a.ino == b.ino && a.size == b.size && a.mtime_sec == b.mtime_sec &&
+           a.mtime_nsec == b.mtime_nsec;
+}
+
+static uint64_t
+ino_of(const char *rel)
+{
+    return id_of(rel).ino;
+}
+
+/* The number of entries of base/dir whose name starts with prefix (temporary trees). */
+static int
+count_prefixed(const char *dir, const char *prefix)
+{
+    int n = 0;
+    DIR *dp = opendir(path_of(dir));
+    struct dirent *de;
+    while (dp && (de = readdir(dp)))
+        n += strncmp(de->d_name, prefix, strlen(prefix)) == 0;
+    if (dp)
+        closedir(dp);
+    return n;
+}
+
+static int
+diag_count(diag *d)
+{
+    return (int)(diag_error_count(d) + diag_warning_count(d));
+}
+
+static void
+test_keep(void)
+{
+    diag *d = diag_new();
+    char out[512];
+    snprintf(out, sizeof out, "%s/inc/public", base);
+    mkdir(path_of("inc"), 0755);
+    harness_write_file(base, "inc/static/sub/g.html", "static g");
+
+    /* the first build: there is no previous tree */
+    output *o = begin(out, d);
+    output_file_id id = {1, 1, 1, 1, 1};
+    OK(!output_keep(o, "a.html", NULL, &id, d), "first build: nothing to keep");
+    OK(write_str(o, "a.html", "A", d), "a.html written instead: keep claimed nothing");
+    OK(write_str(o, "b/c.html", "C", d), "write b/c.html");
+    OK(write_str(o, "d.html", "D", d), "write d.html");
+    OK(write_str(o, "e.html", "E", d), "write e.html");
+    OK(write_str(o, "f.html", "F", d), "write f.html");
+    OK(write_str(o, "sub/g.html", "G", d), "write sub/g.html");
+    OK(output_commit(o, d), "commit the first build");
+    INT_EQ(diag_count(d), 0, "no diagnostics");
+
+    output_file_id a0 = id_of("inc/public/a.html"), c0 = id_of("inc/public/b/c.html"),
+                   d0 = id_of("inc/public/d.html"), e0 = id_of("inc/public/e.html"),
+                   f0 = id_of("inc/public/f.html");
+    o = begin(out, d);
+    OK(output_keep(o, "a.html", &a0, &id, d), "keep a.html as it was");
+    OK(id_eq(id, a0), "id_out is the old file's identity");
+    OK(output_keep(o, "b/c.html", NULL, NULL, d), "keep without expect, creating b/");
+    output_file_id bad = d0;
+    bad.size++;
+    OK(!output_keep(o, "d.html", &bad, &id, d), "another size: not kept");
+    bad = e0;
+    bad.ino++;
+    OK(!output_keep(o, "e.html", &bad, &id, d), "another inode: not kept");
+    bad = f0;
+    bad.mtime_nsec = (bad.mtime_nsec + 1) % 1000000000;
+    OK(!output_keep(o, "f.html", &bad, &id, d), "another mtime (nanoseconds): not kept");
+    bad = f0;
+    bad.mtime_sec--;
+    OK(!output_keep(o, "f.html", &bad, &id, d), "another mtime (seconds): not kept");
+    bad = f0;
+    bad.dev++;
+    OK(!output_keep(o, "f.html", &bad, &id, d), "another device: not kept");
+    OK(!output_keep(o, "missing.html", NULL, &id, d), "a missing file: not kept");
+    OK(!output_keep(o, "b", NULL, &id, d), "a directory: not kept");
+    OK(!output_keep(o, "../public/f.html", NULL, &id, d), "a bad path: not kept");
+    OK(!output_keep(o, "a.html", NULL, &id, d), "a path kept already: not kept again");
+    INT_EQ(diag_count(d), 0, "a keep that fails reports nothing");
+    OK(write_str(o, "d.html", "D2", d), "d.html: the failed keep claimed nothing");
+    OK(write_str(o, "e.html", "E", d), "e.html: the failed keep claimed nothing");
+    OK(write_str(o, "f.html", "F", d), "f.html: the failed keeps claimed nothing");
+    OK(!write_str(o, "a.html", "A", d), "a kept path collides with a write");
+    OK(diag_has(d, "clinfolio: error: two pages write a.html"), "reported like two writes");
+    OK(output_keep(o, "sub/g.html", NULL, NULL, d), "keep sub/g.html");
+    OK(!output_copy_tree(o, path_of("inc/static"), "content/static", "", d),
+       "a static file on a kept page's path");
+    OK(diag_has(d, "content/static/sub/g.html: error: static file collides with a page at "
+                   "sub/g.html"),
+       "reported like a static file after a write");
+    INT_EQ(diag_error_count(d), 2, "two errors");
+    OK(output_commit(o, d), "commit");
+    OK(id_eq(id_of("inc/public/a.html"), a0), "a.html: the same inode and mtime after the commit");
+    OK(id_eq(id_of("inc/public/b/c.html"), c0), "b/c.html: the same inode and mtime");
+    FILE_EQ("inc/public/a.html", "A");
+    FILE_EQ("inc/public/d.html", "D2");
+    OK(ino_of("inc/public/d.html") != d0.ino, "d.html is a new file");
+    FILE_EQ("inc/public/sub/g.html", "G");
+    INT_EQ(count_prefixed("inc", ".public."), 0, "no temporary tree left");
+
+    /* a dry tree keeps nothing */
+    diag *dd = diag_new();
+    o = output_begin_dry();
+    OK(!output_keep(o, "a.html", NULL, &id, dd), "a dry tree keeps nothing");
+    OK(write_str(o, "a.html", "A", dd), "and claims nothing");
+    INT_EQ(diag_count(dd), 0, "no diagnostics");
+    output_commit(o, dd);
+    diag_free(dd);
+    diag_free(d);
+}
+
+/* Symbolic links in the previous tree are never followed nor carried over. */
+static void
+test_keep_symlinks(void)
+{
+    diag *d = diag_new();
+    char out[512], target[512], link[512];
+    snprintf(out, sizeof out, "%s/inc/public", base);
+    harness_write_file(base, "inc/outside/target", "precious");
+    harness_write_file(base, "inc/outside/t.html", "precious too");
+    snprintf(target, sizeof target, "%s/inc/outside", base);
+    snprintf(link, sizeof link, "%s/inc/public/lnk", base);
+    OK(symlink(target, link) == 0, "a link to a folder outside, in the previous tree");
+    snprintf(target, sizeof target, "%s/inc/outside/target", base);
+    snprintf(link, sizeof link, "%s/inc/public/flink.html", base);
+    OK(symlink(target, link) == 0, "a link to a file outside, in the previous tree");
+    OK(symlink("a.html", path_of("inc/public/rel.html")) == 0, "a relative link in it");
+
+    output *o = begin(out, d);
+    output_file_id id;
+    OK(!output_keep(o, "lnk/target", NULL, &id, d), "not through a linked folder");
+    OK(!output_keep(o, "lnk/t.html", NULL, &id, d), "not through a linked folder (2)");
+    OK(!output_keep(o, "flink.html", NULL, &id, d), "not a link to a file");
+    OK(!output_keep(o, "rel.html", NULL, &id, d), "not a relative link");
+    OK(output_write_id(o, "flink.html", "precious", 8, &id, d),
+       "the link's target has the same bytes: written, not linked");
+    OK(id.ino != ino_of("inc/outside/target"), "a file of its own");
+    OK(!exists("inc/outside/flink.html"), "nothing created outside");
+    INT_EQ(count_entries(path_of("inc/outside")), 2, "the outside folder is as it was");
+    struct stat st;
+    OK(lstat(path_of("inc/outside/target"), &st) == 0 && st.st_nlink == 1,
+       "the outside file was never linked (%ld links)", (long)st.st_nlink);
+    OK(lstat(path_of("inc/outside/t.html"), &st) == 0 && st.st_nlink == 1,
+       "the other outside file was never linked");
+    OK(write_str(o, "lnk/target", "new", d), "lnk/target is written instead");
+    OK(write_str(o, "rel.html", "new", d), "rel.html is written instead");
+    INT_EQ(diag_count(d), 0, "no diagnostics");
+    output_abort(o);
+    FILE_EQ("inc/outside/target", "precious");
+    FILE_EQ("inc/outside/t.html", "precious too");
+    unlink(path_of("inc/public/lnk"));
+    unlink(path_of("inc/public/flink.html"));
+    unlink(path_of("inc/public/rel.html"));
+
+    /* a folder without the marker (replaced with --force) is no previous tree */
+    harness_write_file(base, "inc/mine/a.html", "A");
+    char mine[512];
+    snprintf(mine, sizeof mine, "%s/inc/mine", base);
+    o = output_begin(&(output_options){mine, NULL, NULL, true}, d);
+    OK(o != NULL, "--force");
+    OK(!output_keep(o, "a.html", NULL, &id, d), "nothing is kept from a folder without a marker");
+    uint64_t mine_a = ino_of("inc/mine/a.html");
+    OK(write_str(o, "a.html", "A", d), "write it");
+    OK(output_commit(o, d), "commit");
+    OK(ino_of("inc/mine/a.html") != mine_a, "a.html was written, not linked");
+    harness_rm_rf(path_of("inc/mine"));
+    diag_free(d);
+}
+
+/* output_write_id and static copies link a previous file with the same bytes. */
+static void
+test_write_identical(void)
+{
+    diag *d = diag_new();
+    char out[512];
+    snprintf(out, sizeof out, "%s/inc/public", base);
+    harness_write_file(base, "inc/static2/s.css", "body{}");
+    harness_write_file(base, "inc/static2/t.css", "old");
+    output *o = begin(out, d);
+    OK(output_copy_tree(o, path_of("inc/static2"), "content/static", "css", d), "copy");
+    OK(write_str(o, "a.html", "A", d), "a.html");
+    OK(write_str(o, "d.html", "D2", d), "d.html");
+    OK(write_str(o, "e.html", "E", d), "e.html");
+    OK(output_write(o, "empty.html", "", 0, d), "empty.html");
+    OK(output_commit(o, d), "commit");
+    output_file_id a0 = id_of("inc/public/a.html"), d0 = id_of("inc/public/d.html"),
+                   e0 = id_of("inc/public/e.html"), s0 = id_of("inc/public/css/s.css"),
+                   t0 = id_of("inc/public/css/t.css"), z0 = id_of("inc/public/empty.html");
+    /* the same bytes, but the previous file's permissions are not a new file's */
+    OK(chmod(path_of("inc/public/e.html"), 0600) == 0, "e.html gets other permissions");
+    o = begin(out, d);
+    OK(output_copy_tree(o, path_of("inc/static2"), "content/static", "css", d), "copy");
+    OK(write_str(o, "a.html", "A", d) && write_str(o, "d.html", "D2", d) &&
+           write_str(o, "e.html", "E", d) && output_write(o, "empty.html", "", 0, d),
+       "the same bytes again");
+    OK(output_commit(o, d), "commit");
+    OK(ino_of("inc/public/e.html") != e0.ino, "e.html is written again, not linked");
+    struct stat st;
+    OK(stat(path_of("inc/public/e.html"), &st) == 0 && (st.st_mode & 0777) != 0600,
+       "with a new file's permissions (%o)", st.st_mode & 0777);
+    OK(id_eq(id_of("inc/public/a.html"), a0), "a.html is linked");
+    e0 = id_of("inc/public/e.html");
+    harness_write_file(base, "inc/static2/t.css", "new");
+
+    o = begin(out, d);
+    output_file_id ida, idd, ide, idz;
+    OK(output_write_id(o, "a.html", "A", 1, &ida, d), "the same bytes");
+    OK(id_eq(ida, a0), "id_out: the previous file's identity");
+    OK(output_write_id(o, "d.html", "D3", 2, &idd, d), "other bytes, the same length");
+    OK(output_write_id(o, "e.html", "E but longer", 12, &ide, d), "another length");
+    OK(output_write_id(o, "empty.html", "", 0, &idz, d), "empty, again");
+    OK(output_copy_tree(o, path_of("inc/static2"), "content/static", "css", d), "copy again");
+    INT_EQ(diag_count(d), 0, "no diagnostics");
+    OK(output_commit(o, d), "commit");
+    OK(id_eq(id_of("inc/public/a.html"), a0), "a.html: same inode and mtime");
+    OK(id_eq(id_of("inc/public/empty.html"), z0), "empty.html: same inode and mtime");
+    OK(id_eq(idz, z0), "empty.html: id_out");
+    OK(id_eq(id_of("inc/public/css/s.css"), s0), "static s.css: same inode and mtime");
+    FILE_EQ("inc/public/d.html", "D3");
+    FILE_EQ("inc/public/e.html", "E but longer");
+    FILE_EQ("inc/public/css/t.css", "new");
+    OK(ino_of("inc/public/d.html") != d0.ino, "d.html: a new inode");
+    OK(ino_of("inc/public/e.html") != e0.ino, "e.html: a new inode");
+    OK(ino_of("inc/public/css/t.css") != t0.ino, "static t.css: a new inode");
+    OK(id_eq(idd, id_of("inc/public/d.html")), "id_out of a written file");
+    OK(id_eq(ide, id_of("inc/public/e.html")), "id_out of a written file (2)");
+    diag_free(d);
+}
+
+/* Writes the files of one build into inc/seq; a "-" content leaves the file out. */
+static bool
+seq_build(const char *a, const char *c, const char *dd, bool *unchanged, diag *d)
+{
+    char out[512];
+    snprintf(out, sizeof out, "%s/inc/seq", base);
+    output *o = begin(out, d);
+    if (!o)
+        return false;
+    bool ok = true;
+    if (strcmp(a, "-") != 0)
+        ok &= write_str(o, "a", a, d);
+    if (strcmp(c, "-") != 0)
+        ok &= write_str(o, "b/c", c, d);
+    if (strcmp(dd, "-") != 0)
+        ok &= write_str(o, "d", dd, d);
+    ok &= output_copy_tree(o, path_of("inc/static3"), "content/static", "", d);
+    return output_commit_status(o, unchanged, d) && ok;
+}
+
+static void
+test_unchanged(void)
+{
+    diag *d = diag_new();
+    harness_write_file(base, "inc/static3/s/s.css", "css");
+    bool unchanged = true;
+    OK(seq_build("A", "C", "D", &unchanged, d), "build 1");
+    OK(!unchanged, "the first build changes the output");
+    struct stat st0, st;
+    OK(stat(path_of("inc/seq"), &st0) == 0, "stat seq");
+    uint64_t b0 = ino_of("inc/seq/b"), s0 = ino_of("inc/seq/s");
+    output_file_id a0 = id_of("inc/seq/a"), c0 = id_of("inc/seq/b/c"),
+                   m0 = id_of("inc/seq/" OUTPUT_MARKER);
+
+    OK(seq_build("A", "C", "D", &unchanged, d), "build 2: the same files");
+    OK(unchanged, "build 2 leaves the output unchanged");
+    OK(stat(path_of("inc/seq"), &st) == 0 && st.st_ino == st0.st_ino,
+       "the output folder is the same folder");
+    OK(st.st_mtim.tv_sec == st0.st_mtim.tv_sec && st.st_mtim.tv_nsec == st0.st_mtim.tv_nsec,
+       "the output folder's mtime is untouched");
+    OK(ino_of("inc/seq/b") == b0 && ino_of("inc/seq/s") == s0, "its folders are the same");
+    OK(id_eq(id_of("inc/seq/a"), a0) && id_eq(id_of("inc/seq/b/c"), c0), "its files are the same");
+    OK(id_eq(id_of("inc/seq/" OUTPUT_MARKER), m0), "the marker is the same file");
+    INT_EQ(count_prefixed("inc", ".seq."), 0, "the temporary tree is gone");
+    struct stat sa;
+    OK(lstat(path_of("inc/seq/a"), &sa) == 0 && sa.st_nlink == 1, "a has one link again");
+
+    OK(seq_build("A", "C", "-", &unchanged, d), "build 3: one file fewer");
+    OK(!unchanged, "build 3 changes the output");
+    OK(!exists("inc/seq/d"), "d is gone");
+    OK(stat(path_of("inc/seq"), &st) == 0 && st.st_ino != st0.st_ino, "swapped");
+    OK(id_eq(id_of("inc/seq/a"), a0) && id_eq(id_of("inc/seq/b/c"), c0),
+       "the unchanged files keep their inodes");
+
+    OK(seq_build("A2", "C", "-", &unchanged, d), "build 4: a changes");
+    OK(!unchanged, "build 4 changes the output");
+    FILE_EQ("inc/seq/a", "A2");
+    OK(ino_of("inc/seq/a") != a0.ino, "a is a new file");
+    OK(id_eq(id_of("inc/seq/b/c"), c0), "b/c keeps its inode and mtime");
+
+    OK(seq_build("A2", "C", "D", &unchanged, d), "build 5: a file more");
+    OK(!unchanged, "build 5 changes the output");
+    FILE_EQ("inc/seq/d", "D");
+
+    /* the same files, but the previous tree has something a build would not make */
+    OK(mkdir(path_of("inc/seq/extra"), 0755) == 0, "an empty folder in the output");
+    OK(seq_build("A2", "C", "D", &unchanged, d), "build 6");
+    OK(!unchanged && !exists("inc/seq/extra"), "the folder is removed by a swap");
+    OK(symlink("a", path_of("inc/seq/l")) == 0, "a symbolic link in the output");
+    OK(seq_build("A2", "C", "D", &unchanged, d), "build 7");
+    OK(!unchanged && !exists("inc/seq/l"), "the link is removed by a swap");
+    OK(chmod(path_of("inc/seq/b"), 0700) == 0, "a folder with other permissions");
+    OK(seq_build("A2", "C", "D", &unchanged, d), "build 8");
+    OK(!unchanged, "its permissions are reset by a swap");
+    OK(stat(path_of("inc/seq/b"), &st) == 0 && (st.st_mode & 0777) != 0700, "reset");
+    harness_write_file(base, "inc/seq/b/new", "x");
+    OK(seq_build("A2", "C", "D", &unchanged, d), "build 9");
+    OK(!unchanged && !exists("inc/seq/b/new"), "a file added by hand is removed by a swap");
+    OK(seq_build("A2", "C", "D", &unchanged, d), "build 10");
+    OK(unchanged, "and now it is unchanged again");
+    INT_EQ(diag_count(d), 0, "no diagnostics");
+    OK(output_commit_status(output_begin_dry(), &unchanged, d) && !unchanged,
+       "a dry tree: not unchanged");
+    diag_free(d);
+}
+
+/* Several threads keep and write at once (also run under ThreadSanitizer). */
+enum { KEEP_FILES = 120 };
+
+static void *
+keeper(void *arg)
+{
+    job *j = arg;
+    char rel[128], text[64];
+    output_file_id id;
+    for (int i = 0; i < KEEP_FILES; i++) {
+        snprintf(rel, sizeof rel, "k/d%d/t%d-%d.html", i % 7, j->id, i);
+        snprintf(text, sizeof text, "%d-%d%s", j->id, i, i % 3 == 2 ? " changed" : "");
+        bool ok = i % 3 == 0 ? output_keep(j->o, rel, NULL, &id, j->d)
+                             : output_write_id(j->o, rel, text, strlen(text), &id, j->d);
+        j->failed += !ok;
+    }
+    if (!output_keep(j->o, "contested.html", NULL, &id, j->d))
+        write_str(j->o, "contested.html", "x", j->d);
+    return NULL;
+}
+
+static void
+test_parallel_keep(void)
+{
+    diag *d = diag_new();
+    char out[512], rel[128], text[64];
+    snprintf(out, sizeof out, "%s/inc/par", base);
+    output *o = begin(out, d);
+    for (int t = 0; t < THREADS; t++)
+        for (int i = 0; i < KEEP_FILES; i++) {
+            snprintf(rel, sizeof rel, "k/d%d/t%d-%d.html", i % 7, t, i);
+            snprintf(text, sizeof text, "%d-%d", t, i);
+            write_str(o, rel, text, d);
+        }
+    write_str(o, "contested.html", "x", d);
+    OK(output_commit(o, d), "the previous tree");
+    static uint64_t before[THREADS][KEEP_FILES];
+    for (int t = 0; t < THREADS; t++)
+        for (int i = 0; i < KEEP_FILES; i++) {
+            snprintf(rel, sizeof rel, "inc/par/k/d%d/t%d-%d.html", i % 7, t, i);
+            before[t][i] = ino_of(rel);
+        }
+
+    o = begin(out, d);
+    INT_EQ(run_threads(keeper, o, d), 0, "every keep and write succeeded");
+    INT_EQ(diag_error_count(d), THREADS - 1, "the contested path: one winner");
+    OK(diag_has(d, "two pages write contested.html"), "contested message");
+    bool unchanged = true;
+    OK(output_commit_status(o, &unchanged, d) && !unchanged, "commit: a third changed");
+    int kept = 0, fresh = 0, bad = 0;
+    for (int t = 0; t < THREADS; t++)
+        for (int i = 0; i < KEEP_FILES; i++) {
+            snprintf(rel, sizeof rel, "inc/par/k/d%d/t%d-%d.html", i % 7, t, i);
+            snprintf(text, sizeof text, "%d-%d%s", t, i, i % 3 == 2 ? " changed" : "");
+            char *got = slurp(rel);
+            bad += strcmp(got, text) != 0;
+            free(got);
+            if (ino_of(rel) == before[t][i])
+                kept++;
+            else
+                fresh++;
+        }
+    INT_EQ(bad, 0, "every file has its content");
+    INT_EQ(kept, THREADS * (KEEP_FILES - KEEP_FILES / 3), "kept or identical: the same inode");
+    INT_EQ(fresh, THREADS * (KEEP_FILES / 3), "changed: a new inode");
+    diag_free(d);
+}
+
+/* }=== */
+
 int
 main(void)
 {
@@ -830,6 +1240,11 @@ main(void)
     test_marker();
     test_leftovers();
     test_private_dir();
+    test_keep();
+    test_keep_symlinks();
+    test_write_identical();
+    test_unchanged();
+    test_parallel_keep();
     harness_rm_rf(base);
     return harness_done();
 }

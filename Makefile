@@ -114,7 +114,7 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/harness.h $(BUILD)/libclinfolio.a | 
 	$(CC_LINK) -o $@ $< $(BUILD)/libclinfolio.a $(ALL_LIBS)
 
 # test_output ends a child process in the middle of removing a tree (a killed build)
-$(BUILD)/tests/test_output: LDFLAGS += -Wl,--wrap=unlinkat
+$(BUILD)/tests/test_output $(BUILD)/tests/test_output_fallback: LDFLAGS += -Wl,--wrap=unlinkat
 
 $(BUILD)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(BUILD)/libclinfolio.a | $(BUILD)/fuzz
 	$(CC_LINK) -o $@ $< tests/fuzz/replay.c $(BUILD)/libclinfolio.a $(ALL_LIBS)

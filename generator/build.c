@@ -5,8 +5,11 @@
 
 #include "arena.h"
 #include "buf.h"
+#include "cache.h"
+#include "deps.h"
 #include "feed.h"
 #include "fs.h"
+#include "hash.h"
 #include "links.h"
 #include "output.h"
 #include "plugin.h"
@@ -17,10 +20,13 @@
 #include "template.h"
 #include "xalloc.h"
 
+#include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #ifndef CLINFOLIO_DATADIR
 #define CLINFOLIO_DATADIR "/usr/local/share/clinfolio"
@@ -104,7 +110,40 @@ typedef struct render_job {
     output *out;
     arena **scratch; /* one per worker, reset after every page */
     diag *d;
+    /* incremental builds: the previous build's renders (NULL: render everything), and
+     * this build's, by output index, for the next one; each worker's log and memo */
+    const cache *prev;
+    cache_entry *next;
+    deps_log *logs;
+    deps_memo **memos;
+    atomic_size_t kept;
 } render_job;
+
+static cache_file_id
+cache_id(const output_file_id *id)
+{
+    return (cache_file_id){id->dev, id->ino, id->size, id->mtime_sec, id->mtime_nsec};
+}
+
+/* The previous build's file for o, when its render read values that are all still the
+ * same: linked into the new tree instead of rendered again. */
+static bool
+keep_previous(render_job *j, size_t i, size_t worker)
+{
+    const site_output *o = &j->outputs[i];
+    const cache_entry *e = cache_find(j->prev, o->path);
+    if (!e || !deps_check(e->deps, e->deps_len, o->ctx, j->memos[worker], j->scratch[worker]))
+        return false;
+    output_file_id want = {e->id.dev, e->id.ino, e->id.size, e->id.mtime_sec, e->id.mtime_nsec};
+    output_file_id got;
+    if (!output_keep(j->out, o->path, &want, &got, j->d))
+        return false;
+    void *deps = xmalloc(e->deps_len + 1);
+    memcpy(deps, e->deps, e->deps_len);
+    j->next[i] = (cache_entry){o->path, cache_id(&got), deps, e->deps_len};
+    atomic_fetch_add_explicit(&j->kept, 1, memory_order_relaxed);
+    return true;
+}
 
 static void
 render_one(size_t i, size_t worker, void *payload)
@@ -127,20 +166,90 @@ render_one(size_t i, size_t worker, void *payload)
         return;
     }
     arena *scratch = j->scratch[worker];
+    bool kept = j->prev && keep_previous(j, i, worker);
+    arena_reset(scratch);
+    if (kept)
+        return;
     buf html = BUF_INIT;
     char note[512];
     snprintf(note, sizeof note, "while rendering %s with %s", o->path, name);
     diag_set_context(o->origin, note);
-    bool ok = template_render(&html, j->ts, name, o->ctx, scratch, j->d);
+    deps_log *log = j->next ? &j->logs[worker] : NULL;
+    if (log)
+        deps_log_reset(log);
+    size_t reports = diag_thread_reports();
+    bool ok = template_render_logged(&html, j->ts, name, o->ctx, scratch, log, j->d);
     if (ok && html.len > FS_MAX_OUTPUT) { /* a runaway loop must not fill the disk */
         fs_report_too_large(j->d, o->origin, "output", html.len, FS_MAX_OUTPUT, "a rendered page");
         ok = false;
     }
+    output_file_id id;
     if (ok)
-        output_write(j->out, o->path, html.ptr, html.len, j->d);
+        ok = output_write_id(j->out, o->path, html.ptr, html.len, &id, j->d);
+    /* remembered unless the render said something: a skipped render would not say it */
+    if (ok && log && !log->overflow && diag_thread_reports() == reports) {
+        void *deps = xmalloc(log->data.len + 1);
+        memcpy(deps, log->data.ptr, log->data.len);
+        j->next[i] = (cache_entry){o->path, cache_id(&id), deps, log->data.len};
+    }
     diag_set_context(SRC_NONE, NULL);
     buf_free(&html);
     arena_reset(scratch);
+}
+
+/* {====================================================================
+ * the cache of renders (incremental builds)
+ * ===================================================================== */
+
+/* This program's own bytes: another build of clinfolio may render differently. Read once
+ * per process (main thread). */
+static uint64_t
+program_hash(void)
+{
+    static uint64_t h;
+    static bool done;
+    if (done)
+        return h;
+    done = true;
+    h = hash_str(0, CLINFOLIO_VERSION);
+    int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+    char block[65536];
+    ssize_t k;
+    while (fd >= 0 && (k = read(fd, block, sizeof block)) > 0)
+        h = hash_bytes(h, block, (size_t)k);
+    if (fd >= 0)
+        close(fd);
+    return h;
+}
+
+/* What a render depends on besides the values it reads: the program, the templates and
+ * the plugins (their filters). */
+static uint64_t
+render_fingerprint(const template_set *ts, const plugin_host *host)
+{
+    return hash_u64(hash_u64(program_hash(), template_set_hash(ts)), plugin_host_hash(host));
+}
+
+/* The renders of the last build into out_dir, when they can be trusted. */
+static cache *
+load_cache(const build_options *opt, const char *path, uint64_t fingerprint)
+{
+    if (opt->clean || opt->check_only)
+        return NULL;
+    const char *why = NULL;
+    cache *c = cache_load(path, fingerprint, opt->out_dir, &why);
+    if (!c && opt->cache_notes)
+        fprintf(stderr, "clinfolio: cache %s not used (%s): every page is rendered\n", path, why);
+    return c;
+}
+
+static void
+save_cache(const build_options *opt, const char *path, uint64_t fingerprint, cache_entry *next,
+           size_t n)
+{
+    const char *why = NULL;
+    if (!cache_save(path, fingerprint, opt->out_dir, next, n, &why) && opt->cache_notes)
+        fprintf(stderr, "clinfolio: cache %s not written (%s)\n", path, why);
 }
 
 /* {====================================================================
@@ -355,6 +464,16 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     output *out = NULL;
     plugin_host *host = NULL;
     bool ok = false;
+    buf cache_file = BUF_INIT;
+    cache *prev = NULL;
+    cache_entry *next = NULL;
+    size_t n_next = 0;
+    deps_log *logs = xcalloc(workers, sizeof(deps_log));
+    deps_memo **memos = xcalloc(workers, sizeof(deps_memo *));
+    for (size_t w = 0; w < workers; w++) {
+        memos[w] = deps_memo_new();
+        deps_log_init(&logs[w], memos[w]);
+    }
     build_stats st = {0};
     double t = pool_now_ms();
 
@@ -426,8 +545,16 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     size_t n_outputs;
     const site_output *outputs = site_outputs(s, &n_outputs);
     progress_pass(opt->progress, "rendering");
-    render_job job = {outputs, ts, out, scratch, d};
+    uint64_t fingerprint = render_fingerprint(ts, host);
+    if (!opt->check_only) {
+        cache_path(&cache_file, opt->out_dir);
+        prev = load_cache(opt, cache_file.ptr, fingerprint);
+        next = xcalloc(n_outputs + 1, sizeof(cache_entry));
+        n_next = n_outputs;
+    }
+    render_job job = {outputs, ts, out, scratch, d, prev, next, logs, memos, 0};
     pool_run(workers, n_outputs, render_one, &job);
+    st.kept = atomic_load(&job.kept);
     st.render_ms = pool_now_ms() - t;
     t = pool_now_ms();
     progress_pass(opt->progress, "writing");
@@ -440,10 +567,13 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     if (diag_error_count(d) == 0) {
         ok = output_commit(out, d);
         out = NULL;
+        if (ok && next)
+            save_cache(opt, cache_file.ptr, fingerprint, next, n_next);
     }
     st.finish_ms = pool_now_ms() - t;
     st.pages = n_pages;
     st.outputs = n_outputs + n_files + 2;
+    st.renders = n_outputs;
     if (stats)
         *stats = st;
 done:
@@ -451,6 +581,17 @@ done:
         check_report_collect(opt->report, s);
     output_abort(out);
     plugin_host_free(host); /* before the arenas: Lua holds pointers into the model */
+    for (size_t i = 0; i < n_next; i++)
+        free((void *)next[i].deps);
+    free(next);
+    cache_free(prev);
+    buf_free(&cache_file);
+    for (size_t w = 0; w < workers; w++) {
+        deps_log_free(&logs[w]);
+        deps_memo_free(memos[w]);
+    }
+    free(logs);
+    free(memos);
     site_free(s);
     for (size_t w = 0; w < workers; w++) {
         arena_free(load_arenas[w]);

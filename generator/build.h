@@ -28,11 +28,18 @@ typedef struct build_options {
     check_report *report; /* when not NULL, filled from the model before it is freed */
     progress *progress;   /* when not NULL, each pass names itself on it (the progress line) */
     const char *datadir;  /* installed themes and plugins; NULL: build_default_datadir() */
+    /* incremental builds: a build remembers what each render read in a cache beside the
+     * output (cache.h) and the next build links the previous file of every output whose
+     * reads are unchanged instead of rendering it; clean ignores the cache (--clean) */
+    bool clean;
+    bool cache_notes; /* say on stderr why the cache was not used or written (-v) */
 } build_options;
 
 typedef struct build_stats {
     size_t pages;   /* content pages loaded */
     size_t outputs; /* files rendered from templates (plus feed.xml and sitemap.xml) */
+    size_t renders; /* files rendered from templates, or kept */
+    size_t kept;    /* of those, whose render was skipped: the previous file was kept */
     /* milliseconds spent in each part of the build (for -v) */
     double load_ms, plugins_ms, content_ms, render_ms, finish_ms;
 } build_stats;

@@ -66,7 +66,14 @@ diag_free(diag *d)
 static _Thread_local struct {
     src_pos at;
     const char *note; /* NULL: none */
+    size_t reports;   /* diagnostics this thread reported, to any diag */
 } context;
+
+size_t
+diag_thread_reports(void)
+{
+    return context.reports;
+}
 
 void
 diag_set_context(src_pos at, const char *note)
@@ -134,6 +141,7 @@ add(diag *d, diag_level level, const char *code, src_pos at, size_t parent, cons
     /* messages quote user text: keep them valid UTF-8 without control characters */
     text_clean_xml(&msg, raw.ptr, raw.len);
     buf_free(&raw);
+    context.reports++;
     pthread_mutex_lock(&d->lock);
     size_t id = push_ruled(d, level, code, at, parent, buf_detach(&msg));
     if (parent == SIZE_MAX && !d->items[id].hidden && context.note)

@@ -63,6 +63,11 @@ typedef enum diag_check {
  * replaces its level. */
 void diag_set_check(diag *d, const char *code, diag_check level);
 
+/* How many diagnostics the calling thread has reported so far (to any diag): a render
+ * that reported one is not remembered for the next build, whose skipped render would
+ * not report it again. */
+size_t diag_thread_reports(void);
+
 /* Until it is cleared (note NULL), every error or warning this thread reports gets a note
  * `note` at `at` (render errors name the page being rendered this way). note is
  * borrowed and must stay valid while it is set. */

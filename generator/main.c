@@ -43,6 +43,7 @@ static const char usage_text[] =
     "  -D, --drafts         also publish pages marked draft: true\n"
     "      --future         also publish pages dated in the future\n"
     "  -f, --force          replace an output folder that clinfolio did not make\n"
+    "      --clean          render every page (ignore what the last build remembered)\n"
     "  -b, --base-url URL   replace site.yaml's base_url (e.g. http://localhost:8080/)\n"
     "  -j, --jobs N         worker threads (default: one per processor)\n"
     "      --strict         treat warnings as errors\n"
@@ -73,6 +74,9 @@ static const char usage_text[] =
     "the folder named by the CLINFOLIO_DATADIR environment variable when it is set.\n"
     "The output folder is replaced only when the build succeeds, and only when it is\n"
     "empty or holds the .clinfolio-output file every build writes (or with --force).\n"
+    "A build remembers what each page's render read, in .clinfolio-cache/ beside the\n"
+    "output folder; the next build keeps the file of every page whose values did not\n"
+    "change instead of rendering it again (the same bytes, inode and time).\n"
     "\"The future\" is after SOURCE_DATE_EPOCH when it is set, else after the clock.\n"
     "Exit status: 0 built or checked, 1 the site has errors (or warnings, with\n"
     "--strict; for serve: it could not start), 2 bad command line. serve runs\n"
@@ -149,7 +153,7 @@ typedef struct cli {
     bool json; /* check --format json */
 } cli;
 
-enum { OPT_VERSION = 256, OPT_STRICT, OPT_FUTURE, OPT_FORMAT };
+enum { OPT_VERSION = 256, OPT_STRICT, OPT_FUTURE, OPT_FORMAT, OPT_CLEAN };
 
 /* Reads argv into c. Returns -1 to go on, else the exit status (after --help, --version
  * or a usage error). Options of build that check does not take are unknown to check. */
@@ -170,6 +174,7 @@ parse_options(cli *c, int argc, char **argv, bool check)
         {"strict", no_argument, NULL, OPT_STRICT},
         {"future", no_argument, NULL, OPT_FUTURE},
         {"format", required_argument, NULL, OPT_FORMAT},
+        {"clean", no_argument, NULL, OPT_CLEAN},
         {NULL, 0, NULL, 0},
     };
     *c = (cli){.opt = {.root = ".", .datadir = datadir()}, .verbosity = 1};
@@ -181,6 +186,8 @@ parse_options(cli *c, int argc, char **argv, bool check)
             return usage_error("option '-%c' is for build, not check", ch);
         if (!check && ch == OPT_FORMAT)
             return usage_error("option '--format' is for check, not build");
+        if (check && ch == OPT_CLEAN)
+            return usage_error("option '--clean' is for build, not check");
         switch (ch) {
         case 's':
             c->opt.root = optarg;
@@ -214,6 +221,9 @@ parse_options(cli *c, int argc, char **argv, bool check)
             break;
         case OPT_FUTURE:
             c->opt.future = true;
+            break;
+        case OPT_CLEAN:
+            c->opt.clean = true;
             break;
         case OPT_FORMAT:
             if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0)
@@ -254,6 +264,7 @@ cmd_build(int argc, char **argv)
     build_stats stats = {0};
     double t0 = pool_now_ms();
     opt.progress = start_progress(verbosity);
+    opt.cache_notes = verbosity > 1;
     bool ok = build_site(&opt, &stats, d);
     progress_free(opt.progress);
     double ms = pool_now_ms() - t0;
@@ -271,6 +282,8 @@ cmd_build(int argc, char **argv)
             size_t warnings = diag_warning_count(d);
             printf("%zu thread%s, %zu warning%s\n", threads, threads == 1 ? "" : "s", warnings,
                    warnings == 1 ? "" : "s");
+            printf("rendered %zu of %zu pages; the other %zu were unchanged and kept\n",
+                   stats.renders - stats.kept, stats.renders, stats.kept);
             printf("ms: load %.0f, plugins %.0f, markdown %.0f, render %.0f, "
                    "feed/sitemap/static/commit %.0f\n",
                    stats.load_ms, stats.plugins_ms, stats.content_ms, stats.render_ms,

@@ -5,6 +5,7 @@
 
 #include "buf.h"
 #include "fs.h"
+#include "hash.h"
 #include "ident.h"
 #include "pool.h"
 #include "text.h"
@@ -1896,6 +1897,15 @@ run_filter(value **out, const value *input, const value *args, arena *scratch, d
         return false;
     }
     return true;
+}
+
+uint64_t
+plugin_host_hash(const plugin_host *h)
+{
+    uint64_t x = 0;
+    for (size_t i = 0; h && i < h->n; i++)
+        x = hash_bytes(hash_str(x, h->plugins[i].file), h->plugins[i].src, h->plugins[i].len);
+    return x;
 }
 
 void

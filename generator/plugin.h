@@ -21,6 +21,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct plugin_host plugin_host;
 
@@ -71,6 +72,10 @@ bool plugin_run_generate(plugin_host *h, const value *site_ctx, plugin_output **
 bool plugin_shortcode(buf *html, const shortcode_call *call, void *payload, diag *d);
 /* The page whose Markdown shortcodes are being expanded (`ctx.page`), and the site. */
 void plugin_set_page(plugin_host *h, const value *site_ctx, const value *page_ctx);
+
+/* The hash of every plugin's file name and source (0 for NULL): what a filter computes
+ * may change when it changes. */
+uint64_t plugin_host_hash(const plugin_host *h);
 
 /* Registers every plugin filter with ts (before template_set_link). */
 void plugin_add_filters(plugin_host *h, template_set *ts);

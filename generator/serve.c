@@ -761,11 +761,13 @@ rebuild(server *s, bool first, bool css_only)
     s->gen++;
     pthread_cond_broadcast(&s->changed);
     pthread_mutex_unlock(&s->lock);
+    /* "rebuilt 3 pages": those rendered again; the others were unchanged (cache.h) */
+    size_t pages = first ? st.pages : st.renders - st.kept;
     if (ok && warnings)
         printf("%s %zu pages in %.0f ms (%zu warning%s; new ones are printed)\n",
-               first ? "built" : "rebuilt", st.pages, ms, warnings, warnings == 1 ? "" : "s");
+               first ? "built" : "rebuilt", pages, ms, warnings, warnings == 1 ? "" : "s");
     else if (ok)
-        printf("%s %zu pages in %.0f ms\n", first ? "built" : "rebuilt", st.pages, ms);
+        printf("%s %zu pages in %.0f ms\n", first ? "built" : "rebuilt", pages, ms);
     else
         printf("%s failed with %zu error%s in %.0f ms; serving the last good build\n",
                first ? "build" : "rebuild", diag_error_count(d),

@@ -6,6 +6,7 @@
 #include "template.h"
 
 #include "fs.h"
+#include "hash.h"
 #include "template_internal.h"
 
 #include <assert.h>
@@ -58,7 +59,17 @@ template_set_new(arena *a, const template_options *opt)
     size_t n = strlen(base);
     ts->base_url = base[n - 1] == '/' ? arena_strdup(a, base) : arena_printf(a, "%s/", base);
     ts->base_path = path_of(a, ts->base_url);
+    ts->hash = hash_str(0, ts->base_url);
     return ts;
+}
+
+uint64_t
+template_set_hash(const template_set *ts)
+{
+    uint64_t h = ts->hash;
+    for (size_t i = 0; i < ts->filters.len; i++) /* the user filters' names (their code: */
+        h = hash_str(h, ((template_user_filter *)ts->filters.items[i])->name); /* plugins */
+    return h;
 }
 
 const template_unit *
@@ -117,6 +128,7 @@ template_set_add(template_set *ts, const char *name, const char *src, size_t len
     u->autoescape = ends_with(name, ".html") || ends_with(name, ".htm") || ends_with(name, ".xml");
     bool ok = template_parse(u, src, len, ts->a, d);
     ts->linked = false;
+    ts->hash = hash_bytes(hash_str(ts->hash, name), src, len);
     for (size_t i = 0; i < ts->units.len; i++) {
         if (strcmp(((template_unit *)ts->units.items[i])->name, name) == 0) {
             ts->units.items[i] = u; /* a later file overrides an earlier one */
@@ -478,11 +490,18 @@ bool
 template_render(buf *out, const template_set *ts, const char *name, const value *ctx,
                 arena *scratch, diag *d)
 {
+    return template_render_logged(out, ts, name, ctx, scratch, NULL, d);
+}
+
+bool
+template_render_logged(buf *out, const template_set *ts, const char *name, const value *ctx,
+                       arena *scratch, deps_log *log, diag *d)
+{
     assert(ts->linked && "template_set_link must succeed before template_render");
     const template_unit *u = template_find(ts, name, strlen(name));
     if (!u) {
         diag_report(d, DIAG_ERROR, SRC_NONE, "template '%s' not found", name);
         return false;
     }
-    return template_eval(out, ts, u, ctx, scratch, d);
+    return template_eval(out, ts, u, ctx, scratch, log, d);
 }

@@ -7,11 +7,13 @@
 
 #include "arena.h"
 #include "buf.h"
+#include "deps.h"
 #include "diag.h"
 #include "value.h"
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* A set of compiled templates that can refer to each other by name. Life cycle, in this
  * order and on one thread: template_set_new, then any mix of template_set_add_filter,
@@ -72,6 +74,12 @@ typedef bool (*template_filter_fn)(value **out, const value *input, const value 
 void template_set_add_filter(template_set *ts, const char *name, template_filter_fn fn,
                              void *payload);
 
+/* What the set renders with: base_url, the name and text of every template added (in
+ * order) and the names of the filters added from C (whose code the caller hashes), so
+ * that a render logged with template_render_logged can be trusted again only by a set
+ * of the same hash. */
+uint64_t template_set_hash(const template_set *ts);
+
 /* Renders the template `name` with the root variables ctx (a VALUE_MAP; NULL means
  * none) and appends the result to out. Temporary values go into scratch, which the
  * caller resets after the page. Safe to call from several threads at once on the same
@@ -82,5 +90,12 @@ void template_set_add_filter(template_set *ts, const char *name, template_filter
  * then holds a partial page for the caller to discard with buf_free(). */
 bool template_render(buf *out, const template_set *ts, const char *name, const value *ctx,
                      arena *scratch, diag *d);
+
+/* template_render, logging into log (when not NULL) what the render read of ctx (deps.h):
+ * every value found from ctx's keys that the output depends on, so that a later build
+ * can tell without rendering whether the same template set would render the same bytes
+ * from a new ctx. Filters must be pure functions of their input and arguments. */
+bool template_render_logged(buf *out, const template_set *ts, const char *name, const value *ctx,
+                            arena *scratch, deps_log *log, diag *d);
 
 #endif

@@ -35,7 +35,8 @@ typedef struct frame {
 
 typedef struct loop_state {
     size_t index0, length;
-    const value *const *items; /* for previtem and nextitem */
+    const value *const *items;     /* for previtem and nextitem */
+    const deps_path *const *paths; /* where each item is, when the render logs reads */
 } loop_state;
 
 enum { FLOW_NONE, FLOW_BREAK, FLOW_CONTINUE };
@@ -50,7 +51,14 @@ typedef struct render {
     unsigned nest;  /* recursion of render_node and eval */
     int flow;       /* a pending break or continue */
     size_t steps;   /* nodes run so far, against TEMPLATE_MAX_STEPS */
+    deps_log *log;  /* the reads of the root context, or NULL (deps.h) */
 } render;
+
+/* How an expression's value is used, which decides what a read of the root context
+ * logs: all of it (printed, compared, given to a filter or a macro), nothing yet (the
+ * object of `.attr`, `[i]` or a loop: what is then read of it is logged), or only
+ * whether it is defined and true (`if`, `not`, `and`/`or` under them). */
+typedef enum use { USE_VALUE, USE_REF, USE_TRUTH } use;
 
 /* Where code runs: the template it belongs to (for positions, autoescape and blocks) and
  * its scope. */
@@ -80,7 +88,7 @@ rerr(render *r, const exec *ex, unsigned line, unsigned col, const char *fmt, ..
 static template_rv
 rv_of(const value *v)
 {
-    return (template_rv){v, NULL, TEMPLATE_RV_VALUE, false};
+    return (template_rv){v, NULL, TEMPLATE_RV_VALUE, false, NULL};
 }
 
 static template_rv
@@ -164,6 +172,26 @@ frame_set(render *r, frame *f, const char *name, size_t len, template_rv val)
     f->vars[f->len++] = (var){name, len, val};
 }
 
+static const deps_path *
+new_path(render *r, const deps_path *parent, deps_op op, const char *text, size_t len, double num)
+{
+    deps_path *p = arena_alloc(r->scratch, sizeof *p);
+    *p = (deps_path){parent, text, len, num, (unsigned char)op};
+    return p;
+}
+
+/* Logs what `how` says of v, found at v->path, and forgets the path: what is read of v
+ * afterwards is covered. */
+static void
+log_use(render *r, template_rv *v, use how)
+{
+    if (!v->path || how == USE_REF)
+        return;
+    deps_log_add(r->log, v->path, how == USE_TRUTH ? DEPS_TRUTH : DEPS_DEEP,
+                 v->kind == TEMPLATE_RV_VALUE ? v->v : NULL);
+    v->path = NULL;
+}
+
 static template_rv
 lookup(render *r, const exec *ex, const char *name, size_t len)
 {
@@ -171,25 +199,28 @@ lookup(render *r, const exec *ex, const char *name, size_t len)
         for (size_t i = f->len; i-- > 0;)
             if (f->vars[i].len == len && memcmp(f->vars[i].name, name, len) == 0)
                 return f->vars[i].val;
-    return rv_of(value_map_getn(r->root, name, len));
+    template_rv v = rv_of(value_map_getn(r->root, name, len));
+    if (r->log)
+        v.path = new_path(r, NULL, DEPS_ATTR, name, len, 0);
+    return v;
 }
 
 /* {====================================================================
  * expressions
  * ===================================================================== */
 
+static bool eval_as(render *r, const exec *ex, const template_expr *e, template_rv *out, use how);
 static bool eval(render *r, const exec *ex, const template_expr *e, template_rv *out);
 static bool render_body(render *r, const exec *ex, const template_node *n);
 
-static bool
-all_digits(const char *s, size_t len)
+static template_rv
+item_rv(const loop_state *l, size_t i, bool exists)
 {
-    if (!len)
-        return false;
-    for (size_t i = 0; i < len; i++)
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-    return true;
+    if (!exists)
+        return rv_undef();
+    template_rv v = rv_of(l->items[i]);
+    v.path = l->paths ? l->paths[i] : NULL;
+    return v;
 }
 
 static template_rv
@@ -211,72 +242,50 @@ loop_attr(render *r, const loop_state *l, const char *name, size_t len)
     if (IS("length"))
         return rv_num(r, (double)l->length);
     if (IS("previtem"))
-        return rv_of(l->index0 > 0 ? l->items[l->index0 - 1] : NULL);
+        return item_rv(l, l->index0 - 1, l->index0 > 0);
     if (IS("nextitem"))
-        return rv_of(l->index0 + 1 < l->length ? l->items[l->index0 + 1] : NULL);
+        return item_rv(l, l->index0 + 1, l->index0 + 1 < l->length);
 #undef IS
     return rv_undef();
 }
 
-/* list[i] with Python's negative indexes; undefined when out of range. */
-static const value *
-list_at(const value *list, double idx)
-{
-    if (idx != floor(idx))
-        return NULL;
-    double n = (double)list->as.list.len;
-    if (idx < 0)
-        idx += n;
-    if (idx < 0 || idx >= n)
-        return NULL;
-    return list->as.list.items[(size_t)idx];
-}
-
+/* obj.name: a loop's attribute, else deps_get_attr(); the result's path extends obj's
+ * when obj is a map or a list of the root context (else obj, a string, is logged whole:
+ * what is read of it is not a path). */
 static template_rv
-string_at(render *r, const value *s, double idx)
-{
-    size_t n = text_utf8_count(s->as.str.ptr, s->as.str.len);
-    if (idx != floor(idx))
-        return rv_undef();
-    if (idx < 0)
-        idx += (double)n;
-    if (idx < 0 || idx >= (double)n)
-        return rv_undef();
-    size_t start = text_utf8_prefix(s->as.str.ptr, s->as.str.len, (size_t)idx);
-    size_t end = text_utf8_prefix(s->as.str.ptr, s->as.str.len, (size_t)idx + 1);
-    return rv_of(value_new_string(r->scratch, s->as.str.ptr + start, end - start, SRC_NONE));
-}
-
-static template_rv
-get_attr(render *r, const template_rv *obj, const char *name, size_t len)
+get_attr(render *r, template_rv *obj, const char *name, size_t len)
 {
     if (obj->kind == TEMPLATE_RV_LOOP)
         return loop_attr(r, obj->loop, name, len);
-    if (is_type(obj, VALUE_MAP))
-        return rv_of(value_map_getn(obj->v, name, len));
-    if (is_type(obj, VALUE_LIST) && all_digits(name, len) && len < 10)
-        return rv_of(list_at(obj->v, strtod(name, NULL)));
-    return rv_undef();
+    if (obj->kind != TEMPLATE_RV_VALUE)
+        return rv_undef();
+    template_rv v = rv_of(deps_get_attr(obj->v, name, len));
+    if (obj->path && obj->v && (obj->v->type == VALUE_MAP || obj->v->type == VALUE_LIST))
+        v.path = new_path(r, obj->path, DEPS_ATTR, name, len, 0);
+    else
+        log_use(r, obj, USE_VALUE);
+    return v;
 }
 
 static template_rv
-get_index(render *r, const template_rv *obj, const template_rv *idx)
+get_index(render *r, template_rv *obj, const template_rv *idx)
 {
     if (obj->kind == TEMPLATE_RV_LOOP && is_type(idx, VALUE_STRING))
         return loop_attr(r, obj->loop, idx->v->as.str.ptr, idx->v->as.str.len);
-    if (is_type(obj, VALUE_MAP)) {
-        if (is_type(idx, VALUE_STRING) || is_type(idx, VALUE_NUMBER)) {
-            size_t len;
-            const char *key = template_text(idx, &len, r->scratch);
-            return rv_of(value_map_getn(obj->v, key, len));
-        }
+    if (obj->kind != TEMPLATE_RV_VALUE || idx->kind != TEMPLATE_RV_VALUE)
         return rv_undef();
+    template_rv v = rv_of(deps_get_index(obj->v, idx->v, r->scratch));
+    bool container = obj->v && (obj->v->type == VALUE_MAP || obj->v->type == VALUE_LIST);
+    if (obj->path && container && is_type(idx, VALUE_STRING)) {
+        v.path = new_path(r, obj->path, DEPS_KEY, idx->v->as.str.ptr, idx->v->as.str.len, 0);
+    } else if (obj->path && container && is_type(idx, VALUE_NUMBER)) {
+        size_t len;
+        const char *text = template_text(idx, &len, r->scratch);
+        v.path = new_path(r, obj->path, DEPS_NUM, text, len, idx->v->as.number);
+    } else {
+        log_use(r, obj, USE_VALUE);
     }
-    if (is_type(obj, VALUE_LIST) && is_type(idx, VALUE_NUMBER))
-        return rv_of(list_at(obj->v, idx->v->as.number));
-    if (is_type(obj, VALUE_STRING) && is_type(idx, VALUE_NUMBER))
-        return string_at(r, obj->v, idx->v->as.number);
-    return rv_undef();
+    return v;
 }
 
 /* Concatenation keeps safe HTML safe: the other operand is escaped into it. */
@@ -498,7 +507,7 @@ apply_filter(render *r, const exec *ex, const template_filter_call *f, template_
     }
     template_rv args[TEMPLATE_MAX_PARAMS];
     for (size_t i = 0; i < TEMPLATE_MAX_PARAMS; i++) {
-        args[i] = (template_rv){NULL, NULL, TEMPLATE_RV_ABSENT, false};
+        args[i] = (template_rv){NULL, NULL, TEMPLATE_RV_ABSENT, false, NULL};
         if (f->slots[i] && !eval(r, ex, f->slots[i], &args[i]))
             return false;
         if (f->slots[i] && args[i].kind != TEMPLATE_RV_VALUE)
@@ -643,8 +652,16 @@ eval_call(render *r, const exec *ex, const template_expr *e, template_rv *out)
     return rerr(r, ex, e->line, e->col, "call was not linked");
 }
 
+/* `length` and `count` only need a list's length or a map's keys. */
 static bool
-eval_inner(render *r, const exec *ex, const template_expr *e, template_rv *out)
+counts_items(const template_filter_call *f)
+{
+    return !f->user && f->builtin &&
+           (strcmp(f->builtin->name, "length") == 0 || strcmp(f->builtin->name, "count") == 0);
+}
+
+static bool
+eval_inner(render *r, const exec *ex, const template_expr *e, template_rv *out, use how)
 {
     template_rv a, b;
     switch ((template_expr_kind)e->kind) {
@@ -655,12 +672,12 @@ eval_inner(render *r, const exec *ex, const template_expr *e, template_rv *out)
         *out = lookup(r, ex, e->u.name.name, e->u.name.len);
         return true;
     case TEMPLATE_EX_ATTR:
-        if (!eval(r, ex, e->u.attr.obj, &a))
+        if (!eval_as(r, ex, e->u.attr.obj, &a, USE_REF))
             return false;
         *out = get_attr(r, &a, e->u.attr.name, e->u.attr.len);
         return true;
     case TEMPLATE_EX_INDEX:
-        if (!eval(r, ex, e->u.index.obj, &a) || !eval(r, ex, e->u.index.index, &b))
+        if (!eval_as(r, ex, e->u.index.obj, &a, USE_REF) || !eval(r, ex, e->u.index.index, &b))
             return false;
         *out = get_index(r, &a, &b);
         return true;
@@ -694,7 +711,7 @@ eval_inner(render *r, const exec *ex, const template_expr *e, template_rv *out)
         return true;
     }
     case TEMPLATE_EX_UNARY:
-        if (!eval(r, ex, e->u.bin.a, &a))
+        if (!eval_as(r, ex, e->u.bin.a, &a, e->op == TEMPLATE_OP_NOT ? USE_TRUTH : USE_VALUE))
             return false;
         if (e->op == TEMPLATE_OP_NOT) {
             *out = rv_bool(!template_truthy(&a));
@@ -711,26 +728,36 @@ eval_inner(render *r, const exec *ex, const template_expr *e, template_rv *out)
         return binary(r, ex, e, &a, &b, out);
     case TEMPLATE_EX_AND:
     case TEMPLATE_EX_OR: /* the deciding operand, as in Jinja: `a or b` */
-        if (!eval(r, ex, e->u.bin.a, &a))
+        if (!eval_as(r, ex, e->u.bin.a, &a, how == USE_TRUTH ? USE_TRUTH : USE_VALUE))
             return false;
         if (template_truthy(&a) == (e->kind == TEMPLATE_EX_OR)) {
             *out = a;
             return true;
         }
-        return eval(r, ex, e->u.bin.b, out);
+        return eval_as(r, ex, e->u.bin.b, out, how);
     case TEMPLATE_EX_COND:
-        if (!eval(r, ex, e->u.cond.cond, &a))
+        if (!eval_as(r, ex, e->u.cond.cond, &a, USE_TRUTH))
             return false;
         if (template_truthy(&a))
-            return eval(r, ex, e->u.cond.then, out);
+            return eval_as(r, ex, e->u.cond.then, out, how);
         if (e->u.cond.otherwise)
-            return eval(r, ex, e->u.cond.otherwise, out);
+            return eval_as(r, ex, e->u.cond.otherwise, out, how);
         *out = rv_undef();
         return true;
     case TEMPLATE_EX_FILTER:
-        if (!eval(r, ex, e->u.filter.input, &a))
+        if (counts_items(e->u.filter.f)) {
+            if (!eval_as(r, ex, e->u.filter.input, &a, USE_REF))
+                return false;
+            if (a.path)
+                deps_log_add(r->log, a.path, DEPS_SHAPE, a.kind == TEMPLATE_RV_VALUE ? a.v : NULL);
+            a.path = NULL;
+        } else if (!eval(r, ex, e->u.filter.input, &a)) {
             return false;
-        return apply_filter(r, ex, e->u.filter.f, a, out);
+        }
+        if (!apply_filter(r, ex, e->u.filter.f, a, out))
+            return false;
+        out->path = NULL; /* a new value, or one of its inputs (logged already) */
+        return true;
     case TEMPLATE_EX_TEST: {
         const template_test *t = e->u.test.test;
         template_rv args[2] = {rv_undef(), rv_undef()};
@@ -761,14 +788,22 @@ too_deep(render *r, const exec *ex, unsigned line, unsigned col)
 }
 
 static bool
-eval(render *r, const exec *ex, const template_expr *e, template_rv *out)
+eval_as(render *r, const exec *ex, const template_expr *e, template_rv *out, use how)
 {
     if (r->nest >= TEMPLATE_MAX_NEST)
         return too_deep(r, ex, e->line, e->col);
     r->nest++;
-    bool ok = eval_inner(r, ex, e, out);
+    bool ok = eval_inner(r, ex, e, out, how);
     r->nest--;
+    if (ok)
+        log_use(r, out, how);
     return ok;
+}
+
+static bool
+eval(render *r, const exec *ex, const template_expr *e, template_rv *out)
+{
+    return eval_as(r, ex, e, out, USE_VALUE);
 }
 
 /* {====================================================================
@@ -941,23 +976,57 @@ render_block(render *r, const exec *ex, const template_node *n)
     return render_body(r, &bex, body);
 }
 
+/* paths[i], when the iterable came from the root context: where a list's item is, or a
+ * map's value (its keys are strings of the template's own). */
 static void
-bind_loop_vars(render *r, frame *f, const template_node *n, const value *key, const value *val)
+bind_loop_vars(render *r, frame *f, const template_node *n, const value *key, const value *val,
+               const deps_path *path)
 {
-    frame_set(r, f, n->u.for_.var1, n->u.for_.len1, rv_of(key));
+    template_rv k = rv_of(key), v = rv_of(val);
     if (n->u.for_.var2)
-        frame_set(r, f, n->u.for_.var2, n->u.for_.len2, rv_of(val));
+        v.path = path;
+    else
+        k.path = path;
+    frame_set(r, f, n->u.for_.var1, n->u.for_.len1, k);
+    if (n->u.for_.var2)
+        frame_set(r, f, n->u.for_.var2, n->u.for_.len2, v);
+}
+
+/* The paths of the items (or a map's values) of v, found at base. */
+static const deps_path **
+item_paths(render *r, const deps_path *base, const value *v)
+{
+    size_t n = value_len(v);
+    const deps_path **paths = arena_alloc(r->scratch, (n + 1) * sizeof(deps_path *));
+    for (size_t i = 0; i < n; i++) {
+        if (v->type == VALUE_MAP) {
+            const value_pair *p = &v->as.map.pairs[i];
+            paths[i] = new_path(r, base, DEPS_KEY, p->key, p->key_len, 0);
+        } else {
+            const char *text = arena_printf(r->scratch, "%zu", i);
+            paths[i] = new_path(r, base, DEPS_NUM, text, strlen(text), (double)i);
+        }
+    }
+    return paths;
 }
 
 static bool
 render_for(render *r, const exec *ex, const template_node *n)
 {
     template_rv it;
-    if (!eval(r, ex, n->u.for_.iter, &it))
+    if (!eval_as(r, ex, n->u.for_.iter, &it, USE_REF))
         return false;
     size_t count = 0;
     const value **keys = NULL, **vals = NULL; /* keys: the items, or a map's keys */
     const value *v = it.kind == TEMPLATE_RV_VALUE ? it.v : NULL;
+    const deps_path **paths = NULL; /* of the items, or of a map's values */
+    if (it.path && v && (v->type == VALUE_LIST || v->type == VALUE_MAP)) {
+        deps_log_add(r->log, it.path, DEPS_SHAPE, v); /* the loop runs over these items */
+        if (v->type == VALUE_LIST || n->u.for_.var2)  /* a map's keys alone are its shape */
+            paths = item_paths(r, it.path, v);
+    } else {
+        log_use(r, &it, USE_VALUE);
+    }
     if (v && v->type != VALUE_NULL && n->u.for_.var2 && v->type != VALUE_MAP)
         return rerr(r, ex, n->u.for_.iter->line, n->u.for_.iter->col,
                     "'for %s, %s in' needs a map, got %s", n->u.for_.var1, n->u.for_.var2,
@@ -995,34 +1064,39 @@ render_for(render *r, const exec *ex, const template_node *n)
     if (n->u.for_.filter && count) { /* `for x in xs if cond`: filter first, for loop.length */
         const value **fk = arena_alloc(r->scratch, count * sizeof(value *));
         const value **fv = vals ? arena_alloc(r->scratch, count * sizeof(value *)) : NULL;
+        const deps_path **fp = paths ? arena_alloc(r->scratch, count * sizeof(deps_path *)) : NULL;
         size_t kept = 0;
         for (size_t i = 0; i < count; i++) {
             if (!spend(r, ex, n->line, n->col))
                 return false;
             f.len = 0;
-            bind_loop_vars(r, &f, n, keys[i], vals ? vals[i] : NULL);
+            bind_loop_vars(r, &f, n, keys[i], vals ? vals[i] : NULL, paths ? paths[i] : NULL);
             template_rv c;
-            if (!eval(r, &lex, n->u.for_.filter, &c))
+            if (!eval_as(r, &lex, n->u.for_.filter, &c, USE_TRUTH))
                 return false;
             if (template_truthy(&c)) {
                 fk[kept] = keys[i];
                 if (fv)
                     fv[kept] = vals[i];
+                if (fp)
+                    fp[kept] = paths[i];
                 kept++;
             }
         }
         keys = fk;
         vals = fv;
+        paths = fp;
         count = kept;
     }
-    loop_state st = {0, count, (const value *const *)keys};
+    loop_state st = {0, count, (const value *const *)keys,
+                     vals ? NULL : (const deps_path *const *)paths};
     for (size_t i = 0; i < count; i++) {
         if (!spend(r, ex, n->line, n->col))
             return false;
         f.len = 0; /* every iteration starts with a fresh scope */
         st.index0 = i;
-        bind_loop_vars(r, &f, n, keys[i], vals ? vals[i] : NULL);
-        frame_set(r, &f, "loop", 4, (template_rv){NULL, &st, TEMPLATE_RV_LOOP, false});
+        bind_loop_vars(r, &f, n, keys[i], vals ? vals[i] : NULL, paths ? paths[i] : NULL);
+        frame_set(r, &f, "loop", 4, (template_rv){NULL, &st, TEMPLATE_RV_LOOP, false, NULL});
         if (!render_body(r, &lex, n->u.for_.body))
             return false;
         if (r->flow == FLOW_BREAK) {
@@ -1056,7 +1130,7 @@ render_node(render *r, const exec *ex, const template_node *n)
     }
     case TEMPLATE_ND_IF:
         for (size_t i = 0; i < n->u.if_.n; i++) {
-            if (!eval(r, ex, n->u.if_.conds[i], &v))
+            if (!eval_as(r, ex, n->u.if_.conds[i], &v, USE_TRUTH))
                 return false;
             if (template_truthy(&v))
                 return render_body(r, ex, n->u.if_.bodies[i]);
@@ -1136,9 +1210,9 @@ render_unit(render *r, const template_unit *u, frame *f)
 
 bool
 template_eval(buf *out, const template_set *ts, const template_unit *u, const value *ctx,
-              arena *scratch, diag *d)
+              arena *scratch, deps_log *log, diag *d)
 {
-    render r = {ts, out, scratch, d, ctx, 0, 0, FLOW_NONE, 0};
+    render r = {ts, out, scratch, d, ctx, 0, 0, FLOW_NONE, 0, log};
     frame top = {NULL, NULL, 0, 0};
     return render_unit(&r, u, &top);
 }

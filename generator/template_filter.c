@@ -35,7 +35,7 @@ ferr(const template_fctx *c, const char *fmt, ...)
 static template_rv
 mk(const value *v, bool safe)
 {
-    return (template_rv){v, NULL, TEMPLATE_RV_VALUE, safe};
+    return (template_rv){v, NULL, TEMPLATE_RV_VALUE, safe, NULL};
 }
 
 static bool

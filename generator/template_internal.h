@@ -5,10 +5,12 @@
 #ifndef CLINFOLIO_TEMPLATE_INTERNAL_H
 #define CLINFOLIO_TEMPLATE_INTERNAL_H
 
+#include "deps.h"
 #include "template.h"
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define TEMPLATE_MAX_PARSE_DEPTH 256    /* nesting of tags and expressions in one file */
 #define TEMPLATE_MAX_CALL_DEPTH  64     /* nested include and macro calls while rendering */
@@ -38,12 +40,15 @@ typedef enum template_rv_kind {
     TEMPLATE_RV_ABSENT, /* a filter argument that was not given */
 } template_rv_kind;
 
-/* What an expression evaluates to: a value plus whether it is safe HTML. */
+/* What an expression evaluates to: a value plus whether it is safe HTML, and, while a
+ * render logs its reads (deps.h), where in the root context the value was found (NULL:
+ * not from there, or logged already). */
 typedef struct template_rv {
     const value *v;
     const void *loop;
     unsigned char kind;
     bool safe;
+    const deps_path *path;
 } template_rv;
 
 /* What a built-in filter or test may use. */
@@ -305,6 +310,7 @@ struct template_set {
     template_ptrs units;   /* template_unit * */
     template_ptrs filters; /* template_user_filter * */
     bool linked;
+    uint64_t hash; /* of base_url and every file added, in order (template_set_hash) */
 };
 
 /* {====================================================================
@@ -320,9 +326,9 @@ const template_unit *template_find(const template_set *ts, const char *name, siz
 const template_macro *template_find_macro(const template_unit *u, const char *name, size_t len);
 const template_block_def *template_find_block(const template_unit *u, const char *name, size_t len);
 
-/* template_eval.c: renders u (resolving extends) as template_render describes. */
+/* template_eval.c: renders u (resolving extends) as template_render_logged describes. */
 bool template_eval(buf *out, const template_set *ts, const template_unit *u, const value *ctx,
-                   arena *scratch, diag *d);
+                   arena *scratch, deps_log *log, diag *d);
 
 /* template_filter.c */
 typedef bool (*template_builtin_fn)(template_rv *out, const template_rv *in,

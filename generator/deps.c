@@ -1,0 +1,441 @@
+/* SPDX-License-Identifier: MIT
+ * deps.c - the reads of a render, logged as paths with hashes, and checked against a
+ * new context (see deps.h). A logged read is encoded as
+ *   kind (1 byte) | steps (varint) | per step: op (1 byte), length (varint), text,
+ *   the number (8 bytes, DEPS_NUM only) | hash (8 bytes, little-endian)
+ * from the root to the value, so a log can be stored in the cache as bytes and decoded
+ * without trusting it. Part of the render pass. */
+#include "deps.h"
+
+#include "hash.h"
+#include "text.h"
+#include "xalloc.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* {====================================================================
+ * lookups, shared with the template evaluator
+ * ===================================================================== */
+
+static const value *
+list_at(const value *list, double idx)
+{
+    if (idx != floor(idx))
+        return NULL;
+    double n = (double)list->as.list.len;
+    if (idx < 0)
+        idx += n;
+    if (idx < 0 || idx >= n)
+        return NULL;
+    return list->as.list.items[(size_t)idx];
+}
+
+const value *
+deps_get_attr(const value *obj, const char *name, size_t len)
+{
+    if (!obj)
+        return NULL;
+    if (obj->type == VALUE_MAP)
+        return value_map_getn(obj, name, len);
+    if (obj->type != VALUE_LIST || !len || len >= 10)
+        return NULL;
+    double idx = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (name[i] < '0' || name[i] > '9')
+            return NULL;
+        idx = idx * 10 + (name[i] - '0');
+    }
+    return list_at(obj, idx);
+}
+
+static const value *
+string_at(const value *s, double idx, arena *scratch)
+{
+    size_t n = text_utf8_count(s->as.str.ptr, s->as.str.len);
+    if (idx != floor(idx))
+        return NULL;
+    if (idx < 0)
+        idx += (double)n;
+    if (idx < 0 || idx >= (double)n)
+        return NULL;
+    size_t start = text_utf8_prefix(s->as.str.ptr, s->as.str.len, (size_t)idx);
+    size_t end = text_utf8_prefix(s->as.str.ptr, s->as.str.len, (size_t)idx + 1);
+    return value_new_string(scratch, s->as.str.ptr + start, end - start, SRC_NONE);
+}
+
+const value *
+deps_get_index(const value *obj, const value *idx, arena *scratch)
+{
+    if (!obj || !idx)
+        return NULL;
+    if (obj->type == VALUE_MAP) {
+        if (idx->type == VALUE_STRING)
+            return value_map_getn(obj, idx->as.str.ptr, idx->as.str.len);
+        if (idx->type != VALUE_NUMBER)
+            return NULL;
+        buf key = BUF_INIT;
+        value_to_text(&key, idx);
+        const value *v = value_map_getn(obj, key.ptr, key.len);
+        buf_free(&key);
+        return v;
+    }
+    if (idx->type != VALUE_NUMBER)
+        return NULL;
+    if (obj->type == VALUE_LIST)
+        return list_at(obj, idx->as.number);
+    if (obj->type == VALUE_STRING)
+        return string_at(obj, idx->as.number, scratch);
+    return NULL;
+}
+
+/* {====================================================================
+ * hashes of values
+ * ===================================================================== */
+
+struct deps_memo {
+    const value **keys;
+    uint64_t *vals;
+    size_t cap, len; /* cap: 0 or a power of two */
+};
+
+deps_memo *
+deps_memo_new(void)
+{
+    return xcalloc(1, sizeof(deps_memo));
+}
+
+void
+deps_memo_free(deps_memo *m)
+{
+    if (!m)
+        return;
+    free(m->keys);
+    free(m->vals);
+    free(m);
+}
+
+static size_t
+ptr_slot(const value *v, size_t cap)
+{
+    return (size_t)hash_u64(0, (uintptr_t)v) & (cap - 1);
+}
+
+static bool
+memo_get(const deps_memo *m, const value *v, uint64_t *h)
+{
+    if (!m || !m->cap)
+        return false;
+    for (size_t i = ptr_slot(v, m->cap);; i = (i + 1) & (m->cap - 1)) {
+        if (!m->keys[i])
+            return false;
+        if (m->keys[i] == v) {
+            *h = m->vals[i];
+            return true;
+        }
+    }
+}
+
+static void
+memo_put(deps_memo *m, const value *v, uint64_t h)
+{
+    if (!m)
+        return;
+    if ((m->len + 1) * 2 > m->cap) {
+        size_t cap = m->cap ? m->cap * 2 : 1024;
+        const value **keys = xcalloc(cap, sizeof *keys);
+        uint64_t *vals = xcalloc(cap, sizeof *vals);
+        for (size_t i = 0; i < m->cap; i++)
+            if (m->keys[i]) {
+                size_t j = ptr_slot(m->keys[i], cap);
+                while (keys[j])
+                    j = (j + 1) & (cap - 1);
+                keys[j] = m->keys[i];
+                vals[j] = m->vals[i];
+            }
+        free(m->keys);
+        free(m->vals);
+        m->keys = keys;
+        m->vals = vals;
+        m->cap = cap;
+    }
+    size_t i = ptr_slot(v, m->cap);
+    while (m->keys[i])
+        i = (i + 1) & (m->cap - 1);
+    m->keys[i] = v;
+    m->vals[i] = h;
+    m->len++;
+}
+
+enum { TAG_ABSENT = 1, TAG_NULL, TAG_BOOL, TAG_NUMBER, TAG_STRING, TAG_DATE, TAG_LIST, TAG_MAP };
+
+/* Containers this small are hashed again rather than remembered. */
+#define MEMO_MIN 8
+
+static uint64_t
+deep(const value *v, deps_memo *m)
+{
+    if (!v)
+        return hash_u64(TAG_ABSENT, 0);
+    uint64_t h;
+    switch (v->type) {
+    case VALUE_NULL:
+        return hash_u64(TAG_NULL, 0);
+    case VALUE_BOOL:
+        return hash_u64(TAG_BOOL, v->as.boolean);
+    case VALUE_NUMBER: {
+        uint64_t bits;
+        double n = v->as.number;
+        memcpy(&bits, &n, sizeof bits);
+        return hash_str(hash_u64(TAG_NUMBER, bits), v->as.number_text); /* printed as written */
+    }
+    case VALUE_STRING:
+        return hash_bytes(TAG_STRING, v->as.str.ptr, v->as.str.len);
+    case VALUE_DATE: {
+        const value_date *d = &v->as.date;
+        int f[] = {d->year,   d->month,      d->day,      d->hour,      d->minute,
+                   d->second, d->offset_min, d->has_time, d->has_offset};
+        return hash_bytes(TAG_DATE, f, sizeof f);
+    }
+    case VALUE_LIST:
+    case VALUE_MAP:
+        break;
+    }
+    size_t n = value_len(v);
+    if (n >= MEMO_MIN && memo_get(m, v, &h))
+        return h;
+    if (v->type == VALUE_LIST) {
+        h = hash_u64(TAG_LIST, n);
+        for (size_t i = 0; i < n; i++)
+            h = hash_u64(h, deep(v->as.list.items[i], m));
+    } else {
+        h = hash_u64(TAG_MAP, n);
+        for (size_t i = 0; i < n; i++) {
+            const value_pair *p = &v->as.map.pairs[i];
+            h = hash_u64(hash_bytes(h, p->key, p->key_len), deep(p->val, m));
+        }
+    }
+    if (n >= MEMO_MIN)
+        memo_put(m, v, h);
+    return h;
+}
+
+uint64_t
+deps_hash(const value *v, deps_kind kind, deps_memo *memo)
+{
+    if (kind == DEPS_TRUTH)
+        return hash_u64(TAG_ABSENT, v ? 2 + value_truthy(v) : 1);
+    if (kind == DEPS_SHAPE && v && v->type == VALUE_LIST)
+        return hash_u64(TAG_LIST, v->as.list.len);
+    if (kind == DEPS_SHAPE && v && v->type == VALUE_MAP) {
+        uint64_t h = hash_u64(TAG_MAP, v->as.map.len);
+        for (size_t i = 0; i < v->as.map.len; i++)
+            h = hash_bytes(h, v->as.map.pairs[i].key, v->as.map.pairs[i].key_len);
+        return h;
+    }
+    return deep(v, memo);
+}
+
+/* {====================================================================
+ * the log
+ * ===================================================================== */
+
+static void
+put_varint(buf *b, size_t x)
+{
+    unsigned char tmp[10];
+    size_t n = 0;
+    do {
+        tmp[n++] = (unsigned char)((x & 0x7f) | (x > 0x7f ? 0x80 : 0));
+        x >>= 7;
+    } while (x);
+    buf_append(b, (const char *)tmp, n);
+}
+
+static void
+put_u64(buf *b, uint64_t x)
+{
+    unsigned char tmp[8];
+    for (int i = 0; i < 8; i++)
+        tmp[i] = (unsigned char)(x >> (8 * i));
+    buf_append(b, (const char *)tmp, 8);
+}
+
+void
+deps_log_init(deps_log *l, deps_memo *memo)
+{
+    memset(l, 0, sizeof *l);
+    l->data = BUF_INIT;
+    l->memo = memo;
+}
+
+void
+deps_log_reset(deps_log *l)
+{
+    buf_clear(&l->data);
+    l->n = 0;
+    l->overflow = false;
+    if (l->seen)
+        memset(l->seen, 0, l->seen_cap * sizeof *l->seen);
+}
+
+void
+deps_log_free(deps_log *l)
+{
+    buf_free(&l->data);
+    free(l->seen);
+    l->seen = NULL;
+    l->seen_cap = 0;
+}
+
+/* Adds h to the set of reads logged; false when it was there already. */
+static bool
+first_time(deps_log *l, uint64_t h)
+{
+    h |= 1; /* 0 marks an empty slot */
+    if ((l->n + 1) * 2 > l->seen_cap) {
+        size_t cap = l->seen_cap ? l->seen_cap * 2 : 256;
+        uint64_t *seen = xcalloc(cap, sizeof *seen);
+        for (size_t i = 0; i < l->seen_cap; i++)
+            if (l->seen[i]) {
+                size_t j = l->seen[i] & (cap - 1);
+                while (seen[j])
+                    j = (j + 1) & (cap - 1);
+                seen[j] = l->seen[i];
+            }
+        free(l->seen);
+        l->seen = seen;
+        l->seen_cap = cap;
+    }
+    size_t i = h & (l->seen_cap - 1);
+    for (; l->seen[i]; i = (i + 1) & (l->seen_cap - 1))
+        if (l->seen[i] == h)
+            return false;
+    l->seen[i] = h;
+    return true;
+}
+
+void
+deps_log_add(deps_log *l, const deps_path *p, deps_kind kind, const value *v)
+{
+    const deps_path *steps[256];
+    size_t n = 0;
+    for (const deps_path *q = p; q; q = q->parent) {
+        if (n == sizeof steps / sizeof steps[0]) { /* deeper than the model's trees go */
+            l->overflow = true;
+            return;
+        }
+        steps[n++] = q;
+    }
+    size_t start = l->data.len;
+    buf_putc(&l->data, (char)kind);
+    put_varint(&l->data, n);
+    while (n-- > 0) {
+        const deps_path *s = steps[n];
+        buf_putc(&l->data, (char)s->op);
+        put_varint(&l->data, s->len);
+        buf_append(&l->data, s->text, s->len);
+        if (s->op == DEPS_NUM) {
+            uint64_t bits;
+            memcpy(&bits, &s->num, sizeof bits);
+            put_u64(&l->data, bits);
+        }
+    }
+    if (!first_time(l, hash_bytes(0, l->data.ptr + start, l->data.len - start))) {
+        l->data.len = start; /* logged already */
+        l->data.ptr[start] = '\0';
+        return;
+    }
+    put_u64(&l->data, deps_hash(v, kind, l->memo));
+    l->n++;
+}
+
+/* {====================================================================
+ * checking a log against a new context
+ * ===================================================================== */
+
+typedef struct reader {
+    const unsigned char *p, *end;
+} reader;
+
+static bool
+get_varint(reader *r, size_t *out)
+{
+    size_t x = 0;
+    for (unsigned shift = 0; shift < 63; shift += 7) {
+        if (r->p == r->end)
+            return false;
+        unsigned char c = *r->p++;
+        x |= (size_t)(c & 0x7f) << shift;
+        if (!(c & 0x80)) {
+            *out = x;
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool
+get_u64(reader *r, uint64_t *out)
+{
+    if (r->end - r->p < 8)
+        return false;
+    uint64_t x = 0;
+    for (int i = 0; i < 8; i++)
+        x |= (uint64_t)r->p[i] << (8 * i);
+    r->p += 8;
+    *out = x;
+    return true;
+}
+
+/* One step from v, as the evaluator takes it. */
+static bool
+step(reader *r, const value **v, arena *scratch)
+{
+    if (r->p == r->end)
+        return false;
+    unsigned op = *r->p++;
+    size_t len;
+    if (!get_varint(r, &len) || (size_t)(r->end - r->p) < len)
+        return false;
+    const char *text = (const char *)r->p;
+    r->p += len;
+    if (op == DEPS_ATTR) {
+        *v = deps_get_attr(*v, text, len);
+        return true;
+    }
+    if (op == DEPS_KEY) {
+        value key = {.type = VALUE_STRING, .as.str = {text, len}};
+        *v = deps_get_index(*v, &key, scratch);
+        return true;
+    }
+    uint64_t bits;
+    if (op != DEPS_NUM || !get_u64(r, &bits))
+        return false;
+    value num = {.type = VALUE_NUMBER};
+    memcpy(&num.as.number, &bits, sizeof bits);
+    num.as.number_text = arena_strndup(scratch, text, len); /* printed as the key */
+    *v = deps_get_index(*v, &num, scratch);
+    return true;
+}
+
+bool
+deps_check(const void *data, size_t len, const value *root, deps_memo *memo, arena *scratch)
+{
+    reader r = {data, (const unsigned char *)data + len};
+    while (r.p < r.end) {
+        unsigned kind = *r.p++;
+        size_t n;
+        if (kind > DEPS_TRUTH || !get_varint(&r, &n) || n == 0 || n > 256)
+            return false;
+        const value *v = root;
+        for (size_t i = 0; i < n; i++)
+            if (!step(&r, &v, scratch))
+                return false;
+        uint64_t want;
+        if (!get_u64(&r, &want) || deps_hash(v, (deps_kind)kind, memo) != want)
+            return false;
+    }
+    return true;
+}

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT
+ * deps.h - what a render read from its context, so that the next build can tell,
+ * without rendering, whether it would read the same (incremental builds).
+ *
+ * A render's reads are paths from its root context (`page.title`,
+ * `site.sections["projects"].url`, `paginator.pages[3].summary`), each with how much of
+ * the value mattered: all of it (printed, compared, given to a filter), its shape (a
+ * loop over it: a list's length, a map's keys in order) or only its truth (an `if`).
+ * The log keeps each such read once with a hash of what it saw; deps_check() resolves
+ * the same paths in a new context and compares. Lookups go through deps_get_attr() and
+ * deps_get_index(), which the template evaluator uses too, so a path means the same in
+ * both. Render workers each keep their own log and memo; nothing here is shared. */
+#ifndef CLINFOLIO_DEPS_H
+#define CLINFOLIO_DEPS_H
+
+#include "arena.h"
+#include "buf.h"
+#include "value.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* One step of a path: `.name` (attribute), `[ "key" ]` (a string index) or `[ n ]` (a
+ * number index, with the number's text as the template printed it). */
+typedef enum deps_op { DEPS_ATTR, DEPS_KEY, DEPS_NUM } deps_op;
+
+typedef struct deps_path {
+    const struct deps_path *parent; /* NULL: the root context (then op is DEPS_ATTR) */
+    const char *text;               /* the name, key, or number's text */
+    size_t len;
+    double num; /* DEPS_NUM */
+    unsigned char op;
+} deps_path;
+
+/* How much of a value a render used. */
+typedef enum deps_kind {
+    DEPS_DEEP,  /* everything in it */
+    DEPS_SHAPE, /* its type and, for a list its length, for a map its keys in order */
+    DEPS_TRUTH, /* whether it is defined, and whether it is true */
+} deps_kind;
+
+/* obj.name as templates read it: a map's key, a list's item for a name of digits. NULL
+ * when there is none. */
+const value *deps_get_attr(const value *obj, const char *name, size_t len);
+/* obj[idx]: a map's key (a string, or a number's text), a list's item (negative counts
+ * from the end), a string's character (a new string in scratch). NULL when none. */
+const value *deps_get_index(const value *obj, const value *idx, arena *scratch);
+
+/* Pointer -> hash of the containers one worker hashed, so that a list read by many
+ * outputs is hashed once per build. Lives as long as the values it was used on. */
+typedef struct deps_memo deps_memo;
+deps_memo *deps_memo_new(void);
+void deps_memo_free(deps_memo *m);
+
+/* The hash of what kind says matters of v (NULL: not there). */
+uint64_t deps_hash(const value *v, deps_kind kind, deps_memo *memo);
+
+/* One render's reads. */
+typedef struct deps_log {
+    buf data;        /* the encoded reads, see deps.c */
+    size_t n;        /* how many */
+    uint64_t *seen;  /* hashes of the reads logged, open addressing (0: empty) */
+    size_t seen_cap; /* a power of two */
+    deps_memo *memo;
+    bool overflow; /* a read too deep to log: the render must not be skipped next time */
+} deps_log;
+
+void deps_log_init(deps_log *l, deps_memo *memo);
+/* Logs that the render used `kind` of v, found at path p. */
+void deps_log_add(deps_log *l, const deps_path *p, deps_kind kind, const value *v);
+/* Empties the log for the next render (keeps its memory). */
+void deps_log_reset(deps_log *l);
+void deps_log_free(deps_log *l);
+
+/* Whether every read in data[0..len) (a deps_log's data) sees the same in root as it
+ * saw when it was logged. False on the first difference, and on data that does not
+ * decode (a damaged cache is never trusted). scratch holds temporary values. */
+bool deps_check(const void *data, size_t len, const value *root, deps_memo *memo, arena *scratch);
+
+#endif

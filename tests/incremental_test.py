@@ -1,0 +1,185 @@
+#!/usr/bin/env python3
+# incremental_test.py CLINFOLIO - incremental builds (issue #10) on a copy of the demo
+# site: an unchanged rebuild writes nothing (every file keeps its inode and mtime, the
+# output folder too); an edit changes exactly the files whose bytes change, and the result
+# is byte-identical to a clean build; -j 1 and -j 8 agree; a damaged cache is ignored;
+# a template edit renders everything again; a failed build leaves output and cache usable.
+# Prints "N passed, N failed".
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+BIN = os.path.abspath(sys.argv[1])
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+passed = failed = 0
+
+
+def check(cond, what):
+    global passed, failed
+    if cond:
+        passed += 1
+    else:
+        failed += 1
+        print("FAIL: " + what)
+
+
+def build(site, out, *args):
+    """Builds with -v; returns (status, rendered, total, stderr)."""
+    p = subprocess.run([BIN, "build", "-v", "-s", site, "-o", out] + list(args),
+                       capture_output=True, text=True,
+                       env=dict(os.environ, SOURCE_DATE_EPOCH="1767225600"))
+    m = re.search(r"rendered (\d+) of (\d+) pages", p.stdout)
+    if not m:
+        return p.returncode, -1, -1, p.stderr + p.stdout
+    return p.returncode, int(m.group(1)), int(m.group(2)), p.stderr
+
+
+def snapshot(out):
+    """{path: (inode, mtime_ns, bytes)} of every file under out."""
+    files = {}
+    for d, _, names in os.walk(out):
+        for n in names:
+            path = os.path.join(d, n)
+            st = os.lstat(path)
+            with open(path, "rb") as f:
+                files[os.path.relpath(path, out)] = (st.st_ino, st.st_mtime_ns, f.read())
+    return files
+
+
+def same_bytes(a, b):
+    return {k: v[2] for k, v in a.items()} == {k: v[2] for k, v in b.items()}
+
+
+def edit(path, old, new):
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    assert old in text, (path, old)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text.replace(old, new, 1))
+
+
+def changed_as_expected(site, out, before, what, *args):
+    """Rebuilds incrementally; checks the result against a clean build and that exactly
+    the files whose bytes changed got new inodes. Returns (rendered, total)."""
+    status, rendered, total, err = build(site, out, *args)
+    check(status == 0, what + ": builds: " + err)
+    after = snapshot(out)
+    clean = os.path.join(os.path.dirname(out), "clean")
+    shutil.rmtree(clean, ignore_errors=True)
+    build(site, clean, "--clean")
+    check(same_bytes(after, snapshot(clean)), what + ": the same bytes as a clean build")
+    new_bytes = {k for k in after if k not in before or before[k][2] != after[k][2]}
+    new_inode = {k for k in after if k not in before or before[k][0] != after[k][0]}
+    check(new_bytes == new_inode,
+          "%s: new inodes exactly for the changed files: changed %s, new inodes %s"
+          % (what, sorted(new_bytes)[:8], sorted(new_inode)[:8]))
+    return rendered, total, new_bytes
+
+
+def main():
+    tmp = tempfile.mkdtemp()
+    try:
+        site = os.path.join(tmp, "site")
+        os.mkdir(site)
+        shutil.copy(os.path.join(ROOT, "site.yaml"), site)
+        for d in ("content", "themes", "plugins"):
+            shutil.copytree(os.path.join(ROOT, d), os.path.join(site, d))
+        out = os.path.join(tmp, "public")
+        project = os.path.join(site, "content", "projects", "chest-drain-monitor.md")
+
+        status, rendered, total, err = build(site, out)
+        check(status == 0 and rendered == total and total > 50,
+              "first build renders every page: %d of %d %s" % (rendered, total, err))
+        check(os.path.isfile(os.path.join(tmp, ".clinfolio-cache", "public.cache")),
+              "the cache is beside the output folder")
+
+        # nothing changed: nothing rendered, nothing written
+        before = snapshot(out)
+        dir_ino = os.lstat(out).st_ino
+        status, rendered, total, err = build(site, out)
+        check(status == 0 and rendered == 0, "unchanged: renders nothing (%d of %d)" % (rendered, total))
+        after = snapshot(out)
+        check(after == before, "unchanged: every file keeps its bytes, inode and mtime")
+        check(os.lstat(out).st_ino == dir_ino, "unchanged: the output folder itself is kept")
+
+        # a body edit: that page and the pages that show its body or summary
+        edit(project, "\n## ", "\nA sentence added by the test.\n\n## ")
+        rendered, total, changed = changed_as_expected(site, out, after, "body edit")
+        check(0 < rendered < total // 4, "body edit renders few pages: %d of %d" % (rendered, total))
+        check("projects/chest-drain-monitor/index.html" in changed, "body edit: the page changed")
+
+        # a title edit: the lists that show it change too
+        before = snapshot(out)
+        edit(project, "title: ", "title: Renamed ")
+        rendered, total, changed = changed_as_expected(site, out, before, "title edit")
+        check(0 < rendered < total // 2, "title edit renders fewer than half: %d of %d" % (rendered, total))
+        check("projects/index.html" in changed, "title edit: the project list changed")
+
+        # the same edit built with 1 and with 8 threads from the same state
+        before = snapshot(out)
+        out1 = os.path.join(tmp, "j1")
+        shutil.copytree(out, out1, copy_function=os.link)  # a copy of the tree and...
+        build(site, out1, "--clean")  # ...its own cache
+        edit(project, "A sentence added", "Another sentence added")
+        build(site, out, "-j", "8")
+        build(site, out1, "-j", "1")
+        check(same_bytes(snapshot(out), snapshot(out1)), "-j 1 and -j 8 incremental builds agree")
+
+        # a damaged cache is ignored, and the result is still right
+        cache = os.path.join(tmp, ".clinfolio-cache", "public.cache")
+        for how in ("flip", "cut"):
+            with open(cache, "r+b") as f:
+                data = bytearray(f.read())
+                if how == "flip":
+                    data[len(data) // 2] ^= 0x5A
+                else:
+                    data = data[: len(data) // 3]
+                f.seek(0)
+                f.truncate()
+                f.write(data)
+            before = snapshot(out)
+            status, rendered, total, err = build(site, out)
+            check(status == 0 and rendered == total and "damaged" in err,
+                  "%s cache: not used, said with -v: %d of %d %r" % (how, rendered, total, err))
+            check(same_bytes(snapshot(out), before), "%s cache: the same site" % how)
+
+        # a template edit renders everything again
+        footer = os.path.join(site, "themes", "default", "templates", "partials", "footer.html")
+        with open(footer, "a", encoding="utf-8") as f:
+            f.write("<!-- test -->\n")
+        before = snapshot(out)
+        rendered, total, changed = changed_as_expected(site, out, before, "template edit")
+        check(rendered == total, "template edit renders every page: %d of %d" % (rendered, total))
+
+        # a page removed: its file goes
+        os.unlink(os.path.join(site, "content", "projects", "ecg-electrode-vest.md"))
+        before = snapshot(out)
+        rendered, total, changed = changed_as_expected(site, out, before, "page removed")
+        check(not os.path.exists(os.path.join(out, "projects", "ecg-electrode-vest", "index.html")),
+              "page removed: its output is gone")
+
+        # a failed build changes nothing, and the cache still serves the next build
+        before = snapshot(out)
+        edit(project, "title: ", "title: [unclosed\n")
+        status, rendered, total, err = build(site, out)
+        check(status == 1 and snapshot(out) == before, "failed build: output untouched")
+        edit(project, "title: [unclosed\n", "title: ")
+        status, rendered, total, err = build(site, out)
+        check(status == 0 and rendered == 0 and snapshot(out) == before,
+              "after a failed build: the cache still holds (%d of %d)" % (rendered, total))
+
+        # --clean renders everything, and still keeps identical files
+        status, rendered, total, err = build(site, out, "--clean")
+        check(status == 0 and rendered == total, "--clean renders every page")
+        check(snapshot(out) == before, "--clean: identical files are kept as they were")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: MIT
+ * test_deps.c - the reads a render logs (deps.h): a render whose logged reads are all
+ * unchanged in a new context must render the same bytes from it (soundness), and a change
+ * the template does not read must leave them unchanged (precision). Every template below
+ * is rendered from a base context, then from many changed contexts. */
+#include "harness.h"
+
+#include "deps.h"
+#include "front.h"
+#include "template.h"
+
+static const char BASE[] =
+    "page:\n"
+    "  title: Vein finder\n"
+    "  summary: Finds veins\n"
+    "  content: <p>Body</p>\n"
+    "  section: projects\n"
+    "  tags: [vision, nursing]\n"
+    "  stages: {need: 2023-01-05, prototype: 2023-03-01}\n"
+    "  params: {funding: 12000, note: ''}\n"
+    "site:\n"
+    "  title: Programme\n"
+    "  sections:\n"
+    "    projects: {title: Projects, url: /projects/, pages: [{title: A, content: aaa}]}\n"
+    "    news: {title: News, url: /news/, pages: []}\n"
+    "  projects:\n"
+    "    - {title: A, status: active, content: aaa}\n"
+    "    - {title: B, status: transferred, content: bbb}\n"
+    "    - {title: C, status: active, content: ccc}\n"
+    "  data: {metrics: {overall: {projects: 3}}}\n";
+
+/* Each change: a path to replace (dotted, list items by number) and the YAML of its new
+ * value, or NULL to remove the key. */
+typedef struct change {
+    const char *path, *yaml;
+} change;
+
+static const change CHANGES[] = {
+    {"page.title", "Vein finder 2"},
+    {"page.summary", "Other"},
+    {"page.content", "<p>New body</p>"},
+    {"page.section", "news"},
+    {"page.tags", "[vision]"},
+    {"page.tags", "[vision, nursing, icu]"},
+    {"page.tags.0", "surgery"},
+    {"page.stages.need", "2023-01-06"},
+    {"page.stages", "{need: 2023-01-05}"},
+    {"page.params.funding", "12001"},
+    {"page.params.funding", "'12000'"},
+    {"page.params.note", "'x'"},
+    {"page.params", NULL},
+    {"site.title", "Programme 2"},
+    {"site.sections.projects.title", "All projects"},
+    {"site.sections.projects.pages.0.content", "zzz"},
+    {"site.sections.news.url", "/n/"},
+    {"site.projects.0.content", "changed"},
+    {"site.projects.1.status", "active"},
+    {"site.projects.2.title", "C2"},
+    {"site.projects.0.title", "A2"},
+    {"site.projects", "[{title: A, status: active, content: aaa}]"},
+    {"site.data.metrics.overall.projects", "4"},
+    {"site.data", "{}"},
+    {"site", NULL},
+};
+
+static const char *const TEMPLATES[] = {
+    "{{ page.title }}|{{ page.summary }}",
+    "{{ page.content | safe }}",
+    "{% if page.params.note %}note{% endif %}{% if page.params %}p{% endif %}",
+    "{% for t in page.tags %}{{ loop.index }}{{ t }}{% if not loop.last %},{% endif %}{% endfor %}",
+    "{% for k, v in page.stages %}{{ k }}={{ v }};{% endfor %}",
+    "{% for k in page.stages %}{{ k }};{% endfor %}",
+    "{{ site.sections[page.section].title }} {{ site.sections[page.section].url }}",
+    "{{ site.projects | length }} {{ site.projects | where(attribute=\"status\", "
+    "value=\"transferred\") | length }}",
+    "{% for p in site.projects %}{{ p.title }}{% if loop.previtem %}<{{ loop.previtem.title "
+    "}}{% endif %} {% endfor %}",
+    "{% for p in site.projects %}{% if loop.nextitem %}{{ loop.nextitem.status }}{% endif "
+    "%}{% endfor %}",
+    "{% for p in site.projects if p.status == \"active\" %}{{ p.title }}{% endfor %}",
+    "{{ site.projects[1].title }} {{ site.projects[-1].title }} {{ page.title[0] }}",
+    "{{ page.summary or page.title }}",
+    "{% set m = site.data.metrics.overall %}{{ m.projects }}",
+    "{% macro card(p) %}[{{ p.title }}]{% endmacro %}{{ self::card(site.projects[0]) }}",
+    "{{ page.params.funding | default(value=0) }} {{ page.params.funding * 2 }}",
+    "{% if page.tags is defined and \"icu\" in page.tags %}icu{% endif %}",
+    "{{ page.stages.prototype | date(format=\"%Y\") }}",
+    "{{ site.title ~ \" / \" ~ page.title }}",
+};
+
+static value *
+parse(const char *yaml, arena *a)
+{
+    diag *d = diag_new();
+    value *v = front_parse_yaml(yaml, strlen(yaml), "t.yaml", 1, false, NULL, a, d);
+    diag_free(d);
+    return v;
+}
+
+/* Replaces (or removes) the value at the dotted path of root, a fresh copy per change. */
+static void
+apply(value *root, const change *c, arena *a)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s", c->path);
+    value *v = root;
+    char *part = path;
+    for (;;) {
+        char *dot = strchr(part, '.');
+        if (dot)
+            *dot = '\0';
+        bool last = !dot;
+        if (v->type == VALUE_LIST) {
+            size_t i = (size_t)atoi(part);
+            if (last) {
+                v->as.list.items[i] = parse(c->yaml, a);
+                return;
+            }
+            v = v->as.list.items[i];
+        } else {
+            if (last) {
+                if (c->yaml) {
+                    value_map_set(v, part, parse(c->yaml, a), a);
+                } else {
+                    for (size_t i = 0; i < v->as.map.len; i++)
+                        if (strcmp(v->as.map.pairs[i].key, part) == 0)
+                            v->as.map.pairs[i].key = "(removed)";
+                }
+                return;
+            }
+            v = value_map_get(v, part);
+        }
+        part = dot + 1;
+    }
+}
+
+static template_set *
+compile(const char *src, arena *a)
+{
+    diag *d = diag_new();
+    template_set *ts = template_set_new(a, &(template_options){"https://example.org/"});
+    bool ok =
+        template_set_add(ts, "t.html", src, strlen(src), "t.html", d) && template_set_link(ts, d);
+    OK(ok, "compile %s", src);
+    diag_free(d);
+    return ts;
+}
+
+static char *
+render(const template_set *ts, const value *ctx, deps_log *log, arena *scratch)
+{
+    diag *d = diag_new();
+    buf out = BUF_INIT;
+    bool ok = template_render_logged(&out, ts, "t.html", ctx, scratch, log, d);
+    diag_free(d);
+    if (!ok) {
+        buf_free(&out);
+        return NULL;
+    }
+    return buf_detach(&out);
+}
+
+/* For every template and change: unchanged reads imply the same output. Counts how often
+ * a change left the reads unchanged, to show the log is not simply "everything". */
+static void
+test_sound_and_precise(void)
+{
+    size_t skipped = 0, total = 0;
+    for (size_t t = 0; t < sizeof TEMPLATES / sizeof TEMPLATES[0]; t++) {
+        arena *a = arena_new(), *scratch = arena_new();
+        template_set *ts = compile(TEMPLATES[t], a);
+        deps_memo *memo = deps_memo_new();
+        deps_log log;
+        deps_log_init(&log, memo);
+        value *base = parse(BASE, a);
+        char *want = render(ts, base, &log, scratch);
+        OK(want != NULL, "render %s", TEMPLATES[t]);
+        OK(!log.overflow && log.n > 0, "%s logs its reads", TEMPLATES[t]);
+        OK(deps_check(log.data.ptr, log.data.len, base, memo, scratch),
+           "%s: the base context passes its own log", TEMPLATES[t]);
+        for (size_t c = 0; c < sizeof CHANGES / sizeof CHANGES[0]; c++) {
+            value *ctx = parse(BASE, a);
+            apply(ctx, &CHANGES[c], a);
+            deps_memo *m2 = deps_memo_new(); /* a new build: new pointers, new memo */
+            bool same = deps_check(log.data.ptr, log.data.len, ctx, m2, scratch);
+            deps_memo_free(m2);
+            char *got = render(ts, ctx, NULL, scratch);
+            total++;
+            if (same) {
+                skipped++;
+                OK(want && got && strcmp(want, got) == 0,
+                   "%s with %s: reads unchanged but the output differs: '%s' vs '%s'", TEMPLATES[t],
+                   CHANGES[c].path, want ? want : "-", got ? got : "-");
+            }
+            free(got);
+            arena_reset(scratch);
+        }
+        free(want);
+        deps_log_free(&log);
+        deps_memo_free(memo);
+        arena_free(scratch);
+        arena_free(a);
+    }
+    OK(skipped * 2 > total, "most changes are not read by a given template (%zu of %zu)", skipped,
+       total);
+}
+
+/* The cases the design is for: a page's own template does not depend on other pages'
+ * bodies; a list depends on the titles it prints, not on the bodies. */
+static void
+test_specific(void)
+{
+    arena *a = arena_new(), *scratch = arena_new();
+    deps_memo *memo = deps_memo_new();
+    deps_log log;
+    deps_log_init(&log, memo);
+    template_set *ts = compile(TEMPLATES[6], a); /* the breadcrumb */
+    value *base = parse(BASE, a);
+    free(render(ts, base, &log, scratch));
+    value *ctx = parse(BASE, a);
+    apply(ctx, &(change){"site.sections.projects.pages.0.content", "zzz"}, a);
+    OK(deps_check(log.data.ptr, log.data.len, ctx, memo, scratch),
+       "the breadcrumb does not depend on the section's pages");
+    apply(ctx, &(change){"site.sections.projects.title", "P"}, a);
+    OK(!deps_check(log.data.ptr, log.data.len, ctx, memo, scratch),
+       "the breadcrumb depends on the section's title");
+
+    ts = compile(TEMPLATES[8], a); /* titles of a list */
+    deps_log_reset(&log);
+    free(render(ts, base, &log, scratch));
+    ctx = parse(BASE, a);
+    apply(ctx, &(change){"site.projects.1.content", "other"}, a);
+    OK(deps_check(log.data.ptr, log.data.len, ctx, memo, scratch),
+       "a list of titles does not depend on the bodies");
+    apply(ctx, &(change){"site.projects.1.title", "B2"}, a);
+    OK(!deps_check(log.data.ptr, log.data.len, ctx, memo, scratch),
+       "a list of titles depends on each title");
+
+    /* damaged logs are never trusted */
+    deps_log_reset(&log);
+    free(render(ts, base, &log, scratch));
+    OK(!deps_check(log.data.ptr, log.data.len - 1, base, memo, scratch), "a cut log fails");
+    char *bad = malloc(log.data.len);
+    memcpy(bad, log.data.ptr, log.data.len);
+    bad[0] = 9; /* no such kind */
+    OK(!deps_check(bad, log.data.len, base, memo, scratch), "a bad kind fails");
+    free(bad);
+    deps_log_free(&log);
+    deps_memo_free(memo);
+    arena_free(scratch);
+    arena_free(a);
+}
+
+int
+main(void)
+{
+    test_sound_and_precise();
+    test_specific();
+    return harness_done();
+}

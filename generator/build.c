@@ -15,6 +15,7 @@
 #include "plugin.h"
 #include "pool.h"
 #include "schema.h"
+#include "serial.h"
 #include "site.h"
 #include "sitemap.h"
 #include "template.h"
@@ -110,37 +111,59 @@ typedef struct render_job {
     output *out;
     arena **scratch; /* one per worker, reset after every page */
     diag *d;
-    /* incremental builds: the previous build's renders (NULL: render everything), and
-     * this build's, by output index, for the next one; each worker's log and memo */
+    /* incremental builds: the previous build's cache when its renders were made by the
+     * same templates, plugins and program (else NULL: render everything); this build's
+     * records, one slot per output; each worker's log and memo */
     const cache *prev;
-    cache_entry *next;
+    cache_next *next;
+    size_t first_slot; /* next's place for output 0 */
     deps_log *logs;
     deps_memo **memos;
     atomic_size_t kept;
 } render_job;
 
-static cache_file_id
-cache_id(const output_file_id *id)
+/* A render's record: "render/<path>" -> the identity of the file it wrote (5 u64) and
+ * what it read (deps.h). */
+static void
+render_key(buf *key, const char *path)
 {
-    return (cache_file_id){id->dev, id->ino, id->size, id->mtime_sec, id->mtime_nsec};
+    buf_clear(key);
+    buf_printf(key, "render/%s", path);
+}
+
+static void
+put_render(render_job *j, size_t i, const char *key, const output_file_id *id, const void *deps,
+           size_t len)
+{
+    buf rec = BUF_INIT;
+    serial_writer w = SERIAL_WRITER(&rec);
+    uint64_t f[] = {id->dev, id->ino, id->size, (uint64_t)id->mtime_sec, (uint64_t)id->mtime_nsec};
+    for (size_t k = 0; k < 5; k++)
+        serial_put_u64(&w, f[k]);
+    buf_append(&rec, deps, len);
+    cache_next_put_slot(j->next, j->first_slot + i, key, &rec);
+    buf_free(&rec);
 }
 
 /* The previous build's file for o, when its render read values that are all still the
- * same: linked into the new tree instead of rendered again. */
+ * same: kept instead of rendered again. */
 static bool
-keep_previous(render_job *j, size_t i, size_t worker)
+keep_previous(render_job *j, size_t i, size_t worker, const char *key)
 {
     const site_output *o = &j->outputs[i];
-    const cache_entry *e = cache_find(j->prev, o->path);
-    if (!e || !deps_check(e->deps, e->deps_len, o->ctx, j->memos[worker], j->scratch[worker]))
+    size_t len;
+    const void *data = cache_get(j->prev, key, &len);
+    serial_reader r = SERIAL_READER(data, len);
+    uint64_t f[5];
+    for (size_t k = 0; k < 5; k++)
+        f[k] = serial_get_u64(&r);
+    if (!data || !r.ok ||
+        !deps_check(r.p, (size_t)(r.end - r.p), o->ctx, j->memos[worker], j->scratch[worker]))
         return false;
-    output_file_id want = {e->id.dev, e->id.ino, e->id.size, e->id.mtime_sec, e->id.mtime_nsec};
-    output_file_id got;
+    output_file_id want = {f[0], f[1], f[2], (int64_t)f[3], (int64_t)f[4]}, got;
     if (!output_keep(j->out, o->path, &want, &got, j->d))
         return false;
-    void *deps = xmalloc(e->deps_len + 1);
-    memcpy(deps, e->deps, e->deps_len);
-    j->next[i] = (cache_entry){o->path, cache_id(&got), deps, e->deps_len};
+    put_render(j, i, key, &got, r.p, (size_t)(r.end - r.p));
     atomic_fetch_add_explicit(&j->kept, 1, memory_order_relaxed);
     return true;
 }
@@ -166,10 +189,14 @@ render_one(size_t i, size_t worker, void *payload)
         return;
     }
     arena *scratch = j->scratch[worker];
-    bool kept = j->prev && keep_previous(j, i, worker);
+    buf key = BUF_INIT;
+    render_key(&key, o->path);
+    bool kept = j->prev && keep_previous(j, i, worker, key.ptr);
     arena_reset(scratch);
-    if (kept)
+    if (kept) {
+        buf_free(&key);
         return;
+    }
     buf html = BUF_INIT;
     char note[512];
     snprintf(note, sizeof note, "while rendering %s with %s", o->path, name);
@@ -187,12 +214,10 @@ render_one(size_t i, size_t worker, void *payload)
     if (ok)
         ok = output_write_id(j->out, o->path, html.ptr, html.len, &id, j->d);
     /* remembered unless the render said something: a skipped render would not say it */
-    if (ok && log && !log->overflow && diag_thread_reports() == reports) {
-        void *deps = xmalloc(log->data.len + 1);
-        memcpy(deps, log->data.ptr, log->data.len);
-        j->next[i] = (cache_entry){o->path, cache_id(&id), deps, log->data.len};
-    }
+    if (ok && log && !log->overflow && diag_thread_reports() == reports)
+        put_render(j, i, key.ptr, &id, log->data.ptr, log->data.len);
     diag_set_context(SRC_NONE, NULL);
+    buf_free(&key);
     buf_free(&html);
     arena_reset(scratch);
 }
@@ -230,26 +255,124 @@ render_fingerprint(const template_set *ts, const plugin_host *host)
     return hash_u64(hash_u64(program_hash(), template_set_hash(ts)), plugin_host_hash(host));
 }
 
-/* The renders of the last build into out_dir, when they can be trusted. */
+/* The last build's cache of out_dir, when it can be used. */
 static cache *
-load_cache(const build_options *opt, const char *path, uint64_t fingerprint)
+load_cache(const build_options *opt, const char *path)
 {
     if (opt->clean || opt->check_only)
         return NULL;
     const char *why = NULL;
-    cache *c = cache_load(path, fingerprint, opt->out_dir, &why);
+    cache *c = cache_load(path, opt->out_dir, &why);
     if (!c && opt->cache_notes)
-        fprintf(stderr, "clinfolio: cache %s not used (%s): every page is rendered\n", path, why);
+        fprintf(stderr, "clinfolio: cache %s not used (%s): everything is built afresh\n", path,
+                why);
     return c;
 }
 
-static void
-save_cache(const build_options *opt, const char *path, uint64_t fingerprint, cache_entry *next,
-           size_t n)
+/* The previous cache, for the renders, when they were made by this fingerprint. */
+static const cache *
+renders_of(const build_options *opt, const cache *prev, uint64_t fingerprint, cache_next *next)
 {
-    const char *why = NULL;
-    if (!cache_save(path, fingerprint, opt->out_dir, next, n, &why) && opt->cache_notes)
-        fprintf(stderr, "clinfolio: cache %s not written (%s)\n", path, why);
+    size_t len;
+    const void *data = cache_get(prev, "render-fingerprint", &len);
+    serial_reader r = SERIAL_READER(data, len);
+    bool same = data && serial_get_u64(&r) == fingerprint && r.ok;
+    if (prev && !same && opt->cache_notes)
+        fprintf(stderr, "clinfolio: the templates, plugins or program changed: every page is "
+                        "rendered\n");
+    buf rec = BUF_INIT;
+    serial_writer w = SERIAL_WRITER(&rec);
+    serial_put_u64(&w, fingerprint);
+    cache_next_put(next, "render-fingerprint", &rec);
+    buf_free(&rec);
+    return same ? prev : NULL;
+}
+
+/* {====================================================================
+ * plugins: site_loaded and page hooks, or what they returned last time
+ * ===================================================================== */
+
+/* Everything the hooks see (the site value, every page's through it) and the plugins'
+ * code: the same key, the same results. A fresh memo: the hooks change the maps. */
+static uint64_t
+plugins_key(const plugin_host *host, site *s)
+{
+    deps_memo *memo = deps_memo_new();
+    uint64_t key = hash_u64(plugin_host_hash(host), deps_hash(site_context(s), DEPS_DEEP, memo));
+    deps_memo_free(memo);
+    return key;
+}
+
+/* The record "plugins": the key, site.data, each page's path and page.data, and what the
+ * hooks reported. Restores them when the key matches; false leaves the model as it was. */
+static bool
+restore_plugins(const cache *prev, uint64_t key, site *s, arena *a, diag *d)
+{
+    size_t len, n;
+    const void *data = cache_get(prev, "plugins", &len);
+    page *const *pages = site_pages(s, &n);
+    serial_reader r = SERIAL_READER(data, len);
+    if (!data || serial_get_u64(&r) != key || serial_get_varint(&r) != n)
+        return false;
+    value *site_data = serial_get_value(&r, a);
+    value **page_data = xcalloc(n + 1, sizeof(value *));
+    for (size_t i = 0; i < n && r.ok; i++) {
+        const char *path = serial_get_str(&r, a);
+        page_data[i] = serial_get_value(&r, a);
+        if (!path || strcmp(path, pages[i]->path) != 0)
+            r.ok = false;
+    }
+    diag *pd = diag_new();
+    bool ok = r.ok && site_data && serial_get_diags(&r, pd, a) && r.p == r.end;
+    if (ok) {
+        value_map_set(site_context(s), "data", site_data, a);
+        for (size_t i = 0; i < n; i++)
+            if (page_data[i])
+                value_map_set(pages[i]->ctx, "data", page_data[i], a);
+        diag_merge(d, pd);
+    }
+    diag_free(pd);
+    free(page_data);
+    return ok;
+}
+
+static void
+remember_plugins(cache_next *next, uint64_t key, site *s, diag *pd)
+{
+    size_t n;
+    page *const *pages = site_pages(s, &n);
+    buf rec = BUF_INIT;
+    serial_writer w = SERIAL_WRITER(&rec);
+    serial_put_u64(&w, key);
+    serial_put_varint(&w, n);
+    serial_put_value(&w, value_map_get(site_context(s), "data"));
+    for (size_t i = 0; i < n; i++) {
+        serial_put_str(&w, pages[i]->path);
+        serial_put_value(&w, value_map_get(pages[i]->ctx, "data"));
+    }
+    serial_put_diags(&w, pd);
+    cache_next_put(next, "plugins", &rec);
+    buf_free(&rec);
+}
+
+/* The site_loaded and page hooks (plugin.h), unless the last build ran them on the same
+ * values with the same plugins: then their results and diagnostics are restored. */
+static bool
+run_plugins(plugin_host *host, site *s, size_t workers, arena **load_arenas, const cache *prev,
+            cache_next *next, arena *a, diag *d)
+{
+    uint64_t key = prev || next ? plugins_key(host, s) : 0;
+    if (prev && restore_plugins(prev, key, s, a, d))
+        return true;
+    size_t n;
+    page *const *pages = site_pages(s, &n);
+    diag *pd = diag_new(); /* the hooks' diagnostics, to be remembered */
+    bool ok = plugin_run_site_hooks(host, site_context(s), pages, n, workers, load_arenas, pd);
+    if (ok && next && diag_error_count(pd) == 0)
+        remember_plugins(next, key, s, pd);
+    diag_merge(d, pd);
+    diag_free(pd);
+    return ok;
 }
 
 /* {====================================================================
@@ -466,8 +589,7 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     bool ok = false;
     buf cache_file = BUF_INIT;
     cache *prev = NULL;
-    cache_entry *next = NULL;
-    size_t n_next = 0;
+    cache_next *next = NULL;
     deps_log *logs = xcalloc(workers, sizeof(deps_log));
     deps_memo **memos = xcalloc(workers, sizeof(deps_memo *));
     for (size_t w = 0; w < workers; w++) {
@@ -484,6 +606,11 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     config site_cfg;
     if (!config_load(&site_cfg, opt->root, opt->base_url, a, d))
         goto done;
+    if (!opt->check_only) {
+        cache_path(&cache_file, opt->out_dir);
+        prev = load_cache(opt, cache_file.ptr);
+        next = cache_next_new();
+    }
     const char *theme_name = NULL;
     const char *datadir = opt->datadir ? opt->datadir : CLINFOLIO_DATADIR;
     progress_pass(opt->progress, "loading pages");
@@ -512,7 +639,7 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     progress_pass(opt->progress, "plugins");
     plugin_paths paths = {opt->root, theme, theme_name, datadir, output_remove_temporaries};
     size_t n_pages;
-    page *const *pages = site_pages(s, &n_pages);
+    site_pages(s, &n_pages);
     /* the plugin limits site.yaml leaves out grow with the site (100,000 pages build with
      * the defaults); the host keeps this copy for the rest of the build */
     config *plugin_cfg = arena_alloc(a, sizeof *plugin_cfg);
@@ -521,8 +648,7 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     host = plugin_host_new(plugin_cfg, &paths, a, d);
     if (diag_error_count(d))
         goto done;
-    if (host &&
-        !plugin_run_site_hooks(host, site_context(s), pages, n_pages, workers, load_arenas, d))
+    if (host && !run_plugins(host, s, workers, load_arenas, prev, next, a, d))
         goto done;
     st.plugins_ms = pool_now_ms() - t;
     t = pool_now_ms();
@@ -545,14 +671,13 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     size_t n_outputs;
     const site_output *outputs = site_outputs(s, &n_outputs);
     progress_pass(opt->progress, "rendering");
-    uint64_t fingerprint = render_fingerprint(ts, host);
-    if (!opt->check_only) {
-        cache_path(&cache_file, opt->out_dir);
-        prev = load_cache(opt, cache_file.ptr, fingerprint);
-        next = xcalloc(n_outputs + 1, sizeof(cache_entry));
-        n_next = n_outputs;
+    const cache *renders = NULL;
+    size_t first_slot = 0;
+    if (next) {
+        renders = renders_of(opt, prev, render_fingerprint(ts, host), next);
+        first_slot = cache_next_reserve(next, n_outputs);
     }
-    render_job job = {outputs, ts, out, scratch, d, prev, next, logs, memos, 0};
+    render_job job = {outputs, ts, out, scratch, d, renders, next, first_slot, logs, memos, 0};
     pool_run(workers, n_outputs, render_one, &job);
     st.kept = atomic_load(&job.kept);
     st.render_ms = pool_now_ms() - t;
@@ -567,8 +692,10 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     if (diag_error_count(d) == 0) {
         ok = output_commit(out, d);
         out = NULL;
-        if (ok && next)
-            save_cache(opt, cache_file.ptr, fingerprint, next, n_next);
+        const char *why = NULL;
+        if (ok && next && !cache_next_save(next, cache_file.ptr, opt->out_dir, &why) &&
+            opt->cache_notes)
+            fprintf(stderr, "clinfolio: cache %s not written (%s)\n", cache_file.ptr, why);
     }
     st.finish_ms = pool_now_ms() - t;
     st.pages = n_pages;
@@ -581,9 +708,7 @@ done:
         check_report_collect(opt->report, s);
     output_abort(out);
     plugin_host_free(host); /* before the arenas: Lua holds pointers into the model */
-    for (size_t i = 0; i < n_next; i++)
-        free((void *)next[i].deps);
-    free(next);
+    cache_next_free(next);
     cache_free(prev);
     buf_free(&cache_file);
     for (size_t w = 0; w < workers; w++) {

@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: MIT
- * cache.c - the incremental build's cache file (see cache.h). Layout, integers
- * little-endian:
- *   "CLFCACHE" | format u32 | fingerprint u64 | output folder's device u64, inode u64 |
- *   entries u64 | per entry: path (varint length, bytes), dev, ino, size, mtime sec,
- *   mtime nsec (u64 each), deps (varint length, bytes) | checksum u64 of all before it
+ * cache.c - the incremental build's cache file (see cache.h). Layout (serial.h):
+ *   "CLFCACHE" | format u64 | output folder's device u64, inode u64 | records u64 |
+ *   per record: key (bytes), data (bytes) | checksum u64 of all before it
  * Part of the build pass (build.c), main thread. */
 #include "cache.h"
 
 #include "hash.h"
+#include "serial.h"
 #include "strtab.h"
 #include "xalloc.h"
 
@@ -20,14 +19,20 @@
 #include <unistd.h>
 
 #define MAGIC           "CLFCACHE"
-#define FORMAT          1u
-#define MAX_CACHE_BYTES ((size_t)1 << 31) /* 2 GiB: far beyond 100,000 pages' reads */
+#define FORMAT          2u
+#define MAX_CACHE_BYTES ((size_t)1 << 31) /* 2 GiB: far beyond 100,000 pages' records */
+
+typedef struct record {
+    char *key;
+    const void *data;
+    size_t len;
+} record;
 
 struct cache {
-    char *data; /* the whole file; entries point into it */
-    cache_entry *entries;
+    char *data; /* the whole file; records point into it */
+    record *records;
     size_t n;
-    strtab by_path;
+    strtab by_key;
 };
 
 void
@@ -45,78 +50,6 @@ cache_path(buf *out, const char *out_dir)
     buf_puts(out, ".cache");
 }
 
-/* {====================================================================
- * encoding
- * ===================================================================== */
-
-static void
-put_u64(buf *b, uint64_t x)
-{
-    char tmp[8];
-    for (int i = 0; i < 8; i++)
-        tmp[i] = (char)(x >> (8 * i));
-    buf_append(b, tmp, 8);
-}
-
-static void
-put_varint(buf *b, size_t x)
-{
-    do {
-        buf_putc(b, (char)((x & 0x7f) | (x > 0x7f ? 0x80 : 0)));
-        x >>= 7;
-    } while (x);
-}
-
-static void
-put_bytes(buf *b, const void *p, size_t len)
-{
-    put_varint(b, len);
-    buf_append(b, p, len);
-}
-
-typedef struct reader {
-    const unsigned char *p, *end;
-    bool ok;
-} reader;
-
-static uint64_t
-get_u64(reader *r)
-{
-    if (r->end - r->p < 8) {
-        r->ok = false;
-        return 0;
-    }
-    uint64_t x = 0;
-    for (int i = 0; i < 8; i++)
-        x |= (uint64_t)r->p[i] << (8 * i);
-    r->p += 8;
-    return x;
-}
-
-static const unsigned char *
-get_bytes(reader *r, size_t *len)
-{
-    size_t x = 0;
-    for (unsigned shift = 0;; shift += 7) {
-        if (shift > 56 || r->p == r->end) {
-            r->ok = false;
-            return NULL;
-        }
-        unsigned char c = *r->p++;
-        x |= (size_t)(c & 0x7f) << shift;
-        if (!(c & 0x80))
-            break;
-    }
-    if ((size_t)(r->end - r->p) < x) {
-        r->ok = false;
-        return NULL;
-    }
-    const unsigned char *s = r->p;
-    r->p += x;
-    *len = x;
-    return s;
-}
-
 static bool
 tree_id(const char *out_dir, uint64_t *dev, uint64_t *ino)
 {
@@ -127,10 +60,6 @@ tree_id(const char *out_dir, uint64_t *dev, uint64_t *ino)
     *ino = (uint64_t)st.st_ino;
     return true;
 }
-
-/* {====================================================================
- * reading
- * ===================================================================== */
 
 static char *
 read_all(const char *path, size_t *len)
@@ -162,7 +91,7 @@ read_all(const char *path, size_t *len)
 }
 
 cache *
-cache_load(const char *path, uint64_t fingerprint, const char *out_dir, const char **why)
+cache_load(const char *path, const char *out_dir, const char **why)
 {
     size_t len = 0;
     char *data = read_all(path, &len);
@@ -173,51 +102,37 @@ cache_load(const char *path, uint64_t fingerprint, const char *out_dir, const ch
     *why = "damaged";
     cache *c = xcalloc(1, sizeof *c);
     c->data = data;
-    reader r = {(const unsigned char *)data, (const unsigned char *)data + len, true};
-    if (len < 8 + 4 + 8 * 5 || memcmp(data, MAGIC, 8) != 0)
+    if (len < 8 + 8 * 5 || memcmp(data, MAGIC, 8) != 0)
         goto fail;
-    r.p += 8;
-    reader tail = {r.end - 8, r.end, true};
-    if (get_u64(&tail) != hash_bytes(0, data, len - 8))
+    serial_reader tail = SERIAL_READER(data + len - 8, 8);
+    if (serial_get_u64(&tail) != hash_bytes(0, data, len - 8))
         goto fail;
-    r.end -= 8;
-    uint32_t format =
-        (uint32_t)r.p[0] | (uint32_t)r.p[1] << 8 | (uint32_t)r.p[2] << 16 | (uint32_t)r.p[3] << 24;
-    r.p += 4;
-    if (format != FORMAT || get_u64(&r) != fingerprint) {
-        *why = "another build's";
+    serial_reader r = SERIAL_READER(data + 8, len - 16);
+    if (serial_get_u64(&r) != FORMAT) {
+        *why = "another version's";
         goto fail;
     }
-    uint64_t dev = get_u64(&r), ino = get_u64(&r), now_dev, now_ino;
+    uint64_t dev = serial_get_u64(&r), ino = serial_get_u64(&r), now_dev, now_ino;
     if (!tree_id(out_dir, &now_dev, &now_ino) || dev != now_dev || ino != now_ino) {
         *why = "another output folder's";
         goto fail;
     }
-    uint64_t n = get_u64(&r);
-    if (!r.ok || n > (uint64_t)(r.end - r.p) / (1 + 5 * 8 + 1))
+    uint64_t n = serial_get_u64(&r);
+    if (!r.ok || n > (uint64_t)(r.end - r.p) / 2) /* a record takes two bytes at least */
         goto fail;
-    c->entries = xcalloc(n + 1, sizeof(cache_entry));
+    c->records = xcalloc(n + 1, sizeof(record));
     for (size_t i = 0; i < n; i++) {
-        cache_entry *e = &c->entries[i];
-        size_t plen;
-        const unsigned char *p = get_bytes(&r, &plen);
-        if (!r.ok || !plen || memchr(p, '\0', plen))
+        record *e = &c->records[i];
+        size_t klen;
+        const char *key = serial_get_bytes(&r, &klen);
+        e->data = serial_get_bytes(&r, &e->len);
+        if (!r.ok || !klen || memchr(key, '\0', klen))
             goto fail;
-        /* the path is followed by at least 40 bytes: end it in place after copying */
-        char *name = xmalloc(plen + 1);
-        memcpy(name, p, plen);
-        name[plen] = '\0';
-        e->path = name;
+        e->key = xmalloc(klen + 1);
+        memcpy(e->key, key, klen);
+        e->key[klen] = '\0';
         c->n = i + 1;
-        e->id.dev = get_u64(&r);
-        e->id.ino = get_u64(&r);
-        e->id.size = get_u64(&r);
-        e->id.mtime_sec = (int64_t)get_u64(&r);
-        e->id.mtime_nsec = (int64_t)get_u64(&r);
-        e->deps = get_bytes(&r, &e->deps_len);
-        if (!r.ok)
-            goto fail;
-        strtab_put(&c->by_path, e->path, e);
+        strtab_put(&c->by_key, e->key, e);
     }
     if (r.p != r.end)
         goto fail;
@@ -228,10 +143,12 @@ fail:
     return NULL;
 }
 
-const cache_entry *
-cache_find(const cache *c, const char *rel)
+const void *
+cache_get(const cache *c, const char *key, size_t *len)
 {
-    return c ? strtab_get(&c->by_path, rel) : NULL;
+    const record *e = c ? strtab_get(&c->by_key, key) : NULL;
+    *len = e ? e->len : 0;
+    return e ? e->data : NULL;
 }
 
 void
@@ -240,50 +157,123 @@ cache_free(cache *c)
     if (!c)
         return;
     for (size_t i = 0; i < c->n; i++)
-        free((char *)c->entries[i].path);
-    free(c->entries);
-    strtab_free(&c->by_path);
+        free(c->records[i].key);
+    free(c->records);
+    strtab_free(&c->by_key);
     free(c->data);
     free(c);
 }
 
-/* {====================================================================
- * writing
- * ===================================================================== */
+static bool
+write_all(const char *path, const buf *b)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return false;
+    size_t done = 0;
+    while (done < b->len) {
+        ssize_t k = write(fd, b->ptr + done, b->len - done);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            break;
+        done += (size_t)k;
+    }
+    bool ok = done == b->len;
+    ok &= close(fd) == 0;
+    return ok;
+}
+
+struct cache_next {
+    cache_record *records; /* empty ones are reserved slots not filled */
+    size_t n, cap;
+};
+
+cache_next *
+cache_next_new(void)
+{
+    return xcalloc(1, sizeof(cache_next));
+}
+
+static void
+grow(cache_next *n, size_t more)
+{
+    if (n->n + more <= n->cap)
+        return;
+    n->cap = (n->n + more) * 2;
+    n->records = xrealloc(n->records, n->cap * sizeof(cache_record));
+}
+
+size_t
+cache_next_reserve(cache_next *n, size_t count)
+{
+    grow(n, count);
+    memset(n->records + n->n, 0, count * sizeof(cache_record));
+    n->n += count;
+    return n->n - count;
+}
+
+static void
+take(cache_record *r, const char *key, buf *data)
+{
+    r->key = xstrdup(key);
+    r->len = data->len;
+    r->data = buf_detach(data);
+}
+
+void
+cache_next_put(cache_next *n, const char *key, buf *data)
+{
+    grow(n, 1);
+    take(&n->records[n->n++], key, data);
+}
+
+void
+cache_next_put_slot(cache_next *n, size_t i, const char *key, buf *data)
+{
+    take(&n->records[i], key, data);
+}
+
+void
+cache_next_free(cache_next *n)
+{
+    if (!n)
+        return;
+    for (size_t i = 0; i < n->n; i++) {
+        free((char *)n->records[i].key);
+        free((void *)n->records[i].data);
+    }
+    free(n->records);
+    free(n);
+}
 
 bool
-cache_save(const char *path, uint64_t fingerprint, const char *out_dir, const cache_entry *entries,
-           size_t n, const char **why)
+cache_next_save(const cache_next *next, const char *path, const char *out_dir, const char **why)
 {
+    const cache_record *records = next->records;
+    size_t n = next->n;
     uint64_t dev, ino;
     if (!tree_id(out_dir, &dev, &ino)) {
         *why = "the output folder is missing";
         return false;
     }
     buf b = BUF_INIT;
+    serial_writer w = SERIAL_WRITER(&b);
     buf_append(&b, MAGIC, 8);
-    char format[4] = {(char)FORMAT, 0, 0, 0};
-    buf_append(&b, format, 4);
-    put_u64(&b, fingerprint);
-    put_u64(&b, dev);
-    put_u64(&b, ino);
+    serial_put_u64(&w, FORMAT);
+    serial_put_u64(&w, dev);
+    serial_put_u64(&w, ino);
     size_t count = 0;
     for (size_t i = 0; i < n; i++)
-        count += entries[i].path != NULL;
-    put_u64(&b, count);
+        count += records[i].key != NULL;
+    serial_put_u64(&w, count);
     for (size_t i = 0; i < n; i++) {
-        const cache_entry *e = &entries[i];
-        if (!e->path)
+        if (!records[i].key)
             continue;
-        put_bytes(&b, e->path, strlen(e->path));
-        put_u64(&b, e->id.dev);
-        put_u64(&b, e->id.ino);
-        put_u64(&b, e->id.size);
-        put_u64(&b, (uint64_t)e->id.mtime_sec);
-        put_u64(&b, (uint64_t)e->id.mtime_nsec);
-        put_bytes(&b, e->deps, e->deps_len);
+        serial_put_bytes(&w, records[i].key, strlen(records[i].key));
+        serial_put_bytes(&w, records[i].data, records[i].len);
     }
-    put_u64(&b, hash_bytes(0, b.ptr, b.len));
+    serial_put_u64(&w, hash_bytes(0, b.ptr, b.len));
 
     buf dir = BUF_INIT, tmp = BUF_INIT;
     const char *slash = strrchr(path, '/');
@@ -296,21 +286,10 @@ cache_save(const char *path, uint64_t fingerprint, const char *out_dir, const ca
         *why = "its folder is not a folder";
     } else {
         buf_printf(&tmp, "%s.tmp-%ld", path, (long)getpid());
-        int fd = open(tmp.ptr, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-        size_t done = 0;
-        while (fd >= 0 && done < b.len) {
-            ssize_t k = write(fd, b.ptr + done, b.len - done);
-            if (k < 0 && errno == EINTR)
-                continue;
-            if (k <= 0)
-                break;
-            done += (size_t)k;
-        }
-        ok = fd >= 0 && done == b.len && close(fd) == 0 && rename(tmp.ptr, path) == 0;
+        ok = write_all(tmp.ptr, &b) && rename(tmp.ptr, path) == 0;
         if (!ok) {
             *why = "cannot write it";
-            if (fd >= 0)
-                unlink(tmp.ptr);
+            unlink(tmp.ptr);
         }
     }
     buf_free(&tmp);

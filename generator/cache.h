@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: MIT
- * cache.h - what the last build rendered, kept beside its output for the next build
- * (incremental builds): for each rendered file, its path, the identity of the file it
- * wrote (device, inode, size, modification time) and the reads of its render (deps.h).
- * A build whose renders would read the same values links the previous file instead of
- * rendering. The file is checked whole on reading (magic, format, fingerprint, the
- * output folder it describes, a checksum); anything amiss and it is ignored, never
+ * cache.h - what the last build computed, kept beside its output for the next build
+ * (incremental builds): named records of bytes (the reads and file of every render, the
+ * plugins' results, each page's HTML, ...), each of which its pass checks against its
+ * own inputs. The file as a whole is checked on reading (magic, format, the output
+ * folder it was written for, a checksum); anything amiss and it is ignored, never
  * trusted in part. Main thread only. */
 #ifndef CLINFOLIO_CACHE_H
 #define CLINFOLIO_CACHE_H
@@ -13,40 +12,45 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
-
-typedef struct cache_file_id {
-    uint64_t dev, ino, size;
-    int64_t mtime_sec, mtime_nsec;
-} cache_file_id;
-
-typedef struct cache_entry {
-    const char *path; /* relative to the output folder */
-    cache_file_id id;
-    const void *deps; /* a deps_log's data */
-    size_t deps_len;
-} cache_entry;
 
 typedef struct cache cache;
+
+/* One record: a key ("render/projects/x/index.html") and its bytes. */
+typedef struct cache_record {
+    const char *key;
+    const void *data;
+    size_t len;
+} cache_record;
 
 /* The cache file of out_dir: ".clinfolio-cache/<name>.cache" in out_dir's parent
  * ("public" -> ".clinfolio-cache/public.cache"), appended to out. */
 void cache_path(buf *out, const char *out_dir);
 
-/* Reads the cache at path, for a build whose inputs outside the pages' values hash to
- * fingerprint and whose output folder is out_dir. NULL when there is none or it cannot
- * be used; *why then says why ("none", "damaged", "another build's", "another output
- * folder's"), for -v. */
-cache *cache_load(const char *path, uint64_t fingerprint, const char *out_dir, const char **why);
-/* The entry of the file rel, NULL when there is none. */
-const cache_entry *cache_find(const cache *c, const char *rel);
+/* Reads the cache at path, written for out_dir as it is now (the same folder: device and
+ * inode). NULL when there is none or it cannot be used; *why then says why ("none",
+ * "damaged", "another output folder's"), for -v. */
+cache *cache_load(const char *path, const char *out_dir, const char **why);
+/* The bytes of the record key (NULL, *len 0, when there is none). */
+const void *cache_get(const cache *c, const char *key, size_t *len);
 void cache_free(cache *c);
 
-/* Writes entries[0..n) (those with a NULL path are skipped) as the cache of out_dir as it
- * is now, replacing path atomically (a temporary file renamed over it; the folder is
- * made when missing). False when it could not (the next build is then a full one);
- * *why says why. */
-bool cache_save(const char *path, uint64_t fingerprint, const char *out_dir,
-                const cache_entry *entries, size_t n, const char **why);
+/* The records of this build, for the next: put by the passes, saved after the commit. */
+typedef struct cache_next cache_next;
+
+cache_next *cache_next_new(void);
+/* Reserves count places for cache_next_put_slot (one per output, filled by worker
+ * threads); returns the first one's number. Main thread, while no thread fills slots. */
+size_t cache_next_reserve(cache_next *n, size_t count);
+/* Adds the record key (copied) with data's bytes (taken: data is left empty). Main
+ * thread only. */
+void cache_next_put(cache_next *n, const char *key, buf *data);
+/* The same into reserved place i; threads may fill different places at once. A place
+ * left empty is no record. */
+void cache_next_put_slot(cache_next *n, size_t i, const char *key, buf *data);
+/* Writes every record as the cache of out_dir as it is now, replacing path atomically
+ * (a temporary file renamed over it; the folder is made when missing). False when it
+ * could not (the next build then starts afresh); *why says why. */
+bool cache_next_save(const cache_next *n, const char *path, const char *out_dir, const char **why);
+void cache_next_free(cache_next *n);
 
 #endif

@@ -8,6 +8,7 @@
 #include "deps.h"
 
 #include "hash.h"
+#include "serial.h"
 #include "text.h"
 #include "xalloc.h"
 
@@ -241,27 +242,6 @@ deps_hash(const value *v, deps_kind kind, deps_memo *memo)
  * the log
  * ===================================================================== */
 
-static void
-put_varint(buf *b, size_t x)
-{
-    unsigned char tmp[10];
-    size_t n = 0;
-    do {
-        tmp[n++] = (unsigned char)((x & 0x7f) | (x > 0x7f ? 0x80 : 0));
-        x >>= 7;
-    } while (x);
-    buf_append(b, (const char *)tmp, n);
-}
-
-static void
-put_u64(buf *b, uint64_t x)
-{
-    unsigned char tmp[8];
-    for (int i = 0; i < 8; i++)
-        tmp[i] = (unsigned char)(x >> (8 * i));
-    buf_append(b, (const char *)tmp, 8);
-}
-
 void
 deps_log_init(deps_log *l, deps_memo *memo)
 {
@@ -329,17 +309,17 @@ deps_log_add(deps_log *l, const deps_path *p, deps_kind kind, const value *v)
         steps[n++] = q;
     }
     size_t start = l->data.len;
+    serial_writer w = SERIAL_WRITER(&l->data);
     buf_putc(&l->data, (char)kind);
-    put_varint(&l->data, n);
+    serial_put_varint(&w, n);
     while (n-- > 0) {
         const deps_path *s = steps[n];
         buf_putc(&l->data, (char)s->op);
-        put_varint(&l->data, s->len);
-        buf_append(&l->data, s->text, s->len);
+        serial_put_bytes(&w, s->text, s->len);
         if (s->op == DEPS_NUM) {
             uint64_t bits;
             memcpy(&bits, &s->num, sizeof bits);
-            put_u64(&l->data, bits);
+            serial_put_u64(&w, bits);
         }
     }
     if (!first_time(l, hash_bytes(0, l->data.ptr + start, l->data.len - start))) {
@@ -347,7 +327,7 @@ deps_log_add(deps_log *l, const deps_path *p, deps_kind kind, const value *v)
         l->data.ptr[start] = '\0';
         return;
     }
-    put_u64(&l->data, deps_hash(v, kind, l->memo));
+    serial_put_u64(&w, deps_hash(v, kind, l->memo));
     l->n++;
 }
 
@@ -355,52 +335,17 @@ deps_log_add(deps_log *l, const deps_path *p, deps_kind kind, const value *v)
  * checking a log against a new context
  * ===================================================================== */
 
-typedef struct reader {
-    const unsigned char *p, *end;
-} reader;
-
-static bool
-get_varint(reader *r, size_t *out)
-{
-    size_t x = 0;
-    for (unsigned shift = 0; shift < 63; shift += 7) {
-        if (r->p == r->end)
-            return false;
-        unsigned char c = *r->p++;
-        x |= (size_t)(c & 0x7f) << shift;
-        if (!(c & 0x80)) {
-            *out = x;
-            return true;
-        }
-    }
-    return false;
-}
-
-static bool
-get_u64(reader *r, uint64_t *out)
-{
-    if (r->end - r->p < 8)
-        return false;
-    uint64_t x = 0;
-    for (int i = 0; i < 8; i++)
-        x |= (uint64_t)r->p[i] << (8 * i);
-    r->p += 8;
-    *out = x;
-    return true;
-}
-
 /* One step from v, as the evaluator takes it. */
 static bool
-step(reader *r, const value **v, arena *scratch)
+step(serial_reader *r, const value **v, arena *scratch)
 {
     if (r->p == r->end)
         return false;
     unsigned op = *r->p++;
     size_t len;
-    if (!get_varint(r, &len) || (size_t)(r->end - r->p) < len)
+    const char *text = serial_get_bytes(r, &len);
+    if (!r->ok)
         return false;
-    const char *text = (const char *)r->p;
-    r->p += len;
     if (op == DEPS_ATTR) {
         *v = deps_get_attr(*v, text, len);
         return true;
@@ -410,8 +355,8 @@ step(reader *r, const value **v, arena *scratch)
         *v = deps_get_index(*v, &key, scratch);
         return true;
     }
-    uint64_t bits;
-    if (op != DEPS_NUM || !get_u64(r, &bits))
+    uint64_t bits = serial_get_u64(r);
+    if (op != DEPS_NUM || !r->ok)
         return false;
     value num = {.type = VALUE_NUMBER};
     memcpy(&num.as.number, &bits, sizeof bits);
@@ -423,18 +368,18 @@ step(reader *r, const value **v, arena *scratch)
 bool
 deps_check(const void *data, size_t len, const value *root, deps_memo *memo, arena *scratch)
 {
-    reader r = {data, (const unsigned char *)data + len};
+    serial_reader r = SERIAL_READER(data, len);
     while (r.p < r.end) {
         unsigned kind = *r.p++;
-        size_t n;
-        if (kind > DEPS_TRUTH || !get_varint(&r, &n) || n == 0 || n > 256)
+        size_t n = serial_get_varint(&r);
+        if (kind > DEPS_TRUTH || !r.ok || n == 0 || n > 256)
             return false;
         const value *v = root;
         for (size_t i = 0; i < n; i++)
             if (!step(&r, &v, scratch))
                 return false;
-        uint64_t want;
-        if (!get_u64(&r, &want) || deps_hash(v, (deps_kind)kind, memo) != want)
+        uint64_t want = serial_get_u64(&r);
+        if (!r.ok || deps_hash(v, (deps_kind)kind, memo) != want)
             return false;
     }
     return true;

@@ -224,6 +224,43 @@ diag_report_code(diag *d, diag_level level, const char *code, src_pos at, const 
     return id;
 }
 
+size_t
+diag_items(diag *d, diag_item **out)
+{
+    pthread_mutex_lock(&d->lock);
+    diag_item *items = xcalloc(d->len + 1, sizeof(diag_item));
+    for (size_t i = 0; i < d->len; i++) {
+        const entry *e = &d->items[i];
+        items[i] = (diag_item){e->level, e->code,   SRC_POS(e->file, e->line, e->col),
+                               e->msg,   e->parent, e->hidden};
+    }
+    size_t n = d->len;
+    pthread_mutex_unlock(&d->lock);
+    *out = items;
+    return n;
+}
+
+const char *
+diag_code_intern(const char *code, size_t len)
+{
+    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    static char *codes[256];
+    static size_t n;
+    const char *found = NULL;
+    pthread_mutex_lock(&lock);
+    for (size_t i = 0; i < n && !found; i++)
+        if (strlen(codes[i]) == len && memcmp(codes[i], code, len) == 0)
+            found = codes[i];
+    if (!found && n < sizeof codes / sizeof codes[0]) {
+        codes[n] = xmalloc(len + 1);
+        memcpy(codes[n], code, len);
+        codes[n][len] = '\0';
+        found = codes[n++];
+    }
+    pthread_mutex_unlock(&lock);
+    return found;
+}
+
 void
 diag_note(diag *d, size_t id, src_pos at, const char *fmt, ...)
 {

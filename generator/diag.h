@@ -63,6 +63,24 @@ typedef enum diag_check {
  * replaces its level. */
 void diag_set_check(diag *d, const char *code, diag_check level);
 
+/* A diagnostic as reported (before `checks:` and --strict, unless hidden says it was
+ * switched off), for the cache of incremental builds to keep and report again. */
+typedef struct diag_item {
+    diag_level level;
+    const char *code;
+    src_pos at;
+    const char *msg;
+    size_t parent; /* a note's entry (an index of the same list); SIZE_MAX at top level */
+    bool hidden;
+} diag_item;
+
+/* The diagnostics of d in report order, in *out (free() it; the strings stay d's). */
+size_t diag_items(diag *d, diag_item **out);
+
+/* A lasting copy of code[0..len) for diag_report_code (which keeps the pointer), the
+ * same pointer for the same code; NULL after 256 different codes. */
+const char *diag_code_intern(const char *code, size_t len);
+
 /* How many diagnostics the calling thread has reported so far (to any diag): a render
  * that reported one is not remembered for the next build, whose skipped render would
  * not report it again. */

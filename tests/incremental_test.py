@@ -175,6 +175,32 @@ def main():
         status, rendered, total, err = build(site, out, "--clean")
         check(status == 0 and rendered == total, "--clean renders every page")
         check(snapshot(out) == before, "--clean: identical files are kept as they were")
+
+        # a facts edit: the plugins run again, the metrics change, and still as clean
+        before = snapshot(out)
+        edit(project, "  prototype: 2024-09-12", "  prototype: 2024-08-30")
+        rendered, total, changed = changed_as_expected(site, out, before, "facts edit")
+        check("metrics.json" in changed, "facts edit: metrics.json changed")
+
+        # what plugins report is reported again when their results are reused
+        with open(os.path.join(site, "plugins", "warner.lua"), "w") as f:
+            f.write("return {\n"
+                    "  site_loaded = function(site) clinfolio.warn('site seen') return {} end,\n"
+                    "  page = function(page, site)\n"
+                    "    if page.slug == 'chest-drain-monitor' then clinfolio.warn('page seen') end\n"
+                    "    return {} end,\n"
+                    "}\n")
+        edit(os.path.join(site, "site.yaml"), "plugins: [", "plugins: [warner, ")
+        edit(os.path.join(site, "site.yaml"), "stale-project: warning", "stale-project: off")
+        first = build(site, out)
+        again = build(site, out)
+        strict = build(site, out, "--strict")
+        for name, (status, rendered, total, err) in (("first", first), ("again", again)):
+            check(status == 0 and "warning: site seen" in err and "warning: page seen" in err,
+                  "plugin warnings, %s build: %r" % (name, err[-600:]))
+        check(again[1] == 0, "plugin warnings: the second build renders nothing")
+        check(strict[0] == 1 and "error: site seen" in strict[3],
+              "plugin warnings reused under --strict are errors: %r" % (strict[3][-300:],))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("%d passed, %d failed" % (passed, failed))

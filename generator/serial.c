@@ -1,0 +1,350 @@
+/* SPDX-License-Identifier: MIT
+ * serial.c - values and integers as bytes (see serial.h). Integers are little-endian
+ * (u64) or LEB128 (varint). A value is
+ *   tag (1 byte: type + 16 when null pointer, + 32 when invalid) | position | payload
+ * where a position is a file (0 none, 1 the previous one, 2 a new one followed by its
+ * bytes), line and column (varints), and the payload is: bool 1 byte; number its bits
+ * (u64) and text as written; string bytes; date its fields; list count and items; map
+ * count and per pair key bytes, key position, value. */
+#include "serial.h"
+
+#include "xalloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum { TAG_NONE = 16, TAG_INVALID = 32, MAX_DEPTH = 256 };
+
+void
+serial_put_u64(serial_writer *w, uint64_t x)
+{
+    char tmp[8];
+    for (int i = 0; i < 8; i++)
+        tmp[i] = (char)(x >> (8 * i));
+    buf_append(w->out, tmp, 8);
+}
+
+void
+serial_put_varint(serial_writer *w, size_t x)
+{
+    do {
+        buf_putc(w->out, (char)((x & 0x7f) | (x > 0x7f ? 0x80 : 0)));
+        x >>= 7;
+    } while (x);
+}
+
+void
+serial_put_bytes(serial_writer *w, const void *p, size_t len)
+{
+    serial_put_varint(w, len);
+    buf_append(w->out, p, len);
+}
+
+void
+serial_put_str(serial_writer *w, const char *s)
+{
+    if (!s) {
+        buf_putc(w->out, 0);
+        return;
+    }
+    buf_putc(w->out, 1);
+    serial_put_bytes(w, s, strlen(s));
+}
+
+static void
+put_pos(serial_writer *w, src_pos at)
+{
+    if (!at.file) {
+        buf_putc(w->out, 0);
+    } else if (w->last_file && strcmp(at.file, w->last_file) == 0) {
+        buf_putc(w->out, 1);
+    } else {
+        buf_putc(w->out, 2);
+        serial_put_bytes(w, at.file, strlen(at.file));
+        w->last_file = at.file;
+    }
+    serial_put_varint(w, at.line);
+    serial_put_varint(w, at.col);
+}
+
+void
+serial_put_value(serial_writer *w, const value *v)
+{
+    if (!v) {
+        buf_putc(w->out, TAG_NONE);
+        return;
+    }
+    buf_putc(w->out, (char)(v->type | (v->invalid ? TAG_INVALID : 0)));
+    put_pos(w, v->pos);
+    switch (v->type) {
+    case VALUE_NULL:
+        break;
+    case VALUE_BOOL:
+        buf_putc(w->out, v->as.boolean);
+        break;
+    case VALUE_NUMBER: {
+        uint64_t bits;
+        memcpy(&bits, &v->as.number, sizeof bits);
+        serial_put_u64(w, bits);
+        serial_put_str(w, v->as.number_text);
+        break;
+    }
+    case VALUE_STRING:
+        serial_put_bytes(w, v->as.str.ptr, v->as.str.len);
+        break;
+    case VALUE_DATE: {
+        const value_date *d = &v->as.date;
+        int f[] = {d->year, d->month, d->day, d->hour, d->minute, d->second, d->offset_min};
+        for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+            serial_put_u64(w, (uint64_t)(int64_t)f[i]);
+        buf_putc(w->out, (char)(d->has_time | d->has_offset << 1));
+        break;
+    }
+    case VALUE_LIST:
+        serial_put_varint(w, v->as.list.len);
+        for (size_t i = 0; i < v->as.list.len; i++)
+            serial_put_value(w, v->as.list.items[i]);
+        break;
+    case VALUE_MAP:
+        serial_put_varint(w, v->as.map.len);
+        for (size_t i = 0; i < v->as.map.len; i++) {
+            const value_pair *p = &v->as.map.pairs[i];
+            serial_put_bytes(w, p->key, p->key_len);
+            put_pos(w, p->key_pos);
+            serial_put_value(w, p->val);
+        }
+        break;
+    }
+}
+
+/* {====================================================================
+ * reading
+ * ===================================================================== */
+
+static bool
+fail(serial_reader *r)
+{
+    r->ok = false;
+    r->p = r->end;
+    return false;
+}
+
+static int
+get_byte(serial_reader *r)
+{
+    if (!r->ok || r->p == r->end)
+        return fail(r), -1;
+    return *r->p++;
+}
+
+uint64_t
+serial_get_u64(serial_reader *r)
+{
+    if (!r->ok || r->end - r->p < 8)
+        return fail(r), 0;
+    uint64_t x = 0;
+    for (int i = 0; i < 8; i++)
+        x |= (uint64_t)r->p[i] << (8 * i);
+    r->p += 8;
+    return x;
+}
+
+size_t
+serial_get_varint(serial_reader *r)
+{
+    size_t x = 0;
+    for (unsigned shift = 0; shift < 64; shift += 7) {
+        int c = get_byte(r);
+        if (c < 0)
+            return 0;
+        x |= (size_t)(c & 0x7f) << shift;
+        if (!(c & 0x80))
+            return x;
+    }
+    return fail(r), 0;
+}
+
+const void *
+serial_get_bytes(serial_reader *r, size_t *len)
+{
+    size_t n = serial_get_varint(r);
+    *len = 0;
+    if (!r->ok || (size_t)(r->end - r->p) < n)
+        return fail(r), NULL;
+    const void *p = r->p;
+    r->p += n;
+    *len = n;
+    return p;
+}
+
+const char *
+serial_get_str(serial_reader *r, arena *a)
+{
+    int tag = get_byte(r);
+    if (tag != 1) {
+        if (tag != 0)
+            fail(r);
+        return NULL;
+    }
+    size_t len;
+    const char *p = serial_get_bytes(r, &len);
+    return p ? arena_strndup(a, p, len) : NULL;
+}
+
+static src_pos
+get_pos(serial_reader *r, arena *a)
+{
+    src_pos at = SRC_NONE;
+    int tag = get_byte(r);
+    if (tag == 1) {
+        at.file = r->last_file;
+        if (!at.file)
+            fail(r);
+    } else if (tag == 2) {
+        size_t len;
+        const char *p = serial_get_bytes(r, &len);
+        at.file = r->last_file = p ? arena_strndup(a, p, len) : NULL;
+    } else if (tag != 0) {
+        fail(r);
+    }
+    at.line = (unsigned)serial_get_varint(r);
+    at.col = (unsigned)serial_get_varint(r);
+    return at;
+}
+
+static value *
+get_value(serial_reader *r, arena *a, unsigned depth)
+{
+    int tag = get_byte(r);
+    if (tag < 0 || tag == TAG_NONE || depth > MAX_DEPTH) {
+        if (tag != TAG_NONE)
+            fail(r);
+        return NULL;
+    }
+    value_type type = (value_type)(tag & 15);
+    if ((tag & ~(15 | TAG_INVALID)) || type > VALUE_MAP)
+        return fail(r), NULL;
+    src_pos at = get_pos(r, a);
+    value *v = NULL;
+    switch (type) {
+    case VALUE_NULL:
+        v = value_new_null(a, at);
+        break;
+    case VALUE_BOOL:
+        v = value_new_bool(a, get_byte(r) == 1, at);
+        break;
+    case VALUE_NUMBER: {
+        uint64_t bits = serial_get_u64(r);
+        double n;
+        memcpy(&n, &bits, sizeof n);
+        const char *text = serial_get_str(r, a);
+        v = text ? value_new_number_text(a, n, text, strlen(text), at) : value_new_number(a, n, at);
+        break;
+    }
+    case VALUE_STRING: {
+        size_t len;
+        const char *p = serial_get_bytes(r, &len);
+        v = value_new_string(a, p ? p : "", len, at);
+        break;
+    }
+    case VALUE_DATE: {
+        int64_t f[7];
+        for (size_t i = 0; i < 7; i++)
+            f[i] = (int64_t)serial_get_u64(r);
+        int flags = get_byte(r);
+        value_date d = {(int)f[0], (int)f[1], (int)f[2], (int)f[3],       (int)f[4],
+                        (int)f[5], (int)f[6], flags & 1, (flags & 2) != 0};
+        v = value_new_date(a, d, at);
+        break;
+    }
+    case VALUE_LIST: {
+        size_t n = serial_get_varint(r);
+        if (n > (size_t)(r->end - r->p)) /* each item takes a byte at least */
+            return fail(r), NULL;
+        v = value_new_list(a, at);
+        for (size_t i = 0; i < n && r->ok; i++) {
+            value *item = get_value(r, a, depth + 1);
+            if (!item) /* lists hold values, never a null pointer */
+                return fail(r), NULL;
+            value_list_push(v, item, a);
+        }
+        break;
+    }
+    case VALUE_MAP: {
+        size_t n = serial_get_varint(r);
+        if (n > (size_t)(r->end - r->p))
+            return fail(r), NULL;
+        v = value_new_map(a, at);
+        for (size_t i = 0; i < n && r->ok; i++) {
+            size_t len;
+            const char *key = serial_get_bytes(r, &len);
+            src_pos key_at = get_pos(r, a);
+            value *val = get_value(r, a, depth + 1);
+            if (!val)
+                return fail(r), NULL;
+            value_map_setn_at(v, key, len, val, key_at, a);
+        }
+        break;
+    }
+    }
+    if (!r->ok)
+        return NULL;
+    v->invalid = (tag & TAG_INVALID) != 0;
+    return v;
+}
+
+value *
+serial_get_value(serial_reader *r, arena *a)
+{
+    return get_value(r, a, 0);
+}
+
+/* {====================================================================
+ * diagnostics
+ * ===================================================================== */
+
+void
+serial_put_diags(serial_writer *w, diag *d)
+{
+    diag_item *items;
+    size_t n = diag_items(d, &items);
+    serial_put_varint(w, n);
+    for (size_t i = 0; i < n; i++) {
+        const diag_item *e = &items[i];
+        buf_putc(w->out, (char)e->level);
+        serial_put_str(w, e->code);
+        put_pos(w, e->at);
+        serial_put_bytes(w, e->msg, strlen(e->msg));
+        serial_put_varint(w, e->parent == SIZE_MAX ? 0 : e->parent + 1);
+    }
+    free(items);
+}
+
+bool
+serial_get_diags(serial_reader *r, diag *to, arena *a)
+{
+    size_t n = serial_get_varint(r);
+    if (!r->ok || n > (size_t)(r->end - r->p))
+        return fail(r);
+    size_t *ids = xcalloc(n + 1, sizeof(size_t));
+    for (size_t i = 0; i < n && r->ok; i++) {
+        int level = get_byte(r);
+        const char *code = serial_get_str(r, a);
+        src_pos at = get_pos(r, a);
+        size_t len;
+        const char *msg = serial_get_bytes(r, &len);
+        size_t parent = serial_get_varint(r);
+        if (!r->ok || level < DIAG_NOTE || level > DIAG_ERROR || parent > i ||
+            (parent == 0) == (level == DIAG_NOTE)) {
+            fail(r);
+            break;
+        }
+        const char *kept = code ? diag_code_intern(code, strlen(code)) : NULL;
+        if (parent)
+            diag_note(to, ids[parent - 1], at, "%.*s", (int)len, msg);
+        else
+            ids[i] = diag_report_code(to, (diag_level)level, kept, at, "%.*s", (int)len, msg);
+    }
+    free(ids);
+    return r->ok;
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT
+ * serial.h - values and integers as bytes, for the cache of incremental builds
+ * (cache.c, deps.c, build.c): written by this program, read back by a later run of the
+ * same program, and never trusted: every read is bounds-checked, and a reader that met
+ * anything malformed stays failed (ok false) and returns empty results. */
+#ifndef CLINFOLIO_SERIAL_H
+#define CLINFOLIO_SERIAL_H
+
+#include "arena.h"
+#include "buf.h"
+#include "value.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct serial_writer {
+    buf *out;
+    const char *last_file; /* positions name the same file again and again */
+} serial_writer;
+
+typedef struct serial_reader {
+    const unsigned char *p, *end;
+    bool ok;
+    const char *last_file;
+} serial_reader;
+
+#define SERIAL_WRITER(b) ((serial_writer){(b), NULL})
+#define SERIAL_READER(data, len)                                                                 \
+    ((serial_reader){(const unsigned char *)(data), (const unsigned char *)(data) + (len), true, \
+                     NULL})
+
+void serial_put_u64(serial_writer *w, uint64_t x);
+void serial_put_varint(serial_writer *w, size_t x);
+void serial_put_bytes(serial_writer *w, const void *p, size_t len);
+/* A NUL-terminated string or NULL. */
+void serial_put_str(serial_writer *w, const char *s);
+/* v with its positions (NULL allowed). */
+void serial_put_value(serial_writer *w, const value *v);
+
+uint64_t serial_get_u64(serial_reader *r);
+size_t serial_get_varint(serial_reader *r);
+/* Points into the data; NULL (and *len 0) when it runs past the end. */
+const void *serial_get_bytes(serial_reader *r, size_t *len);
+/* A copy in a, NUL-terminated; NULL when a NULL was written (or on failure). */
+const char *serial_get_str(serial_reader *r, arena *a);
+/* A value tree in a; NULL when a NULL was written or the data is malformed (then r->ok is
+ * false). Nesting deeper than 256 levels is malformed. */
+value *serial_get_value(serial_reader *r, arena *a);
+
+/* Every diagnostic of d in report order; read back, they are reported again to `to`
+ * (through its `checks:` and --strict). A malformed record stops the reading there:
+ * the diagnostics before it are reported, and false comes back. a holds temporaries. */
+void serial_put_diags(serial_writer *w, diag *d);
+bool serial_get_diags(serial_reader *r, diag *to, arena *a);
+
+#endif

@@ -288,6 +288,20 @@ renders_of(const build_options *opt, const cache *prev, uint64_t fingerprint, ca
     return same ? prev : NULL;
 }
 
+/* A record of the last build used again as it was: into the next cache (slot, or a new
+ * record when slot is SIZE_MAX). */
+static void
+carry_over(cache_next *next, size_t slot, const char *key, const void *data, size_t len)
+{
+    buf copy = BUF_INIT;
+    buf_append(&copy, data, len);
+    if (slot == SIZE_MAX)
+        cache_next_put(next, key, &copy);
+    else
+        cache_next_put_slot(next, slot, key, &copy);
+    buf_free(&copy);
+}
+
 /* {====================================================================
  * plugins: site_loaded and page hooks, or what they returned last time
  * ===================================================================== */
@@ -306,7 +320,7 @@ plugins_key(const plugin_host *host, site *s)
 /* The record "plugins": the key, site.data, each page's path and page.data, and what the
  * hooks reported. Restores them when the key matches; false leaves the model as it was. */
 static bool
-restore_plugins(const cache *prev, uint64_t key, site *s, arena *a, diag *d)
+restore_plugins(const cache *prev, cache_next *next, uint64_t key, site *s, arena *a, diag *d)
 {
     size_t len, n;
     const void *data = cache_get(prev, "plugins", &len);
@@ -330,6 +344,8 @@ restore_plugins(const cache *prev, uint64_t key, site *s, arena *a, diag *d)
             if (page_data[i])
                 value_map_set(pages[i]->ctx, "data", page_data[i], a);
         diag_merge(d, pd);
+        if (next)
+            carry_over(next, SIZE_MAX, "plugins", data, len);
     }
     diag_free(pd);
     free(page_data);
@@ -359,10 +375,11 @@ remember_plugins(cache_next *next, uint64_t key, site *s, diag *pd)
  * values with the same plugins: then their results and diagnostics are restored. */
 static bool
 run_plugins(plugin_host *host, site *s, size_t workers, arena **load_arenas, const cache *prev,
-            cache_next *next, arena *a, diag *d)
+            cache_next *next, bool *restored, arena *a, diag *d)
 {
     uint64_t key = prev || next ? plugins_key(host, s) : 0;
-    if (prev && restore_plugins(prev, key, s, a, d))
+    *restored = prev && restore_plugins(prev, next, key, s, a, d);
+    if (*restored)
         return true;
     size_t n;
     page *const *pages = site_pages(s, &n);
@@ -373,6 +390,90 @@ run_plugins(plugin_host *host, site *s, size_t workers, arena **load_arenas, con
     diag_merge(d, pd);
     diag_free(pd);
     return ok;
+}
+
+/* {====================================================================
+ * Markdown: each page's conversion, or what it gave last time (site_content_memo)
+ * ===================================================================== */
+
+typedef struct content_memo {
+    const cache *prev;
+    cache_next *next;
+    size_t first_slot; /* next's place for page 0 */
+    atomic_size_t recalled;
+} content_memo;
+
+/* "content/<path>" -> key, the HTML, the summary, the table of contents, the word count,
+ * the links (destination, position, image) and the diagnostics. */
+static bool
+recall_content(void *payload, size_t i, page *p, uint64_t key, arena *a, diag *d)
+{
+    (void)i;
+    content_memo *m = payload;
+    buf name = BUF_INIT;
+    buf_printf(&name, "content/%s", p->path);
+    size_t len;
+    const void *data = cache_get(m->prev, name.ptr, &len);
+    serial_reader r = SERIAL_READER(data, len);
+    if (!data || serial_get_u64(&r) != key) {
+        buf_free(&name);
+        return false;
+    }
+    size_t html_len;
+    const char *html = serial_get_bytes(&r, &html_len);
+    markdown_result md = {0};
+    md.html = html ? arena_strndup(a, html, html_len) : NULL;
+    const char *summary = serial_get_str(&r, a);
+    md.toc = serial_get_value(&r, a);
+    md.word_count = serial_get_varint(&r);
+    md.n_links = serial_get_varint(&r);
+    if (!r.ok || md.n_links > len) {
+        buf_free(&name);
+        return false;
+    }
+    md.links = arena_alloc(a, (md.n_links + 1) * sizeof(markdown_link));
+    for (size_t k = 0; k < md.n_links && r.ok; k++) {
+        md.links[k].dest = serial_get_str(&r, a);
+        md.links[k].at = serial_get_pos(&r, a);
+        md.links[k].image = serial_get_varint(&r) != 0;
+        r.ok &= md.links[k].dest != NULL;
+    }
+    diag *pd = diag_new();
+    bool ok = r.ok && md.html && summary && serial_get_diags(&r, pd, a) && r.p == r.end;
+    if (ok) {
+        p->md = md;
+        p->summary = summary;
+        diag_merge(d, pd);
+        carry_over(m->next, m->first_slot + i, name.ptr, data, len); /* for the build after */
+        atomic_fetch_add_explicit(&m->recalled, 1, memory_order_relaxed);
+    }
+    buf_free(&name);
+    diag_free(pd);
+    return ok;
+}
+
+static void
+remember_content(void *payload, size_t i, const page *p, uint64_t key, diag *page_diags)
+{
+    content_memo *m = payload;
+    buf rec = BUF_INIT, name = BUF_INIT;
+    serial_writer w = SERIAL_WRITER(&rec);
+    serial_put_u64(&w, key);
+    serial_put_bytes(&w, p->md.html, strlen(p->md.html));
+    serial_put_str(&w, p->summary);
+    serial_put_value(&w, p->md.toc);
+    serial_put_varint(&w, p->md.word_count);
+    serial_put_varint(&w, p->md.n_links);
+    for (size_t k = 0; k < p->md.n_links; k++) {
+        serial_put_str(&w, p->md.links[k].dest);
+        serial_put_pos(&w, p->md.links[k].at);
+        serial_put_varint(&w, p->md.links[k].image);
+    }
+    serial_put_diags(&w, page_diags);
+    buf_printf(&name, "content/%s", p->path);
+    cache_next_put_slot(m->next, m->first_slot + i, name.ptr, &rec);
+    buf_free(&name);
+    buf_free(&rec);
 }
 
 /* {====================================================================
@@ -648,15 +749,24 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     host = plugin_host_new(plugin_cfg, &paths, a, d);
     if (diag_error_count(d))
         goto done;
-    if (host && !run_plugins(host, s, workers, load_arenas, prev, next, a, d))
+    if (host && !run_plugins(host, s, workers, load_arenas, prev, next, &st.plugins_kept, a, d))
         goto done;
     st.plugins_ms = pool_now_ms() - t;
     t = pool_now_ms();
     progress_pass(opt->progress, "markdown");
     expand_ctx x = {host, site_context(s)};
-    if (!site_render_content(s, expand_page, &x, workers, load_arenas, d))
+    size_t n_all;
+    site_all_pages(s, &n_all);
+    content_memo cm = {prev, next, next ? cache_next_reserve(next, n_all) : 0, 0};
+    deps_memo *raw_memo = deps_memo_new();
+    site_content_memo memo = {recall_content, remember_content, &cm,
+                              hash_u64(program_hash(), deps_hash(cfg->raw, DEPS_DEEP, raw_memo))};
+    deps_memo_free(raw_memo);
+    if (!site_render_content(s, expand_page, &x, next ? &memo : NULL, workers, load_arenas, d))
         goto done;
     st.content_ms = pool_now_ms() - t;
+    st.markdown = n_all;
+    st.markdown_kept = atomic_load(&cm.recalled);
     t = pool_now_ms();
     plugin_output *files;
     size_t n_files;

@@ -284,6 +284,9 @@ cmd_build(int argc, char **argv)
                    warnings == 1 ? "" : "s");
             printf("rendered %zu of %zu pages; the other %zu were unchanged and kept\n",
                    stats.renders - stats.kept, stats.renders, stats.kept);
+            printf("converted the Markdown of %zu of %zu pages; plugin hooks %s\n",
+                   stats.markdown - stats.markdown_kept, stats.markdown,
+                   stats.plugins_kept ? "not run (unchanged)" : "run");
             printf("ms: load %.0f, plugins %.0f, markdown %.0f, render %.0f, "
                    "feed/sitemap/static/commit %.0f\n",
                    stats.load_ms, stats.plugins_ms, stats.content_ms, stats.render_ms,

@@ -51,8 +51,8 @@ serial_put_str(serial_writer *w, const char *s)
     serial_put_bytes(w, s, strlen(s));
 }
 
-static void
-put_pos(serial_writer *w, src_pos at)
+void
+serial_put_pos(serial_writer *w, src_pos at)
 {
     if (!at.file) {
         buf_putc(w->out, 0);
@@ -75,7 +75,7 @@ serial_put_value(serial_writer *w, const value *v)
         return;
     }
     buf_putc(w->out, (char)(v->type | (v->invalid ? TAG_INVALID : 0)));
-    put_pos(w, v->pos);
+    serial_put_pos(w, v->pos);
     switch (v->type) {
     case VALUE_NULL:
         break;
@@ -110,7 +110,7 @@ serial_put_value(serial_writer *w, const value *v)
         for (size_t i = 0; i < v->as.map.len; i++) {
             const value_pair *p = &v->as.map.pairs[i];
             serial_put_bytes(w, p->key, p->key_len);
-            put_pos(w, p->key_pos);
+            serial_put_pos(w, p->key_pos);
             serial_put_value(w, p->val);
         }
         break;
@@ -191,8 +191,8 @@ serial_get_str(serial_reader *r, arena *a)
     return p ? arena_strndup(a, p, len) : NULL;
 }
 
-static src_pos
-get_pos(serial_reader *r, arena *a)
+src_pos
+serial_get_pos(serial_reader *r, arena *a)
 {
     src_pos at = SRC_NONE;
     int tag = get_byte(r);
@@ -224,7 +224,7 @@ get_value(serial_reader *r, arena *a, unsigned depth)
     value_type type = (value_type)(tag & 15);
     if ((tag & ~(15 | TAG_INVALID)) || type > VALUE_MAP)
         return fail(r), NULL;
-    src_pos at = get_pos(r, a);
+    src_pos at = serial_get_pos(r, a);
     value *v = NULL;
     switch (type) {
     case VALUE_NULL:
@@ -278,7 +278,7 @@ get_value(serial_reader *r, arena *a, unsigned depth)
         for (size_t i = 0; i < n && r->ok; i++) {
             size_t len;
             const char *key = serial_get_bytes(r, &len);
-            src_pos key_at = get_pos(r, a);
+            src_pos key_at = serial_get_pos(r, a);
             value *val = get_value(r, a, depth + 1);
             if (!val)
                 return fail(r), NULL;
@@ -313,7 +313,7 @@ serial_put_diags(serial_writer *w, diag *d)
         const diag_item *e = &items[i];
         buf_putc(w->out, (char)e->level);
         serial_put_str(w, e->code);
-        put_pos(w, e->at);
+        serial_put_pos(w, e->at);
         serial_put_bytes(w, e->msg, strlen(e->msg));
         serial_put_varint(w, e->parent == SIZE_MAX ? 0 : e->parent + 1);
     }
@@ -330,7 +330,7 @@ serial_get_diags(serial_reader *r, diag *to, arena *a)
     for (size_t i = 0; i < n && r->ok; i++) {
         int level = get_byte(r);
         const char *code = serial_get_str(r, a);
-        src_pos at = get_pos(r, a);
+        src_pos at = serial_get_pos(r, a);
         size_t len;
         const char *msg = serial_get_bytes(r, &len);
         size_t parent = serial_get_varint(r);

@@ -35,6 +35,8 @@ void serial_put_varint(serial_writer *w, size_t x);
 void serial_put_bytes(serial_writer *w, const void *p, size_t len);
 /* A NUL-terminated string or NULL. */
 void serial_put_str(serial_writer *w, const char *s);
+/* A position; its file is written once for a run of positions in the same file. */
+void serial_put_pos(serial_writer *w, src_pos at);
 /* v with its positions (NULL allowed). */
 void serial_put_value(serial_writer *w, const value *v);
 
@@ -44,6 +46,8 @@ size_t serial_get_varint(serial_reader *r);
 const void *serial_get_bytes(serial_reader *r, size_t *len);
 /* A copy in a, NUL-terminated; NULL when a NULL was written (or on failure). */
 const char *serial_get_str(serial_reader *r, arena *a);
+/* A position, its file copied into a (once for a run of the same file). */
+src_pos serial_get_pos(serial_reader *r, arena *a);
 /* A value tree in a; NULL when a NULL was written or the data is malformed (then r->ok is
  * false). Nesting deeper than 256 levels is malformed. */
 value *serial_get_value(serial_reader *r, arena *a);

@@ -6,6 +6,7 @@
 
 #include "buf.h"
 #include "fs.h"
+#include "hash.h"
 #include "pool.h"
 #include "rules.h"
 #include "shortcode.h"
@@ -993,7 +994,33 @@ typedef struct content_job {
     shortcode_text *texts;
     arena **arenas;
     diag *d;
+    const site_content_memo *memo; /* or NULL */
+    uint64_t urls;                 /* the hash of every page's path and URL, for the memo */
 } content_job;
+
+/* Everything the conversion of page i reads (site_content_memo). */
+static uint64_t
+content_key(const content_job *j, const page *p, const shortcode_text *st)
+{
+    uint64_t h = hash_u64(hash_str(j->memo->salt, p->path), p->body_line);
+    h = hash_u64(hash_bytes(h, st->src, st->len), j->urls);
+    h = hash_str(h, p->summary); /* the explicit one, or NULL */
+    for (size_t k = 0; k < st->n; k++)
+        h = hash_str(h, st->html[k]);
+    return h;
+}
+
+/* What page_url_of answers for every path. */
+static uint64_t
+urls_key(const site *s)
+{
+    uint64_t h = hash_u64(0, s->n_loaded);
+    for (size_t i = 0; i < s->n_loaded; i++) {
+        const page *p = &s->loaded[i];
+        h = hash_u64(hash_str(hash_str(h, p->path), p->url), p->draft);
+    }
+    return h;
+}
 
 /* A link to a .md file (markdown.h): the URL of the page written in path. Reads only
  * what site_load made, so render workers call it at once. */
@@ -1025,18 +1052,15 @@ heading_text_of(const char *text, void *payload, arena *a)
     return st->n ? shortcode_fill_text(st, text, a) : text;
 }
 
+/* The page's Markdown to p->md and p->summary, with its shortcodes' output in place. */
 static void
-content_one(size_t i, size_t worker, void *payload)
+convert_page(const content_job *j, page *p, const shortcode_text *st, arena *a, diag *d)
 {
-    content_job *j = payload;
-    page *p = j->s->all[i];
-    const shortcode_text *st = &j->texts[i];
-    arena *a = j->arenas[worker];
     /* positions in the file as written, though the Markdown holds the calls' tokens */
     markdown_page pg = {page_url_of, j->s,  p->body,         p->body_len,
                         st->spans,   st->n, heading_text_of, (void *)st};
     markdown_set_page(&pg);
-    page_render_markdown(p, &j->s->cfg, st->src, st->len, a, j->d);
+    page_render_markdown(p, &j->s->cfg, st->src, st->len, a, d);
     markdown_set_page(NULL);
     if (!st->n)
         return;
@@ -1055,6 +1079,26 @@ content_one(size_t i, size_t worker, void *payload)
 }
 
 static void
+content_one(size_t i, size_t worker, void *payload)
+{
+    content_job *j = payload;
+    page *p = j->s->all[i];
+    const shortcode_text *st = &j->texts[i];
+    arena *a = j->arenas[worker];
+    uint64_t key = j->memo ? content_key(j, p, st) : 0;
+    if (j->memo && j->memo->recall(j->memo->payload, i, p, key, a, j->d))
+        return;
+    diag *d = j->memo ? diag_new() : j->d; /* the page's own, to be remembered */
+    convert_page(j, p, st, a, d);
+    if (j->memo) {
+        if (diag_error_count(d) == 0)
+            j->memo->remember(j->memo->payload, i, p, key, d);
+        diag_merge(j->d, d);
+        diag_free(d);
+    }
+}
+
+static void
 fill_page_content(site *s, page *p)
 {
     value *m = p->ctx;
@@ -1068,8 +1112,8 @@ fill_page_content(site *s, page *p)
 }
 
 bool
-site_render_content(site *s, site_expand_fn expand, void *payload, size_t workers,
-                    arena **worker_arenas, diag *d)
+site_render_content(site *s, site_expand_fn expand, void *payload, const site_content_memo *memo,
+                    size_t workers, arena **worker_arenas, diag *d)
 {
     shortcode_text *texts = arena_zalloc(s->a, (s->n_all + 1) * sizeof(shortcode_text));
     for (size_t i = 0; i < s->n_all; i++)
@@ -1078,7 +1122,7 @@ site_render_content(site *s, site_expand_fn expand, void *payload, size_t worker
         return false;
     for (size_t i = 0; i < s->n_loaded; i++)
         strtab_put(&s->by_path, s->loaded[i].path, &s->loaded[i]);
-    content_job job = {s, texts, worker_arenas, d};
+    content_job job = {s, texts, worker_arenas, d, memo, memo ? urls_key(s) : 0};
     pool_run(workers ? workers : 1, s->n_all, content_one, &job);
     if (diag_error_count(d))
         return false;

@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct site_options {
     const char *root;      /* the site folder (holds site.yaml) */
@@ -57,12 +58,29 @@ value *site_context(site *s);
  * thread; false after reporting an error. */
 typedef bool (*site_expand_fn)(shortcode_text *out, page *p, void *payload, arena *a, diag *d);
 
+/* What the Markdown pass may take from an earlier build instead of converting a page
+ * again (incremental builds: build.c keeps it in its cache). key hashes everything the
+ * conversion reads: the page's path and first body line, its expanded Markdown and its
+ * shortcodes' output, its explicit summary, the URL of every page (for links to .md
+ * files) and salt (what else: the program, site.yaml). Both run on worker threads, for
+ * the page index (in site_all_pages) i. recall restores p->md and p->summary and reports
+ * the page's diagnostics again, true when it could; remember keeps them and the
+ * diagnostics the conversion reported (page_diags), for a page that had no error. */
+typedef struct site_content_memo {
+    bool (*recall)(void *payload, size_t i, page *p, uint64_t key, arena *a, diag *d);
+    void (*remember)(void *payload, size_t i, const page *p, uint64_t key, diag *page_diags);
+    void *payload;
+    uint64_t salt;
+} site_content_memo;
+
 /* Reads the Markdown of every published page: shortcodes through expand (main thread),
- * then Markdown on `workers` threads with their arenas, then page.content, summary, toc,
- * word_count and reading_time in the template values. Until this ran they are missing:
- * plugins run before it. Returns false after reporting errors. */
-bool site_render_content(site *s, site_expand_fn expand, void *payload, size_t workers,
-                         arena **worker_arenas, diag *d);
+ * then Markdown on `workers` threads with their arenas (or what memo recalls, when not
+ * NULL), then page.content, summary, toc, word_count and reading_time in the template
+ * values. Until this ran they are missing: plugins run before it. Returns false after
+ * reporting errors. */
+bool site_render_content(site *s, site_expand_fn expand, void *payload,
+                         const site_content_memo *memo, size_t workers, arena **worker_arenas,
+                         diag *d);
 
 /* One more page to render (a plugin's generate hook): path relative to the output folder
  * (a final '/' means index.html), rendered with template_name and `page` = page_ctx. Its

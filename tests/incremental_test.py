@@ -26,12 +26,21 @@ def check(cond, what):
         print("FAIL: " + what)
 
 
+LAST = {}
+
+
 def build(site, out, *args):
-    """Builds with -v; returns (status, rendered, total, stderr)."""
+    """Builds with -v; returns (status, rendered, total, stderr); LAST holds the Markdown
+    conversions and whether the plugin hooks ran."""
     p = subprocess.run([BIN, "build", "-v", "-s", site, "-o", out] + list(args),
                        capture_output=True, text=True,
                        env=dict(os.environ, SOURCE_DATE_EPOCH="1767225600"))
     m = re.search(r"rendered (\d+) of (\d+) pages", p.stdout)
+    c = re.search(r"converted the Markdown of (\d+) of (\d+) pages; plugin hooks (run|not)",
+                  p.stdout)
+    LAST.clear()
+    if c:
+        LAST.update(converted=int(c.group(1)), pages=int(c.group(2)), hooks=c.group(3) == "run")
     if not m:
         return p.returncode, -1, -1, p.stderr + p.stdout
     return p.returncode, int(m.group(1)), int(m.group(2)), p.stderr
@@ -65,6 +74,7 @@ def changed_as_expected(site, out, before, what, *args):
     """Rebuilds incrementally; checks the result against a clean build and that exactly
     the files whose bytes changed got new inodes. Returns (rendered, total)."""
     status, rendered, total, err = build(site, out, *args)
+    incremental = dict(LAST)
     check(status == 0, what + ": builds: " + err)
     after = snapshot(out)
     clean = os.path.join(os.path.dirname(out), "clean")
@@ -76,6 +86,8 @@ def changed_as_expected(site, out, before, what, *args):
     check(new_bytes == new_inode,
           "%s: new inodes exactly for the changed files: changed %s, new inodes %s"
           % (what, sorted(new_bytes)[:8], sorted(new_inode)[:8]))
+    LAST.clear()
+    LAST.update(incremental)  # what the incremental build did, not the clean one
     return rendered, total, new_bytes
 
 
@@ -104,12 +116,20 @@ def main():
         after = snapshot(out)
         check(after == before, "unchanged: every file keeps its bytes, inode and mtime")
         check(os.lstat(out).st_ino == dir_ino, "unchanged: the output folder itself is kept")
+        for n in (2, 3):  # what one build took from the cache, the next finds there again
+            build(site, out)
+            check(LAST.get("converted") == 0 and LAST.get("hooks") is False,
+                  "unchanged build %d: no Markdown converted, no plugin hook run: %s" % (n, LAST))
 
         # a body edit: that page and the pages that show its body or summary
         edit(project, "\n## ", "\nA sentence added by the test.\n\n## ")
         rendered, total, changed = changed_as_expected(site, out, after, "body edit")
         check(0 < rendered < total // 4, "body edit renders few pages: %d of %d" % (rendered, total))
         check("projects/chest-drain-monitor/index.html" in changed, "body edit: the page changed")
+        check(LAST.get("converted") == 1 and LAST.get("hooks") is False,
+              "body edit: one page's Markdown converted, the plugins not run: %s" % LAST)
+        with open(os.path.join(out, "projects", "chest-drain-monitor", "index.html")) as f:
+            check("A sentence added by the test." in f.read(), "body edit: the new text is there")
 
         # a title edit: the lists that show it change too
         before = snapshot(out)

@@ -604,10 +604,70 @@ expand_page(shortcode_text *out, page *p, void *payload, arena *a, diag *d)
                             x->host ? plugin_shortcode : no_shortcodes, x->host, a, d);
 }
 
-/* The generate hooks: pages to render join the site's outputs; files with content are
- * written once the output tree exists. */
+/* The record "generate": the key (the plugins and everything the hooks see: the site
+ * with its pages' contents), the files (path, content or template and page value,
+ * origin) and the hooks' diagnostics. */
 static bool
-add_generated(site *s, plugin_host *host, plugin_output **files, size_t *n_files, diag *d)
+restore_generated(const cache *prev, cache_next *next, uint64_t key, plugin_output **outs,
+                  size_t *n_outs, arena *a, diag *d)
+{
+    size_t len;
+    const void *data = cache_get(prev, "generate", &len);
+    serial_reader r = SERIAL_READER(data, len);
+    if (!data || serial_get_u64(&r) != key)
+        return false;
+    size_t n = serial_get_varint(&r);
+    if (!r.ok || n > len)
+        return false;
+    plugin_output *o = arena_zalloc(a, (n + 1) * sizeof(plugin_output));
+    for (size_t i = 0; i < n && r.ok; i++) {
+        o[i].path = serial_get_str(&r, a);
+        const void *content = serial_get_bytes(&r, &o[i].content_len);
+        bool has_content = serial_get_varint(&r) != 0;
+        o[i].content = has_content && content ? arena_strndup(a, content, o[i].content_len) : NULL;
+        o[i].template_name = serial_get_str(&r, a);
+        o[i].data = serial_get_value(&r, a);
+        o[i].origin = serial_get_pos(&r, a);
+        r.ok &= o[i].path && (o[i].content || o[i].template_name);
+    }
+    diag *pd = diag_new();
+    bool ok = r.ok && serial_get_diags(&r, pd, a) && r.p == r.end;
+    if (ok) {
+        diag_merge(d, pd);
+        *outs = o;
+        *n_outs = n;
+        carry_over(next, SIZE_MAX, "generate", data, len);
+    }
+    diag_free(pd);
+    return ok;
+}
+
+static void
+remember_generated(cache_next *next, uint64_t key, const plugin_output *o, size_t n, diag *pd)
+{
+    buf rec = BUF_INIT;
+    serial_writer w = SERIAL_WRITER(&rec);
+    serial_put_u64(&w, key);
+    serial_put_varint(&w, n);
+    for (size_t i = 0; i < n; i++) {
+        serial_put_str(&w, o[i].path);
+        serial_put_bytes(&w, o[i].content ? o[i].content : "", o[i].content_len);
+        serial_put_varint(&w, o[i].content != NULL);
+        serial_put_str(&w, o[i].template_name);
+        serial_put_value(&w, o[i].data);
+        serial_put_pos(&w, o[i].origin);
+    }
+    serial_put_diags(&w, pd);
+    cache_next_put(next, "generate", &rec);
+    buf_free(&rec);
+}
+
+/* The generate hooks (or what they returned last time for the same plugins and site):
+ * pages to render join the site's outputs; files with content are written once the
+ * output tree exists. */
+static bool
+add_generated(site *s, plugin_host *host, const cache *prev, cache_next *next,
+              plugin_output **files, size_t *n_files, arena *a, diag *d)
 {
     *files = NULL;
     *n_files = 0;
@@ -615,8 +675,22 @@ add_generated(site *s, plugin_host *host, plugin_output **files, size_t *n_files
         return true;
     plugin_output *outs;
     size_t n;
-    if (!plugin_run_generate(host, site_context(s), &outs, &n, d))
-        return false;
+    uint64_t key = 0;
+    if (next) {
+        deps_memo *memo = deps_memo_new();
+        key = hash_u64(plugin_host_hash(host), deps_hash(site_context(s), DEPS_DEEP, memo));
+        deps_memo_free(memo);
+    }
+    if (!(prev && restore_generated(prev, next, key, &outs, &n, a, d))) {
+        diag *pd = diag_new();
+        bool ran = plugin_run_generate(host, site_context(s), &outs, &n, pd);
+        if (ran && next && diag_error_count(pd) == 0)
+            remember_generated(next, key, outs, n, pd);
+        diag_merge(d, pd);
+        diag_free(pd);
+        if (!ran)
+            return false;
+    }
     bool ok = true;
     for (size_t i = 0; i < n; i++)
         if (outs[i].template_name)
@@ -770,7 +844,7 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     t = pool_now_ms();
     plugin_output *files;
     size_t n_files;
-    if (!add_generated(s, host, &files, &n_files, d))
+    if (!add_generated(s, host, prev, next, &files, &n_files, a, d))
         goto done;
     check_links(s, opt->root, theme, files, n_files, a, d);
 

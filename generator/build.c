@@ -312,7 +312,8 @@ static uint64_t
 plugins_key(const plugin_host *host, site *s)
 {
     deps_memo *memo = deps_memo_new();
-    uint64_t key = hash_u64(plugin_host_hash(host), deps_hash(site_context(s), DEPS_DEEP, memo));
+    uint64_t key = hash_u64(hash_u64(program_hash(), plugin_host_hash(host)),
+                            deps_hash(site_context(s), DEPS_DEEP, memo));
     deps_memo_free(memo);
     return key;
 }
@@ -678,7 +679,8 @@ add_generated(site *s, plugin_host *host, const cache *prev, cache_next *next,
     uint64_t key = 0;
     if (next) {
         deps_memo *memo = deps_memo_new();
-        key = hash_u64(plugin_host_hash(host), deps_hash(site_context(s), DEPS_DEEP, memo));
+        key = hash_u64(hash_u64(program_hash(), plugin_host_hash(host)),
+                       deps_hash(site_context(s), DEPS_DEEP, memo));
         deps_memo_free(memo);
     }
     if (!(prev && restore_generated(prev, next, key, &outs, &n, a, d))) {
@@ -877,7 +879,7 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
         ok = output_commit(out, d);
         out = NULL;
         const char *why = NULL;
-        if (ok && next && !cache_next_save(next, cache_file.ptr, opt->out_dir, &why) &&
+        if (ok && next && !cache_next_save(next, prev, cache_file.ptr, opt->out_dir, &why) &&
             opt->cache_notes)
             fprintf(stderr, "clinfolio: cache %s not written (%s)\n", cache_file.ptr, why);
     }

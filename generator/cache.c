@@ -29,7 +29,8 @@ typedef struct record {
 } record;
 
 struct cache {
-    char *data; /* the whole file; records point into it */
+    uint64_t checksum; /* of the file as read */
+    char *data;        /* the whole file; records point into it */
     record *records;
     size_t n;
     strtab by_key;
@@ -105,7 +106,8 @@ cache_load(const char *path, const char *out_dir, const char **why)
     if (len < 8 + 8 * 5 || memcmp(data, MAGIC, 8) != 0)
         goto fail;
     serial_reader tail = SERIAL_READER(data + len - 8, 8);
-    if (serial_get_u64(&tail) != hash_bytes(0, data, len - 8))
+    c->checksum = serial_get_u64(&tail);
+    if (c->checksum != hash_bytes(0, data, len - 8))
         goto fail;
     serial_reader r = SERIAL_READER(data + 8, len - 16);
     if (serial_get_u64(&r) != FORMAT) {
@@ -248,7 +250,8 @@ cache_next_free(cache_next *n)
 }
 
 bool
-cache_next_save(const cache_next *next, const char *path, const char *out_dir, const char **why)
+cache_next_save(const cache_next *next, const cache *prev, const char *path, const char *out_dir,
+                const char **why)
 {
     const cache_record *records = next->records;
     size_t n = next->n;
@@ -273,7 +276,12 @@ cache_next_save(const cache_next *next, const char *path, const char *out_dir, c
         serial_put_bytes(&w, records[i].key, strlen(records[i].key));
         serial_put_bytes(&w, records[i].data, records[i].len);
     }
-    serial_put_u64(&w, hash_bytes(0, b.ptr, b.len));
+    uint64_t checksum = hash_bytes(0, b.ptr, b.len);
+    if (prev && prev->checksum == checksum) { /* the same bytes are there already */
+        buf_free(&b);
+        return true;
+    }
+    serial_put_u64(&w, checksum);
 
     buf dir = BUF_INIT, tmp = BUF_INIT;
     const char *slash = strrchr(path, '/');

@@ -48,9 +48,11 @@ void cache_next_put(cache_next *n, const char *key, buf *data);
  * left empty is no record. */
 void cache_next_put_slot(cache_next *n, size_t i, const char *key, buf *data);
 /* Writes every record as the cache of out_dir as it is now, replacing path atomically
- * (a temporary file renamed over it; the folder is made when missing). False when it
- * could not (the next build then starts afresh); *why says why. */
-bool cache_next_save(const cache_next *n, const char *path, const char *out_dir, const char **why);
+ * (a temporary file renamed over it; the folder is made when missing), unless prev (the
+ * cache read from path, or NULL) holds the same bytes already. False when it could not
+ * (the next build then starts afresh); *why says why. */
+bool cache_next_save(const cache_next *n, const cache *prev, const char *path, const char *out_dir,
+                     const char **why);
 void cache_next_free(cache_next *n);
 
 #endif

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT
  * deps.c - the reads of a render, logged as paths with hashes, and checked against a
  * new context (see deps.h). A logged read is encoded as
- *   kind (1 byte) | steps (varint) | per step: op (1 byte), length (varint), text,
- *   the number (8 bytes, DEPS_NUM only) | hash (8 bytes, little-endian)
- * from the root to the value, so a log can be stored in the cache as bytes and decoded
- * without trusting it. Part of the render pass. */
+ *   kind (1 byte) | shared (varint) | more (varint) | per step: op (1 byte), text
+ *   (serial bytes), the number (u64, DEPS_NUM only) | hash (u64)
+ * where the path from the root to the value is the first `shared` steps of the read
+ * logged before it (reads of one list item follow each other) and `more` steps written
+ * here; a check resolves each shared prefix once. A log is stored in the cache as bytes
+ * and decoded without trusting it. Part of the render pass. */
 #include "deps.h"
 
 #include "hash.h"
@@ -255,6 +257,7 @@ deps_log_reset(deps_log *l)
 {
     buf_clear(&l->data);
     l->n = 0;
+    l->prev_n = 0;
     l->overflow = false;
     if (l->seen)
         memset(l->seen, 0, l->seen_cap * sizeof *l->seen);
@@ -296,24 +299,41 @@ first_time(deps_log *l, uint64_t h)
     return true;
 }
 
+static bool
+same_step(const deps_path *a, const deps_path *b)
+{
+    return a == b || (a->op == b->op && a->len == b->len && a->num == b->num &&
+                      memcmp(a->text, b->text, a->len) == 0);
+}
+
 void
 deps_log_add(deps_log *l, const deps_path *p, deps_kind kind, const value *v)
 {
-    const deps_path *steps[256];
+    const deps_path *steps[DEPS_MAX_STEPS];
     size_t n = 0;
     for (const deps_path *q = p; q; q = q->parent) {
-        if (n == sizeof steps / sizeof steps[0]) { /* deeper than the model's trees go */
+        if (n == DEPS_MAX_STEPS) { /* deeper than the model's trees go */
             l->overflow = true;
             return;
         }
         steps[n++] = q;
     }
-    size_t start = l->data.len;
+    uint64_t h = hash_u64(0, kind); /* the read itself, for "logged already" */
+    for (size_t i = n; i-- > 0;)
+        h = hash_u64(hash_bytes(h, steps[i]->text, steps[i]->len), steps[i]->op);
+    if (!first_time(l, h))
+        return;
+    /* steps from the root: the first `shared` are those of the read logged before */
+    size_t shared = 0;
+    while (shared < n && shared < l->prev_n && same_step(steps[n - 1 - shared], l->prev[shared]))
+        shared++;
     serial_writer w = SERIAL_WRITER(&l->data);
     buf_putc(&l->data, (char)kind);
-    serial_put_varint(&w, n);
-    while (n-- > 0) {
-        const deps_path *s = steps[n];
+    serial_put_varint(&w, shared);
+    serial_put_varint(&w, n - shared);
+    for (size_t i = shared; i < n; i++) {
+        const deps_path *s = steps[n - 1 - i];
+        l->prev[i] = s;
         buf_putc(&l->data, (char)s->op);
         serial_put_bytes(&w, s->text, s->len);
         if (s->op == DEPS_NUM) {
@@ -322,11 +342,7 @@ deps_log_add(deps_log *l, const deps_path *p, deps_kind kind, const value *v)
             serial_put_u64(&w, bits);
         }
     }
-    if (!first_time(l, hash_bytes(0, l->data.ptr + start, l->data.len - start))) {
-        l->data.len = start; /* logged already */
-        l->data.ptr[start] = '\0';
-        return;
-    }
+    l->prev_n = n;
     serial_put_u64(&w, deps_hash(v, kind, l->memo));
     l->n++;
 }
@@ -369,15 +385,22 @@ bool
 deps_check(const void *data, size_t len, const value *root, deps_memo *memo, arena *scratch)
 {
     serial_reader r = SERIAL_READER(data, len);
+    const value *found[DEPS_MAX_STEPS + 1]; /* found[i]: after i steps of the last read */
+    size_t depth = 0;                       /* steps of the last read */
+    found[0] = root;
     while (r.p < r.end) {
         unsigned kind = *r.p++;
-        size_t n = serial_get_varint(&r);
-        if (kind > DEPS_TRUTH || !r.ok || n == 0 || n > 256)
+        size_t shared = serial_get_varint(&r), more = serial_get_varint(&r);
+        if (kind > DEPS_TRUTH || !r.ok || shared > depth || shared + more == 0 ||
+            more > DEPS_MAX_STEPS - shared)
             return false;
-        const value *v = root;
-        for (size_t i = 0; i < n; i++)
+        const value *v = found[shared];
+        for (size_t i = shared; i < shared + more; i++) {
             if (!step(&r, &v, scratch))
                 return false;
+            found[i + 1] = v;
+        }
+        depth = shared + more;
         uint64_t want = serial_get_u64(&r);
         if (!r.ok || deps_hash(v, (deps_kind)kind, memo) != want)
             return false;

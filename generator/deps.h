@@ -57,6 +57,9 @@ void deps_memo_free(deps_memo *m);
 uint64_t deps_hash(const value *v, deps_kind kind, deps_memo *memo);
 
 /* One render's reads. */
+/* Paths longer than this are not logged (the render is then never skipped). */
+#define DEPS_MAX_STEPS 256
+
 typedef struct deps_log {
     buf data;        /* the encoded reads, see deps.c */
     size_t n;        /* how many */
@@ -64,6 +67,8 @@ typedef struct deps_log {
     size_t seen_cap; /* a power of two */
     deps_memo *memo;
     bool overflow; /* a read too deep to log: the render must not be skipped next time */
+    const deps_path *prev[DEPS_MAX_STEPS]; /* the steps of the read logged last */
+    size_t prev_n;
 } deps_log;
 
 void deps_log_init(deps_log *l, deps_memo *memo);

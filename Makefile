@@ -113,8 +113,9 @@ $(BUILD)/clinfolio: $(BUILD)/obj/main.o $(BUILD)/libclinfolio.a
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/harness.h $(BUILD)/libclinfolio.a | $(BUILD)/tests
 	$(CC_LINK) -o $@ $< $(BUILD)/libclinfolio.a $(ALL_LIBS)
 
-# test_output ends a child process in the middle of removing a tree (a killed build)
-$(BUILD)/tests/test_output $(BUILD)/tests/test_output_fallback: LDFLAGS += -Wl,--wrap=unlinkat
+# test_output ends a child process in the middle of removing a tree or applying an update
+# (a killed build)
+$(BUILD)/tests/test_output $(BUILD)/tests/test_output_fallback: LDFLAGS += -Wl,--wrap=unlinkat -Wl,--wrap=renameat
 
 $(BUILD)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(BUILD)/libclinfolio.a | $(BUILD)/fuzz
 	$(CC_LINK) -o $@ $< tests/fuzz/replay.c $(BUILD)/libclinfolio.a $(ALL_LIBS)

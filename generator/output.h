@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * output.h - the output tree: built in a private temporary directory beside the output
- * directory, never written outside it, and swapped into place in one step at the end.
+ * directory, never written outside it, and swapped into place in one step at the end;
+ * or, for an incremental build, the output directory updated in place file by file.
  * Pass 4 (output); output_write, output_write_id and output_keep may run on several
  * worker threads at once. */
 #ifndef CLINFOLIO_OUTPUT_H
@@ -50,6 +51,29 @@ typedef struct output_options {
  * too, when its text is the same). Returns NULL after reporting an error. Free with
  * output_commit() or output_abort(). */
 output *output_begin(const output_options *opt, diag *d);
+
+/* Starts an incremental build that updates out_dir in place (issue #10), for a rebuild
+ * that changes few of its files: output_begin's guards and refusals (reported alike),
+ * but out_dir must exist as a real directory (not a symbolic link) holding OUTPUT_MARKER,
+ * and no other update of it may be running (an flock on out_dir, held until the commit
+ * or abort), and it must be on the file system of its parent (not a mount point);
+ * otherwise returns NULL and reports NOTHING, and the caller starts a full
+ * build with output_begin instead. Like output_begin it first removes (or, when they
+ * hold a complete journal, finishes: see output_commit_status) the temporary trees killed
+ * builds left, then makes a private "staging" tree beside out_dir, named, locked,
+ * marked and removed by output_remove_temporaries() exactly like output_begin's, but
+ * never swapped in. In such a tree:
+ * - output_keep checks out_dir/rel (as output_keep checks the previous tree: beneath
+ *   out_dir, no symbolic link, a regular file of this user with a new file's mode bits,
+ *   equal to *expect) and claims it as kept: no link, no directory, nothing written;
+ * - output_write_id and output_copy_tree claim a path as kept (writing nothing) when
+ *   out_dir has there such a file with exactly the same bytes; otherwise they write the
+ *   file into the staging tree, to be moved into out_dir by the commit;
+ * - *id_out is the identity of the kept file, or of the staged one (the commit renames
+ *   it: the inode and mtime stay);
+ * - out_dir's own OUTPUT_MARKER is left as it is.
+ * Free with output_commit() or output_abort(). */
+output *output_begin_update(const output_options *opt, diag *d);
 
 /* A tree that is never written, for `clinfolio check`: output_write and
  * output_copy_tree check paths and collisions as for a real tree (and that each static
@@ -132,8 +156,33 @@ bool output_keep(output *o, const char *rel, const output_file_id *expect, outpu
 bool output_copy_tree(output *o, const char *src_dir, const char *diag_dir, const char *rel,
                       diag *d);
 
+/* For an update tree: the paths of the files out_dir held after the previous build (as
+ * the caller recorded them, e.g. from output_files), copied. The commit then removes
+ * those of them that this build did not claim, instead of walking out_dir whole to find
+ * them. Paths that are not valid output paths (see output_write) are ignored; so is the
+ * call on a tree of another kind. Call it before output_commit; a second call replaces
+ * the first list. */
+void output_set_previous_files(output *o, const char *const *rels, size_t n);
+
+/* One file of the tree, as output_files lists it. */
+typedef struct output_file {
+    const char *path;  /* relative to out_dir, "projects/x/index.html" */
+    output_file_id id; /* what it is in out_dir once the commit succeeded */
+} output_file;
+
+/* Every path claimed in the tree with a file so far (written, copied, kept, linked or
+ * the same bytes found in out_dir), OUTPUT_MARKER excluded, with the identity the file
+ * has after the commit (a commit moves files, never rewrites them), in no particular
+ * order: for the caller to record (in its cache) before output_commit. A path whose write
+ * failed is not listed. Sets *files to an array owned by o, valid until the next write,
+ * keep or copy and at most until o is committed or aborted; returns its length. For a
+ * tree of either kind; a dry tree lists nothing (returns 0). Call it on the building
+ * thread once the writers are done. */
+size_t output_files(const output *o, const output_file **files);
+
 /* Makes the tree the new out_dir, or, when it is the previous tree again, leaves out_dir
- * untouched (see output_commit_status, which also says which it did): with
+ * untouched (see output_commit_status, which also says which it did, and how an update
+ * tree is committed instead): with
  * renameat2(RENAME_EXCHANGE) when out_dir exists (readers see the old tree or the new one, never a
  * mix; the new tree gets the old one's mode bits), then closes the old tree's permissions (0700)
  * and removes it without following symbolic links; a plain rename when it does not exist. On a file
@@ -152,7 +201,30 @@ bool output_commit(output *o, diag *d);
  * inodes and times; only the files' link counts and ctimes show that the tree linked
  * them for a while), and *unchanged (may be NULL) is set to true. In any other case, or
  * in doubt, it commits as output_commit and sets *unchanged to false (also on failure
- * and for a dry tree). Frees o. */
+ * and for a dry tree). Frees o.
+ *
+ * An update tree (output_begin_update) is not swapped. The removals are the regular
+ * files of out_dir this build did not claim: those of output_set_previous_files's list
+ * still there, or, without a list, those a walk of out_dir finds (OUTPUT_MARKER excluded,
+ * no symbolic link followed; other entries, such as symbolic links, are left). When
+ * nothing was written into the staging tree and there is nothing to remove, *unchanged
+ * is set, the staging tree is removed and out_dir is left completely untouched (no file
+ * or directory of it changes, ctimes included). Otherwise the staged files are flushed
+ * to disk and a journal naming them and the removals is written into the staging tree,
+ * then applied: each staged file is renamed over out_dir/<path> (one atomic step per
+ * file: a reader sees the old file or the new one, and an old file a reader has open
+ * stays readable), creating missing directories beneath out_dir without following
+ * symbolic links; then the removals are unlinked, with the directories they leave empty
+ * (never out_dir itself); then the staging tree is removed. A build killed while
+ * applying leaves the staging tree with its journal, and the next output_begin or
+ * output_begin_update of out_dir finishes the update before it removes that tree. An
+ * error before the journal is complete leaves out_dir untouched. An error while applying
+ * (a symbolic link or a file in the way of a directory, a full disk) is reported with its
+ * path, the rest is applied all the same, the staging tree is removed, and false is
+ * returned: out_dir then holds a mix of the old and the new build (every file the error
+ * did not concern is new; the marker is always there), so the caller must not trust what
+ * it recorded of this build (output_files) and should make the next build a full one.
+ * Frees o. */
 bool output_commit_status(output *o, bool *unchanged, diag *d);
 
 /* Removes the temporary tree (out_dir is untouched) and frees o. NULL is a no-op. */

@@ -1170,12 +1170,566 @@ keeper(void *arg)
     return NULL;
 }
 
+static void check_parallel_keep(const char *dir, bool update);
+
 static void
 test_parallel_keep(void)
 {
+    check_parallel_keep("inc/par", false);
+}
+
+/* }=== */
+
+/* {=== incremental builds that update the output folder in place (issue #10) ===*/
+
+/* renameat, wrapped (-Wl,--wrap=renameat): the process ends at the call after this many
+ * more when it is >= 0, as a build killed while it applies an update would */
+int __real_renameat(int from_dir, const char *from, int to_dir, const char *to);
+int __wrap_renameat(int from_dir, const char *from, int to_dir, const char *to);
+static int renames_left = -1;
+
+int
+__wrap_renameat(int from_dir, const char *from, int to_dir, const char *to)
+{
+    if (renames_left == 0)
+        _exit(3);
+    if (renames_left > 0)
+        renames_left--;
+    return __real_renameat(from_dir, from, to_dir, to);
+}
+
+static output *
+begin_update(const char *out_dir, diag *d)
+{
+    return output_begin_update(&(output_options){out_dir, NULL, NULL, false}, d);
+}
+
+/* Lets the coarse file system clock move on, so that a link or a write would show in a
+ * ctime or mtime. */
+static void
+tick(void)
+{
+    usleep(30000);
+}
+
+static int
+cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every entry of the tree at path (named rel), one a line: its type and mode, inode,
+ * size, mtime and ctime, in name order. */
+static void
+snap(buf *b, const char *path, const char *rel)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0) {
+        buf_printf(b, "%s missing\n", rel);
+        return;
+    }
+    buf_printf(b, "%s %o %lu %lld %lld.%09ld %lld.%09ld\n", rel, (unsigned)st.st_mode,
+               (unsigned long)st.st_ino, (long long)st.st_size, (long long)st.st_mtim.tv_sec,
+               st.st_mtim.tv_nsec, (long long)st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
+    if (!S_ISDIR(st.st_mode))
+        return;
+    char **names = NULL;
+    size_t n = 0;
+    DIR *dp = opendir(path);
+    struct dirent *de;
+    while (dp && (de = readdir(dp)))
+        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
+            names = realloc(names, (n + 1) * sizeof *names);
+            names[n++] = strdup(de->d_name);
+        }
+    if (dp)
+        closedir(dp);
+    qsort(names, n, sizeof *names, cmp_names);
+    for (size_t i = 0; i < n; i++) {
+        buf p = BUF_INIT, r = BUF_INIT;
+        buf_printf(&p, "%s/%s", path, names[i]);
+        buf_printf(&r, "%s/%s", rel, names[i]);
+        snap(b, p.ptr, r.ptr);
+        buf_free(&p);
+        buf_free(&r);
+        free(names[i]);
+    }
+    free(names);
+}
+
+/* The snapshot of base/rel; free(). */
+static char *
+snapshot(const char *rel)
+{
+    buf b = BUF_INIT;
+    snap(&b, path_of(rel), rel);
+    return buf_detach(&b);
+}
+
+#define SNAPSHOT_EQ(snap0, rel, msg) \
+    do {                             \
+        char *now_ = snapshot(rel);  \
+        STR_EQ(now_, snap0, msg);    \
+        free(now_);                  \
+    } while (0)
+
+/* Whether base/rel is still the file st0 described: the same inode, mtime and ctime. */
+static bool
+untouched(const char *rel, const struct stat *st0)
+{
+    struct stat st;
+    return lstat(path_of(rel), &st) == 0 && st.st_ino == st0->st_ino &&
+           st.st_mtim.tv_sec == st0->st_mtim.tv_sec && st.st_mtim.tv_nsec == st0->st_mtim.tv_nsec &&
+           st.st_ctim.tv_sec == st0->st_ctim.tv_sec && st.st_ctim.tv_nsec == st0->st_ctim.tv_nsec;
+}
+
+static struct stat
+stat_of(const char *rel)
+{
+    struct stat st;
+    if (lstat(path_of(rel), &st) != 0)
+        memset(&st, 0, sizeof st);
+    return st;
+}
+
+/* A copy of what output_files says, to check after the commit. */
+typedef struct listing {
+    size_t n;
+    char **paths;
+    output_file_id *ids;
+} listing;
+
+static listing
+list_files(const output *o)
+{
+    const output_file *files;
+    listing l = {output_files(o, &files), NULL, NULL};
+    l.paths = calloc(l.n + 1, sizeof *l.paths);
+    l.ids = calloc(l.n + 1, sizeof *l.ids);
+    for (size_t i = 0; i < l.n; i++) {
+        l.paths[i] = strdup(files[i].path);
+        l.ids[i] = files[i].id;
+    }
+    return l;
+}
+
+static void
+listing_free(listing *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->paths[i]);
+    free(l->paths);
+    free(l->ids);
+}
+
+static bool
+listing_has(const listing *l, const char *path)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (strcmp(l->paths[i], path) == 0)
+            return true;
+    return false;
+}
+
+/* How many files of l are not, in base/dir, the file l says they are. */
+static int
+listing_mismatches(const listing *l, const char *dir)
+{
+    int bad = 0;
+    char rel[300];
+    for (size_t i = 0; i < l->n; i++) {
+        snprintf(rel, sizeof rel, "%s/%s", dir, l->paths[i]);
+        if (!id_eq(id_of(rel), l->ids[i])) {
+            fprintf(stderr, "output_files: %s is not on disk as listed\n", rel);
+            bad++;
+        }
+    }
+    return bad;
+}
+
+static void
+test_update(void)
+{
+    diag *d = diag_new();
+    char out[512];
+    snprintf(out, sizeof out, "%s/upd/public", base);
+    mkdir(path_of("upd"), 0755);
+    harness_write_file(base, "upd/static/s.css", "css");
+    harness_write_file(base, "upd/static/t.css", "old");
+
+    /* build 1, a full one */
+    output *o = begin(out, d);
+    OK(write_str(o, "a.html", "A", d) && write_str(o, "b/c.html", "C", d) &&
+           write_str(o, "d.html", "D", d) && write_str(o, "same.html", "S", d) &&
+           write_str(o, "gone/x.html", "X", d) && write_str(o, "gone2/deep/y.html", "Y", d),
+       "build 1");
+    OK(output_copy_tree(o, path_of("upd/static"), "content/static", "css", d), "static files");
+    listing l1 = list_files(o);
+    INT_EQ(l1.n, 8, "a whole tree lists its files, not the marker");
+    OK(listing_has(&l1, "gone2/deep/y.html") && listing_has(&l1, "css/t.css") &&
+           !listing_has(&l1, OUTPUT_MARKER),
+       "the paths");
+    OK(output_commit(o, d), "commit build 1");
+    INT_EQ(listing_mismatches(&l1, "upd/public"), 0, "whole tree: output_files is on disk");
+    struct stat root0 = stat_of("upd/public"), a0 = stat_of("upd/public/a.html"),
+                b0 = stat_of("upd/public/b"), c0 = stat_of("upd/public/b/c.html"),
+                d0 = stat_of("upd/public/d.html"), same0 = stat_of("upd/public/same.html"),
+                s0 = stat_of("upd/public/css/s.css"), m0 = stat_of("upd/public/" OUTPUT_MARKER);
+    output_file_id a0id = id_of("upd/public/a.html"), same0id = id_of("upd/public/same.html");
+    tick();
+    char *snap0 = snapshot("upd/public");
+
+    /* an update that is aborted changes nothing */
+    o = begin_update(out, d);
+    OK(o != NULL, "an update begins");
+    INT_EQ(count_prefixed("upd", ".public.tmp-"), 1, "with a staging tree beside the output");
+    OK(write_str(o, "a.html", "A changed", d), "write");
+    output_abort(o);
+    SNAPSHOT_EQ(snap0, "upd/public", "an aborted update changes nothing");
+    INT_EQ(count_prefixed("upd", ".public."), 0, "no staging tree left");
+
+    /* build 2: an update */
+    o = begin_update(out, d);
+    OK(o != NULL, "build 2 begins");
+    output_set_previous_files(o, (const char *const *)l1.paths, l1.n);
+    output_file_id id, idd, idn;
+    OK(output_keep(o, "a.html", &a0id, &id, d) && id_eq(id, a0id), "keep a.html");
+    OK(output_write_id(o, "same.html", "S", 1, &id, d) && id_eq(id, same0id),
+       "the same bytes: kept, id_out of the kept file");
+    OK(output_write_id(o, "d.html", "D2", 2, &idd, d), "d.html changes");
+    OK(output_keep(o, "b/c.html", NULL, NULL, d), "keep b/c.html");
+    OK(output_write_id(o, "new/folder/n.html", "N", 1, &idn, d), "a new file in a new folder");
+    harness_write_file(base, "upd/static/t.css", "new");
+    OK(output_copy_tree(o, path_of("upd/static"), "content/static", "css", d), "static again");
+    diag *dd = diag_new();
+    OK(!write_str(o, "a.html", "A", dd), "a kept path collides with a write");
+    OK(diag_has(dd, "two pages write a.html"), "reported like two writes");
+    diag_free(dd);
+    SNAPSHOT_EQ(snap0, "upd/public", "nothing changes in the output before the commit");
+    listing l2 = list_files(o);
+    INT_EQ(l2.n, 7, "output_files: every claimed path");
+    OK(listing_has(&l2, "a.html") && listing_has(&l2, "same.html") &&
+           listing_has(&l2, "b/c.html") && listing_has(&l2, "d.html") &&
+           listing_has(&l2, "new/folder/n.html") && listing_has(&l2, "css/s.css") &&
+           listing_has(&l2, "css/t.css"),
+       "the kept, staged and copied paths");
+    bool unchanged = true;
+    OK(output_commit_status(o, &unchanged, d) && !unchanged, "commit the update");
+    INT_EQ(diag_count(d), 0, "no diagnostics");
+    OK(untouched("upd/public/a.html", &a0), "kept a.html: same inode, mtime and ctime");
+    OK(untouched("upd/public/same.html", &same0), "same.html: same inode, mtime and ctime");
+    OK(untouched("upd/public/b/c.html", &c0), "b/c.html: same inode, mtime and ctime");
+    OK(untouched("upd/public/css/s.css", &s0), "static s.css: same inode, mtime and ctime");
+    OK(untouched("upd/public/" OUTPUT_MARKER, &m0), "the marker is untouched");
+    OK(stat_of("upd/public").st_ino == root0.st_ino, "the output folder was updated in place");
+    OK(stat_of("upd/public/b").st_ino == b0.st_ino, "so were its folders");
+    FILE_EQ("upd/public/d.html", "D2");
+    OK(ino_of("upd/public/d.html") != d0.st_ino, "the old d.html is no longer there");
+    OK(id_eq(idd, id_of("upd/public/d.html")), "id_out of a staged file: its final identity");
+    FILE_EQ("upd/public/new/folder/n.html", "N");
+    OK(id_eq(idn, id_of("upd/public/new/folder/n.html")), "id_out of a new file");
+    FILE_EQ("upd/public/css/t.css", "new");
+    OK(!exists("upd/public/gone/x.html") && !exists("upd/public/gone"),
+       "a file no longer claimed is removed, and its emptied folder");
+    OK(!exists("upd/public/gone2"), "emptied folders are removed up the path");
+    INT_EQ(count_prefixed("upd", ".public."), 0, "the staging tree is gone");
+    INT_EQ(listing_mismatches(&l2, "upd/public"), 0, "update: output_files is on disk");
+
+    /* build 3: nothing changes */
+    tick();
+    char *snap1 = snapshot("upd/public");
+    o = begin_update(out, d);
+    output_set_previous_files(o, (const char *const *)l2.paths, l2.n);
+    bool all = true;
+    for (size_t i = 0; i < l2.n; i++)
+        all &= output_keep(o, l2.paths[i], &l2.ids[i], NULL, d);
+    OK(all, "every file kept");
+    unchanged = false;
+    OK(output_commit_status(o, &unchanged, d) && unchanged, "build 3 changes nothing");
+    SNAPSHOT_EQ(snap1, "upd/public", "no file or folder of the output changed, ctimes included");
+    INT_EQ(count_prefixed("upd", ".public."), 0, "the staging tree is gone");
+
+    /* build 4: no list of the previous files; the output folder is walked */
+    harness_write_file(base, "upd/public/hand/made.txt", "mine");
+    harness_write_file(base, "upd/outside/o.txt", "precious");
+    char target[512];
+    snprintf(target, sizeof target, "%s/upd/outside", base);
+    OK(symlink(target, path_of("upd/public/lnk")) == 0, "a link to a folder outside");
+    o = begin_update(out, d);
+    for (size_t i = 0; i < l2.n; i++)
+        if (strcmp(l2.paths[i], "b/c.html") != 0)
+            output_keep(o, l2.paths[i], &l2.ids[i], NULL, d);
+    OK(output_commit_status(o, &unchanged, d) && !unchanged, "build 4 removes files");
+    OK(!exists("upd/public/b/c.html") && !exists("upd/public/b"), "b/c.html and b/ are gone");
+    OK(!exists("upd/public/hand"), "a file made by hand is gone, and its folder");
+    OK(exists("upd/public/lnk"), "a symbolic link is no regular file: left");
+    FILE_EQ("upd/outside/o.txt", "precious");
+    FILE_EQ("upd/public/a.html", "A");
+    OK(exists("upd/public/" OUTPUT_MARKER), "the marker stays");
+    INT_EQ(diag_count(d), 0, "no diagnostics");
+    unlink(path_of("upd/public/lnk"));
+    free(snap0);
+    free(snap1);
+    listing_free(&l1);
+    listing_free(&l2);
+    diag_free(d);
+}
+
+/* output_begin_update returns NULL, reporting nothing, where a full build must be made;
+ * the guards are output_begin's. */
+static void
+test_update_refusals(void)
+{
+    diag *d = diag_new();
+    OK(begin_update(path_of("upd/none"), d) == NULL, "a missing folder");
+    mkdir(path_of("upd/empty"), 0755);
+    OK(begin_update(path_of("upd/empty"), d) == NULL, "an empty folder");
+    harness_write_file(base, "upd/mine/a.txt", "mine");
+    OK(begin_update(path_of("upd/mine"), d) == NULL, "a folder without the marker");
+    harness_write_file(base, "upd/plain", "a file");
+    OK(begin_update(path_of("upd/plain"), d) == NULL, "a file");
+    char target[512];
+    snprintf(target, sizeof target, "%s/upd/public", base);
+    OK(symlink(target, path_of("upd/linked")) == 0, "a link to an output folder");
+    OK(begin_update(path_of("upd/linked"), d) == NULL, "a symbolic link");
+    INT_EQ(diag_count(d), 0, "nothing reported");
+    INT_EQ(count_prefixed("upd", ".none.") + count_prefixed("upd", ".empty.") +
+               count_prefixed("upd", ".mine.") + count_prefixed("upd", ".plain.") +
+               count_prefixed("upd", ".linked."),
+           0, "no temporary tree made");
+    FILE_EQ("upd/mine/a.txt", "mine");
+    OK(exists("upd/empty"), "the empty folder stays");
+
+    const output_guard site[] = {{target, "the site folder"}, {NULL, NULL}};
+    OK(output_begin_update(&(output_options){target, site, NULL, false}, d) == NULL,
+       "a guarded folder");
+    OK(diag_has(d, "refusing to use"), "refused as output_begin refuses it");
+
+    /* a second update of the same folder at once: NULL, the caller builds in full */
+    diag *d2 = diag_new();
+    output *o = begin_update(target, d2);
+    OK(o != NULL, "an update");
+    OK(begin_update(target, d2) == NULL, "a second update of the same folder at once");
+    output_abort(o);
+    o = begin_update(target, d2);
+    OK(o != NULL, "once the first is over, another");
+    output_abort(o);
+    INT_EQ(diag_count(d2), 0, "nothing reported");
+    unlink(path_of("upd/linked"));
+    unlink(path_of("upd/plain"));
+    diag_free(d2);
+    diag_free(d);
+}
+
+/* What an update finds in place of a previous file, and symbolic links in the output. */
+static void
+test_update_mismatch(void)
+{
+    diag *d = diag_new();
+    char out[512], target[512];
+    snprintf(out, sizeof out, "%s/upd/mm", base);
+    output *o = begin(out, d);
+    OK(write_str(o, "l.html", "L", d) && write_str(o, "f.html", "F", d) &&
+           write_str(o, "r.html", "R", d) && write_str(o, "a/b.html", "B", d) &&
+           write_str(o, "ok.html", "OK", d),
+       "build 1");
+    OK(output_commit(o, d), "commit");
+    output_file_id l0 = id_of("upd/mm/l.html"), f0 = id_of("upd/mm/f.html"),
+                   r0 = id_of("upd/mm/r.html"), b0 = id_of("upd/mm/a/b.html");
+    harness_write_file(base, "upd/out2/t.html", "precious");
+    harness_write_file(base, "upd/out2/b.html", "precious too");
+    snprintf(target, sizeof target, "%s/upd/out2/t.html", base);
+    OK(unlink(path_of("upd/mm/l.html")) == 0 && symlink(target, path_of("upd/mm/l.html")) == 0,
+       "l.html becomes a link to a file outside");
+    OK(unlink(path_of("upd/mm/f.html")) == 0 && mkdir(path_of("upd/mm/f.html"), 0755) == 0,
+       "f.html becomes a folder");
+    harness_write_file(base, "upd/mm/f.html/inner.txt", "inner");
+    OK(unlink(path_of("upd/mm/r.html")) == 0, "r.html is replaced");
+    harness_write_file(base, "upd/mm/r.html", "R");
+    harness_rm_rf(path_of("upd/mm/a"));
+    snprintf(target, sizeof target, "%s/upd/out2", base);
+    OK(symlink(target, path_of("upd/mm/a")) == 0, "a/ becomes a link to a folder outside");
+
+    o = begin_update(out, d);
+    OK(o != NULL, "update");
+    output_file_id id;
+    OK(!output_keep(o, "l.html", &l0, &id, d), "a symbolic link: not kept");
+    OK(!output_keep(o, "l.html", NULL, &id, d), "a symbolic link, without expect: not kept");
+    OK(!output_keep(o, "f.html", &f0, &id, d), "a folder: not kept");
+    OK(!output_keep(o, "r.html", &r0, &id, d), "another file with the same bytes: not kept");
+    OK(!output_keep(o, "a/b.html", &b0, &id, d), "through a linked folder: not kept");
+    OK(!output_keep(o, "a/t.html", NULL, &id, d), "through a linked folder: not kept (2)");
+    INT_EQ(diag_count(d), 0, "a failed keep reports nothing");
+    OK(write_str(o, "l.html", "precious", d), "l.html: the failed keeps claimed nothing");
+    OK(write_str(o, "f.html", "F2", d), "f.html");
+    OK(write_str(o, "r.html", "R2", d), "r.html");
+    OK(write_str(o, "a/b.html", "precious too", d), "a/b.html, the bytes of the file outside");
+    OK(output_keep(o, "ok.html", NULL, NULL, d), "keep ok.html");
+    bool unchanged = true;
+    OK(!output_commit_status(o, &unchanged, d), "the linked folder fails the commit");
+    OK(!unchanged, "not unchanged");
+    char msg[600];
+    snprintf(msg, sizeof msg, "clinfolio: error: cannot update %s/a/b.html: ", out);
+    OK(diag_has(d, msg), "the error names the path");
+    INT_EQ(diag_error_count(d), 1, "one error");
+    FILE_EQ("upd/out2/t.html", "precious");
+    FILE_EQ("upd/out2/b.html", "precious too");
+    INT_EQ(count_entries(path_of("upd/out2")), 2, "nothing written outside");
+    struct stat st;
+    OK(lstat(path_of("upd/out2/t.html"), &st) == 0 && st.st_nlink == 1, "never linked");
+    OK(lstat(path_of("upd/mm/l.html"), &st) == 0 && S_ISREG(st.st_mode),
+       "the link l.html was replaced by a file");
+    FILE_EQ("upd/mm/l.html", "precious");
+    FILE_EQ("upd/mm/f.html", "F2");
+    FILE_EQ("upd/mm/r.html", "R2");
+    FILE_EQ("upd/mm/ok.html", "OK");
+    OK(lstat(path_of("upd/mm/a"), &st) == 0 && S_ISLNK(st.st_mode), "a is still the link");
+    INT_EQ(count_prefixed("upd", ".mm."), 0, "the staging tree is gone");
+    unlink(path_of("upd/mm/a"));
+    diag_free(d);
+}
+
+static char rf_out[512];
+
+/* An update of rf_out (its files' texts ending in `v`) killed after `renames` renames
+ * of its commit. */
+static void
+killed_applying(int renames, const char *v)
+{
+    diag *d = diag_new();
+    output *o = begin_update(rf_out, d);
+    if (!o)
+        _exit(1);
+    char text[4][8];
+    snprintf(text[0], sizeof text[0], "A%s", v);
+    snprintf(text[1], sizeof text[1], "C%s", v);
+    snprintf(text[2], sizeof text[2], "D%s", v);
+    snprintf(text[3], sizeof text[3], "N%s", v);
+    write_str(o, "a", text[0], d);
+    write_str(o, "b/c", text[1], d);
+    write_str(o, "d", text[2], d);
+    write_str(o, "new/n", text[3], d);
+    output_keep(o, "e", NULL, NULL, d); /* old/x is not claimed: removed */
+    renames_left = renames;
+    output_commit(o, d);
+    _exit(1);
+}
+
+static void
+killed_after_two_files(void)
+{
+    killed_applying(3, "2"); /* the journal, a and b/c */
+}
+
+static void
+killed_writing_the_journal(void)
+{
+    killed_applying(0, "3");
+}
+
+/* Makes by hand a staging tree that a killed update left, holding the files (rel, text
+ * pairs, NULL-ended) and a journal with the given text. */
+static void
+hand_made_tree(const char *journal, const char *const *files)
+{
+    char dir[64], rel[300];
+    snprintf(dir, sizeof dir, "upd/.rf.tmp-999999-abcdef");
+    OK(mkdir(path_of(dir), 0700) == 0, "a staging tree by hand");
+    snprintf(rel, sizeof rel, "%s/%s", dir, OUTPUT_MARKER);
+    put_file(rel, "marker");
+    for (size_t i = 0; files[i]; i += 2) {
+        snprintf(rel, sizeof rel, "%s/%s", dir, files[i]);
+        harness_write_file(base, rel, files[i + 1]);
+    }
+    snprintf(rel, sizeof rel, "%s/.clinfolio-journal", dir);
+    put_file(rel, journal);
+}
+
+static void
+test_update_rollforward(void)
+{
+    diag *d = diag_new();
+    snprintf(rf_out, sizeof rf_out, "%s/upd/rf", base);
+    output *o = begin(rf_out, d);
+    OK(write_str(o, "a", "A", d) && write_str(o, "b/c", "C", d) && write_str(o, "d", "D", d) &&
+           write_str(o, "e", "E", d) && write_str(o, "old/x", "X", d),
+       "build 1");
+    OK(output_commit(o, d), "commit");
+    struct stat e0 = stat_of("upd/rf/e");
+
+    INT_EQ(in_child(killed_after_two_files), 3, "an update killed while applying");
+    FILE_EQ("upd/rf/a", "A2");
+    FILE_EQ("upd/rf/b/c", "C2");
+    FILE_EQ("upd/rf/d", "D");
+    OK(!exists("upd/rf/new/n") && exists("upd/rf/old/x"), "half applied");
+    INT_EQ(count_prefixed("upd", ".rf.tmp-"), 1, "its staging tree is left");
+    o = begin_update(rf_out, d);
+    OK(o != NULL, "the next update begins");
+    FILE_EQ("upd/rf/a", "A2");
+    FILE_EQ("upd/rf/b/c", "C2");
+    FILE_EQ("upd/rf/d", "D2");
+    FILE_EQ("upd/rf/new/n", "N2");
+    FILE_EQ("upd/rf/e", "E");
+    OK(untouched("upd/rf/e", &e0), "a kept file is untouched");
+    OK(!exists("upd/rf/old"), "the removals are done too");
+    INT_EQ(count_prefixed("upd", ".rf.tmp-"), 1, "the leftover is gone: only the new tree");
+    output_abort(o);
+    INT_EQ(count_prefixed("upd", ".rf."), 0, "no tree left");
+    INT_EQ(diag_count(d), 0, "no diagnostics");
+
+    /* killed before its journal was complete: the output was not touched yet */
+    char *snap0 = snapshot("upd/rf");
+    INT_EQ(in_child(killed_writing_the_journal), 3, "an update killed writing its journal");
+    INT_EQ(count_prefixed("upd", ".rf.tmp-"), 1, "its staging tree is left");
+    o = begin_update(rf_out, d);
+    OK(o != NULL, "the next update begins");
+    output_abort(o);
+    SNAPSHOT_EQ(snap0, "upd/rf", "the leftover is just removed");
+    INT_EQ(count_prefixed("upd", ".rf."), 0, "no tree left");
+
+    /* a journal made by hand, finished by a full build's output_begin */
+    hand_made_tree("clinfolio-journal 1\nS a\nS z/h\nR e\nend\n",
+                   (const char *const[]){"a", "A3", "z/h", "H", NULL});
+    o = begin(rf_out, d);
+    OK(o != NULL, "a full build begins");
+    output_abort(o);
+    FILE_EQ("upd/rf/a", "A3");
+    FILE_EQ("upd/rf/z/h", "H");
+    OK(!exists("upd/rf/e"), "e removed");
+    INT_EQ(count_prefixed("upd", ".rf."), 0, "no tree left");
+
+    /* incomplete or damaged journals: the tree is removed, nothing applied */
+    static const char *const journals[] = {
+        "clinfolio-journal 1\nS a\n",              /* cut short */
+        "clinfolio-journal 1\nS a\nend\nS d\n",    /* something after the end */
+        "clinfolio-journal 1\nS a\nR ../x\nend\n", /* a path outside */
+        "clinfolio-journal 9\nS a\nend\n",         /* another format */
+    };
+    harness_write_file(base, "upd/x", "outside the output");
+    for (size_t i = 0; i < sizeof journals / sizeof journals[0]; i++) {
+        char *snap1 = snapshot("upd/rf");
+        hand_made_tree(journals[i], (const char *const[]){"a", "A4", NULL});
+        o = begin_update(rf_out, d);
+        OK(o != NULL, "an update begins");
+        output_abort(o);
+        SNAPSHOT_EQ(snap1, "upd/rf", "a journal that is not complete is not applied");
+        INT_EQ(count_prefixed("upd", ".rf."), 0, "the tree is removed");
+        free(snap1);
+    }
+    FILE_EQ("upd/x", "outside the output");
+    INT_EQ(diag_count(d), 0, "no diagnostics");
+    free(snap0);
+    diag_free(d);
+}
+
+/* Several threads keep and write at once (also under TSan), in a whole tree built in
+ * base/dir or, with update, in an update of base/dir. */
+static void
+check_parallel_keep(const char *dir, bool update)
+{
     diag *d = diag_new();
     char out[512], rel[128], text[64];
-    snprintf(out, sizeof out, "%s/inc/par", base);
+    snprintf(out, sizeof out, "%s/%s", base, dir);
     output *o = begin(out, d);
     for (int t = 0; t < THREADS; t++)
         for (int i = 0; i < KEEP_FILES; i++) {
@@ -1188,20 +1742,23 @@ test_parallel_keep(void)
     static uint64_t before[THREADS][KEEP_FILES];
     for (int t = 0; t < THREADS; t++)
         for (int i = 0; i < KEEP_FILES; i++) {
-            snprintf(rel, sizeof rel, "inc/par/k/d%d/t%d-%d.html", i % 7, t, i);
+            snprintf(rel, sizeof rel, "%s/k/d%d/t%d-%d.html", dir, i % 7, t, i);
             before[t][i] = ino_of(rel);
         }
 
-    o = begin(out, d);
+    o = update ? begin_update(out, d) : begin(out, d);
+    OK(o != NULL, "begin");
     INT_EQ(run_threads(keeper, o, d), 0, "every keep and write succeeded");
     INT_EQ(diag_error_count(d), THREADS - 1, "the contested path: one winner");
     OK(diag_has(d, "two pages write contested.html"), "contested message");
+    listing l = list_files(o);
+    INT_EQ(l.n, THREADS * KEEP_FILES + 1, "output_files: every path once");
     bool unchanged = true;
     OK(output_commit_status(o, &unchanged, d) && !unchanged, "commit: a third changed");
     int kept = 0, fresh = 0, bad = 0;
     for (int t = 0; t < THREADS; t++)
         for (int i = 0; i < KEEP_FILES; i++) {
-            snprintf(rel, sizeof rel, "inc/par/k/d%d/t%d-%d.html", i % 7, t, i);
+            snprintf(rel, sizeof rel, "%s/k/d%d/t%d-%d.html", dir, i % 7, t, i);
             snprintf(text, sizeof text, "%d-%d%s", t, i, i % 3 == 2 ? " changed" : "");
             char *got = slurp(rel);
             bad += strcmp(got, text) != 0;
@@ -1214,7 +1771,22 @@ test_parallel_keep(void)
     INT_EQ(bad, 0, "every file has its content");
     INT_EQ(kept, THREADS * (KEEP_FILES - KEEP_FILES / 3), "kept or identical: the same inode");
     INT_EQ(fresh, THREADS * (KEEP_FILES / 3), "changed: a new inode");
+    INT_EQ(listing_mismatches(&l, dir), 0, "output_files is on disk");
+    const char *name = strrchr(dir, '/') + 1;
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, ".%s.", name);
+    buf parent = BUF_INIT;
+    buf_append(&parent, dir, (size_t)(name - 1 - dir));
+    INT_EQ(count_prefixed(parent.ptr, prefix), 0, "no temporary tree left");
+    buf_free(&parent);
+    listing_free(&l);
     diag_free(d);
+}
+
+static void
+test_update_threads(void)
+{
+    check_parallel_keep("upd/par", true);
 }
 
 /* }=== */
@@ -1245,6 +1817,11 @@ main(void)
     test_write_identical();
     test_unchanged();
     test_parallel_keep();
+    test_update();
+    test_update_refusals();
+    test_update_mismatch();
+    test_update_rollforward();
+    test_update_threads();
     harness_rm_rf(base);
     return harness_done();
 }

@@ -10,6 +10,7 @@
 #include "feed.h"
 #include "fs.h"
 #include "hash.h"
+#include "inputs.h"
 #include "links.h"
 #include "output.h"
 #include "plugin.h"
@@ -26,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -730,11 +732,163 @@ write_generated(const plugin_output *files, size_t n, output *out, diag *d)
     return ok;
 }
 
+/* {====================================================================
+ * nothing changed: the inputs' fingerprint, the output's files
+ * ===================================================================== */
+
+/* Every input of the build by its files' metadata (inputs.h), the options and the
+ * program: the same key, the same site. */
+static uint64_t
+inputs_key(const build_options *opt, const char *theme, const char *datadir)
+{
+    uint64_t h = hash_str(program_hash(), opt->base_url);
+    h = hash_u64(h, (uint64_t)opt->drafts | (uint64_t)opt->future << 1);
+    h = hash_str(h, getenv("SOURCE_DATE_EPOCH"));
+    static const char *const rels[] = {"site.yaml", "schema.yaml", "content", "templates",
+                                       "plugins"};
+    buf path = BUF_INIT;
+    for (size_t i = 0; i < sizeof rels / sizeof rels[0]; i++) {
+        buf_clear(&path);
+        fs_join(&path, opt->root, rels[i]);
+        h = inputs_hash(h, path.ptr);
+    }
+    h = inputs_hash(h, theme ? theme : "");
+    buf_clear(&path);
+    fs_join(&path, datadir, "plugins");
+    h = inputs_hash(h, path.ptr);
+    buf_free(&path);
+    return h;
+}
+
+/* The record "files": every file of the output with its identity after the commit. */
+static void
+remember_files(cache_next *next, const output_file *files, size_t n)
+{
+    buf rec = BUF_INIT;
+    serial_writer w = SERIAL_WRITER(&rec);
+    serial_put_varint(&w, n);
+    for (size_t i = 0; i < n; i++) {
+        const output_file_id *id = &files[i].id;
+        serial_put_str(&w, files[i].path);
+        uint64_t f[] = {id->dev, id->ino, id->size, (uint64_t)id->mtime_sec,
+                        (uint64_t)id->mtime_nsec};
+        for (size_t k = 0; k < 5; k++)
+            serial_put_u64(&w, f[k]);
+    }
+    cache_next_put(next, "files", &rec);
+    buf_free(&rec);
+}
+
+/* The paths of the record "files" (for output_set_previous_files), in a; false when
+ * they cannot be read, or (check set) when a file is no longer what the record says. */
+static bool
+previous_files(const cache *prev, const char *out_dir, bool check, const char ***paths, size_t *n,
+               arena *a)
+{
+    size_t len;
+    const void *data = cache_get(prev, "files", &len);
+    serial_reader r = SERIAL_READER(data, len);
+    *n = serial_get_varint(&r);
+    if (!data || !r.ok || *n > len)
+        return false;
+    *paths = arena_alloc(a, (*n + 1) * sizeof(char *));
+    buf path = BUF_INIT;
+    bool same = true;
+    for (size_t i = 0; i < *n && r.ok && same; i++) {
+        (*paths)[i] = serial_get_str(&r, a);
+        uint64_t f[5];
+        for (size_t k = 0; k < 5; k++)
+            f[k] = serial_get_u64(&r);
+        r.ok &= (*paths)[i] != NULL;
+        struct stat st;
+        if (check && r.ok) {
+            buf_clear(&path);
+            fs_join(&path, out_dir, (*paths)[i]);
+            same = lstat(path.ptr, &st) == 0 && S_ISREG(st.st_mode) &&
+                   (uint64_t)st.st_dev == f[0] && (uint64_t)st.st_ino == f[1] &&
+                   (uint64_t)st.st_size == f[2] && st.st_mtim.tv_sec == (int64_t)f[3] &&
+                   st.st_mtim.tv_nsec == (int64_t)f[4];
+        }
+    }
+    buf_free(&path);
+    return r.ok && same && r.p == r.end;
+}
+
+/* The record "inputs": the inputs' key, until when the clock cannot change the site
+ * (site_valid_until), the build's figures and every diagnostic it reported. */
+static void
+remember_inputs(cache_next *next, uint64_t key, int64_t valid_until, const build_stats *st, diag *d)
+{
+    buf rec = BUF_INIT;
+    serial_writer w = SERIAL_WRITER(&rec);
+    serial_put_u64(&w, key);
+    serial_put_u64(&w, (uint64_t)valid_until);
+    size_t f[] = {st->pages, st->outputs, st->renders, st->markdown};
+    for (size_t k = 0; k < 4; k++)
+        serial_put_varint(&w, f[k]);
+    serial_put_diags(&w, d);
+    cache_next_put(next, "inputs", &rec);
+    buf_free(&rec);
+}
+
+/* Whether the last build had the same inputs (by key), the clock has not passed a date
+ * of the site since, and every file it wrote is still there as it wrote it: then its
+ * diagnostics are reported again and its figures copied, and nothing else is to do. */
+static bool
+nothing_changed(const build_options *opt, const cache *prev, uint64_t key, build_stats *st,
+                arena *a, diag *d)
+{
+    size_t len, n;
+    const void *data = cache_get(prev, "inputs", &len);
+    serial_reader r = SERIAL_READER(data, len);
+    if (!data || serial_get_u64(&r) != key || (int64_t)serial_get_u64(&r) <= (int64_t)time(NULL))
+        return false;
+    size_t f[4];
+    for (size_t k = 0; k < 4; k++)
+        f[k] = serial_get_varint(&r);
+    const char **paths;
+    if (!r.ok || !previous_files(prev, opt->out_dir, true, &paths, &n, a))
+        return false;
+    diag *pd = diag_new();
+    bool ok = serial_get_diags(&r, pd, a) && r.p == r.end;
+    if (ok) {
+        diag_merge(d, pd);
+        *st = (build_stats){.pages = f[0],
+                            .outputs = f[1],
+                            .renders = f[2],
+                            .kept = f[2],
+                            .markdown = f[3],
+                            .markdown_kept = f[3],
+                            .plugins_kept = true,
+                            .unchanged = true};
+    }
+    diag_free(pd);
+    return ok;
+}
+
+/* Before the commit: the files of the output for the next build (and, for an update,
+ * those of the previous build, for the commit to remove what is gone), and the inputs'
+ * record with the diagnostics so far. */
+static void
+remember_output(const build_options *opt, const cache *prev, cache_next *next, output *out,
+                uint64_t inputs, int64_t valid_until, const build_stats *st, arena *a, diag *d)
+{
+    const output_file *files;
+    size_t n = output_files(out, &files);
+    remember_files(next, files, n);
+    const char **paths;
+    if (prev && previous_files(prev, opt->out_dir, false, &paths, &n, a))
+        output_set_previous_files(out, paths, n);
+    remember_inputs(next, inputs, valid_until, st, d);
+}
+
 /* }==================================================================== */
 
-/* Starts the output tree, keeping it away from the site's own folders. */
+/* Starts the output tree, keeping it away from the site's own folders: an update of
+ * out_dir in place when the last build's cache can be used (incremental), else a new
+ * tree to swap in. */
 static output *
-begin_output(const build_options *opt, const char *theme, arena *a, diag *d)
+begin_output(const build_options *opt, const char *theme, bool update, arena *a, diag *d)
 {
     const char *root = opt->root;
     const output_guard not_above[] = {{root, "the site folder"}, {NULL, NULL}};
@@ -747,7 +901,8 @@ begin_output(const build_options *opt, const char *theme, arena *a, diag *d)
         {NULL, NULL},
     };
     output_options oo = {opt->out_dir, not_above, not_near, opt->force};
-    return output_begin(&oo, d);
+    output *o = update ? output_begin_update(&oo, d) : NULL;
+    return o ? o : output_begin(&oo, d);
 }
 
 bool
@@ -792,6 +947,14 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     const char *datadir = opt->datadir ? opt->datadir : CLINFOLIO_DATADIR;
     progress_pass(opt->progress, "loading pages");
     const char *theme = build_find_theme(&site_cfg, opt->root, datadir, &theme_name, a, d);
+    /* nothing changed since the last build: its diagnostics again, and done */
+    uint64_t inputs = next && theme ? inputs_key(opt, theme, datadir) : 0;
+    if (prev && theme && nothing_changed(opt, prev, inputs, &st, a, d)) {
+        ok = diag_error_count(d) == 0;
+        if (stats)
+            *stats = st;
+        goto done;
+    }
     const schema *sch = NULL;
     if (!schema_load(&sch, opt->root, theme, theme_name, a, d))
         goto done;
@@ -806,7 +969,7 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
 
     /* the output folder is checked (and its temporary tree made) before the long passes;
      * a check claims every path in a tree that is never written */
-    out = opt->check_only ? output_begin_dry() : begin_output(opt, theme, a, d);
+    out = opt->check_only ? output_begin_dry() : begin_output(opt, theme, prev != NULL, a, d);
     if (!out)
         goto done;
 
@@ -875,18 +1038,22 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
         write_sitemap(s, out, d);
         copy_static(opt->root, theme, theme_name, out, a, d);
     }
+    st.pages = n_pages;
+    st.outputs = n_outputs + n_files + 2;
+    st.renders = n_outputs;
     if (diag_error_count(d) == 0) {
-        ok = output_commit(out, d);
+        if (next)
+            remember_output(opt, prev, next, out, inputs, site_valid_until(s), &st, a, d);
+        ok = output_commit_status(out, &st.unchanged, d);
         out = NULL;
         const char *why = NULL;
         if (ok && next && !cache_next_save(next, prev, cache_file.ptr, opt->out_dir, &why) &&
             opt->cache_notes)
             fprintf(stderr, "clinfolio: cache %s not written (%s)\n", cache_file.ptr, why);
+        if (!ok && prev) /* an update that failed half-way: the next build is a full one */
+            unlink(cache_file.ptr);
     }
     st.finish_ms = pool_now_ms() - t;
-    st.pages = n_pages;
-    st.outputs = n_outputs + n_files + 2;
-    st.renders = n_outputs;
     if (stats)
         *stats = st;
 done:

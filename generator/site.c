@@ -803,6 +803,34 @@ now_date(site *s)
     return value_date_from_epoch((int64_t)time(NULL));
 }
 
+/* The earliest date value of tree after now (epoch seconds), or best. */
+static int64_t
+earliest_after(const value *v, int64_t now, int64_t best, unsigned depth)
+{
+    if (!v || depth > 256)
+        return best;
+    if (v->type == VALUE_DATE) {
+        int64_t e = value_date_epoch(&v->as.date);
+        return e > now && e < best ? e : best;
+    }
+    for (size_t i = 0; v->type == VALUE_LIST && i < v->as.list.len; i++)
+        best = earliest_after(v->as.list.items[i], now, best, depth + 1);
+    for (size_t i = 0; v->type == VALUE_MAP && i < v->as.map.len; i++)
+        best = earliest_after(v->as.map.pairs[i].val, now, best, depth + 1);
+    return best;
+}
+
+int64_t
+site_valid_until(const site *s)
+{
+    if (s->source_date)
+        return INT64_MAX;
+    int64_t now = value_date_epoch(&s->rules.now), best = INT64_MAX;
+    for (size_t i = 0; i < s->n_loaded; i++)
+        best = earliest_after(s->loaded[i].front, now, best, 0);
+    return best;
+}
+
 /* SOURCE_DATE_EPOCH, else the newest published date that is not in the future: the
  * clock only decides what is published, so the same pages give the same bytes. */
 static const value *

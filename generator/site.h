@@ -87,6 +87,12 @@ bool site_render_content(site *s, site_expand_fn expand, void *payload,
  * URL must be free (a clash is reported to the site's diag). */
 bool site_add_output(site *s, const char *path, const char *template_name, value *page_ctx,
                      src_pos origin);
+/* Until when (epoch seconds) the clock cannot change what this site builds: the
+ * earliest date in any page's front matter that is still in the future (what is
+ * published, the build date and the future-date warnings change when it passes);
+ * INT64_MAX when there is none or SOURCE_DATE_EPOCH stands for the clock. */
+int64_t site_valid_until(const site *s);
+
 /* Every file to render, in a deterministic order. */
 const site_output *site_outputs(const site *s, size_t *n);
 /* Every published page, _index.md files too, in scan order (after site_render_content:

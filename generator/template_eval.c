@@ -56,9 +56,10 @@ typedef struct render {
 
 /* How an expression's value is used, which decides what a read of the root context
  * logs: all of it (printed, compared, given to a filter or a macro), nothing yet (the
- * object of `.attr`, `[i]` or a loop: what is then read of it is logged), or only
- * whether it is defined and true (`if`, `not`, `and`/`or` under them). */
-typedef enum use { USE_VALUE, USE_REF, USE_TRUTH } use;
+ * object of `.attr`, `[i]` or a loop: what is then read of it is logged), only
+ * whether it is defined and true (`if`, `not`, `and`/`or` under them), or only how many
+ * items it has (`length`, `count`). */
+typedef enum use { USE_VALUE, USE_REF, USE_TRUTH, USE_COUNT } use;
 
 /* Where code runs: the template it belongs to (for positions, autoescape and blocks) and
  * its scope. */
@@ -187,8 +188,8 @@ log_use(render *r, template_rv *v, use how)
 {
     if (!v->path || how == USE_REF)
         return;
-    deps_log_add(r->log, v->path, how == USE_TRUTH ? DEPS_TRUTH : DEPS_DEEP,
-                 v->kind == TEMPLATE_RV_VALUE ? v->v : NULL);
+    deps_kind kind = how == USE_TRUTH ? DEPS_TRUTH : how == USE_COUNT ? DEPS_SHAPE : DEPS_DEEP;
+    deps_log_add(r->log, v->path, kind, v->kind == TEMPLATE_RV_VALUE ? v->v : NULL);
     v->path = NULL;
 }
 
@@ -472,9 +473,51 @@ binary(render *r, const exec *ex, const template_expr *e, const template_rv *a,
 }
 
 /* Applies one filter call to in. */
+/* The argument of f that names an attribute of each item, when f reads nothing else of
+ * its list: map, sum and join, and where when only the number of items it keeps
+ * matters (how is USE_COUNT). -1 otherwise. */
+static int
+attribute_slot(const template_filter_call *f, use how)
+{
+    if (f->user || !f->builtin)
+        return -1;
+    const char *n = f->builtin->name;
+    if (strcmp(n, "map") != 0 && strcmp(n, "sum") != 0 && strcmp(n, "join") != 0 &&
+        !(how == USE_COUNT && strcmp(n, "where") == 0))
+        return -1;
+    for (int k = 0; k < TEMPLATE_MAX_PARAMS && f->builtin->params[k]; k++)
+        if (strcmp(f->builtin->params[k], "attribute") == 0)
+            return k;
+    return -1;
+}
+
+/* Logs what such a filter reads of the list in (found in the root context): its length,
+ * and the attribute (a dotted path, as value_path() reads it) of each item. */
+static void
+log_attribute(render *r, const template_rv *in, const value *name)
+{
+    const value *list = in->v;
+    deps_log_add(r->log, in->path, DEPS_SHAPE, list);
+    for (size_t i = 0; i < list->as.list.len; i++) {
+        const char *text = arena_printf(r->scratch, "%zu", i);
+        const deps_path *p = new_path(r, in->path, DEPS_NUM, text, strlen(text), (double)i);
+        const value *v = list->as.list.items[i];
+        for (const char *seg = name->as.str.ptr; v && *seg;) {
+            const char *dot = strchr(seg, '.');
+            size_t len = dot ? (size_t)(dot - seg) : strlen(seg);
+            p = new_path(r, p, DEPS_ATTR, seg, len, 0);
+            v = deps_get_attr(v, seg, len);
+            seg += len + (dot ? 1 : 0);
+        }
+        deps_log_add(r->log, p, DEPS_DEEP, v);
+    }
+}
+
+/* Applies one filter call to in. in may still carry its path (in->path) only when slot
+ * (attribute_slot) is not -1: then what the filter reads of it is logged here. */
 static bool
 apply_filter(render *r, const exec *ex, const template_filter_call *f, template_rv in,
-             template_rv *out)
+             template_rv *out, int slot)
 {
     src_pos at = SRC_POS(ex->owner->diag_file, f->line, f->col);
     if (in.kind != TEMPLATE_RV_VALUE)
@@ -512,6 +555,12 @@ apply_filter(render *r, const exec *ex, const template_filter_call *f, template_
             return false;
         if (f->slots[i] && args[i].kind != TEMPLATE_RV_VALUE)
             args[i] = rv_undef();
+    }
+    if (in.path) {
+        if (slot >= 0 && is_type(&in, VALUE_LIST) && is_type(&args[slot], VALUE_STRING))
+            log_attribute(r, &in, args[slot].v);
+        else
+            log_use(r, &in, USE_VALUE);
     }
     template_fctx c = {r->ts, r->scratch, r->d, at, f->builtin->name};
     return f->builtin->fn(out, &in, args, &c);
@@ -744,20 +793,19 @@ eval_inner(render *r, const exec *ex, const template_expr *e, template_rv *out, 
             return eval_as(r, ex, e->u.cond.otherwise, out, how);
         *out = rv_undef();
         return true;
-    case TEMPLATE_EX_FILTER:
-        if (counts_items(e->u.filter.f)) {
-            if (!eval_as(r, ex, e->u.filter.input, &a, USE_REF))
-                return false;
-            if (a.path)
-                deps_log_add(r->log, a.path, DEPS_SHAPE, a.kind == TEMPLATE_RV_VALUE ? a.v : NULL);
-            a.path = NULL;
-        } else if (!eval(r, ex, e->u.filter.input, &a)) {
+    case TEMPLATE_EX_FILTER: {
+        int slot = r->log ? attribute_slot(e->u.filter.f, how) : -1;
+        use input = counts_items(e->u.filter.f) ? USE_COUNT : slot >= 0 ? USE_REF : USE_VALUE;
+        if (!eval_as(r, ex, e->u.filter.input, &a, input))
             return false;
-        }
-        if (!apply_filter(r, ex, e->u.filter.f, a, out))
+        if (input == USE_REF && a.path &&
+            !(a.kind == TEMPLATE_RV_VALUE && a.v && a.v->type == VALUE_LIST))
+            log_use(r, &a, USE_VALUE); /* not a list: the filter reads it whole */
+        if (!apply_filter(r, ex, e->u.filter.f, a, out, slot))
             return false;
         out->path = NULL; /* a new value, or one of its inputs (logged already) */
         return true;
+    }
     case TEMPLATE_EX_TEST: {
         const template_test *t = e->u.test.test;
         template_rv args[2] = {rv_undef(), rv_undef()};
@@ -1153,7 +1201,7 @@ render_node(render *r, const exec *ex, const template_node *n)
         if (!render_capture(r, ex, n->u.filter.body, &v))
             return false;
         for (size_t i = 0; i < n->u.filter.n; i++)
-            if (!apply_filter(r, ex, n->u.filter.calls[i], v, &v))
+            if (!apply_filter(r, ex, n->u.filter.calls[i], v, &v, -1))
                 return false;
         if (v.kind == TEMPLATE_RV_VALUE && v.v) { /* the body was escaped already */
             url_guard g;

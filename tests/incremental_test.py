@@ -58,6 +58,16 @@ def snapshot(out):
     return files
 
 
+def ctimes(out):
+    """{path: ctime_ns} of every file and folder under out (a link or a write changes it)."""
+    times = {}
+    for d, dirs, names in os.walk(out):
+        for n in dirs + names:
+            path = os.path.join(d, n)
+            times[os.path.relpath(path, out)] = os.lstat(path).st_ctime_ns
+    return times
+
+
 def same_bytes(a, b):
     return {k: v[2] for k, v in a.items()} == {k: v[2] for k, v in b.items()}
 
@@ -110,12 +120,32 @@ def main():
 
         # nothing changed: nothing rendered, nothing written
         before = snapshot(out)
+        before_ctimes = ctimes(out)
         dir_ino = os.lstat(out).st_ino
         status, rendered, total, err = build(site, out)
         check(status == 0 and rendered == 0, "unchanged: renders nothing (%d of %d)" % (rendered, total))
         after = snapshot(out)
         check(after == before, "unchanged: every file keeps its bytes, inode and mtime")
         check(os.lstat(out).st_ino == dir_ino, "unchanged: the output folder itself is kept")
+        check(ctimes(out) == before_ctimes, "unchanged: no file or folder was touched (ctime)")
+
+        # an input touched but the same: no shortcut, yet nothing rendered or written
+        os.utime(project)
+        status, rendered, total, err = build(site, out)
+        check(status == 0 and rendered == 0 and LAST.get("converted") == 0
+              and ctimes(out) == before_ctimes,
+              "touched input: nothing rendered, nothing written (%d of %d, %s)"
+              % (rendered, total, LAST))
+
+        # files changed or removed by hand in the output are made again
+        page = os.path.join(out, "projects", "chest-drain-monitor", "index.html")
+        os.unlink(page)
+        with open(os.path.join(out, "feed.xml"), "a") as f:
+            f.write("tampered")
+        status, rendered, total, err = build(site, out)
+        check(status == 0 and same_bytes(snapshot(out), before),
+              "removed and changed output files come back (%d of %d rendered)" % (rendered, total))
+        after = snapshot(out)
         for n in (2, 3):  # what one build took from the cache, the next finds there again
             build(site, out)
             check(LAST.get("converted") == 0 and LAST.get("hooks") is False,

@@ -86,6 +86,12 @@ static const char *const TEMPLATES[] = {
     "{% if page.tags is defined and \"icu\" in page.tags %}icu{% endif %}",
     "{{ page.stages.prototype | date(format=\"%Y\") }}",
     "{{ site.title ~ \" / \" ~ page.title }}",
+    "{{ site.projects | map(attribute=\"title\") | join(sep=\",\") }}",
+    "{{ site.projects | join(sep=\";\", attribute=\"status\") }}",
+    "{% for p in site.projects | where(attribute=\"status\", value=\"active\") %}{{ p.content "
+    "}}{% endfor %}",
+    "{{ site.projects | sort(attribute=\"title\") | first | default(value=\"\") }}",
+    "{{ site.projects | map(attribute=\"title\") | unique | length }}",
 };
 
 static value *
@@ -235,6 +241,18 @@ test_specific(void)
     apply(ctx, &(change){"site.projects.1.title", "B2"}, a);
     OK(!deps_check(log.data.ptr, log.data.len, ctx, memo, scratch),
        "a list of titles depends on each title");
+
+    /* where(...) | length reads the attribute of each item, not the items whole */
+    ts = compile(TEMPLATES[7], a);
+    deps_log_reset(&log);
+    free(render(ts, base, &log, scratch));
+    ctx = parse(BASE, a);
+    apply(ctx, &(change){"site.projects.1.content", "other"}, a);
+    OK(deps_check(log.data.ptr, log.data.len, ctx, memo, scratch),
+       "counting by status does not depend on the bodies");
+    apply(ctx, &(change){"site.projects.0.status", "transferred"}, a);
+    OK(!deps_check(log.data.ptr, log.data.len, ctx, memo, scratch),
+       "counting by status depends on each status");
 
     /* damaged logs are never trusted */
     deps_log_reset(&log);

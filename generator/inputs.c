@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT
+ * inputs.c - the fingerprint of input files by their metadata (see inputs.h). Part of
+ * the build pass (build.c), main thread. */
+#include "inputs.h"
+
+#include "hash.h"
+#include "xalloc.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static uint64_t
+stat_hash(uint64_t h, const struct stat *st)
+{
+    int64_t f[] = {(int64_t)st->st_size, (int64_t)st->st_ino, (int64_t)st->st_dev,
+                   (int64_t)st->st_mode, st->st_mtim.tv_sec,  st->st_mtim.tv_nsec,
+                   st->st_ctim.tv_sec,   st->st_ctim.tv_nsec};
+    return hash_bytes(h, f, sizeof f);
+}
+
+static int
+cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool
+skipped(const char *name)
+{
+    size_t n = strlen(name);
+    return name[0] == '.' || name[0] == '#' || name[n - 1] == '~';
+}
+
+/* The entries of the open folder fd (closed here), in name order. */
+static uint64_t
+walk(uint64_t h, int fd, unsigned depth)
+{
+    DIR *dir = fdopendir(fd);
+    if (!dir) {
+        close(fd);
+        return hash_u64(h, 1);
+    }
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    for (struct dirent *e; (e = readdir(dir));) {
+        if (skipped(e->d_name))
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            names = xrealloc(names, cap * sizeof(char *));
+        }
+        names[n++] = xstrdup(e->d_name);
+    }
+    qsort(names, n, sizeof(char *), cmp_names);
+    h = hash_u64(h, n);
+    for (size_t i = 0; i < n; i++) {
+        struct stat st;
+        h = hash_bytes(h, names[i], strlen(names[i]) + 1);
+        if (fstatat(dirfd(dir), names[i], &st, AT_SYMLINK_NOFOLLOW) != 0) {
+            h = hash_u64(h, 2);
+        } else {
+            h = stat_hash(h, &st);
+            if (S_ISDIR(st.st_mode) && depth < 64) {
+                int sub =
+                    openat(dirfd(dir), names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                h = sub >= 0 ? walk(h, sub, depth + 1) : hash_u64(h, 3);
+            }
+        }
+        free(names[i]);
+    }
+    free(names);
+    closedir(dir);
+    return h;
+}
+
+uint64_t
+inputs_hash(uint64_t h, const char *path)
+{
+    h = hash_bytes(h, path, strlen(path) + 1);
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return hash_u64(h, 4);
+    h = stat_hash(h, &st);
+    if (!S_ISDIR(st.st_mode))
+        return h;
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    return fd >= 0 ? walk(h, fd, 0) : hash_u64(h, 5);
+}

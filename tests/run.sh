@@ -9,6 +9,7 @@
 #             previous output left untouched by the failed build
 #   golden    tests/golden/<site>/ built and compared with expected/
 #   plugins   the bundled metrics plugin against metrics computed by hand
+#   incremental  tests/incremental_test.py: incremental builds against clean ones
 #   demo      the demo site: the same bytes from -j 1 and -j 8, and valid for the W3C
 #             Nu HTML checker, the sitemaps.org XSD, feedparser, an internal link
 #             check, axe-core, and a check of its SVG charts
@@ -578,6 +579,11 @@ PY
     # (threads_same: see the filter case above)
     threads_same "page hook" plugin-page-warn-error pagemark.lua 2 1 4 'Page 07 #7 r'
 
+    # issue 10: incremental builds on a copy of the demo (tests/incremental_test.py): an
+    # unchanged rebuild writes nothing, edits change exactly the files whose bytes change
+    # and give a clean build's bytes, -j 1 and -j 8 agree, a damaged cache is ignored
+    counts "$B incremental builds" /usr/bin/python3 tests/incremental_test.py "$bin"
+
     # the demo site: the same bytes from 1 and 8 threads
     check "$B demo: builds without diagnostics" sh -c \
         "out=\$('$bin' build -q -j 1 -o '$tmp/demo1' 2>&1) && echo \"\$out\" && test -z \"\$out\""
@@ -670,6 +676,10 @@ if [ -x "$tsan" ]; then
     tsan_build3() { tsan_build "$@" && tsan_build "$@" && tsan_build "$@"; }
     check "tsan: golden/plugins with 50 pages using a plugin filter at -j 8, three builds" \
         tsan_build3 "$w" "$w/out"
+    # issue 10: incremental builds (their cache's slots are filled by the render and Markdown
+    # workers, reads are logged per worker), also at -j 8
+    counts "tsan: incremental builds" env TSAN_OPTIONS="halt_on_error=1 exitcode=66" \
+        /usr/bin/python3 tests/incremental_test.py "$tsan"
     # issue 9: the progress line's timer thread reads the counters the render workers bump:
     # the slow site on a terminal (script), at -j 2
     tsan_progress() {

@@ -2,7 +2,8 @@
  * deps.c - the reads of a render, logged as paths with hashes, and checked against a
  * new context (see deps.h). A logged read is encoded as
  *   kind (1 byte) | shared (varint) | more (varint) | per step: op (1 byte), text
- *   (serial bytes), the number (u64, DEPS_NUM only) | hash (u64)
+ *   (serial bytes), the number (u64, DEPS_NUM only) | the attribute (serial bytes,
+ *   DEPS_ATTRS only) | hash (u64)
  * where the path from the root to the value is the first `shared` steps of the read
  * logged before it (reads of one list item follow each other) and `more` steps written
  * here; a check resolves each shared prefix once. A log is stored in the cache as bytes
@@ -97,8 +98,15 @@ deps_get_index(const value *obj, const value *idx, arena *scratch)
  * hashes of values
  * ===================================================================== */
 
+/* (value, tag) -> hash: tag 0 for a deep hash, else the hash of an attribute's name for
+ * the hash of that attribute of each item (DEPS_ATTRS). */
+typedef struct memo_key {
+    const value *v;
+    uint64_t tag;
+} memo_key;
+
 struct deps_memo {
-    const value **keys;
+    memo_key *keys;
     uint64_t *vals;
     size_t cap, len; /* cap: 0 or a power of two */
 };
@@ -120,20 +128,20 @@ deps_memo_free(deps_memo *m)
 }
 
 static size_t
-ptr_slot(const value *v, size_t cap)
+slot_of(memo_key k, size_t cap)
 {
-    return (size_t)hash_u64(0, (uintptr_t)v) & (cap - 1);
+    return (size_t)hash_u64(k.tag, (uintptr_t)k.v) & (cap - 1);
 }
 
 static bool
-memo_get(const deps_memo *m, const value *v, uint64_t *h)
+memo_get(const deps_memo *m, memo_key k, uint64_t *h)
 {
     if (!m || !m->cap)
         return false;
-    for (size_t i = ptr_slot(v, m->cap);; i = (i + 1) & (m->cap - 1)) {
-        if (!m->keys[i])
+    for (size_t i = slot_of(k, m->cap);; i = (i + 1) & (m->cap - 1)) {
+        if (!m->keys[i].v)
             return false;
-        if (m->keys[i] == v) {
+        if (m->keys[i].v == k.v && m->keys[i].tag == k.tag) {
             *h = m->vals[i];
             return true;
         }
@@ -141,18 +149,18 @@ memo_get(const deps_memo *m, const value *v, uint64_t *h)
 }
 
 static void
-memo_put(deps_memo *m, const value *v, uint64_t h)
+memo_put(deps_memo *m, memo_key k, uint64_t h)
 {
     if (!m)
         return;
     if ((m->len + 1) * 2 > m->cap) {
         size_t cap = m->cap ? m->cap * 2 : 1024;
-        const value **keys = xcalloc(cap, sizeof *keys);
+        memo_key *keys = xcalloc(cap, sizeof *keys);
         uint64_t *vals = xcalloc(cap, sizeof *vals);
         for (size_t i = 0; i < m->cap; i++)
-            if (m->keys[i]) {
-                size_t j = ptr_slot(m->keys[i], cap);
-                while (keys[j])
+            if (m->keys[i].v) {
+                size_t j = slot_of(m->keys[i], cap);
+                while (keys[j].v)
                     j = (j + 1) & (cap - 1);
                 keys[j] = m->keys[i];
                 vals[j] = m->vals[i];
@@ -163,10 +171,10 @@ memo_put(deps_memo *m, const value *v, uint64_t h)
         m->vals = vals;
         m->cap = cap;
     }
-    size_t i = ptr_slot(v, m->cap);
-    while (m->keys[i])
+    size_t i = slot_of(k, m->cap);
+    while (m->keys[i].v)
         i = (i + 1) & (m->cap - 1);
-    m->keys[i] = v;
+    m->keys[i] = k;
     m->vals[i] = h;
     m->len++;
 }
@@ -206,7 +214,7 @@ deep(const value *v, deps_memo *m)
         break;
     }
     size_t n = value_len(v);
-    if (n >= MEMO_MIN && memo_get(m, v, &h))
+    if (n >= MEMO_MIN && memo_get(m, (memo_key){v, 0}, &h))
         return h;
     if (v->type == VALUE_LIST) {
         h = hash_u64(TAG_LIST, n);
@@ -220,7 +228,36 @@ deep(const value *v, deps_memo *m)
         }
     }
     if (n >= MEMO_MIN)
-        memo_put(m, v, h);
+        memo_put(m, (memo_key){v, 0}, h);
+    return h;
+}
+
+/* The attribute (a dotted path, each step as deps_get_attr takes it) of an item. */
+static const value *
+attribute_of(const value *item, const char *name, size_t len)
+{
+    for (size_t i = 0; item && i < len;) {
+        const char *dot = memchr(name + i, '.', len - i);
+        size_t n = dot ? (size_t)(dot - (name + i)) : len - i;
+        item = deps_get_attr(item, name + i, n);
+        i += n + (dot ? 1 : 0);
+    }
+    return item;
+}
+
+uint64_t
+deps_hash_attrs(const value *v, const char *name, size_t len, deps_memo *memo)
+{
+    if (!v || v->type != VALUE_LIST) /* not a list: all of it */
+        return hash_u64(deps_hash(v, DEPS_DEEP, memo), 1);
+    memo_key k = {v, hash_bytes(1, name, len)};
+    uint64_t h;
+    if (memo_get(memo, k, &h))
+        return h;
+    h = hash_bytes(hash_u64(TAG_LIST, v->as.list.len), name, len);
+    for (size_t i = 0; i < v->as.list.len; i++)
+        h = hash_u64(h, deep(attribute_of(v->as.list.items[i], name, len), memo));
+    memo_put(memo, k, h);
     return h;
 }
 
@@ -306,8 +343,24 @@ same_step(const deps_path *a, const deps_path *b)
                       memcmp(a->text, b->text, a->len) == 0);
 }
 
+static void log_read(deps_log *l, const deps_path *p, deps_kind kind, const value *v,
+                     const char *attr, size_t attr_len);
+
 void
 deps_log_add(deps_log *l, const deps_path *p, deps_kind kind, const value *v)
+{
+    log_read(l, p, kind, v, NULL, 0);
+}
+
+void
+deps_log_attrs(deps_log *l, const deps_path *p, const value *list, const char *attr, size_t len)
+{
+    log_read(l, p, DEPS_ATTRS, list, attr, len);
+}
+
+static void
+log_read(deps_log *l, const deps_path *p, deps_kind kind, const value *v, const char *attr,
+         size_t attr_len)
 {
     const deps_path *steps[DEPS_MAX_STEPS];
     size_t n = 0;
@@ -318,7 +371,7 @@ deps_log_add(deps_log *l, const deps_path *p, deps_kind kind, const value *v)
         }
         steps[n++] = q;
     }
-    uint64_t h = hash_u64(0, kind); /* the read itself, for "logged already" */
+    uint64_t h = hash_bytes(hash_u64(0, kind), attr, attr_len); /* for "logged already" */
     for (size_t i = n; i-- > 0;)
         h = hash_u64(hash_bytes(h, steps[i]->text, steps[i]->len), steps[i]->op);
     if (!first_time(l, h))
@@ -343,7 +396,12 @@ deps_log_add(deps_log *l, const deps_path *p, deps_kind kind, const value *v)
         }
     }
     l->prev_n = n;
-    serial_put_u64(&w, deps_hash(v, kind, l->memo));
+    if (kind == DEPS_ATTRS) {
+        serial_put_bytes(&w, attr, attr_len);
+        serial_put_u64(&w, deps_hash_attrs(v, attr, attr_len, l->memo));
+    } else {
+        serial_put_u64(&w, deps_hash(v, kind, l->memo));
+    }
     l->n++;
 }
 
@@ -391,7 +449,7 @@ deps_check(const void *data, size_t len, const value *root, deps_memo *memo, are
     while (r.p < r.end) {
         unsigned kind = *r.p++;
         size_t shared = serial_get_varint(&r), more = serial_get_varint(&r);
-        if (kind > DEPS_TRUTH || !r.ok || shared > depth || shared + more == 0 ||
+        if (kind > DEPS_ATTRS || !r.ok || shared > depth || shared + more == 0 ||
             more > DEPS_MAX_STEPS - shared)
             return false;
         const value *v = found[shared];
@@ -401,8 +459,14 @@ deps_check(const void *data, size_t len, const value *root, deps_memo *memo, are
             found[i + 1] = v;
         }
         depth = shared + more;
+        size_t attr_len = 0;
+        const char *attr = kind == DEPS_ATTRS ? serial_get_bytes(&r, &attr_len) : NULL;
         uint64_t want = serial_get_u64(&r);
-        if (!r.ok || deps_hash(v, (deps_kind)kind, memo) != want)
+        if (!r.ok)
+            return false;
+        uint64_t got = kind == DEPS_ATTRS ? deps_hash_attrs(v, attr, attr_len, memo)
+                                          : deps_hash(v, (deps_kind)kind, memo);
+        if (got != want)
             return false;
     }
     return true;

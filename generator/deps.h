@@ -38,6 +38,7 @@ typedef enum deps_kind {
     DEPS_DEEP,  /* everything in it */
     DEPS_SHAPE, /* its type and, for a list its length, for a map its keys in order */
     DEPS_TRUTH, /* whether it is defined, and whether it is true */
+    DEPS_ATTRS, /* a list's length and one attribute of each item (deps_log_attrs) */
 } deps_kind;
 
 /* obj.name as templates read it: a map's key, a list's item for a name of digits. NULL
@@ -53,8 +54,11 @@ typedef struct deps_memo deps_memo;
 deps_memo *deps_memo_new(void);
 void deps_memo_free(deps_memo *m);
 
-/* The hash of what kind says matters of v (NULL: not there). */
+/* The hash of what kind says matters of v (NULL: not there); not for DEPS_ATTRS. */
 uint64_t deps_hash(const value *v, deps_kind kind, deps_memo *memo);
+/* DEPS_ATTRS: the length of the list v and the attribute attr[0..len) (a dotted path,
+ * "outcomes.funding") of each item; all of v when it is not a list. */
+uint64_t deps_hash_attrs(const value *v, const char *attr, size_t len, deps_memo *memo);
 
 /* One render's reads. */
 /* Paths longer than this are not logged (the render is then never skipped). */
@@ -74,6 +78,10 @@ typedef struct deps_log {
 void deps_log_init(deps_log *l, deps_memo *memo);
 /* Logs that the render used `kind` of v, found at path p. */
 void deps_log_add(deps_log *l, const deps_path *p, deps_kind kind, const value *v);
+/* Logs that the render used the length of the list found at p and the attribute
+ * attr[0..len) of each of its items (a filter such as map(attribute=...)). */
+void deps_log_attrs(deps_log *l, const deps_path *p, const value *list, const char *attr,
+                    size_t len);
 /* Empties the log for the next render (keeps its memory). */
 void deps_log_reset(deps_log *l);
 void deps_log_free(deps_log *l);

@@ -52,14 +52,19 @@ typedef struct render {
     int flow;       /* a pending break or continue */
     size_t steps;   /* nodes run so far, against TEMPLATE_MAX_STEPS */
     deps_log *log;  /* the reads of the root context, or NULL (deps.h) */
+    /* the list of the root context a `where` under `first`/`last` filtered (USE_PICK) */
+    const deps_path *pick_path;
+    const value *pick_list;
 } render;
 
 /* How an expression's value is used, which decides what a read of the root context
  * logs: all of it (printed, compared, given to a filter or a macro), nothing yet (the
  * object of `.attr`, `[i]` or a loop: what is then read of it is logged), only
- * whether it is defined and true (`if`, `not`, `and`/`or` under them), or only how many
- * items it has (`length`, `count`). */
-typedef enum use { USE_VALUE, USE_REF, USE_TRUTH, USE_COUNT } use;
+ * whether it is defined and true (`if`, `not`, `and`/`or` under them), only how many
+ * items it has (`length`, `count`), or, for a `where` under `first` or `last` (the
+ * lookup `xs | where(attribute="name", value=n) | first`), which item it picks: the item
+ * then has its own path in xs. */
+typedef enum use { USE_VALUE, USE_REF, USE_TRUTH, USE_COUNT, USE_PICK } use;
 
 /* Where code runs: the template it belongs to (for positions, autoescape and blocks) and
  * its scope. */
@@ -472,10 +477,10 @@ binary(render *r, const exec *ex, const template_expr *e, const template_rv *a,
     return true;
 }
 
-/* Applies one filter call to in. */
 /* The argument of f that names an attribute of each item, when f reads nothing else of
  * its list: map, sum and join, and where when only the number of items it keeps
- * matters (how is USE_COUNT). -1 otherwise. */
+ * matters (how is USE_COUNT) or which item `first`/`last` takes of them (USE_PICK). -1
+ * otherwise. */
 static int
 attribute_slot(const template_filter_call *f, use how)
 {
@@ -483,34 +488,12 @@ attribute_slot(const template_filter_call *f, use how)
         return -1;
     const char *n = f->builtin->name;
     if (strcmp(n, "map") != 0 && strcmp(n, "sum") != 0 && strcmp(n, "join") != 0 &&
-        !(how == USE_COUNT && strcmp(n, "where") == 0))
+        !((how == USE_COUNT || how == USE_PICK) && strcmp(n, "where") == 0))
         return -1;
     for (int k = 0; k < TEMPLATE_MAX_PARAMS && f->builtin->params[k]; k++)
         if (strcmp(f->builtin->params[k], "attribute") == 0)
             return k;
     return -1;
-}
-
-/* Logs what such a filter reads of the list in (found in the root context): its length,
- * and the attribute (a dotted path, as value_path() reads it) of each item. */
-static void
-log_attribute(render *r, const template_rv *in, const value *name)
-{
-    const value *list = in->v;
-    deps_log_add(r->log, in->path, DEPS_SHAPE, list);
-    for (size_t i = 0; i < list->as.list.len; i++) {
-        const char *text = arena_printf(r->scratch, "%zu", i);
-        const deps_path *p = new_path(r, in->path, DEPS_NUM, text, strlen(text), (double)i);
-        const value *v = list->as.list.items[i];
-        for (const char *seg = name->as.str.ptr; v && *seg;) {
-            const char *dot = strchr(seg, '.');
-            size_t len = dot ? (size_t)(dot - seg) : strlen(seg);
-            p = new_path(r, p, DEPS_ATTR, seg, len, 0);
-            v = deps_get_attr(v, seg, len);
-            seg += len + (dot ? 1 : 0);
-        }
-        deps_log_add(r->log, p, DEPS_DEEP, v);
-    }
 }
 
 /* Applies one filter call to in. in may still carry its path (in->path) only when slot
@@ -557,10 +540,14 @@ apply_filter(render *r, const exec *ex, const template_filter_call *f, template_
             args[i] = rv_undef();
     }
     if (in.path) {
-        if (slot >= 0 && is_type(&in, VALUE_LIST) && is_type(&args[slot], VALUE_STRING))
-            log_attribute(r, &in, args[slot].v);
-        else
+        if (slot >= 0 && is_type(&in, VALUE_LIST) && is_type(&args[slot], VALUE_STRING)) {
+            deps_log_attrs(r->log, in.path, in.v, args[slot].v->as.str.ptr,
+                           args[slot].v->as.str.len);
+            r->pick_path = in.path; /* for a `first` or `last` above (USE_PICK) */
+            r->pick_list = in.v;
+        } else {
             log_use(r, &in, USE_VALUE);
+        }
     }
     template_fctx c = {r->ts, r->scratch, r->d, at, f->builtin->name};
     return f->builtin->fn(out, &in, args, &c);
@@ -701,6 +688,29 @@ eval_call(render *r, const exec *ex, const template_expr *e, template_rv *out)
     return rerr(r, ex, e->line, e->col, "call was not linked");
 }
 
+/* `first` or `last` of a `where`: a lookup of one item (USE_PICK). */
+static bool
+picks_one(const template_filter_call *f, const template_expr *input)
+{
+    if (f->user || !f->builtin || input->kind != TEMPLATE_EX_FILTER)
+        return false;
+    const template_filter_call *w = input->u.filter.f;
+    return (strcmp(f->builtin->name, "first") == 0 || strcmp(f->builtin->name, "last") == 0) &&
+           !w->user && w->builtin && strcmp(w->builtin->name, "where") == 0;
+}
+
+/* The path of item (found in list, at `from`); NULL when it is not one of its items. */
+static const deps_path *
+item_path(render *r, const deps_path *from, const value *list, const value *item)
+{
+    for (size_t i = 0; i < list->as.list.len; i++)
+        if (list->as.list.items[i] == item) {
+            const char *text = arena_printf(r->scratch, "%zu", i);
+            return new_path(r, from, DEPS_NUM, text, strlen(text), (double)i);
+        }
+    return NULL;
+}
+
 /* `length` and `count` only need a list's length or a map's keys. */
 static bool
 counts_items(const template_filter_call *f)
@@ -795,15 +805,25 @@ eval_inner(render *r, const exec *ex, const template_expr *e, template_rv *out, 
         return true;
     case TEMPLATE_EX_FILTER: {
         int slot = r->log ? attribute_slot(e->u.filter.f, how) : -1;
-        use input = counts_items(e->u.filter.f) ? USE_COUNT : slot >= 0 ? USE_REF : USE_VALUE;
+        bool pick = r->log && picks_one(e->u.filter.f, e->u.filter.input);
+        use input = counts_items(e->u.filter.f) ? USE_COUNT
+                    : pick                      ? USE_PICK
+                    : slot >= 0                 ? USE_REF
+                                                : USE_VALUE;
+        r->pick_list = NULL;
         if (!eval_as(r, ex, e->u.filter.input, &a, input))
             return false;
         if (input == USE_REF && a.path &&
             !(a.kind == TEMPLATE_RV_VALUE && a.v && a.v->type == VALUE_LIST))
             log_use(r, &a, USE_VALUE); /* not a list: the filter reads it whole */
+        const deps_path *from = pick ? r->pick_path : NULL;
+        const value *list = pick ? r->pick_list : NULL;
+        r->pick_list = NULL;
         if (!apply_filter(r, ex, e->u.filter.f, a, out, slot))
             return false;
         out->path = NULL; /* a new value, or one of its inputs (logged already) */
+        if (list && out->kind == TEMPLATE_RV_VALUE && out->v) /* the item picked */
+            out->path = item_path(r, from, list, out->v);
         return true;
     }
     case TEMPLATE_EX_TEST: {
@@ -1260,7 +1280,7 @@ bool
 template_eval(buf *out, const template_set *ts, const template_unit *u, const value *ctx,
               arena *scratch, deps_log *log, diag *d)
 {
-    render r = {ts, out, scratch, d, ctx, 0, 0, FLOW_NONE, 0, log};
+    render r = {ts, out, scratch, d, ctx, 0, 0, FLOW_NONE, 0, log, NULL, NULL};
     frame top = {NULL, NULL, 0, 0};
     return render_unit(&r, u, &top);
 }

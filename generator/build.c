@@ -607,17 +607,32 @@ expand_page(shortcode_text *out, page *p, void *payload, arena *a, diag *d)
                             x->host ? plugin_shortcode : no_shortcodes, x->host, a, d);
 }
 
-/* The record "generate": the key (the plugins and everything the hooks see: the site
- * with its pages' contents), the files (path, content or template and page value,
- * origin) and the hooks' diagnostics. */
+/* What the generate hooks see: the plugins, the program and the site (with its pages'
+ * contents unless with_content is false: then PLUGIN_CONTENT_KEYS are left out). */
+static uint64_t
+generate_key(const plugin_host *host, site *s, bool with_content)
+{
+    deps_memo *memo = deps_memo_new();
+    const value *ctx = site_context(s);
+    uint64_t h = hash_u64(hash_u64(program_hash(), plugin_host_hash(host)), with_content);
+    h = hash_u64(h, with_content ? deps_hash(ctx, DEPS_DEEP, memo)
+                                 : deps_hash_except(ctx, PLUGIN_CONTENT_KEYS, 2, memo));
+    deps_memo_free(memo);
+    return h;
+}
+
+/* The record "generate": whether the hooks read the pages' contents, the key
+ * (generate_key), the files (path, content or template and page value, origin) and the
+ * hooks' diagnostics. */
 static bool
-restore_generated(const cache *prev, cache_next *next, uint64_t key, plugin_output **outs,
-                  size_t *n_outs, arena *a, diag *d)
+restore_generated(const cache *prev, cache_next *next, const plugin_host *host, site *s,
+                  plugin_output **outs, size_t *n_outs, arena *a, diag *d)
 {
     size_t len;
     const void *data = cache_get(prev, "generate", &len);
     serial_reader r = SERIAL_READER(data, len);
-    if (!data || serial_get_u64(&r) != key)
+    bool with_content = serial_get_varint(&r) != 0;
+    if (!data || !r.ok || serial_get_u64(&r) != generate_key(host, s, with_content))
         return false;
     size_t n = serial_get_varint(&r);
     if (!r.ok || n > len)
@@ -646,10 +661,12 @@ restore_generated(const cache *prev, cache_next *next, uint64_t key, plugin_outp
 }
 
 static void
-remember_generated(cache_next *next, uint64_t key, const plugin_output *o, size_t n, diag *pd)
+remember_generated(cache_next *next, bool with_content, uint64_t key, const plugin_output *o,
+                   size_t n, diag *pd)
 {
     buf rec = BUF_INIT;
     serial_writer w = SERIAL_WRITER(&rec);
+    serial_put_varint(&w, with_content);
     serial_put_u64(&w, key);
     serial_put_varint(&w, n);
     for (size_t i = 0; i < n; i++) {
@@ -678,18 +695,13 @@ add_generated(site *s, plugin_host *host, const cache *prev, cache_next *next,
         return true;
     plugin_output *outs;
     size_t n;
-    uint64_t key = 0;
-    if (next) {
-        deps_memo *memo = deps_memo_new();
-        key = hash_u64(hash_u64(program_hash(), plugin_host_hash(host)),
-                       deps_hash(site_context(s), DEPS_DEEP, memo));
-        deps_memo_free(memo);
-    }
-    if (!(prev && restore_generated(prev, next, key, &outs, &n, a, d))) {
+    if (!(prev && restore_generated(prev, next, host, s, &outs, &n, a, d))) {
         diag *pd = diag_new();
-        bool ran = plugin_run_generate(host, site_context(s), &outs, &n, pd);
+        bool read_content;
+        bool ran = plugin_run_generate(host, site_context(s), &outs, &n, &read_content, pd);
         if (ran && next && diag_error_count(pd) == 0)
-            remember_generated(next, key, outs, n, pd);
+            remember_generated(next, read_content, generate_key(host, s, read_content), outs, n,
+                               pd);
         diag_merge(d, pd);
         diag_free(pd);
         if (!ran)

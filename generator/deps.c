@@ -184,8 +184,19 @@ enum { TAG_ABSENT = 1, TAG_NULL, TAG_BOOL, TAG_NUMBER, TAG_STRING, TAG_DATE, TAG
 /* Containers this small are hashed again rather than remembered. */
 #define MEMO_MIN 8
 
+static bool
+skipped(const char *const *skip, const char *key, size_t len)
+{
+    for (size_t i = 0; skip && skip[i]; i++)
+        if (strlen(skip[i]) == len && memcmp(skip[i], key, len) == 0)
+            return true;
+    return false;
+}
+
+/* The deep hash of v, leaving out the pairs of maps whose key is in skip (NULL: none;
+ * then memo tag 0, else tag, which names the skip list). */
 static uint64_t
-deep(const value *v, deps_memo *m)
+deep_except(const value *v, deps_memo *m, const char *const *skip, uint64_t tag)
 {
     if (!v)
         return hash_u64(TAG_ABSENT, 0);
@@ -214,22 +225,36 @@ deep(const value *v, deps_memo *m)
         break;
     }
     size_t n = value_len(v);
-    if (n >= MEMO_MIN && memo_get(m, (memo_key){v, 0}, &h))
+    if (n >= MEMO_MIN && memo_get(m, (memo_key){v, tag}, &h))
         return h;
     if (v->type == VALUE_LIST) {
         h = hash_u64(TAG_LIST, n);
         for (size_t i = 0; i < n; i++)
-            h = hash_u64(h, deep(v->as.list.items[i], m));
+            h = hash_u64(h, deep_except(v->as.list.items[i], m, skip, tag));
     } else {
         h = hash_u64(TAG_MAP, n);
         for (size_t i = 0; i < n; i++) {
             const value_pair *p = &v->as.map.pairs[i];
-            h = hash_u64(hash_bytes(h, p->key, p->key_len), deep(p->val, m));
+            if (skipped(skip, p->key, p->key_len))
+                continue;
+            h = hash_u64(hash_bytes(h, p->key, p->key_len), deep_except(p->val, m, skip, tag));
         }
     }
     if (n >= MEMO_MIN)
-        memo_put(m, (memo_key){v, 0}, h);
+        memo_put(m, (memo_key){v, tag}, h);
     return h;
+}
+
+static uint64_t
+deep(const value *v, deps_memo *m)
+{
+    return deep_except(v, m, NULL, 0);
+}
+
+uint64_t
+deps_hash_except(const value *v, const char *const *skip, uint64_t tag, deps_memo *memo)
+{
+    return deep_except(v, memo, skip, tag | 1);
 }
 
 /* The attribute (a dotted path, each step as deps_get_attr takes it) of an item. */

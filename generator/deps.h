@@ -56,6 +56,9 @@ void deps_memo_free(deps_memo *m);
 
 /* The hash of what kind says matters of v (NULL: not there); not for DEPS_ATTRS. */
 uint64_t deps_hash(const value *v, deps_kind kind, deps_memo *memo);
+/* A deep hash of v that leaves out the pairs of maps whose key is in skip (a NULL-ended
+ * list of names); tag names the list for the memo (one tag per list). */
+uint64_t deps_hash_except(const value *v, const char *const *skip, uint64_t tag, deps_memo *memo);
 /* DEPS_ATTRS: the length of the list v and the attribute attr[0..len) (a dotted path,
  * "outcomes.funding") of each item; all of v when it is not a list. */
 uint64_t deps_hash_attrs(const value *v, const char *attr, size_t len, deps_memo *memo);

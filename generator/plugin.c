@@ -438,6 +438,23 @@ report_hook_failure(lstate *S, const plugin *p, int status, const char *hook, di
  * values -> Lua: read-only views for the model, plain copies for short-lived values
  * ===================================================================== */
 
+/* Whether the generate hooks read a page's Markdown results (PLUGIN_CONTENT_KEYS) through
+ * a proxy: watched on the main thread while they run, for incremental builds. */
+static _Thread_local bool watch_content, content_read;
+
+const char *const PLUGIN_CONTENT_KEYS[] = {"content",    "summary",      "toc",
+                                           "word_count", "reading_time", NULL};
+
+static void
+note_key(const char *key, size_t len)
+{
+    if (!watch_content || content_read)
+        return;
+    for (size_t i = 0; PLUGIN_CONTENT_KEYS[i]; i++)
+        if (strlen(PLUGIN_CONTENT_KEYS[i]) == len && memcmp(PLUGIN_CONTENT_KEYS[i], key, len) == 0)
+            content_read = true;
+}
+
 static const char PROXY_VALUE[] = "clinfolio.proxy_value"; /* proxy -> value* (weak keys) */
 static const char PROXY_CACHE[] = "clinfolio.proxy_cache"; /* value* -> proxy (weak values) */
 static const char PROXY_MT[] = "clinfolio.readonly";
@@ -559,6 +576,7 @@ proxy_index(lua_State *L)
     } else if (v->type == VALUE_MAP && lua_type(L, 2) == LUA_TSTRING) {
         size_t len;
         const char *k = lua_tolstring(L, 2, &len);
+        note_key(k, len);
         for (size_t i = 0; i < v->as.map.len; i++)
             if (v->as.map.pairs[i].key_len == len && memcmp(v->as.map.pairs[i].key, k, len) == 0) {
                 push_value(L, v->as.map.pairs[i].val, false);
@@ -601,6 +619,7 @@ proxy_next(lua_State *L)
         lua_pushinteger(L, i + 1);
         push_value(L, v->as.list.items[i], false);
     } else {
+        note_key(v->as.map.pairs[i].key, v->as.map.pairs[i].key_len);
         lua_pushlstring(L, v->as.map.pairs[i].key, v->as.map.pairs[i].key_len);
         push_value(L, v->as.map.pairs[i].val, false);
     }
@@ -1660,8 +1679,8 @@ field_string(lua_State *L, int idx, const char *key, size_t *len)
     return s;
 }
 
-bool
-plugin_run_generate(plugin_host *h, const value *site_ctx, plugin_output **outs, size_t *n, diag *d)
+static bool
+run_generate(plugin_host *h, const value *site_ctx, plugin_output **outs, size_t *n, diag *d)
 {
     lstate *S = h->main;
     lua_State *L = S->L;
@@ -1897,6 +1916,18 @@ run_filter(value **out, const value *input, const value *args, arena *scratch, d
         return false;
     }
     return true;
+}
+
+bool
+plugin_run_generate(plugin_host *h, const value *site_ctx, plugin_output **outs, size_t *n,
+                    bool *read_content, diag *d)
+{
+    watch_content = true;
+    content_read = false;
+    bool ok = run_generate(h, site_ctx, outs, n, d);
+    watch_content = false;
+    *read_content = content_read;
+    return ok;
 }
 
 uint64_t

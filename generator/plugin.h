@@ -63,9 +63,13 @@ void plugin_host_free(plugin_host *h);
 bool plugin_run_site_hooks(plugin_host *h, value *site_ctx, page *const *pages, size_t n,
                            size_t workers, arena **worker_arenas, diag *d);
 
-/* The generate hooks: the files they ask for, in plugin order. */
+/* The generate hooks: the files they ask for, in plugin order. *read_content says whether
+ * they read any of PLUGIN_CONTENT_KEYS (a page's Markdown results) of any map: when not,
+ * what they return does not depend on those values (incremental builds). */
 bool plugin_run_generate(plugin_host *h, const value *site_ctx, plugin_output **outs, size_t *n,
-                         diag *d);
+                         bool *read_content, diag *d);
+/* "content", "summary", "toc", "word_count", "reading_time", NULL. */
+extern const char *const PLUGIN_CONTENT_KEYS[];
 
 /* A shortcode_fn: runs the plugin shortcode named by the call for the page given to
  * plugin_set_page. payload is the plugin_host. */

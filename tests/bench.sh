@@ -8,8 +8,9 @@
 # each); for each size it prints the fastest wall time and the largest peak RSS of each
 # and the ratios clinfolio/Hugo. Then, for `clinfolio serve` on the same corpora, the time
 # from saving one page to the live-reload event (tests/bench/serve_reload.py: the median,
-# fastest and slowest of 5 edits, and serve's own rebuild time). Figures, not pass/fail:
-# speed is never a timed test.
+# fastest and slowest of 5 edits, and serve's own rebuild time), and, for incremental
+# builds, a clean build against a rebuild with nothing changed and with one page edited
+# (its body, then its facts). Figures, not pass/fail: speed is never a timed test.
 set -eu
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 shift
@@ -50,7 +51,8 @@ cat >"$hsite/layouts/_default/list.html" <<'HTML'
 </body></html>
 HTML
 
-run_clinfolio() { # prints "seconds peak-KiB"
+run_clinfolio() { # prints "seconds peak-KiB" of a clean build (no output, no cache)
+    rm -rf "$tmp/public" "$tmp/.clinfolio-cache"
     /usr/bin/time -f '%e %M' -o "$tmp/time" "$bin" build -q -s "$tmp" >/dev/null
     cat "$tmp/time"
 }
@@ -84,6 +86,46 @@ for n in $sizes; do
               (hs > 0 ? cs / hs : 0), cm / 1024, hm / 1024, (hm > 0 ? cm / hm : 0) }' "$tmp/runs"
 done
 rm -rf "$hsite/content/projects" "$tmp/hpublic"
+
+# incremental builds: a clean build (--clean), a rebuild with nothing changed, and one
+# page edited: its body (a sentence appended), then its facts (a stage date moved)
+printf '\nclinfolio incremental builds (s; ratio to the clean build; median of 3 edits)\n'
+printf '%-8s %8s %10s %7s %10s %7s %10s %7s\n' pages clean unchanged ratio body-edit ratio \
+    facts-edit ratio
+time_build() { # prints the seconds of one build
+    /usr/bin/time -f '%e' -o "$tmp/time" "$bin" build -q -s "$tmp" "$@" >/dev/null 2>&1
+    cat "$tmp/time"
+}
+median3() { printf '%s\n%s\n%s\n' "$1" "$2" "$3" | sort -n | sed -n 2p; }
+for n in $sizes; do
+    rm -rf "$tmp/content/projects" "$tmp/public" "$tmp/.clinfolio-cache"
+    /usr/bin/python3 "$here/bench/gen_corpus.py" "$n" "$tmp/content/projects" >/dev/null 2>&1
+    time_build >/dev/null # warms the page cache
+    rm -rf "$tmp/public" "$tmp/.clinfolio-cache"
+    c1=$(time_build)
+    rm -rf "$tmp/public" "$tmp/.clinfolio-cache"
+    c2=$(time_build)
+    clean=$(printf '%s\n%s\n' "$c1" "$c2" | sort -n | head -1)
+    unchanged=$(time_build)
+    page=$(ls "$tmp/content/projects" | sed -n "$((n / 2))p")
+    body=""
+    facts=""
+    for i in 1 2 3; do
+        printf '\nAn edit, number %s.\n' "$i" >>"$tmp/content/projects/$page"
+        body="$body $(time_build)"
+    done
+    for i in 1 2 3; do
+        sed -i "s/^  need: \([0-9]*\)-\([0-9]*\)-[0-9]*/  need: \1-\2-0$i/" "$tmp/content/projects/$page"
+        facts="$facts $(time_build)"
+    done
+    # shellcheck disable=SC2086
+    b=$(median3 $body)
+    # shellcheck disable=SC2086
+    f=$(median3 $facts)
+    awk -v n="$n" -v c="$clean" -v u="$unchanged" -v b="$b" -v f="$f" 'BEGIN {
+        printf "%-8d %8.2f %10.2f %7.2f %10.2f %7.2f %10.2f %7.2f\n", n, c, u, u / c, b, b / c,
+               f, f / c }'
+done
 
 printf '\nclinfolio serve, edit to reload event (ms, 5 edits)\n'
 printf '%-8s %10s %10s %10s %12s\n' pages median fastest slowest rebuild

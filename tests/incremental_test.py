@@ -239,6 +239,14 @@ def main():
                     "  page = function(page, site)\n"
                     "    if page.slug == 'chest-drain-monitor' then clinfolio.warn('page seen') end\n"
                     "    return {} end,\n"
+                    "  generate = function(site)\n"
+                    "    for _, p in ipairs(site.pages) do\n"
+                    "      if p.slug == 'chest-drain-monitor' then\n"
+                    "        return {{path = 'words.txt', content = tostring(p.word_count)}}\n"
+                    "      end\n"
+                    "    end\n"
+                    "    return {}\n"
+                    "  end,\n"
                     "}\n")
         edit(os.path.join(site, "site.yaml"), "plugins: [", "plugins: [warner, ")
         edit(os.path.join(site, "site.yaml"), "stale-project: warning", "stale-project: off")
@@ -251,6 +259,12 @@ def main():
         check(again[1] == 0, "plugin warnings: the second build renders nothing")
         check(strict[0] == 1 and "error: site seen" in strict[3],
               "plugin warnings reused under --strict are errors: %r" % (strict[3][-300:],))
+
+        # a generate hook that reads a page's Markdown results runs again when they change
+        before = snapshot(out)
+        edit(project, "\n## ", "\nFour more words here.\n\n## ")
+        rendered, total, changed = changed_as_expected(site, out, before, "generate reads content")
+        check("words.txt" in changed, "generate reads content: its file changed")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("%d passed, %d failed" % (passed, failed))

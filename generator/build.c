@@ -271,6 +271,18 @@ load_cache(const build_options *opt, const char *path)
     return c;
 }
 
+/* The cache clinfolio serve keeps in memory, when it is still the output folder's. */
+static cache *
+take_memory(const build_options *opt)
+{
+    cache *c = *opt->memory;
+    *opt->memory = NULL;
+    if (!opt->clean && cache_still_for(c, opt->out_dir))
+        return c;
+    cache_free(c);
+    return NULL;
+}
+
 /* The previous cache, for the renders, when they were made by this fingerprint. */
 static const cache *
 renders_of(const build_options *opt, const cache *prev, uint64_t fingerprint, cache_next *next)
@@ -952,7 +964,7 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
         goto done;
     if (!opt->check_only) {
         cache_path(&cache_file, opt->out_dir);
-        prev = load_cache(opt, cache_file.ptr);
+        prev = opt->memory ? take_memory(opt) : load_cache(opt, cache_file.ptr);
         next = cache_next_new();
     }
     const char *theme_name = NULL;
@@ -1059,11 +1071,17 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
         ok = output_commit_status(out, &st.unchanged, d);
         out = NULL;
         const char *why = NULL;
-        if (ok && next && !cache_next_save(next, prev, cache_file.ptr, opt->out_dir, &why) &&
-            opt->cache_notes)
+        if (ok && next && opt->memory) {
+            *opt->memory = cache_next_take(next, opt->out_dir);
+        } else if (ok && next && !cache_next_save(next, prev, cache_file.ptr, opt->out_dir, &why) &&
+                   opt->cache_notes) {
             fprintf(stderr, "clinfolio: cache %s not written (%s)\n", cache_file.ptr, why);
-        if (!ok && prev) /* an update that failed half-way: the next build is a full one */
+        }
+        if (!ok && prev) { /* an update that failed half-way: the next build is a full one */
             unlink(cache_file.ptr);
+            cache_free(prev);
+            prev = NULL;
+        }
     }
     st.finish_ms = pool_now_ms() - t;
     if (stats)
@@ -1074,7 +1092,10 @@ done:
     output_abort(out);
     plugin_host_free(host); /* before the arenas: Lua holds pointers into the model */
     cache_next_free(next);
-    cache_free(prev);
+    if (opt->memory && !*opt->memory) /* no new cache: the output is still as prev says */
+        *opt->memory = prev;
+    else
+        cache_free(prev);
     buf_free(&cache_file);
     for (size_t w = 0; w < workers; w++) {
         deps_log_free(&logs[w]);

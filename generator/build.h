@@ -33,6 +33,10 @@ typedef struct build_options {
      * reads are unchanged instead of rendering it; clean ignores the cache (--clean) */
     bool clean;
     bool cache_notes; /* say on stderr why the cache was not used or written (-v) */
+    /* when not NULL, the cache lives here between builds instead of in the cache file
+     * (clinfolio serve): the build takes *memory and leaves the new cache there; the
+     * caller frees the last one with cache_free() */
+    struct cache **memory;
 } build_options;
 
 typedef struct build_stats {

@@ -30,10 +30,11 @@ typedef struct record {
 
 struct cache {
     uint64_t checksum; /* of the file as read */
-    char *data;        /* the whole file; records point into it */
+    char *data;        /* the whole file; records point into it (NULL: records own theirs) */
     record *records;
     size_t n;
     strtab by_key;
+    uint64_t dev, ino; /* the output folder it was written for (cache_next_take) */
 };
 
 void
@@ -114,8 +115,9 @@ cache_load(const char *path, const char *out_dir, const char **why)
         *why = "another version's";
         goto fail;
     }
-    uint64_t dev = serial_get_u64(&r), ino = serial_get_u64(&r), now_dev, now_ino;
-    if (!tree_id(out_dir, &now_dev, &now_ino) || dev != now_dev || ino != now_ino) {
+    c->dev = serial_get_u64(&r);
+    c->ino = serial_get_u64(&r);
+    if (!cache_still_for(c, out_dir)) {
         *why = "another output folder's";
         goto fail;
     }
@@ -158,8 +160,11 @@ cache_free(cache *c)
 {
     if (!c)
         return;
-    for (size_t i = 0; i < c->n; i++)
+    for (size_t i = 0; i < c->n; i++) {
         free(c->records[i].key);
+        if (!c->data)
+            free((void *)c->records[i].data);
+    }
     free(c->records);
     strtab_free(&c->by_key);
     free(c->data);
@@ -247,6 +252,34 @@ cache_next_free(cache_next *n)
     }
     free(n->records);
     free(n);
+}
+
+cache *
+cache_next_take(cache_next *next, const char *out_dir)
+{
+    cache *c = xcalloc(1, sizeof *c);
+    if (!tree_id(out_dir, &c->dev, &c->ino)) {
+        free(c);
+        return NULL;
+    }
+    c->records = xcalloc(next->n + 1, sizeof(record));
+    for (size_t i = 0; i < next->n; i++) {
+        cache_record *r = &next->records[i];
+        if (!r->key)
+            continue;
+        record *e = &c->records[c->n++];
+        *e = (record){(char *)r->key, r->data, r->len};
+        *r = (cache_record){NULL, NULL, 0};
+        strtab_put(&c->by_key, e->key, e);
+    }
+    return c;
+}
+
+bool
+cache_still_for(const cache *c, const char *out_dir)
+{
+    uint64_t dev, ino;
+    return c && tree_id(out_dir, &dev, &ino) && dev == c->dev && ino == c->ino;
 }
 
 bool

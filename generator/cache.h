@@ -55,4 +55,10 @@ bool cache_next_save(const cache_next *n, const cache *prev, const char *path, c
                      const char **why);
 void cache_next_free(cache_next *n);
 
+/* The records of n as a cache of out_dir as it is now, without a file (clinfolio serve
+ * keeps it in memory for the next rebuild): n is left empty. NULL when out_dir is gone. */
+cache *cache_next_take(cache_next *n, const char *out_dir);
+/* Whether c was made for out_dir as it is now (the same folder: device and inode). */
+bool cache_still_for(const cache *c, const char *out_dir);
+
 #endif

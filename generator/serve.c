@@ -7,6 +7,7 @@
 
 #include "arena.h"
 #include "build.h"
+#include "cache.h"
 #include "config.h"
 #include "diag.h"
 #include "fs.h"
@@ -178,7 +179,8 @@ serve_inject(buf *html, const char *extra)
 typedef struct server {
     const serve_options *opt;
     char *dir;        /* the private folder (mode 0700) */
-    char *site_dir;   /* <dir>/site: the served tree, replaced whole by each good build */
+    char *site_dir;   /* <dir>/site: the served tree, updated by each good build */
+    cache *memory;    /* what the last build remembered, for the next (cache.h) */
     char origin[128]; /* "http://127.0.0.1:1313" */
     struct MHD_Daemon *daemon;
     pthread_mutex_t lock; /* guards what follows; the request threads read it */
@@ -740,7 +742,8 @@ rebuild(server *s, bool first, bool css_only)
                         .base_url = base_url,
                         .drafts = opt->drafts,
                         .future = opt->future,
-                        .workers = opt->workers};
+                        .workers = opt->workers,
+                        .memory = &s->memory};
     build_stats st = {0};
     diag *d = diag_new();
     double t0 = pool_now_ms();
@@ -1149,6 +1152,7 @@ done:
         output_remove_temporaries();
     free(s.dir);
     free(s.site_dir);
+    cache_free(s.memory);
     free(s.base_path);
     free(s.overlay);
     strtab_free(&s.printed);

@@ -63,6 +63,8 @@ tree_id(const char *out_dir, uint64_t *dev, uint64_t *ino)
     return true;
 }
 
+static uint64_t checksum_of(const char *data, size_t len);
+
 static char *
 read_all(const char *path, size_t *len)
 {
@@ -108,7 +110,7 @@ cache_load(const char *path, const char *out_dir, const char **why)
         goto fail;
     serial_reader tail = SERIAL_READER(data + len - 8, 8);
     c->checksum = serial_get_u64(&tail);
-    if (c->checksum != hash_bytes(0, data, len - 8))
+    if (c->checksum != checksum_of(data, len - 8))
         goto fail;
     serial_reader r = SERIAL_READER(data + 8, len - 16);
     if (serial_get_u64(&r) != FORMAT) {
@@ -169,26 +171,6 @@ cache_free(cache *c)
     strtab_free(&c->by_key);
     free(c->data);
     free(c);
-}
-
-static bool
-write_all(const char *path, const buf *b)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return false;
-    size_t done = 0;
-    while (done < b->len) {
-        ssize_t k = write(fd, b->ptr + done, b->len - done);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            break;
-        done += (size_t)k;
-    }
-    bool ok = done == b->len;
-    ok &= close(fd) == 0;
-    return ok;
 }
 
 struct cache_next {
@@ -282,40 +264,115 @@ cache_still_for(const cache *c, const char *out_dir)
     return c && tree_id(out_dir, &dev, &ino) && dev == c->dev && ino == c->ino;
 }
 
+/* The checksum of a cache file: hash_bytes chained over its blocks of CHECKSUM_BLOCK bytes
+ * (the last one shorter), so that it can be computed while the file is written. */
+#define CHECKSUM_BLOCK 65536
+
+static uint64_t
+checksum_of(const char *data, size_t len)
+{
+    uint64_t h = 0;
+    for (size_t at = 0; at < len; at += CHECKSUM_BLOCK)
+        h = hash_bytes(h, data + at, len - at < CHECKSUM_BLOCK ? len - at : CHECKSUM_BLOCK);
+    return h;
+}
+
+/* Where a cache is serialized: a block at a time into the checksum and, when fd is not
+ * -1, the file. */
+typedef struct sink {
+    int fd;
+    uint64_t sum;
+    bool ok;
+    size_t len;
+    char block[CHECKSUM_BLOCK];
+} sink;
+
+static void
+sink_flush(sink *k)
+{
+    if (!k->len)
+        return;
+    k->sum = hash_bytes(k->sum, k->block, k->len);
+    for (size_t done = 0; k->fd >= 0 && k->ok && done < k->len;) {
+        ssize_t w = write(k->fd, k->block + done, k->len - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        k->ok = w > 0;
+        done += w > 0 ? (size_t)w : 0;
+    }
+    k->len = 0;
+}
+
+static void
+sink_put(sink *k, const void *p, size_t n)
+{
+    const char *s = p;
+    while (n) {
+        size_t room = CHECKSUM_BLOCK - k->len, take = n < room ? n : room;
+        memcpy(k->block + k->len, s, take);
+        k->len += take;
+        s += take;
+        n -= take;
+        if (k->len == CHECKSUM_BLOCK)
+            sink_flush(k);
+    }
+}
+
+/* A varint or u64 through a small buffer (serial.h's encodings). */
+static void
+sink_encode(sink *k, bool varint, uint64_t x)
+{
+    buf b = BUF_INIT;
+    serial_writer w = SERIAL_WRITER(&b);
+    if (varint)
+        serial_put_varint(&w, (size_t)x);
+    else
+        serial_put_u64(&w, x);
+    sink_put(k, b.ptr, b.len);
+    buf_free(&b);
+}
+
+/* Everything but the checksum; then k->sum is the checksum. */
+static void
+serialize(sink *k, const cache_next *next, uint64_t dev, uint64_t ino)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < next->n; i++)
+        count += next->records[i].key != NULL;
+    sink_put(k, MAGIC, 8);
+    sink_encode(k, false, FORMAT);
+    sink_encode(k, false, dev);
+    sink_encode(k, false, ino);
+    sink_encode(k, false, count);
+    for (size_t i = 0; i < next->n; i++) {
+        const cache_record *r = &next->records[i];
+        if (!r->key)
+            continue;
+        size_t klen = strlen(r->key);
+        sink_encode(k, true, klen);
+        sink_put(k, r->key, klen);
+        sink_encode(k, true, r->len);
+        sink_put(k, r->data, r->len);
+    }
+    sink_flush(k);
+}
+
 bool
 cache_next_save(const cache_next *next, const cache *prev, const char *path, const char *out_dir,
                 const char **why)
 {
-    const cache_record *records = next->records;
-    size_t n = next->n;
     uint64_t dev, ino;
     if (!tree_id(out_dir, &dev, &ino)) {
         *why = "the output folder is missing";
         return false;
     }
-    buf b = BUF_INIT;
-    serial_writer w = SERIAL_WRITER(&b);
-    buf_append(&b, MAGIC, 8);
-    serial_put_u64(&w, FORMAT);
-    serial_put_u64(&w, dev);
-    serial_put_u64(&w, ino);
-    size_t count = 0;
-    for (size_t i = 0; i < n; i++)
-        count += records[i].key != NULL;
-    serial_put_u64(&w, count);
-    for (size_t i = 0; i < n; i++) {
-        if (!records[i].key)
-            continue;
-        serial_put_bytes(&w, records[i].key, strlen(records[i].key));
-        serial_put_bytes(&w, records[i].data, records[i].len);
-    }
-    uint64_t checksum = hash_bytes(0, b.ptr, b.len);
-    if (prev && prev->checksum == checksum) { /* the same bytes are there already */
-        buf_free(&b);
+    sink *k = xmalloc(sizeof *k);
+    *k = (sink){.fd = -1, .ok = true};
+    serialize(k, next, dev, ino);           /* first only the checksum */
+    if (prev && prev->checksum == k->sum) { /* the same bytes are there already */
+        free(k);
         return true;
     }
-    serial_put_u64(&w, checksum);
-
     buf dir = BUF_INIT, tmp = BUF_INIT;
     const char *slash = strrchr(path, '/');
     buf_append(&dir, path, slash ? (size_t)(slash - path) : 0);
@@ -327,14 +384,24 @@ cache_next_save(const cache_next *next, const cache *prev, const char *path, con
         *why = "its folder is not a folder";
     } else {
         buf_printf(&tmp, "%s.tmp-%ld", path, (long)getpid());
-        ok = write_all(tmp.ptr, &b) && rename(tmp.ptr, path) == 0;
+        int fd = open(tmp.ptr, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+        *k = (sink){.fd = fd, .ok = fd >= 0};
+        if (fd >= 0) {
+            serialize(k, next, dev, ino);
+            uint64_t sum = k->sum;
+            sink_encode(k, false, sum);
+            sink_flush(k);
+            ok = k->ok;
+            ok &= close(fd) == 0;
+        }
+        ok = ok && rename(tmp.ptr, path) == 0;
         if (!ok) {
             *why = "cannot write it";
             unlink(tmp.ptr);
         }
     }
+    free(k);
     buf_free(&tmp);
     buf_free(&dir);
-    buf_free(&b);
     return ok;
 }

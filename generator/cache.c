@@ -196,6 +196,8 @@ grow(cache_next *n, size_t more)
 size_t
 cache_next_reserve(cache_next *n, size_t count)
 {
+    if (!count)
+        return n->n;
     grow(n, count);
     memset(n->records + n->n, 0, count * sizeof(cache_record));
     n->n += count;

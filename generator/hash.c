@@ -39,7 +39,8 @@ hash_bytes(uint64_t seed, const void *p, size_t len)
         b ^= b >> 32;
     }
     uint64_t tail[2] = {0, 0};
-    memcpy(tail, s + i, len - i);
+    if (len > i) /* p may be NULL when len is 0 */
+        memcpy(tail, s + i, len - i);
     a = (a ^ tail[0]) * 0x9fb21c651e98df25ULL;
     b = (b ^ tail[1]) * 0xc2b2ae3d27d4eb4fULL;
     return mix(a ^ mix(b));

@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: MIT
+ * test_cache.c - the cache of incremental builds (cache.h): records saved and read back,
+ * the file refused whole when damaged or written for another output folder, not written
+ * again when its bytes are the same, handed over in memory. */
+#include "harness.h"
+
+#include "cache.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char root[256], out[300], path[400];
+
+static cache_next *
+sample(size_t pages)
+{
+    cache_next *n = cache_next_new();
+    size_t first = cache_next_reserve(n, pages);
+    INT_EQ(cache_next_reserve(n, 0), first + pages, "reserving nothing");
+    buf b = BUF_INIT;
+    for (size_t i = 0; i < pages; i += 2) { /* every other place filled */
+        char key[32];
+        snprintf(key, sizeof key, "render/p%zu", i);
+        buf_printf(&b, "data of page %zu", i);
+        cache_next_put_slot(n, first + i, key, &b);
+        OK(b.len == 0, "the data is taken");
+    }
+    buf_puts(&b, "plugins' results");
+    cache_next_put(n, "plugins", &b);
+    buf_append(&b, "\0binary\0", 8);
+    cache_next_put(n, "nul", &b);
+    buf_free(&b);
+    return n;
+}
+
+static void
+expect_records(const cache *c, size_t pages, const char *what)
+{
+    size_t len;
+    for (size_t i = 0; i < pages; i++) {
+        char key[32], want[64];
+        snprintf(key, sizeof key, "render/p%zu", i);
+        const char *data = cache_get(c, key, &len);
+        if (i % 2) {
+            OK(!data && len == 0, "%s: place %zu left empty is no record", what, i);
+            continue;
+        }
+        snprintf(want, sizeof want, "data of page %zu", i);
+        OK(data && len == strlen(want) && memcmp(data, want, len) == 0, "%s: record %s", what, key);
+    }
+    const char *data = cache_get(c, "plugins", &len);
+    OK(data && len == 16 && memcmp(data, "plugins' results", 16) == 0, "%s: plugins", what);
+    data = cache_get(c, "nul", &len);
+    OK(data && len == 8 && memcmp(data, "\0binary\0", 8) == 0, "%s: bytes with NUL", what);
+    OK(!cache_get(c, "absent", &len) && len == 0, "%s: no such record", what);
+}
+
+static void
+rewrite(const char *file, void (*change)(char *data, size_t *len))
+{
+    FILE *f = fopen(file, "rb");
+    char *data = malloc(1 << 20);
+    size_t len = fread(data, 1, 1 << 20, f);
+    fclose(f);
+    change(data, &len);
+    f = fopen(file, "wb");
+    fwrite(data, 1, len, f);
+    fclose(f);
+    free(data);
+}
+
+static void
+flip(char *d, size_t *len)
+{
+    d[*len / 2] ^= 0x20;
+}
+static void
+cut(char *d, size_t *len)
+{
+    (void)d;
+    *len -= 9;
+}
+static void
+magic(char *d, size_t *len)
+{
+    (void)len;
+    d[0] = 'X';
+}
+
+int
+main(void)
+{
+    snprintf(root, sizeof root, "%s/clinfolio-test-cache-XXXXXX",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    if (!mkdtemp(root))
+        return 1;
+    snprintf(out, sizeof out, "%s/public", root);
+    mkdir(out, 0755);
+    buf p = BUF_INIT;
+    cache_path(&p, out);
+    snprintf(path, sizeof path, "%s", p.ptr);
+    buf_free(&p);
+    char want[400];
+    snprintf(want, sizeof want, "%s/.clinfolio-cache/public.cache", root);
+    STR_EQ(path, want, "the cache is beside the output folder");
+    buf q = BUF_INIT;
+    cache_path(&q, "public/");
+    STR_EQ(q.ptr, ".clinfolio-cache/public.cache", "a relative output folder with a slash");
+    buf_free(&q);
+
+    const char *why = NULL;
+    OK(!cache_load(path, out, &why) && strcmp(why, "none") == 0, "no cache yet");
+
+    cache_next *n = sample(5);
+    OK(cache_next_save(n, NULL, path, out, &why), "saved");
+    cache *c = cache_load(path, out, &why);
+    OK(c != NULL, "read back: %s", why ? why : "");
+    expect_records(c, 5, "from the file");
+
+    /* the same bytes are not written again */
+    struct stat before, after;
+    stat(path, &before);
+    usleep(20000);
+    OK(cache_next_save(n, c, path, out, &why), "saved again");
+    stat(path, &after);
+    OK(before.st_ino == after.st_ino && before.st_mtim.tv_nsec == after.st_mtim.tv_nsec,
+       "the same bytes: the file is not written again");
+    cache_free(c);
+    cache_next_free(n);
+
+    /* damaged copies are refused whole */
+    void (*changes[])(char *, size_t *) = {flip, cut, magic};
+    for (size_t i = 0; i < 3; i++) {
+        n = sample(5);
+        OK(cache_next_save(n, NULL, path, out, &why), "saved");
+        cache_next_free(n);
+        rewrite(path, changes[i]);
+        why = NULL;
+        OK(!cache_load(path, out, &why) && why && strcmp(why, "damaged") == 0,
+           "damaged copy %zu refused (%s)", i, why ? why : "");
+    }
+
+    /* written for another output folder (the folder replaced: another inode) */
+    n = sample(3);
+    OK(cache_next_save(n, NULL, path, out, &why), "saved");
+    cache_next_free(n);
+    char moved[400];
+    snprintf(moved, sizeof moved, "%s/old", root);
+    rename(out, moved);
+    mkdir(out, 0755);
+    OK(!cache_load(path, out, &why) && strcmp(why, "another output folder's") == 0,
+       "another output folder's cache is refused");
+
+    /* handed over in memory */
+    n = sample(7);
+    c = cache_next_take(n, out);
+    OK(c && cache_still_for(c, out), "taken for the output folder");
+    expect_records(c, 7, "in memory");
+    cache_next_free(n);
+    char moved2[400];
+    snprintf(moved2, sizeof moved2, "%s/old2", root);
+    rename(out, moved2); /* kept, so that its inode is not used again at once */
+    mkdir(out, 0755);
+    OK(!cache_still_for(c, out), "no longer for a replaced output folder");
+    cache_free(c);
+
+    /* nothing at all */
+    n = cache_next_new();
+    OK(cache_next_reserve(n, 0) == 0, "an empty site reserves nothing");
+    OK(cache_next_save(n, NULL, path, out, &why), "an empty cache is saved");
+    c = cache_load(path, out, &why);
+    OK(c != NULL, "and read back");
+    cache_free(c);
+    cache_next_free(n);
+    harness_rm_rf(root);
+    return harness_done();
+}

@@ -19,16 +19,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BIN = os.path.abspath(sys.argv[1])
-passed = failed = 0
-
-
-def check(cond, what):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL: {what}")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tally import check, done  # noqa: E402
 
 
 def snapshot(folder):
@@ -183,8 +175,7 @@ def main():
     check(snapshot(out) == before, "fsize: the previous output is unchanged")
     shutil.rmtree(work)
 
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return done()
 
 
 if __name__ == "__main__":

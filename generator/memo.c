@@ -1,0 +1,699 @@
+/* SPDX-License-Identifier: MIT
+ * memo.c - what a build takes from the last one and keeps for the next (see memo.h and
+ * generator/README.md, "Incremental builds"): the records "inputs" and "files" (nothing
+ * changed at all), "plugins", "content/<page>", "generate", "render-fingerprint" and
+ * "render/<output>", each with the key its pass checks. Part of the build pass. */
+#include "memo.h"
+
+#include "buf.h"
+#include "cache.h"
+#include "fs.h"
+#include "hash.h"
+#include "inputs.h"
+#include "serial.h"
+#include "xalloc.h"
+
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+struct memo {
+    const build_options *opt;
+    buf path;         /* the cache file */
+    cache *prev;      /* the last build's records, or NULL */
+    cache_next *next; /* this build's */
+    uint64_t inputs;  /* inputs_key() of this build */
+    /* Markdown: the callbacks, the place of page 0's record, how many were restored */
+    site_content_memo content;
+    size_t first_page;
+    atomic_size_t restored;
+    /* renders: prev when its renders were made as this build's are, else NULL; the place
+     * of output 0's record */
+    const cache *renders;
+    size_t first_output;
+};
+
+/* {====================================================================
+ * the program, the cache, records carried over
+ * ===================================================================== */
+
+/* This program's own bytes: another build of clinfolio may render differently. Read once
+ * per process (main thread). */
+static uint64_t
+program_hash(void)
+{
+    static uint64_t h;
+    static bool done;
+    if (done)
+        return h;
+    done = true;
+    h = hash_str(0, CLINFOLIO_VERSION);
+    int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+    char block[65536];
+    ssize_t k;
+    while (fd >= 0 && (k = read(fd, block, sizeof block)) > 0)
+        h = hash_bytes(h, block, (size_t)k);
+    if (fd >= 0)
+        close(fd);
+    return h;
+}
+
+/* What a render depends on besides the values it reads: the program, the templates and
+ * the plugins (their filters). */
+static uint64_t
+render_fingerprint(const template_set *ts, const plugin_host *host)
+{
+    return hash_u64(hash_u64(program_hash(), template_set_hash(ts)), plugin_host_hash(host));
+}
+
+/* The last build's cache of out_dir, when it can be used. */
+static cache *
+load_cache(const build_options *opt, const char *path)
+{
+    if (opt->clean || opt->check_only)
+        return NULL;
+    const char *why = NULL;
+    cache *c = cache_load(path, opt->out_dir, &why);
+    if (!c && opt->cache_notes)
+        fprintf(stderr, "clinfolio: cache %s not used (%s): everything is built afresh\n", path,
+                why);
+    return c;
+}
+
+/* The cache clinfolio serve keeps in memory, when it is still the output folder's. */
+static cache *
+take_memory(const build_options *opt)
+{
+    cache *c = *opt->memory;
+    *opt->memory = NULL;
+    if (!opt->clean && cache_still_for(c, opt->out_dir))
+        return c;
+    cache_free(c);
+    return NULL;
+}
+
+/* A record of the last build used again as it was: into the next cache (slot, or a new
+ * record when slot is SIZE_MAX). */
+static void
+carry_over(cache_next *next, size_t slot, const char *key, const void *data, size_t len)
+{
+    buf copy = BUF_INIT;
+    buf_append(&copy, data, len);
+    if (slot == SIZE_MAX)
+        cache_next_put(next, key, &copy);
+    else
+        cache_next_put_slot(next, slot, key, &copy);
+    buf_free(&copy);
+}
+
+memo *
+memo_open(const build_options *opt)
+{
+    if (opt->check_only)
+        return NULL;
+    memo *m = xcalloc(1, sizeof *m);
+    m->opt = opt;
+    m->path = BUF_INIT;
+    cache_path(&m->path, opt->out_dir);
+    m->prev = opt->memory ? take_memory(opt) : load_cache(opt, m->path.ptr);
+    m->next = cache_next_new();
+    return m;
+}
+
+bool
+memo_has_previous(const memo *m)
+{
+    return m && m->prev;
+}
+
+/* {====================================================================
+ * nothing changed: the inputs' fingerprint, the output's files
+ * ===================================================================== */
+
+/* Every input of the build by its files' metadata (inputs.h), the options and the
+ * program: the same key, the same site. */
+static uint64_t
+inputs_key(const build_options *opt, const char *theme, const char *datadir)
+{
+    uint64_t h = hash_str(program_hash(), opt->base_url);
+    h = hash_u64(h, (uint64_t)opt->drafts | (uint64_t)opt->future << 1);
+    h = hash_str(h, getenv("SOURCE_DATE_EPOCH"));
+    static const char *const rels[] = {"site.yaml", "schema.yaml", "content", "templates",
+                                       "plugins"};
+    buf path = BUF_INIT;
+    for (size_t i = 0; i < sizeof rels / sizeof rels[0]; i++) {
+        buf_clear(&path);
+        fs_join(&path, opt->root, rels[i]);
+        h = inputs_hash(h, path.ptr);
+    }
+    h = inputs_hash(h, theme ? theme : "");
+    buf_clear(&path);
+    fs_join(&path, datadir, "plugins");
+    h = inputs_hash(h, path.ptr);
+    buf_free(&path);
+    return h;
+}
+
+/* The record "files": every file of the output with its identity after the commit. */
+static void
+remember_files(cache_next *next, const output_file *files, size_t n)
+{
+    buf rec = BUF_INIT;
+    serial_writer w = SERIAL_WRITER(&rec);
+    serial_put_varint(&w, n);
+    for (size_t i = 0; i < n; i++) {
+        const output_file_id *id = &files[i].id;
+        serial_put_str(&w, files[i].path);
+        uint64_t f[] = {id->dev, id->ino, id->size, (uint64_t)id->mtime_sec,
+                        (uint64_t)id->mtime_nsec};
+        for (size_t k = 0; k < 5; k++)
+            serial_put_u64(&w, f[k]);
+    }
+    cache_next_put(next, "files", &rec);
+    buf_free(&rec);
+}
+
+/* The paths of the record "files" (for output_set_previous_files), in a; false when
+ * they cannot be read, or (check set) when a file is no longer what the record says. */
+static bool
+previous_files(const cache *prev, const char *out_dir, bool check, const char ***paths, size_t *n,
+               arena *a)
+{
+    size_t len;
+    const void *data = cache_get(prev, "files", &len);
+    serial_reader r = SERIAL_READER(data, len);
+    *n = serial_get_varint(&r);
+    if (!data || !r.ok || *n > len)
+        return false;
+    *paths = arena_alloc(a, (*n + 1) * sizeof(char *));
+    buf path = BUF_INIT;
+    bool same = true;
+    for (size_t i = 0; i < *n && r.ok && same; i++) {
+        (*paths)[i] = serial_get_str(&r, a);
+        uint64_t f[5];
+        for (size_t k = 0; k < 5; k++)
+            f[k] = serial_get_u64(&r);
+        r.ok &= (*paths)[i] != NULL;
+        struct stat st;
+        if (check && r.ok) {
+            buf_clear(&path);
+            fs_join(&path, out_dir, (*paths)[i]);
+            same = lstat(path.ptr, &st) == 0 && S_ISREG(st.st_mode) &&
+                   (uint64_t)st.st_dev == f[0] && (uint64_t)st.st_ino == f[1] &&
+                   (uint64_t)st.st_size == f[2] && st.st_mtim.tv_sec == (int64_t)f[3] &&
+                   st.st_mtim.tv_nsec == (int64_t)f[4];
+        }
+    }
+    buf_free(&path);
+    return r.ok && same && r.p == r.end;
+}
+
+/* The record "inputs": the inputs' key, until when the clock cannot change the site
+ * (site_valid_until), the build's figures and every diagnostic it reported. */
+static void
+remember_inputs(cache_next *next, uint64_t key, int64_t valid_until, const build_stats *st, diag *d)
+{
+    buf rec = BUF_INIT;
+    serial_writer w = SERIAL_WRITER(&rec);
+    serial_put_u64(&w, key);
+    serial_put_u64(&w, (uint64_t)valid_until);
+    size_t f[] = {st->pages, st->outputs, st->renders, st->markdown};
+    for (size_t k = 0; k < 4; k++)
+        serial_put_varint(&w, f[k]);
+    serial_put_diags(&w, d);
+    cache_next_put(next, "inputs", &rec);
+    buf_free(&rec);
+}
+
+/* Whether the last build had the same inputs (by key), the clock has not passed a date
+ * of the site since, and every file it wrote is still there as it wrote it: then its
+ * diagnostics are reported again and its figures copied, and nothing else is to do. */
+static bool
+nothing_changed(const build_options *opt, const cache *prev, uint64_t key, build_stats *st,
+                arena *a, diag *d)
+{
+    size_t len, n;
+    const void *data = cache_get(prev, "inputs", &len);
+    serial_reader r = SERIAL_READER(data, len);
+    if (!data || serial_get_u64(&r) != key || (int64_t)serial_get_u64(&r) <= (int64_t)time(NULL))
+        return false;
+    size_t f[4];
+    for (size_t k = 0; k < 4; k++)
+        f[k] = serial_get_varint(&r);
+    const char **paths;
+    if (!r.ok || !previous_files(prev, opt->out_dir, true, &paths, &n, a))
+        return false;
+    diag *pd = diag_new();
+    bool ok = serial_get_diags(&r, pd, a) && r.p == r.end;
+    if (ok) {
+        diag_merge(d, pd);
+        *st = (build_stats){.pages = f[0],
+                            .outputs = f[1],
+                            .renders = f[2],
+                            .kept = f[2],
+                            .markdown = f[3],
+                            .markdown_kept = f[3],
+                            .plugins_kept = true,
+                            .unchanged = true};
+    }
+    diag_free(pd);
+    return ok;
+}
+
+bool
+memo_unchanged(memo *m, const char *theme, const char *datadir, build_stats *st, arena *a, diag *d)
+{
+    if (!m || !theme)
+        return false;
+    m->inputs = inputs_key(m->opt, theme, datadir);
+    return m->prev && nothing_changed(m->opt, m->prev, m->inputs, st, a, d);
+}
+
+/* {====================================================================
+ * plugins: site_loaded and page hooks, or what they returned last time
+ * ===================================================================== */
+
+/* Everything the hooks see (the site value, every page's through it) and the plugins'
+ * code: the same key, the same results. A fresh memo: the hooks change the maps. */
+static uint64_t
+plugins_key(const plugin_host *host, site *s)
+{
+    deps_memo *dm = deps_memo_new();
+    uint64_t key = hash_u64(hash_u64(program_hash(), plugin_host_hash(host)),
+                            deps_hash(site_context(s), DEPS_DEEP, dm));
+    deps_memo_free(dm);
+    return key;
+}
+
+/* The record "plugins": the key, site.data, each page's path and page.data, and what the
+ * hooks reported. Restores them when the key matches; false leaves the model as it was. */
+static bool
+restore_plugins(const cache *prev, cache_next *next, uint64_t key, site *s, arena *a, diag *d)
+{
+    size_t len, n;
+    const void *data = cache_get(prev, "plugins", &len);
+    page *const *pages = site_pages(s, &n);
+    serial_reader r = SERIAL_READER(data, len);
+    if (!data || serial_get_u64(&r) != key || serial_get_varint(&r) != n)
+        return false;
+    value *site_data = serial_get_value(&r, a);
+    value **page_data = xcalloc(n + 1, sizeof(value *));
+    for (size_t i = 0; i < n && r.ok; i++) {
+        const char *path = serial_get_str(&r, a);
+        page_data[i] = serial_get_value(&r, a);
+        if (!path || strcmp(path, pages[i]->path) != 0)
+            r.ok = false;
+    }
+    diag *pd = diag_new();
+    bool ok = r.ok && site_data && serial_get_diags(&r, pd, a) && r.p == r.end;
+    if (ok) {
+        value_map_set(site_context(s), "data", site_data, a);
+        for (size_t i = 0; i < n; i++)
+            if (page_data[i])
+                value_map_set(pages[i]->ctx, "data", page_data[i], a);
+        diag_merge(d, pd);
+        if (next)
+            carry_over(next, SIZE_MAX, "plugins", data, len);
+    }
+    diag_free(pd);
+    free(page_data);
+    return ok;
+}
+
+static void
+remember_plugins(cache_next *next, uint64_t key, site *s, diag *pd)
+{
+    size_t n;
+    page *const *pages = site_pages(s, &n);
+    buf rec = BUF_INIT;
+    serial_writer w = SERIAL_WRITER(&rec);
+    serial_put_u64(&w, key);
+    serial_put_varint(&w, n);
+    serial_put_value(&w, value_map_get(site_context(s), "data"));
+    for (size_t i = 0; i < n; i++) {
+        serial_put_str(&w, pages[i]->path);
+        serial_put_value(&w, value_map_get(pages[i]->ctx, "data"));
+    }
+    serial_put_diags(&w, pd);
+    cache_next_put(next, "plugins", &rec);
+    buf_free(&rec);
+}
+
+bool
+memo_run_plugins(memo *m, plugin_host *host, site *s, size_t workers, arena **load_arenas,
+                 bool *restored, arena *a, diag *d)
+{
+    const cache *prev = m ? m->prev : NULL;
+    cache_next *next = m ? m->next : NULL;
+    uint64_t key = next ? plugins_key(host, s) : 0;
+    *restored = prev && restore_plugins(prev, next, key, s, a, d);
+    if (*restored)
+        return true;
+    size_t n;
+    page *const *pages = site_pages(s, &n);
+    diag *pd = diag_new(); /* the hooks' diagnostics, to be remembered */
+    bool ok = plugin_run_site_hooks(host, site_context(s), pages, n, workers, load_arenas, pd);
+    if (ok && next && diag_error_count(pd) == 0)
+        remember_plugins(next, key, s, pd);
+    diag_merge(d, pd);
+    diag_free(pd);
+    return ok;
+}
+
+/* {====================================================================
+ * Markdown: each page's conversion, or what it gave last time (site_content_memo)
+ * ===================================================================== */
+
+/* "content/<path>" -> key, the HTML, the summary, the table of contents, the word count,
+ * the links (destination, position, image) and the diagnostics. */
+static bool
+recall_content(void *payload, size_t i, page *p, uint64_t key, arena *a, diag *d)
+{
+    (void)i;
+    memo *m = payload;
+    buf name = BUF_INIT;
+    buf_printf(&name, "content/%s", p->path);
+    size_t len;
+    const void *data = cache_get(m->prev, name.ptr, &len);
+    serial_reader r = SERIAL_READER(data, len);
+    if (!data || serial_get_u64(&r) != key) {
+        buf_free(&name);
+        return false;
+    }
+    size_t html_len;
+    const char *html = serial_get_bytes(&r, &html_len);
+    markdown_result md = {0};
+    md.html = html ? arena_strndup(a, html, html_len) : NULL;
+    const char *summary = serial_get_str(&r, a);
+    md.toc = serial_get_value(&r, a);
+    md.word_count = serial_get_varint(&r);
+    md.n_links = serial_get_varint(&r);
+    if (!r.ok || md.n_links > len) {
+        buf_free(&name);
+        return false;
+    }
+    md.links = arena_alloc(a, (md.n_links + 1) * sizeof(markdown_link));
+    for (size_t k = 0; k < md.n_links && r.ok; k++) {
+        md.links[k].dest = serial_get_str(&r, a);
+        md.links[k].at = serial_get_pos(&r, a);
+        md.links[k].image = serial_get_varint(&r) != 0;
+        r.ok &= md.links[k].dest != NULL;
+    }
+    diag *pd = diag_new();
+    bool ok = r.ok && md.html && summary && serial_get_diags(&r, pd, a) && r.p == r.end;
+    if (ok) {
+        p->md = md;
+        p->summary = summary;
+        diag_merge(d, pd);
+        carry_over(m->next, m->first_page + i, name.ptr, data, len); /* for the build after */
+        atomic_fetch_add_explicit(&m->restored, 1, memory_order_relaxed);
+    }
+    buf_free(&name);
+    diag_free(pd);
+    return ok;
+}
+
+static void
+remember_content(void *payload, size_t i, const page *p, uint64_t key, diag *page_diags)
+{
+    memo *m = payload;
+    buf rec = BUF_INIT, name = BUF_INIT;
+    serial_writer w = SERIAL_WRITER(&rec);
+    serial_put_u64(&w, key);
+    serial_put_bytes(&w, p->md.html, strlen(p->md.html));
+    serial_put_str(&w, p->summary);
+    serial_put_value(&w, p->md.toc);
+    serial_put_varint(&w, p->md.word_count);
+    serial_put_varint(&w, p->md.n_links);
+    for (size_t k = 0; k < p->md.n_links; k++) {
+        serial_put_str(&w, p->md.links[k].dest);
+        serial_put_pos(&w, p->md.links[k].at);
+        serial_put_varint(&w, p->md.links[k].image);
+    }
+    serial_put_diags(&w, page_diags);
+    buf_printf(&name, "content/%s", p->path);
+    cache_next_put_slot(m->next, m->first_page + i, name.ptr, &rec);
+    buf_free(&name);
+    buf_free(&rec);
+}
+
+const site_content_memo *
+memo_content(memo *m, site *s, size_t n_all)
+{
+    if (!m)
+        return NULL;
+    m->first_page = cache_next_reserve(m->next, n_all);
+    deps_memo *raw = deps_memo_new();
+    uint64_t salt = hash_u64(program_hash(), deps_hash(site_config(s)->raw, DEPS_DEEP, raw));
+    deps_memo_free(raw);
+    m->content = (site_content_memo){recall_content, remember_content, m, salt};
+    return &m->content;
+}
+
+size_t
+memo_content_restored(const memo *m)
+{
+    return m ? atomic_load(&m->restored) : 0;
+}
+
+/* {====================================================================
+ * generate hooks
+ * ===================================================================== */
+
+/* What the generate hooks see: the plugins, the program and the site (with its pages'
+ * contents unless with_content is false: then PLUGIN_CONTENT_KEYS are left out). */
+static uint64_t
+generate_key(const plugin_host *host, site *s, bool with_content)
+{
+    deps_memo *dm = deps_memo_new();
+    const value *ctx = site_context(s);
+    uint64_t h = hash_u64(hash_u64(program_hash(), plugin_host_hash(host)), with_content);
+    h = hash_u64(h, with_content ? deps_hash(ctx, DEPS_DEEP, dm)
+                                 : deps_hash_except(ctx, PLUGIN_CONTENT_KEYS, 2, dm));
+    deps_memo_free(dm);
+    return h;
+}
+
+/* The record "generate": whether the hooks read the pages' contents, the key
+ * (generate_key), the files (path, content or template and page value, origin) and the
+ * hooks' diagnostics. */
+static bool
+restore_generated(const cache *prev, cache_next *next, const plugin_host *host, site *s,
+                  plugin_output **outs, size_t *n_outs, arena *a, diag *d)
+{
+    size_t len;
+    const void *data = cache_get(prev, "generate", &len);
+    serial_reader r = SERIAL_READER(data, len);
+    bool with_content = serial_get_varint(&r) != 0;
+    if (!data || !r.ok || serial_get_u64(&r) != generate_key(host, s, with_content))
+        return false;
+    size_t n = serial_get_varint(&r);
+    if (!r.ok || n > len)
+        return false;
+    plugin_output *o = arena_zalloc(a, (n + 1) * sizeof(plugin_output));
+    for (size_t i = 0; i < n && r.ok; i++) {
+        o[i].path = serial_get_str(&r, a);
+        const void *content = serial_get_bytes(&r, &o[i].content_len);
+        bool has_content = serial_get_varint(&r) != 0;
+        o[i].content = has_content && content ? arena_strndup(a, content, o[i].content_len) : NULL;
+        o[i].template_name = serial_get_str(&r, a);
+        o[i].data = serial_get_value(&r, a);
+        o[i].origin = serial_get_pos(&r, a);
+        r.ok &= o[i].path && (o[i].content || o[i].template_name);
+    }
+    diag *pd = diag_new();
+    bool ok = r.ok && serial_get_diags(&r, pd, a) && r.p == r.end;
+    if (ok) {
+        diag_merge(d, pd);
+        *outs = o;
+        *n_outs = n;
+        carry_over(next, SIZE_MAX, "generate", data, len);
+    }
+    diag_free(pd);
+    return ok;
+}
+
+static void
+remember_generated(cache_next *next, bool with_content, uint64_t key, const plugin_output *o,
+                   size_t n, diag *pd)
+{
+    buf rec = BUF_INIT;
+    serial_writer w = SERIAL_WRITER(&rec);
+    serial_put_varint(&w, with_content);
+    serial_put_u64(&w, key);
+    serial_put_varint(&w, n);
+    for (size_t i = 0; i < n; i++) {
+        serial_put_str(&w, o[i].path);
+        serial_put_bytes(&w, o[i].content ? o[i].content : "", o[i].content_len);
+        serial_put_varint(&w, o[i].content != NULL);
+        serial_put_str(&w, o[i].template_name);
+        serial_put_value(&w, o[i].data);
+        serial_put_pos(&w, o[i].origin);
+    }
+    serial_put_diags(&w, pd);
+    cache_next_put(next, "generate", &rec);
+    buf_free(&rec);
+}
+
+bool
+memo_run_generate(memo *m, plugin_host *host, site *s, plugin_output **outs, size_t *n, arena *a,
+                  diag *d)
+{
+    if (m && m->prev && restore_generated(m->prev, m->next, host, s, outs, n, a, d))
+        return true;
+    diag *pd = diag_new(); /* the hooks' diagnostics, to be remembered */
+    bool read_content;
+    bool ran = plugin_run_generate(host, site_context(s), outs, n, &read_content, pd);
+    if (ran && m && diag_error_count(pd) == 0)
+        remember_generated(m->next, read_content, generate_key(host, s, read_content), *outs, *n,
+                           pd);
+    diag_merge(d, pd);
+    diag_free(pd);
+    return ran;
+}
+
+/* {====================================================================
+ * renders
+ * ===================================================================== */
+
+/* The previous cache, for the renders, when they were made by this fingerprint. */
+static const cache *
+renders_of(const build_options *opt, const cache *prev, uint64_t fingerprint, cache_next *next)
+{
+    size_t len;
+    const void *data = cache_get(prev, "render-fingerprint", &len);
+    serial_reader r = SERIAL_READER(data, len);
+    bool same = data && serial_get_u64(&r) == fingerprint && r.ok;
+    if (prev && !same && opt->cache_notes)
+        fprintf(stderr, "clinfolio: the templates, plugins or program changed: every page is "
+                        "rendered\n");
+    buf rec = BUF_INIT;
+    serial_writer w = SERIAL_WRITER(&rec);
+    serial_put_u64(&w, fingerprint);
+    cache_next_put(next, "render-fingerprint", &rec);
+    buf_free(&rec);
+    return same ? prev : NULL;
+}
+
+void
+memo_start_renders(memo *m, const template_set *ts, const plugin_host *host, size_t n_outputs)
+{
+    if (!m)
+        return;
+    m->renders = renders_of(m->opt, m->prev, render_fingerprint(ts, host), m->next);
+    m->first_output = cache_next_reserve(m->next, n_outputs);
+}
+
+/* A render's record: "render/<path>" -> the identity of the file it wrote (5 u64) and
+ * what it read (deps.h). */
+static void
+render_key(buf *key, const char *path)
+{
+    buf_clear(key);
+    buf_printf(key, "render/%s", path);
+}
+
+static void
+put_render(memo *m, size_t i, const char *key, const output_file_id *id, const void *deps,
+           size_t len)
+{
+    buf rec = BUF_INIT;
+    serial_writer w = SERIAL_WRITER(&rec);
+    uint64_t f[] = {id->dev, id->ino, id->size, (uint64_t)id->mtime_sec, (uint64_t)id->mtime_nsec};
+    for (size_t k = 0; k < 5; k++)
+        serial_put_u64(&w, f[k]);
+    buf_append(&rec, deps, len);
+    cache_next_put_slot(m->next, m->first_output + i, key, &rec);
+    buf_free(&rec);
+}
+
+bool
+memo_keep_render(memo *m, size_t i, const site_output *o, output *out, deps_memo *dm,
+                 arena *scratch, diag *d)
+{
+    if (!m || !m->renders)
+        return false;
+    buf key = BUF_INIT;
+    render_key(&key, o->path);
+    size_t len;
+    const void *data = cache_get(m->renders, key.ptr, &len);
+    serial_reader r = SERIAL_READER(data, len);
+    uint64_t f[5];
+    for (size_t k = 0; k < 5; k++)
+        f[k] = serial_get_u64(&r);
+    output_file_id want = {f[0], f[1], f[2], (int64_t)f[3], (int64_t)f[4]}, got;
+    bool kept = data && r.ok && deps_check(r.p, (size_t)(r.end - r.p), o->ctx, dm, scratch) &&
+                output_keep(out, o->path, &want, &got, d);
+    if (kept)
+        put_render(m, i, key.ptr, &got, r.p, (size_t)(r.end - r.p));
+    buf_free(&key);
+    return kept;
+}
+
+void
+memo_put_render(memo *m, size_t i, const char *path, const output_file_id *id, const deps_log *log)
+{
+    buf key = BUF_INIT;
+    render_key(&key, path);
+    put_render(m, i, key.ptr, id, log->data.ptr, log->data.len);
+    buf_free(&key);
+}
+
+/* {====================================================================
+ * the commit
+ * ===================================================================== */
+
+void
+memo_before_commit(memo *m, output *out, const site *s, const build_stats *st, arena *a, diag *d)
+{
+    if (!m)
+        return;
+    const output_file *files;
+    size_t n = output_files(out, &files);
+    remember_files(m->next, files, n);
+    const char **paths;
+    if (m->prev && previous_files(m->prev, m->opt->out_dir, false, &paths, &n, a))
+        output_set_previous_files(out, paths, n);
+    remember_inputs(m->next, m->inputs, site_valid_until(s), st, d);
+}
+
+void
+memo_after_commit(memo *m, bool committed)
+{
+    if (!m)
+        return;
+    const build_options *opt = m->opt;
+    const char *why = NULL;
+    if (committed && opt->memory) {
+        *opt->memory = cache_next_take(m->next, opt->out_dir);
+    } else if (committed && !cache_next_save(m->next, m->prev, m->path.ptr, opt->out_dir, &why)) {
+        if (opt->cache_notes)
+            fprintf(stderr, "clinfolio: cache %s not written (%s)\n", m->path.ptr, why);
+    } else if (!committed && m->prev) {
+        /* an update that failed half-way: the next build is a full one */
+        unlink(m->path.ptr);
+        cache_free(m->prev);
+        m->prev = NULL;
+    }
+}
+
+void
+memo_close(memo *m)
+{
+    if (!m)
+        return;
+    const build_options *opt = m->opt;
+    if (opt->memory && !*opt->memory) /* no new cache: the output is still as prev says */
+        *opt->memory = m->prev;
+    else
+        cache_free(m->prev);
+    cache_next_free(m->next);
+    buf_free(&m->path);
+    free(m);
+}

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT
+ * memo.h - what a build takes from the last one and keeps for the next (incremental
+ * builds): build_site() asks it, pass by pass, whether the pass's inputs changed since the
+ * last build into the same output folder; when they did not, the pass's results are
+ * restored from the cache (cache.h) instead of computed, and either way they are recorded
+ * for the next build. The records and their keys are described in generator/README.md,
+ * "Incremental builds". Main thread, except memo_keep_render(), memo_put_render() and the
+ * Markdown callbacks (memo_content()), which render and Markdown workers call for
+ * different outputs and pages at once. */
+#ifndef CLINFOLIO_MEMO_H
+#define CLINFOLIO_MEMO_H
+
+#include "arena.h"
+#include "build.h"
+#include "deps.h"
+#include "diag.h"
+#include "output.h"
+#include "plugin.h"
+#include "site.h"
+#include "template.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct memo memo;
+
+/* The last build's cache of opt->out_dir (from opt->memory, else the cache file; none
+ * with opt->clean or when it cannot be used: -v says why), and an empty record for this
+ * build. NULL for a check, which remembers nothing. */
+memo *memo_open(const build_options *opt);
+
+/* Whether the output folder can be updated in place: the last build's cache is there. */
+bool memo_has_previous(const memo *m);
+
+/* When no input file changed since the last build (by their metadata, inputs.h), nor the
+ * options or the program, the clock did not pass a date of the site, and every file of
+ * the output is as that build left it: reports its diagnostics again, copies its figures
+ * into *st and returns true; the build is then done. theme: the theme's folder. */
+bool memo_unchanged(memo *m, const char *theme, const char *datadir, build_stats *st, arena *a,
+                    diag *d);
+
+/* The plugins' site_loaded and page hooks (plugin_run_site_hooks), or their results and
+ * diagnostics restored when everything they see and the plugins are as last time
+ * (*restored then true). m may be NULL. */
+bool memo_run_plugins(memo *m, plugin_host *host, site *s, size_t workers, arena **arenas,
+                      bool *restored, arena *a, diag *d);
+
+/* The callbacks with which site_render_content() restores and records each page's
+ * Markdown results (n_all pages: site_all_pages), or NULL when m is NULL. */
+const site_content_memo *memo_content(memo *m, site *s, size_t n_all);
+/* How many pages' Markdown memo_content() restored. */
+size_t memo_content_restored(const memo *m);
+
+/* The generate hooks (plugin_run_generate), or the files they returned last time when
+ * the plugins and what they read are unchanged. m may be NULL. */
+bool memo_run_generate(memo *m, plugin_host *host, site *s, plugin_output **outs, size_t *n,
+                       arena *a, diag *d);
+
+/* Before the render pass: the renders of the last build can be used when they were made
+ * by the same templates, plugins and program (-v says when not); n_outputs places are
+ * kept for this build's. */
+void memo_start_renders(memo *m, const template_set *ts, const plugin_host *host, size_t n_outputs);
+/* Output i (o): when everything its last render read is unchanged (deps_check, with the
+ * worker's deps_memo and scratch arena), the last build's file is kept in the output
+ * (output_keep) and true comes back: no render. */
+bool memo_keep_render(memo *m, size_t i, const site_output *o, output *out, deps_memo *dm,
+                      arena *scratch, diag *d);
+/* Records output i's render: the file written (id) and what it read (log). */
+void memo_put_render(memo *m, size_t i, const char *path, const output_file_id *id,
+                     const deps_log *log);
+
+/* Right before the commit: the output's files (and, for an update, those of the last
+ * build, so that the commit removes what is gone) and the record of this build's inputs
+ * with its figures and diagnostics so far. */
+void memo_before_commit(memo *m, output *out, const site *s, const build_stats *st, arena *a,
+                        diag *d);
+/* After the commit: this build's records become the cache (the file, or opt->memory);
+ * after a failed commit of an update the cache is dropped, so the next build is full. */
+void memo_after_commit(memo *m, bool committed);
+
+/* Frees m; with opt->memory, hands the last good cache back to it. NULL is a no-op. */
+void memo_close(memo *m);
+
+#endif

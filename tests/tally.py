@@ -1,0 +1,19 @@
+"""tally.py - the count of a Python test script: check(cond, what) for each test (a
+failure prints "FAIL: what"), and done(), which prints "N passed, N failed" (the line
+tests/run.sh reads) and returns the exit status."""
+
+passed = failed = 0
+
+
+def check(cond, what):
+    global passed, failed
+    if cond:
+        passed += 1
+    else:
+        failed += 1
+        print("FAIL: " + what)
+
+
+def done():
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0

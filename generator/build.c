@@ -134,7 +134,7 @@ render_one(size_t i, size_t worker, void *payload)
         return;
     }
     arena *scratch = j->scratch[worker];
-    bool kept = memo_keep_render(j->m, i, o, j->out, j->memos[worker], scratch, j->d);
+    bool kept = memo_keep_render(j->m, i, o, name, j->out, j->memos[worker], scratch, j->d);
     arena_reset(scratch);
     if (kept) {
         atomic_fetch_add_explicit(&j->kept, 1, memory_order_relaxed);
@@ -158,7 +158,7 @@ render_one(size_t i, size_t worker, void *payload)
         ok = output_write_id(j->out, o->path, html.ptr, html.len, &id, j->d);
     /* remembered unless the render said something: a skipped render would not say it */
     if (ok && log && !log->overflow && diag_thread_reports() == reports)
-        memo_put_render(j->m, i, o->path, &id, log);
+        memo_put_render(j->m, i, o->path, &id, name, log);
     diag_set_context(SRC_NONE, NULL);
     buf_free(&html);
     arena_reset(scratch);

@@ -590,8 +590,9 @@ memo_start_renders(memo *m, const template_set *ts, const plugin_host *host, siz
     m->first_output = cache_next_reserve(m->next, n_outputs);
 }
 
-/* A render's record: "render/<path>" -> the identity of the file it wrote (5 u64) and
- * what it read (deps.h). */
+/* A render's record: "render/<path>" -> the identity of the file it wrote (5 u64), the
+ * template it was rendered with (a page's `template:` is not a value it reads) and what
+ * it read (deps.h). */
 static void
 render_key(buf *key, const char *path)
 {
@@ -600,22 +601,23 @@ render_key(buf *key, const char *path)
 }
 
 static void
-put_render(memo *m, size_t i, const char *key, const output_file_id *id, const void *deps,
-           size_t len)
+put_render(memo *m, size_t i, const char *key, const output_file_id *id, const char *template_name,
+           const void *deps, size_t len)
 {
     buf rec = BUF_INIT;
     serial_writer w = SERIAL_WRITER(&rec);
     uint64_t f[] = {id->dev, id->ino, id->size, (uint64_t)id->mtime_sec, (uint64_t)id->mtime_nsec};
     for (size_t k = 0; k < 5; k++)
         serial_put_u64(&w, f[k]);
+    serial_put_str(&w, template_name);
     buf_append(&rec, deps, len);
     cache_next_put_slot(m->next, m->first_output + i, key, &rec);
     buf_free(&rec);
 }
 
 bool
-memo_keep_render(memo *m, size_t i, const site_output *o, output *out, deps_memo *dm,
-                 arena *scratch, diag *d)
+memo_keep_render(memo *m, size_t i, const site_output *o, const char *template_name, output *out,
+                 deps_memo *dm, arena *scratch, diag *d)
 {
     if (!m || !m->renders)
         return false;
@@ -627,21 +629,24 @@ memo_keep_render(memo *m, size_t i, const site_output *o, output *out, deps_memo
     uint64_t f[5];
     for (size_t k = 0; k < 5; k++)
         f[k] = serial_get_u64(&r);
+    const char *name = serial_get_str(&r, scratch); /* the template the page chose */
     output_file_id want = {f[0], f[1], f[2], (int64_t)f[3], (int64_t)f[4]}, got;
-    bool kept = data && r.ok && deps_check(r.p, (size_t)(r.end - r.p), o->ctx, dm, scratch) &&
+    bool kept = data && r.ok && name && strcmp(name, template_name) == 0 &&
+                deps_check(r.p, (size_t)(r.end - r.p), o->ctx, dm, scratch) &&
                 output_keep(out, o->path, &want, &got, d);
     if (kept)
-        put_render(m, i, key.ptr, &got, r.p, (size_t)(r.end - r.p));
+        put_render(m, i, key.ptr, &got, template_name, r.p, (size_t)(r.end - r.p));
     buf_free(&key);
     return kept;
 }
 
 void
-memo_put_render(memo *m, size_t i, const char *path, const output_file_id *id, const deps_log *log)
+memo_put_render(memo *m, size_t i, const char *path, const output_file_id *id,
+                const char *template_name, const deps_log *log)
 {
     buf key = BUF_INIT;
     render_key(&key, path);
-    put_render(m, i, key.ptr, id, log->data.ptr, log->data.len);
+    put_render(m, i, key.ptr, id, template_name, log->data.ptr, log->data.len);
     buf_free(&key);
 }
 

@@ -60,14 +60,15 @@ bool memo_run_generate(memo *m, plugin_host *host, site *s, plugin_output **outs
  * by the same templates, plugins and program (-v says when not); n_outputs places are
  * kept for this build's. */
 void memo_start_renders(memo *m, const template_set *ts, const plugin_host *host, size_t n_outputs);
-/* Output i (o): when everything its last render read is unchanged (deps_check, with the
- * worker's deps_memo and scratch arena), the last build's file is kept in the output
- * (output_keep) and true comes back: no render. */
-bool memo_keep_render(memo *m, size_t i, const site_output *o, output *out, deps_memo *dm,
-                      arena *scratch, diag *d);
-/* Records output i's render: the file written (id) and what it read (log). */
+/* Output i (o), to be rendered with template_name: when its last render used the same
+ * template and everything it read is unchanged (deps_check, with the worker's deps_memo
+ * and scratch arena), the last build's file is kept in the output (output_keep) and true
+ * comes back: no render. */
+bool memo_keep_render(memo *m, size_t i, const site_output *o, const char *template_name,
+                      output *out, deps_memo *dm, arena *scratch, diag *d);
+/* Records output i's render: the file written (id), the template and what it read (log). */
 void memo_put_render(memo *m, size_t i, const char *path, const output_file_id *id,
-                     const deps_log *log);
+                     const char *template_name, const deps_log *log);
 
 /* Right before the commit: the output's files (and, for an update, those of the last
  * build, so that the commit removes what is gone) and the record of this build's inputs

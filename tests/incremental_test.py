@@ -224,6 +224,14 @@ def main():
         rendered, total, changed = changed_as_expected(site, out, before, "facts edit")
         check("metrics.json" in changed, "facts edit: metrics.json changed")
 
+        # a page that chooses another template (a value its template does not read)
+        before = snapshot(out)
+        edit(project, "\nstatus: ", "\ntemplate: page.html\nstatus: ")
+        rendered, total, changed = changed_as_expected(site, out, before, "template chosen")
+        check("projects/chest-drain-monitor/index.html" in changed,
+              "template chosen: the page is rendered with it")
+        edit(project, "\ntemplate: page.html\n", "\n")
+
         # what plugins report is reported again when their results are reused
         with open(os.path.join(site, "plugins", "warner.lua"), "w") as f:
             f.write("return {\n"

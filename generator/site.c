@@ -1031,6 +1031,7 @@ static uint64_t
 content_key(const content_job *j, const page *p, const shortcode_text *st)
 {
     uint64_t h = hash_u64(hash_str(j->memo->salt, p->path), p->body_line);
+    h = hash_bytes(h, p->body, p->body_len); /* as written: positions of diagnostics */
     h = hash_u64(hash_bytes(h, st->src, st->len), j->urls);
     h = hash_str(h, p->summary); /* the explicit one, or NULL */
     for (size_t k = 0; k < st->n; k++)

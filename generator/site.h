@@ -60,8 +60,8 @@ typedef bool (*site_expand_fn)(shortcode_text *out, page *p, void *payload, aren
 
 /* What the Markdown pass may take from an earlier build instead of converting a page
  * again (incremental builds: build.c keeps it in its cache). key hashes everything the
- * conversion reads: the page's path and first body line, its expanded Markdown and its
- * shortcodes' output, its explicit summary, the URL of every page (for links to .md
+ * conversion reads: the page's path and first body line, its Markdown as written and
+ * expanded, its shortcodes' output, its explicit summary, the URL of every page (for links to .md
  * files) and salt (what else: the program, site.yaml). Both run on worker threads, for
  * the page index (in site_all_pages) i. recall restores p->md and p->summary and reports
  * the page's diagnostics again, true when it could; remember keeps them and the

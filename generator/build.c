@@ -110,6 +110,7 @@ typedef struct render_job {
     memo *m;
     deps_log *logs;
     deps_memo **memos;
+    template_cache **caches; /* each worker's results of filters over the model */
     atomic_size_t kept;
 } render_job;
 
@@ -148,7 +149,8 @@ render_one(size_t i, size_t worker, void *payload)
     if (log)
         deps_log_reset(log);
     size_t reports = diag_thread_reports();
-    bool ok = template_render_logged(&html, j->ts, name, o->ctx, scratch, log, j->d);
+    bool ok =
+        template_render_logged(&html, j->ts, name, o->ctx, scratch, log, j->caches[worker], j->d);
     if (ok && html.len > FS_MAX_OUTPUT) { /* a runaway loop must not fill the disk */
         fs_report_too_large(j->d, o->origin, "output", html.len, FS_MAX_OUTPUT, "a rendered page");
         ok = false;
@@ -384,9 +386,11 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     memo *m = NULL;
     deps_log *logs = xcalloc(workers, sizeof(deps_log));
     deps_memo **memos = xcalloc(workers, sizeof(deps_memo *));
+    template_cache **caches = xcalloc(workers, sizeof(template_cache *));
     for (size_t w = 0; w < workers; w++) {
         memos[w] = deps_memo_new();
         deps_log_init(&logs[w], memos[w]);
+        caches[w] = template_cache_new();
     }
     build_stats st = {0};
     double t = pool_now_ms();
@@ -473,7 +477,7 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     const site_output *outputs = site_outputs(s, &n_outputs);
     progress_pass(opt->progress, "rendering");
     memo_start_renders(m, ts, host, n_outputs);
-    render_job job = {outputs, ts, out, scratch, d, m, logs, memos, 0};
+    render_job job = {outputs, ts, out, scratch, d, m, logs, memos, caches, 0};
     pool_run(workers, n_outputs, render_one, &job);
     st.kept = atomic_load(&job.kept);
     st.render_ms = pool_now_ms() - t;
@@ -506,9 +510,11 @@ done:
     for (size_t w = 0; w < workers; w++) {
         deps_log_free(&logs[w]);
         deps_memo_free(memos[w]);
+        template_cache_free(caches[w]);
     }
     free(logs);
     free(memos);
+    free(caches);
     site_free(s);
     for (size_t w = 0; w < workers; w++) {
         arena_free(load_arenas[w]);

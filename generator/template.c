@@ -490,12 +490,12 @@ bool
 template_render(buf *out, const template_set *ts, const char *name, const value *ctx,
                 arena *scratch, diag *d)
 {
-    return template_render_logged(out, ts, name, ctx, scratch, NULL, d);
+    return template_render_logged(out, ts, name, ctx, scratch, NULL, NULL, d);
 }
 
 bool
 template_render_logged(buf *out, const template_set *ts, const char *name, const value *ctx,
-                       arena *scratch, deps_log *log, diag *d)
+                       arena *scratch, deps_log *log, template_cache *cache, diag *d)
 {
     assert(ts->linked && "template_set_link must succeed before template_render");
     const template_unit *u = template_find(ts, name, strlen(name));
@@ -503,5 +503,5 @@ template_render_logged(buf *out, const template_set *ts, const char *name, const
         diag_report(d, DIAG_ERROR, SRC_NONE, "template '%s' not found", name);
         return false;
     }
-    return template_eval(out, ts, u, ctx, scratch, log, d);
+    return template_eval(out, ts, u, ctx, scratch, log, cache, d);
 }

@@ -91,11 +91,21 @@ uint64_t template_set_hash(const template_set *ts);
 bool template_render(buf *out, const template_set *ts, const char *name, const value *ctx,
                      arena *scratch, diag *d);
 
+/* Results of filters over lists of the root context that many renders of one build
+ * compute alike (the `where` of every list page over all projects), kept for the renders
+ * that follow on the same thread: values of the root context do not change while pages
+ * render. One per render thread, freed after the pass. */
+typedef struct template_cache template_cache;
+template_cache *template_cache_new(void);
+void template_cache_free(template_cache *c);
+
 /* template_render, logging into log (when not NULL) what the render read of ctx (deps.h):
  * every value found from ctx's keys that the output depends on, so that a later build
  * can tell without rendering whether the same template set would render the same bytes
- * from a new ctx. Filters must be pure functions of their input and arguments. */
+ * from a new ctx. Filters must be pure functions of their input and arguments. With a
+ * log, cache (when not NULL; the thread's own) keeps results of filters over ctx's lists
+ * for the next renders. */
 bool template_render_logged(buf *out, const template_set *ts, const char *name, const value *ctx,
-                            arena *scratch, deps_log *log, diag *d);
+                            arena *scratch, deps_log *log, template_cache *cache, diag *d);
 
 #endif

@@ -4,7 +4,9 @@
  * threads may render from the same set at once. Part of the render pass. */
 #include "template_internal.h"
 
+#include "hash.h"
 #include "text.h"
+#include "xalloc.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -47,11 +49,12 @@ typedef struct render {
     arena *scratch;
     diag *d;
     const value *root;
-    unsigned calls; /* nested include and macro calls */
-    unsigned nest;  /* recursion of render_node and eval */
-    int flow;       /* a pending break or continue */
-    size_t steps;   /* nodes run so far, against TEMPLATE_MAX_STEPS */
-    deps_log *log;  /* the reads of the root context, or NULL (deps.h) */
+    unsigned calls;        /* nested include and macro calls */
+    unsigned nest;         /* recursion of render_node and eval */
+    int flow;              /* a pending break or continue */
+    size_t steps;          /* nodes run so far, against TEMPLATE_MAX_STEPS */
+    deps_log *log;         /* the reads of the root context, or NULL (deps.h) */
+    template_cache *cache; /* or NULL */
     /* the list of the root context a `where` under `first`/`last` filtered (USE_PICK) */
     const deps_path *pick_path;
     const value *pick_list;
@@ -477,6 +480,134 @@ binary(render *r, const exec *ex, const template_expr *e, const template_rv *a,
     return true;
 }
 
+/* {====================================================================
+ * the results of `where` over lists of the root context (template_cache)
+ * ===================================================================== */
+
+/* A `where` over the list `in` by attribute `attr`, keeping items whose attribute equals
+ * `val` (has_val) or is true; result NULL until the first render computed it. Strings
+ * are the cache's copies. */
+typedef struct cached {
+    const value *in;
+    const char *attr;
+    bool has_val;
+    value *val;
+    value *result;
+    uint64_t hash; /* 0: an empty slot */
+} cached;
+
+struct template_cache {
+    arena *a;
+    cached *slots;
+    size_t cap, len; /* cap: 0 or a power of two */
+};
+
+template_cache *
+template_cache_new(void)
+{
+    template_cache *c = xcalloc(1, sizeof *c);
+    c->a = arena_new();
+    return c;
+}
+
+void
+template_cache_free(template_cache *c)
+{
+    if (!c)
+        return;
+    arena_free(c->a);
+    free(c->slots);
+    free(c);
+}
+
+/* A scalar argument as the key keeps it; NULL for one that cannot be kept (a list, a
+ * map: such calls are not cached). */
+static value *
+key_scalar(arena *a, const value *v)
+{
+    switch (v->type) {
+    case VALUE_STRING:
+        return value_new_string(a, v->as.str.ptr, v->as.str.len, SRC_NONE);
+    case VALUE_NUMBER:
+    case VALUE_BOOL:
+    case VALUE_NULL:
+    case VALUE_DATE: {
+        value *copy = arena_alloc(a, sizeof *copy);
+        *copy = *v;
+        copy->pos = SRC_NONE;
+        if (v->type == VALUE_NUMBER && v->as.number_text)
+            copy->as.number_text = arena_strdup(a, v->as.number_text);
+        return copy;
+    }
+    case VALUE_LIST:
+    case VALUE_MAP:
+        break;
+    }
+    return NULL;
+}
+
+static bool
+same_call(const cached *e, const value *in, const char *attr, bool has_val, const value *val)
+{
+    return e->in == in && strcmp(e->attr, attr) == 0 && e->has_val == has_val &&
+           (!has_val || (!val && !e->val) ||
+            (val && e->val && val->type == e->val->type && value_equal(val, e->val)));
+}
+
+/* The slot of this `where` call: found, or new (its result NULL); NULL when the call is
+ * not one to cache (another filter, a list or map argument, not a list). */
+static cached *
+where_cached(template_cache *c, const template_filter_call *f, const template_rv *in,
+             const template_rv *args)
+{
+    if (strcmp(f->builtin->name, "where") != 0 || !is_type(in, VALUE_LIST) ||
+        !is_type(&args[0], VALUE_STRING))
+        return NULL;
+    const char *attr = args[0].v->as.str.ptr;
+    bool has_val = args[1].kind != TEMPLATE_RV_ABSENT;
+    const value *val = has_val && args[1].kind == TEMPLATE_RV_VALUE ? args[1].v : NULL;
+    if (val && (val->type == VALUE_LIST || val->type == VALUE_MAP))
+        return NULL;
+    uint64_t h = hash_str(hash_u64(has_val, (uintptr_t)in->v), attr);
+    if (val && val->type == VALUE_STRING)
+        h = hash_bytes(h, val->as.str.ptr, val->as.str.len);
+    h |= 1;
+    if ((c->len + 1) * 2 > c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 64;
+        cached *slots = xcalloc(cap, sizeof *slots);
+        for (size_t i = 0; i < c->cap; i++)
+            if (c->slots[i].hash) {
+                size_t j = c->slots[i].hash & (cap - 1);
+                while (slots[j].hash)
+                    j = (j + 1) & (cap - 1);
+                slots[j] = c->slots[i];
+            }
+        free(c->slots);
+        c->slots = slots;
+        c->cap = cap;
+    }
+    size_t i = h & (c->cap - 1);
+    for (; c->slots[i].hash; i = (i + 1) & (c->cap - 1))
+        if (c->slots[i].hash == h && same_call(&c->slots[i], in->v, attr, has_val, val))
+            return &c->slots[i];
+    c->slots[i] = (cached){
+        in->v, arena_strdup(c->a, attr), has_val, val ? key_scalar(c->a, val) : NULL, NULL, h};
+    c->len++;
+    return &c->slots[i];
+}
+
+/* Keeps a result computed into the render's scratch arena: its items are the list's. */
+static void
+keep_result(template_cache *c, cached *e, const template_rv *out)
+{
+    if (out->kind != TEMPLATE_RV_VALUE || !out->v || out->v->type != VALUE_LIST)
+        return;
+    value *l = value_new_list(c->a, SRC_NONE);
+    for (size_t i = 0; i < out->v->as.list.len; i++)
+        value_list_push(l, out->v->as.list.items[i], c->a);
+    e->result = l;
+}
+
 /* The argument of f that names an attribute of each item, when f reads nothing else of
  * its list: map, sum and join, and where when only the number of items it keeps
  * matters (how is USE_COUNT) or which item `first`/`last` takes of them (USE_PICK). -1
@@ -539,6 +670,7 @@ apply_filter(render *r, const exec *ex, const template_filter_call *f, template_
         if (f->slots[i] && args[i].kind != TEMPLATE_RV_VALUE)
             args[i] = rv_undef();
     }
+    bool of_root = in.path != NULL; /* a value of the root context: it does not change */
     if (in.path) {
         if (slot >= 0 && is_type(&in, VALUE_LIST) && is_type(&args[slot], VALUE_STRING)) {
             deps_log_attrs(r->log, in.path, in.v, args[slot].v->as.str.ptr,
@@ -550,7 +682,16 @@ apply_filter(render *r, const exec *ex, const template_filter_call *f, template_
         }
     }
     template_fctx c = {r->ts, r->scratch, r->d, at, f->builtin->name};
-    return f->builtin->fn(out, &in, args, &c);
+    cached *hit = of_root && r->cache ? where_cached(r->cache, f, &in, args) : NULL;
+    if (hit && hit->result) {
+        *out = rv_of(hit->result);
+        return true;
+    }
+    if (!f->builtin->fn(out, &in, args, &c))
+        return false;
+    if (hit)
+        keep_result(r->cache, hit, out);
+    return true;
 }
 
 static bool render_capture(render *r, const exec *ex, const template_node *body, template_rv *out);
@@ -1278,9 +1419,9 @@ render_unit(render *r, const template_unit *u, frame *f)
 
 bool
 template_eval(buf *out, const template_set *ts, const template_unit *u, const value *ctx,
-              arena *scratch, deps_log *log, diag *d)
+              arena *scratch, deps_log *log, template_cache *cache, diag *d)
 {
-    render r = {ts, out, scratch, d, ctx, 0, 0, FLOW_NONE, 0, log, NULL, NULL};
+    render r = {ts, out, scratch, d, ctx, 0, 0, FLOW_NONE, 0, log, log ? cache : NULL, NULL, NULL};
     frame top = {NULL, NULL, 0, 0};
     return render_unit(&r, u, &top);
 }

@@ -328,7 +328,7 @@ const template_block_def *template_find_block(const template_unit *u, const char
 
 /* template_eval.c: renders u (resolving extends) as template_render_logged describes. */
 bool template_eval(buf *out, const template_set *ts, const template_unit *u, const value *ctx,
-                   arena *scratch, deps_log *log, diag *d);
+                   arena *scratch, deps_log *log, template_cache *cache, diag *d);
 
 /* template_filter.c */
 typedef bool (*template_builtin_fn)(template_rv *out, const template_rv *in,

@@ -24,9 +24,9 @@ static const char BASE[] =
     "    projects: {title: Projects, url: /projects/, pages: [{title: A, content: aaa}]}\n"
     "    news: {title: News, url: /news/, pages: []}\n"
     "  projects:\n"
-    "    - {title: A, status: active, content: aaa}\n"
-    "    - {title: B, status: transferred, content: bbb}\n"
-    "    - {title: C, status: active, content: ccc}\n"
+    "    - {title: A, status: active, content: aaa, n: 1}\n"
+    "    - {title: B, status: transferred, content: bbb, n: 2}\n"
+    "    - {title: C, status: active, content: ccc, n: 1}\n"
     "  data: {metrics: {overall: {projects: 3}}}\n";
 
 /* Each change: a path to replace (dotted, list items by number) and the YAML of its new
@@ -161,7 +161,7 @@ render(const template_set *ts, const value *ctx, deps_log *log, arena *scratch)
 {
     diag *d = diag_new();
     buf out = BUF_INIT;
-    bool ok = template_render_logged(&out, ts, "t.html", ctx, scratch, log, d);
+    bool ok = template_render_logged(&out, ts, "t.html", ctx, scratch, log, NULL, d);
     diag_free(d);
     if (!ok) {
         buf_free(&out);
@@ -289,9 +289,64 @@ test_specific(void)
     arena_free(a);
 }
 
+/* The results of `where` kept for the next renders of a thread: only for the same
+ * list, attribute and value. */
+static void
+test_where_cache(void)
+{
+    arena *a = arena_new(), *scratch = arena_new();
+    deps_memo *memo = deps_memo_new();
+    deps_log log;
+    deps_log_init(&log, memo);
+    template_cache *cache = template_cache_new();
+    value *ctx = parse(BASE, a);
+    static const char *const cases[][2] = {
+        {"{{ site.projects | where(attribute=\"status\", value=\"active\") | length }}", "2"},
+        {"{{ site.projects | where(attribute=\"status\", value=\"transferred\") | length }}", "1"},
+        {"{{ site.projects | where(attribute=\"status\", value=\"active\") | map(attribute="
+         "\"title\") | join(sep=\",\") }}",
+         "A,C"},
+        {"{{ site.projects | where(attribute=\"title\", value=\"B\") | length }}", "1"},
+        {"{{ site.projects | where(attribute=\"status\") | length }}", "3"},
+        {"{{ site.projects | where(attribute=\"status\", value=1) | length }}", "0"},
+        {"{{ site.projects | where(attribute=\"n\", value=1) | length }}", "2"},
+        {"{{ site.projects | where(attribute=\"n\", value=2) | length }}", "1"},
+    };
+    for (int round = 0; round < 2; round++) /* the second round reads the cache */
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+            template_set *ts = compile(cases[i][0], a);
+            diag *d = diag_new();
+            buf out = BUF_INIT;
+            deps_log_reset(&log);
+            OK(template_render_logged(&out, ts, "t.html", ctx, scratch, &log, cache, d),
+               "render %s", cases[i][0]);
+            STR_EQ(out.ptr, cases[i][1], cases[i][0]);
+            buf_free(&out);
+            diag_free(d);
+            arena_reset(scratch);
+        }
+    /* another list (a new build's values): not the cached result */
+    value *other = parse(BASE, a);
+    apply(other, &(change){"site.projects.0.status", "stopped"}, a);
+    template_set *ts = compile(cases[0][0], a);
+    diag *d = diag_new();
+    buf out = BUF_INIT;
+    deps_log_reset(&log);
+    template_render_logged(&out, ts, "t.html", other, scratch, &log, cache, d);
+    STR_EQ(out.ptr, "1", "another list is filtered again");
+    buf_free(&out);
+    diag_free(d);
+    template_cache_free(cache);
+    deps_log_free(&log);
+    deps_memo_free(memo);
+    arena_free(scratch);
+    arena_free(a);
+}
+
 int
 main(void)
 {
+    test_where_cache();
     test_sound_and_precise();
     test_specific();
     return harness_done();

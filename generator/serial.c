@@ -252,6 +252,11 @@ get_value(serial_reader *r, arena *a, unsigned depth)
         for (size_t i = 0; i < 7; i++)
             f[i] = (int64_t)serial_get_u64(r);
         int flags = get_byte(r);
+        /* only fields a date can have: the calendar arithmetic must not overflow */
+        if (f[0] < -1000000 || f[0] > 1000000 || f[1] < 1 || f[1] > 12 || f[2] < 1 || f[2] > 31 ||
+            f[3] < 0 || f[3] > 23 || f[4] < 0 || f[4] > 59 || f[5] < 0 || f[5] > 60 ||
+            f[6] < -1440 || f[6] > 1440 || flags < 0 || flags > 3)
+            return fail(r), NULL;
         value_date d = {(int)f[0], (int)f[1], (int)f[2], (int)f[3],       (int)f[4],
                         (int)f[5], (int)f[6], flags & 1, (flags & 2) != 0};
         v = value_new_date(a, d, at);

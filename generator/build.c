@@ -419,8 +419,9 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
         goto done;
 
     /* the model: every page's front matter */
-    site_options so = {opt->root, opt->drafts, opt->base_url,   workers,    load_arenas,
-                       &site_cfg, sch,         opt->check_only, opt->future};
+    site_options so = {
+        opt->root, opt->drafts, opt->base_url,   workers,     load_arenas,
+        &site_cfg, sch,         opt->check_only, opt->future, memo_loads(m, &site_cfg)};
     s = site_load(&so, a, d);
     if (!s || !theme)
         goto done;
@@ -435,6 +436,8 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
 
     /* plugins read the model and publish data; then the pages' Markdown, with shortcodes */
     st.load_ms = pool_now_ms() - t;
+    site_all_loaded(s, &st.files);
+    st.files_kept = memo_loads_restored(m);
     t = pool_now_ms();
     progress_pass(opt->progress, "plugins");
     plugin_paths paths = {opt->root, theme, theme_name, datadir, output_remove_temporaries};

@@ -40,10 +40,11 @@ typedef struct build_options {
 } build_options;
 
 typedef struct build_stats {
-    size_t pages;   /* content pages loaded */
-    size_t outputs; /* files rendered from templates (plus feed.xml and sitemap.xml) */
-    size_t renders; /* files rendered from templates, or kept */
-    size_t kept;    /* of those, whose render was skipped: the previous file was kept */
+    size_t pages;             /* content pages loaded */
+    size_t outputs;           /* files rendered from templates (plus feed.xml and sitemap.xml) */
+    size_t renders;           /* files rendered from templates, or kept */
+    size_t kept;              /* of those, whose render was skipped: the previous file was kept */
+    size_t files, files_kept; /* content files loaded, and of those taken from the cache */
     size_t markdown, markdown_kept; /* pages converted, and of those taken from the cache */
     bool plugins_kept;              /* the plugins' site_loaded and page hooks were not run again */
     bool unchanged;                 /* the output folder was left exactly as it was */

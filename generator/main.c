@@ -284,6 +284,8 @@ cmd_build(int argc, char **argv)
                    warnings == 1 ? "" : "s");
             printf("rendered %zu of %zu pages; the other %zu were unchanged and kept\n",
                    stats.renders - stats.kept, stats.renders, stats.kept);
+            printf("parsed the front matter of %zu of %zu files\n", stats.files - stats.files_kept,
+                   stats.files);
             printf("converted the Markdown of %zu of %zu pages; plugin hooks %s\n",
                    stats.markdown - stats.markdown_kept, stats.markdown,
                    stats.plugins_kept ? "not run (unchanged)" : "run");

@@ -29,6 +29,12 @@ struct memo {
     cache *prev;      /* the last build's records, or NULL */
     cache_next *next; /* this build's */
     uint64_t inputs;  /* inputs_key() of this build */
+    /* page loads: the callbacks, what the schema files are (their metadata), the place of
+     * file 0's record, how many were restored */
+    site_load_memo loads;
+    uint64_t schema_files;
+    size_t first_file;
+    atomic_size_t loaded;
     /* Markdown: the callbacks, the place of page 0's record, how many were restored */
     site_content_memo content;
     size_t first_page;
@@ -223,8 +229,8 @@ remember_inputs(cache_next *next, uint64_t key, int64_t valid_until, const build
     serial_writer w = SERIAL_WRITER(&rec);
     serial_put_u64(&w, key);
     serial_put_u64(&w, (uint64_t)valid_until);
-    size_t f[] = {st->pages, st->outputs, st->renders, st->markdown};
-    for (size_t k = 0; k < 4; k++)
+    size_t f[] = {st->pages, st->outputs, st->renders, st->markdown, st->files};
+    for (size_t k = 0; k < 5; k++)
         serial_put_varint(&w, f[k]);
     serial_put_diags(&w, d);
     cache_next_put(next, "inputs", &rec);
@@ -243,8 +249,8 @@ nothing_changed(const build_options *opt, const cache *prev, uint64_t key, build
     serial_reader r = SERIAL_READER(data, len);
     if (!data || serial_get_u64(&r) != key || (int64_t)serial_get_u64(&r) <= (int64_t)time(NULL))
         return false;
-    size_t f[4];
-    for (size_t k = 0; k < 4; k++)
+    size_t f[5];
+    for (size_t k = 0; k < 5; k++)
         f[k] = serial_get_varint(&r);
     const char **paths;
     if (!r.ok || !previous_files(prev, opt->out_dir, true, &paths, &n, a))
@@ -258,6 +264,8 @@ nothing_changed(const build_options *opt, const cache *prev, uint64_t key, build
                             .renders = f[2],
                             .kept = f[2],
                             .markdown = f[3],
+                            .files = f[4],
+                            .files_kept = f[4],
                             .markdown_kept = f[3],
                             .plugins_kept = true,
                             .unchanged = true};
@@ -271,8 +279,127 @@ memo_unchanged(memo *m, const char *theme, const char *datadir, build_stats *st,
 {
     if (!m || !theme)
         return false;
+    buf path = BUF_INIT;
+    fs_join(&path, m->opt->root, "schema.yaml");
+    m->schema_files = inputs_hash(0, path.ptr);
+    buf_clear(&path);
+    fs_join(&path, theme, "schema.yaml");
+    m->schema_files = inputs_hash(m->schema_files, path.ptr);
+    buf_free(&path);
     m->inputs = inputs_key(m->opt, theme, datadir);
     return m->prev && nothing_changed(m->opt, m->prev, m->inputs, st, a, d);
+}
+
+/* {====================================================================
+ * page loads: each file's front matter and checks, or what they gave last time
+ * ===================================================================== */
+
+static void
+start_loads(void *payload, size_t n)
+{
+    memo *m = payload;
+    m->first_file = cache_next_reserve(m->next, n);
+}
+
+/* "page/<path>" -> key, the front matter, the fields page_parse() sets (title, slug,
+ * date, updated, draft, weight, summary, cohort, stages, days, template), where the body
+ * starts in the file, and the diagnostics. */
+static bool
+recall_page(void *payload, size_t i, page *p, uint64_t key, const char *src, size_t len, arena *a,
+            diag *d)
+{
+    memo *m = payload;
+    buf name = BUF_INIT;
+    buf_printf(&name, "page/%s", p->path);
+    size_t rlen;
+    const void *data = cache_get(m->prev, name.ptr, &rlen);
+    serial_reader r = SERIAL_READER(data, rlen);
+    bool ok = false;
+    page q = *p; /* path, section, kind as page_init left them */
+    if (data && serial_get_u64(&r) == key) {
+        q.front = serial_get_value(&r, a);
+        q.title = serial_get_str(&r, a);
+        q.slug = serial_get_str(&r, a);
+        q.date = serial_get_value(&r, a);
+        q.updated = serial_get_value(&r, a);
+        q.draft = serial_get_varint(&r) != 0;
+        uint64_t bits = serial_get_u64(&r);
+        memcpy(&q.weight, &bits, sizeof bits);
+        q.summary = serial_get_str(&r, a);
+        q.cohort = serial_get_str(&r, a);
+        q.stages = serial_get_value(&r, a);
+        q.days_total = (long)(int64_t)serial_get_u64(&r);
+        q.template_name = serial_get_str(&r, a);
+        q.template_pos = serial_get_pos(&r, a);
+        size_t at = serial_get_varint(&r), body_len = serial_get_varint(&r);
+        q.body_line = (unsigned)serial_get_varint(&r);
+        diag *pd = diag_new();
+        ok = r.ok && q.front && q.title && q.slug && at <= len && body_len <= len - at &&
+             serial_get_diags(&r, pd, a) && r.p == r.end;
+        if (ok) {
+            q.body = src + at;
+            q.body_len = body_len;
+            *p = q;
+            diag_merge(d, pd);
+            carry_over(m->next, m->first_file + i, name.ptr, data, rlen);
+            atomic_fetch_add_explicit(&m->loaded, 1, memory_order_relaxed);
+        }
+        diag_free(pd);
+    }
+    buf_free(&name);
+    return ok;
+}
+
+static void
+remember_page(void *payload, size_t i, const page *p, uint64_t key, const char *src,
+              diag *page_diags)
+{
+    memo *m = payload;
+    buf rec = BUF_INIT, name = BUF_INIT;
+    serial_writer w = SERIAL_WRITER(&rec);
+    serial_put_u64(&w, key);
+    serial_put_value(&w, p->front);
+    serial_put_str(&w, p->title);
+    serial_put_str(&w, p->slug);
+    serial_put_value(&w, p->date);
+    serial_put_value(&w, p->updated);
+    serial_put_varint(&w, p->draft);
+    uint64_t bits;
+    memcpy(&bits, &p->weight, sizeof bits);
+    serial_put_u64(&w, bits);
+    serial_put_str(&w, p->summary);
+    serial_put_str(&w, p->cohort);
+    serial_put_value(&w, p->stages);
+    serial_put_u64(&w, (uint64_t)(int64_t)p->days_total);
+    serial_put_str(&w, p->template_name);
+    serial_put_pos(&w, p->template_pos);
+    serial_put_varint(&w, p->body ? (size_t)(p->body - src) : 0);
+    serial_put_varint(&w, p->body_len);
+    serial_put_varint(&w, p->body_line);
+    serial_put_diags(&w, page_diags);
+    buf_printf(&name, "page/%s", p->path);
+    cache_next_put_slot(m->next, m->first_file + i, name.ptr, &rec);
+    buf_free(&name);
+    buf_free(&rec);
+}
+
+const site_load_memo *
+memo_loads(memo *m, const config *cfg)
+{
+    if (!m)
+        return NULL;
+    deps_memo *dm = deps_memo_new();
+    uint64_t salt =
+        hash_u64(hash_u64(program_hash(), deps_hash(cfg->raw, DEPS_DEEP, dm)), m->schema_files);
+    deps_memo_free(dm);
+    m->loads = (site_load_memo){start_loads, recall_page, remember_page, m, salt};
+    return &m->loads;
+}
+
+size_t
+memo_loads_restored(const memo *m)
+{
+    return m ? atomic_load(&m->loaded) : 0;
 }
 
 /* {====================================================================

@@ -39,6 +39,13 @@ bool memo_has_previous(const memo *m);
 bool memo_unchanged(memo *m, const char *theme, const char *datadir, build_stats *st, arena *a,
                     diag *d);
 
+/* The callbacks with which site_load() restores and records each file's front matter
+ * and checks (site_options.load_memo), or NULL when m is NULL. After memo_unchanged()
+ * (which reads the schema files' metadata). */
+const site_load_memo *memo_loads(memo *m, const config *cfg);
+/* How many files memo_loads() restored. */
+size_t memo_loads_restored(const memo *m);
+
 /* The plugins' site_loaded and page hooks (plugin_run_site_hooks), or their results and
  * diagnostics restored when everything they see and the plugins are as last time
  * (*restored then true). m may be NULL. */

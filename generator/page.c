@@ -307,26 +307,37 @@ is_toml_front(const char *src, size_t len)
 }
 
 bool
-page_load(page *p, const page_load_options *opt, const char *rel, const char *section,
-          bool is_index, arena *a, diag *d)
+page_read(const char **src, size_t *len, const page_load_options *opt, const char *rel, arena *a,
+          diag *d)
 {
-    const config *cfg = opt->cfg;
-    const char *root = opt->root;
+    buf text = BUF_INIT;
+    if (!fs_read_input(&text, opt->root, rel, rel, FS_MAX_INPUT, d)) {
+        buf_free(&text);
+        return false;
+    }
+    *src = arena_strndup(a, text.ptr, text.len);
+    *len = text.len;
+    buf_free(&text);
+    return true;
+}
+
+void
+page_init(page *p, const char *rel, const char *section, bool is_index, arena *a)
+{
     memset(p, 0, sizeof *p);
     p->path = arena_strdup(a, rel);
     p->section = arena_strdup(a, section);
     p->is_index = is_index;
     p->days_total = -1;
-    checker c = {p->path, cfg, a, d, true, 0};
+}
 
-    buf text = BUF_INIT;
-    if (!fs_read_input(&text, root, rel, p->path, FS_MAX_INPUT, d)) {
-        buf_free(&text);
-        return false;
-    }
-    const char *src = arena_strndup(a, text.ptr, text.len);
-    size_t len = text.len;
-    buf_free(&text);
+bool
+page_parse(page *p, const page_load_options *opt, const char *rel, const char *section,
+           bool is_index, const char *src, size_t len, arena *a, diag *d)
+{
+    const config *cfg = opt->cfg;
+    page_init(p, rel, section, is_index, a);
+    checker c = {p->path, cfg, a, d, true, 0};
 
     front_doc doc;
     if (!front_split(&doc, src, len, p->path, d))
@@ -359,6 +370,19 @@ page_load(page *p, const page_load_options *opt, const char *rel, const char *se
     p->body_len = doc.body_len;
     p->body_line = doc.body_line;
     return c.ok;
+}
+
+bool
+page_load(page *p, const page_load_options *opt, const char *rel, const char *section,
+          bool is_index, arena *a, diag *d)
+{
+    const char *src;
+    size_t len;
+    if (!page_read(&src, &len, opt, rel, a, d)) {
+        page_init(p, rel, section, is_index, a);
+        return false;
+    }
+    return page_parse(p, opt, rel, section, is_index, src, len, a, d);
 }
 
 bool

@@ -60,6 +60,15 @@ typedef struct page_load_options {
  * found and returns false if any was an error. */
 bool page_load(page *p, const page_load_options *opt, const char *rel, const char *section,
                bool is_index, arena *a, diag *d);
+/* page_load in two steps, for incremental builds (which skip the second for a file whose
+ * bytes did not change, site.c): read the file (*src in a, NUL-terminated), then parse
+ * and check it into p (p->body points into src). Each reports as page_load does. */
+bool page_read(const char **src, size_t *len, const page_load_options *opt, const char *rel,
+               arena *a, diag *d);
+bool page_parse(page *p, const page_load_options *opt, const char *rel, const char *section,
+                bool is_index, const char *src, size_t len, arena *a, diag *d);
+/* p emptied, with its path, section and kind: what page_parse starts from. */
+void page_init(page *p, const char *rel, const char *section, bool is_index, arena *a);
 
 /* Converts the page's Markdown (src[0..len): its body, after shortcodes were expanded)
  * into p->md and fills p->summary when the front matter has none. Thread-safe. */

@@ -110,6 +110,13 @@ site_all_pages(const site *s, size_t *n)
     return s->all;
 }
 
+const page *
+site_all_loaded(const site *s, size_t *n)
+{
+    *n = s->n_loaded;
+    return s->loaded;
+}
+
 page *const *
 site_pages(const site *s, size_t *n)
 {
@@ -207,15 +214,37 @@ typedef struct load_job {
     page *pages;
     arena **arenas; /* one per worker */
     diag *d;
+    const site_load_memo *memo; /* or NULL */
 } load_job;
 
 static void
 load_one(size_t i, size_t worker, void *payload)
 {
     load_job *j = payload;
-    source *src = &j->sources[i];
-    page_load(&j->pages[i], &j->opt, src->rel, src->sec_name, src->is_index, j->arenas[worker],
-              j->d);
+    source *f = &j->sources[i];
+    page *p = &j->pages[i];
+    arena *a = j->arenas[worker];
+    if (!j->memo) {
+        page_load(p, &j->opt, f->rel, f->sec_name, f->is_index, a, j->d);
+        return;
+    }
+    const char *src;
+    size_t len;
+    if (!page_read(&src, &len, &j->opt, f->rel, a, j->d)) {
+        page_init(p, f->rel, f->sec_name, f->is_index, a);
+        return;
+    }
+    uint64_t key = hash_str(hash_str(j->memo->salt, f->rel), f->sec_name);
+    key = hash_bytes(hash_u64(key, f->is_index), src, len);
+    page_init(p, f->rel, f->sec_name, f->is_index, a);
+    if (j->memo->recall(j->memo->payload, i, p, key, src, len, a, j->d))
+        return;
+    diag *d = diag_new(); /* the file's own, to be remembered */
+    if (page_parse(p, &j->opt, f->rel, f->sec_name, f->is_index, src, len, a, d) &&
+        diag_error_count(d) == 0)
+        j->memo->remember(j->memo->payload, i, p, key, src, d);
+    diag_merge(j->d, d);
+    diag_free(d);
 }
 
 /* {====================================================================
@@ -921,11 +950,14 @@ site_load(const site_options *opt, arena *a, diag *d)
     /* load every file in parallel, each worker allocating from its own arena */
     size_t workers = opt->workers ? opt->workers : 1;
     page *loaded = arena_zalloc(a, (sc.len + 1) * sizeof(page));
+    if (opt->load_memo)
+        opt->load_memo->start(opt->load_memo->payload, sc.len);
     load_job job = {{&s->cfg, opt->schema, opt->root, opt->recommended},
                     sc.items,
                     loaded,
                     opt->worker_arenas,
-                    d};
+                    d,
+                    opt->load_memo};
     pool_run(workers, sc.len, load_one, &job);
     if (diag_error_count(d) > 0)
         return NULL;

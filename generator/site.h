@@ -17,6 +17,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* What the page loads may take from an earlier build instead of parsing a file again
+ * (incremental builds: memo.c keeps it). start(n) runs on the main thread once the n
+ * files are known; recall and remember run on the load workers for file i (in scan
+ * order). key hashes the file's path, section and bytes and salt (the program, site.yaml,
+ * the schema files). recall restores p (its body pointing into src) and reports the
+ * file's diagnostics again, true when it could; remember keeps them, for a file without
+ * an error. */
+typedef struct site_load_memo {
+    void (*start)(void *payload, size_t n);
+    bool (*recall)(void *payload, size_t i, page *p, uint64_t key, const char *src, size_t len,
+                   arena *a, diag *d);
+    void (*remember)(void *payload, size_t i, const page *p, uint64_t key, const char *src,
+                     diag *page_diags);
+    void *payload;
+    uint64_t salt;
+} site_load_memo;
+
 typedef struct site_options {
     const char *root;      /* the site folder (holds site.yaml) */
     bool drafts;           /* publish pages with draft: true */
@@ -27,6 +44,7 @@ typedef struct site_options {
     const schema *schema;  /* schema.yaml (schema_load), or NULL: no schema checks */
     bool recommended;      /* warn about missing `recommended` schema keys (check) */
     bool future;           /* publish pages dated in the future (--future) */
+    const site_load_memo *load_memo; /* or NULL */
 } site_options;
 
 /* One file to render: a template applied to a context. */
@@ -98,6 +116,8 @@ const site_output *site_outputs(const site *s, size_t *n);
 /* Every published page, _index.md files too, in scan order (after site_render_content:
  * with their Markdown results). */
 page *const *site_all_pages(const site *s, size_t *n);
+/* Every content file loaded, drafts and pages in the future too, in scan order. */
+const page *site_all_loaded(const site *s, size_t *n);
 /* Published single pages (not _index.md), newest first. */
 page *const *site_pages(const site *s, size_t *n);
 /* SOURCE_DATE_EPOCH when set; else the newest `date` or `updated` of any published page

@@ -30,9 +30,12 @@ def build(site, out, *args):
     m = re.search(r"rendered (\d+) of (\d+) pages", p.stdout)
     c = re.search(r"converted the Markdown of (\d+) of (\d+) pages; plugin hooks (run|not)",
                   p.stdout)
+    f = re.search(r"parsed the front matter of (\d+) of (\d+) files", p.stdout)
     LAST.clear()
     if c:
         LAST.update(converted=int(c.group(1)), pages=int(c.group(2)), hooks=c.group(3) == "run")
+    if f:
+        LAST.update(parsed=int(f.group(1)), files=int(f.group(2)))
     if not m:
         return p.returncode, -1, -1, p.stderr + p.stdout
     return p.returncode, int(m.group(1)), int(m.group(2)), p.stderr
@@ -125,7 +128,7 @@ def main():
         os.utime(project)
         status, rendered, total, err = build(site, out)
         check(status == 0 and rendered == 0 and LAST.get("converted") == 0
-              and ctimes(out) == before_ctimes,
+              and LAST.get("parsed") == 0 and ctimes(out) == before_ctimes,
               "touched input: nothing rendered, nothing written (%d of %d, %s)"
               % (rendered, total, LAST))
 
@@ -148,8 +151,10 @@ def main():
         rendered, total, changed = changed_as_expected(site, out, after, "body edit")
         check(0 < rendered < total // 4, "body edit renders few pages: %d of %d" % (rendered, total))
         check("projects/chest-drain-monitor/index.html" in changed, "body edit: the page changed")
-        check(LAST.get("converted") == 1 and LAST.get("hooks") is False,
-              "body edit: one page's Markdown converted, the plugins not run: %s" % LAST)
+        check(LAST.get("converted") == 1 and LAST.get("hooks") is False
+              and LAST.get("parsed") == 1,
+              "body edit: one file parsed, one page's Markdown converted, the plugins not run: %s"
+              % LAST)
         with open(os.path.join(out, "projects", "chest-drain-monitor", "index.html")) as f:
             check("A sentence added by the test." in f.read(), "body edit: the new text is there")
 
@@ -231,6 +236,18 @@ def main():
         check("projects/chest-drain-monitor/index.html" in changed,
               "template chosen: the page is rendered with it")
         edit(project, "\ntemplate: page.html\n", "\n")
+
+        # a file's own warnings are reported again when its front matter is not parsed again
+        other = os.path.join(site, "content", "projects", "anti-fog-goggles.md")
+        edit(other, "\nstatus: ", "\nsponsor_note: a key the schema does not know\nstatus: ")
+        first = build(site, out)
+        edit(project, "\n## ", "\nOne more sentence.\n\n## ")
+        again = build(site, out)
+        for name, (status, rendered, total, err) in (("first", first), ("next", again)):
+            check(status == 0 and "anti-fog-goggles.md" in err and "sponsor_note" in err,
+                  "a file's warning, %s build: %r" % (name, err[-400:]))
+        check(LAST.get("parsed") == 1, "a file's warning: only the edited file parsed: %s" % LAST)
+        edit(other, "\nsponsor_note: a key the schema does not know\n", "\n")
 
         # what plugins report is reported again when their results are reused
         with open(os.path.join(site, "plugins", "warner.lua"), "w") as f:

@@ -186,4 +186,4 @@ format-check:
 	clang-format --dry-run --Werror generator/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch]
 
 clean:
-	rm -rf build public tests/out
+	rm -rf build public .clinfolio-cache tests/out

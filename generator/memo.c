@@ -294,6 +294,20 @@ memo_unchanged(memo *m, const char *theme, const char *datadir, build_stats *st,
  * page loads: each file's front matter and checks, or what they gave last time
  * ===================================================================== */
 
+/* Ends a page's record (in w) with its diagnostics and puts it into place slot as
+ * "<kind>/<path>"; frees the record's buffer. */
+static void
+put_page_record(memo *m, size_t slot, const char *kind, const char *path, serial_writer *w,
+                diag *diags)
+{
+    buf name = BUF_INIT;
+    serial_put_diags(w, diags);
+    buf_printf(&name, "%s/%s", kind, path);
+    cache_next_put_slot(m->next, slot, name.ptr, w->out);
+    buf_free(&name);
+    buf_free(w->out);
+}
+
 static void
 start_loads(void *payload, size_t n)
 {
@@ -355,7 +369,7 @@ remember_page(void *payload, size_t i, const page *p, uint64_t key, const char *
               diag *page_diags)
 {
     memo *m = payload;
-    buf rec = BUF_INIT, name = BUF_INIT;
+    buf rec = BUF_INIT;
     serial_writer w = SERIAL_WRITER(&rec);
     serial_put_u64(&w, key);
     serial_put_value(&w, p->front);
@@ -376,11 +390,7 @@ remember_page(void *payload, size_t i, const page *p, uint64_t key, const char *
     serial_put_varint(&w, p->body ? (size_t)(p->body - src) : 0);
     serial_put_varint(&w, p->body_len);
     serial_put_varint(&w, p->body_line);
-    serial_put_diags(&w, page_diags);
-    buf_printf(&name, "page/%s", p->path);
-    cache_next_put_slot(m->next, m->first_file + i, name.ptr, &rec);
-    buf_free(&name);
-    buf_free(&rec);
+    put_page_record(m, m->first_file + i, "page", p->path, &w, page_diags);
 }
 
 const site_load_memo *
@@ -550,7 +560,7 @@ static void
 remember_content(void *payload, size_t i, const page *p, uint64_t key, diag *page_diags)
 {
     memo *m = payload;
-    buf rec = BUF_INIT, name = BUF_INIT;
+    buf rec = BUF_INIT;
     serial_writer w = SERIAL_WRITER(&rec);
     serial_put_u64(&w, key);
     serial_put_bytes(&w, p->md.html, strlen(p->md.html));
@@ -563,11 +573,7 @@ remember_content(void *payload, size_t i, const page *p, uint64_t key, diag *pag
         serial_put_pos(&w, p->md.links[k].at);
         serial_put_varint(&w, p->md.links[k].image);
     }
-    serial_put_diags(&w, page_diags);
-    buf_printf(&name, "content/%s", p->path);
-    cache_next_put_slot(m->next, m->first_page + i, name.ptr, &rec);
-    buf_free(&name);
-    buf_free(&rec);
+    put_page_record(m, m->first_page + i, "content", p->path, &w, page_diags);
 }
 
 const site_content_memo *

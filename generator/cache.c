@@ -210,6 +210,7 @@ take(cache_record *r, const char *key, buf *data)
     r->key = xstrdup(key);
     r->len = data->len;
     r->data = buf_detach(data);
+    r->borrowed = false;
 }
 
 void
@@ -226,13 +227,24 @@ cache_next_put_slot(cache_next *n, size_t i, const char *key, buf *data)
 }
 
 void
+cache_next_keep(cache_next *n, size_t i, const char *key, const void *data, size_t len)
+{
+    if (i == SIZE_MAX) {
+        grow(n, 1);
+        i = n->n++;
+    }
+    n->records[i] = (cache_record){xstrdup(key), data, len, true};
+}
+
+void
 cache_next_free(cache_next *n)
 {
     if (!n)
         return;
     for (size_t i = 0; i < n->n; i++) {
         free((char *)n->records[i].key);
-        free((void *)n->records[i].data);
+        if (!n->records[i].borrowed)
+            free((void *)n->records[i].data);
     }
     free(n->records);
     free(n);
@@ -252,8 +264,14 @@ cache_next_take(cache_next *next, const char *out_dir)
         if (!r->key)
             continue;
         record *e = &c->records[c->n++];
-        *e = (record){(char *)r->key, r->data, r->len};
-        *r = (cache_record){NULL, NULL, 0};
+        const void *data = r->data;
+        if (r->borrowed) { /* the previous cache goes: a copy of its own */
+            void *copy = xmalloc(r->len + 1);
+            memcpy(copy, r->data, r->len);
+            data = copy;
+        }
+        *e = (record){(char *)r->key, data, r->len};
+        *r = (cache_record){NULL, NULL, 0, false};
         strtab_put(&c->by_key, e->key, e);
     }
     return c;

@@ -20,6 +20,7 @@ typedef struct cache_record {
     const char *key;
     const void *data;
     size_t len;
+    bool borrowed; /* data belongs to the previous cache (cache_next_keep) */
 } cache_record;
 
 /* The cache file of out_dir: ".clinfolio-cache/<name>.cache" in out_dir's parent
@@ -44,6 +45,10 @@ size_t cache_next_reserve(cache_next *n, size_t count);
 /* Adds the record key (copied) with data's bytes (taken: data is left empty). Main
  * thread only. */
 void cache_next_put(cache_next *n, const char *key, buf *data);
+/* A record of the previous cache used again as it is: its bytes are borrowed, not
+ * copied, so prev (the cache they are in) must outlive n, or n be taken (which copies
+ * them). Into reserved place i, or as a new record when i is SIZE_MAX (main thread). */
+void cache_next_keep(cache_next *n, size_t i, const char *key, const void *data, size_t len);
 /* The same into reserved place i; threads may fill different places at once. A place
  * left empty is no record. */
 void cache_next_put_slot(cache_next *n, size_t i, const char *key, buf *data);

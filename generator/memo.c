@@ -105,17 +105,12 @@ take_memory(const build_options *opt)
 }
 
 /* A record of the last build used again as it was: into the next cache (slot, or a new
- * record when slot is SIZE_MAX). */
+ * record when slot is SIZE_MAX), borrowing its bytes from the last cache, which lives
+ * until memo_close() (after the save). */
 static void
 carry_over(cache_next *next, size_t slot, const char *key, const void *data, size_t len)
 {
-    buf copy = BUF_INIT;
-    buf_append(&copy, data, len);
-    if (slot == SIZE_MAX)
-        cache_next_put(next, key, &copy);
-    else
-        cache_next_put_slot(next, slot, key, &copy);
-    buf_free(&copy);
+    cache_next_keep(next, slot, key, data, len);
 }
 
 memo *
@@ -767,7 +762,9 @@ memo_keep_render(memo *m, size_t i, const site_output *o, const char *template_n
     bool kept = data && r.ok && name && strcmp(name, template_name) == 0 &&
                 deps_check(r.p, (size_t)(r.end - r.p), o->ctx, dm, scratch) &&
                 output_keep(out, o->path, &want, &got, d);
-    if (kept)
+    if (kept && memcmp(&got, &want, sizeof got) == 0) /* the very same file: the same record */
+        cache_next_keep(m->next, m->first_output + i, key.ptr, data, len);
+    else if (kept)
         put_render(m, i, key.ptr, &got, template_name, r.p, (size_t)(r.end - r.p));
     buf_free(&key);
     return kept;

@@ -7,6 +7,7 @@
 #include "cache.h"
 
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -119,6 +120,30 @@ main(void)
     OK(c != NULL, "read back: %s", why ? why : "");
     expect_records(c, 5, "from the file");
 
+    /* records kept from the previous cache (borrowed bytes): saved and taken alike */
+    cache_next *k = cache_next_new();
+    size_t at = cache_next_reserve(k, 2);
+    size_t len;
+    const void *data = cache_get(c, "render/p0", &len);
+    cache_next_keep(k, at, "render/p0", data, len);
+    data = cache_get(c, "plugins", &len);
+    cache_next_keep(k, SIZE_MAX, "plugins", data, len);
+    buf nb = BUF_INIT;
+    buf_puts(&nb, "new");
+    cache_next_put_slot(k, at + 1, "render/p1", &nb);
+    char kept_path[450];
+    snprintf(kept_path, sizeof kept_path, "%s.kept", path);
+    OK(cache_next_save(k, NULL, kept_path, out, &why), "saved with kept records");
+    cache *ck = cache_load(kept_path, out, &why);
+    data = cache_get(ck, "plugins", &len);
+    OK(ck && data && len == 16 && memcmp(data, "plugins' results", 16) == 0,
+       "a kept record is saved as it was");
+    data = cache_get(ck, "render/p1", &len);
+    OK(data && len == 3 && memcmp(data, "new", 3) == 0, "a new record beside it");
+    cache_free(ck);
+    cache *taken = cache_next_take(k, out); /* copies what it borrowed */
+    cache_next_free(k);
+
     /* the same bytes are not written again */
     struct stat before, after;
     stat(path, &before);
@@ -127,7 +152,11 @@ main(void)
     stat(path, &after);
     OK(before.st_ino == after.st_ino && before.st_mtim.tv_nsec == after.st_mtim.tv_nsec,
        "the same bytes: the file is not written again");
-    cache_free(c);
+    cache_free(c); /* the cache the kept records came from */
+    data = cache_get(taken, "render/p0", &len);
+    OK(taken && data && len == strlen("data of page 0") && memcmp(data, "data of page 0", len) == 0,
+       "a taken cache holds its own copy of kept records");
+    cache_free(taken);
     cache_next_free(n);
 
     /* damaged copies are refused whole */

@@ -139,6 +139,19 @@ arena_strndup(arena *a, const char *s, size_t len)
     return p;
 }
 
+void *
+arena_grow(arena *a, void *items, size_t len, size_t *cap, size_t elem, size_t first)
+{
+    if (len < *cap)
+        return items;
+    size_t ncap = *cap ? *cap * 2 : first;
+    void *n = arena_alloc(a, ncap * elem);
+    if (len)
+        memcpy(n, items, len * elem);
+    *cap = ncap;
+    return n;
+}
+
 char *
 arena_strdup(arena *a, const char *s)
 {

@@ -24,6 +24,10 @@ void *arena_zalloc(arena *a, size_t size); /* zero-filled */
 /* A NUL-terminated copy of s[0..len) owned by a. */
 char *arena_strndup(arena *a, const char *s, size_t len);
 char *arena_strdup(arena *a, const char *s);
+/* A growable array in a: items (len used of *cap) when there is room for one more,
+ * else a copy with twice the room (first when *cap is 0) and *cap updated; the old copy
+ * is left to the arena. elem is the size of an item. */
+void *arena_grow(arena *a, void *items, size_t len, size_t *cap, size_t elem, size_t first);
 /* printf into memory owned by a. */
 char *arena_printf(arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -719,14 +719,7 @@ check_link(checker *c, cmark_node *n, bool image)
         if (sch.kind == TEXT_URL_SCHEME)
             return; /* external: not checked */
     }
-    if (c->n_links == c->cap_links) {
-        size_t cap = c->cap_links ? c->cap_links * 2 : 16;
-        markdown_link *grown = arena_alloc(c->a, cap * sizeof(markdown_link));
-        if (c->n_links)
-            memcpy(grown, c->links, c->n_links * sizeof(markdown_link));
-        c->links = grown;
-        c->cap_links = cap;
-    }
+    c->links = arena_grow(c->a, c->links, c->n_links, &c->cap_links, sizeof(markdown_link), 16);
     c->links[c->n_links++] = (markdown_link){arena_strdup(c->a, url), at, image};
 }
 

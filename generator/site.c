@@ -23,20 +23,6 @@
  * small containers
  * ===================================================================== */
 
-/* A growable array in an arena: doubling, the old copy is left to the arena. */
-static void *
-grow(arena *a, void *items, size_t len, size_t *cap, size_t elem)
-{
-    if (len < *cap)
-        return items;
-    size_t ncap = *cap ? *cap * 2 : 16;
-    void *n = arena_alloc(a, ncap * elem);
-    if (len)
-        memcpy(n, items, len * elem);
-    *cap = ncap;
-    return n;
-}
-
 /* {====================================================================
  * the model
  * ===================================================================== */
@@ -201,7 +187,7 @@ scan_dir(scan *sc, const char *root, const char *rel, const char *sec_name, int 
             continue;
         if (strcasecmp(name, "README.md") == 0)
             continue; /* notes for the site's writers (content/README.md), not a page */
-        sc->items = grow(a, sc->items, sc->len, &sc->cap, sizeof(source));
+        sc->items = arena_grow(a, sc->items, sc->len, &sc->cap, sizeof(source), 16);
         sc->items[sc->len++] = (source){child, sec_name, strcmp(name, "_index.md") == 0};
     }
     fs_entries_free(ents, n);
@@ -372,13 +358,13 @@ add_term(site *s, taxonomy *tx, page *p, const value *v)
         t->url = make_url(s, rel);
         t->permalink = make_permalink(s, rel);
         strtab_put(&tx->by_slug, t->slug, t);
-        tx->terms = grow(s->a, tx->terms, tx->n_terms, &tx->cap, sizeof(term *));
+        tx->terms = arena_grow(s->a, tx->terms, tx->n_terms, &tx->cap, sizeof(term *), 16);
         tx->terms[tx->n_terms++] = t;
     }
     buf_free(&b);
     if (t->n_pages && t->pages[t->n_pages - 1] == p)
         return; /* the same term twice on one page */
-    t->pages = grow(s->a, t->pages, t->n_pages, &t->cap, sizeof(page *));
+    t->pages = arena_grow(s->a, t->pages, t->n_pages, &t->cap, sizeof(page *), 16);
     t->pages[t->n_pages++] = p;
 }
 
@@ -648,7 +634,8 @@ static void
 add_output(site *s, const char *rel_dir, const char *t0, const char *t1, const char *t2, value *ctx,
            src_pos origin, const value *lastmod, bool in_sitemap)
 {
-    s->outputs = grow(s->a, s->outputs, s->n_outputs, &s->cap_outputs, sizeof(site_output));
+    s->outputs =
+        arena_grow(s->a, s->outputs, s->n_outputs, &s->cap_outputs, sizeof(site_output), 16);
     site_output *o = &s->outputs[s->n_outputs++];
     memset(o, 0, sizeof *o);
     o->path = *rel_dir && rel_dir[strlen(rel_dir) - 1] == '/'
@@ -988,7 +975,7 @@ site_load(const site_options *opt, arena *a, diag *d)
     qsort(s->pages, s->n_pages, sizeof(page *), cmp_pages);
     for (size_t i = 0; i < s->n_pages; i++) {
         section *sec = get_section(s, &by_section, s->pages[i]->section);
-        sec->pages = grow(a, sec->pages, sec->n_pages, &sec->cap, sizeof(page *));
+        sec->pages = arena_grow(a, sec->pages, sec->n_pages, &sec->cap, sizeof(page *), 16);
         sec->pages[sec->n_pages++] = s->pages[i];
     }
     if (s->n_sections)

@@ -15,14 +15,7 @@
 void
 template_ptrs_push(template_ptrs *p, void *item, arena *a)
 {
-    if (p->len == p->cap) {
-        size_t cap = p->cap ? p->cap * 2 : 4;
-        void **items = arena_alloc(a, cap * sizeof(void *));
-        if (p->len)
-            memcpy(items, p->items, p->len * sizeof(void *));
-        p->items = items;
-        p->cap = cap;
-    }
+    p->items = arena_grow(a, p->items, p->len, &p->cap, sizeof(void *), 4);
     p->items[p->len++] = item;
 }
 

@@ -170,14 +170,7 @@ frame_set(render *r, frame *f, const char *name, size_t len, template_rv val)
             return;
         }
     }
-    if (f->len == f->cap) {
-        size_t cap = f->cap ? f->cap * 2 : 8;
-        var *vars = arena_alloc(r->scratch, cap * sizeof(var));
-        if (f->len)
-            memcpy(vars, f->vars, f->len * sizeof(var));
-        f->vars = vars;
-        f->cap = cap;
-    }
+    f->vars = arena_grow(r->scratch, f->vars, f->len, &f->cap, sizeof(var), 8);
     f->vars[f->len++] = (var){name, len, val};
 }
 

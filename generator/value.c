@@ -95,14 +95,8 @@ value_new_map(arena *a, src_pos at)
 void
 value_list_push(value *list, value *item, arena *a)
 {
-    if (list->as.list.len == list->as.list.cap) {
-        size_t cap = list->as.list.cap ? list->as.list.cap * 2 : 4;
-        value **items = arena_alloc(a, cap * sizeof(value *));
-        if (list->as.list.len)
-            memcpy(items, list->as.list.items, list->as.list.len * sizeof(value *));
-        list->as.list.items = items;
-        list->as.list.cap = cap;
-    }
+    list->as.list.items = arena_grow(a, list->as.list.items, list->as.list.len, &list->as.list.cap,
+                                     sizeof(value *), 4);
     list->as.list.items[list->as.list.len++] = item;
 }
 

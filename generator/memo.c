@@ -289,6 +289,19 @@ memo_unchanged(memo *m, const char *theme, const char *datadir, build_stats *st,
  * page loads: each file's front matter and checks, or what they gave last time
  * ===================================================================== */
 
+/* The last build's record "<kind>/<path>" (its name into *name, for the caller to free),
+ * when there is one made for key: then *data and *len are its bytes and r reads on
+ * after the key. */
+static bool
+find_page_record(const memo *m, const char *kind, const char *path, uint64_t key, buf *name,
+                 const void **data, size_t *len, serial_reader *r)
+{
+    buf_printf(name, "%s/%s", kind, path);
+    *data = cache_get(m->prev, name->ptr, len);
+    *r = SERIAL_READER(*data, *len);
+    return *data && serial_get_u64(r) == key && r->ok;
+}
+
 /* Ends a page's record (in w) with its diagnostics and puts it into place slot as
  * "<kind>/<path>"; frees the record's buffer. */
 static void
@@ -319,13 +332,12 @@ recall_page(void *payload, size_t i, page *p, uint64_t key, const char *src, siz
 {
     memo *m = payload;
     buf name = BUF_INIT;
-    buf_printf(&name, "page/%s", p->path);
+    const void *data;
     size_t rlen;
-    const void *data = cache_get(m->prev, name.ptr, &rlen);
-    serial_reader r = SERIAL_READER(data, rlen);
+    serial_reader r;
     bool ok = false;
     page q = *p; /* path, section, kind as page_init left them */
-    if (data && serial_get_u64(&r) == key) {
+    if (find_page_record(m, "page", p->path, key, &name, &data, &rlen, &r)) {
         q.front = serial_get_value(&r, a);
         q.title = serial_get_str(&r, a);
         q.slug = serial_get_str(&r, a);
@@ -510,11 +522,10 @@ recall_content(void *payload, size_t i, page *p, uint64_t key, arena *a, diag *d
     (void)i;
     memo *m = payload;
     buf name = BUF_INIT;
-    buf_printf(&name, "content/%s", p->path);
+    const void *data;
     size_t len;
-    const void *data = cache_get(m->prev, name.ptr, &len);
-    serial_reader r = SERIAL_READER(data, len);
-    if (!data || serial_get_u64(&r) != key) {
+    serial_reader r;
+    if (!find_page_record(m, "content", p->path, key, &name, &data, &len, &r)) {
         buf_free(&name);
         return false;
     }
@@ -613,13 +624,18 @@ generate_key(const plugin_host *host, site *s, bool with_content)
  * hooks' diagnostics. */
 static bool
 restore_generated(const cache *prev, cache_next *next, const plugin_host *host, site *s,
-                  plugin_output **outs, size_t *n_outs, arena *a, diag *d)
+                  plugin_output **outs, size_t *n_outs, bool *with_content, uint64_t *key,
+                  bool *keyed, arena *a, diag *d)
 {
     size_t len;
     const void *data = cache_get(prev, "generate", &len);
     serial_reader r = SERIAL_READER(data, len);
-    bool with_content = serial_get_varint(&r) != 0;
-    if (!data || !r.ok || serial_get_u64(&r) != generate_key(host, s, with_content))
+    *with_content = serial_get_varint(&r) != 0;
+    if (!data || !r.ok)
+        return false;
+    *key = generate_key(host, s, *with_content);
+    *keyed = true;
+    if (serial_get_u64(&r) != *key)
         return false;
     size_t n = serial_get_varint(&r);
     if (!r.ok || n > len)
@@ -673,14 +689,20 @@ bool
 memo_run_generate(memo *m, plugin_host *host, site *s, plugin_output **outs, size_t *n, arena *a,
                   diag *d)
 {
-    if (m && m->prev && restore_generated(m->prev, m->next, host, s, outs, n, a, d))
+    bool keyed = false; /* key is generate_key(with_content), computed already */
+    bool with_content = false;
+    uint64_t key = 0;
+    if (m && m->prev &&
+        restore_generated(m->prev, m->next, host, s, outs, n, &with_content, &key, &keyed, a, d))
         return true;
     diag *pd = diag_new(); /* the hooks' diagnostics, to be remembered */
     bool read_content;
     bool ran = plugin_run_generate(host, site_context(s), outs, n, &read_content, pd);
-    if (ran && m && diag_error_count(pd) == 0)
-        remember_generated(m->next, read_content, generate_key(host, s, read_content), *outs, *n,
-                           pd);
+    if (ran && m && diag_error_count(pd) == 0) {
+        if (!keyed || with_content != read_content) /* the same key: not hashed again */
+            key = generate_key(host, s, read_content);
+        remember_generated(m->next, read_content, key, *outs, *n, pd);
+    }
     diag_merge(d, pd);
     diag_free(pd);
     return ran;

@@ -243,6 +243,8 @@ link_filter(template_set *ts, const template_unit *u, template_filter_call *f, d
 {
     f->user = NULL;
     f->builtin = NULL;
+    f->reads = TEMPLATE_READS_ALL;
+    f->attribute = -1;
     for (size_t i = 0; i < ts->filters.len; i++) {
         const template_user_filter *uf = ts->filters.items[i];
         if (strlen(uf->name) == f->len && memcmp(uf->name, f->name, f->len) == 0) {
@@ -256,8 +258,21 @@ link_filter(template_set *ts, const template_unit *u, template_filter_call *f, d
         return false;
     }
     unsigned nparams = 0;
-    while (nparams < TEMPLATE_MAX_PARAMS && b->params[nparams])
+    while (nparams < TEMPLATE_MAX_PARAMS && b->params[nparams]) {
+        if (strcmp(b->params[nparams], "attribute") == 0)
+            f->attribute = (signed char)nparams;
         nparams++;
+    }
+    static const struct {
+        const char *name;
+        unsigned char reads;
+    } reads[] = {{"length", TEMPLATE_READS_COUNT},   {"count", TEMPLATE_READS_COUNT},
+                 {"map", TEMPLATE_READS_ATTRIBUTE},  {"sum", TEMPLATE_READS_ATTRIBUTE},
+                 {"join", TEMPLATE_READS_ATTRIBUTE}, {"where", TEMPLATE_READS_WHERE},
+                 {"first", TEMPLATE_READS_ITEM},     {"last", TEMPLATE_READS_ITEM}};
+    for (size_t i = 0; i < sizeof reads / sizeof reads[0]; i++)
+        if (strcmp(b->name, reads[i].name) == 0)
+            f->reads = reads[i].reads;
     if (f->args.npos > nparams) {
         if (nparams == 0)
             diag_report(d, DIAG_ERROR, at(u, f->line, f->col), "filter '%s' takes no arguments",

@@ -553,7 +553,7 @@ static cached *
 where_cached(template_cache *c, const template_filter_call *f, const template_rv *in,
              const template_rv *args)
 {
-    if (strcmp(f->builtin->name, "where") != 0 || !is_type(in, VALUE_LIST) ||
+    if (f->reads != TEMPLATE_READS_WHERE || !is_type(in, VALUE_LIST) ||
         !is_type(&args[0], VALUE_STRING))
         return NULL;
     const char *attr = args[0].v->as.str.ptr;
@@ -608,16 +608,8 @@ keep_result(template_cache *c, cached *e, const template_rv *out)
 static int
 attribute_slot(const template_filter_call *f, use how)
 {
-    if (f->user || !f->builtin)
-        return -1;
-    const char *n = f->builtin->name;
-    if (strcmp(n, "map") != 0 && strcmp(n, "sum") != 0 && strcmp(n, "join") != 0 &&
-        !((how == USE_COUNT || how == USE_PICK) && strcmp(n, "where") == 0))
-        return -1;
-    for (int k = 0; k < TEMPLATE_MAX_PARAMS && f->builtin->params[k]; k++)
-        if (strcmp(f->builtin->params[k], "attribute") == 0)
-            return k;
-    return -1;
+    bool where = f->reads == TEMPLATE_READS_WHERE && (how == USE_COUNT || how == USE_PICK);
+    return f->reads == TEMPLATE_READS_ATTRIBUTE || where ? f->attribute : -1;
 }
 
 /* Applies one filter call to in. in may still carry its path (in->path) only when slot
@@ -826,11 +818,8 @@ eval_call(render *r, const exec *ex, const template_expr *e, template_rv *out)
 static bool
 picks_one(const template_filter_call *f, const template_expr *input)
 {
-    if (f->user || !f->builtin || input->kind != TEMPLATE_EX_FILTER)
-        return false;
-    const template_filter_call *w = input->u.filter.f;
-    return (strcmp(f->builtin->name, "first") == 0 || strcmp(f->builtin->name, "last") == 0) &&
-           !w->user && w->builtin && strcmp(w->builtin->name, "where") == 0;
+    return f->reads == TEMPLATE_READS_ITEM && input->kind == TEMPLATE_EX_FILTER &&
+           input->u.filter.f->reads == TEMPLATE_READS_WHERE;
 }
 
 /* The path of item (found in list, at `from`); NULL when it is not one of its items. */
@@ -849,8 +838,7 @@ item_path(render *r, const deps_path *from, const value *list, const value *item
 static bool
 counts_items(const template_filter_call *f)
 {
-    return !f->user && f->builtin &&
-           (strcmp(f->builtin->name, "length") == 0 || strcmp(f->builtin->name, "count") == 0);
+    return f->reads == TEMPLATE_READS_COUNT;
 }
 
 static bool

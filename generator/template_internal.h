@@ -94,7 +94,20 @@ typedef struct template_filter_call {
     const template_builtin *builtin;
     template_expr **slots; /* builtin: argument per parameter, NULL when absent */
     const template_user_filter *user;
+    /* set by the link, for the reads a render logs (template_eval.c): what the filter
+     * reads of its input, and the slot of its `attribute` parameter (-1: none) */
+    unsigned char reads;
+    signed char attribute;
 } template_filter_call;
+
+/* template_filter_call.reads */
+enum {
+    TEMPLATE_READS_ALL,       /* its input whole (user filters too) */
+    TEMPLATE_READS_COUNT,     /* length, count: how many items */
+    TEMPLATE_READS_ATTRIBUTE, /* map, sum, join: one attribute of each item */
+    TEMPLATE_READS_WHERE,     /* where: one attribute of each item, and the items it keeps */
+    TEMPLATE_READS_ITEM,      /* first, last: one item */
+};
 
 typedef enum template_expr_kind {
     TEMPLATE_EX_LITERAL,

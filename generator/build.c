@@ -7,6 +7,7 @@
 #include "buf.h"
 #include "feed.h"
 #include "fs.h"
+#include "i18n.h"
 #include "links.h"
 #include "memo.h"
 #include "output.h"
@@ -179,17 +180,20 @@ in_feed(const config *cfg, const page *p)
     return false;
 }
 
+/* feed.xml of language lang ("en/feed.xml" for a language under /en/): its own pages,
+ * not those listed in it for want of a translation. */
 static bool
-write_feed(const site *s, output *out, diag *d)
+write_feed(const site *s, size_t lang, output *out, diag *d)
 {
     const config *cfg = site_config(s);
+    const config_language *g = &cfg->languages[lang];
     size_t n_pages;
-    page *const *pages = site_pages(s, &n_pages);
+    page *const *pages = site_pages_in(s, lang, &n_pages);
     feed_item *items = xcalloc(n_pages + 1, sizeof(feed_item));
     size_t n = 0;
     for (size_t i = 0; i < n_pages && n < cfg->feed_limit; i++) {
         const page *p = pages[i]; /* newest first already */
-        if (!in_feed(cfg, p))
+        if (!in_feed(cfg, p) || p->lang != lang)
             continue;
         feed_item *it = &items[n++];
         it->title = p->title;
@@ -201,15 +205,19 @@ write_feed(const site *s, output *out, diag *d)
         }
     }
     const value *built = site_build_date(s);
-    buf self = BUF_INIT;
-    buf_printf(&self, "%sfeed.xml", cfg->base_url);
-    feed_channel ch = {cfg->title,     cfg->base_url, cfg->description, cfg->language, self.ptr,
-                       built->as.date, true};
+    buf self = BUF_INIT, home = BUF_INIT, path = BUF_INIT;
+    const char *dir = *g->path ? "/" : "";
+    buf_printf(&path, "%s%sfeed.xml", g->path, dir);
+    buf_printf(&self, "%s%s", cfg->base_url, path.ptr);
+    buf_printf(&home, "%s%s%s", cfg->base_url, g->path, dir);
+    feed_channel ch = {g->title, home.ptr, g->description, g->code, self.ptr, built->as.date, true};
     buf xml = BUF_INIT;
-    bool ok = feed_write_rss(&xml, &ch, items, n, d) &&
-              output_write(out, "feed.xml", xml.ptr, xml.len, d);
+    bool ok =
+        feed_write_rss(&xml, &ch, items, n, d) && output_write(out, path.ptr, xml.ptr, xml.len, d);
     buf_free(&xml);
     buf_free(&self);
+    buf_free(&home);
+    buf_free(&path);
     free(items);
     return ok;
 }
@@ -220,9 +228,32 @@ emit_sitemap(void *ctx, const char *path, const char *data, size_t len, diag *d)
     return output_write(ctx, path, data, len, d);
 }
 
+/* The versions of an output in every language (site_output.translations) that exist,
+ * and x-default (the default language's), for the sitemap; none when it has only one. */
+static void
+sitemap_alternates(sitemap_url *u, const value *tr, arena *a)
+{
+    size_t n = 0;
+    for (size_t k = 0; tr && k < tr->as.list.len; k++)
+        n += !value_truthy(value_map_get(tr->as.list.items[k], "missing"));
+    if (n < 2)
+        return;
+    sitemap_alternate *alts = arena_alloc(a, (n + 1) * sizeof(sitemap_alternate));
+    for (size_t k = 0; k < tr->as.list.len; k++) {
+        const value *t = tr->as.list.items[k];
+        if (value_truthy(value_map_get(t, "missing")))
+            continue;
+        const char *href = value_str(value_map_get(t, "permalink"));
+        if (k == 0) /* the default language's version stands for the others */
+            alts[u->n_alternates++] = (sitemap_alternate){"x-default", href};
+        alts[u->n_alternates++] = (sitemap_alternate){value_str(value_map_get(t, "lang")), href};
+    }
+    u->alternates = alts;
+}
+
 /* sitemap.xml, or over 50,000 URLs (or 50 MB) a sitemap index and sitemap-K.xml files */
 static bool
-write_sitemap(const site *s, output *out, diag *d)
+write_sitemap(const site *s, output *out, arena *a, diag *d)
 {
     size_t n_outputs;
     const site_output *outputs = site_outputs(s, &n_outputs);
@@ -233,6 +264,7 @@ write_sitemap(const site *s, output *out, diag *d)
             continue;
         sitemap_url *u = &urls[n++];
         u->loc = outputs[i].permalink;
+        sitemap_alternates(u, outputs[i].translations, a);
         if (outputs[i].lastmod) {
             u->lastmod = outputs[i].lastmod->as.date;
             u->has_lastmod = true;
@@ -417,11 +449,15 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     const schema *sch = NULL;
     if (!schema_load(&sch, opt->root, theme, theme_name, a, d))
         goto done;
+    value **i18n = i18n_load(&site_cfg, opt->root, theme, theme_name, a, d);
+    if (!i18n)
+        goto done;
 
     /* the model: every page's front matter */
     site_options so = {
         opt->root, opt->drafts, opt->base_url,   workers,     load_arenas,
-        &site_cfg, sch,         opt->check_only, opt->future, memo_loads(m, &site_cfg)};
+        &site_cfg, sch,         opt->check_only, opt->future, memo_loads(m, &site_cfg),
+        i18n};
     s = site_load(&so, a, d);
     if (!s || !theme)
         goto done;
@@ -453,6 +489,7 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
         goto done;
     if (host && !memo_run_plugins(m, host, s, workers, load_arenas, &st.plugins_kept, a, d))
         goto done;
+    site_share_data(s);
     st.plugins_ms = pool_now_ms() - t;
     t = pool_now_ms();
     progress_pass(opt->progress, "markdown");
@@ -488,8 +525,9 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     progress_pass(opt->progress, "writing");
     if (diag_error_count(d) == 0) {
         write_generated(files, n_files, out, d);
-        write_feed(s, out, d);
-        write_sitemap(s, out, d);
+        for (size_t k = 0; k < cfg->n_languages; k++)
+            write_feed(s, k, out, d);
+        write_sitemap(s, out, a, d);
         copy_static(opt->root, theme, theme_name, out, a, d);
     }
     st.pages = n_pages;

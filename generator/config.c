@@ -11,10 +11,11 @@
 #include <string.h>
 
 static const char *const known_keys[] = {
-    "title",         "description",    "base_url", "language", "theme",  "author",
-    "currency",      "summary_length", "markdown", "feed",     "home",   "menu",
-    "stages",        "taxonomies",     "metrics",  "plugins",  "params", "copyright",
-    "plugin_limits", "checks",         "paginate",
+    "title",    "description", "base_url",         "language",      "theme",
+    "author",   "currency",    "summary_length",   "markdown",      "feed",
+    "home",     "menu",        "stages",           "taxonomies",    "metrics",
+    "plugins",  "params",      "copyright",        "plugin_limits", "checks",
+    "paginate", "languages",   "default_language",
 };
 
 /* The checks `checks:` may switch: every check that reports warnings (a warning by
@@ -296,6 +297,157 @@ load_taxonomies(loader *l, config *c, const value *root)
     }
 }
 
+/* A language code as BCP 47 writes one, small enough for a file suffix: a primary tag of
+ * 2-3 lowercase letters, then subtags of 2-8 letters or digits ("zh", "en", "zh-Hans"). */
+static bool
+is_language_code(const char *s)
+{
+    size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz");
+    if (n < 2 || n > 3)
+        return false;
+    for (s += n; *s == '-';) {
+        size_t k = strspn(s + 1, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
+        if (k < 2 || k > 8)
+            return false;
+        s += 1 + k;
+    }
+    return *s == '\0';
+}
+
+/* languages: [{code, name, path, title, description}] with default_language (or the first
+ * listed) first; without them, one language: `language` (default en) at the root. */
+static void
+load_languages(loader *l, config *c, const value *root)
+{
+    const value *list = get_list(l, root, "languages");
+    const value *def = value_map_get(root, "default_language");
+    if (!list || !list->as.list.len) {
+        if (list)
+            diag_report(l->d, DIAG_ERROR, list->pos, "'languages' must list at least one language");
+        if (def && def->type != VALUE_NULL)
+            diag_report(l->d, DIAG_WARNING, def->pos,
+                        "'default_language' has no effect without 'languages'");
+        l->ok &= !list;
+        c->languages = arena_zalloc(l->a, sizeof(config_language));
+        c->languages[0] = (config_language){c->language, c->language,    "",
+                                            c->title,    c->description, SRC_POS(c->file, 1, 1)};
+        c->n_languages = 1;
+        return;
+    }
+    c->languages_set = true;
+    c->languages = arena_zalloc(l->a, (list->as.list.len + 1) * sizeof(config_language));
+    for (size_t i = 0; i < list->as.list.len; i++) {
+        const value *item = list->as.list.items[i];
+        config_language g = {0};
+        g.at = item->pos;
+        if (item->type == VALUE_STRING) {
+            g.code = item->as.str.ptr;
+        } else if (item->type == VALUE_MAP) {
+            g.code = get_string(l, item, "code", NULL);
+            g.name = get_string(l, item, "name", NULL);
+            g.path = get_string(l, item, "path", NULL);
+            g.title = get_string(l, item, "title", NULL);
+            g.description = get_string(l, item, "description", NULL);
+            for (size_t k = 0; k < item->as.map.len; k++) {
+                const char *key = item->as.map.pairs[k].key;
+                if (strcmp(key, "code") && strcmp(key, "name") && strcmp(key, "path") &&
+                    strcmp(key, "title") && strcmp(key, "description"))
+                    diag_report(l->d, DIAG_WARNING, item->as.map.pairs[k].key_pos,
+                                "unknown key '%s' in a language (known: code, name, path, "
+                                "title, description)",
+                                key);
+            }
+        } else {
+            type_error(l, item, "languages item",
+                       "a code or {code, name, path, title, description}");
+            continue;
+        }
+        if (!g.code || !is_language_code(g.code)) {
+            diag_report(l->d, DIAG_ERROR, item->pos,
+                        "a language needs a 'code' such as zh, en or zh-Hans (2-3 lowercase "
+                        "letters, then '-' and 2-8 letters or digits)%s%s%s",
+                        g.code ? ", not '" : "", g.code ? g.code : "", g.code ? "'" : "");
+            l->ok = false;
+            continue;
+        }
+        if (g.path && *g.path && !is_identifier(g.path)) {
+            diag_report(l->d, DIAG_ERROR, value_map_get(item, "path")->pos,
+                        "a language's 'path' is one URL segment of letters, digits, '-' and "
+                        "'_', not '%s'",
+                        g.path);
+            l->ok = false;
+            continue;
+        }
+        bool repeated = false;
+        for (size_t j = 0; j < c->n_languages; j++)
+            if (strcmp(c->languages[j].code, g.code) == 0) {
+                diag_report(l->d, DIAG_ERROR, item->pos, "language '%s' is listed twice", g.code);
+                l->ok = false;
+                repeated = true;
+            }
+        if (!repeated)
+            c->languages[c->n_languages++] = g;
+    }
+    if (!c->n_languages) {
+        l->ok = false;
+        c->languages[0] = (config_language){"en", "en", "", c->title, c->description, list->pos};
+        c->n_languages = 1;
+        return;
+    }
+    size_t first = 0; /* the default language */
+    if (def && def->type != VALUE_NULL) {
+        const char *code = value_str(def);
+        int k = code ? config_language_index(c, code, strlen(code)) : -1;
+        if (k < 0) {
+            diag_report(l->d, DIAG_ERROR, def->pos,
+                        "default_language must be the code of one of 'languages'");
+            l->ok = false;
+        } else {
+            first = (size_t)k;
+        }
+    }
+    config_language d0 = c->languages[first];
+    memmove(c->languages + 1, c->languages, first * sizeof(config_language));
+    c->languages[0] = d0;
+    const value *single = value_map_get(root, "language");
+    if (single && single->type != VALUE_NULL &&
+        (!value_str(single) || strcmp(value_str(single), d0.code) != 0)) {
+        diag_report(l->d, DIAG_ERROR, single->pos,
+                    "'language' must be the default language '%s' when 'languages' is set (or "
+                    "leave it out)",
+                    d0.code);
+        l->ok = false;
+    }
+    c->language = d0.code;
+    for (size_t i = 0; i < c->n_languages; i++) {
+        config_language *g = &c->languages[i];
+        if (!g->name)
+            g->name = g->code;
+        if (!g->path)
+            g->path = i == 0 ? "" : g->code;
+        if (!g->title)
+            g->title = c->title;
+        if (!g->description)
+            g->description = c->description;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(c->languages[j].path, g->path) == 0) {
+                diag_report(l->d, DIAG_ERROR, g->at,
+                            "languages '%s' and '%s' have the same URL path '/%s'",
+                            c->languages[j].code, g->code, g->path);
+                l->ok = false;
+            }
+    }
+}
+
+int
+config_language_index(const config *c, const char *code, size_t len)
+{
+    for (size_t i = 0; i < c->n_languages; i++)
+        if (strlen(c->languages[i].code) == len && memcmp(c->languages[i].code, code, len) == 0)
+            return (int)i;
+    return -1;
+}
+
 static void
 load_feed(loader *l, config *c, const value *root)
 {
@@ -508,6 +660,7 @@ config_load(config *out, const char *root, const char *base_url_override, arena 
     out->home_latest = get_count(&l, get_map(&l, rootv, "home"), "latest", 6);
     out->paginate = get_count(&l, rootv, "paginate", CONFIG_PAGINATE_DEFAULT);
     load_base_url(&l, out, rootv, base_url_override);
+    load_languages(&l, out, rootv);
     load_feed(&l, out, rootv);
     load_stages(&l, out, rootv);
     load_taxonomies(&l, out, rootv);

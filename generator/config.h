@@ -21,6 +21,15 @@ typedef struct config_taxonomy {
     const char *title; /* shown on list pages (defaults to the name) */
 } config_taxonomy;
 
+/* One language of the site (site.yaml `languages`; a site without it has one, `language`). */
+typedef struct config_language {
+    const char *code; /* "zh", "en", "zh-Hans": lang, hreflang, and the file suffix x.<code>.md */
+    const char *name; /* "中文": what the language switcher shows (defaults to the code) */
+    const char *path; /* URL prefix: "" for the default language, else "<code>" (or `path`) */
+    const char *title, *description; /* the site's in this language (default: site.yaml's) */
+    src_pos at;
+} config_language;
+
 typedef struct config_plugin {
     const char *name; /* "cohort_metrics": plugins/<name>.lua */
     src_pos at;       /* where site.yaml names it */
@@ -29,6 +38,11 @@ typedef struct config_plugin {
 typedef struct config {
     const char *file; /* "site.yaml" (as diagnostics name it) */
     const char *title, *description, *language, *theme, *author, *currency;
+    /* languages[0] is the default (`language` is its code); n_languages is 1 unless
+     * site.yaml lists `languages` */
+    config_language *languages;
+    size_t n_languages;
+    bool languages_set;    /* site.yaml lists `languages`: x.<code>.md files are translations */
     const char *base_url;  /* absolute, ends with '/': "https://example.org/sub/" */
     const char *base_path; /* its path, starts and ends with '/': "/sub/" */
     size_t summary_length; /* characters */
@@ -72,6 +86,9 @@ bool config_load(config *out, const char *root, const char *base_url_override, a
  * memory_mb = max(256, n_pages x 16 KiB), instructions = max(200,000,000, n_pages x 20,000),
  * seconds = max(10, n_pages / 500). A limit that site.yaml sets is kept as it is. */
 void config_scale_plugin_limits(config *c, size_t n_pages);
+
+/* The index in c->languages of the language code[0..len), or -1. */
+int config_language_index(const config *c, const char *code, size_t len);
 
 /* Index of the stage with this key, or -1. */
 int config_stage_index(const config *c, const char *key, size_t len);

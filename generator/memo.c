@@ -145,8 +145,8 @@ inputs_key(const build_options *opt, const char *theme, const char *datadir)
     uint64_t h = hash_str(program_hash(), opt->base_url);
     h = hash_u64(h, (uint64_t)opt->drafts | (uint64_t)opt->future << 1);
     h = hash_str(h, getenv("SOURCE_DATE_EPOCH"));
-    static const char *const rels[] = {"site.yaml", "schema.yaml", "content", "templates",
-                                       "plugins"};
+    static const char *const rels[] = {"site.yaml", "schema.yaml", "content",
+                                       "templates", "plugins",     "i18n"};
     buf path = BUF_INIT;
     for (size_t i = 0; i < sizeof rels / sizeof rels[0]; i++) {
         buf_clear(&path);

@@ -191,7 +191,7 @@ check_front(checker *c, page *p)
         p->title = scalar_text(c, v, "title");
     if (!p->title || !*p->title) {
         p->title = "";
-        if (!p->is_index && !(v && v->invalid))
+        if (!p->is_index && !p->lang && !(v && v->invalid)) /* a translation's: the original's */
             error_at(c, v ? v->pos : SRC_POS(c->file, 1, 1), "missing required key 'title'");
     }
     p->date = check_date(c, value_map_get(f, "date"), "'date'");
@@ -249,6 +249,65 @@ check_front(checker *c, page *p)
         }
     }
     check_stages(c, p, field(f, "stages"));
+}
+
+size_t
+page_language(const config *cfg, const char *rel, size_t *stem_len)
+{
+    size_t len = strlen(rel);
+    if (stem_len)
+        *stem_len = len >= 3 ? len - 3 : len;
+    if (!cfg->languages_set || len < 3 || strcmp(rel + len - 3, ".md") != 0)
+        return 0;
+    const char *base = strrchr(rel, '/');
+    base = base ? base + 1 : rel;
+    const char *dot = NULL;
+    for (const char *q = base; q < rel + len - 3; q++)
+        if (*q == '.')
+            dot = q;
+    if (!dot || dot == base) /* "x.md", or ".en.md" (a hidden file) */
+        return 0;
+    int k = config_language_index(cfg, dot + 1, (size_t)(rel + len - 3 - (dot + 1)));
+    if (k < 0)
+        return 0;
+    if (stem_len)
+        *stem_len = (size_t)(dot - rel);
+    return (size_t)k;
+}
+
+bool
+page_key_translatable(const page_load_options *opt, const char *section, const char *key)
+{
+    static const char *const text[] = {"title", "summary", "description", "draft"};
+    for (size_t i = 0; i < sizeof text / sizeof text[0]; i++)
+        if (strcmp(key, text[i]) == 0)
+            return true;
+    const schema_section *sec = schema_find_section(opt->schema, section);
+    for (size_t i = 0; sec && i < sec->n_keys; i++)
+        if (strcmp(sec->keys[i].name, key) == 0)
+            return sec->keys[i].type == SCHEMA_TEXT;
+    return false;
+}
+
+/* A translation's front matter: only text (page_key_translatable), each as text. */
+static void
+check_translation(checker *c, const page_load_options *opt, const page *p, size_t stem_len)
+{
+    const value *f = p->front;
+    for (size_t i = 0; i < f->as.map.len; i++) {
+        const value_pair *kv = &f->as.map.pairs[i];
+        if (!page_key_translatable(opt, p->section, kv->key)) {
+            error_at(c, kv->key_pos,
+                     "'%s' cannot be set in a translation: it is shared by every language of the "
+                     "page; write it in %.*s.md (a translation sets only its text: title, "
+                     "summary, description, draft and the text keys of the schema)",
+                     kv->key, (int)stem_len, p->path);
+            continue;
+        }
+        if (kv->val->type != VALUE_STRING && kv->val->type != VALUE_NULL &&
+            strcmp(kv->key, "draft") != 0 && !kv->val->invalid)
+            error_at(c, kv->val->pos, "'%s' must be text, not %s", kv->key, describe(c, kv->val));
+    }
 }
 
 /* The slug a file name gives: "anti-fog.md" -> "anti-fog". */
@@ -361,8 +420,16 @@ page_parse(page *p, const page_load_options *opt, const char *rel, const char *s
     } else {
         p->front = value_new_map(a, SRC_POS(p->path, 1, 1));
     }
-    check_front(&c, p);
-    check_schema(&c, opt, p);
+    size_t stem_len;
+    p->lang = page_language(cfg, rel, &stem_len);
+    if (p->lang) { /* its facts come from the original (site.c); only its text is checked */
+        check_translation(&c, opt, p, stem_len);
+        if (c.ok)
+            check_front(&c, p);
+    } else {
+        check_front(&c, p);
+        check_schema(&c, opt, p);
+    }
     if (!p->slug)
         p->slug = is_index ? "" : slug_from_file(a, rel);
 

@@ -14,7 +14,9 @@
 
 #include <stdbool.h>
 
-typedef struct page {
+typedef struct page page;
+
+struct page {
     /* set by page_load */
     const char *path;     /* "content/projects/x.md", as diagnostics name it */
     const char *section;  /* first folder under content/, "" for top-level pages */
@@ -31,6 +33,7 @@ typedef struct page {
     value *stages;       /* dated stages in site.yaml order: [{key,label,label_zh,date,note}] */
     long days_total;     /* first to last dated stage, -1 with fewer than two */
     const char *template_name; /* front matter `template`, or NULL */
+    size_t lang;               /* index into cfg->languages (page_language) */
     src_pos template_pos;
     const char *body; /* the Markdown source after the front matter (in a) */
     size_t body_len;
@@ -43,8 +46,12 @@ typedef struct page {
     const char *out_path;  /* "projects/x/index.html" */
     value *terms;          /* {taxonomy: [{name, url}]}, published single pages only */
     value *link;           /* {title, url, permalink, date, summary}: page.lower/higher */
+    page *original;        /* a translation's page in the default language; NULL otherwise */
+    page **translations;   /* [cfg->n_languages]: the page in each language (NULL where there
+                            * is none), shared by the original and its translations; NULL
+                            * for a page without translations */
     value *ctx;            /* the page map templates see */
-} page;
+};
 
 /* What every page load of a build shares (read-only, so worker threads share it). */
 typedef struct page_load_options {
@@ -53,6 +60,17 @@ typedef struct page_load_options {
     const char *root;     /* the site folder */
     bool recommended;     /* also warn about missing `recommended` schema keys (check) */
 } page_load_options;
+
+/* The language of the content file rel, an index into cfg->languages: that of <code> in
+ * "x.<code>.md" when site.yaml lists `languages` and <code> is one of them, else 0 (the
+ * default). *stem_len (when not NULL) is then the length of rel without ".<code>", so that
+ * "content/x.en.md" and "content/x.md" share the stem "content/x" of one page. */
+size_t page_language(const config *cfg, const char *rel, size_t *stem_len);
+
+/* The front matter keys a translation (a page in a language other than the default) may
+ * write: text in that language. Every other key is a fact shared by every language,
+ * written once in the original. */
+bool page_key_translatable(const page_load_options *opt, const char *section, const char *key);
 
 /* Loads <opt->root>/<rel> (rel is "content/..."): reads it, parses and checks the front
  * matter (the built-in keys, then, for a single page of a section the schema names, the

@@ -293,8 +293,9 @@ rules_check(const rules_options *o, const page *pages, size_t n, diag *d)
 {
     for (size_t i = 0; i < n; i++) {
         const page *p = &pages[i];
-        if (!p->front)
-            continue; /* not loaded (its error is out already) */
+        if (!p->front || p->original)
+            continue; /* not loaded (its error is out already), or a translation (its facts
+                       * are its original's, checked there) */
         check_order(p, d);
         check_future(p, o, d);
         check_status(p, o->cfg, d);

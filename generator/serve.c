@@ -792,7 +792,7 @@ rebuild(server *s, bool first, bool css_only)
     (IN_CREATE | IN_MODIFY | IN_CLOSE_WRITE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | \
      IN_ATTRIB | IN_DELETE_SELF | IN_ONLYDIR | IN_DONT_FOLLOW)
 
-static const char *const watched_folders[] = {"content", "templates", "themes", "plugins"};
+static const char *const watched_folders[] = {"content", "templates", "themes", "plugins", "i18n"};
 
 typedef struct watcher {
     int fd;

@@ -51,18 +51,29 @@ typedef struct taxonomy {
     value *ctx;
 } taxonomy;
 
-struct site {
-    config cfg;
-    const char *root;
-    page **all; /* every published page, _index.md files too, in scan order */
-    size_t n_all;
-    page *home;   /* content/_index.md or NULL */
-    page **pages; /* published single pages, newest first */
+/* The site in one language: its pages are the translations into it where there are
+ * some, else the originals (so every language lists every project, once), with their
+ * own lists and template values. A site without `languages` has one view. */
+typedef struct view {
+    size_t lang;                /* index into cfg.languages */
+    const config_language *cfg; /* cfg.languages[lang] */
+    const char *prefix;         /* "" or "en/": the start of every URL of this language */
+    page *home;                 /* content/_index[.<code>].md or NULL */
+    page **pages;               /* published single pages, newest first */
     size_t n_pages;
     section **sections; /* sorted by name */
     size_t n_sections;
     taxonomy *taxonomies; /* cfg.n_taxonomies of them */
     value *site_ctx;
+} view;
+
+struct site {
+    config cfg;
+    const char *root;
+    page **all; /* every published page, _index.md files and translations too, in scan order */
+    size_t n_all;
+    view *views;  /* one per language, the default first */
+    value **i18n; /* each language's interface text (site.i18n), or NULL */
     const value *build_date;
     rules_options rules; /* the clock, the build date and the publishing switches */
     bool source_date;    /* rules.now is SOURCE_DATE_EPOCH */
@@ -106,8 +117,15 @@ site_all_loaded(const site *s, size_t *n)
 page *const *
 site_pages(const site *s, size_t *n)
 {
-    *n = s->n_pages;
-    return s->pages;
+    *n = s->views[0].n_pages;
+    return s->views[0].pages;
+}
+
+page *const *
+site_pages_in(const site *s, size_t lang, size_t *n)
+{
+    *n = s->views[lang].n_pages;
+    return s->views[lang].pages;
 }
 
 const value *
@@ -135,6 +153,7 @@ typedef struct source {
 typedef struct scan {
     source *items;
     size_t len, cap;
+    const config *cfg; /* which x.<code>.md suffixes name a language */
 } scan;
 
 static void
@@ -188,7 +207,10 @@ scan_dir(scan *sc, const char *root, const char *rel, const char *sec_name, int 
         if (strcasecmp(name, "README.md") == 0)
             continue; /* notes for the site's writers (content/README.md), not a page */
         sc->items = arena_grow(a, sc->items, sc->len, &sc->cap, sizeof(source), 16);
-        sc->items[sc->len++] = (source){child, sec_name, strcmp(name, "_index.md") == 0};
+        size_t stem; /* "_index" of "_index.md" and "_index.en.md" */
+        page_language(sc->cfg, child, &stem);
+        bool is_index = stem >= 7 && strncmp(child + stem - 7, "/_index", 7) == 0;
+        sc->items[sc->len++] = (source){child, sec_name, is_index};
     }
     fs_entries_free(ents, n);
     return ok;
@@ -311,25 +333,25 @@ cmp_sections(const void *pa, const void *pb)
  * ===================================================================== */
 
 static section *
-get_section(site *s, strtab *by_name, const char *name)
+get_section(site *s, view *v, strtab *by_name, const char *name)
 {
     section *sec = strtab_get(by_name, name);
     if (!sec) {
         sec = arena_zalloc(s->a, sizeof(section));
         sec->name = name;
         strtab_put(by_name, name, sec);
-        size_t cap = s->n_sections; /* exact-size growth: few sections */
+        size_t cap = v->n_sections; /* exact-size growth: few sections */
         section **n = arena_alloc(s->a, (cap + 1) * sizeof(section *));
         if (cap)
-            memcpy(n, s->sections, cap * sizeof(section *));
-        n[s->n_sections++] = sec;
-        s->sections = n;
+            memcpy(n, v->sections, cap * sizeof(section *));
+        n[v->n_sections++] = sec;
+        v->sections = n;
     }
     return sec;
 }
 
 static void
-add_term(site *s, taxonomy *tx, page *p, const value *v)
+add_term(site *s, view *vw, taxonomy *tx, page *p, const value *v)
 {
     if (v->type != VALUE_STRING && v->type != VALUE_NUMBER && v->type != VALUE_BOOL) {
         diag_report(s->d, DIAG_ERROR, v->pos, "'%s' must be text or a list of text, not %s",
@@ -354,7 +376,7 @@ add_term(site *s, taxonomy *tx, page *p, const value *v)
         t = arena_zalloc(s->a, sizeof(term));
         t->name = arena_strndup(s->a, trimmed, nlen);
         t->slug = arena_strndup(s->a, b.ptr, b.len);
-        const char *rel = arena_printf(s->a, "%s/%s/", tx->cfg->path, t->slug);
+        const char *rel = arena_printf(s->a, "%s%s/%s/", vw->prefix, tx->cfg->path, t->slug);
         t->url = make_url(s, rel);
         t->permalink = make_permalink(s, rel);
         strtab_put(&tx->by_slug, t->slug, t);
@@ -368,30 +390,39 @@ add_term(site *s, taxonomy *tx, page *p, const value *v)
     t->pages[t->n_pages++] = p;
 }
 
+/* The terms of v's pages. A translation's terms are its original's (shared facts), so
+ * each is reported once, in the default language's view. */
 static void
-build_taxonomies(site *s)
+build_taxonomies(site *s, view *vw)
 {
-    s->taxonomies = arena_zalloc(s->a, (s->cfg.n_taxonomies + 1) * sizeof(taxonomy));
+    vw->taxonomies = arena_zalloc(s->a, (s->cfg.n_taxonomies + 1) * sizeof(taxonomy));
+    diag *d = s->d;
+    if (vw->lang) /* its messages were given for the default language */
+        s->d = diag_new();
     for (size_t i = 0; i < s->cfg.n_taxonomies; i++) {
-        taxonomy *tx = &s->taxonomies[i];
+        taxonomy *tx = &vw->taxonomies[i];
         tx->cfg = &s->cfg.taxonomies[i];
-        const char *rel = arena_printf(s->a, "%s/", tx->cfg->path);
+        const char *rel = arena_printf(s->a, "%s%s/", vw->prefix, tx->cfg->path);
         tx->url = make_url(s, rel);
         tx->permalink = make_permalink(s, rel);
-        for (size_t p = 0; p < s->n_pages; p++) {
-            const value *v = value_map_get(s->pages[p]->front, tx->cfg->name);
+        for (size_t p = 0; p < vw->n_pages; p++) {
+            const value *v = value_map_get(vw->pages[p]->front, tx->cfg->name);
             if (!v || v->type == VALUE_NULL)
                 continue;
             if (v->type == VALUE_LIST) {
                 for (size_t k = 0; k < v->as.list.len; k++)
-                    add_term(s, tx, s->pages[p], v->as.list.items[k]);
+                    add_term(s, vw, tx, vw->pages[p], v->as.list.items[k]);
             } else {
-                add_term(s, tx, s->pages[p], v);
+                add_term(s, vw, tx, vw->pages[p], v);
             }
         }
         strtab_free(&tx->by_slug); /* only needed while adding */
         if (tx->n_terms)
             qsort(tx->terms, tx->n_terms, sizeof(term *), cmp_terms);
+    }
+    if (vw->lang) {
+        diag_free(s->d);
+        s->d = d;
     }
 }
 
@@ -450,26 +481,63 @@ page_link(site *s, page *p)
 /* page.terms: {taxonomy: [{name, url}]} for every page, in one pass over the terms
  * (terms are sorted by name, so each page's list is too). */
 static void
-build_page_terms(site *s)
+build_page_terms(site *s, view *v)
 {
-    for (size_t i = 0; i < s->n_pages; i++) {
-        page *p = s->pages[i];
+    for (size_t i = 0; i < v->n_pages; i++) {
+        page *p = v->pages[i];
+        if (p->lang != v->lang)
+            continue; /* an original in another language's lists: its terms link its own */
         p->terms = value_new_map(s->a, SRC_NONE);
         for (size_t t = 0; t < s->cfg.n_taxonomies; t++)
             set(s, p->terms, s->cfg.taxonomies[t].name, value_new_list(s->a, SRC_NONE));
     }
     for (size_t t = 0; t < s->cfg.n_taxonomies; t++) {
-        taxonomy *tx = &s->taxonomies[t];
+        taxonomy *tx = &v->taxonomies[t];
         for (size_t k = 0; k < tx->n_terms; k++) {
             term *tm = tx->terms[k];
             value *link = value_new_map(s->a, SRC_NONE);
             set(s, link, "name", str_val(s, tm->name));
             set(s, link, "url", str_val(s, tm->url));
             for (size_t j = 0; j < tm->n_pages; j++)
-                value_list_push((value *)value_map_get(tm->pages[j]->terms, tx->cfg->name), link,
-                                s->a);
+                if (tm->pages[j]->lang == v->lang)
+                    value_list_push((value *)value_map_get(tm->pages[j]->terms, tx->cfg->name),
+                                    link, s->a);
         }
     }
+}
+
+/* What a page, a list or the home is in every language (templates' `translations`, the
+ * sitemap's alternates): [{lang, name, url, permalink, current, missing}] in site.yaml's
+ * order. rels[k] is where it is in language k, or NULL where it has no translation: then
+ * `missing` is true and the URL is fallback[k] (the list it would be in). */
+static value *
+translations_value(site *s, size_t current, const char *const *rels, const char *const *fallback)
+{
+    value *l = value_new_list(s->a, SRC_NONE);
+    for (size_t k = 0; k < s->cfg.n_languages; k++) {
+        const config_language *g = &s->cfg.languages[k];
+        const char *rel = rels[k] ? rels[k] : fallback[k];
+        value *m = value_new_map(s->a, SRC_NONE);
+        set(s, m, "lang", str_val(s, g->code));
+        set(s, m, "name", str_val(s, g->name));
+        set(s, m, "url", str_val(s, make_url(s, rel)));
+        set(s, m, "permalink", str_val(s, make_permalink(s, rel)));
+        set(s, m, "current", value_new_bool(s->a, k == current, SRC_NONE));
+        set(s, m, "missing", value_new_bool(s->a, rels[k] == NULL, SRC_NONE));
+        value_list_push(l, m, s->a);
+    }
+    return l;
+}
+
+/* The rel of a list (a section, a taxonomy, a term, the home: "projects/") in every
+ * language, for translations_value. */
+static const char **
+list_rels(site *s, const char *rel)
+{
+    const char **rels = arena_alloc(s->a, (s->cfg.n_languages + 1) * sizeof(char *));
+    for (size_t k = 0; k < s->cfg.n_languages; k++)
+        rels[k] = arena_printf(s->a, "%s%s", s->views[k].prefix, rel);
+    return rels;
 }
 
 /* A new map with the pairs of src (front matter, site.yaml) in their order; the computed
@@ -482,6 +550,30 @@ map_copy(site *s, const value *src)
         value_map_setn(m, src->as.map.pairs[i].key, src->as.map.pairs[i].key_len,
                        src->as.map.pairs[i].val, s->a);
     return m;
+}
+
+/* "projects/x/" of a published page (NULL when it is not published). */
+static const char *
+page_rel_of(site *s, const page *p)
+{
+    return p && p->out_path ? arena_strndup(s->a, p->out_path, strlen(p->out_path) - 10) : NULL;
+}
+
+/* page.translations: the page in every language, or its section's list (the home's for a
+ * page outside sections) where it has no translation. */
+static value *
+page_translations(site *s, const page *p)
+{
+    size_t n = s->cfg.n_languages;
+    const char **rels = arena_zalloc(s->a, (n + 1) * sizeof(char *));
+    const char **fallback = arena_zalloc(s->a, (n + 1) * sizeof(char *));
+    for (size_t k = 0; k < n; k++) {
+        const page *t = p->translations ? p->translations[k] : k == p->lang ? p : NULL;
+        rels[k] = page_rel_of(s, t);
+        fallback[k] =
+            arena_printf(s->a, "%s%s%s", s->views[k].prefix, p->section, *p->section ? "/" : "");
+    }
+    return translations_value(s, p->lang, rels, fallback);
 }
 
 static void
@@ -508,6 +600,8 @@ build_page_ctx(site *s, page *p, page *lower, page *higher)
     set(s, m, "terms", p->terms ? p->terms : value_new_map(s->a, SRC_NONE));
     set(s, m, "lower", lower ? page_link(s, lower) : value_new_null(s->a, SRC_NONE));
     set(s, m, "higher", higher ? page_link(s, higher) : value_new_null(s->a, SRC_NONE));
+    set(s, m, "lang", str_val(s, s->cfg.languages[p->lang].code));
+    set(s, m, "translations", page_translations(s, p));
     p->ctx = m;
 }
 
@@ -521,11 +615,11 @@ page_list(site *s, page **pages, size_t n)
 }
 
 static void
-build_section_ctx(site *s, section *sec)
+build_section_ctx(site *s, view *v, section *sec)
 {
     page *ix = sec->index;
     value *m = map_copy(s, ix ? ix->front : NULL);
-    const char *rel = arena_printf(s->a, "%s/", sec->name);
+    const char *rel = arena_printf(s->a, "%s%s/", v->prefix, sec->name);
     set(s, m, "name", str_val(s, sec->name));
     set(s, m, "title", str_val(s, ix && *ix->title ? ix->title : sec->name));
     set(s, m, "url", str_val(s, make_url(s, rel)));
@@ -570,15 +664,56 @@ build_taxonomy_ctx(site *s, taxonomy *tx)
     tx->ctx = m;
 }
 
+/* site.menu in language v: a root-relative URL ("/projects/") leads to that language's
+ * page ("/en/projects/"); other URLs are kept. */
+static value *
+menu_in(site *s, const view *v, value *menu)
+{
+    if (!*v->prefix || !menu || menu->type != VALUE_LIST)
+        return menu;
+    value *l = value_new_list(s->a, menu->pos);
+    for (size_t i = 0; i < menu->as.list.len; i++) {
+        value *item = menu->as.list.items[i];
+        const char *url = value_str(value_map_get(item, "url"));
+        if (item->type == VALUE_MAP && url && url[0] == '/' && url[1] != '/') {
+            item = map_copy(s, item);
+            set(s, item, "url", str_val(s, arena_printf(s->a, "/%s%s", v->prefix, url + 1)));
+        }
+        value_list_push(l, item, s->a);
+    }
+    return l;
+}
+
+/* site.languages: [{code, name, url, current}], the url being each language's home. */
+static value *
+languages_value(site *s, const view *v)
+{
+    value *l = value_new_list(s->a, SRC_NONE);
+    for (size_t k = 0; k < s->cfg.n_languages; k++) {
+        value *m = value_new_map(s->a, SRC_NONE);
+        set(s, m, "code", str_val(s, s->cfg.languages[k].code));
+        set(s, m, "name", str_val(s, s->cfg.languages[k].name));
+        set(s, m, "url", str_val(s, make_url(s, s->views[k].prefix)));
+        set(s, m, "current", value_new_bool(s->a, k == v->lang, SRC_NONE));
+        value_list_push(l, m, s->a);
+    }
+    return l;
+}
+
 static void
-build_site_ctx(site *s)
+build_site_ctx(site *s, view *v)
 {
     const config *c = &s->cfg;
     value *m = map_copy(s, c->raw); /* site.yaml as written: params, menu, metrics, ... */
-    set(s, m, "title", str_val(s, c->title));
-    set(s, m, "description", str_val(s, c->description));
+    set(s, m, "title", str_val(s, v->cfg->title));
+    set(s, m, "description", str_val(s, v->cfg->description));
     set(s, m, "base_url", str_val(s, c->base_url));
-    set(s, m, "language", str_val(s, c->language));
+    set(s, m, "language", str_val(s, v->cfg->code));
+    set(s, m, "languages", languages_value(s, v));
+    set(s, m, "home_url", str_val(s, make_url(s, v->prefix)));
+    set(s, m, "i18n", s->i18n ? s->i18n[v->lang] : value_new_map(s->a, SRC_NONE));
+    set(s, m, "feed_url",
+        str_val(s, make_permalink(s, arena_printf(s->a, "%sfeed.xml", v->prefix))));
     set(s, m, "author", str_val(s, c->author));
     set(s, m, "currency", str_val(s, c->currency));
     set(s, m, "generator", str_val(s, "clinfolio " CLINFOLIO_VERSION));
@@ -590,6 +725,8 @@ build_site_ctx(site *s)
     set(s, m, "home", home);
     if (!value_map_get(m, "menu") || value_map_get(m, "menu")->type != VALUE_LIST)
         set(s, m, "menu", value_new_list(s->a, SRC_NONE));
+    else
+        set(s, m, "menu", menu_in(s, v, (value *)value_map_get(m, "menu")));
     value *stages = value_new_list(s->a, SRC_NONE);
     for (size_t i = 0; i < c->n_stages; i++) {
         value *st = value_new_map(s->a, SRC_NONE);
@@ -599,22 +736,22 @@ build_site_ctx(site *s)
         value_list_push(stages, st, s->a);
     }
     set(s, m, "stages", stages);
-    set(s, m, "pages", page_list(s, s->pages, s->n_pages));
+    set(s, m, "pages", page_list(s, v->pages, v->n_pages));
     value *sections = value_new_map(s->a, SRC_NONE);
     value *projects = NULL;
-    for (size_t i = 0; i < s->n_sections; i++) {
-        if (!*s->sections[i]->name)
+    for (size_t i = 0; i < v->n_sections; i++) {
+        if (!*v->sections[i]->name)
             continue; /* top-level pages are not a section */
-        set(s, sections, s->sections[i]->name, s->sections[i]->ctx);
-        if (strcmp(s->sections[i]->name, "projects") == 0)
-            projects = value_map_get(s->sections[i]->ctx, "pages");
+        set(s, sections, v->sections[i]->name, v->sections[i]->ctx);
+        if (strcmp(v->sections[i]->name, "projects") == 0)
+            projects = value_map_get(v->sections[i]->ctx, "pages");
     }
     set(s, m, "sections", sections);
     set(s, m, "projects", projects ? projects : value_new_list(s->a, SRC_NONE));
     value *taxonomies = value_new_map(s->a, SRC_NONE);
     value *cohorts = value_new_list(s->a, SRC_NONE);
     for (size_t i = 0; i < c->n_taxonomies; i++) {
-        taxonomy *tx = &s->taxonomies[i];
+        taxonomy *tx = &v->taxonomies[i];
         set(s, taxonomies, tx->cfg->name, tx->ctx);
         if (strcmp(tx->cfg->name, "cohort") == 0)
             for (size_t k = tx->n_terms; k-- > 0;) /* newest cohort first */
@@ -622,8 +759,11 @@ build_site_ctx(site *s)
     }
     set(s, m, "taxonomies", taxonomies);
     set(s, m, "cohorts", cohorts);
-    set(s, m, "data", value_new_map(s->a, SRC_NONE));
-    s->site_ctx = m;
+    /* the plugins' results: one map for every language (site_share_data) */
+    set(s, m, "data",
+        v->lang ? (value *)value_map_get(s->views[0].site_ctx, "data")
+                : value_new_map(s->a, SRC_NONE));
+    v->site_ctx = m;
 }
 
 /* {====================================================================
@@ -634,6 +774,7 @@ static void
 add_output(site *s, const char *rel_dir, const char *t0, const char *t1, const char *t2, value *ctx,
            src_pos origin, const value *lastmod, bool in_sitemap)
 {
+    const value *tr = value_map_get(ctx, "translations");
     s->outputs =
         arena_grow(s->a, s->outputs, s->n_outputs, &s->cap_outputs, sizeof(site_output), 16);
     site_output *o = &s->outputs[s->n_outputs++];
@@ -649,13 +790,19 @@ add_output(site *s, const char *rel_dir, const char *t0, const char *t1, const c
     o->permalink = make_permalink(s, strcmp(o->path, "index.html") == 0 ? "" : rel_dir);
     o->lastmod = lastmod;
     o->in_sitemap = in_sitemap;
+    o->translations = tr && tr->type == VALUE_LIST ? tr : NULL;
 }
 
+/* The root variables of an output of view vw: site, `translations` (the same output in
+ * every language) and key/v, key2/v2. */
 static value *
-root_ctx(site *s, const char *key, value *v, const char *key2, value *v2)
+root_ctx(site *s, const view *vw, value *translations, const char *key, value *v, const char *key2,
+         value *v2)
 {
     value *m = value_new_map(s->a, SRC_NONE);
-    set(s, m, "site", s->site_ctx);
+    set(s, m, "site", vw->site_ctx);
+    if (translations)
+        set(s, m, "translations", translations);
     if (key)
         set(s, m, key, v);
     if (key2)
@@ -696,14 +843,16 @@ paginator_ctx(site *s, const char *rel_dir, page **pages, size_t n, size_t per, 
  * page when paginate is 0 or the list fits), each with the root context of key/v and
  * key2/v2 plus "paginator". */
 static void
-add_paged_outputs(site *s, const char *rel_dir, page **pages, size_t n, const char *t0,
+add_paged_outputs(site *s, const view *vw, const char *rel, page **pages, size_t n, const char *t0,
                   const char *t1, const char *key, value *v, const char *key2, value *v2,
                   src_pos origin, const value *lastmod)
 {
     size_t per = s->cfg.paginate && n > s->cfg.paginate ? s->cfg.paginate : (n ? n : 1);
     size_t total = n ? (n + per - 1) / per : 1;
+    const char *rel_dir = arena_printf(s->a, "%s%s", vw->prefix, rel);
     for (size_t k = 1; k <= total; k++) {
-        value *ctx = root_ctx(s, key, v, key2, v2);
+        value *tr = translations_value(s, vw->lang, list_rels(s, pager_dir(s, rel, k)), NULL);
+        value *ctx = root_ctx(s, vw, tr, key, v, key2, v2);
         set(s, ctx, "paginator", paginator_ctx(s, rel_dir, pages, n, per, k, total));
         add_output(s, pager_dir(s, rel_dir, k), t0, t1, NULL, ctx, origin, lastmod, true);
     }
@@ -719,49 +868,56 @@ newest(const value *a, const value *b)
     return value_compare(a, b) >= 0 ? a : b;
 }
 
+/* The outputs of language vw: its home, its pages, its lists. */
 static void
-build_outputs(site *s)
+build_outputs(site *s, view *vw)
 {
     /* home */
-    value *home = s->home ? s->home->ctx : NULL;
+    value *home = vw->home ? vw->home->ctx : NULL;
     if (!home) {
         home = value_new_map(s->a, SRC_NONE);
-        set(s, home, "title", str_val(s, s->cfg.title));
+        set(s, home, "title", str_val(s, vw->cfg->title));
         set(s, home, "content", str_val(s, ""));
-        set(s, home, "summary", str_val(s, s->cfg.description));
+        set(s, home, "summary", str_val(s, vw->cfg->description));
+        set(s, home, "lang", str_val(s, vw->cfg->code));
     }
+    value *home_tr = translations_value(s, vw->lang, list_rels(s, ""), NULL);
     set(s, home, "kind", str_val(s, "home"));
-    set(s, home, "url", str_val(s, s->cfg.base_path));
-    set(s, home, "permalink", str_val(s, s->cfg.base_url));
-    add_output(s, "", "index.html", NULL, NULL, root_ctx(s, "page", home, NULL, NULL),
-               s->home ? SRC_POS(s->home->path, 1, 1) : SRC_POS("content", 0, 0), s->build_date,
-               true);
-    s->outputs[s->n_outputs - 1].path = "index.html";
+    set(s, home, "url", str_val(s, make_url(s, vw->prefix)));
+    set(s, home, "permalink", str_val(s, make_permalink(s, vw->prefix)));
+    set(s, home, "translations", home_tr);
+    add_output(
+        s, vw->prefix, "index.html", NULL, NULL, root_ctx(s, vw, home_tr, "page", home, NULL, NULL),
+        vw->home ? SRC_POS(vw->home->path, 1, 1) : SRC_POS("content", 0, 0), s->build_date, true);
+    s->outputs[s->n_outputs - 1].path = arena_printf(s->a, "%sindex.html", vw->prefix);
 
-    /* single pages */
-    for (size_t i = 0; i < s->n_pages; i++) {
-        page *p = s->pages[i];
+    /* single pages: those written in this language (the others are in their own) */
+    for (size_t i = 0; i < vw->n_pages; i++) {
+        page *p = vw->pages[i];
+        if (p->lang != vw->lang)
+            continue;
         const char *single = *p->section ? arena_printf(s->a, "%s/single.html", p->section) : NULL;
         /* "projects/x/" from "projects/x/index.html": outputs are named by directory */
-        const char *rel = arena_strndup(s->a, p->out_path, strlen(p->out_path) - 10);
+        const char *rel = page_rel_of(s, p);
+        value *tr = (value *)value_map_get(p->ctx, "translations");
         if (p->template_name)
             add_output(s, rel, p->template_name, NULL, NULL,
-                       root_ctx(s, "page", p->ctx, NULL, NULL), p->template_pos,
+                       root_ctx(s, vw, tr, "page", p->ctx, NULL, NULL), p->template_pos,
                        newest(p->date, p->updated), true);
         else
             add_output(s, rel, single ? single : "page.html", single ? "page.html" : NULL, NULL,
-                       root_ctx(s, "page", p->ctx, NULL, NULL), SRC_POS(p->path, 1, 1),
+                       root_ctx(s, vw, tr, "page", p->ctx, NULL, NULL), SRC_POS(p->path, 1, 1),
                        newest(p->date, p->updated), true);
     }
 
     /* section lists */
-    for (size_t i = 0; i < s->n_sections; i++) {
-        section *sec = s->sections[i];
+    for (size_t i = 0; i < vw->n_sections; i++) {
+        section *sec = vw->sections[i];
         if (!*sec->name)
             continue; /* top-level pages have no list */
         const char *rel = arena_printf(s->a, "%s/", sec->name);
         const value *lastmod = sec->n_pages ? sec->pages[0]->date : NULL;
-        add_paged_outputs(s, rel, sec->pages, sec->n_pages,
+        add_paged_outputs(s, vw, rel, sec->pages, sec->n_pages,
                           arena_printf(s->a, "%s/list.html", sec->name), "section.html", "section",
                           sec->ctx, NULL, NULL,
                           sec->index ? SRC_POS(sec->index->path, 1, 1)
@@ -771,29 +927,180 @@ build_outputs(site *s)
 
     /* taxonomies and their terms */
     for (size_t i = 0; i < s->cfg.n_taxonomies; i++) {
-        taxonomy *tx = &s->taxonomies[i];
+        taxonomy *tx = &vw->taxonomies[i];
         const char *name = tx->cfg->name;
         src_pos origin = SRC_POS(s->cfg.file, 0, 0);
-        add_output(s, arena_printf(s->a, "%s/", tx->cfg->path),
+        const char *rel = arena_printf(s->a, "%s/", tx->cfg->path);
+        value *tr = translations_value(s, vw->lang, list_rels(s, rel), NULL);
+        add_output(s, arena_printf(s->a, "%s%s", vw->prefix, rel),
                    arena_printf(s->a, "%s/taxonomy.html", name), "taxonomy.html", NULL,
-                   root_ctx(s, "taxonomy", tx->ctx, NULL, NULL), origin, NULL, true);
+                   root_ctx(s, vw, tr, "taxonomy", tx->ctx, NULL, NULL), origin, NULL, true);
         for (size_t k = 0; k < tx->n_terms; k++) {
             term *t = tx->terms[k];
-            add_paged_outputs(s, arena_printf(s->a, "%s/%s/", tx->cfg->path, t->slug), t->pages,
+            add_paged_outputs(s, vw, arena_printf(s->a, "%s/%s/", tx->cfg->path, t->slug), t->pages,
                               t->n_pages, arena_printf(s->a, "%s/term.html", name), "term.html",
                               "taxonomy", tx->ctx, "term", t->ctx, origin,
                               t->n_pages ? t->pages[0]->date : NULL);
         }
     }
+    if (vw->lang)
+        return;
 
-    /* 404 */
+    /* 404: one, in the default language */
     value *nf = value_new_map(s->a, SRC_NONE);
     set(s, nf, "title", str_val(s, "Page not found"));
     set(s, nf, "kind", str_val(s, "404"));
     set(s, nf, "content", str_val(s, ""));
     set(s, nf, "url", str_val(s, make_url(s, "404.html")));
-    add_output(s, "404.html", "404.html", NULL, NULL, root_ctx(s, "page", nf, NULL, NULL),
+    add_output(s, "404.html", "404.html", NULL, NULL, root_ctx(s, vw, NULL, "page", nf, NULL, NULL),
                SRC_POS(s->cfg.file, 0, 0), NULL, false);
+}
+
+/* Language v's lists and values: its sections (each with its _index page in this
+ * language, else the original's), taxonomies, the values of its own pages, its site
+ * value and its outputs. The default language's view is built first: the others list its
+ * pages where they have no translation. */
+static void
+build_view(site *s, view *v, page **all, size_t n_all)
+{
+    strtab by_section = STRTAB_INIT;
+    for (size_t i = 0; i < n_all; i++) {
+        page *p = all[i];
+        if (!p->is_index || p->lang)
+            continue;
+        page *t = p->translations ? p->translations[v->lang] : v->lang ? NULL : p;
+        if (t && !t->out_path)
+            t = NULL; /* a draft translation */
+        if (!*p->section)
+            v->home = t; /* none: a home made of the language's title and description */
+        else
+            get_section(s, v, &by_section, p->section)->index = t ? t : p;
+    }
+    qsort(v->pages, v->n_pages, sizeof(page *), cmp_pages);
+    for (size_t i = 0; i < v->n_pages; i++) {
+        section *sec = get_section(s, v, &by_section, v->pages[i]->section);
+        sec->pages = arena_grow(s->a, sec->pages, sec->n_pages, &sec->cap, sizeof(page *), 16);
+        sec->pages[sec->n_pages++] = v->pages[i];
+    }
+    if (v->n_sections)
+        qsort(v->sections, v->n_sections, sizeof(section *), cmp_sections);
+    strtab_free(&by_section);
+    build_taxonomies(s, v);
+    for (size_t i = 0; i < s->cfg.n_taxonomies; i++)
+        for (size_t k = 0; k < v->taxonomies[i].n_terms; k++)
+            claim_url(
+                s,
+                arena_printf(s->a, "%s%s/%s/", v->prefix, s->cfg.taxonomies[i].path,
+                             v->taxonomies[i].terms[k]->slug),
+                arena_printf(s->a, "%s (taxonomy '%s')", s->cfg.file, s->cfg.taxonomies[i].name),
+                SRC_POS(s->cfg.file, 0, 0));
+
+    /* values for templates: pages (with prev/next in their section), then lists */
+    build_page_terms(s, v);
+    for (size_t i = 0; i < v->n_sections; i++) {
+        section *sec = v->sections[i];
+        for (size_t k = 0; k < sec->n_pages; k++)
+            if (sec->pages[k]->lang == v->lang)
+                build_page_ctx(s, sec->pages[k], k + 1 < sec->n_pages ? sec->pages[k + 1] : NULL,
+                               k > 0 ? sec->pages[k - 1] : NULL);
+    }
+    if (v->home)
+        build_page_ctx(s, v->home, NULL, NULL);
+    for (size_t i = 0; i < v->n_sections; i++)
+        build_section_ctx(s, v, v->sections[i]);
+    for (size_t i = 0; i < s->cfg.n_taxonomies; i++)
+        build_taxonomy_ctx(s, &v->taxonomies[i]);
+    build_site_ctx(s, v);
+    build_outputs(s, v);
+}
+
+/* A translation takes its original's facts: the front matter with its own text over it,
+ * the slug, dates, weight, cohort, stages and template; a draft original keeps it a draft. */
+static void
+inherit_facts(site *s, page *t, const page *o)
+{
+    value *front = map_copy(s, o->front);
+    for (size_t i = 0; i < t->front->as.map.len; i++) {
+        const value_pair *kv = &t->front->as.map.pairs[i];
+        value_map_setn(front, kv->key, kv->key_len, kv->val, s->a);
+    }
+    t->front = front;
+    if (!*t->title)
+        t->title = o->title;
+    t->slug = o->slug;
+    t->date = o->date;
+    t->updated = o->updated;
+    t->weight = o->weight;
+    t->cohort = o->cohort;
+    t->stages = o->stages;
+    t->days_total = o->days_total;
+    t->template_name = o->template_name;
+    t->template_pos = o->template_pos;
+    t->draft = t->draft || o->draft;
+}
+
+/* Joins every translation (x.<code>.md) to its original (x.md, or x.<default>.md) and
+ * gives it the original's facts. A translation without an original, and two originals
+ * of one page, are errors. */
+static bool
+link_translations(site *s, page *loaded, size_t n)
+{
+    if (!s->cfg.languages_set)
+        return true;
+    strtab originals = STRTAB_INIT; /* "content/projects/x" -> the page */
+    bool ok = true;
+    for (size_t pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < n; i++) {
+            page *p = &loaded[i];
+            if ((p->lang != 0) != (pass == 1) || !p->front)
+                continue; /* originals first, then their translations */
+            size_t stem;
+            page_language(&s->cfg, p->path, &stem);
+            const char *key = arena_strndup(s->a, p->path, stem);
+            page *o = strtab_get(&originals, key);
+            if (pass == 0 && o) {
+                size_t id = diag_report(s->d, DIAG_ERROR, SRC_POS(p->path, 1, 1),
+                                        "%s and %s are the same page in the default language "
+                                        "'%s'; keep one",
+                                        o->path, p->path, s->cfg.language);
+                diag_note(s->d, id, SRC_POS(o->path, 1, 1), "the other file");
+                ok = false;
+            } else if (pass == 0) {
+                strtab_put(&originals, key, p);
+            } else if (!o) {
+                diag_report(s->d, DIAG_ERROR, SRC_POS(p->path, 1, 1),
+                            "translation without its original: %s.md does not exist (a page "
+                            "in '%s' translates the page of the default language '%s' beside it)",
+                            key, s->cfg.languages[p->lang].code, s->cfg.language);
+                ok = false;
+            } else {
+                if (!o->translations) {
+                    o->translations = arena_zalloc(s->a, (s->cfg.n_languages + 1) * sizeof(page *));
+                    o->translations[0] = o;
+                }
+                o->translations[p->lang] = p;
+                p->translations = o->translations;
+                p->original = o;
+                inherit_facts(s, p, o);
+            }
+        }
+    strtab_free(&originals);
+    return ok;
+}
+
+void
+site_share_data(site *s)
+{
+    const value *data = value_map_get(s->views[0].site_ctx, "data");
+    for (size_t k = 1; k < s->cfg.n_languages; k++)
+        set(s, s->views[k].site_ctx, "data", (value *)data);
+    for (size_t i = 0; i < s->n_all; i++) {
+        page *p = s->all[i];
+        const value *od =
+            p->original && p->original->ctx ? value_map_get(p->original->ctx, "data") : NULL;
+        if (od && p->ctx)
+            set(s, p->ctx, "data", (value *)od);
+    }
 }
 
 /* {====================================================================
@@ -855,8 +1162,8 @@ build_date(site *s)
     if (s->source_date)
         return value_new_date(s->a, s->rules.now, SRC_NONE);
     const value *best = NULL;
-    for (size_t i = 0; i < s->n_pages; i++) {
-        const page *p = s->pages[i];
+    for (size_t i = 0; i < s->views[0].n_pages; i++) {
+        const page *p = s->views[0].pages[i];
         if (!rules_in_future(p->date, &s->rules.now))
             best = newest(best, p->date);
         if (!rules_in_future(p->updated, &s->rules.now))
@@ -870,11 +1177,12 @@ build_date(site *s)
 static const char *
 page_rel(site *s, const page *p)
 {
+    const char *pre = s->views[p->lang].prefix;
     if (p->is_index)
-        return *p->section ? arena_printf(s->a, "%s/", p->section) : "";
+        return *p->section ? arena_printf(s->a, "%s%s/", pre, p->section) : pre;
     if (*p->section)
-        return arena_printf(s->a, "%s/%s/", p->section, p->slug);
-    return arena_printf(s->a, "%s/", p->slug);
+        return arena_printf(s->a, "%s%s/%s/", pre, p->section, p->slug);
+    return arena_printf(s->a, "%s%s/", pre, p->slug);
 }
 
 /* URLs of the pages, and every URL claimed once: generated lists first (taxonomies,
@@ -883,10 +1191,16 @@ page_rel(site *s, const page *p)
 static void
 assign_urls(site *s, page **all, size_t n)
 {
-    for (size_t i = 0; i < s->cfg.n_taxonomies; i++)
-        claim_url(s, arena_printf(s->a, "%s/", s->cfg.taxonomies[i].path),
-                  arena_printf(s->a, "%s (taxonomy '%s')", s->cfg.file, s->cfg.taxonomies[i].name),
-                  SRC_POS(s->cfg.file, 0, 0));
+    for (size_t k = 1; k < s->cfg.n_languages; k++) /* the homes of the other languages */
+        claim_url(s, s->views[k].prefix,
+                  arena_printf(s->a, "%s (language '%s')", s->cfg.file, s->cfg.languages[k].code),
+                  s->cfg.languages[k].at);
+    for (size_t k = 0; k < s->cfg.n_languages; k++)
+        for (size_t i = 0; i < s->cfg.n_taxonomies; i++)
+            claim_url(
+                s, arena_printf(s->a, "%s%s/", s->views[k].prefix, s->cfg.taxonomies[i].path),
+                arena_printf(s->a, "%s (taxonomy '%s')", s->cfg.file, s->cfg.taxonomies[i].name),
+                SRC_POS(s->cfg.file, 0, 0));
     strtab_put(&s->urls, "404.html", (void *)"the 404 page");
     strtab seen = STRTAB_INIT; /* sections whose list is claimed */
     for (size_t i = 0; i < n; i++) {
@@ -895,7 +1209,9 @@ assign_urls(site *s, page **all, size_t n)
             continue;
         strtab_put(&seen, sec, NULL);
         const char *origin = arena_printf(s->a, "content/%s", sec);
-        claim_url(s, arena_printf(s->a, "%s/", sec), origin, SRC_POS(origin, 0, 0));
+        for (size_t k = 0; k < s->cfg.n_languages; k++)
+            claim_url(s, arena_printf(s->a, "%s%s/", s->views[k].prefix, sec), origin,
+                      SRC_POS(origin, 0, 0));
     }
     strtab_free(&seen);
     for (size_t i = 0; i < n; i++) {
@@ -904,8 +1220,9 @@ assign_urls(site *s, page **all, size_t n)
         p->url = make_url(s, rel);
         p->permalink = make_permalink(s, rel);
         p->out_path = arena_printf(s->a, "%sindex.html", rel);
-        if (p->is_index && *p->section)
-            continue; /* a section's _index.md is its list, claimed above */
+        if (p->is_index && (*p->section || p->lang))
+            continue; /* a section's _index.md is its list, a home's translation its home:
+                       * claimed above */
         const value *slugv = value_map_get(p->front, "slug");
         claim_url(s, rel, p->path, slugv ? slugv->pos : SRC_POS(p->path, 1, 1));
     }
@@ -918,6 +1235,7 @@ site_load(const site_options *opt, arena *a, diag *d)
     s->a = a;
     s->d = d;
     s->root = opt->root;
+    s->i18n = opt->i18n;
     if (opt->cfg)
         s->cfg = *opt->cfg;
     else if (!config_load(&s->cfg, opt->root, opt->base_url, a, d))
@@ -931,6 +1249,7 @@ site_load(const site_options *opt, arena *a, diag *d)
         warn_symlink("content", d);
     bool have_content = content_kind == FS_DIR;
     scan sc = {0};
+    sc.cfg = &s->cfg;
     if (have_content && !scan_dir(&sc, opt->root, "content", "", 0, a, d))
         return NULL;
 
@@ -949,63 +1268,47 @@ site_load(const site_options *opt, arena *a, diag *d)
     if (diag_error_count(d) > 0)
         return NULL;
 
+    /* translations: each joins its original and takes its facts */
+    for (size_t i = 0; i < sc.len; i++)
+        loaded[i].lang = page_language(&s->cfg, loaded[i].path, NULL);
+    if (!link_translations(s, loaded, sc.len))
+        return NULL;
+    s->views = arena_zalloc(a, (s->cfg.n_languages + 1) * sizeof(view));
+    for (size_t k = 0; k < s->cfg.n_languages; k++) {
+        view *v = &s->views[k];
+        v->lang = k;
+        v->cfg = &s->cfg.languages[k];
+        v->prefix = *v->cfg->path ? arena_printf(a, "%s/", v->cfg->path) : "";
+        v->pages = arena_zalloc(a, (sc.len + 1) * sizeof(page *));
+    }
+
     /* published pages: no drafts (unless --drafts), none dated in the future (unless
      * --future); then the build date, and the consistency rules over every page */
     s->rules = (rules_options){&s->cfg, now_date(s), {0}, opt->drafts, opt->future};
     page **all = arena_zalloc(a, (sc.len + 1) * sizeof(page *));
     size_t n_all = 0;
-    s->pages = arena_zalloc(a, (sc.len + 1) * sizeof(page *));
-    strtab by_section = {0};
+    view *v0 = &s->views[0];
     for (size_t i = 0; i < sc.len; i++) {
         page *p = &loaded[i];
         if (!rules_published(p, &s->rules))
             continue;
         all[n_all++] = p;
-        if (p->is_index && !*p->section)
-            s->home = p;
-        else if (p->is_index)
-            get_section(s, &by_section, p->section)->index = p;
-        else
-            s->pages[s->n_pages++] = p;
+        if (p->lang == 0 && !p->is_index)
+            v0->pages[v0->n_pages++] = p;
     }
     s->build_date = build_date(s);
     s->rules.build_date = s->build_date->as.date;
     rules_check(&s->rules, loaded, sc.len, d);
+    for (size_t k = 1; k < s->cfg.n_languages; k++) { /* a translation where there is one */
+        view *v = &s->views[k];
+        for (size_t i = 0; i < v0->n_pages; i++) {
+            page *p = v0->pages[i], *t = p->translations ? p->translations[k] : NULL;
+            v->pages[v->n_pages++] = t && rules_published(t, &s->rules) ? t : p;
+        }
+    }
     assign_urls(s, all, n_all);
-    qsort(s->pages, s->n_pages, sizeof(page *), cmp_pages);
-    for (size_t i = 0; i < s->n_pages; i++) {
-        section *sec = get_section(s, &by_section, s->pages[i]->section);
-        sec->pages = arena_grow(a, sec->pages, sec->n_pages, &sec->cap, sizeof(page *), 16);
-        sec->pages[sec->n_pages++] = s->pages[i];
-    }
-    if (s->n_sections)
-        qsort(s->sections, s->n_sections, sizeof(section *), cmp_sections);
-    strtab_free(&by_section);
-    build_taxonomies(s);
-    for (size_t i = 0; i < s->cfg.n_taxonomies; i++)
-        for (size_t k = 0; k < s->taxonomies[i].n_terms; k++)
-            claim_url(s,
-                      arena_printf(a, "%s/%s/", s->cfg.taxonomies[i].path,
-                                   s->taxonomies[i].terms[k]->slug),
-                      arena_printf(a, "%s (taxonomy '%s')", s->cfg.file, s->cfg.taxonomies[i].name),
-                      SRC_POS(s->cfg.file, 0, 0));
-
-    /* values for templates: pages (with prev/next in their section), then lists */
-    build_page_terms(s);
-    for (size_t i = 0; i < s->n_sections; i++) {
-        section *sec = s->sections[i];
-        for (size_t k = 0; k < sec->n_pages; k++)
-            build_page_ctx(s, sec->pages[k], k + 1 < sec->n_pages ? sec->pages[k + 1] : NULL,
-                           k > 0 ? sec->pages[k - 1] : NULL);
-    }
-    if (s->home)
-        build_page_ctx(s, s->home, NULL, NULL);
-    for (size_t i = 0; i < s->n_sections; i++)
-        build_section_ctx(s, s->sections[i]);
-    for (size_t i = 0; i < s->cfg.n_taxonomies; i++)
-        build_taxonomy_ctx(s, &s->taxonomies[i]);
-    build_site_ctx(s);
-    build_outputs(s);
+    for (size_t k = 0; k < s->cfg.n_languages; k++)
+        build_view(s, &s->views[k], all, n_all);
     s->all = all;
     s->n_all = n_all;
     s->loaded = loaded;
@@ -1029,7 +1332,7 @@ site_free(site *s)
 value *
 site_context(site *s)
 {
-    return s->site_ctx;
+    return s->views[0].site_ctx;
 }
 
 /* {====================================================================
@@ -1177,12 +1480,13 @@ site_render_content(site *s, site_expand_fn expand, void *payload, const site_co
     for (size_t i = 0; i < s->n_all; i++)
         if (s->all[i]->ctx)
             fill_page_content(s, s->all[i]);
-    for (size_t i = 0; i < s->n_sections; i++) {
-        page *ix = s->sections[i]->index;
-        value *m = s->sections[i]->ctx;
-        set(s, m, "content", str_val(s, ix ? ix->md.html : ""));
-        set(s, m, "summary", str_val(s, ix ? ix->summary : ""));
-    }
+    for (size_t k = 0; k < s->cfg.n_languages; k++)
+        for (size_t i = 0; i < s->views[k].n_sections; i++) {
+            page *ix = s->views[k].sections[i]->index;
+            value *m = s->views[k].sections[i]->ctx;
+            set(s, m, "content", str_val(s, ix ? ix->md.html : ""));
+            set(s, m, "summary", str_val(s, ix ? ix->summary : ""));
+        }
     return true;
 }
 
@@ -1201,7 +1505,8 @@ site_add_output(site *s, const char *path, const char *template_name, value *pag
         set(s, page_ctx, "title", str_val(s, s->cfg.title));
     if (!value_map_get(page_ctx, "content"))
         set(s, page_ctx, "content", str_val(s, ""));
-    add_output(s, path, template_name, NULL, NULL, root_ctx(s, "page", page_ctx, NULL, NULL),
-               origin, s->build_date, dir);
+    add_output(s, path, template_name, NULL, NULL,
+               root_ctx(s, &s->views[0], NULL, "page", page_ctx, NULL, NULL), origin, s->build_date,
+               dir);
     return true;
 }

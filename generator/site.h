@@ -45,6 +45,7 @@ typedef struct site_options {
     bool recommended;      /* warn about missing `recommended` schema keys (check) */
     bool future;           /* publish pages dated in the future (--future) */
     const site_load_memo *load_memo; /* or NULL */
+    value **i18n;                    /* each language's interface text (i18n_load), or NULL: none */
 } site_options;
 
 /* One file to render: a template applied to a context. */
@@ -56,6 +57,9 @@ typedef struct site_output {
     const char *permalink;    /* absolute URL, for the sitemap */
     const value *lastmod;     /* VALUE_DATE or NULL */
     bool in_sitemap;
+    /* the same in every language: [{lang, permalink, missing, ...}] (templates'
+     * `translations`), one entry per language of site.yaml; NULL for a generated page */
+    const value *translations;
 } site_output;
 
 typedef struct site site;
@@ -118,8 +122,15 @@ const site_output *site_outputs(const site *s, size_t *n);
 page *const *site_all_pages(const site *s, size_t *n);
 /* Every content file loaded, drafts and pages in the future too, in scan order. */
 const page *site_all_loaded(const site *s, size_t *n);
-/* Published single pages (not _index.md), newest first. */
+/* Published single pages (not _index.md), newest first, in the default language: each
+ * page once, whatever its translations (what the plugins and the metrics count). */
 page *const *site_pages(const site *s, size_t *n);
+/* The same in language lang (an index into cfg->languages): its translation where a page
+ * has one, else the page itself. */
+page *const *site_pages_in(const site *s, size_t lang, size_t *n);
+/* After the plugins: every language's site.data is the default language's, and every
+ * translation's page.data its original's (computed once, shown in each language). */
+void site_share_data(site *s);
 /* SOURCE_DATE_EPOCH when set; else the newest `date` or `updated` of any published page
  * that is not in the future; else 1970-01-01. A page dated in the future never sets it,
  * even when --future publishes it. */

@@ -24,7 +24,7 @@ typedef bool (*body_fn)(xmlTextWriterPtr w, buf *tmp, const void *arg);
 /* An XML document with root element root in the sitemaps.org namespace, its children
  * written by body, appended to out. Returns false after reporting when libxml2 fails. */
 static bool
-write_document(buf *out, const char *root, body_fn body, const void *arg, diag *d)
+write_document(buf *out, const char *root, bool xhtml, body_fn body, const void *arg, diag *d)
 {
     xmlBufferPtr mem = xmlBufferCreate();
     xmlTextWriterPtr w = mem ? xmlNewTextWriterMemory(mem, 0) : NULL;
@@ -37,6 +37,9 @@ write_document(buf *out, const char *root, body_fn body, const void *arg, diag *
              xmlTextWriterStartElement(w, BAD_CAST root) >= 0 &&
              xmlTextWriterWriteAttribute(
                  w, BAD_CAST "xmlns", BAD_CAST "http://www.sitemaps.org/schemas/sitemap/0.9") >= 0;
+        if (ok && xhtml) /* language alternates (Google's xhtml:link extension) */
+            ok = xmlTextWriterWriteAttribute(w, BAD_CAST "xmlns:xhtml",
+                                             BAD_CAST "http://www.w3.org/1999/xhtml") >= 0;
         ok = ok && body(w, &tmp, arg);
         ok = ok && xmlTextWriterEndDocument(w) >= 0; /* closes the root, flushes */
         xmlFreeTextWriter(w);
@@ -72,6 +75,16 @@ write_urls(xmlTextWriterPtr w, buf *tmp, const void *arg)
             value_date_iso(&date, &u->lastmod);
             ok = write_text_element(w, tmp, "lastmod", date.ptr, date.len);
         }
+        for (size_t k = 0; ok && k < u->n_alternates; k++) {
+            const sitemap_alternate *alt = &u->alternates[k];
+            buf_clear(tmp);
+            text_clean_xml(tmp, alt->href, strlen(alt->href));
+            ok = xmlTextWriterStartElement(w, BAD_CAST "xhtml:link") >= 0 &&
+                 xmlTextWriterWriteAttribute(w, BAD_CAST "rel", BAD_CAST "alternate") >= 0 &&
+                 xmlTextWriterWriteAttribute(w, BAD_CAST "hreflang", BAD_CAST alt->hreflang) >= 0 &&
+                 xmlTextWriterWriteAttribute(w, BAD_CAST "href", BAD_CAST tmp->ptr) >= 0 &&
+                 xmlTextWriterEndElement(w) >= 0;
+        }
         ok = ok && xmlTextWriterEndElement(w) >= 0;
     }
     buf_free(&date);
@@ -83,7 +96,10 @@ static bool
 write_urlset(buf *out, const sitemap_url *urls, size_t n, diag *d)
 {
     url_range r = {urls, n};
-    return write_document(out, "urlset", write_urls, &r, d);
+    bool xhtml = false;
+    for (size_t i = 0; i < n && !xhtml; i++)
+        xhtml = urls[i].n_alternates > 0;
+    return write_document(out, "urlset", xhtml, write_urls, &r, d);
 }
 
 bool
@@ -122,7 +138,7 @@ static bool
 write_index(buf *out, size_t n_files, const char *base_url, diag *d)
 {
     index_files f = {n_files, base_url};
-    return write_document(out, "sitemapindex", write_index_entries, &f, d);
+    return write_document(out, "sitemapindex", false, write_index_entries, &f, d);
 }
 
 bool

@@ -11,10 +11,18 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* The same page in another language: <xhtml:link rel="alternate" hreflang href>. */
+typedef struct sitemap_alternate {
+    const char *hreflang; /* "zh", "en", "x-default" */
+    const char *href;     /* absolute, percent-encoded */
+} sitemap_alternate;
+
 typedef struct sitemap_url {
     const char *loc;    /* absolute, percent-encoded URL (the caller encodes it) */
     value_date lastmod; /* W3C date: YYYY-MM-DD, or a full date-time with its offset */
     bool has_lastmod;
+    const sitemap_alternate *alternates; /* every language's version, itself included */
+    size_t n_alternates;
 } sitemap_url;
 
 /* Appends a <urlset> with urls[0..n) in the given order, texts cleaned with

@@ -379,6 +379,16 @@ link_call(const template_unit *u, template_expr *e, diag *d)
             e->u.call.fn = TEMPLATE_FN_RANGE;
             return true;
         }
+        if (name_is(name, len, "t")) {
+            if (args->npos != 1) {
+                diag_report(d, DIAG_ERROR, at(u, e->line, e->col),
+                            "t() takes one key (t(\"latest_projects\")), then named values for "
+                            "its {placeholders}");
+                return false;
+            }
+            e->u.call.fn = TEMPLATE_FN_T;
+            return true;
+        }
         diag_report(d, DIAG_ERROR, at(u, e->line, e->col), "unknown function '%s'", name);
         return false;
     }

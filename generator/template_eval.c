@@ -791,6 +791,66 @@ call_macro(render *r, const exec *ex, const template_expr *e, template_rv *out)
     return ok;
 }
 
+/* t("key", n=3): the text of key in this output's language (the root context's
+ * site.i18n, which i18n.c filled, falling back to the default language's), each {name}
+ * replaced by the value of the argument name. A key no language has is an error. */
+static bool
+call_t(render *r, const exec *ex, const template_expr *e, template_rv *out)
+{
+    const template_args *args = &e->u.call.args;
+    template_rv key;
+    if (!eval(r, ex, args->pos[0], &key))
+        return false;
+    if (!is_type(&key, VALUE_STRING))
+        return rerr(r, ex, e->line, e->col, "t() needs a key as text, got %s",
+                    template_type_name(&key));
+    template_rv site = rv_of(value_map_getn(r->root, "site", 4)), i18n, text;
+    if (r->log)
+        site.path = new_path(r, NULL, DEPS_ATTR, "site", 4, 0);
+    i18n = get_attr(r, &site, "i18n", 4);
+    text = get_attr(r, &i18n, key.v->as.str.ptr, key.v->as.str.len);
+    log_use(r, &text, USE_VALUE);
+    if (!is_type(&text, VALUE_STRING)) {
+        const value *lang = value_map_getn(value_map_getn(r->root, "site", 4), "language", 8);
+        return rerr(r, ex, e->line, e->col,
+                    "t(): no interface text '%s' (add it to i18n/%s.yaml in the site or its "
+                    "theme)",
+                    key.v->as.str.ptr, value_str(lang) ? value_str(lang) : "en");
+    }
+    const char *s = text.v->as.str.ptr;
+    if (!args->nnamed || !strchr(s, '{')) {
+        *out = text;
+        return true;
+    }
+    buf b = BUF_INIT;
+    while (*s) {
+        const char *open = strchr(s, '{'), *close = open ? strchr(open, '}') : NULL;
+        if (!close) {
+            buf_puts(&b, s);
+            break;
+        }
+        buf_append(&b, s, (size_t)(open - s));
+        size_t n = (size_t)(close - open - 1);
+        const template_named *na = NULL;
+        for (size_t i = 0; i < args->nnamed && !na; i++)
+            if (args->named[i].len == n && memcmp(args->named[i].name, open + 1, n) == 0)
+                na = &args->named[i];
+        template_rv v;
+        if (!na) {
+            buf_append(&b, open, n + 2); /* not an argument: kept as written */
+        } else if (!eval(r, ex, na->val, &v)) {
+            buf_free(&b);
+            return false;
+        } else if (v.kind == TEMPLATE_RV_VALUE && v.v) {
+            value_to_text(&b, v.v);
+        }
+        s = close + 1;
+    }
+    *out = rv_of(value_new_string(r->scratch, b.ptr, b.len, SRC_NONE));
+    buf_free(&b);
+    return true;
+}
+
 static bool
 eval_call(render *r, const exec *ex, const template_expr *e, template_rv *out)
 {
@@ -801,6 +861,8 @@ eval_call(render *r, const exec *ex, const template_expr *e, template_rv *out)
         return call_range(r, ex, e, out);
     case TEMPLATE_FN_MACRO:
         return call_macro(r, ex, e, out);
+    case TEMPLATE_FN_T:
+        return call_t(r, ex, e, out);
     case TEMPLATE_FN_CYCLE: {
         template_rv l = lookup(r, ex, "loop", 4);
         if (l.kind != TEMPLATE_RV_LOOP)

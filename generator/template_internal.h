@@ -153,6 +153,7 @@ typedef enum template_fn {
     TEMPLATE_FN_RANGE,
     TEMPLATE_FN_CYCLE, /* loop.cycle(a, b, ...) */
     TEMPLATE_FN_MACRO,
+    TEMPLATE_FN_T, /* t("key", name=value...): site.i18n[key], {name} filled in */
 } template_fn;
 
 struct template_expr {

@@ -584,6 +584,10 @@ PY
     # and give a clean build's bytes, -j 1 and -j 8 agree, a damaged cache is ignored
     counts "$B incremental builds" /usr/bin/python3 tests/incremental_test.py "$bin"
 
+    # issue 11: a bilingual site (tests/multilingual_test.py): pages per language, lang,
+    # reciprocal hreflang, sitemap alternates, a feed per language, metrics counted once
+    counts "$B multilingual" /usr/bin/python3 tests/multilingual_test.py "$bin"
+
     # the demo site: the same bytes from 1 and 8 threads
     check "$B demo: builds without diagnostics" sh -c \
         "out=\$('$bin' build -q -j 1 -o '$tmp/demo1' 2>&1) && echo \"\$out\" && test -z \"\$out\""

@@ -174,8 +174,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const schema *sch = NULL;
     if (!schema_load(&sch, fuzz_tmpdir(), NULL, NULL, a, d) || !sch)
         abort(); /* the fixed schema.yaml is valid */
-    site_options so = {fuzz_tmpdir(), size % 2 == 1, NULL,          1,     &load,
-                       NULL,          sch,           size % 3 == 0, false, NULL};
+    site_options so = {fuzz_tmpdir(), size % 2 == 1, NULL,  1,    &load, NULL,
+                       sch,           size % 3 == 0, false, NULL, NULL};
     site *s = site_load(&so, a, d);
     if ((s == NULL) != (diag_error_count(d) > 0))
         abort();

@@ -58,7 +58,7 @@ test_summary(void)
 
     arena *a = arena_new();
     arena *w = arena_new();
-    site_options opt = {root, false, NULL, 1, &w, NULL, NULL, false, false, NULL};
+    site_options opt = {root, false, NULL, 1, &w, NULL, NULL, false, false, NULL, NULL};
     diag *d = diag_new();
     site *s = site_load(&opt, a, d);
     OK(s != NULL, "the site loads");

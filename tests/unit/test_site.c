@@ -95,7 +95,7 @@ load_with_future(bool drafts, const char *base_url, size_t workers, bool future)
     l.nw = workers;
     for (size_t i = 0; i < workers; i++)
         l.w[i] = arena_new();
-    site_options opt = {dir, drafts, base_url, workers, l.w, NULL, NULL, false, future, NULL};
+    site_options opt = {dir, drafts, base_url, workers, l.w, NULL, NULL, false, future, NULL, NULL};
     diag *d = diag_new();
     l.s = site_load(&opt, l.a, d);
     l.errors = diag_error_count(d);

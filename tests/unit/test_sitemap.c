@@ -202,14 +202,36 @@ main(void)
 {
     xmlInitParser();
     sitemap_url urls[] = {
-        {"https://example.org/", {2023, 3, 1, 0, 0, 0, 0, false, false}, true},
-        {"https://example.org/projects/%E9%98%B2/", {2023, 3, 1, 8, 30, 0, 480, true, true}, true},
-        {"https://example.org/about/?a=1&b=2\x01", {0}, false},
+        {"https://example.org/", {2023, 3, 1, 0, 0, 0, 0, false, false}, true, NULL, 0},
+        {"https://example.org/projects/%E9%98%B2/",
+         {2023, 3, 1, 8, 30, 0, 480, true, true},
+         true,
+         NULL,
+         0},
+        {"https://example.org/about/?a=1&b=2\x01", {0}, false, NULL, 0},
     };
     buf out = BUF_INIT;
     diag *d = diag_new();
     OK(sitemap_write(&out, urls, 3, d), "sitemap written");
     INT_EQ(diag_error_count(d) + diag_warning_count(d), 0, "no diagnostics");
+    OK(!strstr(out.ptr, "xhtml"), "no language alternates: no xhtml namespace");
+    {
+        sitemap_alternate alts[] = {{"x-default", "https://example.org/a/"},
+                                    {"zh", "https://example.org/a/"},
+                                    {"en", "https://example.org/en/a/?x=1&y=2"}};
+        sitemap_url two[] = {{"https://example.org/a/", {0}, false, alts, 3},
+                             {"https://example.org/b/", {0}, false, NULL, 0}};
+        buf alt = BUF_INIT;
+        OK(sitemap_write(&alt, two, 2, d), "sitemap with alternates written");
+        OK(strstr(alt.ptr, "xmlns:xhtml=\"http://www.w3.org/1999/xhtml\"") != NULL,
+           "alternates: the xhtml namespace on urlset");
+        OK(strstr(alt.ptr, "<lastmod>") == NULL &&
+               strstr(alt.ptr, "<xhtml:link rel=\"alternate\" hreflang=\"en\" "
+                               "href=\"https://example.org/en/a/?x=1&amp;y=2\"/>") != NULL,
+           "alternates: one xhtml:link per language, escaped");
+        OK(strstr(alt.ptr, "hreflang=\"x-default\"") != NULL, "alternates: x-default");
+        buf_free(&alt);
+    }
     xmlDocPtr doc = xmlReadMemory(out.ptr, (int)out.len, "sitemap.xml", NULL, XML_PARSE_NONET);
     OK(doc != NULL, "sitemap parses:\n%s", out.ptr);
     if (doc) {

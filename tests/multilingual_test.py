@@ -1,0 +1,209 @@
+#!/usr/bin/env python3
+# multilingual_test.py CLINFOLIO - bilingual sites (issue #11) on tests/multilingual/site:
+# Chinese at /, English under /en/; x.en.md translates x.md and shares its facts. Checks
+# the pages made in each language, every page's lang, that hreflang links are reciprocal,
+# the sitemap's xhtml:link alternates (against the sitemap XSD with the xhtml extension),
+# one feed per language, that metrics count a translated project once (the same
+# metrics.json as without the translations), and the errors of broken translations.
+# Prints "N passed, N failed".
+import glob
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import urllib.parse
+
+BIN = os.path.abspath(sys.argv[1])
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+from tally import check, done  # noqa: E402
+
+ENV = dict(os.environ, SOURCE_DATE_EPOCH="1767225600", CLINFOLIO_DATADIR=ROOT)
+
+
+def build(site, out):
+    return subprocess.run([BIN, "build", "-q", "-s", site, "-o", out], capture_output=True,
+                          text=True, env=ENV)
+
+
+def read(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def write(path, text):
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+tmp = tempfile.mkdtemp()
+try:
+    site = os.path.join(tmp, "site")
+    shutil.copytree(os.path.join(HERE, "multilingual", "site"), site)
+    out = os.path.join(tmp, "out")
+    p = build(site, out)
+    check(p.returncode == 0 and p.stderr == "", "the bilingual site builds without diagnostics: "
+          + p.stderr)
+
+    # pages in each language: translations under /en/, untranslated pages only in Chinese
+    for rel in ["index.html", "about/index.html", "projects/anti-fog-goggles/index.html",
+                "projects/iv-line-organizer/index.html", "en/index.html", "en/about/index.html",
+                "en/projects/anti-fog-goggles/index.html", "en/projects/index.html",
+                "en/news/launch/index.html", "en/cohorts/2023/index.html", "en/feed.xml"]:
+        check(os.path.isfile(os.path.join(out, rel)), "written: " + rel)
+    check(not os.path.exists(os.path.join(out, "en/projects/iv-line-organizer")),
+          "no English page for a project without a translation")
+    check(not os.path.exists(os.path.join(out, "projects/anti-fog-goggles-en")),
+          "a translation is not a page of its own")
+
+    # every page's lang is its language's
+    pages = sorted(glob.glob(os.path.join(out, "**", "*.html"), recursive=True))
+    for f in pages:
+        rel = os.path.relpath(f, out)
+        m = re.search(r'<html lang="([^"]+)"', read(f))
+        want = "en" if rel.startswith("en/") else "zh"
+        check(m and m.group(1) == want, "%s: lang=%s, want %s" % (rel, m and m.group(1), want))
+
+    # the English pages show the translation's text and the original's facts
+    en = read(os.path.join(out, "en/projects/anti-fog-goggles/index.html"))
+    check("<h1>Anti-fog goggles</h1>" in en, "the translation's title")
+    check("hydrophobic micro-channels" in en, "the translation's body")
+    check("Zhou Jiaxin" in en and "CN202320158462.0" in en, "the original's facts (team, patent)")
+    enlist = read(os.path.join(out, "en/projects/index.html")) + read(
+        os.path.join(out, "en/projects/page/2/index.html"))
+    check('href="/projects/iv-line-organizer/"' in enlist,
+          "the English list links an untranslated project's original")
+    check('href="/en/projects/anti-fog-goggles/"' in enlist,
+          "the English list links a translated project's translation")
+    zh = read(os.path.join(out, "projects/iv-line-organizer/index.html"))
+    check('<a href="/en/projects/" lang="en" hreflang="en" class="lang-switch__missing">' in zh,
+          "a missing translation: the switcher links the English list, marked")
+    check('hreflang="x-default"' not in zh, "a page in one language has no hreflang links")
+
+    # hreflang: reciprocal, with x-default the Chinese version
+    links = {}
+    for f in pages:
+        rel = os.path.relpath(f, out)
+        url = "https://example.org/" + urllib.parse.quote(
+            rel[:-len("index.html")] if rel.endswith("index.html") else rel)
+        links[url] = dict(re.findall(r'<link rel="alternate" hreflang="([^"]+)" href="([^"]+)">',
+                                     read(f)))
+    pairs = 0
+    for url, alts in links.items():
+        if not alts:
+            continue
+        check(alts.get("x-default") == alts.get("zh"), url + ": x-default is the Chinese page")
+        for lang, href in alts.items():
+            if lang == "x-default":
+                continue
+            check(href in links, "%s: hreflang %s leads to a page of the site (%s)"
+                  % (url, lang, href))
+            back = links.get(href, {})
+            mine = "en" if "/en/" in url else "zh"
+            check(back.get(mine) == url, "%s -> %s: the link back" % (url, href))
+            pairs += 1
+    check(pairs >= 30, "hreflang pairs walked: %d" % pairs)
+
+    # the sitemap lists the alternates, valid against the schema with xhtml:link
+    sm = read(os.path.join(out, "sitemap.xml"))
+    check('<xhtml:link rel="alternate" hreflang="en" '
+          'href="https://example.org/en/projects/anti-fog-goggles/"/>' in sm,
+          "sitemap: a page's English alternate")
+    v = subprocess.run(["xmllint", "--noout", "--schema",
+                        os.path.join(HERE, "validate", "sitemap-alternates.xsd"),
+                        os.path.join(out, "sitemap.xml")], capture_output=True, text=True)
+    check(v.returncode == 0, "sitemap.xml valid with xhtml:link alternates: " + v.stderr)
+
+    # one feed per language, each with its own pages
+    fz, fe = read(os.path.join(out, "feed.xml")), read(os.path.join(out, "en/feed.xml"))
+    check("<language>zh</language>" in fz and "<language>en</language>" in fe,
+          "each feed names its language")
+    check("/en/" not in re.sub(r"<atom:link[^>]*>", "", fz) and
+          "iv-line-organizer" not in fe and "anti-fog-goggles" in fe,
+          "each feed holds its own language's pages")
+
+    # the metrics count a translated project once: as without any translation
+    plain = os.path.join(tmp, "plain")
+    shutil.copytree(site, plain)
+    for f in glob.glob(os.path.join(plain, "content", "**", "*.en.md"), recursive=True):
+        os.remove(f)
+    p2 = build(plain, os.path.join(tmp, "plain-out"))
+    check(p2.returncode == 0, "the site without its translations builds: " + p2.stderr)
+    check(read(os.path.join(tmp, "plain-out", "metrics.json")) ==
+          read(os.path.join(out, "metrics.json")), "metrics.json: each project counted once")
+    check('"projects": 3' in read(os.path.join(out, "metrics.json")), "3 projects in all")
+
+    # broken translations
+    def expect_error(name, setup, pattern):
+        s = os.path.join(tmp, name)
+        shutil.copytree(site, s)
+        setup(s)
+        r = build(s, os.path.join(tmp, name + "-out"))
+        check(r.returncode != 0 and re.search(pattern, r.stderr),
+              "%s: exit %d, %s" % (name, r.returncode, r.stderr.strip()))
+
+    expect_error("orphan", lambda s: write(os.path.join(s, "content/projects/ghost.en.md"),
+                                           "---\ntitle: Ghost\n---\nNo original.\n"),
+                 r"content/projects/ghost\.en\.md:1:1: error: translation without its original: "
+                 r"content/projects/ghost\.md does not exist")
+    expect_error("fact", lambda s: write(os.path.join(s, "content/projects/iv-line-organizer.en.md"),
+                                         "---\ntitle: IV line organiser\ncohort: 2025\n---\n"),
+                 r"iv-line-organizer\.en\.md:3:1: error: 'cohort' cannot be set in a translation")
+    expect_error("twice", lambda s: write(os.path.join(s, "content/about.zh.md"),
+                                          "---\ntitle: 关于\n---\n"),
+                 r"content/about(\.zh)?\.md:1:1: error: content/about(\.zh)?\.md and "
+                 r"content/about(\.zh)?\.md are the same page in the default language 'zh'")
+    expect_error("badcode", lambda s: write(os.path.join(s, "site.yaml"), read(
+        os.path.join(s, "site.yaml")).replace("{code: en,", "{code: English,")),
+                 r"site\.yaml:\d+:\d+: error: a language needs a 'code'")
+
+    # interface text: t("key", name=...) from the site's i18n/<code>.yaml over the theme's,
+    # the default language's where a language lacks a key (a warning), an unknown key an error
+    ts = os.path.join(tmp, "i18n")
+    shutil.copytree(site, ts)
+    os.makedirs(os.path.join(ts, "i18n"))
+    os.makedirs(os.path.join(ts, "templates"))
+    write(os.path.join(ts, "i18n", "zh.yaml"), "hello: 你好，{name}\nonly_zh: 只有中文\n")
+    write(os.path.join(ts, "i18n", "en.yaml"), "hello: Hello, {name} ({missing})\n")
+    write(os.path.join(ts, "templates", "page.html"),
+          '<!DOCTYPE html><html lang="{{ site.language }}"><title>t</title>'
+          '<p>{{ t("hello", name=page.title) }}|{{ t("only_zh") }}</p></html>\n')
+    r = subprocess.run([BIN, "build", "-s", ts, "-o", os.path.join(ts, "out")],
+                       capture_output=True, text=True, env=ENV)
+    check(r.returncode == 0, "a site with i18n files builds: " + r.stderr)
+    check("<p>你好，关于我们|只有中文</p>" in read(os.path.join(ts, "out", "about", "index.html")),
+          "t(): the default language's text, {name} filled in")
+    check("<p>Hello, About us ({missing})|只有中文</p>" in read(
+        os.path.join(ts, "out", "en", "about", "index.html")),
+          "t(): the language's own text, an unknown {placeholder} kept, a missing key falls back")
+    check(re.search(r"i18n/zh\.yaml:2:\d+: warning: i18n key 'only_zh' has no text in language "
+                    r"'en'", r.stderr), "a key missing in a language is a warning: " + r.stderr)
+    write(os.path.join(ts, "templates", "page.html"),
+          '<!DOCTYPE html><html lang="{{ site.language }}"><title>t</title>\n'
+          '<p>{{ t("helo") }}</p></html>\n')
+    r = build(ts, os.path.join(ts, "out2"))
+    check(r.returncode != 0 and re.search(r"templates/page\.html:2:\d+: error: t\(\): no interface "
+                                          r"text 'helo'", r.stderr),
+          "an unknown i18n key is an error at the template: " + r.stderr)
+    write(os.path.join(ts, "i18n", "en.yaml"), "hello: [not, text]\n")
+    r = build(ts, os.path.join(ts, "out3"))
+    check(r.returncode != 0 and re.search(r"i18n/en\.yaml:1:\d+: error: 'hello' in i18n/en\.yaml "
+                                          r"must be a text", r.stderr),
+          "an i18n value that is not text is an error: " + r.stderr)
+
+    # without `languages`, x.en.md stays a page of its own (as before languages existed)
+    mono = os.path.join(tmp, "mono")
+    shutil.copytree(site, mono)
+    y = read(os.path.join(mono, "site.yaml"))
+    y = re.sub(r"languages:\n(  - .*\n)+", "language: zh\n", y)
+    write(os.path.join(mono, "site.yaml"), y)
+    r = build(mono, os.path.join(tmp, "mono-out"))
+    check(r.returncode == 0 and os.path.isdir(os.path.join(tmp, "mono-out", "projects",
+                                                           "anti-fog-goggles-en")),
+          "no languages: x.en.md is its own page: " + r.stderr)
+finally:
+    shutil.rmtree(tmp)
+sys.exit(done())

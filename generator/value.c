@@ -653,6 +653,19 @@ value_date_format(buf *out, const value_date *d, const char *fmt)
             buf_putc(out, *p);
             continue;
         }
+        if (p[1] == '-' && p[2] && strchr("ymdHMSj", p[2])) { /* GNU's %-m: no padding */
+            p += 2;
+            int n = *p == 'y'   ? ((d->year % 100) + 100) % 100
+                    : *p == 'm' ? d->month
+                    : *p == 'd' ? d->day
+                    : *p == 'H' ? d->hour
+                    : *p == 'M' ? d->minute
+                    : *p == 'S' ? d->second
+                                : (int)(days_from_civil(d->year, d->month, d->day) -
+                                        days_from_civil(d->year, 1, 1) + 1);
+            buf_printf(out, "%d", n);
+            continue;
+        }
         switch (*++p) {
         case 'Y':
             buf_printf(out, "%04d", d->year);

@@ -146,7 +146,8 @@ value_date value_date_from_epoch(int64_t secs);
 /* Whole days from a to b (b - a), counting calendar dates as written. */
 long value_date_days_between(const value_date *a, const value_date *b);
 /* strftime-like, locale-free, English names: %Y %y %m %d %e %H %M %S %j %b %B %a %A
- * %F (%Y-%m-%d) %T (%H:%M:%S) %z (+0800) %Z (UTC offset or "UTC") %% . */
+ * %F (%Y-%m-%d) %T (%H:%M:%S) %z (+0800) %Z (UTC offset or "UTC") %% ; GNU's "-" flag
+ * drops the padding of %-y %-m %-d %-H %-M %-S %-j ("%Y年%-m月%-d日": 2023年4月5日). */
 void value_date_format(buf *out, const value_date *d, const char *fmt);
 /* 2023-01-05 or 2023-01-05T08:30:00+08:00 (RFC 3339 when it has a time). */
 void value_date_iso(buf *out, const value_date *d);

@@ -146,12 +146,19 @@ get_list(loader *l, const value *map, const char *key)
     return v;
 }
 
-/* menu: [{name, url}]: a url must not have a scheme outside text.h's allow-list, since
- * templates link to it (javascript:, data:). */
+static const char **per_language(loader *l, const config *c, const value *v, const char *what,
+                                 const char *def);
+
+/* menu: [{name, url}]: a name may be one per language ({zh: 项目, en: Projects}); a url must
+ * not have a scheme outside text.h's allow-list, since templates link to it (javascript:,
+ * data:). */
 static void
-check_menu(loader *l, const value *menu)
+check_menu(loader *l, const config *c, const value *menu)
 {
     for (size_t i = 0; i < value_len(menu); i++) {
+        const value *name = value_map_get(menu->as.list.items[i], "name");
+        if (name && name->type == VALUE_MAP)
+            per_language(l, c, name, "menu name", "");
         const value *url = value_map_get(menu->as.list.items[i], "url");
         const char *s = value_str(url);
         if (!s || text_url_scheme_allowed(s, url->as.str.len, false))
@@ -247,13 +254,80 @@ load_stages(loader *l, config *c, const value *root)
     }
 }
 
+/* A text per language: a string for all of them, or {code: text} (the default
+ * language's when one is left out, else def). Unknown codes are errors. */
+static const char **
+per_language(loader *l, const config *c, const value *v, const char *what, const char *def)
+{
+    const char **out = arena_zalloc(l->a, (c->n_languages + 1) * sizeof(char *));
+    if (v && v->type == VALUE_MAP) {
+        for (size_t i = 0; i < v->as.map.len; i++) {
+            const value_pair *p = &v->as.map.pairs[i];
+            int k = config_language_index(c, p->key, p->key_len);
+            if (k < 0) {
+                diag_report(l->d, DIAG_ERROR, p->key_pos,
+                            "%s: '%s' is not one of the site's languages", what, p->key);
+                l->ok = false;
+            } else if (p->val->type != VALUE_STRING || !*p->val->as.str.ptr) {
+                type_error(l, p->val, p->key, "a non-empty text");
+            } else {
+                out[k] = p->val->as.str.ptr;
+            }
+        }
+    } else if (v && v->type == VALUE_STRING) {
+        for (size_t k = 0; k < c->n_languages; k++)
+            out[k] = v->as.str.ptr;
+    } else if (v && v->type != VALUE_NULL) {
+        type_error(l, v, what, "a text or a map of language codes to texts");
+    }
+    for (size_t k = 0; k < c->n_languages; k++)
+        if (!out[k])
+            out[k] = out[0] ? out[0] : def;
+    return out;
+}
+
+/* terms: {slug: {code: name, ...} | name}: declared terms of a taxonomy */
+static void
+load_terms(loader *l, const config *c, config_taxonomy *t, const value *terms)
+{
+    if (!terms || terms->type == VALUE_NULL)
+        return;
+    if (terms->type != VALUE_MAP) {
+        type_error(l, terms, "terms",
+                   "a map of slugs to names ({anesthesiology: {zh: 麻醉科, en: "
+                   "Anesthesiology}})");
+        return;
+    }
+    t->terms = arena_zalloc(l->a, (terms->as.map.len + 1) * sizeof(config_term));
+    for (size_t i = 0; i < terms->as.map.len; i++) {
+        const value_pair *p = &terms->as.map.pairs[i];
+        buf slug = BUF_INIT;
+        text_slugify(&slug, p->key, p->key_len);
+        bool is_slug = slug.len == p->key_len && memcmp(slug.ptr, p->key, p->key_len) == 0;
+        buf_free(&slug);
+        if (!is_slug) {
+            diag_report(l->d, DIAG_ERROR, p->key_pos,
+                        "term '%s' of taxonomy '%s': the key is the term's URL segment, in small "
+                        "letters, digits and '-' (such as anesthesiology)",
+                        p->key, t->name);
+            l->ok = false;
+            continue;
+        }
+        config_term *term = &t->terms[t->n_terms++];
+        term->slug = p->key;
+        term->at = p->key_pos;
+        term->names = per_language(l, c, p->val, arena_printf(l->a, "term '%s'", p->key), p->key);
+    }
+}
+
 static void
 load_taxonomies(loader *l, config *c, const value *root)
 {
     const value *list = get_list(l, root, "taxonomies");
     if (!list) { /* default: tags only */
         c->taxonomies = arena_zalloc(l->a, sizeof(config_taxonomy));
-        c->taxonomies[0] = (config_taxonomy){"tags", "tags", "Tags"};
+        c->taxonomies[0] = (config_taxonomy){"tags", "tags", "Tags", NULL, NULL, 0};
+        c->taxonomies[0].titles = per_language(l, c, NULL, "title", "Tags");
         c->n_taxonomies = 1;
         return;
     }
@@ -266,7 +340,12 @@ load_taxonomies(loader *l, config *c, const value *root)
         } else if (item->type == VALUE_MAP) {
             t.name = get_string(l, item, "name", NULL);
             t.path = get_string(l, item, "path", NULL);
-            t.title = get_string(l, item, "title", NULL);
+            const value *title = value_map_get(item, "title");
+            if (title && title->type == VALUE_MAP) /* one per language */
+                t.titles = per_language(l, c, title, "title", NULL);
+            else
+                t.title = get_string(l, item, "title", NULL);
+            load_terms(l, c, &t, value_map_get(item, "terms"));
         } else {
             type_error(l, item, "taxonomies item", "a name or {name, path, title}");
             continue;
@@ -281,7 +360,9 @@ load_taxonomies(loader *l, config *c, const value *root)
         if (!t.path)
             t.path = t.name;
         if (!t.title)
-            t.title = t.name;
+            t.title = t.titles && t.titles[0] ? t.titles[0] : t.name;
+        if (!t.titles || !t.titles[0])
+            t.titles = per_language(l, c, NULL, "title", t.title);
         for (size_t j = 0; j < c->n_taxonomies; j++)
             if (strcmp(c->taxonomies[j].name, t.name) == 0 ||
                 strcmp(c->taxonomies[j].path, t.path) == 0) {
@@ -299,8 +380,8 @@ load_taxonomies(loader *l, config *c, const value *root)
 
 /* A language code as BCP 47 writes one, small enough for a file suffix: a primary tag of
  * 2-3 lowercase letters, then subtags of 2-8 letters or digits ("zh", "en", "zh-Hans"). */
-static bool
-is_language_code(const char *s)
+bool
+config_is_language_code(const char *s)
 {
     size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz");
     if (n < 2 || n > 3)
@@ -362,7 +443,7 @@ load_languages(loader *l, config *c, const value *root)
                        "a code or {code, name, path, title, description}");
             continue;
         }
-        if (!g.code || !is_language_code(g.code)) {
+        if (!g.code || !config_is_language_code(g.code)) {
             diag_report(l->d, DIAG_ERROR, item->pos,
                         "a language needs a 'code' such as zh, en or zh-Hans (2-3 lowercase "
                         "letters, then '-' and 2-8 letters or digits)%s%s%s",
@@ -446,6 +527,17 @@ config_language_index(const config *c, const char *code, size_t len)
         if (strlen(c->languages[i].code) == len && memcmp(c->languages[i].code, code, len) == 0)
             return (int)i;
     return -1;
+}
+
+const char *
+config_language_list(const config *c, arena *a)
+{
+    buf b = BUF_INIT;
+    for (size_t i = 0; i < c->n_languages; i++)
+        buf_printf(&b, "%s%s", i ? ", " : "", c->languages[i].code);
+    const char *s = arena_strndup(a, b.ptr, b.len);
+    buf_free(&b);
+    return s;
 }
 
 static void
@@ -666,7 +758,7 @@ config_load(config *out, const char *root, const char *base_url_override, arena 
     load_taxonomies(&l, out, rootv);
     load_plugins(&l, out, rootv);
     get_map(&l, rootv, "params");
-    check_menu(&l, get_list(&l, rootv, "menu"));
+    check_menu(&l, out, get_list(&l, rootv, "menu"));
     load_checks(&l, out, rootv);
     return l.ok;
 }

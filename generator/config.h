@@ -15,10 +15,21 @@ typedef struct config_stage {
     const char *key, *label, *label_zh; /* label_zh may be NULL */
 } config_stage;
 
+/* A term declared in site.yaml with its name in each language, so that every spelling
+ * (`麻醉科`, `Anesthesiology`) is one term, with one slug and one metrics group. */
+typedef struct config_term {
+    const char *slug;   /* its URL segment, as declared: "anesthesiology" */
+    const char **names; /* [n_languages]: the name in each language, NULL where not given */
+    src_pos at;
+} config_term;
+
 typedef struct config_taxonomy {
-    const char *name;  /* the front-matter field: tags, department, cohort */
-    const char *path;  /* URL segment: /<path>/<term>/ (defaults to the name) */
-    const char *title; /* shown on list pages (defaults to the name) */
+    const char *name;    /* the front-matter field: tags, department, cohort */
+    const char *path;    /* URL segment: /<path>/<term>/ (defaults to the name) */
+    const char *title;   /* shown on list pages (defaults to the name) */
+    const char **titles; /* [n_languages]: the title in each language (`title: {zh: 科室}`) */
+    config_term *terms;  /* `terms:` declared in site.yaml, in its order */
+    size_t n_terms;
 } config_taxonomy;
 
 /* One language of the site (site.yaml `languages`; a site without it has one, `language`). */
@@ -89,6 +100,11 @@ void config_scale_plugin_limits(config *c, size_t n_pages);
 
 /* The index in c->languages of the language code[0..len), or -1. */
 int config_language_index(const config *c, const char *code, size_t len);
+/* Whether s is a language code as site.yaml may name one: BCP 47's form, small enough for a
+ * file suffix (2-3 lowercase letters, then '-' and 2-8 letters or digits: zh, en, zh-Hans). */
+bool config_is_language_code(const char *s);
+/* "zh, en" (for error messages); owned by a. */
+const char *config_language_list(const config *c, arena *a);
 
 /* Index of the stage with this key, or -1. */
 int config_stage_index(const config *c, const char *key, size_t len);

@@ -210,6 +210,17 @@ check_front(checker *c, page *p)
     }
     if ((v = field(f, "summary")))
         p->summary = scalar_text(c, v, "summary");
+    if ((v = field(f, "lang"))) { /* the language of the text, when not its file's */
+        const char *code = v->type == VALUE_STRING ? v->as.str.ptr : NULL;
+        if (c->cfg->languages_set &&
+            (!code || config_language_index(c->cfg, code, strlen(code)) < 0))
+            error_at(c, v->pos,
+                     "'lang' must be the code of one of the site's languages (%s), not %s",
+                     config_language_list(c->cfg, c->a), describe(c, v));
+        else if (!code || !config_is_language_code(code))
+            error_at(c, v->pos, "'lang' must be a language code such as zh, en or zh-Hans, not %s",
+                     describe(c, v));
+    }
     if ((v = field(f, "cohort")))
         p->cohort = scalar_text(c, v, "cohort");
     if ((v = field(f, "template"))) {
@@ -331,9 +342,9 @@ slug_from_file(arena *a, const char *rel)
 static void
 check_schema(checker *c, const page_load_options *opt, const page *p)
 {
-    static const char *const builtins[] = {"title",  "date",    "updated", "draft",
-                                           "weight", "summary", "cohort",  "template",
-                                           "slug",   "tags",    "aliases", "stages"};
+    static const char *const builtins[] = {"title",   "date",   "updated",  "draft", "weight",
+                                           "summary", "cohort", "template", "slug",  "tags",
+                                           "aliases", "stages", "lang"};
     const size_t n_builtins = sizeof builtins / sizeof builtins[0];
     const schema_section *sec = schema_find_section(opt->schema, p->section);
     if (!sec || p->is_index)

@@ -9,6 +9,7 @@
 #include "hash.h"
 #include "pool.h"
 #include "rules.h"
+#include "schema.h"
 #include "shortcode.h"
 #include "strtab.h"
 #include "text.h"
@@ -72,8 +73,9 @@ struct site {
     const char *root;
     page **all; /* every published page, _index.md files and translations too, in scan order */
     size_t n_all;
-    view *views;  /* one per language, the default first */
-    value **i18n; /* each language's interface text (site.i18n), or NULL */
+    view *views;      /* one per language, the default first */
+    value **i18n;     /* each language's interface text (site.i18n), or NULL */
+    strtab *declared; /* per taxonomy: the slug of every declared term's names -> its term */
     const value *build_date;
     rules_options rules; /* the clock, the build date and the publishing switches */
     bool source_date;    /* rules.now is SOURCE_DATE_EPOCH */
@@ -350,6 +352,64 @@ get_section(site *s, view *v, strtab *by_name, const char *name)
     return sec;
 }
 
+/* The term site.yaml declares for the text v of taxonomy i (any of its names, in any
+ * case and spacing), or NULL. */
+static const config_term *
+declared_term(const site *s, size_t i, const char *text)
+{
+    if (!s->cfg.taxonomies[i].n_terms)
+        return NULL;
+    buf b = BUF_INIT;
+    size_t n = strlen(text);
+    const char *trimmed = text_trim(text, &n);
+    text_slugify(&b, trimmed, n);
+    const config_term *t = b.len ? strtab_get(&s->declared[i], b.ptr) : NULL;
+    buf_free(&b);
+    return t;
+}
+
+/* The table declared_term() reads: each declared term by its slug and by the slug of each
+ * of its names. */
+static void
+index_declared_terms(site *s)
+{
+    s->declared = arena_zalloc(s->a, (s->cfg.n_taxonomies + 1) * sizeof(strtab));
+    buf b = BUF_INIT;
+    for (size_t i = 0; i < s->cfg.n_taxonomies; i++) {
+        const config_taxonomy *tx = &s->cfg.taxonomies[i];
+        for (size_t k = 0; k < tx->n_terms; k++) {
+            const config_term *t = &tx->terms[k];
+            strtab_put(&s->declared[i], t->slug, (void *)t);
+            for (size_t g = 0; g < s->cfg.n_languages; g++) {
+                buf_clear(&b);
+                text_slugify(&b, t->names[g], strlen(t->names[g]));
+                if (b.len && !strtab_has(&s->declared[i], b.ptr)) /* keys are not copied */
+                    strtab_put(&s->declared[i], arena_strndup(s->a, b.ptr, b.len), (void *)t);
+            }
+        }
+    }
+    buf_free(&b);
+}
+
+/* A term that is not declared while its taxonomy declares some: a warning when it looks
+ * like a misspelling of a declared name. */
+static void
+warn_undeclared(site *s, const taxonomy *tx, const char *name, src_pos at)
+{
+    const config_taxonomy *c = tx->cfg;
+    const char **names = arena_alloc(s->a, (c->n_terms * s->cfg.n_languages + 1) * sizeof(char *));
+    size_t n = 0;
+    for (size_t k = 0; k < c->n_terms; k++)
+        for (size_t g = 0; g < s->cfg.n_languages; g++)
+            names[n++] = c->terms[k].names[g];
+    const char *near = schema_suggest(name, strlen(name), names, n);
+    if (near)
+        diag_report(s->d, DIAG_WARNING, at,
+                    "'%s' value '%s' is not one of the terms site.yaml declares; did you mean "
+                    "'%s'?",
+                    c->name, name, near);
+}
+
 static void
 add_term(site *s, view *vw, taxonomy *tx, page *p, const value *v)
 {
@@ -371,10 +431,17 @@ add_term(site *s, view *vw, taxonomy *tx, page *p, const value *v)
                         tx->cfg->name, name);
         return;
     }
+    const config_term *decl = declared_term(s, (size_t)(tx->cfg - s->cfg.taxonomies), name);
+    if (decl) { /* one term whatever its spelling, named in this language */
+        buf_clear(&b);
+        buf_puts(&b, decl->slug);
+    } else if (tx->cfg->n_terms) {
+        warn_undeclared(s, tx, name, v->pos);
+    }
     term *t = strtab_get(&tx->by_slug, b.ptr);
     if (!t) {
         t = arena_zalloc(s->a, sizeof(term));
-        t->name = arena_strndup(s->a, trimmed, nlen);
+        t->name = decl ? decl->names[vw->lang] : arena_strndup(s->a, trimmed, nlen);
         t->slug = arena_strndup(s->a, b.ptr, b.len);
         const char *rel = arena_printf(s->a, "%s%s/%s/", vw->prefix, tx->cfg->path, t->slug);
         t->url = make_url(s, rel);
@@ -576,10 +643,41 @@ page_translations(site *s, const page *p)
     return translations_value(s, p->lang, rels, fallback);
 }
 
+/* The values of declared terms as the page's language names them (`Nursing` and `护理部`
+ * are one department: the plugins group them once), other values as written. */
+static void
+name_declared_terms(site *s, value *m, const page *p)
+{
+    for (size_t i = 0; i < s->cfg.n_taxonomies; i++) {
+        const char *key = s->cfg.taxonomies[i].name;
+        const value *v = value_map_get(m, key);
+        if (!s->cfg.taxonomies[i].n_terms || !v)
+            continue;
+        value *named = NULL;
+        if (v->type == VALUE_LIST) {
+            named = value_new_list(s->a, v->pos);
+            for (size_t k = 0; k < v->as.list.len; k++) {
+                value *item = v->as.list.items[k];
+                const char *text = item->type == VALUE_STRING ? item->as.str.ptr : NULL;
+                const config_term *t = text ? declared_term(s, i, text) : NULL;
+                value_list_push(
+                    named, t ? value_new_cstr(s->a, t->names[p->lang], item->pos) : item, s->a);
+            }
+        } else if (v->type == VALUE_STRING) {
+            const config_term *t = declared_term(s, i, v->as.str.ptr);
+            if (t)
+                named = value_new_cstr(s->a, t->names[p->lang], v->pos);
+        }
+        if (named)
+            set(s, m, key, named);
+    }
+}
+
 static void
 build_page_ctx(site *s, page *p, page *lower, page *higher)
 {
     value *m = map_copy(s, p->front);
+    name_declared_terms(s, m, p);
     set(s, m, "title", str_val(s, p->title));
     set(s, m, "slug", str_val(s, p->slug));
     set(s, m, "url", str_val(s, p->url));
@@ -600,7 +698,8 @@ build_page_ctx(site *s, page *p, page *lower, page *higher)
     set(s, m, "terms", p->terms ? p->terms : value_new_map(s->a, SRC_NONE));
     set(s, m, "lower", lower ? page_link(s, lower) : value_new_null(s->a, SRC_NONE));
     set(s, m, "higher", higher ? page_link(s, higher) : value_new_null(s->a, SRC_NONE));
-    set(s, m, "lang", str_val(s, s->cfg.languages[p->lang].code));
+    const char *text_lang = value_str(value_map_get(p->front, "lang")); /* checked by page.c */
+    set(s, m, "lang", str_val(s, text_lang ? text_lang : s->cfg.languages[p->lang].code));
     set(s, m, "translations", page_translations(s, p));
     p->ctx = m;
 }
@@ -646,11 +745,11 @@ term_ctx(site *s, term *t)
 }
 
 static void
-build_taxonomy_ctx(site *s, taxonomy *tx)
+build_taxonomy_ctx(site *s, const view *v, taxonomy *tx)
 {
     value *m = value_new_map(s->a, SRC_NONE);
     set(s, m, "name", str_val(s, tx->cfg->name));
-    set(s, m, "title", str_val(s, tx->cfg->title));
+    set(s, m, "title", str_val(s, tx->cfg->titles[v->lang]));
     set(s, m, "path", str_val(s, tx->cfg->path));
     set(s, m, "url", str_val(s, tx->url));
     set(s, m, "permalink", str_val(s, tx->permalink));
@@ -664,20 +763,30 @@ build_taxonomy_ctx(site *s, taxonomy *tx)
     tx->ctx = m;
 }
 
-/* site.menu in language v: a root-relative URL ("/projects/") leads to that language's
- * page ("/en/projects/"); other URLs are kept. */
+/* site.menu in language v: a name given per language ({zh: 项目, en: Projects}) is v's (else
+ * the default language's), and in a language under its own path a root-relative URL
+ * ("/projects/") leads to that language's page ("/en/projects/"); the rest as written. */
 static value *
 menu_in(site *s, const view *v, value *menu)
 {
-    if (!*v->prefix || !menu || menu->type != VALUE_LIST)
+    if (!menu || menu->type != VALUE_LIST)
         return menu;
     value *l = value_new_list(s->a, menu->pos);
     for (size_t i = 0; i < menu->as.list.len; i++) {
         value *item = menu->as.list.items[i];
+        const value *name = value_map_get(item, "name");
         const char *url = value_str(value_map_get(item, "url"));
-        if (item->type == VALUE_MAP && url && url[0] == '/' && url[1] != '/') {
+        bool local = *v->prefix && url && url[0] == '/' && url[1] != '/';
+        if (item->type == VALUE_MAP && (local || (name && name->type == VALUE_MAP))) {
             item = map_copy(s, item);
-            set(s, item, "url", str_val(s, arena_printf(s->a, "/%s%s", v->prefix, url + 1)));
+            if (local)
+                set(s, item, "url", str_val(s, arena_printf(s->a, "/%s%s", v->prefix, url + 1)));
+            if (name && name->type == VALUE_MAP) {
+                const value *own = value_map_get(name, v->cfg->code);
+                if (!own)
+                    own = value_map_get(name, s->cfg.language);
+                set(s, item, "name", own ? (value *)own : str_val(s, ""));
+            }
         }
         value_list_push(l, item, s->a);
     }
@@ -1009,7 +1118,7 @@ build_view(site *s, view *v, page **all, size_t n_all)
     for (size_t i = 0; i < v->n_sections; i++)
         build_section_ctx(s, v, v->sections[i]);
     for (size_t i = 0; i < s->cfg.n_taxonomies; i++)
-        build_taxonomy_ctx(s, &v->taxonomies[i]);
+        build_taxonomy_ctx(s, v, &v->taxonomies[i]);
     build_site_ctx(s, v);
     build_outputs(s, v);
 }
@@ -1240,6 +1349,7 @@ site_load(const site_options *opt, arena *a, diag *d)
         s->cfg = *opt->cfg;
     else if (!config_load(&s->cfg, opt->root, opt->base_url, a, d))
         return NULL;
+    index_declared_terms(s);
 
     buf content = BUF_INIT;
     fs_join(&content, opt->root, "content");
@@ -1326,6 +1436,8 @@ site_free(site *s)
     if (s) {
         strtab_free(&s->urls);
         strtab_free(&s->by_path);
+        for (size_t i = 0; s->declared && i < s->cfg.n_taxonomies; i++)
+            strtab_free(&s->declared[i]);
     }
 }
 

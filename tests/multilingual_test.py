@@ -78,7 +78,10 @@ try:
           "the English list links an untranslated project's original")
     check('href="/en/projects/anti-fog-goggles/"' in enlist,
           "the English list links a translated project's translation")
+    check('<a href="/en/projects/" aria-current="true">Projects</a>' in en and
+          '<a href="/en/about/">About</a>' in en, "the English menu: its names and /en/ URLs")
     zh = read(os.path.join(out, "projects/iv-line-organizer/index.html"))
+    check('<a href="/about/">关于</a>' in zh, "the Chinese menu: its names")
     check('<a href="/en/projects/" lang="en" hreflang="en" class="lang-switch__missing">' in zh,
           "a missing translation: the switcher links the English list, marked")
     check('hreflang="x-default"' not in zh, "a page in one language has no hreflang links")
@@ -134,7 +137,52 @@ try:
     check(p2.returncode == 0, "the site without its translations builds: " + p2.stderr)
     check(read(os.path.join(tmp, "plain-out", "metrics.json")) ==
           read(os.path.join(out, "metrics.json")), "metrics.json: each project counted once")
-    check('"projects": 3' in read(os.path.join(out, "metrics.json")), "3 projects in all")
+    check('"projects": 4' in read(os.path.join(out, "metrics.json")), "4 projects in all")
+
+    # declared terms: 护理部 and Nursing are one department, with one slug and one metrics
+    # group, named in each language; the taxonomy's title in each language
+    import json
+    groups = json.loads(read(os.path.join(out, "metrics.json")))["by"]["department"]
+    check({k: v["projects"] for k, v in groups.items()} == {"护理部": 2, "麻醉科": 2},
+          "metrics: one group per declared department: %s" % sorted(groups))
+    for rel, h1 in [("departments/index.html", "科室"), ("en/departments/index.html", "Departments"),
+                    ("departments/nursing/index.html", "护理部"),
+                    ("en/departments/nursing/index.html", "Nursing"),
+                    ("en/departments/anesthesiology/index.html", "Anesthesiology")]:
+        f = os.path.join(out, rel)
+        check(os.path.isfile(f) and "<h1>%s</h1>" % h1 in read(f), "%s: <h1>%s</h1>" % (rel, h1))
+    check(not os.path.exists(os.path.join(out, "departments", "护理部")),
+          "no term page for a declared term's other spelling")
+
+    # incremental: an edit to a translation and to an original's facts give a clean build's
+    # bytes (the translation takes the original's facts again from the cache's records)
+    def tree(root):
+        got = {}
+        for dirpath, _, files in os.walk(root):
+            for name in files:
+                f = os.path.join(dirpath, name)
+                with open(f, "rb") as fh:
+                    got[os.path.relpath(f, root)] = fh.read()
+        return got
+
+    f = os.path.join(site, "content/projects/anti-fog-goggles.en.md")
+    write(f, read(f) + "\nOne more English sentence.\n")
+    r1 = build(site, out)
+    g = os.path.join(site, "content/projects/anti-fog-goggles.md")
+    write(g, read(g).replace("cohort: 2023", "cohort: 2024"))
+    r2 = build(site, out)
+    r3 = build(site, os.path.join(tmp, "clean"))
+    check(r1.returncode == 0 and r2.returncode == 0 and r3.returncode == 0,
+          "incremental rebuilds: " + r1.stderr + r2.stderr + r3.stderr)
+    inc, clean = tree(out), tree(os.path.join(tmp, "clean"))
+    check(inc == clean, "incremental = clean after editing a translation and its original: %s"
+          % sorted(k for k in set(inc) | set(clean) if inc.get(k) != clean.get(k))[:5])
+    check("One more English sentence." in read(
+        os.path.join(out, "en/projects/anti-fog-goggles/index.html")), "the edit is there")
+    check("/en/cohorts/2024/" in read(os.path.join(out, "en/projects/anti-fog-goggles/index.html")),
+          "the translation follows its original's new cohort")
+    write(f, read(f).replace("\nOne more English sentence.\n", ""))
+    write(g, read(g).replace("cohort: 2024", "cohort: 2023"))
 
     # broken translations
     def expect_error(name, setup, pattern):
@@ -156,6 +204,10 @@ try:
                                           "---\ntitle: 关于\n---\n"),
                  r"content/about(\.zh)?\.md:1:1: error: content/about(\.zh)?\.md and "
                  r"content/about(\.zh)?\.md are the same page in the default language 'zh'")
+    expect_error("badlang", lambda s: write(os.path.join(s, "content/about.md"),
+                                            "---\ntitle: 关于\nlang: fr\n---\n"),
+                 r"content/about\.md:3:7: error: 'lang' must be the code of one of the site's "
+                 r"languages \(zh, en\), not 'fr'")
     expect_error("badcode", lambda s: write(os.path.join(s, "site.yaml"), read(
         os.path.join(s, "site.yaml")).replace("{code: en,", "{code: English,")),
                  r"site\.yaml:\d+:\d+: error: a language needs a 'code'")
@@ -194,11 +246,40 @@ try:
                                           r"must be a text", r.stderr),
           "an i18n value that is not text is an error: " + r.stderr)
 
+    # a spelling close to a declared term's name: a warning with the suggestion
+    ws = os.path.join(tmp, "misspelt")
+    shutil.copytree(site, ws)
+    f = os.path.join(ws, "content/projects/iv-line-organizer.md")
+    write(f, read(f).replace("department: 护理部", "department: 护理科"))
+    r = subprocess.run([BIN, "build", "-s", ws, "-o", os.path.join(ws, "out")],
+                       capture_output=True, text=True, env=ENV)
+    check(r.returncode == 0 and re.search(
+        r"iv-line-organizer\.md:5:13: warning: 'department' value '护理科' is not one of the terms "
+        r"site\.yaml declares; did you mean '护理部'\?", r.stderr), "a misspelt term: " + r.stderr)
+
+    # `lang: en`: a page whose text is in another language than its file's
+    os.makedirs(os.path.join(ts, "templates", "projects"))
+    write(os.path.join(ts, "templates", "projects", "single.html"),
+          '<!DOCTYPE html><html lang="{{ site.language }}"><title>t</title>'
+          '<p>{{ page.lang }}</p></html>\n')
+    write(os.path.join(ts, "templates", "page.html"),
+          '<!DOCTYPE html><html lang="{{ site.language }}"><title>t</title></html>\n')
+    write(os.path.join(ts, "i18n", "en.yaml"), "hello: Hello\n")
+    r = build(ts, os.path.join(ts, "out4"))
+    check(r.returncode == 0, "the lang site builds: " + r.stderr)
+    for rel, want in [("projects/pressure-sensor-pad/index.html", "en"),
+                      ("projects/iv-line-organizer/index.html", "zh"),
+                      ("en/projects/anti-fog-goggles/index.html", "en")]:
+        f = os.path.join(ts, "out4", rel)
+        check(os.path.isfile(f) and "<p>%s</p>" % want in read(f), "%s: page.lang %s" % (rel, want))
+
     # without `languages`, x.en.md stays a page of its own (as before languages existed)
     mono = os.path.join(tmp, "mono")
     shutil.copytree(site, mono)
     y = read(os.path.join(mono, "site.yaml"))
     y = re.sub(r"languages:\n(  - .*\n)+", "language: zh\n", y)
+    y = re.sub(r"  - name: department\n(    .*\n)+", "  - {name: department, path: departments}\n", y)
+    y = re.sub(r"\{zh: ([^,]+), en: [^}]+\}", r"\1", y)
     write(os.path.join(mono, "site.yaml"), y)
     r = build(mono, os.path.join(tmp, "mono-out"))
     check(r.returncode == 0 and os.path.isdir(os.path.join(tmp, "mono-out", "projects",

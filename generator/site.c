@@ -73,9 +73,10 @@ struct site {
     const char *root;
     page **all; /* every published page, _index.md files and translations too, in scan order */
     size_t n_all;
-    view *views;      /* one per language, the default first */
-    value **i18n;     /* each language's interface text (site.i18n), or NULL */
-    strtab *declared; /* per taxonomy: the slug of every declared term's names -> its term */
+    view *views;            /* one per language, the default first */
+    value **i18n;           /* each language's interface text (site.i18n), or NULL */
+    strtab *declared;       /* per taxonomy: the slug of every declared term's names -> its term */
+    value *no_translations; /* `translations` of every output of a site in one language */
     const value *build_date;
     rules_options rules; /* the clock, the build date and the publishing switches */
     bool source_date;    /* rules.now is SOURCE_DATE_EPOCH */
@@ -580,6 +581,11 @@ build_page_terms(site *s, view *v)
 static value *
 translations_value(site *s, size_t current, const char *const *rels, const char *const *fallback)
 {
+    if (s->cfg.n_languages == 1) { /* nothing to link: one empty list for every output */
+        if (!s->no_translations)
+            s->no_translations = value_new_list(s->a, SRC_NONE);
+        return s->no_translations;
+    }
     value *l = value_new_list(s->a, SRC_NONE);
     for (size_t k = 0; k < s->cfg.n_languages; k++) {
         const config_language *g = &s->cfg.languages[k];
@@ -601,6 +607,8 @@ translations_value(site *s, size_t current, const char *const *rels, const char 
 static const char **
 list_rels(site *s, const char *rel)
 {
+    if (s->cfg.n_languages == 1)
+        return NULL; /* translations_value needs none */
     const char **rels = arena_alloc(s->a, (s->cfg.n_languages + 1) * sizeof(char *));
     for (size_t k = 0; k < s->cfg.n_languages; k++)
         rels[k] = arena_printf(s->a, "%s%s", s->views[k].prefix, rel);
@@ -632,6 +640,8 @@ static value *
 page_translations(site *s, const page *p)
 {
     size_t n = s->cfg.n_languages;
+    if (n == 1)
+        return translations_value(s, 0, NULL, NULL);
     const char **rels = arena_zalloc(s->a, (n + 1) * sizeof(char *));
     const char **fallback = arena_zalloc(s->a, (n + 1) * sizeof(char *));
     for (size_t k = 0; k < n; k++) {

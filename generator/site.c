@@ -1495,14 +1495,26 @@ urls_key(const site *s)
     return h;
 }
 
-/* A link to a .md file (markdown.h): the URL of the page written in path. Reads only
- * what site_load made, so render workers call it at once. */
+/* Who follows a link to a .md file: the site, and the page the link is on. */
+typedef struct link_source {
+    const site *s;
+    const page *from;
+} link_source;
+
+/* A link to a .md file (markdown.h): the URL of the page written in path, in the language
+ * of the page the link is on when it has a translation there (`[x](x.md)` in x.en.md's
+ * neighbour leads to /en/...). Reads only what site_load made, so render workers call it
+ * at once. */
 static const char *
 page_url_of(const char *path, const char **why, void *payload)
 {
-    const site *s = payload;
+    const link_source *src = payload;
+    const site *s = src->s;
     const page *p = strtab_get(&s->by_path, path);
     size_t len = strlen(path);
+    const page *t = p && p->translations ? p->translations[src->from->lang] : NULL;
+    if (t && t->url)
+        return t->url;
     if (p && p->url)
         return p->url;
     if (p && p->draft)
@@ -1530,7 +1542,8 @@ static void
 convert_page(const content_job *j, page *p, const shortcode_text *st, arena *a, diag *d)
 {
     /* positions in the file as written, though the Markdown holds the calls' tokens */
-    markdown_page pg = {page_url_of, j->s,  p->body,         p->body_len,
+    link_source src = {j->s, p};
+    markdown_page pg = {page_url_of, &src,  p->body,         p->body_len,
                         st->spans,   st->n, heading_text_of, (void *)st};
     markdown_set_page(&pg);
     page_render_markdown(p, &j->s->cfg, st->src, st->len, a, d);

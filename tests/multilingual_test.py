@@ -82,6 +82,12 @@ try:
           '<a href="/en/about/">About</a>' in en, "the English menu: its names and /en/ URLs")
     zh = read(os.path.join(out, "projects/iv-line-organizer/index.html"))
     check('<a href="/about/">关于</a>' in zh, "the Chinese menu: its names")
+    about_en = read(os.path.join(out, "en/about/index.html"))
+    check('<a href="/en/projects/anti-fog-goggles/">the goggles</a>' in about_en and
+          '<a href="/projects/iv-line-organizer/">the organiser</a>' in about_en,
+          "a link to a .md file leads to the page in the linking page's language, else the original")
+    check('<a href="/projects/anti-fog-goggles/">防雾护目镜</a>' in read(
+        os.path.join(out, "about/index.html")), "the same link from the Chinese page")
     check('<a href="/en/projects/" lang="en" hreflang="en" class="lang-switch__missing">' in zh,
           "a missing translation: the switcher links the English list, marked")
     check('hreflang="x-default"' not in zh, "a page in one language has no hreflang links")

@@ -301,7 +301,7 @@ copy_static(const char *root, const char *theme, const char *theme_name, output 
 
 typedef struct expand_ctx {
     plugin_host *host; /* NULL without plugins */
-    const value *site_ctx;
+    site *s;
 } expand_ctx;
 
 static bool
@@ -321,7 +321,7 @@ expand_page(shortcode_text *out, page *p, void *payload, arena *a, diag *d)
 {
     expand_ctx *x = payload;
     if (x->host)
-        plugin_set_page(x->host, x->site_ctx, p->ctx);
+        plugin_set_page(x->host, site_context_in(x->s, p->lang), p->ctx); /* its language's */
     return shortcode_expand(out, p->body, p->body_len, p->path, p->body_line,
                             x->host ? plugin_shortcode : no_shortcodes, x->host, a, d);
 }
@@ -493,7 +493,7 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     st.plugins_ms = pool_now_ms() - t;
     t = pool_now_ms();
     progress_pass(opt->progress, "markdown");
-    expand_ctx x = {host, site_context(s)};
+    expand_ctx x = {host, s};
     size_t n_all;
     site_all_pages(s, &n_all);
     if (!site_render_content(s, expand_page, &x, memo_content(m, s, n_all), workers, load_arenas,

@@ -38,6 +38,7 @@ typedef struct section {
 
 typedef struct term {
     const char *name, *slug, *url, *permalink;
+    const config_term *declared; /* its names in every language (site.yaml), or NULL */
     page **pages;
     size_t n_pages, cap;
     value *ctx;
@@ -443,6 +444,7 @@ add_term(site *s, view *vw, taxonomy *tx, page *p, const value *v)
     if (!t) {
         t = arena_zalloc(s->a, sizeof(term));
         t->name = decl ? decl->names[vw->lang] : arena_strndup(s->a, trimmed, nlen);
+        t->declared = decl;
         t->slug = arena_strndup(s->a, b.ptr, b.len);
         const char *rel = arena_printf(s->a, "%s%s/%s/", vw->prefix, tx->cfg->path, t->slug);
         t->url = make_url(s, rel);
@@ -751,6 +753,12 @@ term_ctx(site *s, term *t)
     set(s, m, "permalink", str_val(s, t->permalink));
     set(s, m, "pages", page_list(s, t->pages, t->n_pages));
     set(s, m, "count", num_val(s, (double)t->n_pages));
+    if (t->declared) { /* {zh: 麻醉科, en: Anesthesiology} */
+        value *names = value_new_map(s->a, SRC_NONE);
+        for (size_t k = 0; k < s->cfg.n_languages; k++)
+            set(s, names, s->cfg.languages[k].code, str_val(s, t->declared->names[k]));
+        set(s, m, "names", names);
+    }
     return m;
 }
 
@@ -1455,6 +1463,12 @@ value *
 site_context(site *s)
 {
     return s->views[0].site_ctx;
+}
+
+value *
+site_context_in(site *s, size_t lang)
+{
+    return s->views[lang].site_ctx;
 }
 
 /* {====================================================================

@@ -75,6 +75,9 @@ void site_free(site *s);
 const config *site_config(const site *s);
 /* The `site` map templates see; plugins add to its "data" before rendering. */
 value *site_context(site *s);
+/* The same in language lang (an index into cfg->languages): what its pages' templates and
+ * shortcodes see. */
+value *site_context_in(site *s, size_t lang);
 
 /* Expands the shortcodes of p's Markdown body into *out (shortcode.h), on the main
  * thread; false after reporting an error. */

@@ -636,22 +636,55 @@ local function format_number(n)
   return string.format("%.1f", n)
 end
 
+-- The words of the shortcodes' output, in the language of the text they stand in:
+-- page.lang (else site.language); Chinese for zh and zh-*, English otherwise.
+local WORDS = {
+  en = {all = "All projects", group = "Group", projects = "Projects", students = "Students",
+        conversion = "Conversion rate", filed = "Patents filed", granted = "Patents granted",
+        startups = "Startups", median_to = "Median days to %s",
+        caption_all = "Programme outcomes, all projects", caption_by = "Programme outcomes by %s",
+        day = " day", days = " days", na = "n/a"},
+  zh = {all = "全部项目", group = "分组", projects = "项目数", students = "学生数",
+        conversion = "转化率", filed = "专利申请", granted = "专利授权",
+        startups = "创业企业", median_to = "至%s的中位天数",
+        caption_all = "项目成果（全部项目）", caption_by = "项目成果（按%s）",
+        day = "天", days = "天", na = "暂无"},
+}
+
+local function words_of(ctx)
+  local lang = (type(ctx.page) == "table" and ctx.page.lang) or (ctx.site and ctx.site.language)
+  if type(lang) == "string" and (lang == "zh" or string.sub(lang, 1, 3) == "zh-") then
+    return WORDS.zh
+  end
+  return WORDS.en
+end
+
+-- Chinese amounts: 万 (10^4) and 亿 (10^8) with at most two decimals, "120万", "1.55万",
+-- "3.2亿"; smaller ones as written ("8000").
+local function chinese_amount(n)
+  local a = math.abs(n)
+  local unit, div = "", 1
+  if a >= 1e8 then unit, div = "亿", 1e8 elseif a >= 1e4 then unit, div = "万", 1e4 end
+  local s = string.format("%.2f", n / div):gsub("0+$", ""):gsub("%.$", "")
+  return s .. unit
+end
+
 local FORMATS = {
-  number = format_number,
+  number = function(n) return format_number(n) end,
   percent = function(n) return string.format("%d%%", math.floor(n * 100 + 0.5)) end,
-  days = function(n)
+  days = function(n, w)
     local text = format_number(n)
-    return text .. (text == "1" and " day" or " days")
+    return text .. (text == "1" and w.day or w.days)
   end,
-  money = function(n)
+  money = function(n, w)
     n = normalize(n)
+    if w == WORDS.zh then return chinese_amount(n) end
     if math.type(n) == "integer" then return thousands(tostring(n)) end
     local int, frac = string.match(string.format("%.2f", n), "^(-?%d+)%.(%d+)$")
     return thousands(int) .. "." .. frac
   end,
 }
 local FORMAT_NAMES = "number, percent, days, money"
-local NOT_AVAILABLE = "n/a"   -- a median nobody in the group has
 
 local function site_metrics(ctx)
   local metrics = ctx.site.data.metrics
@@ -669,14 +702,17 @@ local function metric(args, ctx)
   if not fmt then error(string.format("unknown format '%s' (formats: %s)", args.format, FORMAT_NAMES), 0) end
   local metrics = site_metrics(ctx)
   local g = select_group(metrics, args)
+  local w = words_of(ctx)
   local v = lookup(g, args.name, ctx.site)
-  if v == nil then return clinfolio.escape(NOT_AVAILABLE) end
-  return clinfolio.escape(fmt(v))
+  if v == nil then return clinfolio.escape(w.na) end
+  return clinfolio.escape(fmt(v, w))
 end
 
-local function stage_label(site, key)
+local function stage_label(site, key, w)
   for _, st in ipairs(site.stages or {}) do
-    if st.key == key then return scalar_text(st.label) or key end
+    if st.key == key then
+      return (w == WORDS.zh and scalar_text(st.label_zh)) or scalar_text(st.label) or key
+    end
   end
   return key
 end
@@ -687,7 +723,7 @@ local function metrics_table(args, ctx)
   local field = args.group or "cohort"
   local rows = {}
   if field == "overall" then
-    rows[1] = {"All projects", metrics.overall}
+    rows[1] = {words_of(ctx).all, metrics.overall}
   elseif metrics.by[field] ~= nil then
     for _, name in ipairs(sorted_keys(metrics.by[field])) do rows[#rows + 1] = {name, metrics.by[field][name]} end
   else
@@ -695,15 +731,19 @@ local function metrics_table(args, ctx)
   end
 
   local e = clinfolio.escape
+  local w = words_of(ctx)
   local conv = metrics.conversion_stage
   local what = string.gsub(field, "_", " ")
+  local tax = type(ctx.site.taxonomies) == "table" and ctx.site.taxonomies[field]
+  if w == WORDS.zh and type(tax) == "table" and type(tax.title) == "string" then what = tax.title end
   local caption = args.caption
   if caption == nil then
-    caption = field == "overall" and "Programme outcomes, all projects" or ("Programme outcomes by " .. what)
+    caption = field == "overall" and w.caption_all or string.format(w.caption_by, what)
   end
-  local first = field == "overall" and "Group" or (string.upper(string.sub(what, 1, 1)) .. string.sub(what, 2))
-  local heads = {first, "Projects", "Students", "Conversion rate", "Patents filed", "Patents granted",
-                 "Startups", "Median days to " .. stage_label(ctx.site, conv)}
+  local first = field == "overall" and w.group
+    or (w == WORDS.zh and what or (string.upper(string.sub(what, 1, 1)) .. string.sub(what, 2)))
+  local heads = {first, w.projects, w.students, w.conversion, w.filed, w.granted, w.startups,
+                 string.format(w.median_to, stage_label(ctx.site, conv, w))}
 
   -- tabindex: a theme may let a wide table scroll sideways (the default theme does in
   -- .prose), and a scrolling region must be reachable from the keyboard
@@ -713,13 +753,24 @@ local function metrics_table(args, ctx)
   out[#out + 1] = "</tr>"
   out[#out + 1] = "</thead>"
   out[#out + 1] = "<tbody>"
+  -- a group is named in the default language (declared terms, site.yaml): in another, by
+  -- the term's name there
+  local shown = {}
+  local default = type(ctx.site.languages) == "table" and ctx.site.languages[1]
+  if type(tax) == "table" and type(tax.terms) == "table" and type(default) == "table" then
+    for _, term in ipairs(tax.terms) do
+      if type(term.names) == "table" and type(term.names[default.code]) == "string" then
+        shown[term.names[default.code]] = term.name
+      end
+    end
+  end
   for _, r in ipairs(rows) do
     local g = r[2]
     local med = g.median_days[conv]
     local cells = {format_number(g.projects), format_number(g.students), FORMATS.percent(g.conversion_rate),
                    format_number(g.patents.filed), format_number(g.patents.granted), format_number(g.startups),
-                   med ~= nil and format_number(med) or NOT_AVAILABLE}
-    local tr = {'<tr><th scope="row">', e(r[1]), "</th>"}
+                   med ~= nil and format_number(med) or w.na}
+    local tr = {'<tr><th scope="row">', e(shown[r[1]] or r[1]), "</th>"}
     for _, c in ipairs(cells) do tr[#tr + 1] = "<td>" .. e(c) .. "</td>" end
     tr[#tr + 1] = "</tr>"
     out[#out + 1] = table.concat(tr)

@@ -88,6 +88,19 @@ try:
           "a link to a .md file leads to the page in the linking page's language, else the original")
     check('<a href="/projects/anti-fog-goggles/">防雾护目镜</a>' in read(
         os.path.join(out, "about/index.html")), "the same link from the Chinese page")
+
+    # the metrics shortcodes write in the language of the page they are on (money in 万 in
+    # Chinese), with the same figures; metrics_table names declared groups in that language
+    about_zh = read(os.path.join(out, "about/index.html"))
+    check("项目 4 个，成果转化中位 62天，经费 120万。" in about_zh, "metric() in Chinese")
+    check("4 projects, a median of 62 days to transfer, funding 1,200,000." in about_en,
+          "metric() in English")
+    check("<caption>项目成果（按科室）</caption>" in about_zh and
+          '<th scope="col">至成果转化的中位天数</th>' in about_zh and
+          '<th scope="row">护理部</th>' in about_zh, "metrics_table() in Chinese")
+    check("<caption>Programme outcomes by department</caption>" in about_en and
+          '<th scope="row">Nursing</th>' in about_en and '<th scope="row">护理部</th>' not in about_en,
+          "metrics_table() in English, groups by their English names")
     check('<a href="/en/projects/" lang="en" hreflang="en" class="lang-switch__missing">' in zh,
           "a missing translation: the switcher links the English list, marked")
     check('hreflang="x-default"' not in zh, "a page in one language has no hreflang links")

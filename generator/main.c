@@ -344,7 +344,7 @@ cmd_serve(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    serve_options opt = {.root = ".", .bind = "127.0.0.1", .port = -1};
+    serve_options opt = {.root = ".", .bind = "127.0.0.1", .port = -1, .datadir = datadir()};
     int ch;
     long n;
     opterr = 0;

@@ -743,6 +743,7 @@ rebuild(server *s, bool first, bool css_only)
                         .drafts = opt->drafts,
                         .future = opt->future,
                         .workers = opt->workers,
+                        .datadir = opt->datadir,
                         .memory = &s->memory};
     build_stats st = {0};
     diag *d = diag_new();

@@ -20,13 +20,14 @@
 #define SERVE_EVENTS_PATH "/__clinfolio/events"
 
 typedef struct serve_options {
-    const char *root;  /* the site folder (holds site.yaml) */
-    const char *bind;  /* the address to listen on, IPv4 or IPv6: "127.0.0.1" */
-    int port;          /* -1: SERVE_DEFAULT_PORT and the next free ones; 0: any free port */
-    bool drafts;       /* publish pages marked draft: true */
-    bool future;       /* publish pages dated in the future */
-    bool open_browser; /* run xdg-open on the URL once serving */
-    size_t workers;    /* build threads; 0 means one per processor */
+    const char *root;    /* the site folder (holds site.yaml) */
+    const char *bind;    /* the address to listen on, IPv4 or IPv6: "127.0.0.1" */
+    int port;            /* -1: SERVE_DEFAULT_PORT and the next free ones; 0: any free port */
+    bool drafts;         /* publish pages marked draft: true */
+    bool future;         /* publish pages dated in the future */
+    bool open_browser;   /* run xdg-open on the URL once serving */
+    size_t workers;      /* build threads; 0 means one per processor */
+    const char *datadir; /* installed themes and plugins (build_options.datadir), or NULL */
 } serve_options;
 
 /* Serves the site until a signal ends the process (main's signal thread calls

@@ -203,6 +203,26 @@ try:
     write(f, read(f).replace("\nOne more English sentence.\n", ""))
     write(g, read(g).replace("cohort: 2024", "cohort: 2023"))
 
+    # serve: both languages, with the themes and plugins found through CLINFOLIO_DATADIR as
+    # build finds them (serve ignored it before)
+    import http.client
+    sys.path.insert(0, os.path.join(HERE, "serve"))
+    from serve_util import Serve  # noqa: E402
+    os.environ["CLINFOLIO_DATADIR"] = ROOT
+    sv = Serve(BIN, site, extra_args=())
+    try:
+        sv.start(timeout=120)
+        for path, lang in [("en/projects/anti-fog-goggles/", "en"), ("projects/", "zh")]:
+            c = http.client.HTTPConnection(sv.host, sv.port, timeout=60)
+            c.request("GET", sv.base + path)
+            resp = c.getresponse()
+            body = resp.read().decode("utf-8", "replace")
+            check(resp.status == 200 and '<html lang="%s"' % lang in body,
+                  "serve: %s %d" % (path, resp.status))
+            c.close()
+    finally:
+        sv.close()
+
     # broken translations
     def expect_error(name, setup, pattern):
         s = os.path.join(tmp, name)

@@ -410,8 +410,8 @@ load_languages(loader *l, config *c, const value *root)
                         "'default_language' has no effect without 'languages'");
         l->ok &= !list;
         c->languages = arena_zalloc(l->a, sizeof(config_language));
-        c->languages[0] = (config_language){c->language, c->language,    "",
-                                            c->title,    c->description, SRC_POS(c->file, 1, 1)};
+        c->languages[0] = (config_language){
+            c->language, c->language, "", c->title, c->description, NULL, SRC_POS(c->file, 1, 1)};
         c->n_languages = 1;
         return;
     }
@@ -429,18 +429,19 @@ load_languages(loader *l, config *c, const value *root)
             g.path = get_string(l, item, "path", NULL);
             g.title = get_string(l, item, "title", NULL);
             g.description = get_string(l, item, "description", NULL);
+            g.params = get_map(l, item, "params");
             for (size_t k = 0; k < item->as.map.len; k++) {
                 const char *key = item->as.map.pairs[k].key;
                 if (strcmp(key, "code") && strcmp(key, "name") && strcmp(key, "path") &&
-                    strcmp(key, "title") && strcmp(key, "description"))
+                    strcmp(key, "title") && strcmp(key, "description") && strcmp(key, "params"))
                     diag_report(l->d, DIAG_WARNING, item->as.map.pairs[k].key_pos,
                                 "unknown key '%s' in a language (known: code, name, path, "
-                                "title, description)",
+                                "title, description, params)",
                                 key);
             }
         } else {
             type_error(l, item, "languages item",
-                       "a code or {code, name, path, title, description}");
+                       "a code or {code, name, path, title, description, params}");
             continue;
         }
         if (!g.code || !config_is_language_code(g.code)) {
@@ -471,7 +472,8 @@ load_languages(loader *l, config *c, const value *root)
     }
     if (!c->n_languages) {
         l->ok = false;
-        c->languages[0] = (config_language){"en", "en", "", c->title, c->description, list->pos};
+        c->languages[0] =
+            (config_language){"en", "en", "", c->title, c->description, NULL, list->pos};
         c->n_languages = 1;
         return;
     }

@@ -38,6 +38,7 @@ typedef struct config_language {
     const char *name; /* "中文": what the language switcher shows (defaults to the code) */
     const char *path; /* URL prefix: "" for the default language, else "<code>" (or `path`) */
     const char *title, *description; /* the site's in this language (default: site.yaml's) */
+    const value *params; /* keys of site.params in this language (over site.yaml's), or NULL */
     src_pos at;
 } config_language;
 

@@ -847,6 +847,14 @@ build_site_ctx(site *s, view *v)
     set(s, m, "build_date", (value *)s->build_date);
     if (!value_map_get(m, "params") || value_map_get(m, "params")->type != VALUE_MAP)
         set(s, m, "params", value_new_map(s->a, SRC_NONE));
+    if (v->cfg->params) { /* the language's own params over site.yaml's */
+        value *params = map_copy(s, value_map_get(m, "params"));
+        for (size_t i = 0; i < v->cfg->params->as.map.len; i++) {
+            const value_pair *p = &v->cfg->params->as.map.pairs[i];
+            value_map_setn(params, p->key, p->key_len, p->val, s->a);
+        }
+        set(s, m, "params", params);
+    }
     value *home = value_new_map(s->a, SRC_NONE); /* site.yaml home:, with its defaults */
     set(s, home, "latest", num_val(s, (double)c->home_latest));
     set(s, m, "home", home);

@@ -248,7 +248,7 @@ try:
                  r"content/about\.md:3:7: error: 'lang' must be the code of one of the site's "
                  r"languages \(zh, en\), not 'fr'")
     expect_error("badcode", lambda s: write(os.path.join(s, "site.yaml"), read(
-        os.path.join(s, "site.yaml")).replace("{code: en,", "{code: English,")),
+        os.path.join(s, "site.yaml")).replace("  - code: en\n", "  - code: English\n")),
                  r"site\.yaml:\d+:\d+: error: a language needs a 'code'")
 
     # interface text: t("key", name=...) from the site's i18n/<code>.yaml over the theme's,
@@ -261,7 +261,8 @@ try:
     write(os.path.join(ts, "i18n", "en.yaml"), "hello: Hello, {name} ({missing})\n")
     write(os.path.join(ts, "templates", "page.html"),
           '<!DOCTYPE html><html lang="{{ site.language }}"><title>t</title>'
-          '<p>{{ t("hello", name=page.title) }}|{{ t("only_zh") }}</p></html>\n')
+          '<p>{{ t("hello", name=page.title) }}|{{ t("only_zh") }}</p>'
+          '<p>{{ site.params.tagline }}|{{ site.params.contact }}</p></html>\n')
     r = subprocess.run([BIN, "build", "-s", ts, "-o", os.path.join(ts, "out")],
                        capture_output=True, text=True, env=ENV)
     check(r.returncode == 0, "a site with i18n files builds: " + r.stderr)
@@ -270,6 +271,11 @@ try:
     check("<p>Hello, About us ({missing})|只有中文</p>" in read(
         os.path.join(ts, "out", "en", "about", "index.html")),
           "t(): the language's own text, an unknown {placeholder} kept, a missing key falls back")
+    check("<p>从临床痛点到上市产品|office@example.org</p>" in read(
+        os.path.join(ts, "out", "about", "index.html")) and
+          "<p>From the ward&#39;s pain point to a product|office@example.org</p>" in read(
+        os.path.join(ts, "out", "en", "about", "index.html")),
+          "site.params: a language's own params over site.yaml's")
     check(re.search(r"i18n/zh\.yaml:2:\d+: warning: i18n key 'only_zh' has no text in language "
                     r"'en'", r.stderr), "a key missing in a language is a warning: " + r.stderr)
     write(os.path.join(ts, "templates", "page.html"),
@@ -316,7 +322,7 @@ try:
     mono = os.path.join(tmp, "mono")
     shutil.copytree(site, mono)
     y = read(os.path.join(mono, "site.yaml"))
-    y = re.sub(r"languages:\n(  - .*\n)+", "language: zh\n", y)
+    y = re.sub(r"languages:\n(  .*\n)+", "language: zh\n", y)
     y = re.sub(r"  - name: department\n(    .*\n)+", "  - {name: department, path: departments}\n", y)
     y = re.sub(r"\{zh: ([^,]+), en: [^}]+\}", r"\1", y)
     write(os.path.join(mono, "site.yaml"), y)

@@ -644,6 +644,25 @@ if [ -f "$demo/index.html" ]; then
         env NODE_PATH=tests/node_modules node tests/validate/a11y.js "$demo" /
     counts "issue 9: serve in chromium: live reload, the error overlay, Ctrl-C" \
         timeout 180 env NODE_PATH=tests/node_modules node tests/serve/live.js "$1/clinfolio"
+    # issue 11: the bilingual fixture, both languages, through the same validators
+    ml=$tmp/multilingual
+    if CLINFOLIO_DATADIR=$PWD "$1/clinfolio" build -q -s tests/multilingual/site -o "$ml"; then
+        check "bilingual: W3C Nu HTML checker, zero errors (zh and en)" \
+            java -jar "$vnu" --errors-only --skip-non-html --format gnu "$ml"
+        check "bilingual: sitemap.xml valid with its xhtml:link alternates" \
+            xmllint --noout --schema tests/validate/sitemap-alternates.xsd "$ml/sitemap.xml"
+        check "bilingual: hreflang alternates reciprocal, the sitemap's the pages'" \
+            /usr/bin/python3 tests/validate/hreflangcheck.py "$ml" https://example.org/
+        check "bilingual: feed.xml and en/feed.xml read by feedparser" sh -c \
+            "/usr/bin/python3 tests/validate/feedcheck.py '$ml/feed.xml' 20 &&
+             /usr/bin/python3 tests/validate/feedcheck.py '$ml/en/feed.xml' 20"
+        check "bilingual: every internal link resolves" \
+            /usr/bin/python3 tests/validate/linkcheck.py "$ml" /
+        check "bilingual: axe-core in chromium, no serious accessibility violations" \
+            env NODE_PATH=tests/node_modules node tests/validate/a11y.js "$ml" /
+    else
+        bad "bilingual: the fixture tests/multilingual/site did not build"
+    fi
     check "golden: every internal link resolves under a sub-path" sh -c \
         "'$1/clinfolio' build -q -s tests/golden/basic -o '$tmp/golden-links' &&
          /usr/bin/python3 tests/validate/linkcheck.py '$tmp/golden-links' /golden/"

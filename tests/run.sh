@@ -588,6 +588,12 @@ PY
     # reciprocal hreflang, sitemap alternates, a feed per language, metrics counted once
     counts "$B multilingual" /usr/bin/python3 tests/multilingual_test.py "$bin"
 
+    # issue 11: the default theme's interface per language (tests/theme_i18n_test.py):
+    # i18n/zh.yaml and en.yaml with the same keys and every key the templates use; on the
+    # bilingual fixture Chinese and English interface text, dates, money and stage names,
+    # lang and a badge on list items in another language, the page.content_lang note
+    counts "$B theme interface text" /usr/bin/python3 tests/theme_i18n_test.py "$bin"
+
     # the demo site: the same bytes from 1 and 8 threads
     check "$B demo: builds without diagnostics" sh -c \
         "out=\$('$bin' build -q -j 1 -o '$tmp/demo1' 2>&1) && echo \"\$out\" && test -z \"\$out\""

@@ -532,6 +532,15 @@ page_kind(const page *p)
     return "page";
 }
 
+/* The language of p's text: `lang:` in its front matter (page.c checked it), else its
+ * file's. */
+static const char *
+page_text_lang(const site *s, const page *p)
+{
+    const char *lang = value_str(value_map_get(p->front, "lang"));
+    return lang ? lang : s->cfg.languages[p->lang].code;
+}
+
 /* The few fields list items and prev/next links need (no content, no links back). */
 static value *
 page_link(site *s, page *p)
@@ -544,6 +553,7 @@ page_link(site *s, page *p)
     set(s, m, "permalink", str_val(s, p->permalink));
     set(s, m, "date", p->date ? (value *)p->date : value_new_null(s->a, SRC_NONE));
     set(s, m, "summary", str_val(s, p->summary)); /* replaced once the Markdown is read */
+    set(s, m, "lang", str_val(s, page_text_lang(s, p)));
     p->link = m;
     return m;
 }
@@ -710,8 +720,7 @@ build_page_ctx(site *s, page *p, page *lower, page *higher)
     set(s, m, "terms", p->terms ? p->terms : value_new_map(s->a, SRC_NONE));
     set(s, m, "lower", lower ? page_link(s, lower) : value_new_null(s->a, SRC_NONE));
     set(s, m, "higher", higher ? page_link(s, higher) : value_new_null(s->a, SRC_NONE));
-    const char *text_lang = value_str(value_map_get(p->front, "lang")); /* checked by page.c */
-    set(s, m, "lang", str_val(s, text_lang ? text_lang : s->cfg.languages[p->lang].code));
+    set(s, m, "lang", str_val(s, page_text_lang(s, p)));
     set(s, m, "translations", page_translations(s, p));
     p->ctx = m;
 }
@@ -733,6 +742,7 @@ build_section_ctx(site *s, view *v, section *sec)
     const char *rel = arena_printf(s->a, "%s%s/", v->prefix, sec->name);
     set(s, m, "name", str_val(s, sec->name));
     set(s, m, "title", str_val(s, ix && *ix->title ? ix->title : sec->name));
+    set(s, m, "lang", str_val(s, ix ? page_text_lang(s, ix) : v->cfg->code));
     set(s, m, "url", str_val(s, make_url(s, rel)));
     set(s, m, "permalink", str_val(s, make_permalink(s, rel)));
     const value *desc = ix ? value_map_get(ix->front, "description") : NULL;

@@ -435,14 +435,15 @@ plugins_key(const plugin_host *host, site *s)
     return key;
 }
 
-/* The record "plugins": the key, site.data, each page's path and page.data, and what the
- * hooks reported. Restores them when the key matches; false leaves the model as it was. */
+/* The record "plugins": the key, site.data, each page's path and page.data (the pages the
+ * page hooks ran on: site_hook_pages), and what the hooks reported. Restores them when the key
+ * matches; false leaves the model as it was. */
 static bool
 restore_plugins(const cache *prev, cache_next *next, uint64_t key, site *s, arena *a, diag *d)
 {
     size_t len, n;
     const void *data = cache_get(prev, "plugins", &len);
-    page *const *pages = site_pages(s, &n);
+    page *const *pages = site_hook_pages(s, &n);
     serial_reader r = SERIAL_READER(data, len);
     if (!data || serial_get_u64(&r) != key || serial_get_varint(&r) != n)
         return false;
@@ -474,7 +475,7 @@ static void
 remember_plugins(cache_next *next, uint64_t key, site *s, diag *pd)
 {
     size_t n;
-    page *const *pages = site_pages(s, &n);
+    page *const *pages = site_hook_pages(s, &n);
     buf rec = BUF_INIT;
     serial_writer w = SERIAL_WRITER(&rec);
     serial_put_u64(&w, key);
@@ -500,7 +501,7 @@ memo_run_plugins(memo *m, plugin_host *host, site *s, size_t workers, arena **lo
     if (*restored)
         return true;
     size_t n;
-    page *const *pages = site_pages(s, &n);
+    page *const *pages = site_hook_pages(s, &n);
     diag *pd = diag_new(); /* the hooks' diagnostics, to be remembered */
     bool ok = plugin_run_site_hooks(host, site_context(s), pages, n, workers, load_arenas, pd);
     if (ok && next && diag_error_count(pd) == 0)

@@ -78,6 +78,8 @@ struct site {
     value **i18n;           /* each language's interface text (site.i18n), or NULL */
     strtab *declared;       /* per taxonomy: the slug of every declared term's names -> its term */
     value *no_translations; /* `translations` of every output of a site in one language */
+    page **hook_pages;      /* site_hook_pages() */
+    size_t n_hook_pages;
     const value *build_date;
     rules_options rules; /* the clock, the build date and the publishing switches */
     bool source_date;    /* rules.now is SOURCE_DATE_EPOCH */
@@ -123,6 +125,13 @@ site_pages(const site *s, size_t *n)
 {
     *n = s->views[0].n_pages;
     return s->views[0].pages;
+}
+
+page *const *
+site_hook_pages(const site *s, size_t *n)
+{
+    *n = s->n_hook_pages;
+    return s->hook_pages;
 }
 
 page *const *
@@ -1243,7 +1252,7 @@ site_share_data(site *s)
         page *p = s->all[i];
         const value *od =
             p->original && p->original->ctx ? value_map_get(p->original->ctx, "data") : NULL;
-        if (od && p->ctx)
+        if (od && p->ctx && !value_map_get(p->ctx, "data"))
             set(s, p->ctx, "data", (value *)od);
     }
 }
@@ -1455,6 +1464,12 @@ site_load(const site_options *opt, arena *a, diag *d)
     assign_urls(s, all, n_all);
     for (size_t k = 0; k < s->cfg.n_languages; k++)
         build_view(s, &s->views[k], all, n_all);
+    s->hook_pages = arena_zalloc(a, (n_all + 1) * sizeof(page *));
+    memcpy(s->hook_pages, v0->pages, v0->n_pages * sizeof(page *)); /* newest first */
+    s->n_hook_pages = v0->n_pages;
+    for (size_t i = 0; i < n_all; i++)
+        if (all[i]->original && !all[i]->is_index)
+            s->hook_pages[s->n_hook_pages++] = all[i];
     s->all = all;
     s->n_all = n_all;
     s->loaded = loaded;

@@ -131,8 +131,12 @@ page *const *site_pages(const site *s, size_t *n);
 /* The same in language lang (an index into cfg->languages): its translation where a page
  * has one, else the page itself. */
 page *const *site_pages_in(const site *s, size_t lang, size_t *n);
-/* After the plugins: every language's site.data is the default language's, and every
- * translation's page.data its original's (computed once, shown in each language). */
+/* The pages the plugins' page hooks run on: site_pages, then every published translation
+ * of a single page (a hook draws in the page's language; what it computes is the same). */
+page *const *site_hook_pages(const site *s, size_t *n);
+/* After the plugins: every language's site.data is the default language's, and a
+ * translation without page.data of its own (no page hook returned any) gets its
+ * original's. */
 void site_share_data(site *s);
 /* SOURCE_DATE_EPOCH when set; else the newest `date` or `updated` of any published page
  * that is not in the future; else 1970-01-01. A page dated in the future never sets it,

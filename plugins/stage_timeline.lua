@@ -39,6 +39,19 @@ local function plural_days(n)
   return string.format("%d %s", n, (n == 1 or n == -1) and "day" or "days")
 end
 
+-- The words of a project's timeline in the language of its page (page.lang): Chinese for
+-- zh and zh-*, else English.
+local TIMELINE_WORDS = {
+  en = {days = plural_days, later = "%s, %s later", total = "%s; %s in total", title = "Stage timeline of %s",
+        sep = "; ", stop = ".", project = "the project"},
+  zh = {days = function(n) return string.format("%d天", n) end, later = "%s，%s后", total = "%s；共%s",
+        title = "%s的阶段时间线", sep = "；", stop = "。", project = "项目"},
+}
+
+local function is_zh(lang)
+  return type(lang) == "string" and (lang == "zh" or string.sub(lang, 1, 3) == "zh-")
+end
+
 -- Dates may carry a time ("2023-01-05T08:30:00+08:00"); the charts work in whole days.
 local function day_of(date)
   return string.sub(tostring(date), 1, 10)
@@ -85,12 +98,19 @@ local function fit(s, max_width, size)
 end
 
 -- The dated stages of a project in site.yaml order: {key, label, short (without the
--- Chinese label), date = "YYYY-MM-DD"}.
-local function dated_stages(page)
+-- Chinese label), date = "YYYY-MM-DD"}. label is "Prototype · 原型" in a site of one
+-- language; in a site of several, the name in the page's language (lang) only.
+local function dated_stages(page, lang)
   local list = {}
   for _, st in ipairs(page.stages or {}) do
     if st.date ~= nil then
-      list[#list + 1] = {key = st.key, label = stage_label(st), short = text_of(st.label) or st.key,
+      local label = stage_label(st)
+      if lang == "zh" then
+        label = text_of(st.label_zh) or text_of(st.label) or st.key
+      elseif lang == "en" then
+        label = text_of(st.label) or st.key
+      end
+      list[#list + 1] = {key = st.key, label = label, short = text_of(st.label) or st.key,
                          date = day_of(st.date)}
     end
   end
@@ -137,8 +157,13 @@ end
 
 local TL = {width = 720, label_x = 8, x0 = 236, x1 = 688, top = 12, row = 26}
 
-local function timeline_svg(page)
-  local stages = dated_stages(page)
+-- The timeline of project page, in the words of the language in_lang (the page it is
+-- shown on) in a site of several languages; else English, with stages in both.
+local function timeline_svg(page, site, in_lang)
+  local several = type(site.languages) == "table" and #site.languages > 1
+  local lang = several and (is_zh(in_lang) and "zh" or "en") or nil
+  local W = TIMELINE_WORDS[lang or "en"]
+  local stages = dated_stages(page, lang)
   if #stages == 0 then return nil end
   local first = stages[1].date
   local lo, hi, lo_date, hi_date = 0, 0, first, first
@@ -159,13 +184,13 @@ local function timeline_svg(page)
   local words = {}
   for i, st in ipairs(stages) do
     local w = st.label .. " " .. st.date
-    if i > 1 then w = w .. ", " .. plural_days(clinfolio.days(stages[i - 1].date, st.date)) .. " later" end
+    if i > 1 then w = string.format(W.later, w, W.days(clinfolio.days(stages[i - 1].date, st.date))) end
     words[#words + 1] = w
   end
-  local desc = table.concat(words, "; ")
-  if #stages > 1 then desc = desc .. "; " .. plural_days(clinfolio.days(first, stages[#stages].date)) .. " in total" end
-  desc = desc .. "."
-  local title = "Stage timeline of " .. (text_of(page.title) or page.slug or "the project")
+  local desc = table.concat(words, W.sep)
+  if #stages > 1 then desc = string.format(W.total, desc, W.days(clinfolio.days(first, stages[#stages].date))) end
+  desc = desc .. W.stop
+  local title = string.format(W.title, text_of(page.title) or page.slug or W.project)
   local out = svg_open("cf-timeline", TL.width, height, title, desc)
 
   -- time axis with month, quarter, half-year or year ticks (at most 7), or only its two
@@ -214,7 +239,7 @@ local function timeline_svg(page)
     local note = st.date
     if i > 1 then
       local d = clinfolio.days(stages[i - 1].date, st.date)
-      note = note .. string.format(" (%s%s)", d >= 0 and "+" or "", plural_days(d))
+      note = note .. string.format(" (%s%s)", d >= 0 and "+" or "", W.days(d))
     end
     -- the note goes on the side of the mark where there is room
     if x <= mid then
@@ -426,7 +451,7 @@ end
 
 function M.page(page, site)
   if page.section == "projects" then
-    local svg = timeline_svg(page)
+    local svg = timeline_svg(page, site, page.lang)
     if svg then return {timeline_svg = svg} end
   end
 end
@@ -461,7 +486,7 @@ M.shortcodes = {
     if type(slug) ~= "string" then error("argument 'project' must be a string, not " .. type(slug), 0) end
     for _, p in ipairs(ctx.site.projects or {}) do
       if p.slug == slug then
-        local svg = timeline_svg(p)
+        local svg = timeline_svg(p, ctx.site, (type(ctx.page) == "table" and ctx.page.lang) or ctx.site.language)
         if not svg then
           clinfolio.warn(string.format("project '%s' has no dated stage: its timeline is empty", slug))
           return ""

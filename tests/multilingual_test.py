@@ -72,6 +72,10 @@ try:
     check("<h1>Anti-fog goggles</h1>" in en, "the translation's title")
     check("hydrophobic micro-channels" in en, "the translation's body")
     check("Zhou Jiaxin" in en and "CN202320158462.0" in en, "the original's facts (team, patent)")
+    check("<desc>Clinical need 2023-01-05; Prototype 2023-01-12, 7 days later;" in en,
+          "the timeline (a page hook) drawn for the translation, in English")
+    check("<desc>临床需求 2023-01-05；原型 2023-01-12，7天后；" in read(
+        os.path.join(out, "projects/anti-fog-goggles/index.html")), "... and in Chinese")
     enlist = read(os.path.join(out, "en/projects/index.html")) + read(
         os.path.join(out, "en/projects/page/2/index.html"))
     check('href="/projects/iv-line-organizer/"' in enlist,

@@ -1,6 +1,7 @@
 #!/bin/sh
 # bench.sh CLINFOLIO [N...] - build generated corpora of N project pages (default 1000
-# and 10000; BENCH_LARGE=1 adds 50000) with the demo's site.yaml, theme and both plugins,
+# and 10000; BENCH_LARGE=1 adds 50000) with the demo's settings in one language
+# (tests/bench/site.yaml), theme and both plugins,
 # and the same content files with Hugo (from Debian, installed here when missing) over a
 # minimal Hugo site whose templates this script writes: a single and a list template that
 # print the title, the date, the params and the content, with taxonomies for cohort and
@@ -40,7 +41,7 @@ discard() { # moves each existing path aside (see above); deleted with $tmp at t
         fi
     done
 }
-cp "$root/site.yaml" "$tmp/"
+cp "$here/bench/site.yaml" "$tmp/site.yaml" # the demo's settings in one language
 cp -R "$root/themes" "$root/plugins" "$tmp/"
 mkdir -p "$tmp/content"
 

@@ -357,10 +357,14 @@ static void
 check_links(const site *s, const char *root, const char *theme, const plugin_output *files,
             size_t n_files, arena *a, diag *d)
 {
-    const char **generated = arena_alloc(a, (n_files + 2) * sizeof(char *));
+    const config *cfg = site_config(s);
+    const char **generated = arena_alloc(a, (n_files + cfg->n_languages + 2) * sizeof(char *));
     size_t n = 0;
-    generated[n++] = "feed.xml";
     generated[n++] = "sitemap.xml";
+    for (size_t k = 0; k < cfg->n_languages; k++) /* each language's feed (write_feed) */
+        generated[n++] = *cfg->languages[k].path
+                             ? arena_printf(a, "%s/feed.xml", cfg->languages[k].path)
+                             : "feed.xml";
     for (size_t i = 0; i < n_files; i++)
         if (files[i].content) /* those with a template are outputs of the site already */
             generated[n++] = files[i].path;

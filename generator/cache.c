@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #define MAGIC           "CLFCACHE"
-#define FORMAT          2u
+#define FORMAT          3u
 #define MAX_CACHE_BYTES ((size_t)1 << 31) /* 2 GiB: far beyond 100,000 pages' records */
 
 typedef struct record {

@@ -113,9 +113,10 @@ is_punct(unsigned cp)
 }
 
 static size_t
-count_words(const char *s, size_t len)
+count_words(const char *s, size_t len, size_t *cjk_chars)
 {
     size_t words = 0;
+    *cjk_chars = 0;
     bool in_word = false, has_alnum = false;
     for (size_t i = 0; i < len;) {
         unsigned cp;
@@ -125,6 +126,7 @@ count_words(const char *s, size_t len)
             words += in_word && has_alnum;
             in_word = has_alnum = false;
             words += cjk;
+            *cjk_chars += cjk;
             continue;
         }
         in_word = true;
@@ -933,7 +935,7 @@ markdown_render(markdown_result *out, const char *src, size_t len, const markdow
 
     walk w = {NULL, 0, 0, NULL, BUF_INIT};
     walk_tree(&w, doc);
-    out->word_count = count_words(w.text.ptr, w.text.len);
+    out->word_count = count_words(w.text.ptr, w.text.len, &out->cjk_count);
     buf_free(&w.text);
 
     buf text = BUF_INIT;

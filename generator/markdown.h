@@ -77,6 +77,7 @@ typedef struct markdown_result {
                            * borrow `file`. */
     size_t word_count;    /* words of running text (not raw HTML); a run of letters and
                            * digits between spaces is one word, each CJK character is one */
+    size_t cjk_count;     /* how many of them are CJK characters (reading time) */
     markdown_link *links; /* every link and image with a destination, in document order;
                            * n_links of them, owned by a */
     size_t n_links;

@@ -537,6 +537,7 @@ recall_content(void *payload, size_t i, page *p, uint64_t key, arena *a, diag *d
     const char *summary = serial_get_str(&r, a);
     md.toc = serial_get_value(&r, a);
     md.word_count = serial_get_varint(&r);
+    md.cjk_count = serial_get_varint(&r);
     md.n_links = serial_get_varint(&r);
     if (!r.ok || md.n_links > len) {
         buf_free(&name);
@@ -574,6 +575,7 @@ remember_content(void *payload, size_t i, const page *p, uint64_t key, diag *pag
     serial_put_str(&w, p->summary);
     serial_put_value(&w, p->md.toc);
     serial_put_varint(&w, p->md.word_count);
+    serial_put_varint(&w, p->md.cjk_count);
     serial_put_varint(&w, p->md.n_links);
     for (size_t k = 0; k < p->md.n_links; k++) {
         serial_put_str(&w, p->md.links[k].dest);

@@ -1639,7 +1639,9 @@ fill_page_content(site *s, page *p)
     set(s, m, "content", value_new_string_ref(s->a, p->md.html, strlen(p->md.html), SRC_NONE));
     set(s, m, "toc", p->md.toc ? p->md.toc : value_new_list(s->a, SRC_NONE));
     set(s, m, "word_count", num_val(s, (double)p->md.word_count));
-    set(s, m, "reading_time", num_val(s, (double)((p->md.word_count + 199) / 200)));
+    /* minutes at 200 words or 400 Chinese characters a minute, rounded up */
+    size_t cjk = p->md.cjk_count, other = p->md.word_count - cjk;
+    set(s, m, "reading_time", num_val(s, (double)((other * 2 + cjk + 399) / 400)));
     if (p->link)
         set(s, p->link, "summary", str_val(s, p->summary));
 }

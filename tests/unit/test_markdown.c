@@ -201,6 +201,8 @@ test_word_count(void)
     INT_EQ(render("Hello world, this is a test.\n").word_count, 6, "Latin");
     INT_EQ(render("你好世界\n").word_count, 4, "CJK characters");
     INT_EQ(render("Hello 世界 world，你好！\n").word_count, 6, "mixed CJK/Latin");
+    INT_EQ(render("Hello 世界 world，你好！\n").cjk_count, 4, "of them CJK characters");
+    INT_EQ(render("Hello world\n").cjk_count, 0, "no CJK characters");
     INT_EQ(render("# Head\n\nun*believ*able — well-known 42\n").word_count, 4,
            "heading, inline markup joins, dash alone is not a word");
     INT_EQ(render("| a | b |\n|---|---|\n| c | d |\n").word_count, 4, "table cells");

@@ -52,6 +52,17 @@ local function is_zh(lang)
   return type(lang) == "string" and (lang == "zh" or string.sub(lang, 1, 3) == "zh-")
 end
 
+-- The language of the interface page is shown in (its entry of page.translations that is
+-- `current`): a chart is part of the page around the text, whatever language the text is
+-- written in (an English project in a Chinese site keeps a Chinese timeline).
+local function interface_lang(page)
+  if type(page) ~= "table" then return nil end
+  for _, t in ipairs(page.translations or {}) do
+    if t.current then return t.lang end
+  end
+  return page.lang
+end
+
 -- Dates may carry a time ("2023-01-05T08:30:00+08:00"); the charts work in whole days.
 local function day_of(date)
   return string.sub(tostring(date), 1, 10)
@@ -451,7 +462,7 @@ end
 
 function M.page(page, site)
   if page.section == "projects" then
-    local svg = timeline_svg(page, site, page.lang)
+    local svg = timeline_svg(page, site, interface_lang(page))
     if svg then return {timeline_svg = svg} end
   end
 end
@@ -486,7 +497,7 @@ M.shortcodes = {
     if type(slug) ~= "string" then error("argument 'project' must be a string, not " .. type(slug), 0) end
     for _, p in ipairs(ctx.site.projects or {}) do
       if p.slug == slug then
-        local svg = timeline_svg(p, ctx.site, (type(ctx.page) == "table" and ctx.page.lang) or ctx.site.language)
+        local svg = timeline_svg(p, ctx.site, interface_lang(ctx.page) or ctx.site.language)
         if not svg then
           clinfolio.warn(string.format("project '%s' has no dated stage: its timeline is empty", slug))
           return ""

@@ -542,7 +542,8 @@ PY
     # issue 10: the Gantt charts are capped at 100 rows (the most recently started) with a
     # link to the full list: 700 generated projects, the home page and a cohort page
     g10="$tmp/gantt-$(basename "$B")"
-    rm -rf "$g10"; mkdir -p "$g10/content"; cp site.yaml "$g10/"; cp -R themes plugins "$g10/"
+    rm -rf "$g10"; mkdir -p "$g10/content"; cp tests/bench/site.yaml "$g10/" # in English
+    cp -R themes plugins "$g10/"
     /usr/bin/python3 tests/bench/gen_corpus.py 700 "$g10/content/projects" >/dev/null 2>&1
     check "$B issue 10: 700 projects build" "$bin" build -q -s "$g10" -o "$g10/out"
     check "$B issue 10: home Gantt capped at 100 rows, with a link to all projects" sh -c \
@@ -555,7 +556,8 @@ PY
 
     # issue 10: pagination in the default theme: the demo's 27 projects at paginate: 10 are
     # /projects/, /projects/page/2/ and /projects/page/3/ (no page/1/, no page/4/), with
-    # rel=prev/next, the page's own canonical URL, page links, and all three in the sitemap
+    # rel=prev/next, the page's own canonical URL, page links, and all three in the sitemap;
+    # the same under /en/ (English words: the demo is Chinese first)
     p10="$tmp/paginate-$(basename "$B")"
     rm -rf "$p10"; mkdir -p "$p10"; cp -R site.yaml content themes plugins "$p10/"
     printf 'paginate: 10\n' >>"$p10/site.yaml"
@@ -568,10 +570,16 @@ PY
          grep -q '<link rel=\"prev\" href=\"/projects/\">' projects/page/2/index.html &&
          grep -q '<link rel=\"next\" href=\"/projects/page/3/\">' projects/page/2/index.html &&
          grep -q '<link rel=\"canonical\" href=\"https://example.org/projects/page/2/\">' projects/page/2/index.html &&
-         grep -q 'aria-current=\"page\">Page 2 of 3</span>' projects/page/2/index.html &&
+         grep -q 'aria-current=\"page\">第2页，共3页</span>' projects/page/2/index.html &&
          ! grep -q 'rel=\"next\"' projects/page/3/index.html &&
          test \$(grep -c '<th scope=\"row\"' projects/page/3/index.html) = 7 &&
-         grep -q '<loc>https://example.org/projects/page/3/</loc>' sitemap.xml"
+         grep -q '<loc>https://example.org/projects/page/3/</loc>' sitemap.xml &&
+         test ! -e en/projects/page/4 &&
+         grep -q '<link rel=\"next\" href=\"/en/projects/page/3/\">' en/projects/page/2/index.html &&
+         grep -q '<link rel=\"canonical\" href=\"https://example.org/en/projects/page/2/\">' en/projects/page/2/index.html &&
+         grep -q 'aria-current=\"page\">Page 2 of 3</span>' en/projects/page/2/index.html &&
+         test \$(grep -c '<th scope=\"row\"' en/projects/page/3/index.html) = 7 &&
+         grep -q '<loc>https://example.org/en/projects/page/3/</loc>' sitemap.xml"
 
     # issue 10 (speed): page hooks run on the worker pool, one Lua state per worker; -j 8
     # must give the diagnostics of -j 1 (pages one after another up to the first failure),
@@ -649,6 +657,8 @@ if [ -f "$demo/index.html" ]; then
         /usr/bin/python3 tests/validate/feedcheck.py "$demo/feed.xml" 20
     check "demo: en/feed.xml read by feedparser, RSS 2.0 rules" \
         /usr/bin/python3 tests/validate/feedcheck.py "$demo/en/feed.xml" 20
+    check "demo: hreflang alternates reciprocal, the sitemap's the pages'" \
+        /usr/bin/python3 tests/validate/hreflangcheck.py "$demo" https://example.org/
     check "demo: charts parse (libxml2), marks in date order, counts match the pages" \
         /usr/bin/python3 tests/validate/chartcheck.py "$demo" content
     check "demo: every internal link and #anchor resolves" \

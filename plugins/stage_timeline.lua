@@ -48,6 +48,28 @@ local TIMELINE_WORDS = {
         title = "%s的阶段时间线", sep = "；", stop = "。", project = "项目"},
 }
 
+-- The words of the cohort charts (gantt, funnel) per language; nil (a site of one
+-- language) is English with both stage labels.
+local CHART_WORDS = {
+  en = {who_cohort = "cohort %s", who_all = "all cohorts", gantt = "Project stages over time, %s",
+        gantt_cut = function(max, all, who)
+          return string.format("Project stages over time, the %d most recently started of %d projects, %s",
+            max, all, who)
+        end,
+        empty = "No project has a dated stage yet.", range = "%s from %s to %s. %s.",
+        projects = function(n) return string.format("%d %s", n, n == 1 and "project" or "projects") end,
+        row = "%s: %s %s", row_to = "%s to %s %s (%s)", sep = "; ", info = "%s, %s",
+        funnel = "Projects reaching each stage, %s (%s)", count = "%s: %d", stop = "."},
+  zh = {who_cohort = "%s批次", who_all = "全部批次", gantt = "各项目的阶段进展（%s）",
+        gantt_cut = function(max, all, who)
+          return string.format("各项目的阶段进展（%s，%d个项目中最近启动的%d个）", who, all, max)
+        end,
+        empty = "尚无项目记录阶段日期。", range = "%s，%s至%s。%s。",
+        projects = function(n) return string.format("%d个项目", n) end,
+        row = "%s：%s %s", row_to = "%s至%s %s（%s）", sep = "；", info = "%s，%s",
+        funnel = "到达各阶段的项目（%s，共%s）", count = "%s：%d", stop = "。"},
+}
+
 local function is_zh(lang)
   return type(lang) == "string" and (lang == "zh" or string.sub(lang, 1, 3) == "zh-")
 end
@@ -272,10 +294,11 @@ local GT = {width = 780, label_x = 8, x0 = 236, x1 = 590, info_x = 600, top = 10
 local GANTT_MAX_ROWS = 100
 
 -- Returns the SVG and the number of projects with a dated stage (rows before the cap).
-local function gantt_svg(projects, cohort)
+local function gantt_svg(projects, cohort, lang)
+  local W, days = CHART_WORDS[lang or "en"], (TIMELINE_WORDS[lang or "en"]).days
   local rows = {}
   for _, p in ipairs(projects) do
-    local stages = dated_stages(p)
+    local stages = dated_stages(p, lang)
     if #stages > 0 then
       local lo, hi = stages[1].date, stages[1].date
       for _, st in ipairs(stages) do
@@ -293,11 +316,11 @@ local function gantt_svg(projects, cohort)
     return a.slug < b.slug
   end)
 
-  local who = cohort and ("cohort " .. cohort) or "all cohorts"
-  local title = "Project stages over time, " .. who
+  local who = cohort and string.format(W.who_cohort, cohort) or W.who_all
+  local title = string.format(W.gantt, who)
   if #rows == 0 then
-    local out = svg_open("cf-gantt", GT.width, 40, title, "No project has a dated stage yet.")
-    out[#out + 1] = text(GT.label_x, 24, "No project has a dated stage yet.", ' class="cf-empty"')
+    local out = svg_open("cf-gantt", GT.width, 40, title, W.empty)
+    out[#out + 1] = text(GT.label_x, 24, W.empty, ' class="cf-empty"')
     out[#out + 1] = "</svg>"
     return table.concat(out, "\n"), 0
   end
@@ -306,8 +329,7 @@ local function gantt_svg(projects, cohort)
     -- the latest: the last GANTT_MAX_ROWS in start order, still drawn in that order
     table.move(rows, n_all - GANTT_MAX_ROWS + 1, n_all, 1)
     for i = n_all, GANTT_MAX_ROWS + 1, -1 do rows[i] = nil end
-    title = string.format("Project stages over time, the %d most recently started of %d projects, %s",
-      GANTT_MAX_ROWS, n_all, who)
+    title = W.gantt_cut(GANTT_MAX_ROWS, n_all, who)
   end
 
   -- the axis covers whole years: from 1 January of the first year to 1 January after the last
@@ -328,14 +350,13 @@ local function gantt_svg(projects, cohort)
   local words = {}
   for _, r in ipairs(rows) do
     local a, b = r.stages[1], r.stages[#r.stages]
-    local w = r.title .. ": " .. a.label .. " " .. a.date
+    local w = string.format(W.row, r.title, a.label, a.date)
     if #r.stages > 1 then
-      w = w .. " to " .. b.label .. " " .. b.date .. " (" .. plural_days(clinfolio.days(a.date, b.date)) .. ")"
+      w = string.format(W.row_to, w, b.label, b.date, days(clinfolio.days(a.date, b.date)))
     end
     words[#words + 1] = w
   end
-  local desc = string.format("%d %s from %s to %s. %s.", #rows, #rows == 1 and "project" or "projects",
-    lo, hi, table.concat(words, "; "))
+  local desc = string.format(W.range, W.projects(#rows), lo, hi, table.concat(words, W.sep))
   local out = svg_open("cf-gantt", GT.width, height, title, desc)
 
   -- year boundaries and year labels centred in their band
@@ -364,8 +385,8 @@ local function gantt_svg(projects, cohort)
     end
     -- the latest stage and the cycle time, in words
     local last = r.stages[#r.stages]
-    local info = last.short
-    if #r.stages > 1 then info = info .. ", " .. plural_days(clinfolio.days(r.stages[1].date, last.date)) end
+    local info = lang == "zh" and last.label or last.short
+    if #r.stages > 1 then info = string.format(W.info, info, days(clinfolio.days(r.stages[1].date, last.date))) end
     out[#out + 1] = text(GT.info_x, yc + 4, fit(info, GT.width - GT.info_x - 4, 11), ' class="cf-info" font-size="11"')
     out[#out + 1] = "</g>"
   end
@@ -378,7 +399,8 @@ end
 
 local FN = {width = 720, label_x = 8, x0 = 236, x1 = 600, count_x = 612, top = 10, row = 26, bar = 18}
 
-local function funnel_svg(projects, site, cohort)
+local function funnel_svg(projects, site, cohort, lang)
+  local W = CHART_WORDS[lang or "en"]
   local total = #projects
   local counts = {}
   for _, p in ipairs(projects) do
@@ -388,16 +410,21 @@ local function funnel_svg(projects, site, cohort)
   end
   local stages = {}
   for _, st in ipairs(site.stages or {}) do
-    stages[#stages + 1] = {key = st.key, label = stage_label(st), count = counts[st.key] or 0}
+    local label = stage_label(st)
+    if lang == "zh" then
+      label = text_of(st.label_zh) or text_of(st.label) or st.key
+    elseif lang == "en" then
+      label = text_of(st.label) or st.key
+    end
+    stages[#stages + 1] = {key = st.key, label = label, count = counts[st.key] or 0}
   end
 
-  local who = cohort and ("cohort " .. cohort) or "all cohorts"
-  local title = string.format("Projects reaching each stage, %s (%d %s)", who, total,
-    total == 1 and "project" or "projects")
+  local who = cohort and string.format(W.who_cohort, cohort) or W.who_all
+  local title = string.format(W.funnel, who, W.projects(total))
   local words = {}
-  for _, st in ipairs(stages) do words[#words + 1] = st.label .. ": " .. st.count end
+  for _, st in ipairs(stages) do words[#words + 1] = string.format(W.count, st.label, st.count) end
   local height = FN.top + #stages * FN.row + 8
-  local out = svg_open("cf-funnel", FN.width, height, title, table.concat(words, "; ") .. ".")
+  local out = svg_open("cf-funnel", FN.width, height, title, table.concat(words, W.sep) .. W.stop)
 
   local cx, full = (FN.x0 + FN.x1) / 2, FN.x1 - FN.x0
   for i, st in ipairs(stages) do
@@ -447,17 +474,30 @@ end
 ---------------------------------------------------------------------------------------
 -- Hooks
 
-function M.site_loaded(site)
-  local funnel = {overall = funnel_svg(site.projects or {}, site, nil)}
+-- The cohort charts in language lang (nil: a site of one language).
+local function charts_in(site, lang)
+  local funnel = {overall = funnel_svg(site.projects or {}, site, nil, lang)}
   local gantt, rows = {}, {}
-  gantt.overall, rows.overall = gantt_svg(site.projects or {}, nil)
+  gantt.overall, rows.overall = gantt_svg(site.projects or {}, nil, lang)
   local names, by = cohorts_of(site)
   for _, c in ipairs(names) do
-    funnel[c] = funnel_svg(by[c], site, c)
-    gantt[c], rows[c] = gantt_svg(by[c], c)
+    funnel[c] = funnel_svg(by[c], site, c, lang)
+    gantt[c], rows[c] = gantt_svg(by[c], c, lang)
   end
   -- gantt_rows: projects with a dated stage per chart; a chart shows at most gantt_max_rows
-  return {charts = {funnel = funnel, gantt = gantt, gantt_rows = rows, gantt_max_rows = GANTT_MAX_ROWS}}
+  return {funnel = funnel, gantt = gantt, gantt_rows = rows, gantt_max_rows = GANTT_MAX_ROWS}
+end
+
+-- charts: in the default language; in a site of several languages also charts_in.<code>
+-- for each of them (the same figures in its words), which themes show in that language.
+function M.site_loaded(site)
+  local langs = type(site.languages) == "table" and #site.languages > 1 and site.languages or nil
+  if not langs then return {charts = charts_in(site, nil)} end
+  local by_lang = {}
+  for _, l in ipairs(langs) do
+    by_lang[l.code] = charts_in(site, is_zh(l.code) and "zh" or "en")
+  end
+  return {charts = by_lang[langs[1].code], charts_in = by_lang}
 end
 
 function M.page(page, site)
@@ -489,6 +529,13 @@ local function cohort_arg(args)
   return text_of(c)
 end
 
+-- The language of a chart a shortcode draws (see timeline_svg): the interface language of
+-- the page it is on in a site of several languages, else nil.
+local function chart_lang(ctx)
+  if not (type(ctx.site.languages) == "table" and #ctx.site.languages > 1) then return nil end
+  return is_zh(interface_lang(ctx.page) or ctx.site.language) and "zh" or "en"
+end
+
 M.shortcodes = {
   timeline = function(args, ctx)
     check_args(args, {project = true}, "project")
@@ -511,13 +558,13 @@ M.shortcodes = {
   funnel = function(args, ctx)
     check_args(args, {cohort = true}, "cohort")
     local c = cohort_arg(args)
-    return funnel_svg(cohort_projects(ctx.site, c), ctx.site, c)
+    return funnel_svg(cohort_projects(ctx.site, c), ctx.site, c, chart_lang(ctx))
   end,
 
   gantt = function(args, ctx)
     check_args(args, {cohort = true}, "cohort")
     local c = cohort_arg(args)
-    return (gantt_svg(cohort_projects(ctx.site, c), c))
+    return (gantt_svg(cohort_projects(ctx.site, c), c, chart_lang(ctx)))
   end,
 }
 

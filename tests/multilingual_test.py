@@ -76,6 +76,14 @@ try:
           "the timeline (a page hook) drawn for the translation, in English")
     check("<desc>临床需求 2023-01-05；原型 2023-01-12，7天后；" in read(
         os.path.join(out, "projects/anti-fog-goggles/index.html")), "... and in Chinese")
+    # the cohort charts (site_loaded: charts_in, one set per language, the same figures)
+    home_zh, home_en = read(os.path.join(out, "index.html")), read(os.path.join(out, "en/index.html"))
+    check('aria-label="到达各阶段的项目（全部批次，共4个项目）"' in home_zh and
+          'aria-label="Projects reaching each stage, all cohorts (4 projects)"' in home_en,
+          "the funnel in each language")
+    check('aria-label="各项目的阶段进展（2024批次）"' in read(os.path.join(out, "cohorts/2024/index.html"))
+          and 'aria-label="Project stages over time, cohort 2024"' in read(
+              os.path.join(out, "en/cohorts/2024/index.html")), "a cohort's Gantt chart in each language")
     enlist = read(os.path.join(out, "en/projects/index.html")) + read(
         os.path.join(out, "en/projects/page/2/index.html"))
     check('href="/projects/iv-line-organizer/"' in enlist,

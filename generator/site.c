@@ -1394,7 +1394,6 @@ site_load(const site_options *opt, arena *a, diag *d)
         s->cfg = *opt->cfg;
     else if (!config_load(&s->cfg, opt->root, opt->base_url, a, d))
         return NULL;
-    index_declared_terms(s);
 
     buf content = BUF_INIT;
     fs_join(&content, opt->root, "content");
@@ -1428,6 +1427,7 @@ site_load(const site_options *opt, arena *a, diag *d)
         loaded[i].lang = page_language(&s->cfg, loaded[i].path, NULL);
     if (!link_translations(s, loaded, sc.len))
         return NULL;
+    index_declared_terms(s); /* its tables are freed by site_free from here on */
     s->views = arena_zalloc(a, (s->cfg.n_languages + 1) * sizeof(view));
     for (size_t k = 0; k < s->cfg.n_languages; k++) {
         view *v = &s->views[k];

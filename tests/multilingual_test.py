@@ -288,6 +288,13 @@ try:
           "<p>From the ward&#39;s pain point to a product|office@example.org</p>" in read(
         os.path.join(ts, "out", "en", "about", "index.html")),
           "site.params: a language's own params over site.yaml's")
+    write(os.path.join(ts, "i18n", "en.yaml"), "hello: Welcome, {name} ({missing})\n")
+    r2 = subprocess.run([BIN, "build", "-s", ts, "-o", os.path.join(ts, "out")],
+                        capture_output=True, text=True, env=ENV)
+    check(r2.returncode == 0 and "<p>Welcome, About us ({missing})|只有中文</p>" in read(
+        os.path.join(ts, "out", "en", "about", "index.html")) and
+          "<p>你好，关于我们|只有中文</p>" in read(os.path.join(ts, "out", "about", "index.html")),
+          "an incremental build after an i18n edit renders the pages using it again")
     check(re.search(r"i18n/zh\.yaml:2:\d+: warning: i18n key 'only_zh' has no text in language "
                     r"'en'", r.stderr), "a key missing in a language is a warning: " + r.stderr)
     write(os.path.join(ts, "templates", "page.html"),

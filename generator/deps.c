@@ -94,6 +94,17 @@ deps_get_index(const value *obj, const value *idx, arena *scratch)
     return NULL;
 }
 
+const value *
+deps_get_reverse(const value *obj, arena *scratch)
+{
+    if (!obj || obj->type != VALUE_LIST)
+        return NULL;
+    value *r = value_new_list(scratch, SRC_NONE);
+    for (size_t i = obj->as.list.len; i-- > 0;)
+        value_list_push(r, obj->as.list.items[i], scratch);
+    return r;
+}
+
 /* {====================================================================
  * hashes of values
  * ===================================================================== */
@@ -452,6 +463,10 @@ step(serial_reader *r, const value **v, arena *scratch)
     if (op == DEPS_KEY) {
         value key = {.type = VALUE_STRING, .as.str = {text, len}};
         *v = deps_get_index(*v, &key, scratch);
+        return true;
+    }
+    if (op == DEPS_REVERSE) {
+        *v = deps_get_reverse(*v, scratch);
         return true;
     }
     uint64_t bits = serial_get_u64(r);

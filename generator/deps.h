@@ -21,9 +21,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* One step of a path: `.name` (attribute), `[ "key" ]` (a string index) or `[ n ]` (a
- * number index, with the number's text as the template printed it). */
-typedef enum deps_op { DEPS_ATTR, DEPS_KEY, DEPS_NUM } deps_op;
+/* One step of a path: `.name` (attribute), `[ "key" ]` (a string index), `[ n ]` (a
+ * number index, with the number's text as the template printed it) or `| reverse` of a
+ * list (no text: the list's items in the opposite order, as the filter gives them, so
+ * that a loop over a reversed list reads its items by their own paths). */
+typedef enum deps_op { DEPS_ATTR, DEPS_KEY, DEPS_NUM, DEPS_REVERSE } deps_op;
 
 typedef struct deps_path {
     const struct deps_path *parent; /* NULL: the root context (then op is DEPS_ATTR) */
@@ -47,6 +49,9 @@ const value *deps_get_attr(const value *obj, const char *name, size_t len);
 /* obj[idx]: a map's key (a string, or a number's text), a list's item (negative counts
  * from the end), a string's character (a new string in scratch). NULL when none. */
 const value *deps_get_index(const value *obj, const value *idx, arena *scratch);
+/* The list obj with its items in the opposite order (a new list in scratch, sharing the
+ * items); NULL when obj is not a list. */
+const value *deps_get_reverse(const value *obj, arena *scratch);
 
 /* Pointer -> hash of the containers one worker hashed, so that a list read by many
  * outputs is hashed once per build. Lives as long as the values it was used on. */

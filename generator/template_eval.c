@@ -899,6 +899,26 @@ item_path(render *r, const deps_path *from, const value *list, const value *item
     return NULL;
 }
 
+/* `xs | reverse` of a list of the root context: the reversed list keeps a path (xs's with
+ * a DEPS_REVERSE step), so what is then read of it (its length in a loop, an item's
+ * attribute) is logged through that path, not the whole list. */
+static bool
+eval_reverse(render *r, const exec *ex, const template_expr *e, template_rv *out)
+{
+    template_rv a;
+    if (!eval_as(r, ex, e->u.filter.input, &a, USE_REF))
+        return false;
+    const deps_path *from = a.path;
+    bool list = from && a.kind == TEMPLATE_RV_VALUE && a.v && a.v->type == VALUE_LIST;
+    if (!list)
+        log_use(r, &a, USE_VALUE); /* not a list (a string, undefined): read whole */
+    a.path = NULL;
+    if (!apply_filter(r, ex, e->u.filter.f, a, out, -1))
+        return false;
+    out->path = list ? new_path(r, from, DEPS_REVERSE, "", 0, 0) : NULL;
+    return true;
+}
+
 /* `length` and `count` only need a list's length or a map's keys. */
 static bool
 counts_items(const template_filter_call *f)
@@ -991,6 +1011,8 @@ eval_inner(render *r, const exec *ex, const template_expr *e, template_rv *out, 
         *out = rv_undef();
         return true;
     case TEMPLATE_EX_FILTER: {
+        if (r->log && e->u.filter.f->reads == TEMPLATE_READS_REVERSE)
+            return eval_reverse(r, ex, e, out);
         int slot = r->log ? attribute_slot(e->u.filter.f, how) : -1;
         bool pick = r->log && picks_one(e->u.filter.f, e->u.filter.input);
         use input = counts_items(e->u.filter.f) ? USE_COUNT

@@ -107,6 +107,7 @@ enum {
     TEMPLATE_READS_ATTRIBUTE, /* map, sum, join: one attribute of each item */
     TEMPLATE_READS_WHERE,     /* where: one attribute of each item, and the items it keeps */
     TEMPLATE_READS_ITEM,      /* first, last: one item */
+    TEMPLATE_READS_REVERSE,   /* reverse: a list's items in the other order (deps.h) */
 };
 
 typedef enum template_expr_kind {

@@ -92,6 +92,10 @@ static const char *const TEMPLATES[] = {
     "}}{% endfor %}",
     "{{ site.projects | sort(attribute=\"title\") | first | default(value=\"\") }}",
     "{{ site.projects | map(attribute=\"title\") | unique | length }}",
+    "{% for p in site.projects | reverse %}{{ loop.index }}{{ p.title }}{% endfor %}",
+    "{{ site.projects | reverse | map(attribute=\"status\") | join(sep=\",\") }}",
+    "{{ page.title | reverse }} {{ site.projects | reverse | length }} {{ site.projects | "
+    "reverse | first | default(value=\"\") }}",
     "{% set p = site.projects | where(attribute=\"status\", value=\"active\") | last %}{{ "
     "p.title }}{{ p.content }}",
     "{% set p = site.projects | where(attribute=\"status\", value=\"transferred\") | first "
@@ -273,6 +277,16 @@ test_specific(void)
     OK(check_new(&log, ctx, scratch), "a lookup does not depend on the other items");
     apply(ctx, &(change){"site.projects.1.title", "B3"}, a);
     OK(!check_new(&log, ctx, scratch), "a lookup depends on the item it found");
+
+    /* a loop over `| reverse` reads its items by their paths, not the list whole */
+    ts = compile("{% for p in site.projects | reverse %}{{ p.title }}{% endfor %}", a);
+    deps_log_reset(&log);
+    free(render(ts, base, &log, scratch));
+    ctx = parse(BASE, a);
+    apply(ctx, &(change){"site.projects.1.content", "other"}, a);
+    OK(check_new(&log, ctx, scratch), "a reversed list of titles does not depend on the bodies");
+    apply(ctx, &(change){"site.projects.0.title", "A2"}, a);
+    OK(!check_new(&log, ctx, scratch), "a reversed list of titles depends on each title");
 
     /* damaged logs are never trusted */
     deps_log_reset(&log);

@@ -1417,7 +1417,9 @@ render_node(render *r, const exec *ex, const template_node *n)
         return render_for(r, ex, n);
     case TEMPLATE_ND_SET:
     case TEMPLATE_ND_SET_BLOCK:
-        if (n->kind == TEMPLATE_ND_SET ? !eval(r, ex, n->u.set.val, &v)
+        /* a name bound to a value of the root context keeps its path: what is read of it
+         * later is logged then (USE_REF), not the whole value now */
+        if (n->kind == TEMPLATE_ND_SET ? !eval_as(r, ex, n->u.set.val, &v, USE_REF)
                                        : !render_capture(r, ex, n->u.set.body, &v))
             return false;
         frame_set(r, n->u.set.global ? ex->tframe : ex->scope, n->u.set.name, n->u.set.len, v);

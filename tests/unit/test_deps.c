@@ -93,6 +93,8 @@ static const char *const TEMPLATES[] = {
     "{{ site.projects | sort(attribute=\"title\") | first | default(value=\"\") }}",
     "{{ site.projects | map(attribute=\"title\") | unique | length }}",
     "{% for p in site.projects | reverse %}{{ loop.index }}{{ p.title }}{% endfor %}",
+    "{% set p = site.projects[1] %}{% set s = page.stages %}{{ p.title }} {{ s }}{% if p %}y{% "
+    "endif %}",
     "{{ site.projects | reverse | map(attribute=\"status\") | join(sep=\",\") }}",
     "{{ page.title | reverse }} {{ site.projects | reverse | length }} {{ site.projects | "
     "reverse | first | default(value=\"\") }}",
@@ -287,6 +289,16 @@ test_specific(void)
     OK(check_new(&log, ctx, scratch), "a reversed list of titles does not depend on the bodies");
     apply(ctx, &(change){"site.projects.0.title", "A2"}, a);
     OK(!check_new(&log, ctx, scratch), "a reversed list of titles depends on each title");
+
+    /* {% set %} binds a path: what is read of the name counts, not the whole value */
+    ts = compile("{% set p = site.projects[1] %}{{ p.title }}", a);
+    deps_log_reset(&log);
+    free(render(ts, base, &log, scratch));
+    ctx = parse(BASE, a);
+    apply(ctx, &(change){"site.projects.1.content", "other"}, a);
+    OK(check_new(&log, ctx, scratch), "a set name's title does not depend on the body");
+    apply(ctx, &(change){"site.projects.1.title", "B2"}, a);
+    OK(!check_new(&log, ctx, scratch), "a set name's title depends on the title");
 
     /* damaged logs are never trusted */
     deps_log_reset(&log);

@@ -130,20 +130,21 @@ local function fit(s, max_width, size)
   return ok and cut or s
 end
 
--- The dated stages of a project in site.yaml order: {key, label, short (without the
--- Chinese label), date = "YYYY-MM-DD"}. label is "Prototype · 原型" in a site of one
--- language; in a site of several, the name in the page's language (lang) only.
+-- A stage's name in lang: "zh" (label_zh, else label), "en" (label), nil (both, in a site
+-- of one language: "Prototype · 原型").
+local function stage_name(st, lang)
+  if lang == "zh" then return text_of(st.label_zh) or text_of(st.label) or st.key end
+  if lang == "en" then return text_of(st.label) or st.key end
+  return stage_label(st)
+end
+
+-- The dated stages of a project in site.yaml order: {key, label (stage_name), short
+-- (without the Chinese label), date = "YYYY-MM-DD"}.
 local function dated_stages(page, lang)
   local list = {}
   for _, st in ipairs(page.stages or {}) do
     if st.date ~= nil then
-      local label = stage_label(st)
-      if lang == "zh" then
-        label = text_of(st.label_zh) or text_of(st.label) or st.key
-      elseif lang == "en" then
-        label = text_of(st.label) or st.key
-      end
-      list[#list + 1] = {key = st.key, label = label, short = text_of(st.label) or st.key,
+      list[#list + 1] = {key = st.key, label = stage_name(st, lang), short = text_of(st.label) or st.key,
                          date = day_of(st.date)}
     end
   end
@@ -410,13 +411,7 @@ local function funnel_svg(projects, site, cohort, lang)
   end
   local stages = {}
   for _, st in ipairs(site.stages or {}) do
-    local label = stage_label(st)
-    if lang == "zh" then
-      label = text_of(st.label_zh) or text_of(st.label) or st.key
-    elseif lang == "en" then
-      label = text_of(st.label) or st.key
-    end
-    stages[#stages + 1] = {key = st.key, label = label, count = counts[st.key] or 0}
+    stages[#stages + 1] = {key = st.key, label = stage_name(st, lang), count = counts[st.key] or 0}
   end
 
   local who = cohort and string.format(W.who_cohort, cohort) or W.who_all

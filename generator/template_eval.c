@@ -899,11 +899,12 @@ item_path(render *r, const deps_path *from, const value *list, const value *item
     return NULL;
 }
 
-/* `xs | reverse` of a list of the root context: the reversed list keeps a path (xs's with
- * a DEPS_REVERSE step), so what is then read of it (its length in a loop, an item's
- * attribute) is logged through that path, not the whole list. */
+/* `xs | reverse`, `xs | first` and `xs | last` of a list of the root context: the result
+ * keeps a path (xs's with a DEPS_REVERSE step, or xs[0], xs[-1]), so what is then read of
+ * it (its length in a loop, an item's attribute) is logged through that path, not the
+ * whole list. */
 static bool
-eval_reverse(render *r, const exec *ex, const template_expr *e, template_rv *out)
+eval_keeping_path(render *r, const exec *ex, const template_expr *e, template_rv *out)
 {
     template_rv a;
     if (!eval_as(r, ex, e->u.filter.input, &a, USE_REF))
@@ -915,7 +916,13 @@ eval_reverse(render *r, const exec *ex, const template_expr *e, template_rv *out
     a.path = NULL;
     if (!apply_filter(r, ex, e->u.filter.f, a, out, -1))
         return false;
-    out->path = list ? new_path(r, from, DEPS_REVERSE, "", 0, 0) : NULL;
+    out->path = NULL;
+    if (list && e->u.filter.f->reads == TEMPLATE_READS_REVERSE)
+        out->path = new_path(r, from, DEPS_REVERSE, "", 0, 0);
+    else if (list && strcmp(e->u.filter.f->builtin->name, "last") == 0)
+        out->path = new_path(r, from, DEPS_NUM, "-1", 2, -1);
+    else if (list)
+        out->path = new_path(r, from, DEPS_NUM, "0", 1, 0);
     return true;
 }
 
@@ -1011,8 +1018,10 @@ eval_inner(render *r, const exec *ex, const template_expr *e, template_rv *out, 
         *out = rv_undef();
         return true;
     case TEMPLATE_EX_FILTER: {
-        if (r->log && e->u.filter.f->reads == TEMPLATE_READS_REVERSE)
-            return eval_reverse(r, ex, e, out);
+        if (r->log && (e->u.filter.f->reads == TEMPLATE_READS_REVERSE ||
+                       (e->u.filter.f->reads == TEMPLATE_READS_ITEM &&
+                        !picks_one(e->u.filter.f, e->u.filter.input))))
+            return eval_keeping_path(r, ex, e, out);
         int slot = r->log ? attribute_slot(e->u.filter.f, how) : -1;
         bool pick = r->log && picks_one(e->u.filter.f, e->u.filter.input);
         use input = counts_items(e->u.filter.f) ? USE_COUNT

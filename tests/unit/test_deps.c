@@ -95,6 +95,9 @@ static const char *const TEMPLATES[] = {
     "{% for p in site.projects | reverse %}{{ loop.index }}{{ p.title }}{% endfor %}",
     "{% set p = site.projects[1] %}{% set s = page.stages %}{{ p.title }} {{ s }}{% if p %}y{% "
     "endif %}",
+    "{% set l = site.projects | last %}{{ l.title }} {{ (site.projects | first).status }} {{ "
+    "page.tags | last }} {{ page.title | first }} {% if site.sections.news.pages | first %}n{% "
+    "endif %}",
     "{{ site.projects | reverse | map(attribute=\"status\") | join(sep=\",\") }}",
     "{{ page.title | reverse }} {{ site.projects | reverse | length }} {{ site.projects | "
     "reverse | first | default(value=\"\") }}",
@@ -289,6 +292,17 @@ test_specific(void)
     OK(check_new(&log, ctx, scratch), "a reversed list of titles does not depend on the bodies");
     apply(ctx, &(change){"site.projects.0.title", "A2"}, a);
     OK(!check_new(&log, ctx, scratch), "a reversed list of titles depends on each title");
+
+    /* xs | last reads the last item's path, not the list whole */
+    ts = compile("{{ (site.projects | last).title }}", a);
+    deps_log_reset(&log);
+    free(render(ts, base, &log, scratch));
+    ctx = parse(BASE, a);
+    apply(ctx, &(change){"site.projects.2.content", "other"}, a);
+    apply(ctx, &(change){"site.projects.0.title", "A2"}, a);
+    OK(check_new(&log, ctx, scratch), "the last item's title does not depend on the others");
+    apply(ctx, &(change){"site.projects.2.title", "C2"}, a);
+    OK(!check_new(&log, ctx, scratch), "the last item's title depends on it");
 
     /* {% set %} binds a path: what is read of the name counts, not the whole value */
     ts = compile("{% set p = site.projects[1] %}{{ p.title }}", a);

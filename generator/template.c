@@ -269,7 +269,7 @@ link_filter(template_set *ts, const template_unit *u, template_filter_call *f, d
     } reads[] = {{"length", TEMPLATE_READS_COUNT},   {"count", TEMPLATE_READS_COUNT},
                  {"map", TEMPLATE_READS_ATTRIBUTE},  {"sum", TEMPLATE_READS_ATTRIBUTE},
                  {"join", TEMPLATE_READS_ATTRIBUTE}, {"where", TEMPLATE_READS_WHERE},
-                 {"first", TEMPLATE_READS_ITEM},     {"last", TEMPLATE_READS_ITEM},
+                 {"first", TEMPLATE_READS_FIRST},    {"last", TEMPLATE_READS_LAST},
                  {"reverse", TEMPLATE_READS_REVERSE}};
     for (size_t i = 0; i < sizeof reads / sizeof reads[0]; i++)
         if (strcmp(b->name, reads[i].name) == 0)

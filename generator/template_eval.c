@@ -879,11 +879,18 @@ eval_call(render *r, const exec *ex, const template_expr *e, template_rv *out)
     return rerr(r, ex, e->line, e->col, "call was not linked");
 }
 
+/* `first` or `last`: one item of a list. */
+static bool
+takes_one(const template_filter_call *f)
+{
+    return f->reads == TEMPLATE_READS_FIRST || f->reads == TEMPLATE_READS_LAST;
+}
+
 /* `first` or `last` of a `where`: a lookup of one item (USE_PICK). */
 static bool
 picks_one(const template_filter_call *f, const template_expr *input)
 {
-    return f->reads == TEMPLATE_READS_ITEM && input->kind == TEMPLATE_EX_FILTER &&
+    return takes_one(f) && input->kind == TEMPLATE_EX_FILTER &&
            input->u.filter.f->reads == TEMPLATE_READS_WHERE;
 }
 
@@ -919,7 +926,7 @@ eval_keeping_path(render *r, const exec *ex, const template_expr *e, template_rv
     out->path = NULL;
     if (list && e->u.filter.f->reads == TEMPLATE_READS_REVERSE)
         out->path = new_path(r, from, DEPS_REVERSE, "", 0, 0);
-    else if (list && strcmp(e->u.filter.f->builtin->name, "last") == 0)
+    else if (list && e->u.filter.f->reads == TEMPLATE_READS_LAST)
         out->path = new_path(r, from, DEPS_NUM, "-1", 2, -1);
     else if (list)
         out->path = new_path(r, from, DEPS_NUM, "0", 1, 0);
@@ -1019,8 +1026,7 @@ eval_inner(render *r, const exec *ex, const template_expr *e, template_rv *out, 
         return true;
     case TEMPLATE_EX_FILTER: {
         if (r->log && (e->u.filter.f->reads == TEMPLATE_READS_REVERSE ||
-                       (e->u.filter.f->reads == TEMPLATE_READS_ITEM &&
-                        !picks_one(e->u.filter.f, e->u.filter.input))))
+                       (takes_one(e->u.filter.f) && !picks_one(e->u.filter.f, e->u.filter.input))))
             return eval_keeping_path(r, ex, e, out);
         int slot = r->log ? attribute_slot(e->u.filter.f, how) : -1;
         bool pick = r->log && picks_one(e->u.filter.f, e->u.filter.input);

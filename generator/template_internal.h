@@ -106,7 +106,8 @@ enum {
     TEMPLATE_READS_COUNT,     /* length, count: how many items */
     TEMPLATE_READS_ATTRIBUTE, /* map, sum, join: one attribute of each item */
     TEMPLATE_READS_WHERE,     /* where: one attribute of each item, and the items it keeps */
-    TEMPLATE_READS_ITEM,      /* first, last: one item */
+    TEMPLATE_READS_FIRST,     /* first: one item */
+    TEMPLATE_READS_LAST,      /* last: one item */
     TEMPLATE_READS_REVERSE,   /* reverse: a list's items in the other order (deps.h) */
 };
 

@@ -712,6 +712,10 @@ if [ -x "$tsan" ]; then
     }
     check "tsan: the demo site at -j 8" tsan_build . "$tmp/tsan-demo"
     check "tsan: golden/basic at -j 8" tsan_build tests/golden/basic "$tmp/tsan-basic"
+    # issue 11: translations' page hooks on the pool, one view per language
+    ml="$tmp/tsan-ml"
+    rm -rf "$ml"; cp -R tests/multilingual/site "$ml"; cp -R themes plugins "$ml/"
+    check "tsan: the bilingual fixture at -j 8" tsan_build "$ml" "$ml/out"
     check "tsan: golden/plugins at -j 8" tsan_build tests/golden/plugins "$tmp/tsan-plugins"
     m="$tmp/tsan-metrics"
     cp -R tests/plugins/metrics "$m"; mkdir -p "$m/plugins"; cp plugins/cohort_metrics.lua "$m/plugins/"

@@ -256,6 +256,15 @@ deep_except(const value *v, deps_memo *m, const char *const *skip, uint64_t tag)
     return h;
 }
 
+void
+deps_memo_put_deep(deps_memo *m, const value *v, uint64_t h)
+{
+    uint64_t known;
+    if (v && value_len(v) >= MEMO_MIN && (v->type == VALUE_LIST || v->type == VALUE_MAP) &&
+        !memo_get(m, (memo_key){v, 0}, &known))
+        memo_put(m, (memo_key){v, 0}, h);
+}
+
 static uint64_t
 deep(const value *v, deps_memo *m)
 {

@@ -59,6 +59,10 @@ typedef struct deps_memo deps_memo;
 deps_memo *deps_memo_new(void);
 void deps_memo_free(deps_memo *m);
 
+/* Tells memo that the deep hash of v is h (computed with another memo, as by a
+ * worker), so that a deep hash reaching v takes h. */
+void deps_memo_put_deep(deps_memo *m, const value *v, uint64_t h);
+
 /* The hash of what kind says matters of v (NULL: not there); not for DEPS_ATTRS. */
 uint64_t deps_hash(const value *v, deps_kind kind, deps_memo *memo);
 /* A deep hash of v that leaves out the pairs of maps whose key is in skip (a NULL-ended

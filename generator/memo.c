@@ -10,6 +10,7 @@
 #include "fs.h"
 #include "hash.h"
 #include "inputs.h"
+#include "pool.h"
 #include "serial.h"
 #include "xalloc.h"
 
@@ -43,6 +44,9 @@ struct memo {
      * of output 0's record */
     const cache *renders;
     size_t first_output;
+    /* plugins_key() of this build, when computed: the generate key builds on it */
+    uint64_t plugins_key;
+    bool plugins_keyed;
 };
 
 /* {====================================================================
@@ -423,15 +427,42 @@ memo_loads_restored(const memo *m)
  * plugins: site_loaded and page hooks, or what they returned last time
  * ===================================================================== */
 
-/* Everything the hooks see (the site value, every page's through it) and the plugins'
- * code: the same key, the same results. A fresh memo: the hooks change the maps. */
-static uint64_t
-plugins_key(const plugin_host *host, site *s)
+typedef struct page_hashes {
+    page *const *pages;
+    uint64_t *hash;
+    deps_memo **memos; /* one per worker */
+} page_hashes;
+
+static void
+hash_one_page(size_t i, size_t worker, void *payload)
 {
+    page_hashes *j = payload;
+    j->hash[i] = deps_hash(j->pages[i]->ctx, DEPS_DEEP, j->memos[worker]);
+}
+
+/* Everything the hooks see (the site value, every page's through it) and the plugins'
+ * code: the same key, the same results. The pages are hashed on the pool first, then the
+ * site with their hashes known. Fresh memos: the hooks change the maps. */
+static uint64_t
+plugins_key(const plugin_host *host, site *s, size_t workers)
+{
+    size_t n;
+    page *const *pages = site_hook_pages(s, &n);
+    page_hashes job = {pages, xcalloc(n + 1, sizeof(uint64_t)),
+                       xcalloc(workers, sizeof(deps_memo *))};
+    for (size_t w = 0; w < workers; w++)
+        job.memos[w] = deps_memo_new();
+    pool_run(workers, n, hash_one_page, &job);
     deps_memo *dm = deps_memo_new();
+    for (size_t i = 0; i < n; i++)
+        deps_memo_put_deep(dm, pages[i]->ctx, job.hash[i]);
     uint64_t key = hash_u64(hash_u64(program_hash(), plugin_host_hash(host)),
                             deps_hash(site_context(s), DEPS_DEEP, dm));
     deps_memo_free(dm);
+    for (size_t w = 0; w < workers; w++)
+        deps_memo_free(job.memos[w]);
+    free(job.memos);
+    free(job.hash);
     return key;
 }
 
@@ -496,7 +527,11 @@ memo_run_plugins(memo *m, plugin_host *host, site *s, size_t workers, arena **lo
 {
     const cache *prev = m ? m->prev : NULL;
     cache_next *next = m ? m->next : NULL;
-    uint64_t key = next ? plugins_key(host, s) : 0;
+    uint64_t key = next ? plugins_key(host, s, workers) : 0;
+    if (next) {
+        m->plugins_key = key;
+        m->plugins_keyed = true;
+    }
     *restored = prev && restore_plugins(prev, next, key, s, a, d);
     if (*restored)
         return true;
@@ -609,10 +644,15 @@ memo_content_restored(const memo *m)
  * ===================================================================== */
 
 /* What the generate hooks see: the plugins, the program and the site (with its pages'
- * contents unless with_content is false: then PLUGIN_CONTENT_KEYS are left out). */
+ * contents unless with_content is false: then PLUGIN_CONTENT_KEYS are left out). Without
+ * the contents, that site is what the page hooks made of the site plugins_key() hashed
+ * (the hooks are pure, and the passes between them change only PLUGIN_CONTENT_KEYS), so
+ * that key stands for it and the site is not hashed again. */
 static uint64_t
-generate_key(const plugin_host *host, site *s, bool with_content)
+generate_key(const memo *m, const plugin_host *host, site *s, bool with_content)
 {
+    if (!with_content && m->plugins_keyed)
+        return hash_u64(m->plugins_key, 0x67656e); /* "gen" */
     deps_memo *dm = deps_memo_new();
     const value *ctx = site_context(s);
     uint64_t h = hash_u64(hash_u64(program_hash(), plugin_host_hash(host)), with_content);
@@ -626,17 +666,16 @@ generate_key(const plugin_host *host, site *s, bool with_content)
  * (generate_key), the files (path, content or template and page value, origin) and the
  * hooks' diagnostics. */
 static bool
-restore_generated(const cache *prev, cache_next *next, const plugin_host *host, site *s,
-                  plugin_output **outs, size_t *n_outs, bool *with_content, uint64_t *key,
-                  bool *keyed, arena *a, diag *d)
+restore_generated(const memo *m, const plugin_host *host, site *s, plugin_output **outs,
+                  size_t *n_outs, bool *with_content, uint64_t *key, bool *keyed, arena *a, diag *d)
 {
     size_t len;
-    const void *data = cache_get(prev, "generate", &len);
+    const void *data = cache_get(m->prev, "generate", &len);
     serial_reader r = SERIAL_READER(data, len);
     *with_content = serial_get_varint(&r) != 0;
     if (!data || !r.ok)
         return false;
-    *key = generate_key(host, s, *with_content);
+    *key = generate_key(m, host, s, *with_content);
     *keyed = true;
     if (serial_get_u64(&r) != *key)
         return false;
@@ -660,7 +699,7 @@ restore_generated(const cache *prev, cache_next *next, const plugin_host *host, 
         diag_merge(d, pd);
         *outs = o;
         *n_outs = n;
-        carry_over(next, SIZE_MAX, "generate", data, len);
+        carry_over(m->next, SIZE_MAX, "generate", data, len);
     }
     diag_free(pd);
     return ok;
@@ -695,15 +734,14 @@ memo_run_generate(memo *m, plugin_host *host, site *s, plugin_output **outs, siz
     bool keyed = false; /* key is generate_key(with_content), computed already */
     bool with_content = false;
     uint64_t key = 0;
-    if (m && m->prev &&
-        restore_generated(m->prev, m->next, host, s, outs, n, &with_content, &key, &keyed, a, d))
+    if (m && m->prev && restore_generated(m, host, s, outs, n, &with_content, &key, &keyed, a, d))
         return true;
     diag *pd = diag_new(); /* the hooks' diagnostics, to be remembered */
     bool read_content;
     bool ran = plugin_run_generate(host, site_context(s), outs, n, &read_content, pd);
     if (ran && m && diag_error_count(pd) == 0) {
         if (!keyed || with_content != read_content) /* the same key: not hashed again */
-            key = generate_key(host, s, read_content);
+            key = generate_key(m, host, s, read_content);
         remember_generated(m->next, read_content, key, *outs, *n, pd);
     }
     diag_merge(d, pd);

@@ -39,7 +39,7 @@
 
 /* Quiet time after the last change before a rebuild starts: an editor's save (write a
  * temporary file, rename it over the page) is one rebuild, not three. */
-#define DEBOUNCE_MS 50
+#define DEBOUNCE_MS 20
 /* A rebuild starts at the latest this long after the first change of a burst. */
 #define DEBOUNCE_MAX_MS 1000
 /* Idle event streams get a comment this often, so a closed tab ends its thread. */

@@ -1,0 +1,130 @@
+#!/usr/bin/env node
+// visual.js SITE_DIR [SHOTS_DIR] - how a built site looks on a desktop and a phone (issue
+// 12), in Debian's /usr/bin/chromium through playwright-core, served over loopback HTTP
+// (as a11y.js). Every HTML page is opened at 1280 and at 390 px wide, in light and in dark
+// mode, and must not scroll sideways (document.documentElement.scrollWidth <= innerWidth).
+// In every inline chart (svg.cf-chart), the bounding boxes of the text labels must not
+// overlap each other (beyond 0.5 px, for antialiasing). With SHOTS_DIR, full-page
+// screenshots of the home page, a project, a cohort and the report at both widths (and
+// the home page in dark mode) are written there, for a person to look at. Ends with
+// "visual: N pages, N problems"; exit 0 clean, 1 problems, 2 usage or browser error.
+'use strict';
+const fs = require('fs');
+const http = require('http');
+const path = require('path');
+const { chromium } = require('playwright-core');
+
+const [dir, shots] = process.argv.slice(2);
+if (!dir) {
+  console.error('usage: node visual.js SITE_DIR [SHOTS_DIR]');
+  process.exit(2);
+}
+const root = path.resolve(dir);
+const TYPES = { '.html': 'text/html; charset=utf-8', '.css': 'text/css', '.svg': 'image/svg+xml',
+  '.xml': 'application/xml', '.js': 'text/javascript', '.png': 'image/png', '.jpg': 'image/jpeg',
+  '.webp': 'image/webp', '.json': 'application/json' };
+const WIDTHS = [1280, 390];
+
+function htmlFiles(d) {
+  const out = [];
+  for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const p = path.join(d, e.name);
+    if (e.isDirectory()) out.push(...htmlFiles(p));
+    else if (e.isFile() && e.name.endsWith('.html')) out.push(p);
+  }
+  return out;
+}
+
+const server = http.createServer((req, res) => {
+  let p = path.join(root, decodeURIComponent(new URL(req.url, 'http://x').pathname));
+  if (!p.startsWith(root)) { res.writeHead(403); return res.end(); }
+  if (fs.existsSync(p) && fs.statSync(p).isDirectory()) p = path.join(p, 'index.html');
+  fs.readFile(p, (err, data) => {
+    if (err) { res.writeHead(404); return res.end(); }
+    res.writeHead(200, { 'content-type': TYPES[path.extname(p)] || 'application/octet-stream' });
+    res.end(data);
+  });
+});
+
+// Runs in the page: what scrolls sideways, and which chart labels overlap.
+function inspect() {
+  const problems = [];
+  const de = document.documentElement;
+  if (de.scrollWidth > window.innerWidth) {
+    // the widest elements, to say what to fix
+    const wide = [...document.body.querySelectorAll('*')]
+      .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+      .filter((e) => !e.parentElement || e.parentElement.getBoundingClientRect().right <= window.innerWidth + 0.5)
+      .slice(0, 3)
+      .map((e) => e.tagName.toLowerCase() + (e.className && typeof e.className === 'string' ? '.' + e.className.split(' ').join('.') : ''));
+    problems.push(`scrolls sideways: ${de.scrollWidth} px wide in ${window.innerWidth} (${wide.join(', ')})`);
+  }
+  document.querySelectorAll('svg.cf-chart').forEach((svg, n) => {
+    if (!svg.getClientRects().length) return; // a variant hidden at this width
+    const labels = [...svg.querySelectorAll('text')]
+      .filter((t) => t.textContent.trim() && t.getClientRects().length)
+      .map((t) => ({ t: t.textContent.trim(), r: t.getBoundingClientRect() }))
+      .filter((l) => l.r.width > 0 && l.r.height > 0);
+    for (let i = 0; i < labels.length; i++) {
+      for (let j = i + 1; j < labels.length; j++) {
+        const a = labels[i].r, b = labels[j].r;
+        const w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+        const h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+        if (w > 0.5 && h > 0.5) {
+          problems.push(`chart ${n + 1} (${svg.getAttribute('class')}): labels overlap: ` +
+            `"${labels[i].t}" and "${labels[j].t}"`);
+        }
+      }
+    }
+  });
+  return problems;
+}
+
+// The pages photographed: the home page, a project, a cohort and the report.
+function photographed(rel) {
+  return rel === 'index.html' ||
+    /^projects\/[^/]+\/index\.html$/.test(rel) && !rel.startsWith('projects/page/') ||
+    /^cohorts\/[^/]+\/index\.html$/.test(rel) ||
+    /^reports\/[^/]+\/index\.html$/.test(rel);
+}
+
+(async () => {
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  if (shots) fs.mkdirSync(shots, { recursive: true });
+  const shot = new Set(); // one of each kind is enough
+  let pages = 0, problems = 0;
+  for (const scheme of ['light', 'dark']) {
+    for (const width of WIDTHS) {
+      const context = await browser.newContext({ viewport: { width, height: 900 }, colorScheme: scheme });
+      const page = await context.newPage();
+      await page.route('**/*', (route) => (route.request().url().startsWith(origin) ? route.continue() : route.abort()));
+      for (const f of htmlFiles(root)) {
+        const rel = path.relative(root, f).split(path.sep).join('/');
+        await page.goto(origin + '/' + rel, { waitUntil: 'load' });
+        if (scheme === 'light' && width === WIDTHS[0]) pages++;
+        for (const p of await page.evaluate(inspect)) {
+          problems++;
+          console.log(`${rel} @${width}px ${scheme}: ${p}`);
+        }
+        const kind = rel.split('/')[0] + '@' + width + scheme;
+        if (shots && photographed(rel) && !shot.has(kind) && (scheme === 'light' || rel === 'index.html')) {
+          shot.add(kind);
+          const name = rel.replace(/\/?index\.html$/, '').replace(/\//g, '_') || 'home';
+          await page.screenshot({ path: path.join(shots, `${name}-${width}-${scheme}.png`), fullPage: true });
+        }
+      }
+      await context.close();
+    }
+  }
+  await browser.close();
+  server.close();
+  console.log(`visual: ${pages} pages, ${problems} problems`);
+  process.exit(problems ? 1 : 0);
+})().catch((e) => { console.error(e); process.exit(2); });

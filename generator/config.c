@@ -11,11 +11,11 @@
 #include <string.h>
 
 static const char *const known_keys[] = {
-    "title",    "description", "base_url",         "language",      "theme",
-    "author",   "currency",    "summary_length",   "markdown",      "feed",
-    "home",     "menu",        "stages",           "taxonomies",    "metrics",
-    "plugins",  "params",      "copyright",        "plugin_limits", "checks",
-    "paginate", "languages",   "default_language",
+    "title",    "description", "base_url",         "language",           "theme",
+    "author",   "currency",    "summary_length",   "markdown",           "feed",
+    "home",     "menu",        "stages",           "taxonomies",         "metrics",
+    "plugins",  "params",      "copyright",        "plugin_limits",      "checks",
+    "paginate", "languages",   "default_language", "summary_length_cjk",
 };
 
 /* The checks `checks:` may switch: every check that reports warnings (a warning by
@@ -750,6 +750,9 @@ config_load(config *out, const char *root, const char *base_url_override, arena 
     out->author = get_string(&l, rootv, "author", "");
     out->currency = get_string(&l, rootv, "currency", "CNY");
     out->summary_length = get_count(&l, rootv, "summary_length", 200);
+    /* a Chinese character carries about a word: half as many (100 by default) */
+    out->summary_length_cjk =
+        get_count(&l, rootv, "summary_length_cjk", (out->summary_length + 1) / 2);
     out->unsafe_html = get_bool(&l, get_map(&l, rootv, "markdown"), "unsafe_html", false);
     out->home_latest = get_count(&l, get_map(&l, rootv, "home"), "latest", 6);
     out->paginate = get_count(&l, rootv, "paginate", CONFIG_PAGINATE_DEFAULT);

@@ -54,10 +54,11 @@ typedef struct config {
      * site.yaml lists `languages` */
     config_language *languages;
     size_t n_languages;
-    bool languages_set;    /* site.yaml lists `languages`: x.<code>.md files are translations */
-    const char *base_url;  /* absolute, ends with '/': "https://example.org/sub/" */
-    const char *base_path; /* its path, starts and ends with '/': "/sub/" */
-    size_t summary_length; /* characters */
+    bool languages_set;        /* site.yaml lists `languages`: x.<code>.md files are translations */
+    const char *base_url;      /* absolute, ends with '/': "https://example.org/sub/" */
+    const char *base_path;     /* its path, starts and ends with '/': "/sub/" */
+    size_t summary_length;     /* characters */
+    size_t summary_length_cjk; /* characters of a mostly Chinese summary (default: half) */
     bool unsafe_html;
     size_t feed_limit;
     const char **feed_sections; /* sections whose pages go into feed.xml */

@@ -22,11 +22,10 @@
 #include <string.h>
 #include <strings.h>
 
-#define MAX_TABLE_COLUMNS  200
-#define MAX_TABLE_PADDING  100000 /* empty cells cmark-gfm would add to short rows */
-#define MIN_OUTPUT_CAP     (16u << 20)
-#define OUTPUT_CAP_FACTOR  64
-#define SUMMARY_WORD_SLACK 20 /* look this many characters back for a space */
+#define MAX_TABLE_COLUMNS 200
+#define MAX_TABLE_PADDING 100000 /* empty cells cmark-gfm would add to short rows */
+#define MIN_OUTPUT_CAP    (16u << 20)
+#define OUTPUT_CAP_FACTOR 64
 
 /* cmark-gfm 0.29 adds and removes the extensions' special inline characters ('~', '|',
  * ':', 'w') in a global table around every inline parse (cmark_parser_finish and table
@@ -54,64 +53,6 @@ markdown_global_init(void)
  * characters
  * ===================================================================== */
 
-/* Decodes the character at s; returns its length (an invalid byte: 1, cp U+FFFD). */
-static size_t
-decode(const char *str, size_t len, unsigned *cp)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    size_t n = text_utf8_seq(str, len);
-    switch (n) {
-    case 1:
-        *cp = s[0];
-        break;
-    case 2:
-        *cp = ((s[0] & 0x1Fu) << 6) | (s[1] & 0x3Fu);
-        break;
-    case 3:
-        *cp = ((s[0] & 0x0Fu) << 12) | ((s[1] & 0x3Fu) << 6) | (s[2] & 0x3Fu);
-        break;
-    case 4:
-        *cp = ((s[0] & 0x07u) << 18) | ((s[1] & 0x3Fu) << 12) | ((s[2] & 0x3Fu) << 6) |
-              (s[3] & 0x3Fu);
-        break;
-    default:
-        *cp = 0xFFFD;
-        n = 1;
-        break;
-    }
-    return n;
-}
-
-static bool
-is_space(unsigned cp)
-{
-    return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || cp == '\f' || cp == '\v' ||
-           cp == 0xA0 || (cp >= 0x2000 && cp <= 0x200B) || cp == 0x3000;
-}
-
-/* Ideographs, kana and hangul: each one is a word. */
-static bool
-is_cjk(unsigned cp)
-{
-    return (cp >= 0x2E80 && cp <= 0x2FDF) || (cp >= 0x3040 && cp <= 0x31FF && cp != 0x30FB) ||
-           (cp >= 0x3400 && cp <= 0x4DBF) || (cp >= 0x4E00 && cp <= 0x9FFF) ||
-           (cp >= 0xAC00 && cp <= 0xD7AF) || (cp >= 0xF900 && cp <= 0xFAFF) ||
-           (cp >= 0xFF66 && cp <= 0xFF9F) || (cp >= 0x20000 && cp <= 0x3FFFF);
-}
-
-/* Punctuation and symbols: part of a word when inside one, never a word alone. */
-static bool
-is_punct(unsigned cp)
-{
-    if (cp < 0x80)
-        return !((cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9'));
-    return (cp >= 0xA1 && cp <= 0xBF) || cp == 0xD7 || cp == 0xF7 ||
-           (cp >= 0x2010 && cp <= 0x2BFF) || (cp >= 0x3000 && cp <= 0x303F) || cp == 0x30FB ||
-           (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF0F) ||
-           (cp >= 0xFF1A && cp <= 0xFF20) || (cp >= 0xFF3B && cp <= 0xFF40) ||
-           (cp >= 0xFF5B && cp <= 0xFF65);
-}
-
 static size_t
 count_words(const char *s, size_t len, size_t *cjk_chars)
 {
@@ -120,9 +61,9 @@ count_words(const char *s, size_t len, size_t *cjk_chars)
     bool in_word = false, has_alnum = false;
     for (size_t i = 0; i < len;) {
         unsigned cp;
-        i += decode(s + i, len - i, &cp);
-        bool cjk = is_cjk(cp);
-        if (cjk || is_space(cp) || (cp >= 0x3000 && cp <= 0x303F)) {
+        i += text_decode(s + i, len - i, &cp);
+        bool cjk = text_is_cjk(cp);
+        if (cjk || text_is_space(cp) || (cp >= 0x3000 && cp <= 0x303F)) {
             words += in_word && has_alnum;
             in_word = has_alnum = false;
             words += cjk;
@@ -130,7 +71,7 @@ count_words(const char *s, size_t len, size_t *cjk_chars)
             continue;
         }
         in_word = true;
-        if (!is_punct(cp))
+        if (!text_is_punct(cp))
             has_alnum = true;
     }
     return words + (in_word && has_alnum);
@@ -144,8 +85,8 @@ fold_space(buf *out, const char *s, size_t len)
     bool pending = false;
     for (size_t i = 0; i < len;) {
         unsigned cp;
-        size_t n = decode(s + i, len - i, &cp);
-        if (is_space(cp) && cp != 0xA0) {
+        size_t n = text_decode(s + i, len - i, &cp);
+        if (text_is_space(cp) && cp != 0xA0) {
             pending = true;
         } else {
             if (pending && out->len > start)
@@ -807,61 +748,16 @@ label_task_checkboxes(const char *html, arena *a)
     return out;
 }
 
-/* The summary: text cut to max characters, see markdown.h. */
+/* The summary: text cut to max characters (max_cjk for a mostly Chinese one), see
+ * markdown.h. */
 static const char *
-make_summary(const char *s, size_t len, size_t max, arena *a)
+make_summary(const char *s, size_t len, size_t max, size_t max_cjk, arena *a)
 {
-    if (max == 0 || text_utf8_count(s, len) <= max)
-        return arena_strndup(a, s, len);
-    size_t cut = text_utf8_prefix(s, len, max);
-    unsigned before, after;
-    size_t back = cut;
-    do
-        back--;
-    while (back > 0 && ((unsigned char)s[back] & 0xC0) == 0x80);
-    decode(s + back, len - back, &before);
-    decode(s + cut, len - cut, &after);
-    bool mid_word = !is_space(before) && !is_space(after) && !is_cjk(before) && !is_cjk(after) &&
-                    !is_punct(after);
-    if (mid_word) {
-        size_t chars = 0;
-        for (size_t i = cut; i > 0 && chars < SUMMARY_WORD_SLACK; chars++) {
-            do
-                i--;
-            while (i > 0 && ((unsigned char)s[i] & 0xC0) == 0x80);
-            if (s[i] == ' ') {
-                if (i > 0)
-                    cut = i;
-                break;
-            }
-        }
-    }
-    size_t keep = cut;
-    for (;;) {
-        static const char *const trailing[] = {" ",
-                                               ",",
-                                               ";",
-                                               ":",
-                                               ".",
-                                               "-",
-                                               "\xEF\xBC\x8C",
-                                               "\xE3\x80\x81",
-                                               "\xEF\xBC\x9B",
-                                               "\xEF\xBC\x9A",
-                                               "\xE3\x80\x82"}; /* ，、；：。 */
-        bool trimmed = false;
-        for (size_t k = 0; k < sizeof trailing / sizeof trailing[0]; k++) {
-            size_t n = strlen(trailing[k]);
-            if (keep > n && memcmp(s + keep - n, trailing[k], n) == 0) {
-                keep -= n;
-                trimmed = true;
-                break;
-            }
-        }
-        if (!trimmed)
-            break;
-    }
-    return arena_printf(a, "%.*s…", (int)keep, s);
+    if (max_cjk && text_mostly_cjk(s, len))
+        max = max_cjk;
+    bool cut = false;
+    size_t keep = max ? text_shorten_point(s, len, max, &cut) : len;
+    return cut ? arena_printf(a, "%.*s…", (int)keep, s) : arena_strndup(a, s, len);
 }
 
 static void
@@ -941,7 +837,8 @@ markdown_render(markdown_result *out, const char *src, size_t len, const markdow
     buf text = BUF_INIT;
     if (w.summary) {
         plain_text(&text, w.summary);
-        out->summary = make_summary(text.ptr, text.len, opt->summary_chars, a);
+        out->summary =
+            make_summary(text.ptr, text.len, opt->summary_chars, opt->summary_chars_cjk, a);
     }
 
     strtab ids = STRTAB_INIT;

@@ -53,8 +53,9 @@ typedef struct markdown_page {
 void markdown_set_page(const markdown_page *pg);
 
 typedef struct markdown_options {
-    bool unsafe_html;     /* keep raw HTML and javascript: links; false strips them */
-    size_t summary_chars; /* cut the summary to this many characters; 0: no limit */
+    bool unsafe_html;         /* keep raw HTML and javascript: links; false strips them */
+    size_t summary_chars;     /* cut the summary to this many characters; 0: no limit */
+    size_t summary_chars_cjk; /* the same for a mostly Chinese summary; 0: summary_chars */
 } markdown_options;
 
 /* A link or image destination of the page, for the links pass (links.h). */
@@ -67,10 +68,10 @@ typedef struct markdown_link {
 typedef struct markdown_result {
     const char *html;     /* the HTML fragment, owned by a */
     const char *summary;  /* plain text of the first top-level paragraph, white space folded;
-                           * when longer than summary_chars characters it is cut (on a
-                           * space when one is within 20 characters of the limit and the cut
-                           * would split a word, else between two characters) and "…" is
-                           * appended, so it holds at most summary_chars + 1 characters.
+                           * when longer than summary_chars (summary_chars_cjk) characters
+                           * it is cut as text_shorten_point() says (a word boundary, or
+                           * after a CJK clause) and "…" is appended, so it holds at most
+                           * the limit + 1 characters.
                            * "" when the text has no top-level paragraph. Owned by a. */
     value *toc;           /* list of {level (number), id, title} maps for every h2-h4, in
                            * document order; owned by a. Positions point at the heading and

@@ -466,7 +466,7 @@ page_load(page *p, const page_load_options *opt, const char *rel, const char *se
 bool
 page_render_markdown(page *p, const config *cfg, const char *src, size_t len, arena *a, diag *d)
 {
-    markdown_options mo = {cfg->unsafe_html, cfg->summary_length};
+    markdown_options mo = {cfg->unsafe_html, cfg->summary_length, cfg->summary_length_cjk};
     bool ok = markdown_render(&p->md, src, len, &mo, p->path, p->body_line, a, d);
     if (!p->summary)
         p->summary = p->md.summary ? p->md.summary : "";

@@ -719,7 +719,9 @@ build_page_ctx(site *s, page *p, page *lower, page *higher)
     set(s, m, "date", p->date ? (value *)p->date : value_new_null(s->a, SRC_NONE));
     set(s, m, "updated", p->updated ? (value *)p->updated : value_new_null(s->a, SRC_NONE));
     set(s, m, "draft", value_new_bool(s->a, p->draft, SRC_NONE));
-    /* summary, content, toc, word_count, reading_time: set by fill_page_content */
+    /* summary, content, toc, word_count, reading_time: set by fill_page_content; whether
+     * the summary is the body's first paragraph (a theme then does not show it twice) */
+    set(s, m, "summary_auto", value_new_bool(s->a, !value_map_get(p->front, "summary"), SRC_NONE));
     set(s, m, "params", p->front);
     if (p->cohort)
         set(s, m, "cohort", str_val(s, p->cohort));

@@ -272,8 +272,12 @@ f_truncate(template_rv *out, const template_rv *in, const template_rv *args, con
         *out = mk(new_str(c, s, len), false);
         return true;
     }
+    bool killwords = given(&args[2]) && template_truthy(&args[2]);
+    bool cut;
     buf b = BUF_INIT;
-    buf_append(&b, s, text_utf8_prefix(s, len, (size_t)n));
+    buf_append(&b, s,
+               killwords ? text_utf8_prefix(s, len, (size_t)n)
+                         : text_shorten_point(s, len, (size_t)n, &cut));
     if (given(&args[1])) {
         size_t elen;
         const char *e = text(c, &args[1], &elen);
@@ -976,7 +980,7 @@ static const template_builtin builtins[] = {
     {"sum", f_sum, {"attribute", NULL}, 0},
     {"title", f_title, {NULL}, 0},
     {"trim", f_trim, {NULL}, 0},
-    {"truncate", f_truncate, {"length", "end", NULL}, 0},
+    {"truncate", f_truncate, {"length", "end", "killwords", NULL}, 0},
     {"unique", f_unique, {NULL}, 0},
     {"upper", f_upper, {NULL}, 0},
     {"urlencode", f_urlencode, {NULL}, 0},

@@ -40,6 +40,158 @@ text_utf8_seq(const char *str, size_t len)
     return n;
 }
 
+size_t
+text_decode(const char *str, size_t len, unsigned *cp)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t n = text_utf8_seq(str, len);
+    switch (n) {
+    case 1:
+        *cp = s[0];
+        break;
+    case 2:
+        *cp = ((s[0] & 0x1Fu) << 6) | (s[1] & 0x3Fu);
+        break;
+    case 3:
+        *cp = ((s[0] & 0x0Fu) << 12) | ((s[1] & 0x3Fu) << 6) | (s[2] & 0x3Fu);
+        break;
+    case 4:
+        *cp = ((s[0] & 0x07u) << 18) | ((s[1] & 0x3Fu) << 12) | ((s[2] & 0x3Fu) << 6) |
+              (s[3] & 0x3Fu);
+        break;
+    default:
+        *cp = 0xFFFD;
+        n = 1;
+        break;
+    }
+    return n;
+}
+
+bool
+text_is_space(unsigned cp)
+{
+    return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || cp == '\f' || cp == '\v' ||
+           cp == 0xA0 || (cp >= 0x2000 && cp <= 0x200B) || cp == 0x3000;
+}
+
+bool
+text_is_cjk(unsigned cp)
+{
+    return (cp >= 0x2E80 && cp <= 0x2FDF) || (cp >= 0x3040 && cp <= 0x31FF && cp != 0x30FB) ||
+           (cp >= 0x3400 && cp <= 0x4DBF) || (cp >= 0x4E00 && cp <= 0x9FFF) ||
+           (cp >= 0xAC00 && cp <= 0xD7AF) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+           (cp >= 0xFF66 && cp <= 0xFF9F) || (cp >= 0x20000 && cp <= 0x3FFFF);
+}
+
+bool
+text_is_punct(unsigned cp)
+{
+    if (cp < 0x80)
+        return !((cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9'));
+    return (cp >= 0xA1 && cp <= 0xBF) || cp == 0xD7 || cp == 0xF7 ||
+           (cp >= 0x2010 && cp <= 0x2BFF) || (cp >= 0x3000 && cp <= 0x303F) || cp == 0x30FB ||
+           (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF0F) ||
+           (cp >= 0xFF1A && cp <= 0xFF20) || (cp >= 0xFF3B && cp <= 0xFF40) ||
+           (cp >= 0xFF5B && cp <= 0xFF65);
+}
+
+/* Clause and sentence ends a CJK text may be cut after: 。！？；，、： and their ASCII
+ * forms. */
+static bool
+ends_clause(unsigned cp)
+{
+    return cp == 0x3002 || cp == 0xFF01 || cp == 0xFF1F || cp == 0xFF1B || cp == 0xFF0C ||
+           cp == 0x3001 || cp == 0xFF1A || cp == '.' || cp == '!' || cp == '?' || cp == ';' ||
+           cp == ',' || cp == ':';
+}
+
+/* The start of the character that ends at byte `end` of s (end > 0). */
+static size_t
+char_before(const char *s, size_t end)
+{
+    size_t i = end;
+    do
+        i--;
+    while (i > 0 && ((unsigned char)s[i] & 0xC0) == 0x80);
+    return i;
+}
+
+size_t
+text_shorten_point(const char *s, size_t len, size_t max, bool *cut)
+{
+    *cut = text_utf8_count(s, len) > max;
+    if (!*cut)
+        return len;
+    size_t at = text_utf8_prefix(s, len, max);
+    size_t floor = text_utf8_prefix(s, len, max / 2); /* never keep less than half */
+    unsigned before = ' ', after;
+    if (at > 0)
+        text_decode(s + char_before(s, at), len - char_before(s, at), &before);
+    text_decode(s + at, len - at, &after);
+    if (text_is_cjk(before) || text_is_cjk(after)) {
+        /* after the last clause end in the kept half, else between two characters */
+        for (size_t i = at; i > floor;) {
+            size_t k = char_before(s, i);
+            unsigned cp;
+            text_decode(s + k, len - k, &cp);
+            if (ends_clause(cp)) {
+                at = i;
+                break;
+            }
+            i = k;
+        }
+    } else if (!text_is_space(before) && !text_is_space(after) && !text_is_punct(after)) {
+        /* inside a word: back to the space before it, unless that keeps less than half */
+        for (size_t i = at; i > floor;) {
+            size_t k = char_before(s, i);
+            if (s[k] == ' ') {
+                at = k;
+                break;
+            }
+            i = k;
+        }
+    }
+    /* no dangling separator before the ellipsis */
+    for (bool trimmed = true; trimmed && at > 0;) {
+        static const char *const trailing[] = {" ",
+                                               ",",
+                                               ";",
+                                               ":",
+                                               ".",
+                                               "-",
+                                               "\xEF\xBC\x8C",
+                                               "\xE3\x80\x81",
+                                               "\xEF\xBC\x9B",
+                                               "\xEF\xBC\x9A",
+                                               "\xE3\x80\x82"}; /* ，、；：。 */
+        trimmed = false;
+        for (size_t k = 0; k < sizeof trailing / sizeof trailing[0]; k++) {
+            size_t n = strlen(trailing[k]);
+            if (at > n && memcmp(s + at - n, trailing[k], n) == 0) {
+                at -= n;
+                trimmed = true;
+                break;
+            }
+        }
+    }
+    return at;
+}
+
+bool
+text_mostly_cjk(const char *s, size_t len)
+{
+    size_t cjk = 0, other = 0;
+    for (size_t i = 0; i < len;) {
+        unsigned cp;
+        i += text_decode(s + i, len - i, &cp);
+        if (text_is_cjk(cp))
+            cjk++;
+        else if (!text_is_space(cp) && !text_is_punct(cp))
+            other++;
+    }
+    return cjk > 0 && cjk >= other;
+}
+
 bool
 text_utf8_valid(const char *s, size_t len)
 {

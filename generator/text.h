@@ -19,6 +19,26 @@ int text_hex_digit(char ch);
 size_t text_utf8_count(const char *s, size_t len);
 /* Bytes of the first n characters of s (never cuts a sequence). */
 size_t text_utf8_prefix(const char *s, size_t len, size_t n);
+/* Decodes the character at s into *cp; returns its length (an invalid byte: 1, and
+ * U+FFFD). */
+size_t text_decode(const char *s, size_t len, unsigned *cp);
+/* White space, including no-break and ideographic spaces. */
+bool text_is_space(unsigned cp);
+/* Ideographs, kana and hangul: each one is a word. */
+bool text_is_cjk(unsigned cp);
+/* Punctuation and symbols: part of a word when inside one, never a word alone. */
+bool text_is_punct(unsigned cp);
+/* Whether most letters of s are CJK characters (for limits counted in characters, where
+ * a Chinese character carries a word). */
+bool text_mostly_cjk(const char *s, size_t len);
+/* Where to cut s to keep at most max characters, for an ellipsis to follow: the byte
+ * length to keep, with *cut true; all of len (*cut false) when s is short enough. A
+ * Latin text is cut at a word boundary, a CJK text after its last clause or sentence
+ * end (。！？；，、：), neither of them when that would keep less than half of max (then
+ * between two characters); separators left at the end (" , ; : . -" and their CJK
+ * forms) are dropped. Never cuts a UTF-8 sequence. */
+size_t text_shorten_point(const char *s, size_t len, size_t max, bool *cut);
+
 /* Appends s with invalid UTF-8 replaced by U+FFFD and control characters other than
  * \t \n dropped: what XML 1.0 (feeds, sitemaps) may carry. */
 void text_clean_xml(buf *out, const char *s, size_t len);

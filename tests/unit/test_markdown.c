@@ -19,7 +19,7 @@ render_opts(const char *s, bool unsafe, size_t summary_chars, char **diag_text, 
 {
     diag *d = diag_new();
     markdown_result r;
-    markdown_options opt = {unsafe, summary_chars};
+    markdown_options opt = {unsafe, summary_chars, 0};
     bool res = markdown_render(&r, s, strlen(s), &opt, "content/x.md", 5, A, d);
     if (ok)
         *ok = res;
@@ -77,7 +77,7 @@ test_gfm(void)
            "core CommonMark");
 
     diag *d = diag_new();
-    markdown_options opt = {false, 200};
+    markdown_options opt = {false, 200, 100};
     OK(markdown_render(&r, NULL, 0, &opt, "x.md", 1, A, d), "NULL input");
     STR_EQ(r.html, "", "NULL input html");
     diag_free(d);
@@ -193,6 +193,28 @@ test_summary(void)
     STR_EQ(r.summary, "Long text here", "0: no limit");
     r = render("A <b>bold</b> &amp; [link](http://x) ![alt text](i.png)\n");
     STR_EQ(r.summary, "A bold & link alt text", "plain text: tags out, entities decoded");
+
+    /* Chinese: after the last clause end that keeps half the limit */
+    const char *clauses =
+        "临床创新项目旨在把一线医护人员发现的问题，转化为可以落地的医疗器械和服务。";
+    r = render_opts(clauses, false, 30, NULL, NULL);
+    STR_EQ(r.summary, "临床创新项目旨在把一线医护人员发现的问题…", "Chinese cut after a clause");
+    r = render_opts(clauses, false, 36, NULL, NULL);
+    STR_EQ(r.summary, "临床创新项目旨在把一线医护人员发现的问题…",
+           "the clause end is the last one");
+    /* a mostly Chinese paragraph takes summary_chars_cjk, an English one summary_chars */
+    markdown_result mr;
+    arena *a = arena_new();
+    diag *d = diag_new();
+    markdown_options two = {false, 200, 30};
+    OK(markdown_render(&mr, clauses, strlen(clauses), &two, "t.md", 1, a, d), "renders");
+    STR_EQ(mr.summary, "临床创新项目旨在把一线医护人员发现的问题…", "Chinese: the CJK limit");
+    const char *en = "A device for the ward, proposed by nurses in 2023, with English text "
+                     "that is longer than thirty characters.";
+    OK(markdown_render(&mr, en, strlen(en), &two, "t.md", 1, a, d), "renders");
+    STR_EQ(mr.summary, en, "English: the Latin limit (200) keeps it whole");
+    arena_free(a);
+    diag_free(d);
 }
 
 static void
@@ -223,7 +245,7 @@ test_invalid_utf8(void)
     OK(text_utf8_valid(r.summary, strlen(r.summary)), "summary valid after cmark's cut");
     const char nul[] = "a\0b\n";
     diag *d = diag_new();
-    markdown_options opt = {false, 200};
+    markdown_options opt = {false, 200, 100};
     markdown_result r2;
     OK(markdown_render(&r2, nul, sizeof nul - 1, &opt, "x.md", 1, A, d), "NUL byte accepted");
     HAS(r2.html,
@@ -329,7 +351,7 @@ par_worker(void *arg)
     int *bad = arg;
     arena *a = arena_new();
     diag *d = diag_new();
-    markdown_options opt = {false, 200};
+    markdown_options opt = {false, 200, 100};
     for (int i = 0; i < ROUNDS; i++) {
         markdown_result r;
         markdown_render(&r, par_src, strlen(par_src), &opt, "p.md", 1, a, d);
@@ -553,7 +575,7 @@ test_positions_after_shortcodes(void)
     markdown_page pg = {NULL, NULL, body, strlen(body), st.spans, st.n, NULL, NULL};
     markdown_set_page(&pg);
     markdown_result r;
-    markdown_options opt = {false, 200};
+    markdown_options opt = {false, 200, 100};
     markdown_render(&r, st.src, st.len, &opt, "content/x.md", 5, A, d);
     markdown_set_page(NULL);
     link_eq(&r, 0, "/x/", 5, 35, false);
@@ -587,7 +609,7 @@ test_heading_with_shortcode(void)
     markdown_page pg = {NULL, NULL, body, strlen(body), st.spans, st.n, fill_from, &st};
     markdown_set_page(&pg);
     markdown_result r;
-    markdown_options opt = {false, 200};
+    markdown_options opt = {false, 200, 100};
     markdown_render(&r, st.src, st.len, &opt, "content/x.md", 5, A, d);
     markdown_set_page(NULL);
     OK(strstr(r.html, "id=\"results-count\"") != NULL, "id from the output: %s", r.html);

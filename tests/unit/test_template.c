@@ -187,6 +187,10 @@ test_filters(const value *ctx)
     CHECK("{{ '一二三四五' | truncate(length=3) }}|{{ 'abc' | truncate(length=3) }}|"
           "{{ 'abcdef' | truncate(2, end='') }}",
           "一二三…|abc|ab");
+    CHECK("{{ 'The quick brown fox' | truncate(length=13) }}|"
+          "{{ 'The quick brown fox' | truncate(length=13, killwords=true) }}|"
+          "{{ '发现问题，转化为器械' | truncate(length=8) }}",
+          "The quick…|The quick bro…|发现问题…");
     CHECK("{{ 'Hello, World!' | slugify }}", "hello-world");
     CHECK("{{ pages | sort(attribute='name') | map(attribute='name') | join }}", "abc");
     CHECK("{{ pages | sort(attribute='o.rank', reverse=true) | map(attribute='name') | join }}",

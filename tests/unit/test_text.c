@@ -722,6 +722,39 @@ test_path_push(void)
     CHECK(text_url_decode, "%e4%b8%ad-%41%zz%4", "中-A%zz%4");
 }
 
+/* s shortened to max characters as text_shorten_point says, with "…" when cut */
+static const char *
+shorten(const char *s, size_t max)
+{
+    static char out[512];
+    bool cut;
+    size_t keep = text_shorten_point(s, strlen(s), max, &cut);
+    snprintf(out, sizeof out, "%.*s%s", (int)keep, s, cut ? "…" : "");
+    return out;
+}
+
+static void
+test_shorten(void)
+{
+    STR_EQ(shorten("The quick brown fox jumps", 100), "The quick brown fox jumps", "short: whole");
+    STR_EQ(shorten("The quick brown fox jumps", 13), "The quick…",
+           "Latin: back to a word boundary");
+    STR_EQ(shorten("The quick brown fox jumps", 15), "The quick brown…", "at a space: kept");
+    STR_EQ(shorten("The quick, brown fox", 11), "The quick…", "a dangling comma dropped");
+    STR_EQ(shorten("A supercalifragilistic word", 12), "A supercalif…",
+           "a space that keeps less than half: cut in the word");
+    STR_EQ(shorten("一线医护人员发现问题，转化为可以落地的器械。", 16), "一线医护人员发现问题…",
+           "CJK: after the last clause end");
+    STR_EQ(shorten("一线医护人员发现问题转化为可以落地的器械。", 8), "一线医护人员发现…",
+           "CJK without a clause end: between characters");
+    STR_EQ(shorten("一线医护，人员发现问题转化为可以落地的器械。", 16),
+           "一线医护，人员发现问题转化为可以…",
+           "a clause end in the first half: between characters");
+    OK(text_mostly_cjk("临床创新 ABC", strlen("临床创新 ABC")), "4 CJK, 3 Latin: mostly CJK");
+    OK(!text_mostly_cjk("Clinical 创新", strlen("Clinical 创新")), "8 Latin, 2 CJK: not");
+    OK(!text_mostly_cjk("", 0), "empty: not");
+}
+
 int
 main(void)
 {
@@ -740,5 +773,6 @@ main(void)
     test_url_scheme();
     test_url_attr();
     test_edit_distance();
+    test_shorten();
     return harness_done();
 }

@@ -1,8 +1,16 @@
 /* SPDX-License-Identifier: MIT
  * cache.c - the incremental build's cache file (see cache.h). Layout (serial.h):
- *   "CLFCACHE" | format u64 | output folder's device u64, inode u64 | records u64 |
- *   per record: key (bytes), data (bytes) | checksum u64 of all before it
- * Part of the build pass (build.c), main thread. */
+ *   "CLFCACHE" | format u64 |
+ *   the records' bytes: each one's key then its data, in the order the passes' threads
+ *   wrote them |
+ *   the index: output folder's device u64, inode u64 | records u64 | per record, in
+ *   place order: where its key starts (varint), the key's length (varint), the data's
+ *   length (varint, the data follows the key), hash u64 of the data |
+ *   where the index starts u64 | checksum u64
+ * The checksum is of the content (the folder, and each record's key and data hash in
+ * place order), not of the bytes, so that the same records written in another order
+ * compare equal. Part of the build pass (build.c); records are put by the passes'
+ * threads (cache_next_put_slot, cache_next_keep), the rest on the main thread. */
 #include "cache.h"
 
 #include "hash.h"
@@ -12,6 +20,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +29,9 @@
 #include <unistd.h>
 
 #define MAGIC           "CLFCACHE"
-#define FORMAT          3u
+#define FORMAT          4u
+#define HEADER_BYTES    16                /* magic and format */
+#define TAIL_BYTES      16                /* where the index starts and the checksum */
 #define MAX_CACHE_BYTES ((size_t)1 << 31) /* 2 GiB: far beyond 100,000 pages' records */
 
 typedef struct record {
@@ -29,7 +41,7 @@ typedef struct record {
 } record;
 
 struct cache {
-    uint64_t checksum; /* of the file as read */
+    uint64_t checksum; /* of the content read (see above) */
     char *data;        /* the whole file; records point into it (NULL: records own theirs) */
     record *records;
     size_t n;
@@ -63,8 +75,6 @@ tree_id(const char *out_dir, uint64_t *dev, uint64_t *ino)
     return true;
 }
 
-static uint64_t checksum_of(const char *data, size_t len);
-
 static char *
 read_all(const char *path, size_t *len)
 {
@@ -94,6 +104,25 @@ read_all(const char *path, size_t *len)
     return data;
 }
 
+/* The hash of a record's data, and the checksum's step over one record. */
+static uint64_t
+data_hash(const void *data, size_t len)
+{
+    return hash_bytes(hash_u64(0, len), data, len);
+}
+
+static uint64_t
+checksum_step(uint64_t sum, const char *key, size_t klen, uint64_t hash)
+{
+    return hash_u64(hash_bytes(sum, key, klen), hash);
+}
+
+static uint64_t
+checksum_start(uint64_t dev, uint64_t ino, size_t count)
+{
+    return hash_u64(hash_u64(hash_u64(FORMAT, dev), ino), count);
+}
+
 cache *
 cache_load(const char *path, const char *out_dir, const char **why)
 {
@@ -106,42 +135,51 @@ cache_load(const char *path, const char *out_dir, const char **why)
     *why = "damaged";
     cache *c = xcalloc(1, sizeof *c);
     c->data = data;
-    if (len < 8 + 8 * 5 || memcmp(data, MAGIC, 8) != 0)
+    if (len < HEADER_BYTES + 3 * 8 + TAIL_BYTES || memcmp(data, MAGIC, 8) != 0)
         goto fail;
-    serial_reader tail = SERIAL_READER(data + len - 8, 8);
-    c->checksum = serial_get_u64(&tail);
-    if (c->checksum != checksum_of(data, len - 8))
-        goto fail;
-    serial_reader r = SERIAL_READER(data + 8, len - 16);
-    if (serial_get_u64(&r) != FORMAT) {
+    serial_reader head = SERIAL_READER(data + 8, 8);
+    if (serial_get_u64(&head) != FORMAT) {
         *why = "another version's";
         goto fail;
     }
+    serial_reader tail = SERIAL_READER(data + len - TAIL_BYTES, TAIL_BYTES);
+    uint64_t index_at = serial_get_u64(&tail);
+    c->checksum = serial_get_u64(&tail);
+    if (index_at < HEADER_BYTES || index_at > len - TAIL_BYTES)
+        goto fail;
+    serial_reader r = SERIAL_READER(data + index_at, len - TAIL_BYTES - index_at);
     c->dev = serial_get_u64(&r);
     c->ino = serial_get_u64(&r);
-    if (!cache_still_for(c, out_dir)) {
-        *why = "another output folder's";
-        goto fail;
-    }
     uint64_t n = serial_get_u64(&r);
-    if (!r.ok || n > (uint64_t)(r.end - r.p) / 2) /* a record takes two bytes at least */
+    if (!r.ok || n > (uint64_t)(r.end - r.p) / 11) /* an entry takes 11 bytes at least */
         goto fail;
+    uint64_t sum = checksum_start(c->dev, c->ino, n);
     c->records = xcalloc(n + 1, sizeof(record));
     for (size_t i = 0; i < n; i++) {
         record *e = &c->records[i];
-        size_t klen;
-        const char *key = serial_get_bytes(&r, &klen);
-        e->data = serial_get_bytes(&r, &e->len);
-        if (!r.ok || !klen || memchr(key, '\0', klen))
+        size_t at = serial_get_varint(&r), klen = serial_get_varint(&r);
+        e->len = serial_get_varint(&r);
+        uint64_t hash = serial_get_u64(&r);
+        if (!r.ok || at < HEADER_BYTES || at > index_at || klen == 0 || klen > index_at - at ||
+            e->len > index_at - at - klen)
             goto fail;
+        const char *key = data + at;
+        e->data = key + klen;
+        if (memchr(key, '\0', klen) || data_hash(e->data, e->len) != hash)
+            goto fail;
+        sum = checksum_step(sum, key, klen, hash);
         e->key = xmalloc(klen + 1);
         memcpy(e->key, key, klen);
         e->key[klen] = '\0';
         c->n = i + 1;
         strtab_put(&c->by_key, e->key, e);
     }
-    if (r.p != r.end)
+    if (r.p != r.end || sum != c->checksum)
         goto fail;
+    if (!cache_still_for(c, out_dir)) {
+        *why = "another output folder's";
+        goto fail;
+    }
     *why = NULL;
     return c;
 fail:
@@ -173,15 +211,119 @@ cache_free(cache *c)
     free(c);
 }
 
+/* One record of the next cache: in memory (data), or in the spool file (at). */
+typedef struct next_record {
+    const char *key; /* NULL: a place reserved and not filled */
+    const void *data;
+    size_t len;
+    uint64_t hash; /* data_hash() */
+    uint64_t at;   /* where its key starts in the spool file */
+    bool borrowed; /* data belongs to the previous cache (cache_next_keep) */
+} next_record;
+
 struct cache_next {
-    cache_record *records; /* empty ones are reserved slots not filled */
+    next_record *records;
     size_t n, cap;
+    int fd;             /* the spool file, or -1: the records stay in memory */
+    buf spool;          /* its name */
+    atomic_ullong end;  /* its next free byte */
+    atomic_bool failed; /* a write to it failed */
 };
 
 cache_next *
 cache_next_new(void)
 {
-    return xcalloc(1, sizeof(cache_next));
+    cache_next *n = xcalloc(1, sizeof(cache_next));
+    n->fd = -1;
+    n->spool = BUF_INIT;
+    return n;
+}
+
+/* Makes path's folder (when missing) and the temporary file beside path; false, with
+ * *why, when it cannot. */
+static bool
+open_spool(cache_next *n, const char *path, const char **why)
+{
+    buf dir = BUF_INIT;
+    const char *slash = strrchr(path, '/');
+    buf_append(&dir, path, slash ? (size_t)(slash - path) : 0);
+    struct stat st;
+    bool ok = false;
+    if (dir.len && mkdir(dir.ptr, 0755) != 0 && errno != EEXIST) {
+        *why = "cannot make its folder";
+    } else if (dir.len && (lstat(dir.ptr, &st) != 0 || !S_ISDIR(st.st_mode))) {
+        *why = "its folder is not a folder";
+    } else {
+        buf_clear(&n->spool);
+        buf_printf(&n->spool, "%s.tmp-%ld", path, (long)getpid());
+        n->fd = open(n->spool.ptr, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+        buf head = BUF_INIT;
+        serial_writer w = SERIAL_WRITER(&head);
+        buf_append(&head, MAGIC, 8);
+        serial_put_u64(&w, FORMAT);
+        ok = n->fd >= 0 && pwrite(n->fd, head.ptr, head.len, 0) == (ssize_t)head.len;
+        buf_free(&head);
+        atomic_store(&n->end, HEADER_BYTES);
+        atomic_store(&n->failed, false);
+        if (!ok)
+            *why = "cannot write it";
+    }
+    buf_free(&dir);
+    if (!ok && n->fd >= 0) {
+        close(n->fd);
+        unlink(n->spool.ptr);
+        n->fd = -1;
+    }
+    return ok;
+}
+
+static void spool_record(cache_next *n, next_record *r);
+
+/* The records put so far into the spool file, just opened. */
+static void
+spool_all(cache_next *n)
+{
+    for (size_t i = 0; i < n->n; i++)
+        if (n->records[i].key)
+            spool_record(n, &n->records[i]);
+}
+
+void
+cache_next_spool(cache_next *n, const char *path)
+{
+    const char *why;
+    if (n->fd < 0 && open_spool(n, path, &why)) /* else in memory: the save says why */
+        spool_all(n);
+}
+
+static bool
+write_at(int fd, const void *p, size_t len, uint64_t at)
+{
+    const char *s = p;
+    while (len) {
+        ssize_t w = pwrite(fd, s, len, (off_t)at);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return false;
+        s += w;
+        len -= (size_t)w;
+        at += (uint64_t)w;
+    }
+    return true;
+}
+
+/* Writes r's key and data at the end of the spool file; r then holds where. */
+static void
+spool_record(cache_next *n, next_record *r)
+{
+    size_t klen = strlen(r->key);
+    r->at = atomic_fetch_add(&n->end, (unsigned long long)(klen + r->len));
+    if (!write_at(n->fd, r->key, klen, r->at) || !write_at(n->fd, r->data, r->len, r->at + klen))
+        atomic_store(&n->failed, true);
+    if (!r->borrowed)
+        free((void *)r->data);
+    r->data = NULL;
 }
 
 static void
@@ -190,7 +332,7 @@ grow(cache_next *n, size_t more)
     if (n->n + more <= n->cap)
         return;
     n->cap = (n->n + more) * 2;
-    n->records = xrealloc(n->records, n->cap * sizeof(cache_record));
+    n->records = xrealloc(n->records, n->cap * sizeof(next_record));
 }
 
 size_t
@@ -199,41 +341,54 @@ cache_next_reserve(cache_next *n, size_t count)
     if (!count)
         return n->n;
     grow(n, count);
-    memset(n->records + n->n, 0, count * sizeof(cache_record));
+    memset(n->records + n->n, 0, count * sizeof(next_record));
     n->n += count;
     return n->n - count;
 }
 
+/* Fills place i (a new one when SIZE_MAX: main thread) with key and data. */
 static void
-take(cache_record *r, const char *key, buf *data)
-{
-    r->key = xstrdup(key);
-    r->len = data->len;
-    r->data = buf_detach(data);
-    r->borrowed = false;
-}
-
-void
-cache_next_put(cache_next *n, const char *key, buf *data)
-{
-    grow(n, 1);
-    take(&n->records[n->n++], key, data);
-}
-
-void
-cache_next_put_slot(cache_next *n, size_t i, const char *key, buf *data)
-{
-    take(&n->records[i], key, data);
-}
-
-void
-cache_next_keep(cache_next *n, size_t i, const char *key, const void *data, size_t len)
+place(cache_next *n, size_t i, const char *key, const void *data, size_t len, bool borrowed)
 {
     if (i == SIZE_MAX) {
         grow(n, 1);
         i = n->n++;
     }
-    n->records[i] = (cache_record){xstrdup(key), data, len, true};
+    next_record *r = &n->records[i];
+    *r = (next_record){xstrdup(key), data, len, data_hash(data, len), 0, borrowed};
+    if (n->fd >= 0)
+        spool_record(n, r);
+}
+
+void
+cache_next_put(cache_next *n, const char *key, buf *data)
+{
+    size_t len = data->len;
+    place(n, SIZE_MAX, key, buf_detach(data), len, false);
+}
+
+void
+cache_next_put_slot(cache_next *n, size_t i, const char *key, buf *data)
+{
+    size_t len = data->len;
+    place(n, i, key, buf_detach(data), len, false);
+}
+
+void
+cache_next_keep(cache_next *n, size_t i, const char *key, const void *data, size_t len)
+{
+    place(n, i, key, data, len, true);
+}
+
+/* Closes and removes the spool file, if any. */
+static void
+drop_spool(cache_next *n)
+{
+    if (n->fd < 0)
+        return;
+    close(n->fd);
+    unlink(n->spool.ptr);
+    n->fd = -1;
 }
 
 void
@@ -241,28 +396,37 @@ cache_next_free(cache_next *n)
 {
     if (!n)
         return;
+    drop_spool(n); /* not saved */
     for (size_t i = 0; i < n->n; i++) {
         free((char *)n->records[i].key);
         if (!n->records[i].borrowed)
             free((void *)n->records[i].data);
     }
     free(n->records);
+    buf_free(&n->spool);
     free(n);
 }
 
 cache *
 cache_next_take(cache_next *next, const char *out_dir)
 {
+    if (next->fd >= 0) /* its records are in the spool file, not here */
+        return NULL;
     cache *c = xcalloc(1, sizeof *c);
     if (!tree_id(out_dir, &c->dev, &c->ino)) {
         free(c);
         return NULL;
     }
     c->records = xcalloc(next->n + 1, sizeof(record));
+    size_t count = 0;
+    for (size_t i = 0; i < next->n; i++)
+        count += next->records[i].key != NULL;
+    c->checksum = checksum_start(c->dev, c->ino, count);
     for (size_t i = 0; i < next->n; i++) {
-        cache_record *r = &next->records[i];
+        next_record *r = &next->records[i];
         if (!r->key)
             continue;
+        c->checksum = checksum_step(c->checksum, r->key, strlen(r->key), r->hash);
         record *e = &c->records[c->n++];
         const void *data = r->data;
         if (r->borrowed) { /* the previous cache goes: a copy of its own */
@@ -271,7 +435,7 @@ cache_next_take(cache_next *next, const char *out_dir)
             data = copy;
         }
         *e = (record){(char *)r->key, data, r->len};
-        *r = (cache_record){NULL, NULL, 0, false};
+        *r = (next_record){NULL, NULL, 0, 0, 0, false};
         strtab_put(&c->by_key, e->key, e);
     }
     return c;
@@ -284,101 +448,8 @@ cache_still_for(const cache *c, const char *out_dir)
     return c && tree_id(out_dir, &dev, &ino) && dev == c->dev && ino == c->ino;
 }
 
-/* The checksum of a cache file: hash_bytes chained over its blocks of CHECKSUM_BLOCK bytes
- * (the last one shorter), so that it can be computed while the file is written. */
-#define CHECKSUM_BLOCK 65536
-
-static uint64_t
-checksum_of(const char *data, size_t len)
-{
-    uint64_t h = 0;
-    for (size_t at = 0; at < len; at += CHECKSUM_BLOCK)
-        h = hash_bytes(h, data + at, len - at < CHECKSUM_BLOCK ? len - at : CHECKSUM_BLOCK);
-    return h;
-}
-
-/* Where a cache is serialized: a block at a time into the checksum and, when fd is not
- * -1, the file. */
-typedef struct sink {
-    int fd;
-    uint64_t sum;
-    bool ok;
-    size_t len;
-    char block[CHECKSUM_BLOCK];
-} sink;
-
-static void
-sink_flush(sink *k)
-{
-    if (!k->len)
-        return;
-    k->sum = hash_bytes(k->sum, k->block, k->len);
-    for (size_t done = 0; k->fd >= 0 && k->ok && done < k->len;) {
-        ssize_t w = write(k->fd, k->block + done, k->len - done);
-        if (w < 0 && errno == EINTR)
-            continue;
-        k->ok = w > 0;
-        done += w > 0 ? (size_t)w : 0;
-    }
-    k->len = 0;
-}
-
-static void
-sink_put(sink *k, const void *p, size_t n)
-{
-    const char *s = p;
-    while (n) {
-        size_t room = CHECKSUM_BLOCK - k->len, take = n < room ? n : room;
-        memcpy(k->block + k->len, s, take);
-        k->len += take;
-        s += take;
-        n -= take;
-        if (k->len == CHECKSUM_BLOCK)
-            sink_flush(k);
-    }
-}
-
-/* A varint or u64 through a small buffer (serial.h's encodings). */
-static void
-sink_encode(sink *k, bool varint, uint64_t x)
-{
-    buf b = BUF_INIT;
-    serial_writer w = SERIAL_WRITER(&b);
-    if (varint)
-        serial_put_varint(&w, (size_t)x);
-    else
-        serial_put_u64(&w, x);
-    sink_put(k, b.ptr, b.len);
-    buf_free(&b);
-}
-
-/* Everything but the checksum; then k->sum is the checksum. */
-static void
-serialize(sink *k, const cache_next *next, uint64_t dev, uint64_t ino)
-{
-    size_t count = 0;
-    for (size_t i = 0; i < next->n; i++)
-        count += next->records[i].key != NULL;
-    sink_put(k, MAGIC, 8);
-    sink_encode(k, false, FORMAT);
-    sink_encode(k, false, dev);
-    sink_encode(k, false, ino);
-    sink_encode(k, false, count);
-    for (size_t i = 0; i < next->n; i++) {
-        const cache_record *r = &next->records[i];
-        if (!r->key)
-            continue;
-        size_t klen = strlen(r->key);
-        sink_encode(k, true, klen);
-        sink_put(k, r->key, klen);
-        sink_encode(k, true, r->len);
-        sink_put(k, r->data, r->len);
-    }
-    sink_flush(k);
-}
-
 bool
-cache_next_save(const cache_next *next, const cache *prev, const char *path, const char *out_dir,
+cache_next_save(cache_next *next, const cache *prev, const char *path, const char *out_dir,
                 const char **why)
 {
     uint64_t dev, ino;
@@ -386,42 +457,49 @@ cache_next_save(const cache_next *next, const cache *prev, const char *path, con
         *why = "the output folder is missing";
         return false;
     }
-    sink *k = xmalloc(sizeof *k);
-    *k = (sink){.fd = -1, .ok = true};
-    serialize(k, next, dev, ino);           /* first only the checksum */
-    if (prev && prev->checksum == k->sum) { /* the same bytes are there already */
-        free(k);
+    size_t count = 0;
+    for (size_t i = 0; i < next->n; i++)
+        count += next->records[i].key != NULL;
+    uint64_t sum = checksum_start(dev, ino, count);
+    for (size_t i = 0; i < next->n; i++) {
+        const next_record *r = &next->records[i];
+        if (r->key)
+            sum = checksum_step(sum, r->key, strlen(r->key), r->hash);
+    }
+    if (prev && prev->checksum == sum) { /* the same records are there already */
+        drop_spool(next);
         return true;
     }
-    buf dir = BUF_INIT, tmp = BUF_INIT;
-    const char *slash = strrchr(path, '/');
-    buf_append(&dir, path, slash ? (size_t)(slash - path) : 0);
-    bool ok = false;
-    struct stat st;
-    if (dir.len && mkdir(dir.ptr, 0755) != 0 && errno != EEXIST) {
-        *why = "cannot make its folder";
-    } else if (dir.len && (lstat(dir.ptr, &st) != 0 || !S_ISDIR(st.st_mode))) {
-        *why = "its folder is not a folder";
-    } else {
-        buf_printf(&tmp, "%s.tmp-%ld", path, (long)getpid());
-        int fd = open(tmp.ptr, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-        *k = (sink){.fd = fd, .ok = fd >= 0};
-        if (fd >= 0) {
-            serialize(k, next, dev, ino);
-            uint64_t sum = k->sum;
-            sink_encode(k, false, sum);
-            sink_flush(k);
-            ok = k->ok;
-            ok &= close(fd) == 0;
-        }
-        ok = ok && rename(tmp.ptr, path) == 0;
-        if (!ok) {
-            *why = "cannot write it";
-            unlink(tmp.ptr);
-        }
+    if (next->fd < 0) { /* in memory so far */
+        if (!open_spool(next, path, why))
+            return false;
+        spool_all(next);
     }
-    free(k);
-    buf_free(&tmp);
-    buf_free(&dir);
+    buf index = BUF_INIT;
+    serial_writer w = SERIAL_WRITER(&index);
+    serial_put_u64(&w, dev);
+    serial_put_u64(&w, ino);
+    serial_put_u64(&w, count);
+    for (size_t i = 0; i < next->n; i++) {
+        const next_record *r = &next->records[i];
+        if (!r->key)
+            continue;
+        serial_put_varint(&w, (size_t)r->at);
+        serial_put_varint(&w, strlen(r->key));
+        serial_put_varint(&w, r->len);
+        serial_put_u64(&w, r->hash);
+    }
+    uint64_t index_at = atomic_load(&next->end);
+    serial_put_u64(&w, index_at);
+    serial_put_u64(&w, sum);
+    bool ok = !atomic_load(&next->failed) && write_at(next->fd, index.ptr, index.len, index_at);
+    buf_free(&index);
+    ok &= close(next->fd) == 0;
+    next->fd = -1;
+    ok = ok && rename(next->spool.ptr, path) == 0;
+    if (!ok) {
+        *why = "cannot write it";
+        unlink(next->spool.ptr);
+    }
     return ok;
 }

@@ -409,6 +409,10 @@ memo_loads(memo *m, const config *cfg)
 {
     if (!m)
         return NULL;
+    /* the build goes on from here (memo_unchanged said so): its records go to the cache
+     * file as they come, unless serve keeps them in memory */
+    if (!m->opt->memory)
+        cache_next_spool(m->next, m->path.ptr);
     deps_memo *dm = deps_memo_new();
     uint64_t salt =
         hash_u64(hash_u64(program_hash(), deps_hash(cfg->raw, DEPS_DEEP, dm)), m->schema_files);

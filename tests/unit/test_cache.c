@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * test_cache.c - the cache of incremental builds (cache.h): records saved and read back,
- * the file refused whole when damaged or written for another output folder, not written
- * again when its bytes are the same, handed over in memory. */
+ * written to a temporary file as they come (spooled), the file refused whole when
+ * damaged or written for another output folder, not written again when its records are
+ * the same, handed over in memory. */
 #include "harness.h"
 
 #include "cache.h"
@@ -14,19 +15,25 @@
 
 static char root[256], out[300], path[400];
 
+/* Records render/p<i> for every other place i of pages, plugins and nul; spooled: put
+ * in the opposite order, and spooled to path after the first of them. */
 static cache_next *
-sample(size_t pages)
+sample_of(size_t pages, bool spooled)
 {
     cache_next *n = cache_next_new();
     size_t first = cache_next_reserve(n, pages);
     INT_EQ(cache_next_reserve(n, 0), first + pages, "reserving nothing");
     buf b = BUF_INIT;
-    for (size_t i = 0; i < pages; i += 2) { /* every other place filled */
+    size_t filled = (pages + 1) / 2;
+    for (size_t k = 0; k < filled; k++) { /* every other place filled */
+        size_t i = 2 * (spooled ? filled - 1 - k : k);
         char key[32];
         snprintf(key, sizeof key, "render/p%zu", i);
         buf_printf(&b, "data of page %zu", i);
         cache_next_put_slot(n, first + i, key, &b);
         OK(b.len == 0, "the data is taken");
+        if (spooled && k == 0)
+            cache_next_spool(n, path);
     }
     buf_puts(&b, "plugins' results");
     cache_next_put(n, "plugins", &b);
@@ -34,6 +41,35 @@ sample(size_t pages)
     cache_next_put(n, "nul", &b);
     buf_free(&b);
     return n;
+}
+
+static cache_next *
+sample(size_t pages)
+{
+    return sample_of(pages, false);
+}
+
+static cache_next *
+sample_spooled(size_t pages)
+{
+    return sample_of(pages, true);
+}
+
+/* Records kept from c (render/p0 and plugins) and a new one (render/p1). */
+static cache_next *
+kept_sample(const cache *c)
+{
+    cache_next *k = cache_next_new();
+    size_t at = cache_next_reserve(k, 2);
+    size_t len;
+    const void *data = cache_get(c, "render/p0", &len);
+    cache_next_keep(k, at, "render/p0", data, len);
+    data = cache_get(c, "plugins", &len);
+    cache_next_keep(k, SIZE_MAX, "plugins", data, len);
+    buf nb = BUF_INIT;
+    buf_puts(&nb, "new");
+    cache_next_put_slot(k, at + 1, "render/p1", &nb);
+    return k;
 }
 
 static void
@@ -72,6 +108,13 @@ rewrite(const char *file, void (*change)(char *data, size_t *len))
     free(data);
 }
 
+static bool
+exists(const char *p)
+{
+    struct stat st;
+    return lstat(p, &st) == 0;
+}
+
 static void
 flip(char *d, size_t *len)
 {
@@ -88,6 +131,17 @@ magic(char *d, size_t *len)
 {
     (void)len;
     d[0] = 'X';
+}
+static void
+flip_key(char *d, size_t *len) /* the first record's key, just after the header */
+{
+    (void)len;
+    d[16] ^= 0x01;
+}
+static void
+flip_index(char *d, size_t *len) /* the last entry's hash */
+{
+    d[*len - 17] ^= 0x01;
 }
 
 int
@@ -121,16 +175,9 @@ main(void)
     expect_records(c, 5, "from the file");
 
     /* records kept from the previous cache (borrowed bytes): saved and taken alike */
-    cache_next *k = cache_next_new();
-    size_t at = cache_next_reserve(k, 2);
+    cache_next *k = kept_sample(c);
     size_t len;
-    const void *data = cache_get(c, "render/p0", &len);
-    cache_next_keep(k, at, "render/p0", data, len);
-    data = cache_get(c, "plugins", &len);
-    cache_next_keep(k, SIZE_MAX, "plugins", data, len);
-    buf nb = BUF_INIT;
-    buf_puts(&nb, "new");
-    cache_next_put_slot(k, at + 1, "render/p1", &nb);
+    const void *data;
     char kept_path[450];
     snprintf(kept_path, sizeof kept_path, "%s.kept", path);
     OK(cache_next_save(k, NULL, kept_path, out, &why), "saved with kept records");
@@ -141,6 +188,8 @@ main(void)
     data = cache_get(ck, "render/p1", &len);
     OK(data && len == 3 && memcmp(data, "new", 3) == 0, "a new record beside it");
     cache_free(ck);
+    cache_next_free(k);
+    k = kept_sample(c);
     cache *taken = cache_next_take(k, out); /* copies what it borrowed */
     cache_next_free(k);
 
@@ -160,8 +209,8 @@ main(void)
     cache_next_free(n);
 
     /* damaged copies are refused whole */
-    void (*changes[])(char *, size_t *) = {flip, cut, magic};
-    for (size_t i = 0; i < 3; i++) {
+    void (*changes[])(char *, size_t *) = {flip, cut, magic, flip_key, flip_index};
+    for (size_t i = 0; i < 5; i++) {
         n = sample(5);
         OK(cache_next_save(n, NULL, path, out, &why), "saved");
         cache_next_free(n);
@@ -170,6 +219,36 @@ main(void)
         OK(!cache_load(path, out, &why) && why && strcmp(why, "damaged") == 0,
            "damaged copy %zu refused (%s)", i, why ? why : "");
     }
+
+    /* spooled: written as the records come, renamed into place by the save */
+    char spool[450];
+    snprintf(spool, sizeof spool, "%s.tmp-%ld", path, (long)getpid());
+    n = sample_spooled(5);
+    OK(exists(spool), "a spooled cache is written to %s as it goes", spool);
+    OK(cache_next_save(n, NULL, path, out, &why), "spooled: saved");
+    OK(!exists(spool), "spooled: the temporary file became the cache");
+    cache_next_free(n);
+    c = cache_load(path, out, &why);
+    OK(c != NULL, "spooled: read back: %s", why ? why : "");
+    expect_records(c, 5, "spooled");
+    /* the same records written in another order: the file is left as it is */
+    stat(path, &before);
+    n = sample(5);
+    OK(cache_next_save(n, c, path, out, &why), "the same records from memory");
+    stat(path, &after);
+    OK(before.st_ino == after.st_ino, "the same records in another order: not written again");
+    cache_next_free(n);
+    cache_free(c);
+    /* a spooled cache not saved (a failed build) leaves no file and the old cache */
+    stat(path, &before);
+    n = sample_spooled(3);
+    cache_next_free(n);
+    stat(path, &after);
+    OK(!exists(spool) && before.st_ino == after.st_ino,
+       "a spooled cache not saved: no temporary file, the old cache in place");
+    n = sample_spooled(3);
+    OK(!cache_next_take(n, out), "a spooled cache cannot be taken into memory");
+    cache_next_free(n);
 
     /* written for another output folder (the folder replaced: another inode) */
     n = sample(3);

@@ -1,8 +1,8 @@
 /* clinfolio default theme — project-list.js (MIT). The project list's filters and sort
  * order (projects/list.html), as a progressive enhancement: without this script the table
  * shows every project. It reveals the form above the table, fills each filter with the
- * values the rows carry (elements with data-facet and data-value; their text is the
- * label) and the number of projects each would show given the other filters, turns the
+ * values the rows carry (elements with data-facet and data-value; their text, or their
+ * data-option, is the label) and the number of projects each would show given the other filters, turns the
  * sortable column headers into buttons (aria-sort on the sorted column), and says how
  * many projects are shown in a live region. No server, no storage, no other file. */
 (function () {
@@ -37,7 +37,7 @@
     root.querySelectorAll('tbody [data-facet="' + facet + '"]').forEach(function (el) {
       if (seen[el.dataset.value]) return;
       seen[el.dataset.value] = true;
-      options.push({ value: el.dataset.value, label: el.textContent.trim(),
+      options.push({ value: el.dataset.value, label: el.dataset.option || el.textContent.trim(),
         order: el.dataset.order === undefined ? null : +el.dataset.order });
     });
     options.sort(function (a, b) {

@@ -602,6 +602,19 @@ PY
     # lang and a badge on list items in another language, the page.content_lang note
     counts "$B theme interface text" /usr/bin/python3 tests/theme_i18n_test.py "$bin"
 
+    # issue 12: the default theme's lists, summaries and print (tests/theme_lists_test.py,
+    # tests/validate/print.js): the project list ordered by cohort, newest first, with the
+    # facets and sort keys of js/project-list.js; one row per cohort and department with
+    # the figures of metrics.json and a bar; stacked tables naming every cell's column; the
+    # lead only for a written summary (page.summary_auto); in Chromium's print to PDF a
+    # report cover and more pages, no navigation, a running title and page numbers
+    counts "$B theme lists and summaries" /usr/bin/python3 tests/theme_lists_test.py "$bin"
+    if "$bin" build -q -o "$tmp/print-demo" >/dev/null 2>&1; then
+        counts "$B theme in print (chromium)" env NODE_PATH=tests/node_modules node tests/validate/print.js "$tmp/print-demo"
+    else
+        bad "$B theme in print: the demo did not build"
+    fi
+
     # the demo site: the same bytes from 1 and 8 threads
     check "$B demo: builds without diagnostics" sh -c \
         "out=\$('$bin' build -q -j 1 -o '$tmp/demo1' 2>&1) && echo \"\$out\" && test -z \"\$out\""

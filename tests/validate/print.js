@@ -1,0 +1,120 @@
+#!/usr/bin/env node
+// print.js SITE_DIR - the default theme in print (issue 12), in Debian's /usr/bin/chromium
+// through playwright-core, served over loopback HTTP (as a11y.js): the report printed to
+// PDF (page.pdf(), A4 from print.css's @page) has a cover page and more pages after it;
+// with print media, no page shows the site header, navigation, language switch, footer,
+// breadcrumb or the project list's filters (their text is not in document.body.innerText,
+// which leaves out what is not displayed); every page carries its title for the running
+// head (--print-title, read by @page's @top-center); the references are left-aligned;
+// print.css has the margin boxes with the title and counter(page). Prints "N passed, N
+// failed"; exit 0 clean, 1 failures, 2 usage or browser error.
+'use strict';
+const fs = require('fs');
+const http = require('http');
+const path = require('path');
+const { chromium } = require('playwright-core');
+
+const dir = process.argv[2];
+if (!dir) {
+  console.error('usage: node print.js SITE_DIR');
+  process.exit(2);
+}
+const root = path.resolve(dir);
+const TYPES = { '.html': 'text/html; charset=utf-8', '.css': 'text/css', '.svg': 'image/svg+xml',
+  '.js': 'text/javascript' };
+const server = http.createServer((req, res) => {
+  let p = path.join(root, decodeURIComponent(new URL(req.url, 'http://x').pathname));
+  if (!p.startsWith(root)) { res.writeHead(403); return res.end(); }
+  if (fs.existsSync(p) && fs.statSync(p).isDirectory()) p = path.join(p, 'index.html');
+  fs.readFile(p, (err, data) => {
+    if (err) { res.writeHead(404); return res.end(); }
+    res.writeHead(200, { 'content-type': TYPES[path.extname(p)] || 'application/octet-stream' });
+    res.end(data);
+  });
+});
+
+let passed = 0, failed = 0;
+function check(cond, what) {
+  if (cond) passed++;
+  else { failed++; console.log('FAIL: ' + what); }
+}
+
+// Runs in the page, with print media: what a reader of the paper gets.
+function printed() {
+  const shown = (sel) => [...document.querySelectorAll(sel)]
+    .filter((e) => getComputedStyle(e).display !== 'none' && e.getClientRects().length).length;
+  const header = document.querySelector('.report__header');
+  const notes = document.querySelector('.footnotes li');
+  return {
+    text: document.body.innerText,
+    chrome: shown('.site-header, .site-nav, .lang-switch, .site-footer, .breadcrumb, .plist__tools, .pagination'),
+    title: getComputedStyle(document.documentElement).getPropertyValue('--print-title').trim(),
+    h1: (document.querySelector('h1') || {}).textContent,
+    cover: header ? getComputedStyle(header).breakAfter : null,
+    institution: document.querySelector('.report__institution') ? shown('.report__institution') : null,
+    notesAlign: notes ? getComputedStyle(notes).textAlign : null,
+  };
+}
+
+(async () => {
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  const page = await (await browser.newContext()).newPage();
+  await page.route('**/*', (route) => (route.request().url().startsWith(origin) ? route.continue() : route.abort()));
+
+  // print.css: A4, the running title and the page number in the page margins
+  const css = fs.readFileSync(path.join(root, 'css', 'print.css'), 'utf8');
+  check(/@page\s*\{[^}]*size:\s*A4/.test(css), 'print.css: @page is A4');
+  check(/@top-center\s*\{[^}]*content:\s*var\(--print-title/.test(css), 'print.css: @top-center has the running title');
+  check(/@bottom-center\s*\{[^}]*content:\s*counter\(page\)/.test(css), 'print.css: @bottom-center has counter(page)');
+
+  const nav = [];
+  for (const rel of ['index.html', 'en/index.html', 'projects/index.html', 'en/cohorts/index.html',
+    'projects/anti-fog-goggles/index.html', 'reports/2024-programme-evaluation/index.html',
+    'en/reports/2024-programme-evaluation/index.html']) {
+    await page.goto(origin + '/' + rel, { waitUntil: 'load' });
+    // the menu's names as the page shows them on screen: none of them may print
+    // (a menu name may also be a heading of the page: the menu is its names in a row)
+    const menu = await page.$$eval('.site-nav a', (as) => as.map((a) => a.textContent.trim()));
+    const footer = await page.$$eval('.site-footer__nav a, .lang-switch a', (as) => as.map((a) => a.textContent.trim()));
+    nav.push(...menu);
+    await page.emulateMedia({ media: 'print' });
+    const p = await page.evaluate(printed);
+    check(menu.length >= 6 && footer.length >= 3, `${rel}: the page has its navigation on screen (${menu.length}, ${footer.length} links)`);
+    check(p.chrome === 0, `${rel}: no header, navigation, footer, breadcrumb or filters in print (${p.chrome} shown)`);
+    const text = p.text.split('\n').map((l) => l.trim()).filter((l) => l).join('\n');
+    check(!text.includes(menu.join('\n')), `${rel}: no navigation menu in print`);
+    const left = footer.filter((m) => text.split('\n').includes(m));
+    check(left.length === 0, `${rel}: no footer links or language switch in print: ${JSON.stringify(left)}`);
+    check(p.title.length > 2 && p.title.startsWith('"'), `${rel}: --print-title is a CSS string: ${p.title}`);
+    if (rel.startsWith('projects/') && !rel.endsWith('projects/index.html') || rel.includes('reports/')) {
+      let want = '';
+      try { want = JSON.parse(p.title); } catch (e) { want = ''; }
+      check(want && p.h1.trim().startsWith(want.replace(/…$/, '')), `${rel}: the running title is the page's title: ${want}`);
+    }
+    if (rel.includes('reports/')) {
+      check(p.cover === 'page', `${rel}: the report's header is a cover page (break-after: ${p.cover})`);
+      check(p.institution === 1, `${rel}: the cover names the institution`);
+      check(p.notesAlign === 'left' || p.notesAlign === 'start', `${rel}: references left-aligned (${p.notesAlign})`);
+      const pdf = await page.pdf({ preferCSSPageSize: true });
+      const count = /\/Type\s*\/Pages\b[^>]*?\/Count\s+(\d+)/.exec(pdf.toString('latin1'));
+      const pages = count ? +count[1] : (pdf.toString('latin1').match(/\/Type\s*\/Page\b/g) || []).length;
+      check(pages > 2, `${rel}: page.pdf() has a cover and more pages (${pages})`);
+    }
+    await page.emulateMedia({ media: 'screen' });
+  }
+  check(nav.includes('项目') && nav.includes('Projects'), 'the navigation checked in both languages');
+  await browser.close();
+  server.close();
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+})().catch((e) => {
+  console.error(e);
+  process.exit(2);
+});

@@ -189,8 +189,8 @@ try:
             median_cell = cell(row, "Median days" if en else "到达")
             bar_cell = cell(row, "Reached" if en else "已到达")
             med = g["median_days"].get(conv)
-            want_med = (("%.1f" % med).rstrip("0").rstrip(".") if med is not None
-                        else ("n/a" if en else "暂无"))
+            # whole days for the reader, halves rounded up (metrics.json keeps the exact one)
+            want_med = (str(int(med + 0.5)) if med is not None else ("n/a" if en else "暂无"))
             got = [c["text"].strip() if c else None for c in (projects_cell, rate_cell, median_cell)]
             want = [str(g["projects"]), "%d%%" % round(g["conversion_rate"] * 100 + 1e-9), want_med]
             check(got == want, "%s: %s: projects, conversion rate, median days %s (metrics.json: %s)"

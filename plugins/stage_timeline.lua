@@ -319,7 +319,7 @@ local function place_ticks(ticks, width)
   local prev_right = -math.huge
   for _, t in ipairs(ticks) do
     local w = text_width(t.label, TICK)
-    local left = math.min(math.max(t.x - w / 2, 0), width - w)
+    local left = math.min(math.max(t.x - w / 2, 0), width - w - 0.1) -- 0.1: rounding
     if left < prev_right + GAP then return nil end
     t.left, prev_right = left, left + w
   end
@@ -524,7 +524,7 @@ end
 
 ---------------------------------------------------------------------------------------
 -- Cohort Gantt: one row per project, a bar from its first to its last dated stage.
---   wide:   project names (linked, up to 2 lines) | bars on year bands | latest stage, days
+--   wide:   project names (linked, up to 3 lines) | bars on year bands | latest stage, days
 --   narrow: per project its name (linked), under it the bar, the latest stage beside the
 --           bar where it fits, else under it
 
@@ -622,7 +622,7 @@ local function gantt_marks(g, r, x0, x1)
     xs[i] = x0 + m.day * (x1 - x0) / g.span
     rs[i] = m.r
   end
-  local at = spread(xs, rs, 1, x0, x1)
+  local at = spread(xs, rs, 3, x0, x1) -- 3: the strokes (up to 3 wide) and a gap
   return at, rs
 end
 
@@ -662,15 +662,15 @@ end
 local TICK_LABEL = TICK * ASCENT + 6 -- room for a line of year labels
 
 local function gantt_wide(g)
-  local name_w = 204
+  local name_w = 240
   local info_w = 0
   for _, r in ipairs(g.rows) do info_w = math.max(info_w, text_width(r.info, FONT)) end
-  info_w = math.min(info_w, 236)
+  info_w = math.min(info_w, 200)
   local x0, x1 = name_w + GAP + GR_MULTI, WIDE - info_w - GAP - GR_MULTI
   local top = #g.rows > TOP_AXIS_ROWS and TICK_LABEL + 8 or 8
   local y = top
   for _, r in ipairs(g.rows) do
-    r.name_lines = wrap(r.title, name_w, FONT, 2)
+    r.name_lines = wrap(r.title, name_w, FONT, 3)
     r.info_lines = wrap(r.info, info_w, FONT, 2)
     r.n = math.max(#r.name_lines, #r.info_lines)
     r.y = y

@@ -26,16 +26,8 @@ import xml.etree.ElementTree as ET
 SVG = "{http://www.w3.org/2000/svg}"
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-passed = failed = 0
-
-
-def check(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL: " + what)
+sys.path.insert(0, os.path.dirname(HERE))
+from tally import check, done  # noqa: E402
 
 
 # the plugin's estimate of a character's advance, in em
@@ -249,8 +241,7 @@ def main():
               read(os.path.join(out, "about/index.html")), "money with the site's i18n texts")
     finally:
         shutil.rmtree(tmp)
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return done()
 
 
 if __name__ == "__main__":

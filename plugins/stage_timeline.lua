@@ -41,16 +41,31 @@ local GAP = 12             -- between a text and a mark, a bar or another column
 ---------------------------------------------------------------------------------------
 -- Helpers (strings compare with `<` in byte order: clinfolio runs in the C locale)
 
+-- (the SVG helpers build text with `..` rather than string.format: a timeline is drawn for
+-- every project page, and this is the plugin's hot path)
 local function esc(s)
-  return clinfolio.escape(tostring(s))
+  s = tostring(s)
+  if not string.find(s, "[&<>\"']") then return s end
+  return clinfolio.escape(s)
 end
 
--- A coordinate rounded to one decimal, without a useless ".0".
+-- A coordinate rounded to one decimal (half up), without a useless ".0". The text of the
+-- whole numbers a chart uses is made once.
+local floor = math.floor
+local INT_TEXT, DECIMAL = {}, {}
+for i = 0, 4095 do INT_TEXT[i] = tostring(i) end
+for i = 1, 9 do DECIMAL[i] = "." .. i end
+
 local function num(x)
-  local s = string.format("%.1f", x)
-  s = string.gsub(s, "%.0$", "")
-  if s == "-0" then s = "0" end
-  return s
+  local t = floor(x * 10 + 0.5)
+  local whole, tenth = t // 10, t % 10
+  local w = INT_TEXT[whole]
+  if not w then
+    if t < 0 then return (string.format("%.1f", t / 10):gsub("%.0$", "")) end
+    w = tostring(whole)
+  end
+  if tenth == 0 then return w end
+  return w .. DECIMAL[tenth]
 end
 
 local function plural_days(n)
@@ -147,14 +162,16 @@ local function char_em(cp)
   return 0.72
 end
 
+-- char_em of every ASCII byte: most texts are ASCII, measured byte by byte
+local ASCII_EM = {}
+for b = 0, 127 do ASCII_EM[b] = char_em(b) end
+
 -- The code points of s (bytes that are not UTF-8 count as one character each).
 local function codes(s)
   local list = {}
-  local ok = pcall(function()
+  if utf8.len(s) then
     for _, cp in utf8.codes(s) do list[#list + 1] = cp end
-  end)
-  if not ok then
-    list = {}
+  else
     for i = 1, #s do list[i] = string.byte(s, i) end
   end
   return list
@@ -166,9 +183,23 @@ local function width_of(cps, i, j, size)
   return w * size
 end
 
+-- widths in em of the texts measured lately (stage names and dates recur on every page):
+-- only a memo, emptied when it grows
+local em_memo, em_memo_size = {}, 0
+
 local function text_width(s, size)
-  local cps = codes(s)
-  return width_of(cps, 1, #cps, size)
+  local em = em_memo[s]
+  if em then return em * size end
+  if not string.find(s, "[\128-\255]") then
+    em = 0
+    for i = 1, #s do em = em + ASCII_EM[string.byte(s, i)] end
+  else
+    local cps = codes(s)
+    em = width_of(cps, 1, #cps, 1)
+  end
+  if em_memo_size >= 4096 then em_memo, em_memo_size = {}, 0 end
+  em_memo[s], em_memo_size = em, em_memo_size + 1
+  return em * size
 end
 
 local function is_wide(cp)
@@ -186,6 +217,10 @@ end
 -- between wide (CJK) characters; a word longer than a line is broken anywhere. Text that
 -- does not fit ends the last line with "…". Returns the lines and whether s was cut.
 local function wrap(s, max_w, size, max_lines)
+  -- most texts fit on one line
+  if not string.find(s, "^ ") and not string.find(s, " $") and text_width(s, size) <= max_w then
+    return {s}, false
+  end
   local cps = codes(s)
   local n = #cps
   local lines, i = {}, 1
@@ -266,7 +301,8 @@ local function svg_open(class, variant, width, height, title, desc, role)
 end
 
 local function text(x, y, s, class, extra)
-  return string.format('<text x="%s" y="%s" class="%s"%s>%s</text>', num(x), num(y), class, extra or "", esc(s))
+  return '<text x="' .. num(x) .. '" y="' .. num(y) .. '" class="' .. class .. '"' .. (extra or "") .. ">" ..
+    esc(s) .. "</text>"
 end
 
 -- lines of text at x (anchor "start" or "end"), the first baseline at y
@@ -276,7 +312,8 @@ local function text_lines(out, x, y, lines, class, anchor)
 end
 
 local function line(x1, y1, x2, y2, attrs)
-  return string.format('<line x1="%s" y1="%s" x2="%s" y2="%s" %s/>', num(x1), num(y1), num(x2), num(y2), attrs)
+  return '<line x1="' .. num(x1) .. '" y1="' .. num(y1) .. '" x2="' .. num(x2) .. '" y2="' .. num(y2) .. '" ' ..
+    attrs .. "/>"
 end
 
 local GRID_LINE = string.format('class="cf-grid" stroke="%s" stroke-dasharray="2 3"', GRID)
@@ -287,30 +324,28 @@ local AXIS_LINE = string.format('class="cf-axis" stroke="%s"', INK)
 -- stages of one date (keys: their keys) is larger
 local function mark(x, y, r, keys, date, last, name)
   local cls = "cf-mark" .. (last and " cf-mark--last" or "") .. (#keys > 1 and " cf-mark--multi" or "")
-  return string.format('<circle class="%s" data-stage="%s" data-date="%s" cx="%s" cy="%s" r="%s" ' ..
-    'fill="%s" stroke="%s" stroke-width="2"%s', cls, esc(table.concat(keys, " ")), esc(date),
-    num(x), num(y), num(r), last and LINE or PAPER, LINE,
-    name and ("><title>" .. esc(name) .. "</title></circle>") or "/>")
+  return '<circle class="' .. cls .. '" data-stage="' .. esc(table.concat(keys, " ")) .. '" data-date="' ..
+    esc(date) .. '" cx="' .. num(x) .. '" cy="' .. num(y) .. '" r="' .. num(r) .. '" fill="' ..
+    (last and LINE or PAPER) .. '" stroke="' .. LINE .. '" stroke-width="2"' ..
+    (name and ("><title>" .. esc(name) .. "</title></circle>") or "/>")
 end
 
 ---------------------------------------------------------------------------------------
 -- Time axes
 
--- The first of every month from `from` to `to` (dates as text) that is a multiple of
--- `step` months from year 0, as {date, label}: "YYYY" for a step of a year or more.
-local function month_ticks(from, to, step)
+-- The first of every month from `from` to `to` (dates as text): {index (months since year
+-- 0), date, day (days since the date `first`)}. Made once per chart, for every variant.
+local function months_between(from, to, first)
   local y, m = tonumber(string.sub(from, 1, 4)), tonumber(string.sub(from, 6, 7))
-  local ticks = {}
+  local list = {}
   while true do
     local d = string.format("%04d-%02d-01", y, m)
     if to < d then break end
-    if (y * 12 + m - 1) % step == 0 and d >= from then
-      ticks[#ticks + 1] = {date = d, label = step >= 12 and string.sub(d, 1, 4) or string.sub(d, 1, 7)}
-    end
+    if d >= from then list[#list + 1] = {index = y * 12 + m - 1, date = d, day = clinfolio.days(first, d)} end
     m = m + 1
     if m > 12 then y, m = y + 1, 1 end
   end
-  return ticks
+  return list
 end
 
 -- Places the labels of ticks ({x, label}) centred on their x, moved inside [0, width];
@@ -327,22 +362,34 @@ local function place_ticks(ticks, width)
 end
 
 local TICK_STEPS = {1, 2, 3, 6, 12, 24, 60, 120}
+local MONTH_LABEL_W, YEAR_LABEL_W -- the width of "2023-01" and "2023" (all digits alike)
 
--- The axis labels of a time axis from lo_date to hi_date drawn by x_of(date) on a chart
--- `width` wide: month, quarter, half-year or year ticks, the finest whose labels keep
--- apart; else the two end dates; else the one date.
-local function time_ticks(lo_date, hi_date, x_of, width)
+-- The axis labels of a time axis over `months` (months_between) from day lo to day hi
+-- (dates lo_date, hi_date) drawn by x_of(day) on a chart `width` wide: month, quarter,
+-- half-year or year ticks (multiples of the step since year 0), the finest whose labels
+-- keep apart; else the two end dates; else the one date.
+local function time_ticks(months, lo, hi, lo_date, hi_date, x_of, width)
+  MONTH_LABEL_W = MONTH_LABEL_W or text_width("0000-00", TICK)
+  YEAR_LABEL_W = YEAR_LABEL_W or text_width("0000", TICK)
+  local per_day = hi > lo and (x_of(hi) - x_of(lo)) / (hi - lo) or 0
   for _, step in ipairs(TICK_STEPS) do
-    local ticks = month_ticks(lo_date, hi_date, step)
-    if #ticks < 2 then break end
-    for _, t in ipairs(ticks) do t.x = x_of(t.date) end
-    if place_ticks(ticks, width) then return ticks, true end
+    -- months are 28 days or more: a step whose labels cannot keep apart is not tried
+    if step * 28 * per_day >= (step >= 12 and YEAR_LABEL_W or MONTH_LABEL_W) + GAP then
+      local ticks = {}
+      for _, mo in ipairs(months) do
+        if mo.index % step == 0 then
+          ticks[#ticks + 1] = {x = x_of(mo.day), label = step >= 12 and string.sub(mo.date, 1, 4) or string.sub(mo.date, 1, 7)}
+        end
+      end
+      if #ticks < 2 then break end
+      if place_ticks(ticks, width) then return ticks, true end
+    end
   end
   if lo_date ~= hi_date then
-    local ends = place_ticks({{x = x_of(lo_date), label = lo_date}, {x = x_of(hi_date), label = hi_date}}, width)
+    local ends = place_ticks({{x = x_of(lo), label = lo_date}, {x = x_of(hi), label = hi_date}}, width)
     if ends then return ends, false end
   end
-  return place_ticks({{x = x_of(lo_date), label = lo_date}}, width) or {}, false
+  return place_ticks({{x = x_of(lo), label = lo_date}}, width) or {}, false
 end
 
 -- the tick labels of an axis at axis_y, with `marks` tick marks, and with `top` dashed
@@ -423,8 +470,8 @@ end
 local function timeline_axis(out, t, x0, x1, axis_y, top, width)
   local x_of = scale(t, x0, x1)
   out[#out + 1] = line(x0, axis_y, x1, axis_y, AXIS_LINE)
-  local first = t.stages[1].date
-  local ticks, regular = time_ticks(t.lo_date, t.hi_date, function(d) return x_of(clinfolio.days(first, d)) end, width)
+  t.months = t.months or months_between(t.lo_date, t.hi_date, t.stages[1].date)
+  local ticks, regular = time_ticks(t.months, t.lo, t.hi, t.lo_date, t.hi_date, x_of, width)
   draw_ticks(out, ticks, axis_y, top, regular)
 end
 

@@ -576,8 +576,8 @@ end
 --           bar where it fits, else under it
 
 local GR, GR_MULTI = 5, 7 -- Gantt marks: one stage, several stages of one date
--- At most this many rows (the most recently started projects): 100 rows are ~60 KB of
--- SVG (both variants), where 10,000 were 10 MB. The page that shows a capped chart links
+-- At most this many rows (the most recently started projects): 100 rows are ~230 KB of
+-- SVG (both variants), where 10,000 would be 23 MB. The page that shows a capped chart links
 -- the full list.
 local GANTT_MAX_ROWS = 100
 local TOP_AXIS_ROWS = 8 -- longer charts have year labels above the rows too

@@ -432,8 +432,13 @@ local function money_text(cents)
   return string.format("%s%d.%02d", sign, a // 100, a % 100)
 end
 
--- JSON text, keys sorted, indented by two spaces (as clinfolio.json), each number through
--- figure_text. A table with a `json_list` field is a list even when empty.
+-- The order in which json_text writes the keys of some maps (the stage maps of a group:
+-- site.yaml order, as in metrics.csv); other maps are written with their keys sorted.
+local json_order = setmetatable({}, {__mode = "k"})
+
+-- JSON text, keys sorted (or in json_order), indented by two spaces (as clinfolio.json),
+-- each number through figure_text. A table with a `json_list` field is a list even when
+-- empty.
 local function json_text(v, depth)
   local t = type(v)
   if t == "number" or (t == "table" and v.json_figure) then
@@ -446,7 +451,7 @@ local function json_text(v, depth)
       if #items == 0 then return "[]" end
       return "[\n" .. table.concat(items, ",\n") .. "\n" .. pad .. "]"
     end
-    for _, k in ipairs(sorted_keys(v)) do
+    for _, k in ipairs(json_order[v] or sorted_keys(v)) do
       items[#items + 1] = inner .. clinfolio.json(k) .. ": " .. json_text(v[k], depth + 1)
     end
     if #items == 0 then return "{}" end
@@ -517,6 +522,19 @@ end
 -- The metrics are computed again for the files, with each sum of money as its exact text.
 function M.generate(site)
   local metrics, pages = compute(site, function(cents) return {json_figure = true, text = money_text(cents)} end, true)
+  -- each group's stages and median_days in the order of site.yaml's stages
+  local keys = stage_keys(site)
+  local function order(g)
+    local present = {}
+    for _, k in ipairs(keys) do
+      if g.median_days[k] ~= nil then present[#present + 1] = k end
+    end
+    json_order[g.stages], json_order[g.median_days] = keys, present
+  end
+  order(metrics.overall)
+  for _, groups in pairs(metrics.by) do
+    for _, g in pairs(groups) do order(g) end
+  end
   metrics.provenance = {
     build_date = site.build_date ~= nil and tostring(site.build_date) or nil,
     definitions = DEFINITIONS,
@@ -621,21 +639,6 @@ local function lookup(g, name, site)
   error(string.format("unknown metric '%s' (metrics: %s)", name, METRIC_NAMES), 0)
 end
 
--- "1,200,000" from 1200000.
-local function thousands(int_text)
-  local sign, digits = string.match(int_text, "^(-?)(%d+)$")
-  if not digits then return int_text end
-  local out = string.reverse(digits):gsub("(%d%d%d)", "%1,"):reverse()
-  return sign .. string.gsub(out, "^,", "")
-end
-
--- Number formatting for the metric() shortcode and the table.
-local function format_number(n)
-  n = normalize(n)
-  if math.type(n) == "integer" then return tostring(n) end
-  return string.format("%.1f", n)
-end
-
 -- The words of the shortcodes' output, in the language of the text they stand in:
 -- page.lang (else site.language); Chinese for zh and zh-*, English otherwise.
 local WORDS = {
@@ -651,37 +654,98 @@ local WORDS = {
         day = "天", days = "天", na = "暂无"},
 }
 
+local function is_zh(lang)
+  return type(lang) == "string" and (lang == "zh" or string.sub(lang, 1, 3) == "zh-")
+end
+
 local function words_of(ctx)
   local lang = (type(ctx.page) == "table" and ctx.page.lang) or (ctx.site and ctx.site.language)
-  if type(lang) == "string" and (lang == "zh" or string.sub(lang, 1, 3) == "zh-") then
-    return WORDS.zh
+  return is_zh(lang) and WORDS.zh or WORDS.en
+end
+
+-- Money is written by the one rule of the default theme's money macro
+-- (themes/default/templates/partials/i18n.html), with the same interface texts: the
+-- site's i18n (site.i18n, the theme's i18n/<code>.yaml with the site's own over it) when
+-- the text is in the language of the page's interface, else the default theme's texts
+-- of that language, below.
+local NUMBER_TEXTS = {
+  en = {number_thousands_sep = ",", number_ten_thousand = "", number_hundred_million = "",
+        number_unit_gap = " "},
+  zh = {number_thousands_sep = "", number_ten_thousand = "万", number_hundred_million = "亿",
+        number_unit_gap = "", currency_cny = "元", currency_usd = "美元", currency_eur = "欧元",
+        currency_hkd = "港元", currency_gbp = "英镑", currency_jpy = "日元"},
+}
+
+-- The interface text `key` for money in the words w: site.i18n's when the site's language
+-- is that of w and it has the key, else NUMBER_TEXTS'.
+local function number_text(ctx, w, key)
+  local site = ctx.site
+  local i18n = type(site) == "table" and site.i18n
+  if type(i18n) == "table" and is_zh(site.language) == (w == WORDS.zh) then
+    local v = i18n[key]
+    if type(v) == "string" then return v end
   end
-  return WORDS.en
+  return NUMBER_TEXTS[w == WORDS.zh and "zh" or "en"][key]
 end
 
--- Chinese amounts: 万 (10^4) and 亿 (10^8) with at most two decimals, "120万", "1.55万",
--- "3.2亿"; smaller ones as written ("8000").
-local function chinese_amount(n)
+-- A non-negative x with at most 2 decimals (rounded half up, trailing zeros dropped), its
+-- whole part grouped by threes with sep ("" groups nothing): the macro's digits().
+local function digits(x, sep)
+  local s = string.format("%.2f", math.floor(x * 100 + 0.5) / 100)
+  local whole, frac = string.match(s, "^(%d+)%.(%d+)$")
+  frac = string.gsub(frac, "0+$", "")
+  if sep ~= "" then
+    whole = string.reverse((string.gsub(string.reverse(whole), "(%d%d%d)", "%1" .. string.reverse(sep))))
+    if string.sub(whole, 1, #sep) == sep then whole = string.sub(whole, #sep + 1) end
+  end
+  return frac ~= "" and (whole .. "." .. frac) or whole
+end
+
+-- The amount n in currency code, as the theme's money macro writes it: "120万元",
+-- "1.5亿元", "5000元", "123.46万美元" (Chinese), "1,200,000 CNY", "6,500.5 USD" (English).
+local function money_words(n, code, w, ctx)
+  local wan, yi = number_text(ctx, w, "number_ten_thousand"), number_text(ctx, w, "number_hundred_million")
   local a = math.abs(n)
-  local unit, div = "", 1
-  if a >= 1e8 then unit, div = "亿", 1e8 elseif a >= 1e4 then unit, div = "万", 1e4 end
-  local s = string.format("%.2f", n / div):gsub("0+$", ""):gsub("%.$", "")
-  return s .. unit
+  local scale, unit = 1, ""
+  if yi ~= "" and a >= 1e8 then
+    scale, unit = 1e8, yi
+  elseif wan ~= "" and a >= 1e4 then
+    scale, unit = 1e4, wan
+  end
+  local name = number_text(ctx, w, "currency_" .. string.lower(code)) or code
+  return (n < 0 and "-" or "") .. digits(a / scale, number_text(ctx, w, "number_thousands_sep")) ..
+    number_text(ctx, w, "number_unit_gap") .. unit .. name
 end
 
+-- Number formatting for the metric() shortcode and the table.
+local function format_number(n)
+  n = normalize(n)
+  if math.type(n) == "integer" then return tostring(n) end
+  return string.format("%.1f", n)
+end
+
+-- A duration for people: whole days, half a day rounded up (253.5 -> 254); metrics.json
+-- and metrics.csv keep the exact median.
+local function whole_days(n)
+  return math.tointeger(math.floor(n + 0.5)) or math.floor(n + 0.5)
+end
+
+-- name: the metric ("funding.CNY"), which says the currency of money and whether a number
+-- is a duration (median_days.*)
 local FORMATS = {
-  number = function(n) return format_number(n) end,
+  number = function(n, _, name)
+    if string.match(name, "^median_days%.") then return tostring(whole_days(n)) end
+    return format_number(n)
+  end,
   percent = function(n) return string.format("%d%%", math.floor(n * 100 + 0.5)) end,
   days = function(n, w)
-    local text = format_number(n)
-    return text .. (text == "1" and w.day or w.days)
+    local d = whole_days(n)
+    return tostring(d) .. (d == 1 and w.day or w.days)
   end,
-  money = function(n, w)
-    n = normalize(n)
-    if w == WORDS.zh then return chinese_amount(n) end
-    if math.type(n) == "integer" then return thousands(tostring(n)) end
-    local int, frac = string.match(string.format("%.2f", n), "^(-?%d+)%.(%d+)$")
-    return thousands(int) .. "." .. frac
+  money = function(n, w, name, ctx)
+    local code = string.match(name, "^funding%.(.+)$") or string.match(name, "^revenue%.(.+)$")
+      or (type(ctx.site.currency) == "string" and ctx.site.currency) or "CNY"
+    return money_words(n, code, w, ctx)
   end,
 }
 local FORMAT_NAMES = "number, percent, days, money"
@@ -705,7 +769,7 @@ local function metric(args, ctx)
   local w = words_of(ctx)
   local v = lookup(g, args.name, ctx.site)
   if v == nil then return clinfolio.escape(w.na) end
-  return clinfolio.escape(fmt(v, w))
+  return clinfolio.escape(fmt(v, w, args.name, ctx))
 end
 
 local function stage_label(site, key, w)
@@ -769,7 +833,7 @@ local function metrics_table(args, ctx)
     local med = g.median_days[conv]
     local cells = {format_number(g.projects), format_number(g.students), FORMATS.percent(g.conversion_rate),
                    format_number(g.patents.filed), format_number(g.patents.granted), format_number(g.startups),
-                   med ~= nil and format_number(med) or w.na}
+                   med ~= nil and tostring(whole_days(med)) or w.na}
     local tr = {'<tr><th scope="row">', e(shown[r[1]] or r[1]), "</th>"}
     for _, c in ipairs(cells) do tr[#tr + 1] = "<td>" .. e(c) .. "</td>" end
     tr[#tr + 1] = "</tr>"

@@ -4,35 +4,68 @@
 --   cohort Gantt      site.data.charts.gantt.<cohort|overall>, shortcode gantt(cohort=...)
 --   cohort funnel     site.data.charts.funnel.<cohort|overall>, shortcode funnel(cohort=...)
 --
--- The charts need no JavaScript and no CSS: they scale to their container (a viewBox and
--- width="100%"), carry a text alternative (role="img", aria-label, <title>, <desc>),
--- print in black and white (every mark has a stroke, every number is written as text),
--- and are deterministic (coordinates rounded to 0.1, nothing depends on pairs() order).
--- Class names for styling and tests are listed in plugins/README.md ("Bundled plugins").
+-- Each chart is two SVGs: a wide one (class cf-wide) and a narrow one for phones
+-- (cf-narrow, display="none" until a stylesheet shows it: themes/default/static/css/
+-- charts.css swaps them at 48em). Both are laid out by rules, not by luck: every text has
+-- a box (an estimate of its width in the widest likely font, its height that of a CJK
+-- font), texts stand in their own columns or lines, never on a mark, a bar or a line, and
+-- marks of one row keep a minimum distance. Text is 16 units high in a viewBox about as
+-- wide as the chart is shown (760 and 340), so it shows at about the body size.
+--
+-- The charts need no JavaScript: they scale to their container (a viewBox and
+-- width="100%"), carry a text alternative (aria-label, <title>, <desc>), print in black
+-- and white (every mark has a stroke, every number is written as text), and are
+-- deterministic (coordinates rounded to 0.1, nothing depends on pairs() order). Colours
+-- are presentation attributes (for a feed reader without the stylesheet) that charts.css
+-- replaces through the classes (light, dark and print). No font-family: the chart takes
+-- the page's. Class names for styling and tests are listed in plugins/README.md.
 
 local M = {}
 
-local FONT = 'font-family="sans-serif"'
+-- fallback colours, when no stylesheet applies (a feed reader); print.css knows them
 local INK = "#1f2933"      -- text and axes
 local LINE = "#1f4e79"     -- marks and bar outlines (dark: they survive grey-scale print)
 local FILL = "#c6dbef"     -- bar fill; only decoration, every bar also has an outline
 local GRID = "#c8ccd0"
--- a white outline behind text that may cross a line keeps it readable (also on paper)
-local HALO = ' paint-order="stroke" stroke="#fff" stroke-width="3" stroke-linejoin="round"'
+local PAPER = "#fff"       -- the inside of hollow marks
+
+local FONT = 16            -- text: the body size when the chart is shown 1:1
+local TICK = 14            -- axis labels
+local LH = 25              -- line pitch: a line box of a CJK font (1.45 em) and a gap
+-- A text's box around its baseline b, in em: [b - ASCENT, b + DESCENT] (Noto Sans CJK, the
+-- tallest of the fonts the theme asks for: its line box is 1.5 em)
+local ASCENT, DESCENT = 1.16, 0.34
+local WIDE, NARROW = 760, 340 -- viewBox widths: about the chart's width at 1280 and 390 px
+local GAP = 12             -- between a text and a mark, a bar or another column
 
 ---------------------------------------------------------------------------------------
 -- Helpers (strings compare with `<` in byte order: clinfolio runs in the C locale)
 
+-- (the SVG helpers build text with `..` rather than string.format: a timeline is drawn for
+-- every project page, and this is the plugin's hot path)
 local function esc(s)
-  return clinfolio.escape(tostring(s))
+  s = tostring(s)
+  if not string.find(s, "[&<>\"']") then return s end
+  return clinfolio.escape(s)
 end
 
--- A coordinate rounded to one decimal, without a useless ".0".
+-- A coordinate rounded to one decimal (half up), without a useless ".0". The text of the
+-- whole numbers a chart uses is made once.
+local floor = math.floor
+local INT_TEXT, DECIMAL = {}, {}
+for i = 0, 4095 do INT_TEXT[i] = tostring(i) end
+for i = 1, 9 do DECIMAL[i] = "." .. i end
+
 local function num(x)
-  local s = string.format("%.1f", x)
-  s = string.gsub(s, "%.0$", "")
-  if s == "-0" then s = "0" end
-  return s
+  local t = floor(x * 10 + 0.5)
+  local whole, tenth = t // 10, t % 10
+  local w = INT_TEXT[whole]
+  if not w then
+    if t < 0 then return (string.format("%.1f", t / 10):gsub("%.0$", "")) end
+    w = tostring(whole)
+  end
+  if tenth == 0 then return w end
+  return w .. DECIMAL[tenth]
 end
 
 local function plural_days(n)
@@ -43,9 +76,9 @@ end
 -- zh and zh-*, else English.
 local TIMELINE_WORDS = {
   en = {days = plural_days, later = "%s, %s later", total = "%s; %s in total", title = "Stage timeline of %s",
-        sep = "; ", stop = ".", project = "the project"},
+        sep = "; ", stop = ".", project = "the project", note = "%s (%s%s)"},
   zh = {days = function(n) return string.format("%d天", n) end, later = "%s，%s后", total = "%s；共%s",
-        title = "%s的阶段时间线", sep = "；", stop = "。", project = "项目"},
+        title = "%s的阶段时间线", sep = "；", stop = "。", project = "项目", note = "%s（%s%s）"},
 }
 
 -- The words of the cohort charts (gantt, funnel) per language; nil (a site of one
@@ -59,7 +92,7 @@ local CHART_WORDS = {
         empty = "No project has a dated stage yet.", range = "%s from %s to %s. %s.",
         projects = function(n) return string.format("%d %s", n, n == 1 and "project" or "projects") end,
         row = "%s: %s %s", row_to = "%s to %s %s (%s)", sep = "; ", info = "%s, %s",
-        funnel = "Projects reaching each stage, %s (%s)", count = "%s: %d", stop = "."},
+        funnel = "Projects reaching each stage, %s (%s)", count = "%s: %d", stop = ".", list = ", "},
   zh = {who_cohort = "%s批次", who_all = "全部批次", gantt = "各项目的阶段进展（%s）",
         gantt_cut = function(max, all, who)
           return string.format("各项目的阶段进展（%s，%d个项目中最近启动的%d个）", who, all, max)
@@ -67,7 +100,7 @@ local CHART_WORDS = {
         empty = "尚无项目记录阶段日期。", range = "%s，%s至%s。%s。",
         projects = function(n) return string.format("%d个项目", n) end,
         row = "%s：%s %s", row_to = "%s至%s %s（%s）", sep = "；", info = "%s，%s",
-        funnel = "到达各阶段的项目（%s，共%s）", count = "%s：%d", stop = "。"},
+        funnel = "到达各阶段的项目（%s，共%s）", count = "%s：%d", stop = "。", list = "、"},
 }
 
 local function is_zh(lang)
@@ -104,30 +137,128 @@ local function stage_label(st)
   return label
 end
 
--- Approximate width of a text in font units: CJK and other wide characters take a full
--- em, the rest about 0.55 em. Used only to keep labels inside their column.
-local function text_width(s, size)
-  local ok, w = pcall(function()
-    local total = 0
-    for _, cp in utf8.codes(s) do total = total + ((cp >= 0x2E80) and 1.0 or 0.55) end
-    return total
-  end)
-  return (ok and w or #s * 0.55) * size
+---------------------------------------------------------------------------------------
+-- Text boxes
+
+-- The advance of a character in em, on the generous side: DejaVu Sans (the widest Latin
+-- of the fonts a reader may get for system-ui) for Latin, a full em for CJK and other
+-- wide characters. Only used to keep texts apart; tests/plugins/chart_layout_test.py
+-- measures with the same table.
+local NARROW_CHARS = {[0x20] = 0.32, [0x2C] = 0.32, [0x2E] = 0.32, [0x3A] = 0.34, [0x3B] = 0.34,
+  [0x28] = 0.39, [0x29] = 0.39, [0x2D] = 0.37, [0x27] = 0.28, [0x69] = 0.28, [0x6A] = 0.28,
+  [0x6C] = 0.28, [0x66] = 0.36, [0x74] = 0.4, [0x72] = 0.42, [0xB7] = 0.32}
+local WIDE_CHARS = {[0x6D] = 0.98, [0x77] = 0.82, [0x4D] = 0.87, [0x57] = 0.99, [0x25] = 0.95,
+  [0x2B] = 0.84, [0x3D] = 0.84, [0x3C] = 0.84, [0x3E] = 0.84, [0x23] = 0.84, [0x40] = 1.0,
+  [0x26] = 0.78, [0x2026] = 1.0}
+
+local function char_em(cp)
+  local w = NARROW_CHARS[cp] or WIDE_CHARS[cp]
+  if w then return w end
+  if cp >= 0x2E80 then return 1.0 end
+  if cp >= 0x30 and cp <= 0x39 then return 0.64 end
+  if cp >= 0x41 and cp <= 0x5A then return 0.78 end
+  if cp >= 0x61 and cp <= 0x7A then return 0.64 end
+  if cp < 0x80 then return 0.5 end
+  return 0.72
 end
 
--- s cut to fit max_width (in font units), ending with "…" when it was cut.
-local function fit(s, max_width, size)
-  if text_width(s, size) <= max_width then return s end
-  local ok, cut = pcall(function()
-    local out, w = {}, text_width("…", size)
-    for _, cp in utf8.codes(s) do
-      w = w + ((cp >= 0x2E80) and 1.0 or 0.55) * size
-      if w > max_width then break end
-      out[#out + 1] = utf8.char(cp)
+-- char_em of every ASCII byte: most texts are ASCII, measured byte by byte
+local ASCII_EM = {}
+for b = 0, 127 do ASCII_EM[b] = char_em(b) end
+
+-- The code points of s (bytes that are not UTF-8 count as one character each).
+local function codes(s)
+  local list = {}
+  if utf8.len(s) then
+    for _, cp in utf8.codes(s) do list[#list + 1] = cp end
+  else
+    for i = 1, #s do list[i] = string.byte(s, i) end
+  end
+  return list
+end
+
+local function width_of(cps, i, j, size)
+  local w = 0
+  for k = i, j do w = w + char_em(cps[k]) end
+  return w * size
+end
+
+-- widths in em of the texts measured lately (stage names and dates recur on every page):
+-- only a memo, emptied when it grows
+local em_memo, em_memo_size = {}, 0
+
+local function text_width(s, size)
+  local em = em_memo[s]
+  if em then return em * size end
+  if not string.find(s, "[\128-\255]") then
+    em = 0
+    for i = 1, #s do em = em + ASCII_EM[string.byte(s, i)] end
+  else
+    local cps = codes(s)
+    em = width_of(cps, 1, #cps, 1)
+  end
+  if em_memo_size >= 4096 then em_memo, em_memo_size = {}, 0 end
+  em_memo[s], em_memo_size = em, em_memo_size + 1
+  return em * size
+end
+
+local function is_wide(cp)
+  return cp >= 0x2E80
+end
+
+-- char() of a list of code points from i to j
+local function chars(cps, i, j)
+  local out = {}
+  for k = i, j do out[#out + 1] = utf8.char(cps[k]) end
+  return table.concat(out)
+end
+
+-- s broken into at most max_lines lines of at most max_w (font units) each: at spaces, and
+-- between wide (CJK) characters; a word longer than a line is broken anywhere. Text that
+-- does not fit ends the last line with "…". Returns the lines and whether s was cut.
+local function wrap(s, max_w, size, max_lines)
+  -- most texts fit on one line
+  if not string.find(s, "^ ") and not string.find(s, " $") and text_width(s, size) <= max_w then
+    return {s}, false
+  end
+  local cps = codes(s)
+  local n = #cps
+  local lines, i = {}, 1
+  while i <= n do
+    while i <= n and cps[i] == 0x20 do i = i + 1 end
+    if i > n then break end
+    if #lines == max_lines - 1 then
+      -- the last line: the rest, cut when it does not fit
+      if width_of(cps, i, n, size) <= max_w then
+        lines[#lines + 1] = chars(cps, i, n)
+        return lines, false
+      end
+      local limit, w, j = max_w - char_em(0x2026) * size, 0, i - 1
+      while j < n and w + char_em(cps[j + 1]) * size <= limit do
+        j = j + 1
+        w = w + char_em(cps[j]) * size
+      end
+      while j >= i and cps[j] == 0x20 do j = j - 1 end
+      lines[#lines + 1] = chars(cps, i, j) .. "…"
+      return lines, true
     end
-    return (string.gsub(table.concat(out), "%s+$", "")) .. "…"
-  end)
-  return ok and cut or s
+    -- the longest prefix from i that fits, ending before a space or at a wide character
+    local w, j, brk = 0, i - 1, nil
+    while j < n do
+      local cw = char_em(cps[j + 1]) * size
+      if w + cw > max_w then break end
+      j = j + 1
+      w = w + cw
+      if j == n or cps[j + 1] == 0x20 or is_wide(cps[j]) or is_wide(cps[j + 1]) then brk = j end
+    end
+    if j == n then brk = n end
+    if not brk then brk = math.max(j, i) end -- no break point: cut the word
+    local k = brk
+    while k >= i and cps[k] == 0x20 do k = k - 1 end
+    lines[#lines + 1] = chars(cps, i, k)
+    i = brk + 1
+  end
+  return lines, false
 end
 
 -- A stage's name in lang: "zh" (label_zh, else label), "en" (label), nil (both, in a site
@@ -151,69 +282,169 @@ local function dated_stages(page, lang)
   return list
 end
 
+---------------------------------------------------------------------------------------
+-- SVG output
+
 -- The opening of an accessible, scalable SVG: the short title is the accessible name
 -- (aria-label, as ids could clash when a chart appears twice on a page) and <desc>
--- gives the data in words.
-local function svg_open(class, width, height, title, desc)
+-- gives the data in words. variant: "wide" or "narrow" (hidden without a stylesheet, so
+-- that a feed reader shows one chart). role: "img", or "group" for a chart with links.
+local function svg_open(class, variant, width, height, title, desc, role)
   return {
-    string.format('<svg xmlns="http://www.w3.org/2000/svg" class="cf-chart %s" viewBox="0 0 %s %s" ' ..
-      'width="100%%" role="img" aria-label="%s" %s font-size="12" fill="%s">',
-      class, num(width), num(height), esc(title), FONT, INK),
+    string.format('<svg xmlns="http://www.w3.org/2000/svg" class="cf-chart %s cf-%s" viewBox="0 0 %s %s" ' ..
+      'width="100%%" role="%s" aria-label="%s" font-size="%d" fill="%s"%s>',
+      class, variant, num(width), num(height), role or "img", esc(title), FONT, INK,
+      variant == "narrow" and ' display="none"' or ""),
     "<title>" .. esc(title) .. "</title>",
     "<desc>" .. esc(desc) .. "</desc>",
   }
 end
 
-local function text(x, y, s, extra)
-  return string.format('<text x="%s" y="%s"%s>%s</text>', num(x), num(y), extra or "", esc(s))
+local function text(x, y, s, class, extra)
+  return '<text x="' .. num(x) .. '" y="' .. num(y) .. '" class="' .. class .. '"' .. (extra or "") .. ">" ..
+    esc(s) .. "</text>"
+end
+
+-- lines of text at x (anchor "start" or "end"), the first baseline at y
+local function text_lines(out, x, y, lines, class, anchor)
+  local extra = anchor == "end" and ' text-anchor="end"' or nil
+  for k, s in ipairs(lines) do out[#out + 1] = text(x, y + (k - 1) * LH, s, class, extra) end
 end
 
 local function line(x1, y1, x2, y2, attrs)
-  return string.format('<line x1="%s" y1="%s" x2="%s" y2="%s" %s/>', num(x1), num(y1), num(x2), num(y2), attrs)
+  return '<line x1="' .. num(x1) .. '" y1="' .. num(y1) .. '" x2="' .. num(x2) .. '" y2="' .. num(y2) .. '" ' ..
+    attrs .. "/>"
 end
 
--- "YYYY-MM-01" for every month m of [from, to] (dates as text) with (m - 1) % step == 0.
-local function month_ticks(from, to, step)
+local GRID_LINE = string.format('class="cf-grid" stroke="%s" stroke-dasharray="2 3"', GRID)
+local GUIDE_LINE = string.format('class="cf-guide" stroke="%s" stroke-dasharray="1 4"', GRID)
+local AXIS_LINE = string.format('class="cf-axis" stroke="%s"', INK)
+
+-- a stage mark: filled when it is the project's latest stage; a mark standing for several
+-- stages of one date (keys: their keys) is larger
+local function mark(x, y, r, keys, date, last, name)
+  local cls = "cf-mark" .. (last and " cf-mark--last" or "") .. (#keys > 1 and " cf-mark--multi" or "")
+  return '<circle class="' .. cls .. '" data-stage="' .. esc(table.concat(keys, " ")) .. '" data-date="' ..
+    esc(date) .. '" cx="' .. num(x) .. '" cy="' .. num(y) .. '" r="' .. num(r) .. '" fill="' ..
+    (last and LINE or PAPER) .. '" stroke="' .. LINE .. '" stroke-width="2"' ..
+    (name and ("><title>" .. esc(name) .. "</title></circle>") or "/>")
+end
+
+---------------------------------------------------------------------------------------
+-- Time axes
+
+-- The first of every month from `from` to `to` (dates as text): {index (months since year
+-- 0), date, day (days since the date `first`)}. Made once per chart, for every variant.
+local function months_between(from, to, first)
   local y, m = tonumber(string.sub(from, 1, 4)), tonumber(string.sub(from, 6, 7))
-  local ticks = {}
+  local list = {}
   while true do
     local d = string.format("%04d-%02d-01", y, m)
     if to < d then break end
-    if (m - 1) % step == 0 and d >= from then ticks[#ticks + 1] = d end
+    if d >= from then list[#list + 1] = {index = y * 12 + m - 1, date = d, day = clinfolio.days(first, d)} end
     m = m + 1
     if m > 12 then y, m = y + 1, 1 end
+  end
+  return list
+end
+
+-- Places the labels of ticks ({x, label}) centred on their x, moved inside [0, width];
+-- returns nil when two come closer than GAP.
+local function place_ticks(ticks, width)
+  local prev_right = -math.huge
+  for _, t in ipairs(ticks) do
+    local w = text_width(t.label, TICK)
+    local left = math.min(math.max(t.x - w / 2, 0), width - w - 0.1) -- 0.1: rounding
+    if left < prev_right + GAP then return nil end
+    t.left, prev_right = left, left + w
   end
   return ticks
 end
 
+local TICK_STEPS = {1, 2, 3, 6, 12, 24, 60, 120}
+local MONTH_LABEL_W, YEAR_LABEL_W -- the width of "2023-01" and "2023" (all digits alike)
+
+-- The axis labels of a time axis over `months` (months_between) from day lo to day hi
+-- (dates lo_date, hi_date) drawn by x_of(day) on a chart `width` wide: month, quarter,
+-- half-year or year ticks (multiples of the step since year 0), the finest whose labels
+-- keep apart; else the two end dates; else the one date.
+local function time_ticks(months, lo, hi, lo_date, hi_date, x_of, width)
+  MONTH_LABEL_W = MONTH_LABEL_W or text_width("0000-00", TICK)
+  YEAR_LABEL_W = YEAR_LABEL_W or text_width("0000", TICK)
+  local per_day = hi > lo and (x_of(hi) - x_of(lo)) / (hi - lo) or 0
+  for _, step in ipairs(TICK_STEPS) do
+    -- months are 28 days or more: a step whose labels cannot keep apart is not tried
+    if step * 28 * per_day >= (step >= 12 and YEAR_LABEL_W or MONTH_LABEL_W) + GAP then
+      local ticks = {}
+      for _, mo in ipairs(months) do
+        if mo.index % step == 0 then
+          ticks[#ticks + 1] = {x = x_of(mo.day), label = step >= 12 and string.sub(mo.date, 1, 4) or string.sub(mo.date, 1, 7)}
+        end
+      end
+      if #ticks < 2 then break end
+      if place_ticks(ticks, width) then return ticks, true end
+    end
+  end
+  if lo_date ~= hi_date then
+    local ends = place_ticks({{x = x_of(lo), label = lo_date}, {x = x_of(hi), label = hi_date}}, width)
+    if ends then return ends, false end
+  end
+  return place_ticks({{x = x_of(lo), label = lo_date}}, width) or {}, false
+end
+
+-- the tick labels of an axis at axis_y, with `marks` tick marks, and with `top` dashed
+-- grid lines from there (only where no text stands)
+local function draw_ticks(out, ticks, axis_y, top, marks)
+  for _, t in ipairs(ticks) do
+    if marks and top then out[#out + 1] = line(t.x, top, t.x, axis_y, GRID_LINE) end
+    if marks then out[#out + 1] = line(t.x, axis_y, t.x, axis_y + 5, AXIS_LINE) end
+    out[#out + 1] = text(t.left, axis_y + 8 + ASCENT * TICK, t.label, "cf-tick", string.format(' font-size="%d"', TICK))
+  end
+end
+
+-- Marks of one row at x = xs[i] (ascending), radii rs[i]: moved apart so that neighbours
+-- keep `gap` between their edges, staying in [lo, hi] where they can; order is kept.
+local function spread(xs, rs, gap, lo, hi)
+  local n = #xs
+  local out = {}
+  for i = 1, n do
+    out[i] = xs[i]
+    if i > 1 then out[i] = math.max(out[i], out[i - 1] + rs[i - 1] + rs[i] + gap) end
+  end
+  if n > 0 and out[n] > hi then
+    out[n] = hi
+    for i = n - 1, 1, -1 do out[i] = math.min(out[i], out[i + 1] - rs[i + 1] - rs[i] - gap) end
+    if out[1] < lo then -- no room either way: even spacing over [lo, hi]
+      for i = 1, n do out[i] = n == 1 and lo or lo + (i - 1) * (hi - lo) / (n - 1) end
+    end
+  end
+  return out
+end
+
 ---------------------------------------------------------------------------------------
 -- Project timeline: one row per dated stage, the mark at its date on a shared time axis.
+--   wide:   stage names | the marks on the time axis, joined by a line | dates and days
+--   narrow: per stage a line with its name and date, and under it the mark on its track
 
-local TL = {width = 720, label_x = 8, x0 = 236, x1 = 688, top = 12, row = 26}
+local R = 6 -- timeline marks
 
--- The timeline of project page, in the words of the language in_lang (the page it is
--- shown on) in a site of several languages; else English, with stages in both.
-local function timeline_svg(page, site, in_lang)
-  local several = type(site.languages) == "table" and #site.languages > 1
-  local lang = several and (is_zh(in_lang) and "zh" or "en") or nil
+-- The project's timeline model: stages (with offset from the first, note), the range.
+local function timeline_model(page, lang)
   local W = TIMELINE_WORDS[lang or "en"]
   local stages = dated_stages(page, lang)
   if #stages == 0 then return nil end
   local first = stages[1].date
-  local lo, hi, lo_date, hi_date = 0, 0, first, first
-  for _, st in ipairs(stages) do
+  local t = {stages = stages, lo = 0, hi = 0, lo_date = first, hi_date = first, last = #stages}
+  for i, st in ipairs(stages) do
     st.offset = clinfolio.days(first, st.date)
-    if st.offset < lo then lo, lo_date = st.offset, st.date end
-    if st.offset > hi then hi, hi_date = st.offset, st.date end
+    if st.offset < t.lo then t.lo, t.lo_date = st.offset, st.date end
+    if st.offset > t.hi then t.hi, t.hi_date = st.offset, st.date end
+    st.note = st.date
+    if i > 1 then
+      local d = clinfolio.days(stages[i - 1].date, st.date)
+      st.note = string.format(W.note, st.date, d >= 0 and "+" or "", W.days(d))
+    end
   end
-  local function x_of(offset)
-    if hi == lo then return (TL.x0 + TL.x1) / 2 end
-    return TL.x0 + (offset - lo) * (TL.x1 - TL.x0) / (hi - lo)
-  end
-  local mid = (TL.x0 + TL.x1) / 2
-  local axis_y = TL.top + #stages * TL.row + 6
-  local height = axis_y + 28
-
   -- the words: "Clinical need 2023-01-05; Prototype 2023-01-12, 7 days later; ..."
   local words = {}
   for i, st in ipairs(stages) do
@@ -223,79 +454,135 @@ local function timeline_svg(page, site, in_lang)
   end
   local desc = table.concat(words, W.sep)
   if #stages > 1 then desc = string.format(W.total, desc, W.days(clinfolio.days(first, stages[#stages].date))) end
-  desc = desc .. W.stop
-  local title = string.format(W.title, text_of(page.title) or page.slug or W.project)
-  local out = svg_open("cf-timeline", TL.width, height, title, desc)
+  t.desc = desc .. W.stop
+  t.title = string.format(W.title, text_of(page.title) or page.slug or W.project)
+  return t
+end
 
-  -- time axis with month, quarter, half-year or year ticks (at most 7), or only its two
-  -- ends for a short project
-  out[#out + 1] = line(TL.x0, axis_y, TL.x1, axis_y, string.format('class="cf-axis" stroke="%s"', INK))
-  local ticks, step = {}, 12
-  for _, s in ipairs({1, 2, 3, 6, 12}) do
-    ticks, step = month_ticks(lo_date, hi_date, s), s
-    if #ticks <= 7 then break end
+-- x of a day offset on [x0, x1]
+local function scale(t, x0, x1)
+  return function(offset)
+    if t.hi == t.lo then return (x0 + x1) / 2 end
+    return x0 + (offset - t.lo) * (x1 - x0) / (t.hi - t.lo)
   end
-  if #ticks >= 2 then
-    for _, d in ipairs(ticks) do
-      local x = x_of(clinfolio.days(first, d))
-      out[#out + 1] = line(x, TL.top, x, axis_y, string.format('stroke="%s" stroke-dasharray="2 3"', GRID))
-      out[#out + 1] = line(x, axis_y, x, axis_y + 5, string.format('stroke="%s"', INK))
-      out[#out + 1] = text(x, axis_y + 18, step == 12 and string.sub(d, 1, 4) or string.sub(d, 1, 7),
-        ' class="cf-tick" text-anchor="middle" font-size="11"')
-    end
-  elseif hi > lo then
-    out[#out + 1] = text(TL.x0, axis_y + 18, lo_date, ' class="cf-tick" font-size="11"')
-    out[#out + 1] = text(TL.x1, axis_y + 18, hi_date, ' class="cf-tick" text-anchor="end" font-size="11"')
-  else
-    out[#out + 1] = text(x_of(lo), axis_y + 18, lo_date, ' class="cf-tick" text-anchor="middle" font-size="11"')
-  end
+end
 
-  -- rows: stage label, dotted guide, mark, date and days since the previous stage
+local function timeline_axis(out, t, x0, x1, axis_y, top, width)
+  local x_of = scale(t, x0, x1)
+  out[#out + 1] = line(x0, axis_y, x1, axis_y, AXIS_LINE)
+  t.months = t.months or months_between(t.lo_date, t.hi_date, t.stages[1].date)
+  local ticks, regular = time_ticks(t.months, t.lo, t.hi, t.lo_date, t.hi_date, x_of, width)
+  draw_ticks(out, ticks, axis_y, top, regular)
+end
+
+local function timeline_wide(t)
+  local stages = t.stages
+  -- columns: names (up to 2 lines), the plot, the notes (up to 2 lines)
+  local name_w = 196
+  local note_w = 0
+  for _, st in ipairs(stages) do note_w = math.max(note_w, text_width(st.note, FONT)) end
+  note_w = math.min(note_w, 236)
+  local x0, x1 = name_w + GAP + R, WIDE - note_w - GAP - R
+  local x_of = scale(t, x0, x1)
+  local top, y = 8, 8
+  for _, st in ipairs(stages) do
+    st.name_lines = wrap(st.label, name_w, FONT, 2)
+    st.note_lines = wrap(st.note, note_w, FONT, 2)
+    local n = math.max(#st.name_lines, #st.note_lines)
+    st.y = y                             -- first baseline: y + ASCENT * FONT
+    st.cy = y + (n * LH - 4) / 2 + 0.5   -- the mark: the middle of the row's text
+    y = y + n * LH + 4
+  end
+  local axis_y = y + 4
+  local out = svg_open("cf-timeline", "wide", WIDE, axis_y + 12 + TICK * 1.5, t.title, t.desc)
+  timeline_axis(out, t, x0, x1, axis_y, top, WIDE)
   local points = {}
-  for i, st in ipairs(stages) do
-    local y = TL.top + (i - 0.5) * TL.row
-    local x = x_of(st.offset)
-    points[#points + 1] = num(x) .. "," .. num(y)
-    out[#out + 1] = text(TL.label_x, y + 4, fit(st.label, TL.x0 - TL.label_x - 10, 12), ' class="cf-label"')
-    out[#out + 1] = line(TL.x0, y, TL.x1, y, string.format('stroke="%s" stroke-dasharray="1 4"', GRID))
+  for _, st in ipairs(stages) do
+    local base = st.y + ASCENT * FONT
+    -- the text sits on the row's middle: one line of two centres on the mark
+    local n = math.max(#st.name_lines, #st.note_lines)
+    text_lines(out, 0, base + (n - #st.name_lines) * LH / 2, st.name_lines, "cf-label")
+    text_lines(out, WIDE, base + (n - #st.note_lines) * LH / 2, st.note_lines, "cf-days", "end")
+    out[#out + 1] = line(x0, st.cy, x1, st.cy, GUIDE_LINE)
+    points[#points + 1] = num(x_of(st.offset)) .. "," .. num(st.cy)
   end
   if #points > 1 then
     out[#out + 1] = string.format('<polyline class="cf-path" points="%s" fill="none" stroke="%s" stroke-width="1.5"/>',
       table.concat(points, " "), LINE)
   end
   for i, st in ipairs(stages) do
-    local y = TL.top + (i - 0.5) * TL.row
-    local x = x_of(st.offset)
-    local last = i == #stages
-    out[#out + 1] = string.format('<circle class="cf-mark" data-stage="%s" data-date="%s" cx="%s" cy="%s" r="5" ' ..
-      'fill="%s" stroke="%s" stroke-width="2"/>', esc(st.key), esc(st.date), num(x), num(y),
-      last and LINE or "#fff", LINE)
-    local note = st.date
-    if i > 1 then
-      local d = clinfolio.days(stages[i - 1].date, st.date)
-      note = note .. string.format(" (%s%s)", d >= 0 and "+" or "", W.days(d))
-    end
-    -- the note goes on the side of the mark where there is room
-    if x <= mid then
-      out[#out + 1] = text(x + 10, y + 4, note, ' class="cf-days" font-size="11"' .. HALO)
-    else
-      out[#out + 1] = text(x - 10, y + 4, note, ' class="cf-days" text-anchor="end" font-size="11"' .. HALO)
-    end
+    out[#out + 1] = mark(x_of(st.offset), st.cy, R, {st.key}, st.date, i == t.last)
   end
   out[#out + 1] = "</svg>"
   return table.concat(out, "\n")
 end
 
+local function timeline_narrow(t)
+  local stages = t.stages
+  local x0, x1 = R + 2, NARROW - R - 2
+  local x_of = scale(t, x0, x1)
+  local out_rows, y = {}, 4
+  for _, st in ipairs(stages) do
+    -- the name at the left and the note at the right of one line when both fit; else the
+    -- note on a line of its own
+    local note_w = text_width(st.note, FONT)
+    local beside = NARROW - note_w - GAP
+    local name_lines
+    if beside >= 120 then
+      name_lines = wrap(st.label, beside, FONT, 2)
+      st.lines = {{name_lines[1], st.note}}
+      for k = 2, #name_lines do st.lines[#st.lines + 1] = {name_lines[k]} end
+    else
+      name_lines = wrap(st.label, NARROW, FONT, 2)
+      st.lines = {}
+      for k = 1, #name_lines do st.lines[#st.lines + 1] = {name_lines[k]} end
+      for _, s in ipairs(wrap(st.note, NARROW, FONT, 2)) do st.lines[#st.lines + 1] = {nil, s} end
+    end
+    st.y = y
+    local last_base = y + ASCENT * FONT + (#st.lines - 1) * LH
+    st.cy = last_base + DESCENT * FONT + 3 + R   -- the track under the text
+    y = st.cy + R + 6
+  end
+  local axis_y = y + 2
+  local out = svg_open("cf-timeline", "narrow", NARROW, axis_y + 12 + TICK * 1.5, t.title, t.desc)
+  timeline_axis(out, t, x0, x1, axis_y, nil, NARROW)
+  for i, st in ipairs(stages) do
+    for k, l in ipairs(st.lines) do
+      local base = st.y + ASCENT * FONT + (k - 1) * LH
+      if l[1] then out[#out + 1] = text(0, base, l[1], "cf-label") end
+      if l[2] then out[#out + 1] = text(NARROW, base, l[2], "cf-days", ' text-anchor="end"') end
+    end
+    out[#out + 1] = line(x0, st.cy, x1, st.cy, GUIDE_LINE)
+    out[#out + 1] = mark(x_of(st.offset), st.cy, R, {st.key}, st.date, i == t.last)
+  end
+  out[#out + 1] = "</svg>"
+  return table.concat(out, "\n")
+end
+
+-- The timeline of project page, in the words of the language in_lang (the page it is
+-- shown on) in a site of several languages; else English, with stages in both.
+local function timeline_svg(page, site, in_lang)
+  local several = type(site.languages) == "table" and #site.languages > 1
+  local lang = several and (is_zh(in_lang) and "zh" or "en") or nil
+  local t = timeline_model(page, lang)
+  if not t then return nil end
+  return timeline_wide(t) .. "\n" .. timeline_narrow(t)
+end
+
 ---------------------------------------------------------------------------------------
 -- Cohort Gantt: one row per project, a bar from its first to its last dated stage.
+--   wide:   project names (linked, up to 3 lines) | bars on year bands | latest stage, days
+--   narrow: per project its name (linked), under it the bar, the latest stage beside the
+--           bar where it fits, else under it
 
-local GT = {width = 780, label_x = 8, x0 = 236, x1 = 590, info_x = 600, top = 10, row = 24}
--- At most this many rows (the most recently started projects): 100 rows are ~25 KB of
--- SVG, where 10,000 were 10 MB. The page that shows a capped chart links the full list.
+local GR, GR_MULTI = 5, 7 -- Gantt marks: one stage, several stages of one date
+-- At most this many rows (the most recently started projects): 100 rows are ~230 KB of
+-- SVG (both variants), where 10,000 would be 23 MB. The page that shows a capped chart links
+-- the full list.
 local GANTT_MAX_ROWS = 100
+local TOP_AXIS_ROWS = 8 -- longer charts have year labels above the rows too
 
--- Returns the SVG and the number of projects with a dated stage (rows before the cap).
-local function gantt_svg(projects, cohort, lang)
+local function gantt_model(projects, cohort, lang)
   local W, days = CHART_WORDS[lang or "en"], (TIMELINE_WORDS[lang or "en"]).days
   local rows = {}
   for _, p in ipairs(projects) do
@@ -306,7 +593,7 @@ local function gantt_svg(projects, cohort, lang)
         if st.date < lo then lo = st.date end
         if hi < st.date then hi = st.date end
       end
-      rows[#rows + 1] = {page = p, stages = stages, lo = lo, hi = hi,
+      rows[#rows + 1] = {stages = stages, lo = lo, hi = hi, url = text_of(p.url),
                          title = text_of(p.title) or "", slug = text_of(p.slug) or ""}
     end
   end
@@ -316,21 +603,18 @@ local function gantt_svg(projects, cohort, lang)
     if a.title ~= b.title then return a.title < b.title end
     return a.slug < b.slug
   end)
-
+  local g = {rows = rows, n_all = #rows}
   local who = cohort and string.format(W.who_cohort, cohort) or W.who_all
-  local title = string.format(W.gantt, who)
+  g.title = string.format(W.gantt, who)
   if #rows == 0 then
-    local out = svg_open("cf-gantt", GT.width, 40, title, W.empty)
-    out[#out + 1] = text(GT.label_x, 24, W.empty, ' class="cf-empty"')
-    out[#out + 1] = "</svg>"
-    return table.concat(out, "\n"), 0
+    g.desc = W.empty
+    return g
   end
-  local n_all = #rows
-  if n_all > GANTT_MAX_ROWS then
+  if #rows > GANTT_MAX_ROWS then
     -- the latest: the last GANTT_MAX_ROWS in start order, still drawn in that order
-    table.move(rows, n_all - GANTT_MAX_ROWS + 1, n_all, 1)
-    for i = n_all, GANTT_MAX_ROWS + 1, -1 do rows[i] = nil end
-    title = W.gantt_cut(GANTT_MAX_ROWS, n_all, who)
+    table.move(rows, #rows - GANTT_MAX_ROWS + 1, #rows, 1)
+    for i = #rows, GANTT_MAX_ROWS + 1, -1 do rows[i] = nil end
+    g.title = W.gantt_cut(GANTT_MAX_ROWS, g.n_all, who)
   end
 
   -- the axis covers whole years: from 1 January of the first year to 1 January after the last
@@ -339,14 +623,9 @@ local function gantt_svg(projects, cohort, lang)
     if r.lo < lo then lo = r.lo end
     if hi < r.hi then hi = r.hi end
   end
-  local y0, y1 = tonumber(string.sub(lo, 1, 4)), tonumber(string.sub(hi, 1, 4)) + 1
-  local start = string.format("%04d-01-01", y0)
-  local span = clinfolio.days(start, string.format("%04d-01-01", y1))
-  local function x_of(date)
-    return GT.x0 + clinfolio.days(start, date) * (GT.x1 - GT.x0) / span
-  end
-  local axis_y = GT.top + #rows * GT.row + 4
-  local height = axis_y + 26
+  g.y0, g.y1 = tonumber(string.sub(lo, 1, 4)), tonumber(string.sub(hi, 1, 4)) + 1
+  g.start = string.format("%04d-01-01", g.y0)
+  g.span = clinfolio.days(g.start, string.format("%04d-01-01", g.y1))
 
   local words = {}
   for _, r in ipairs(rows) do
@@ -356,51 +635,187 @@ local function gantt_svg(projects, cohort, lang)
       w = string.format(W.row_to, w, b.label, b.date, days(clinfolio.days(a.date, b.date)))
     end
     words[#words + 1] = w
-  end
-  local desc = string.format(W.range, W.projects(#rows), lo, hi, table.concat(words, W.sep))
-  local out = svg_open("cf-gantt", GT.width, height, title, desc)
-
-  -- year boundaries and year labels centred in their band
-  out[#out + 1] = line(GT.x0, axis_y, GT.x1, axis_y, string.format('class="cf-axis" stroke="%s"', INK))
-  for y = y0, y1 do
-    local x = x_of(string.format("%04d-01-01", y))
-    out[#out + 1] = line(x, GT.top, x, axis_y + 5, string.format('stroke="%s" stroke-dasharray="2 3"', GRID))
-    if y < y1 then
-      local x_next = x_of(string.format("%04d-01-01", y + 1))
-      out[#out + 1] = text((x + x_next) / 2, axis_y + 17, tostring(y),
-        ' class="cf-tick" text-anchor="middle" font-size="11"')
-    end
-  end
-
-  for i, r in ipairs(rows) do
-    local yc = GT.top + (i - 0.5) * GT.row
-    out[#out + 1] = string.format('<g class="cf-row" data-project="%s">', esc(r.slug))
-    out[#out + 1] = text(GT.label_x, yc + 4, fit(r.title, GT.x0 - GT.label_x - 10, 11), ' class="cf-label" font-size="11"')
-    local xa, xb = x_of(r.lo), x_of(r.hi)
-    out[#out + 1] = string.format('<rect class="cf-bar" x="%s" y="%s" width="%s" height="10" fill="%s" stroke="%s"/>',
-      num(xa), num(yc - 5), num(xb - xa), FILL, LINE)
-    for j, st in ipairs(r.stages) do
-      out[#out + 1] = string.format('<circle class="cf-mark" data-stage="%s" data-date="%s" cx="%s" cy="%s" r="3.5" ' ..
-        'fill="%s" stroke="%s" stroke-width="1.5"/>', esc(st.key), esc(st.date), num(x_of(st.date)), num(yc),
-        j == #r.stages and LINE or "#fff", LINE)
-    end
     -- the latest stage and the cycle time, in words
-    local last = r.stages[#r.stages]
-    local info = lang == "zh" and last.label or last.short
-    if #r.stages > 1 then info = string.format(W.info, info, days(clinfolio.days(r.stages[1].date, last.date))) end
-    out[#out + 1] = text(GT.info_x, yc + 4, fit(info, GT.width - GT.info_x - 4, 11), ' class="cf-info" font-size="11"')
-    out[#out + 1] = "</g>"
+    r.info = lang == "zh" and b.label or b.short
+    if #r.stages > 1 then r.info = string.format(W.info, r.info, days(clinfolio.days(a.date, b.date))) end
+    -- one mark per date (stages of one date share it), in date order, with the day offset
+    local by_date, dates = {}, {}
+    for j, st in ipairs(r.stages) do
+      local m = by_date[st.date]
+      if not m then
+        m = {date = st.date, keys = {}, names = {}, day = clinfolio.days(g.start, st.date)}
+        by_date[st.date] = m
+        dates[#dates + 1] = m
+      end
+      m.keys[#m.keys + 1] = st.key
+      m.names[#m.names + 1] = st.label
+      if j == #r.stages then m.last = true end
+    end
+    table.sort(dates, function(x, y) return x.date < y.date end)
+    for _, m in ipairs(dates) do
+      m.r = #m.keys > 1 and GR_MULTI or GR
+      m.name = #m.keys > 1 and (table.concat(m.names, W.list) .. " " .. m.date) or nil
+    end
+    r.marks = dates
+  end
+  g.desc = string.format(W.range, W.projects(#rows), lo, hi, table.concat(words, W.sep))
+  return g
+end
+
+-- The x of every mark of row r on [x0, x1] (kept apart), and the bar's ends.
+local function gantt_marks(g, r, x0, x1)
+  local xs, rs = {}, {}
+  for i, m in ipairs(r.marks) do
+    xs[i] = x0 + m.day * (x1 - x0) / g.span
+    rs[i] = m.r
+  end
+  local at = spread(xs, rs, 3, x0, x1) -- 3: the strokes (up to 3 wide) and a gap
+  return at, rs
+end
+
+local function gantt_row_marks(out, r, at, cy)
+  out[#out + 1] = string.format('<rect class="cf-bar" x="%s" y="%s" width="%s" height="12" fill="%s" stroke="%s"/>',
+    num(at[1]), num(cy - 6), num(at[#at] - at[1]), FILL, LINE)
+  for i, m in ipairs(r.marks) do out[#out + 1] = mark(at[i], cy, m.r, m.keys, m.date, m.last, m.name) end
+end
+
+-- year labels centred in their bands (every k-th year when the bands are narrow), with
+-- dashed year lines from `top` to axis_y when top is given
+local function gantt_years(out, g, x0, x1, label_y, top, axis_y)
+  local band = (x1 - x0) / (g.y1 - g.y0)
+  local k = math.max(1, math.ceil((text_width("0000", TICK) + GAP) / band))
+  for y = g.y0, g.y1 do
+    local x = x0 + (y - g.y0) * band
+    if top then out[#out + 1] = line(x, top, x, axis_y, GRID_LINE) end
+    if y < g.y1 and (y - g.y0) % k == 0 then
+      out[#out + 1] = text(x + band / 2, label_y, tostring(y), "cf-tick",
+        string.format(' text-anchor="middle" font-size="%d"', TICK))
+    end
+  end
+end
+
+local function row_open(out, r)
+  out[#out + 1] = string.format('<g class="cf-row" data-project="%s">', esc(r.slug))
+  if r.url then
+    out[#out + 1] = string.format('<a class="cf-link" href="%s"><title>%s</title>', esc(r.url), esc(r.title))
+  end
+end
+
+local function row_close(out, r)
+  if r.url then out[#out + 1] = "</a>" end
+  out[#out + 1] = "</g>"
+end
+
+local TICK_LABEL = TICK * ASCENT + 6 -- room for a line of year labels
+
+local function gantt_wide(g)
+  local name_w = 240
+  local info_w = 0
+  for _, r in ipairs(g.rows) do info_w = math.max(info_w, text_width(r.info, FONT)) end
+  info_w = math.min(info_w, 200)
+  local x0, x1 = name_w + GAP + GR_MULTI, WIDE - info_w - GAP - GR_MULTI
+  local top = #g.rows > TOP_AXIS_ROWS and TICK_LABEL + 8 or 8
+  local y = top
+  for _, r in ipairs(g.rows) do
+    r.name_lines = wrap(r.title, name_w, FONT, 3)
+    r.info_lines = wrap(r.info, info_w, FONT, 2)
+    r.n = math.max(#r.name_lines, #r.info_lines)
+    r.y = y
+    r.cy = y + (r.n * LH - 4) / 2 + 0.5
+    y = y + r.n * LH + 4
+  end
+  local axis_y = y + 4
+  local out = svg_open("cf-gantt", "wide", WIDE, axis_y + 12 + TICK * 1.5, g.title, g.desc, "group")
+  out[#out + 1] = line(x0, axis_y, x1, axis_y, AXIS_LINE)
+  gantt_years(out, g, x0, x1, axis_y + 8 + ASCENT * TICK, top - 4, axis_y + 5)
+  if top > 8 then gantt_years(out, g, x0, x1, top - 8) end
+  for _, r in ipairs(g.rows) do
+    row_open(out, r)
+    local base = r.y + ASCENT * FONT
+    text_lines(out, 0, base + (r.n - #r.name_lines) * LH / 2, r.name_lines, "cf-label")
+    gantt_row_marks(out, r, (gantt_marks(g, r, x0, x1)), r.cy)
+    text_lines(out, WIDE, base + (r.n - #r.info_lines) * LH / 2, r.info_lines, "cf-info", "end")
+    row_close(out, r)
   end
   out[#out + 1] = "</svg>"
-  return table.concat(out, "\n"), n_all
+  return table.concat(out, "\n")
+end
+
+local function gantt_narrow(g)
+  local x0, x1 = GR_MULTI + 2, NARROW - GR_MULTI - 2
+  local top = #g.rows > TOP_AXIS_ROWS and TICK_LABEL + 6 or 4
+  local out_rows, y = {}, top
+  for _, r in ipairs(g.rows) do
+    local o = {}
+    row_open(o, r)
+    local lines = wrap(r.title, NARROW, FONT, 2)
+    text_lines(o, 0, y + ASCENT * FONT, lines, "cf-label")
+    -- the bar's line: room for the marks, and for a line of text beside the bar
+    local cy = y + ASCENT * FONT + (#lines - 1) * LH + DESCENT * FONT + 2 + (ASCENT + DESCENT) / 2 * FONT
+    local at, rs = gantt_marks(g, r, x0, x1)
+    -- the latest stage beside the bar (right, else left) where it fits, else under it
+    local w = text_width(r.info, FONT)
+    local right, left = at[#at] + rs[#rs] + GAP, at[1] - rs[1] - GAP
+    local info_base = cy + (ASCENT - DESCENT) / 2 * FONT
+    local bottom = cy + GR_MULTI
+    local from, to -- the track is not drawn under the text
+    if right + w <= NARROW then
+      o[#o + 1] = text(right, info_base, r.info, "cf-info")
+      from, to = right - 4, NARROW
+    elseif left - w >= 0 then
+      o[#o + 1] = text(left, info_base, r.info, "cf-info", ' text-anchor="end"')
+      from, to = 0, left + 4
+    else
+      local info_lines = wrap(r.info, NARROW, FONT, 2)
+      local b = cy + GR_MULTI + 3 + ASCENT * FONT
+      text_lines(o, 0, b, info_lines, "cf-info")
+      bottom = b + (#info_lines - 1) * LH + DESCENT * FONT
+    end
+    local guides = {}
+    if from then
+      if from > x0 then guides[#guides + 1] = {x0, math.min(from, x1)} end
+      if to < x1 then guides[#guides + 1] = {math.max(to, x0), x1} end
+    else
+      guides[1] = {x0, x1}
+    end
+    for _, s in ipairs(guides) do o[#o + 1] = line(s[1], cy, s[2], cy, GUIDE_LINE) end
+    gantt_row_marks(o, r, at, cy)
+    row_close(o, r)
+    out_rows[#out_rows + 1] = table.concat(o, "\n")
+    y = bottom + 12
+  end
+  local axis_y = y
+  local out = svg_open("cf-gantt", "narrow", NARROW, axis_y + 12 + TICK * 1.5, g.title, g.desc, "group")
+  out[#out + 1] = line(x0, axis_y, x1, axis_y, AXIS_LINE)
+  gantt_years(out, g, x0, x1, axis_y + 8 + ASCENT * TICK)
+  if top > 4 then gantt_years(out, g, x0, x1, top - 8) end
+  out[#out + 1] = table.concat(out_rows, "\n")
+  out[#out + 1] = "</svg>"
+  return table.concat(out, "\n")
+end
+
+local function gantt_empty(g, variant, width)
+  local out = svg_open("cf-gantt", variant, width, 16 + LH, g.title, g.desc)
+  text_lines(out, 0, 8 + ASCENT * FONT, wrap(g.desc, width, FONT, 3), "cf-empty")
+  out[#out + 1] = "</svg>"
+  return table.concat(out, "\n")
+end
+
+-- Returns the SVG and the number of projects with a dated stage (rows before the cap).
+local function gantt_svg(projects, cohort, lang)
+  local g = gantt_model(projects, cohort, lang)
+  if #g.rows == 0 then return gantt_empty(g, "wide", WIDE) .. "\n" .. gantt_empty(g, "narrow", NARROW), 0 end
+  return gantt_wide(g) .. "\n" .. gantt_narrow(g), g.n_all
 end
 
 ---------------------------------------------------------------------------------------
 -- Cohort funnel: per stage, a centred bar as wide as the share of projects with that stage.
+--   wide:   stage names | bars | counts
+--   narrow: per stage a line with its name and count, the bar under it
 
-local FN = {width = 720, label_x = 8, x0 = 236, x1 = 600, count_x = 612, top = 10, row = 26, bar = 18}
+local FN_BAR = 18
 
-local function funnel_svg(projects, site, cohort, lang)
+local function funnel_model(projects, site, cohort, lang)
   local W = CHART_WORDS[lang or "en"]
   local total = #projects
   local counts = {}
@@ -409,31 +824,72 @@ local function funnel_svg(projects, site, cohort, lang)
       if st.date ~= nil then counts[st.key] = (counts[st.key] or 0) + 1 end
     end
   end
-  local stages = {}
+  local f = {total = total, stages = {}}
   for _, st in ipairs(site.stages or {}) do
-    stages[#stages + 1] = {key = st.key, label = stage_name(st, lang), count = counts[st.key] or 0}
+    local n = counts[st.key] or 0
+    local share = total > 0 and string.format(" (%d%%)", math.floor(n * 100 / total + 0.5)) or ""
+    f.stages[#f.stages + 1] = {key = st.key, label = stage_name(st, lang), count = n,
+                               text = tostring(n) .. share}
   end
-
   local who = cohort and string.format(W.who_cohort, cohort) or W.who_all
-  local title = string.format(W.funnel, who, W.projects(total))
+  f.title = string.format(W.funnel, who, W.projects(total))
   local words = {}
-  for _, st in ipairs(stages) do words[#words + 1] = string.format(W.count, st.label, st.count) end
-  local height = FN.top + #stages * FN.row + 8
-  local out = svg_open("cf-funnel", FN.width, height, title, table.concat(words, W.sep) .. W.stop)
+  for _, st in ipairs(f.stages) do words[#words + 1] = string.format(W.count, st.label, st.count) end
+  f.desc = table.concat(words, W.sep) .. W.stop
+  return f
+end
 
-  local cx, full = (FN.x0 + FN.x1) / 2, FN.x1 - FN.x0
-  for i, st in ipairs(stages) do
-    local yc = FN.top + (i - 0.5) * FN.row
-    local w = total > 0 and st.count * full / total or 0
-    out[#out + 1] = text(FN.label_x, yc + 4, fit(st.label, FN.x0 - FN.label_x - 10, 12), ' class="cf-label"')
-    out[#out + 1] = string.format('<rect class="cf-funnel-bar" data-stage="%s" data-count="%d" x="%s" y="%s" ' ..
-      'width="%s" height="%s" fill="%s" stroke="%s"/>', esc(st.key), st.count, num(cx - w / 2),
-      num(yc - FN.bar / 2), num(w), num(FN.bar), FILL, LINE)
-    local share = total > 0 and string.format(" (%d%%)", math.floor(st.count * 100 / total + 0.5)) or ""
-    out[#out + 1] = text(FN.count_x, yc + 4, tostring(st.count) .. share, ' class="cf-count"')
+local function funnel_bar(out, f, st, cx, full, cy)
+  local w = f.total > 0 and st.count * full / f.total or 0
+  out[#out + 1] = string.format('<rect class="cf-funnel-bar" data-stage="%s" data-count="%d" x="%s" y="%s" ' ..
+    'width="%s" height="%s" fill="%s" stroke="%s"/>', esc(st.key), st.count, num(cx - w / 2),
+    num(cy - FN_BAR / 2), num(w), num(FN_BAR), FILL, LINE)
+end
+
+local function funnel_wide(f)
+  local name_w, count_w = 220, 0
+  for _, st in ipairs(f.stages) do count_w = math.max(count_w, text_width(st.text, FONT)) end
+  local x0, x1 = name_w + GAP, WIDE - count_w - GAP
+  local rows, y = {}, 8
+  for _, st in ipairs(f.stages) do
+    local lines = wrap(st.label, name_w, FONT, 2)
+    local n = #lines
+    local base = y + ASCENT * FONT
+    rows[#rows + 1] = {st = st, lines = lines, base = base, cy = y + (n * LH - 4) / 2 + 0.5,
+                       count_base = base + (n - 1) * LH / 2}
+    y = y + n * LH + 6
+  end
+  local out = svg_open("cf-funnel", "wide", WIDE, y + 2, f.title, f.desc)
+  for _, row in ipairs(rows) do
+    text_lines(out, 0, row.base, row.lines, "cf-label")
+    funnel_bar(out, f, row.st, (x0 + x1) / 2, x1 - x0, row.cy)
+    out[#out + 1] = text(WIDE - count_w, row.count_base, row.st.text, "cf-count")
   end
   out[#out + 1] = "</svg>"
   return table.concat(out, "\n")
+end
+
+local function funnel_narrow(f)
+  local out_rows, y = {}, 4
+  for _, st in ipairs(f.stages) do
+    local count_w = text_width(st.text, FONT)
+    local lines = wrap(st.label, NARROW - count_w - GAP, FONT, 2)
+    local base = y + ASCENT * FONT
+    text_lines(out_rows, 0, base, lines, "cf-label")
+    out_rows[#out_rows + 1] = text(NARROW, base, st.text, "cf-count", ' text-anchor="end"')
+    local cy = base + (#lines - 1) * LH + DESCENT * FONT + 3 + FN_BAR / 2
+    funnel_bar(out_rows, f, st, NARROW / 2, NARROW - 2, cy)
+    y = cy + FN_BAR / 2 + 8
+  end
+  local out = svg_open("cf-funnel", "narrow", NARROW, y, f.title, f.desc)
+  out[#out + 1] = table.concat(out_rows, "\n")
+  out[#out + 1] = "</svg>"
+  return table.concat(out, "\n")
+end
+
+local function funnel_svg(projects, site, cohort, lang)
+  local f = funnel_model(projects, site, cohort, lang)
+  return funnel_wide(f) .. "\n" .. funnel_narrow(f)
 end
 
 ---------------------------------------------------------------------------------------

@@ -104,8 +104,9 @@ try:
     # the metrics shortcodes write in the language of the page they are on (money in 万 in
     # Chinese), with the same figures; metrics_table names declared groups in that language
     about_zh = read(os.path.join(out, "about/index.html"))
-    check("项目 4 个，成果转化中位 62天，经费 120万。" in about_zh, "metric() in Chinese")
-    check("4 projects, a median of 62 days to transfer, funding 1,200,000." in about_en,
+    # (issue 12: money by the theme's rule, the unit after the figure: 120万元, 1,200,000 CNY)
+    check("项目 4 个，成果转化中位 62天，经费 120万元。" in about_zh, "metric() in Chinese")
+    check("4 projects, a median of 62 days to transfer, funding 1,200,000 CNY." in about_en,
           "metric() in English")
     check("<caption>项目成果（按科室）</caption>" in about_zh and
           '<th scope="col">至成果转化的中位天数</th>' in about_zh and

@@ -540,18 +540,19 @@ PY
     counts "$B issue 9: serve over HTTP" timeout 120 /usr/bin/python3 tests/serve/http_test.py "$bin"
 
     # issue 10: the Gantt charts are capped at 100 rows (the most recently started) with a
-    # link to the full list: 700 generated projects, the home page and a cohort page
+    # link to the full list: 700 generated projects, the home page and a cohort page (issue
+    # 12: each chart is a wide and a narrow SVG, 100 rows each)
     g10="$tmp/gantt-$(basename "$B")"
     rm -rf "$g10"; mkdir -p "$g10/content"; cp tests/bench/site.yaml "$g10/" # in English
     cp -R themes plugins "$g10/"
     /usr/bin/python3 tests/bench/gen_corpus.py 700 "$g10/content/projects" >/dev/null 2>&1
     check "$B issue 10: 700 projects build" "$bin" build -q -s "$g10" -o "$g10/out"
     check "$B issue 10: home Gantt capped at 100 rows, with a link to all projects" sh -c \
-        "test \$(grep -o 'class=\"cf-row\"' '$g10/out/index.html' | wc -l) = 100 &&
+        "test \$(grep -o 'class=\"cf-row\"' '$g10/out/index.html' | wc -l) = 200 &&
          grep -q 'the 100 most recently started of 700 projects' '$g10/out/index.html' &&
          grep -q '<a href=\"[^\"]*projects/\">All 700 projects</a>' '$g10/out/index.html'"
     check "$B issue 10: cohort Gantt capped at 100 rows, with a link to the list" sh -c \
-        "test \$(grep -o 'class=\"cf-row\"' '$g10/out/cohorts/2023/index.html' | wc -l) = 100 &&
+        "test \$(grep -o 'class=\"cf-row\"' '$g10/out/cohorts/2023/index.html' | wc -l) = 200 &&
          grep -q 'most recently started of the cohort’s [0-9]* projects with a dated stage; <a href=\"#projects-title\">' '$g10/out/cohorts/2023/index.html'"
 
     # issue 10: pagination in the default theme: the demo's 27 projects at paginate: 10 are
@@ -614,6 +615,12 @@ PY
     else
         bad "$B theme in print: the demo did not build"
     fi
+
+    # issue 12: the charts laid out by rules (texts apart from each other, from marks, bars
+    # and lines; marks apart; Gantt rows linked), the wide and narrow SVGs, and the numbers
+    # of the shortcodes (money by the theme's rule, medians in whole days) on a fixture
+    counts "$B issue 12: charts and numbers of the bundled plugins" \
+        /usr/bin/python3 tests/plugins/charts_test.py "$bin"
 
     # the demo site: the same bytes from 1 and 8 threads
     check "$B demo: builds without diagnostics" sh -c \

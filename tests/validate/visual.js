@@ -4,7 +4,8 @@
 // (as a11y.js). Every HTML page is opened at 1280 and at 390 px wide, in light and in dark
 // mode, and must not scroll sideways (document.documentElement.scrollWidth <= innerWidth).
 // In every inline chart (svg.cf-chart), the bounding boxes of the text labels must not
-// overlap each other (beyond 0.5 px, for antialiasing). With SHOTS_DIR, full-page
+// overlap each other (beyond 0.5 px, for antialiasing), nor the discs of the chart's
+// marks (circles, by more than 0.5 px), and no two marks may overlap. With SHOTS_DIR, full-page
 // screenshots of the home page, a project, a cohort and the report at both widths (and
 // the home page in dark mode) are written there, for a person to look at. Ends with
 // "visual: N pages, N problems"; exit 0 clean, 1 problems, 2 usage or browser error.
@@ -65,6 +66,33 @@ function inspect() {
       .filter((t) => t.textContent.trim() && t.getClientRects().length)
       .map((t) => ({ t: t.textContent.trim(), r: t.getBoundingClientRect() }))
       .filter((l) => l.r.width > 0 && l.r.height > 0);
+    // the marks: a label's box must keep out of every circle's disc (its radius on screen
+    // with half its stroke): the point of the box nearest the centre is at least r away
+    const marks = [...svg.querySelectorAll('circle')]
+      .filter((c) => c.getClientRects().length)
+      .map((c) => {
+        const r = c.getBoundingClientRect();
+        return { t: `${c.getAttribute('class') || 'circle'} ${c.getAttribute('data-date') || ''}`.trim(),
+          x: (r.left + r.right) / 2, y: (r.top + r.bottom) / 2, r: Math.min(r.width, r.height) / 2 };
+      });
+    for (const l of labels) {
+      for (const m of marks) {
+        const dx = Math.max(l.r.left - m.x, 0, m.x - l.r.right);
+        const dy = Math.max(l.r.top - m.y, 0, m.y - l.r.bottom);
+        if (Math.hypot(dx, dy) < m.r - 0.5) {
+          problems.push(`chart ${n + 1} (${svg.getAttribute('class')}): label "${l.t}" overlaps mark ${m.t}`);
+        }
+      }
+    }
+    // ... and the marks keep apart (a short project's stages a day apart)
+    for (let i = 0; i < marks.length; i++) {
+      for (let j = i + 1; j < marks.length; j++) {
+        const a = marks[i], b = marks[j];
+        if (Math.hypot(a.x - b.x, a.y - b.y) < a.r + b.r - 0.5) {
+          problems.push(`chart ${n + 1} (${svg.getAttribute('class')}): marks overlap: ${a.t} and ${b.t}`);
+        }
+      }
+    }
     for (let i = 0; i < labels.length; i++) {
       for (let j = i + 1; j < labels.length; j++) {
         const a = labels[i].r, b = labels[j].r;

@@ -685,6 +685,11 @@ if [ -f "$demo/index.html" ]; then
         /usr/bin/python3 tests/validate/linkcheck.py "$demo" /
     check "demo: axe-core in chromium, no serious accessibility violations" \
         env NODE_PATH=tests/node_modules node tests/validate/a11y.js "$demo" /
+    # issue 12: every page in chromium at 1280 and 390 px, light and dark: no sideways
+    # scrolling, no chart label over another or over a mark, no two marks on each other
+    # (screenshots of the home page, a project, a cohort and the report in $tmp/shots)
+    check "demo: chromium at 1280 and 390 px, light and dark: no sideways scrolling, chart labels and marks apart" \
+        env NODE_PATH=tests/node_modules node tests/validate/visual.js "$demo" "$tmp/shots"
     counts "issue 9: serve in chromium: live reload, the error overlay, Ctrl-C" \
         timeout 180 env NODE_PATH=tests/node_modules node tests/serve/live.js "$1/clinfolio"
     # issue 11: the bilingual fixture, both languages, through the same validators

@@ -2,7 +2,9 @@
 // visual.js SITE_DIR [SHOTS_DIR] - how a built site looks on a desktop and a phone (issue
 // 12), in Debian's /usr/bin/chromium through playwright-core, served over loopback HTTP
 // (as a11y.js). Every HTML page is opened at 1280 and at 390 px wide, in light and in dark
-// mode, and must not scroll sideways (document.documentElement.scrollWidth <= innerWidth).
+// mode, and must not scroll sideways (document.documentElement.scrollWidth <= innerWidth),
+// nor may any box in it (an element with overflow-x auto or scroll whose content is wider
+// than itself; code blocks excepted).
 // In every inline chart (svg.cf-chart), the bounding boxes of the text labels must not
 // overlap each other (beyond 0.5 px, for antialiasing), nor the discs of the chart's
 // marks (circles, by more than 0.5 px), and no two marks may overlap. With SHOTS_DIR, full-page
@@ -59,6 +61,16 @@ function inspect() {
       .slice(0, 3)
       .map((e) => e.tagName.toLowerCase() + (e.className && typeof e.className === 'string' ? '.' + e.className.split(' ').join('.') : ''));
     problems.push(`scrolls sideways: ${de.scrollWidth} px wide in ${window.innerWidth} (${wide.join(', ')})`);
+  }
+  // a box of the page that scrolls sideways hides part of a table or chart just as well
+  // (code blocks excepted: a long line of code may scroll)
+  for (const e of document.body.querySelectorAll('*')) {
+    if (e.closest('pre') || !e.getClientRects().length) continue;
+    const ox = getComputedStyle(e).overflowX;
+    if ((ox === 'auto' || ox === 'scroll') && e.scrollWidth > e.clientWidth + 1) {
+      problems.push(`a box scrolls sideways: ${e.tagName.toLowerCase()}.${String(e.className).split(' ').join('.')} ` +
+        `(${e.scrollWidth} px of content in ${e.clientWidth})`);
+    }
   }
   document.querySelectorAll('svg.cf-chart').forEach((svg, n) => {
     if (!svg.getClientRects().length) return; // a variant hidden at this width

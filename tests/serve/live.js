@@ -11,7 +11,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { spawn } = require('child_process');
-const { chromium } = require('playwright-core');
+const { launch } = require('../validate/browser');
 
 const bin = path.resolve(process.argv[2] || 'build/clinfolio');
 const repo = path.resolve(__dirname, '..', '..');
@@ -62,12 +62,7 @@ async function step(what, fn) {
     serve.on('exit', (code) => fail(new Error('serve exited ' + code + ': ' + err)));
   });
   const origin = new URL(url).origin;
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launch();
   try {
     const page = await browser.newPage();
     await page.route('**/*', (r) => (r.request().url().startsWith(origin) ? r.continue() : r.abort()));

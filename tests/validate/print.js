@@ -10,9 +10,8 @@
 // failed"; exit 0 clean, 1 failures, 2 usage or browser error.
 'use strict';
 const fs = require('fs');
-const http = require('http');
 const path = require('path');
-const { chromium } = require('playwright-core');
+const { serve, launch, localPage } = require('./browser');
 
 const dir = process.argv[2];
 if (!dir) {
@@ -20,18 +19,6 @@ if (!dir) {
   process.exit(2);
 }
 const root = path.resolve(dir);
-const TYPES = { '.html': 'text/html; charset=utf-8', '.css': 'text/css', '.svg': 'image/svg+xml',
-  '.js': 'text/javascript' };
-const server = http.createServer((req, res) => {
-  let p = path.join(root, decodeURIComponent(new URL(req.url, 'http://x').pathname));
-  if (!p.startsWith(root)) { res.writeHead(403); return res.end(); }
-  if (fs.existsSync(p) && fs.statSync(p).isDirectory()) p = path.join(p, 'index.html');
-  fs.readFile(p, (err, data) => {
-    if (err) { res.writeHead(404); return res.end(); }
-    res.writeHead(200, { 'content-type': TYPES[path.extname(p)] || 'application/octet-stream' });
-    res.end(data);
-  });
-});
 
 let passed = 0, failed = 0;
 function check(cond, what) {
@@ -57,16 +44,10 @@ function printed() {
 }
 
 (async () => {
-  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
-  const origin = `http://127.0.0.1:${server.address().port}`;
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
-  const page = await (await browser.newContext()).newPage();
-  await page.route('**/*', (route) => (route.request().url().startsWith(origin) ? route.continue() : route.abort()));
+  const server = await serve(root);
+  const origin = server.origin;
+  const browser = await launch();
+  const page = await localPage(await browser.newContext(), origin);
 
   // print.css: A4, the running title and the page number in the page margins
   const css = fs.readFileSync(path.join(root, 'css', 'print.css'), 'utf8');

@@ -13,9 +13,8 @@
 // "visual: N pages, N problems"; exit 0 clean, 1 problems, 2 usage or browser error.
 'use strict';
 const fs = require('fs');
-const http = require('http');
 const path = require('path');
-const { chromium } = require('playwright-core');
+const { htmlFiles, serve, launch, localPage } = require('./browser');
 
 const [dir, shots] = process.argv.slice(2);
 if (!dir) {
@@ -23,31 +22,7 @@ if (!dir) {
   process.exit(2);
 }
 const root = path.resolve(dir);
-const TYPES = { '.html': 'text/html; charset=utf-8', '.css': 'text/css', '.svg': 'image/svg+xml',
-  '.xml': 'application/xml', '.js': 'text/javascript', '.png': 'image/png', '.jpg': 'image/jpeg',
-  '.webp': 'image/webp', '.json': 'application/json' };
 const WIDTHS = [1280, 390];
-
-function htmlFiles(d) {
-  const out = [];
-  for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    const p = path.join(d, e.name);
-    if (e.isDirectory()) out.push(...htmlFiles(p));
-    else if (e.isFile() && e.name.endsWith('.html')) out.push(p);
-  }
-  return out;
-}
-
-const server = http.createServer((req, res) => {
-  let p = path.join(root, decodeURIComponent(new URL(req.url, 'http://x').pathname));
-  if (!p.startsWith(root)) { res.writeHead(403); return res.end(); }
-  if (fs.existsSync(p) && fs.statSync(p).isDirectory()) p = path.join(p, 'index.html');
-  fs.readFile(p, (err, data) => {
-    if (err) { res.writeHead(404); return res.end(); }
-    res.writeHead(200, { 'content-type': TYPES[path.extname(p)] || 'application/octet-stream' });
-    res.end(data);
-  });
-});
 
 // Runs in the page: what scrolls sideways, and which chart labels overlap.
 function inspect() {
@@ -129,22 +104,16 @@ function photographed(rel) {
 }
 
 (async () => {
-  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
-  const origin = `http://127.0.0.1:${server.address().port}`;
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
+  const server = await serve(root);
+  const origin = server.origin;
+  const browser = await launch();
   if (shots) fs.mkdirSync(shots, { recursive: true });
   const shot = new Set(); // one of each kind is enough
   let pages = 0, problems = 0;
   for (const scheme of ['light', 'dark']) {
     for (const width of WIDTHS) {
       const context = await browser.newContext({ viewport: { width, height: 900 }, colorScheme: scheme });
-      const page = await context.newPage();
-      await page.route('**/*', (route) => (route.request().url().startsWith(origin) ? route.continue() : route.abort()));
+      const page = await localPage(context, origin);
       for (const f of htmlFiles(root)) {
         const rel = path.relative(root, f).split(path.sep).join('/');
         await page.goto(origin + '/' + rel, { waitUntil: 'load' });

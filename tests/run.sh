@@ -622,6 +622,12 @@ PY
     counts "$B issue 12: charts and numbers of the bundled plugins" \
         /usr/bin/python3 tests/plugins/charts_test.py "$bin"
 
+    # issue 13, items 4 and 5: reports for indexing and citing (tests/report_meta_test.py):
+    # the Google Scholar tags (each citation_author followed by its institution), JSON-LD
+    # that parses whatever the title holds, GB/T 7714 and Vancouver references, cite.bib and
+    # cite.ris per language (plugins/report_citations.lua), the second-language front block
+    counts "$B issue 13: report metadata and citations" /usr/bin/python3 tests/report_meta_test.py "$bin"
+
     # the demo site: the same bytes from 1 and 8 threads
     check "$B demo: builds without diagnostics" sh -c \
         "out=\$('$bin' build -q -j 1 -o '$tmp/demo1' 2>&1) && echo \"\$out\" && test -z \"\$out\""

@@ -58,6 +58,7 @@ static const struct {
     const char *ext;
     const char *type;
 } content_types[] = {
+    {"bib", "application/x-bibtex; charset=utf-8"},
     {"css", "text/css; charset=utf-8"},
     {"csv", "text/csv; charset=utf-8"},
     {"gif", "image/gif"},
@@ -72,6 +73,7 @@ static const struct {
     {"mjs", "text/javascript; charset=utf-8"},
     {"pdf", "application/pdf"},
     {"png", "image/png"},
+    {"ris", "application/x-research-info-systems; charset=utf-8"},
     {"svg", "image/svg+xml; charset=utf-8"},
     {"ttf", "font/ttf"},
     {"txt", "text/plain; charset=utf-8"},

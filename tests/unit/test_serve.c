@@ -104,6 +104,8 @@ test_content_types(void)
         {"f.woff2", "font/woff2"},
         {"f.ttf", "font/ttf"},
         {"report.pdf", "application/pdf"},
+        {"reports/x/cite.bib", "application/x-bibtex; charset=utf-8"},
+        {"reports/x/cite.ris", "application/x-research-info-systems; charset=utf-8"},
         {"archive.tar.gz", "application/octet-stream"},
         {"Makefile", "application/octet-stream"},
         {".css", "application/octet-stream"}, /* a hidden file, not an extension */

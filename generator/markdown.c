@@ -702,9 +702,195 @@ check_content(checker *c, cmark_node *doc)
     cmark_iter_free(it);
     note_capped(c, c->n_html, c->last_html, "raw HTML elements were dropped");
     note_capped(c, c->n_foreign, c->last_foreign, "Hugo or Jekyll tags were found");
-    free(c->line_start);
-    free(c->source_line_start);
-    return c->ok;
+    return c->ok; /* the caller frees the line indexes */
+}
+
+/* }==================================================================== */
+
+/* {====================================================================
+ * numbered tables: "Table: caption {#tbl:id}" after a table (markdown.h)
+ * ===================================================================== */
+
+static bool
+is_table(cmark_node *n)
+{
+    const char *t = n ? cmark_node_get_type_string(n) : NULL;
+    return t && strcmp(t, "table") == 0;
+}
+
+/* A paragraph whose text starts with MARKDOWN_TABLE_PREFIX (its text nodes merged). */
+static bool
+is_caption(cmark_node *n)
+{
+    if (cmark_node_get_type(n) != CMARK_NODE_PARAGRAPH)
+        return false;
+    cmark_node *first = cmark_node_first_child(n);
+    if (!first || cmark_node_get_type(first) != CMARK_NODE_TEXT)
+        return false;
+    const char *s = cmark_node_get_literal(first);
+    if (!s || strncmp(s, "Table", 5) != 0)
+        return false;
+    cmark_consolidate_text_nodes(n);
+    s = cmark_node_get_literal(cmark_node_first_child(n));
+    return s && strncmp(s, MARKDOWN_TABLE_PREFIX, strlen(MARKDOWN_TABLE_PREFIX)) == 0;
+}
+
+static bool
+is_id_char(char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           ch == ':' || ch == '_' || ch == '-';
+}
+
+/* Takes a trailing "{#id}" off the caption's last text node: the id (owned by a), or NULL
+ * when there is none or it is not an id (then the text stays as it is). */
+static const char *
+take_caption_id(cmark_node *par, arena *a)
+{
+    cmark_node *last = cmark_node_last_child(par);
+    if (!last || cmark_node_get_type(last) != CMARK_NODE_TEXT)
+        return NULL;
+    const char *s = cmark_node_get_literal(last);
+    size_t len = s ? strlen(s) : 0;
+    while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+        len--;
+    if (len < 4 || s[len - 1] != '}')
+        return NULL;
+    size_t open = len - 1;
+    while (open > 0 && is_id_char(s[open - 1]))
+        open--;
+    if (open < 2 || open == len - 1 || s[open - 1] != '#' || s[open - 2] != '{')
+        return NULL;
+    const char *id = arena_strndup(a, s + open, len - 1 - open);
+    size_t keep = open - 2;
+    while (keep && (s[keep - 1] == ' ' || s[keep - 1] == '\t'))
+        keep--;
+    char *rest = arena_strndup(a, s, keep);
+    cmark_node_set_literal(last, rest);
+    return id;
+}
+
+/* Takes MARKDOWN_TABLE_PREFIX and the spaces after it off the caption's first text node. */
+static void
+take_caption_prefix(cmark_node *par, arena *a)
+{
+    cmark_node *first = cmark_node_first_child(par);
+    const char *s = cmark_node_get_literal(first) + strlen(MARKDOWN_TABLE_PREFIX);
+    while (*s == ' ' || *s == '\t')
+        s++;
+    cmark_node_set_literal(first, arena_strdup(a, s));
+}
+
+/* The label of the number-th table in language lang (markdown.h). */
+static void
+put_label(buf *b, const char *lang, unsigned number)
+{
+    bool zh = lang && strncmp(lang, "zh", 2) == 0 && (lang[2] == '\0' || lang[2] == '-');
+    buf_puts(b, "<span class=\"caption-label\">");
+    if (zh)
+        buf_printf(b, "表 %u", number);
+    else
+        buf_printf(b, "Table %u.", number);
+    buf_puts(b, "</span>");
+}
+
+/* Replaces table by a custom block holding its rendering with the id and the caption made
+ * from paragraph par, which is freed. */
+static void
+caption_table(cmark_node *table, cmark_node *par, const char *id, unsigned number, const char *lang,
+              int options, cmark_llist *exts)
+{
+    char *cap = cmark_render_html(par, options, exts);
+    char *html = cmark_render_html(table, options, exts);
+    size_t cap_len = strlen(cap);
+    static const char open[] = "<table>\n";
+    if (strncmp(html, open, sizeof open - 1) == 0 && cap_len >= 8 && strncmp(cap, "<p>", 3) == 0 &&
+        strcmp(cap + cap_len - 5, "</p>\n") == 0) {
+        buf b = BUF_INIT;
+        buf_puts(&b, "<table");
+        if (id) {
+            buf_puts(&b, " id=\"");
+            text_html_escape(&b, id, strlen(id));
+            buf_putc(&b, '"');
+        }
+        buf_puts(&b, ">\n<caption>");
+        put_label(&b, lang, number);
+        if (cap_len > 8) {
+            buf_putc(&b, ' ');
+            buf_append(&b, cap + 3, cap_len - 8);
+        }
+        buf_puts(&b, "</caption>\n");
+        buf_puts(&b, html + sizeof open - 1);
+        cmark_node *block = cmark_node_new(CMARK_NODE_CUSTOM_BLOCK);
+        if (cmark_node_set_on_enter(block, b.ptr) && cmark_node_insert_before(table, block)) {
+            cmark_node_free(table);
+            cmark_node_free(par);
+        } else {
+            cmark_node_free(block);
+        }
+        buf_free(&b);
+    }
+    free(cap);
+    free(html);
+}
+
+/* Numbers the captioned tables of doc (markdown.h); false after an error (a duplicate
+ * id). The labels go to out. */
+static bool
+number_tables(checker *c, cmark_node *doc, markdown_result *out, int options, cmark_llist *exts)
+{
+    cmark_node **pars = NULL;
+    size_t n = 0, cap = 0;
+    cmark_iter *it = cmark_iter_new(doc);
+    for (cmark_event_type ev; (ev = cmark_iter_next(it)) != CMARK_EVENT_DONE;) {
+        cmark_node *node = cmark_iter_get_node(it);
+        if (ev != CMARK_EVENT_ENTER || cmark_node_get_type(node) != CMARK_NODE_PARAGRAPH)
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 8;
+            pars = xrealloc(pars, cap * sizeof(cmark_node *));
+        }
+        pars[n++] = node;
+    }
+    cmark_iter_free(it);
+    bool ok = true;
+    strtab ids = STRTAB_INIT;
+    size_t cap_labels = 0;
+    for (size_t i = 0; i < n; i++) {
+        cmark_node *par = pars[i];
+        if (!is_caption(par))
+            continue;
+        src_pos at = node_pos(c, par);
+        cmark_node *table = cmark_node_previous(par);
+        if (!is_table(table)) {
+            diag_report_code(c->d, DIAG_WARNING, "stray-caption", at,
+                             "a '%s' caption must follow a table; it is shown as text",
+                             MARKDOWN_TABLE_PREFIX);
+            continue;
+        }
+        const char *id = take_caption_id(par, c->a);
+        if (id) {
+            uintptr_t seen = (uintptr_t)strtab_get(&ids, id); /* index + 1 */
+            if (seen) {
+                const markdown_label *first = &out->labels[seen - 1];
+                size_t e = diag_report(c->d, DIAG_ERROR, at, "duplicate id '%s' on this page", id);
+                diag_note(c->d, e, first->at, "'%s' was first given here", id);
+                ok = false;
+                continue;
+            }
+        }
+        take_caption_prefix(par, c->a);
+        out->labels =
+            arena_grow(c->a, out->labels, out->n_labels, &cap_labels, sizeof(markdown_label), 8);
+        markdown_label *l = &out->labels[out->n_labels++];
+        *l = (markdown_label){id, "table", (unsigned)out->n_labels, at};
+        if (id)
+            strtab_put(&ids, id, (void *)(uintptr_t)out->n_labels);
+        caption_table(table, par, id, l->number, c->opt->lang, options, exts);
+    }
+    strtab_free(&ids);
+    free(pars);
+    return ok;
 }
 
 /* }==================================================================== */
@@ -769,6 +955,8 @@ empty_result(markdown_result *out, arena *a)
     out->word_count = 0;
     out->links = NULL;
     out->n_links = 0;
+    out->labels = NULL;
+    out->n_labels = 0;
 }
 
 /* Parses src with the GFM extensions (without tables when !tables): the parse runs under
@@ -869,6 +1057,10 @@ markdown_render(markdown_result *out, const char *src, size_t len, const markdow
     buf_free(&text);
     strtab_free(&ids);
     free(w.headings);
+
+    ok = number_tables(&c, doc, out, options, exts) && ok; /* after the word count */
+    free(c.line_start);
+    free(c.source_line_start);
 
     char *html = cmark_render_html(doc, options, exts);
     size_t html_len = strlen(html);

@@ -19,7 +19,7 @@ render_opts(const char *s, bool unsafe, size_t summary_chars, char **diag_text, 
 {
     diag *d = diag_new();
     markdown_result r;
-    markdown_options opt = {unsafe, summary_chars, 0};
+    markdown_options opt = {unsafe, summary_chars, 0, NULL};
     bool res = markdown_render(&r, s, strlen(s), &opt, "content/x.md", 5, A, d);
     if (ok)
         *ok = res;
@@ -77,7 +77,7 @@ test_gfm(void)
            "core CommonMark");
 
     diag *d = diag_new();
-    markdown_options opt = {false, 200, 100};
+    markdown_options opt = {false, 200, 100, NULL};
     OK(markdown_render(&r, NULL, 0, &opt, "x.md", 1, A, d), "NULL input");
     STR_EQ(r.html, "", "NULL input html");
     diag_free(d);
@@ -206,7 +206,7 @@ test_summary(void)
     markdown_result mr;
     arena *a = arena_new();
     diag *d = diag_new();
-    markdown_options two = {false, 200, 30};
+    markdown_options two = {false, 200, 30, NULL};
     OK(markdown_render(&mr, clauses, strlen(clauses), &two, "t.md", 1, a, d), "renders");
     STR_EQ(mr.summary, "临床创新项目旨在把一线医护人员发现的问题…", "Chinese: the CJK limit");
     const char *en = "A device for the ward, proposed by nurses in 2023, with English text "
@@ -245,7 +245,7 @@ test_invalid_utf8(void)
     OK(text_utf8_valid(r.summary, strlen(r.summary)), "summary valid after cmark's cut");
     const char nul[] = "a\0b\n";
     diag *d = diag_new();
-    markdown_options opt = {false, 200, 100};
+    markdown_options opt = {false, 200, 100, NULL};
     markdown_result r2;
     OK(markdown_render(&r2, nul, sizeof nul - 1, &opt, "x.md", 1, A, d), "NUL byte accepted");
     HAS(r2.html,
@@ -351,7 +351,7 @@ par_worker(void *arg)
     int *bad = arg;
     arena *a = arena_new();
     diag *d = diag_new();
-    markdown_options opt = {false, 200, 100};
+    markdown_options opt = {false, 200, 100, NULL};
     for (int i = 0; i < ROUNDS; i++) {
         markdown_result r;
         markdown_render(&r, par_src, strlen(par_src), &opt, "p.md", 1, a, d);
@@ -575,7 +575,7 @@ test_positions_after_shortcodes(void)
     markdown_page pg = {NULL, NULL, body, strlen(body), st.spans, st.n, NULL, NULL};
     markdown_set_page(&pg);
     markdown_result r;
-    markdown_options opt = {false, 200, 100};
+    markdown_options opt = {false, 200, 100, NULL};
     markdown_render(&r, st.src, st.len, &opt, "content/x.md", 5, A, d);
     markdown_set_page(NULL);
     link_eq(&r, 0, "/x/", 5, 35, false);
@@ -609,7 +609,7 @@ test_heading_with_shortcode(void)
     markdown_page pg = {NULL, NULL, body, strlen(body), st.spans, st.n, fill_from, &st};
     markdown_set_page(&pg);
     markdown_result r;
-    markdown_options opt = {false, 200, 100};
+    markdown_options opt = {false, 200, 100, NULL};
     markdown_render(&r, st.src, st.len, &opt, "content/x.md", 5, A, d);
     markdown_set_page(NULL);
     OK(strstr(r.html, "id=\"results-count\"") != NULL, "id from the output: %s", r.html);
@@ -617,6 +617,95 @@ test_heading_with_shortcode(void)
     const value *entry = value_list_get(r.toc, 0);
     STR_EQ(value_str(value_map_get(entry, "id")), "results-count", "the TOC has the same id");
     INT_EQ(diag_error_count(d) + diag_warning_count(d), 0, "no diagnostics");
+    diag_free(d);
+}
+
+/* Issue 13: "Table: caption {#tbl:id}" after a table becomes its numbered <caption>. */
+static markdown_result
+render_lang(const char *s, bool unsafe, const char *lang, char **diag_text)
+{
+    diag *d = diag_new();
+    markdown_result r;
+    markdown_options opt = {unsafe, 200, 0, lang};
+    markdown_render(&r, s, strlen(s), &opt, "content/x.md", 5, A, d);
+    *diag_text = diag_to_string(d);
+    diag_free(d);
+    return r;
+}
+
+static void
+test_table_captions(void)
+{
+    const char *md = "| a | b |\n|---|---|\n| 1 | 2 |\n\nTable: First *one* {#tbl:first}\n\n"
+                     "Text.\n\n| c |\n|---|\n| 3 |\n\nTable: Second\n";
+    for (int unsafe = 0; unsafe < 2; unsafe++) {
+        char *msgs;
+        markdown_result r = render_lang(md, unsafe, "en", &msgs);
+        HAS(r.html,
+            "<table id=\"tbl:first\">\n<caption><span class=\"caption-label\">Table 1.</span> "
+            "First <em>one</em></caption>\n<thead>",
+            "first table captioned with its id");
+        HAS(r.html,
+            "<table>\n<caption><span class=\"caption-label\">Table 2.</span> Second</caption>",
+            "second table numbered, no id");
+        HASNT(r.html, "Table:", "the caption paragraphs are gone");
+        HASNT(r.html, "{#", "the id marker is gone");
+        STR_EQ(msgs, "", "no diagnostics");
+        free(msgs);
+        INT_EQ(r.n_labels, 2, "two numbered objects");
+        if (r.n_labels == 2) {
+            STR_EQ(r.labels[0].id, "tbl:first", "first id");
+            INT_EQ(r.labels[0].number, 1, "first number");
+            OK(r.labels[1].id == NULL, "the second has no id");
+            INT_EQ(r.labels[1].number, 2, "second number");
+        }
+    }
+
+    char *msgs;
+    markdown_result r = render_lang(md, false, "zh", &msgs);
+    HAS(r.html, "<caption><span class=\"caption-label\">表 1</span> First <em>one</em></caption>",
+        "Chinese label");
+    HAS(r.html, "<span class=\"caption-label\">表 2</span> Second", "Chinese label 2");
+    free(msgs);
+    r = render_lang(md, false, "zh-Hans", &msgs);
+    HAS(r.html, "<span class=\"caption-label\">表 1</span>", "zh-Hans is Chinese");
+    free(msgs);
+    r = render_lang(md, false, NULL, &msgs);
+    HAS(r.html, "<span class=\"caption-label\">Table 1.</span>", "no language: English");
+    free(msgs);
+
+    /* a raw HTML tag in the caption is still dropped in safe mode */
+    r = render_lang("| a |\n|---|\n| 1 |\n\nTable: x <b>y</b>\n", false, "en", &msgs);
+    HASNT(r.html, "<b>", "raw HTML dropped in the caption");
+    free(msgs);
+
+    /* a Table: paragraph that follows no table stays text, with a warning */
+    r = render_lang("Intro.\n\nTable: lonely {#tbl:x}\n", false, "en", &msgs);
+    HAS(r.html, "<p>Table: lonely {#tbl:x}</p>", "stray caption kept as text");
+    STR_EQ(msgs,
+           "content/x.md:7:1: warning: a 'Table:' caption must follow a table; it is shown "
+           "as text\n",
+           "stray caption warning");
+    free(msgs);
+
+    /* a bad id: the marker stays in the text, with a warning */
+    r = render_lang("| a |\n|---|\n| 1 |\n\nTable: t {#tbl x}\n", false, "en", &msgs);
+    HAS(r.html, "Table 1.</span> t {#tbl x}</caption>", "bad id left in the caption");
+    free(msgs);
+
+    /* two objects with the same id on one page: an error at the second */
+    diag *d = diag_new();
+    markdown_options opt = {false, 200, 0, "en"};
+    const char *dup = "| a |\n|---|\n| 1 |\n\nTable: A {#tbl:a}\n\n| b |\n|---|\n| 2 |\n\n"
+                      "Table: B {#tbl:a}\n";
+    bool ok = markdown_render(&r, dup, strlen(dup), &opt, "content/x.md", 5, A, d);
+    OK(!ok, "duplicate id fails");
+    msgs = diag_to_string(d);
+    STR_EQ(msgs,
+           "content/x.md:15:1: error: duplicate id 'tbl:a' on this page\n"
+           "content/x.md:9:1: note: 'tbl:a' was first given here\n",
+           "duplicate id error");
+    free(msgs);
     diag_free(d);
 }
 
@@ -639,6 +728,7 @@ main(void)
     test_foreign_shortcodes();
     test_md_links();
     test_positions_after_shortcodes();
+    test_table_captions();
     arena_free(A);
     return harness_done();
 }

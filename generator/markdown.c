@@ -708,8 +708,25 @@ check_content(checker *c, cmark_node *doc)
 /* }==================================================================== */
 
 /* {====================================================================
- * numbered tables: "Table: caption {#tbl:id}" after a table (markdown.h)
+ * numbered tables and figures: "Table: caption {#tbl:id}" after a table (markdown.h)
  * ===================================================================== */
+
+/* The kinds of numbered objects: a table with a "Table:" paragraph after it, an image alone
+ * in its paragraph with a "Figure:" paragraph after it or a title. */
+typedef struct object_kind {
+    const char *name;         /* markdown_label.kind */
+    const char *prefix;       /* of the caption paragraph */
+    const char *en, *zh;      /* the label's word: "Table" ("Table 2."), "表" ("表 2") */
+    const char *open, *close; /* the element around the object and its caption */
+    const char *cap_open, *cap_close;
+} object_kind;
+
+static const object_kind kinds[] = {
+    {"table", MARKDOWN_TABLE_PREFIX, "Table", "表", "<table", NULL, "<caption>", "</caption>\n"},
+    {"figure", MARKDOWN_FIGURE_PREFIX, "Figure", "图", "<figure", "</figure>\n", "<figcaption>",
+     "</figcaption>\n"},
+};
+enum { KIND_TABLE, KIND_FIGURE, N_KINDS };
 
 static bool
 is_table(cmark_node *n)
@@ -718,9 +735,18 @@ is_table(cmark_node *n)
     return t && strcmp(t, "table") == 0;
 }
 
-/* A paragraph whose text starts with MARKDOWN_TABLE_PREFIX (its text nodes merged). */
+/* A paragraph holding one image and nothing else. */
 static bool
-is_caption(cmark_node *n)
+is_lone_image(cmark_node *n)
+{
+    cmark_node *img = n ? cmark_node_first_child(n) : NULL;
+    return cmark_node_get_type(n) == CMARK_NODE_PARAGRAPH && img &&
+           cmark_node_get_type(img) == CMARK_NODE_IMAGE && !cmark_node_next(img);
+}
+
+/* A paragraph whose text starts with the prefix of kind k (its text nodes merged). */
+static bool
+is_caption(cmark_node *n, const object_kind *k)
 {
     if (cmark_node_get_type(n) != CMARK_NODE_PARAGRAPH)
         return false;
@@ -728,11 +754,12 @@ is_caption(cmark_node *n)
     if (!first || cmark_node_get_type(first) != CMARK_NODE_TEXT)
         return false;
     const char *s = cmark_node_get_literal(first);
-    if (!s || strncmp(s, "Table", 5) != 0)
+    size_t word = strlen(k->prefix) - 1; /* cmark may split the text at ':' */
+    if (!s || strncmp(s, k->prefix, word) != 0)
         return false;
     cmark_consolidate_text_nodes(n);
     s = cmark_node_get_literal(cmark_node_first_child(n));
-    return s && strncmp(s, MARKDOWN_TABLE_PREFIX, strlen(MARKDOWN_TABLE_PREFIX)) == 0;
+    return s && strncmp(s, k->prefix, word + 1) == 0;
 }
 
 static bool
@@ -770,74 +797,144 @@ take_caption_id(cmark_node *par, arena *a)
     return id;
 }
 
-/* Takes MARKDOWN_TABLE_PREFIX and the spaces after it off the caption's first text node. */
+/* Takes the prefix of kind k and the spaces after it off the caption's first text node. */
 static void
-take_caption_prefix(cmark_node *par, arena *a)
+take_caption_prefix(cmark_node *par, const object_kind *k, arena *a)
 {
     cmark_node *first = cmark_node_first_child(par);
-    const char *s = cmark_node_get_literal(first) + strlen(MARKDOWN_TABLE_PREFIX);
+    const char *s = cmark_node_get_literal(first) + strlen(k->prefix);
     while (*s == ' ' || *s == '\t')
         s++;
     cmark_node_set_literal(first, arena_strdup(a, s));
 }
 
-/* The label of the number-th table in language lang (markdown.h). */
-static void
-put_label(buf *b, const char *lang, unsigned number)
+/* A rendering of a paragraph without its <p> and </p>\n: false when it is not one. */
+static bool
+strip_p(const char *html, const char **inner, size_t *len)
 {
-    bool zh = lang && strncmp(lang, "zh", 2) == 0 && (lang[2] == '\0' || lang[2] == '-');
-    buf_puts(b, "<span class=\"caption-label\">");
-    if (zh)
-        buf_printf(b, "表 %u", number);
-    else
-        buf_printf(b, "Table %u.", number);
-    buf_puts(b, "</span>");
+    size_t n = strlen(html);
+    if (n < 8 || strncmp(html, "<p>", 3) != 0 || strcmp(html + n - 5, "</p>\n") != 0)
+        return false;
+    *inner = html + 3;
+    *len = n - 8;
+    return true;
 }
 
-/* Replaces table by a custom block holding its rendering with the id and the caption made
- * from paragraph par, which is freed. */
+/* The object's element with its id, label and caption: obj is a table or an image
+ * paragraph, rendered and replaced by one custom block, as headings with ids are. cap is
+ * the caption paragraph (freed with obj) or NULL (the image's title is the caption). */
 static void
-caption_table(cmark_node *table, cmark_node *par, const char *id, unsigned number, const char *lang,
-              int options, cmark_llist *exts)
+caption_object(cmark_node *obj, cmark_node *cap, const object_kind *k, const markdown_label *l,
+               const char *lang, int options, cmark_llist *exts)
 {
-    char *cap = cmark_render_html(par, options, exts);
-    char *html = cmark_render_html(table, options, exts);
-    size_t cap_len = strlen(cap);
-    static const char open[] = "<table>\n";
-    if (strncmp(html, open, sizeof open - 1) == 0 && cap_len >= 8 && strncmp(cap, "<p>", 3) == 0 &&
-        strcmp(cap + cap_len - 5, "</p>\n") == 0) {
+    char *html = cmark_render_html(obj, options, exts);
+    char *cap_html = cap ? cmark_render_html(cap, options, exts) : NULL;
+    const char *body = html, *caption = "";
+    size_t body_len = strlen(html), caption_len = 0;
+    buf title = BUF_INIT;
+    bool fine;
+    if (k == &kinds[KIND_TABLE]) {
+        static const char open[] = "<table>\n";
+        fine = strncmp(html, open, sizeof open - 1) == 0;
+        body += sizeof open - 1;
+        body_len -= sizeof open - 1;
+    } else {
+        fine = strip_p(html, &body, &body_len);
+        if (!cap) {
+            const char *t = cmark_node_get_title(cmark_node_first_child(obj));
+            text_html_escape(&title, t, strlen(t));
+            caption = title.ptr;
+            caption_len = title.len;
+        }
+    }
+    if (cap_html)
+        fine = fine && strip_p(cap_html, &caption, &caption_len);
+    if (fine) {
         buf b = BUF_INIT;
-        buf_puts(&b, "<table");
-        if (id) {
+        buf_puts(&b, k->open);
+        if (l->id) {
             buf_puts(&b, " id=\"");
-            text_html_escape(&b, id, strlen(id));
+            text_html_escape(&b, l->id, strlen(l->id));
             buf_putc(&b, '"');
         }
-        buf_puts(&b, ">\n<caption>");
-        put_label(&b, lang, number);
-        if (cap_len > 8) {
-            buf_putc(&b, ' ');
-            buf_append(&b, cap + 3, cap_len - 8);
+        buf_puts(&b, ">\n");
+        if (k == &kinds[KIND_FIGURE]) {
+            buf_append(&b, body, body_len);
+            buf_putc(&b, '\n');
         }
-        buf_puts(&b, "</caption>\n");
-        buf_puts(&b, html + sizeof open - 1);
+        buf_puts(&b, k->cap_open);
+        buf_puts(&b, "<span class=\"caption-label\">");
+        bool zh = lang && strncmp(lang, "zh", 2) == 0 && (lang[2] == '\0' || lang[2] == '-');
+        if (zh)
+            buf_printf(&b, "%s %u", k->zh, l->number);
+        else
+            buf_printf(&b, "%s %u.", k->en, l->number);
+        buf_puts(&b, "</span>");
+        if (caption_len) {
+            buf_putc(&b, ' ');
+            buf_append(&b, caption, caption_len);
+        }
+        buf_puts(&b, k->cap_close);
+        if (k == &kinds[KIND_TABLE])
+            buf_append(&b, body, body_len);
+        else
+            buf_puts(&b, k->close);
         cmark_node *block = cmark_node_new(CMARK_NODE_CUSTOM_BLOCK);
-        if (cmark_node_set_on_enter(block, b.ptr) && cmark_node_insert_before(table, block)) {
-            cmark_node_free(table);
-            cmark_node_free(par);
+        if (cmark_node_set_on_enter(block, b.ptr) && cmark_node_insert_before(obj, block)) {
+            cmark_node_free(obj);
+            if (cap)
+                cmark_node_free(cap);
         } else {
             cmark_node_free(block);
         }
         buf_free(&b);
     }
-    free(cap);
+    buf_free(&title);
+    free(cap_html);
     free(html);
 }
 
-/* Numbers the captioned tables of doc (markdown.h); false after an error (a duplicate
- * id). The labels go to out. */
+typedef struct numbering {
+    checker *c;
+    markdown_result *out;
+    size_t cap_labels;
+    unsigned count[N_KINDS];
+    strtab ids; /* id -> index + 1 in out->labels */
+    int options;
+    cmark_llist *exts;
+} numbering;
+
+/* Numbers obj (of kind k; cap: its caption paragraph or NULL); false after an error. */
 static bool
-number_tables(checker *c, cmark_node *doc, markdown_result *out, int options, cmark_llist *exts)
+number_object(numbering *nb, cmark_node *obj, cmark_node *cap, const object_kind *k, src_pos at)
+{
+    checker *c = nb->c;
+    markdown_result *out = nb->out;
+    const char *id = cap ? take_caption_id(cap, c->a) : NULL;
+    if (id) {
+        uintptr_t seen = (uintptr_t)strtab_get(&nb->ids, id);
+        if (seen) {
+            size_t e = diag_report(c->d, DIAG_ERROR, at, "duplicate id '%s' on this page", id);
+            diag_note(c->d, e, out->labels[seen - 1].at, "'%s' was first given here", id);
+            return false;
+        }
+    }
+    if (cap)
+        take_caption_prefix(cap, k, c->a);
+    out->labels =
+        arena_grow(c->a, out->labels, out->n_labels, &nb->cap_labels, sizeof(markdown_label), 8);
+    markdown_label *l = &out->labels[out->n_labels++];
+    *l = (markdown_label){id, k->name, ++nb->count[k - kinds], at};
+    if (id)
+        strtab_put(&nb->ids, id, (void *)(uintptr_t)out->n_labels);
+    caption_object(obj, cap, k, l, c->opt->lang, nb->options, nb->exts);
+    return true;
+}
+
+/* Numbers the captioned tables and figures of doc (markdown.h); false after an error (a
+ * duplicate id). The labels go to out. */
+static bool
+number_objects(checker *c, cmark_node *doc, markdown_result *out, int options, cmark_llist *exts)
 {
     cmark_node **pars = NULL;
     size_t n = 0, cap = 0;
@@ -854,41 +951,31 @@ number_tables(checker *c, cmark_node *doc, markdown_result *out, int options, cm
     }
     cmark_iter_free(it);
     bool ok = true;
-    strtab ids = STRTAB_INIT;
-    size_t cap_labels = 0;
+    numbering nb = {c, out, 0, {0}, STRTAB_INIT, options, exts};
+    /* in document order; a paragraph freed with the object it captions is never visited
+     * again: captions come after their object */
     for (size_t i = 0; i < n; i++) {
-        cmark_node *par = pars[i];
-        if (!is_caption(par))
-            continue;
-        src_pos at = node_pos(c, par);
-        cmark_node *table = cmark_node_previous(par);
-        if (!is_table(table)) {
-            diag_report_code(c->d, DIAG_WARNING, "stray-caption", at,
-                             "a '%s' caption must follow a table; it is shown as text",
-                             MARKDOWN_TABLE_PREFIX);
-            continue;
+        cmark_node *par = pars[i], *prev = cmark_node_previous(par);
+        const object_kind *k = NULL;
+        if (is_caption(par, &kinds[KIND_TABLE]))
+            k = &kinds[KIND_TABLE];
+        else if (is_caption(par, &kinds[KIND_FIGURE]))
+            k = &kinds[KIND_FIGURE];
+        if (k && (k == &kinds[KIND_TABLE] ? is_table(prev) : is_lone_image(prev))) {
+            ok = number_object(&nb, prev, par, k, node_pos(c, par)) && ok;
+        } else if (k) {
+            diag_report_code(c->d, DIAG_WARNING, "stray-caption", node_pos(c, par),
+                             "a '%s' caption must follow %s; it is shown as text", k->prefix,
+                             k == &kinds[KIND_TABLE] ? "a table"
+                                                     : "an image alone in its paragraph");
+        } else if (is_lone_image(par)) {
+            const char *title = cmark_node_get_title(cmark_node_first_child(par));
+            cmark_node *next = cmark_node_next(par);
+            if (title && *title && !(next && is_caption(next, &kinds[KIND_FIGURE])))
+                ok = number_object(&nb, par, NULL, &kinds[KIND_FIGURE], node_pos(c, par)) && ok;
         }
-        const char *id = take_caption_id(par, c->a);
-        if (id) {
-            uintptr_t seen = (uintptr_t)strtab_get(&ids, id); /* index + 1 */
-            if (seen) {
-                const markdown_label *first = &out->labels[seen - 1];
-                size_t e = diag_report(c->d, DIAG_ERROR, at, "duplicate id '%s' on this page", id);
-                diag_note(c->d, e, first->at, "'%s' was first given here", id);
-                ok = false;
-                continue;
-            }
-        }
-        take_caption_prefix(par, c->a);
-        out->labels =
-            arena_grow(c->a, out->labels, out->n_labels, &cap_labels, sizeof(markdown_label), 8);
-        markdown_label *l = &out->labels[out->n_labels++];
-        *l = (markdown_label){id, "table", (unsigned)out->n_labels, at};
-        if (id)
-            strtab_put(&ids, id, (void *)(uintptr_t)out->n_labels);
-        caption_table(table, par, id, l->number, c->opt->lang, options, exts);
     }
-    strtab_free(&ids);
+    strtab_free(&nb.ids);
     free(pars);
     return ok;
 }
@@ -1058,7 +1145,7 @@ markdown_render(markdown_result *out, const char *src, size_t len, const markdow
     strtab_free(&ids);
     free(w.headings);
 
-    ok = number_tables(&c, doc, out, options, exts) && ok; /* after the word count */
+    ok = number_objects(&c, doc, out, options, exts) && ok; /* after the word count */
     free(c.line_start);
     free(c.source_line_start);
 

@@ -104,7 +104,8 @@ typedef struct markdown_result {
  * order. A "Table:" paragraph after anything else stays text with a warning; an id given
  * twice on one page is an error at the second. Works with raw HTML off: the captioned
  * table is rendered into a custom block, like a heading with its id. */
-#define MARKDOWN_TABLE_PREFIX "Table:"
+#define MARKDOWN_TABLE_PREFIX  "Table:"
+#define MARKDOWN_FIGURE_PREFIX "Figure:"
 
 /* Converts src[0..len) (the page body, which starts on line first_line of `file`) with
  * the GFM extensions table, strikethrough, autolink, tagfilter, tasklist and footnotes.

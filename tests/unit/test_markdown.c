@@ -709,6 +709,57 @@ test_table_captions(void)
     diag_free(d);
 }
 
+/* Issue 13: an image alone in its paragraph with a "Figure:" caption or a title becomes a
+ * numbered <figure>, numbered apart from the tables. */
+static void
+test_figures(void)
+{
+    const char *md = "![A chart](/img/a.png)\n\nFigure: Projects *by* year {#fig:years}\n\n"
+                     "| a |\n|---|\n| 1 |\n\nTable: T {#tbl:t}\n\n"
+                     "![Funnel](/img/b.png \"The <funnel>\")\n\n"
+                     "Inline ![x](/img/c.png \"not a figure\") image.\n\n"
+                     "![plain](/img/d.png)\n";
+    for (int unsafe = 0; unsafe < 2; unsafe++) {
+        char *msgs;
+        markdown_result r = render_lang(md, unsafe, "en", &msgs);
+        HAS(r.html,
+            "<figure id=\"fig:years\">\n<img src=\"/img/a.png\" alt=\"A chart\" />\n"
+            "<figcaption><span class=\"caption-label\">Figure 1.</span> Projects <em>by</em> "
+            "year</figcaption>\n</figure>\n",
+            "figure with a caption paragraph");
+        HAS(r.html, "<span class=\"caption-label\">Table 1.</span> T</caption>",
+            "tables are numbered apart");
+        HAS(r.html,
+            "<figure>\n<img src=\"/img/b.png\" alt=\"Funnel\" title=\"The &lt;funnel&gt;\" />\n"
+            "<figcaption><span class=\"caption-label\">Figure 2.</span> The "
+            "&lt;funnel&gt;</figcaption>\n</figure>\n",
+            "figure from the title");
+        HAS(r.html, "<p>Inline <img src=\"/img/c.png\"", "an inline image is no figure");
+        HAS(r.html, "<p><img src=\"/img/d.png\" alt=\"plain\" /></p>",
+            "an image without title or caption is no figure");
+        STR_EQ(msgs, "", "no diagnostics");
+        free(msgs);
+        INT_EQ(r.n_labels, 3, "three numbered objects");
+        if (r.n_labels == 3) {
+            STR_EQ(r.labels[0].id, "fig:years", "figure id");
+            STR_EQ(r.labels[0].kind, "figure", "figure kind");
+            STR_EQ(r.labels[1].kind, "table", "table kind");
+            INT_EQ(r.labels[1].number, 1, "table number");
+            INT_EQ(r.labels[2].number, 2, "second figure number");
+        }
+    }
+    char *msgs;
+    markdown_result r = render_lang(md, false, "zh", &msgs);
+    HAS(r.html, "<figcaption><span class=\"caption-label\">图 1</span> Projects", "Chinese label");
+    free(msgs);
+    r = render_lang("Text.\n\nFigure: lost\n", false, "en", &msgs);
+    STR_EQ(msgs,
+           "content/x.md:7:1: warning: a 'Figure:' caption must follow an image alone in its "
+           "paragraph; it is shown as text\n",
+           "stray figure caption");
+    free(msgs);
+}
+
 int
 main(void)
 {
@@ -729,6 +780,7 @@ main(void)
     test_md_links();
     test_positions_after_shortcodes();
     test_table_captions();
+    test_figures();
     arena_free(A);
     return harness_done();
 }

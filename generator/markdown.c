@@ -729,6 +729,19 @@ static const object_kind kinds[] = {
 enum { KIND_TABLE, KIND_FIGURE, N_KINDS };
 
 static bool
+is_chinese(const char *lang)
+{
+    return lang && strncmp(lang, "zh", 2) == 0 && (lang[2] == '\0' || lang[2] == '-');
+}
+
+void
+markdown_label_text(buf *out, const char *kind, unsigned number, const char *lang)
+{
+    const object_kind *k = &kinds[strcmp(kind, "figure") == 0 ? KIND_FIGURE : KIND_TABLE];
+    buf_printf(out, "%s %u", is_chinese(lang) ? k->zh : k->en, number);
+}
+
+static bool
 is_table(cmark_node *n)
 {
     const char *t = n ? cmark_node_get_type_string(n) : NULL;
@@ -864,11 +877,9 @@ caption_object(cmark_node *obj, cmark_node *cap, const object_kind *k, const mar
         }
         buf_puts(&b, k->cap_open);
         buf_puts(&b, "<span class=\"caption-label\">");
-        bool zh = lang && strncmp(lang, "zh", 2) == 0 && (lang[2] == '\0' || lang[2] == '-');
-        if (zh)
-            buf_printf(&b, "%s %u", k->zh, l->number);
-        else
-            buf_printf(&b, "%s %u.", k->en, l->number);
+        markdown_label_text(&b, k->name, l->number, lang);
+        if (!is_chinese(lang))
+            buf_putc(&b, '.');
         buf_puts(&b, "</span>");
         if (caption_len) {
             buf_putc(&b, ' ');

@@ -6,6 +6,7 @@
 #define CLINFOLIO_MARKDOWN_H
 
 #include "arena.h"
+#include "buf.h"
 #include "diag.h"
 #include "value.h"
 
@@ -104,6 +105,11 @@ typedef struct markdown_result {
  * order. A "Table:" paragraph after anything else stays text with a warning; an id given
  * twice on one page is an error at the second. Works with raw HTML off: the captioned
  * table is rendered into a custom block, like a heading with its id. */
+/* Appends the label of the number-th object of kind ("table", "figure") in language lang
+ * (markdown_options.lang): "Table 2", "Figure 1"; "表 2", "图 1" in Chinese. Captions add
+ * "." in English; cross-references (site.c) use it as it is. */
+void markdown_label_text(buf *out, const char *kind, unsigned number, const char *lang);
+
 #define MARKDOWN_TABLE_PREFIX  "Table:"
 #define MARKDOWN_FIGURE_PREFIX "Figure:"
 

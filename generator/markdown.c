@@ -741,11 +741,29 @@ markdown_label_text(buf *out, const char *kind, unsigned number, const char *lan
     buf_printf(out, "%s %u", is_chinese(lang) ? k->zh : k->en, number);
 }
 
+/* The output of the shortcode call paragraph n is made of, when it is a <table>
+ * (markdown_page.token_html), else NULL. */
+static const char *
+token_table(cmark_node *n)
+{
+    if (!page_ctx || !page_ctx->token_html || !n || cmark_node_get_type(n) != CMARK_NODE_PARAGRAPH)
+        return NULL;
+    cmark_node *t = cmark_node_first_child(n);
+    if (!t || cmark_node_get_type(t) != CMARK_NODE_TEXT || cmark_node_next(t))
+        return NULL;
+    const char *html = page_ctx->token_html(page_ctx->fill_payload, cmark_node_get_literal(t));
+    while (html && (*html == ' ' || *html == '\n' || *html == '\t'))
+        html++;
+    return html && strncmp(html, "<table", 6) == 0 && (html[6] == ' ' || html[6] == '>') ? html
+                                                                                         : NULL;
+}
+
+/* A table of the Markdown, or a paragraph that is a shortcode call making a table. */
 static bool
 is_table(cmark_node *n)
 {
     const char *t = n ? cmark_node_get_type_string(n) : NULL;
-    return t && strcmp(t, "table") == 0;
+    return (t && strcmp(t, "table") == 0) || token_table(n);
 }
 
 /* A paragraph holding one image and nothing else. */
@@ -840,13 +858,29 @@ static void
 caption_object(cmark_node *obj, cmark_node *cap, const object_kind *k, const markdown_label *l,
                const char *lang, int options, cmark_llist *exts)
 {
+    /* a table a shortcode made: its output, with its own caption left out */
+    const char *made = k == &kinds[KIND_TABLE] ? token_table(obj) : NULL;
     char *html = cmark_render_html(obj, options, exts);
     char *cap_html = cap ? cmark_render_html(cap, options, exts) : NULL;
-    const char *body = html, *caption = "";
-    size_t body_len = strlen(html), caption_len = 0;
+    const char *body = html, *caption = "", *attrs = "";
+    size_t body_len = strlen(html), caption_len = 0, attrs_len = 0;
     buf title = BUF_INIT;
     bool fine;
-    if (k == &kinds[KIND_TABLE]) {
+    if (made) {
+        const char *gt = strchr(made, '>');
+        fine = gt != NULL;
+        if (fine) {
+            attrs = made + strlen("<table");
+            attrs_len = (size_t)(gt - attrs);
+            body = gt + 1;
+            while (*body == ' ' || *body == '\n' || *body == '\t')
+                body++;
+            const char *end = strstr(body, "</caption>");
+            if (strncmp(body, "<caption", 8) == 0 && end)
+                body = end + strlen("</caption>");
+            body_len = strlen(body);
+        }
+    } else if (k == &kinds[KIND_TABLE]) {
         static const char open[] = "<table>\n";
         fine = strncmp(html, open, sizeof open - 1) == 0;
         body += sizeof open - 1;
@@ -865,6 +899,7 @@ caption_object(cmark_node *obj, cmark_node *cap, const object_kind *k, const mar
     if (fine) {
         buf b = BUF_INIT;
         buf_puts(&b, k->open);
+        buf_append(&b, attrs, attrs_len);
         if (l->id) {
             buf_puts(&b, " id=\"");
             text_html_escape(&b, l->id, strlen(l->id));

@@ -46,6 +46,10 @@ typedef struct markdown_page {
      * sees; returns text itself when nothing changes; NULL: the text as it is */
     const char *(*fill_text)(const char *text, void *fill_payload, arena *a);
     void *fill_payload;
+    /* the HTML of the shortcode call whose token is exactly text, else NULL: a "Table:"
+     * caption after a paragraph that is one call whose output is a <table> numbers that
+     * table; NULL: none */
+    const char *(*token_html)(const void *fill_payload, const char *text);
 } markdown_page;
 
 /* Until it is cleared (NULL), markdown_render on the calling thread uses *pg (borrowed:

@@ -1592,8 +1592,9 @@ convert_page(const content_job *j, page *p, const shortcode_text *st, arena *a, 
 {
     /* positions in the file as written, though the Markdown holds the calls' tokens */
     link_source src = {j->s, p};
-    markdown_page pg = {page_url_of, &src,  p->body,         p->body_len,
-                        st->spans,   st->n, heading_text_of, (void *)st};
+    markdown_page pg = {page_url_of,     &src,       p->body,
+                        p->body_len,     st->spans,  st->n,
+                        heading_text_of, (void *)st, shortcode_token_html};
     markdown_set_page(&pg);
     page_render_markdown(p, &j->s->cfg, st->src, st->len, a, d);
     markdown_set_page(NULL);

@@ -5,7 +5,9 @@
 #  - page= links another page's figure as "Other page, Figure 2" at its URL and anchor;
 #  - incremental build: when the other page's numbers change (its first figure loses its
 #    title), the referring page, whose own text did not change, shows the new number;
-#  - Chinese labels ("表 2") on a page whose lang is zh.
+#  - Chinese labels ("表 2") on a page whose lang is zh;
+#  - the demo report: its three tables numbered in the HTML with their captions and ids, in
+#    Chinese and in English, and its refs written as links with the numbers.
 # Prints "N passed, N failed".
 import os
 import re
@@ -70,9 +72,9 @@ def build(site, *opts):
     return r.returncode, r.stderr + r.stdout
 
 
-def read(site, path):
+def read(site, path, out="public"):
     try:
-        with open(os.path.join(site, "public", path), encoding="utf-8") as f:
+        with open(os.path.join(site, out, path), encoding="utf-8") as f:
             return f.read()
     except FileNotFoundError:
         return ""
@@ -124,6 +126,32 @@ def main():
         html = read(site, "projects/tables/index.html")
         check('<a class="xref" href="/projects/other/#fig:f">Other page, Figure 1</a>' in html,
               "incremental: the ref follows the other page's numbers: " + html)
+
+        demo = os.path.join(tmp, "demo")
+        root = os.path.dirname(HERE)
+        r = subprocess.run([BIN, "build", "-q", "-s", root, "-o", demo], capture_output=True,
+                           text=True, env=dict(os.environ, CLINFOLIO_DATADIR=root))
+        check(r.returncode == 0 and r.stderr == "", "the demo builds quietly: " + r.stderr)
+        rel = "reports/2024-programme-evaluation/index.html"
+        for lang, prefix, labels in [
+                ("zh", "", ["表 1</span> 各批次的项目成果", "表 2</span> 从第一个有记录的阶段",
+                            "表 3</span> 学生问卷"]),
+                ("en", "en/", ["Table 1.</span> Portfolio outcomes by cohort",
+                               "Table 2.</span> Median days from the first recorded stage",
+                               "Table 3.</span> Student survey"])]:
+            page = read(demo, prefix + rel, out="")
+            caps = re.findall(r'<table[^>]* id="(tbl:[a-z]+)"[^>]*>\n<caption>'
+                              r'<span class="caption-label">([^<]*)', page)
+            check([c[0] for c in caps] == ["tbl:outcomes", "tbl:medians", "tbl:survey"],
+                  lang + ": the report's tables have ids and numbered captions: %r" % caps)
+            for want in labels:
+                check(want in page, lang + ": caption " + want)
+            word = "表 " if lang == "zh" else "Table "
+            refs = re.findall(r'<a class="xref" href="#(tbl:[a-z]+)">([^<]*)</a>', page)
+            check(("tbl:outcomes", word + "1") in refs and ("tbl:medians", word + "2") in refs,
+                  lang + ": the report's refs: %r" % refs)
+            check("{{" not in page and "clinfolio-ref" not in page,
+                  lang + ": no shortcode or placeholder left")
     finally:
         shutil.rmtree(tmp)
     return done()

@@ -302,6 +302,8 @@ copy_static(const char *root, const char *theme, const char *theme_name, output 
 typedef struct expand_ctx {
     plugin_host *host; /* NULL without plugins */
     site *s;
+    page *p;  /* the page being expanded */
+    arena *a; /* its arena */
 } expand_ctx;
 
 static bool
@@ -316,14 +318,26 @@ no_shortcodes(buf *html, const shortcode_call *call, void *payload, diag *d)
     return false;
 }
 
+/* One shortcode call of page x->p: the built-in ref (site.h), else the plugins'. */
+static bool
+expand_call(buf *html, const shortcode_call *call, void *payload, diag *d)
+{
+    expand_ctx *x = payload;
+    if (strcmp(call->name, "ref") == 0)
+        return site_shortcode_ref(html, call, x->p, x->a, d);
+    return x->host ? plugin_shortcode(html, call, x->host, d) : no_shortcodes(html, call, NULL, d);
+}
+
 static bool
 expand_page(shortcode_text *out, page *p, void *payload, arena *a, diag *d)
 {
     expand_ctx *x = payload;
     if (x->host)
         plugin_set_page(x->host, site_context_in(x->s, p->lang), p->ctx); /* its language's */
-    return shortcode_expand(out, p->body, p->body_len, p->path, p->body_line,
-                            x->host ? plugin_shortcode : no_shortcodes, x->host, a, d);
+    x->p = p;
+    x->a = a;
+    p->n_refs = 0; /* the calls of this build */
+    return shortcode_expand(out, p->body, p->body_len, p->path, p->body_line, expand_call, x, a, d);
 }
 
 /* The generate hooks (or what they returned last time for the same plugins and site):
@@ -497,7 +511,7 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     st.plugins_ms = pool_now_ms() - t;
     t = pool_now_ms();
     progress_pass(opt->progress, "markdown");
-    expand_ctx x = {host, s};
+    expand_ctx x = {host, s, NULL, NULL};
     size_t n_all;
     site_all_pages(s, &n_all);
     if (!site_render_content(s, expand_page, &x, memo_content(m, s, n_all), workers, load_arenas,

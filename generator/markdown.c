@@ -702,9 +702,328 @@ check_content(checker *c, cmark_node *doc)
     cmark_iter_free(it);
     note_capped(c, c->n_html, c->last_html, "raw HTML elements were dropped");
     note_capped(c, c->n_foreign, c->last_foreign, "Hugo or Jekyll tags were found");
-    free(c->line_start);
-    free(c->source_line_start);
-    return c->ok;
+    return c->ok; /* the caller frees the line indexes */
+}
+
+/* }==================================================================== */
+
+/* {====================================================================
+ * numbered tables and figures: "Table: caption {#tbl:id}" after a table (markdown.h)
+ * ===================================================================== */
+
+/* The kinds of numbered objects: a table with a "Table:" paragraph after it, an image alone
+ * in its paragraph with a "Figure:" paragraph after it or a title. */
+typedef struct object_kind {
+    const char *name;         /* markdown_label.kind */
+    const char *prefix;       /* of the caption paragraph */
+    const char *en, *zh;      /* the label's word: "Table" ("Table 2."), "表" ("表 2") */
+    const char *open, *close; /* the element around the object and its caption */
+    const char *cap_open, *cap_close;
+} object_kind;
+
+static const object_kind kinds[] = {
+    {"table", MARKDOWN_TABLE_PREFIX, "Table", "表", "<table", NULL, "<caption>", "</caption>\n"},
+    {"figure", MARKDOWN_FIGURE_PREFIX, "Figure", "图", "<figure", "</figure>\n", "<figcaption>",
+     "</figcaption>\n"},
+};
+enum { KIND_TABLE, KIND_FIGURE, N_KINDS };
+
+static bool
+is_chinese(const char *lang)
+{
+    return lang && strncmp(lang, "zh", 2) == 0 && (lang[2] == '\0' || lang[2] == '-');
+}
+
+void
+markdown_label_text(buf *out, const char *kind, unsigned number, const char *lang)
+{
+    const object_kind *k = &kinds[strcmp(kind, "figure") == 0 ? KIND_FIGURE : KIND_TABLE];
+    buf_printf(out, "%s %u", is_chinese(lang) ? k->zh : k->en, number);
+}
+
+/* The output of the shortcode call paragraph n is made of, when it is a <table>
+ * (markdown_page.token_html), else NULL. */
+static const char *
+token_table(cmark_node *n)
+{
+    if (!page_ctx || !page_ctx->token_html || !n || cmark_node_get_type(n) != CMARK_NODE_PARAGRAPH)
+        return NULL;
+    cmark_node *t = cmark_node_first_child(n);
+    if (!t || cmark_node_get_type(t) != CMARK_NODE_TEXT || cmark_node_next(t))
+        return NULL;
+    const char *html = page_ctx->token_html(page_ctx->fill_payload, cmark_node_get_literal(t));
+    while (html && (*html == ' ' || *html == '\n' || *html == '\t'))
+        html++;
+    return html && strncmp(html, "<table", 6) == 0 && (html[6] == ' ' || html[6] == '>') ? html
+                                                                                         : NULL;
+}
+
+/* A table of the Markdown, or a paragraph that is a shortcode call making a table. */
+static bool
+is_table(cmark_node *n)
+{
+    const char *t = n ? cmark_node_get_type_string(n) : NULL;
+    return (t && strcmp(t, "table") == 0) || token_table(n);
+}
+
+/* A paragraph holding one image and nothing else. */
+static bool
+is_lone_image(cmark_node *n)
+{
+    cmark_node *img = n ? cmark_node_first_child(n) : NULL;
+    return cmark_node_get_type(n) == CMARK_NODE_PARAGRAPH && img &&
+           cmark_node_get_type(img) == CMARK_NODE_IMAGE && !cmark_node_next(img);
+}
+
+/* A paragraph whose text starts with the prefix of kind k (its text nodes merged). */
+static bool
+is_caption(cmark_node *n, const object_kind *k)
+{
+    if (cmark_node_get_type(n) != CMARK_NODE_PARAGRAPH)
+        return false;
+    cmark_node *first = cmark_node_first_child(n);
+    if (!first || cmark_node_get_type(first) != CMARK_NODE_TEXT)
+        return false;
+    const char *s = cmark_node_get_literal(first);
+    size_t word = strlen(k->prefix) - 1; /* cmark may split the text at ':' */
+    if (!s || strncmp(s, k->prefix, word) != 0)
+        return false;
+    cmark_consolidate_text_nodes(n);
+    s = cmark_node_get_literal(cmark_node_first_child(n));
+    return s && strncmp(s, k->prefix, word + 1) == 0;
+}
+
+static bool
+is_id_char(char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           ch == ':' || ch == '_' || ch == '-';
+}
+
+/* Takes a trailing "{#id}" off the caption's last text node: the id (owned by a), or NULL
+ * when there is none or it is not an id (then the text stays as it is). */
+static const char *
+take_caption_id(cmark_node *par, arena *a)
+{
+    cmark_node *last = cmark_node_last_child(par);
+    if (!last || cmark_node_get_type(last) != CMARK_NODE_TEXT)
+        return NULL;
+    const char *s = cmark_node_get_literal(last);
+    size_t len = s ? strlen(s) : 0;
+    while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+        len--;
+    if (len < 4 || s[len - 1] != '}')
+        return NULL;
+    size_t open = len - 1;
+    while (open > 0 && is_id_char(s[open - 1]))
+        open--;
+    if (open < 2 || open == len - 1 || s[open - 1] != '#' || s[open - 2] != '{')
+        return NULL;
+    const char *id = arena_strndup(a, s + open, len - 1 - open);
+    size_t keep = open - 2;
+    while (keep && (s[keep - 1] == ' ' || s[keep - 1] == '\t'))
+        keep--;
+    char *rest = arena_strndup(a, s, keep);
+    cmark_node_set_literal(last, rest);
+    return id;
+}
+
+/* Takes the prefix of kind k and the spaces after it off the caption's first text node. */
+static void
+take_caption_prefix(cmark_node *par, const object_kind *k, arena *a)
+{
+    cmark_node *first = cmark_node_first_child(par);
+    const char *s = cmark_node_get_literal(first) + strlen(k->prefix);
+    while (*s == ' ' || *s == '\t')
+        s++;
+    cmark_node_set_literal(first, arena_strdup(a, s));
+}
+
+/* A rendering of a paragraph without its <p> and </p>\n: false when it is not one. */
+static bool
+strip_p(const char *html, const char **inner, size_t *len)
+{
+    size_t n = strlen(html);
+    if (n < 8 || strncmp(html, "<p>", 3) != 0 || strcmp(html + n - 5, "</p>\n") != 0)
+        return false;
+    *inner = html + 3;
+    *len = n - 8;
+    return true;
+}
+
+/* The object's element with its id, label and caption: obj is a table or an image
+ * paragraph, rendered and replaced by one custom block, as headings with ids are. cap is
+ * the caption paragraph (freed with obj) or NULL (the image's title is the caption). */
+static void
+caption_object(cmark_node *obj, cmark_node *cap, const object_kind *k, const markdown_label *l,
+               const char *lang, int options, cmark_llist *exts)
+{
+    /* a table a shortcode made: its output, with its own caption left out */
+    const char *made = k == &kinds[KIND_TABLE] ? token_table(obj) : NULL;
+    char *html = cmark_render_html(obj, options, exts);
+    char *cap_html = cap ? cmark_render_html(cap, options, exts) : NULL;
+    const char *body = html, *caption = "", *attrs = "";
+    size_t body_len = strlen(html), caption_len = 0, attrs_len = 0;
+    buf title = BUF_INIT;
+    bool fine;
+    if (made) {
+        const char *gt = strchr(made, '>');
+        fine = gt != NULL;
+        if (fine) {
+            attrs = made + strlen("<table");
+            attrs_len = (size_t)(gt - attrs);
+            body = gt + 1;
+            while (*body == ' ' || *body == '\n' || *body == '\t')
+                body++;
+            const char *end = strstr(body, "</caption>");
+            if (strncmp(body, "<caption", 8) == 0 && end)
+                body = end + strlen("</caption>");
+            body_len = strlen(body);
+        }
+    } else if (k == &kinds[KIND_TABLE]) {
+        static const char open[] = "<table>\n";
+        fine = strncmp(html, open, sizeof open - 1) == 0;
+        body += sizeof open - 1;
+        body_len -= sizeof open - 1;
+    } else {
+        fine = strip_p(html, &body, &body_len);
+        if (!cap) {
+            const char *t = cmark_node_get_title(cmark_node_first_child(obj));
+            text_html_escape(&title, t, strlen(t));
+            caption = title.ptr;
+            caption_len = title.len;
+        }
+    }
+    if (cap_html)
+        fine = fine && strip_p(cap_html, &caption, &caption_len);
+    if (fine) {
+        buf b = BUF_INIT;
+        buf_puts(&b, k->open);
+        buf_append(&b, attrs, attrs_len);
+        if (l->id) {
+            buf_puts(&b, " id=\"");
+            text_html_escape(&b, l->id, strlen(l->id));
+            buf_putc(&b, '"');
+        }
+        buf_puts(&b, ">\n");
+        if (k == &kinds[KIND_FIGURE]) {
+            buf_append(&b, body, body_len);
+            buf_putc(&b, '\n');
+        }
+        buf_puts(&b, k->cap_open);
+        buf_puts(&b, "<span class=\"caption-label\">");
+        markdown_label_text(&b, k->name, l->number, lang);
+        if (!is_chinese(lang))
+            buf_putc(&b, '.');
+        buf_puts(&b, "</span>");
+        if (caption_len) {
+            buf_putc(&b, ' ');
+            buf_append(&b, caption, caption_len);
+        }
+        buf_puts(&b, k->cap_close);
+        if (k == &kinds[KIND_TABLE])
+            buf_append(&b, body, body_len);
+        else
+            buf_puts(&b, k->close);
+        cmark_node *block = cmark_node_new(CMARK_NODE_CUSTOM_BLOCK);
+        if (cmark_node_set_on_enter(block, b.ptr) && cmark_node_insert_before(obj, block)) {
+            cmark_node_free(obj);
+            if (cap)
+                cmark_node_free(cap);
+        } else {
+            cmark_node_free(block);
+        }
+        buf_free(&b);
+    }
+    buf_free(&title);
+    free(cap_html);
+    free(html);
+}
+
+typedef struct numbering {
+    checker *c;
+    markdown_result *out;
+    size_t cap_labels;
+    unsigned count[N_KINDS];
+    strtab ids; /* id -> index + 1 in out->labels */
+    int options;
+    cmark_llist *exts;
+} numbering;
+
+/* Numbers obj (of kind k; cap: its caption paragraph or NULL); false after an error. */
+static bool
+number_object(numbering *nb, cmark_node *obj, cmark_node *cap, const object_kind *k, src_pos at)
+{
+    checker *c = nb->c;
+    markdown_result *out = nb->out;
+    const char *id = cap ? take_caption_id(cap, c->a) : NULL;
+    if (id) {
+        uintptr_t seen = (uintptr_t)strtab_get(&nb->ids, id);
+        if (seen) {
+            size_t e = diag_report(c->d, DIAG_ERROR, at, "duplicate id '%s' on this page", id);
+            diag_note(c->d, e, out->labels[seen - 1].at, "'%s' was first given here", id);
+            return false;
+        }
+    }
+    if (cap)
+        take_caption_prefix(cap, k, c->a);
+    out->labels =
+        arena_grow(c->a, out->labels, out->n_labels, &nb->cap_labels, sizeof(markdown_label), 8);
+    markdown_label *l = &out->labels[out->n_labels++];
+    *l = (markdown_label){id, k->name, ++nb->count[k - kinds], at};
+    if (id)
+        strtab_put(&nb->ids, id, (void *)(uintptr_t)out->n_labels);
+    caption_object(obj, cap, k, l, c->opt->lang, nb->options, nb->exts);
+    return true;
+}
+
+/* Numbers the captioned tables and figures of doc (markdown.h); false after an error (a
+ * duplicate id). The labels go to out. */
+static bool
+number_objects(checker *c, cmark_node *doc, markdown_result *out, int options, cmark_llist *exts)
+{
+    cmark_node **pars = NULL;
+    size_t n = 0, cap = 0;
+    cmark_iter *it = cmark_iter_new(doc);
+    for (cmark_event_type ev; (ev = cmark_iter_next(it)) != CMARK_EVENT_DONE;) {
+        cmark_node *node = cmark_iter_get_node(it);
+        if (ev != CMARK_EVENT_ENTER || cmark_node_get_type(node) != CMARK_NODE_PARAGRAPH)
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 8;
+            pars = xrealloc(pars, cap * sizeof(cmark_node *));
+        }
+        pars[n++] = node;
+    }
+    cmark_iter_free(it);
+    bool ok = true;
+    numbering nb = {c, out, 0, {0}, STRTAB_INIT, options, exts};
+    /* in document order; a paragraph freed with the object it captions is never visited
+     * again: captions come after their object */
+    for (size_t i = 0; i < n; i++) {
+        cmark_node *par = pars[i], *prev = cmark_node_previous(par);
+        const object_kind *k = NULL;
+        if (is_caption(par, &kinds[KIND_TABLE]))
+            k = &kinds[KIND_TABLE];
+        else if (is_caption(par, &kinds[KIND_FIGURE]))
+            k = &kinds[KIND_FIGURE];
+        if (k && (k == &kinds[KIND_TABLE] ? is_table(prev) : is_lone_image(prev))) {
+            ok = number_object(&nb, prev, par, k, node_pos(c, par)) && ok;
+        } else if (k) {
+            diag_report_code(c->d, DIAG_WARNING, "stray-caption", node_pos(c, par),
+                             "a '%s' caption must follow %s; it is shown as text", k->prefix,
+                             k == &kinds[KIND_TABLE] ? "a table"
+                                                     : "an image alone in its paragraph");
+        } else if (is_lone_image(par)) {
+            const char *title = cmark_node_get_title(cmark_node_first_child(par));
+            cmark_node *next = cmark_node_next(par);
+            if (title && *title && !(next && is_caption(next, &kinds[KIND_FIGURE])))
+                ok = number_object(&nb, par, NULL, &kinds[KIND_FIGURE], node_pos(c, par)) && ok;
+        }
+    }
+    strtab_free(&nb.ids);
+    free(pars);
+    return ok;
 }
 
 /* }==================================================================== */
@@ -769,6 +1088,8 @@ empty_result(markdown_result *out, arena *a)
     out->word_count = 0;
     out->links = NULL;
     out->n_links = 0;
+    out->labels = NULL;
+    out->n_labels = 0;
 }
 
 /* Parses src with the GFM extensions (without tables when !tables): the parse runs under
@@ -869,6 +1190,10 @@ markdown_render(markdown_result *out, const char *src, size_t len, const markdow
     buf_free(&text);
     strtab_free(&ids);
     free(w.headings);
+
+    ok = number_objects(&c, doc, out, options, exts) && ok; /* after the word count */
+    free(c.line_start);
+    free(c.source_line_start);
 
     char *html = cmark_render_html(doc, options, exts);
     size_t html_len = strlen(html);

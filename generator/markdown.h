@@ -6,6 +6,7 @@
 #define CLINFOLIO_MARKDOWN_H
 
 #include "arena.h"
+#include "buf.h"
 #include "diag.h"
 #include "value.h"
 
@@ -45,6 +46,10 @@ typedef struct markdown_page {
      * sees; returns text itself when nothing changes; NULL: the text as it is */
     const char *(*fill_text)(const char *text, void *fill_payload, arena *a);
     void *fill_payload;
+    /* the HTML of the shortcode call whose token is exactly text, else NULL: a "Table:"
+     * caption after a paragraph that is one call whose output is a <table> numbers that
+     * table; NULL: none */
+    const char *(*token_html)(const void *fill_payload, const char *text);
 } markdown_page;
 
 /* Until it is cleared (NULL), markdown_render on the calling thread uses *pg (borrowed:
@@ -56,7 +61,17 @@ typedef struct markdown_options {
     bool unsafe_html;         /* keep raw HTML and javascript: links; false strips them */
     size_t summary_chars;     /* cut the summary to this many characters; 0: no limit */
     size_t summary_chars_cjk; /* the same for a mostly Chinese summary; 0: summary_chars */
+    const char *lang;         /* the page's language ("zh", "en", "zh-Hans"): captions read
+                               * "表 2" for zh and zh-*, "Table 2." otherwise; NULL: English */
 } markdown_options;
+
+/* A numbered table of the page (a table with a "Table:" caption), for cross-references. */
+typedef struct markdown_label {
+    const char *id;   /* "tbl:cohorts", or NULL when the caption gives none */
+    const char *kind; /* "table" */
+    unsigned number;  /* 1, 2, ... per kind in document order */
+    src_pos at;       /* the caption paragraph */
+} markdown_label;
 
 /* A link or image destination of the page, for the links pass (links.h). */
 typedef struct markdown_link {
@@ -82,7 +97,25 @@ typedef struct markdown_result {
     markdown_link *links; /* every link and image with a destination, in document order;
                            * n_links of them, owned by a */
     size_t n_links;
+    markdown_label *labels; /* the numbered tables, in document order; n_labels of them,
+                             * owned by a */
+    size_t n_labels;
 } markdown_result;
+
+/* Captions (issue 13): a paragraph "Table: text {#id}" right after a table (GFM) becomes
+ * that table's <caption>, with the label "Table N." ("表 N" in Chinese) in
+ * <span class="caption-label">, and the table gets id="id" ({#id} is optional; id
+ * characters A-Z a-z 0-9 : _ -). Only captioned tables are numbered, per page in document
+ * order. A "Table:" paragraph after anything else stays text with a warning; an id given
+ * twice on one page is an error at the second. Works with raw HTML off: the captioned
+ * table is rendered into a custom block, like a heading with its id. */
+/* Appends the label of the number-th object of kind ("table", "figure") in language lang
+ * (markdown_options.lang): "Table 2", "Figure 1"; "表 2", "图 1" in Chinese. Captions add
+ * "." in English; cross-references (site.c) use it as it is. */
+void markdown_label_text(buf *out, const char *kind, unsigned number, const char *lang);
+
+#define MARKDOWN_TABLE_PREFIX  "Table:"
+#define MARKDOWN_FIGURE_PREFIX "Figure:"
 
 /* Converts src[0..len) (the page body, which starts on line first_line of `file`) with
  * the GFM extensions table, strikethrough, autolink, tagfilter, tasklist and footnotes.

@@ -555,7 +555,8 @@ memo_run_plugins(memo *m, plugin_host *host, site *s, size_t workers, arena **lo
  * ===================================================================== */
 
 /* "content/<path>" -> key, the HTML, the summary, the table of contents, the word count,
- * the links (destination, position, image) and the diagnostics. */
+ * the links (destination, position, image), the numbered tables and figures (id, kind,
+ * number, position: what refs from other pages read) and the diagnostics. */
 static bool
 recall_content(void *payload, size_t i, page *p, uint64_t key, arena *a, diag *d)
 {
@@ -589,6 +590,20 @@ recall_content(void *payload, size_t i, page *p, uint64_t key, arena *a, diag *d
         md.links[k].image = serial_get_varint(&r) != 0;
         r.ok &= md.links[k].dest != NULL;
     }
+    md.n_labels = serial_get_varint(&r);
+    if (!r.ok || md.n_labels > len) {
+        buf_free(&name);
+        return false;
+    }
+    md.labels = arena_alloc(a, (md.n_labels + 1) * sizeof(markdown_label));
+    for (size_t k = 0; k < md.n_labels && r.ok; k++) {
+        bool has_id = serial_get_varint(&r) != 0;
+        md.labels[k].id = has_id ? serial_get_str(&r, a) : NULL;
+        md.labels[k].kind = serial_get_str(&r, a);
+        md.labels[k].number = (unsigned)serial_get_varint(&r);
+        md.labels[k].at = serial_get_pos(&r, a);
+        r.ok &= md.labels[k].kind != NULL && (!has_id || md.labels[k].id != NULL);
+    }
     diag *pd = diag_new();
     bool ok = r.ok && md.html && summary && serial_get_diags(&r, pd, a) && r.p == r.end;
     if (ok) {
@@ -620,6 +635,16 @@ remember_content(void *payload, size_t i, const page *p, uint64_t key, diag *pag
         serial_put_str(&w, p->md.links[k].dest);
         serial_put_pos(&w, p->md.links[k].at);
         serial_put_varint(&w, p->md.links[k].image);
+    }
+    serial_put_varint(&w, p->md.n_labels);
+    for (size_t k = 0; k < p->md.n_labels; k++) {
+        const markdown_label *l = &p->md.labels[k];
+        serial_put_varint(&w, l->id != NULL);
+        if (l->id)
+            serial_put_str(&w, l->id);
+        serial_put_str(&w, l->kind);
+        serial_put_varint(&w, l->number);
+        serial_put_pos(&w, l->at);
     }
     put_page_record(m, m->first_page + i, "content", p->path, &w, page_diags);
 }

@@ -16,6 +16,13 @@
 
 typedef struct page page;
 
+/* A {{ ref(id=..., page=...) }} call of the page (site_shortcode_ref). */
+typedef struct page_ref {
+    const char *id;     /* "tbl:cohorts" */
+    const char *target; /* "reports/x.md" (under content/), or NULL: the page itself */
+    src_pos at;         /* the call */
+} page_ref;
+
 struct page {
     /* set by page_load */
     const char *path;     /* "content/projects/x.md", as diagnostics name it */
@@ -40,6 +47,8 @@ struct page {
     unsigned body_line; /* its first line in the file */
     /* set by page_render_markdown, after the site model and the plugins */
     markdown_result md;
+    page_ref *refs; /* its ref calls in order, n_refs of them (shortcodes run every build) */
+    size_t n_refs, cap_refs;
     /* set by the site pass */
     const char *url;       /* root-relative, with the base path: "/projects/x/" */
     const char *permalink; /* absolute */

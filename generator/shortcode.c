@@ -382,6 +382,16 @@ read_token(const shortcode_text *st, const char *p, size_t *index, size_t *token
     return true;
 }
 
+const char *
+shortcode_token_html(const void *payload, const char *text)
+{
+    const shortcode_text *st = payload;
+    size_t index, tlen;
+    if (!st->n || !read_token(st, text, &index, &tlen) || text[tlen] != '\0')
+        return NULL;
+    return st->html[index];
+}
+
 static bool
 is_block_html(const char *html)
 {

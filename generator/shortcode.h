@@ -48,6 +48,10 @@ bool shortcode_expand(shortcode_text *out, const char *src, size_t len, const ch
  * replaces the whole paragraph. Returns html itself when there are no calls. */
 const char *shortcode_fill_html(const shortcode_text *st, const char *html, arena *a);
 
+/* The output of the call whose token is exactly text (no more, no less), else NULL.
+ * st is a const shortcode_text * (markdown_page.token_html). */
+const char *shortcode_token_html(const void *st, const char *text);
+
 /* Plain text (a summary, a heading title) with each token replaced by its output's text
  * (tags stripped); a token cut off at the end (by a summary's length limit) is dropped. */
 const char *shortcode_fill_text(const shortcode_text *st, const char *text, arena *a);

@@ -1592,8 +1592,9 @@ convert_page(const content_job *j, page *p, const shortcode_text *st, arena *a, 
 {
     /* positions in the file as written, though the Markdown holds the calls' tokens */
     link_source src = {j->s, p};
-    markdown_page pg = {page_url_of, &src,  p->body,         p->body_len,
-                        st->spans,   st->n, heading_text_of, (void *)st};
+    markdown_page pg = {page_url_of,     &src,       p->body,
+                        p->body_len,     st->spans,  st->n,
+                        heading_text_of, (void *)st, shortcode_token_html};
     markdown_set_page(&pg);
     page_render_markdown(p, &j->s->cfg, st->src, st->len, a, d);
     markdown_set_page(NULL);
@@ -1648,6 +1649,179 @@ fill_page_content(site *s, page *p)
         set(s, p->link, "summary", str_val(s, p->summary));
 }
 
+/* {====================================================================
+ * cross-references: {{ ref(id=..., page=...) }} (site_shortcode_ref)
+ * ===================================================================== */
+
+/* The placeholder of a page's k-th ref call: "\x01clinfolio-ref-<k>\x01", never in the
+ * output of Markdown for text written without control characters. */
+#define REF_MARK \
+    "\x01"       \
+    "clinfolio-ref-"
+
+bool
+site_shortcode_ref(buf *html, const shortcode_call *call, page *p, arena *a, diag *d)
+{
+    const char *id = NULL, *target = NULL;
+    bool ok = true;
+    const value *args = call->args;
+    for (size_t k = 0; args && k < args->as.map.len; k++) {
+        const value_pair *kv = &args->as.map.pairs[k];
+        bool is_id = strcmp(kv->key, "id") == 0, is_page = strcmp(kv->key, "page") == 0;
+        const char *v = value_str(kv->val);
+        if (!is_id && !is_page) {
+            diag_report(d, DIAG_ERROR, kv->key_pos,
+                        "shortcode 'ref': unknown argument '%s' (arguments: id, page)", kv->key);
+            ok = false;
+        } else if (!v || !*v) {
+            diag_report(d, DIAG_ERROR, kv->val->pos,
+                        "shortcode 'ref': '%s' must be a non-empty string", kv->key);
+            ok = false;
+        } else if (is_id) {
+            id = v;
+        } else {
+            target = v;
+        }
+    }
+    if (ok && !id) {
+        diag_report(d, DIAG_ERROR, call->at,
+                    "shortcode 'ref' needs id=\"...\": the id of a table or figure "
+                    "({{ ref(id=\"tbl:cohorts\") }})");
+        ok = false;
+    }
+    if (!ok)
+        return false;
+    p->refs = arena_grow(a, p->refs, p->n_refs, &p->cap_refs, sizeof(page_ref), 4);
+    p->refs[p->n_refs] = (page_ref){id, target, call->at};
+    buf_printf(html, REF_MARK "%zu\x01", p->n_refs++);
+    return true;
+}
+
+/* s with each placeholder REF_MARK<k>\x01 (k < n) replaced by repl[k]. */
+static const char *
+fill_refs(const char *str, const char *const *repl, size_t n, arena *a)
+{
+    if (!str || !strstr(str, REF_MARK))
+        return str;
+    buf b = BUF_INIT;
+    const char *p = str;
+    for (const char *m; (m = strstr(p, REF_MARK));) {
+        const char *q = m + strlen(REF_MARK);
+        size_t k = 0;
+        while (*q >= '0' && *q <= '9' && k <= n)
+            k = k * 10 + (size_t)(*q++ - '0');
+        buf_append(&b, p, (size_t)(m - p));
+        if (*q == '\x01' && q > m + strlen(REF_MARK) && k < n) {
+            buf_puts(&b, repl[k]);
+            p = q + 1;
+        } else {
+            buf_putc(&b, *m);
+            p = m + 1;
+        }
+    }
+    buf_puts(&b, p);
+    const char *out = arena_strndup(a, b.ptr, b.len);
+    buf_free(&b);
+    return out;
+}
+
+/* The page a ref call of p points to (its translation in p's language where there is one),
+ * or NULL after an error. */
+static const page *
+ref_target(const site *s, const page *p, const page_ref *r, diag *d)
+{
+    if (!r->target)
+        return p;
+    buf path = BUF_INIT;
+    buf_printf(&path, "content/%s", r->target);
+    const page *t = strtab_get(&s->by_path, path.ptr);
+    buf_free(&path);
+    if (!t || !t->url) {
+        diag_report(d, DIAG_ERROR, r->at,
+                    "unknown page '%s' in ref: no published page content/%s (page= is a path "
+                    "under content/, such as reports/2024.md)",
+                    r->target, r->target);
+        return NULL;
+    }
+    const page *tr = t->translations ? t->translations[p->lang] : NULL;
+    return tr && tr->url ? tr : t;
+}
+
+/* The ids of t's numbered tables and figures, for a message: "tbl:a, fig:b" or "none". */
+static const char *
+label_ids(const page *t, arena *a)
+{
+    buf b = BUF_INIT;
+    for (size_t k = 0; k < t->md.n_labels; k++)
+        if (t->md.labels[k].id)
+            buf_printf(&b, "%s%s", b.len ? ", " : "", t->md.labels[k].id);
+    const char *out = arena_strdup(a, b.len ? b.ptr : "none");
+    buf_free(&b);
+    return out;
+}
+
+/* Replaces p's ref placeholders by links ("Table 2", "Report title, Table 2"); false
+ * after an error. Runs every build after the contents are converted or restored, so the
+ * numbers are always the current ones (the content memo keeps the placeholders). */
+static bool
+resolve_refs(site *s, page *p, diag *d)
+{
+    const char **html = arena_alloc(s->a, p->n_refs * sizeof(char *));
+    const char **text = arena_alloc(s->a, p->n_refs * sizeof(char *));
+    const char *lang = page_text_lang(s, p);
+    bool zh = strncmp(lang, "zh", 2) == 0 && (lang[2] == '\0' || lang[2] == '-');
+    bool ok = true;
+    buf b = BUF_INIT, h = BUF_INIT;
+    for (size_t k = 0; k < p->n_refs; k++) {
+        const page_ref *r = &p->refs[k];
+        html[k] = text[k] = "";
+        const page *t = ref_target(s, p, r, d);
+        const markdown_label *l = NULL;
+        for (size_t i = 0; t && i < t->md.n_labels && !l; i++)
+            if (t->md.labels[i].id && strcmp(t->md.labels[i].id, r->id) == 0)
+                l = &t->md.labels[i];
+        if (!l) {
+            if (t)
+                diag_report(d, DIAG_ERROR, r->at, "unknown reference '%s' (ids of %s: %s)", r->id,
+                            t == p ? "this page" : t->path, label_ids(t, s->a));
+            ok = false;
+            continue;
+        }
+        buf_clear(&b);
+        if (t != p)
+            buf_printf(&b, "%s%s", t->title, zh ? "，" : ", ");
+        markdown_label_text(&b, l->kind, l->number, lang);
+        buf_clear(&h);
+        buf_puts(&h, "<a class=\"xref\" href=\"");
+        if (t != p)
+            text_html_escape(&h, t->url, strlen(t->url));
+        buf_putc(&h, '#');
+        text_html_escape(&h, r->id, strlen(r->id));
+        buf_puts(&h, "\">");
+        text_html_escape(&h, b.ptr, b.len);
+        buf_puts(&h, "</a>");
+        text[k] = arena_strndup(s->a, b.ptr, b.len);
+        html[k] = arena_strndup(s->a, h.ptr, h.len);
+    }
+    buf_free(&b);
+    buf_free(&h);
+    if (!ok)
+        return false;
+    p->md.html = fill_refs(p->md.html, html, p->n_refs, s->a);
+    p->summary = fill_refs(p->summary, text, p->n_refs, s->a);
+    for (size_t k = 0; p->md.toc && k < p->md.toc->as.list.len; k++) {
+        value *entry = p->md.toc->as.list.items[k];
+        const value *title = value_map_get(entry, "title");
+        const char *t = title ? value_str(title) : NULL;
+        const char *filled = fill_refs(t, text, p->n_refs, s->a);
+        if (filled != t)
+            value_map_set(entry, "title", value_new_cstr(s->a, filled, title->pos), s->a);
+    }
+    return true;
+}
+
+/* }==================================================================== */
+
 bool
 site_render_content(site *s, site_expand_fn expand, void *payload, const site_content_memo *memo,
                     size_t workers, arena **worker_arenas, diag *d)
@@ -1662,6 +1836,12 @@ site_render_content(site *s, site_expand_fn expand, void *payload, const site_co
     content_job job = {s, texts, worker_arenas, d, memo, memo ? urls_key(s) : 0};
     pool_run(workers ? workers : 1, s->n_all, content_one, &job);
     if (diag_error_count(d))
+        return false;
+    bool refs_ok = true;
+    for (size_t i = 0; i < s->n_all; i++)
+        if (s->all[i]->n_refs)
+            refs_ok = resolve_refs(s, s->all[i], d) && refs_ok;
+    if (!refs_ok)
         return false;
     for (size_t i = 0; i < s->n_all; i++)
         if (s->all[i]->ctx)

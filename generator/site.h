@@ -98,6 +98,12 @@ typedef struct site_content_memo {
     uint64_t salt;
 } site_content_memo;
 
+/* The built-in shortcode ref(id="tbl:x"[, page="reports/x.md"]) of page p (issue 13):
+ * checks its arguments, records the call in p->refs and appends a placeholder to html,
+ * which site_render_content replaces by the link once every page's tables and figures
+ * are numbered. False after an error at the call or an argument. */
+bool site_shortcode_ref(buf *html, const shortcode_call *call, page *p, arena *a, diag *d);
+
 /* Reads the Markdown of every published page: shortcodes through expand (main thread),
  * then Markdown on `workers` threads with their arenas (or what memo recalls, when not
  * NULL), then page.content, summary, toc, word_count and reading_time in the template

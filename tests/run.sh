@@ -628,6 +628,11 @@ PY
     # cite.ris per language (plugins/report_citations.lua), the second-language front block
     counts "$B issue 13: report metadata and citations" /usr/bin/python3 tests/report_meta_test.py "$bin"
 
+    # issue 13, items 1-3: numbered tables and figures and cross-references
+    # (tests/xref_test.py): ref to the same page and to another page's figure, Chinese
+    # labels, and an incremental build in which only the other page's numbers change
+    counts "$B issue 13: numbered tables, figures and refs" /usr/bin/python3 tests/xref_test.py "$bin"
+
     # the demo site: the same bytes from 1 and 8 threads
     check "$B demo: builds without diagnostics" sh -c \
         "out=\$('$bin' build -q -j 1 -o '$tmp/demo1' 2>&1) && echo \"\$out\" && test -z \"\$out\""

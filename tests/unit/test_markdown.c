@@ -19,7 +19,7 @@ render_opts(const char *s, bool unsafe, size_t summary_chars, char **diag_text, 
 {
     diag *d = diag_new();
     markdown_result r;
-    markdown_options opt = {unsafe, summary_chars, 0};
+    markdown_options opt = {unsafe, summary_chars, 0, NULL};
     bool res = markdown_render(&r, s, strlen(s), &opt, "content/x.md", 5, A, d);
     if (ok)
         *ok = res;
@@ -77,7 +77,7 @@ test_gfm(void)
            "core CommonMark");
 
     diag *d = diag_new();
-    markdown_options opt = {false, 200, 100};
+    markdown_options opt = {false, 200, 100, NULL};
     OK(markdown_render(&r, NULL, 0, &opt, "x.md", 1, A, d), "NULL input");
     STR_EQ(r.html, "", "NULL input html");
     diag_free(d);
@@ -206,7 +206,7 @@ test_summary(void)
     markdown_result mr;
     arena *a = arena_new();
     diag *d = diag_new();
-    markdown_options two = {false, 200, 30};
+    markdown_options two = {false, 200, 30, NULL};
     OK(markdown_render(&mr, clauses, strlen(clauses), &two, "t.md", 1, a, d), "renders");
     STR_EQ(mr.summary, "临床创新项目旨在把一线医护人员发现的问题…", "Chinese: the CJK limit");
     const char *en = "A device for the ward, proposed by nurses in 2023, with English text "
@@ -245,7 +245,7 @@ test_invalid_utf8(void)
     OK(text_utf8_valid(r.summary, strlen(r.summary)), "summary valid after cmark's cut");
     const char nul[] = "a\0b\n";
     diag *d = diag_new();
-    markdown_options opt = {false, 200, 100};
+    markdown_options opt = {false, 200, 100, NULL};
     markdown_result r2;
     OK(markdown_render(&r2, nul, sizeof nul - 1, &opt, "x.md", 1, A, d), "NUL byte accepted");
     HAS(r2.html,
@@ -351,7 +351,7 @@ par_worker(void *arg)
     int *bad = arg;
     arena *a = arena_new();
     diag *d = diag_new();
-    markdown_options opt = {false, 200, 100};
+    markdown_options opt = {false, 200, 100, NULL};
     for (int i = 0; i < ROUNDS; i++) {
         markdown_result r;
         markdown_render(&r, par_src, strlen(par_src), &opt, "p.md", 1, a, d);
@@ -516,7 +516,7 @@ static void
 test_md_links(void)
 {
     int payload = 42;
-    markdown_page pg = {lookup, &payload, NULL, 0, NULL, 0, NULL, NULL};
+    markdown_page pg = {lookup, &payload, NULL, 0, NULL, 0, NULL, NULL, NULL};
     markdown_set_page(&pg);
     char *dt;
     bool ok;
@@ -572,10 +572,10 @@ test_positions_after_shortcodes(void)
     OK(shortcode_expand(&st, body, strlen(body), "content/x.md", 5, echo_call, NULL, A, d),
        "expanded");
     INT_EQ(st.n, 2, "two calls");
-    markdown_page pg = {NULL, NULL, body, strlen(body), st.spans, st.n, NULL, NULL};
+    markdown_page pg = {NULL, NULL, body, strlen(body), st.spans, st.n, NULL, NULL, NULL};
     markdown_set_page(&pg);
     markdown_result r;
-    markdown_options opt = {false, 200, 100};
+    markdown_options opt = {false, 200, 100, NULL};
     markdown_render(&r, st.src, st.len, &opt, "content/x.md", 5, A, d);
     markdown_set_page(NULL);
     link_eq(&r, 0, "/x/", 5, 35, false);
@@ -606,10 +606,10 @@ test_heading_with_shortcode(void)
     shortcode_text st;
     OK(shortcode_expand(&st, body, strlen(body), "content/x.md", 5, echo_call, NULL, A, d),
        "expanded");
-    markdown_page pg = {NULL, NULL, body, strlen(body), st.spans, st.n, fill_from, &st};
+    markdown_page pg = {NULL, NULL, body, strlen(body), st.spans, st.n, fill_from, &st, NULL};
     markdown_set_page(&pg);
     markdown_result r;
-    markdown_options opt = {false, 200, 100};
+    markdown_options opt = {false, 200, 100, NULL};
     markdown_render(&r, st.src, st.len, &opt, "content/x.md", 5, A, d);
     markdown_set_page(NULL);
     OK(strstr(r.html, "id=\"results-count\"") != NULL, "id from the output: %s", r.html);
@@ -617,6 +617,192 @@ test_heading_with_shortcode(void)
     const value *entry = value_list_get(r.toc, 0);
     STR_EQ(value_str(value_map_get(entry, "id")), "results-count", "the TOC has the same id");
     INT_EQ(diag_error_count(d) + diag_warning_count(d), 0, "no diagnostics");
+    diag_free(d);
+}
+
+/* Issue 13: "Table: caption {#tbl:id}" after a table becomes its numbered <caption>. */
+static markdown_result
+render_lang(const char *s, bool unsafe, const char *lang, char **diag_text)
+{
+    diag *d = diag_new();
+    markdown_result r;
+    markdown_options opt = {unsafe, 200, 0, lang};
+    markdown_render(&r, s, strlen(s), &opt, "content/x.md", 5, A, d);
+    *diag_text = diag_to_string(d);
+    diag_free(d);
+    return r;
+}
+
+static void
+test_table_captions(void)
+{
+    const char *md = "| a | b |\n|---|---|\n| 1 | 2 |\n\nTable: First *one* {#tbl:first}\n\n"
+                     "Text.\n\n| c |\n|---|\n| 3 |\n\nTable: Second\n";
+    for (int unsafe = 0; unsafe < 2; unsafe++) {
+        char *msgs;
+        markdown_result r = render_lang(md, unsafe, "en", &msgs);
+        HAS(r.html,
+            "<table id=\"tbl:first\">\n<caption><span class=\"caption-label\">Table 1.</span> "
+            "First <em>one</em></caption>\n<thead>",
+            "first table captioned with its id");
+        HAS(r.html,
+            "<table>\n<caption><span class=\"caption-label\">Table 2.</span> Second</caption>",
+            "second table numbered, no id");
+        HASNT(r.html, "Table:", "the caption paragraphs are gone");
+        HASNT(r.html, "{#", "the id marker is gone");
+        STR_EQ(msgs, "", "no diagnostics");
+        free(msgs);
+        INT_EQ(r.n_labels, 2, "two numbered objects");
+        if (r.n_labels == 2) {
+            STR_EQ(r.labels[0].id, "tbl:first", "first id");
+            INT_EQ(r.labels[0].number, 1, "first number");
+            OK(r.labels[1].id == NULL, "the second has no id");
+            INT_EQ(r.labels[1].number, 2, "second number");
+        }
+    }
+
+    char *msgs;
+    markdown_result r = render_lang(md, false, "zh", &msgs);
+    HAS(r.html, "<caption><span class=\"caption-label\">表 1</span> First <em>one</em></caption>",
+        "Chinese label");
+    HAS(r.html, "<span class=\"caption-label\">表 2</span> Second", "Chinese label 2");
+    free(msgs);
+    r = render_lang(md, false, "zh-Hans", &msgs);
+    HAS(r.html, "<span class=\"caption-label\">表 1</span>", "zh-Hans is Chinese");
+    free(msgs);
+    r = render_lang(md, false, NULL, &msgs);
+    HAS(r.html, "<span class=\"caption-label\">Table 1.</span>", "no language: English");
+    free(msgs);
+
+    /* a raw HTML tag in the caption is still dropped in safe mode */
+    r = render_lang("| a |\n|---|\n| 1 |\n\nTable: x <b>y</b>\n", false, "en", &msgs);
+    HASNT(r.html, "<b>", "raw HTML dropped in the caption");
+    free(msgs);
+
+    /* a Table: paragraph that follows no table stays text, with a warning */
+    r = render_lang("Intro.\n\nTable: lonely {#tbl:x}\n", false, "en", &msgs);
+    HAS(r.html, "<p>Table: lonely {#tbl:x}</p>", "stray caption kept as text");
+    STR_EQ(msgs,
+           "content/x.md:7:1: warning: a 'Table:' caption must follow a table; it is shown "
+           "as text\n",
+           "stray caption warning");
+    free(msgs);
+
+    /* a bad id: the marker stays in the text, with a warning */
+    r = render_lang("| a |\n|---|\n| 1 |\n\nTable: t {#tbl x}\n", false, "en", &msgs);
+    HAS(r.html, "Table 1.</span> t {#tbl x}</caption>", "bad id left in the caption");
+    free(msgs);
+
+    /* two objects with the same id on one page: an error at the second */
+    diag *d = diag_new();
+    markdown_options opt = {false, 200, 0, "en"};
+    const char *dup = "| a |\n|---|\n| 1 |\n\nTable: A {#tbl:a}\n\n| b |\n|---|\n| 2 |\n\n"
+                      "Table: B {#tbl:a}\n";
+    bool ok = markdown_render(&r, dup, strlen(dup), &opt, "content/x.md", 5, A, d);
+    OK(!ok, "duplicate id fails");
+    msgs = diag_to_string(d);
+    STR_EQ(msgs,
+           "content/x.md:15:1: error: duplicate id 'tbl:a' on this page\n"
+           "content/x.md:9:1: note: 'tbl:a' was first given here\n",
+           "duplicate id error");
+    free(msgs);
+    diag_free(d);
+}
+
+/* Issue 13: an image alone in its paragraph with a "Figure:" caption or a title becomes a
+ * numbered <figure>, numbered apart from the tables. */
+static void
+test_figures(void)
+{
+    const char *md = "![A chart](/img/a.png)\n\nFigure: Projects *by* year {#fig:years}\n\n"
+                     "| a |\n|---|\n| 1 |\n\nTable: T {#tbl:t}\n\n"
+                     "![Funnel](/img/b.png \"The <funnel>\")\n\n"
+                     "Inline ![x](/img/c.png \"not a figure\") image.\n\n"
+                     "![plain](/img/d.png)\n";
+    for (int unsafe = 0; unsafe < 2; unsafe++) {
+        char *msgs;
+        markdown_result r = render_lang(md, unsafe, "en", &msgs);
+        HAS(r.html,
+            "<figure id=\"fig:years\">\n<img src=\"/img/a.png\" alt=\"A chart\" />\n"
+            "<figcaption><span class=\"caption-label\">Figure 1.</span> Projects <em>by</em> "
+            "year</figcaption>\n</figure>\n",
+            "figure with a caption paragraph");
+        HAS(r.html, "<span class=\"caption-label\">Table 1.</span> T</caption>",
+            "tables are numbered apart");
+        HAS(r.html,
+            "<figure>\n<img src=\"/img/b.png\" alt=\"Funnel\" title=\"The &lt;funnel&gt;\" />\n"
+            "<figcaption><span class=\"caption-label\">Figure 2.</span> The "
+            "&lt;funnel&gt;</figcaption>\n</figure>\n",
+            "figure from the title");
+        HAS(r.html, "<p>Inline <img src=\"/img/c.png\"", "an inline image is no figure");
+        HAS(r.html, "<p><img src=\"/img/d.png\" alt=\"plain\" /></p>",
+            "an image without title or caption is no figure");
+        STR_EQ(msgs, "", "no diagnostics");
+        free(msgs);
+        INT_EQ(r.n_labels, 3, "three numbered objects");
+        if (r.n_labels == 3) {
+            STR_EQ(r.labels[0].id, "fig:years", "figure id");
+            STR_EQ(r.labels[0].kind, "figure", "figure kind");
+            STR_EQ(r.labels[1].kind, "table", "table kind");
+            INT_EQ(r.labels[1].number, 1, "table number");
+            INT_EQ(r.labels[2].number, 2, "second figure number");
+        }
+    }
+    char *msgs;
+    markdown_result r = render_lang(md, false, "zh", &msgs);
+    HAS(r.html, "<figcaption><span class=\"caption-label\">图 1</span> Projects", "Chinese label");
+    free(msgs);
+    r = render_lang("Text.\n\nFigure: lost\n", false, "en", &msgs);
+    STR_EQ(msgs,
+           "content/x.md:7:1: warning: a 'Figure:' caption must follow an image alone in its "
+           "paragraph; it is shown as text\n",
+           "stray figure caption");
+    free(msgs);
+}
+
+/* A table made by a shortcode: its own table element with its caption replaced, given
+ * the number and the id (issue 13: the demo report's metrics_table). */
+static bool
+table_call(buf *html, const shortcode_call *call, void *payload, diag *d)
+{
+    (void)payload;
+    (void)d;
+    if (strcmp(call->name, "tab") == 0)
+        buf_puts(html, "<table class=\"t\" tabindex=\"0\"><caption>Old</caption><tr><td>1</td>"
+                       "</tr></table>");
+    else
+        buf_printf(html, "<b>%s</b>", call->name);
+    return true;
+}
+
+static void
+test_shortcode_table_caption(void)
+{
+    const char *body = "| a |\n|---|\n| 1 |\n\nTable: First\n\n{{ tab() }}\n\n"
+                       "Table: Made by {{ x() }} {#tbl:made}\n\n{{ x() }}\n\nTable: not a table\n";
+    diag *d = diag_new();
+    shortcode_text st;
+    OK(shortcode_expand(&st, body, strlen(body), "content/x.md", 5, table_call, NULL, A, d),
+       "expanded");
+    markdown_page pg = {NULL, NULL, body, strlen(body),        st.spans,
+                        st.n, NULL, &st,  shortcode_token_html};
+    markdown_set_page(&pg);
+    markdown_result r;
+    markdown_options opt = {false, 200, 100, "en"};
+    markdown_render(&r, st.src, st.len, &opt, "content/x.md", 5, A, d);
+    markdown_set_page(NULL);
+    const char *html = shortcode_fill_html(&st, r.html, A);
+    HAS(html,
+        "<table class=\"t\" tabindex=\"0\" id=\"tbl:made\">\n<caption><span "
+        "class=\"caption-label\">Table 2.</span> Made by <b>x</b></caption>\n<tr>",
+        "the shortcode's table numbered, its caption replaced");
+    HASNT(html, "Old", "the old caption is gone");
+    char *msgs = diag_to_string(d);
+    STR_EQ(msgs,
+           "content/x.md:17:1: warning: a 'Table:' caption must follow a table; it is shown as "
+           "text\n",
+           "a shortcode that is no table takes no caption");
+    free(msgs);
     diag_free(d);
 }
 
@@ -639,6 +825,9 @@ main(void)
     test_foreign_shortcodes();
     test_md_links();
     test_positions_after_shortcodes();
+    test_table_captions();
+    test_figures();
+    test_shortcode_table_caption();
     arena_free(A);
     return harness_done();
 }

@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+# xref_test.py CLINFOLIO - numbered tables and figures and cross-references (issue 13):
+# on a fixture (tests/errors/_base with pages and a template printing page.content):
+#  - {{ ref(id=...) }} to a table of the same page reads "Table 2" and links "#tbl:b";
+#  - page= links another page's figure as "Other page, Figure 2" at its URL and anchor;
+#  - incremental build: when the other page's numbers change (its first figure loses its
+#    title), the referring page, whose own text did not change, shows the new number;
+#  - Chinese labels ("表 2") on a page whose lang is zh;
+#  - the demo report: its three tables numbered in the HTML with their captions and ids, in
+#    Chinese and in English, and its refs written as links with the numbers.
+# Prints "N passed, N failed".
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+BIN = os.path.abspath(sys.argv[1])
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from tally import check, done  # noqa: E402
+
+TABLES = """---
+title: Tables
+date: 2024-03-01
+---
+See {{ ref(id="tbl:b") }} and {{ ref(id="fig:f", page="projects/other.md") }}.
+
+| a |
+|---|
+| 1 |
+
+Table: First {#tbl:a}
+
+| b |
+|---|
+| 2 |
+
+Table: Second {#tbl:b}
+"""
+
+OTHER = """---
+title: Other page
+date: 2024-03-02
+---
+![x](/x.png "one")
+
+![y](/y.png)
+
+Figure: The f {#fig:f}
+"""
+
+ZH = """---
+title: 中文
+date: 2024-03-03
+lang: zh
+---
+见{{ ref(id="tbl:z") }}。
+
+| a |
+|---|
+| 1 |
+
+Table: 表题 {#tbl:z}
+"""
+
+
+def build(site, *opts):
+    r = subprocess.run([BIN, "build", *opts, "-s", site, "-o", os.path.join(site, "public")],
+                       capture_output=True, text=True)
+    return r.returncode, r.stderr + r.stdout
+
+
+def read(site, path, out="public"):
+    try:
+        with open(os.path.join(site, out, path), encoding="utf-8") as f:
+            return f.read()
+    except FileNotFoundError:
+        return ""
+
+
+def write(site, path, text):
+    full = os.path.join(site, path)
+    os.makedirs(os.path.dirname(full), exist_ok=True)
+    with open(full, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="xref-")
+    try:
+        site = os.path.join(tmp, "site")
+        shutil.copytree(os.path.join(HERE, "errors", "_base"), site)
+        write(site, "templates/page.html",
+              "<!doctype html><title>{{ page.title }}</title>{{ page.content | safe }}\n")
+        write(site, "content/projects/tables.md", TABLES)
+        write(site, "content/projects/other.md", OTHER)
+        write(site, "content/projects/zh.md", ZH)
+        status, err = build(site, "-q")
+        check(status == 0, "the fixture builds: " + err)
+        html = read(site, "projects/tables/index.html")
+        check('See <a class="xref" href="#tbl:b">Table 2</a>' in html,
+              "a ref to a table of the same page: " + html)
+        check('<a class="xref" href="/projects/other/#fig:f">Other page, Figure 2</a>' in html,
+              "a ref to another page's figure: " + html)
+        check('<table id="tbl:b">\n<caption><span class="caption-label">Table 2.</span> Second'
+              in html, "the table is numbered and has its id: " + html)
+        other = read(site, "projects/other/index.html")
+        check('<figure id="fig:f">' in other and "Figure 2.</span> The f" in other,
+              "the other page's figure: " + other)
+        zh = read(site, "projects/zh/index.html")
+        check('见<a class="xref" href="#tbl:z">表 2</a>' not in zh
+              and '见<a class="xref" href="#tbl:z">表 1</a>' in zh
+              and '<span class="caption-label">表 1</span> 表题' in zh,
+              "Chinese labels: " + zh)
+
+        # the other page's first figure is no longer one: Figure 2 becomes Figure 1 in the
+        # referring page, whose own text did not change (the content cache keeps
+        # placeholders; refs are resolved every build)
+        write(site, "content/projects/other.md", OTHER.replace('"one"', ""))
+        status, err = build(site, "-v", "-v")
+        check(status == 0, "the incremental build: " + err)
+        check("converted the Markdown of 1 of " in err,
+              "only the changed page is converted again: " + err)
+        html = read(site, "projects/tables/index.html")
+        check('<a class="xref" href="/projects/other/#fig:f">Other page, Figure 1</a>' in html,
+              "incremental: the ref follows the other page's numbers: " + html)
+
+        demo = os.path.join(tmp, "demo")
+        root = os.path.dirname(HERE)
+        r = subprocess.run([BIN, "build", "-q", "-s", root, "-o", demo], capture_output=True,
+                           text=True, env=dict(os.environ, CLINFOLIO_DATADIR=root))
+        check(r.returncode == 0 and r.stderr == "", "the demo builds quietly: " + r.stderr)
+        rel = "reports/2024-programme-evaluation/index.html"
+        for lang, prefix, labels in [
+                ("zh", "", ["表 1</span> 各批次的项目成果", "表 2</span> 从第一个有记录的阶段",
+                            "表 3</span> 学生问卷"]),
+                ("en", "en/", ["Table 1.</span> Portfolio outcomes by cohort",
+                               "Table 2.</span> Median days from the first recorded stage",
+                               "Table 3.</span> Student survey"])]:
+            page = read(demo, prefix + rel, out="")
+            caps = re.findall(r'<table[^>]* id="(tbl:[a-z]+)"[^>]*>\n<caption>'
+                              r'<span class="caption-label">([^<]*)', page)
+            check([c[0] for c in caps] == ["tbl:outcomes", "tbl:medians", "tbl:survey"],
+                  lang + ": the report's tables have ids and numbered captions: %r" % caps)
+            for want in labels:
+                check(want in page, lang + ": caption " + want)
+            word = "表 " if lang == "zh" else "Table "
+            refs = re.findall(r'<a class="xref" href="#(tbl:[a-z]+)">([^<]*)</a>', page)
+            check(("tbl:outcomes", word + "1") in refs and ("tbl:medians", word + "2") in refs,
+                  lang + ": the report's refs: %r" % refs)
+            check("{{" not in page and "clinfolio-ref" not in page,
+                  lang + ": no shortcode or placeholder left")
+    finally:
+        shutil.rmtree(tmp)
+    return done()
+
+
+sys.exit(main())

@@ -463,14 +463,18 @@ page_load(page *p, const page_load_options *opt, const char *rel, const char *se
     return page_parse(p, opt, rel, section, is_index, src, len, a, d);
 }
 
+const char *
+page_text_language(const page *p, const config *cfg)
+{
+    const char *lang = value_str(value_map_get(p->front, "lang"));
+    return lang ? lang : cfg->languages[p->lang].code;
+}
+
 bool
 page_render_markdown(page *p, const config *cfg, const char *src, size_t len, arena *a, diag *d)
 {
-    /* the language of the text: `lang:` (page.c checked it), else its file's */
-    const char *lang = value_str(value_map_get(p->front, "lang"));
-    if (!lang)
-        lang = cfg->languages[p->lang].code;
-    markdown_options mo = {cfg->unsafe_html, cfg->summary_length, cfg->summary_length_cjk, lang};
+    markdown_options mo = {cfg->unsafe_html, cfg->summary_length, cfg->summary_length_cjk,
+                           page_text_language(p, cfg)};
     bool ok = markdown_render(&p->md, src, len, &mo, p->path, p->body_line, a, d);
     if (!p->summary)
         p->summary = p->md.summary ? p->md.summary : "";

@@ -97,6 +97,9 @@ bool page_parse(page *p, const page_load_options *opt, const char *rel, const ch
 /* p emptied, with its path, section and kind: what page_parse starts from. */
 void page_init(page *p, const char *rel, const char *section, bool is_index, arena *a);
 
+/* The language of p's text: `lang:` in its front matter (page_parse checked it), else its
+ * file's language. */
+const char *page_text_language(const page *p, const config *cfg);
 /* Converts the page's Markdown (src[0..len): its body, after shortcodes were expanded)
  * into p->md and fills p->summary when the front matter has none. Thread-safe. */
 bool page_render_markdown(page *p, const config *cfg, const char *src, size_t len, arena *a,

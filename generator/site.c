@@ -541,13 +541,10 @@ page_kind(const page *p)
     return "page";
 }
 
-/* The language of p's text: `lang:` in its front matter (page.c checked it), else its
- * file's. */
 static const char *
 page_text_lang(const site *s, const page *p)
 {
-    const char *lang = value_str(value_map_get(p->front, "lang"));
-    return lang ? lang : s->cfg.languages[p->lang].code;
+    return page_text_language(p, &s->cfg);
 }
 
 /* The few fields list items and prev/next links need (no content, no links back). */
@@ -1577,13 +1574,38 @@ page_url_of(const char *path, const char **why, void *payload)
     return NULL;
 }
 
-/* markdown_page.fill_text: a heading's text with each shortcode token replaced by the
- * text of the call's output. */
+/* The placeholder of a page's k-th ref call: "\x01clinfolio-ref-<k>\x01", never in the
+ * output of Markdown for text written without control characters. */
+#define REF_MARK \
+    "\x01"       \
+    "clinfolio-ref-"
+
+/* markdown_page.fill_text: a heading's text (for its id) with each shortcode token
+ * replaced by the text of the call's output; a cross-reference, whose words are known
+ * only later, is left out ("See {{ ref(...) }} here" has the id see-here). */
 static const char *
 heading_text_of(const char *text, void *payload, arena *a)
 {
     const shortcode_text *st = payload;
-    return st->n ? shortcode_fill_text(st, text, a) : text;
+    if (!st->n)
+        return text;
+    const char *filled = shortcode_fill_text(st, text, a);
+    if (!strstr(filled, REF_MARK))
+        return filled;
+    buf b = BUF_INIT;
+    for (const char *p = filled; *p;) {
+        const char *mark = strstr(p, REF_MARK);
+        const char *end = mark ? strchr(mark + 1, '\x01') : NULL;
+        if (!end) {
+            buf_puts(&b, p);
+            break;
+        }
+        buf_append(&b, p, (size_t)(mark - p));
+        p = end + 1;
+    }
+    const char *out = arena_strndup(a, b.ptr ? b.ptr : "", b.len);
+    buf_free(&b);
+    return out;
 }
 
 /* The page's Markdown to p->md and p->summary, with its shortcodes' output in place. */
@@ -1652,12 +1674,6 @@ fill_page_content(site *s, page *p)
 /* {====================================================================
  * cross-references: {{ ref(id=..., page=...) }} (site_shortcode_ref)
  * ===================================================================== */
-
-/* The placeholder of a page's k-th ref call: "\x01clinfolio-ref-<k>\x01", never in the
- * output of Markdown for text written without control characters. */
-#define REF_MARK \
-    "\x01"       \
-    "clinfolio-ref-"
 
 bool
 site_shortcode_ref(buf *html, const shortcode_call *call, page *p, arena *a, diag *d)

@@ -38,6 +38,8 @@ Table: First {#tbl:a}
 | 2 |
 
 Table: Second {#tbl:b}
+
+## As {{ ref(id="tbl:a") }} shows
 """
 
 OTHER = """---
@@ -106,6 +108,8 @@ def main():
               "a ref to another page's figure: " + html)
         check('<table id="tbl:b">\n<caption><span class="caption-label">Table 2.</span> Second'
               in html, "the table is numbered and has its id: " + html)
+        check('<h2 id="as-shows">As <a class="xref" href="#tbl:a">Table 1</a> shows</h2>' in html,
+              "a ref in a heading: resolved, and left out of the heading's id: " + html)
         other = read(site, "projects/other/index.html")
         check('<figure id="fig:f">' in other and "Figure 2.</span> The f" in other,
               "the other page's figure: " + other)

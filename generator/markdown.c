@@ -741,10 +741,11 @@ markdown_label_text(buf *out, const char *kind, unsigned number, const char *lan
     buf_printf(out, "%s %u", is_chinese(lang) ? k->zh : k->en, number);
 }
 
-/* The output of the shortcode call paragraph n is made of, when it is a <table>
- * (markdown_page.token_html), else NULL. */
+/* The output of the shortcode call paragraph n is made of (markdown_page.token_html), its
+ * leading white space skipped, when it starts with the element tag (e.g. "<table"); else
+ * NULL. */
 static const char *
-token_table(cmark_node *n)
+token_output(cmark_node *n, const char *tag)
 {
     if (!page_ctx || !page_ctx->token_html || !n || cmark_node_get_type(n) != CMARK_NODE_PARAGRAPH)
         return NULL;
@@ -754,8 +755,27 @@ token_table(cmark_node *n)
     const char *html = page_ctx->token_html(page_ctx->fill_payload, cmark_node_get_literal(t));
     while (html && (*html == ' ' || *html == '\n' || *html == '\t'))
         html++;
-    return html && strncmp(html, "<table", 6) == 0 && (html[6] == ' ' || html[6] == '>') ? html
-                                                                                         : NULL;
+    size_t len = strlen(tag);
+    return html && strncmp(html, tag, len) == 0 && (html[len] == ' ' || html[len] == '>') ? html
+                                                                                          : NULL;
+}
+
+/* The output of the shortcode call paragraph n when it is a <table>, else NULL. */
+static const char *
+token_table(cmark_node *n)
+{
+    return token_output(n, "<table");
+}
+
+/* The output of the shortcode call paragraph n when it is a chart (an <svg class="cf-chart
+ * ...">, e.g. funnel, gantt, timeline), else NULL. */
+static const char *
+token_chart(cmark_node *n)
+{
+    const char *html = token_output(n, "<svg");
+    const char *gt = html ? strchr(html, '>') : NULL;
+    const char *cls = html ? strstr(html, "class=\"cf-chart") : NULL;
+    return gt && cls && cls < gt ? html : NULL;
 }
 
 /* A table of the Markdown, or a paragraph that is a shortcode call making a table. */
@@ -773,6 +793,14 @@ is_lone_image(cmark_node *n)
     cmark_node *img = n ? cmark_node_first_child(n) : NULL;
     return cmark_node_get_type(n) == CMARK_NODE_PARAGRAPH && img &&
            cmark_node_get_type(img) == CMARK_NODE_IMAGE && !cmark_node_next(img);
+}
+
+/* What a "Figure:" caption may follow: an image alone in its paragraph, or a paragraph that
+ * is a shortcode call making a chart. */
+static bool
+is_figure(cmark_node *n)
+{
+    return is_lone_image(n) || token_chart(n);
 }
 
 /* A paragraph whose text starts with the prefix of kind k (its text nodes merged). */
@@ -860,6 +888,8 @@ caption_object(cmark_node *obj, cmark_node *cap, const object_kind *k, const mar
 {
     /* a table a shortcode made: its output, with its own caption left out */
     const char *made = k == &kinds[KIND_TABLE] ? token_table(obj) : NULL;
+    /* a chart a shortcode made: its output whole, in a <figure class="chart-figure"> */
+    const char *chart = k == &kinds[KIND_FIGURE] ? token_chart(obj) : NULL;
     char *html = cmark_render_html(obj, options, exts);
     char *cap_html = cap ? cmark_render_html(cap, options, exts) : NULL;
     const char *body = html, *caption = "", *attrs = "";
@@ -880,6 +910,15 @@ caption_object(cmark_node *obj, cmark_node *cap, const object_kind *k, const mar
                 body = end + strlen("</caption>");
             body_len = strlen(body);
         }
+    } else if (chart) {
+        static const char cls[] = " class=\"chart-figure\"";
+        fine = true;
+        attrs = cls;
+        attrs_len = sizeof cls - 1;
+        body = chart;
+        body_len = strlen(chart);
+        while (body_len && (body[body_len - 1] == '\n' || body[body_len - 1] == ' '))
+            body_len--;
     } else if (k == &kinds[KIND_TABLE]) {
         static const char open[] = "<table>\n";
         fine = strncmp(html, open, sizeof open - 1) == 0;
@@ -1007,13 +1046,13 @@ number_objects(checker *c, cmark_node *doc, markdown_result *out, int options, c
             k = &kinds[KIND_TABLE];
         else if (is_caption(par, &kinds[KIND_FIGURE]))
             k = &kinds[KIND_FIGURE];
-        if (k && (k == &kinds[KIND_TABLE] ? is_table(prev) : is_lone_image(prev))) {
+        if (k && (k == &kinds[KIND_TABLE] ? is_table(prev) : is_figure(prev))) {
             ok = number_object(&nb, prev, par, k, node_pos(c, par)) && ok;
         } else if (k) {
-            diag_report_code(c->d, DIAG_WARNING, "stray-caption", node_pos(c, par),
-                             "a '%s' caption must follow %s; it is shown as text", k->prefix,
-                             k == &kinds[KIND_TABLE] ? "a table"
-                                                     : "an image alone in its paragraph");
+            diag_report_code(
+                c->d, DIAG_WARNING, "stray-caption", node_pos(c, par),
+                "a '%s' caption must follow %s; it is shown as text", k->prefix,
+                k == &kinds[KIND_TABLE] ? "a table" : "an image or a chart alone in its paragraph");
         } else if (is_lone_image(par)) {
             const char *title = cmark_node_get_title(cmark_node_first_child(par));
             cmark_node *next = cmark_node_next(par);

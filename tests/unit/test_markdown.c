@@ -754,8 +754,8 @@ test_figures(void)
     free(msgs);
     r = render_lang("Text.\n\nFigure: lost\n", false, "en", &msgs);
     STR_EQ(msgs,
-           "content/x.md:7:1: warning: a 'Figure:' caption must follow an image alone in its "
-           "paragraph; it is shown as text\n",
+           "content/x.md:7:1: warning: a 'Figure:' caption must follow an image or a chart alone "
+           "in its paragraph; it is shown as text\n",
            "stray figure caption");
     free(msgs);
 }
@@ -770,9 +770,31 @@ table_call(buf *html, const shortcode_call *call, void *payload, diag *d)
     if (strcmp(call->name, "tab") == 0)
         buf_puts(html, "<table class=\"t\" tabindex=\"0\"><caption>Old</caption><tr><td>1</td>"
                        "</tr></table>");
+    else if (strcmp(call->name, "chart") == 0)
+        buf_puts(html, "<svg class=\"cf-chart cf-wide\" viewBox=\"0 0 9 9\"><text>w</text></svg>\n"
+                       "<svg class=\"cf-chart cf-narrow\" display=\"none\"></svg>\n");
+    else if (strcmp(call->name, "icon") == 0)
+        buf_puts(html, "<svg class=\"icon\"><title>cf-chart</title></svg>");
     else
         buf_printf(html, "<b>%s</b>", call->name);
     return true;
+}
+
+/* body (content/x.md from line 5) with its shortcodes run by table_call, rendered in
+ * language lang as a page does: the filled HTML, owned by A. */
+static const char *
+render_calls(markdown_result *r, const char *body, const char *lang, diag *d)
+{
+    shortcode_text st;
+    OK(shortcode_expand(&st, body, strlen(body), "content/x.md", 5, table_call, NULL, A, d),
+       "expanded");
+    markdown_page pg = {NULL, NULL, body, strlen(body),        st.spans,
+                        st.n, NULL, &st,  shortcode_token_html};
+    markdown_set_page(&pg);
+    markdown_options opt = {false, 200, 100, lang};
+    markdown_render(r, st.src, st.len, &opt, "content/x.md", 5, A, d);
+    markdown_set_page(NULL);
+    return shortcode_fill_html(&st, r->html, A);
 }
 
 static void
@@ -781,17 +803,8 @@ test_shortcode_table_caption(void)
     const char *body = "| a |\n|---|\n| 1 |\n\nTable: First\n\n{{ tab() }}\n\n"
                        "Table: Made by {{ x() }} {#tbl:made}\n\n{{ x() }}\n\nTable: not a table\n";
     diag *d = diag_new();
-    shortcode_text st;
-    OK(shortcode_expand(&st, body, strlen(body), "content/x.md", 5, table_call, NULL, A, d),
-       "expanded");
-    markdown_page pg = {NULL, NULL, body, strlen(body),        st.spans,
-                        st.n, NULL, &st,  shortcode_token_html};
-    markdown_set_page(&pg);
     markdown_result r;
-    markdown_options opt = {false, 200, 100, "en"};
-    markdown_render(&r, st.src, st.len, &opt, "content/x.md", 5, A, d);
-    markdown_set_page(NULL);
-    const char *html = shortcode_fill_html(&st, r.html, A);
+    const char *html = render_calls(&r, body, "en", d);
     HAS(html,
         "<table class=\"t\" tabindex=\"0\" id=\"tbl:made\">\n<caption><span "
         "class=\"caption-label\">Table 2.</span> Made by <b>x</b></caption>\n<tr>",
@@ -804,6 +817,56 @@ test_shortcode_table_caption(void)
            "a shortcode that is no table takes no caption");
     free(msgs);
     diag_free(d);
+}
+
+/* Issue 13: a chart made by a shortcode (funnel, gantt, timeline) with a "Figure:" caption
+ * after it becomes a numbered <figure class="chart-figure">, counted with the image figures. */
+static void
+test_shortcode_chart_figure(void)
+{
+    const char *body = "![a](a.png)\n\nFigure: Image {#fig:img}\n\n{{ chart() }}\n\n"
+                       "Figure: The *funnel* by {{ x() }} {#fig:funnel}\n\n{{ chart() }}\n\n"
+                       "Figure: Second chart\n\n{{ icon() }}\n\nFigure: not a chart\n\n"
+                       "{{ chart() }}\n\nNo caption.\n";
+    for (int zh = 0; zh < 2; zh++) {
+        diag *d = diag_new();
+        markdown_result r;
+        const char *html = render_calls(&r, body, zh ? "zh" : "en", d);
+        if (zh) {
+            HAS(html,
+                "</svg>\n<figcaption><span class=\"caption-label\">图 2</span> The "
+                "<em>funnel</em>",
+                "Chinese label of a chart");
+        } else {
+            HAS(html,
+                "<figure class=\"chart-figure\" id=\"fig:funnel\">\n<svg class=\"cf-chart "
+                "cf-wide\" viewBox=\"0 0 9 9\"><text>w</text></svg>\n<svg class=\"cf-chart "
+                "cf-narrow\" display=\"none\"></svg>\n<figcaption><span "
+                "class=\"caption-label\">Figure 2.</span> The <em>funnel</em> by "
+                "<b>x</b></figcaption>\n</figure>\n",
+                "the chart in a numbered figure, after the image's figure 1");
+            HAS(html, "<figure class=\"chart-figure\">\n<svg class=\"cf-chart cf-wide\"",
+                "a chart figure without an id");
+            HAS(html, "<span class=\"caption-label\">Figure 3.</span> Second chart",
+                "the second chart is figure 3");
+            HAS(html, "<p>Figure: not a chart</p>", "an svg that is no chart takes no caption");
+            HAS(html, "</svg>\n\n<p>No caption.</p>", "a chart without a caption stays as it is");
+            HASNT(html, "Figure 4", "only captioned charts are numbered");
+            INT_EQ(r.n_labels, 3, "three figures");
+            if (r.n_labels == 3) {
+                STR_EQ(r.labels[1].id, "fig:funnel", "chart figure id");
+                STR_EQ(r.labels[1].kind, "figure", "chart figure kind");
+                INT_EQ(r.labels[1].number, 2, "chart figure number");
+            }
+        }
+        char *msgs = diag_to_string(d);
+        STR_EQ(msgs,
+               "content/x.md:19:1: warning: a 'Figure:' caption must follow an image or a chart "
+               "alone in its paragraph; it is shown as text\n",
+               "a shortcode that is no chart takes no figure caption");
+        free(msgs);
+        diag_free(d);
+    }
 }
 
 int
@@ -828,6 +891,7 @@ main(void)
     test_table_captions();
     test_figures();
     test_shortcode_table_caption();
+    test_shortcode_chart_figure();
     arena_free(A);
     return harness_done();
 }

@@ -6,6 +6,7 @@
 #  - incremental build: when the other page's numbers change (its first figure loses its
 #    title), the referring page, whose own text did not change, shows the new number;
 #  - Chinese labels ("表 2") on a page whose lang is zh;
+#  - the demo report: its three charts numbered as figures (chart-figure) with ids and refs;
 #  - the demo report: its three tables numbered in the HTML with their captions and ids, in
 #    Chinese and in English, and its refs written as links with the numbers.
 # Prints "N passed, N failed".
@@ -154,6 +155,21 @@ def main():
             refs = re.findall(r'<a class="xref" href="#(tbl:[a-z]+)">([^<]*)</a>', page)
             check(("tbl:outcomes", word + "1") in refs and ("tbl:medians", word + "2") in refs,
                   lang + ": the report's refs: %r" % refs)
+            # its charts (funnel, gantt, timeline) numbered as figures by their Figure:
+            # captions, each with an id, each referred to
+            figs = re.findall(r'<figure class="chart-figure" id="(fig:[a-z]+)">\n<svg[^>]* '
+                              r'class="cf-chart [^"]*cf-wide"[\s\S]*?<figcaption><span '
+                              r'class="caption-label">([^<]*)</span>', page)
+            fword = "图 " if lang == "zh" else "Figure "
+            dot = "" if lang == "zh" else "."
+            check(figs == [("fig:funnel", fword + "1" + dot), ("fig:gantt", fword + "2" + dot),
+                           ("fig:timeline", fword + "3" + dot)],
+                  lang + ": the report's charts are numbered figures: %r" % figs)
+            frefs = re.findall(r'<a class="xref" href="#(fig:[a-z]+)">([^<]*)</a>', page)
+            check(all((f, fword + n) in frefs
+                      for f, n in [("fig:funnel", "1"), ("fig:gantt", "2"), ("fig:timeline", "3")]),
+                  lang + ": a ref to each figure: %r" % frefs)
+            check("Figure:" not in page, lang + ": no Figure: paragraph left as text")
             check("{{" not in page and "clinfolio-ref" not in page,
                   lang + ": no shortcode or placeholder left")
     finally:

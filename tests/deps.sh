@@ -7,7 +7,9 @@
 #                                   build uses gcc's libtsan2, which build-essential brings.
 #   sh tests/deps.sh test           validators: Java + vnu.jar (W3C HTML checker),
 #                                   xmllint, python3-feedparser, chromium + axe-core
-#                                   (accessibility), node/npm
+#                                   (accessibility), poppler-utils (pdftotext: the
+#                                   printed report's text, tests/validate/print.js),
+#                                   node/npm
 # apt-get runs as root, or through sudo when that works without a password.
 set -eu
 mode=${1:?usage: deps.sh build PKG... | test}
@@ -42,7 +44,7 @@ build)
     ;;
 test)
     need default-jre-headless libxml2-utils python3-feedparser python3-yaml python3 ca-certificates time \
-        chromium
+        chromium poppler-utils
     command -v npm >/dev/null 2>&1 || need nodejs npm
     apt_install
     modules=$(dirname "$0")/node_modules

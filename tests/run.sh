@@ -608,7 +608,9 @@ PY
     # facets and sort keys of js/project-list.js; one row per cohort and department with
     # the figures of metrics.json and a bar; stacked tables naming every cell's column; the
     # lead only for a written summary (page.summary_auto); in Chromium's print to PDF a
-    # report cover and more pages, no navigation, a running title and page numbers
+    # report cover and more pages, no navigation, a running title and page numbers; issue 13:
+    # the report's PDF read back with pdftotext has its table and figure labels (both
+    # languages) and the page numbers "n / N"
     counts "$B theme lists and summaries" /usr/bin/python3 tests/theme_lists_test.py "$bin"
     if "$bin" build -q -o "$tmp/print-demo" >/dev/null 2>&1; then
         counts "$B theme in print (chromium)" env NODE_PATH=tests/node_modules node tests/validate/print.js "$tmp/print-demo"

@@ -6,11 +6,15 @@
 // breadcrumb or the project list's filters (their text is not in document.body.innerText,
 // which leaves out what is not displayed); every page carries its title for the running
 // head (--print-title, read by @page's @top-center); the references are left-aligned;
-// print.css has the margin boxes with the title and counter(page). Prints "N passed, N
-// failed"; exit 0 clean, 1 failures, 2 usage or browser error.
+// print.css has the margin boxes with the title and counter(page); the report's PDF, read
+// back with pdftotext (poppler-utils), has its table and figure labels ("Table 1.",
+// "Figure 3.", "表 1", "图 3") and page numbers ("2 / 7"). Prints "N passed, N failed";
+// exit 0 clean, 1 failures, 2 usage or browser error.
 'use strict';
 const fs = require('fs');
+const os = require('os');
 const path = require('path');
+const { execFileSync } = require('child_process');
 const { serve, launch, localPage } = require('./browser');
 
 const dir = process.argv[2];
@@ -87,6 +91,37 @@ function printed() {
       const count = /\/Type\s*\/Pages\b[^>]*?\/Count\s+(\d+)/.exec(pdf.toString('latin1'));
       const pages = count ? +count[1] : (pdf.toString('latin1').match(/\/Type\s*\/Page\b/g) || []).length;
       check(pages > 2, `${rel}: page.pdf() has a cover and more pages (${pages})`);
+      // issue 13: the PDF's text (pdftotext, Debian's poppler-utils) has every table and
+      // figure label the generator wrote (Table 1. ... Figure 3., 表 1 ... 图 3) and the page
+      // numbers of print.css's @bottom-center ("2 / N" on every page but perhaps the cover)
+      const labels = await page.$$eval('.caption-label', (ls) => ls.map((l) => l.textContent.trim()));
+      const zh = rel.startsWith('reports/');
+      const want = zh ? ['表 1', '表 2', '表 3', '图 1', '图 2', '图 3']
+        : ['Table 1.', 'Table 2.', 'Table 3.', 'Figure 1.', 'Figure 2.', 'Figure 3.'];
+      check(want.every((w) => labels.includes(w)), `${rel}: the page's caption labels: ${JSON.stringify(labels)}`);
+      const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'print-'));
+      const file = path.join(tmp, 'report.pdf');
+      fs.writeFileSync(file, pdf);
+      let pdfText = '';
+      try {
+        pdfText = execFileSync('pdftotext', ['-enc', 'UTF-8', file, '-'], { encoding: 'utf8' });
+      } catch (e) {
+        check(false, `${rel}: pdftotext (poppler-utils) failed: ${e.message}`);
+      } finally {
+        fs.rmSync(tmp, { recursive: true, force: true });
+      }
+      const flat = pdfText.replace(/\s+/g, ' ');
+      // pdftotext ends each page with a form feed (the /Count read above may be a subtree's)
+      const pdfPages = (pdfText.match(/\f/g) || []).length;
+      check(pdfPages >= 3, `${rel}: pdftotext finds at least 3 pages (${pdfPages})`);
+      for (const l of labels) check(flat.includes(l), `${rel}: the PDF text has the caption label ${l}`);
+      const numbered = [];
+      // (pdftotext may drop the narrow spaces of "2 / 8": "2/8")
+      for (let n = 1; n <= pdfPages; n++) {
+        if (new RegExp(`(^|\\D)${n} ?/ ?${pdfPages}(\\D|$)`).test(flat)) numbered.push(n);
+      }
+      check(pdfPages >= 3 && numbered.length >= pdfPages - 1 && numbered.includes(pdfPages),
+        `${rel}: the PDF text has the page numbers "n / ${pdfPages}" (found on ${JSON.stringify(numbered)})`);
     }
     await page.emulateMedia({ media: 'screen' });
   }

@@ -803,22 +803,38 @@ is_figure(cmark_node *n)
     return is_lone_image(n) || token_chart(n);
 }
 
-/* A paragraph whose text starts with the prefix of kind k (its text nodes merged). */
+/* A paragraph whose text starts with prefix (its text nodes merged). */
 static bool
-is_caption(cmark_node *n, const object_kind *k)
+starts_with(cmark_node *n, const char *prefix)
 {
-    if (cmark_node_get_type(n) != CMARK_NODE_PARAGRAPH)
+    if (!n || cmark_node_get_type(n) != CMARK_NODE_PARAGRAPH)
         return false;
     cmark_node *first = cmark_node_first_child(n);
     if (!first || cmark_node_get_type(first) != CMARK_NODE_TEXT)
         return false;
     const char *s = cmark_node_get_literal(first);
-    size_t word = strlen(k->prefix) - 1; /* cmark may split the text at ':' */
-    if (!s || strncmp(s, k->prefix, word) != 0)
+    size_t word = strlen(prefix) - 1; /* cmark may split the text at ':' */
+    if (!s || strncmp(s, prefix, word) != 0)
         return false;
     cmark_consolidate_text_nodes(n);
     s = cmark_node_get_literal(cmark_node_first_child(n));
-    return s && strncmp(s, k->prefix, word + 1) == 0;
+    return s && strncmp(s, prefix, word + 1) == 0;
+}
+
+/* A paragraph whose text starts with the prefix of kind k. */
+static bool
+is_caption(cmark_node *n, const object_kind *k)
+{
+    return starts_with(n, k->prefix);
+}
+
+/* The prefix a source note paragraph n starts with, else NULL. */
+static const char *
+source_prefix(cmark_node *n)
+{
+    if (starts_with(n, MARKDOWN_SOURCE_PREFIX))
+        return MARKDOWN_SOURCE_PREFIX;
+    return starts_with(n, MARKDOWN_SOURCE_PREFIX_ZH) ? MARKDOWN_SOURCE_PREFIX_ZH : NULL;
 }
 
 static bool
@@ -856,12 +872,12 @@ take_caption_id(cmark_node *par, arena *a)
     return id;
 }
 
-/* Takes the prefix of kind k and the spaces after it off the caption's first text node. */
+/* Takes prefix and the spaces after it off the first text node of paragraph par. */
 static void
-take_caption_prefix(cmark_node *par, const object_kind *k, arena *a)
+take_prefix(cmark_node *par, const char *prefix, arena *a)
 {
     cmark_node *first = cmark_node_first_child(par);
-    const char *s = cmark_node_get_literal(first) + strlen(k->prefix);
+    const char *s = cmark_node_get_literal(first) + strlen(prefix);
     while (*s == ' ' || *s == '\t')
         s++;
     cmark_node_set_literal(first, arena_strdup(a, s));
@@ -879,12 +895,22 @@ strip_p(const char *html, const char **inner, size_t *len)
     return true;
 }
 
+/* Appends the source note's label and its HTML src[0..len). */
+static void
+source_note(buf *b, const char *src, size_t len, const char *lang)
+{
+    buf_puts(b, "<span class=\"source-label\">");
+    buf_puts(b, is_chinese(lang) ? "资料来源：</span>" : "Source:</span> ");
+    buf_append(b, src, len);
+}
+
 /* The object's element with its id, label and caption: obj is a table or an image
  * paragraph, rendered and replaced by one custom block, as headings with ids are. cap is
- * the caption paragraph (freed with obj) or NULL (the image's title is the caption). */
+ * the caption paragraph (freed with obj) or NULL (the image's title is the caption); src is
+ * the source note paragraph, its prefix taken off (freed with obj), or NULL. */
 static void
-caption_object(cmark_node *obj, cmark_node *cap, const object_kind *k, const markdown_label *l,
-               const char *lang, int options, cmark_llist *exts)
+caption_object(cmark_node *obj, cmark_node *cap, cmark_node *src, const object_kind *k,
+               const markdown_label *l, const char *lang, int options, cmark_llist *exts)
 {
     /* a table a shortcode made: its output, with its own caption left out */
     const char *made = k == &kinds[KIND_TABLE] ? token_table(obj) : NULL;
@@ -892,6 +918,9 @@ caption_object(cmark_node *obj, cmark_node *cap, const object_kind *k, const mar
     const char *chart = k == &kinds[KIND_FIGURE] ? token_chart(obj) : NULL;
     char *html = cmark_render_html(obj, options, exts);
     char *cap_html = cap ? cmark_render_html(cap, options, exts) : NULL;
+    char *src_html = src ? cmark_render_html(src, options, exts) : NULL;
+    const char *note = NULL;
+    size_t note_len = 0;
     const char *body = html, *caption = "", *attrs = "";
     size_t body_len = strlen(html), caption_len = 0, attrs_len = 0;
     buf title = BUF_INIT;
@@ -935,6 +964,8 @@ caption_object(cmark_node *obj, cmark_node *cap, const object_kind *k, const mar
     }
     if (cap_html)
         fine = fine && strip_p(cap_html, &caption, &caption_len);
+    if (src_html)
+        fine = fine && strip_p(src_html, &note, &note_len);
     if (fine) {
         buf b = BUF_INIT;
         buf_puts(&b, k->open);
@@ -959,7 +990,17 @@ caption_object(cmark_node *obj, cmark_node *cap, const object_kind *k, const mar
             buf_putc(&b, ' ');
             buf_append(&b, caption, caption_len);
         }
+        if (note && k == &kinds[KIND_TABLE]) {
+            buf_puts(&b, " <span class=\"caption-source\">");
+            source_note(&b, note, note_len, lang);
+            buf_puts(&b, "</span>");
+        }
         buf_puts(&b, k->cap_close);
+        if (note && k == &kinds[KIND_FIGURE]) {
+            buf_puts(&b, "<p class=\"figure-source\">");
+            source_note(&b, note, note_len, lang);
+            buf_puts(&b, "</p>\n");
+        }
         if (k == &kinds[KIND_TABLE])
             buf_append(&b, body, body_len);
         else
@@ -969,12 +1010,15 @@ caption_object(cmark_node *obj, cmark_node *cap, const object_kind *k, const mar
             cmark_node_free(obj);
             if (cap)
                 cmark_node_free(cap);
+            if (src)
+                cmark_node_free(src);
         } else {
             cmark_node_free(block);
         }
         buf_free(&b);
     }
     buf_free(&title);
+    free(src_html);
     free(cap_html);
     free(html);
 }
@@ -989,9 +1033,11 @@ typedef struct numbering {
     cmark_llist *exts;
 } numbering;
 
-/* Numbers obj (of kind k; cap: its caption paragraph or NULL); false after an error. */
+/* Numbers obj (of kind k; cap: its caption paragraph or NULL; src: the source note
+ * paragraph after cap or NULL); false after an error. */
 static bool
-number_object(numbering *nb, cmark_node *obj, cmark_node *cap, const object_kind *k, src_pos at)
+number_object(numbering *nb, cmark_node *obj, cmark_node *cap, cmark_node *src,
+              const object_kind *k, src_pos at)
 {
     checker *c = nb->c;
     markdown_result *out = nb->out;
@@ -1005,14 +1051,16 @@ number_object(numbering *nb, cmark_node *obj, cmark_node *cap, const object_kind
         }
     }
     if (cap)
-        take_caption_prefix(cap, k, c->a);
+        take_prefix(cap, k->prefix, c->a);
+    if (src)
+        take_prefix(src, source_prefix(src), c->a);
     out->labels =
         arena_grow(c->a, out->labels, out->n_labels, &nb->cap_labels, sizeof(markdown_label), 8);
     markdown_label *l = &out->labels[out->n_labels++];
     *l = (markdown_label){id, k->name, ++nb->count[k - kinds], at};
     if (id)
         strtab_put(&nb->ids, id, (void *)(uintptr_t)out->n_labels);
-    caption_object(obj, cap, k, l, c->opt->lang, nb->options, nb->exts);
+    caption_object(obj, cap, src, k, l, c->opt->lang, nb->options, nb->exts);
     return true;
 }
 
@@ -1047,7 +1095,12 @@ number_objects(checker *c, cmark_node *doc, markdown_result *out, int options, c
         else if (is_caption(par, &kinds[KIND_FIGURE]))
             k = &kinds[KIND_FIGURE];
         if (k && (k == &kinds[KIND_TABLE] ? is_table(prev) : is_figure(prev))) {
-            ok = number_object(&nb, prev, par, k, node_pos(c, par)) && ok;
+            /* a source note is the next paragraph in document order: skipped, as it may
+             * be freed with the object */
+            cmark_node *src = source_prefix(cmark_node_next(par)) ? cmark_node_next(par) : NULL;
+            if (src)
+                i++;
+            ok = number_object(&nb, prev, par, src, k, node_pos(c, par)) && ok;
         } else if (k) {
             diag_report_code(
                 c->d, DIAG_WARNING, "stray-caption", node_pos(c, par),
@@ -1057,7 +1110,8 @@ number_objects(checker *c, cmark_node *doc, markdown_result *out, int options, c
             const char *title = cmark_node_get_title(cmark_node_first_child(par));
             cmark_node *next = cmark_node_next(par);
             if (title && *title && !(next && is_caption(next, &kinds[KIND_FIGURE])))
-                ok = number_object(&nb, par, NULL, &kinds[KIND_FIGURE], node_pos(c, par)) && ok;
+                ok = number_object(&nb, par, NULL, NULL, &kinds[KIND_FIGURE], node_pos(c, par)) &&
+                     ok;
         }
     }
     strtab_free(&nb.ids);

@@ -116,6 +116,11 @@ void markdown_label_text(buf *out, const char *kind, unsigned number, const char
 
 #define MARKDOWN_TABLE_PREFIX  "Table:"
 #define MARKDOWN_FIGURE_PREFIX "Figure:"
+/* A paragraph starting with one of these right after a caption paragraph is the object's
+ * source note: <p class="figure-source"> in the <figure>, <span class="caption-source"> in a
+ * table's <caption>, labelled "Source:" or "资料来源：" by the page's language. */
+#define MARKDOWN_SOURCE_PREFIX    "Source:"
+#define MARKDOWN_SOURCE_PREFIX_ZH "来源："
 
 /* Converts src[0..len) (the page body, which starts on line first_line of `file`) with
  * the GFM extensions table, strikethrough, autolink, tagfilter, tasklist and footnotes.

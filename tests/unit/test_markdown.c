@@ -760,6 +760,60 @@ test_figures(void)
     free(msgs);
 }
 
+/* Issue 13: a "Source:" (or "来源：") paragraph right after a "Figure:" or "Table:" caption
+ * becomes the object's source note, labelled in the page's language. */
+static void
+test_source_notes(void)
+{
+    const char *md = "![A chart](/img/a.png)\n\nFigure: Funnel {#fig:f}\n\n"
+                     "Source: project *pages*, 2022–2024 <b>x</b>\n\n"
+                     "| a |\n|---|\n| 1 |\n\nTable: Cohorts {#tbl:c}\n\n来源：项目页面\n\n"
+                     "Source: not after a caption\n";
+    for (int unsafe = 0; unsafe < 2; unsafe++) {
+        char *msgs;
+        markdown_result r = render_lang(md, unsafe, "en", &msgs);
+        HAS(r.html,
+            "<figcaption><span class=\"caption-label\">Figure 1.</span> Funnel</figcaption>\n"
+            "<p class=\"figure-source\"><span class=\"source-label\">Source:</span> project "
+            "<em>pages</em>, 2022–2024 ",
+            "figure source note after the figcaption");
+        HAS(r.html, "</p>\n</figure>\n", "the note inside the figure");
+        HAS(r.html,
+            "<caption><span class=\"caption-label\">Table 1.</span> Cohorts <span "
+            "class=\"caption-source\"><span class=\"source-label\">Source:</span> "
+            "项目页面</span></caption>",
+            "table source note in the caption");
+        HAS(r.html, "<p>Source: not after a caption</p>", "a lone Source: stays text");
+        HASNT(r.html, "来源", "the prefix is gone");
+        if (unsafe)
+            HAS(r.html, "<b>x</b>", "raw HTML kept when unsafe");
+        else
+            HASNT(r.html, "<b>", "raw HTML dropped in the note in safe mode");
+        STR_EQ(msgs,
+               unsafe ? ""
+                      : "content/x.md:9:36: warning: raw HTML dropped (markdown.unsafe_html is "
+                        "false): <b>\n",
+               "no diagnostics but the dropped tag");
+        free(msgs);
+        INT_EQ(r.n_labels, 2, "two numbered objects");
+    }
+    char *msgs;
+    markdown_result r = render_lang(md, false, "zh", &msgs);
+    HAS(r.html,
+        "<span class=\"caption-label\">图 1</span> Funnel</figcaption>\n<p "
+        "class=\"figure-source\"><span class=\"source-label\">资料来源：</span>project",
+        "Chinese figure source label");
+    HAS(r.html,
+        "<span class=\"caption-label\">表 1</span> Cohorts <span class=\"caption-source\"><span "
+        "class=\"source-label\">资料来源：</span>项目页面</span></caption>",
+        "Chinese table source label");
+    free(msgs);
+    /* an image figure from its title takes no source note: it has no caption paragraph */
+    r = render_lang("![a](/a.png \"T\")\n\nSource: s\n", false, "en", &msgs);
+    HAS(r.html, "<p>Source: s</p>", "no caption paragraph, no note");
+    free(msgs);
+}
+
 /* A table made by a shortcode: its own table element with its caption replaced, given
  * the number and the id (issue 13: the demo report's metrics_table). */
 static bool
@@ -867,6 +921,17 @@ test_shortcode_chart_figure(void)
         free(msgs);
         diag_free(d);
     }
+    /* a source note under a chart figure (the demo report's funnel) */
+    diag *d = diag_new();
+    markdown_result r;
+    const char *html =
+        render_calls(&r, "{{ chart() }}\n\nFigure: F {#fig:f}\n\nSource: project pages\n", "en", d);
+    HAS(html,
+        "</svg>\n<figcaption><span class=\"caption-label\">Figure 1.</span> F</figcaption>\n"
+        "<p class=\"figure-source\"><span class=\"source-label\">Source:</span> project "
+        "pages</p>\n</figure>\n",
+        "a chart figure's source note");
+    diag_free(d);
 }
 
 int
@@ -890,6 +955,7 @@ main(void)
     test_positions_after_shortcodes();
     test_table_captions();
     test_figures();
+    test_source_notes();
     test_shortcode_table_caption();
     test_shortcode_chart_figure();
     arena_free(A);

@@ -6,7 +6,8 @@
 #  - incremental build: when the other page's numbers change (its first figure loses its
 #    title), the referring page, whose own text did not change, shows the new number;
 #  - Chinese labels ("表 2") on a page whose lang is zh;
-#  - the demo report: its three charts numbered as figures (chart-figure) with ids and refs;
+#  - the demo report: its three charts numbered as figures (chart-figure) with ids and refs,
+#    the funnel with its source note;
 #  - the demo report: its three tables numbered in the HTML with their captions and ids, in
 #    Chinese and in English, and its refs written as links with the numbers.
 # Prints "N passed, N failed".
@@ -170,6 +171,14 @@ def main():
                       for f, n in [("fig:funnel", "1"), ("fig:gantt", "2"), ("fig:timeline", "3")]),
                   lang + ": a ref to each figure: %r" % frefs)
             check("Figure:" not in page, lang + ": no Figure: paragraph left as text")
+            # the funnel's source note, inside its figure after the figcaption, labelled
+            src = re.findall(r'id="fig:funnel">[\s\S]*?</figcaption>\n<p class="figure-source">'
+                             r'<span class="source-label">([^<]*)</span>[^<]*</p>\n</figure>',
+                             page)
+            check(src == ["资料来源：" if lang == "zh" else "Source:"],
+                  lang + ": the funnel figure's source note: %r" % src)
+            check("来源：各" not in page and "Source: stage" not in page,
+                  lang + ": no Source: paragraph left as text")
             check("{{" not in page and "clinfolio-ref" not in page,
                   lang + ": no shortcode or placeholder left")
     finally:

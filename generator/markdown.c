@@ -990,17 +990,13 @@ caption_object(cmark_node *obj, cmark_node *cap, cmark_node *src, const object_k
             buf_putc(&b, ' ');
             buf_append(&b, caption, caption_len);
         }
-        if (note && k == &kinds[KIND_TABLE]) {
-            buf_puts(&b, " <span class=\"caption-source\">");
+        if (note) { /* in the caption: a <figure> allows nothing after its <figcaption> */
+            buf_puts(&b, k == &kinds[KIND_TABLE] ? " <span class=\"caption-source\">"
+                                                 : " <span class=\"figure-source\">");
             source_note(&b, note, note_len, lang);
             buf_puts(&b, "</span>");
         }
         buf_puts(&b, k->cap_close);
-        if (note && k == &kinds[KIND_FIGURE]) {
-            buf_puts(&b, "<p class=\"figure-source\">");
-            source_note(&b, note, note_len, lang);
-            buf_puts(&b, "</p>\n");
-        }
         if (k == &kinds[KIND_TABLE])
             buf_append(&b, body, body_len);
         else

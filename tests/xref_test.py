@@ -171,10 +171,11 @@ def main():
                       for f, n in [("fig:funnel", "1"), ("fig:gantt", "2"), ("fig:timeline", "3")]),
                   lang + ": a ref to each figure: %r" % frefs)
             check("Figure:" not in page, lang + ": no Figure: paragraph left as text")
-            # the funnel's source note, inside its figure after the figcaption, labelled
-            src = re.findall(r'id="fig:funnel">[\s\S]*?</figcaption>\n<p class="figure-source">'
-                             r'<span class="source-label">([^<]*)</span>[^<]*</p>\n</figure>',
-                             page)
+            # the funnel's source note, at the end of its figcaption (a figure allows nothing
+            # after it), labelled
+            src = re.findall(r'id="fig:funnel">[\s\S]*?<figcaption>(?:(?!</figcaption>)[\s\S])*'
+                             r'<span class="figure-source"><span class="source-label">([^<]*)</span>'
+                             r'[^<]*</span></figcaption>\n</figure>', page)
             check(src == ["资料来源：" if lang == "zh" else "Source:"],
                   lang + ": the funnel figure's source note: %r" % src)
             check("来源：各" not in page and "Source: stage" not in page,

@@ -773,11 +773,12 @@ test_source_notes(void)
         char *msgs;
         markdown_result r = render_lang(md, unsafe, "en", &msgs);
         HAS(r.html,
-            "<figcaption><span class=\"caption-label\">Figure 1.</span> Funnel</figcaption>\n"
-            "<p class=\"figure-source\"><span class=\"source-label\">Source:</span> project "
+            "<figcaption><span class=\"caption-label\">Figure 1.</span> Funnel <span "
+            "class=\"figure-source\"><span class=\"source-label\">Source:</span> project "
             "<em>pages</em>, 2022–2024 ",
-            "figure source note after the figcaption");
-        HAS(r.html, "</p>\n</figure>\n", "the note inside the figure");
+            "figure source note at the end of the figcaption");
+        HAS(r.html, "</span></figcaption>\n</figure>\n",
+            "the note inside the figcaption (nothing may follow it in a figure)");
         HAS(r.html,
             "<caption><span class=\"caption-label\">Table 1.</span> Cohorts <span "
             "class=\"caption-source\"><span class=\"source-label\">Source:</span> "
@@ -800,7 +801,7 @@ test_source_notes(void)
     char *msgs;
     markdown_result r = render_lang(md, false, "zh", &msgs);
     HAS(r.html,
-        "<span class=\"caption-label\">图 1</span> Funnel</figcaption>\n<p "
+        "<span class=\"caption-label\">图 1</span> Funnel <span "
         "class=\"figure-source\"><span class=\"source-label\">资料来源：</span>project",
         "Chinese figure source label");
     HAS(r.html,
@@ -927,9 +928,9 @@ test_shortcode_chart_figure(void)
     const char *html =
         render_calls(&r, "{{ chart() }}\n\nFigure: F {#fig:f}\n\nSource: project pages\n", "en", d);
     HAS(html,
-        "</svg>\n<figcaption><span class=\"caption-label\">Figure 1.</span> F</figcaption>\n"
-        "<p class=\"figure-source\"><span class=\"source-label\">Source:</span> project "
-        "pages</p>\n</figure>\n",
+        "</svg>\n<figcaption><span class=\"caption-label\">Figure 1.</span> F <span "
+        "class=\"figure-source\"><span class=\"source-label\">Source:</span> project "
+        "pages</span></figcaption>\n</figure>\n",
         "a chart figure's source note");
     diag_free(d);
 }

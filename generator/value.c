@@ -105,17 +105,12 @@ find_pair(const value *map, const char *key, size_t key_len)
 {
     if (!map || map->type != VALUE_MAP)
         return NULL;
-    if (key_len == 0) {
-        for (size_t i = 0; i < map->as.map.len; i++)
-            if (map->as.map.pairs[i].key_len == 0)
-                return &map->as.map.pairs[i];
-        return NULL;
-    }
-    /* the first byte before memcmp: most keys of a length differ there (a lookup in
-     * a page's map of forty keys is the hottest loop of an incremental build) */
+    /* the first byte before memcmp: most keys of one length differ there (lookups in a
+     * page's map of forty keys are the inner loop of checking a render's reads) */
     for (size_t i = 0; i < map->as.map.len; i++) {
         value_pair *p = &map->as.map.pairs[i];
-        if (p->key_len == key_len && p->key[0] == key[0] && memcmp(p->key, key, key_len) == 0)
+        if (p->key_len == key_len && (key_len == 0 || p->key[0] == key[0]) &&
+            memcmp(p->key, key, key_len) == 0)
             return p;
     }
     return NULL;

@@ -40,6 +40,11 @@
 /* Quiet time after the last change before a rebuild starts: an editor's save (write a
  * temporary file, rename it over the page) is one rebuild, not three. */
 #define DEBOUNCE_MS 20
+/* The same after an event that ends a save (a file closed after writing, renamed into
+ * place, deleted): what may follow it comes within microseconds, and the reload comes
+ * sooner by the difference. A file still being written, or renamed away (as vim does
+ * before it writes the new one), waits DEBOUNCE_MS. */
+#define DEBOUNCE_SETTLED_MS 3
 /* A rebuild starts at the latest this long after the first change of a burst. */
 #define DEBOUNCE_MAX_MS 1000
 /* Idle event streams get a comment this often, so a closed tab ends its thread. */
@@ -900,9 +905,10 @@ is_watched_folder(const char *name)
 }
 
 /* Reads the pending events. Returns whether one of them is a change of the sources;
- * *css_only is cleared when a changed file is not a stylesheet. */
+ * *css_only is cleared when a changed file is not a stylesheet, *settled tells whether
+ * the last change ended a save (DEBOUNCE_SETTLED_MS). */
 static bool
-read_events(watcher *w, bool *css_only)
+read_events(watcher *w, bool *css_only, bool *settled)
 {
     char chunk[16384] __attribute__((aligned(__alignof__(struct inotify_event))));
     bool changed = false;
@@ -916,6 +922,7 @@ read_events(watcher *w, bool *css_only)
             if (ev->mask & IN_Q_OVERFLOW) {
                 changed = true;
                 *css_only = false;
+                *settled = false;
                 continue;
             }
             if (!dir)
@@ -943,31 +950,35 @@ read_events(watcher *w, bool *css_only)
             size_t len = strlen(name);
             if ((ev->mask & IN_ISDIR) || len < 4 || strcasecmp(name + len - 4, ".css") != 0)
                 *css_only = false;
+            *settled = !(ev->mask & IN_ISDIR) &&
+                       (ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE)) != 0;
             changed = true;
         }
     }
     return changed;
 }
 
-/* Waits for a change, then for DEBOUNCE_MS without one (at most DEBOUNCE_MAX_MS in all). */
+/* Waits for a change, then for DEBOUNCE_MS without one, or DEBOUNCE_SETTLED_MS when the
+ * last one ended a save (at most DEBOUNCE_MAX_MS in all). */
 static void
 wait_for_change(watcher *w, bool *css_only)
 {
     struct pollfd pfd = {w->fd, POLLIN, 0};
+    bool settled = false;
     *css_only = true;
     for (;;) {
         if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
             return;
-        if (read_events(w, css_only))
+        if (read_events(w, css_only, &settled))
             break;
     }
     double start = pool_now_ms();
     while (pool_now_ms() - start < DEBOUNCE_MAX_MS) {
-        int r = poll(&pfd, 1, DEBOUNCE_MS);
+        int r = poll(&pfd, 1, settled ? DEBOUNCE_SETTLED_MS : DEBOUNCE_MS);
         if (r == 0)
             break;
         if (r > 0)
-            read_events(w, css_only);
+            read_events(w, css_only, &settled);
     }
 }
 

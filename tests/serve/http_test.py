@@ -193,6 +193,20 @@ try:
     save_by_rename(about, good.replace("A plain page", "A renamed-over page"))
     s.wait_rebuild(n)
     check(b"A renamed-over page" in request(s, b + "about/")[2], "a page renamed over another")
+    # as vim saves: the page renamed away to a backup, the new one written, the backup
+    # deleted; no rebuild sees the page missing (a rename away is no finished save)
+    n = s.rebuilds()
+    os.rename(about, about + "~")
+    write(about, good.replace("A plain page", "A page saved as vim does"))
+    os.remove(about + "~")
+    s.wait_rebuild(n)
+    time.sleep(0.3)  # a second rebuild would have started by now
+    check(b"A page saved as vim does" in request(s, b + "about/")[2]
+          and all(l.startswith("rebuilt ") for l in s.lines[n:]),
+          "a page saved as vim does: %r" % s.lines[n:])
+    n = s.rebuilds()
+    save_by_rename(about, good.replace("A plain page", "A renamed-over page"))
+    s.wait_rebuild(n)
 
     # a new folder is watched: a file created in it later rebuilds too
     n = s.rebuilds()

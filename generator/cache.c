@@ -407,8 +407,25 @@ cache_next_free(cache_next *n)
     free(n);
 }
 
+/* The bytes of a record kept from prev, for a cache of its own: moved out of prev when
+ * prev's record owns them (a rebuild of serve would otherwise copy every page's records
+ * again), else copied. */
+static const void *
+own_kept(cache *prev, const char *key, const void *data, size_t len)
+{
+    record *e = prev && !prev->data ? strtab_get(&prev->by_key, key) : NULL;
+    if (e && e->data == data) {
+        e->data = NULL;
+        e->len = 0;
+        return data;
+    }
+    void *copy = xmalloc(len + 1);
+    memcpy(copy, data, len);
+    return copy;
+}
+
 cache *
-cache_next_take(cache_next *next, const char *out_dir)
+cache_next_take(cache_next *next, cache *prev, const char *out_dir)
 {
     if (next->fd >= 0) /* its records are in the spool file, not here */
         return NULL;
@@ -428,12 +445,7 @@ cache_next_take(cache_next *next, const char *out_dir)
             continue;
         c->checksum = checksum_step(c->checksum, r->key, strlen(r->key), r->hash);
         record *e = &c->records[c->n++];
-        const void *data = r->data;
-        if (r->borrowed) { /* the previous cache goes: a copy of its own */
-            void *copy = xmalloc(r->len + 1);
-            memcpy(copy, r->data, r->len);
-            data = copy;
-        }
+        const void *data = r->borrowed ? own_kept(prev, r->key, r->data, r->len) : r->data;
         *e = (record){(char *)r->key, data, r->len};
         *r = (next_record){NULL, NULL, 0, 0, 0, false};
         strtab_put(&c->by_key, e->key, e);

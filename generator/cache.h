@@ -65,8 +65,10 @@ void cache_next_free(cache_next *n);
 
 /* The records of n (made by cache_next_new) as a cache of out_dir as it is now, without
  * a file (clinfolio serve keeps it in memory for the next rebuild): n is left empty.
- * NULL when out_dir is gone, or n is spooled. */
-cache *cache_next_take(cache_next *n, const char *out_dir);
+ * Records kept from prev (the cache they were borrowed from, or NULL) are moved out of
+ * prev when it holds them in memory (itself taken), else copied: prev is then only fit
+ * to be freed. NULL when out_dir is gone, or n is spooled. */
+cache *cache_next_take(cache_next *n, cache *prev, const char *out_dir);
 /* Whether c was made for out_dir as it is now (the same folder: device and inode). */
 bool cache_still_for(const cache *c, const char *out_dir);
 

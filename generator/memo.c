@@ -898,7 +898,7 @@ memo_after_commit(memo *m, bool committed)
     const build_options *opt = m->opt;
     const char *why = NULL;
     if (committed && opt->memory) {
-        *opt->memory = cache_next_take(m->next, opt->out_dir);
+        *opt->memory = cache_next_take(m->next, m->prev, opt->out_dir);
     } else if (committed && !cache_next_save(m->next, m->prev, m->path.ptr, opt->out_dir, &why)) {
         if (opt->cache_notes)
             fprintf(stderr, "clinfolio: cache %s not written (%s)\n", m->path.ptr, why);

@@ -190,7 +190,7 @@ main(void)
     cache_free(ck);
     cache_next_free(k);
     k = kept_sample(c);
-    cache *taken = cache_next_take(k, out); /* copies what it borrowed */
+    cache *taken = cache_next_take(k, c, out); /* copies what it borrowed from a file */
     cache_next_free(k);
 
     /* the same bytes are not written again */
@@ -247,7 +247,7 @@ main(void)
     OK(!exists(spool) && before.st_ino == after.st_ino,
        "a spooled cache not saved: no temporary file, the old cache in place");
     n = sample_spooled(3);
-    OK(!cache_next_take(n, out), "a spooled cache cannot be taken into memory");
+    OK(!cache_next_take(n, NULL, out), "a spooled cache cannot be taken into memory");
     cache_next_free(n);
 
     /* written for another output folder (the folder replaced: another inode) */
@@ -263,7 +263,7 @@ main(void)
 
     /* handed over in memory */
     n = sample(7);
-    c = cache_next_take(n, out);
+    c = cache_next_take(n, NULL, out);
     OK(c && cache_still_for(c, out), "taken for the output folder");
     expect_records(c, 7, "in memory");
     cache_next_free(n);
@@ -273,6 +273,29 @@ main(void)
     mkdir(out, 0755);
     OK(!cache_still_for(c, out), "no longer for a replaced output folder");
     cache_free(c);
+
+    /* a cache taken from records kept from one in memory moves them, not copies them */
+    n = sample(5);
+    cache *mem = cache_next_take(n, NULL, out);
+    cache_next_free(n);
+    size_t len0;
+    const void *p0 = cache_get(mem, "render/p0", &len0);
+    cache_next *k2 = kept_sample(mem);
+    cache *moved_to = cache_next_take(k2, mem, out);
+    cache_next_free(k2);
+    size_t len1;
+    const void *p1 = cache_get(moved_to, "render/p0", &len1);
+    OK(p0 && p1 == p0 && len1 == len0, "a record kept from a cache in memory is moved");
+    size_t left;
+    OK(!cache_get(mem, "render/p0", &left) && left == 0, "the cache it came from lost it");
+    cache_free(mem); /* frees what it still holds, not the moved bytes */
+    OK(memcmp(p1, "data of page 0", len1) == 0, "the moved bytes outlive their old cache");
+    const char *plugins = cache_get(moved_to, "plugins", &len1);
+    OK(plugins && len1 == 16 && memcmp(plugins, "plugins' results", 16) == 0,
+       "a second moved record");
+    const char *fresh = cache_get(moved_to, "render/p1", &len1);
+    OK(fresh && len1 == 3 && memcmp(fresh, "new", 3) == 0, "a new record beside them");
+    cache_free(moved_to);
 
     /* nothing at all */
     n = cache_next_new();

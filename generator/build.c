@@ -414,7 +414,7 @@ begin_output(const build_options *opt, const char *theme, bool update, arena *a,
         {theme, "the theme's folder"},
         {NULL, NULL},
     };
-    output_options oo = {opt->out_dir, not_above, not_near, opt->force};
+    output_options oo = {opt->out_dir, not_above, not_near, opt->force, opt->no_sync};
     output *o = update ? output_begin_update(&oo, d) : NULL;
     return o ? o : output_begin(&oo, d);
 }

@@ -37,6 +37,7 @@ typedef struct build_options {
      * (clinfolio serve): the build takes *memory and leaves the new cache there; the
      * caller frees the last one with cache_free() */
     struct cache **memory;
+    bool no_sync; /* out_dir is a private folder of this process: output_options.no_sync */
 } build_options;
 
 typedef struct build_stats {

@@ -51,6 +51,7 @@ struct output {
     bool dry;                 /* output_begin_dry: paths are claimed, nothing is written */
     bool update;              /* output_begin_update: out_dir (prev_fd, flock'ed) is updated in
                                * place; the temporary tree only stages the files written */
+    bool no_sync;             /* output_options.no_sync */
     output_file *files;       /* what output_files lists, under lock; paths owned */
     unsigned char *written;   /* files[i] was written into the temporary tree, not kept */
     size_t n_files, cap_files;
@@ -735,6 +736,8 @@ find_removals(output *o, strvec *out)
 static bool
 sync_staged(output *o, const strvec *staged)
 {
+    if (o->no_sync)
+        return true;
     if (staged->n > 64)
         return syncfs(o->tmp_fd) == 0;
     for (size_t i = 0; i < staged->n; i++) {
@@ -773,14 +776,14 @@ write_journal(output *o, const strvec *staged, const strvec *removals, diag *d)
     int fd = ok ? openat(o->tmp_fd, JOURNAL_TMP,
                          O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)
                 : -1;
-    ok = fd >= 0 && write_all(fd, j.ptr, j.len) && fsync(fd) == 0;
+    ok = fd >= 0 && write_all(fd, j.ptr, j.len) && (o->no_sync || fsync(fd) == 0);
     int err = errno;
     if (fd >= 0 && close(fd) != 0 && ok) {
         ok = false;
         err = errno;
     }
-    if (ok &&
-        (renameat(o->tmp_fd, JOURNAL_TMP, o->tmp_fd, JOURNAL) != 0 || fsync(o->tmp_fd) != 0)) {
+    if (ok && (renameat(o->tmp_fd, JOURNAL_TMP, o->tmp_fd, JOURNAL) != 0 ||
+               (!o->no_sync && fsync(o->tmp_fd) != 0))) {
         ok = false;
         err = errno;
     }
@@ -1347,6 +1350,7 @@ begin_tree(const output_options *opt, bool update, diag *d)
     char tmp[128];
     output *o = new_output();
     o->update = update;
+    o->no_sync = opt->no_sync;
     if (!split_out_dir(o, opt->out_dir, d)) {
         output_free(o);
         return NULL;

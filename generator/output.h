@@ -36,6 +36,10 @@ typedef struct output_options {
      * site's content/, themes/, templates/, plugins/, the theme in use; as not_above */
     const output_guard *not_near;
     bool force; /* replace an existing non-empty folder that has no OUTPUT_MARKER */
+    /* out_dir does not outlive this process (clinfolio serve's private folder): an
+     * update's files and journal are not flushed to disk (fsync), which a crash would
+     * need and a rebuild would wait for */
+    bool no_sync;
 } output_options;
 
 /* Starts a build of out_dir: removes the stale temporary trees a killed build left

@@ -751,7 +751,8 @@ rebuild(server *s, bool first, bool css_only)
                         .future = opt->future,
                         .workers = opt->workers,
                         .datadir = opt->datadir,
-                        .memory = &s->memory};
+                        .memory = &s->memory,
+                        .no_sync = true};
     build_stats st = {0};
     diag *d = diag_new();
     double t0 = pool_now_ms();

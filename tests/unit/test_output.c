@@ -120,7 +120,7 @@ diag_has(diag *d, const char *text)
 static output *
 begin(const char *out_dir, diag *d)
 {
-    return output_begin(&(output_options){out_dir, NULL, NULL, false}, d);
+    return output_begin(&(output_options){out_dir, NULL, NULL, false, false}, d);
 }
 
 static bool
@@ -497,7 +497,7 @@ test_guards(void)
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
         for (int force = 0; force < 2; force++) {
             diag *d1 = diag_new();
-            output_options oo = {path_of(refused[i].rel), above, near, force};
+            output_options oo = {path_of(refused[i].rel), above, near, force, false};
             output *o = output_begin(&oo, d1);
             OK(!o, "refused%s: %s", force ? " with --force" : "", refused[i].rel);
             OK(diag_has(d1, refused[i].why), "why %s is refused", refused[i].rel);
@@ -509,7 +509,7 @@ test_guards(void)
     char link[512];
     snprintf(link, sizeof link, "%s/site-link", base);
     OK(symlink(root, link) == 0, "link to the site");
-    output_options oo = {base, above, near, true};
+    output_options oo = {base, above, near, true, false};
     OK(!output_begin(&oo, d), "the folder holding the site is refused");
     oo.out_dir = path_of("site-link/content");
     OK(!output_begin(&oo, d), "content/ through a link to the site is refused");
@@ -519,7 +519,7 @@ test_guards(void)
     const output_guard near_theme[] = {{elsewhere_theme, "the theme's folder"}, {NULL, NULL}};
     mkdir(path_of("elsewhere"), 0755);
     mkdir(path_of("elsewhere/theme"), 0755);
-    oo = (output_options){path_of("elsewhere/theme/static"), NULL, near_theme, true};
+    oo = (output_options){path_of("elsewhere/theme/static"), NULL, near_theme, true, false};
     OK(!output_begin(&oo, d), "a folder inside the theme is refused");
     OK(diag_has(d, "it is the theme's folder or lies inside it"), "message for the theme");
     oo.out_dir = path_of("elsewhere");
@@ -529,7 +529,7 @@ test_guards(void)
     OK(find_tmp() == NULL, "no temporary tree left by refusals");
 
     /* a public/ beside the sources is fine */
-    oo = (output_options){path_of("site/public"), above, near, false};
+    oo = (output_options){path_of("site/public"), above, near, false, false};
     output *o = output_begin(&oo, d);
     OK(o != NULL, "site/public is fine");
     OK(o && output_commit(o, d), "commit site/public");
@@ -550,7 +550,7 @@ test_home(void)
     put_file("home/.ssh/id_ed25519", "secret");
     char *saved = getenv("HOME") ? strdup(getenv("HOME")) : NULL;
     setenv("HOME", path_of("home"), 1);
-    output_options oo = {path_of("home"), NULL, NULL, true};
+    output_options oo = {path_of("home"), NULL, NULL, true, false};
     OK(!output_begin(&oo, d), "the home folder is refused, even with --force");
     OK(diag_has(d, "it is your home directory or contains it"), "message for home");
     oo.out_dir = base;
@@ -579,7 +579,7 @@ test_marker(void)
     char mine[512], empty[512];
     snprintf(mine, sizeof mine, "%s/mine", base);
     snprintf(empty, sizeof empty, "%s/empty", base);
-    output_options oo = {mine, NULL, NULL, false};
+    output_options oo = {mine, NULL, NULL, false, false};
     OK(!output_begin(&oo, d), "a folder with files and no marker is refused");
     OK(diag_has(d, "refusing to replace"), "message");
     OK(diag_has(d, "has no .clinfolio-output file"), "message names the marker");
@@ -992,7 +992,7 @@ test_keep_symlinks(void)
     harness_write_file(base, "inc/mine/a.html", "A");
     char mine[512];
     snprintf(mine, sizeof mine, "%s/inc/mine", base);
-    o = output_begin(&(output_options){mine, NULL, NULL, true}, d);
+    o = output_begin(&(output_options){mine, NULL, NULL, true, false}, d);
     OK(o != NULL, "--force");
     OK(!output_keep(o, "a.html", NULL, &id, d), "nothing is kept from a folder without a marker");
     uint64_t mine_a = ino_of("inc/mine/a.html");
@@ -1201,7 +1201,7 @@ __wrap_renameat(int from_dir, const char *from, int to_dir, const char *to)
 static output *
 begin_update(const char *out_dir, diag *d)
 {
-    return output_begin_update(&(output_options){out_dir, NULL, NULL, false}, d);
+    return output_begin_update(&(output_options){out_dir, NULL, NULL, false, false}, d);
 }
 
 /* Lets the coarse file system clock move on, so that a link or a write would show in a
@@ -1475,6 +1475,31 @@ test_update(void)
     diag_free(d);
 }
 
+/* An update of a folder that does not outlive the process (serve's, no_sync) is
+ * committed like any other, only not flushed to disk. */
+static void
+test_update_no_sync(void)
+{
+    diag *d = diag_new();
+    char out[512];
+    snprintf(out, sizeof out, "%s/nosync/public", base);
+    mkdir(path_of("nosync"), 0755);
+    output *o = begin(out, d);
+    OK(o && write_str(o, "a.html", "A", d) && write_str(o, "b.html", "B", d) && output_commit(o, d),
+       "no_sync: a full build");
+    o = output_begin_update(&(output_options){out, NULL, NULL, false, true}, d);
+    OK(o != NULL, "no_sync: an update begins");
+    OK(output_keep(o, "a.html", NULL, NULL, d) && write_str(o, "b.html", "B2", d) &&
+           write_str(o, "c.html", "C", d) && output_commit(o, d),
+       "no_sync: the update is committed");
+    FILE_EQ("nosync/public/a.html", "A");
+    FILE_EQ("nosync/public/b.html", "B2");
+    FILE_EQ("nosync/public/c.html", "C");
+    INT_EQ(count_prefixed("nosync", ".public."), 0, "no_sync: no staging tree left");
+    INT_EQ(diag_error_count(d), 0, "no_sync: no error");
+    diag_free(d);
+}
+
 /* output_begin_update returns NULL, reporting nothing, where a full build must be made;
  * the guards are output_begin's. */
 static void
@@ -1501,7 +1526,7 @@ test_update_refusals(void)
     OK(exists("upd/empty"), "the empty folder stays");
 
     const output_guard site[] = {{target, "the site folder"}, {NULL, NULL}};
-    OK(output_begin_update(&(output_options){target, site, NULL, false}, d) == NULL,
+    OK(output_begin_update(&(output_options){target, site, NULL, false, false}, d) == NULL,
        "a guarded folder");
     OK(diag_has(d, "refusing to use"), "refused as output_begin refuses it");
 
@@ -1818,6 +1843,7 @@ main(void)
     test_unchanged();
     test_parallel_keep();
     test_update();
+    test_update_no_sync();
     test_update_refusals();
     test_update_mismatch();
     test_update_rollforward();

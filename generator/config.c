@@ -11,11 +11,12 @@
 #include <string.h>
 
 static const char *const known_keys[] = {
-    "title",    "description", "base_url",         "language",           "theme",
-    "author",   "currency",    "summary_length",   "markdown",           "feed",
-    "home",     "menu",        "stages",           "taxonomies",         "metrics",
-    "plugins",  "params",      "copyright",        "plugin_limits",      "checks",
-    "paginate", "languages",   "default_language", "summary_length_cjk",
+    "title",          "description", "base_url",         "language",           "theme",
+    "author",         "currency",    "summary_length",   "markdown",           "feed",
+    "home",           "menu",        "stages",           "taxonomies",         "metrics",
+    "plugins",        "params",      "copyright",        "plugin_limits",      "checks",
+    "paginate",       "languages",   "default_language", "summary_length_cjk", "bibliography",
+    "citation_style",
 };
 
 /* The checks `checks:` may switch: every check that reports warnings (a warning by

@@ -5,6 +5,7 @@
 #include "site.h"
 
 #include "buf.h"
+#include "cite.h"
 #include "fs.h"
 #include "hash.h"
 #include "pool.h"
@@ -1580,9 +1581,14 @@ page_url_of(const char *path, const char **why, void *payload)
     "\x01"       \
     "clinfolio-ref-"
 
+/* What every placeholder starts with: REF_MARK, CITE_MARK, CITE_LIST_MARK. */
+#define ANY_MARK \
+    "\x01"       \
+    "clinfolio-"
+
 /* markdown_page.fill_text: a heading's text (for its id) with each shortcode token
- * replaced by the text of the call's output; a cross-reference, whose words are known
- * only later, is left out ("See {{ ref(...) }} here" has the id see-here). */
+ * replaced by the text of the call's output; a cross-reference or a citation, whose words
+ * are known only later, is left out ("See {{ ref(...) }} here" has the id see-here). */
 static const char *
 heading_text_of(const char *text, void *payload, arena *a)
 {
@@ -1590,11 +1596,11 @@ heading_text_of(const char *text, void *payload, arena *a)
     if (!st->n)
         return text;
     const char *filled = shortcode_fill_text(st, text, a);
-    if (!strstr(filled, REF_MARK))
+    if (!strstr(filled, ANY_MARK))
         return filled;
     buf b = BUF_INIT;
     for (const char *p = filled; *p;) {
-        const char *mark = strstr(p, REF_MARK);
+        const char *mark = strstr(p, ANY_MARK);
         const char *end = mark ? strchr(mark + 1, '\x01') : NULL;
         if (!end) {
             buf_puts(&b, p);
@@ -1713,21 +1719,22 @@ site_shortcode_ref(buf *html, const shortcode_call *call, page *p, arena *a, dia
     return true;
 }
 
-/* s with each placeholder REF_MARK<k>\x01 (k < n) replaced by repl[k]. */
+/* str with each placeholder <mark><k>\x01 (k < n) replaced by repl[k]. */
 static const char *
-fill_refs(const char *str, const char *const *repl, size_t n, arena *a)
+fill_marks(const char *str, const char *mark, const char *const *repl, size_t n, arena *a)
 {
-    if (!str || !strstr(str, REF_MARK))
+    size_t mlen = strlen(mark);
+    if (!str || !strstr(str, mark))
         return str;
     buf b = BUF_INIT;
     const char *p = str;
-    for (const char *m; (m = strstr(p, REF_MARK));) {
-        const char *q = m + strlen(REF_MARK);
+    for (const char *m; (m = strstr(p, mark));) {
+        const char *q = m + mlen;
         size_t k = 0;
         while (*q >= '0' && *q <= '9' && k <= n)
             k = k * 10 + (size_t)(*q++ - '0');
         buf_append(&b, p, (size_t)(m - p));
-        if (*q == '\x01' && q > m + strlen(REF_MARK) && k < n) {
+        if (*q == '\x01' && q > m + mlen && k < n) {
             buf_puts(&b, repl[k]);
             p = q + 1;
         } else {
@@ -1739,6 +1746,24 @@ fill_refs(const char *str, const char *const *repl, size_t n, arena *a)
     const char *out = arena_strndup(a, b.ptr, b.len);
     buf_free(&b);
     return out;
+}
+
+/* p's placeholders of mark replaced: html[k] in its HTML, text[k] in its summary and the
+ * titles of its table of contents. */
+static void
+fill_page_marks(page *p, const char *mark, const char *const *html, const char *const *text,
+                size_t n, arena *a)
+{
+    p->md.html = fill_marks(p->md.html, mark, html, n, a);
+    p->summary = fill_marks(p->summary, mark, text, n, a);
+    for (size_t k = 0; p->md.toc && k < p->md.toc->as.list.len; k++) {
+        value *entry = p->md.toc->as.list.items[k];
+        const value *title = value_map_get(entry, "title");
+        const char *t = title ? value_str(title) : NULL;
+        const char *filled = fill_marks(t, mark, text, n, a);
+        if (filled != t)
+            value_map_set(entry, "title", value_new_cstr(a, filled, title->pos), a);
+    }
 }
 
 /* The page a ref call of p points to (its translation in p's language where there is one),
@@ -1823,17 +1848,41 @@ resolve_refs(site *s, page *p, diag *d)
     buf_free(&h);
     if (!ok)
         return false;
-    p->md.html = fill_refs(p->md.html, html, p->n_refs, s->a);
-    p->summary = fill_refs(p->summary, text, p->n_refs, s->a);
-    for (size_t k = 0; p->md.toc && k < p->md.toc->as.list.len; k++) {
-        value *entry = p->md.toc->as.list.items[k];
-        const value *title = value_map_get(entry, "title");
-        const char *t = title ? value_str(title) : NULL;
-        const char *filled = fill_refs(t, text, p->n_refs, s->a);
-        if (filled != t)
-            value_map_set(entry, "title", value_new_cstr(s->a, filled, title->pos), s->a);
-    }
+    fill_page_marks(p, REF_MARK, html, text, p->n_refs, s->a);
     return true;
+}
+
+/* Replaces p's citation placeholders by numbered marks and puts its reference list where
+ * {{ references() }} stands, else at the end of its content (cite.h). Every build, as
+ * resolve_refs. */
+static void
+resolve_cites(site *s, page *p)
+{
+    const char **html, *list;
+    cite_resolve(&html, &list, p, page_text_lang(s, p), s->a);
+    const char **text = arena_alloc(s->a, (p->n_cites + 1) * sizeof(char *));
+    buf b = BUF_INIT;
+    for (size_t k = 0; k < p->n_cites; k++) { /* "[1]" in the summary */
+        buf_clear(&b);
+        text_strip_tags(&b, html[k], strlen(html[k]));
+        text[k] = arena_strndup(s->a, b.ptr, b.len);
+    }
+    fill_page_marks(p, CITE_MARK, html, text, p->n_cites, s->a);
+    const char *html_doc = p->md.html;
+    const char *at = strstr(html_doc, "<p>" CITE_LIST_MARK "</p>");
+    size_t skip = at ? strlen("<p>" CITE_LIST_MARK "</p>") : strlen(CITE_LIST_MARK);
+    if (!at)
+        at = strstr(html_doc, CITE_LIST_MARK);
+    buf_clear(&b);
+    if (at) {
+        buf_append(&b, html_doc, (size_t)(at - html_doc));
+        buf_puts(&b, list);
+        buf_puts(&b, at + skip);
+    } else {
+        buf_printf(&b, "%s%s", html_doc, list);
+    }
+    p->md.html = arena_strndup(s->a, b.ptr, b.len);
+    buf_free(&b);
 }
 
 /* }==================================================================== */
@@ -1859,6 +1908,9 @@ site_render_content(site *s, site_expand_fn expand, void *payload, const site_co
             refs_ok = resolve_refs(s, s->all[i], d) && refs_ok;
     if (!refs_ok)
         return false;
+    for (size_t i = 0; i < s->n_all; i++)
+        if (s->all[i]->n_cites || s->all[i]->references_placed)
+            resolve_cites(s, s->all[i]);
     for (size_t i = 0; i < s->n_all; i++)
         if (s->all[i]->ctx)
             fill_page_content(s, s->all[i]);

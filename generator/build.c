@@ -465,7 +465,7 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     progress_pass(opt->progress, "loading pages");
     const char *theme = build_find_theme(&site_cfg, opt->root, datadir, &theme_name, a, d);
     /* nothing changed since the last build: its diagnostics again, and done */
-    if (memo_unchanged(m, theme, datadir, &st, a, d)) {
+    if (memo_unchanged(m, &site_cfg, theme, datadir, &st, a, d)) {
         ok = diag_error_count(d) == 0;
         if (stats)
             *stats = st;

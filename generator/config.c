@@ -769,6 +769,20 @@ config_load(config *out, const char *root, const char *base_url_override, arena 
     return l.ok;
 }
 
+const char **
+config_bibliography_files(const config *c, arena *a)
+{
+    const value *v = value_map_get(c->raw, "bibliography");
+    size_t n = v && v->type == VALUE_LIST ? v->as.list.len : 1;
+    const char **out = arena_zalloc(a, (n + 1) * sizeof(char *));
+    for (size_t i = 0, k = 0; v && i < n; i++) {
+        const char *rel = value_str(v->type == VALUE_LIST ? v->as.list.items[i] : v);
+        if (rel && *rel && !fs_bad_rel(rel))
+            out[k++] = rel;
+    }
+    return out;
+}
+
 int
 config_stage_index(const config *c, const char *key, size_t len)
 {

@@ -107,6 +107,14 @@ put_names(buf *out, const bib_name *names, size_t n, bool more, bool zh, bibfmt_
         buf_puts(out, zh && style == BIBFMT_GBT7714 ? ", 等" : ", et al.");
 }
 
+/* ". " unless out ends with one already (a part that was empty). */
+static void
+put_stop(buf *out)
+{
+    if (out->len < 2 || strcmp(out->ptr + out->len - 2, ". ") != 0)
+        buf_puts(out, ". ");
+}
+
 /* ". " after the names, or only " " after "et al." */
 static void
 end_names(buf *out)
@@ -250,7 +258,7 @@ gbt_online(buf *out, const bib_entry *e)
         esc(out, e->urldate);
         buf_putc(out, ']');
     }
-    buf_puts(out, ". ");
+    put_stop(out);
     if (e->url) {
         put_url(out, e->url);
         buf_puts(out, ". ");
@@ -435,7 +443,7 @@ van_reference(buf *out, const bib_entry *e)
             buf_puts(out, ". p. ");
             put_pages(out, e->pages);
         }
-        buf_puts(out, ". ");
+        put_stop(out);
         if (e->type == BIB_REPORT && e->number) {
             buf_puts(out, "Report No.: ");
             put_sentence(out, e->number);

@@ -214,6 +214,24 @@ put_edition(buf *out, const char *ed, bool zh)
     buf_printf(out, "%ld%s ed. ", n, suffix);
 }
 
+/* "Address: Publisher<sep>Year" with what is known of it (sep: ", " in GB/T 7714, "; " in
+ * Vancouver). */
+static void
+put_imprint(buf *out, const bib_entry *e, const char *sep)
+{
+    if (e->address) {
+        esc(out, e->address);
+        buf_puts(out, e->publisher ? ": " : sep);
+    }
+    if (e->publisher) {
+        esc(out, e->publisher);
+        if (e->year)
+            buf_puts(out, sep);
+    }
+    if (e->year)
+        esc(out, e->year);
+}
+
 /* }==================================================================== */
 
 /* {====================================================================
@@ -229,23 +247,6 @@ gbt_code(const bib_entry *e)
         [BIB_PATENT] = "P",      [BIB_WEBPAGE] = "EB", [BIB_NEWSPAPER] = "N", [BIB_OTHER] = "Z",
     };
     return codes[e->type];
-}
-
-/* "Address: Publisher, Year" with what is known of it. */
-static void
-gbt_imprint(buf *out, const bib_entry *e)
-{
-    if (e->address) {
-        esc(out, e->address);
-        buf_puts(out, e->publisher ? ": " : ", ");
-    }
-    if (e->publisher) {
-        esc(out, e->publisher);
-        if (e->year)
-            buf_puts(out, ", ");
-    }
-    if (e->year)
-        esc(out, e->year);
 }
 
 /* The online part: "[cited date]. URL" (after the publication facts), when the entry was
@@ -326,7 +327,7 @@ gbt_reference(buf *out, const bib_entry *e)
         esc(out, e->date ? e->date : e->year ? e->year : "");
         break;
     case BIB_WEBPAGE:
-        gbt_imprint(out, e);
+        put_imprint(out, e, ", ");
         if (e->date && (!e->year || strcmp(e->date, e->year) != 0)) {
             buf_putc(out, '(');
             esc(out, e->date);
@@ -334,7 +335,7 @@ gbt_reference(buf *out, const bib_entry *e)
         }
         break;
     default:
-        gbt_imprint(out, e);
+        put_imprint(out, e, ", ");
         if (e->pages) {
             buf_puts(out, ": ");
             put_pages(out, e->pages);
@@ -356,23 +357,6 @@ gbt_reference(buf *out, const bib_entry *e)
 /* {====================================================================
  * Vancouver (ICMJE, NLM's Citing Medicine)
  * ===================================================================== */
-
-/* "Address: Publisher; Year" with what is known of it. */
-static void
-van_imprint(buf *out, const bib_entry *e)
-{
-    if (e->address) {
-        esc(out, e->address);
-        buf_puts(out, e->publisher ? ": " : "; ");
-    }
-    if (e->publisher) {
-        esc(out, e->publisher);
-        if (e->year)
-            buf_puts(out, "; ");
-    }
-    if (e->year)
-        esc(out, e->year);
-}
 
 static void
 van_reference(buf *out, const bib_entry *e)
@@ -426,7 +410,7 @@ van_reference(buf *out, const bib_entry *e)
         buf_puts(out, ". ");
         break;
     case BIB_WEBPAGE:
-        van_imprint(out, e);
+        put_imprint(out, e, "; ");
         if (e->date || e->urldate) {
             buf_puts(out, " [");
             if (e->date && (!e->year || strcmp(e->date, e->year) != 0))
@@ -438,7 +422,7 @@ van_reference(buf *out, const bib_entry *e)
         buf_puts(out, ". ");
         break;
     default:
-        van_imprint(out, e);
+        put_imprint(out, e, "; ");
         if (e->pages && (e->type == BIB_CHAPTER || e->type == BIB_PAPER)) {
             buf_puts(out, ". p. ");
             put_pages(out, e->pages);

@@ -183,34 +183,20 @@ bool
 cite_shortcode(buf *html, const shortcode_call *call, page *p, arena *a, diag *d)
 {
     page_cite c = {NULL, 0, NULL, call->at};
-    const value *args = call->args;
-    bool ok = true, has_keys = false;
     if (!p->bib) {
         diag_report(d, DIAG_ERROR, call->at,
                     "shortcode 'cite': this page has no bibliography (add `bibliography: "
                     "references.bib` to its front matter, or to site.yaml)");
         return false;
     }
-    for (size_t k = 0; args && k < args->as.map.len; k++) {
-        const value_pair *kv = &args->as.map.pairs[k];
-        bool is_key = strcmp(kv->key, "key") == 0 || strcmp(kv->key, "keys") == 0;
-        const char *v = value_str(kv->val);
-        if (!is_key && strcmp(kv->key, "locator") != 0) {
-            diag_report(d, DIAG_ERROR, kv->key_pos,
-                        "shortcode 'cite': unknown argument '%s' (arguments: key, keys, locator)",
-                        kv->key);
-            ok = false;
-        } else if (!v || !*v) {
-            diag_report(d, DIAG_ERROR, kv->val->pos,
-                        "shortcode 'cite': '%s' must be a non-empty string", kv->key);
-            ok = false;
-        } else if (is_key) {
-            has_keys = true;
-            ok = add_keys(&c, v, kv->val->pos, p, a, d) && ok;
-        } else {
-            c.locator = v;
-        }
-    }
+    static const char *const names[] = {"key", "keys", "locator"};
+    const char *args[3];
+    bool ok = shortcode_string_args(args, call, names, 3, d);
+    bool has_keys = args[0] || args[1];
+    for (size_t i = 0; i < 2; i++)
+        if (args[i])
+            ok = add_keys(&c, args[i], value_map_get(call->args, names[i])->pos, p, a, d) && ok;
+    c.locator = args[2];
     if (ok && !has_keys) {
         diag_report(d, DIAG_ERROR, call->at,
                     "shortcode 'cite' needs key=\"...\": the key of a bibliography entry "

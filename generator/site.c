@@ -1684,27 +1684,9 @@ fill_page_content(site *s, page *p)
 bool
 site_shortcode_ref(buf *html, const shortcode_call *call, page *p, arena *a, diag *d)
 {
-    const char *id = NULL, *target = NULL;
-    bool ok = true;
-    const value *args = call->args;
-    for (size_t k = 0; args && k < args->as.map.len; k++) {
-        const value_pair *kv = &args->as.map.pairs[k];
-        bool is_id = strcmp(kv->key, "id") == 0, is_page = strcmp(kv->key, "page") == 0;
-        const char *v = value_str(kv->val);
-        if (!is_id && !is_page) {
-            diag_report(d, DIAG_ERROR, kv->key_pos,
-                        "shortcode 'ref': unknown argument '%s' (arguments: id, page)", kv->key);
-            ok = false;
-        } else if (!v || !*v) {
-            diag_report(d, DIAG_ERROR, kv->val->pos,
-                        "shortcode 'ref': '%s' must be a non-empty string", kv->key);
-            ok = false;
-        } else if (is_id) {
-            id = v;
-        } else {
-            target = v;
-        }
-    }
+    const char *args[2];
+    bool ok = shortcode_string_args(args, call, (const char *const[]){"id", "page"}, 2, d);
+    const char *id = args[0], *target = args[1];
     if (ok && !id) {
         diag_report(d, DIAG_ERROR, call->at,
                     "shortcode 'ref' needs id=\"...\": the id of a table or figure "

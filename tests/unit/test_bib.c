@@ -208,61 +208,62 @@ test_styles(arena *a)
         "@misc{z, title = {<script>}}\n",
         a, &d);
     INT_EQ(diag_error_count(d), 0, "the style entries parse");
-    bibfmt_style G = BIBFMT_GBT7714, V = BIBFMT_VANCOUVER;
-    STR_EQ(reference(b, "j", G, a),
-           "YOCK P G, ZENIOS S, MAKOWER J, et al. Teaching[J]. Sci Transl Med, 2011, 3(92): "
-           "431-436. DOI:<a href=\"https://doi.org/10.1126/x%3Cy%3E\">10.1126/x&lt;y&gt;</a>.",
-           "GB/T [J]: three authors, et al., DOI link escaped");
-    STR_EQ(reference(b, "j", V, a),
-           "Yock PG, Zenios S, Makower J, Brinton TJ. Teaching. Sci Transl Med. "
-           "2011;3(92):431-436. doi:<a href=\"https://doi.org/10.1126/x%3Cy%3E\">"
-           "10.1126/x&lt;y&gt;</a>.",
-           "Vancouver journal: up to six authors");
-    STR_EQ(reference(b, "zh", G, a),
-           "张三, 李四, 王五, 等. 医学教育[J]. 医学教育管理, 2026, 12(1): 120-126.",
-           "GB/T Chinese entry: 等");
-    STR_EQ(reference(b, "m", G, a), "YOCK P G. Biodesign[M]. 2nd ed. Cambridge: CUP, 2015.",
-           "GB/T [M]");
-    STR_EQ(reference(b, "m", V, a), "Yock PG. Biodesign. 2nd ed. Cambridge: CUP; 2015.",
-           "Vancouver book");
-    STR_EQ(reference(b, "ch", G, a),
-           "DOE J. A Chapter[M]//ROE R. The Book. City: Pub, 2001: 32-36.", "GB/T [M]//");
-    STR_EQ(reference(b, "ch", V, a),
-           "Doe J. A Chapter. In: Roe R, editor. The Book. City: Pub; 2001. p. 32-36.",
-           "Vancouver chapter");
-    STR_EQ(reference(b, "c", G, a), "DOE J. A Paper[C]//Proc. X. City: Pub, 2002: 1-2.",
-           "GB/T [C]//");
-    STR_EQ(reference(b, "c", V, a), "Doe J. A Paper. In: Proc. X. City: Pub; 2002. p. 1-2.",
-           "Vancouver paper");
-    STR_EQ(reference(b, "d", G, a), "DOE J. A Thesis[D]. City: Uni, 2003.", "GB/T [D]");
-    STR_EQ(reference(b, "d", V, a), "Doe J. A Thesis [dissertation]. City: Uni; 2003.",
-           "Vancouver thesis");
-    STR_EQ(reference(b, "r", G, a), "WHO. A Report: R-1[R]. Geneva: WHO, 2004.", "GB/T [R]");
-    STR_EQ(reference(b, "r", V, a), "WHO. A Report. Geneva: WHO; 2004. Report No.: R-1.",
-           "Vancouver report");
-    STR_EQ(reference(b, "s", G, a),
-           "国家标准化管理委员会. 参考文献著录规则: GB/T 7714—2015[S]. 北京: 中国标准出版社, "
-           "2015.",
-           "GB/T [S]");
-    STR_EQ(reference(b, "s", V, a),
-           "国家标准化管理委员会. 参考文献著录规则. GB/T 7714—2015. 北京: 中国标准出版社; 2015.",
-           "Vancouver standard");
-    STR_EQ(reference(b, "p", G, a), "DOE J. A Device: CN1234567A[P]. 2020-01-02.", "GB/T [P]");
-    STR_EQ(reference(b, "p", V, a), "Doe J. A Device. CN1234567A. 2020-01-02.", "Vancouver patent");
-    STR_EQ(reference(b, "eb", G, a),
-           "国务院. 条例[EB/OL]. 2021(2021-03-18)[2024-05-01]. <a "
-           "href=\"https://www.gov.cn/x?a=1&amp;b=2\">https://www.gov.cn/x?a=1&amp;b=2</a>.",
-           "GB/T [EB/OL]: (update)[cited]. URL");
-    STR_EQ(
-        reference(b, "eb", V, a),
-        "国务院. 条例 [Internet]. 2021 [updated 2021-03-18; cited 2024-05-01]. Available "
-        "from: <a href=\"https://www.gov.cn/x?a=1&amp;b=2\">https://www.gov.cn/x?a=1&amp;b=2</a>",
-        "Vancouver web page");
-    STR_EQ(reference(b, "n", G, a), "ZHU X. News[N]. Health News, 2022-07-24(3).", "GB/T [N]");
-    STR_EQ(reference(b, "n", V, a), "Zhu X. News. Health News. 2022-07-24:3.",
-           "Vancouver newspaper");
-    STR_EQ(reference(b, "z", G, a), "&lt;script&gt;[Z].", "GB/T [Z], HTML escaped");
-    STR_EQ(reference(b, "z", V, a), "&lt;script&gt;.", "Vancouver, nothing but a title");
+    static const struct {
+        const char *key;
+        bibfmt_style style;
+        const char *want, *what;
+    } cases[] = {
+        {"j", BIBFMT_GBT7714,
+         "YOCK P G, ZENIOS S, MAKOWER J, et al. Teaching[J]. Sci Transl Med, 2011, 3(92): 431-436. "
+         "DOI:<a href=\"https://doi.org/10.1126/x%3Cy%3E\">10.1126/x&lt;y&gt;</a>.",
+         "GB/T [J]: three authors, et al., DOI link escaped"},
+        {"j", BIBFMT_VANCOUVER,
+         "Yock PG, Zenios S, Makower J, Brinton TJ. Teaching. Sci Transl Med. 2011;3(92):431-436. "
+         "doi:<a href=\"https://doi.org/10.1126/x%3Cy%3E\">10.1126/x&lt;y&gt;</a>.",
+         "Vancouver journal: up to six authors"},
+        {"zh", BIBFMT_GBT7714,
+         "张三, 李四, 王五, 等. 医学教育[J]. 医学教育管理, 2026, 12(1): 120-126.",
+         "GB/T Chinese entry: 等"},
+        {"m", BIBFMT_GBT7714, "YOCK P G. Biodesign[M]. 2nd ed. Cambridge: CUP, 2015.", "GB/T [M]"},
+        {"m", BIBFMT_VANCOUVER, "Yock PG. Biodesign. 2nd ed. Cambridge: CUP; 2015.",
+         "Vancouver book"},
+        {"ch", BIBFMT_GBT7714, "DOE J. A Chapter[M]//ROE R. The Book. City: Pub, 2001: 32-36.",
+         "GB/T [M]//"},
+        {"ch", BIBFMT_VANCOUVER,
+         "Doe J. A Chapter. In: Roe R, editor. The Book. City: Pub; 2001. p. 32-36.",
+         "Vancouver chapter"},
+        {"c", BIBFMT_GBT7714, "DOE J. A Paper[C]//Proc. X. City: Pub, 2002: 1-2.", "GB/T [C]//"},
+        {"c", BIBFMT_VANCOUVER, "Doe J. A Paper. In: Proc. X. City: Pub; 2002. p. 1-2.",
+         "Vancouver paper"},
+        {"d", BIBFMT_GBT7714, "DOE J. A Thesis[D]. City: Uni, 2003.", "GB/T [D]"},
+        {"d", BIBFMT_VANCOUVER, "Doe J. A Thesis [dissertation]. City: Uni; 2003.",
+         "Vancouver thesis"},
+        {"r", BIBFMT_GBT7714, "WHO. A Report: R-1[R]. Geneva: WHO, 2004.", "GB/T [R]"},
+        {"r", BIBFMT_VANCOUVER, "WHO. A Report. Geneva: WHO; 2004. Report No.: R-1.",
+         "Vancouver report"},
+        {"s", BIBFMT_GBT7714,
+         "国家标准化管理委员会. 参考文献著录规则: GB/T 7714—2015[S]. 北京: 中国标准出版社, 2015.",
+         "GB/T [S]"},
+        {"s", BIBFMT_VANCOUVER,
+         "国家标准化管理委员会. 参考文献著录规则. GB/T 7714—2015. 北京: 中国标准出版社; 2015.",
+         "Vancouver standard"},
+        {"p", BIBFMT_GBT7714, "DOE J. A Device: CN1234567A[P]. 2020-01-02.", "GB/T [P]"},
+        {"p", BIBFMT_VANCOUVER, "Doe J. A Device. CN1234567A. 2020-01-02.", "Vancouver patent"},
+        {"eb", BIBFMT_GBT7714,
+         "国务院. 条例[EB/OL]. 2021(2021-03-18)[2024-05-01]. <a "
+         "href=\"https://www.gov.cn/x?a=1&amp;b=2\">https://www.gov.cn/x?a=1&amp;b=2</a>.",
+         "GB/T [EB/OL]: (update)[cited]. URL"},
+        {"eb", BIBFMT_VANCOUVER,
+         "国务院. 条例 [Internet]. 2021 [updated 2021-03-18; cited 2024-05-01]. Available from: "
+         "<a href=\"https://www.gov.cn/x?a=1&amp;b=2\">https://www.gov.cn/x?a=1&amp;b=2</a>",
+         "Vancouver web page"},
+        {"n", BIBFMT_GBT7714, "ZHU X. News[N]. Health News, 2022-07-24(3).", "GB/T [N]"},
+        {"n", BIBFMT_VANCOUVER, "Zhu X. News. Health News. 2022-07-24:3.", "Vancouver newspaper"},
+        {"z", BIBFMT_GBT7714, "&lt;script&gt;[Z].", "GB/T [Z], HTML escaped"},
+        {"z", BIBFMT_VANCOUVER, "&lt;script&gt;.", "Vancouver, nothing but a title"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        STR_EQ(reference(b, cases[i].key, cases[i].style, a), cases[i].want, cases[i].what);
     diag_free(d);
 }
 

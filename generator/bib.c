@@ -4,7 +4,6 @@
 #include "bib.h"
 
 #include "fs.h"
-#include "strtab.h"
 #include "text.h"
 
 #include <stdint.h>
@@ -14,9 +13,34 @@
 struct bib {
     bib_entry *entries;
     size_t n, cap;
-    strtab by_key; /* key -> entry index + 1 (the array moves as it grows) */
+    /* the entries by key: open addressing over slots[0..n_slots) (a power of two), each
+     * an entry index + 1 or 0; in the arena, like everything of a bib, so a bib needs no
+     * freeing */
+    size_t *slots, n_slots;
     arena *a;
 };
+
+/* The slot of key: where it is, or the empty slot where it would go. */
+static size_t *
+slot_of(const bib *b, const char *key)
+{
+    size_t mask = b->n_slots - 1;
+    for (size_t i = text_hash(key) & mask;; i = (i + 1) & mask)
+        if (!b->slots[i] || strcmp(b->entries[b->slots[i] - 1].key, key) == 0)
+            return &b->slots[i];
+}
+
+/* Room for one more key: the slots at most half full. */
+static void
+grow_slots(bib *b)
+{
+    if (2 * (b->n + 1) <= b->n_slots)
+        return;
+    b->n_slots = b->n_slots ? 2 * b->n_slots : 64;
+    b->slots = arena_zalloc(b->a, b->n_slots * sizeof(size_t));
+    for (size_t i = 0; i < b->n; i++)
+        *slot_of(b, b->entries[i].key) = i + 1;
+}
 
 bib *
 bib_new(arena *a)
@@ -29,22 +53,25 @@ bib_new(arena *a)
 void
 bib_add(bib *b, const bib_entry *e, diag *d)
 {
-    size_t first = (size_t)(uintptr_t)strtab_get(&b->by_key, e->key);
-    if (first) {
+    grow_slots(b);
+    size_t *slot = slot_of(b, e->key);
+    if (*slot) {
         size_t id = diag_report(d, DIAG_WARNING, e->at,
                                 "duplicate bibliography key '%s' (this entry is ignored)", e->key);
-        diag_note(d, id, b->entries[first - 1].at, "the entry used is here");
+        diag_note(d, id, b->entries[*slot - 1].at, "the entry used is here");
         return;
     }
     b->entries = arena_grow(b->a, b->entries, b->n, &b->cap, sizeof(bib_entry), 16);
     b->entries[b->n++] = *e;
-    strtab_put(&b->by_key, b->entries[b->n - 1].key, (void *)(uintptr_t)b->n);
+    *slot = b->n;
 }
 
 const bib_entry *
 bib_find(const bib *b, const char *key)
 {
-    size_t i = (size_t)(uintptr_t)strtab_get(&b->by_key, key);
+    if (!b->n_slots)
+        return NULL;
+    size_t i = *slot_of(b, key);
     return i ? &b->entries[i - 1] : NULL;
 }
 

@@ -8,6 +8,7 @@
 
 #include <btparse.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -239,6 +240,8 @@ add_entry(bib *b, AST *entry, const char *file, arena *a, diag *d)
     }
     bib_entry e = {0};
     fill_entry(&e, bt_entry_type(entry), &f, file, entry->line, a);
+    for (size_t i = 0; i < f.n; i++)
+        free((char *)f.texts[i]); /* bt_get_text() hands out a copy */
     const char *key = bt_entry_key(entry);
     e.at = SRC_POS(file, entry->line > 0 ? (unsigned)entry->line : 0, 0);
     if (!key || !*key) {

@@ -319,14 +319,16 @@ no_shortcodes(buf *html, const shortcode_call *call, void *payload, diag *d)
     return false;
 }
 
-/* One shortcode call of page x->p: the built-in ref (site.h), cite and references
- * (cite.h), else the plugins'. */
+/* One shortcode call of page x->p: the built-in ref and figure (site.h), cite and
+ * references (cite.h), else the plugins'. */
 static bool
 expand_call(buf *html, const shortcode_call *call, void *payload, diag *d)
 {
     expand_ctx *x = payload;
     if (strcmp(call->name, "ref") == 0)
         return site_shortcode_ref(html, call, x->p, x->a, d);
+    if (strcmp(call->name, "figure") == 0)
+        return site_shortcode_figure(html, call, x->p, x->a, d);
     if (strcmp(call->name, "cite") == 0)
         return cite_shortcode(html, call, x->p, x->a, d);
     if (strcmp(call->name, "references") == 0)
@@ -342,7 +344,7 @@ expand_page(shortcode_text *out, page *p, void *payload, arena *a, diag *d)
         plugin_set_page(x->host, site_context_in(x->s, p->lang), p->ctx); /* its language's */
     x->p = p;
     x->a = a;
-    p->n_refs = p->n_cites = 0; /* the calls of this build */
+    p->n_refs = p->n_cites = p->n_figures = 0; /* the calls of this build */
     p->references_placed = false;
     return shortcode_expand(out, p->body, p->body_len, p->path, p->body_line, expand_call, x, a, d);
 }

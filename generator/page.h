@@ -59,6 +59,13 @@ struct page {
     markdown_result md;
     page_ref *refs; /* its ref calls in order, n_refs of them (shortcodes run every build) */
     size_t n_refs, cap_refs;
+    /* its {{ figure(...) }} calls (site.c): each one's output, the unnumbered <figure>,
+     * and its parts, which the Markdown pass numbers (markdown_page.figure_of) */
+    struct page_figure {
+        const char *html;
+        markdown_figure parts;
+    } * figures;
+    size_t n_figures, cap_figures;
     page_cite *cites; /* its cite calls in order (cite.h), n_cites of them */
     size_t n_cites, cap_cites;
     bool references_placed; /* it calls {{ references() }} */

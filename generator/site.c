@@ -1614,6 +1614,17 @@ heading_text_of(const char *text, void *payload, arena *a)
     return out;
 }
 
+/* markdown_page.figure_of: the figure call of page payload whose output is html. */
+static const markdown_figure *
+figure_of(const void *payload, const char *html)
+{
+    const page *p = payload;
+    for (size_t k = 0; k < p->n_figures; k++)
+        if (strcmp(p->figures[k].html, html) == 0)
+            return &p->figures[k].parts;
+    return NULL;
+}
+
 /* The page's Markdown to p->md and p->summary, with its shortcodes' output in place. */
 static void
 convert_page(const content_job *j, page *p, const shortcode_text *st, arena *a, diag *d)
@@ -1622,7 +1633,8 @@ convert_page(const content_job *j, page *p, const shortcode_text *st, arena *a, 
     link_source src = {j->s, p};
     markdown_page pg = {page_url_of,     &src,       p->body,
                         p->body_len,     st->spans,  st->n,
-                        heading_text_of, (void *)st, shortcode_token_html};
+                        heading_text_of, (void *)st, shortcode_token_html,
+                        figure_of,       p};
     markdown_set_page(&pg);
     page_render_markdown(p, &j->s->cfg, st->src, st->len, a, d);
     markdown_set_page(NULL);
@@ -1700,6 +1712,76 @@ site_shortcode_ref(buf *html, const shortcode_call *call, page *p, arena *a, dia
     buf_printf(html, REF_MARK "%zu\x01", p->n_refs++);
     return true;
 }
+
+/* {====================================================================
+ * figures: {{ figure(src=..., alt=..., caption=..., id=..., source=...) }}
+ * ===================================================================== */
+
+/* text HTML-escaped, in a. */
+static const char *
+escaped(const char *text, arena *a)
+{
+    buf b = BUF_INIT;
+    text_html_escape(&b, text, strlen(text));
+    const char *r = arena_strndup(a, b.ptr, b.len);
+    buf_free(&b);
+    return r;
+}
+
+/* Whether id is one a caption's {#id} may give: letters, digits, ':', '_', '-'. */
+static bool
+is_caption_id(const char *id)
+{
+    return strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:_-") ==
+           strlen(id);
+}
+
+bool
+site_shortcode_figure(buf *html, const shortcode_call *call, page *p, arena *a, diag *d)
+{
+    static const char *const names[] = {"src", "alt", "caption", "id", "source"};
+    const char *v[5];
+    bool ok = shortcode_string_args(v, call, names, 5, d);
+    const value *src = value_map_get(call->args, "src"), *id = value_map_get(call->args, "id");
+    if (ok && (!v[0] || !v[1])) {
+        diag_report(d, DIAG_ERROR, call->at,
+                    "shortcode 'figure' needs %s: the image and its text alternative "
+                    "({{ figure(src=\"/img/x.png\", alt=\"...\", caption=\"...\") }})",
+                    v[0] ? "alt=\"...\"" : "src=\"...\"");
+        ok = false;
+    }
+    if (v[0] && !text_url_scheme_allowed(v[0], strlen(v[0]), false)) {
+        diag_report(d, DIAG_ERROR, src->pos,
+                    "shortcode 'figure': src '%s' must be a relative, http: or https: URL", v[0]);
+        ok = false;
+    }
+    if (v[3] && !is_caption_id(v[3])) {
+        diag_report(d, DIAG_ERROR, id->pos,
+                    "shortcode 'figure': id '%s' may hold letters, digits, ':', '_' and '-' only",
+                    v[3]);
+        ok = false;
+    }
+    if (!ok)
+        return false;
+    markdown_figure f = {
+        arena_printf(a, "<img src=\"%s\" alt=\"%s\" />", escaped(v[0], a), escaped(v[1], a)),
+        v[2] ? escaped(v[2], a) : "", v[4] ? escaped(v[4], a) : NULL, v[3]};
+    /* the output: the image alone, for a call inside a paragraph (the Markdown pass
+     * replaces a call alone in its paragraph by the numbered figure); its caption as the
+     * title and its id make it the call's own (figure_of) */
+    buf_printf(html, "<img src=\"%s\" alt=\"%s\"", escaped(v[0], a), escaped(v[1], a));
+    if (*f.caption)
+        buf_printf(html, " title=\"%s\"", f.caption);
+    if (f.id)
+        buf_printf(html, " id=\"%s\"", f.id);
+    buf_puts(html, " />");
+    p->figures =
+        arena_grow(a, p->figures, p->n_figures, &p->cap_figures, sizeof(struct page_figure), 4);
+    p->figures[p->n_figures++] = (struct page_figure){arena_strndup(a, html->ptr, html->len), f};
+    return true;
+}
+
+/* }==================================================================== */
 
 /* str with each placeholder <mark><k>\x01 (k < n) replaced by repl[k]. */
 static const char *

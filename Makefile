@@ -14,9 +14,10 @@
 # REQ_CFLAGS, REQ_LDFLAGS and REQ_LIBS and is always used. A change of compiler or flags
 # rebuilds everything (BUILD/flags.stamp).
 
-PKGS        = libcmark-gfm yaml-0.1 lua5.4 libxml-2.0 libmicrohttpd
+PKGS        = libcmark-gfm yaml-0.1 lua5.4 libxml-2.0 libmicrohttpd jansson
 DEB_BUILD   = build-essential pkg-config libcmark-gfm-dev libcmark-gfm-extensions-dev \
-              libyaml-dev liblua5.4-dev libxml2-dev libmicrohttpd-dev
+              libyaml-dev liblua5.4-dev libxml2-dev libmicrohttpd-dev libjansson-dev \
+              libbtparse-dev
 DEB_FUZZ    = clang libclang-rt-dev
 PREFIX     ?= /usr/local
 VERSION     = 0.1.0
@@ -50,9 +51,12 @@ else
 $(error SAN=$(SAN): use SAN=1 (or address), SAN=thread or SAN=fuzzer)
 endif
 
-# pkg-config runs once per make, not once per compile; empty until `make deps` ran
+# pkg-config runs once per make, not once per compile; empty until `make deps` ran.
+# libbtparse (BibTeX) has no .pc file: its header is in /usr/include, the library -lbtparse.
+# It comes first: it exports short names (comment, error, name, ...) that it calls itself,
+# and libxml2 exports a `comment` too; the dynamic linker takes the first library's.
 DEPS_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-DEPS_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcmark-gfm-extensions
+DEPS_LIBS   := -lbtparse $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcmark-gfm-extensions
 
 REQ_CFLAGS  = -std=c11 -D_GNU_SOURCE -pthread $(WARN) -MMD -MP $(DEPS_CFLAGS) \
               -DCLINFOLIO_VERSION='"$(VERSION)"' $(SAN_CFLAGS)

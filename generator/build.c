@@ -5,6 +5,7 @@
 
 #include "arena.h"
 #include "buf.h"
+#include "cite.h"
 #include "feed.h"
 #include "fs.h"
 #include "i18n.h"
@@ -318,13 +319,20 @@ no_shortcodes(buf *html, const shortcode_call *call, void *payload, diag *d)
     return false;
 }
 
-/* One shortcode call of page x->p: the built-in ref (site.h), else the plugins'. */
+/* One shortcode call of page x->p: the built-in ref and figure (site.h), cite and
+ * references (cite.h), else the plugins'. */
 static bool
 expand_call(buf *html, const shortcode_call *call, void *payload, diag *d)
 {
     expand_ctx *x = payload;
     if (strcmp(call->name, "ref") == 0)
         return site_shortcode_ref(html, call, x->p, x->a, d);
+    if (strcmp(call->name, "figure") == 0)
+        return site_shortcode_figure(html, call, x->p, x->a, d);
+    if (strcmp(call->name, "cite") == 0)
+        return cite_shortcode(html, call, x->p, x->a, d);
+    if (strcmp(call->name, "references") == 0)
+        return cite_references_shortcode(html, call, x->p, d);
     return x->host ? plugin_shortcode(html, call, x->host, d) : no_shortcodes(html, call, NULL, d);
 }
 
@@ -336,7 +344,8 @@ expand_page(shortcode_text *out, page *p, void *payload, arena *a, diag *d)
         plugin_set_page(x->host, site_context_in(x->s, p->lang), p->ctx); /* its language's */
     x->p = p;
     x->a = a;
-    p->n_refs = 0; /* the calls of this build */
+    p->n_refs = p->n_cites = p->n_figures = 0; /* the calls of this build */
+    p->references_placed = false;
     return shortcode_expand(out, p->body, p->body_len, p->path, p->body_line, expand_call, x, a, d);
 }
 
@@ -458,7 +467,7 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     progress_pass(opt->progress, "loading pages");
     const char *theme = build_find_theme(&site_cfg, opt->root, datadir, &theme_name, a, d);
     /* nothing changed since the last build: its diagnostics again, and done */
-    if (memo_unchanged(m, theme, datadir, &st, a, d)) {
+    if (memo_unchanged(m, &site_cfg, theme, datadir, &st, a, d)) {
         ok = diag_error_count(d) == 0;
         if (stats)
             *stats = st;
@@ -513,7 +522,9 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     progress_pass(opt->progress, "markdown");
     expand_ctx x = {host, s, NULL, NULL};
     size_t n_all;
-    site_all_pages(s, &n_all);
+    page *const *all = site_all_pages(s, &n_all);
+    if (!cite_load(all, n_all, cfg, opt->root, a, d)) /* main thread: libbtparse */
+        goto done;
     if (!site_render_content(s, expand_page, &x, memo_content(m, s, n_all), workers, load_arenas,
                              d))
         goto done;

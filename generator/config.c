@@ -11,11 +11,12 @@
 #include <string.h>
 
 static const char *const known_keys[] = {
-    "title",    "description", "base_url",         "language",           "theme",
-    "author",   "currency",    "summary_length",   "markdown",           "feed",
-    "home",     "menu",        "stages",           "taxonomies",         "metrics",
-    "plugins",  "params",      "copyright",        "plugin_limits",      "checks",
-    "paginate", "languages",   "default_language", "summary_length_cjk",
+    "title",          "description", "base_url",         "language",           "theme",
+    "author",         "currency",    "summary_length",   "markdown",           "feed",
+    "home",           "menu",        "stages",           "taxonomies",         "metrics",
+    "plugins",        "params",      "copyright",        "plugin_limits",      "checks",
+    "paginate",       "languages",   "default_language", "summary_length_cjk", "bibliography",
+    "citation_style",
 };
 
 /* The checks `checks:` may switch: every check that reports warnings (a warning by
@@ -766,6 +767,20 @@ config_load(config *out, const char *root, const char *base_url_override, arena 
     check_menu(&l, out, get_list(&l, rootv, "menu"));
     load_checks(&l, out, rootv);
     return l.ok;
+}
+
+const char **
+config_bibliography_files(const config *c, arena *a)
+{
+    const value *v = value_map_get(c->raw, "bibliography");
+    size_t n = v && v->type == VALUE_LIST ? v->as.list.len : 1;
+    const char **out = arena_zalloc(a, (n + 1) * sizeof(char *));
+    for (size_t i = 0, k = 0; v && i < n; i++) {
+        const char *rel = value_str(v->type == VALUE_LIST ? v->as.list.items[i] : v);
+        if (rel && *rel && !fs_bad_rel(rel))
+            out[k++] = rel;
+    }
+    return out;
 }
 
 int

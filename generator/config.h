@@ -108,6 +108,12 @@ bool config_is_language_code(const char *s);
 /* "zh, en" (for error messages); owned by a. */
 const char *config_language_list(const config *c, arena *a);
 
+/* The files site.yaml's `bibliography` names (relative to the site folder, as written;
+ * NULL-terminated; memory owned by a): inputs outside content/ that the incremental
+ * build's fingerprint (memo.c) and `serve`'s watcher include. cite.c reads and checks
+ * them. */
+const char **config_bibliography_files(const config *c, arena *a);
+
 /* Index of the stage with this key, or -1. */
 int config_stage_index(const config *c, const char *key, size_t len);
 

@@ -778,6 +778,14 @@ token_chart(cmark_node *n)
     return gt && cls && cls < gt ? html : NULL;
 }
 
+/* The figure the shortcode call paragraph n describes (the built-in figure), else NULL. */
+static const markdown_figure *
+token_figure(cmark_node *n)
+{
+    const char *html = page_ctx && page_ctx->figure_of ? token_output(n, "<img") : NULL;
+    return html ? page_ctx->figure_of(page_ctx->figure_payload, html) : NULL;
+}
+
 /* A table of the Markdown, or a paragraph that is a shortcode call making a table. */
 static bool
 is_table(cmark_node *n)
@@ -916,6 +924,8 @@ caption_object(cmark_node *obj, cmark_node *cap, cmark_node *src, const object_k
     const char *made = k == &kinds[KIND_TABLE] ? token_table(obj) : NULL;
     /* a chart a shortcode made: its output whole, in a <figure class="chart-figure"> */
     const char *chart = k == &kinds[KIND_FIGURE] ? token_chart(obj) : NULL;
+    /* a figure the built-in shortcode describes: its image, caption and note */
+    const markdown_figure *fig = k == &kinds[KIND_FIGURE] ? token_figure(obj) : NULL;
     char *html = cmark_render_html(obj, options, exts);
     char *cap_html = cap ? cmark_render_html(cap, options, exts) : NULL;
     char *src_html = src ? cmark_render_html(src, options, exts) : NULL;
@@ -948,6 +958,14 @@ caption_object(cmark_node *obj, cmark_node *cap, cmark_node *src, const object_k
         body_len = strlen(chart);
         while (body_len && (body[body_len - 1] == '\n' || body[body_len - 1] == ' '))
             body_len--;
+    } else if (fig) {
+        fine = true;
+        body = fig->img;
+        body_len = strlen(body);
+        caption = fig->caption;
+        caption_len = strlen(caption);
+        note = fig->source;
+        note_len = note ? strlen(note) : 0;
     } else if (k == &kinds[KIND_TABLE]) {
         static const char open[] = "<table>\n";
         fine = strncmp(html, open, sizeof open - 1) == 0;
@@ -1037,7 +1055,8 @@ number_object(numbering *nb, cmark_node *obj, cmark_node *cap, cmark_node *src,
 {
     checker *c = nb->c;
     markdown_result *out = nb->out;
-    const char *id = cap ? take_caption_id(cap, c->a) : NULL;
+    const markdown_figure *fig = cap ? NULL : token_figure(obj);
+    const char *id = cap ? take_caption_id(cap, c->a) : fig ? fig->id : NULL;
     if (id) {
         uintptr_t seen = (uintptr_t)strtab_get(&nb->ids, id);
         if (seen) {
@@ -1102,6 +1121,8 @@ number_objects(checker *c, cmark_node *doc, markdown_result *out, int options, c
                 c->d, DIAG_WARNING, "stray-caption", node_pos(c, par),
                 "a '%s' caption must follow %s; it is shown as text", k->prefix,
                 k == &kinds[KIND_TABLE] ? "a table" : "an image or a chart alone in its paragraph");
+        } else if (token_figure(par)) {
+            ok = number_object(&nb, par, NULL, NULL, &kinds[KIND_FIGURE], node_pos(c, par)) && ok;
         } else if (is_lone_image(par)) {
             const char *title = cmark_node_get_title(cmark_node_first_child(par));
             cmark_node *next = cmark_node_next(par);

@@ -31,6 +31,16 @@ typedef struct markdown_span {
 } markdown_span;
 
 /* What markdown_render knows of the page beyond its text (site.c sets it per page). */
+/* A figure the built-in shortcode `figure` describes (site.c): numbered like an image with
+ * a "Figure:" caption when its call is alone in its paragraph. Every field is HTML-escaped
+ * already, except id. */
+typedef struct markdown_figure {
+    const char *img;     /* <img src="..." alt="..." /> */
+    const char *caption; /* the caption's HTML, "" for none */
+    const char *source;  /* the source note's HTML, or NULL */
+    const char *id;      /* "fig:x", or NULL */
+} markdown_figure;
+
 typedef struct markdown_page {
     markdown_page_url_fn page_url; /* links to .md files; NULL: left as written */
     void *payload;                 /* for page_url */
@@ -50,6 +60,10 @@ typedef struct markdown_page {
      * caption after a paragraph that is one call whose output is a <table> numbers that
      * table; NULL: none */
     const char *(*token_html)(const void *fill_payload, const char *text);
+    /* the figure whose call made the output html (token_html's answer), else NULL;
+     * NULL: none */
+    const markdown_figure *(*figure_of)(const void *figure_payload, const char *html);
+    const void *figure_payload;
 } markdown_page;
 
 /* Until it is cleared (NULL), markdown_render on the calling thread uses *pg (borrowed:

@@ -144,7 +144,8 @@ memo_has_previous(const memo *m)
 /* Every input of the build by its files' metadata (inputs.h), the options and the
  * program: the same key, the same site. */
 static uint64_t
-inputs_key(const build_options *opt, const char *theme, const char *datadir)
+inputs_key(const build_options *opt, const config *cfg, const char *theme, const char *datadir,
+           arena *a)
 {
     uint64_t h = hash_str(program_hash(), opt->base_url);
     h = hash_u64(h, (uint64_t)opt->drafts | (uint64_t)opt->future << 1);
@@ -155,6 +156,12 @@ inputs_key(const build_options *opt, const char *theme, const char *datadir)
     for (size_t i = 0; i < sizeof rels / sizeof rels[0]; i++) {
         buf_clear(&path);
         fs_join(&path, opt->root, rels[i]);
+        h = inputs_hash(h, path.ptr);
+    }
+    for (const char **f = config_bibliography_files(cfg, a); *f;
+         f++) { /* site.yaml's bibliography */
+        buf_clear(&path);
+        fs_join(&path, opt->root, *f);
         h = inputs_hash(h, path.ptr);
     }
     h = inputs_hash(h, theme ? theme : "");
@@ -274,7 +281,8 @@ nothing_changed(const build_options *opt, const cache *prev, uint64_t key, build
 }
 
 bool
-memo_unchanged(memo *m, const char *theme, const char *datadir, build_stats *st, arena *a, diag *d)
+memo_unchanged(memo *m, const config *cfg, const char *theme, const char *datadir, build_stats *st,
+               arena *a, diag *d)
 {
     if (!m || !theme)
         return false;
@@ -285,7 +293,7 @@ memo_unchanged(memo *m, const char *theme, const char *datadir, build_stats *st,
     fs_join(&path, theme, "schema.yaml");
     m->schema_files = inputs_hash(m->schema_files, path.ptr);
     buf_free(&path);
-    m->inputs = inputs_key(m->opt, theme, datadir);
+    m->inputs = inputs_key(m->opt, cfg, theme, datadir, a);
     return m->prev && nothing_changed(m->opt, m->prev, m->inputs, st, a, d);
 }
 

@@ -35,9 +35,10 @@ bool memo_has_previous(const memo *m);
 /* When no input file changed since the last build (by their metadata, inputs.h), nor the
  * options or the program, the clock did not pass a date of the site, and every file of
  * the output is as that build left it: reports its diagnostics again, copies its figures
- * into *st and returns true; the build is then done. theme: the theme's folder. */
-bool memo_unchanged(memo *m, const char *theme, const char *datadir, build_stats *st, arena *a,
-                    diag *d);
+ * into *st and returns true; the build is then done. theme: the theme's folder; cfg:
+ * site.yaml, whose bibliography files (config_bibliography_files) are inputs too. */
+bool memo_unchanged(memo *m, const config *cfg, const char *theme, const char *datadir,
+                    build_stats *st, arena *a, diag *d);
 
 /* The callbacks with which site_load() restores and records each file's front matter
  * and checks (site_options.load_memo), or NULL when m is NULL. After memo_unchanged()

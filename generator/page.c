@@ -342,9 +342,9 @@ slug_from_file(arena *a, const char *rel)
 static void
 check_schema(checker *c, const page_load_options *opt, const page *p)
 {
-    static const char *const builtins[] = {"title",   "date",   "updated",  "draft", "weight",
-                                           "summary", "cohort", "template", "slug",  "tags",
-                                           "aliases", "stages", "lang"};
+    static const char *const builtins[] = {
+        "title", "date", "updated", "draft",  "weight", "summary",      "cohort",        "template",
+        "slug",  "tags", "aliases", "stages", "lang",   "bibliography", "citation_style"};
     const size_t n_builtins = sizeof builtins / sizeof builtins[0];
     const schema_section *sec = schema_find_section(opt->schema, p->section);
     if (!sec || p->is_index)

@@ -6,6 +6,8 @@
 #define CLINFOLIO_PAGE_H
 
 #include "arena.h"
+#include "bib.h"
+#include "bibfmt.h"
 #include "config.h"
 #include "diag.h"
 #include "markdown.h"
@@ -22,6 +24,14 @@ typedef struct page_ref {
     const char *target; /* "reports/x.md" (under content/), or NULL: the page itself */
     src_pos at;         /* the call */
 } page_ref;
+
+/* A {{ cite(key=...) }} call of the page (cite.h). */
+typedef struct page_cite {
+    const char **keys; /* n_keys of them, each in the page's bibliography */
+    size_t n_keys;
+    const char *locator; /* "p. 12", or NULL */
+    src_pos at;          /* the call */
+} page_cite;
 
 struct page {
     /* set by page_load */
@@ -49,6 +59,20 @@ struct page {
     markdown_result md;
     page_ref *refs; /* its ref calls in order, n_refs of them (shortcodes run every build) */
     size_t n_refs, cap_refs;
+    /* its {{ figure(...) }} calls (site.c): each one's output, the unnumbered <figure>,
+     * and its parts, which the Markdown pass numbers (markdown_page.figure_of) */
+    struct page_figure {
+        const char *html;
+        markdown_figure parts;
+    } * figures;
+    size_t n_figures, cap_figures;
+    page_cite *cites; /* its cite calls in order (cite.h), n_cites of them */
+    size_t n_cites, cap_cites;
+    bool references_placed; /* it calls {{ references() }} */
+    /* set by cite_load, before the shortcodes: the bibliography it cites from (NULL: none)
+     * and the citation style */
+    const bib *bib;
+    bibfmt_style cite_style;
     /* set by the site pass */
     const char *url;       /* root-relative, with the base path: "/projects/x/" */
     const char *permalink; /* absolute */

@@ -809,6 +809,9 @@ typedef struct watcher {
     int root_wd;
     char **paths; /* by watch descriptor: the folder's path relative to root */
     size_t cap;
+    /* the first components of site.yaml's bibliography files (config_bibliography_files): names
+     * at the root whose changes count, as site.yaml's do; keys owned by the table */
+    strtab extra;
 } watcher;
 
 static void
@@ -905,6 +908,32 @@ is_watched_folder(const char *name)
     return false;
 }
 
+/* After each build: watches what site.yaml's bibliography names outside the watched
+ * folders (a root file by its name, a folder with watch_tree). */
+static void
+watch_site_files(watcher *w)
+{
+    arena *a = arena_new();
+    diag *quiet = diag_new();
+    config cfg;
+    if (config_load(&cfg, w->root, NULL, a, quiet)) {
+        for (const char **f = config_bibliography_files(&cfg, a); *f; f++) {
+            size_t top = strcspn(*f, "/");
+            char *name = xstrdup(*f);
+            name[top] = '\0';
+            if (is_watched_folder(name) || strtab_has(&w->extra, name)) {
+                free(name);
+                continue;
+            }
+            if ((*f)[top] == '/')
+                watch_tree(w, name);
+            strtab_put(&w->extra, name, NULL);
+        }
+    }
+    diag_free(quiet);
+    arena_free(a);
+}
+
 /* Reads the pending events. Returns whether one of them is a change of the sources;
  * *css_only is cleared when a changed file is not a stylesheet, *settled tells whether
  * the last change ended a save (DEBOUNCE_SETTLED_MS). */
@@ -933,7 +962,8 @@ read_events(watcher *w, bool *css_only, bool *settled)
                 continue;
             }
             if (ev->wd == w->root_wd) { /* only site.yaml and the watched folders count */
-                if (strcmp(name, "site.yaml") != 0 && !is_watched_folder(name))
+                if (strcmp(name, "site.yaml") != 0 && !is_watched_folder(name) &&
+                    !strtab_has(&w->extra, name))
                     continue;
             } else if (ev->len == 0 || ignored_name(name)) {
                 continue;
@@ -1126,6 +1156,7 @@ serve_run(const serve_options *opt)
         goto done;
     }
     rebuild(&s, true, false);
+    watch_site_files(&w);
     s.daemon = MHD_start_daemon(
         MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL,
         handle_request, &s, MHD_OPTION_LISTEN_SOCKET, sock, MHD_OPTION_UNESCAPE_CALLBACK,
@@ -1151,6 +1182,7 @@ serve_run(const serve_options *opt)
         bool css_only;
         wait_for_change(&w, &css_only);
         rebuild(&s, false, css_only);
+        watch_site_files(&w);
     }
 done:
     if (sock >= 0)
@@ -1162,6 +1194,9 @@ done:
     for (size_t i = 0; i < w.cap; i++)
         free(w.paths[i]);
     free(w.paths);
+    for (size_t i = 0; i < w.extra.cap; i++)
+        free((char *)w.extra.keys[i]);
+    strtab_free(&w.extra);
     /* the process ends next: remove the private folder as a signal would */
     if (s.dir)
         output_remove_temporaries();

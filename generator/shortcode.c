@@ -488,3 +488,36 @@ shortcode_fill_text(const shortcode_text *st, const char *text, arena *a)
     buf_free(&b);
     return r;
 }
+
+bool
+shortcode_string_args(const char **values, const shortcode_call *call, const char *const *names,
+                      size_t n, diag *d)
+{
+    bool ok = true;
+    for (size_t i = 0; i < n; i++)
+        values[i] = NULL;
+    for (size_t k = 0; call->args && k < call->args->as.map.len; k++) {
+        const value_pair *kv = &call->args->as.map.pairs[k];
+        size_t i = 0;
+        while (i < n && strcmp(kv->key, names[i]) != 0)
+            i++;
+        const char *v = value_str(kv->val);
+        if (i == n) {
+            buf list = BUF_INIT;
+            for (size_t j = 0; j < n; j++)
+                buf_printf(&list, "%s%s", j ? ", " : "", names[j]);
+            diag_report(d, DIAG_ERROR, kv->key_pos,
+                        "shortcode '%s': unknown argument '%s' (arguments: %s)", call->name,
+                        kv->key, list.ptr);
+            buf_free(&list);
+            ok = false;
+        } else if (!v || !*v) {
+            diag_report(d, DIAG_ERROR, kv->val->pos,
+                        "shortcode '%s': '%s' must be a non-empty string", call->name, kv->key);
+            ok = false;
+        } else {
+            values[i] = v;
+        }
+    }
+    return ok;
+}

@@ -26,6 +26,13 @@ typedef struct shortcode_call {
  * call->at or an argument's position) and returns false. */
 typedef bool (*shortcode_fn)(buf *html, const shortcode_call *call, void *payload, diag *d);
 
+/* For the built-in shortcodes (ref, cite): call's arguments, each one of names[0..n)
+ * (else an error at the argument's name listing them: "shortcode 'ref': unknown argument
+ * 'x' (arguments: id, page)") with a non-empty string (else an error at the value);
+ * values[i] is the string given for names[i], or NULL. False after reporting. */
+bool shortcode_string_args(const char **values, const shortcode_call *call,
+                           const char *const *names, size_t n, diag *d);
+
 typedef struct shortcode_text {
     const char *src; /* the Markdown with every call replaced by a token */
     size_t len;

@@ -5,6 +5,7 @@
 #include "site.h"
 
 #include "buf.h"
+#include "cite.h"
 #include "fs.h"
 #include "hash.h"
 #include "pool.h"
@@ -1580,9 +1581,14 @@ page_url_of(const char *path, const char **why, void *payload)
     "\x01"       \
     "clinfolio-ref-"
 
+/* What every placeholder starts with: REF_MARK, CITE_MARK, CITE_LIST_MARK. */
+#define ANY_MARK \
+    "\x01"       \
+    "clinfolio-"
+
 /* markdown_page.fill_text: a heading's text (for its id) with each shortcode token
- * replaced by the text of the call's output; a cross-reference, whose words are known
- * only later, is left out ("See {{ ref(...) }} here" has the id see-here). */
+ * replaced by the text of the call's output; a cross-reference or a citation, whose words
+ * are known only later, is left out ("See {{ ref(...) }} here" has the id see-here). */
 static const char *
 heading_text_of(const char *text, void *payload, arena *a)
 {
@@ -1590,11 +1596,11 @@ heading_text_of(const char *text, void *payload, arena *a)
     if (!st->n)
         return text;
     const char *filled = shortcode_fill_text(st, text, a);
-    if (!strstr(filled, REF_MARK))
+    if (!strstr(filled, ANY_MARK))
         return filled;
     buf b = BUF_INIT;
     for (const char *p = filled; *p;) {
-        const char *mark = strstr(p, REF_MARK);
+        const char *mark = strstr(p, ANY_MARK);
         const char *end = mark ? strchr(mark + 1, '\x01') : NULL;
         if (!end) {
             buf_puts(&b, p);
@@ -1608,6 +1614,17 @@ heading_text_of(const char *text, void *payload, arena *a)
     return out;
 }
 
+/* markdown_page.figure_of: the figure call of page payload whose output is html. */
+static const markdown_figure *
+figure_of(const void *payload, const char *html)
+{
+    const page *p = payload;
+    for (size_t k = 0; k < p->n_figures; k++)
+        if (strcmp(p->figures[k].html, html) == 0)
+            return &p->figures[k].parts;
+    return NULL;
+}
+
 /* The page's Markdown to p->md and p->summary, with its shortcodes' output in place. */
 static void
 convert_page(const content_job *j, page *p, const shortcode_text *st, arena *a, diag *d)
@@ -1616,7 +1633,8 @@ convert_page(const content_job *j, page *p, const shortcode_text *st, arena *a, 
     link_source src = {j->s, p};
     markdown_page pg = {page_url_of,     &src,       p->body,
                         p->body_len,     st->spans,  st->n,
-                        heading_text_of, (void *)st, shortcode_token_html};
+                        heading_text_of, (void *)st, shortcode_token_html,
+                        figure_of,       p};
     markdown_set_page(&pg);
     page_render_markdown(p, &j->s->cfg, st->src, st->len, a, d);
     markdown_set_page(NULL);
@@ -1678,27 +1696,9 @@ fill_page_content(site *s, page *p)
 bool
 site_shortcode_ref(buf *html, const shortcode_call *call, page *p, arena *a, diag *d)
 {
-    const char *id = NULL, *target = NULL;
-    bool ok = true;
-    const value *args = call->args;
-    for (size_t k = 0; args && k < args->as.map.len; k++) {
-        const value_pair *kv = &args->as.map.pairs[k];
-        bool is_id = strcmp(kv->key, "id") == 0, is_page = strcmp(kv->key, "page") == 0;
-        const char *v = value_str(kv->val);
-        if (!is_id && !is_page) {
-            diag_report(d, DIAG_ERROR, kv->key_pos,
-                        "shortcode 'ref': unknown argument '%s' (arguments: id, page)", kv->key);
-            ok = false;
-        } else if (!v || !*v) {
-            diag_report(d, DIAG_ERROR, kv->val->pos,
-                        "shortcode 'ref': '%s' must be a non-empty string", kv->key);
-            ok = false;
-        } else if (is_id) {
-            id = v;
-        } else {
-            target = v;
-        }
-    }
+    const char *args[2];
+    bool ok = shortcode_string_args(args, call, (const char *const[]){"id", "page"}, 2, d);
+    const char *id = args[0], *target = args[1];
     if (ok && !id) {
         diag_report(d, DIAG_ERROR, call->at,
                     "shortcode 'ref' needs id=\"...\": the id of a table or figure "
@@ -1713,21 +1713,92 @@ site_shortcode_ref(buf *html, const shortcode_call *call, page *p, arena *a, dia
     return true;
 }
 
-/* s with each placeholder REF_MARK<k>\x01 (k < n) replaced by repl[k]. */
+/* {====================================================================
+ * figures: {{ figure(src=..., alt=..., caption=..., id=..., source=...) }}
+ * ===================================================================== */
+
+/* text HTML-escaped, in a. */
 static const char *
-fill_refs(const char *str, const char *const *repl, size_t n, arena *a)
+escaped(const char *text, arena *a)
 {
-    if (!str || !strstr(str, REF_MARK))
+    buf b = BUF_INIT;
+    text_html_escape(&b, text, strlen(text));
+    const char *r = arena_strndup(a, b.ptr, b.len);
+    buf_free(&b);
+    return r;
+}
+
+/* Whether id is one a caption's {#id} may give: letters, digits, ':', '_', '-'. */
+static bool
+is_caption_id(const char *id)
+{
+    return strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:_-") ==
+           strlen(id);
+}
+
+bool
+site_shortcode_figure(buf *html, const shortcode_call *call, page *p, arena *a, diag *d)
+{
+    static const char *const names[] = {"src", "alt", "caption", "id", "source"};
+    const char *v[5];
+    bool ok = shortcode_string_args(v, call, names, 5, d);
+    const value *src = value_map_get(call->args, "src"), *id = value_map_get(call->args, "id");
+    if (ok && (!v[0] || !v[1])) {
+        diag_report(d, DIAG_ERROR, call->at,
+                    "shortcode 'figure' needs %s: the image and its text alternative "
+                    "({{ figure(src=\"/img/x.png\", alt=\"...\", caption=\"...\") }})",
+                    v[0] ? "alt=\"...\"" : "src=\"...\"");
+        ok = false;
+    }
+    if (v[0] && !text_url_scheme_allowed(v[0], strlen(v[0]), false)) {
+        diag_report(d, DIAG_ERROR, src->pos,
+                    "shortcode 'figure': src '%s' must be a relative, http: or https: URL", v[0]);
+        ok = false;
+    }
+    if (v[3] && !is_caption_id(v[3])) {
+        diag_report(d, DIAG_ERROR, id->pos,
+                    "shortcode 'figure': id '%s' may hold letters, digits, ':', '_' and '-' only",
+                    v[3]);
+        ok = false;
+    }
+    if (!ok)
+        return false;
+    markdown_figure f = {
+        arena_printf(a, "<img src=\"%s\" alt=\"%s\" />", escaped(v[0], a), escaped(v[1], a)),
+        v[2] ? escaped(v[2], a) : "", v[4] ? escaped(v[4], a) : NULL, v[3]};
+    /* the output: the image alone, for a call inside a paragraph (the Markdown pass
+     * replaces a call alone in its paragraph by the numbered figure); its caption as the
+     * title and its id make it the call's own (figure_of) */
+    buf_printf(html, "<img src=\"%s\" alt=\"%s\"", escaped(v[0], a), escaped(v[1], a));
+    if (*f.caption)
+        buf_printf(html, " title=\"%s\"", f.caption);
+    if (f.id)
+        buf_printf(html, " id=\"%s\"", f.id);
+    buf_puts(html, " />");
+    p->figures =
+        arena_grow(a, p->figures, p->n_figures, &p->cap_figures, sizeof(struct page_figure), 4);
+    p->figures[p->n_figures++] = (struct page_figure){arena_strndup(a, html->ptr, html->len), f};
+    return true;
+}
+
+/* }==================================================================== */
+
+/* str with each placeholder <mark><k>\x01 (k < n) replaced by repl[k]. */
+static const char *
+fill_marks(const char *str, const char *mark, const char *const *repl, size_t n, arena *a)
+{
+    size_t mlen = strlen(mark);
+    if (!str || !strstr(str, mark))
         return str;
     buf b = BUF_INIT;
     const char *p = str;
-    for (const char *m; (m = strstr(p, REF_MARK));) {
-        const char *q = m + strlen(REF_MARK);
+    for (const char *m; (m = strstr(p, mark));) {
+        const char *q = m + mlen;
         size_t k = 0;
         while (*q >= '0' && *q <= '9' && k <= n)
             k = k * 10 + (size_t)(*q++ - '0');
         buf_append(&b, p, (size_t)(m - p));
-        if (*q == '\x01' && q > m + strlen(REF_MARK) && k < n) {
+        if (*q == '\x01' && q > m + mlen && k < n) {
             buf_puts(&b, repl[k]);
             p = q + 1;
         } else {
@@ -1739,6 +1810,24 @@ fill_refs(const char *str, const char *const *repl, size_t n, arena *a)
     const char *out = arena_strndup(a, b.ptr, b.len);
     buf_free(&b);
     return out;
+}
+
+/* p's placeholders of mark replaced: html[k] in its HTML, text[k] in its summary and the
+ * titles of its table of contents. */
+static void
+fill_page_marks(page *p, const char *mark, const char *const *html, const char *const *text,
+                size_t n, arena *a)
+{
+    p->md.html = fill_marks(p->md.html, mark, html, n, a);
+    p->summary = fill_marks(p->summary, mark, text, n, a);
+    for (size_t k = 0; p->md.toc && k < p->md.toc->as.list.len; k++) {
+        value *entry = p->md.toc->as.list.items[k];
+        const value *title = value_map_get(entry, "title");
+        const char *t = title ? value_str(title) : NULL;
+        const char *filled = fill_marks(t, mark, text, n, a);
+        if (filled != t)
+            value_map_set(entry, "title", value_new_cstr(a, filled, title->pos), a);
+    }
 }
 
 /* The page a ref call of p points to (its translation in p's language where there is one),
@@ -1823,17 +1912,41 @@ resolve_refs(site *s, page *p, diag *d)
     buf_free(&h);
     if (!ok)
         return false;
-    p->md.html = fill_refs(p->md.html, html, p->n_refs, s->a);
-    p->summary = fill_refs(p->summary, text, p->n_refs, s->a);
-    for (size_t k = 0; p->md.toc && k < p->md.toc->as.list.len; k++) {
-        value *entry = p->md.toc->as.list.items[k];
-        const value *title = value_map_get(entry, "title");
-        const char *t = title ? value_str(title) : NULL;
-        const char *filled = fill_refs(t, text, p->n_refs, s->a);
-        if (filled != t)
-            value_map_set(entry, "title", value_new_cstr(s->a, filled, title->pos), s->a);
-    }
+    fill_page_marks(p, REF_MARK, html, text, p->n_refs, s->a);
     return true;
+}
+
+/* Replaces p's citation placeholders by numbered marks and puts its reference list where
+ * {{ references() }} stands, else at the end of its content (cite.h). Every build, as
+ * resolve_refs. */
+static void
+resolve_cites(site *s, page *p)
+{
+    const char **html, *list;
+    cite_resolve(&html, &list, p, page_text_lang(s, p), s->a);
+    const char **text = arena_alloc(s->a, (p->n_cites + 1) * sizeof(char *));
+    buf b = BUF_INIT;
+    for (size_t k = 0; k < p->n_cites; k++) { /* "[1]" in the summary */
+        buf_clear(&b);
+        text_strip_tags(&b, html[k], strlen(html[k]));
+        text[k] = arena_strndup(s->a, b.ptr, b.len);
+    }
+    fill_page_marks(p, CITE_MARK, html, text, p->n_cites, s->a);
+    const char *html_doc = p->md.html;
+    const char *at = strstr(html_doc, "<p>" CITE_LIST_MARK "</p>");
+    size_t skip = at ? strlen("<p>" CITE_LIST_MARK "</p>") : strlen(CITE_LIST_MARK);
+    if (!at)
+        at = strstr(html_doc, CITE_LIST_MARK);
+    buf_clear(&b);
+    if (at) {
+        buf_append(&b, html_doc, (size_t)(at - html_doc));
+        buf_puts(&b, list);
+        buf_puts(&b, at + skip);
+    } else {
+        buf_printf(&b, "%s%s", html_doc, list);
+    }
+    p->md.html = arena_strndup(s->a, b.ptr, b.len);
+    buf_free(&b);
 }
 
 /* }==================================================================== */
@@ -1859,6 +1972,9 @@ site_render_content(site *s, site_expand_fn expand, void *payload, const site_co
             refs_ok = resolve_refs(s, s->all[i], d) && refs_ok;
     if (!refs_ok)
         return false;
+    for (size_t i = 0; i < s->n_all; i++)
+        if (s->all[i]->n_cites || s->all[i]->references_placed)
+            resolve_cites(s, s->all[i]);
     for (size_t i = 0; i < s->n_all; i++)
         if (s->all[i]->ctx)
             fill_page_content(s, s->all[i]);

@@ -104,6 +104,14 @@ typedef struct site_content_memo {
  * are numbered. False after an error at the call or an argument. */
 bool site_shortcode_ref(buf *html, const shortcode_call *call, page *p, arena *a, diag *d);
 
+/* The built-in shortcode figure(src=, alt=[, caption=, id=, source=]) of page p: an
+ * image with its caption, numbered as a Markdown image followed by "Figure: caption
+ * {#id}" (and a "Source:" note) is when the call is alone in its paragraph. src and alt
+ * are required; src must be relative, http: or https:. Appends the image alone (what a
+ * call inside a paragraph shows) and records the call in p->figures for the Markdown
+ * pass. False after an error. */
+bool site_shortcode_figure(buf *html, const shortcode_call *call, page *p, arena *a, diag *d);
+
 /* Reads the Markdown of every published page: shortcodes through expand (main thread),
  * then Markdown on `workers` threads with their arenas (or what memo recalls, when not
  * NULL), then page.content, summary, toc, word_count and reading_time in the template

@@ -165,6 +165,39 @@ def main():
         check(0 < rendered < total // 2, "title edit renders fewer than half: %d of %d" % (rendered, total))
         check("projects/index.html" in changed, "title edit: the project list changed")
 
+        # a bibliography edit (issue 13): the pages citing the entry change, and only
+        # their Markdown is not converted again (citations are resolved every build)
+        before = snapshot(out)
+        bib = os.path.join(site, "content", "reports", "references.bib")
+        edit(bib, "Teaching Biomedical Technology Innovation", "Teaching Medical Technology Innovation")
+        rendered, total, changed = changed_as_expected(site, out, before, "bibliography edit")
+        report = "reports/2024-programme-evaluation/index.html"
+        check(report in changed and "en/" + report in changed,
+              "bibliography edit: both reports changed: %s" % sorted(changed)[:8])
+        check(0 < rendered < total // 4, "bibliography edit renders few pages: %d of %d" % (rendered, total))
+        with open(os.path.join(out, report), encoding="utf-8") as f:
+            check("Teaching Medical Technology Innovation as a Discipline[J]" in f.read(),
+                  "bibliography edit: the new title is in the reference list")
+
+        # a bibliography named in site.yaml, outside content/: an input too
+        before = snapshot(out)
+        with open(os.path.join(site, "site.yaml"), "a", encoding="utf-8") as f:
+            f.write("bibliography: refs/site.bib\n")
+        os.mkdir(os.path.join(site, "refs"))
+        site_bib = os.path.join(site, "refs", "site.bib")
+        with open(site_bib, "w", encoding="utf-8") as f:
+            f.write("@book{sitewide, title = {A Site-Wide Book}, year = 2020}\n")
+        news = os.path.join(site, "content", "news", "_index.md")
+        edit(news, "\n---\n", "\n---\nSee {{ cite(key=\"sitewide\") }}.\n\n")
+        rendered, total, changed = changed_as_expected(site, out, before, "site.yaml bibliography")
+        with open(os.path.join(out, "news", "index.html"), encoding="utf-8") as f:
+            check("A Site-Wide Book[M]" in f.read(), "site.yaml bibliography: cited on a page")
+        before = snapshot(out)
+        edit(site_bib, "A Site-Wide Book", "A Renamed Book")
+        rendered, total, changed = changed_as_expected(site, out, before, "site bibliography edit")
+        check("news/index.html" in changed, "site bibliography edit: the citing page changed: %s"
+              % sorted(changed)[:8])
+
         # the same edit built with 1 and with 8 threads from the same state
         before = snapshot(out)
         out1 = os.path.join(tmp, "j1")

@@ -635,6 +635,12 @@ PY
     # labels, and an incremental build in which only the other page's numbers change
     counts "$B issue 13: numbered tables, figures and refs" /usr/bin/python3 tests/xref_test.py "$bin"
 
+    # issue 13, part 3 (tests/bibliography_test.py): the demo report's citations link to
+    # its reference list (GB/T 7714, 参考文献 / References), numbered by first citation,
+    # cited works only, DOI links; a fixture with Vancouver, CSL-JSON, references() and a
+    # site.yaml bibliography
+    counts "$B issue 13: citations and references" /usr/bin/python3 tests/bibliography_test.py "$bin"
+
     # the demo site: the same bytes from 1 and 8 threads
     check "$B demo: builds without diagnostics" sh -c \
         "out=\$('$bin' build -q -j 1 -o '$tmp/demo1' 2>&1) && echo \"\$out\" && test -z \"\$out\""

@@ -6,6 +6,9 @@
 #  - incremental build: when the other page's numbers change (its first figure loses its
 #    title), the referring page, whose own text did not change, shows the new number;
 #  - Chinese labels ("表 2") on a page whose lang is zh;
+#  - the built-in figure shortcode: numbered among the Markdown figures with the same
+#    markup, its id reachable by ref, its caption and source escaped; inside a paragraph
+#    only the image; a caption edit changes the page in an incremental build;
 #  - the demo report: its three charts numbered as figures (chart-figure) with ids and refs,
 #    the funnel with its source note;
 #  - the demo report: its three tables numbered in the HTML with their captions and ids, in
@@ -69,6 +72,25 @@ lang: zh
 Table: 表题 {#tbl:z}
 """
 
+FIGURES = """---
+title: Figures
+date: 2024-03-04
+---
+See {{ ref(id="fig:two") }}.
+
+![one](/one.png)
+
+Figure: The first {#fig:one}
+
+{{ figure(src="/two.png", alt="A <two>", caption="The second & last", id="fig:two", source="Ward records") }}
+
+![three](/three.png)
+
+Figure: The third
+
+Inline {{ figure(src="/four.png", alt="four") }} here.
+"""
+
 
 def build(site, *opts):
     r = subprocess.run([BIN, "build", *opts, "-s", site, "-o", os.path.join(site, "public")],
@@ -120,6 +142,28 @@ def main():
               and '见<a class="xref" href="#tbl:z">表 1</a>' in zh
               and '<span class="caption-label">表 1</span> 表题' in zh,
               "Chinese labels: " + zh)
+
+        write(site, "content/projects/figures.md", FIGURES)
+        status, err = build(site, "-q")
+        figs = read(site, "projects/figures/index.html")
+        check(status == 0 and '<p>See <a class="xref" href="#fig:two">Figure 2</a>.</p>' in figs,
+              "figure shortcode: numbered among the figures, reached by ref: " + err + figs)
+        check('<figure id="fig:two">\n<img src="/two.png" alt="A &lt;two&gt;" />\n<figcaption>'
+              '<span class="caption-label">Figure 2.</span> The second &amp; last <span '
+              'class="figure-source"><span class="source-label">Source:</span> Ward records'
+              '</span></figcaption>\n</figure>' in figs,
+              "figure shortcode: the Markdown figure's markup, escaped: " + figs)
+        check('<figure id="fig:one">\n<img src="/one.png" alt="one" />\n<figcaption><span '
+              'class="caption-label">Figure 1.</span> The first</figcaption>\n</figure>' in figs
+              and 'Figure 3.</span> The third' in figs,
+              "figure shortcode: the Markdown figures around it: " + figs)
+        check('<p>Inline <img src="/four.png" alt="four" /> here.</p>' in figs,
+              "figure shortcode inside a paragraph: the image only: " + figs)
+        write(site, "content/projects/figures.md", FIGURES.replace('source="Ward records"',
+                                                                   'source="Clinic records"'))
+        build(site, "-q")
+        check("Clinic records" in read(site, "projects/figures/index.html"),
+              "figure shortcode: a source edit reaches an incremental build")
 
         # the other page's first figure is no longer one: Figure 2 becomes Figure 1 in the
         # referring page, whose own text did not change (the content cache keeps

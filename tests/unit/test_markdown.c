@@ -516,7 +516,7 @@ static void
 test_md_links(void)
 {
     int payload = 42;
-    markdown_page pg = {lookup, &payload, NULL, 0, NULL, 0, NULL, NULL, NULL};
+    markdown_page pg = {lookup, &payload, NULL, 0, NULL, 0, NULL, NULL, NULL, NULL, NULL};
     markdown_set_page(&pg);
     char *dt;
     bool ok;
@@ -572,7 +572,8 @@ test_positions_after_shortcodes(void)
     OK(shortcode_expand(&st, body, strlen(body), "content/x.md", 5, echo_call, NULL, A, d),
        "expanded");
     INT_EQ(st.n, 2, "two calls");
-    markdown_page pg = {NULL, NULL, body, strlen(body), st.spans, st.n, NULL, NULL, NULL};
+    markdown_page pg = {NULL, NULL, body, strlen(body), st.spans, st.n,
+                        NULL, NULL, NULL, NULL,         NULL};
     markdown_set_page(&pg);
     markdown_result r;
     markdown_options opt = {false, 200, 100, NULL};
@@ -606,7 +607,8 @@ test_heading_with_shortcode(void)
     shortcode_text st;
     OK(shortcode_expand(&st, body, strlen(body), "content/x.md", 5, echo_call, NULL, A, d),
        "expanded");
-    markdown_page pg = {NULL, NULL, body, strlen(body), st.spans, st.n, fill_from, &st, NULL};
+    markdown_page pg = {NULL,      NULL, body, strlen(body), st.spans, st.n,
+                        fill_from, &st,  NULL, NULL,         NULL};
     markdown_set_page(&pg);
     markdown_result r;
     markdown_options opt = {false, 200, 100, NULL};
@@ -843,8 +845,9 @@ render_calls(markdown_result *r, const char *body, const char *lang, diag *d)
     shortcode_text st;
     OK(shortcode_expand(&st, body, strlen(body), "content/x.md", 5, table_call, NULL, A, d),
        "expanded");
-    markdown_page pg = {NULL, NULL, body, strlen(body),        st.spans,
-                        st.n, NULL, &st,  shortcode_token_html};
+    markdown_page pg = {NULL, NULL, body, strlen(body),         st.spans,
+                        st.n, NULL, &st,  shortcode_token_html, NULL,
+                        NULL};
     markdown_set_page(&pg);
     markdown_options opt = {false, 200, 100, lang};
     markdown_render(r, st.src, st.len, &opt, "content/x.md", 5, A, d);

@@ -35,7 +35,7 @@ function printed() {
   const shown = (sel) => [...document.querySelectorAll(sel)]
     .filter((e) => getComputedStyle(e).display !== 'none' && e.getClientRects().length).length;
   const header = document.querySelector('.report__header');
-  const notes = document.querySelector('.footnotes li');
+  const notes = document.querySelector('.footnotes li, .references li');
   return {
     text: document.body.innerText,
     chrome: shown('.site-header, .site-nav, .lang-switch, .site-footer, .breadcrumb, .plist__tools, .pagination'),

@@ -17,7 +17,7 @@
 PKGS        = libcmark-gfm yaml-0.1 lua5.4 libxml-2.0 libmicrohttpd jansson
 DEB_BUILD   = build-essential pkg-config libcmark-gfm-dev libcmark-gfm-extensions-dev \
               libyaml-dev liblua5.4-dev libxml2-dev libmicrohttpd-dev libjansson-dev \
-              libbtparse-dev
+              libbtparse-dev libvips42
 DEB_FUZZ    = clang libclang-rt-dev
 PREFIX     ?= /usr/local
 VERSION     = 0.1.0

@@ -5,11 +5,13 @@
 
 #include "arena.h"
 #include "buf.h"
+#include "cache.h"
 #include "cite.h"
 #include "feed.h"
 #include "fs.h"
 #include "i18n.h"
 #include "links.h"
+#include "media.h"
 #include "memo.h"
 #include "output.h"
 #include "plugin.h"
@@ -24,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #ifndef CLINFOLIO_DATADIR
 #define CLINFOLIO_DATADIR "/usr/local/share/clinfolio"
@@ -495,6 +498,24 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     out =
         opt->check_only ? output_begin_dry() : begin_output(opt, theme, memo_has_previous(m), a, d);
     if (!out)
+        goto done;
+
+    /* each page's featured image made responsive, and its bundle's files (media.h) */
+    buf images_dir = BUF_INIT;
+    cache_images_dir(&images_dir, opt->out_dir);
+    if (!opt->check_only) { /* the image cache's parent, .clinfolio-cache */
+        char *slash = strrchr(images_dir.ptr, '/');
+        *slash = '\0';
+        mkdir(images_dir.ptr, 0755);
+        *slash = '/';
+    }
+    media_options mo = {opt->root, theme, theme_name, images_dir.ptr, !opt->check_only, workers};
+    image_counts images = {0};
+    bool media_ok = media_run(s, &mo, out, &images, a, d);
+    buf_free(&images_dir);
+    st.images_made = atomic_load(&images.encoded);
+    st.images_reused = atomic_load(&images.cached);
+    if (!media_ok)
         goto done;
 
     /* plugins read the model and publish data; then the pages' Markdown, with shortcodes */

@@ -49,6 +49,7 @@ typedef struct build_stats {
     size_t markdown, markdown_kept; /* pages converted, and of those taken from the cache */
     bool plugins_kept;              /* the plugins' site_loaded and page hooks were not run again */
     bool unchanged;                 /* the output folder was left exactly as it was */
+    size_t images_made, images_reused; /* image variants encoded, and found in the cache */
     /* milliseconds spent in each part of the build (for -v) */
     double load_ms, plugins_ms, content_ms, render_ms, finish_ms;
 } build_stats;

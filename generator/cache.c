@@ -64,6 +64,16 @@ cache_path(buf *out, const char *out_dir)
     buf_puts(out, ".cache");
 }
 
+void
+cache_images_dir(buf *out, const char *out_dir)
+{
+    cache_path(out, out_dir);
+    char *slash = strrchr(out->ptr, '/'); /* cache_path always puts one */
+    out->len = (size_t)(slash - out->ptr);
+    out->ptr[out->len] = '\0';
+    buf_puts(out, "/images");
+}
+
 static bool
 tree_id(const char *out_dir, uint64_t *dev, uint64_t *ino)
 {

@@ -21,6 +21,10 @@ typedef struct cache cache;
  * ("public" -> ".clinfolio-cache/public.cache"), appended to out. */
 void cache_path(buf *out, const char *out_dir);
 
+/* The folder of out_dir's image variants (image.h), beside its cache file:
+ * ".clinfolio-cache/images" in out_dir's parent, appended to out. */
+void cache_images_dir(buf *out, const char *out_dir);
+
 /* Reads the cache at path, written for out_dir as it is now (the same folder: device and
  * inode). NULL when there is none or it cannot be used; *why then says why ("none",
  * "damaged", "another output folder's"), for -v. */

@@ -289,6 +289,8 @@ cmd_build(int argc, char **argv)
             printf("converted the Markdown of %zu of %zu pages; plugin hooks %s\n",
                    stats.markdown - stats.markdown_kept, stats.markdown,
                    stats.plugins_kept ? "not run (unchanged)" : "run");
+            printf("image files: %zu made, %zu taken from the image cache\n", stats.images_made,
+                   stats.images_reused);
             printf("ms: load %.0f, plugins %.0f, markdown %.0f, render %.0f, "
                    "feed/sitemap/static/commit %.0f\n",
                    stats.load_ms, stats.plugins_ms, stats.content_ms, stats.render_ms,

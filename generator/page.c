@@ -182,6 +182,56 @@ check_stages(checker *c, page *p, const value *stages)
         p->days_total = value_date_days_between(&first->as.date, &last->as.date);
 }
 
+/* A text of an image map that must not be empty (src, alt), or NULL after an error. */
+static const char *
+image_text(checker *c, const value *img, const char *key, const char *hint)
+{
+    const value *v = value_map_get(img, key);
+    if (!v || v->type == VALUE_NULL) {
+        error_at(c, img->pos, "image needs '%s': %s", key, hint);
+        return NULL;
+    }
+    const char *s = v->type == VALUE_STRING ? v->as.str.ptr : NULL;
+    size_t i = 0;
+    while (s && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n'))
+        i++;
+    if (!s || !s[i]) {
+        error_at(c, v->pos, "image '%s' must be a non-empty text, not %s", key, describe(c, v));
+        return NULL;
+    }
+    return s;
+}
+
+/* `image: {src: photo.jpg, alt: "...", credit: "..."}`: the page's featured image
+ * (media.c publishes it); alt text is required, the picture alone says nothing to a
+ * screen reader. */
+static void
+check_image(checker *c, const value *img)
+{
+    if (img->type == VALUE_STRING) {
+        error_at(c, img->pos,
+                 "image needs alt text: write image: {src: %s, alt: \"what the picture "
+                 "shows\"}",
+                 img->as.str.ptr);
+        return;
+    }
+    if (img->type != VALUE_MAP) {
+        error_at(c, img->pos, "image must be a map {src, alt, credit}, not %s", describe(c, img));
+        return;
+    }
+    for (size_t i = 0; i < img->as.map.len; i++) {
+        const value_pair *kv = &img->as.map.pairs[i];
+        if (strcmp(kv->key, "src") && strcmp(kv->key, "alt") && strcmp(kv->key, "credit"))
+            error_at(c, kv->key_pos, "unknown key '%s' in image (keys: src, alt, credit)", kv->key);
+        else if (strcmp(kv->key, "credit") == 0 && kv->val->type != VALUE_STRING)
+            error_at(c, kv->val->pos, "image 'credit' must be text, not %s", describe(c, kv->val));
+    }
+    image_text(c, img, "src",
+               "the file, beside the page (photo.jpg) or under content/static "
+               "(/img/photo.jpg)");
+    image_text(c, img, "alt", "what the picture shows, for readers who cannot see it");
+}
+
 static void
 check_front(checker *c, page *p)
 {
@@ -223,6 +273,10 @@ check_front(checker *c, page *p)
     }
     if ((v = field(f, "cohort")))
         p->cohort = scalar_text(c, v, "cohort");
+    if ((v = field(f, "image")) && !p->lang)
+        check_image(c, v);
+    if ((v = field(f, "image_alt")))
+        scalar_text(c, v, "image_alt");
     if ((v = field(f, "template"))) {
         p->template_name = scalar_text(c, v, "template");
         p->template_pos = v->pos;
@@ -289,7 +343,7 @@ page_language(const config *cfg, const char *rel, size_t *stem_len)
 bool
 page_key_translatable(const page_load_options *opt, const char *section, const char *key)
 {
-    static const char *const text[] = {"title", "summary", "description", "draft"};
+    static const char *const text[] = {"title", "summary", "description", "draft", "image_alt"};
     for (size_t i = 0; i < sizeof text / sizeof text[0]; i++)
         if (strcmp(key, text[i]) == 0)
             return true;
@@ -311,7 +365,7 @@ check_translation(checker *c, const page_load_options *opt, const page *p, size_
             error_at(c, kv->key_pos,
                      "'%s' cannot be set in a translation: it is shared by every language of the "
                      "page; write it in %.*s.md (a translation sets only its text: title, "
-                     "summary, description, draft and the text keys of the schema)",
+                     "summary, description, draft, image_alt and the text keys of the schema)",
                      kv->key, (int)stem_len, p->path);
             continue;
         }
@@ -321,15 +375,42 @@ check_translation(checker *c, const page_load_options *opt, const page *p, size_
     }
 }
 
-/* The slug a file name gives: "anti-fog.md" -> "anti-fog". */
+bool
+page_is_bundle(const char *rel, size_t *dir_len)
+{
+    const char *slash = strrchr(rel, '/');
+    if (!slash || slash == rel)
+        return false;
+    const char *base = slash + 1;
+    size_t len = strlen(base);
+    if (strncmp(base, "index.", 6) != 0 || len < 8 || strcmp(base + len - 3, ".md") != 0)
+        return false;
+    /* "index.md", or "index.<lang>.md" with one word between the dots */
+    const char *mid = base + 6, *end = base + len - 3;
+    if (mid != end + 1 && (mid >= end || memchr(mid, '.', (size_t)(end - mid)) ||
+                           memchr(mid, '/', (size_t)(end - mid))))
+        return false;
+    *dir_len = (size_t)(slash - rel);
+    return true;
+}
+
+/* The slug a file name gives: "anti-fog.md" -> "anti-fog"; a bundle's page
+ * (".../anti-fog/index.md") takes its folder's name. */
 static const char *
 slug_from_file(arena *a, const char *rel)
 {
+    size_t dir_len;
     const char *base = strrchr(rel, '/');
     base = base ? base + 1 : rel;
     size_t len = strlen(base);
-    if (len > 3 && strcmp(base + len - 3, ".md") == 0)
+    if (page_is_bundle(rel, &dir_len)) {
+        base = rel + dir_len;
+        while (base > rel && base[-1] != '/')
+            base--;
+        len = (size_t)(rel + dir_len - base);
+    } else if (len > 3 && strcmp(base + len - 3, ".md") == 0) {
         len -= 3;
+    }
     buf b = BUF_INIT;
     text_slugify(&b, base, len);
     const char *s = arena_strndup(a, b.ptr, b.len);
@@ -343,8 +424,9 @@ static void
 check_schema(checker *c, const page_load_options *opt, const page *p)
 {
     static const char *const builtins[] = {
-        "title", "date", "updated", "draft",  "weight", "summary",      "cohort",        "template",
-        "slug",  "tags", "aliases", "stages", "lang",   "bibliography", "citation_style"};
+        "title",  "date",         "updated",        "draft", "weight",   "summary",
+        "cohort", "template",     "slug",           "tags",  "aliases",  "stages",
+        "lang",   "bibliography", "citation_style", "image", "image_alt"};
     const size_t n_builtins = sizeof builtins / sizeof builtins[0];
     const schema_section *sec = schema_find_section(opt->schema, p->section);
     if (!sec || p->is_index)

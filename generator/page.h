@@ -100,6 +100,12 @@ typedef struct page_load_options {
  * "content/x.en.md" and "content/x.md" share the stem "content/x" of one page. */
 size_t page_language(const config *cfg, const char *rel, size_t *stem_len);
 
+/* Whether rel ("content/projects/x/index.md", "content/projects/x/index.en.md") is the
+ * page of a page bundle: a folder holding the page as index.md (or index.<lang>.md) and
+ * its files (images, PDFs) beside it. *dir_len gets the length of the folder's path
+ * ("content/projects/x"); the page's slug is the folder's name. */
+bool page_is_bundle(const char *rel, size_t *dir_len);
+
 /* The front matter keys a translation (a page in a language other than the default) may
  * write: text in that language. Every other key is a fact shared by every language,
  * written once in the original. */

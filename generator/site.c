@@ -178,6 +178,27 @@ warn_symlink(const char *rel, diag *d)
                 "symbolic link not followed (content must be real files)");
 }
 
+/* Whether a folder's entries make it a page bundle (an index.md or index.<lang>.md
+ * among them); *section_index tells whether an _index file is there too. */
+static bool
+is_bundle_folder(const char *rel, const fs_entry *ents, size_t n, bool *section_index)
+{
+    bool bundle = false;
+    *section_index = false;
+    for (size_t i = 0; i < n; i++) {
+        if (ents[i].kind != FS_FILE)
+            continue;
+        size_t dir_len;
+        const char *child = ents[i].name;
+        buf path = BUF_INIT;
+        buf_printf(&path, "%s/%s", rel, child);
+        bundle |= page_is_bundle(path.ptr, &dir_len);
+        buf_free(&path);
+        *section_index |= strncmp(child, "_index.", 7) == 0;
+    }
+    return bundle;
+}
+
 static bool
 scan_dir(scan *sc, const char *root, const char *rel, const char *sec_name, int depth, arena *a,
          diag *d)
@@ -188,7 +209,34 @@ scan_dir(scan *sc, const char *root, const char *rel, const char *sec_name, int 
     bool ok = fs_list_input(&ents, &n, root, rel, rel, d);
     if (!ok)
         return false;
-    for (size_t i = 0; i < n; i++) {
+    bool section_index, bundle = is_bundle_folder(rel, ents, n, &section_index);
+    for (size_t i = 0; bundle && i < n; i++) {
+        const char *name = ents[i].name;
+        size_t len = strlen(name), dir_len;
+        if (ents[i].kind != FS_FILE || len < 4 || strcmp(name + len - 3, ".md") != 0 ||
+            name[0] == '.' || strcasecmp(name, "README.md") == 0)
+            continue;
+        const char *child = arena_printf(a, "%s/%s", rel, name);
+        if (!page_is_bundle(child, &dir_len)) {
+            diag_report(d, DIAG_WARNING, SRC_POS(child, 0, 0),
+                        "not a page: in a page bundle (a folder with an index.md), only "
+                        "index.md is a page; the other files are its resources");
+        } else if (depth == 0) {
+            diag_report(d, DIAG_ERROR, SRC_POS(child, 0, 0),
+                        "not a page: the home page is content/_index.md");
+            ok = false;
+        } else if (section_index) {
+            diag_report(d, DIAG_ERROR, SRC_POS(child, 0, 0),
+                        "a folder is a section (_index.md) or a page bundle (index.md), not "
+                        "both: rename one of them");
+            ok = false;
+        } else {
+            sc->items = arena_grow(a, sc->items, sc->len, &sc->cap, sizeof(source), 16);
+            /* content/about/index.md is a top-level page, as content/about.md is */
+            sc->items[sc->len++] = (source){child, depth == 1 ? "" : sec_name, false};
+        }
+    }
+    for (size_t i = 0; !bundle && i < n; i++) {
         const char *name = ents[i].name;
         if (name[0] == '.' || name[0] == '#' || name[strlen(name) - 1] == '~')
             continue; /* hidden and editor files */

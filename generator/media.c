@@ -304,7 +304,9 @@ media_run(site *s, const media_options *o, output *out, image_counts *counts, ar
         if (!src || src->type != VALUE_STRING || !*src->as.str.ptr)
             continue;
         source_image found = {0};
-        const page *from = value_map_get(p->front, "image") ? p : p->original;
+        /* a translation shows its original's image, published once in the original's
+         * folder (when the original is published) */
+        const page *from = p->original && p->original->out_path ? p->original : p;
         if (!resolve(&found, from, src->as.str.ptr, src->pos, o, a, d)) {
             ok = false;
             continue;

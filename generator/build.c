@@ -501,9 +501,11 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
         goto done;
 
     /* each page's featured image made responsive, and its bundle's files (media.h) */
+    st.load_ms = pool_now_ms() - t;
+    t = pool_now_ms();
     buf images_dir = BUF_INIT;
-    cache_images_dir(&images_dir, opt->out_dir);
-    if (!opt->check_only) { /* the image cache's parent, .clinfolio-cache */
+    if (!opt->check_only) { /* a check makes no image: no cache; else its parent first */
+        cache_images_dir(&images_dir, opt->out_dir);
         char *slash = strrchr(images_dir.ptr, '/');
         *slash = '\0';
         mkdir(images_dir.ptr, 0755);
@@ -519,7 +521,7 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
         goto done;
 
     /* plugins read the model and publish data; then the pages' Markdown, with shortcodes */
-    st.load_ms = pool_now_ms() - t;
+    st.images_ms = pool_now_ms() - t;
     site_all_loaded(s, &st.files);
     st.files_kept = memo_loads_restored(m);
     t = pool_now_ms();

@@ -33,6 +33,7 @@ static struct vips {
     void *lib;
     const char *why; /* why it could not be opened */
     int (*init)(const char *argv0);
+    void (*shutdown)(void);
     void (*concurrency_set)(int n);
     void (*cache_set_max)(int n);
     const char *(*find_load_buffer)(const void *data, size_t size);
@@ -76,6 +77,7 @@ open_vips(void)
         return;
     }
     FIND(init, "vips_init");
+    FIND(shutdown, "vips_shutdown");
     FIND(concurrency_set, "vips_concurrency_set");
     FIND(cache_set_max, "vips_cache_set_max");
     FIND(find_load_buffer, "vips_foreign_find_load_buffer");
@@ -99,6 +101,9 @@ open_vips(void)
         vips.why = "libvips did not start";
         return;
     }
+    /* its worker threads end with the process's work, not in the middle of exit(), where
+     * LeakSanitizer's stop-the-world once crashed on them */
+    atexit(vips.shutdown);
     vips.concurrency_set(1); /* the build's workers make images side by side */
     vips.cache_set_max(0);   /* each image is made once: nothing to keep */
 }

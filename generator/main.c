@@ -291,10 +291,10 @@ cmd_build(int argc, char **argv)
                    stats.plugins_kept ? "not run (unchanged)" : "run");
             printf("image files: %zu made, %zu taken from the image cache\n", stats.images_made,
                    stats.images_reused);
-            printf("ms: load %.0f, plugins %.0f, markdown %.0f, render %.0f, "
+            printf("ms: load %.0f, images %.0f, plugins %.0f, markdown %.0f, render %.0f, "
                    "feed/sitemap/static/commit %.0f\n",
-                   stats.load_ms, stats.plugins_ms, stats.content_ms, stats.render_ms,
-                   stats.finish_ms);
+                   stats.load_ms, stats.images_ms, stats.plugins_ms, stats.content_ms,
+                   stats.render_ms, stats.finish_ms);
         }
     }
     diag_free(d);

@@ -6,6 +6,7 @@
 #include "fs.h"
 #include "page.h"
 #include "pool.h"
+#include "strtab.h"
 #include "value.h"
 
 #include <errno.h>
@@ -296,28 +297,41 @@ media_run(site *s, const media_options *o, output *out, image_counts *counts, ar
     size_t *which = arena_alloc(a, (n_all + 1) * sizeof *which);
     size_t n_images = 0;
     bool ok = true;
-    for (size_t i = 0; i < n_all; i++) {
-        const page *p = all[i];
-        const value *img = image_of(p);
-        which[i] = SIZE_MAX;
-        const value *src = img ? value_map_get(img, "src") : NULL;
-        if (!src || src->type != VALUE_STRING || !*src->as.str.ptr)
-            continue;
-        source_image found = {0};
-        /* a translation shows its original's image, published once in the original's
-         * folder (when the original is published) */
-        const page *from = p->original && p->original->out_path ? p->original : p;
-        if (!resolve(&found, from, src->as.str.ptr, src->pos, o, a, d)) {
-            ok = false;
-            continue;
+    strtab shown = STRTAB_INIT; /* an original's path -> its place in which[] */
+    /* originals first, then the translations, which show their original's image */
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < n_all; i++) {
+            const page *p = all[i];
+            const value *img = image_of(p);
+            const value *src = img ? value_map_get(img, "src") : NULL;
+            /* a translation's image is its original's, published once in its folder (when
+             * the original is published) */
+            const page *from = p->original && p->original->out_path ? p->original : p;
+            if (pass != (from != p))
+                continue;
+            which[i] = SIZE_MAX;
+            if (!src || src->type != VALUE_STRING || !*src->as.str.ptr)
+                continue;
+            if (from != p) { /* the original's, or nothing after its error */
+                const size_t *of = strtab_get(&shown, from->path);
+                which[i] = of ? *of : SIZE_MAX;
+                continue;
+            }
+            source_image found = {0};
+            if (!resolve(&found, p, src->as.str.ptr, src->pos, o, a, d)) {
+                ok = false;
+                continue;
+            }
+            size_t k = 0;
+            while (k < n_images &&
+                   !(images[k].root == found.root && !strcmp(images[k].rel, found.rel)))
+                k++;
+            if (k == n_images)
+                images[n_images++] = found;
+            which[i] = k;
+            strtab_put(&shown, p->path, &which[i]);
         }
-        size_t k = 0;
-        while (k < n_images && !(images[k].root == found.root && !strcmp(images[k].rel, found.rel)))
-            k++;
-        if (k == n_images)
-            images[n_images++] = found;
-        which[i] = k;
-    }
+    strtab_free(&shown);
     if (!ok)
         return false;
     arena **arenas = arena_alloc(a, (o->workers ? o->workers : 1) * sizeof(arena *));

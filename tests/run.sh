@@ -641,6 +641,12 @@ PY
     # site.yaml bibliography
     counts "$B issue 13: citations and references" /usr/bin/python3 tests/bibliography_test.py "$bin"
 
+    # issue 14, parts 1-2 (tests/images_test.py): page bundles and featured images made
+    # responsive with libvips (test photos with EXIF orientation and GPS): widths, WebP and
+    # JPEG/PNG, no metadata published, upright, the picture markup and og:image, the image
+    # cache (a second build makes nothing), check, and the errors at file:line:col
+    counts "$B issue 14: page bundles and responsive images" /usr/bin/python3 tests/images_test.py "$bin"
+
     # the demo site: the same bytes from 1 and 8 threads
     check "$B demo: builds without diagnostics" sh -c \
         "out=\$('$bin' build -q -j 1 -o '$tmp/demo1' 2>&1) && echo \"\$out\" && test -z \"\$out\""

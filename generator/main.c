@@ -290,9 +290,9 @@ cmd_build(int argc, char **argv)
                    stats.markdown - stats.markdown_kept, stats.markdown,
                    stats.plugins_kept ? "not run (unchanged)" : "run");
             printf("ms: load %.0f, plugins %.0f, markdown %.0f, render %.0f, "
-                   "feed/sitemap/static/commit %.0f\n",
+                   "feed/sitemap/search/static/commit %.0f (search %.0f)\n",
                    stats.load_ms, stats.plugins_ms, stats.content_ms, stats.render_ms,
-                   stats.finish_ms);
+                   stats.finish_ms, stats.search_ms);
         }
     }
     diag_free(d);

@@ -333,7 +333,9 @@ write_search(const site *s, size_t lang, output *out, size_t workers, diag *d)
             append_key_text(&meta, p->ctx, cfg->search_keys[k], tmp);
         const char **metas = arena_alloc(tmp, sizeof *metas);
         metas[0] = arena_strndup(tmp, meta.ptr, meta.len);
-        docs[i] = (search_doc){p->url, p->title, p->section, p->summary, metas, 1, p->md.html};
+        /* a summary made from the first paragraph is the body's already */
+        const char *summary = value_map_get(p->front, "summary") ? p->summary : NULL;
+        docs[i] = (search_doc){p->url, p->title, p->section, summary, metas, 1, p->md.html};
     }
     buf_free(&meta);
     const char *dir = arena_printf(tmp, "search/%s/", cfg->languages[lang].code);

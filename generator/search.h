@@ -50,7 +50,8 @@ typedef struct search_doc {
     const char *url;          /* "/projects/x/" */
     const char *title;        /* SEARCH_TITLE */
     const char *section;      /* "projects", "" for a top-level page: shown with the result */
-    const char *summary;      /* SEARCH_META, and the start of the snippet */
+    const char *summary;      /* SEARCH_META, and the start of the snippet: a summary of
+                               * the page's own (NULL when it is the body's start) */
     const char *const *metas; /* n_metas more SEARCH_META texts */
     size_t n_metas;
     const char *body_html; /* the page's HTML: its text is SEARCH_BODY and the snippet's rest */

@@ -48,7 +48,10 @@ test_tokenizer(void)
     STR_EQ(tokens("한국어", true), "한국 국어", "Hangul syllables stay whole");
     STR_EQ(tokens("カタカナ", true), "カタ タカ カナ", "katakana");
     STR_EQ(tokens("が", false), "か", "kana voicing mark dropped (NFKD)");
-    STR_EQ(tokens("ab\xff" "cd", true), "ab cd", "an invalid byte separates");
+    STR_EQ(tokens("ab\xff"
+                  "cd",
+                  true),
+           "ab cd", "an invalid byte separates");
     STR_EQ(tokens("", true), "", "empty text");
     STR_EQ(tokens("  ,.;  — ", false), "", "only separators");
     STR_EQ(tokens("abcdefghijklmnopqrstuvwxyz0123456789 x", true),

@@ -284,11 +284,13 @@
     status.textContent = msg.msgLoading;
     return fetchJson('meta.json').then(function (meta) {
       if (meta.version !== FORMAT_VERSION) throw new Error('index version ' + meta.version);
-      return Promise.all(tokens.map(function (t) {
+      // a site without pages has no term shard: nothing to load, nothing found
+      var loads = !meta.shards.length ? Promise.resolve([{}]) : Promise.all(tokens.map(function (t) {
         return Promise.all(shardsFor(meta, t, isPrefixWord(t)).map(function (k) {
           return fetchJson('t-' + k + '.json');
         })).then(function (shards) { return scoresFor(t, shards); });
-      })).then(function (perToken) {
+      }));
+      return loads.then(function (perToken) {
         if (run !== current) return;
         var r = rank(perToken);
         run.hits = r.hits;

@@ -17,7 +17,7 @@
 PKGS        = libcmark-gfm yaml-0.1 lua5.4 libxml-2.0 libmicrohttpd jansson
 DEB_BUILD   = build-essential pkg-config libcmark-gfm-dev libcmark-gfm-extensions-dev \
               libyaml-dev liblua5.4-dev libxml2-dev libmicrohttpd-dev libjansson-dev \
-              libbtparse-dev libvips42
+              libbtparse-dev libvips42 libunistring-dev
 DEB_FUZZ    = clang libclang-rt-dev
 PREFIX     ?= /usr/local
 VERSION     = 0.1.0
@@ -51,12 +51,17 @@ else
 $(error SAN=$(SAN): use SAN=1 (or address), SAN=thread or SAN=fuzzer)
 endif
 
+# libunistring (search.c's tokenizer) has no .pc file on Debian 12: -lunistring unless a
+# later release brings one
+UNISTRING_LIBS := $(shell pkg-config --libs libunistring 2>/dev/null || echo -lunistring)
+
 # pkg-config runs once per make, not once per compile; empty until `make deps` ran.
 # libbtparse (BibTeX) has no .pc file: its header is in /usr/include, the library -lbtparse.
 # It comes first: it exports short names (comment, error, name, ...) that it calls itself,
 # and libxml2 exports a `comment` too; the dynamic linker takes the first library's.
 DEPS_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-DEPS_LIBS   := -lbtparse $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcmark-gfm-extensions
+DEPS_LIBS   := -lbtparse $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcmark-gfm-extensions \
+               $(UNISTRING_LIBS)
 
 REQ_CFLAGS  = -std=c11 -D_GNU_SOURCE -pthread $(WARN) -MMD -MP $(DEPS_CFLAGS) \
               -DCLINFOLIO_VERSION='"$(VERSION)"' $(SAN_CFLAGS)

@@ -17,6 +17,7 @@
 #include "plugin.h"
 #include "pool.h"
 #include "schema.h"
+#include "search.h"
 #include "site.h"
 #include "sitemap.h"
 #include "template.h"
@@ -130,6 +131,8 @@ render_one(size_t i, size_t worker, void *payload)
             name = o->templates[k];
             break;
         }
+    if (!name && o->optional)
+        return;
     if (!name) {
         buf tried = BUF_INIT;
         for (size_t k = 0; k < 4 && o->templates[k]; k++)
@@ -277,6 +280,72 @@ write_sitemap(const site *s, output *out, arena *a, diag *d)
     sitemap_limits lim = {SITEMAP_MAX_URLS, SITEMAP_MAX_BYTES};
     bool ok = sitemap_write_files(urls, n, &lim, site_config(s)->base_url, emit_sitemap, out, d);
     free(urls);
+    return ok;
+}
+
+/* {====================================================================
+ * the search index (search.h)
+ * ===================================================================== */
+
+/* The text of v at path ("team.name": the name of each item of team; lists are walked
+ * through), appended to out, each piece on a line of its own. */
+static void
+append_key_text(buf *out, const value *v, const char *path, arena *a)
+{
+    if (!v)
+        return;
+    if (v->type == VALUE_LIST) {
+        for (size_t i = 0; i < v->as.list.len; i++)
+            append_key_text(out, v->as.list.items[i], path, a);
+        return;
+    }
+    if (*path) {
+        if (v->type != VALUE_MAP)
+            return;
+        const char *dot = strchr(path, '.');
+        size_t len = dot ? (size_t)(dot - path) : strlen(path);
+        append_key_text(out, value_map_get(v, arena_strndup(a, path, len)), dot ? dot + 1 : "", a);
+        return;
+    }
+    if (v->type == VALUE_STRING || v->type == VALUE_NUMBER) {
+        buf_puts(out, value_to_cstr(v, a));
+        buf_putc(out, '\n');
+    }
+}
+
+static bool
+emit_output(void *payload, const char *path, const char *data, size_t len, diag *d)
+{
+    return output_write(payload, path, data, len, d);
+}
+
+/* search/<code>/ of language lang: the pages its lists show (newest first), their
+ * values as the templates see them (terms named in the page's language) */
+static bool
+write_search(const site *s, size_t lang, output *out, size_t workers, diag *d)
+{
+    const config *cfg = site_config(s);
+    size_t n;
+    page *const *pages = site_pages_in(s, lang, &n);
+    search_doc *docs = xcalloc(n + 1, sizeof *docs);
+    arena *tmp = arena_new();
+    buf meta = BUF_INIT;
+    for (size_t i = 0; i < n; i++) {
+        const page *p = pages[i];
+        buf_clear(&meta);
+        for (size_t k = 0; k < cfg->n_search_keys; k++)
+            append_key_text(&meta, p->ctx, cfg->search_keys[k], tmp);
+        const char **metas = arena_alloc(tmp, sizeof *metas);
+        metas[0] = arena_strndup(tmp, meta.ptr, meta.len);
+        /* a summary made from the first paragraph is the body's already */
+        const char *summary = value_map_get(p->front, "summary") ? p->summary : NULL;
+        docs[i] = (search_doc){p->url, p->title, p->section, summary, metas, 1, p->md.html};
+    }
+    buf_free(&meta);
+    const char *dir = arena_printf(tmp, "search/%s/", cfg->languages[lang].code);
+    bool ok = search_write_files(docs, n, dir, workers, emit_output, out, d);
+    arena_free(tmp);
+    free(docs);
     return ok;
 }
 
@@ -580,6 +649,10 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
         for (size_t k = 0; k < cfg->n_languages; k++)
             write_feed(s, k, out, d);
         write_sitemap(s, out, a, d);
+        double search_start = pool_now_ms();
+        for (size_t k = 0; k < cfg->n_languages && cfg->search_enabled; k++)
+            write_search(s, k, out, workers, d);
+        st.search_ms = pool_now_ms() - search_start;
         copy_static(opt->root, theme, theme_name, out, a, d);
     }
     st.pages = n_pages;

@@ -52,6 +52,7 @@ typedef struct build_stats {
     size_t images_made, images_reused; /* image variants encoded, and found in the cache */
     /* milliseconds spent in each part of the build (for -v) */
     double load_ms, images_ms, plugins_ms, content_ms, render_ms, finish_ms;
+    double search_ms; /* the search index, part of finish_ms */
 } build_stats;
 
 /* Builds the site (or only checks it, with check_only). Every problem goes to d; returns

@@ -16,7 +16,7 @@ static const char *const known_keys[] = {
     "home",           "menu",        "stages",           "taxonomies",         "metrics",
     "plugins",        "params",      "copyright",        "plugin_limits",      "checks",
     "paginate",       "languages",   "default_language", "summary_length_cjk", "bibliography",
-    "citation_style",
+    "citation_style", "search",
 };
 
 /* The checks `checks:` may switch: every check that reports warnings (a warning by
@@ -566,6 +566,35 @@ load_feed(loader *l, config *c, const value *root)
     }
 }
 
+/* search: {enabled, keys}. The default keys are the default theme's (themes/default/
+ * schema.yaml): what a project, report or news item says about itself beside its text. */
+static void
+load_search(loader *l, config *c, const value *root)
+{
+    const value *search = get_map(l, root, "search");
+    c->search_enabled = get_bool(l, search, "enabled", true);
+    const value *keys = search ? get_list(l, search, "keys") : NULL;
+    if (!keys) {
+        static const char *const defaults[] = {
+            "clinical_need", "team.name",  "authors.name", "keywords",
+            "tags",          "department", "cohort",
+        };
+        c->search_keys = (const char **)defaults;
+        c->n_search_keys = COUNT(defaults);
+        return;
+    }
+    c->search_keys = arena_zalloc(l->a, (keys->as.list.len + 1) * sizeof(char *));
+    for (size_t i = 0; i < keys->as.list.len; i++) {
+        const value *k = keys->as.list.items[i];
+        if (k->type != VALUE_STRING || !k->as.str.len) {
+            type_error(l, k, "search.keys item",
+                       "a front matter key (team.name: a key of each item)");
+            continue;
+        }
+        c->search_keys[c->n_search_keys++] = k->as.str.ptr;
+    }
+}
+
 /* plugins: [name, ...] (run in this order) and plugin_limits: {instructions, seconds,
  * memory_mb}. */
 static void
@@ -760,6 +789,7 @@ config_load(config *out, const char *root, const char *base_url_override, arena 
     load_base_url(&l, out, rootv, base_url_override);
     load_languages(&l, out, rootv);
     load_feed(&l, out, rootv);
+    load_search(&l, out, rootv);
     load_stages(&l, out, rootv);
     load_taxonomies(&l, out, rootv);
     load_plugins(&l, out, rootv);

@@ -75,6 +75,12 @@ typedef struct config {
     /* which of those site.yaml sets; the others scale with the site
      * (config_scale_plugin_limits) */
     bool plugin_instructions_set, plugin_seconds_set, plugin_memory_mb_set;
+    /* search: the index and page (search.h) unless `search: {enabled: false}`; keys: the
+     * page values indexed as SEARCH_META besides title and summary ("team.name": the
+     * `name` of each item of `team`) */
+    bool search_enabled;
+    const char **search_keys;
+    size_t n_search_keys;
     size_t stale_months; /* checks.stale_months: a project is stale after this many months */
     value *raw;          /* the whole site.yaml map, for templates (site.params, site.menu, ...) */
 } config;

@@ -292,9 +292,9 @@ cmd_build(int argc, char **argv)
             printf("image files: %zu made, %zu taken from the image cache\n", stats.images_made,
                    stats.images_reused);
             printf("ms: load %.0f, images %.0f, plugins %.0f, markdown %.0f, render %.0f, "
-                   "feed/sitemap/static/commit %.0f\n",
+                   "feed/sitemap/search/static/commit %.0f (search %.0f)\n",
                    stats.load_ms, stats.images_ms, stats.plugins_ms, stats.content_ms,
-                   stats.render_ms, stats.finish_ms);
+                   stats.render_ms, stats.finish_ms, stats.search_ms);
         }
     }
     diag_free(d);

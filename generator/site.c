@@ -68,6 +68,7 @@ typedef struct view {
     size_t n_sections;
     taxonomy *taxonomies; /* cfg.n_taxonomies of them */
     value *site_ctx;
+    bool search_page; /* <prefix>search/ is the built-in search page (no page took it) */
 } view;
 
 struct site {
@@ -908,6 +909,13 @@ build_site_ctx(site *s, view *v)
     set(s, m, "i18n", s->i18n ? s->i18n[v->lang] : value_new_map(s->a, SRC_NONE));
     set(s, m, "feed_url",
         str_val(s, make_permalink(s, arena_printf(s->a, "%sfeed.xml", v->prefix))));
+    /* the search page and the folder of this language's index (search.h), "" when off */
+    set(s, m, "search_url",
+        str_val(s,
+                c->search_enabled ? make_url(s, arena_printf(s->a, "%ssearch/", v->prefix)) : ""));
+    set(s, m, "search_index",
+        str_val(s, c->search_enabled ? make_url(s, arena_printf(s->a, "search/%s/", v->cfg->code))
+                                     : ""));
     set(s, m, "author", str_val(s, c->author));
     set(s, m, "currency", str_val(s, c->currency));
     set(s, m, "generator", str_val(s, "clinfolio " CLINFOLIO_VERSION));
@@ -1144,6 +1152,21 @@ build_outputs(site *s, view *vw)
                               "taxonomy", tx->ctx, "term", t->ctx, origin,
                               t->n_pages ? t->pages[0]->date : NULL);
         }
+    }
+    /* search: rendered only when the theme has search.html */
+    if (vw->search_page) {
+        const char *rel = arena_printf(s->a, "%ssearch/", vw->prefix);
+        value *sp = value_new_map(s->a, SRC_NONE);
+        set(s, sp, "kind", str_val(s, "search"));
+        set(s, sp, "content", str_val(s, ""));
+        set(s, sp, "url", str_val(s, make_url(s, rel)));
+        set(s, sp, "permalink", str_val(s, make_permalink(s, rel)));
+        set(s, sp, "lang", str_val(s, vw->cfg->code));
+        value *tr = translations_value(s, vw->lang, list_rels(s, "search/"), NULL);
+        set(s, sp, "translations", tr);
+        add_output(s, rel, "search.html", NULL, NULL, root_ctx(s, vw, tr, "page", sp, NULL, NULL),
+                   SRC_POS(s->cfg.file, 0, 0), NULL, false);
+        s->outputs[s->n_outputs - 1].optional = true;
     }
     if (vw->lang)
         return;
@@ -1427,6 +1450,13 @@ assign_urls(site *s, page **all, size_t n)
                        * claimed above */
         const value *slugv = value_map_get(p->front, "slug");
         claim_url(s, rel, p->path, slugv ? slugv->pos : SRC_POS(p->path, 1, 1));
+    }
+    /* the search page last: a page of the site at search/ (Hugo sites often have a
+     * content/search.md) is the search page instead */
+    for (size_t k = 0; k < s->cfg.n_languages && s->cfg.search_enabled; k++) {
+        const char *rel = arena_printf(s->a, "%ssearch/", s->views[k].prefix);
+        if (!strtab_has(&s->urls, rel))
+            s->views[k].search_page = claim_url(s, rel, s->cfg.file, SRC_POS(s->cfg.file, 0, 0));
     }
 }
 

@@ -57,6 +57,8 @@ typedef struct site_output {
     const char *permalink;    /* absolute URL, for the sitemap */
     const value *lastmod;     /* VALUE_DATE or NULL */
     bool in_sitemap;
+    bool optional; /* skipped without a word when the theme has none of its templates (the
+                    * search page: a theme without search.html has no search page) */
     /* the same in every language: [{lang, permalink, missing, ...}] (templates'
      * `translations`), one entry per language of site.yaml; NULL for a generated page */
     const value *translations;

@@ -341,8 +341,8 @@ value_format_number(buf *out, double n)
     buf_puts(out, tmp);
 }
 
-static void
-json_string(buf *out, const char *s, size_t len)
+void
+value_json_string(buf *out, const char *s, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
     buf_putc(out, '"');
@@ -407,12 +407,12 @@ to_json(buf *out, const value *v, int indent, int depth)
         value_format_number(out, v->as.number);
         break;
     case VALUE_STRING:
-        json_string(out, v->as.str.ptr, v->as.str.len);
+        value_json_string(out, v->as.str.ptr, v->as.str.len);
         break;
     case VALUE_DATE: {
         buf tmp = BUF_INIT;
         value_date_iso(&tmp, &v->as.date);
-        json_string(out, tmp.ptr, tmp.len);
+        value_json_string(out, tmp.ptr, tmp.len);
         buf_free(&tmp);
         break;
     }
@@ -435,7 +435,7 @@ to_json(buf *out, const value *v, int indent, int depth)
             if (i)
                 buf_putc(out, ',');
             newline_indent(out, indent, depth + 1);
-            json_string(out, p->key, p->key_len);
+            value_json_string(out, p->key, p->key_len);
             buf_puts(out, indent > 0 ? ": " : ":");
             to_json(out, p->val, indent, depth + 1);
         }

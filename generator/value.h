@@ -134,6 +134,9 @@ void value_format_number(buf *out, double n);
 /* JSON (RFC 8259), keys in insertion order; indent > 0 pretty-prints. Numbers are
  * numbers (value_format_number), whatever their text: 1.10 -> 1.1, 0755 -> 755. */
 void value_to_json(buf *out, const value *v, int indent);
+/* s[0..len) as a JSON string, quotes included: ", \ and control characters escaped, and
+ * '<' as \u003c (safe inside <script>); other bytes as they are. */
+void value_json_string(buf *out, const char *s, size_t len);
 
 /* ---- dates ---- */
 /* Parses the YAML timestamp forms: YYYY-MM-DD, optionally followed by [Tt ]HH:MM[:SS[.f]]

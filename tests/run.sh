@@ -10,6 +10,8 @@
 #   golden    tests/golden/<site>/ built and compared with expected/
 #   plugins   the bundled metrics plugin against metrics computed by hand
 #   incremental  tests/incremental_test.py: incremental builds against clean ones
+#   search    tests/search_test.py (each build): the index files, tokenizers in step;
+#             tests/validate/search.js (once): queries in Chromium, the no-JS fallback
 #   demo      the demo site: the same bytes from -j 1 and -j 8, and valid for the W3C
 #             Nu HTML checker, the sitemaps.org XSD, feedparser, an internal link
 #             check, axe-core, and a check of its SVG charts
@@ -647,6 +649,12 @@ PY
     # cache (a second build makes nothing), check, and the errors at file:line:col
     counts "$B issue 14: page bundles and responsive images" /usr/bin/python3 tests/images_test.py "$bin"
 
+    # issue 14: the search index on a copy of the demo (tests/search_test.py): files,
+    # shards sorted and within their ranges, a Chinese and an English title word at the
+    # title field of the right page, an incremental build after a title edit, search off,
+    # and the C tokenizer against search.js's on the same strings
+    counts "$B issue 14: search index" /usr/bin/python3 tests/search_test.py "$bin" "$B/tests/test_search"
+
     # the demo site: the same bytes from 1 and 8 threads
     check "$B demo: builds without diagnostics" sh -c \
         "out=\$('$bin' build -q -j 1 -o '$tmp/demo1' 2>&1) && echo \"\$out\" && test -z \"\$out\""
@@ -715,6 +723,11 @@ if [ -f "$demo/index.html" ]; then
     # (screenshots of the home page, a project, a cohort and the report in $tmp/shots)
     check "demo: chromium at 1280 and 390 px, light and dark: no sideways scrolling, chart labels and marks apart" \
         env NODE_PATH=tests/node_modules node tests/validate/visual.js "$demo" "$tmp/shots"
+    # issue 14: search in chromium: a Chinese and an English query find the expected
+    # project first with the match marked, the header form, and the fallback without
+    # JavaScript (tests/validate/search.js)
+    counts "issue 14: search in chromium" \
+        env NODE_PATH=tests/node_modules node tests/validate/search.js "$demo"
     counts "issue 9: serve in chromium: live reload, the error overlay, Ctrl-C" \
         timeout 180 env NODE_PATH=tests/node_modules node tests/serve/live.js "$1/clinfolio"
     # issue 11: the bilingual fixture, both languages, through the same validators

@@ -300,6 +300,7 @@ test_urls(void)
                                        "projects/index.html",
                                        "news/index.html",
                                        "tags/index.html",
+                                       "search/index.html",
                                        "404.html"};
     expect_outputs(l.s, want, sizeof want / sizeof *want, "outputs of the basic site");
 
@@ -711,8 +712,9 @@ test_errors(void)
         size_t n;
         site_pages(l.s, &n);
         INT_EQ(n, 0, "no pages");
-        static const char *const want[] = {"index.html", "tags/index.html", "404.html"};
-        expect_outputs(l.s, want, 3, "outputs of an empty site");
+        static const char *const want[] = {"index.html", "tags/index.html", "search/index.html",
+                                           "404.html"};
+        expect_outputs(l.s, want, 4, "outputs of an empty site");
         const site_output *o = find_output(l.s, "index.html");
         STR_EQ(ctx_str(o, "page.title"), "Empty", "home without _index.md: the site title");
         STR_EQ(ctx_str(o, "page.url"), "/", "home URL without _index.md");
@@ -755,6 +757,7 @@ test_taxonomies(void)
         "cohort/index.html",
         "cohort/2023/index.html",
         "cohort/2024/index.html",
+        "search/index.html",
         "404.html",
     };
     expect_outputs(l.s, want, sizeof want / sizeof *want, "outputs with two taxonomies");
@@ -874,6 +877,7 @@ test_pagination(void)
         "tags/all/page/2/index.html",
         "tags/all/page/3/index.html",
         "tags/three/index.html",
+        "search/index.html",
     };
     expect_outputs(l.s, want, sizeof want / sizeof *want, "paginate: 2, 5 projects");
     char titles[128];

@@ -1,0 +1,481 @@
+/* SPDX-License-Identifier: MIT
+ * search.c - the static search index: the tokenizer (libunistring: NFKD, marks, case,
+ * scripts) and the index files (term shards, document blocks, meta.json). Part of the
+ * writing pass; the pages' words are read on the worker pool. */
+#include "search.h"
+
+#include "arena.h"
+#include "hash.h"
+#include "pool.h"
+#include "strtab.h"
+#include "text.h"
+#include "value.h"
+#include "xalloc.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unicase.h>
+#include <unictype.h>
+#include <uninorm.h>
+#include <unistr.h>
+
+/* {====================================================================
+ * tokenizer (search.js's tokenize() is the same, rule for rule)
+ * ===================================================================== */
+
+/* NFKD of one character can be 18 characters long (U+FDFA) */
+#define FOLD_MAX 32
+
+/* Hangul syllables (kept whole) and the two big blocks of ideographs, which NFKD, marks
+ * and case leave as they are: the common case of Chinese text, without a table lookup */
+static bool
+is_plain_cjk(ucs4_t cp)
+{
+    return (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
+           (cp >= 0xAC00 && cp <= 0xD7A3);
+}
+
+/* The folded form of cp into out: decomposed (NFKD; Hangul syllables kept whole, so
+ * that their bigrams stay syllables), combining marks dropped, lower-cased. Returns how
+ * many characters it wrote (0 for a lone mark). */
+static size_t
+fold_char(ucs4_t cp, ucs4_t out[FOLD_MAX])
+{
+    if (cp < 0x80) {
+        out[0] = cp >= 'A' && cp <= 'Z' ? cp + 32 : cp;
+        return 1;
+    }
+    if (is_plain_cjk(cp)) {
+        out[0] = cp;
+        return 1;
+    }
+    size_t n = FOLD_MAX;
+    ucs4_t *d = u32_normalize(UNINORM_NFKD, &cp, 1, out, &n);
+    if (!d) { /* cannot happen for one valid character; keep it as it is */
+        out[0] = cp;
+        return 1;
+    }
+    if (d != out) { /* longer than FOLD_MAX: keep what fits */
+        memcpy(out, d, FOLD_MAX * sizeof *out);
+        free(d);
+        n = FOLD_MAX;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!uc_is_general_category(out[i], UC_CATEGORY_M))
+            out[k++] = uc_tolower(out[i]);
+    return k;
+}
+
+typedef enum char_kind { KIND_SEP, KIND_WORD, KIND_CJK } char_kind;
+
+static char_kind
+kind_of(ucs4_t c)
+{
+    if (c < 0x80)
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ? KIND_WORD : KIND_SEP;
+    if (is_plain_cjk(c))
+        return KIND_CJK;
+    if (!uc_is_general_category(c, UC_CATEGORY_L) && !uc_is_general_category(c, UC_CATEGORY_N))
+        return KIND_SEP;
+    const uc_script_t *sc = uc_script(c);
+    const char *name = sc ? sc->name : "";
+    if (strcmp(name, "Han") == 0 || strcmp(name, "Hiragana") == 0 ||
+        strcmp(name, "Katakana") == 0 || strcmp(name, "Hangul") == 0)
+        return KIND_CJK;
+    return KIND_WORD;
+}
+
+typedef struct tokenizer {
+    bool for_query;
+    search_token_fn fn;
+    void *payload;
+    char word[SEARCH_MAX_TOKEN_CHARS * 4 + 1];
+    size_t word_len, word_chars;
+    char prev[8];    /* the CJK character before, as UTF-8 */
+    size_t prev_len; /* 0: none (not in a CJK run) */
+    size_t run;      /* characters of the CJK run so far */
+} tokenizer;
+
+static void
+end_word(tokenizer *t)
+{
+    if (t->word_len)
+        t->fn(t->word, t->word_len, t->payload);
+    t->word_len = t->word_chars = 0;
+}
+
+static void
+end_run(tokenizer *t)
+{
+    if (t->for_query && t->run == 1)
+        t->fn(t->prev, t->prev_len, t->payload);
+    t->prev_len = t->run = 0;
+}
+
+static void
+put_char(tokenizer *t, ucs4_t c)
+{
+    uint8_t u[8];
+    int len = c < 0x80 ? (u[0] = (uint8_t)c, 1) : u8_uctomb(u, c, sizeof u);
+    if (len <= 0)
+        return;
+    switch (kind_of(c)) {
+    case KIND_WORD:
+        end_run(t);
+        if (t->word_chars < SEARCH_MAX_TOKEN_CHARS) {
+            memcpy(t->word + t->word_len, u, (size_t)len);
+            t->word_len += (size_t)len;
+            t->word_chars++;
+        }
+        break;
+    case KIND_CJK:
+        end_word(t);
+        if (!t->for_query)
+            t->fn((const char *)u, (size_t)len, t->payload);
+        if (t->prev_len) {
+            char pair[16];
+            memcpy(pair, t->prev, t->prev_len);
+            memcpy(pair + t->prev_len, u, (size_t)len);
+            t->fn(pair, t->prev_len + (size_t)len, t->payload);
+        }
+        memcpy(t->prev, u, (size_t)len);
+        t->prev_len = (size_t)len;
+        t->run++;
+        break;
+    case KIND_SEP:
+        end_word(t);
+        end_run(t);
+        break;
+    }
+}
+
+void
+search_tokenize(const char *s, size_t len, bool for_query, search_token_fn fn, void *payload)
+{
+    tokenizer t = {.for_query = for_query, .fn = fn, .payload = payload};
+    const uint8_t *p = (const uint8_t *)s, *end = p + len;
+    while (p < end) {
+        if (*p < 0x80) { /* ASCII folds to itself but for case */
+            put_char(&t, *p >= 'A' && *p <= 'Z' ? *p + 32u : *p);
+            p++;
+            continue;
+        }
+        ucs4_t cp;
+        int n = u8_mbtouc(&cp, p, (size_t)(end - p)); /* invalid: U+FFFD, a separator */
+        p += n > 0 ? n : 1;
+        ucs4_t folded[FOLD_MAX];
+        size_t k = fold_char(cp, folded);
+        for (size_t i = 0; i < k; i++)
+            put_char(&t, folded[i]);
+    }
+    end_word(&t);
+    end_run(&t);
+}
+
+/* {====================================================================
+ * one page's terms (on the worker pool)
+ * ===================================================================== */
+
+typedef struct doc_term {
+    uint32_t off; /* in doc_terms.text, NUL-terminated */
+    uint32_t len;
+    uint64_t hash;
+    unsigned field;
+} doc_term;
+
+/* A page's distinct terms in order of first appearance, each with the best field it is
+ * in (a hash set: a page's text repeats its words), and its snippet text. */
+typedef struct doc_terms {
+    buf text; /* the terms, each NUL-terminated */
+    doc_term *terms;
+    size_t n, cap;
+    uint32_t *slots; /* 1 + index into terms, 0 when free; n_slots a power of 2 */
+    size_t n_slots;
+    buf snippet;
+} doc_terms;
+
+typedef struct collect {
+    doc_terms *dt;
+    unsigned field;
+} collect;
+
+static void
+rehash(doc_terms *dt)
+{
+    free(dt->slots);
+    dt->n_slots = dt->n_slots ? dt->n_slots * 2 : 256;
+    dt->slots = xcalloc(dt->n_slots, sizeof *dt->slots);
+    for (size_t i = 0; i < dt->n; i++) {
+        size_t k = dt->terms[i].hash & (dt->n_slots - 1);
+        while (dt->slots[k])
+            k = (k + 1) & (dt->n_slots - 1);
+        dt->slots[k] = (uint32_t)i + 1;
+    }
+}
+
+static void
+collect_token(const char *tok, size_t len, void *payload)
+{
+    collect *c = payload;
+    doc_terms *dt = c->dt;
+    if (dt->n * 2 >= dt->n_slots)
+        rehash(dt);
+    uint64_t h = hash_bytes(0, tok, len);
+    size_t k = h & (dt->n_slots - 1);
+    for (; dt->slots[k]; k = (k + 1) & (dt->n_slots - 1)) {
+        doc_term *t = &dt->terms[dt->slots[k] - 1];
+        if (t->hash == h && t->len == len && memcmp(dt->text.ptr + t->off, tok, len) == 0) {
+            if (c->field > t->field)
+                t->field = c->field;
+            return;
+        }
+    }
+    if (dt->n == dt->cap) {
+        dt->cap = dt->cap ? dt->cap * 2 : 64;
+        dt->terms = xrealloc(dt->terms, dt->cap * sizeof *dt->terms);
+    }
+    dt->slots[k] = (uint32_t)dt->n + 1;
+    dt->terms[dt->n++] = (doc_term){(uint32_t)dt->text.len, (uint32_t)len, h, c->field};
+    buf_append(&dt->text, tok, len);
+    buf_putc(&dt->text, '\0');
+}
+
+static void
+add_text(doc_terms *dt, const char *s, unsigned field)
+{
+    if (!s)
+        return;
+    collect c = {dt, field};
+    search_tokenize(s, strlen(s), false, collect_token, &c);
+}
+
+/* summary (unless the body starts with it), then the body's text, cut to
+ * SEARCH_SNIPPET_CHARS characters */
+static void
+make_snippet(buf *out, const char *summary, const buf *body)
+{
+    size_t slen = summary ? strlen(summary) : 0;
+    if (slen && !(body->len >= slen && memcmp(body->ptr, summary, slen) == 0)) {
+        buf_append(out, summary, slen);
+        if (body->len)
+            buf_putc(out, ' ');
+    }
+    buf_append(out, body->ptr, body->len);
+    buf_truncate(out, text_utf8_prefix(out->ptr, out->len, SEARCH_SNIPPET_CHARS));
+}
+
+typedef struct terms_job {
+    const search_doc *docs;
+    doc_terms *out;
+} terms_job;
+
+static void
+terms_one(size_t i, size_t worker, void *payload)
+{
+    (void)worker;
+    terms_job *j = payload;
+    const search_doc *doc = &j->docs[i];
+    doc_terms *dt = &j->out[i];
+    buf body = BUF_INIT;
+    if (doc->body_html)
+        text_strip_tags(&body, doc->body_html, strlen(doc->body_html));
+    add_text(dt, doc->title, SEARCH_TITLE);
+    add_text(dt, doc->summary, SEARCH_META);
+    for (size_t k = 0; k < doc->n_metas; k++)
+        add_text(dt, doc->metas[k], SEARCH_META);
+    collect c = {dt, SEARCH_BODY};
+    search_tokenize(body.ptr, body.len, false, collect_token, &c);
+    free(dt->slots); /* the set is done with */
+    dt->slots = NULL;
+    make_snippet(&dt->snippet, doc->summary, &body);
+    buf_free(&body);
+}
+
+/* {====================================================================
+ * the whole index (main thread)
+ * ===================================================================== */
+
+typedef struct term {
+    const char *text;
+    uint32_t *post; /* (doc << 2) | field, in document order */
+    size_t n, cap;
+} term;
+
+typedef struct term_index {
+    strtab by_text;
+    term **terms;
+    size_t n, cap;
+    arena *a;
+} term_index;
+
+static void
+add_posting(term_index *ix, const char *text, size_t len, uint32_t doc, unsigned field)
+{
+    term *t = strtab_get(&ix->by_text, text);
+    if (!t) {
+        t = arena_zalloc(ix->a, sizeof *t);
+        t->text = arena_strndup(ix->a, text, len);
+        strtab_put(&ix->by_text, t->text, t);
+        if (ix->n == ix->cap) {
+            ix->cap = ix->cap ? ix->cap * 2 : 1024;
+            ix->terms = xrealloc(ix->terms, ix->cap * sizeof *ix->terms);
+        }
+        ix->terms[ix->n++] = t;
+    }
+    if (t->n == t->cap) {
+        t->cap = t->cap ? t->cap * 2 : 4;
+        t->post = xrealloc(t->post, t->cap * sizeof *t->post);
+    }
+    t->post[t->n++] = doc << 2 | field;
+}
+
+static int
+cmp_terms(const void *pa, const void *pb)
+{
+    const term *a = *(const term *const *)pa, *b = *(const term *const *)pb;
+    return strcmp(a->text, b->text);
+}
+
+static void
+json_str(buf *out, const char *s)
+{
+    value_json_string(out, s ? s : "", s ? strlen(s) : 0);
+}
+
+static bool
+emit_file(const char *dir, const char *name, const buf *data, search_emit_fn emit, void *payload,
+          diag *d)
+{
+    buf path = BUF_INIT;
+    buf_printf(&path, "%s%s", dir, name);
+    bool ok = emit(payload, path.ptr, data->ptr, data->len, d);
+    buf_free(&path);
+    return ok;
+}
+
+/* n in decimal: a posting list is most of the index, too many numbers for printf */
+static void
+put_uint(buf *out, uint32_t n)
+{
+    char digits[10];
+    size_t k = 0;
+    do
+        digits[k++] = (char)('0' + n % 10);
+    while ((n /= 10) > 0);
+    while (k)
+        buf_putc(out, digits[--k]);
+}
+
+/* t-K.json files, and the first term of each into *firsts (a JSON list's items) */
+static bool
+write_shards(const term_index *ix, const char *dir, buf *firsts, search_emit_fn emit, void *payload,
+             diag *d)
+{
+    bool ok = true;
+    buf shard = BUF_INIT;
+    size_t k = 0;
+    for (size_t i = 0; i < ix->n; i++) {
+        const term *t = ix->terms[i];
+        if (shard.len == 0) {
+            buf_puts(firsts, k ? "," : "");
+            json_str(firsts, t->text);
+            buf_putc(&shard, '{');
+        } else {
+            buf_putc(&shard, ',');
+        }
+        json_str(&shard, t->text);
+        buf_puts(&shard, ":[");
+        uint32_t prev = 0;
+        for (size_t p = 0; p < t->n; p++) {
+            uint32_t doc = t->post[p] >> 2;
+            if (p)
+                buf_putc(&shard, ',');
+            put_uint(&shard, (doc - prev) << 2 | (t->post[p] & 3));
+            prev = doc;
+        }
+        buf_putc(&shard, ']');
+        if (shard.len >= SEARCH_SHARD_BYTES || i + 1 == ix->n) {
+            buf_puts(&shard, "}\n");
+            char name[32];
+            snprintf(name, sizeof name, "t-%zu.json", k++);
+            ok &= emit_file(dir, name, &shard, emit, payload, d);
+            buf_clear(&shard);
+        }
+    }
+    buf_free(&shard);
+    return ok;
+}
+
+/* d-B.json files */
+static bool
+write_blocks(const search_doc *docs, const doc_terms *dts, size_t n, const char *dir,
+             search_emit_fn emit, void *payload, diag *d)
+{
+    bool ok = true;
+    buf block = BUF_INIT;
+    for (size_t i = 0; i < n; i++) {
+        buf_puts(&block, i % SEARCH_BLOCK_DOCS ? ",\n{\"url\":" : "[{\"url\":");
+        json_str(&block, docs[i].url);
+        buf_puts(&block, ",\"title\":");
+        json_str(&block, docs[i].title);
+        buf_puts(&block, ",\"section\":");
+        json_str(&block, docs[i].section);
+        buf_puts(&block, ",\"text\":");
+        value_json_string(&block, dts[i].snippet.ptr, dts[i].snippet.len);
+        buf_putc(&block, '}');
+        if ((i + 1) % SEARCH_BLOCK_DOCS == 0 || i + 1 == n) {
+            buf_puts(&block, "]\n");
+            char name[32];
+            snprintf(name, sizeof name, "d-%zu.json", i / SEARCH_BLOCK_DOCS);
+            ok &= emit_file(dir, name, &block, emit, payload, d);
+            buf_clear(&block);
+        }
+    }
+    buf_free(&block);
+    return ok;
+}
+
+bool
+search_write_files(const search_doc *docs, size_t n, const char *dir, size_t workers,
+                   search_emit_fn emit, void *payload, diag *d)
+{
+    doc_terms *dts = xcalloc(n + 1, sizeof *dts);
+    terms_job job = {docs, dts};
+    pool_run(workers, n, terms_one, &job);
+
+    /* in document order, so every term's postings come sorted */
+    term_index ix = {STRTAB_INIT, NULL, 0, 0, arena_new()};
+    for (size_t i = 0; i < n; i++) {
+        const doc_terms *dt = &dts[i];
+        for (size_t k = 0; k < dt->n; k++)
+            add_posting(&ix, dt->text.ptr + dt->terms[k].off, dt->terms[k].len, (uint32_t)i,
+                        dt->terms[k].field);
+    }
+    if (ix.n)
+        qsort(ix.terms, ix.n, sizeof *ix.terms, cmp_terms);
+
+    buf meta = BUF_INIT;
+    buf_printf(&meta, "{\"version\":%d,\"docs\":%zu,\"block\":%d,\"shards\":[",
+               SEARCH_FORMAT_VERSION, n, SEARCH_BLOCK_DOCS);
+    bool ok = write_shards(&ix, dir, &meta, emit, payload, d);
+    buf_puts(&meta, "]}\n");
+    ok &= write_blocks(docs, dts, n, dir, emit, payload, d);
+    ok &= emit_file(dir, "meta.json", &meta, emit, payload, d);
+
+    buf_free(&meta);
+    for (size_t i = 0; i < ix.n; i++)
+        free(ix.terms[i]->post);
+    free(ix.terms);
+    strtab_free(&ix.by_text);
+    arena_free(ix.a);
+    for (size_t i = 0; i < n; i++) {
+        buf_free(&dts[i].text);
+        buf_free(&dts[i].snippet);
+        free(dts[i].terms);
+    }
+    free(dts);
+    return ok;
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT
+ * search.h - the static search index (issue 14): words of every page, tokenized the way
+ * the theme's search.js tokenizes a query, written as JSON files the browser fetches a
+ * few at a time. Part of the writing pass, after feed and sitemap; pure (pages in, files
+ * out through a callback). */
+#ifndef CLINFOLIO_SEARCH_H
+#define CLINFOLIO_SEARCH_H
+
+#include "buf.h"
+#include "diag.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The fields a word is found in, best first: a page ranks by the best field each query
+ * word is in (search.js: title 100, meta 10, body 1). */
+typedef enum search_field {
+    SEARCH_BODY = 1,  /* the page's text */
+    SEARCH_META = 2,  /* summary and the keys of site.yaml search.keys: clinical need,
+                       * team names, tags, department, cohort, ... */
+    SEARCH_TITLE = 3, /* the title */
+} search_field;
+
+/* A word is cut after this many characters (long runs are URLs, hashes, identifiers);
+ * search.js cuts a query word the same way. */
+#define SEARCH_MAX_TOKEN_CHARS 32
+/* Characters of text kept per page for the result snippet (summary, then the body). */
+#define SEARCH_SNIPPET_CHARS 480
+/* Pages per document block d-N.json: a result list fetches the blocks of its hits. */
+#define SEARCH_BLOCK_DOCS 10
+/* A term shard t-N.json is closed once it passes this many bytes (a term's postings are
+ * never split, so one frequent term may make a shard larger). */
+#define SEARCH_SHARD_BYTES (32 * 1024)
+/* meta.json "version": bumped when the files' format changes (search.js checks it). */
+#define SEARCH_FORMAT_VERSION 1
+
+/* fn(tok, len, payload) for every token of s[0..len) (UTF-8; an invalid byte is
+ * U+FFFD, a separator), in text order, possibly repeated. Each character is decomposed
+ * (NFKD, except Hangul syllables), its combining marks dropped and lower-cased: "Émile"
+ * gives "emile", "ＡＢＣ" "abc". A run of letters and digits outside the CJK scripts is
+ * one token (cut at SEARCH_MAX_TOKEN_CHARS). A run of Han, Hiragana, Katakana or Hangul
+ * characters gives its overlapping bigrams; for_query false (the index) also gives each
+ * of its characters, for_query true (a query) only a run of one character alone, so
+ * "护目镜" gives 护目 目镜 as a query and 护目 目镜 护 目 镜 in the index. Thread-safe. */
+typedef void (*search_token_fn)(const char *tok, size_t len, void *payload);
+void search_tokenize(const char *s, size_t len, bool for_query, search_token_fn fn, void *payload);
+
+/* One page to index (all strings UTF-8, borrowed until search_write_files returns). */
+typedef struct search_doc {
+    const char *url;          /* "/projects/x/" */
+    const char *title;        /* SEARCH_TITLE */
+    const char *section;      /* "projects", "" for a top-level page: shown with the result */
+    const char *summary;      /* SEARCH_META, and the start of the snippet: a summary of
+                               * the page's own (NULL when it is the body's start) */
+    const char *const *metas; /* n_metas more SEARCH_META texts */
+    size_t n_metas;
+    const char *body_html; /* the page's HTML: its text is SEARCH_BODY and the snippet's rest */
+} search_doc;
+
+/* Writes the index of docs[0..n) (a document's number is its index: the order ties are
+ * listed in) as files relative to dir ("search/en/"), each handed to emit, which returns
+ * false after reporting a failure:
+ *   meta.json   {"version", "docs", "block", "shards": [first term of each shard]}
+ *   t-K.json    {"term": [postings], ...} for the terms from shards[K] up to shards[K+1]
+ *               (sorted by UTF-8 bytes, i.e. code points); postings are numbers
+ *               (doc - previous doc) * 4 + field, the documents in increasing order
+ *   d-B.json    [{"url", "title", "section", "text"}, ...] for documents B * block ...
+ * Every file is the same bytes for the same docs, whatever `workers` (the threads that
+ * tokenize pages). Returns false when an emit failed. */
+typedef bool (*search_emit_fn)(void *payload, const char *path, const char *data, size_t len,
+                               diag *d);
+bool search_write_files(const search_doc *docs, size_t n, const char *dir, size_t workers,
+                        search_emit_fn emit, void *payload, diag *d);
+
+#endif

@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: MIT
+ * test_search.c - the search tokenizer (case, diacritics, full-width forms, Chinese
+ * bigrams, Hangul, kana, mixed text, punctuation, invalid UTF-8, long words, empty text)
+ * and the index files (meta.json, term shards, document blocks: exact bytes for a small
+ * index, shards cut by size and sorted, the same bytes from 1 and 4 threads).
+ * With --tokenize it prints, for each line of standard input, the index's tokens and the
+ * query's, tab-separated on two lines: tests/search_test.py compares them with search.js. */
+#include "harness.h"
+
+#include "search.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void
+join_token(const char *tok, size_t len, void *payload)
+{
+    buf *b = payload;
+    if (b->len)
+        buf_putc(b, ' ');
+    buf_append(b, tok, len);
+}
+
+/* the tokens of s, space-separated (in a static buffer, valid until the next call) */
+static const char *
+tokens(const char *s, bool query)
+{
+    static buf b = BUF_INIT;
+    buf_clear(&b);
+    search_tokenize(s, strlen(s), query, join_token, &b);
+    return b.ptr;
+}
+
+static void
+test_tokenizer(void)
+{
+    STR_EQ(tokens("Émile ZOLA's Café", false), "emile zola s cafe", "case and diacritics folded");
+    STR_EQ(tokens("naïve façade Ångström", true), "naive facade angstrom", "Latin marks dropped");
+    STR_EQ(tokens("ＡＢＣ１２３ ﬁle ①", false), "abc123 file 1", "compatibility forms (NFKD)");
+    STR_EQ(tokens("e\xcc\x81t\xc3\xa9", false), "ete", "a combining mark and a precomposed one");
+    STR_EQ(tokens("Straße ΣΟΦΙΑ", false), "straße σοφια", "ß kept, Greek lower-cased");
+    STR_EQ(tokens("防雾护目镜", false), "防 雾 防雾 护 雾护 目 护目 镜 目镜",
+           "Chinese in the index: characters and bigrams");
+    STR_EQ(tokens("防雾护目镜", true), "防雾 雾护 护目 目镜", "Chinese in a query: bigrams only");
+    STR_EQ(tokens("镜", true), "镜", "one Chinese character in a query");
+    STR_EQ(tokens("3D打印，护目镜。", true), "3d 打印 护目 目镜", "mixed text, CJK punctuation");
+    STR_EQ(tokens("COVID-19 (2024) a.b/c", true), "covid 19 2024 a b c", "punctuation splits");
+    STR_EQ(tokens("한국어", true), "한국 국어", "Hangul syllables stay whole");
+    STR_EQ(tokens("カタカナ", true), "カタ タカ カナ", "katakana");
+    STR_EQ(tokens("が", false), "か", "kana voicing mark dropped (NFKD)");
+    STR_EQ(tokens("ab\xff"
+                  "cd",
+                  true),
+           "ab cd", "an invalid byte separates");
+    STR_EQ(tokens("", true), "", "empty text");
+    STR_EQ(tokens("  ,.;  — ", false), "", "only separators");
+    STR_EQ(tokens("abcdefghijklmnopqrstuvwxyz0123456789 x", true),
+           "abcdefghijklmnopqrstuvwxyz012345 x", "a word is cut at 32 characters");
+}
+
+/* {====================================================================
+ * the index files
+ * ===================================================================== */
+
+typedef struct files {
+    buf all; /* "== path\n" then the bytes, for every file in emit order */
+    size_t n;
+} files;
+
+static bool
+collect_file(void *payload, const char *path, const char *data, size_t len, diag *d)
+{
+    (void)d;
+    files *f = payload;
+    buf_printf(&f->all, "== %s\n", path);
+    buf_append(&f->all, data, len);
+    f->n++;
+    return true;
+}
+
+/* the bytes of the file path among f's, or NULL (in a static buffer) */
+static const char *
+file_of(const files *f, const char *path)
+{
+    static buf b = BUF_INIT;
+    buf_clear(&b);
+    buf head = BUF_INIT;
+    buf_printf(&head, "== %s\n", path);
+    const char *at = strstr(f->all.ptr, head.ptr);
+    if (at) {
+        at += head.len;
+        const char *end = strstr(at, "\n== ");
+        buf_append(&b, at, end ? (size_t)(end - at) + 1 : strlen(at));
+    }
+    buf_free(&head);
+    return at ? b.ptr : NULL;
+}
+
+static void
+test_small_index(void)
+{
+    const char *metas[] = {"Zhou Jiaxin\n麻醉科"};
+    search_doc docs[] = {
+        {"/p/a/", "Anti-fog goggles", "projects", "Goggles that stay clear.", metas, 1,
+         "<p>Goggles that stay clear.</p>\n<p>A <em>fog</em> test &amp; more.</p>\n"},
+        {"/n/b/", "News <b>", "news", NULL, NULL, 0, "<p>Fog in the ward.</p>"},
+    };
+    files f = {BUF_INIT, 0};
+    diag *d = diag_new();
+    OK(search_write_files(docs, 2, "search/en/", 1, collect_file, &f, d), "small index written");
+    INT_EQ(f.n, 3, "one shard, one block, meta.json");
+    STR_EQ(file_of(&f, "search/en/meta.json"),
+           "{\"version\":1,\"docs\":2,\"block\":10,\"shards\":[\"a\"]}\n", "meta.json");
+    STR_EQ(file_of(&f, "search/en/t-0.json"),
+           "{\"a\":[1],\"anti\":[3],\"b\":[7],\"clear\":[2],\"fog\":[3,5],\"goggles\":[3],"
+           "\"in\":[5],\"jiaxin\":[2],\"more\":[1],\"news\":[7],\"stay\":[2],\"test\":[1],"
+           "\"that\":[2],\"the\":[5],\"ward\":[5],\"zhou\":[2],\"科\":[2],\"醉\":[2],\"醉科\":[2],"
+           "\"麻\":[2],\"麻醉\":[2]}\n",
+           "postings: (doc delta) * 4 + best field, terms in byte order");
+    STR_EQ(file_of(&f, "search/en/d-0.json"),
+           "[{\"url\":\"/p/a/\",\"title\":\"Anti-fog goggles\",\"section\":\"projects\","
+           "\"text\":\"Goggles that stay clear. A fog test & more.\"},\n"
+           "{\"url\":\"/n/b/\",\"title\":\"News \\u003cb>\",\"section\":\"news\","
+           "\"text\":\"Fog in the ward.\"}]\n",
+           "document block: snippet without the summary twice, JSON-escaped");
+    buf_free(&f.all);
+    diag_free(d);
+}
+
+/* n pages of distinct words, so that the terms fill several shards */
+static void
+test_shards(void)
+{
+    enum { N = 300 };
+    static char bodies[N][400];
+    search_doc docs[N];
+    for (int i = 0; i < N; i++) {
+        int len = 0;
+        for (int k = 0; k < 20; k++)
+            len += snprintf(bodies[i] + len, sizeof bodies[i] - (size_t)len, "w%05d ", i * 20 + k);
+        docs[i] = (search_doc){"/x/", "t", "", NULL, NULL, 0, bodies[i]};
+    }
+    files one = {BUF_INIT, 0}, four = {BUF_INIT, 0};
+    diag *d = diag_new();
+    OK(search_write_files(docs, N, "s/", 1, collect_file, &one, d), "big index written");
+    OK(search_write_files(docs, N, "s/", 4, collect_file, &four, d), "big index, 4 threads");
+    OK(strcmp(one.all.ptr, four.all.ptr) == 0, "the same bytes from 1 and 4 threads");
+    OK(file_of(&one, "s/d-29.json") && !file_of(&one, "s/d-30.json"), "30 blocks of 10 pages");
+    const char *meta = file_of(&one, "s/meta.json");
+    OK(meta && strstr(meta, "\"shards\":[\"t\",\"w0"), "meta lists the shards' first terms");
+    /* every shard below the cut size plus one term, and starting with its listed term */
+    int shards = 0;
+    char name[32], first[64];
+    for (;; shards++) {
+        snprintf(name, sizeof name, "s/t-%d.json", shards);
+        const char *t = file_of(&one, name);
+        if (!t)
+            break;
+        OK(strlen(t) < SEARCH_SHARD_BYTES + 64, "%s is about the cut size", name);
+        snprintf(first, sizeof first, "{\"%s", shards == 0 ? "t\"" : "w");
+        OK(strncmp(t, first, strlen(first)) == 0, "%s starts with a term", name);
+    }
+    OK(shards >= 3, "6000 terms fill several shards (%d)", shards);
+    buf_free(&one.all);
+    buf_free(&four.all);
+    diag_free(d);
+}
+
+/* --tokenize: what tests/search_test.py compares with search.js */
+static int
+print_tokens(void)
+{
+    char line[4096];
+    while (fgets(line, sizeof line, stdin)) {
+        line[strcspn(line, "\n")] = '\0';
+        for (int q = 0; q < 2; q++) {
+            buf b = BUF_INIT;
+            search_tokenize(line, strlen(line), q, join_token, &b);
+            printf("%s\n", b.ptr);
+            buf_free(&b);
+        }
+    }
+    return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "--tokenize") == 0)
+        return print_tokens();
+    test_tokenizer();
+    test_small_index();
+    test_shards();
+    return harness_done();
+}

@@ -159,8 +159,22 @@ search_tokenize(const char *s, size_t len, bool for_query, search_token_fn fn, v
     const uint8_t *p = (const uint8_t *)s, *end = p + len;
     while (p < end) {
         if (*p < 0x80) { /* ASCII folds to itself but for case */
-            put_char(&t, *p >= 'A' && *p <= 'Z' ? *p + 32u : *p);
+            ucs4_t c = *p >= 'A' && *p <= 'Z' ? *p + 32u : *p;
+            put_char(&t, c);
             p++;
+            /* the rest of a run of ASCII letters and digits, as put_char would take it one
+             * by one (the run's first did the transitions): most of a page's text */
+            if (kind_of(c) != KIND_WORD)
+                continue;
+            for (; p < end && t.word_chars < SEARCH_MAX_TOKEN_CHARS; p++) {
+                uint8_t b = *p;
+                if (b >= 'A' && b <= 'Z')
+                    b = (uint8_t)(b + 32);
+                else if (!((b >= 'a' && b <= 'z') || (b >= '0' && b <= '9')))
+                    break;
+                t.word[t.word_len++] = (char)b;
+                t.word_chars++;
+            }
             continue;
         }
         ucs4_t cp;

@@ -402,8 +402,13 @@ text_strip_tags(buf *out, const char *s, size_t len)
             i += n;
             continue;
         }
-        buf_putc(out, c);
-        i++;
+        /* this byte and those after it up to the next tag, entity or white space */
+        size_t j = i + 1;
+        while (j < len && s[j] != '<' && s[j] != '&' && s[j] != ' ' && s[j] != '\n' &&
+               s[j] != '\t' && s[j] != '\r')
+            j++;
+        buf_append(out, s + i, j - i);
+        i = j;
     }
     buf_free(&ent);
     while (out->len > start_len && out->ptr[out->len - 1] == ' ')

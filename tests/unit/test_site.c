@@ -5,6 +5,8 @@
  * nothing. */
 #include "site.h"
 
+#include "page.h"
+
 #include "harness.h"
 #include "markdown.h"
 #include "text.h"
@@ -928,6 +930,25 @@ test_pagination(void)
     unload(&l);
 }
 
+/* Which content files are the page of a page bundle, and their folder. */
+static void
+test_bundle_names(void)
+{
+    size_t folder = 0;
+    OK(page_is_bundle("content/projects/x/index.md", &folder) && folder == strlen("content/projects/x"),
+       "index.md is a bundle's page, its folder content/projects/x");
+    OK(page_is_bundle("content/projects/x/index.en.md", &folder) &&
+           folder == strlen("content/projects/x"),
+       "index.en.md too (a translation)");
+    OK(!page_is_bundle("content/projects/x.md", &folder), "x.md is no bundle");
+    OK(!page_is_bundle("content/projects/x/_index.md", &folder), "_index.md is a section's");
+    OK(!page_is_bundle("content/projects/x/index.a.b.md", &folder), "index.a.b.md: two dots");
+    OK(!page_is_bundle("content/projects/x/index..md", &folder), "index..md: an empty language");
+    OK(!page_is_bundle("content/projects/x/indexes.md", &folder), "indexes.md");
+    OK(!page_is_bundle("index.md", &folder), "a name without a folder");
+    OK(!page_is_bundle("content/projects/x/index.mdx", &folder), "another extension");
+}
+
 int
 main(void)
 {
@@ -938,6 +959,7 @@ main(void)
         perror("mkdtemp");
         return 2;
     }
+    test_bundle_names();
     test_urls();
     test_base_path();
     test_drafts();

@@ -322,7 +322,7 @@ emit_output(void *payload, const char *path, const char *data, size_t len, diag 
 /* search/<code>/ of language lang: the pages its lists show (newest first), their
  * values as the templates see them (terms named in the page's language) */
 static bool
-write_search(const site *s, size_t lang, output *out, size_t workers, diag *d)
+write_search(const site *s, size_t lang, output *out, size_t workers, memo *m, diag *d)
 {
     const config *cfg = site_config(s);
     size_t n;
@@ -343,7 +343,7 @@ write_search(const site *s, size_t lang, output *out, size_t workers, diag *d)
     }
     buf_free(&meta);
     const char *dir = arena_printf(tmp, "search/%s/", cfg->languages[lang].code);
-    bool ok = search_write_files(docs, n, dir, workers, emit_output, out, d);
+    bool ok = search_write_files(docs, n, dir, workers, memo_search(m, n), emit_output, out, d);
     arena_free(tmp);
     free(docs);
     return ok;
@@ -651,7 +651,7 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
         write_sitemap(s, out, a, d);
         double search_start = pool_now_ms();
         for (size_t k = 0; k < cfg->n_languages && cfg->search_enabled; k++)
-            write_search(s, k, out, workers, d);
+            write_search(s, k, out, workers, m, d);
         st.search_ms = pool_now_ms() - search_start;
         copy_static(opt->root, theme, theme_name, out, a, d);
     }

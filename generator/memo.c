@@ -39,6 +39,8 @@ struct memo {
     /* Markdown: the callbacks, the place of page 0's record, how many were restored */
     site_content_memo content;
     size_t first_page;
+    search_memo search; /* the current search_write_files() call's */
+    size_t first_search;
     atomic_size_t restored;
     /* renders: prev when its renders were made as this build's are, else NULL; the place
      * of output 0's record */
@@ -674,6 +676,55 @@ size_t
 memo_content_restored(const memo *m)
 {
     return m ? atomic_load(&m->restored) : 0;
+}
+
+/* {====================================================================
+ * the search index: each page's terms
+ * ===================================================================== */
+
+static bool
+recall_search(void *payload, size_t i, const char *url, uint64_t key, const void **data,
+              size_t *len)
+{
+    memo *m = payload;
+    buf name = BUF_INIT;
+    const void *rec;
+    size_t rec_len;
+    serial_reader r;
+    bool found = find_page_record(m, "search", url, hash_u64(program_hash(), key), &name, &rec,
+                                  &rec_len, &r);
+    if (found) {
+        *data = r.p;
+        *len = (size_t)(r.end - r.p);
+        carry_over(m->next, m->first_search + i, name.ptr, rec, rec_len); /* for the build after */
+    }
+    buf_free(&name);
+    return found;
+}
+
+static void
+remember_search(void *payload, size_t i, const char *url, uint64_t key, buf *data)
+{
+    memo *m = payload;
+    buf rec = BUF_INIT, name = BUF_INIT;
+    serial_writer w = SERIAL_WRITER(&rec);
+    serial_put_u64(&w, hash_u64(program_hash(), key));
+    buf_append(&rec, data->ptr, data->len);
+    buf_free(data);
+    buf_printf(&name, "search/%s", url);
+    cache_next_put_slot(m->next, m->first_search + i, name.ptr, &rec);
+    buf_free(&name);
+    buf_free(&rec);
+}
+
+const search_memo *
+memo_search(memo *m, size_t n)
+{
+    if (!m)
+        return NULL;
+    m->first_search = cache_next_reserve(m->next, n);
+    m->search = (search_memo){recall_search, remember_search, m};
+    return &m->search;
 }
 
 /* {====================================================================

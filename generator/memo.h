@@ -16,6 +16,7 @@
 #include "diag.h"
 #include "output.h"
 #include "plugin.h"
+#include "search.h"
 #include "site.h"
 #include "template.h"
 
@@ -58,6 +59,10 @@ bool memo_run_plugins(memo *m, plugin_host *host, site *s, size_t workers, arena
 const site_content_memo *memo_content(memo *m, site *s, size_t n_all);
 /* How many pages' Markdown memo_content() restored. */
 size_t memo_content_restored(const memo *m);
+
+/* The callbacks with which search_write_files() restores and records the terms of each of
+ * its n documents (one call per language: each call's own), or NULL when m is NULL. */
+const search_memo *memo_search(memo *m, size_t n);
 
 /* The generate hooks (plugin_run_generate), or the files they returned last time when
  * the plugins and what they read are unchanged. m may be NULL. */

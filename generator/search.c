@@ -7,7 +7,7 @@
 #include "arena.h"
 #include "hash.h"
 #include "pool.h"
-#include "strtab.h"
+#include "serial.h"
 #include "text.h"
 #include "value.h"
 #include "xalloc.h"
@@ -284,7 +284,66 @@ make_snippet(buf *out, const char *summary, const buf *body)
 typedef struct terms_job {
     const search_doc *docs;
     doc_terms *out;
+    const search_memo *memo;
 } terms_job;
+
+/* What a document's terms are made of (its URL names the record, not its key). */
+static uint64_t
+doc_key(const search_doc *doc)
+{
+    uint64_t h = hash_u64(SEARCH_FORMAT_VERSION, 0x7365617263680aULL); /* "search" */
+    h = hash_str(hash_str(hash_str(h, doc->title), doc->section), doc->summary);
+    h = hash_u64(h, doc->n_metas);
+    for (size_t k = 0; k < doc->n_metas; k++)
+        h = hash_str(h, doc->metas[k]);
+    return hash_str(h, doc->body_html);
+}
+
+/* A document's terms (each with its field) and snippet as bytes, and back; false when the
+ * bytes do not decode (dt is then as it was: empty). */
+static void
+terms_to_bytes(const doc_terms *dt, buf *out)
+{
+    serial_writer w = SERIAL_WRITER(out);
+    serial_put_varint(&w, dt->n);
+    for (size_t k = 0; k < dt->n; k++) {
+        serial_put_varint(&w, dt->terms[k].field);
+        serial_put_bytes(&w, dt->text.ptr + dt->terms[k].off, dt->terms[k].len);
+    }
+    serial_put_bytes(&w, dt->snippet.ptr, dt->snippet.len);
+}
+
+static bool
+terms_from_bytes(doc_terms *dt, const void *data, size_t len)
+{
+    serial_reader r = SERIAL_READER(data, len);
+    size_t n = serial_get_varint(&r);
+    if (!r.ok || n > len)
+        return false;
+    dt->terms = xcalloc(n + 1, sizeof *dt->terms);
+    dt->cap = n + 1;
+    for (size_t k = 0; k < n && r.ok; k++) {
+        unsigned field = (unsigned)serial_get_varint(&r);
+        size_t tlen;
+        const char *t = serial_get_bytes(&r, &tlen);
+        if (!r.ok || field > SEARCH_TITLE || tlen > UINT32_MAX)
+            break;
+        dt->terms[dt->n++] =
+            (doc_term){(uint32_t)dt->text.len, (uint32_t)tlen, hash_bytes(0, t, tlen), field};
+        buf_append(&dt->text, t, tlen);
+        buf_putc(&dt->text, '\0');
+    }
+    size_t slen;
+    const char *snippet = serial_get_bytes(&r, &slen);
+    if (!r.ok || dt->n != n || r.p != r.end) {
+        buf_free(&dt->text);
+        free(dt->terms);
+        *dt = (doc_terms){0};
+        return false;
+    }
+    buf_append(&dt->snippet, snippet, slen);
+    return true;
+}
 
 static void
 terms_one(size_t i, size_t worker, void *payload)
@@ -293,6 +352,12 @@ terms_one(size_t i, size_t worker, void *payload)
     terms_job *j = payload;
     const search_doc *doc = &j->docs[i];
     doc_terms *dt = &j->out[i];
+    uint64_t key = j->memo ? doc_key(doc) : 0;
+    const void *kept;
+    size_t kept_len;
+    if (j->memo && j->memo->recall(j->memo->payload, i, doc->url, key, &kept, &kept_len) &&
+        terms_from_bytes(dt, kept, kept_len))
+        return;
     buf body = BUF_INIT;
     if (doc->body_html)
         text_strip_tags(&body, doc->body_html, strlen(doc->body_html));
@@ -306,6 +371,11 @@ terms_one(size_t i, size_t worker, void *payload)
     dt->slots = NULL;
     make_snippet(&dt->snippet, doc->summary, &body);
     buf_free(&body);
+    if (j->memo) {
+        buf bytes = BUF_INIT;
+        terms_to_bytes(dt, &bytes);
+        j->memo->remember(j->memo->payload, i, doc->url, key, &bytes);
+    }
 }
 
 /* {====================================================================
@@ -314,25 +384,53 @@ terms_one(size_t i, size_t worker, void *payload)
 
 typedef struct term {
     const char *text;
+    size_t len;
+    uint64_t hash;  /* the doc_term's */
     uint32_t *post; /* (doc << 2) | field, in document order */
     size_t n, cap;
 } term;
 
 typedef struct term_index {
-    strtab by_text;
+    term **slots; /* open addressing by the terms' hashes (computed once per page) */
+    size_t n_slots;
     term **terms;
     size_t n, cap;
     arena *a;
 } term_index;
 
 static void
-add_posting(term_index *ix, const char *text, size_t len, uint32_t doc, unsigned field)
+grow_slots(term_index *ix)
 {
-    term *t = strtab_get(&ix->by_text, text);
+    size_t n_slots = ix->n_slots ? ix->n_slots * 2 : 4096;
+    term **slots = xcalloc(n_slots, sizeof *slots);
+    for (size_t i = 0; i < ix->n; i++) {
+        size_t k = ix->terms[i]->hash & (n_slots - 1);
+        while (slots[k])
+            k = (k + 1) & (n_slots - 1);
+        slots[k] = ix->terms[i];
+    }
+    free(ix->slots);
+    ix->slots = slots;
+    ix->n_slots = n_slots;
+}
+
+static void
+add_posting(term_index *ix, const char *text, size_t len, uint64_t hash, uint32_t doc,
+            unsigned field)
+{
+    if ((ix->n + 1) * 2 > ix->n_slots)
+        grow_slots(ix);
+    size_t k = hash & (ix->n_slots - 1);
+    term *t;
+    while ((t = ix->slots[k]) &&
+           !(t->hash == hash && t->len == len && memcmp(t->text, text, len) == 0))
+        k = (k + 1) & (ix->n_slots - 1);
     if (!t) {
         t = arena_zalloc(ix->a, sizeof *t);
         t->text = arena_strndup(ix->a, text, len);
-        strtab_put(&ix->by_text, t->text, t);
+        t->len = len;
+        t->hash = hash;
+        ix->slots[k] = t;
         if (ix->n == ix->cap) {
             ix->cap = ix->cap ? ix->cap * 2 : 1024;
             ix->terms = xrealloc(ix->terms, ix->cap * sizeof *ix->terms);
@@ -454,19 +552,19 @@ write_blocks(const search_doc *docs, const doc_terms *dts, size_t n, const char 
 
 bool
 search_write_files(const search_doc *docs, size_t n, const char *dir, size_t workers,
-                   search_emit_fn emit, void *payload, diag *d)
+                   const search_memo *memo, search_emit_fn emit, void *payload, diag *d)
 {
     doc_terms *dts = xcalloc(n + 1, sizeof *dts);
-    terms_job job = {docs, dts};
+    terms_job job = {docs, dts, memo};
     pool_run(workers, n, terms_one, &job);
 
     /* in document order, so every term's postings come sorted */
-    term_index ix = {STRTAB_INIT, NULL, 0, 0, arena_new()};
+    term_index ix = {NULL, 0, NULL, 0, 0, arena_new()};
     for (size_t i = 0; i < n; i++) {
         const doc_terms *dt = &dts[i];
         for (size_t k = 0; k < dt->n; k++)
-            add_posting(&ix, dt->text.ptr + dt->terms[k].off, dt->terms[k].len, (uint32_t)i,
-                        dt->terms[k].field);
+            add_posting(&ix, dt->text.ptr + dt->terms[k].off, dt->terms[k].len, dt->terms[k].hash,
+                        (uint32_t)i, dt->terms[k].field);
     }
     if (ix.n)
         qsort(ix.terms, ix.n, sizeof *ix.terms, cmp_terms);
@@ -483,7 +581,7 @@ search_write_files(const search_doc *docs, size_t n, const char *dir, size_t wor
     for (size_t i = 0; i < ix.n; i++)
         free(ix.terms[i]->post);
     free(ix.terms);
-    strtab_free(&ix.by_text);
+    free(ix.slots);
     arena_free(ix.a);
     for (size_t i = 0; i < n; i++) {
         buf_free(&dts[i].text);

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* The fields a word is found in, best first: a page ranks by the best field each query
  * word is in (search.js: title 100, meta 10, body 1). */
@@ -69,7 +70,20 @@ typedef struct search_doc {
  * tokenize pages). Returns false when an emit failed. */
 typedef bool (*search_emit_fn)(void *payload, const char *path, const char *data, size_t len,
                                diag *d);
+
+/* What a build keeps of each document's terms for the next (memo.c), so that a rebuild
+ * tokenizes only the pages that changed. For document i of the call, named by its URL:
+ * recall gives the bytes remembered under key (false when there are none), remember keeps
+ * data (taken). Called on the worker threads. */
+typedef struct search_memo {
+    bool (*recall)(void *payload, size_t i, const char *url, uint64_t key, const void **data,
+                   size_t *len);
+    void (*remember)(void *payload, size_t i, const char *url, uint64_t key, buf *data);
+    void *payload;
+} search_memo;
+
+/* memo may be NULL (nothing kept). */
 bool search_write_files(const search_doc *docs, size_t n, const char *dir, size_t workers,
-                        search_emit_fn emit, void *payload, diag *d);
+                        const search_memo *memo, search_emit_fn emit, void *payload, diag *d);
 
 #endif

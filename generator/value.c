@@ -347,6 +347,15 @@ value_json_string(buf *out, const char *s, size_t len)
     static const char hex[] = "0123456789abcdef";
     buf_putc(out, '"');
     for (size_t i = 0; i < len; i++) {
+        /* the bytes that need no escape, at once (the search index is mostly such text) */
+        size_t j = i;
+        while (j < len && (unsigned char)s[j] >= 0x20 && s[j] != '"' && s[j] != '\\' && s[j] != '<')
+            j++;
+        if (j > i) {
+            buf_append(out, s + i, j - i);
+            i = j - 1;
+            continue;
+        }
         unsigned char c = (unsigned char)s[i];
         switch (c) {
         case '"':

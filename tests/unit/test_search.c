@@ -9,6 +9,7 @@
 
 #include "search.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -107,7 +108,8 @@ test_small_index(void)
     };
     files f = {BUF_INIT, 0};
     diag *d = diag_new();
-    OK(search_write_files(docs, 2, "search/en/", 1, collect_file, &f, d), "small index written");
+    OK(search_write_files(docs, 2, "search/en/", 1, NULL, collect_file, &f, d),
+       "small index written");
     INT_EQ(f.n, 3, "one shard, one block, meta.json");
     STR_EQ(file_of(&f, "search/en/meta.json"),
            "{\"version\":1,\"docs\":2,\"block\":10,\"shards\":[\"a\"]}\n", "meta.json");
@@ -142,8 +144,8 @@ test_shards(void)
     }
     files one = {BUF_INIT, 0}, four = {BUF_INIT, 0};
     diag *d = diag_new();
-    OK(search_write_files(docs, N, "s/", 1, collect_file, &one, d), "big index written");
-    OK(search_write_files(docs, N, "s/", 4, collect_file, &four, d), "big index, 4 threads");
+    OK(search_write_files(docs, N, "s/", 1, NULL, collect_file, &one, d), "big index written");
+    OK(search_write_files(docs, N, "s/", 4, NULL, collect_file, &four, d), "big index, 4 threads");
     OK(strcmp(one.all.ptr, four.all.ptr) == 0, "the same bytes from 1 and 4 threads");
     OK(file_of(&one, "s/d-29.json") && !file_of(&one, "s/d-30.json"), "30 blocks of 10 pages");
     const char *meta = file_of(&one, "s/meta.json");
@@ -163,6 +165,84 @@ test_shards(void)
     OK(shards >= 3, "6000 terms fill several shards (%d)", shards);
     buf_free(&one.all);
     buf_free(&four.all);
+    diag_free(d);
+}
+
+/* A memo of the documents' terms in memory, as memo.c keeps them in the cache. */
+typedef struct kept {
+    char url[16][32];
+    uint64_t key[16];
+    buf data[16];
+    size_t n;
+    atomic_size_t recalled, remembered;
+} kept;
+
+static bool
+kept_recall(void *payload, size_t i, const char *url, uint64_t key, const void **data, size_t *len)
+{
+    (void)i;
+    kept *k = payload;
+    for (size_t j = 0; j < k->n; j++)
+        if (strcmp(k->url[j], url) == 0 && k->key[j] == key) {
+            *data = k->data[j].ptr;
+            *len = k->data[j].len;
+            atomic_fetch_add(&k->recalled, 1);
+            return true;
+        }
+    return false;
+}
+
+static void
+kept_remember(void *payload, size_t i, const char *url, uint64_t key, buf *data)
+{
+    kept *k = payload;
+    snprintf(k->url[i], sizeof k->url[i], "%s", url); /* one call: place i is the document's */
+    k->key[i] = key;
+    buf_free(&k->data[i]);
+    k->data[i] = *data;
+    *data = (buf)BUF_INIT;
+    if (k->n <= i)
+        k->n = i + 1;
+    atomic_fetch_add(&k->remembered, 1);
+}
+
+/* terms remembered and recalled give the same files; a changed page is tokenized again */
+static void
+test_memo(void)
+{
+    const char *bodies[] = {"<p>Goggles, 防雾护目镜.</p>", "<p>A drain.</p>", "<p>Fog.</p>"};
+    search_doc docs[3];
+    for (int i = 0; i < 3; i++)
+        docs[i] = (search_doc){
+            i == 0 ? "/a/" : i == 1 ? "/b/" : "/c/", "Title", "p", "Sum", NULL, 0, bodies[i]};
+    kept k = {0};
+    search_memo memo = {kept_recall, kept_remember, &k};
+    files plain = {BUF_INIT, 0}, first = {BUF_INIT, 0}, again = {BUF_INIT, 0},
+          edited = {BUF_INIT, 0}, edited_plain = {BUF_INIT, 0};
+    diag *d = diag_new();
+    OK(search_write_files(docs, 3, "s/", 1, NULL, collect_file, &plain, d) &&
+           search_write_files(docs, 3, "s/", 2, &memo, collect_file, &first, d),
+       "memo: written");
+    INT_EQ(atomic_load(&k.remembered), 3, "memo: every document's terms remembered");
+    OK(search_write_files(docs, 3, "s/", 2, &memo, collect_file, &again, d), "memo: again");
+    INT_EQ(atomic_load(&k.recalled), 3, "memo: every document's terms recalled");
+    OK(strcmp(plain.all.ptr, first.all.ptr) == 0 && strcmp(plain.all.ptr, again.all.ptr) == 0,
+       "memo: the same files, with or without it");
+    docs[1].body_html = "<p>A drain and a valve.</p>";
+    OK(search_write_files(docs, 3, "s/", 2, &memo, collect_file, &edited, d) &&
+           search_write_files(docs, 3, "s/", 1, NULL, collect_file, &edited_plain, d),
+       "memo: an edit");
+    INT_EQ(atomic_load(&k.recalled), 5, "memo: the unchanged documents recalled");
+    INT_EQ(atomic_load(&k.remembered), 4, "memo: the edited one tokenized again");
+    OK(strcmp(edited.all.ptr, edited_plain.all.ptr) == 0 && strstr(edited.all.ptr, "\"valve\""),
+       "memo: the edit is in the index");
+    for (size_t i = 0; i < k.n; i++)
+        buf_free(&k.data[i]);
+    buf_free(&plain.all);
+    buf_free(&first.all);
+    buf_free(&again.all);
+    buf_free(&edited.all);
+    buf_free(&edited_plain.all);
     diag_free(d);
 }
 
@@ -191,5 +271,6 @@ main(int argc, char **argv)
     test_tokenizer();
     test_small_index();
     test_shards();
+    test_memo();
     return harness_done();
 }

@@ -935,7 +935,8 @@ static void
 test_bundle_names(void)
 {
     size_t folder = 0;
-    OK(page_is_bundle("content/projects/x/index.md", &folder) && folder == strlen("content/projects/x"),
+    OK(page_is_bundle("content/projects/x/index.md", &folder) &&
+           folder == strlen("content/projects/x"),
        "index.md is a bundle's page, its folder content/projects/x");
     OK(page_is_bundle("content/projects/x/index.en.md", &folder) &&
            folder == strlen("content/projects/x"),

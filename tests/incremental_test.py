@@ -271,13 +271,13 @@ def main():
         edit(project, "\ntemplate: page.html\n", "\n")
 
         # a file's own warnings are reported again when its front matter is not parsed again
-        other = os.path.join(site, "content", "projects", "anti-fog-goggles.md")
+        other = os.path.join(site, "content", "projects", "anti-fog-goggles", "index.md")
         edit(other, "\nstatus: ", "\nsponsor_note: a key the schema does not know\nstatus: ")
         first = build(site, out)
         edit(project, "\n## ", "\nOne more sentence.\n\n## ")
         again = build(site, out)
         for name, (status, rendered, total, err) in (("first", first), ("next", again)):
-            check(status == 0 and "anti-fog-goggles.md" in err and "sponsor_note" in err,
+            check(status == 0 and "anti-fog-goggles/index.md" in err and "sponsor_note" in err,
                   "a file's warning, %s build: %r" % (name, err[-400:]))
         check(LAST.get("parsed") == 1, "a file's warning: only the edited file parsed: %s" % LAST)
         edit(other, "\nsponsor_note: a key the schema does not know\n", "\n")

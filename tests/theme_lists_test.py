@@ -100,10 +100,15 @@ try:
     dept_tax = [t for t in site["taxonomies"] if t["name"] == "department"][0]
     dept_en = {v["zh"]: v["en"] for v in dept_tax["terms"].values()}
     dept_slug = {v["zh"]: k for k, v in dept_tax["terms"].items()}
-    sources = sorted(f[:-3] for f in os.listdir(os.path.join(ROOT, "content", "projects"))
-                     if f.endswith(".md") and not f.startswith("_") and not f.endswith(".en.md"))
-    # a published project's URL: its `slug` when it has one, else the file name
-    fm = {f: front_matter(os.path.join(ROOT, "content", "projects", f + ".md")) for f in sources}
+    # every project: a file <name>.md or a page bundle <name>/index.md
+    pdir = os.path.join(ROOT, "content", "projects")
+    paths = {f[:-3]: os.path.join(pdir, f) for f in os.listdir(pdir)
+             if f.endswith(".md") and not f.startswith("_") and not f.endswith(".en.md")}
+    paths.update({f: os.path.join(pdir, f, "index.md") for f in os.listdir(pdir)
+                  if os.path.isfile(os.path.join(pdir, f, "index.md"))})
+    sources = sorted(paths)
+    # a published project's URL: its `slug` when it has one, else the file or folder name
+    fm = {f: front_matter(paths[f]) for f in sources}
     slugs = {f: fm[f].get("slug", f) for f in sources if not fm[f].get("draft")}
     projects = sorted(slugs.values())
 
@@ -222,7 +227,7 @@ try:
     checked = 0
     for source, slug in sorted(slugs.items()):
         for lang, suffix, prefix in (("zh", ".md", ""), ("en", ".en.md", "en/")):
-            src = os.path.join(ROOT, "content", "projects", source + suffix)
+            src = paths[source][:-3] + suffix  # beside the original: x.en.md or x/index.en.md
             if not os.path.isfile(src):
                 continue
             written = front_matter(src).get("summary")

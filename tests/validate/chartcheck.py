@@ -35,16 +35,19 @@ def front_matter(path):
 
 
 def projects(content):
-    """slug -> front matter of every published project."""
+    """slug -> front matter of every published project: a file projects/<name>.md or a page
+    bundle projects/<name>/index.md (its slug the folder's name)."""
     out = {}
-    for path in glob.glob(os.path.join(content, "projects", "*.md")):
-        name = os.path.basename(path)
-        if name.startswith("_") or name.lower() == "readme.md":
+    files = [(p, os.path.basename(p)[:-3]) for p in glob.glob(os.path.join(content, "projects", "*.md"))]
+    files += [(p, os.path.basename(os.path.dirname(p)))
+              for p in glob.glob(os.path.join(content, "projects", "*", "index.md"))]
+    for path, name in files:
+        if name.startswith("_") or name.lower() == "readme":
             continue
         fm = front_matter(path)
         if fm.get("draft"):
             continue
-        out[str(fm.get("slug") or name[:-3])] = fm
+        out[str(fm.get("slug") or name)] = fm
     return out
 
 

@@ -137,7 +137,7 @@ def main():
             check('action="/en/search/"' in f.read(), "the header form on a list page")
 
         # an incremental build after a title edit
-        page_md = os.path.join(site, "content", "projects", "anti-fog-goggles.en.md")
+        page_md = os.path.join(site, "content", "projects", "anti-fog-goggles/index.en.md")
         with open(page_md, encoding="utf-8") as f:
             text = f.read()
         with open(page_md, "w", encoding="utf-8") as f:

@@ -133,7 +133,7 @@ test_small_index(void)
 static void
 test_shards(void)
 {
-    enum { N = 300 };
+    enum { N = 1100 }; /* three chunks of SEARCH_CHUNK_DOCS (512) */
     static char bodies[N][400];
     search_doc docs[N];
     for (int i = 0; i < N; i++) {
@@ -147,7 +147,13 @@ test_shards(void)
     OK(search_write_files(docs, N, "s/", 1, NULL, collect_file, &one, d), "big index written");
     OK(search_write_files(docs, N, "s/", 4, NULL, collect_file, &four, d), "big index, 4 threads");
     OK(strcmp(one.all.ptr, four.all.ptr) == 0, "the same bytes from 1 and 4 threads");
-    OK(file_of(&one, "s/d-29.json") && !file_of(&one, "s/d-30.json"), "30 blocks of 10 pages");
+    OK(file_of(&one, "s/d-109.json") && !file_of(&one, "s/d-110.json"), "110 blocks of 10 pages");
+    /* the last page's own word, and the title word of every page across the chunks */
+    OK(strstr(one.all.ptr, "\"w21999\":[4397]"), "the last page's word: (1099 << 2) + body");
+    const char *t0 = file_of(&one, "s/t-0.json");
+    OK(t0 && strncmp(t0, "{\"t\":[3,7,7,", 11) == 0 && strstr(t0, "7,7]") &&
+           (size_t)(strstr(t0, "]") - t0) == 5 + 2 * N,
+       "a title word in every page, through every chunk: 3 then 1100 - 1 times 7");
     const char *meta = file_of(&one, "s/meta.json");
     OK(meta && strstr(meta, "\"shards\":[\"t\",\"w0"), "meta lists the shards' first terms");
     /* every shard below the cut size plus one term, and starting with its listed term */
@@ -162,7 +168,7 @@ test_shards(void)
         snprintf(first, sizeof first, "{\"%s", shards == 0 ? "t\"" : "w");
         OK(strncmp(t, first, strlen(first)) == 0, "%s starts with a term", name);
     }
-    OK(shards >= 3, "6000 terms fill several shards (%d)", shards);
+    OK(shards >= 3, "22000 terms fill several shards (%d)", shards);
     buf_free(&one.all);
     buf_free(&four.all);
     diag_free(d);

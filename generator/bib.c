@@ -3,7 +3,6 @@
  * readers share (types, languages, TeX text to UTF-8). Main thread, before shortcodes. */
 #include "bib.h"
 
-#include "fs.h"
 #include "text.h"
 
 #include <stdint.h>
@@ -94,20 +93,6 @@ bib_list_keys(buf *out, const bib *b, size_t max)
         buf_printf(out, "%s%s", i ? ", " : "", b->entries[i].key);
     if (b->n > max)
         buf_puts(out, ", ...");
-}
-
-bool
-bib_load(bib *b, const char *root, const char *rel, arena *a, diag *d)
-{
-    buf text = BUF_INIT;
-    bool ok = fs_read_input(&text, root, rel, rel, FS_MAX_INPUT, d);
-    size_t len = strlen(rel);
-    if (ok && len > 5 && strcasecmp(rel + len - 5, ".json") == 0)
-        ok = bib_read_csl(b, rel, text.ptr, text.len, a, d);
-    else if (ok)
-        ok = bib_read_bibtex(b, rel, text.ptr, text.len, a, d);
-    buf_free(&text);
-    return ok;
 }
 
 /* {====================================================================

@@ -62,14 +62,6 @@ typedef struct bib bib;
 /* A new empty bibliography in a. */
 bib *bib_new(arena *a);
 
-/* Reads the file rel (relative to root; diagnostics name it rel) into b: BibTeX unless
- * its name ends in ".json" (CSL-JSON). Each file's @string macros are its own. A
- * syntax error is an error at the file's line (BibTeX) or line and column (JSON); a
- * key already in b is a warning at the second entry, which is left out. Returns false
- * after reporting an error. Not thread-safe (libbtparse has global state): call it on
- * one thread, and never while another thread might. */
-bool bib_load(bib *b, const char *root, const char *rel, arena *a, diag *d);
-
 /* The entry with this key, or NULL. */
 const bib_entry *bib_find(const bib *b, const char *key);
 
@@ -102,10 +94,5 @@ const char *bib_detex(const char *s, arena *a);
 
 /* Adds e to b (e->key set); a key already there is a warning at e, and e is dropped. */
 void bib_add(bib *b, const bib_entry *e, diag *d);
-
-/* The readers bib_load calls: text[0..len) of the file rel into b (bibtex.c, the only
- * user of libbtparse; csljson.c, the only user of jansson). */
-bool bib_read_bibtex(bib *b, const char *rel, const char *text, size_t len, arena *a, diag *d);
-bool bib_read_csl(bib *b, const char *rel, const char *text, size_t len, arena *a, diag *d);
 
 #endif

@@ -3,6 +3,7 @@
  * @string macros, names split the BibTeX way, errors turned into diagnostics. Main
  * thread only: libbtparse keeps its lexer, macro table and error handlers in globals. */
 #include "bib.h"
+#include "bibfile.h"
 
 #include "text.h"
 

@@ -5,6 +5,7 @@
 #include "cite.h"
 
 #include "bib.h"
+#include "bibfile.h"
 #include "bibfmt.h"
 #include "fs.h"
 #include "strtab.h"

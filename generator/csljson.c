@@ -2,6 +2,7 @@
  * csljson.c - CSL-JSON bibliographies (an array of items, as Zotero and pandoc write
  * them) through jansson, the only user of jansson.h. Main thread, with bibtex.c. */
 #include "bib.h"
+#include "bibfile.h"
 
 #include "text.h"
 

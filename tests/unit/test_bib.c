@@ -2,6 +2,7 @@
  * test_bib.c - bibliographies (bib.c, bibtex.c, csljson.c) and their styles (bibfmt.c):
  * parsing, TeX text, names, errors at their lines, GB/T 7714-2015 and Vancouver. */
 #include "bib.h"
+#include "bibfile.h"
 #include "bibfmt.h"
 
 #include "harness.h"

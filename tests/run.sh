@@ -761,12 +761,14 @@ fi
 # so that its plugin filter runs on several render threads at once (each starts its own Lua
 # state); a race there shows in most runs, not all, so that site is built three times.
 tsan=build/tsan/clinfolio
+# tests/tsan.supp: libvips and GLib, not built with ThreadSanitizer (see the file)
+tsan_options="halt_on_error=1 exitcode=66 suppressions=$PWD/tests/tsan.supp"
 if [ -x "$tsan" ]; then
     echo "== tsan"
     # tsan_build SITE OUT: one build under TSan; fails on a report or a non-zero exit
     tsan_build() {
         rm -rf "$2"
-        TSAN_OPTIONS="halt_on_error=1 exitcode=66 ${TSAN_OPTIONS:-}" \
+        TSAN_OPTIONS="$tsan_options ${TSAN_OPTIONS:-}" \
             "$tsan" build -q -j 8 -s "$1" -o "$2" >"$tmp/tsan.out" 2>&1
         status=$?
         if [ "$status" != 0 ] || grep -q "WARNING: ThreadSanitizer" "$tmp/tsan.out"; then
@@ -791,13 +793,13 @@ if [ -x "$tsan" ]; then
         tsan_build3 "$w" "$w/out"
     # issue 10: incremental builds (their cache's slots are filled by the render and Markdown
     # workers, reads are logged per worker), also at -j 8
-    counts "tsan: incremental builds" env TSAN_OPTIONS="halt_on_error=1 exitcode=66" \
+    counts "tsan: incremental builds" env TSAN_OPTIONS="$tsan_options" \
         /usr/bin/python3 tests/incremental_test.py "$tsan"
     # issue 9: the progress line's timer thread reads the counters the render workers bump:
     # the slow site on a terminal (script), at -j 2
     tsan_progress() {
         i9=$tmp/i9-tsan; i9_slow_site
-        TSAN_OPTIONS="halt_on_error=1 exitcode=66 ${TSAN_OPTIONS:-}" \
+        TSAN_OPTIONS="$tsan_options ${TSAN_OPTIONS:-}" \
             script -qefc "'$tsan' build -j 2 -s '$i9-slow' -o '$i9-slow/out'" /dev/null >"$tmp/tsan.out" </dev/null
         status=$?
         if [ "$status" != 0 ] || grep -aq "WARNING: ThreadSanitizer" "$tmp/tsan.out" ||
@@ -811,7 +813,7 @@ if [ -x "$tsan" ]; then
 
     # issue 9: clinfolio serve's request threads, event streams and rebuilds at once; a
     # race report ends serve (halt_on_error), which fails the requests that follow
-    counts "tsan: clinfolio serve over HTTP" env TSAN_OPTIONS="halt_on_error=1 exitcode=66" \
+    counts "tsan: clinfolio serve over HTTP" env TSAN_OPTIONS="$tsan_options" \
         timeout 300 /usr/bin/python3 tests/serve/http_test.py "$tsan"
 else
     echo "== tsan: skipped ($tsan not built: make tsan)"

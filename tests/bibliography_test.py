@@ -8,7 +8,10 @@
 #    page References; at least 8 works, Chinese and English;
 #  - a fixture (tests/errors/_base plus pages): citation_style vancouver in the front
 #    matter, a CSL-JSON bibliography beside the page, {{ references() }} placing the
-#    list, a locator, and a site.yaml bibliography for a page without its own.
+#    list, a locator, and a site.yaml bibliography for a page without its own;
+#  - the demo report's own "how to cite" downloads (cite.bib of each language) read back as
+#    a bibliography by clinfolio's BibTeX reader (libbtparse): each parses, and cited it
+#    gives a GB/T 7714 report entry with the authors and the title.
 # Prints "N passed, N failed".
 import html
 import os
@@ -137,6 +140,35 @@ def demo(tmp):
     check("<sup class=\"citation\">[<a href=\"#ref-yock2015\">1</a>-<a href=\"#ref-wall2015\">3</a>]</sup>"
           in zh, "three works cited at once: the range [1-3]")
     check("[^" not in zh and "footnote" not in zh, "the old footnotes are gone")
+    return out
+
+
+def cite_bib_parses(tmp, demo_out):
+    """The demo report's cite.bib files, as a page's bibliography: libbtparse must read
+    them (a malformed file is an error) and the cited entry format as a report."""
+    for lang, rel in (("zh", ""), ("en", "en")):
+        site = os.path.join(tmp, "citebib-" + lang)
+        shutil.copytree(os.path.join(HERE, "errors", "_base"), site)
+        with open(os.path.join(site, "themes", "mini", "templates", "page.html"), "w") as f:
+            f.write("{{ page.content | safe }}\n")
+        src = os.path.join(demo_out, rel, "reports", "2024-programme-evaluation", "cite.bib")
+        key = re.match(r"@techreport\{([^,]+),", read(src))
+        check(key is not None, "%s cite.bib: one @techreport with a key" % lang)
+        projects = os.path.join(site, "content", "projects")
+        shutil.copy(src, os.path.join(projects, "cite.bib"))
+        with open(os.path.join(projects, "reads.md"), "w", encoding="utf-8") as f:
+            f.write("---\ntitle: Reads\ndate: 2024-03-01\nbibliography: cite.bib\n---\n"
+                    "As reported{{ cite(key=\"%s\") }}.\n" % (key.group(1) if key else "x"))
+        out = os.path.join(site, "public")
+        r = subprocess.run([BIN, "build", "-q", "-s", site, "-o", out], capture_output=True,
+                           text=True)
+        check(r.returncode == 0 and "cite.bib" not in r.stderr,
+              "%s cite.bib is read by the BibTeX reader without a message: %s" % (lang, r.stderr))
+        page = read(os.path.join(out, "projects", "reads", "index.html"))
+        _, items = reference_list(page)
+        entry = items[0][2] if items else ""
+        check("QIAO J" in entry and "[R]" in entry and "2025" in entry,
+              "%s cite.bib cited: a GB/T 7714 report by Qiao et al., 2025: %s" % (lang, entry))
 
 
 def fixture(tmp):
@@ -181,7 +213,8 @@ def fixture(tmp):
 def main():
     tmp = tempfile.mkdtemp()
     try:
-        demo(tmp)
+        out = demo(tmp)
+        cite_bib_parses(tmp, out)
         fixture(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -198,8 +198,9 @@ def main():
                 check(want in page, lang + ": caption " + want)
             word = "表 " if lang == "zh" else "Table "
             refs = re.findall(r'<a class="xref" href="#(tbl:[a-z]+)">([^<]*)</a>', page)
-            check(("tbl:outcomes", word + "1") in refs and ("tbl:medians", word + "2") in refs,
-                  lang + ": the report's refs: %r" % refs)
+            check(("tbl:outcomes", word + "1") in refs and ("tbl:medians", word + "2") in refs
+                  and ("tbl:survey", word + "3") in refs,
+                  lang + ": a ref to each of the report's tables: %r" % refs)
             # its charts (funnel, gantt, timeline) numbered as figures by their Figure:
             # captions, each with an id, each referred to
             figs = re.findall(r'<figure class="chart-figure" id="(fig:[a-z]+)">\n<svg[^>]* '

@@ -65,7 +65,7 @@ page_folder(const page *p, arena *a)
 }
 
 /* Where src names a file: beside the page, or (/path) under content/static, else the
- * theme's static/. NULL after reporting at the src. */
+ * theme's static/ (into img); false after reporting at the src. */
 static bool
 resolve(source_image *img, const page *p, const char *src, src_pos at, const media_options *o,
         arena *a, diag *d)

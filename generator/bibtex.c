@@ -269,6 +269,15 @@ bib_read_bibtex(bib *b, const char *rel, const char *text, size_t len, arena *a,
     bt_set_stringopts(BTE_REGULAR, STRING_OPTIONS);
     bt_set_stringopts(BTE_MACRODEF, STRING_OPTIONS);
     bt_delete_all_macros(); /* each file's @string macros are its own */
+    /* the month macros every BibTeX style defines, so that `month = oct` (as the reports'
+     * own cite.bib and most tools write it) is a month, not an undefined macro, whose
+     * empty expansion libbtparse leaks */
+    static const char *const months[12][2] = {
+        {"jan", "January"},   {"feb", "February"}, {"mar", "March"},    {"apr", "April"},
+        {"may", "May"},       {"jun", "June"},     {"jul", "July"},     {"aug", "August"},
+        {"sep", "September"}, {"oct", "October"},  {"nov", "November"}, {"dec", "December"}};
+    for (size_t i = 0; i < 12; i++)
+        bt_add_macro_text((char *)months[i][0], (char *)months[i][1], (char *)rel, 0);
     boolean status;
     for (AST *entry; len && (entry = bt_parse_entry(in, (char *)rel, 0, &status));) {
         if (status && bt_entry_metatype(entry) == BTE_REGULAR)

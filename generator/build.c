@@ -580,7 +580,8 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
         mkdir(images_dir.ptr, 0755);
         *slash = '/';
     }
-    media_options mo = {opt->root, theme, theme_name, images_dir.ptr, !opt->check_only, workers};
+    media_options mo = {opt->root,        theme,   theme_name, images_dir.ptr,
+                        !opt->check_only, workers, load_arenas};
     image_counts images = {0};
     bool media_ok = media_run(s, &mo, out, &images, a, d);
     buf_free(&images_dir);

@@ -334,10 +334,7 @@ media_run(site *s, const media_options *o, output *out, image_counts *counts, ar
     strtab_free(&shown);
     if (!ok)
         return false;
-    arena **arenas = arena_alloc(a, (o->workers ? o->workers : 1) * sizeof(arena *));
-    for (size_t w = 0; w < (o->workers ? o->workers : 1); w++)
-        arenas[w] = arena_new();
-    media_job job = {o, images, arenas, counts};
+    media_job job = {o, images, o->worker_arenas, counts};
     pool_run(o->workers, n_images, make_one, &job);
     for (size_t k = 0; k < n_images; k++) {
         source_image *img = &images[k];
@@ -346,17 +343,8 @@ media_run(site *s, const media_options *o, output *out, image_counts *counts, ar
             ok = false;
             continue;
         }
-        /* the variant list to the build's arena: the workers' arenas go below */
-        image_variant *v = arena_alloc(a, img->set.n * sizeof *v);
-        for (size_t i = 0; i < img->set.n; i++) {
-            v[i] = img->set.v[i];
-            v[i].cache_name = arena_strdup(a, v[i].cache_name);
-        }
-        img->set.v = v;
         ok &= publish(img, o, out, a, d);
     }
-    for (size_t w = 0; w < (o->workers ? o->workers : 1); w++)
-        arena_free(arenas[w]);
     for (size_t i = 0; ok && i < n_all; i++) {
         page *p = all[i];
         ok &= copy_bundle_files(p, o, out, a, d);

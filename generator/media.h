@@ -25,6 +25,7 @@ typedef struct media_options {
     const char *cache_dir;  /* where image variants are kept between builds */
     bool encode;            /* false for clinfolio check: images are read and checked only */
     size_t workers;
+    arena **worker_arenas; /* one per worker, living as long as the build (build.c's) */
 } media_options;
 
 /* Publishes the media of every published page of s into out and sets page.image; counts

@@ -210,6 +210,17 @@ def main():
         check(r.returncode == 0 and "image files: 0 made" in r.stdout,
               "a second build makes no image file: %s" % r.stdout)
         check(snapshot(public) == before, "and rewrites no file")
+        # a build that runs the passes (a page's text edited) takes every image file from the
+        # cache and leaves the published ones as they were
+        with open(os.path.join(content, "projects/turned.md"), "a", encoding="utf-8") as f:
+            f.write("One more line.\n")
+        r = build(site, "-v")
+        after = snapshot(public)
+        check(r.returncode == 0 and "image files: 0 made, 10 taken from the image cache" in r.stdout,
+              "an edit elsewhere makes no image file, takes all ten from the cache: %s" % r.stdout)
+        check(all(after.get(k) == v for k, v in before.items() if "-" in os.path.basename(k)
+                  and k.endswith((".jpg", ".png", ".webp"))),
+              "and leaves every published image file as it was")
         with open(os.path.join(bundle, "photo.jpg"), "wb") as f:  # a new photo (200 x 400)
             f.write(open(os.path.join(fix, "rotated.jpg"), "rb").read() + b"new")
         r = build(site, "-v")

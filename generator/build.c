@@ -692,3 +692,13 @@ done:
     arena_free(a);
     return ok && diag_error_count(d) == 0;
 }
+
+void
+build_stats_print_times(FILE *f, const build_stats *st)
+{
+    fprintf(f,
+            "ms: load %.0f, images %.0f, plugins %.0f, markdown %.0f, render %.0f, "
+            "feed/sitemap/search/static/commit %.0f (search %.0f)\n",
+            st->load_ms, st->images_ms, st->plugins_ms, st->content_ms, st->render_ms,
+            st->finish_ms, st->search_ms);
+}

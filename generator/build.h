@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 typedef struct build_options {
     const char *root;     /* the site folder (holds site.yaml) */
@@ -59,6 +60,10 @@ typedef struct build_stats {
  * false when an error was reported, in which case the previous out_dir is left exactly as
  * it was. stats may be NULL. */
 bool build_site(const build_options *opt, build_stats *stats, diag *d);
+
+/* Prints the milliseconds of each part of a build as one line ("ms: load 62, ..."): -v of
+ * build and of serve (each rebuild). */
+void build_stats_print_times(FILE *f, const build_stats *st);
 
 /* The folder of the installed themes and plugins compiled in ($(PREFIX)/share/clinfolio). */
 const char *build_default_datadir(void);

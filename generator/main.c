@@ -58,6 +58,7 @@ static const char usage_text[] =
     "                       document on standard output\n"
     "\n"
     "serve options: -s, -D, --future, -j and -h as for build, and\n"
+    "  -v, --verbose        after each rebuild, the milliseconds of each of its parts\n"
     "  -p, --port PORT      the port (default: 1313, or the next free one of 10; 0: any)\n"
     "      --bind ADDR      the address to listen on (default: 127.0.0.1)\n"
     "      --open           open the site in the browser (xdg-open)\n"
@@ -291,10 +292,7 @@ cmd_build(int argc, char **argv)
                    stats.plugins_kept ? "not run (unchanged)" : "run");
             printf("image files: %zu made, %zu taken from the image cache\n", stats.images_made,
                    stats.images_reused);
-            printf("ms: load %.0f, images %.0f, plugins %.0f, markdown %.0f, render %.0f, "
-                   "feed/sitemap/search/static/commit %.0f (search %.0f)\n",
-                   stats.load_ms, stats.images_ms, stats.plugins_ms, stats.content_ms,
-                   stats.render_ms, stats.finish_ms, stats.search_ms);
+            build_stats_print_times(stdout, &stats);
         }
     }
     diag_free(d);
@@ -343,6 +341,7 @@ cmd_serve(int argc, char **argv)
         {"future", no_argument, NULL, OPT_FUTURE},
         {"open", no_argument, NULL, OPT_OPEN},
         {"jobs", required_argument, NULL, 'j'},
+        {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -351,7 +350,7 @@ cmd_serve(int argc, char **argv)
     long n;
     opterr = 0;
     optind = 1;
-    while ((ch = getopt_long(argc, argv, ":s:p:Dj:h", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":s:p:Dj:vh", longopts, NULL)) != -1) {
         switch (ch) {
         case 's':
             opt.root = optarg;
@@ -372,6 +371,9 @@ cmd_serve(int argc, char **argv)
             break;
         case OPT_OPEN:
             opt.open_browser = true;
+            break;
+        case 'v':
+            opt.verbose = true;
             break;
         case 'j': {
             int bad = jobs_arg(optarg, &opt.workers);

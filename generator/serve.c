@@ -784,6 +784,8 @@ rebuild(server *s, bool first, bool css_only)
         printf("%s failed with %zu error%s in %.0f ms; serving the last good build\n",
                first ? "build" : "rebuild", diag_error_count(d),
                diag_error_count(d) == 1 ? "" : "s", ms);
+    if (opt->verbose)
+        build_stats_print_times(stdout, &st);
     fflush(stdout);
     diag_free(d);
     arena_free(a);

@@ -26,6 +26,7 @@ typedef struct serve_options {
     bool drafts;         /* publish pages marked draft: true */
     bool future;         /* publish pages dated in the future */
     bool open_browser;   /* run xdg-open on the URL once serving */
+    bool verbose;        /* print each build's milliseconds per part (build_stats) */
     size_t workers;      /* build threads; 0 means one per processor */
     const char *datadir; /* installed themes and plugins (build_options.datadir), or NULL */
 } serve_options;

@@ -7,6 +7,7 @@
 # line per failure and ends with "N passed, N failed".
 import http.client
 import os
+import re
 import shutil
 import sys
 import time
@@ -289,6 +290,26 @@ try:
           "then the site: %s %d" % (line, st))
     rc = s.interrupt()
     check(rc == -2 and os.listdir(s.tmpdir) == [], "SIGINT: %r, %s" % (rc, os.listdir(s.tmpdir)))
+except Exception as e:
+    check(False, "%s: %s\nstdout: %s\nstderr: %s" % (type(e).__name__, e, s.lines[-10:], s.errs[-10:]))
+finally:
+    s.close()
+
+# -v: after each build, the milliseconds of its parts
+s = Serve(sys.argv[1], os.path.join(root, "tests/golden/basic"), extra_args=("-j", "2", "-v"))
+try:
+    s.start()
+    ms = re.compile(r"ms: load \d+, images \d+, plugins \d+, markdown \d+, render \d+, "
+                    r"feed/sitemap/search/static/commit \d+ \(search \d+\)$")
+    check(s.lines[0].startswith("built ") and ms.match(s.lines[1]),
+          "-v: the first build's parts: %s" % s.lines[:2])
+    n = s.rebuilds()
+    about = os.path.join(s.site, "content/about.md")
+    with open(about, "a", encoding="utf-8") as f:
+        f.write("\nOne more line.\n")
+    s.wait_rebuild(n)
+    line = s.wait_line(lambda x: x.startswith("ms: "), n)
+    check(ms.match(line) is not None, "-v: a rebuild's parts: %s" % line)
 except Exception as e:
     check(False, "%s: %s\nstdout: %s\nstderr: %s" % (type(e).__name__, e, s.lines[-10:], s.errs[-10:]))
 finally:

@@ -25,28 +25,37 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MAGIC           "CLFCACHE"
-#define FORMAT          4u
-#define HEADER_BYTES    16                /* magic and format */
-#define TAIL_BYTES      16                /* where the index starts and the checksum */
-#define MAX_CACHE_BYTES ((size_t)1 << 31) /* 2 GiB: far beyond 100,000 pages' records */
+#define MAGIC        "CLFCACHE"
+#define FORMAT       4u
+#define HEADER_BYTES 16 /* magic and format */
+#define TAIL_BYTES   16 /* where the index starts and the checksum */
+/* 64 GiB: a cache of 100,000 pages takes about 2 GiB, and up to as much again of records
+ * replaced since it was last written whole (cache_next_spool) */
+#define MAX_CACHE_BYTES ((uint64_t)1 << 36)
 
 typedef struct record {
     char *key;
     const void *data;
     size_t len;
+    uint64_t hash; /* data_hash() */
 } record;
 
 struct cache {
     uint64_t checksum; /* of the content read (see above) */
-    char *data;        /* the whole file; records point into it (NULL: records own theirs) */
+    char *data;        /* the file mapped; records point into it (NULL: records own theirs) */
+    size_t map_len;    /* the file's size */
     record *records;
     size_t n;
     strtab by_key;
-    uint64_t dev, ino; /* the output folder it was written for (cache_next_take) */
+    uint64_t dev, ino;           /* the output folder it was written for (cache_next_take) */
+    uint64_t file_dev, file_ino; /* the file itself, for appending to it (cache_next_spool) */
+    size_t live;                 /* the bytes of its records' keys and data */
+    size_t garbage; /* the bytes before its index that no record uses (replaced ones) */
 };
 
 void
@@ -85,30 +94,25 @@ tree_id(const char *out_dir, uint64_t *dev, uint64_t *ino)
     return true;
 }
 
+/* The file at path mapped read-only (its pages are read as the records are used, not
+ * copied into the heap first), with its size and identity; NULL when it is not a regular
+ * file or cannot be mapped. A file only ever grows while it is mapped (cache_next_spool
+ * appends, and cuts back only what it appended), so the mapping stays valid. */
 static char *
-read_all(const char *path, size_t *len)
+map_file(const char *path, size_t *len, uint64_t *dev, uint64_t *ino)
 {
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return NULL;
     struct stat st;
     char *data = NULL;
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size <= MAX_CACHE_BYTES) {
-        size_t size = (size_t)st.st_size, got = 0;
-        data = xmalloc(size + 1);
-        while (got < size) {
-            ssize_t k = read(fd, data + got, size - got);
-            if (k < 0 && errno == EINTR)
-                continue;
-            if (k <= 0)
-                break;
-            got += (size_t)k;
-        }
-        if (got != size) {
-            free(data);
-            data = NULL;
-        }
-        *len = size;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+        (uint64_t)st.st_size <= MAX_CACHE_BYTES) {
+        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        data = m == MAP_FAILED ? NULL : m;
+        *len = (size_t)st.st_size;
+        *dev = (uint64_t)st.st_dev;
+        *ino = (uint64_t)st.st_ino;
     }
     close(fd);
     return data;
@@ -137,7 +141,8 @@ cache *
 cache_load(const char *path, const char *out_dir, const char **why)
 {
     size_t len = 0;
-    char *data = read_all(path, &len);
+    uint64_t file_dev = 0, file_ino = 0;
+    char *data = map_file(path, &len, &file_dev, &file_ino);
     if (!data) {
         *why = "none";
         return NULL;
@@ -145,6 +150,9 @@ cache_load(const char *path, const char *out_dir, const char **why)
     *why = "damaged";
     cache *c = xcalloc(1, sizeof *c);
     c->data = data;
+    c->map_len = len;
+    c->file_dev = file_dev;
+    c->file_ino = file_ino;
     if (len < HEADER_BYTES + 3 * 8 + TAIL_BYTES || memcmp(data, MAGIC, 8) != 0)
         goto fail;
     serial_reader head = SERIAL_READER(data + 8, 8);
@@ -175,8 +183,10 @@ cache_load(const char *path, const char *out_dir, const char **why)
             goto fail;
         const char *key = data + at;
         e->data = key + klen;
+        e->hash = hash;
         if (memchr(key, '\0', klen) || data_hash(e->data, e->len) != hash)
             goto fail;
+        c->live += klen + e->len;
         sum = checksum_step(sum, key, klen, hash);
         e->key = xmalloc(klen + 1);
         memcpy(e->key, key, klen);
@@ -184,8 +194,9 @@ cache_load(const char *path, const char *out_dir, const char **why)
         c->n = i + 1;
         strtab_put(&c->by_key, e->key, e);
     }
-    if (r.p != r.end || sum != c->checksum)
+    if (r.p != r.end || sum != c->checksum || c->live > index_at - HEADER_BYTES)
         goto fail;
+    c->garbage = index_at - HEADER_BYTES - c->live;
     if (!cache_still_for(c, out_dir)) {
         *why = "another output folder's";
         goto fail;
@@ -217,7 +228,8 @@ cache_free(cache *c)
     }
     free(c->records);
     strtab_free(&c->by_key);
-    free(c->data);
+    if (c->data)
+        munmap(c->data, c->map_len);
     free(c);
 }
 
@@ -234,16 +246,22 @@ typedef struct next_record {
 struct cache_next {
     next_record *records;
     size_t n, cap;
+    const cache *prev;  /* what kept records are borrowed from (their hash is known) */
     int fd;             /* the spool file, or -1: the records stay in memory */
     buf spool;          /* its name */
     atomic_ullong end;  /* its next free byte */
     atomic_bool failed; /* a write to it failed */
+    /* appending to prev's own file (its first base_len bytes, then what this build
+     * writes): a record kept from prev stays where it is */
+    bool append;
+    uint64_t base_len;
 };
 
 cache_next *
-cache_next_new(void)
+cache_next_new(const cache *prev)
 {
     cache_next *n = xcalloc(1, sizeof(cache_next));
+    n->prev = prev;
     n->fd = -1;
     n->spool = BUF_INIT;
     return n;
@@ -287,6 +305,35 @@ open_spool(cache_next *n, const char *path, const char **why)
     return ok;
 }
 
+/* Opens prev's own file at path to append this build's records to it, when it is still
+ * the file prev mapped, as prev mapped it (no other build wrote to it since; the flock
+ * keeps a concurrent one off until the save), and its records replaced since it was
+ * written whole take no more room than those still in use (past that it is written whole
+ * again, without them). */
+static bool
+open_append(cache_next *n, const char *path)
+{
+    const cache *prev = n->prev;
+    if (!prev || !prev->data || prev->garbage > prev->live)
+        return false;
+    int fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0)
+        return false;
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0 || fstat(fd, &st) != 0 ||
+        (uint64_t)st.st_dev != prev->file_dev || (uint64_t)st.st_ino != prev->file_ino ||
+        (uint64_t)st.st_size != prev->map_len) {
+        close(fd);
+        return false;
+    }
+    n->fd = fd;
+    n->append = true;
+    n->base_len = prev->map_len;
+    atomic_store(&n->end, prev->map_len);
+    atomic_store(&n->failed, false);
+    return true;
+}
+
 static void spool_record(cache_next *n, next_record *r);
 
 /* The records put so far into the spool file, just opened. */
@@ -302,8 +349,8 @@ void
 cache_next_spool(cache_next *n, const char *path)
 {
     const char *why;
-    if (n->fd < 0 && open_spool(n, path, &why)) /* else in memory: the save says why */
-        spool_all(n);
+    if (n->fd < 0 && (open_append(n, path) || open_spool(n, path, &why)))
+        spool_all(n); /* else in memory: the save says why */
 }
 
 static bool
@@ -323,11 +370,27 @@ write_at(int fd, const void *p, size_t len, uint64_t at)
     return true;
 }
 
-/* Writes r's key and data at the end of the spool file; r then holds where. */
+/* The record of prev that r keeps, when prev has it (NULL when r is not kept from prev). */
+static const record *
+kept_record(const cache_next *n, const next_record *r)
+{
+    const record *e = r->borrowed && n->prev ? strtab_get(&n->prev->by_key, r->key) : NULL;
+    return e && e->data == r->data && e->len == r->len ? e : NULL;
+}
+
+/* Writes r's key and data at the end of the spool file; r then holds where. When
+ * appending to prev's file, a record kept from it is not written again: r holds where it
+ * is. */
 static void
 spool_record(cache_next *n, next_record *r)
 {
     size_t klen = strlen(r->key);
+    const record *e = n->append ? kept_record(n, r) : NULL;
+    if (e) {
+        r->at = (uint64_t)((const char *)e->data - klen - n->prev->data);
+        r->data = NULL;
+        return;
+    }
     r->at = atomic_fetch_add(&n->end, (unsigned long long)(klen + r->len));
     if (!write_at(n->fd, r->key, klen, r->at) || !write_at(n->fd, r->data, r->len, r->at + klen))
         atomic_store(&n->failed, true);
@@ -365,7 +428,9 @@ place(cache_next *n, size_t i, const char *key, const void *data, size_t len, bo
         i = n->n++;
     }
     next_record *r = &n->records[i];
-    *r = (next_record){xstrdup(key), data, len, data_hash(data, len), 0, borrowed};
+    *r = (next_record){xstrdup(key), data, len, 0, 0, borrowed};
+    const record *e = kept_record(n, r);
+    r->hash = e ? e->hash : data_hash(data, len);
     if (n->fd >= 0)
         spool_record(n, r);
 }
@@ -390,14 +455,23 @@ cache_next_keep(cache_next *n, size_t i, const char *key, const void *data, size
     place(n, i, key, data, len, true);
 }
 
-/* Closes and removes the spool file, if any. */
+/* Closes and removes the spool file, if any; when appending to the previous cache's
+ * file, cuts off what this build wrote, which leaves that cache as it was. */
 static void
 drop_spool(cache_next *n)
 {
     if (n->fd < 0)
         return;
+    if (n->append) {
+        if (ftruncate(n->fd, (off_t)n->base_len) != 0) {
+            /* what was appended stays after the old tail: the next build finds the file
+             * damaged and starts afresh */
+        }
+        n->append = false;
+    } else {
+        unlink(n->spool.ptr);
+    }
     close(n->fd);
-    unlink(n->spool.ptr);
     n->fd = -1;
 }
 
@@ -456,7 +530,8 @@ cache_next_take(cache_next *next, cache *prev, const char *out_dir)
         c->checksum = checksum_step(c->checksum, r->key, strlen(r->key), r->hash);
         record *e = &c->records[c->n++];
         const void *data = r->borrowed ? own_kept(prev, r->key, r->data, r->len) : r->data;
-        *e = (record){(char *)r->key, data, r->len};
+        *e = (record){(char *)r->key, data, r->len, r->hash};
+        c->live += strlen(r->key) + r->len;
         *r = (next_record){NULL, NULL, 0, 0, 0, false};
         strtab_put(&c->by_key, e->key, e);
     }
@@ -516,12 +591,23 @@ cache_next_save(cache_next *next, const cache *prev, const char *path, const cha
     serial_put_u64(&w, sum);
     bool ok = !atomic_load(&next->failed) && write_at(next->fd, index.ptr, index.len, index_at);
     buf_free(&index);
-    ok &= close(next->fd) == 0;
-    next->fd = -1;
-    ok = ok && rename(next->spool.ptr, path) == 0;
     if (!ok) {
         *why = "cannot write it";
-        unlink(next->spool.ptr);
+        drop_spool(next);
+        return false;
     }
+    if (next->append) {            /* the new index and tail end prev's file: nothing to rename */
+        ok = close(next->fd) == 0; /* and the flock goes */
+        next->fd = -1;
+        next->append = false;
+    } else {
+        ok = close(next->fd) == 0;
+        next->fd = -1;
+        ok = ok && rename(next->spool.ptr, path) == 0;
+        if (!ok)
+            unlink(next->spool.ptr);
+    }
+    if (!ok)
+        *why = "cannot write it";
     return ok;
 }

@@ -4,9 +4,12 @@
  * plugins' results, each page's HTML, ...), each of which its pass checks against its
  * own inputs. The file as a whole is checked on reading (magic, format, the output
  * folder it was written for, each record's hash, a checksum); anything amiss and it is
- * ignored, never trusted in part. A build's records go to a temporary file as they come
- * (cache_next_spool), so that they do not add to its peak memory; the file takes
- * the cache's name when the build is saved. Main thread unless said otherwise. */
+ * ignored, never trusted in part. A build's records go to the file as they come
+ * (cache_next_spool), so that they do not add to its peak memory: appended to the last
+ * build's file, which keeps the records this build keeps where they are (a one-page edit
+ * writes a few records, not the whole cache again), or, when half of that file is records
+ * since replaced, to a temporary file that takes the cache's name when the build is saved.
+ * Main thread unless said otherwise. */
 #ifndef CLINFOLIO_CACHE_H
 #define CLINFOLIO_CACHE_H
 
@@ -36,13 +39,16 @@ void cache_free(cache *c);
 /* The records of this build, for the next: put by the passes, saved after the commit. */
 typedef struct cache_next cache_next;
 
-/* Records kept in memory (for cache_next_take). */
-cache_next *cache_next_new(void);
-/* From now on, n's records are written as they come to a temporary file beside path
- * (its folder made when missing), "<path>.tmp-<pid>", which cache_next_save() renames
- * to path and cache_next_free() removes when not saved; those already put are written
- * now. They stay in memory when the file cannot be made (cache_next_save then says
- * why). Main thread, while no thread puts records. */
+/* Records kept in memory (for cache_next_take); prev (or NULL) is the cache that
+ * cache_next_keep() borrows records from, which must outlive n. */
+cache_next *cache_next_new(const cache *prev);
+/* From now on, n's records are written as they come: appended to prev's file when path is
+ * still that file as prev read it and at least half of it is prev's records (a failed
+ * build cuts off what it appended), else to a temporary file beside path (its folder made
+ * when missing), "<path>.tmp-<pid>", which cache_next_save() renames to path and
+ * cache_next_free() removes when not saved; those already put are written now. They stay
+ * in memory when no file can be written (cache_next_save then says why). Main thread,
+ * while no thread puts records. */
 void cache_next_spool(cache_next *n, const char *path);
 /* Reserves count places for cache_next_put_slot (one per output, filled by worker
  * threads); returns the first one's number. Main thread, while no thread fills slots. */
@@ -59,7 +65,8 @@ void cache_next_keep(cache_next *n, size_t i, const char *key, const void *data,
  * left empty is no record. */
 void cache_next_put_slot(cache_next *n, size_t i, const char *key, buf *data);
 /* Writes every record as the cache of out_dir as it is now, replacing path atomically
- * (the temporary file renamed over it; the folder is made when missing), unless prev
+ * (the temporary file renamed over it; the folder is made when missing; or the new index
+ * and tail appended to prev's file, which a reader then finds at its end), unless prev
  * (the cache read from path, or NULL) holds the same records already (then path is left
  * as it is). False when it could not (the next build then starts afresh); *why says why.
  * n can be freed after, not saved again. */

@@ -129,7 +129,7 @@ memo_open(const build_options *opt)
     m->path = BUF_INIT;
     cache_path(&m->path, opt->out_dir);
     m->prev = opt->memory ? take_memory(opt) : load_cache(opt, m->path.ptr);
-    m->next = cache_next_new();
+    m->next = cache_next_new(m->prev);
     return m;
 }
 

@@ -250,6 +250,47 @@ def main():
         status, rendered, total, err = build(site, out)
         check(status == 0 and rendered == 0 and snapshot(out) == before,
               "after a failed build: the cache still holds (%d of %d)" % (rendered, total))
+        # the same when it fails late, after it appended records to the cache file: an
+        # edited body (new Markdown record) and a broken reference in another page
+        cache = os.path.join(tmp, ".clinfolio-cache", "public.cache")
+        st = os.stat(cache)
+        project_md = open(project, encoding="utf-8").read()
+        with open(project, "a", encoding="utf-8") as f:
+            f.write("\nA paragraph that fails with the build.\n")
+        news = os.path.join(site, "content", "news", os.listdir(os.path.join(site, "content", "news"))[0])
+        if os.path.isdir(news):
+            news = os.path.join(news, "index.md")
+        news_md = open(news, encoding="utf-8").read()
+        with open(news, "a", encoding="utf-8") as f:
+            f.write('\nSee {{ ref(id="fig:none") }}.\n')
+        status, rendered, total, err = build(site, out)
+        check(status == 1 and "unknown reference 'fig:none'" in err and snapshot(out) == before,
+              "late failed build: output untouched: %r" % err[-300:])
+        now = os.stat(cache)
+        check((now.st_ino, now.st_size) == (st.st_ino, st.st_size),
+              "late failed build: the cache file as it was (%d -> %d bytes)"
+              % (st.st_size, now.st_size))
+        with open(project, "w", encoding="utf-8") as f:
+            f.write(project_md)
+        with open(news, "w", encoding="utf-8") as f:
+            f.write(news_md)
+        status, rendered, total, err = build(site, out)
+        check(status == 0 and rendered == 0 and snapshot(out) == before,
+              "after a late failed build: the cache still holds (%d of %d)" % (rendered, total))
+        # an edit appends its records to the cache file; the next build reads them back
+        edit(project, "Another sentence added", "A sentence appended")
+        st = os.stat(cache)
+        status, rendered, total, err = build(site, out)
+        now = os.stat(cache)
+        check(status == 0 and 0 < rendered < total / 4 and now.st_ino == st.st_ino
+              and now.st_size > st.st_size,
+              "an edit appends to the cache file (%d of %d rendered, %d -> %d bytes)"
+              % (rendered, total, st.st_size, now.st_size))
+        edit(project, "A sentence appended", "Another sentence added")
+        status, rendered, total, err = build(site, out)
+        check(status == 0 and 0 < rendered < total / 4,
+              "the appended cache is read back: %d of %d rendered" % (rendered, total))
+        before = snapshot(out)
 
         # --clean renders everything, and still keeps identical files
         status, rendered, total, err = build(site, out, "--clean")

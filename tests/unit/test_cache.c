@@ -20,7 +20,7 @@ static char root[256], out[300], path[400];
 static cache_next *
 sample_of(size_t pages, bool spooled)
 {
-    cache_next *n = cache_next_new();
+    cache_next *n = cache_next_new(NULL);
     size_t first = cache_next_reserve(n, pages);
     INT_EQ(cache_next_reserve(n, 0), first + pages, "reserving nothing");
     buf b = BUF_INIT;
@@ -59,7 +59,7 @@ sample_spooled(size_t pages)
 static cache_next *
 kept_sample(const cache *c)
 {
-    cache_next *k = cache_next_new();
+    cache_next *k = cache_next_new(c);
     size_t at = cache_next_reserve(k, 2);
     size_t len;
     const void *data = cache_get(c, "render/p0", &len);
@@ -297,8 +297,100 @@ main(void)
     OK(fresh && len1 == 3 && memcmp(fresh, "new", 3) == 0, "a new record beside them");
     cache_free(moved_to);
 
+    /* appended: a build spooled after a cache was read adds its records to that file;
+     * the records it keeps stay where they are */
+    n = sample(40);
+    OK(cache_next_save(n, NULL, path, out, &why), "saved whole");
+    cache_next_free(n);
+    c = cache_load(path, out, &why);
+    stat(path, &before);
+    k = kept_sample(c);
+    cache_next_spool(k, path);
+    stat(path, &after);
+    OK(after.st_ino == before.st_ino && !exists(spool) && after.st_size > before.st_size,
+       "appending: the new record goes to the end of the same file (%lld -> %lld bytes)",
+       (long long)before.st_size, (long long)after.st_size);
+    OK(after.st_size - before.st_size == (off_t)(strlen("render/p1") + 3),
+       "appending: kept records are not written again");
+    OK(cache_next_save(k, c, path, out, &why), "appended: saved");
+    cache_next_free(k);
+    cache_free(c);
+    stat(path, &after);
+    OK(after.st_ino == before.st_ino, "appended: the same file, not renamed over");
+    c = cache_load(path, out, &why);
+    OK(c != NULL, "appended: read back: %s", why ? why : "");
+    data = cache_get(c, "render/p0", &len);
+    OK(data && len == strlen("data of page 0") && memcmp(data, "data of page 0", len) == 0,
+       "appended: a kept record");
+    data = cache_get(c, "render/p1", &len);
+    OK(data && len == 3 && memcmp(data, "new", 3) == 0, "appended: the new record");
+    OK(!cache_get(c, "render/p2", &len), "appended: a record not kept is gone");
+    /* a build that appends and is not saved (it failed) cuts off what it wrote */
+    stat(path, &before);
+    k = kept_sample(c);
+    cache_next_spool(k, path);
+    cache_next_free(k);
+    stat(path, &after);
+    OK(after.st_ino == before.st_ino && after.st_size == before.st_size,
+       "appending, not saved: the file is as it was (%lld bytes)", (long long)after.st_size);
+    cache *again = cache_load(path, out, &why);
+    OK(again != NULL, "appending, not saved: the cache before it still reads");
+    cache_free(again);
+    /* another build wrote to the file since it was read: a file of its own, renamed */
+    k = kept_sample(c);
+    buf other = BUF_INIT;
+    buf_puts(&other, "another");
+    cache_next_put(k, "render/p3", &other); /* not the records c has: written */
+    int fd = open(path, O_WRONLY | O_APPEND);
+    OK(fd >= 0 && write(fd, "x", 1) == 1, "the file grows behind the cache's back");
+    close(fd);
+    cache_next_spool(k, path);
+    OK(exists(spool), "a file changed since it was read is not appended to");
+    OK(cache_next_save(k, c, path, out, &why), "saved whole instead");
+    cache_next_free(k);
+    cache_free(c);
+    stat(path, &after);
+    OK(after.st_ino != before.st_ino, "renamed over the changed file");
+    c = cache_load(path, out, &why);
+    OK(c && cache_get(c, "render/p0", &len), "and read back: %s", why ? why : "");
+    /* replaced records take more room than those in use: written whole again, without
+     * them; then appended to again */
+    for (int round = 0; round < 4; round++) {
+        stat(path, &before);
+        cache_next *big = cache_next_new(c);
+        cache_next_spool(big, path);
+        size_t at = cache_next_reserve(big, 1);
+        buf nb = BUF_INIT;
+        for (int j = 0; j < 200; j++)
+            buf_printf(&nb, "record of round %d ", round);
+        size_t want_len = nb.len;
+        cache_next_put_slot(big, at, "render/p0", &nb);
+        OK(cache_next_save(big, c, path, out, &why), "round %d: saved", round);
+        cache_next_free(big);
+        cache_free(c);
+        stat(path, &after);
+        c = cache_load(path, out, &why);
+        data = cache_get(c, "render/p0", &len);
+        OK(data && len == want_len && memcmp(data, "record of round ", 16) == 0 &&
+               ((const char *)data)[16] == '0' + round,
+           "round %d: read back", round);
+        if (round == 2) /* rounds 0 and 1 replaced more than the record round 2 keeps */
+            OK(after.st_ino != before.st_ino && after.st_size < (off_t)(want_len + 200),
+               "round 2: most of the file replaced records: written whole (%lld bytes)",
+               (long long)after.st_size);
+        else
+            OK(after.st_ino == before.st_ino && after.st_size > before.st_size,
+               "round %d: appended (%lld -> %lld bytes)", round, (long long)before.st_size,
+               (long long)after.st_size);
+    }
+    /* an appended tail damaged: refused whole */
+    rewrite(path, flip_index);
+    OK(!cache_load(path, out, &why) && why && strcmp(why, "damaged") == 0,
+       "a damaged appended index is refused");
+    cache_free(c);
+
     /* nothing at all */
-    n = cache_next_new();
+    n = cache_next_new(NULL);
     OK(cache_next_reserve(n, 0) == 0, "an empty site reserves nothing");
     OK(cache_next_save(n, NULL, path, out, &why), "an empty cache is saved");
     c = cache_load(path, out, &why);

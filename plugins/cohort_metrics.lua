@@ -152,9 +152,15 @@ local function group_namer(site, field)
       if type(term.slug) == "string" and type(term.name) == "string" then by_slug[term.slug] = term.name end
     end
   end
+  local named = {} -- text -> name: a site has few departments, written by many projects
   return function(text)
-    local slug = clinfolio.slugify(text)
-    return (slug ~= "" and by_slug[slug]) or text
+    local name = named[text]
+    if not name then
+      local slug = clinfolio.slugify(text)
+      name = (slug ~= "" and by_slug[slug]) or text
+      named[text] = name
+    end
+    return name
   end
 end
 

@@ -582,19 +582,36 @@ local GR, GR_MULTI = 5, 7 -- Gantt marks: one stage, several stages of one date
 local GANTT_MAX_ROWS = 100
 local TOP_AXIS_ROWS = 8 -- longer charts have year labels above the rows too
 
-local function gantt_model(projects, cohort, lang)
+-- facts_of(lang) returns facts(p): what the charts read of project p (its dated stages,
+-- first and last date, URL, title and slug), read from the model once per project however
+-- many charts show it (the overall ones and its cohort's, each a funnel and a Gantt chart);
+-- read-only, each chart makes its rows of its own.
+local function facts_of(lang)
+  local known = {}
+  return function(p)
+    local f = known[p]
+    if f then return f end
+    local stages = dated_stages(p, lang)
+    f = {stages = stages, url = text_of(p.url), title = text_of(p.title) or "", slug = text_of(p.slug) or ""}
+    if #stages > 0 then
+      f.lo, f.hi = stages[1].date, stages[1].date
+      for _, st in ipairs(stages) do
+        if st.date < f.lo then f.lo = st.date end
+        if f.hi < st.date then f.hi = st.date end
+      end
+    end
+    known[p] = f
+    return f
+  end
+end
+
+local function gantt_model(projects, cohort, lang, facts)
   local W, days = CHART_WORDS[lang or "en"], (TIMELINE_WORDS[lang or "en"]).days
   local rows = {}
   for _, p in ipairs(projects) do
-    local stages = dated_stages(p, lang)
-    if #stages > 0 then
-      local lo, hi = stages[1].date, stages[1].date
-      for _, st in ipairs(stages) do
-        if st.date < lo then lo = st.date end
-        if hi < st.date then hi = st.date end
-      end
-      rows[#rows + 1] = {stages = stages, lo = lo, hi = hi, url = text_of(p.url),
-                         title = text_of(p.title) or "", slug = text_of(p.slug) or ""}
+    local f = facts(p)
+    if #f.stages > 0 then
+      rows[#rows + 1] = {stages = f.stages, lo = f.lo, hi = f.hi, url = f.url, title = f.title, slug = f.slug}
     end
   end
   -- by start date, then title, then slug
@@ -802,8 +819,8 @@ local function gantt_empty(g, variant, width)
 end
 
 -- Returns the SVG and the number of projects with a dated stage (rows before the cap).
-local function gantt_svg(projects, cohort, lang)
-  local g = gantt_model(projects, cohort, lang)
+local function gantt_svg(projects, cohort, lang, facts)
+  local g = gantt_model(projects, cohort, lang, facts or facts_of(lang))
   if #g.rows == 0 then return gantt_empty(g, "wide", WIDE) .. "\n" .. gantt_empty(g, "narrow", NARROW), 0 end
   return gantt_wide(g) .. "\n" .. gantt_narrow(g), g.n_all
 end
@@ -815,14 +832,12 @@ end
 
 local FN_BAR = 18
 
-local function funnel_model(projects, site, cohort, lang)
+local function funnel_model(projects, site, cohort, lang, facts)
   local W = CHART_WORDS[lang or "en"]
   local total = #projects
   local counts = {}
   for _, p in ipairs(projects) do
-    for _, st in ipairs(p.stages or {}) do
-      if st.date ~= nil then counts[st.key] = (counts[st.key] or 0) + 1 end
-    end
+    for _, st in ipairs(facts(p).stages) do counts[st.key] = (counts[st.key] or 0) + 1 end
   end
   local f = {total = total, stages = {}}
   for _, st in ipairs(site.stages or {}) do
@@ -887,8 +902,8 @@ local function funnel_narrow(f)
   return table.concat(out, "\n")
 end
 
-local function funnel_svg(projects, site, cohort, lang)
-  local f = funnel_model(projects, site, cohort, lang)
+local function funnel_svg(projects, site, cohort, lang, facts)
+  local f = funnel_model(projects, site, cohort, lang, facts or facts_of(lang))
   return funnel_wide(f) .. "\n" .. funnel_narrow(f)
 end
 
@@ -927,13 +942,15 @@ end
 
 -- The cohort charts in language lang (nil: a site of one language).
 local function charts_in(site, lang)
-  local funnel = {overall = funnel_svg(site.projects or {}, site, nil, lang)}
+  local facts = facts_of(lang)
+  local projects = site.projects or {}
+  local funnel = {overall = funnel_svg(projects, site, nil, lang, facts)}
   local gantt, rows = {}, {}
-  gantt.overall, rows.overall = gantt_svg(site.projects or {}, nil, lang)
+  gantt.overall, rows.overall = gantt_svg(projects, nil, lang, facts)
   local names, by = cohorts_of(site)
   for _, c in ipairs(names) do
-    funnel[c] = funnel_svg(by[c], site, c, lang)
-    gantt[c], rows[c] = gantt_svg(by[c], c, lang)
+    funnel[c] = funnel_svg(by[c], site, c, lang, facts)
+    gantt[c], rows[c] = gantt_svg(by[c], c, lang, facts)
   end
   -- gantt_rows: projects with a dated stage per chart; a chart shows at most gantt_max_rows
   return {funnel = funnel, gantt = gantt, gantt_rows = rows, gantt_max_rows = GANTT_MAX_ROWS}

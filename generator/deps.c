@@ -403,6 +403,19 @@ deps_log_attrs(deps_log *l, const deps_path *p, const value *list, const char *a
     log_read(l, p, DEPS_ATTRS, list, attr, len);
 }
 
+/* The hash of p's steps from the root, kept in p (a render's paths are its own, and
+ * most reads share their first steps with others: `page`, `paginator.pages[3]`). */
+static uint64_t
+path_hash(const deps_path *p)
+{
+    if (p->hash)
+        return p->hash;
+    uint64_t h = p->parent ? path_hash(p->parent) : 0;
+    h = hash_u64(hash_bytes(h, p->text, p->len), p->op) | 1; /* 0 means not yet */
+    ((deps_path *)p)->hash = h;
+    return h;
+}
+
 static void
 log_read(deps_log *l, const deps_path *p, deps_kind kind, const value *v, const char *attr,
          size_t attr_len)
@@ -414,13 +427,15 @@ log_read(deps_log *l, const deps_path *p, deps_kind kind, const value *v, const 
             l->overflow = true;
             return;
         }
-        steps[n++] = q;
+        n++;
     }
-    uint64_t h = hash_bytes(hash_u64(0, kind), attr, attr_len); /* for "logged already" */
-    for (size_t i = n; i-- > 0;)
-        h = hash_u64(hash_bytes(h, steps[i]->text, steps[i]->len), steps[i]->op);
+    /* for "logged already" */
+    uint64_t h = hash_bytes(hash_u64(path_hash(p), kind), attr, attr_len);
     if (!first_time(l, h))
         return;
+    n = 0;
+    for (const deps_path *q = p; q; q = q->parent)
+        steps[n++] = q;
     /* steps from the root: the first `shared` are those of the read logged before */
     size_t shared = 0;
     while (shared < n && shared < l->prev_n && same_step(steps[n - 1 - shared], l->prev[shared]))

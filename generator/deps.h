@@ -33,6 +33,7 @@ typedef struct deps_path {
     size_t len;
     double num; /* DEPS_NUM */
     unsigned char op;
+    uint64_t hash; /* of the steps from the root: 0 until deps.c computes it (once) */
 } deps_path;
 
 /* How much of a value a render used. */

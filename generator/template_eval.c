@@ -178,7 +178,7 @@ static const deps_path *
 new_path(render *r, const deps_path *parent, deps_op op, const char *text, size_t len, double num)
 {
     deps_path *p = arena_alloc(r->scratch, sizeof *p);
-    *p = (deps_path){parent, text, len, num, (unsigned char)op};
+    *p = (deps_path){parent, text, len, num, (unsigned char)op, 0};
     return p;
 }
 

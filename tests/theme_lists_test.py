@@ -245,6 +245,31 @@ try:
         rep = page(prefix + "reports/2024-programme-evaluation/index.html")
         check('class="report__standfirst"' in rep or 'class="report__abstract"' in rep,
               prefix + "reports: the written summary is shown")
+
+    # --- a cohort over several pages: its charts on the first page only ---
+    site2 = os.path.join(tmp, "paged")
+    os.mkdir(site2)
+    for name in ("content", "themes", "plugins"):
+        shutil.copytree(os.path.join(ROOT, name), os.path.join(site2, name))
+    with open(os.path.join(site2, "site.yaml"), "w", encoding="utf-8") as f:
+        f.write(read(os.path.join(ROOT, "site.yaml")) + "\npaginate: 3\n")
+    out2 = os.path.join(tmp, "paged-out")
+    p = subprocess.run([BIN, "build", "-q", "-s", site2, "-o", out2], capture_output=True,
+                       text=True, env=ENV)
+    check(p.returncode == 0 and p.stderr == "", "paginate 3: builds: " + p.stderr)
+    for prefix in ("", "en/"):
+        first = read(os.path.join(out2, prefix + "cohorts/2023/index.html"))
+        second_path = os.path.join(out2, prefix + "cohorts/2023/page/2/index.html")
+        second = read(second_path) if os.path.isfile(second_path) else ""
+        check('id="stages-title"' in first and 'id="gantt-title"' in first
+              and first.count('class="cf-chart') >= 4,
+              "%scohorts/2023/: the funnel and the Gantt chart on the first page" % prefix)
+        rows = [r for t in tables(second) for r in t["rows"]
+                if any(c["tag"] == "td" for c in r["cells"])]
+        check(second and 'class="cf-chart' not in second and 'id="gantt-title"' not in second
+              and 'href="/%scohorts/2023/#stages-title"' % prefix in second
+              and 0 < len(rows) <= 3,
+              "%scohorts/2023/page/2/: no chart, a link to them, its %d rows" % (prefix, len(rows)))
 finally:
     shutil.rmtree(tmp)
 sys.exit(done())

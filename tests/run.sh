@@ -12,6 +12,8 @@
 #   incremental  tests/incremental_test.py: incremental builds against clean ones
 #   search    tests/search_test.py (each build): the index files, tokenizers in step;
 #             tests/validate/search.js (once): queries in Chromium, the no-JS fallback
+#   facets    tests/facets_test.py (each build): the project list's data files and counts;
+#             with --browser (once) tests/validate/facets.js: the filters in Chromium
 #   demo      the demo site: the same bytes from -j 1 and -j 8, and valid for the W3C
 #             Nu HTML checker, the sitemaps.org XSD, feedparser, an internal link
 #             check, axe-core, and a check of its SVG charts
@@ -655,6 +657,12 @@ PY
     # and the C tokenizer against search.js's on the same strings
     counts "$B issue 14: search index" /usr/bin/python3 tests/search_test.py "$bin" "$B/tests/test_search"
 
+    # issue 14, part 4 (tests/facets_test.py): the project list's facets data files
+    # (facets/<code>/) and facet list against a recount from the front matter, on the demo
+    # at paginate: 5 and on 450 generated projects; -j 1 and -j 8 alike, an unchanged
+    # rebuild writes nothing, an edit gives the clean build's files, every file under 512 KB
+    counts "$B issue 14: project list facets" /usr/bin/python3 tests/facets_test.py "$bin"
+
     # the demo site: the same bytes from 1 and 8 threads
     check "$B demo: builds without diagnostics" sh -c \
         "out=\$('$bin' build -q -j 1 -o '$tmp/demo1' 2>&1) && echo \"\$out\" && test -z \"\$out\""
@@ -728,6 +736,12 @@ if [ -f "$demo/index.html" ]; then
     # JavaScript (tests/validate/search.js)
     counts "issue 14: search in chromium" \
         env NODE_PATH=tests/node_modules node tests/validate/search.js "$demo"
+    # issue 14, part 4: the project list's filters in chromium (tests/validate/facets.js,
+    # run by facets_test.py --browser on the sites it builds): a cohort chosen, its count
+    # and rows across pages, the query string, a shared URL on page 3, back and forward,
+    # pictures in the rows, JavaScript off
+    counts "issue 14: project list filters in chromium" \
+        /usr/bin/python3 tests/facets_test.py "$1/clinfolio" --browser
     counts "issue 9: serve in chromium: live reload, the error overlay, Ctrl-C" \
         timeout 180 env NODE_PATH=tests/node_modules node tests/serve/live.js "$1/clinfolio"
     # issue 11: the bilingual fixture, both languages, through the same validators

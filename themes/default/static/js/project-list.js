@@ -298,8 +298,14 @@
     trs.forEach(function (tr) { tbody.appendChild(tr); });
   }
 
+  function finished(token) {
+    if (token === shown) root.removeAttribute('aria-busy');
+  }
+
+  // aria-busy while the rows of a choice are read (tests wait for its end)
   function render(state) {
     var token = ++shown;
+    root.setAttribute('aria-busy', 'true');
     count(state);
     sortSelect.value = state.sort;
     heads.forEach(function (th) {
@@ -314,6 +320,7 @@
       showRows(ownRows);
       pager.hidden = true;
       if (ownPager) ownPager.hidden = false;
+      finished(token);
       return Promise.resolve();
     }
     if (ownPager) ownPager.hidden = true;
@@ -327,9 +334,11 @@
         if (token !== shown) return; // another choice came first
         showRows(part.map(function (i) { return rowHtml(i, row(i)); }));
         showPager(state, page, pages);
+        finished(token);
       });
     }).catch(function () {
       if (token === shown) status.textContent = ''; // leaves the rows as they were
+      finished(token);
     });
   }
 

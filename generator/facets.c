@@ -9,7 +9,6 @@
 #include "text.h"
 
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -285,23 +284,6 @@ facets_value(const value *site_ctx, arena *a)
  * the data files
  * ===================================================================== */
 
-static void
-json_str(buf *out, const char *s)
-{
-    value_json_string(out, s ? s : "", s ? strlen(s) : 0);
-}
-
-static bool
-emit_file(const char *dir, const char *name, const buf *data, facets_emit_fn emit, void *payload,
-          diag *d)
-{
-    buf path = BUF_INIT;
-    buf_printf(&path, "%s%s", dir, name);
-    bool ok = emit(payload, path.ptr, data->ptr, data->len, d);
-    buf_free(&path);
-    return ok;
-}
-
 static long
 days_of(const value *page)
 {
@@ -332,14 +314,14 @@ write_index(buf *out, model *m)
                FACETS_FORMAT_VERSION, m->n, FACETS_ROWS_PER_FILE);
     for (size_t k = 0; k < FACETS_N; k++) {
         buf_puts(out, k ? "," : "");
-        json_str(out, facets_names[k]);
+        value_json_cstr(out, facets_names[k]);
     }
     buf_puts(out, "],\n\"values\":[");
     for (size_t k = 0; k < FACETS_N; k++) {
         buf_puts(out, k ? "],\n[" : "[");
         for (size_t c = 0; c < m->f[k].n; c++) {
             buf_puts(out, c ? "," : "");
-            json_str(out, m->f[k].v[c].key);
+            value_json_cstr(out, m->f[k].v[c].key);
         }
     }
     buf_puts(out, "]],\n\"projects\":[");
@@ -380,7 +362,7 @@ put_thumb(buf *out, const value *page, const char *url, arena *a)
     size_t base = url && strncmp(srcset, url, strlen(url)) == 0 ? strlen(url) : 0;
     long height = (long)((double)width * h->as.number / w->as.number + 0.5);
     buf_putc(out, '[');
-    json_str(out, arena_strndup(a, srcset + base, len - base));
+    value_json_cstr(out, arena_strndup(a, srcset + base, len - base));
     buf_printf(out, ",%ld,%ld,%d]", width, height > 0 ? height : 1,
                text_at(img, "webp_srcset") != NULL);
 }
@@ -415,11 +397,11 @@ put_row(buf *out, const model *m, size_t i, const char *lang, arena *a)
     const value *page = value_list_get(m->pages, i);
     const char *url = text_at(page, "url"), *page_lang = text_at(page, "lang");
     buf_putc(out, '[');
-    json_str(out, text_at(page, "title"));
+    value_json_cstr(out, text_at(page, "title"));
     buf_putc(out, ',');
-    json_str(out, url);
+    value_json_cstr(out, url);
     buf_putc(out, ',');
-    json_str(out, page_lang && lang && strcmp(page_lang, lang) != 0 ? page_lang : "");
+    value_json_cstr(out, page_lang && lang && strcmp(page_lang, lang) != 0 ? page_lang : "");
     buf_putc(out, ',');
     put_stages(out, m, page);
     buf_putc(out, ',');
@@ -438,9 +420,8 @@ write_rows(const model *m, const char *dir, facets_emit_fn emit, void *payload, 
         put_row(&rows, m, i, lang, m->a);
         if ((i + 1) % FACETS_ROWS_PER_FILE == 0 || i + 1 == m->n) {
             buf_puts(&rows, "]\n");
-            char name[32];
-            snprintf(name, sizeof name, "rows-%zu.json", i / FACETS_ROWS_PER_FILE);
-            ok &= emit_file(dir, name, &rows, emit, payload, d);
+            const char *path = arena_printf(m->a, "%srows-%zu.json", dir, i / FACETS_ROWS_PER_FILE);
+            ok &= emit(payload, path, rows.ptr, rows.len, d);
             buf_clear(&rows);
         }
     }
@@ -458,7 +439,7 @@ facets_write_files(const value *site_ctx, const char *dir, facets_emit_fn emit, 
     buf index = BUF_INIT;
     write_index(&index, &m);
     bool ok = write_rows(&m, dir, emit, payload, d);
-    ok &= emit_file(dir, "index.json", &index, emit, payload, d);
+    ok &= emit(payload, arena_printf(a, "%sindex.json", dir), index.ptr, index.len, d);
     buf_free(&index);
     model_fini(&m);
     arena_free(a);

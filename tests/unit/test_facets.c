@@ -7,6 +7,8 @@
  * elsewhere); rows cut every FACETS_ROWS_PER_FILE projects; no projects. */
 #include "harness.h"
 
+#include "files.h"
+
 #include "facets.h"
 
 #include <stdio.h>
@@ -124,22 +126,6 @@ shown(const value *facets, const char *name)
     return b.ptr;
 }
 
-typedef struct files {
-    buf all; /* "== path\n" then the bytes, for every file in emit order */
-    size_t n;
-} files;
-
-static bool
-collect_file(void *payload, const char *path, const char *data, size_t len, diag *d)
-{
-    (void)d;
-    files *f = payload;
-    buf_printf(&f->all, "== %s\n", path);
-    buf_append(&f->all, data, len);
-    f->n++;
-    return true;
-}
-
 /* The demo-like site: three projects with cohorts and departments as taxonomies, one
  * without either, a news page under a department term. */
 static value *
@@ -213,14 +199,15 @@ test_files(void)
     files f = {BUF_INIT, 0};
     diag *d = diag_new();
     OK(facets_write_files(small_site(), facets_dir("en", A), collect_file, &f, d), "files written");
-    STR_EQ(f.all.ptr,
-           "== facets/en/rows-0.json\n"
+    INT_EQ(f.n, 2, "one row file and index.json");
+    STR_EQ(file_of(&f, "facets/en/rows-0.json"),
            "[[\"Goggles \\\"A\\\" \\u003c/script>\",\"/p/a/\",\"\",[0,2],\"2023-03-09\","
            "[\"photo-ab-480.jpg\",480,360,1]],\n"
            "[\"Band\",\"/p/b/\",\"\",[],\"\",[\"/elsewhere/x-320.png\",320,99,0]],\n"
            "[\"Clip\",\"/p/c/\",\"zh\",[1],\"2022-11-30\",0],\n"
-           "[\"Extra\",\"/p/e/\",\"\",[],\"\",0]]\n"
-           "== facets/en/index.json\n"
+           "[\"Extra\",\"/p/e/\",\"\",[],\"\",0]]\n",
+           "rows-0.json: escaped titles, a foreign language, stages, pictures");
+    STR_EQ(file_of(&f, "facets/en/index.json"),
            "{\"version\":1,\"count\":4,\"rows\":200,\n"
            "\"facets\":[\"cohort\",\"department\",\"status\",\"stage\"],\n"
            "\"values\":[[\"2024\",\"2023\"],\n"
@@ -232,7 +219,7 @@ test_files(void)
            "[0,[0,1],0,-1,-1],\n"
            "[1,-1,1,0,30],\n"
            "[-1,-1,-1,-1,-1]]}\n",
-           "rows-0.json and index.json, byte for byte");
+           "index.json: values as indexes, -1 for none, a list for two, the days");
     INT_EQ(diag_error_count(d), 0, "no diagnostics");
     buf_free(&f.all);
     diag_free(d);
@@ -258,8 +245,9 @@ test_many_and_none(void)
 
     f = (files){BUF_INIT, 0};
     OK(facets_write_files(site_value(list()), "f/", collect_file, &f, d), "no projects");
-    STR_EQ(f.all.ptr,
-           "== f/index.json\n{\"version\":1,\"count\":0,\"rows\":200,\n"
+    INT_EQ(f.n, 1, "no projects: no row file");
+    STR_EQ(file_of(&f, "f/index.json"),
+           "{\"version\":1,\"count\":0,\"rows\":200,\n"
            "\"facets\":[\"cohort\",\"department\",\"status\",\"stage\"],\n"
            "\"values\":[[],\n[],\n[],\n[]],\n\"projects\":[]}\n",
            "no projects: an index.json without projects, no row file");

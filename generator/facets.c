@@ -260,8 +260,9 @@ choice_value(const choice *c, arena *a)
 value *
 facets_value(const value *site_ctx, arena *a)
 {
+    arena *tmp = arena_new(); /* the model; the value copies what it keeps into a */
     model m;
-    model_init(&m, site_ctx, a);
+    model_init(&m, site_ctx, tmp);
     value *out = value_new_map(a, SRC_NONE);
     for (size_t k = 0; k < FACETS_N; k++) {
         value *values = value_new_list(a, SRC_NONE);
@@ -277,6 +278,7 @@ facets_value(const value *site_ctx, arena *a)
         value_map_set(out, facets_names[k], f, a);
     }
     model_fini(&m);
+    arena_free(tmp);
     return out;
 }
 

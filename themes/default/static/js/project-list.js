@@ -80,7 +80,7 @@
       if (state.sel[k] !== null) q.set(name, state.sel[k] < 0 ? NONE : data.values[k][state.sel[k]]);
     });
     if (state.sort !== DEFAULT_SORT) q.set('sort', state.sort.replace(' ', '-'));
-    if (page > 1) q.set('page', page);
+    if (page > 1 && chosen(state)) q.set('page', page); // else the path says the page
     var s = q.toString();
     return location.pathname + (s ? '?' + s : '');
   }

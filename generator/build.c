@@ -7,6 +7,7 @@
 #include "buf.h"
 #include "cache.h"
 #include "cite.h"
+#include "facets.h"
 #include "feed.h"
 #include "fs.h"
 #include "i18n.h"
@@ -349,6 +350,22 @@ write_search(const site *s, size_t lang, output *out, size_t workers, memo *m, d
     return ok;
 }
 
+/* facets/<code>/ of language lang: the project list's data files (facets.h), when the
+ * language lists projects */
+static bool
+write_facets(site *s, size_t lang, output *out, diag *d)
+{
+    const config *cfg = site_config(s);
+    const value *site_ctx = site_context_in(s, lang);
+    if (!value_len(value_map_get(site_ctx, "projects")))
+        return true;
+    arena *tmp = arena_new();
+    bool ok = facets_write_files(site_ctx, facets_dir(cfg->languages[lang].code, tmp), emit_output,
+                                 out, d);
+    arena_free(tmp);
+    return ok;
+}
+
 /* {====================================================================
  * build_site
  * ===================================================================== */
@@ -654,6 +671,8 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
         for (size_t k = 0; k < cfg->n_languages && cfg->search_enabled; k++)
             write_search(s, k, out, workers, m, d);
         st.search_ms = pool_now_ms() - search_start;
+        for (size_t k = 0; k < cfg->n_languages; k++)
+            write_facets(s, k, out, d);
         copy_static(opt->root, theme, theme_name, out, a, d);
     }
     st.pages = n_pages;

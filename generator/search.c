@@ -456,12 +456,6 @@ cmp_terms(const void *pa, const void *pb)
     return strcmp(a->text, b->text);
 }
 
-static void
-json_str(buf *out, const char *s)
-{
-    value_json_string(out, s ? s : "", s ? strlen(s) : 0);
-}
-
 static bool
 emit_file(const char *dir, const char *name, const buf *data, search_emit_fn emit, void *payload,
           diag *d)
@@ -498,12 +492,12 @@ write_shards(const term_index *ix, const char *dir, buf *firsts, search_emit_fn 
         const term *t = ix->terms[i];
         if (shard.len == 0) {
             buf_puts(firsts, k ? "," : "");
-            json_str(firsts, t->text);
+            value_json_cstr(firsts, t->text);
             buf_putc(&shard, '{');
         } else {
             buf_putc(&shard, ',');
         }
-        json_str(&shard, t->text);
+        value_json_cstr(&shard, t->text);
         buf_puts(&shard, ":[");
         uint32_t prev = 0;
         for (size_t p = 0; p < t->n; p++) {
@@ -535,11 +529,11 @@ write_blocks(const search_doc *docs, const doc_terms *dts, size_t n, const char 
     buf block = BUF_INIT;
     for (size_t i = 0; i < n; i++) {
         buf_puts(&block, i % SEARCH_BLOCK_DOCS ? ",\n{\"url\":" : "[{\"url\":");
-        json_str(&block, docs[i].url);
+        value_json_cstr(&block, docs[i].url);
         buf_puts(&block, ",\"title\":");
-        json_str(&block, docs[i].title);
+        value_json_cstr(&block, docs[i].title);
         buf_puts(&block, ",\"section\":");
-        json_str(&block, docs[i].section);
+        value_json_cstr(&block, docs[i].section);
         buf_puts(&block, ",\"text\":");
         value_json_string(&block, dts[i].snippet.ptr, dts[i].snippet.len);
         buf_putc(&block, '}');

@@ -6,6 +6,7 @@
 
 #include "buf.h"
 #include "cite.h"
+#include "facets.h"
 #include "fs.h"
 #include "hash.h"
 #include "pool.h"
@@ -976,6 +977,20 @@ build_site_ctx(site *s, view *v)
     v->site_ctx = m;
 }
 
+/* The project list's filters (facets.h): section.facets, counted over the whole list for
+ * its template, and section.facets_url, the folder of the data files its script reads. */
+static void
+build_facets(site *s, view *v)
+{
+    for (size_t i = 0; i < v->n_sections; i++) {
+        section *sec = v->sections[i];
+        if (strcmp(sec->name, FACETS_SECTION) != 0)
+            continue;
+        set(s, sec->ctx, "facets", facets_value(v->site_ctx, s->a));
+        set(s, sec->ctx, "facets_url", str_val(s, make_url(s, facets_dir(v->cfg->code, s->a))));
+    }
+}
+
 /* {====================================================================
  * outputs
  * ===================================================================== */
@@ -1236,6 +1251,7 @@ build_view(site *s, view *v, page **all, size_t n_all)
     for (size_t i = 0; i < s->cfg.n_taxonomies; i++)
         build_taxonomy_ctx(s, v, &v->taxonomies[i]);
     build_site_ctx(s, v);
+    build_facets(s, v);
     build_outputs(s, v);
 }
 

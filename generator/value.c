@@ -342,6 +342,12 @@ value_format_number(buf *out, double n)
 }
 
 void
+value_json_cstr(buf *out, const char *s)
+{
+    value_json_string(out, s ? s : "", s ? strlen(s) : 0);
+}
+
+void
 value_json_string(buf *out, const char *s, size_t len)
 {
     static const char hex[] = "0123456789abcdef";

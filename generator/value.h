@@ -137,6 +137,8 @@ void value_to_json(buf *out, const value *v, int indent);
 /* s[0..len) as a JSON string, quotes included: ", \ and control characters escaped, and
  * '<' as \u003c (safe inside <script>); other bytes as they are. */
 void value_json_string(buf *out, const char *s, size_t len);
+/* value_json_string of a NUL-terminated s; NULL is written as "". */
+void value_json_cstr(buf *out, const char *s);
 
 /* ---- dates ---- */
 /* Parses the YAML timestamp forms: YYYY-MM-DD, optionally followed by [Tt ]HH:MM[:SS[.f]]

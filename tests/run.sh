@@ -12,6 +12,8 @@
 #   incremental  tests/incremental_test.py: incremental builds against clean ones
 #   search    tests/search_test.py (each build): the index files, tokenizers in step;
 #             tests/validate/search.js (once): queries in Chromium, the no-JS fallback
+#   facets    tests/facets_test.py (each build): the project list's data files and counts;
+#             with --browser (once) tests/validate/facets.js: the filters in Chromium
 #   demo      the demo site: the same bytes from -j 1 and -j 8, and valid for the W3C
 #             Nu HTML checker, the sitemaps.org XSD, feedparser, an internal link
 #             check, axe-core, and a check of its SVG charts
@@ -561,6 +563,8 @@ PY
     # /projects/, /projects/page/2/ and /projects/page/3/ (no page/1/, no page/4/), with
     # rel=prev/next, the page's own canonical URL, page links, and all three in the sitemap;
     # the same under /en/ (English words: the demo is Chinese first)
+    # (rows counted by their <tr data-cohort-order>: the list also holds the row shape of its
+    # script in a <template>, which is no row)
     p10="$tmp/paginate-$(basename "$B")"
     rm -rf "$p10"; mkdir -p "$p10"; cp -R site.yaml content themes plugins "$p10/"
     printf 'paginate: 10\n' >>"$p10/site.yaml"
@@ -575,13 +579,13 @@ PY
          grep -q '<link rel=\"canonical\" href=\"https://example.org/projects/page/2/\">' projects/page/2/index.html &&
          grep -q 'aria-current=\"page\">第2页，共3页</span>' projects/page/2/index.html &&
          ! grep -q 'rel=\"next\"' projects/page/3/index.html &&
-         test \$(grep -c '<th scope=\"row\"' projects/page/3/index.html) = 7 &&
+         test \$(grep -c '<tr data-cohort-order=' projects/page/3/index.html) = 7 &&
          grep -q '<loc>https://example.org/projects/page/3/</loc>' sitemap.xml &&
          test ! -e en/projects/page/4 &&
          grep -q '<link rel=\"next\" href=\"/en/projects/page/3/\">' en/projects/page/2/index.html &&
          grep -q '<link rel=\"canonical\" href=\"https://example.org/en/projects/page/2/\">' en/projects/page/2/index.html &&
          grep -q 'aria-current=\"page\">Page 2 of 3</span>' en/projects/page/2/index.html &&
-         test \$(grep -c '<th scope=\"row\"' en/projects/page/3/index.html) = 7 &&
+         test \$(grep -c '<tr data-cohort-order=' en/projects/page/3/index.html) = 7 &&
          grep -q '<loc>https://example.org/en/projects/page/3/</loc>' sitemap.xml"
 
     # issue 10 (speed): page hooks run on the worker pool, one Lua state per worker; -j 8
@@ -654,6 +658,12 @@ PY
     # title field of the right page, an incremental build after a title edit, search off,
     # and the C tokenizer against search.js's on the same strings
     counts "$B issue 14: search index" /usr/bin/python3 tests/search_test.py "$bin" "$B/tests/test_search"
+
+    # issue 14, part 4 (tests/facets_test.py): the project list's facets data files
+    # (facets/<code>/) and facet list against a recount from the front matter, on the demo
+    # at paginate: 5 and on 450 generated projects; -j 1 and -j 8 alike, an unchanged
+    # rebuild writes nothing, an edit gives the clean build's files, every file under 512 KB
+    counts "$B issue 14: project list facets" /usr/bin/python3 tests/facets_test.py "$bin"
 
     # the demo site: the same bytes from 1 and 8 threads
     check "$B demo: builds without diagnostics" sh -c \
@@ -728,6 +738,12 @@ if [ -f "$demo/index.html" ]; then
     # JavaScript (tests/validate/search.js)
     counts "issue 14: search in chromium" \
         env NODE_PATH=tests/node_modules node tests/validate/search.js "$demo"
+    # issue 14, part 4: the project list's filters in chromium (tests/validate/facets.js,
+    # run by facets_test.py --browser on the sites it builds): a cohort chosen, its count
+    # and rows across pages, the query string, a shared URL on page 3, back and forward,
+    # pictures in the rows, JavaScript off
+    counts "issue 14: project list filters in chromium" \
+        /usr/bin/python3 tests/facets_test.py "$1/clinfolio" --browser
     counts "issue 9: serve in chromium: live reload, the error overlay, Ctrl-C" \
         timeout 180 env NODE_PATH=tests/node_modules node tests/serve/live.js "$1/clinfolio"
     # issue 11: the bilingual fixture, both languages, through the same validators

@@ -42,13 +42,14 @@ class Rows(html.parser.HTMLParser):
 
     def __init__(self):
         super().__init__()
-        self.tables, self.row, self.cell = [], None, None
+        self.tables, self.row, self.cell, self.open = [], None, None, 0
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if tag == "table":
             self.tables.append({"class": a.get("class", ""), "rows": []})
-        elif tag == "tr" and self.tables:
+            self.open += 1
+        elif tag == "tr" and self.open:  # not the row shape in a <template> after it
             self.row = {"attrs": a, "cells": []}
             self.tables[-1]["rows"].append(self.row)
         elif tag in ("td", "th") and self.row is not None:
@@ -58,7 +59,9 @@ class Rows(html.parser.HTMLParser):
             self.cell["inner"].append((tag, a))
 
     def handle_endtag(self, tag):
-        if tag in ("td", "th"):
+        if tag == "table":
+            self.open -= 1
+        elif tag in ("td", "th"):
             self.cell = None
         elif tag == "tr":
             self.row = None
@@ -120,7 +123,8 @@ try:
             if y not in years:
                 years.append(y)
         check(years == ["2024", "2023", "2022"], "%s: cohorts newest first: %s" % (rel, years))
-        listed = re.findall(r'<th scope="row"><a href="/(?:en/)?projects/([^/"]+)/"', main(rel))
+        listed = re.findall(r'<th scope="row">(?:<picture class="plist__thumb">.*?</picture>)?'
+                            r'<a href="/(?:en/)?projects/([^/"]+)/"', main(rel))
         check(sorted(listed) == projects, "%s: every project once (%d of %d)"
               % (rel, len(listed), len(projects)))
         plist = [t for t in tables(main(rel)) if "table--plist" in t["class"]]

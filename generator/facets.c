@@ -1,0 +1,449 @@
+/* SPDX-License-Identifier: MIT
+ * facets.c - the project list's facets: which cohort, department, status and furthest
+ * stage each project has, counted for section.facets (site pass) and written as
+ * facets/<code>/index.json and rows-K.json (writing pass). Works on template values only. */
+#include "facets.h"
+
+#include "buf.h"
+#include "strtab.h"
+#include "text.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const facets_names[FACETS_N] = {"cohort", "department", "status", "stage"};
+
+const char *
+facets_dir(const char *lang_code, arena *a)
+{
+    return arena_printf(a, "facets/%s/", lang_code);
+}
+
+/* {====================================================================
+ * the model: every project's values of every facet
+ * ===================================================================== */
+
+typedef struct choice {
+    const char *key, *name, *url;
+    size_t count;
+    size_t id; /* its index when interned (settle() reorders) */
+} choice;
+
+typedef struct facet {
+    choice *v;
+    size_t n, cap;
+    strtab by_key; /* key -> index + 1 */
+    size_t none;   /* projects without a value */
+} facet;
+
+typedef struct picks { /* one project's values of one facet: indexes into facet.v */
+    size_t *v;
+    size_t n, cap;
+} picks;
+
+typedef struct model {
+    const value *site;
+    const value *pages; /* site.projects */
+    size_t n;
+    strtab by_url; /* page URL -> index + 1 */
+    facet f[FACETS_N];
+    picks *picks; /* [n * FACETS_N] */
+    arena *a;
+} model;
+
+static const char *
+text_at(const value *map, const char *key)
+{
+    return value_str(value_map_get(map, key));
+}
+
+static picks *
+picks_of(model *m, size_t page, size_t k)
+{
+    return &m->picks[page * FACETS_N + k];
+}
+
+static void
+add_pick(model *m, size_t page, size_t k, size_t c)
+{
+    picks *p = picks_of(m, page, k);
+    for (size_t i = 0; i < p->n; i++)
+        if (p->v[i] == c)
+            return; /* a department written twice */
+    p->v = arena_grow(m->a, p->v, p->n, &p->cap, sizeof *p->v, 2);
+    p->v[p->n++] = c;
+}
+
+/* The index of the choice with key, added (with name and url) when new. */
+static size_t
+intern(model *m, facet *f, const char *key, const char *name, const char *url)
+{
+    uintptr_t i = (uintptr_t)strtab_get(&f->by_key, key);
+    if (i)
+        return i - 1;
+    f->v = arena_grow(m->a, f->v, f->n, &f->cap, sizeof *f->v, 8);
+    f->v[f->n] = (choice){key, name ? name : key, url ? url : "", 0, f->n};
+    strtab_put(&f->by_key, key, (void *)(uintptr_t)(f->n + 1));
+    return f->n++;
+}
+
+/* The index in site.projects of a page value, or -1 (a page of another section). */
+static long
+page_index(const model *m, const value *p)
+{
+    const char *url = text_at(p, "url");
+    uintptr_t i = url ? (uintptr_t)strtab_get(&m->by_url, url) : 0;
+    return (long)i - 1;
+}
+
+/* A taxonomy's terms, each with the projects among its pages (site.cohorts for cohort:
+ * newest first). */
+static void
+from_terms(model *m, size_t k, const value *terms)
+{
+    for (size_t t = 0; t < value_len(terms); t++) {
+        const value *term = value_list_get(terms, t);
+        const char *slug = text_at(term, "slug");
+        if (!slug || !*slug)
+            continue;
+        size_t c = intern(m, &m->f[k], slug, text_at(term, "name"), text_at(term, "url"));
+        const value *pages = value_map_get(term, "pages");
+        for (size_t i = 0; i < value_len(pages); i++) {
+            long p = page_index(m, value_list_get(pages, i));
+            if (p >= 0)
+                add_pick(m, (size_t)p, k, c);
+        }
+    }
+}
+
+/* The furthest dated stage of each project (page.stages is in site.stages order). */
+static void
+from_stages(model *m, size_t k)
+{
+    const value *stages = value_map_get(m->site, "stages");
+    for (size_t i = 0; i < value_len(stages); i++) {
+        const char *key = text_at(value_list_get(stages, i), "key");
+        if (key)
+            intern(m, &m->f[k], key, key, NULL);
+    }
+    for (size_t i = 0; i < m->n; i++) {
+        const value *dated = value_map_get(value_list_get(m->pages, i), "stages");
+        const char *key = text_at(value_list_get(dated, value_len(dated) - 1), "key");
+        uintptr_t c = key ? (uintptr_t)strtab_get(&m->f[k].by_key, key) : 0;
+        if (c)
+            add_pick(m, i, k, c - 1);
+    }
+}
+
+/* One written value of a plain key: its slug is the choice. */
+static void
+pick_text(model *m, size_t page, size_t k, const value *v)
+{
+    if (!v || (v->type != VALUE_STRING && v->type != VALUE_NUMBER))
+        return;
+    const char *text = value_to_cstr(v, m->a);
+    buf slug = BUF_INIT;
+    text_slugify(&slug, text, strlen(text));
+    if (slug.len) /* "—" has no slug: no value */
+        add_pick(m, page, k, intern(m, &m->f[k], arena_strdup(m->a, slug.ptr), text, NULL));
+    buf_free(&slug);
+}
+
+/* The page's value of the key named as facet k (a list gives several). */
+static void
+from_key(model *m, size_t k)
+{
+    for (size_t i = 0; i < m->n; i++) {
+        const value *v = value_map_get(value_list_get(m->pages, i), facets_names[k]);
+        if (v && v->type == VALUE_LIST)
+            for (size_t j = 0; j < v->as.list.len; j++)
+                pick_text(m, i, k, v->as.list.items[j]);
+        else
+            pick_text(m, i, k, v);
+    }
+}
+
+static int
+cmp_choices(const void *pa, const void *pb)
+{
+    return strcmp(((const choice *)pa)->key, ((const choice *)pb)->key);
+}
+
+/* Counts, then keeps the choices some project has, in their order (or by key for a plain
+ * key, whose order is the pages'), and renumbers the projects' picks. */
+static void
+settle(model *m, size_t k, bool sort)
+{
+    facet *f = &m->f[k];
+    for (size_t i = 0; i < m->n; i++) {
+        picks *p = picks_of(m, i, k);
+        f->none += p->n == 0;
+        for (size_t j = 0; j < p->n; j++)
+            f->v[p->v[j]].count++;
+    }
+    choice *kept = arena_alloc(m->a, (f->n + 1) * sizeof *kept);
+    size_t n = 0;
+    for (size_t c = 0; c < f->n; c++)
+        if (f->v[c].count)
+            kept[n++] = f->v[c];
+    if (sort)
+        qsort(kept, n, sizeof *kept, cmp_choices);
+    size_t *slot = arena_alloc(m->a, (f->n + 1) * sizeof *slot);
+    for (size_t c = 0; c < n; c++)
+        slot[kept[c].id] = c;
+    for (size_t i = 0; i < m->n; i++) {
+        picks *p = picks_of(m, i, k);
+        for (size_t j = 0; j < p->n; j++)
+            p->v[j] = slot[p->v[j]];
+    }
+    f->v = kept; /* by_key still holds the old numbers: no lookup follows */
+    f->n = n;
+}
+
+static void
+model_init(model *m, const value *site_ctx, arena *a)
+{
+    memset(m, 0, sizeof *m);
+    m->site = site_ctx;
+    m->pages = value_map_get(site_ctx, "projects");
+    m->n = value_len(m->pages);
+    m->a = a;
+    m->picks = arena_zalloc(a, (m->n * FACETS_N + 1) * sizeof *m->picks);
+    for (size_t i = 0; i < m->n; i++) {
+        const char *url = text_at(value_list_get(m->pages, i), "url");
+        if (url)
+            strtab_put(&m->by_url, url, (void *)(uintptr_t)(i + 1));
+    }
+    const value *taxonomies = value_map_get(site_ctx, "taxonomies");
+    for (size_t k = 0; k < FACETS_N; k++) {
+        const char *name = facets_names[k];
+        const value *tx = value_map_get(taxonomies, name);
+        bool plain = false;
+        if (strcmp(name, "cohort") == 0 && tx)
+            from_terms(m, k, value_map_get(site_ctx, "cohorts"));
+        else if (tx)
+            from_terms(m, k, value_map_get(tx, "terms"));
+        else if (strcmp(name, "stage") == 0)
+            from_stages(m, k);
+        else {
+            from_key(m, k);
+            plain = true;
+        }
+        settle(m, k, plain);
+    }
+}
+
+static void
+model_fini(model *m)
+{
+    strtab_free(&m->by_url);
+    for (size_t k = 0; k < FACETS_N; k++)
+        strtab_free(&m->f[k].by_key);
+}
+
+/* {====================================================================
+ * section.facets
+ * ===================================================================== */
+
+static value *
+choice_value(const choice *c, arena *a)
+{
+    value *v = value_new_map(a, SRC_NONE);
+    value_map_set(v, "value", value_new_cstr(a, c->key, SRC_NONE), a);
+    value_map_set(v, "name", value_new_cstr(a, c->name, SRC_NONE), a);
+    value_map_set(v, "url", value_new_cstr(a, c->url, SRC_NONE), a);
+    value_map_set(v, "count", value_new_number(a, (double)c->count, SRC_NONE), a);
+    return v;
+}
+
+value *
+facets_value(const value *site_ctx, arena *a)
+{
+    arena *tmp = arena_new(); /* the model; the value copies what it keeps into a */
+    model m;
+    model_init(&m, site_ctx, tmp);
+    value *out = value_new_map(a, SRC_NONE);
+    for (size_t k = 0; k < FACETS_N; k++) {
+        value *values = value_new_list(a, SRC_NONE);
+        for (size_t c = 0; c < m.f[k].n; c++)
+            value_list_push(values, choice_value(&m.f[k].v[c], a), a);
+        if (m.f[k].none) {
+            value *none = choice_value(&(choice){FACETS_NONE, "", "", m.f[k].none, 0}, a);
+            value_map_set(none, "none", value_new_bool(a, true, SRC_NONE), a);
+            value_list_push(values, none, a);
+        }
+        value *f = value_new_map(a, SRC_NONE);
+        value_map_set(f, "values", values, a);
+        value_map_set(out, facets_names[k], f, a);
+    }
+    model_fini(&m);
+    arena_free(tmp);
+    return out;
+}
+
+/* {====================================================================
+ * the data files
+ * ===================================================================== */
+
+static long
+days_of(const value *page)
+{
+    const value *days = value_map_get(page, "days_total");
+    return days && days->type == VALUE_NUMBER ? (long)days->as.number : -1;
+}
+
+static void
+put_picks(buf *out, const picks *p)
+{
+    if (p->n == 1) {
+        buf_printf(out, "%zu", p->v[0]);
+        return;
+    }
+    if (p->n == 0) {
+        buf_puts(out, "-1");
+        return;
+    }
+    for (size_t j = 0; j < p->n; j++)
+        buf_printf(out, "%c%zu", j ? ',' : '[', p->v[j]);
+    buf_putc(out, ']');
+}
+
+static void
+write_index(buf *out, model *m)
+{
+    buf_printf(out, "{\"version\":%d,\"count\":%zu,\"rows\":%d,\n\"facets\":[",
+               FACETS_FORMAT_VERSION, m->n, FACETS_ROWS_PER_FILE);
+    for (size_t k = 0; k < FACETS_N; k++) {
+        buf_puts(out, k ? "," : "");
+        value_json_cstr(out, facets_names[k]);
+    }
+    buf_puts(out, "],\n\"values\":[");
+    for (size_t k = 0; k < FACETS_N; k++) {
+        buf_puts(out, k ? "],\n[" : "[");
+        for (size_t c = 0; c < m->f[k].n; c++) {
+            buf_puts(out, c ? "," : "");
+            value_json_cstr(out, m->f[k].v[c].key);
+        }
+    }
+    buf_puts(out, "]],\n\"projects\":[");
+    for (size_t i = 0; i < m->n; i++) {
+        buf_puts(out, i ? ",\n[" : "\n[");
+        for (size_t k = 0; k < FACETS_N; k++) {
+            put_picks(out, picks_of(m, i, k));
+            buf_putc(out, ',');
+        }
+        buf_printf(out, "%ld]", days_of(value_list_get(m->pages, i)));
+    }
+    buf_puts(out, "]}\n");
+}
+
+/* The first entry of a srcset ("url 480w, ..."): returns its URL's length, its width in *width. */
+static size_t
+srcset_first(const char *s, long *width)
+{
+    size_t len = strcspn(s, " ,");
+    *width = s[len] == ' ' ? strtol(s + len + 1, NULL, 10) : 0;
+    return len;
+}
+
+/* thumb: 0, or [src, width, height, webp] of the narrowest variant of page.image */
+static void
+put_thumb(buf *out, const value *page, const char *url, arena *a)
+{
+    const value *img = value_map_get(page, "image");
+    const char *srcset = text_at(img, "srcset");
+    const value *w = value_map_get(img, "width"), *h = value_map_get(img, "height");
+    long width;
+    size_t len = srcset ? srcset_first(srcset, &width) : 0;
+    if (!len || width <= 0 || !w || !h || w->type != VALUE_NUMBER || h->type != VALUE_NUMBER ||
+        w->as.number <= 0) {
+        buf_putc(out, '0');
+        return;
+    }
+    size_t base = url && strncmp(srcset, url, strlen(url)) == 0 ? strlen(url) : 0;
+    long height = (long)((double)width * h->as.number / w->as.number + 0.5);
+    buf_putc(out, '[');
+    value_json_cstr(out, arena_strndup(a, srcset + base, len - base));
+    buf_printf(out, ",%ld,%ld,%d]", width, height > 0 ? height : 1,
+               text_at(img, "webp_srcset") != NULL);
+}
+
+/* [reached] and the furthest stage's date */
+static void
+put_stages(buf *out, const model *m, const value *page)
+{
+    const value *dated = value_map_get(page, "stages");
+    const value *stages = value_map_get(m->site, "stages");
+    buf_putc(out, '[');
+    size_t from = 0, n = 0;
+    for (size_t i = 0; i < value_len(dated); i++) {
+        const char *key = text_at(value_list_get(dated, i), "key");
+        for (size_t s = from; key && s < value_len(stages); s++)
+            if (strcmp(key, text_at(value_list_get(stages, s), "key")) == 0) {
+                buf_printf(out, "%s%zu", n++ ? "," : "", s);
+                from = s + 1; /* both lists are in site.stages order */
+                break;
+            }
+    }
+    buf_puts(out, "],\"");
+    const value *last = value_map_get(value_list_get(dated, value_len(dated) - 1), "date");
+    if (last && last->type == VALUE_DATE)
+        value_date_format(out, &last->as.date, "%Y-%m-%d");
+    buf_putc(out, '"');
+}
+
+static void
+put_row(buf *out, const model *m, size_t i, const char *lang, arena *a)
+{
+    const value *page = value_list_get(m->pages, i);
+    const char *url = text_at(page, "url"), *page_lang = text_at(page, "lang");
+    buf_putc(out, '[');
+    value_json_cstr(out, text_at(page, "title"));
+    buf_putc(out, ',');
+    value_json_cstr(out, url);
+    buf_putc(out, ',');
+    value_json_cstr(out, page_lang && lang && strcmp(page_lang, lang) != 0 ? page_lang : "");
+    buf_putc(out, ',');
+    put_stages(out, m, page);
+    buf_putc(out, ',');
+    put_thumb(out, page, url, a);
+    buf_putc(out, ']');
+}
+
+static bool
+write_rows(const model *m, const char *dir, facets_emit_fn emit, void *payload, diag *d)
+{
+    const char *lang = text_at(m->site, "language");
+    bool ok = true;
+    buf rows = BUF_INIT;
+    for (size_t i = 0; i < m->n; i++) {
+        buf_puts(&rows, i % FACETS_ROWS_PER_FILE ? ",\n" : "[");
+        put_row(&rows, m, i, lang, m->a);
+        if ((i + 1) % FACETS_ROWS_PER_FILE == 0 || i + 1 == m->n) {
+            buf_puts(&rows, "]\n");
+            const char *path = arena_printf(m->a, "%srows-%zu.json", dir, i / FACETS_ROWS_PER_FILE);
+            ok &= emit(payload, path, rows.ptr, rows.len, d);
+            buf_clear(&rows);
+        }
+    }
+    buf_free(&rows);
+    return ok;
+}
+
+bool
+facets_write_files(const value *site_ctx, const char *dir, facets_emit_fn emit, void *payload,
+                   diag *d)
+{
+    arena *a = arena_new();
+    model m;
+    model_init(&m, site_ctx, a);
+    buf index = BUF_INIT;
+    write_index(&index, &m);
+    bool ok = write_rows(&m, dir, emit, payload, d);
+    ok &= emit(payload, arena_printf(a, "%sindex.json", dir), index.ptr, index.len, d);
+    buf_free(&index);
+    model_fini(&m);
+    arena_free(a);
+    return ok;
+}

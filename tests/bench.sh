@@ -9,7 +9,8 @@
 # each); for each size it prints the fastest wall time and the largest peak RSS of each
 # and the ratios clinfolio/Hugo. Then, for `clinfolio serve` on the same corpora, the time
 # from saving one page to the live-reload event (tests/bench/serve_reload.py: the median,
-# fastest and slowest of 5 edits, and serve's own rebuild time), and, for incremental
+# fastest and slowest of 5 edits, and serve's own rebuild time, then the median milliseconds
+# of each part of the rebuild as serve -v prints them), and, for incremental
 # builds, a clean build against a rebuild with nothing changed and with one page edited
 # (its body, then its facts). Figures, not pass/fail: speed is never a timed test.
 #
@@ -150,5 +151,6 @@ for n in $sizes; do
     discard "$tmp/content/projects" "$tmp/public"
     /usr/bin/python3 "$here/bench/gen_corpus.py" "$n" "$tmp/content/projects" >/dev/null 2>&1
     /usr/bin/python3 "$here/bench/serve_reload.py" "$bin" "$tmp" 5 |
-        awk '{ printf "%-8d %10d %10d %10d %12d\n", $1, $2, $3, $4, $5 }'
+        awk '/^parts: / { print "         " $0; next }
+             { printf "%-8d %10d %10d %10d %12d\n", $1, $2, $3, $4, $5 }'
 done

@@ -5,7 +5,8 @@ Starts serve on SITE (port 0, loopback), opens the live-reload event stream, the
 times (default 5) appends a line to one project page and measures from the write to the
 `event: reload` the stream receives (the new HTML is in place by then). Prints
 "<pages> <median ms> <min ms> <max ms> <rebuild ms>" (rebuild: what serve printed, the
-median). A figure, not a test.
+median), then "parts: load L, ..." (serve -v: the median milliseconds of each part of the
+rebuilds). A figure, not a test.
 """
 import http.client
 import os
@@ -21,7 +22,7 @@ from serve_util import Serve  # noqa: E402
 def main():
     binary, site = sys.argv[1], sys.argv[2]
     edits = int(sys.argv[3]) if len(sys.argv) > 3 else 5
-    s = Serve(binary, site, extra_args=(), drop=("public",))
+    s = Serve(binary, site, extra_args=("-v",), drop=("public",))
     try:
         s.start(timeout=600)
         pages = int(re.match(r"built (\d+) pages", s.lines[0]).group(1))
@@ -31,7 +32,7 @@ def main():
         ev.readline()  # the greeting: the stream is open
         projects = os.path.join(s.site, "content/projects")
         page = os.path.join(projects, sorted(os.listdir(projects))[len(os.listdir(projects)) // 2])
-        times, rebuilds = [], []
+        times, rebuilds, parts = [], [], []
         for i in range(edits):
             n = s.rebuilds()
             t0 = time.monotonic()
@@ -46,10 +47,16 @@ def main():
             times.append((time.monotonic() - t0) * 1000)
             rebuilt = s.wait_rebuild(n, timeout=600)
             rebuilds.append(float(re.search(r"in (\d+) ms", rebuilt).group(1)))
+            parts.append(s.wait_line(lambda l: l.startswith("ms: "), n, timeout=600))
             time.sleep(0.2)
         c.close()
         print("%d %.0f %.0f %.0f %.0f" % (pages, statistics.median(times), min(times), max(times),
                                           statistics.median(rebuilds)))
+        # "ms: load 41, images 0, ..., commit 21 (search 13)": the median of each part
+        names = re.findall(r"([a-z/]+) \d+", parts[0][4:])
+        columns = zip(*(re.findall(r"(\d+)", p) for p in parts))
+        print("parts: " + ", ".join("%s %.0f" % (name, statistics.median(map(float, col)))
+                                   for name, col in zip(names, columns)))
     finally:
         s.close()
 

@@ -19,7 +19,7 @@ render_opts(const char *s, bool unsafe, size_t summary_chars, char **diag_text, 
 {
     diag *d = diag_new();
     markdown_result r;
-    markdown_options opt = {unsafe, summary_chars, 0, NULL};
+    markdown_options opt = {unsafe, summary_chars, 0, NULL, NULL};
     bool res = markdown_render(&r, s, strlen(s), &opt, "content/x.md", 5, A, d);
     if (ok)
         *ok = res;
@@ -77,7 +77,7 @@ test_gfm(void)
            "core CommonMark");
 
     diag *d = diag_new();
-    markdown_options opt = {false, 200, 100, NULL};
+    markdown_options opt = {false, 200, 100, NULL, NULL};
     OK(markdown_render(&r, NULL, 0, &opt, "x.md", 1, A, d), "NULL input");
     STR_EQ(r.html, "", "NULL input html");
     diag_free(d);
@@ -206,7 +206,7 @@ test_summary(void)
     markdown_result mr;
     arena *a = arena_new();
     diag *d = diag_new();
-    markdown_options two = {false, 200, 30, NULL};
+    markdown_options two = {false, 200, 30, NULL, NULL};
     OK(markdown_render(&mr, clauses, strlen(clauses), &two, "t.md", 1, a, d), "renders");
     STR_EQ(mr.summary, "临床创新项目旨在把一线医护人员发现的问题…", "Chinese: the CJK limit");
     const char *en = "A device for the ward, proposed by nurses in 2023, with English text "
@@ -245,7 +245,7 @@ test_invalid_utf8(void)
     OK(text_utf8_valid(r.summary, strlen(r.summary)), "summary valid after cmark's cut");
     const char nul[] = "a\0b\n";
     diag *d = diag_new();
-    markdown_options opt = {false, 200, 100, NULL};
+    markdown_options opt = {false, 200, 100, NULL, NULL};
     markdown_result r2;
     OK(markdown_render(&r2, nul, sizeof nul - 1, &opt, "x.md", 1, A, d), "NUL byte accepted");
     HAS(r2.html,
@@ -351,7 +351,7 @@ par_worker(void *arg)
     int *bad = arg;
     arena *a = arena_new();
     diag *d = diag_new();
-    markdown_options opt = {false, 200, 100, NULL};
+    markdown_options opt = {false, 200, 100, NULL, NULL};
     for (int i = 0; i < ROUNDS; i++) {
         markdown_result r;
         markdown_render(&r, par_src, strlen(par_src), &opt, "p.md", 1, a, d);
@@ -516,7 +516,7 @@ static void
 test_md_links(void)
 {
     int payload = 42;
-    markdown_page pg = {lookup, &payload, NULL, 0, NULL, 0, NULL, NULL, NULL, NULL, NULL};
+    markdown_page pg = {lookup, &payload, NULL, 0, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL};
     markdown_set_page(&pg);
     char *dt;
     bool ok;
@@ -573,10 +573,10 @@ test_positions_after_shortcodes(void)
        "expanded");
     INT_EQ(st.n, 2, "two calls");
     markdown_page pg = {NULL, NULL, body, strlen(body), st.spans, st.n,
-                        NULL, NULL, NULL, NULL,         NULL};
+                        NULL, NULL, NULL, NULL,         NULL,     NULL};
     markdown_set_page(&pg);
     markdown_result r;
-    markdown_options opt = {false, 200, 100, NULL};
+    markdown_options opt = {false, 200, 100, NULL, NULL};
     markdown_render(&r, st.src, st.len, &opt, "content/x.md", 5, A, d);
     markdown_set_page(NULL);
     link_eq(&r, 0, "/x/", 5, 35, false);
@@ -608,10 +608,10 @@ test_heading_with_shortcode(void)
     OK(shortcode_expand(&st, body, strlen(body), "content/x.md", 5, echo_call, NULL, A, d),
        "expanded");
     markdown_page pg = {NULL,      NULL, body, strlen(body), st.spans, st.n,
-                        fill_from, &st,  NULL, NULL,         NULL};
+                        fill_from, &st,  NULL, NULL,         NULL,     NULL};
     markdown_set_page(&pg);
     markdown_result r;
-    markdown_options opt = {false, 200, 100, NULL};
+    markdown_options opt = {false, 200, 100, NULL, NULL};
     markdown_render(&r, st.src, st.len, &opt, "content/x.md", 5, A, d);
     markdown_set_page(NULL);
     OK(strstr(r.html, "id=\"results-count\"") != NULL, "id from the output: %s", r.html);
@@ -628,7 +628,7 @@ render_lang(const char *s, bool unsafe, const char *lang, char **diag_text)
 {
     diag *d = diag_new();
     markdown_result r;
-    markdown_options opt = {unsafe, 200, 0, lang};
+    markdown_options opt = {unsafe, 200, 0, lang, NULL};
     markdown_render(&r, s, strlen(s), &opt, "content/x.md", 5, A, d);
     *diag_text = diag_to_string(d);
     diag_free(d);
@@ -697,7 +697,7 @@ test_table_captions(void)
 
     /* two objects with the same id on one page: an error at the second */
     diag *d = diag_new();
-    markdown_options opt = {false, 200, 0, "en"};
+    markdown_options opt = {false, 200, 0, "en", NULL};
     const char *dup = "| a |\n|---|\n| 1 |\n\nTable: A {#tbl:a}\n\n| b |\n|---|\n| 2 |\n\n"
                       "Table: B {#tbl:a}\n";
     bool ok = markdown_render(&r, dup, strlen(dup), &opt, "content/x.md", 5, A, d);
@@ -847,9 +847,9 @@ render_calls(markdown_result *r, const char *body, const char *lang, diag *d)
        "expanded");
     markdown_page pg = {NULL, NULL, body, strlen(body),         st.spans,
                         st.n, NULL, &st,  shortcode_token_html, NULL,
-                        NULL};
+                        NULL, NULL};
     markdown_set_page(&pg);
-    markdown_options opt = {false, 200, 100, lang};
+    markdown_options opt = {false, 200, 100, lang, NULL};
     markdown_render(r, st.src, st.len, &opt, "content/x.md", 5, A, d);
     markdown_set_page(NULL);
     return shortcode_fill_html(&st, r->html, A);

@@ -330,6 +330,29 @@ walk_tree(walk *w, cmark_node *doc)
     cmark_iter_free(it);
 }
 
+/* The nodes of type under root (root too), in document order: *n of them; free() the
+ * array. Collected before the caller changes the tree, which an iterator must not see. */
+static cmark_node **
+nodes_of_type(cmark_node *root, cmark_node_type type, size_t *n)
+{
+    cmark_node **found = NULL;
+    size_t cap = 0;
+    *n = 0;
+    cmark_iter *it = cmark_iter_new(root);
+    for (cmark_event_type ev; (ev = cmark_iter_next(it)) != CMARK_EVENT_DONE;) {
+        cmark_node *node = cmark_iter_get_node(it);
+        if (ev != CMARK_EVENT_ENTER || cmark_node_get_type(node) != type)
+            continue;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 8;
+            found = xrealloc(found, cap * sizeof(cmark_node *));
+        }
+        found[(*n)++] = node;
+    }
+    cmark_iter_free(it);
+    return found;
+}
+
 /* Replaces every image under root that check_content gave a picture (its user data: the
  * <picture> HTML, owned by the arena) by an inline custom node holding it, so it renders
  * as it is, with raw HTML off too. Runs right before a subtree is rendered: until then the
@@ -337,22 +360,11 @@ walk_tree(walk *w, cmark_node *doc)
 static void
 swap_pictures(cmark_node *root)
 {
-    cmark_node **found = NULL;
-    size_t n = 0, cap = 0;
-    cmark_iter *it = cmark_iter_new(root);
-    for (cmark_event_type ev; (ev = cmark_iter_next(it)) != CMARK_EVENT_DONE;) {
-        cmark_node *node = cmark_iter_get_node(it);
-        if (ev != CMARK_EVENT_ENTER || cmark_node_get_type(node) != CMARK_NODE_IMAGE ||
-            !cmark_node_get_user_data(node))
-            continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 8;
-            found = xrealloc(found, cap * sizeof(cmark_node *));
-        }
-        found[n++] = node;
-    }
-    cmark_iter_free(it);
+    size_t n;
+    cmark_node **found = nodes_of_type(root, CMARK_NODE_IMAGE, &n);
     for (size_t i = 0; i < n; i++) {
+        if (!cmark_node_get_user_data(found[i]))
+            continue;
         cmark_node *pic = cmark_node_new(CMARK_NODE_CUSTOM_INLINE);
         if (cmark_node_set_on_enter(pic, cmark_node_get_user_data(found[i])) &&
             cmark_node_insert_before(found[i], pic))
@@ -1202,20 +1214,8 @@ number_object(numbering *nb, cmark_node *obj, cmark_node *cap, cmark_node *src,
 static bool
 number_objects(checker *c, cmark_node *doc, markdown_result *out, int options, cmark_llist *exts)
 {
-    cmark_node **pars = NULL;
-    size_t n = 0, cap = 0;
-    cmark_iter *it = cmark_iter_new(doc);
-    for (cmark_event_type ev; (ev = cmark_iter_next(it)) != CMARK_EVENT_DONE;) {
-        cmark_node *node = cmark_iter_get_node(it);
-        if (ev != CMARK_EVENT_ENTER || cmark_node_get_type(node) != CMARK_NODE_PARAGRAPH)
-            continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 8;
-            pars = xrealloc(pars, cap * sizeof(cmark_node *));
-        }
-        pars[n++] = node;
-    }
-    cmark_iter_free(it);
+    size_t n;
+    cmark_node **pars = nodes_of_type(doc, CMARK_NODE_PARAGRAPH, &n);
     bool ok = true;
     numbering nb = {c, out, 0, {0}, STRTAB_INIT, options, exts};
     /* in document order; a paragraph freed with the object it captions is never visited
@@ -1461,18 +1461,17 @@ markdown_image_urls(const char *src, size_t len, size_t *n, arena *a)
     cmark_parser *parser;
     cmark_node *doc = parse_document(&parser, src, len, CMARK_OPT_FOOTNOTES, true);
     strtab seen = STRTAB_INIT;
-    cmark_iter *it = cmark_iter_new(doc);
-    for (cmark_event_type ev; (ev = cmark_iter_next(it)) != CMARK_EVENT_DONE;) {
-        cmark_node *node = cmark_iter_get_node(it);
-        const char *url = cmark_node_get_url(node);
-        if (ev != CMARK_EVENT_ENTER || cmark_node_get_type(node) != CMARK_NODE_IMAGE || !url ||
-            !*url || strtab_has(&seen, url))
+    size_t n_images;
+    cmark_node **images = nodes_of_type(doc, CMARK_NODE_IMAGE, &n_images);
+    for (size_t i = 0; i < n_images; i++) {
+        const char *url = cmark_node_get_url(images[i]);
+        if (!url || !*url || strtab_has(&seen, url))
             continue;
         urls = arena_grow(a, urls, *n, &cap, sizeof(char *), 8);
         urls[(*n)++] = arena_strdup(a, url);
         strtab_put(&seen, urls[*n - 1], NULL);
     }
-    cmark_iter_free(it);
+    free(images);
     strtab_free(&seen);
     cmark_node_free(doc);
     cmark_parser_free(parser);

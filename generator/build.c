@@ -632,9 +632,8 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     st.images_ms += images_ms;
     st.images_made = atomic_load(&images.encoded);
     st.images_reused = atomic_load(&images.cached);
-    if (!site_convert_content(s, memo_content(m, s, n_all), workers, load_arenas, d) ||
-        diag_error_count(d))
-        goto done;
+    if (!site_convert_content(s, memo_content(m, s, n_all), workers, load_arenas, d))
+        goto done; /* the media pass's errors too */
     st.content_ms = pool_now_ms() - t - images_ms;
     st.markdown = n_all;
     st.markdown_kept = memo_content_restored(m);

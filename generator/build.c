@@ -467,11 +467,16 @@ add_generated(site *s, plugin_host *host, memo *m, plugin_output **files, size_t
  * plugins' files, the feed and the sitemap. */
 static void
 check_links(const site *s, const char *root, const char *theme, const plugin_output *files,
-            size_t n_files, arena *a, diag *d)
+            size_t n_files, const media *md, arena *a, diag *d)
 {
     const config *cfg = site_config(s);
-    const char **generated = arena_alloc(a, (n_files + cfg->n_languages + 2) * sizeof(char *));
+    size_t n_media;
+    const char *const *media_files_ = media_files(md, &n_media);
+    const char **generated =
+        arena_alloc(a, (n_files + n_media + cfg->n_languages + 2) * sizeof(char *));
     size_t n = 0;
+    for (size_t i = 0; i < n_media; i++) /* a bundle's files (images: their variants) */
+        generated[n++] = media_files_[i];
     generated[n++] = "sitemap.xml";
     for (size_t k = 0; k < cfg->n_languages; k++) /* each language's feed (write_feed) */
         generated[n++] = *cfg->languages[k].path
@@ -530,6 +535,7 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     }
     output *out = NULL;
     plugin_host *host = NULL;
+    media *md = NULL;
     bool ok = false;
     memo *m = NULL;
     deps_log *logs = xcalloc(workers, sizeof(deps_log));
@@ -597,14 +603,12 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
         mkdir(images_dir.ptr, 0755);
         *slash = '/';
     }
-    media_options mo = {opt->root,        theme,   theme_name, images_dir.ptr,
+    media_options mo = {opt->root,        theme,   theme_name, arena_strdup(a, images_dir.ptr),
                         !opt->check_only, workers, load_arenas};
-    image_counts images = {0};
-    bool media_ok = media_run(s, &mo, out, &images, a, d);
     buf_free(&images_dir);
-    st.images_made = atomic_load(&images.encoded);
-    st.images_reused = atomic_load(&images.cached);
-    if (!media_ok)
+    image_counts images = {0};
+    md = media_new(&mo, out, &images, a);
+    if (!media_run(md, s, d))
         goto done;
 
     /* plugins read the model and publish data; then the pages' Markdown, with shortcodes */
@@ -635,10 +639,19 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     page *const *all = site_all_pages(s, &n_all);
     if (!cite_load(all, n_all, cfg, opt->root, a, d)) /* main thread: libbtparse */
         goto done;
-    if (!site_render_content(s, expand_page, &x, memo_content(m, s, n_all), workers, load_arenas,
-                             d))
+    if (!site_expand_content(s, expand_page, &x, d))
         goto done;
-    st.content_ms = pool_now_ms() - t;
+    /* the images of the bundles' Markdown and figure calls, then the Markdown itself: an
+     * error in the one does not hide those of the other */
+    double images_start = pool_now_ms();
+    media_run_content(md, s, d);
+    double images_ms = pool_now_ms() - images_start;
+    st.images_ms += images_ms;
+    st.images_made = atomic_load(&images.encoded);
+    st.images_reused = atomic_load(&images.cached);
+    if (!site_convert_content(s, memo_content(m, s, n_all), workers, load_arenas, d))
+        goto done; /* the media pass's errors too */
+    st.content_ms = pool_now_ms() - t - images_ms;
     st.markdown = n_all;
     st.markdown_kept = memo_content_restored(m);
     t = pool_now_ms();
@@ -646,7 +659,7 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     size_t n_files;
     if (!add_generated(s, host, m, &files, &n_files, a, d))
         goto done;
-    check_links(s, opt->root, theme, files, n_files, a, d);
+    check_links(s, opt->root, theme, files, n_files, md, a, d);
 
     /* templates, then every output on the pool */
     template_set *ts = load_templates(s, opt->root, theme, theme_name, host, a, d);
@@ -691,6 +704,7 @@ done:
     if (opt->report && s)
         check_report_collect(opt->report, s);
     output_abort(out);
+    media_free(md);
     plugin_host_free(host); /* before the arenas: Lua holds pointers into the model */
     memo_close(m);
     for (size_t w = 0; w < workers; w++) {

@@ -24,7 +24,7 @@ static const char *const known_keys[] = {
 static const char *const switchable_checks[] = {
     "stage-order",        "future-date",      "status-stages",     "patent-stage", "stale-project",
     "registration-class", "unknown-key",      "missing-key",       "broken-link",  "broken-anchor",
-    "missing-image",      "raw-html-dropped", "foreign-shortcode",
+    "missing-image",      "raw-html-dropped", "foreign-shortcode", "missing-alt",
 };
 static const char *const error_checks[] = {
     "bad-value", "bad-type", "bad-identifier", "quoted-date", "toml-front-matter", "bad-amount",
@@ -783,7 +783,9 @@ config_load(config *out, const char *root, const char *base_url_override, arena 
     /* a Chinese character carries about a word: half as many (100 by default) */
     out->summary_length_cjk =
         get_count(&l, rootv, "summary_length_cjk", (out->summary_length + 1) / 2);
-    out->unsafe_html = get_bool(&l, get_map(&l, rootv, "markdown"), "unsafe_html", false);
+    const value *markdown = get_map(&l, rootv, "markdown");
+    out->unsafe_html = get_bool(&l, markdown, "unsafe_html", false);
+    out->image_sizes = get_string(&l, markdown, "image_sizes", CONFIG_IMAGE_SIZES);
     out->home_latest = get_count(&l, get_map(&l, rootv, "home"), "latest", 6);
     out->paginate = get_count(&l, rootv, "paginate", CONFIG_PAGINATE_DEFAULT);
     load_base_url(&l, out, rootv, base_url_override);

@@ -60,6 +60,8 @@ typedef struct config {
     size_t summary_length;     /* characters */
     size_t summary_length_cjk; /* characters of a mostly Chinese summary (default: half) */
     bool unsafe_html;
+    const char *image_sizes; /* markdown.image_sizes: the sizes attribute of the pictures of
+                              * Markdown images and figures (CONFIG_IMAGE_SIZES) */
     size_t feed_limit;
     const char **feed_sections; /* sections whose pages go into feed.xml */
     size_t n_feed_sections;
@@ -93,6 +95,8 @@ typedef struct config {
 bool config_load(config *out, const char *root, const char *base_url_override, arena *a, diag *d);
 
 #define CONFIG_PAGINATE_DEFAULT 50
+/* The default theme's text column (.prose) is at most 46rem wide, the window below 48rem. */
+#define CONFIG_IMAGE_SIZES "(min-width: 48rem) 46rem, 100vw"
 
 /* Per-page costs behind the default plugin_limits: the bench corpus's stage_timeline and
  * cohort_metrics need about 6 KiB of Lua heap, 5,000 instructions and 0.3 ms per page in

@@ -330,12 +330,58 @@ walk_tree(walk *w, cmark_node *doc)
     cmark_iter_free(it);
 }
 
+/* The nodes of type under root (root too), in document order: *n of them; free() the
+ * array. Collected before the caller changes the tree, which an iterator must not see. */
+static cmark_node **
+nodes_of_type(cmark_node *root, cmark_node_type type, size_t *n)
+{
+    cmark_node **found = NULL;
+    size_t cap = 0;
+    *n = 0;
+    cmark_iter *it = cmark_iter_new(root);
+    for (cmark_event_type ev; (ev = cmark_iter_next(it)) != CMARK_EVENT_DONE;) {
+        cmark_node *node = cmark_iter_get_node(it);
+        if (ev != CMARK_EVENT_ENTER || cmark_node_get_type(node) != type)
+            continue;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 8;
+            found = xrealloc(found, cap * sizeof(cmark_node *));
+        }
+        found[(*n)++] = node;
+    }
+    cmark_iter_free(it);
+    return found;
+}
+
+/* Replaces every image under root that check_content gave a picture (its user data: the
+ * <picture> HTML, owned by the arena) by an inline custom node holding it, so it renders
+ * as it is, with raw HTML off too. Runs right before a subtree is rendered: until then the
+ * image stays an image for the figure rules, the word count and the summary. */
+static void
+swap_pictures(cmark_node *root)
+{
+    size_t n;
+    cmark_node **found = nodes_of_type(root, CMARK_NODE_IMAGE, &n);
+    for (size_t i = 0; i < n; i++) {
+        if (!cmark_node_get_user_data(found[i]))
+            continue;
+        cmark_node *pic = cmark_node_new(CMARK_NODE_CUSTOM_INLINE);
+        if (cmark_node_set_on_enter(pic, cmark_node_get_user_data(found[i])) &&
+            cmark_node_insert_before(found[i], pic))
+            cmark_node_free(found[i]);
+        else
+            cmark_node_free(pic);
+    }
+    free(found);
+}
+
 /* Replaces heading h by a custom block holding its own rendering with an id attribute:
  * the id lives in the tree, so raw HTML that looks like a heading cannot confuse it. */
 static void
 set_heading_id(cmark_node *h, const char *id, int options, cmark_llist *exts)
 {
     int level = cmark_node_get_heading_level(h);
+    swap_pictures(h);
     char *html = cmark_render_html(h, options, exts);
     char open[8];
     int n = snprintf(open, sizeof open, "<h%d>", level);
@@ -374,8 +420,8 @@ typedef struct checker {
     const markdown_options *opt;
     markdown_link *links;
     size_t n_links, cap_links;
-    size_t n_html, n_foreign;       /* warnings of each kind so far */
-    size_t last_html, last_foreign; /* the last one reported, for the note past the cap */
+    size_t n_html, n_foreign, n_alt;          /* warnings of each kind so far */
+    size_t last_html, last_foreign, last_alt; /* the last one reported, for the note */
     bool ok;
     arena *a;
     diag *d;
@@ -640,6 +686,70 @@ resolve_md_link(checker *c, const char *url, size_t path_len, src_pos at)
     return dest;
 }
 
+void
+markdown_picture_html(buf *out, const markdown_picture *pic, const char *sizes,
+                      const char *alt_html, const char *title_html, const char *id)
+{
+    buf sz = BUF_INIT;
+    text_html_escape(&sz, sizes, strlen(sizes));
+    buf_puts(out, "<picture>");
+    if (pic->webp_srcset)
+        buf_printf(out, "<source type=\"image/webp\" srcset=\"%s\" sizes=\"%s\">", pic->webp_srcset,
+                   sz.ptr);
+    buf_printf(out,
+               "<img src=\"%s\" srcset=\"%s\" sizes=\"%s\" width=\"%d\" height=\"%d\" alt=\"%s\"",
+               pic->src, pic->srcset, sz.ptr, pic->width, pic->height, alt_html);
+    if (title_html && *title_html)
+        buf_printf(out, " title=\"%s\"", title_html);
+    if (id && *id) {
+        buf_puts(out, " id=\"");
+        text_html_escape(out, id, strlen(id));
+        buf_putc(out, '"');
+    }
+    buf_puts(out, " loading=\"lazy\" decoding=\"async\"></picture>");
+    buf_free(&sz);
+}
+
+/* Warns when image n has no alt text (what it shows, for readers who cannot see it). */
+static void
+check_alt(checker *c, cmark_node *n, const char *url, src_pos at)
+{
+    buf alt = BUF_INIT;
+    plain_text(&alt, n);
+    if (!alt.len)
+        warn_capped(c, &c->n_alt, &c->last_alt, "missing-alt", at,
+                    arena_printf(c->a,
+                                 "image '%s' has no alt text: write what it shows between the "
+                                 "brackets, for readers who cannot see it",
+                                 quote(url, strlen(url), c->a)));
+    buf_free(&alt);
+}
+
+/* Image n (at its '!') as the picture pic of the page's bundle: its HTML kept as the node's
+ * user data for swap_pictures, or pic's error reported. */
+static void
+set_picture(checker *c, cmark_node *n, const markdown_picture *pic, src_pos at)
+{
+    if (pic->error) {
+        diag_report(c->d, DIAG_ERROR, at, "%s", pic->error);
+        c->ok = false;
+        return;
+    }
+    buf alt = BUF_INIT, html = BUF_INIT, title = BUF_INIT;
+    plain_text(&html, n); /* the alt text as cmark writes it: the text, without markup */
+    text_html_escape(&alt, html.ptr, html.len);
+    const char *t = cmark_node_get_title(n);
+    if (t)
+        text_html_escape(&title, t, strlen(t));
+    buf_clear(&html);
+    const char *sizes = c->opt->image_sizes ? c->opt->image_sizes : "100vw";
+    markdown_picture_html(&html, pic, sizes, alt.ptr, title.ptr, NULL);
+    cmark_node_set_user_data(n, arena_strndup(c->a, html.ptr, html.len));
+    buf_free(&alt);
+    buf_free(&html);
+    buf_free(&title);
+}
+
 static void
 check_link(checker *c, cmark_node *n, bool image)
 {
@@ -647,6 +757,15 @@ check_link(checker *c, cmark_node *n, bool image)
     if (!url || !*url)
         return;
     src_pos at = node_pos(c, n);
+    if (image)
+        check_alt(c, n, url, at);
+    const markdown_picture *pic = image && page_ctx && page_ctx->picture_of
+                                      ? page_ctx->picture_of(page_ctx->figure_payload, url)
+                                      : NULL;
+    if (pic) { /* published as its variants, never as written: nothing for the links pass */
+        set_picture(c, n, pic, at);
+        return;
+    }
     size_t path_len;
     if (!image && page_ctx && page_ctx->page_url && is_md_link(url, &path_len)) {
         const char *dest = resolve_md_link(c, url, path_len, at);
@@ -702,6 +821,7 @@ check_content(checker *c, cmark_node *doc)
     cmark_iter_free(it);
     note_capped(c, c->n_html, c->last_html, "raw HTML elements were dropped");
     note_capped(c, c->n_foreign, c->last_foreign, "Hugo or Jekyll tags were found");
+    note_capped(c, c->n_alt, c->last_alt, "images have no alt text");
     return c->ok; /* the caller frees the line indexes */
 }
 
@@ -782,7 +902,9 @@ token_chart(cmark_node *n)
 static const markdown_figure *
 token_figure(cmark_node *n)
 {
-    const char *html = page_ctx && page_ctx->figure_of ? token_output(n, "<img") : NULL;
+    const char *html = NULL;
+    if (page_ctx && page_ctx->figure_of) /* its image: a picture when made of a bundle's file */
+        html = token_output(n, "<img") ? token_output(n, "<img") : token_output(n, "<picture");
     return html ? page_ctx->figure_of(page_ctx->figure_payload, html) : NULL;
 }
 
@@ -926,6 +1048,17 @@ caption_object(cmark_node *obj, cmark_node *cap, cmark_node *src, const object_k
     const char *chart = k == &kinds[KIND_FIGURE] ? token_chart(obj) : NULL;
     /* a figure the built-in shortcode describes: its image, caption and note */
     const markdown_figure *fig = k == &kinds[KIND_FIGURE] ? token_figure(obj) : NULL;
+    buf title = BUF_INIT; /* an image's title, the caption when there is no cap */
+    if (!made && !chart && !fig && k == &kinds[KIND_FIGURE] && !cap) {
+        const char *t = cmark_node_get_title(cmark_node_first_child(obj));
+        if (t)
+            text_html_escape(&title, t, strlen(t));
+    }
+    swap_pictures(obj); /* frees the image: its title is copied above */
+    if (cap)
+        swap_pictures(cap);
+    if (src)
+        swap_pictures(src);
     char *html = cmark_render_html(obj, options, exts);
     char *cap_html = cap ? cmark_render_html(cap, options, exts) : NULL;
     char *src_html = src ? cmark_render_html(src, options, exts) : NULL;
@@ -933,7 +1066,6 @@ caption_object(cmark_node *obj, cmark_node *cap, cmark_node *src, const object_k
     size_t note_len = 0;
     const char *body = html, *caption = "", *attrs = "";
     size_t body_len = strlen(html), caption_len = 0, attrs_len = 0;
-    buf title = BUF_INIT;
     bool fine;
     if (made) {
         const char *gt = strchr(made, '>');
@@ -974,8 +1106,6 @@ caption_object(cmark_node *obj, cmark_node *cap, cmark_node *src, const object_k
     } else {
         fine = strip_p(html, &body, &body_len);
         if (!cap) {
-            const char *t = cmark_node_get_title(cmark_node_first_child(obj));
-            text_html_escape(&title, t, strlen(t));
             caption = title.ptr;
             caption_len = title.len;
         }
@@ -1084,20 +1214,8 @@ number_object(numbering *nb, cmark_node *obj, cmark_node *cap, cmark_node *src,
 static bool
 number_objects(checker *c, cmark_node *doc, markdown_result *out, int options, cmark_llist *exts)
 {
-    cmark_node **pars = NULL;
-    size_t n = 0, cap = 0;
-    cmark_iter *it = cmark_iter_new(doc);
-    for (cmark_event_type ev; (ev = cmark_iter_next(it)) != CMARK_EVENT_DONE;) {
-        cmark_node *node = cmark_iter_get_node(it);
-        if (ev != CMARK_EVENT_ENTER || cmark_node_get_type(node) != CMARK_NODE_PARAGRAPH)
-            continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 8;
-            pars = xrealloc(pars, cap * sizeof(cmark_node *));
-        }
-        pars[n++] = node;
-    }
-    cmark_iter_free(it);
+    size_t n;
+    cmark_node **pars = nodes_of_type(doc, CMARK_NODE_PARAGRAPH, &n);
     bool ok = true;
     numbering nb = {c, out, 0, {0}, STRTAB_INIT, options, exts};
     /* in document order; a paragraph freed with the object it captions is never visited
@@ -1304,6 +1422,7 @@ markdown_render(markdown_result *out, const char *src, size_t len, const markdow
     ok = number_objects(&c, doc, out, options, exts) && ok; /* after the word count */
     free(c.line_start);
     free(c.source_line_start);
+    swap_pictures(doc);
 
     char *html = cmark_render_html(doc, options, exts);
     size_t html_len = strlen(html);
@@ -1329,6 +1448,34 @@ markdown_render(markdown_result *out, const char *src, size_t len, const markdow
     cmark_node_free(doc);
     cmark_parser_free(parser);
     return ok;
+}
+
+const char **
+markdown_image_urls(const char *src, size_t len, size_t *n, arena *a)
+{
+    const char **urls = NULL;
+    size_t cap = 0;
+    *n = 0;
+    if (len > FS_MAX_MARKDOWN) /* markdown_render refuses it */
+        return NULL;
+    cmark_parser *parser;
+    cmark_node *doc = parse_document(&parser, src, len, CMARK_OPT_FOOTNOTES, true);
+    strtab seen = STRTAB_INIT;
+    size_t n_images;
+    cmark_node **images = nodes_of_type(doc, CMARK_NODE_IMAGE, &n_images);
+    for (size_t i = 0; i < n_images; i++) {
+        const char *url = cmark_node_get_url(images[i]);
+        if (!url || !*url || strtab_has(&seen, url))
+            continue;
+        urls = arena_grow(a, urls, *n, &cap, sizeof(char *), 8);
+        urls[(*n)++] = arena_strdup(a, url);
+        strtab_put(&seen, urls[*n - 1], NULL);
+    }
+    free(images);
+    strtab_free(&seen);
+    cmark_node_free(doc);
+    cmark_parser_free(parser);
+    return urls;
 }
 
 bool *

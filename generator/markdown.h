@@ -41,6 +41,25 @@ typedef struct markdown_figure {
     const char *id;      /* "fig:x", or NULL */
 } markdown_figure;
 
+/* A responsive image made of a file of the page's bundle (media.c), for a Markdown image
+ * or the figure shortcode: the file in a few widths, as WebP and in its own format. The
+ * URLs are percent-encoded already. */
+typedef struct markdown_picture {
+    const char *src;         /* the widest file in the source's format (the fallback) */
+    const char *srcset;      /* "url 480w, url 960w, ..." of the files in that format */
+    const char *webp_srcset; /* the same in WebP, or NULL (a WebP source: srcset is) */
+    int width, height;       /* of the widest file */
+    const char *error;       /* else: why there is none, for a message at the image
+                              * ("image 'x.jpg': no file content/x/x.jpg"); the rest unset */
+} markdown_picture;
+
+/* Appends the <picture> of pic: a WebP <source> (when there is one) and an <img> with src,
+ * srcset, sizes, width, height, alt, title (when not NULL or empty), id (likewise),
+ * loading="lazy" and decoding="async", as the theme's partials/picture.html writes it.
+ * alt_html and title_html are HTML-escaped already; sizes and id are escaped here. */
+void markdown_picture_html(buf *out, const markdown_picture *pic, const char *sizes,
+                           const char *alt_html, const char *title_html, const char *id);
+
 typedef struct markdown_page {
     markdown_page_url_fn page_url; /* links to .md files; NULL: left as written */
     void *payload;                 /* for page_url */
@@ -63,7 +82,11 @@ typedef struct markdown_page {
     /* the figure whose call made the output html (token_html's answer), else NULL;
      * NULL: none */
     const markdown_figure *(*figure_of)(const void *figure_payload, const char *html);
-    const void *figure_payload;
+    const void *figure_payload; /* for figure_of and picture_of */
+    /* the picture of an image whose destination is url as written, when url names an
+     * image file of the page's bundle (media.c made it, or says why not), else NULL: the
+     * image stays an <img> and goes to the links pass; NULL: none */
+    const markdown_picture *(*picture_of)(const void *figure_payload, const char *url);
 } markdown_page;
 
 /* Until it is cleared (NULL), markdown_render on the calling thread uses *pg (borrowed:
@@ -77,6 +100,8 @@ typedef struct markdown_options {
     size_t summary_chars_cjk; /* the same for a mostly Chinese summary; 0: summary_chars */
     const char *lang;         /* the page's language ("zh", "en", "zh-Hans"): captions read
                                * "表 2" for zh and zh-*, "Table 2." otherwise; NULL: English */
+    const char *image_sizes;  /* the sizes attribute of a picture (markdown.image_sizes);
+                               * NULL: "100vw" */
 } markdown_options;
 
 /* A numbered table of the page (a table with a "Table:" caption), for cross-references. */
@@ -151,7 +176,13 @@ void markdown_label_text(buf *out, const char *kind, unsigned number, const char
  * unsafe_html is false (`raw-html-dropped`: every HTML block and inline tag except
  * comments and closing tags), and text outside code that looks like a Hugo shortcode
  * ("{{< x >}}", "{{% x %}}") or a Jekyll Liquid tag or variable ("{% x %}", "{{ x }}")
- * (`foreign-shortcode`); at most MARKDOWN_MAX_WARNINGS of each kind per page, then a note.
+ * (`foreign-shortcode`), and an image without alt text (`missing-alt`); at most
+ * MARKDOWN_MAX_WARNINGS of each kind per page, then a note.
+ *
+ * Images of the page's bundle: an image whose destination the page's picture_of knows
+ * becomes that <picture> (markdown_picture_html, with the image's alt text and title),
+ * also inside a numbered figure, and is left out of the links; when picture_of gives an
+ * error, it is reported at the image's '!'.
  *
  * Hostile input: a table wider than 200 columns, or tables whose short rows would be
  * padded with more than 100,000 empty cells, turn off table parsing for the page with a
@@ -166,6 +197,11 @@ void markdown_label_text(buf *out, const char *kind, unsigned number, const char
 
 bool markdown_render(markdown_result *out, const char *src, size_t len, const markdown_options *opt,
                      const char *file, unsigned first_line, arena *a, diag *d);
+
+/* The destinations of the images of src[0..len) (Markdown as markdown_render reads it),
+ * as written and in document order, each once; *n of them, owned by a. For the media
+ * pass, which makes the pictures before the pages are converted. */
+const char **markdown_image_urls(const char *src, size_t len, size_t *n, arena *a);
 
 /* Which lines of src[0..len) (1-based, n_lines of them) are inside a code block or an
  * HTML block, as markdown_render will read them: shortcodes are not expanded there.

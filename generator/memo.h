@@ -54,7 +54,7 @@ size_t memo_loads_restored(const memo *m);
 bool memo_run_plugins(memo *m, plugin_host *host, site *s, size_t workers, arena **arenas,
                       bool *restored, arena *a, diag *d);
 
-/* The callbacks with which site_render_content() restores and records each page's
+/* The callbacks with which site_convert_content() restores and records each page's
  * Markdown results (n_all pages: site_all_pages), or NULL when m is NULL. */
 const site_content_memo *memo_content(memo *m, site *s, size_t n_all);
 /* How many pages' Markdown memo_content() restored. */

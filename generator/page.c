@@ -556,7 +556,7 @@ bool
 page_render_markdown(page *p, const config *cfg, const char *src, size_t len, arena *a, diag *d)
 {
     markdown_options mo = {cfg->unsafe_html, cfg->summary_length, cfg->summary_length_cjk,
-                           page_text_language(p, cfg)};
+                           page_text_language(p, cfg), cfg->image_sizes};
     bool ok = markdown_render(&p->md, src, len, &mo, p->path, p->body_line, a, d);
     if (!p->summary)
         p->summary = p->md.summary ? p->md.summary : "";

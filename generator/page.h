@@ -64,8 +64,17 @@ struct page {
     struct page_figure {
         const char *html;
         markdown_figure parts;
+        const char *src, *alt; /* the arguments as written */
+        src_pos src_at;        /* the src argument */
     } * figures;
     size_t n_figures, cap_figures;
+    /* set by the media pass (media.c) after the shortcodes: the pictures of the images of
+     * its bundle that its Markdown and its figure calls show, by URL as written */
+    struct page_picture {
+        const char *url;
+        markdown_picture pic;
+    } * pictures;
+    size_t n_pictures, cap_pictures;
     page_cite *cites; /* its cite calls in order (cite.h), n_cites of them */
     size_t n_cites, cap_cites;
     bool references_placed; /* it calls {{ references() }} */

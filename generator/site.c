@@ -91,7 +91,9 @@ struct site {
     strtab urls;  /* url -> origin path (char *), to catch two things at one URL */
     page *loaded; /* every page read, drafts too: links to .md files look them up */
     size_t n_loaded;
-    strtab by_path; /* page path -> page *, made by site_render_content */
+    strtab by_path;        /* page path -> page *, made by site_convert_content */
+    shortcode_text *texts; /* texts[i]: the Markdown of all[i] with its shortcodes' tokens
+                            * (site_expand_content) */
     arena *a;
     diag *d;
 };
@@ -806,7 +808,7 @@ build_section_ctx(site *s, view *v, section *sec)
     set(s, m, "permalink", str_val(s, make_permalink(s, rel)));
     const value *desc = ix ? value_map_get(ix->front, "description") : NULL;
     set(s, m, "description", desc ? (value *)desc : str_val(s, ""));
-    /* content and summary: set by site_render_content */
+    /* content and summary: set by site_convert_content */
     set(s, m, "pages", page_list(s, sec->pages, sec->n_pages));
     set(s, m, "kind", str_val(s, "section"));
     sec->ctx = m;
@@ -1621,6 +1623,12 @@ content_key(const content_job *j, const page *p, const shortcode_text *st)
     h = hash_str(h, p->summary); /* the explicit one, or NULL */
     for (size_t k = 0; k < st->n; k++)
         h = hash_str(h, st->html[k]);
+    for (size_t k = 0; k < p->n_pictures; k++) { /* a new file of the same name: new URLs */
+        const markdown_picture *pic = &p->pictures[k].pic;
+        h = hash_str(hash_str(hash_str(h, p->pictures[k].url), pic->src), pic->srcset);
+        h = hash_str(hash_str(h, pic->webp_srcset), pic->error);
+        h = hash_u64(hash_u64(h, (uint64_t)pic->width), (uint64_t)pic->height);
+    }
     return h;
 }
 
@@ -1719,6 +1727,17 @@ figure_of(const void *payload, const char *html)
     return NULL;
 }
 
+/* The picture of page p for an image whose destination is url (markdown_page.picture_of). */
+static const markdown_picture *
+picture_of(const void *payload, const char *url)
+{
+    const page *p = payload;
+    for (size_t k = 0; k < p->n_pictures; k++)
+        if (strcmp(p->pictures[k].url, url) == 0)
+            return &p->pictures[k].pic;
+    return NULL;
+}
+
 /* The page's Markdown to p->md and p->summary, with its shortcodes' output in place. */
 static void
 convert_page(const content_job *j, page *p, const shortcode_text *st, arena *a, diag *d)
@@ -1728,7 +1747,7 @@ convert_page(const content_job *j, page *p, const shortcode_text *st, arena *a, 
     markdown_page pg = {page_url_of,     &src,       p->body,
                         p->body_len,     st->spans,  st->n,
                         heading_text_of, (void *)st, shortcode_token_html,
-                        figure_of,       p};
+                        figure_of,       p,          picture_of};
     markdown_set_page(&pg);
     page_render_markdown(p, &j->s->cfg, st->src, st->len, a, d);
     markdown_set_page(NULL);
@@ -1871,8 +1890,34 @@ site_shortcode_figure(buf *html, const shortcode_call *call, page *p, arena *a, 
     buf_puts(html, " />");
     p->figures =
         arena_grow(a, p->figures, p->n_figures, &p->cap_figures, sizeof(struct page_figure), 4);
-    p->figures[p->n_figures++] = (struct page_figure){arena_strndup(a, html->ptr, html->len), f};
+    p->figures[p->n_figures++] =
+        (struct page_figure){arena_strndup(a, html->ptr, html->len), f, v[0], v[1], src->pos};
     return true;
+}
+
+/* Figure k of page i as the picture the media pass made of its src, when it made one: its
+ * output (the call's token's, in texts[i]) and the image of its numbered figure. */
+static void
+picture_figure(site *s, size_t i, size_t k)
+{
+    page *p = s->all[i];
+    struct page_figure *f = &p->figures[k];
+    const markdown_picture *pic = picture_of(p, f->src);
+    if (!pic || pic->error)
+        return;
+    const char *alt = escaped(f->alt, s->a);
+    buf b = BUF_INIT;
+    markdown_picture_html(&b, pic, s->cfg.image_sizes, alt, NULL, NULL);
+    f->parts.img = arena_strndup(s->a, b.ptr, b.len);
+    buf_clear(&b);
+    markdown_picture_html(&b, pic, s->cfg.image_sizes, alt, f->parts.caption, f->parts.id);
+    const char *html = arena_strndup(s->a, b.ptr, b.len);
+    buf_free(&b);
+    shortcode_text *st = &s->texts[i];
+    for (size_t c = 0; c < st->n; c++) /* the same call twice: the same output */
+        if (strcmp(st->html[c], f->html) == 0)
+            st->html[c] = html;
+    f->html = html;
 }
 
 /* }==================================================================== */
@@ -2046,17 +2091,31 @@ resolve_cites(site *s, page *p)
 /* }==================================================================== */
 
 bool
-site_render_content(site *s, site_expand_fn expand, void *payload, const site_content_memo *memo,
-                    size_t workers, arena **worker_arenas, diag *d)
+site_expand_content(site *s, site_expand_fn expand, void *payload, diag *d)
 {
-    shortcode_text *texts = arena_zalloc(s->a, (s->n_all + 1) * sizeof(shortcode_text));
+    s->texts = arena_zalloc(s->a, (s->n_all + 1) * sizeof(shortcode_text));
     for (size_t i = 0; i < s->n_all; i++)
-        expand(&texts[i], s->all[i], payload, s->a, d);
-    if (diag_error_count(d))
-        return false;
+        expand(&s->texts[i], s->all[i], payload, s->a, d);
+    return diag_error_count(d) == 0;
+}
+
+const char *
+site_page_text(const site *s, size_t i, size_t *len)
+{
+    *len = s->texts[i].len;
+    return s->texts[i].src;
+}
+
+bool
+site_convert_content(site *s, const site_content_memo *memo, size_t workers, arena **worker_arenas,
+                     diag *d)
+{
+    for (size_t i = 0; i < s->n_all; i++)
+        for (size_t k = 0; k < s->all[i]->n_figures; k++)
+            picture_figure(s, i, k);
     for (size_t i = 0; i < s->n_loaded; i++)
         strtab_put(&s->by_path, s->loaded[i].path, &s->loaded[i]);
-    content_job job = {s, texts, worker_arenas, d, memo, memo ? urls_key(s) : 0};
+    content_job job = {s, s->texts, worker_arenas, d, memo, memo ? urls_key(s) : 0};
     pool_run(workers ? workers : 1, s->n_all, content_one, &job);
     if (diag_error_count(d))
         return false;

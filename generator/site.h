@@ -88,11 +88,12 @@ typedef bool (*site_expand_fn)(shortcode_text *out, page *p, void *payload, aren
 /* What the Markdown pass may take from an earlier build instead of converting a page
  * again (incremental builds: build.c keeps it in its cache). key hashes everything the
  * conversion reads: the page's path and first body line, its Markdown as written and
- * expanded, its shortcodes' output, its explicit summary, the URL of every page (for links to .md
- * files) and salt (what else: the program, site.yaml). Both run on worker threads, for
- * the page index (in site_all_pages) i. recall restores p->md and p->summary and reports
- * the page's diagnostics again, true when it could; remember keeps them and the
- * diagnostics the conversion reported (page_diags), for a page that had no error. */
+ * expanded, its shortcodes' output, its explicit summary, its pictures (page.pictures),
+ * the URL of every page (for links to .md files) and salt (what else: the program,
+ * site.yaml). Both run on worker threads, for the page index (in site_all_pages) i.
+ * recall restores p->md and p->summary and reports the page's diagnostics again, true
+ * when it could; remember keeps them and the diagnostics the conversion reported
+ * (page_diags), for a page that had no error. */
 typedef struct site_content_memo {
     bool (*recall)(void *payload, size_t i, page *p, uint64_t key, arena *a, diag *d);
     void (*remember)(void *payload, size_t i, const page *p, uint64_t key, diag *page_diags);
@@ -102,7 +103,7 @@ typedef struct site_content_memo {
 
 /* The built-in shortcode ref(id="tbl:x"[, page="reports/x.md"]) of page p (issue 13):
  * checks its arguments, records the call in p->refs and appends a placeholder to html,
- * which site_render_content replaces by the link once every page's tables and figures
+ * which site_convert_content replaces by the link once every page's tables and figures
  * are numbered. False after an error at the call or an argument. */
 bool site_shortcode_ref(buf *html, const shortcode_call *call, page *p, arena *a, diag *d);
 
@@ -110,18 +111,25 @@ bool site_shortcode_ref(buf *html, const shortcode_call *call, page *p, arena *a
  * image with its caption, numbered as a Markdown image followed by "Figure: caption
  * {#id}" (and a "Source:" note) is when the call is alone in its paragraph. src and alt
  * are required; src must be relative, http: or https:. Appends the image alone (what a
- * call inside a paragraph shows) and records the call in p->figures for the Markdown
- * pass. False after an error. */
+ * call inside a paragraph shows) and records the call in p->figures for the media pass
+ * (an image of the page's bundle becomes its picture in site_convert_content) and the
+ * Markdown pass. False after an error. */
 bool site_shortcode_figure(buf *html, const shortcode_call *call, page *p, arena *a, diag *d);
 
-/* Reads the Markdown of every published page: shortcodes through expand (main thread),
- * then Markdown on `workers` threads with their arenas (or what memo recalls, when not
- * NULL), then page.content, summary, toc, word_count and reading_time in the template
- * values. Until this ran they are missing: plugins run before it. Returns false after
- * reporting errors. */
-bool site_render_content(site *s, site_expand_fn expand, void *payload,
-                         const site_content_memo *memo, size_t workers, arena **worker_arenas,
-                         diag *d);
+/* The Markdown of every published page, in two steps around the media pass (media.h),
+ * which makes the pictures the expanded text shows. First the shortcodes, through expand
+ * (main thread); false after reporting errors. */
+bool site_expand_content(site *s, site_expand_fn expand, void *payload, diag *d);
+/* The Markdown of page i (in site_all_pages) with its shortcodes' tokens, once
+ * site_expand_content ran (borrowed from s); *len bytes. */
+const char *site_page_text(const site *s, size_t i, size_t *len);
+/* Then each figure call the media pass gave a picture shows it (its output and its numbered
+ * figure), and the Markdown is converted on `workers` threads with their arenas (or
+ * recalled from memo, when not NULL); then page.content, summary, toc, word_count and
+ * reading_time are set in the template values. Until this ran they are missing: plugins
+ * run before it. Returns false after reporting errors. */
+bool site_convert_content(site *s, const site_content_memo *memo, size_t workers,
+                          arena **worker_arenas, diag *d);
 
 /* One more page to render (a plugin's generate hook): path relative to the output folder
  * (a final '/' means index.html), rendered with template_name and `page` = page_ctx. Its
@@ -136,7 +144,7 @@ int64_t site_valid_until(const site *s);
 
 /* Every file to render, in a deterministic order. */
 const site_output *site_outputs(const site *s, size_t *n);
-/* Every published page, _index.md files too, in scan order (after site_render_content:
+/* Every published page, _index.md files too, in scan order (after site_convert_content:
  * with their Markdown results). */
 page *const *site_all_pages(const site *s, size_t *n);
 /* Every content file loaded, drafts and pages in the future too, in scan order. */

@@ -15,6 +15,19 @@
 #  - errors at file:line:col with exit 1 and the previous output untouched: no alt, image
 #    as a plain string, a missing file, a file that is no image, 60 megapixels; a folder
 #    with both _index.md and index.md; content/index.md.
+# Images in a bundle's Markdown and figure calls (issue 14, part 2), on a bundle "ward":
+#  - a Markdown image of a photo stored sideways (ward.jpg, EXIF orientation 6) in a
+#    sentence, an image in a sub-folder (./img/grad.jpg, EXIF GPS) with a "Figure:"
+#    caption, a figure shortcode (chart.jpg) alone and inside a sentence: <picture>s with
+#    a WebP <source>, srcset, sizes, width/height of the upright image, alt, the title,
+#    lazy; numbered figures keep <figure>/<figcaption>; each srcset file exists with its
+#    width and no metadata; the sources and an unused image are not published; a link to
+#    the bundle's PDF is no broken link; the translation shows the original's files;
+#  - a non-bundle page's relative image stays an <img> with the links pass's warning;
+#  - a second build makes nothing; a new file under the same name gives new HTML and new
+#    files (the Markdown converted again, not taken from the last build);
+#  - errors at the image ('!') or the figure's src: a missing file, a file that is no image,
+#    60 megapixels; a warning for an image without alt text.
 # Prints "N passed, N failed".
 import ctypes
 import os
@@ -121,6 +134,162 @@ def srcset_files(html, public):
             out.append((os.path.join(public, url.lstrip("/")), int(w[:-1])))
     return out
 
+WARD_BODY = """The prototype on the ward: ![The prototype on the ward](ward.jpg "On the ward")
+
+![A gradient from dark to light](./img/grad.jpg)
+
+Figure: A gradient {#fig:grad}
+
+{{ figure(src="chart.jpg", alt="A chart stored sideways", caption="Stages", id="fig:chart") }}
+
+In a sentence: {{ figure(src="chart.jpg", alt="The chart again") }}, and [the leaflet](leaflet.pdf).
+"""
+SIZES = "(min-width: 48rem) 46rem, 100vw"
+
+
+def fixture_copy(fix, name, to, extra):
+    with open(to, "wb") as f:
+        f.write(open(os.path.join(fix, name), "rb").read() + extra)
+
+
+def prose(path):
+    html = open(path, encoding="utf-8").read()
+    m = re.search(r'<section class="prose"[^>]*>(.*?)</section>', html, re.S)
+    return m.group(1) if m else ""
+
+
+def picture(url, stem, widths, fallback, w, h, alt, extra=""):
+    """The <picture> of a bundle's image: its files <url><stem>-<hash>-<width>.<ext>, as a
+    regular expression (the hash is not known)."""
+    def srcset(ext):
+        return ", ".join(r"%s%s-[0-9a-f]{8}-%d\.%s %dw" % (url, stem, x, ext, x) for x in widths)
+    return (r'<picture><source type="image/webp" srcset="%s" sizes="%s"><img src="%s%s-[0-9a-f]{8}-%d\.%s" '
+            r'srcset="%s" sizes="%s" width="%d" height="%d" alt="%s"%s loading="lazy" '
+            r'decoding="async"></picture>' % (srcset("webp"), re.escape(SIZES), url, stem, widths[-1],
+                                             fallback, srcset(fallback), re.escape(SIZES), w, h,
+                                             alt, extra))
+
+
+def check_ward(r, public):
+    """The first build: the ward's pictures, files and translation; plain.md's image."""
+    check("content/projects/plain.md:6:12: warning: missing image 'photo.jpg': no file "
+          "/projects/plain/photo.jpg in content/static/, the theme's static/ or the generated "
+          "files" in r.stderr, "a non-bundle page's relative image: the links pass's warning, "
+          "as before: %s" % r.stderr[-800:])
+    check("ward" not in r.stderr and "leaflet" not in r.stderr,
+          "no warning about the ward's images or its PDF link: %s" % r.stderr[-800:])
+    folder = os.path.join(public, "projects/ward")
+    files = sorted(os.listdir(folder))
+    names = sorted(re.sub(r"-[0-9a-f]{8}-", "-H-", f) for f in files)
+    check(names == ["chart-H-200.jpg", "chart-H-200.webp", "img", "index.html", "leaflet.pdf",
+                    "ward-H-200.jpg", "ward-H-200.webp"],
+          "the ward's files: the variants, the PDF, no source, no unused image: %s" % files)
+    imgs = sorted(re.sub(r"-[0-9a-f]{8}-", "-H-", f) for f in os.listdir(os.path.join(folder, "img")))
+    check(imgs == sorted("grad-H-%d.%s" % (w, e) for w in (480, 960, 1200) for e in ("jpg", "webp")),
+          "the sub-folder's image published in the sub-folder, as variants only: %s" % imgs)
+    html = prose(os.path.join(folder, "index.html"))
+    url = "/projects/ward/"
+    want = [
+        ("the Markdown image in a sentence, upright (200 x 400), its title kept",
+         "<p>The prototype on the ward: " + picture(url, "ward", [200], "jpg", 200, 400,
+                                                    "The prototype on the ward",
+                                                    ' title="On the ward"') + "</p>"),
+        ("the image with a Figure: caption, numbered",
+         '<figure id="fig:grad">\n' + picture(url, "img/grad", [480, 960, 1200], "jpg", 1200, 800,
+                                              "A gradient from dark to light")
+         + '\n<figcaption><span class="caption-label">图 1</span> A gradient</figcaption>\n</figure>'),
+        ("the figure shortcode alone, numbered",
+         '<figure id="fig:chart">\n' + picture(url, "chart", [200], "jpg", 200, 400,
+                                               "A chart stored sideways")
+         + '\n<figcaption><span class="caption-label">图 2</span> Stages</figcaption>\n</figure>'),
+        ("the figure shortcode in a sentence",
+         "<p>In a sentence: " + picture(url, "chart", [200], "jpg", 200, 400, "The chart again")
+         + ', and <a href="leaflet.pdf">the leaflet</a>.</p>'),
+    ]
+    for what, pattern in want:
+        check(re.search(pattern, html), "%s: %s" % (what, html[:3000]))
+    check("<img src=\"ward.jpg" not in html and "chart.jpg\"" not in html,
+          "no image left as written")
+    entries = srcset_files(html, public)
+    check(len(entries) == 12, "12 srcset entries (2 + 6 + 2 + 2): %d" % len(entries))
+    for path, w in entries:
+        got = size_of(path)
+        upright = got is not None and got[0] == w and (
+            got[1] == 2 * w if "/img/" not in path else abs(got[1] - w * 2 / 3) <= 1)
+        check(upright, "%s is %s: %d wide, as its srcset says, and upright" % (path, got, w))
+        check(metadata_in(path) == [], "%s carries no metadata: %s" % (path, metadata_in(path)))
+    en = prose(os.path.join(public, "en/projects/ward/index.html"))
+    check(re.search(picture(url, "ward", [200], "jpg", 200, 400, "The prototype on the ward"), en),
+          "the translation shows the original's files: %s" % en)
+    check(os.listdir(os.path.join(public, "en/projects/ward")) == ["index.html"],
+          "the translation's folder holds no copy")
+    plain = prose(os.path.join(public, "projects/plain/index.html"))
+    check('<img src="photo.jpg" alt="A photo" />' in plain,
+          "a non-bundle page's relative image stays as written: %s" % plain)
+
+
+def check_new_ward_photo(site, fix, ward, public):
+    """ward.jpg replaced by a wider photo of the same name: new HTML and new files."""
+    folder = os.path.join(public, "projects/ward")
+    old = [f for f in os.listdir(folder) if f.startswith("ward-")]
+    fixture_copy(fix, "photo.jpg", os.path.join(ward, "ward.jpg"), b"ward, again")
+    r = build(site, "-v")
+    check(r.returncode == 0 and "image files: 6 made" in r.stdout,
+          "a new ward.jpg: its six files made: %s" % r.stdout)
+    check("converted the Markdown of 2 of" in r.stdout,
+          "the page and its translation converted again, not taken from the last build: %s"
+          % r.stdout)
+    html = prose(os.path.join(folder, "index.html"))
+    check(re.search(picture("/projects/ward/", "ward", [480, 960, 1200], "jpg", 1200, 800,
+                            "The prototype on the ward", ' title="On the ward"'), html),
+          "the page shows the new photo: %s" % html[:1500])
+    en = prose(os.path.join(public, "en/projects/ward/index.html"))
+    check(re.search(picture("/projects/ward/", "ward", [480, 960, 1200], "jpg", 1200, 800,
+                            "The prototype on the ward"), en), "and so does the translation")
+    now = os.listdir(folder)
+    check(old and not set(old) & set(now), "the old photo's files left: %s" % now)
+    for path, w in srcset_files(html, public):
+        check(size_of(path) is not None and size_of(path)[0] == w, "%s is %d wide" % (path, w))
+
+
+def check_ward_errors(site, fix, ward, public):
+    """Errors at the image or the figure's src, exit 1, the output untouched; a warning."""
+    index = os.path.join(ward, "index.md")
+    good = open(index, encoding="utf-8").read()
+    shutil.copy(os.path.join(fix, "not-an-image.jpg"), os.path.join(ward, "text.jpg"))
+    shutil.copy(os.path.join(fix, "huge.png"), ward)
+    cases = [
+        ("![The prototype](gone.jpg)\n",
+         "content/projects/ward/index.md:6:1: error: image 'gone.jpg': no file "
+         "content/projects/ward/gone.jpg"),
+        ("A scan: ![A scan](text.jpg)\n",
+         "content/projects/ward/index.md:6:9: error: image content/projects/ward/text.jpg: not "
+         "an image in a format the web shows (JPEG, PNG, WebP or GIF)"),
+        ("很大的图：![很大](huge.png)\n",
+         "content/projects/ward/index.md:6:6: error: image content/projects/ward/huge.png: the "
+         "image is 10000 x 6000 pixels, more than 50 megapixels (a limit against decompression "
+         "bombs): make it smaller"),
+        ('{{ figure(src="gone.png", alt="A chart") }}\n',
+         "content/projects/ward/index.md:6:15: error: image 'gone.png': no file "
+         "content/projects/ward/gone.png"),
+    ]
+    before = snapshot(public)
+    for body, message in cases:
+        write(index, page("病房", body=body))
+        r = build(site)
+        check(r.returncode == 1 and r.stderr.count(message) == 1 and "missing image" not in r.stderr,
+              "error %r, once (not again from the links pass): %s" % (message, r.stderr[-600:]))
+    check(snapshot(public) == before, "failed builds leave the output untouched")
+    write(index, page("病房", body="![](ward.jpg)\n"))
+    r = build(site)
+    check(r.returncode == 0 and "content/projects/ward/index.md:6:1: warning: image 'ward.jpg' "
+          "has no alt text: write what it shows between the brackets, for readers who cannot "
+          "see it" in r.stderr, "an image without alt text: a warning: %s" % r.stderr[-600:])
+    write(index, good)
+    r = build(site)
+    check(r.returncode == 0, "files the page does not show are not read (text.jpg, huge.png "
+          "in the bundle): %s" % r.stderr[-600:])
+
 
 def main():
     tmp = tempfile.mkdtemp(prefix="images-test-")
@@ -151,13 +320,27 @@ def main():
         small = os.path.join(content, "projects/small")
         write(os.path.join(small, "index.md"), page("Small", "image: {src: small.png, alt: A chart}\n"))
         shutil.copy(os.path.join(fix, "small.png"), small)
+        ward = os.path.join(content, "projects/ward")
+        write(os.path.join(ward, "index.md"), page("病房", body=WARD_BODY))
+        write(os.path.join(ward, "index.en.md"),
+              "---\ntitle: Ward\n---\nOn the ward: ![The prototype on the ward](ward.jpg)\n")
+        os.makedirs(os.path.join(ward, "img"))
+        # bytes of their own (a JPEG ignores what follows its end): each is made, not reused
+        fixture_copy(fix, "rotated.jpg", os.path.join(ward, "ward.jpg"), b"ward")
+        fixture_copy(fix, "photo.jpg", os.path.join(ward, "img/grad.jpg"), b"grad")
+        fixture_copy(fix, "rotated.jpg", os.path.join(ward, "chart.jpg"), b"chart")
+        fixture_copy(fix, "small.png", os.path.join(ward, "unused.png"), b"")
+        write(os.path.join(ward, "leaflet.pdf"), "%PDF-1.4 a leaflet\n")
+        write(os.path.join(content, "projects/plain.md"),
+              page("Plain", body="Beside me: ![A photo](photo.jpg)\n"))
+        shutil.copy(os.path.join(fix, "photo.jpg"), os.path.join(content, "projects"))
 
         r = build(site, "-v")
         check(r.returncode == 0, "the site builds: %s" % r.stderr[-2000:])
         check("content/projects/splint/notes.md: warning: not a page" in r.stderr,
               "a bundle's other .md file is no page, with a warning: %s" % r.stderr[-800:])
-        check("image files: 10 made, 0 taken from the image cache" in r.stdout,
-              "10 image files made (6 + 2 + 2): %s" % r.stdout)
+        check("image files: 20 made, 0 taken from the image cache" in r.stdout,
+              "20 image files made (6 + 2 + 2, and the ward's 2 + 6 + 2): %s" % r.stdout)
         public = os.path.join(site, "public")
         files = sorted(os.listdir(os.path.join(public, "projects/splint")))
         want = ["index.html", "leaflet.pdf"] + sorted(
@@ -205,6 +388,8 @@ def main():
               and [f.rsplit("-", 1)[1] for f in smalls if f != "index.html"] == ["300.png", "300.webp"],
               "a PNG narrower than 480 is published at its width, as PNG and WebP: %s" % smalls)
 
+        check_ward(r, public)
+
         before = snapshot(public)
         r = build(site, "-v")
         check(r.returncode == 0 and "image files: 0 made" in r.stdout,
@@ -216,8 +401,8 @@ def main():
             f.write("One more line.\n")
         r = build(site, "-v")
         after = snapshot(public)
-        check(r.returncode == 0 and "image files: 0 made, 10 taken from the image cache" in r.stdout,
-              "an edit elsewhere makes no image file, takes all ten from the cache: %s" % r.stdout)
+        check(r.returncode == 0 and "image files: 0 made, 20 taken from the image cache" in r.stdout,
+              "an edit elsewhere makes no image file, takes all 20 from the cache: %s" % r.stdout)
         check(all(after.get(k) == v for k, v in before.items() if "-" in os.path.basename(k)
                   and k.endswith((".jpg", ".png", ".webp"))),
               "and leaves every published image file as it was")
@@ -225,10 +410,12 @@ def main():
             f.write(open(os.path.join(fix, "rotated.jpg"), "rb").read() + b"new")
         r = build(site, "-v")
         files2 = os.listdir(os.path.join(public, "projects/splint"))
-        check(r.returncode == 0 and "image files: 2 made, 4 taken" in r.stdout,
+        check(r.returncode == 0 and "image files: 2 made, 14 taken" in r.stdout,
               "a new photo: its files made, the others reused: %s" % r.stdout)
         check(not set(files2) & set(want[2:]) and len([f for f in files2 if "-200." in f]) == 2,
               "its old files leave the output: %s" % files2)
+
+        check_new_ward_photo(site, fix, ward, public)
 
         cache = os.path.join(site, ".clinfolio-cache/images")
         shutil.rmtree(cache)
@@ -271,6 +458,7 @@ def main():
                   "error %r, once: %s" % (message, r.stderr[-600:]))
         check(snapshot(public) == before, "failed builds leave the output untouched")
         write(index, good)
+        check_ward_errors(site, fix, ward, public)
         write(os.path.join(bundle, "_index.md"), "---\ntitle: Both\n---\n")
         r = build(site)
         check(r.returncode == 1 and "content/projects/splint/index.md: error: a folder is a "

@@ -2,7 +2,8 @@
 # incremental_test.py CLINFOLIO - incremental builds (issue #10) on a copy of the demo
 # site: an unchanged rebuild writes nothing (every file keeps its inode and mtime, the
 # output folder too); an edit changes exactly the files whose bytes change, and the result
-# is byte-identical to a clean build; -j 1 and -j 8 agree; a damaged cache is ignored;
+# is byte-identical to a clean build (a bundle's image replaced under the same name too:
+# its page converted again, new files); -j 1 and -j 8 agree; a damaged cache is ignored;
 # a template edit renders everything again; a failed build leaves output and cache usable.
 # Prints "N passed, N failed".
 import os
@@ -164,6 +165,24 @@ def main():
         rendered, total, changed = changed_as_expected(site, out, before, "title edit")
         check(0 < rendered < total // 2, "title edit renders fewer than half: %d of %d" % (rendered, total))
         check("projects/index.html" in changed, "title edit: the project list changed")
+
+        # an image of a bundle's Markdown replaced by another under the same name (issue
+        # 14): the page and its translation show the new files, the old ones leave
+        before = snapshot(out)
+        goggles = os.path.join(site, "content", "projects", "anti-fog-goggles")
+        shutil.copy(os.path.join(site, "content", "projects", "evd-holder", "photo.jpg"),
+                    os.path.join(goggles, "channel.jpg"))
+        rendered, total, changed = changed_as_expected(site, out, before, "image replaced")
+        page = "projects/anti-fog-goggles/index.html"
+        check(page in changed and "en/" + page in changed,
+              "image replaced: the page and its translation changed: %s" % sorted(changed)[:8])
+        check(LAST.get("converted") == 2 and LAST.get("parsed") == 0,
+              "image replaced: two pages' Markdown converted, no front matter parsed: %s" % LAST)
+        gone = {k for k in before if k not in snapshot(out)}
+        new = {k for k in changed if k not in before}
+        check(len(gone) == 6 and all("/channel-" in k for k in gone | new) and len(new) == 6,
+              "image replaced: its six files replaced by six new ones: %s %s"
+              % (sorted(gone), sorted(new)))
 
         # a bibliography edit (issue 13): the pages citing the entry change, and only
         # their Markdown is not converted again (citations are resolved every build)

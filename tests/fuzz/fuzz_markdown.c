@@ -17,7 +17,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     markdown_global_init(); /* idempotent */
     arena *a = arena_new();
     diag *d = diag_new();
-    markdown_options opt = {size % 2 == 1, size % 50, size % 30, NULL}; /* 0: no limit */
+    markdown_options opt = {size % 2 == 1, size % 50, size % 30, NULL, NULL}; /* 0: no limit */
     markdown_result r;
     markdown_render(&r, (const char *)data, size, &opt, "fuzz.md", 1, a, d);
     size_t html_len = strlen(r.html), summary_len = strlen(r.summary);

@@ -181,7 +181,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     int calls = 0;
     if (s) {
-        bool ok = site_render_content(s, expand, &calls, NULL, 1, &load, d);
+        bool ok =
+            site_expand_content(s, expand, &calls, d) && site_convert_content(s, NULL, 1, &load, d);
         if (ok != (diag_error_count(d) == 0))
             abort();
         if (ok) {

@@ -59,7 +59,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_tokens(&st);
     }
 
-    markdown_options opt = {size % 2 == 1, size % 40, size % 30, NULL};
+    markdown_options opt = {size % 2 == 1, size % 40, size % 30, NULL, NULL};
     markdown_result md;
     markdown_render(&md, st.src, st.len, &opt, "fuzz.md", first_line, a, d);
     const char *html = shortcode_fill_html(&st, md.html, a);

@@ -1,14 +1,17 @@
 #!/usr/bin/python3
-"""make_demo_images.py [SLUG...] - the demo's project pictures, rasterized from their SVG
+"""make_demo_images.py [SOURCE...] - the demo's project pictures, rasterized from their SVG
 sources with the system's libvips (through ctypes, as make_fixtures.py):
 
-  tests/images/demo/<slug>.svg  ->  content/projects/<slug>/photo.jpg
+  tests/images/demo/<slug>.svg         ->  content/projects/<slug>/photo.jpg
+  tests/images/demo/<slug>__<name>.svg ->  content/projects/<slug>/<name>.jpg
 
-Each source is an original concept render drawn for the demo (1600 x 1067, text in DejaVu
-Sans and DejaVu Sans Mono, no external files), so the JPEGs can be made again on any Debian
-12 machine with libvips, librsvg and fonts-dejavu: run it from anywhere, with the slugs to
-redo (default: every source). The JPEG is saved at quality 85 without metadata; the folder
-content/projects/<slug>/ must exist (the project is a page bundle).
+Each source is an original concept render or diagram drawn for the demo (1600 pixels wide,
+text in DejaVu Sans and DejaVu Sans Mono, no external files), so the JPEGs can be made again
+on any Debian 12 machine with libvips, librsvg and fonts-dejavu: run it from anywhere, with
+the sources to redo (their names without .svg; default: every source). The JPEG is saved at
+quality 85 without metadata; the folder content/projects/<slug>/ must exist (the project is
+a page bundle). photo.jpg is the project's featured image; a <name>.jpg is shown in its
+text (![...](<name>.jpg)).
 """
 import ctypes
 import os
@@ -47,16 +50,17 @@ def render(svg, jpg):
 
 
 def main():
-    slugs = sys.argv[1:] or sorted(f[:-4] for f in os.listdir(SOURCES) if f.endswith(".svg"))
-    for slug in slugs:
-        svg = os.path.join(SOURCES, slug + ".svg")
+    names = sys.argv[1:] or sorted(f[:-4] for f in os.listdir(SOURCES) if f.endswith(".svg"))
+    for name in names:
+        svg = os.path.join(SOURCES, name + ".svg")
+        slug, _, picture = name.partition("__")
         folder = os.path.join(PROJECTS, slug)
         if not os.path.isfile(svg):
             raise SystemExit("%s: no such source" % svg)
         if not os.path.isdir(folder):
             raise SystemExit("%s: not a page bundle (git mv content/projects/%s.md %s/index.md)"
                              % (folder, slug, folder))
-        jpg = os.path.join(folder, "photo.jpg")
+        jpg = os.path.join(folder, (picture or "photo") + ".jpg")
         w, h = render(svg, jpg)
         print("%s: %d x %d, %d KB" % (os.path.relpath(jpg, ROOT), w, h,
                                       os.path.getsize(jpg) // 1024))

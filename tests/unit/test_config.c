@@ -562,7 +562,7 @@ test_checks(void)
              "site.yaml:4:3: warning: unknown check 'stage-ordr' in site.yaml checks (known: "
              "stage-order, future-date, status-stages, patent-stage, stale-project, "
              "registration-class, unknown-key, missing-key, broken-link, broken-anchor, "
-             "missing-image, raw-html-dropped, foreign-shortcode, stale_months)\n"
+             "missing-image, raw-html-dropped, foreign-shortcode, missing-alt, stale_months)\n"
              "site.yaml:5:3: error: check 'bad-value' reports errors, which cannot be switched\n"
              "site.yaml:6:16: error: checks.future-date must be error, warning or off, not "
              "'fatal'\n"

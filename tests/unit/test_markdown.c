@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * test_markdown.c - GFM features, raw HTML policy, heading ids and the table of
- * contents, summaries, word counts, hostile inputs and parallel rendering. */
+ * contents, summaries, word counts, hostile inputs, parallel rendering, and the pictures
+ * of a bundle's images (markdown_page.picture_of, markdown_image_urls). */
 #include "harness.h"
 
 #include "markdown.h"
@@ -19,7 +20,7 @@ render_opts(const char *s, bool unsafe, size_t summary_chars, char **diag_text, 
 {
     diag *d = diag_new();
     markdown_result r;
-    markdown_options opt = {unsafe, summary_chars, 0, NULL};
+    markdown_options opt = {unsafe, summary_chars, 0, NULL, NULL};
     bool res = markdown_render(&r, s, strlen(s), &opt, "content/x.md", 5, A, d);
     if (ok)
         *ok = res;
@@ -77,7 +78,7 @@ test_gfm(void)
            "core CommonMark");
 
     diag *d = diag_new();
-    markdown_options opt = {false, 200, 100, NULL};
+    markdown_options opt = {false, 200, 100, NULL, NULL};
     OK(markdown_render(&r, NULL, 0, &opt, "x.md", 1, A, d), "NULL input");
     STR_EQ(r.html, "", "NULL input html");
     diag_free(d);
@@ -206,7 +207,7 @@ test_summary(void)
     markdown_result mr;
     arena *a = arena_new();
     diag *d = diag_new();
-    markdown_options two = {false, 200, 30, NULL};
+    markdown_options two = {false, 200, 30, NULL, NULL};
     OK(markdown_render(&mr, clauses, strlen(clauses), &two, "t.md", 1, a, d), "renders");
     STR_EQ(mr.summary, "临床创新项目旨在把一线医护人员发现的问题…", "Chinese: the CJK limit");
     const char *en = "A device for the ward, proposed by nurses in 2023, with English text "
@@ -245,7 +246,7 @@ test_invalid_utf8(void)
     OK(text_utf8_valid(r.summary, strlen(r.summary)), "summary valid after cmark's cut");
     const char nul[] = "a\0b\n";
     diag *d = diag_new();
-    markdown_options opt = {false, 200, 100, NULL};
+    markdown_options opt = {false, 200, 100, NULL, NULL};
     markdown_result r2;
     OK(markdown_render(&r2, nul, sizeof nul - 1, &opt, "x.md", 1, A, d), "NUL byte accepted");
     HAS(r2.html,
@@ -351,7 +352,7 @@ par_worker(void *arg)
     int *bad = arg;
     arena *a = arena_new();
     diag *d = diag_new();
-    markdown_options opt = {false, 200, 100, NULL};
+    markdown_options opt = {false, 200, 100, NULL, NULL};
     for (int i = 0; i < ROUNDS; i++) {
         markdown_result r;
         markdown_render(&r, par_src, strlen(par_src), &opt, "p.md", 1, a, d);
@@ -516,7 +517,7 @@ static void
 test_md_links(void)
 {
     int payload = 42;
-    markdown_page pg = {lookup, &payload, NULL, 0, NULL, 0, NULL, NULL, NULL, NULL, NULL};
+    markdown_page pg = {lookup, &payload, NULL, 0, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL};
     markdown_set_page(&pg);
     char *dt;
     bool ok;
@@ -573,10 +574,10 @@ test_positions_after_shortcodes(void)
        "expanded");
     INT_EQ(st.n, 2, "two calls");
     markdown_page pg = {NULL, NULL, body, strlen(body), st.spans, st.n,
-                        NULL, NULL, NULL, NULL,         NULL};
+                        NULL, NULL, NULL, NULL,         NULL,     NULL};
     markdown_set_page(&pg);
     markdown_result r;
-    markdown_options opt = {false, 200, 100, NULL};
+    markdown_options opt = {false, 200, 100, NULL, NULL};
     markdown_render(&r, st.src, st.len, &opt, "content/x.md", 5, A, d);
     markdown_set_page(NULL);
     link_eq(&r, 0, "/x/", 5, 35, false);
@@ -608,10 +609,10 @@ test_heading_with_shortcode(void)
     OK(shortcode_expand(&st, body, strlen(body), "content/x.md", 5, echo_call, NULL, A, d),
        "expanded");
     markdown_page pg = {NULL,      NULL, body, strlen(body), st.spans, st.n,
-                        fill_from, &st,  NULL, NULL,         NULL};
+                        fill_from, &st,  NULL, NULL,         NULL,     NULL};
     markdown_set_page(&pg);
     markdown_result r;
-    markdown_options opt = {false, 200, 100, NULL};
+    markdown_options opt = {false, 200, 100, NULL, NULL};
     markdown_render(&r, st.src, st.len, &opt, "content/x.md", 5, A, d);
     markdown_set_page(NULL);
     OK(strstr(r.html, "id=\"results-count\"") != NULL, "id from the output: %s", r.html);
@@ -628,7 +629,7 @@ render_lang(const char *s, bool unsafe, const char *lang, char **diag_text)
 {
     diag *d = diag_new();
     markdown_result r;
-    markdown_options opt = {unsafe, 200, 0, lang};
+    markdown_options opt = {unsafe, 200, 0, lang, NULL};
     markdown_render(&r, s, strlen(s), &opt, "content/x.md", 5, A, d);
     *diag_text = diag_to_string(d);
     diag_free(d);
@@ -697,7 +698,7 @@ test_table_captions(void)
 
     /* two objects with the same id on one page: an error at the second */
     diag *d = diag_new();
-    markdown_options opt = {false, 200, 0, "en"};
+    markdown_options opt = {false, 200, 0, "en", NULL};
     const char *dup = "| a |\n|---|\n| 1 |\n\nTable: A {#tbl:a}\n\n| b |\n|---|\n| 2 |\n\n"
                       "Table: B {#tbl:a}\n";
     bool ok = markdown_render(&r, dup, strlen(dup), &opt, "content/x.md", 5, A, d);
@@ -847,9 +848,9 @@ render_calls(markdown_result *r, const char *body, const char *lang, diag *d)
        "expanded");
     markdown_page pg = {NULL, NULL, body, strlen(body),         st.spans,
                         st.n, NULL, &st,  shortcode_token_html, NULL,
-                        NULL};
+                        NULL, NULL};
     markdown_set_page(&pg);
-    markdown_options opt = {false, 200, 100, lang};
+    markdown_options opt = {false, 200, 100, lang, NULL};
     markdown_render(r, st.src, st.len, &opt, "content/x.md", 5, A, d);
     markdown_set_page(NULL);
     return shortcode_fill_html(&st, r->html, A);
@@ -938,6 +939,84 @@ test_shortcode_chart_figure(void)
     diag_free(d);
 }
 
+/* markdown_page.picture_of for the tests: a.jpg has a picture, gone.jpg an error */
+static const markdown_picture *
+pictures(const void *payload, const char *url)
+{
+    static const markdown_picture a = {"/p/a-1-960.jpg",
+                                       "/p/a-1-480.jpg 480w, /p/a-1-960.jpg 960w",
+                                       "/p/a-1-480.webp 480w, /p/a-1-960.webp 960w",
+                                       960,
+                                       640,
+                                       NULL};
+    static const markdown_picture gone = {
+        NULL, NULL, NULL, 0, 0, "image 'gone.jpg': no file content/x/gone.jpg"};
+    (void)payload;
+    if (strcmp(url, "a.jpg") == 0)
+        return &a;
+    return strcmp(url, "gone.jpg") == 0 ? &gone : NULL;
+}
+
+/* Images of the page's bundle (issue 14): pictures in a sentence, in a numbered figure and
+ * in a heading, errors at the '!' (columns in characters), missing alt text; the scan of
+ * the media pass. */
+static void
+test_pictures(void)
+{
+    markdown_page pg = {NULL, NULL, NULL, 0, NULL, 0, NULL, NULL, NULL, NULL, NULL, pictures};
+    markdown_set_page(&pg);
+    static const char pic[] =
+        "<picture><source type=\"image/webp\" srcset=\"/p/a-1-480.webp 480w, /p/a-1-960.webp "
+        "960w\" sizes=\"100vw\"><img src=\"/p/a-1-960.jpg\" srcset=\"/p/a-1-480.jpg 480w, "
+        "/p/a-1-960.jpg 960w\" sizes=\"100vw\" width=\"960\" height=\"640\" alt=\"The *ward* &amp; "
+        "bed\" title=\"On &quot;the&quot; ward\" loading=\"lazy\" decoding=\"async\"></picture>";
+    char *dt;
+    bool ok;
+    markdown_result r =
+        render_opts("On the ward: ![The \\*ward\\* & *bed*](a.jpg \"On \\\"the\\\" ward\"), "
+                    "![x](b.jpg).\n",
+                    false, 200, &dt, &ok);
+    OK(ok, "pictures: %s", dt);
+    STR_EQ(dt, "", "no diagnostics");
+    free(dt);
+    buf want = BUF_INIT;
+    buf_printf(&want, "<p>On the ward: %s, <img src=\"b.jpg\" alt=\"x\" />.</p>\n", pic);
+    STR_EQ(r.html, want.ptr, "the picture in the sentence, its alt and title escaped");
+    INT_EQ(r.n_links, 1, "only the other image goes to the links pass");
+    STR_EQ(r.links[0].dest, "b.jpg", "b.jpg");
+    STR_EQ(r.summary, "On the ward: The *ward* & bed, x.", "the alt text still in the summary");
+
+    r = render("![A ward](a.jpg)\n\nFigure: The ward {#fig:ward}\n\n## Here ![A ward](a.jpg)\n");
+    HAS(r.html, "<figure id=\"fig:ward\">\n<picture><source", "the figure holds the picture");
+    HAS(r.html, "alt=\"A ward\" loading=\"lazy\" decoding=\"async\"></picture>\n<figcaption>",
+        "before its caption");
+    HAS(r.html, "<h2 id=\"here-a-ward\">Here <picture>", "a picture in a heading");
+    r = render("![A ward](a.jpg \"The ward\")\n");
+    HAS(r.html,
+        "title=\"The ward\" loading=\"lazy\" decoding=\"async\"></picture>\n"
+        "<figcaption><span class=\"caption-label\">Figure 1.</span> The ward</figcaption>",
+        "an image with a title: numbered, its title the caption");
+
+    r = render_opts("病房：![原型](gone.jpg) and ![](a.jpg)\n", false, 200, &dt, &ok);
+    OK(!ok, "an image without its file is an error");
+    STR_EQ(dt,
+           "content/x.md:5:4: error: image 'gone.jpg': no file content/x/gone.jpg\n"
+           "content/x.md:5:24: warning: image 'a.jpg' has no alt text: write what it shows "
+           "between the brackets, for readers who cannot see it\n",
+           "the error at the '!', in characters; the warning for the empty alt");
+    free(dt);
+    markdown_set_page(NULL);
+
+    size_t n;
+    const char *src = "![a](x.png) ![b][ref] ![c](x.png) `![d](code.png)`\n\n"
+                      "    ![e](indented.png)\n\n[ref]: img/y.jpg\n\n[link](z.jpg)\n";
+    const char **urls = markdown_image_urls(src, strlen(src), &n, A);
+    INT_EQ(n, 2, "two images: repeats once, code and links left out");
+    STR_EQ(urls[0], "x.png", "the first image");
+    STR_EQ(urls[1], "img/y.jpg", "a reference image's destination");
+    buf_free(&want);
+}
+
 int
 main(void)
 {
@@ -962,6 +1041,7 @@ main(void)
     test_source_notes();
     test_shortcode_table_caption();
     test_shortcode_chart_figure();
+    test_pictures();
     arena_free(A);
     return harness_done();
 }

@@ -356,12 +356,12 @@ static bool
 write_facets(site *s, size_t lang, output *out, diag *d)
 {
     const config *cfg = site_config(s);
-    const value *site_ctx = site_context_in(s, lang);
-    if (!value_len(value_map_get(site_ctx, "projects")))
+    const facets *f = site_facets(s, lang);
+    if (!f || !value_len(value_map_get(site_context_in(s, lang), "projects")))
         return true;
     arena *tmp = arena_new();
-    bool ok = facets_write_files(site_ctx, facets_dir(cfg->languages[lang].code, tmp), emit_output,
-                                 out, d);
+    bool ok =
+        facets_write_files(f, facets_dir(cfg->languages[lang].code, tmp), emit_output, out, d);
     arena_free(tmp);
     return ok;
 }

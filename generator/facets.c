@@ -42,15 +42,17 @@ typedef struct picks { /* one project's values of one facet: indexes into facet.
     size_t n, cap;
 } picks;
 
-typedef struct model {
+struct facets {
     const value *site;
     const value *pages; /* site.projects */
     size_t n;
-    strtab by_url; /* page URL -> index + 1 */
+    const value **slots; /* open addressing by address: a page value, and its index in pages */
+    size_t *slot_index, n_slots;
     facet f[FACETS_N];
     picks *picks; /* [n * FACETS_N] */
-    arena *a;
-} model;
+    arena *a;     /* owns all of it */
+};
+typedef struct facets model;
 
 static const char *
 text_at(const value *map, const char *key)
@@ -59,9 +61,9 @@ text_at(const value *map, const char *key)
 }
 
 static picks *
-picks_of(model *m, size_t page, size_t k)
+picks_of(const model *m, size_t page, size_t k)
 {
-    return &m->picks[page * FACETS_N + k];
+    return &m->picks[page * FACETS_N + k]; /* the picks are the model's, not the caller's */
 }
 
 static void
@@ -88,13 +90,44 @@ intern(model *m, facet *f, const char *key, const char *name, const char *url)
     return f->n++;
 }
 
+/* site.projects and the terms' page lists hold the same page values: found by address */
+static size_t
+slot_of(const model *m, const value *p)
+{
+    uintptr_t h = (uintptr_t)p;
+    h ^= h >> 17;
+    h *= 0x9e3779b97f4a7c15ULL;
+    return (size_t)(h >> 20) & (m->n_slots - 1);
+}
+
+static void
+index_pages(model *m)
+{
+    m->n_slots = 16;
+    while (m->n_slots < 2 * m->n)
+        m->n_slots *= 2;
+    m->slots = arena_zalloc(m->a, m->n_slots * sizeof *m->slots);
+    m->slot_index = arena_zalloc(m->a, m->n_slots * sizeof *m->slot_index);
+    for (size_t i = 0; i < m->n; i++) {
+        const value *p = value_list_get(m->pages, i);
+        size_t k = slot_of(m, p);
+        while (m->slots[k] && m->slots[k] != p)
+            k = (k + 1) & (m->n_slots - 1);
+        if (!m->slots[k]) { /* a page listed twice keeps its first place */
+            m->slots[k] = p;
+            m->slot_index[k] = i;
+        }
+    }
+}
+
 /* The index in site.projects of a page value, or -1 (a page of another section). */
 static long
 page_index(const model *m, const value *p)
 {
-    const char *url = text_at(p, "url");
-    uintptr_t i = url ? (uintptr_t)strtab_get(&m->by_url, url) : 0;
-    return (long)i - 1;
+    for (size_t k = slot_of(m, p); m->slots[k]; k = (k + 1) & (m->n_slots - 1))
+        if (m->slots[k] == p)
+            return (long)m->slot_index[k];
+    return -1;
 }
 
 /* A taxonomy's terms, each with the projects among its pages (site.cohorts for cohort:
@@ -201,20 +234,17 @@ settle(model *m, size_t k, bool sort)
     f->n = n;
 }
 
-static void
-model_init(model *m, const value *site_ctx, arena *a)
+facets *
+facets_count(const value *site_ctx)
 {
-    memset(m, 0, sizeof *m);
+    arena *a = arena_new();
+    model *m = arena_zalloc(a, sizeof *m);
     m->site = site_ctx;
     m->pages = value_map_get(site_ctx, "projects");
     m->n = value_len(m->pages);
     m->a = a;
     m->picks = arena_zalloc(a, (m->n * FACETS_N + 1) * sizeof *m->picks);
-    for (size_t i = 0; i < m->n; i++) {
-        const char *url = text_at(value_list_get(m->pages, i), "url");
-        if (url)
-            strtab_put(&m->by_url, url, (void *)(uintptr_t)(i + 1));
-    }
+    index_pages(m);
     const value *taxonomies = value_map_get(site_ctx, "taxonomies");
     for (size_t k = 0; k < FACETS_N; k++) {
         const char *name = facets_names[k];
@@ -232,14 +262,16 @@ model_init(model *m, const value *site_ctx, arena *a)
         }
         settle(m, k, plain);
     }
+    for (size_t k = 0; k < FACETS_N; k++) /* no lookup follows (settle renumbered) */
+        strtab_free(&m->f[k].by_key);
+    return m;
 }
 
-static void
-model_fini(model *m)
+void
+facets_free(facets *f)
 {
-    strtab_free(&m->by_url);
-    for (size_t k = 0; k < FACETS_N; k++)
-        strtab_free(&m->f[k].by_key);
+    if (f)
+        arena_free(f->a);
 }
 
 /* {====================================================================
@@ -258,18 +290,15 @@ choice_value(const choice *c, arena *a)
 }
 
 value *
-facets_value(const value *site_ctx, arena *a)
+facets_value(const facets *m, arena *a)
 {
-    arena *tmp = arena_new(); /* the model; the value copies what it keeps into a */
-    model m;
-    model_init(&m, site_ctx, tmp);
     value *out = value_new_map(a, SRC_NONE);
     for (size_t k = 0; k < FACETS_N; k++) {
         value *values = value_new_list(a, SRC_NONE);
-        for (size_t c = 0; c < m.f[k].n; c++)
-            value_list_push(values, choice_value(&m.f[k].v[c], a), a);
-        if (m.f[k].none) {
-            value *none = choice_value(&(choice){FACETS_NONE, "", "", m.f[k].none, 0}, a);
+        for (size_t c = 0; c < m->f[k].n; c++)
+            value_list_push(values, choice_value(&m->f[k].v[c], a), a);
+        if (m->f[k].none) {
+            value *none = choice_value(&(choice){FACETS_NONE, "", "", m->f[k].none, 0}, a);
             value_map_set(none, "none", value_new_bool(a, true, SRC_NONE), a);
             value_list_push(values, none, a);
         }
@@ -277,8 +306,6 @@ facets_value(const value *site_ctx, arena *a)
         value_map_set(f, "values", values, a);
         value_map_set(out, facets_names[k], f, a);
     }
-    model_fini(&m);
-    arena_free(tmp);
     return out;
 }
 
@@ -310,7 +337,7 @@ put_picks(buf *out, const picks *p)
 }
 
 static void
-write_index(buf *out, model *m)
+write_index(buf *out, const model *m)
 {
     buf_printf(out, "{\"version\":%d,\"count\":%zu,\"rows\":%d,\n\"facets\":[",
                FACETS_FORMAT_VERSION, m->n, FACETS_ROWS_PER_FILE);
@@ -412,17 +439,17 @@ put_row(buf *out, const model *m, size_t i, const char *lang, arena *a)
 }
 
 static bool
-write_rows(const model *m, const char *dir, facets_emit_fn emit, void *payload, diag *d)
+write_rows(const model *m, const char *dir, facets_emit_fn emit, void *payload, arena *a, diag *d)
 {
     const char *lang = text_at(m->site, "language");
     bool ok = true;
     buf rows = BUF_INIT;
     for (size_t i = 0; i < m->n; i++) {
         buf_puts(&rows, i % FACETS_ROWS_PER_FILE ? ",\n" : "[");
-        put_row(&rows, m, i, lang, m->a);
+        put_row(&rows, m, i, lang, a);
         if ((i + 1) % FACETS_ROWS_PER_FILE == 0 || i + 1 == m->n) {
             buf_puts(&rows, "]\n");
-            const char *path = arena_printf(m->a, "%srows-%zu.json", dir, i / FACETS_ROWS_PER_FILE);
+            const char *path = arena_printf(a, "%srows-%zu.json", dir, i / FACETS_ROWS_PER_FILE);
             ok &= emit(payload, path, rows.ptr, rows.len, d);
             buf_clear(&rows);
         }
@@ -432,18 +459,14 @@ write_rows(const model *m, const char *dir, facets_emit_fn emit, void *payload, 
 }
 
 bool
-facets_write_files(const value *site_ctx, const char *dir, facets_emit_fn emit, void *payload,
-                   diag *d)
+facets_write_files(const facets *m, const char *dir, facets_emit_fn emit, void *payload, diag *d)
 {
     arena *a = arena_new();
-    model m;
-    model_init(&m, site_ctx, a);
     buf index = BUF_INIT;
-    write_index(&index, &m);
-    bool ok = write_rows(&m, dir, emit, payload, d);
+    write_index(&index, m);
+    bool ok = write_rows(m, dir, emit, payload, a, d);
     ok &= emit(payload, arena_printf(a, "%sindex.json", dir), index.ptr, index.len, d);
     buf_free(&index);
-    model_fini(&m);
     arena_free(a);
     return ok;
 }

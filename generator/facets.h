@@ -2,7 +2,9 @@
  * facets.h - the project list's filters (issue 14): each project's cohort, department,
  * status and furthest stage, counted for the list's template (section.facets) and written
  * as small data files that the theme's project-list.js filters the whole list with. Pure:
- * template values in, a value or files out. */
+ * template values in, a value or files out. The count is made once per language in the site
+ * pass and used by both: the values it reads (the projects' facets) are final there; the
+ * rows read what the media pass adds later (page.image) when they are written. */
 #ifndef CLINFOLIO_FACETS_H
 #define CLINFOLIO_FACETS_H
 
@@ -30,16 +32,21 @@ extern const char *const facets_names[FACETS_N]; /* cohort, department, status, 
  * (and to the base path, for its URL). Memory owned by a. */
 const char *facets_dir(const char *lang_code, arena *a);
 
-/* section.facets of the projects in the language whose `site` value is site_ctx (its
- * `projects`, `taxonomies`, `cohorts`, `stages`): a map from each facet's name to
+/* The projects of the language whose `site` value is site_ctx (its `projects`,
+ * `taxonomies`, `cohorts`, `stages`), counted; site_ctx must outlive it. */
+typedef struct facets facets;
+facets *facets_count(const value *site_ctx);
+void facets_free(facets *f);
+
+/* section.facets of the projects counted in f: a map from each facet's name to
  * {values: [{value, name, url, count}]}, the values with at least one project, in the
  * order of site.cohorts, of the taxonomy's terms, of site.stages, or else by value;
  * `value` is the slug (the term's, the stage's key), `name` the term's name, the stage's key
  * or the value as first written, `url` the term's page or "". A last item {value:
  * FACETS_NONE, none: true, count} counts the projects without a value. Memory owned by a. */
-value *facets_value(const value *site_ctx, arena *a);
+value *facets_value(const facets *f, arena *a);
 
-/* Writes the data files of the same projects into dir (facets_dir()), each handed to emit
+/* Writes the data files of the projects of f into dir (facets_dir()), each handed to emit
  * (false after it reported a failure); the same bytes for the same values:
  *   index.json  {"version", "count": projects, "rows": FACETS_ROWS_PER_FILE,
  *                "facets": [names], "values": [[keys of each facet's values]],
@@ -56,7 +63,7 @@ value *facets_value(const value *site_ctx, arena *a);
  * Returns false when an emit failed. */
 typedef bool (*facets_emit_fn)(void *payload, const char *path, const char *data, size_t len,
                                diag *d);
-bool facets_write_files(const value *site_ctx, const char *dir, facets_emit_fn emit, void *payload,
+bool facets_write_files(const facets *f, const char *dir, facets_emit_fn emit, void *payload,
                         diag *d);
 
 #endif

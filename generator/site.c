@@ -70,6 +70,7 @@ typedef struct view {
     taxonomy *taxonomies; /* cfg.n_taxonomies of them */
     value *site_ctx;
     bool search_page; /* <prefix>search/ is the built-in search page (no page took it) */
+    facets *facets;   /* the projects' facets (facets.h), when the language lists projects */
 } view;
 
 struct site {
@@ -988,7 +989,8 @@ build_facets(site *s, view *v)
         section *sec = v->sections[i];
         if (strcmp(sec->name, FACETS_SECTION) != 0)
             continue;
-        set(s, sec->ctx, "facets", facets_value(v->site_ctx, s->a));
+        v->facets = facets_count(v->site_ctx);
+        set(s, sec->ctx, "facets", facets_value(v->facets, s->a));
         set(s, sec->ctx, "facets_url", str_val(s, make_url(s, facets_dir(v->cfg->code, s->a))));
     }
 }
@@ -1585,7 +1587,15 @@ site_free(site *s)
         strtab_free(&s->by_path);
         for (size_t i = 0; s->declared && i < s->cfg.n_taxonomies; i++)
             strtab_free(&s->declared[i]);
+        for (size_t k = 0; s->views && k < s->cfg.n_languages; k++)
+            facets_free(s->views[k].facets);
     }
+}
+
+const facets *
+site_facets(const site *s, size_t lang)
+{
+    return s->views[lang].facets;
 }
 
 value *

@@ -80,6 +80,9 @@ value *site_context(site *s);
 /* The same in language lang (an index into cfg->languages): what its pages' templates and
  * shortcodes see. */
 value *site_context_in(site *s, size_t lang);
+/* The facets of the project list in language lang (facets.h), or NULL when it has no
+ * projects section. */
+const struct facets *site_facets(const site *s, size_t lang);
 
 /* Expands the shortcodes of p's Markdown body into *out (shortcode.h), on the main
  * thread; false after reporting an error. */

@@ -111,12 +111,12 @@ site_value(value *projects)
 
 /* the facet `name` of section.facets as "value:count name url; ..." (in a static buffer) */
 static const char *
-shown(const value *facets, const char *name)
+shown(const value *all, const char *name)
 {
     static buf b = BUF_INIT;
     buf_clear(&b);
     const value *values =
-        value_path(facets, name) ? value_map_get(value_map_get(facets, name), "values") : NULL;
+        value_path(all, name) ? value_map_get(value_map_get(all, name), "values") : NULL;
     for (size_t i = 0; i < value_len(values); i++) {
         const value *v = value_list_get(values, i);
         buf_printf(&b, "%s%s:%g %s %s%s", i ? "; " : "", value_str(value_map_get(v, "value")),
@@ -179,7 +179,9 @@ small_site(void)
 static void
 test_value(void)
 {
-    value *f = facets_value(small_site(), A);
+    facets *counted = facets_count(small_site());
+    value *f = facets_value(counted, A);
+    facets_free(counted);
     STR_EQ(shown(f, "cohort"),
            "2024:1 2024 /cohorts/2024/; 2023:2 2023 /cohorts/2023/; _none:1   (none)",
            "cohorts in site.cohorts' order, linked, and the projects without one");
@@ -198,7 +200,9 @@ test_files(void)
 {
     files f = {BUF_INIT, 0};
     diag *d = diag_new();
-    OK(facets_write_files(small_site(), facets_dir("en", A), collect_file, &f, d), "files written");
+    facets *counted = facets_count(small_site());
+    OK(facets_write_files(counted, facets_dir("en", A), collect_file, &f, d), "files written");
+    facets_free(counted);
     INT_EQ(f.n, 2, "one row file and index.json");
     STR_EQ(file_of(&f, "facets/en/rows-0.json"),
            "[[\"Goggles \\\"A\\\" \\u003c/script>\",\"/p/a/\",\"\",[0,2],\"2023-03-09\","
@@ -236,7 +240,9 @@ test_many_and_none(void)
     }
     files f = {BUF_INIT, 0};
     diag *d = diag_new();
-    OK(facets_write_files(site_value(projects), "f/", collect_file, &f, d), "401 rows");
+    facets *counted = facets_count(site_value(projects));
+    OK(facets_write_files(counted, "f/", collect_file, &f, d), "401 rows");
+    facets_free(counted);
     INT_EQ(f.n, 4, "three row files and index.json");
     OK(strstr(f.all.ptr, "== f/rows-2.json\n[[\"P\",\"/p/400/\"") != NULL,
        "the third file starts with project 400");
@@ -244,14 +250,16 @@ test_many_and_none(void)
     buf_free(&f.all);
 
     f = (files){BUF_INIT, 0};
-    OK(facets_write_files(site_value(list()), "f/", collect_file, &f, d), "no projects");
+    counted = facets_count(site_value(list()));
+    OK(facets_write_files(counted, "f/", collect_file, &f, d), "no projects");
     INT_EQ(f.n, 1, "no projects: no row file");
     STR_EQ(file_of(&f, "f/index.json"),
            "{\"version\":1,\"count\":0,\"rows\":200,\n"
            "\"facets\":[\"cohort\",\"department\",\"status\",\"stage\"],\n"
            "\"values\":[[],\n[],\n[],\n[]],\n\"projects\":[]}\n",
            "no projects: an index.json without projects, no row file");
-    value *empty = facets_value(site_value(list()), A);
+    value *empty = facets_value(counted, A);
+    facets_free(counted);
     STR_EQ(shown(empty, "cohort"), "", "no projects: no values");
     buf_free(&f.all);
     diag_free(d);

@@ -289,17 +289,21 @@ check_stale(const page *p, const rules_options *o, diag *d)
 /* }==================================================================== */
 
 void
+rules_check_page(const rules_options *o, const page *p, diag *d)
+{
+    if (!p->front || p->original)
+        return; /* not loaded (its error is out already), or a translation (its facts are
+                 * its original's, checked there) */
+    check_order(p, d);
+    check_future(p, o, d);
+    check_status(p, o->cfg, d);
+    check_patents(p, o->cfg, d);
+    check_stale(p, o, d);
+}
+
+void
 rules_check(const rules_options *o, const page *pages, size_t n, diag *d)
 {
-    for (size_t i = 0; i < n; i++) {
-        const page *p = &pages[i];
-        if (!p->front || p->original)
-            continue; /* not loaded (its error is out already), or a translation (its facts
-                       * are its original's, checked there) */
-        check_order(p, d);
-        check_future(p, o, d);
-        check_status(p, o->cfg, d);
-        check_patents(p, o->cfg, d);
-        check_stale(p, o, d);
-    }
+    for (size_t i = 0; i < n; i++)
+        rules_check_page(o, &pages[i], d);
 }

@@ -40,6 +40,9 @@ bool rules_published(const page *p, const rules_options *o);
  *                  stage date, or filed (published, granted, lapsed) without patent_filed
  *   stale-project  rules_stale() */
 void rules_check(const rules_options *o, const page *pages, size_t n, diag *d);
+/* The same for one page, pages[i] of rules_check: pages may be checked on several threads
+ * at once (d is thread-safe; its diagnostics are printed sorted). */
+void rules_check_page(const rules_options *o, const page *p, diag *d);
 
 /* Whether p is a stale project: a published single page of the `projects` section with
  * `stages` or `status` (a page that records progress), whose status (if any) is not

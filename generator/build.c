@@ -630,6 +630,7 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
         goto done;
     if (host && !memo_run_plugins(m, host, s, workers, load_arenas, &st.plugins_kept, a, d))
         goto done;
+    st.hooks_kept = memo_hooks_restored(m, &st.hook_calls);
     site_share_data(s);
     st.plugins_ms = pool_now_ms() - t;
     t = pool_now_ms();

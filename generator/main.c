@@ -290,6 +290,10 @@ cmd_build(int argc, char **argv)
             printf("converted the Markdown of %zu of %zu pages; plugin hooks %s\n",
                    stats.markdown - stats.markdown_kept, stats.markdown,
                    stats.plugins_kept ? "not run (unchanged)" : "run");
+            if (!stats.plugins_kept && stats.hook_calls)
+                printf("page hooks run %zu of %zu times (a plugin's hook for a page); the other "
+                       "results were kept\n",
+                       stats.hook_calls - stats.hooks_kept, stats.hook_calls);
             printf("image files: %zu made, %zu taken from the image cache\n", stats.images_made,
                    stats.images_reused);
             build_stats_print_times(stdout, &stats);

@@ -49,6 +49,17 @@ struct memo {
     /* plugins_key() of this build, when computed: the generate key builds on it */
     uint64_t plugins_key;
     bool plugins_keyed;
+    /* page hooks: the callbacks, the program and plugins' hash, the place of the current
+     * plugin's page 0 record, each page's hash (recall makes it, remember uses it), and
+     * per worker a memo of the hashes of the current plugin's run */
+    plugin_page_memo hooks;
+    uint64_t hooks_salt;
+    size_t first_hook;
+    uint64_t *hook_page_hash;
+    deps_memo **hook_memos;
+    size_t hook_workers;
+    size_t hook_calls;
+    atomic_size_t hooks_restored;
 };
 
 /* {====================================================================
@@ -117,6 +128,17 @@ static void
 carry_over(cache_next *next, size_t slot, const char *key, const void *data, size_t len)
 {
     cache_next_keep(next, slot, key, data, len);
+}
+
+/* A record used again: its diagnostics reported, the record carried over into place slot,
+ * and counted. */
+static void
+take_record(memo *m, size_t slot, const char *name, const void *data, size_t len, diag *pd, diag *d,
+            atomic_size_t *count)
+{
+    diag_merge(d, pd);
+    carry_over(m->next, slot, name, data, len);
+    atomic_fetch_add_explicit(count, 1, memory_order_relaxed);
 }
 
 memo *
@@ -375,9 +397,7 @@ recall_page(void *payload, size_t i, page *p, uint64_t key, const char *src, siz
             q.body = src + at;
             q.body_len = body_len;
             *p = q;
-            diag_merge(d, pd);
-            carry_over(m->next, m->first_file + i, name.ptr, data, rlen);
-            atomic_fetch_add_explicit(&m->loaded, 1, memory_order_relaxed);
+            take_record(m, m->first_file + i, name.ptr, data, rlen, pd, d, &m->loaded);
         }
         diag_free(pd);
     }
@@ -452,6 +472,133 @@ hash_one_page(size_t i, size_t worker, void *payload)
 {
     page_hashes *j = payload;
     j->hash[i] = deps_hash(j->pages[i]->ctx, DEPS_DEEP, j->memos[worker]);
+}
+
+/* Each page hook's result, when the page's value and the values of `site` the hook read
+ * are what they were: "hook/<plugin>/<path>" -> key (hook_key()), the keys of `site` it
+ * read, its result (or none) and its diagnostics. A facts edit runs the site_loaded hooks
+ * again (they see every page) but a page hook only for that page. */
+static void
+start_hooks(void *payload, size_t n)
+{
+    memo *m = payload;
+    m->first_hook = cache_next_reserve(m->next, n);
+    m->hook_calls += n;
+    /* fresh memos for each plugin: the pages' maps changed by the last one's results */
+    for (size_t w = 0; w < m->hook_workers; w++) {
+        deps_memo_free(m->hook_memos[w]);
+        m->hook_memos[w] = deps_memo_new();
+    }
+}
+
+static void
+end_hooks(memo *m)
+{
+    if (!m)
+        return;
+    for (size_t w = 0; w < m->hook_workers; w++)
+        deps_memo_free(m->hook_memos[w]);
+    free(m->hook_memos);
+    free(m->hook_page_hash);
+    m->hook_memos = NULL;
+    m->hook_page_hash = NULL;
+    m->hook_workers = 0;
+}
+
+/* The key of a page hook's result: the program and plugins, the plugin, the page's value
+ * and the values of the keys of site in keys[0..len) (each ended by '\0'). */
+static uint64_t
+hook_key(const memo *m, const char *plugin, uint64_t page_hash, const value *site_ctx,
+         const char *keys, size_t len, deps_memo *dm)
+{
+    uint64_t h = hash_u64(hash_str(m->hooks_salt, plugin), page_hash);
+    for (const char *k = keys; k < keys + len; k += strlen(k) + 1)
+        h = hash_u64(hash_str(h, k), deps_hash(value_map_get(site_ctx, k), DEPS_DEEP, dm));
+    return h;
+}
+
+static bool
+recall_hook(void *payload, const char *plugin, size_t i, const page *p, const value *site_ctx,
+            size_t worker, value **result, arena *a, diag *d)
+{
+    memo *m = payload;
+    deps_memo *dm = m->hook_memos[worker];
+    m->hook_page_hash[i] = deps_hash(p->ctx, DEPS_DEEP, dm);
+    if (!m->prev)
+        return false;
+    buf name = BUF_INIT;
+    buf_printf(&name, "hook/%s/%s", plugin, p->path);
+    size_t len, keys_len;
+    const void *data = cache_get(m->prev, name.ptr, &len);
+    serial_reader r = SERIAL_READER(data, len);
+    uint64_t key = serial_get_u64(&r);
+    const char *keys = serial_get_bytes(&r, &keys_len);
+    bool ok = data && r.ok && (!keys_len || keys[keys_len - 1] == '\0') &&
+              hook_key(m, plugin, m->hook_page_hash[i], site_ctx, keys, keys_len, dm) == key;
+    if (ok) {
+        bool has = serial_get_varint(&r) != 0;
+        value *v = has ? serial_get_value(&r, a) : NULL;
+        diag *pd = diag_new();
+        ok = r.ok && (v || !has) && serial_get_diags(&r, pd, a) && r.p == r.end;
+        if (ok) {
+            *result = v;
+            take_record(m, m->first_hook + i, name.ptr, data, len, pd, d, &m->hooks_restored);
+        }
+        diag_free(pd);
+    }
+    buf_free(&name);
+    return ok;
+}
+
+static void
+remember_hook(void *payload, const char *plugin, size_t i, const page *p, const value *site_ctx,
+              size_t worker, const char *site_keys, size_t keys_len, bool all_site,
+              const value *result, diag *pd)
+{
+    memo *m = payload;
+    if (all_site) /* it went through every key of site: run it again every time */
+        return;
+    buf keys = BUF_INIT; /* each key once, in the order first read */
+    for (const char *k = site_keys; k < site_keys + keys_len; k += strlen(k) + 1) {
+        size_t klen = strlen(k);
+        bool seen = false;
+        for (const char *q = keys.ptr; !seen && q < keys.ptr + keys.len; q += strlen(q) + 1)
+            seen = strcmp(q, k) == 0;
+        if (!seen)
+            buf_append(&keys, k, klen + 1);
+    }
+    buf rec = BUF_INIT, kind = BUF_INIT;
+    serial_writer w = SERIAL_WRITER(&rec);
+    serial_put_u64(&w, hook_key(m, plugin, m->hook_page_hash[i], site_ctx, keys.ptr, keys.len,
+                                m->hook_memos[worker]));
+    serial_put_bytes(&w, keys.ptr, keys.len);
+    serial_put_varint(&w, result != NULL);
+    if (result)
+        serial_put_value(&w, result);
+    buf_printf(&kind, "hook/%s", plugin);
+    put_page_record(m, m->first_hook + i, kind.ptr, p->path, &w, pd);
+    buf_free(&kind);
+    buf_free(&keys);
+}
+
+/* The page hooks' records of prev, for the next build, when the plugins' results were
+ * taken whole (restore_plugins) and no hook ran. */
+static void
+carry_hooks(memo *m, const site *s)
+{
+    const config *cfg = site_config(s);
+    size_t n, len;
+    page *const *pages = site_hook_pages(s, &n);
+    buf name = BUF_INIT;
+    for (size_t k = 0; m->next && k < cfg->n_plugins; k++)
+        for (size_t i = 0; i < n; i++) {
+            buf_clear(&name);
+            buf_printf(&name, "hook/%s/%s", cfg->plugins[k].name, pages[i]->path);
+            const void *data = cache_get(m->prev, name.ptr, &len);
+            if (data)
+                carry_over(m->next, SIZE_MAX, name.ptr, data, len);
+        }
+    buf_free(&name);
 }
 
 /* Everything the hooks see (the site value, every page's through it) and the plugins'
@@ -547,17 +694,37 @@ memo_run_plugins(memo *m, plugin_host *host, site *s, size_t workers, arena **lo
         m->plugins_keyed = true;
     }
     *restored = prev && restore_plugins(prev, next, key, s, a, d);
-    if (*restored)
+    if (*restored) {
+        carry_hooks(m, s);
         return true;
+    }
     size_t n;
     page *const *pages = site_hook_pages(s, &n);
     diag *pd = diag_new(); /* the hooks' diagnostics, to be remembered */
-    bool ok = plugin_run_site_hooks(host, site_context(s), pages, n, workers, load_arenas, pd);
+    const plugin_page_memo *hooks = NULL;
+    if (next) {
+        m->hooks = (plugin_page_memo){start_hooks, recall_hook, remember_hook, m};
+        m->hooks_salt = hash_u64(program_hash(), plugin_host_hash(host));
+        m->hook_page_hash = xcalloc(n + 1, sizeof(uint64_t));
+        m->hook_workers = workers;
+        m->hook_memos = xcalloc(workers, sizeof(deps_memo *));
+        hooks = &m->hooks;
+    }
+    bool ok =
+        plugin_run_site_hooks(host, site_context(s), pages, n, workers, load_arenas, hooks, pd);
+    end_hooks(m);
     if (ok && next && diag_error_count(pd) == 0)
         remember_plugins(next, key, s, pd);
     diag_merge(d, pd);
     diag_free(pd);
     return ok;
+}
+
+size_t
+memo_hooks_restored(const memo *m, size_t *calls)
+{
+    *calls = m ? m->hook_calls : 0;
+    return m ? atomic_load(&m->hooks_restored) : 0;
 }
 
 /* {====================================================================

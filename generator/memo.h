@@ -53,6 +53,9 @@ size_t memo_loads_restored(const memo *m);
  * (*restored then true). m may be NULL. */
 bool memo_run_plugins(memo *m, plugin_host *host, site *s, size_t workers, arena **arenas,
                       bool *restored, arena *a, diag *d);
+/* Of the page hook calls memo_run_plugins() made (a plugin's hook for a page), how many in
+ * all (*calls) and how many took the last build's result (returned). */
+size_t memo_hooks_restored(const memo *m, size_t *calls);
 
 /* The callbacks with which site_convert_content() restores and records each page's
  * Markdown results (n_all pages: site_all_pages), or NULL when m is NULL. */

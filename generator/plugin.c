@@ -57,6 +57,11 @@ typedef struct lstate {
     int *hooks;                  /* per plugin: registry reference of its hook table */
     diag *d;                     /* for clinfolio.warn during a call */
     struct lstate *next;         /* the host's list of states */
+    /* during a page hook: the site value whose keys it reads are noted in site_reads (each
+     * ended by '\0'), all_site when it went through them all (plugin_page_memo) */
+    const value *watched_site;
+    buf site_reads;
+    bool all_site;
 } lstate;
 
 typedef struct plugin {
@@ -461,6 +466,17 @@ static const char PROXY_MT[] = "clinfolio.readonly";
 
 static void push_value(lua_State *L, const value *v, bool copy);
 
+/* A page hook read key k of the site value v: noted for its memo (plugin_page_memo). */
+static void
+note_site_read(lua_State *L, const value *v, const char *k, size_t len)
+{
+    lstate *S = state_of(L);
+    if (v != S->watched_site || memchr(k, '\0', len))
+        return;
+    buf_append(&S->site_reads, k, len);
+    buf_putc(&S->site_reads, '\0');
+}
+
 static const value *
 proxy_target(lua_State *L, int idx)
 {
@@ -577,6 +593,7 @@ proxy_index(lua_State *L)
         size_t len;
         const char *k = lua_tolstring(L, 2, &len);
         note_key(k, len);
+        note_site_read(L, v, k, len);
         for (size_t i = 0; i < v->as.map.len; i++)
             if (v->as.map.pairs[i].key_len == len && memcmp(v->as.map.pairs[i].key, k, len) == 0) {
                 push_value(L, v->as.map.pairs[i].val, false);
@@ -610,6 +627,8 @@ proxy_next(lua_State *L)
     lua_Integer i = lua_tointeger(L, lua_upvalueindex(1));
     if (!v)
         return 0;
+    if (v == state_of(L)->watched_site)
+        state_of(L)->all_site = true;
     size_t n = v->type == VALUE_LIST ? v->as.list.len : v->as.map.len;
     if ((size_t)i >= n)
         return 0;
@@ -1184,6 +1203,7 @@ state_new(plugin_host *h)
 {
     lstate *S = xcalloc(1, sizeof(lstate));
     S->h = h;
+    S->site_reads = BUF_INIT;
     S->mem_limit = h->cfg->plugin_memory_mb << 20;
     S->hooks = xcalloc(h->n + 1, sizeof(int));
     S->L = lua_newstate(limited_alloc, S);
@@ -1247,6 +1267,7 @@ state_free(lstate *S)
 {
     lua_close(S->L);
     free(S->hooks);
+    buf_free(&S->site_reads);
     free(S);
 }
 
@@ -1570,6 +1591,7 @@ typedef struct page_job {
     diag **diags;    /* per page: what its hook reported, merged in page order */
     value **results; /* per page: the returned map, or NULL */
     bool *failed;    /* per page: the hook failed */
+    const plugin_page_memo *memo; /* or NULL */
 } page_job;
 
 /* The page hook of one plugin for page i, on worker w: everything it reports goes to the
@@ -1585,19 +1607,33 @@ page_one(size_t i, size_t w, void *payload)
     char note[512];
     snprintf(note, sizeof note, "while processing %s", pg->path);
     diag_set_context(SRC_POS(pg->path, 1, 1), note);
+    const plugin_page_memo *memo = job->memo;
+    if (memo && memo->recall(memo->payload, p->name, i, pg, job->site_ctx, w, &job->results[i],
+                             job->arenas[w], d)) {
+        job->failed[i] = false;
+        diag_set_context(SRC_NONE, NULL);
+        return;
+    }
     lstate *S = pool_state(h, w, d);
     bool ok = S && push_hook(S, job->plugin, "page", LUA_TFUNCTION);
     if (ok) {
         reseed(S->L);
         push_value(S->L, pg->ctx, false);
         push_value(S->L, job->site_ctx, false);
+        S->watched_site = job->site_ctx;
+        buf_clear(&S->site_reads);
+        S->all_site = false;
         int status = limited_call(S, p, 2, 1, d);
+        S->watched_site = NULL;
         if (status != LUA_OK) {
             report_hook_failure(S, p, status, "page", d);
             ok = false;
         } else {
             ok = read_result(S, p, "page", job->arenas[w], &job->results[i], d);
         }
+        if (ok && memo && diag_error_count(d) == 0)
+            memo->remember(memo->payload, p->name, i, pg, job->site_ctx, w, S->site_reads.ptr,
+                           S->site_reads.len, S->all_site, job->results[i], d);
     }
     job->failed[i] = !ok;
     diag_set_context(SRC_NONE, NULL);
@@ -1605,7 +1641,7 @@ page_one(size_t i, size_t w, void *payload)
 
 bool
 plugin_run_site_hooks(plugin_host *h, value *site_ctx, page *const *pages, size_t n, size_t workers,
-                      arena **worker_arenas, diag *d)
+                      arena **worker_arenas, const plugin_page_memo *memo, diag *d)
 {
     lstate *S = h->main;
     lua_State *L = S->L;
@@ -1640,7 +1676,8 @@ plugin_run_site_hooks(plugin_host *h, value *site_ctx, page *const *pages, size_
                     worker_arenas ? worker_arenas : main_arena,
                     xcalloc(n + 1, sizeof(diag *)),
                     xcalloc(n + 1, sizeof(value *)),
-                    xcalloc(n + 1, sizeof(bool))};
+                    xcalloc(n + 1, sizeof(bool)),
+                    memo};
     bool ok = true;
     /* plugin by plugin (a later plugin's page hook sees what earlier ones added), the
      * pages of one plugin on the pool; results and diagnostics are taken in page order,
@@ -1650,6 +1687,8 @@ plugin_run_site_hooks(plugin_host *h, value *site_ctx, page *const *pages, size_
             continue;
         lua_pop(L, 1);
         job.plugin = i;
+        if (memo)
+            memo->start(memo->payload, n);
         pool_run(workers, n, page_one, &job);
         for (size_t k = 0; k < n; k++) {
             if (ok) {

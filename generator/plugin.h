@@ -60,8 +60,29 @@ void plugin_host_free(plugin_host *h);
  * done, so a page hook sees what earlier plugins added, never what the same plugin
  * returned for another page. Diagnostics come out in page order, up to the first page
  * whose hook failed, the same for any number of workers. */
+/* What a build keeps of each page hook's result for the next (memo.c), so that a page
+ * hook runs again only for the pages whose value, or the values of `site` it read, changed:
+ * while a page hook runs, the keys it reads of `site` are noted (site_keys: each ended by
+ * '\0'; all_site when it went through all of them with pairs()). On the worker threads
+ * (worker: the pool's number), except start. */
+typedef struct plugin_page_memo {
+    /* Before the pages of one plugin: n of them (main thread). */
+    void (*start)(void *payload, size_t n);
+    /* The result (or NULL) and the diagnostics of the plugin's page hook for pages[i] as
+     * the last build kept them, when what it read is the same now; false: run the hook. */
+    bool (*recall)(void *payload, const char *plugin, size_t i, const page *p,
+                   const value *site_ctx, size_t worker, value **result, arena *a, diag *d);
+    /* Keeps the result (or NULL) and the diagnostics of a hook that ran. */
+    void (*remember)(void *payload, const char *plugin, size_t i, const page *p,
+                     const value *site_ctx, size_t worker, const char *site_keys, size_t keys_len,
+                     bool all_site, const value *result, diag *pd);
+    void *payload;
+} plugin_page_memo;
+
+/* memo may be NULL (every page hook runs). */
 bool plugin_run_site_hooks(plugin_host *h, value *site_ctx, page *const *pages, size_t n,
-                           size_t workers, arena **worker_arenas, diag *d);
+                           size_t workers, arena **worker_arenas, const plugin_page_memo *memo,
+                           diag *d);
 
 /* The generate hooks: the files they ask for, in plugin order. *read_content says whether
  * they read any of PLUGIN_CONTENT_KEYS (a page's Markdown results) of any map: when not,

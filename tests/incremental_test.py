@@ -19,6 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tally import check, done  # noqa: E402
 
 
+HERE = os.path.dirname(os.path.abspath(__file__))
 LAST = {}
 
 
@@ -32,7 +33,10 @@ def build(site, out, *args):
     c = re.search(r"converted the Markdown of (\d+) of (\d+) pages; plugin hooks (run|not)",
                   p.stdout)
     f = re.search(r"parsed the front matter of (\d+) of (\d+) files", p.stdout)
+    h = re.search(r"page hooks run (\d+) of (\d+) times", p.stdout)
     LAST.clear()
+    if h:
+        LAST.update(hooks_run=int(h.group(1)), hook_calls=int(h.group(2)))
     if c:
         LAST.update(converted=int(c.group(1)), pages=int(c.group(2)), hooks=c.group(3) == "run")
     if f:
@@ -321,6 +325,23 @@ def main():
         edit(project, "  prototype: 2024-09-12", "  prototype: 2024-08-30")
         rendered, total, changed = changed_as_expected(site, out, before, "facts edit")
         check("metrics.json" in changed, "facts edit: metrics.json changed")
+        # the site_loaded hooks ran again (they see every page), the page hooks (of
+        # stage_timeline and report_citations) only for the edited page: the other pages
+        # and the keys of `site` they read are the same
+        check(LAST.get("hooks") is True and LAST.get("hooks_run") == 2
+              and LAST.get("hook_calls", 0) > 20,
+              "facts edit: the page hooks ran for the edited page only: %s" % LAST)
+        # a key of `site` a page hook reads (stage_timeline: site.languages) changed: it
+        # runs for every page again (report_citations' reads no such key: kept)
+        site_yaml = os.path.join(site, "site.yaml")
+        edit(site_yaml, "    name: English\n", "    name: English (UK)\n")
+        before = snapshot(out)
+        changed_as_expected(site, out, before, "a language renamed")
+        check(LAST.get("hook_calls", 0) > 20
+              and LAST.get("hooks_run") >= LAST.get("hook_calls") // 2,
+              "a language renamed: stage_timeline's page hook ran for every page: %s" % LAST)
+        edit(site_yaml, "    name: English (UK)\n", "    name: English\n")
+        build(site, out)
 
         # a page that chooses another template (a value its template does not read)
         before = snapshot(out)
@@ -375,6 +396,52 @@ def main():
         edit(project, "\n## ", "\nFour more words here.\n\n## ")
         rendered, total, changed = changed_as_expected(site, out, before, "generate reads content")
         check("words.txt" in changed, "generate reads content: its file changed")
+
+        # a page hook's result is kept while the page and the keys of `site` it read are the
+        # same: a plugin whose page hook reads site.params, one that goes through every key
+        # of site with pairs() (never kept), and the golden fixture's, which reads only the
+        # page; a generate hook publishes what the first returned
+        psite = os.path.join(tmp, "psite")
+        pout = os.path.join(tmp, "psite-out")
+        shutil.copytree(os.path.join(HERE, "golden", "plugins"), psite)
+        shutil.rmtree(os.path.join(psite, "expected"))
+        with open(os.path.join(psite, "plugins", "motto.lua"), "w", encoding="utf-8") as f:
+            f.write("local M = {}\n"
+                    "function M.page(page, site) return {motto = site.params.motto} end\n"
+                    "function M.generate(site)\n"
+                    "  local out = {}\n"
+                    "  for _, p in ipairs(site.projects) do\n"
+                    "    out[#out + 1] = tostring(p.title) .. ': ' .. tostring(p.data.motto)\n"
+                    "  end\n"
+                    "  return {{path = 'mottos.txt', content = table.concat(out, '\\n')}}\n"
+                    "end\n"
+                    "return M\n")
+        with open(os.path.join(psite, "plugins", "every_key.lua"), "w", encoding="utf-8") as f:
+            f.write("local M = {}\n"
+                    "function M.page(page, site)\n"
+                    "  local n = 0\n"
+                    "  for _ in pairs(site) do n = n + 1 end\n"
+                    "  return {site_keys = n}\n"
+                    "end\n"
+                    "return M\n")
+        pyaml = os.path.join(psite, "site.yaml")
+        edit(pyaml, "plugins: [demo]", "plugins: [demo, motto, every_key]")
+        status, rendered, total, err = build(psite, pout)
+        check(status == 0, "page hook memo site: builds: " + err)
+        edit(pyaml, "author: Fixture Office", "author: Another Office")
+        before = snapshot(pout)
+        changed_as_expected(psite, pout, before, "site.yaml author")
+        calls = LAST.get("hook_calls", 0)
+        check(calls > 0 and calls % 3 == 0 and LAST.get("hooks_run") == calls // 3,
+              "site.yaml author: only the hook that reads every key of site ran again: %s" % LAST)
+        edit(pyaml, "motto: Measure twice", "motto: Cut once")
+        before = snapshot(pout)
+        rendered, total, changed = changed_as_expected(psite, pout, before, "site.params.motto")
+        check(LAST.get("hooks_run") == 2 * calls // 3,
+              "site.params.motto: the hook that reads it ran again for every page: %s" % LAST)
+        check("mottos.txt" in changed and "Cut once" in open(os.path.join(pout, "mottos.txt"),
+                                                             encoding="utf-8").read(),
+              "site.params.motto: what the hook returned is the new motto")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return done()

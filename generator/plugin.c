@@ -62,6 +62,7 @@ typedef struct lstate {
     const value *watched_site;
     buf site_reads;
     bool all_site;
+    lua_Integer call; /* the page hook call's number: proxies reached in it carry it */
 } lstate;
 
 typedef struct plugin {
@@ -462,6 +463,9 @@ note_key(const char *key, size_t len)
 
 static const char PROXY_VALUE[] = "clinfolio.proxy_value"; /* proxy -> value* (weak keys) */
 static const char PROXY_CACHE[] = "clinfolio.proxy_cache"; /* value* -> proxy (weak values) */
+/* proxy -> the page hook call that last reached it (weak keys): a proxy a hook kept from
+ * an earlier call reads values its call's reads of `site` do not name */
+static const char PROXY_CALL[] = "clinfolio.proxy_call";
 static const char PROXY_MT[] = "clinfolio.readonly";
 
 static void push_value(lua_State *L, const value *v, bool copy);
@@ -477,12 +481,43 @@ note_site_read(lua_State *L, const value *v, const char *k, size_t len)
     buf_putc(&S->site_reads, '\0');
 }
 
+/* During a page hook, the proxy at idx was reached in this call (from its page or site,
+ * with the site's keys noted), or else the call's result cannot be kept. */
+static void
+check_reached(lua_State *L, int idx)
+{
+    lstate *S = state_of(L);
+    if (!S->watched_site || S->all_site)
+        return;
+    lua_getfield(L, LUA_REGISTRYINDEX, PROXY_CALL);
+    lua_pushvalue(L, idx);
+    lua_rawget(L, -2);
+    if (lua_tointeger(L, -1) != S->call)
+        S->all_site = true;
+    lua_pop(L, 2);
+}
+
+/* The proxy on top of the stack was reached in the current page hook call. */
+static void
+mark_reached(lua_State *L)
+{
+    lstate *S = state_of(L);
+    if (!S->watched_site)
+        return;
+    lua_getfield(L, LUA_REGISTRYINDEX, PROXY_CALL);
+    lua_pushvalue(L, -2);
+    lua_pushinteger(L, S->call);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+}
+
 static const value *
 proxy_target(lua_State *L, int idx)
 {
     if (lua_type(L, idx) != LUA_TTABLE)
         return NULL;
     idx = lua_absindex(L, idx);
+    check_reached(L, idx);
     lua_getfield(L, LUA_REGISTRYINDEX, PROXY_VALUE);
     lua_pushvalue(L, idx);
     lua_rawget(L, -2);
@@ -516,6 +551,7 @@ push_proxy(lua_State *L, const value *v)
     lua_rawgetp(L, -1, v);
     if (!lua_isnil(L, -1)) {
         lua_remove(L, -2);
+        mark_reached(L);
         return;
     }
     lua_pop(L, 1);
@@ -529,6 +565,7 @@ push_proxy(lua_State *L, const value *v)
     lua_pushlightuserdata(L, (void *)v);
     lua_rawset(L, -3);
     lua_pop(L, 1);
+    mark_reached(L);
 }
 
 static void
@@ -1242,6 +1279,12 @@ state_new(plugin_host *h)
     lua_setfield(L, -2, "__mode");
     lua_setmetatable(L, -2);
     lua_setfield(L, LUA_REGISTRYINDEX, PROXY_CACHE);
+    lua_newtable(L);
+    lua_newtable(L);
+    lua_pushliteral(L, "k");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
+    lua_setfield(L, LUA_REGISTRYINDEX, PROXY_CALL);
     static const luaL_Reg ro[] = {{"__index", proxy_index},
                                   {"__newindex", proxy_newindex},
                                   {"__len", proxy_len},
@@ -1618,11 +1661,12 @@ page_one(size_t i, size_t w, void *payload)
     bool ok = S && push_hook(S, job->plugin, "page", LUA_TFUNCTION);
     if (ok) {
         reseed(S->L);
-        push_value(S->L, pg->ctx, false);
-        push_value(S->L, job->site_ctx, false);
-        S->watched_site = job->site_ctx;
+        S->watched_site = job->site_ctx; /* before the arguments: their proxies are reached */
+        S->call++;
         buf_clear(&S->site_reads);
         S->all_site = false;
+        push_value(S->L, pg->ctx, false);
+        push_value(S->L, job->site_ctx, false);
         int status = limited_call(S, p, 2, 1, d);
         S->watched_site = NULL;
         if (status != LUA_OK) {

@@ -442,6 +442,38 @@ def main():
         check("mottos.txt" in changed and "Cut once" in open(os.path.join(pout, "mottos.txt"),
                                                              encoding="utf-8").read(),
               "site.params.motto: what the hook returned is the new motto")
+        # a page hook that keeps site.projects from its first call and reads it in later
+        # calls without going through site: those calls cannot be kept
+        with open(os.path.join(psite, "plugins", "cached.lua"), "w", encoding="utf-8") as f:
+            f.write("local M = {}\n"
+                    "local projects\n"
+                    "function M.page(page, site)\n"
+                    "  projects = projects or site.projects\n"
+                    "  local t = {}\n"
+                    "  for _, p in ipairs(projects) do t[#t + 1] = tostring(p.title) end\n"
+                    "  return {titles = table.concat(t, '|')}\n"
+                    "end\n"
+                    "function M.generate(site)\n"
+                    "  local out = {}\n"
+                    "  for _, p in ipairs(site.projects) do out[#out + 1] = p.data.titles end\n"
+                    "  return {{path = 'titles.txt', content = table.concat(out, '\\n')}}\n"
+                    "end\n"
+                    "return M\n")
+        edit(pyaml, "plugins: [demo, motto, every_key]", "plugins: [demo, motto, every_key, cached]")
+        nerve = os.path.join(psite, "content", "projects", "nerve-guide.md")
+        for k in range(8):  # pages enough for later calls on every worker
+            with open(os.path.join(psite, "content", "projects", "copy-%d.md" % k), "w",
+                      encoding="utf-8") as f:
+                text = open(nerve, encoding="utf-8").read().replace("title: ", "title: C%d " % k, 1)
+                f.write(re.sub(r"\nslug: .*", "", text))
+        build(psite, pout)
+        anti_fog = os.path.join(psite, "content", "projects", "anti-fog.md")
+        edit(anti_fog, "title: ", "title: Renamed ")
+        before = snapshot(pout)
+        rendered, total, changed = changed_as_expected(psite, pout, before, "a kept proxy")
+        titles = open(os.path.join(pout, "titles.txt"), encoding="utf-8").read()
+        check("titles.txt" in changed and titles.count("Renamed ") == len(titles.split("\n")),
+              "a kept proxy: every page's hook saw the new title: %r" % titles[:200])
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return done()

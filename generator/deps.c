@@ -427,15 +427,12 @@ log_read(deps_log *l, const deps_path *p, deps_kind kind, const value *v, const 
             l->overflow = true;
             return;
         }
-        n++;
+        steps[n++] = q;
     }
-    /* for "logged already" */
+    /* for "logged already" (path_hash recurses: the depth is bounded above) */
     uint64_t h = hash_bytes(hash_u64(path_hash(p), kind), attr, attr_len);
     if (!first_time(l, h))
         return;
-    n = 0;
-    for (const deps_path *q = p; q; q = q->parent)
-        steps[n++] = q;
     /* steps from the root: the first `shared` are those of the read logged before */
     size_t shared = 0;
     while (shared < n && shared < l->prev_n && same_step(steps[n - 1 - shared], l->prev[shared]))

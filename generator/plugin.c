@@ -1235,6 +1235,18 @@ reseed(lua_State *L)
     lua_pop(L, 1);
 }
 
+/* A table with weak keys or values (mode "k" or "v") in the registry under name. */
+static void
+weak_registry_table(lua_State *L, const char *name, const char *mode)
+{
+    lua_newtable(L);
+    lua_newtable(L);
+    lua_pushstring(L, mode);
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
+    lua_setfield(L, LUA_REGISTRYINDEX, name);
+}
+
 static lstate *
 state_new(plugin_host *h)
 {
@@ -1267,24 +1279,9 @@ state_new(plugin_host *h)
     lua_setfield(L, -2, "__metatable");
     lua_pop(L, 2);
     /* the read-only views */
-    lua_newtable(L);
-    lua_newtable(L);
-    lua_pushliteral(L, "k");
-    lua_setfield(L, -2, "__mode");
-    lua_setmetatable(L, -2);
-    lua_setfield(L, LUA_REGISTRYINDEX, PROXY_VALUE);
-    lua_newtable(L);
-    lua_newtable(L);
-    lua_pushliteral(L, "v");
-    lua_setfield(L, -2, "__mode");
-    lua_setmetatable(L, -2);
-    lua_setfield(L, LUA_REGISTRYINDEX, PROXY_CACHE);
-    lua_newtable(L);
-    lua_newtable(L);
-    lua_pushliteral(L, "k");
-    lua_setfield(L, -2, "__mode");
-    lua_setmetatable(L, -2);
-    lua_setfield(L, LUA_REGISTRYINDEX, PROXY_CALL);
+    weak_registry_table(L, PROXY_VALUE, "k");
+    weak_registry_table(L, PROXY_CACHE, "v");
+    weak_registry_table(L, PROXY_CALL, "k");
     static const luaL_Reg ro[] = {{"__index", proxy_index},
                                   {"__newindex", proxy_newindex},
                                   {"__len", proxy_len},

@@ -56,6 +56,7 @@ struct memo {
     uint64_t hooks_salt;
     size_t first_hook;
     uint64_t *hook_page_hash;
+    bool hook_hashes_made; /* hook_page_hash holds this plugin's pages (else recall makes it) */
     deps_memo **hook_memos;
     size_t hook_workers;
     size_t hook_calls;
@@ -483,6 +484,9 @@ start_hooks(void *payload, size_t n)
 {
     memo *m = payload;
     m->first_hook = cache_next_reserve(m->next, n);
+    /* the first plugin with page hooks sees the pages plugins_key() hashed; the next ones
+     * see what the earlier ones added to page.data */
+    m->hook_hashes_made = m->hook_calls == 0;
     m->hook_calls += n;
     /* fresh memos for each plugin: the pages' maps changed by the last one's results */
     for (size_t w = 0; w < m->hook_workers; w++) {
@@ -523,7 +527,8 @@ recall_hook(void *payload, const char *plugin, size_t i, const page *p, const va
 {
     memo *m = payload;
     deps_memo *dm = m->hook_memos[worker];
-    m->hook_page_hash[i] = deps_hash(p->ctx, DEPS_DEEP, dm);
+    if (!m->hook_hashes_made)
+        m->hook_page_hash[i] = deps_hash(p->ctx, DEPS_DEEP, dm);
     if (!m->prev)
         return false;
     buf name = BUF_INIT;
@@ -603,9 +608,11 @@ carry_hooks(memo *m, const site *s)
 
 /* Everything the hooks see (the site value, every page's through it) and the plugins'
  * code: the same key, the same results. The pages are hashed on the pool first, then the
- * site with their hashes known. Fresh memos: the hooks change the maps. */
+ * site with their hashes known; *page_hash takes the pages' hashes (free() it), which the
+ * first plugin's page hooks see as they are (hook_key()). Fresh memos: the hooks change
+ * the maps. */
 static uint64_t
-plugins_key(const plugin_host *host, site *s, size_t workers)
+plugins_key(const plugin_host *host, site *s, size_t workers, uint64_t **page_hash)
 {
     size_t n;
     page *const *pages = site_hook_pages(s, &n);
@@ -623,7 +630,7 @@ plugins_key(const plugin_host *host, site *s, size_t workers)
     for (size_t w = 0; w < workers; w++)
         deps_memo_free(job.memos[w]);
     free(job.memos);
-    free(job.hash);
+    *page_hash = job.hash;
     return key;
 }
 
@@ -688,7 +695,8 @@ memo_run_plugins(memo *m, plugin_host *host, site *s, size_t workers, arena **lo
 {
     const cache *prev = m ? m->prev : NULL;
     cache_next *next = m ? m->next : NULL;
-    uint64_t key = next ? plugins_key(host, s, workers) : 0;
+    uint64_t *page_hash = NULL;
+    uint64_t key = next ? plugins_key(host, s, workers, &page_hash) : 0;
     if (next) {
         m->plugins_key = key;
         m->plugins_keyed = true;
@@ -696,6 +704,7 @@ memo_run_plugins(memo *m, plugin_host *host, site *s, size_t workers, arena **lo
     *restored = prev && restore_plugins(prev, next, key, s, a, d);
     if (*restored) {
         carry_hooks(m, s);
+        free(page_hash);
         return true;
     }
     size_t n;
@@ -705,7 +714,7 @@ memo_run_plugins(memo *m, plugin_host *host, site *s, size_t workers, arena **lo
     if (next) {
         m->hooks = (plugin_page_memo){start_hooks, recall_hook, remember_hook, m};
         m->hooks_salt = hash_u64(program_hash(), plugin_host_hash(host));
-        m->hook_page_hash = xcalloc(n + 1, sizeof(uint64_t));
+        m->hook_page_hash = page_hash; /* as the first plugin's page hooks see the pages */
         m->hook_workers = workers;
         m->hook_memos = xcalloc(workers, sizeof(deps_memo *));
         hooks = &m->hooks;

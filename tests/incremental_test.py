@@ -474,6 +474,25 @@ def main():
         titles = open(os.path.join(pout, "titles.txt"), encoding="utf-8").read()
         check("titles.txt" in changed and titles.count("Renamed ") == len(titles.split("\n")),
               "a kept proxy: every page's hook saw the new title: %r" % titles[:200])
+        # a page hook that reads what an earlier plugin's page hook returned (page.data)
+        # runs again when that changed, though its page's own facts did not
+        with open(os.path.join(psite, "plugins", "echo.lua"), "w", encoding="utf-8") as f:
+            f.write("local M = {}\n"
+                    "function M.page(page, site) return {echo = page.data.motto} end\n"
+                    "function M.generate(site)\n"
+                    "  local out = {}\n"
+                    "  for _, p in ipairs(site.projects) do out[#out + 1] = p.data.echo end\n"
+                    "  return {{path = 'echoes.txt', content = table.concat(out, '\\n')}}\n"
+                    "end\n"
+                    "return M\n")
+        edit(pyaml, "every_key, cached]", "every_key, cached, echo]")
+        build(psite, pout)
+        edit(pyaml, "motto: Cut once", "motto: Sand last")
+        before = snapshot(pout)
+        rendered, total, changed = changed_as_expected(psite, pout, before, "an earlier hook's data")
+        echoes = open(os.path.join(pout, "echoes.txt"), encoding="utf-8").read().split("\n")
+        check("echoes.txt" in changed and echoes and all(e == "Sand last" for e in echoes),
+              "an earlier hook's data: the later hook saw the new motto: %r" % echoes[:4])
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return done()

@@ -8,7 +8,6 @@
 #include "buf.h"
 #include "hash.h"
 
-#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -68,41 +67,6 @@ static pthread_mutex_t error_lock = PTHREAD_MUTEX_INITIALIZER;
         }                                                       \
     } while (0)
 
-#if defined(__SANITIZE_ADDRESS__)
-/* The threads of this process now (its entries in /proc/self/task). */
-static size_t
-count_threads(void)
-{
-    DIR *dir = opendir("/proc/self/task");
-    size_t n = 0;
-    for (struct dirent *e; dir && (e = readdir(dir));)
-        n += e->d_name[0] != '.';
-    if (dir)
-        closedir(dir);
-    return n;
-}
-#endif
-
-/* At exit: vips_shutdown(), which ends libvips's worker threads without joining them. In a
- * build with AddressSanitizer, LeakSanitizer's check runs right after it and stops every
- * thread with ptrace, which crashes its tracer when a thread exits under it (about one run
- * in six of the demo's nine images): wait until the threads have stopped exiting (three
- * 5 ms looks alike, a second at most). */
-static void
-shutdown_vips(void)
-{
-    vips.shutdown();
-#if defined(__SANITIZE_ADDRESS__)
-    size_t last = count_threads(), same = 0;
-    for (int i = 0; i < 200 && same < 3; i++) {
-        usleep(5000);
-        size_t now = count_threads();
-        same = now == last ? same + 1 : 0;
-        last = now;
-    }
-#endif
-}
-
 static void
 open_vips(void)
 {
@@ -137,9 +101,7 @@ open_vips(void)
         vips.why = "libvips did not start";
         return;
     }
-    /* its worker threads end with the process's work, not in the middle of exit(), where
-     * LeakSanitizer's stop-the-world once crashed on them */
-    atexit(shutdown_vips);
+    atexit(vips.shutdown);   /* ends its worker threads before the process's own exit */
     vips.concurrency_set(1); /* the build's workers make images side by side */
     vips.cache_set_max(0);   /* each image is made once: nothing to keep */
 }

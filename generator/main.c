@@ -554,22 +554,6 @@ catch_signals(void)
 
 /* }==================================================================== */
 
-#if defined(__SANITIZE_ADDRESS__)
-/* AddressSanitizer builds only. GCC 12's runtime (up to GCC 13, LLVM 16) intercepts
- * __tls_get_addr and takes a dynamic TLS block at offset 16 of a page for glibc 2.19's
- * layout, reading its bounds from the two words before it: under glibc 2.25+ those are
- * heap garbage (tls={0x42e, 0x800001102} in libvips's threads), and LeakSanitizer's tracer
- * dies scanning them at exit ("Tracer caught signal 11: addr=0x438", one build in about
- * 60). Not intercepting it only leaves dynamic TLS out of the leak scan's roots
- * (google/sanitizers#1322). */
-const char *__asan_default_options(void);
-const char *
-__asan_default_options(void)
-{
-    return "intercept_tls_get_addr=0";
-}
-#endif
-
 /* main never calls setlocale: the C locale keeps number parsing (strtod), and string
  * order in Lua plugins (strcoll), the same on every machine, so builds are reproducible. */
 int

@@ -632,6 +632,7 @@ close_collection(loader *l)
         c->as.map.len = len;
         c->as.map.cap = n / 2;
         check_duplicates(l, c->as.map.pairs, len);
+        value_map_index(c, l->a);
     }
     l->nitems = f.base;
     deliver(l, c);

@@ -3,6 +3,7 @@
  * calendar arithmetic (no libc time functions: they depend on TZ and locale). */
 #include "value.h"
 
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,19 +101,82 @@ value_list_push(value *list, value *item, arena *a)
     list->as.list.items[list->as.list.len++] = item;
 }
 
+/* A key's first slot: its length and its first and last eight bytes, mixed (cheaper
+ * than hash_bytes for the short keys of templates; probing sorts out the rest). */
+static size_t
+key_slot(const char *key, size_t key_len, size_t mask)
+{
+    uint64_t w = 0, h = key_len * 0x9e3779b97f4a7c15ULL;
+    memcpy(&w, key, key_len < 8 ? key_len : 8);
+    h ^= w;
+    if (key_len > 8) {
+        memcpy(&w, key + key_len - 8, 8);
+        h = (h * 0xff51afd7ed558ccdULL) ^ w;
+    }
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    return (size_t)(h ^ (h >> 29)) & mask;
+}
+
+static bool
+same_key(const value_pair *p, const char *key, size_t key_len)
+{
+    /* the first byte before memcmp: most keys of one length differ there */
+    return p->key_len == key_len && (key_len == 0 || p->key[0] == key[0]) &&
+           memcmp(p->key, key, key_len) == 0;
+}
+
+/* Adds pairs[pos] to the index unless its key is there already (the first pair wins). */
+static void
+index_pair(value *map, size_t pos)
+{
+    const value_pair *p = &map->as.map.pairs[pos];
+    size_t mask = map->as.map.index_mask;
+    for (size_t s = key_slot(p->key, p->key_len, mask);; s = (s + 1) & mask) {
+        uint32_t at = map->as.map.index[s];
+        if (!at) {
+            map->as.map.index[s] = (uint32_t)pos + 1;
+            return;
+        }
+        if (same_key(&map->as.map.pairs[at - 1], p->key, p->key_len))
+            return;
+    }
+}
+
+void
+value_map_index(value *map, arena *a)
+{
+    if (!map || map->type != VALUE_MAP || map->as.map.len < VALUE_MAP_INDEX_MIN)
+        return;
+    size_t slots = 16;
+    while (slots < 2 * map->as.map.cap)
+        slots *= 2;
+    map->as.map.index = arena_zalloc(a, slots * sizeof(uint32_t));
+    map->as.map.index_mask = slots - 1;
+    for (size_t i = 0; i < map->as.map.len; i++)
+        index_pair(map, i);
+}
+
 static value_pair *
 find_pair(const value *map, const char *key, size_t key_len)
 {
     if (!map || map->type != VALUE_MAP)
         return NULL;
-    /* the first byte before memcmp: most keys of one length differ there (lookups in a
-     * page's map of forty keys are the inner loop of checking a render's reads) */
-    for (size_t i = 0; i < map->as.map.len; i++) {
-        value_pair *p = &map->as.map.pairs[i];
-        if (p->key_len == key_len && (key_len == 0 || p->key[0] == key[0]) &&
-            memcmp(p->key, key, key_len) == 0)
-            return p;
+    value_pair *pairs = map->as.map.pairs;
+    if (map->as.map.index) {
+        size_t mask = map->as.map.index_mask;
+        for (size_t s = key_slot(key, key_len, mask);; s = (s + 1) & mask) {
+            uint32_t at = map->as.map.index[s];
+            if (!at)
+                return NULL;
+            if (at <= map->as.map.len && same_key(&pairs[at - 1], key, key_len))
+                return &pairs[at - 1];
+        }
     }
+    /* linear below VALUE_MAP_INDEX_MIN keys: a page's map of forty keys is searched most
+     * in checking a render's reads, and its keys mostly differ in their first byte */
+    for (size_t i = 0; i < map->as.map.len; i++)
+        if (same_key(&pairs[i], key, key_len))
+            return &pairs[i];
     return NULL;
 }
 
@@ -144,9 +208,14 @@ value_map_setn_at(value *map, const char *key, size_t key_len, value *v, src_pos
             memcpy(pairs, map->as.map.pairs, map->as.map.len * sizeof(value_pair));
         map->as.map.pairs = pairs;
         map->as.map.cap = cap;
+        map->as.map.index = NULL; /* sized for the old cap: made again below */
     }
     map->as.map.pairs[map->as.map.len++] =
         (value_pair){arena_strndup(a, key, key_len), key_len, v, key_pos};
+    if (map->as.map.index)
+        index_pair(map, map->as.map.len - 1);
+    else
+        value_map_index(map, a);
 }
 
 void
@@ -663,6 +732,26 @@ weekday(const value_date *d)
     return (int)((days % 7 + 11) % 7); /* 1970-01-01 was a Thursday (4) */
 }
 
+/* n in decimal, zero-padded to width characters with its sign, as printf's "%0*ld":
+ * the fields of every page's dates, printed without printf (a tenth of its cost). */
+static void
+put_int(buf *out, long n, int width)
+{
+    char digits[24];
+    size_t len = 0;
+    unsigned long u = n < 0 ? 0UL - (unsigned long)n : (unsigned long)n;
+    do {
+        digits[len++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    while ((int)len < width - (n < 0))
+        digits[len++] = '0';
+    if (n < 0)
+        buf_putc(out, '-');
+    while (len)
+        buf_putc(out, digits[--len]);
+}
+
 void
 value_date_format(buf *out, const value_date *d, const char *fmt)
 {
@@ -681,38 +770,39 @@ value_date_format(buf *out, const value_date *d, const char *fmt)
                     : *p == 'S' ? d->second
                                 : (int)(days_from_civil(d->year, d->month, d->day) -
                                         days_from_civil(d->year, 1, 1) + 1);
-            buf_printf(out, "%d", n);
+            put_int(out, n, 0);
             continue;
         }
         switch (*++p) {
         case 'Y':
-            buf_printf(out, "%04d", d->year);
+            put_int(out, d->year, 4);
             break;
         case 'y':
-            buf_printf(out, "%02d", ((d->year % 100) + 100) % 100);
+            put_int(out, ((d->year % 100) + 100) % 100, 2);
             break;
         case 'm':
-            buf_printf(out, "%02d", d->month);
+            put_int(out, d->month, 2);
             break;
         case 'd':
-            buf_printf(out, "%02d", d->day);
+            put_int(out, d->day, 2);
             break;
         case 'e':
-            buf_printf(out, "%d", d->day);
+            put_int(out, d->day, 0);
             break;
         case 'H':
-            buf_printf(out, "%02d", d->hour);
+            put_int(out, d->hour, 2);
             break;
         case 'M':
-            buf_printf(out, "%02d", d->minute);
+            put_int(out, d->minute, 2);
             break;
         case 'S':
-            buf_printf(out, "%02d", d->second);
+            put_int(out, d->second, 2);
             break;
         case 'j':
-            buf_printf(out, "%03ld",
-                       (long)(days_from_civil(d->year, d->month, d->day) -
-                              days_from_civil(d->year, 1, 1) + 1));
+            put_int(out,
+                    (long)(days_from_civil(d->year, d->month, d->day) -
+                           days_from_civil(d->year, 1, 1) + 1),
+                    3);
             break;
         case 'b':
             buf_append(out, month_names[d->month - 1], 3);
@@ -727,10 +817,18 @@ value_date_format(buf *out, const value_date *d, const char *fmt)
             buf_puts(out, day_names[weekday(d)]);
             break;
         case 'F':
-            buf_printf(out, "%04d-%02d-%02d", d->year, d->month, d->day);
+            put_int(out, d->year, 4);
+            buf_putc(out, '-');
+            put_int(out, d->month, 2);
+            buf_putc(out, '-');
+            put_int(out, d->day, 2);
             break;
         case 'T':
-            buf_printf(out, "%02d:%02d:%02d", d->hour, d->minute, d->second);
+            put_int(out, d->hour, 2);
+            buf_putc(out, ':');
+            put_int(out, d->minute, 2);
+            buf_putc(out, ':');
+            put_int(out, d->second, 2);
             break;
         case 'z': {
             int off = d->offset_min, a = off < 0 ? -off : off;

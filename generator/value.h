@@ -68,6 +68,11 @@ struct value {
         struct {
             value_pair *pairs; /* in insertion order */
             size_t len, cap;
+            /* maps of VALUE_MAP_INDEX_MIN keys or more (value_map_setn_at(),
+             * value_map_index()): open addressing over pairs (position + 1, 0 empty),
+             * index_mask + 1 slots, at least twice cap; NULL for smaller maps */
+            uint32_t *index;
+            size_t index_mask;
         } map;
     } as;
 };
@@ -95,6 +100,13 @@ void value_map_setn(value *map, const char *key, size_t key_len, value *v, arena
 /* As value_map_setn, recording where the key was written (front matter, site.yaml). */
 void value_map_setn_at(value *map, const char *key, size_t key_len, value *v, src_pos key_pos,
                        arena *a);
+/* Maps of this many keys or more are looked up through a hash index (site.i18n's hundred
+ * and fifty strings, a page's forty values, each read while checking every render). */
+#define VALUE_MAP_INDEX_MIN 12
+/* Indexes a map whose pairs were filled in directly (front.c), when it has
+ * VALUE_MAP_INDEX_MIN keys or more; a key given twice is found at its first pair, as
+ * without an index. value_map_setn_at() keeps the index of the maps it grows. */
+void value_map_index(value *map, arena *a);
 /* The pair for key, NULL when absent (to reach key_pos). */
 const value_pair *value_map_pair(const value *map, const char *key);
 

@@ -863,6 +863,33 @@ test_page(void)
     INT_EQ(value_len(m), 6, "the list key is left out, both 'draft' entries stay");
     diag_free(d);
 
+    /* a big map is indexed (value_map_index): every key found, a repeated one at its first
+     * entry as without an index */
+    buf many_keys = BUF_INIT;
+    for (int i = 0; i < 60; i++)
+        buf_printf(&many_keys, "key%d: %d\n", i, i);
+    buf_puts(&many_keys, "key7: again\n");
+    d = diag_new();
+    m = front_parse_page(&ok, many_keys.ptr, many_keys.len, "x.md", 2, A, d);
+    OK(m && !ok && m->as.map.index != NULL, "a map of 61 keys has an index");
+    bool all = m != NULL;
+    for (int i = 0; all && i < 60; i++) {
+        char k[16];
+        snprintf(k, sizeof k, "key%d", i);
+        v = value_map_get(m, k);
+        all = v && v->type == VALUE_NUMBER && v->as.number == i;
+    }
+    OK(all, "each of 60 keys found through the index");
+    OK(m && value_len(m) == 61 && value_map_get(m, "key60") == NULL &&
+           value_map_get(m, "key") == NULL,
+       "absent keys are absent");
+    diag_free(d);
+    buf_free(&many_keys);
+    d = diag_new();
+    m = front_parse_page(&ok, "a: 1\nb: 2\n", 10, "x.md", 2, A, d);
+    OK(m && m->as.map.index == NULL, "a small map has none");
+    diag_free(d);
+
     /* a clean page: *ok true, nothing flagged */
     d = diag_new();
     m = front_parse_page(&ok, "title: A\n", 9, "x.md", 2, A, d);

@@ -288,6 +288,28 @@ test_maps(void)
         ok &= v && v->as.number == (i % 2 ? i : -i);
     }
     OK(ok, "200 keys in insertion order with replaced values");
+    OK(big->as.map.index != NULL, "a map of 200 keys has an index");
+    OK(!value_map_get(big, "k200") && !value_map_get(big, "k") && !value_map_get(big, "") &&
+           !value_map_get(big, "k1999") &&
+           value_map_getn(big, "k10", 2) == value_map_get(big, "k1"),
+       "an indexed map: absent keys absent, a prefix found only as itself");
+    value_map_setn(big, "a\0b", 3, num(1000), A);
+    value_map_setn(big, "a", 1, num(1001), A);
+    value_map_setn(big, "", 0, num(1002), A);
+    OK(value_map_getn(big, "a\0b", 3) && value_map_getn(big, "a\0b", 3)->as.number == 1000 &&
+           value_map_get(big, "a")->as.number == 1001 && value_map_get(big, "")->as.number == 1002,
+       "an indexed map tells keys with NUL apart, and holds the empty key");
+    INT_EQ(value_len(big), 203, "203 keys");
+    value *small = value_new_map(A, SRC_NONE);
+    for (int i = 0; i < VALUE_MAP_INDEX_MIN - 1; i++) {
+        snprintf(k, sizeof k, "s%d", i);
+        value_map_set(small, k, num(i), A);
+    }
+    OK(small->as.map.index == NULL, "below VALUE_MAP_INDEX_MIN keys: no index");
+    value_map_set(small, "last", num(-1), A);
+    OK(small->as.map.index != NULL && value_map_get(small, "last")->as.number == -1 &&
+           value_map_get(small, "s0")->as.number == 0,
+       "at VALUE_MAP_INDEX_MIN keys: indexed, old and new keys found");
 
     /* value_map_setn_at and value_map_pair */
     value *f = value_new_map(A, SRC_NONE);
@@ -908,6 +930,7 @@ test_date_format(void)
     FMT_EQ("1969-12-31", "%A", "Wednesday");
     FMT_EQ("1970-01-01", "%A", "Thursday");
     FMT_EQ("2023-01-05", "%j", "005");
+    FMT_EQ("0099-01-05", "%Y %F %y %-y", "0099 0099-01-05 99 99");
     FMT_EQ("2024-12-31", "%j", "366");
     FMT_EQ("2023-12-31", "%j", "365");
     FMT_EQ("2023-01-05T08:03:09", "%H:%M:%S", "08:03:09");

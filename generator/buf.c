@@ -56,14 +56,22 @@ buf_putc(buf *b, char c)
 void
 buf_vprintf(buf *b, const char *fmt, va_list ap)
 {
+    /* formatted once into the free room when it fits (nearly always: a number, a date
+     * field), else measured by that try and formatted again */
+    buf_grow(b, 32);
     va_list ap2;
     va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap2);
+    size_t room = b->cap - b->len;
+    int n = vsnprintf(b->ptr + b->len, room, fmt, ap2);
     va_end(ap2);
-    if (n <= 0)
+    if (n <= 0) {
+        b->ptr[b->len] = '\0';
         return;
-    buf_grow(b, (size_t)n);
-    vsnprintf(b->ptr + b->len, (size_t)n + 1, fmt, ap);
+    }
+    if ((size_t)n >= room) {
+        buf_grow(b, (size_t)n);
+        vsnprintf(b->ptr + b->len, (size_t)n + 1, fmt, ap);
+    }
     b->len += (size_t)n;
 }
 

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT
+ * test_buf.c - buf_printf and arena_printf: formatted in one pass when the text fits the
+ * room at hand, measured and formatted again when it does not; the same text either way. */
+#include "arena.h"
+#include "buf.h"
+
+#include "harness.h"
+
+#include <stdbool.h>
+
+/* A string of n copies of c (static: the tests are single-threaded). */
+static const char *
+repeat(char c, size_t n)
+{
+    static char s[8192];
+    memset(s, c, n);
+    s[n] = '\0';
+    return s;
+}
+
+static void
+test_buf_printf(void)
+{
+    buf b = BUF_INIT;
+    buf_printf(&b, "%d-%s", 42, "x");
+    STR_EQ(b.ptr, "42-x", "into an empty buf");
+    INT_EQ(b.len, 4, "its length");
+    buf_printf(&b, "%s", "");
+    INT_EQ(b.len, 4, "nothing printed: length kept");
+    STR_EQ(b.ptr, "42-x", "and the text");
+    /* each length across the room left (a first try that fits, one that just does not) */
+    bool ok = true;
+    for (size_t n = 0; n < 300 && ok; n++) {
+        buf c = BUF_INIT;
+        buf_puts(&c, "ab");
+        buf_printf(&c, "<%s>", repeat('q', n));
+        ok = c.len == n + 4 && c.ptr[0] == 'a' && c.ptr[2] == '<' && c.ptr[n + 3] == '>' &&
+             c.ptr[n + 4] == '\0' && strspn(c.ptr + 3, "q") == n;
+        buf_free(&c);
+    }
+    OK(ok, "texts of 4 to 303 bytes appended whole, each NUL-terminated");
+    buf_clear(&b);
+    for (int i = 0; i < 1000; i++)
+        buf_printf(&b, "%d,", i);
+    OK(b.len == 3890 && strncmp(b.ptr, "0,1,2,", 6) == 0 && strcmp(b.ptr + b.len - 4, "999,") == 0,
+       "a thousand appends: %zu bytes", b.len);
+    buf_clear(&b);
+    buf_printf(&b, "%s|%s", repeat('z', 5000), "end");
+    OK(b.len == 5004 && strcmp(b.ptr + 5000, "|end") == 0, "a text of 5004 bytes at once");
+    buf_free(&b);
+}
+
+static void
+test_arena_printf(void)
+{
+    arena *a = arena_new();
+    STR_EQ(arena_printf(a, "%zu", (size_t)12345), "12345", "a number");
+    STR_EQ(arena_printf(a, "%s", ""), "", "an empty text");
+    bool ok = true;
+    for (size_t n = 100; n < 160 && ok; n++) { /* across the stack buffer's 128 bytes */
+        const char *s = arena_printf(a, "%s!", repeat('r', n));
+        ok = strlen(s) == n + 1 && s[n] == '!' && strspn(s, "r") == n;
+    }
+    OK(ok, "texts of 101 to 160 bytes whole");
+    const char *big = arena_printf(a, "%s%d", repeat('w', 6000), 7);
+    OK(strlen(big) == 6001 && big[6000] == '7', "a text of 6001 bytes");
+    arena_free(a);
+}
+
+int
+main(void)
+{
+    test_buf_printf();
+    test_arena_printf();
+    return harness_done();
+}

@@ -192,8 +192,9 @@ memo_put(deps_memo *m, memo_key k, uint64_t h)
 
 enum { TAG_ABSENT = 1, TAG_NULL, TAG_BOOL, TAG_NUMBER, TAG_STRING, TAG_DATE, TAG_LIST, TAG_MAP };
 
-/* Containers this small are hashed again rather than remembered. */
-#define MEMO_MIN 8
+/* Containers this small, and texts this short, are hashed again rather than remembered. */
+#define MEMO_MIN       8
+#define MEMO_MIN_BYTES 4096
 
 static bool
 skipped(const char *const *skip, const char *key, size_t len)
@@ -224,7 +225,14 @@ deep_except(const value *v, deps_memo *m, const char *const *skip, uint64_t tag)
         return hash_str(hash_u64(TAG_NUMBER, bits), v->as.number_text); /* printed as written */
     }
     case VALUE_STRING:
-        return hash_bytes(TAG_STRING, v->as.str.ptr, v->as.str.len);
+        /* a long text (a cohort's Gantt chart: 230 KB, read by its cohort's pages and the
+         * home page) is hashed once per worker, not once per render that read it */
+        if (v->as.str.len >= MEMO_MIN_BYTES && memo_get(m, (memo_key){v, 0}, &h))
+            return h;
+        h = hash_bytes(TAG_STRING, v->as.str.ptr, v->as.str.len);
+        if (v->as.str.len >= MEMO_MIN_BYTES)
+            memo_put(m, (memo_key){v, 0}, h);
+        return h;
     case VALUE_DATE: {
         const value_date *d = &v->as.date;
         int f[] = {d->year,   d->month,      d->day,      d->hour,      d->minute,

@@ -3,7 +3,6 @@
  * calendar arithmetic (no libc time functions: they depend on TZ and locale). */
 #include "value.h"
 
-
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,11 +129,12 @@ static void
 index_pair(value *map, size_t pos)
 {
     const value_pair *p = &map->as.map.pairs[pos];
-    size_t mask = map->as.map.index_mask;
+    size_t mask = map->as.map.index[0];
+    uint32_t *slots = map->as.map.index + 1;
     for (size_t s = key_slot(p->key, p->key_len, mask);; s = (s + 1) & mask) {
-        uint32_t at = map->as.map.index[s];
+        uint32_t at = slots[s];
         if (!at) {
-            map->as.map.index[s] = (uint32_t)pos + 1;
+            slots[s] = (uint32_t)pos + 1;
             return;
         }
         if (same_key(&map->as.map.pairs[at - 1], p->key, p->key_len))
@@ -150,8 +150,8 @@ value_map_index(value *map, arena *a)
     size_t slots = 16;
     while (slots < 2 * map->as.map.cap)
         slots *= 2;
-    map->as.map.index = arena_zalloc(a, slots * sizeof(uint32_t));
-    map->as.map.index_mask = slots - 1;
+    map->as.map.index = arena_zalloc(a, (slots + 1) * sizeof(uint32_t));
+    map->as.map.index[0] = (uint32_t)(slots - 1);
     for (size_t i = 0; i < map->as.map.len; i++)
         index_pair(map, i);
 }
@@ -163,16 +163,17 @@ find_pair(const value *map, const char *key, size_t key_len)
         return NULL;
     value_pair *pairs = map->as.map.pairs;
     if (map->as.map.index) {
-        size_t mask = map->as.map.index_mask;
+        size_t mask = map->as.map.index[0];
+        const uint32_t *slots = map->as.map.index + 1;
         for (size_t s = key_slot(key, key_len, mask);; s = (s + 1) & mask) {
-            uint32_t at = map->as.map.index[s];
+            uint32_t at = slots[s];
             if (!at)
                 return NULL;
             if (at <= map->as.map.len && same_key(&pairs[at - 1], key, key_len))
                 return &pairs[at - 1];
         }
     }
-    /* linear below VALUE_MAP_INDEX_MIN keys: a page's map of forty keys is searched most
+    /* scanned below VALUE_MAP_INDEX_MIN keys: a page's map of forty keys is searched most
      * in checking a render's reads, and its keys mostly differ in their first byte */
     for (size_t i = 0; i < map->as.map.len; i++)
         if (same_key(&pairs[i], key, key_len))

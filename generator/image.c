@@ -75,7 +75,7 @@ static pthread_mutex_t error_lock = PTHREAD_MUTEX_INITIALIZER;
  * for glibc 2.19's layout, reading its bounds from the two words before it: under glibc
  * 2.25+ those are heap garbage (tls={0x42e, 0x800001102} in libvips's threads), and
  * LeakSanitizer's tracer dies scanning them at exit ("Tracer caught signal 11: addr=0x438",
- * one build in about 60). Not intercepting only leaves dynamic TLS out of the leak scan's
+ * one demo build in 55 to 99). Not intercepting only leaves dynamic TLS out of the leak scan's
  * roots (google/sanitizers#1322). */
 const char *__asan_default_options(void);
 const char *

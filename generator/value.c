@@ -106,7 +106,8 @@ static size_t
 key_slot(const char *key, size_t key_len, size_t mask)
 {
     uint64_t w = 0, h = key_len * 0x9e3779b97f4a7c15ULL;
-    memcpy(&w, key, key_len < 8 ? key_len : 8);
+    if (key_len) /* key may be NULL when empty */
+        memcpy(&w, key, key_len < 8 ? key_len : 8);
     h ^= w;
     if (key_len > 8) {
         memcpy(&w, key + key_len - 8, 8);

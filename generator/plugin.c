@@ -631,11 +631,8 @@ proxy_index(lua_State *L)
         const char *k = lua_tolstring(L, 2, &len);
         note_key(k, len);
         note_site_read(L, v, k, len);
-        for (size_t i = 0; i < v->as.map.len; i++)
-            if (v->as.map.pairs[i].key_len == len && memcmp(v->as.map.pairs[i].key, k, len) == 0) {
-                push_value(L, v->as.map.pairs[i].val, false);
-                return 1;
-            }
+        push_value(L, value_map_getn(v, k, len), false); /* nil when absent */
+        return 1;
     }
     lua_pushnil(L);
     return 1;

@@ -51,15 +51,6 @@ typedef struct plugin_output {
 plugin_host *plugin_host_new(const config *cfg, const plugin_paths *paths, arena *a, diag *d);
 void plugin_host_free(plugin_host *h);
 
-/* The site_loaded hooks, in order on the calling thread: each returned table is merged
- * into site_ctx's "data" map, which later plugins see. Then the page hooks, plugin by
- * plugin, for every page of pages[0..n) on `workers` pool threads (one Lua state each;
- * worker 0, the calling thread, uses the main state): a returned table is converted into
- * worker_arenas[w] (which must live as long as the model; NULL: the host's arena, one
- * thread) and merged into the page's "data" map in page order once the plugin's pages are
- * done, so a page hook sees what earlier plugins added, never what the same plugin
- * returned for another page. Diagnostics come out in page order, up to the first page
- * whose hook failed, the same for any number of workers. */
 /* What a build keeps of each page hook's result for the next (memo.c), so that a page
  * hook runs again only for the pages whose value, or the values of `site` it read, changed:
  * while a page hook runs, the keys it reads of `site` are noted (site_keys: each ended by
@@ -79,7 +70,16 @@ typedef struct plugin_page_memo {
     void *payload;
 } plugin_page_memo;
 
-/* memo may be NULL (every page hook runs). */
+/* The site_loaded hooks, in order on the calling thread: each returned table is merged
+ * into site_ctx's "data" map, which later plugins see. Then the page hooks, plugin by
+ * plugin, for every page of pages[0..n) on `workers` pool threads (one Lua state each;
+ * worker 0, the calling thread, uses the main state): a returned table is converted into
+ * worker_arenas[w] (which must live as long as the model; NULL: the host's arena, one
+ * thread) and merged into the page's "data" map in page order once the plugin's pages are
+ * done, so a page hook sees what earlier plugins added, never what the same plugin
+ * returned for another page. Diagnostics come out in page order, up to the first page
+ * whose hook failed, the same for any number of workers. memo may be NULL (every page
+ * hook runs). */
 bool plugin_run_site_hooks(plugin_host *h, value *site_ctx, page *const *pages, size_t n,
                            size_t workers, arena **worker_arenas, const plugin_page_memo *memo,
                            diag *d);

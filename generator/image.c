@@ -70,9 +70,9 @@ static pthread_mutex_t error_lock = PTHREAD_MUTEX_INITIALIZER;
 
 #if defined(__SANITIZE_ADDRESS__)
 /* AddressSanitizer builds only, in the object that loads libvips (so linked wherever images
- * are made: the program, unit tests, fuzz replays). GCC 12's runtime (up to GCC 13 and
- * LLVM 16) intercepts __tls_get_addr and takes a dynamic TLS block at offset 16 of a page
- * for glibc 2.19's layout, reading its bounds from the two words before it: under glibc
+ * are made: the program, unit tests, fuzz replays). The sanitizer runtime of GCC 12
+ * (Debian 12) intercepts __tls_get_addr and takes a dynamic TLS block at offset 16 of a
+ * page for glibc 2.19's layout, reading its bounds from the two words before it: under glibc
  * 2.25+ those are heap garbage (tls={0x42e, 0x800001102} in libvips's threads), and
  * LeakSanitizer's tracer dies scanning them at exit ("Tracer caught signal 11: addr=0x438",
  * one demo build in 55 to 99). Not intercepting only leaves dynamic TLS out of the leak scan's

@@ -119,12 +119,19 @@ typedef struct render_job {
     deps_memo **memos;
     template_cache **caches; /* each worker's results of filters over the model */
     atomic_size_t kept;
+    /* the fast render (build_options.first): while ready is set, each output rendered
+     * anew goes to it; done marks the outputs rendered first, which the pool skips */
+    void (*ready)(void *payload, const char *path, const char *html, size_t len);
+    void *ready_payload;
+    const unsigned char *done;
 } render_job;
 
 static void
 render_one(size_t i, size_t worker, void *payload)
 {
     render_job *j = payload;
+    if (j->done && j->done[i])
+        return;
     const site_output *o = &j->outputs[i];
     const char *name = NULL;
     for (size_t k = 0; k < 4 && o->templates[k]; k++)
@@ -170,9 +177,37 @@ render_one(size_t i, size_t worker, void *payload)
     /* remembered unless the render said something: a skipped render would not say it */
     if (ok && log && !log->overflow && diag_thread_reports() == reports)
         memo_put_render(j->m, i, o->path, &id, name, log);
+    if (ok && j->ready)
+        j->ready(j->ready_payload, o->path, html.ptr, html.len);
     diag_set_context(SRC_NONE, NULL);
     buf_free(&html);
     arena_reset(scratch);
+}
+
+/* The fast render: the outputs of opt->first render on this thread, as worker 0, before
+ * the pool renders the others; each rendered anew goes to opt->first_ready. Only when
+ * nothing failed and no file was written yet, so that what the browser then loads
+ * (stylesheets, images, other pages) is all in the served tree already. Returns the
+ * outputs rendered (for the pool to skip), or NULL when none was. */
+static unsigned char *
+render_first(const build_options *opt, render_job *job, size_t n_outputs, output *out, diag *d)
+{
+    if (!opt->n_first || !opt->first_ready || diag_error_count(d) || output_fresh_count(out))
+        return NULL;
+    unsigned char *done = NULL;
+    for (size_t i = 0; i < n_outputs; i++)
+        for (size_t k = 0; k < opt->n_first; k++)
+            if (strcmp(job->outputs[i].path, opt->first[k]) == 0) {
+                if (!done)
+                    done = xcalloc(n_outputs, 1);
+                job->ready = opt->first_ready;
+                job->ready_payload = opt->first_payload;
+                render_one(i, 0, job);
+                done[i] = 1;
+                break;
+            }
+    job->ready = NULL;
+    return done;
 }
 
 /* {====================================================================
@@ -670,8 +705,11 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     const site_output *outputs = site_outputs(s, &n_outputs);
     progress_pass(opt->progress, "rendering");
     memo_start_renders(m, ts, host, n_outputs);
-    render_job job = {outputs, ts, out, scratch, d, m, logs, memos, caches, 0};
+    render_job job = {outputs, ts, out, scratch, d, m, logs, memos, caches, 0, NULL, NULL, NULL};
+    unsigned char *done = render_first(opt, &job, n_outputs, out, d);
+    job.done = done;
     pool_run(workers, n_outputs, render_one, &job);
+    free(done);
     st.kept = atomic_load(&job.kept);
     st.render_ms = pool_now_ms() - t;
     t = pool_now_ms();

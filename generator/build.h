@@ -39,6 +39,16 @@ typedef struct build_options {
      * caller frees the last one with cache_free() */
     struct cache **memory;
     bool no_sync; /* out_dir is a private folder of this process: output_options.no_sync */
+    /* clinfolio serve's fast render (as hugo server's): first[0..n_first) are the output
+     * paths ("projects/x/index.html") of the pages open in a browser. When every pass
+     * before the render succeeded and wrote no file (no new image: such a page shows
+     * nothing the served tree lacks), these render first, on the building thread, and each
+     * one rendered anew (not kept) goes to first_ready (html valid during the call) before
+     * the others render; the build then goes on and ends as always. */
+    const char *const *first;
+    size_t n_first;
+    void (*first_ready)(void *payload, const char *path, const char *html, size_t len);
+    void *first_payload;
 } build_options;
 
 typedef struct build_stats {

@@ -1744,6 +1744,12 @@ output_set_previous_files(output *o, const char *const *rels, size_t n)
 }
 
 size_t
+output_fresh_count(const output *o)
+{
+    return atomic_load(&((output *)o)->fresh);
+}
+
+size_t
 output_files(const output *o, const output_file **files)
 {
     *files = o->files;

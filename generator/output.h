@@ -174,6 +174,10 @@ typedef struct output_file {
     output_file_id id; /* what it is in out_dir once the commit succeeded */
 } output_file;
 
+/* How many files were written into the tree so far (not kept or linked as they were in
+ * the previous tree or out_dir): 0 means the tree holds nothing new yet. Thread-safe. */
+size_t output_fresh_count(const output *o);
+
 /* Every path claimed in the tree with a file so far (written, copied, kept, linked or
  * the same bytes found in out_dir), OUTPUT_MARKER excluded, with the identity the file
  * has after the commit (a commit moves files, never rewrites them), in no particular

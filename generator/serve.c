@@ -183,6 +183,16 @@ serve_inject(buf *html, const char *extra)
  * the server's state
  * ===================================================================== */
 
+typedef struct stream stream;
+
+/* A page of the fast render (build_options.first), served from memory until the rebuild
+ * that rendered it ends. */
+typedef struct early_page {
+    char *path; /* in the tree: "projects/x/index.html" */
+    char *html;
+    size_t len;
+} early_page;
+
 typedef struct server {
     const serve_options *opt;
     char *dir;        /* the private folder (mode 0700) */
@@ -197,6 +207,12 @@ typedef struct server {
     bool built;        /* a build succeeded: site_dir exists */
     char *overlay;     /* the error overlay of the last rebuild, when it failed */
     char *base_path;   /* the last good build's base path: "/" or "/sub/" */
+    stream *streams;   /* the open event streams: their pages render first */
+    /* the pages the running rebuild rendered first, and the generation they belong to
+     * (gen + 1; 0 while there are none) */
+    early_page *early;
+    size_t n_early;
+    unsigned long early_gen;
     /* the serving thread's own: the diagnostics of the last good build, as printed, cut
      * into lines (the keys of `printed`), so a rebuild prints only new warnings */
     char *printed_text;
@@ -393,10 +409,11 @@ add_live_reload(buf *html, const snapshot *snap)
     char script[1536];
     /* only a visible page holds a stream (browsers allow six connections per host over
      * HTTP/1.1); a page shown again reconnects with the same `since`, so it reloads if a
-     * rebuild happened while it was hidden */
+     * rebuild happened while it was hidden; `page` names it for the fast render */
     snprintf(script, sizeof script,
              "<script>(function(){var es=null;function open(){if(es)return;"
-             "es=new EventSource(\"%s?since=%lu\");"
+             "es=new EventSource(\"%s?since=%lu&page=\"+"
+             "encodeURIComponent(location.pathname));"
              "es.addEventListener(\"reload\",function(e){if(e.data===\"css\"){"
              "document.querySelectorAll('link[rel~=\"stylesheet\"]').forEach(function(l){"
              "var u=new URL(l.href);u.searchParams.set(\"clinfolio\",Date.now());"
@@ -530,6 +547,39 @@ reply_not_found(struct MHD_Connection *c, server *s, const snapshot *snap)
     return send_file(c, snap, fd, &st, "404.html", MHD_HTTP_NOT_FOUND);
 }
 
+/* The running rebuild's fast-rendered page at name, copied (NULL: none), with the
+ * generation it belongs to in *gen. */
+static char *
+take_early(server *s, const char *name, size_t *len, unsigned long *gen)
+{
+    char *html = NULL;
+    pthread_mutex_lock(&s->lock);
+    for (size_t i = 0; i < s->n_early && !html; i++)
+        if (strcmp(s->early[i].path, name) == 0) {
+            html = xmalloc(s->early[i].len + 1);
+            memcpy(html, s->early[i].html, s->early[i].len + 1);
+            *len = s->early[i].len;
+            *gen = s->early_gen;
+        }
+    pthread_mutex_unlock(&s->lock);
+    return html;
+}
+
+/* A page of the fast render, with the live-reload script of the generation it belongs
+ * to (its stream then waits for the rebuild after that one). */
+static enum MHD_Result
+send_early(struct MHD_Connection *c, const snapshot *snap, char *html, size_t len,
+           unsigned long gen)
+{
+    buf page = {html, len, len + 1};
+    snapshot early = *snap;
+    early.gen = gen;
+    early.overlay = NULL;
+    add_live_reload(&page, &early);
+    size_t n = page.len;
+    return reply(c, MHD_HTTP_OK, "text/html; charset=utf-8", buf_detach(&page), n);
+}
+
 /* A path beneath the base path: the file, a folder's index.html (a folder named without
  * its slash is redirected to it, as web servers do), else 404.html with status 404. */
 static enum MHD_Result
@@ -541,8 +591,13 @@ serve_path_file(struct MHD_Connection *c, server *s, const snapshot *snap, const
     enum MHD_Result ret;
     bool folder = rel[0] == '\0' || rel[strlen(rel) - 1] == '/';
     buf_printf(&name, "%s%s", rel, folder ? "index.html" : "");
-    int fd = open_served(&st, s, name.ptr);
-    if (fd >= 0) {
+    size_t early_len;
+    unsigned long early_gen;
+    char *early = take_early(s, name.ptr, &early_len, &early_gen);
+    int fd = early ? -1 : open_served(&st, s, name.ptr);
+    if (early) {
+        ret = send_early(c, snap, early, early_len, early_gen);
+    } else if (fd >= 0) {
         ret = send_file(c, snap, fd, &st, name.ptr, MHD_HTTP_OK);
     } else if (!folder &&
                (buf_printf(&name, "/index.html"), (fd = open_served(&st, s, name.ptr)) >= 0)) {
@@ -558,12 +613,26 @@ serve_path_file(struct MHD_Connection *c, server *s, const snapshot *snap, const
     return ret;
 }
 
-/* One open event stream: what it has sent so far. */
-typedef struct stream {
+/* One open event stream: what it has sent so far, and the page it reloads. */
+struct stream {
     server *s;
     unsigned long seen; /* the generation the page was served at */
     bool greeted;
-} stream;
+    char *page;          /* its output path ("projects/x/index.html"), or NULL: unknown */
+    stream *prev, *next; /* in s->streams, under s->lock */
+};
+
+/* Whether st's page is one the running rebuild rendered first (under s->lock). */
+static bool
+early_for(const server *s, const stream *st)
+{
+    if (!st->page || s->early_gen != s->gen + 1)
+        return false;
+    for (size_t i = 0; i < s->n_early; i++)
+        if (strcmp(s->early[i].path, st->page) == 0)
+            return true;
+    return false;
+}
 
 /* Copies one event (a few bytes; libmicrohttpd offers a block of 1024) into out. */
 static ssize_t
@@ -576,9 +645,10 @@ put_event(char *out, size_t max, const char *text)
     return (ssize_t)n;
 }
 
-/* Blocks (a thread per connection) until a rebuild newer than the page, then sends
- * `event: reload` with data "css" (only stylesheets changed) or "page"; a comment every
- * PING_SECONDS finds closed connections. */
+/* Blocks (a thread per connection) until a rebuild newer than the page, or until the
+ * running rebuild rendered its page first (then the end of that rebuild is no news to it),
+ * then sends `event: reload` with data "css" (only stylesheets changed) or "page"; a
+ * comment every PING_SECONDS finds closed connections. */
 static ssize_t
 stream_read(void *cls, uint64_t pos, char *out, size_t max)
 {
@@ -594,16 +664,61 @@ stream_read(void *cls, uint64_t pos, char *out, size_t max)
     clock_gettime(CLOCK_REALTIME, &until);
     until.tv_sec += PING_SECONDS;
     int rc = 0;
-    while (s->gen == st->seen && rc != ETIMEDOUT)
+    /* seen may be gen + 1: a page of the fast render, which the rebuild's end leaves as it is */
+    while (s->gen <= st->seen && !(s->gen == st->seen && early_for(s, st)) && rc != ETIMEDOUT)
         rc = pthread_cond_timedwait(&s->changed, &s->lock, &until);
-    bool fresh = s->gen != st->seen;
-    bool css = s->css_only && s->gen == st->seen + 1;
-    st->seen = s->gen;
+    bool early = s->gen == st->seen && early_for(s, st);
+    bool fresh = s->gen > st->seen || early;
+    bool css = !early && s->css_only && s->gen == st->seen + 1;
+    if (fresh)
+        st->seen = early ? s->early_gen : s->gen;
     pthread_mutex_unlock(&s->lock);
     if (!fresh)
         return put_event(out, max, ": ping\n\n");
     return put_event(out, max,
                      css ? "event: reload\ndata: css\n\n" : "event: reload\ndata: page\n\n");
+}
+
+/* The output path of the page a stream's script runs on: its `page` argument, the
+ * page's location.pathname %-encoded once more (the argument reaches us as sent). NULL
+ * when it names no HTML file of the site. */
+static char *
+stream_page(struct MHD_Connection *c, const char *base_path)
+{
+    const char *arg = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "page");
+    if (!arg)
+        return NULL;
+    buf pathname = BUF_INIT, rel = BUF_INIT;
+    text_url_decode(&pathname, arg, strlen(arg));
+    char *page = NULL;
+    if (serve_map_path(&rel, pathname.ptr, base_path) == SERVE_PATH_FILE) {
+        if (rel.len == 0 || rel.ptr[rel.len - 1] == '/')
+            buf_puts(&rel, "index.html");
+        size_t n = rel.len;
+        if (n > 5 && strcmp(rel.ptr + n - 5, ".html") == 0)
+            page = buf_detach(&rel);
+    }
+    buf_free(&pathname);
+    buf_free(&rel);
+    return page;
+}
+
+/* The stream's end (its connection closed): out of s->streams, then freed. */
+static void
+stream_free(void *cls)
+{
+    stream *st = cls;
+    server *s = st->s;
+    pthread_mutex_lock(&s->lock);
+    if (st->prev)
+        st->prev->next = st->next;
+    else
+        s->streams = st->next;
+    if (st->next)
+        st->next->prev = st->prev;
+    pthread_mutex_unlock(&s->lock);
+    free(st->page);
+    free(st);
 }
 
 static enum MHD_Result
@@ -613,14 +728,25 @@ serve_events(struct MHD_Connection *c, server *s)
     st->s = s;
     const char *since = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "since");
     pthread_mutex_lock(&s->lock);
-    st->seen = since ? strtoul(since, NULL, 10) : s->gen;
-    if (st->seen > s->gen)
-        st->seen = s->gen;
+    char *base_path = xstrdup(s->base_path);
+    pthread_mutex_unlock(&s->lock);
+    st->page = stream_page(c, base_path);
+    free(base_path);
+    pthread_mutex_lock(&s->lock);
+    /* a page of the fast render belongs to the generation after the current one */
+    unsigned long newest = s->early_gen ? s->early_gen : s->gen;
+    st->seen = since ? strtoul(since, NULL, 10) : newest;
+    if (st->seen > newest)
+        st->seen = newest;
+    st->next = s->streams;
+    if (s->streams)
+        s->streams->prev = st;
+    s->streams = st;
     pthread_mutex_unlock(&s->lock);
     struct MHD_Response *r =
-        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 1024, stream_read, st, free);
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 1024, stream_read, st, stream_free);
     if (!r) {
-        free(st);
+        stream_free(st);
         return MHD_NO;
     }
     MHD_add_response_header(r, "Content-Type", "text/event-stream");
@@ -728,10 +854,53 @@ print_diagnostics(server *s, const diag *d, bool ok)
     return diag_warning_count(d);
 }
 
-/* The one way the served tree changes: a full build into the private folder, which
- * output_commit() swaps in whole (readers see the old tree or the new one); a failed
- * build leaves the last good tree and sets the overlay. css_only: every changed source was
- * a stylesheet. (An incremental build would go here, behind the same contract.) */
+/* The pages the open event streams show, for the fast render; each owned, n of them. */
+static char **
+open_pages(server *s, size_t *n)
+{
+    char **pages = NULL;
+    size_t cap = 0;
+    *n = 0;
+    pthread_mutex_lock(&s->lock);
+    for (const stream *st = s->streams; st; st = st->next) {
+        bool dup = !st->page;
+        for (size_t i = 0; i < *n && !dup; i++)
+            dup = strcmp(pages[i], st->page) == 0;
+        if (dup)
+            continue;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 8;
+            pages = xrealloc(pages, cap * sizeof(char *));
+        }
+        pages[(*n)++] = xstrdup(st->page);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return pages;
+}
+
+/* build_options.first_ready: a page open in a browser, rendered anew before the rest of
+ * the rebuild; its stream sends the reload now, and requests get it from memory until the
+ * rebuild ends. */
+static void
+early_ready(void *payload, const char *path, const char *html, size_t len)
+{
+    server *s = payload;
+    early_page e = {xstrdup(path), xmalloc(len + 1), len};
+    memcpy(e.html, html, len);
+    e.html[len] = '\0';
+    pthread_mutex_lock(&s->lock);
+    s->early = xrealloc(s->early, (s->n_early + 1) * sizeof *s->early);
+    s->early[s->n_early++] = e;
+    s->early_gen = s->gen + 1;
+    pthread_cond_broadcast(&s->changed);
+    pthread_mutex_unlock(&s->lock);
+}
+
+/* The one way the served tree changes: an incremental build of the private folder, whose
+ * commit replaces each changed file in one step (readers see the old file or the new one);
+ * a failed build leaves the last good tree and sets the overlay. The pages open in a
+ * browser render first and reload at once (early_ready). css_only: every changed source
+ * was a stylesheet. */
 static bool
 rebuild(server *s, bool first, bool css_only)
 {
@@ -753,6 +922,12 @@ rebuild(server *s, bool first, bool css_only)
                         .datadir = opt->datadir,
                         .memory = &s->memory,
                         .no_sync = true};
+    size_t n_shown = 0;
+    char **shown = first ? NULL : open_pages(s, &n_shown);
+    bo.first = (const char *const *)shown;
+    bo.n_first = n_shown;
+    bo.first_ready = early_ready;
+    bo.first_payload = s;
     build_stats st = {0};
     diag *d = diag_new();
     double t0 = pool_now_ms();
@@ -770,9 +945,22 @@ rebuild(server *s, bool first, bool css_only)
         s->base_path = xstrdup(base_path);
     }
     s->css_only = ok && css_only && !had_overlay;
-    s->gen++;
+    /* the pages of the fast render are this generation's; after a failure they are not,
+     * and their streams reload too (to the last good page, with the overlay) */
+    s->gen += ok || !s->early_gen ? 1 : 2;
+    for (size_t i = 0; i < s->n_early; i++) {
+        free(s->early[i].path);
+        free(s->early[i].html);
+    }
+    free(s->early);
+    s->early = NULL;
+    s->n_early = 0;
+    s->early_gen = 0;
     pthread_cond_broadcast(&s->changed);
     pthread_mutex_unlock(&s->lock);
+    for (size_t i = 0; i < n_shown; i++)
+        free(shown[i]);
+    free(shown);
     /* "rebuilt 3 pages": those rendered again; the others were unchanged (cache.h) */
     size_t pages = first ? st.pages : st.renders - st.kept;
     if (ok && warnings)

@@ -8,9 +8,10 @@
 # department. The two alternate (BENCH_ROUNDS rounds, default 2, after one warm-up build
 # each); for each size it prints the fastest wall time and the largest peak RSS of each
 # and the ratios clinfolio/Hugo. Then, for `clinfolio serve` on the same corpora, the time
-# from saving one page to the live-reload event (tests/bench/serve_reload.py: the median,
-# fastest and slowest of 5 edits, and serve's own rebuild time, then the median milliseconds
-# of each part of the rebuild as serve -v prints them), and, for incremental
+# from saving one page, open as in a browser, to its live-reload event (the fast render:
+# tests/bench/serve_reload.py: the median, fastest and slowest of 5 edits, and serve's own
+# time for the whole rebuild, then the median milliseconds of each part of the rebuild as
+# serve -v prints them), and, for incremental
 # builds, a clean build against a rebuild with nothing changed and with one page edited
 # (its body, then its facts). Figures, not pass/fail: speed is never a timed test.
 #
@@ -145,7 +146,7 @@ for n in $sizes; do
                f, f / c }'
 done
 
-printf '\nclinfolio serve, edit to reload event (ms, 5 edits)\n'
+printf '\nclinfolio serve, edit to reload event of the open page (ms, 5 edits)\n'
 printf '%-8s %10s %10s %10s %12s\n' pages median fastest slowest rebuild
 for n in $sizes; do
     discard "$tmp/content/projects" "$tmp/public"

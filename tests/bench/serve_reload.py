@@ -1,9 +1,11 @@
 #!/usr/bin/python3
 """serve_reload.py CLINFOLIO SITE [EDITS] - edit-to-reload time of `clinfolio serve`.
 
-Starts serve on SITE (port 0, loopback), opens the live-reload event stream, then EDITS
-times (default 5) appends a line to one project page and measures from the write to the
-`event: reload` the stream receives (the new HTML is in place by then). Prints
+Starts serve on SITE (port 0, loopback), opens one project page and its live-reload event
+stream as the page's script does (naming the page), then EDITS times (default 5) appends a
+line to that page and measures from the write to the `event: reload` the stream receives
+(the page's new HTML is served by then: serve renders the pages open in a browser first,
+and the rest of the rebuild follows). Prints
 "<pages> <median ms> <min ms> <max ms> <rebuild ms>" (rebuild: what serve printed, the
 median), then "parts: load L, ..." (serve -v: the median milliseconds of each part of the
 rebuilds). A figure, not a test.
@@ -14,6 +16,7 @@ import re
 import statistics
 import sys
 import time
+import urllib.parse
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "serve"))
 from serve_util import Serve  # noqa: E402
@@ -26,12 +29,21 @@ def main():
     try:
         s.start(timeout=600)
         pages = int(re.match(r"built (\d+) pages", s.lines[0]).group(1))
-        c = http.client.HTTPConnection(s.host, s.port, timeout=600)
-        c.request("GET", "/__clinfolio/events")
-        ev = c.getresponse()
-        ev.readline()  # the greeting: the stream is open
         projects = os.path.join(s.site, "content/projects")
         page = os.path.join(projects, sorted(os.listdir(projects))[len(os.listdir(projects)) // 2])
+        with open(page, encoding="utf-8") as f:
+            slug = re.search(r"^slug: *(\S+)", f.read(), re.M)
+        slug = slug.group(1) if slug else os.path.basename(page)[:-3]
+        url = s.base + "projects/" + slug + "/"
+        c = http.client.HTTPConnection(s.host, s.port, timeout=600)
+        c.request("GET", url)
+        r = c.getresponse()
+        if r.status != 200 or b"/__clinfolio/events" not in r.read():
+            raise RuntimeError("%s: %d, or no live-reload script" % (url, r.status))
+        # the event stream as the page's script opens it: naming the page it shows
+        c.request("GET", "/__clinfolio/events?page=" + urllib.parse.quote(url, safe=""))
+        ev = c.getresponse()
+        ev.readline()  # the greeting: the stream is open
         times, rebuilds, parts = [], [], []
         for i in range(edits):
             n = s.rebuilds()
@@ -45,6 +57,13 @@ def main():
                 if line.startswith(b"event: reload"):
                     break
             times.append((time.monotonic() - t0) * 1000)
+            # what the browser then loads already shows the edit
+            g = http.client.HTTPConnection(s.host, s.port, timeout=600)
+            g.request("GET", url)
+            shown = g.getresponse().read()
+            g.close()
+            if ("An edit, number %d." % i).encode() not in shown:
+                raise RuntimeError("the page reloaded without the edit %d" % i)
             rebuilt = s.wait_rebuild(n, timeout=600)
             rebuilds.append(float(re.search(r"in (\d+) ms", rebuilt).group(1)))
             parts.append(s.wait_line(lambda l: l.startswith("ms: "), n, timeout=600))

@@ -3,14 +3,18 @@
 # traversal attempts (raw paths, as http.client sends them), a symbolic link in the
 # served tree, HEAD, ETag / Last-Modified and 304, folder redirects under the site's
 # sub-path, a deleted file and a file renamed over another after the rebuild, the event
-# stream, a failed rebuild's overlay, and Ctrl-C leaving no private folder. Prints one
+# stream, a failed rebuild's overlay, Ctrl-C leaving no private folder, and the fast render
+# of the pages open in a browser. Prints one
 # line per failure and ends with "N passed, N failed".
 import http.client
 import os
 import re
+import select
 import shutil
+import socket
 import sys
 import time
+import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from serve_util import Serve, save_by_rename, write  # noqa: E402
@@ -310,6 +314,102 @@ try:
     s.wait_rebuild(n)
     line = s.wait_line(lambda x: x.startswith("ms: "), n)
     check(ms.match(line) is not None, "-v: a rebuild's parts: %s" % line)
+except Exception as e:
+    check(False, "%s: %s\nstdout: %s\nstderr: %s" % (type(e).__name__, e, s.lines[-10:], s.errs[-10:]))
+finally:
+    s.close()
+
+# the fast render (as hugo server's): the pages open in a browser, which their event
+# streams name, render before the rest of a rebuild and reload at once; the rebuild's end
+# does not reload them again, unless it failed (then to the last good page and the overlay)
+class Stream:
+    """An event stream read from a plain socket: a read that times out leaves it usable."""
+
+    def __init__(self, s, page, since=None):
+        query = ["page=" + urllib.parse.quote(page, safe="")] if page else []
+        query += ["since=%d" % since] if since is not None else []
+        self.sock = socket.create_connection((s.host, s.port), timeout=20)
+        self.sock.sendall(("GET /__clinfolio/events%s HTTP/1.1\r\nHost: x\r\n\r\n"
+                           % ("?" + "&".join(query) if query else "")).encode())
+        self.data = b""
+        head = self._until(b"\r\n\r\n", 20)
+        check(head is not None and head.startswith(b"HTTP/1.1 200"), "events: %r" % head)
+
+    def _until(self, mark, timeout):
+        deadline = time.monotonic() + timeout
+        while mark not in self.data:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self.sock], [], [], left)[0]:
+                return None
+            chunk = self.sock.recv(4096)
+            if not chunk:
+                return None
+            self.data += chunk
+        part, self.data = self.data.split(mark, 1)
+        return part
+
+    def next_event(self, timeout):
+        """The next event's lines (greeting and pings skipped; the body is chunked, so
+        chunk sizes are dropped too), or None when none comes within timeout."""
+        while True:
+            block = self._until(b"\n\n", timeout)
+            if block is None:
+                return None
+            lines = [l.strip() for l in block.decode().split("\n")]
+            lines = [l for l in lines if l.startswith(("event:", "data:"))]
+            if lines:
+                return lines
+
+    def close(self):
+        self.sock.close()
+
+
+s = Serve(sys.argv[1], os.path.join(root, "tests/golden/basic"))
+try:
+    s.start()
+    b = s.base
+    about = os.path.join(s.site, "content/about.md")
+    shown_about = Stream(s, b + "about/")
+    shown_other = Stream(s, b + "projects/anti-fog/")
+    unnamed = Stream(s, None)
+    reload = ["event: reload", "data: page"]
+    n = s.rebuilds()
+    with open(about, "a", encoding="utf-8") as f:
+        f.write("\nA line the fast render shows.\n")
+    s.wait_rebuild(n)
+    check(shown_about.next_event(10) == reload, "fast render: the open page reloads")
+    body = request(s, b + "about/")[2]
+    since = re.search(rb"since=(\d+)", body)
+    check(b"A line the fast render shows." in body and since, "fast render: the page shows the edit")
+    check(shown_about.next_event(1) is None, "fast render: no second reload at the rebuild's end")
+    check(Stream(s, b + "about/", int(since.group(1))).next_event(1) is None,
+          "fast render: the reloaded page's stream is up to date")
+    check(shown_other.next_event(10) == reload and shown_other.next_event(1) is None,
+          "fast render: another open page reloads once, at the rebuild's end")
+    check(unnamed.next_event(10) == reload, "a stream naming no page reloads at the rebuild's end")
+    # a rebuild that fails after the open page rendered: a reload for the fast render, then
+    # one for the failure, which shows the last good page with the overlay
+    n = s.rebuilds()
+    write(os.path.join(s.site, "content/broken.md"),
+          "---\ntitle: Broken\ndate: 2024-01-01\ntemplate: nosuch.html\n---\nx\n")
+    line = s.wait_rebuild(n)
+    check(line.startswith("rebuild failed with 1 error"), "a page without its template: " + line)
+    ea, eh = shown_about.next_event(10), shown_other.next_event(10)
+    check(ea == reload and eh == reload,
+          "a failed rebuild reloads the open pages (the overlay): %r %r" % (ea, eh))
+    n = s.rebuilds()
+    with open(about, "a", encoding="utf-8") as f:
+        f.write("\nA line of a build that fails.\n")
+    line = s.wait_rebuild(n)
+    check(line.startswith("rebuild failed with 1 error"), "the edit's rebuild fails: " + line)
+    check(shown_about.next_event(10) == reload and shown_about.next_event(10) == reload,
+          "fast render, then the failure: the open page reloads twice")
+    eh = [shown_other.next_event(10), shown_other.next_event(1)]
+    check(eh == [reload, None], "the page not edited reloads once, for the failure: %r" % eh)
+    body = request(s, b + "about/")[2]
+    check(b"A line the fast render shows." in body and b"A line of a build that fails." not in body
+          and b'role="alert"' in body and b"content/broken.md:4:11: error:" in body,
+          "after the failure: the last good page with the overlay")
 except Exception as e:
     check(False, "%s: %s\nstdout: %s\nstderr: %s" % (type(e).__name__, e, s.lines[-10:], s.errs[-10:]))
 finally:

@@ -349,6 +349,25 @@ append_key_text(buf *out, const value *v, const char *path, arena *a)
     }
 }
 
+/* For a page that language lang lists untranslated: the names in lang of the declared
+ * terms its key (a taxonomy) holds, so that its list's words find it ("Anesthesiology"
+ * for a page of the Chinese site that says 麻醉科). */
+static void
+append_term_names(buf *out, const site *s, const value *ctx, const char *key, size_t lang)
+{
+    const value *v = value_map_get(ctx, key);
+    size_t n = v && v->type == VALUE_LIST ? v->as.list.len : 1;
+    for (size_t i = 0; v && i < n; i++) {
+        const value *item = v->type == VALUE_LIST ? v->as.list.items[i] : v;
+        const char *name =
+            item->type == VALUE_STRING ? site_term_name(s, key, item->as.str.ptr, lang) : NULL;
+        if (name && strcmp(name, item->as.str.ptr) != 0) {
+            buf_puts(out, name);
+            buf_putc(out, '\n');
+        }
+    }
+}
+
 static bool
 emit_output(void *payload, const char *path, const char *data, size_t len, diag *d)
 {
@@ -356,7 +375,7 @@ emit_output(void *payload, const char *path, const char *data, size_t len, diag 
 }
 
 /* search/<code>/ of language lang: the pages its lists show (newest first), their
- * values as the templates see them (terms named in the page's language) */
+ * values as the templates see them (terms named in the page's language, and in lang) */
 static bool
 write_search(const site *s, size_t lang, output *out, size_t workers, memo *m, diag *d)
 {
@@ -369,8 +388,11 @@ write_search(const site *s, size_t lang, output *out, size_t workers, memo *m, d
     for (size_t i = 0; i < n; i++) {
         const page *p = pages[i];
         buf_clear(&meta);
-        for (size_t k = 0; k < cfg->n_search_keys; k++)
+        for (size_t k = 0; k < cfg->n_search_keys; k++) {
             append_key_text(&meta, p->ctx, cfg->search_keys[k], tmp);
+            if (p->lang != lang)
+                append_term_names(&meta, s, p->ctx, cfg->search_keys[k], lang);
+        }
         const char **metas = arena_alloc(tmp, sizeof *metas);
         metas[0] = arena_strndup(tmp, meta.ptr, meta.len);
         /* a summary made from the first paragraph is the body's already */

@@ -447,6 +447,17 @@ declared_term(const site *s, size_t i, const char *text)
     return t;
 }
 
+const char *
+site_term_name(const site *s, const char *key, const char *text, size_t lang)
+{
+    for (size_t i = 0; i < s->cfg.n_taxonomies; i++)
+        if (strcmp(s->cfg.taxonomies[i].name, key) == 0) {
+            const config_term *t = declared_term(s, i, text);
+            return t ? t->names[lang] : NULL;
+        }
+    return NULL;
+}
+
 /* The table declared_term() reads: each declared term by its slug and by the slug of each
  * of its names. */
 static void

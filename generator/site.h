@@ -158,6 +158,9 @@ page *const *site_pages(const site *s, size_t *n);
 /* The same in language lang (an index into cfg->languages): its translation where a page
  * has one, else the page itself. */
 page *const *site_pages_in(const site *s, size_t lang, size_t *n);
+/* The name in language lang of the term site.yaml declares for text (any of its names)
+ * in the taxonomy called key; NULL when key names no taxonomy or text no declared term. */
+const char *site_term_name(const site *s, const char *key, const char *text, size_t lang);
 /* The pages the plugins' page hooks run on: site_pages, then every published translation
  * of a single page (a hook draws in the page's language; what it computes is the same). */
 page *const *site_hook_pages(const site *s, size_t *n);

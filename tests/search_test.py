@@ -125,6 +125,14 @@ def main():
         check(postings(zh, "麻醉科").get(goggles_zh) is None and postings(zh, "麻醉").get(goggles_zh) == 2,
               "zh: the department as bigrams, a meta field")
         check(postings(en, "jiaxin").get(goggles_en) == 2, "en: a team member's name as a meta field")
+        # a page of the Chinese site the English lists show untranslated: its department
+        # (麻醉科 in its language) is found by the English name too, as the list names it
+        lma = doc_of(en, "/projects/lma-depth-marker/")
+        check(lma is not None and postings(en, "anesthesiology").get(lma) == 2
+              and postings(en, "麻醉").get(lma) == 2,
+              "en: an untranslated page's department by its English and Chinese names")
+        check(postings(zh, "anesthesiology").get(doc_of(zh, "/projects/lma-depth-marker/")) is None,
+              "zh: the Chinese site's own pages by their Chinese names only")
         check(postings(en, "goggles").get(goggles_zh + 1000, 0) == 0, "no stray documents")
 
         with open(os.path.join(out, "en", "search", "index.html"), encoding="utf-8") as f:

@@ -1138,6 +1138,11 @@ caption_object(cmark_node *obj, cmark_node *cap, cmark_node *src, const object_k
             buf_putc(&b, ' ');
             buf_append(&b, caption, caption_len);
         }
+        if (fig && fig->credit) {
+            buf_puts(&b, " <span class=\"figure-credit\">");
+            buf_puts(&b, fig->credit);
+            buf_puts(&b, "</span>");
+        }
         if (note) { /* in the caption: a <figure> allows nothing after its <figcaption> */
             buf_puts(&b, k == &kinds[KIND_TABLE] ? " <span class=\"caption-source\">"
                                                  : " <span class=\"figure-source\">");

@@ -39,6 +39,7 @@ typedef struct markdown_figure {
     const char *caption; /* the caption's HTML, "" for none */
     const char *source;  /* the source note's HTML, or NULL */
     const char *id;      /* "fig:x", or NULL */
+    const char *credit;  /* the image's credit (who made it), HTML, or NULL */
 } markdown_figure;
 
 /* A responsive image made of a file of the page's bundle (media.c), for a Markdown image

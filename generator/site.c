@@ -1863,7 +1863,7 @@ site_shortcode_ref(buf *html, const shortcode_call *call, page *p, arena *a, dia
 }
 
 /* {====================================================================
- * figures: {{ figure(src=..., alt=..., caption=..., id=..., source=...) }}
+ * figures: {{ figure(src=..., alt=..., caption=..., id=..., source=..., credit=...) }}
  * ===================================================================== */
 
 /* text HTML-escaped, in a. */
@@ -1888,9 +1888,9 @@ is_caption_id(const char *id)
 bool
 site_shortcode_figure(buf *html, const shortcode_call *call, page *p, arena *a, diag *d)
 {
-    static const char *const names[] = {"src", "alt", "caption", "id", "source"};
-    const char *v[5];
-    bool ok = shortcode_string_args(v, call, names, 5, d);
+    static const char *const names[] = {"src", "alt", "caption", "id", "source", "credit"};
+    const char *v[6];
+    bool ok = shortcode_string_args(v, call, names, 6, d);
     const value *src = value_map_get(call->args, "src"), *id = value_map_get(call->args, "id");
     if (ok && (!v[0] || !v[1])) {
         diag_report(d, DIAG_ERROR, call->at,
@@ -1914,7 +1914,8 @@ site_shortcode_figure(buf *html, const shortcode_call *call, page *p, arena *a, 
         return false;
     markdown_figure f = {
         arena_printf(a, "<img src=\"%s\" alt=\"%s\" />", escaped(v[0], a), escaped(v[1], a)),
-        v[2] ? escaped(v[2], a) : "", v[4] ? escaped(v[4], a) : NULL, v[3]};
+        v[2] ? escaped(v[2], a) : "", v[4] ? escaped(v[4], a) : NULL, v[3],
+        v[5] ? escaped(v[5], a) : NULL};
     /* the output: the image alone, for a call inside a paragraph (the Markdown pass
      * replaces a call alone in its paragraph by the numbered figure); its caption as the
      * title and its id make it the call's own (figure_of) */

@@ -89,6 +89,8 @@ Figure: The first {#fig:one}
 Figure: The third
 
 Inline {{ figure(src="/four.png", alt="four") }} here.
+
+{{ figure(src="/five.png", alt="five", caption="The prototype", credit="Photo: Li & Wei") }}
 """
 
 
@@ -159,6 +161,10 @@ def main():
               "figure shortcode: the Markdown figures around it: " + figs)
         check('<p>Inline <img src="/four.png" alt="four" /> here.</p>' in figs,
               "figure shortcode inside a paragraph: the image only: " + figs)
+        check('<figure>\n<img src="/five.png" alt="five" />\n<figcaption><span class="caption-label">'
+              'Figure 4.</span> The prototype <span class="figure-credit">Photo: Li &amp; Wei</span>'
+              '</figcaption>\n</figure>' in figs,
+              "figure shortcode: the credit after the caption, escaped: " + figs)
         write(site, "content/projects/figures.md", FIGURES.replace('source="Ward records"',
                                                                    'source="Clinic records"'))
         build(site, "-q")

@@ -664,6 +664,7 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
                         !opt->check_only, workers, load_arenas};
     buf_free(&images_dir);
     image_counts images = {0};
+    progress_pass(opt->progress, "images");
     md = media_new(&mo, out, &images, a);
     if (!media_run(md, s, d))
         goto done;
@@ -702,7 +703,9 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     /* the images of the bundles' Markdown and figure calls, then the Markdown itself: an
      * error in the one does not hide those of the other */
     double images_start = pool_now_ms();
+    progress_pass(opt->progress, "images");
     media_run_content(md, s, d);
+    progress_pass(opt->progress, "markdown");
     double images_ms = pool_now_ms() - images_start;
     st.images_ms += images_ms;
     st.images_made = atomic_load(&images.encoded);
@@ -742,8 +745,11 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
             write_feed(s, k, out, d);
         write_sitemap(s, out, a, d);
         double search_start = pool_now_ms();
-        for (size_t k = 0; k < cfg->n_languages && cfg->search_enabled; k++)
+        for (size_t k = 0; k < cfg->n_languages && cfg->search_enabled; k++) {
+            progress_pass(opt->progress, "search index");
             write_search(s, k, out, workers, m, d);
+        }
+        progress_pass(opt->progress, "writing");
         st.search_ms = pool_now_ms() - search_start;
         for (size_t k = 0; k < cfg->n_languages; k++)
             write_facets(s, k, out, d);

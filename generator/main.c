@@ -80,8 +80,9 @@ static const char usage_text[] =
     "change instead of rendering it again (the same bytes, inode and time).\n"
     "\"The future\" is after SOURCE_DATE_EPOCH when it is set, else after the clock.\n"
     "Exit status: 0 built or checked, 1 the site has errors (or warnings, with\n"
-    "--strict; for serve: it could not start), 2 bad command line. serve runs\n"
-    "until Ctrl-C, which ends it as the signal does (status 130 in a shell).\n";
+    "--strict; for serve: it could not start), 2 bad command line (for serve also:\n"
+    "the port given with -p is in use). serve runs until Ctrl-C, which ends it as\n"
+    "the signal does (status 130 in a shell).\n";
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -19,6 +19,7 @@ struct progress {
     unsigned delay_ms;
     _Atomic(const char *) pass;
     atomic_size_t done, total;
+    atomic_bool whole; /* progress_items_all: progress_items changes nothing */
     pthread_t thread;
     pthread_mutex_t lock; /* guards stop, with wake */
     pthread_cond_t wake;
@@ -131,6 +132,7 @@ progress_pass(progress *p, const char *name)
 {
     if (!p)
         return;
+    atomic_store(&p->whole, false);
     atomic_store(&p->total, 0);
     atomic_store(&p->done, 0);
     atomic_store(&p->pass, name);
@@ -140,10 +142,21 @@ void
 progress_items(size_t n)
 {
     progress *p = atomic_load(&current);
+    if (!p || atomic_load(&p->whole))
+        return;
+    atomic_store(&p->done, 0);
+    atomic_store(&p->total, n);
+}
+
+void
+progress_items_all(size_t n)
+{
+    progress *p = atomic_load(&current);
     if (!p)
         return;
     atomic_store(&p->done, 0);
     atomic_store(&p->total, n);
+    atomic_store(&p->whole, true);
 }
 
 void

@@ -24,6 +24,10 @@ void progress_pass(progress *p, const char *name);
 
 /* Called by pool_run from the calling thread: the pass has n items, none done yet. */
 void progress_items(size_t n);
+/* For a pass that runs the pool several times over parts of its items (the search index,
+ * 512 pages at a time): it has n items in all, and the pool's progress_items calls leave
+ * the count alone until the next progress_pass. */
+void progress_items_all(size_t n);
 
 /* One item done: an atomic increment, safe from any thread; nothing without a progress. */
 void progress_tick(void);

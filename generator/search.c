@@ -7,6 +7,7 @@
 #include "arena.h"
 #include "hash.h"
 #include "pool.h"
+#include "progress.h"
 #include "serial.h"
 #include "text.h"
 #include "value.h"
@@ -558,6 +559,7 @@ search_write_files(const search_doc *docs, size_t n, const char *dir, size_t wor
      * whose terms go once merged (all of a 10,000-page site's at once were 60 MiB more at
      * the build's peak), only the snippets staying for the blocks */
     term_index ix = {NULL, 0, NULL, 0, 0, arena_new()};
+    progress_items_all(n); /* the progress line counts the pages, not each chunk's */
     for (size_t first = 0; first < n; first += SEARCH_CHUNK_DOCS) {
         size_t count = n - first < SEARCH_CHUNK_DOCS ? n - first : SEARCH_CHUNK_DOCS;
         terms_job job = {docs + first, dts + first, memo, first};

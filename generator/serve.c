@@ -63,6 +63,8 @@ static const struct {
     const char *ext;
     const char *type;
 } content_types[] = {
+    {"atom", "application/atom+xml; charset=utf-8"},
+    {"avif", "image/avif"},
     {"bib", "application/x-bibtex; charset=utf-8"},
     {"css", "text/css; charset=utf-8"},
     {"csv", "text/csv; charset=utf-8"},
@@ -70,23 +72,34 @@ static const struct {
     {"htm", "text/html; charset=utf-8"},
     {"html", "text/html; charset=utf-8"},
     {"ico", "image/x-icon"},
+    {"ics", "text/calendar; charset=utf-8"},
     {"jpeg", "image/jpeg"},
     {"jpg", "image/jpeg"},
     {"js", "text/javascript; charset=utf-8"},
     {"json", "application/json; charset=utf-8"},
+    {"map", "application/json; charset=utf-8"},
     {"md", "text/markdown; charset=utf-8"},
     {"mjs", "text/javascript; charset=utf-8"},
+    {"mp3", "audio/mpeg"},
+    {"mp4", "video/mp4"},
+    {"otf", "font/otf"},
     {"pdf", "application/pdf"},
     {"png", "image/png"},
     {"ris", "application/x-research-info-systems; charset=utf-8"},
+    {"rss", "application/rss+xml; charset=utf-8"},
     {"svg", "image/svg+xml; charset=utf-8"},
+    {"tsv", "text/tab-separated-values; charset=utf-8"},
     {"ttf", "font/ttf"},
     {"txt", "text/plain; charset=utf-8"},
     {"webmanifest", "application/manifest+json; charset=utf-8"},
+    {"webm", "video/webm"},
     {"webp", "image/webp"},
     {"woff", "font/woff"},
     {"woff2", "font/woff2"},
+    {"xhtml", "application/xhtml+xml; charset=utf-8"},
     {"xml", "application/xml; charset=utf-8"},
+    {"yaml", "application/yaml; charset=utf-8"},
+    {"yml", "application/yaml; charset=utf-8"},
 };
 
 const char *
@@ -591,6 +604,11 @@ serve_path_file(struct MHD_Connection *c, server *s, const snapshot *snap, const
     enum MHD_Result ret;
     bool folder = rel[0] == '\0' || rel[strlen(rel) - 1] == '/';
     buf_printf(&name, "%s%s", rel, folder ? "index.html" : "");
+    const char *base = strrchr(name.ptr, '/');
+    if (strcmp(base ? base + 1 : name.ptr, OUTPUT_MARKER) == 0) { /* clinfolio's, not the site's */
+        buf_free(&name);
+        return reply_not_found(c, s, snap);
+    }
     size_t early_len;
     unsigned long early_gen;
     char *early = take_early(s, name.ptr, &early_len, &early_gen);
@@ -964,10 +982,12 @@ rebuild(server *s, bool first, bool css_only)
     /* "rebuilt 3 pages": those rendered again; the others were unchanged (cache.h) */
     size_t pages = first ? st.pages : st.renders - st.kept;
     if (ok && warnings)
-        printf("%s %zu pages in %.0f ms (%zu warning%s; new ones are printed)\n",
-               first ? "built" : "rebuilt", pages, ms, warnings, warnings == 1 ? "" : "s");
+        printf("%s %zu page%s in %.0f ms (%zu warning%s; new ones are printed)\n",
+               first ? "built" : "rebuilt", pages, pages == 1 ? "" : "s", ms, warnings,
+               warnings == 1 ? "" : "s");
     else if (ok)
-        printf("%s %zu pages in %.0f ms\n", first ? "built" : "rebuilt", pages, ms);
+        printf("%s %zu page%s in %.0f ms\n", first ? "built" : "rebuilt", pages,
+               pages == 1 ? "" : "s", ms);
     else
         printf("%s failed with %zu error%s in %.0f ms; serving the last good build\n",
                first ? "build" : "rebuild", diag_error_count(d),
@@ -1089,6 +1109,13 @@ watcher_init(watcher *w, const char *root)
     return true;
 }
 
+/* The files at the site's root a build reads: site.yaml and the site's schema.yaml. */
+static bool
+is_site_file(const char *name)
+{
+    return strcmp(name, "site.yaml") == 0 || strcmp(name, "schema.yaml") == 0;
+}
+
 static bool
 is_watched_folder(const char *name)
 {
@@ -1151,9 +1178,8 @@ read_events(watcher *w, bool *css_only, bool *settled)
                 set_path(w, ev->wd, NULL);
                 continue;
             }
-            if (ev->wd == w->root_wd) { /* only site.yaml and the watched folders count */
-                if (strcmp(name, "site.yaml") != 0 && !is_watched_folder(name) &&
-                    !strtab_has(&w->extra, name))
+            if (ev->wd == w->root_wd) { /* only the site's files and folders count */
+                if (!is_site_file(name) && !is_watched_folder(name) && !strtab_has(&w->extra, name))
                     continue;
             } else if (ev->len == 0 || ignored_name(name)) {
                 continue;
@@ -1246,7 +1272,8 @@ listen_on(const char *addr, int port, bool *v6)
 }
 
 /* Binds the port asked for, or the default one and up to SERVE_PORT_TRIES - 1 after it,
- * and sets s->origin. Returns the socket, or after printing why -2 (a bad address) or -1. */
+ * and sets s->origin. Returns the socket, or after printing why -2 (a bad address, or
+ * the port asked for is taken: exit status 2) or -1. */
 static int
 open_port(server *s)
 {
@@ -1262,6 +1289,13 @@ open_port(server *s)
         if (errno == EINVAL) {
             fprintf(stderr, "clinfolio: error: --bind wants an IPv4 or IPv6 address, not '%s'\n",
                     opt->bind);
+            return -2;
+        }
+        if (errno == EADDRINUSE && opt->port > 0) { /* the port asked for, as a usage error */
+            fprintf(stderr,
+                    "clinfolio: error: port %d is in use (another serve?); choose another "
+                    "with -p, or -p 0 for any free port\n",
+                    port);
             return -2;
         }
         if (errno != EADDRINUSE || i + 1 == tries) {

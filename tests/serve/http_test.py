@@ -12,7 +12,9 @@ import re
 import select
 import shutil
 import socket
+import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 
@@ -54,7 +56,12 @@ files = {  # name -> the Content-Type it must be served with
     "x.csv": "text/csv; charset=utf-8", "x.txt": "text/plain; charset=utf-8",
     "x.png": "image/png", "x.jpg": "image/jpeg", "x.jpeg": "image/jpeg", "x.gif": "image/gif",
     "x.webp": "image/webp", "favicon.ico": "image/x-icon", "x.woff": "font/woff",
-    "x.woff2": "font/woff2", "x.ttf": "font/ttf", "x.pdf": "application/pdf",
+    "x.woff2": "font/woff2", "x.ttf": "font/ttf", "x.otf": "font/otf", "x.pdf": "application/pdf",
+    "x.avif": "image/avif", "x.mp4": "video/mp4", "x.webm": "video/webm", "x.mp3": "audio/mpeg",
+    "x.map": "application/json; charset=utf-8", "x.atom": "application/atom+xml; charset=utf-8",
+    "x.rss": "application/rss+xml; charset=utf-8", "x.tsv": "text/tab-separated-values; charset=utf-8",
+    "x.yaml": "application/yaml; charset=utf-8", "x.ics": "text/calendar; charset=utf-8",
+    "x.xhtml": "application/xhtml+xml; charset=utf-8",
     "x.bin": "application/octet-stream",
 }
 for name in files:
@@ -104,6 +111,7 @@ try:
     st, _, body = request(s, "/elsewhere/x.html")
     check(st == 404 and b"Page not found" in body, "outside the base path: 404, got %d" % st)
     check(request(s, b + "index.html/")[0] == 404, "a file named as a folder is 404")
+    check(request(s, b + ".clinfolio-output")[0] == 404, "clinfolio's marker file is not served")
 
     # traversal: never the site's files, never /etc/passwd
     for path in ["/../site.yaml", b + "../site.yaml", b + "../../site.yaml", "/%2e%2e/%2e%2e/etc/passwd",
@@ -234,6 +242,18 @@ try:
     check(s.errs[e:] == [] and "1 warning" in line, "an old warning is not printed again: %s %s"
           % (line, s.errs[e:]))
 
+    # the site's schema.yaml is watched: a key it makes required fails the next build
+    n = s.rebuilds()
+    schema = os.path.join(s.site, "schema.yaml")
+    write(schema, "sections:\n  projects:\n    keys:\n      audit_key: {type: text, required: true}\n")
+    line = s.wait_rebuild(n)
+    check(line.startswith("rebuild failed with") and any("audit_key" in e for e in s.errs),
+          "a new schema.yaml rebuilds: %s %s" % (line, s.errs[-3:]))
+    n = s.rebuilds()
+    os.remove(schema)
+    line = s.wait_rebuild(n)
+    check(line.startswith("rebuilt "), "schema.yaml removed: " + line)
+
     # a failed rebuild: the last good site, with the overlay on every page, then gone
     n = s.rebuilds()
     save_by_rename(about, good.replace("title:", "title: [unclosed\nx:", 1))
@@ -298,6 +318,19 @@ except Exception as e:
     check(False, "%s: %s\nstdout: %s\nstderr: %s" % (type(e).__name__, e, s.lines[-10:], s.errs[-10:]))
 finally:
     s.close()
+
+# a port given with -p that is in use: said, and exit status 2 (as a bad command line)
+taken = socket.socket()
+taken.bind(("127.0.0.1", 0))
+taken.listen(1)
+own_tmp = tempfile.mkdtemp(prefix="serve-port-")
+r = subprocess.run([sys.argv[1], "serve", "-s", os.path.join(root, "tests/golden/basic"), "-p",
+                    str(taken.getsockname()[1])], capture_output=True, text=True, timeout=60,
+                   env=dict(os.environ, TMPDIR=own_tmp))
+check(r.returncode == 2 and "is in use" in r.stderr and os.listdir(own_tmp) == [],
+      "-p with a port in use: %d %r, left %r" % (r.returncode, r.stderr, os.listdir(own_tmp)))
+taken.close()
+shutil.rmtree(own_tmp, ignore_errors=True)
 
 # -v: after each build, the milliseconds of its parts
 s = Serve(sys.argv[1], os.path.join(root, "tests/golden/basic"), extra_args=("-j", "2", "-v"))

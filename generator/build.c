@@ -762,6 +762,8 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
         memo_before_commit(m, out, s, &st, a, d);
         ok = output_commit_status(out, &st.unchanged, d);
         out = NULL;
+        if (ok && opt->committed)
+            opt->committed(opt->committed_payload);
         memo_after_commit(m, ok);
     }
     st.finish_ms = pool_now_ms() - t;

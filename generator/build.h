@@ -49,6 +49,11 @@ typedef struct build_options {
     size_t n_first;
     void (*first_ready)(void *payload, const char *path, const char *html, size_t len);
     void *first_payload;
+    /* called on the building thread once the new files are in out_dir (the commit
+     * succeeded), before the build writes its cache and frees its memory: clinfolio serve
+     * reloads the open pages then. NULL: none. */
+    void (*committed)(void *payload);
+    void *committed_payload;
 } build_options;
 
 typedef struct build_stats {

@@ -914,11 +914,59 @@ early_ready(void *payload, const char *path, const char *html, size_t len)
     pthread_mutex_unlock(&s->lock);
 }
 
+/* Tells the requests how a rebuild ended: the overlay (NULL after a good build), the base
+ * path, whether only stylesheets changed; then the next generation, which wakes the event
+ * streams. The pages of the fast render belong to that generation; after a failure they
+ * do not, and their streams reload too (to the last good page, with the overlay). */
+static void
+publish(server *s, bool ok, char *overlay, const char *base_path, bool css_only)
+{
+    pthread_mutex_lock(&s->lock);
+    bool had_overlay = s->overlay != NULL;
+    free(s->overlay);
+    s->overlay = overlay;
+    if (ok || !s->built) { /* before a good build, the URL printed is still right */
+        s->built |= ok;
+        free(s->base_path);
+        s->base_path = xstrdup(base_path);
+    }
+    s->css_only = ok && css_only && !had_overlay;
+    s->gen += ok || !s->early_gen ? 1 : 2;
+    for (size_t i = 0; i < s->n_early; i++) {
+        free(s->early[i].path);
+        free(s->early[i].html);
+    }
+    free(s->early);
+    s->early = NULL;
+    s->n_early = 0;
+    s->early_gen = 0;
+    pthread_cond_broadcast(&s->changed);
+    pthread_mutex_unlock(&s->lock);
+}
+
+/* A rebuild's state for build_options.committed. */
+typedef struct rebuild_end {
+    server *s;
+    const char *base_path;
+    bool css_only;
+    bool published;
+} rebuild_end;
+
+/* build_options.committed: a good rebuild's files are in place; the pages reload now, not
+ * after the build wrote its cache and freed its memory. */
+static void
+committed(void *payload)
+{
+    rebuild_end *e = payload;
+    publish(e->s, true, NULL, e->base_path, e->css_only);
+    e->published = true;
+}
+
 /* The one way the served tree changes: an incremental build of the private folder, whose
  * commit replaces each changed file in one step (readers see the old file or the new one);
  * a failed build leaves the last good tree and sets the overlay. The pages open in a
- * browser render first and reload at once (early_ready). css_only: every changed source
- * was a stylesheet. */
+ * browser render first and reload at once (early_ready), the others at the commit
+ * (committed). css_only: every changed source was a stylesheet. */
 static bool
 rebuild(server *s, bool first, bool css_only)
 {
@@ -931,6 +979,7 @@ rebuild(server *s, bool first, bool css_only)
         base_path = cfg.base_path;
     diag_free(quiet);
     char *base_url = arena_printf(a, "%s%s", s->origin, base_path);
+    rebuild_end end = {s, base_path, css_only, false};
     build_options bo = {.root = opt->root,
                         .out_dir = s->site_dir,
                         .base_url = base_url,
@@ -939,43 +988,23 @@ rebuild(server *s, bool first, bool css_only)
                         .workers = opt->workers,
                         .datadir = opt->datadir,
                         .memory = &s->memory,
-                        .no_sync = true};
+                        .no_sync = true,
+                        .first_ready = early_ready,
+                        .first_payload = s,
+                        .committed = committed,
+                        .committed_payload = &end};
     size_t n_shown = 0;
     char **shown = first ? NULL : open_pages(s, &n_shown);
     bo.first = (const char *const *)shown;
     bo.n_first = n_shown;
-    bo.first_ready = early_ready;
-    bo.first_payload = s;
     build_stats st = {0};
     diag *d = diag_new();
     double t0 = pool_now_ms();
     bool ok = build_site(&bo, &st, d);
     double ms = pool_now_ms() - t0;
-    char *overlay = ok ? NULL : make_overlay(d, opt->root, s->built); /* s->built: ours */
+    if (!end.published) /* a failure, or nothing to commit */
+        publish(s, ok, ok ? NULL : make_overlay(d, opt->root, s->built), base_path, css_only);
     size_t warnings = print_diagnostics(s, d, ok);
-    pthread_mutex_lock(&s->lock);
-    bool had_overlay = s->overlay != NULL;
-    free(s->overlay);
-    s->overlay = overlay;
-    if (ok || !s->built) { /* before a good build, the URL printed is still right */
-        s->built |= ok;
-        free(s->base_path);
-        s->base_path = xstrdup(base_path);
-    }
-    s->css_only = ok && css_only && !had_overlay;
-    /* the pages of the fast render are this generation's; after a failure they are not,
-     * and their streams reload too (to the last good page, with the overlay) */
-    s->gen += ok || !s->early_gen ? 1 : 2;
-    for (size_t i = 0; i < s->n_early; i++) {
-        free(s->early[i].path);
-        free(s->early[i].html);
-    }
-    free(s->early);
-    s->early = NULL;
-    s->n_early = 0;
-    s->early_gen = 0;
-    pthread_cond_broadcast(&s->changed);
-    pthread_mutex_unlock(&s->lock);
     for (size_t i = 0; i < n_shown; i++)
         free(shown[i]);
     free(shown);

@@ -147,11 +147,11 @@ for n in $sizes; do
 done
 
 printf '\nclinfolio serve, edit to reload event of the open page (ms, 5 edits)\n'
-printf '%-8s %10s %10s %10s %12s\n' pages median fastest slowest rebuild
+printf '%-8s %10s %10s %10s %12s %12s\n' pages median fastest slowest rebuild other-page
 for n in $sizes; do
     discard "$tmp/content/projects" "$tmp/public"
     /usr/bin/python3 "$here/bench/gen_corpus.py" "$n" "$tmp/content/projects" >/dev/null 2>&1
     /usr/bin/python3 "$here/bench/serve_reload.py" "$bin" "$tmp" 5 |
         awk '/^parts: / { print "         " $0; next }
-             { printf "%-8d %10d %10d %10d %12d\n", $1, $2, $3, $4, $5 }'
+             { printf "%-8d %10d %10d %10d %12d %12d\n", $1, $2, $3, $4, $5, $6 }'
 done

@@ -6,8 +6,9 @@ stream as the page's script does (naming the page), then EDITS times (default 5)
 line to that page and measures from the write to the `event: reload` the stream receives
 (the page's new HTML is served by then: serve renders the pages open in a browser first,
 and the rest of the rebuild follows). Prints
-"<pages> <median ms> <min ms> <max ms> <rebuild ms>" (rebuild: what serve printed, the
-median), then "parts: load L, ..." (serve -v: the median milliseconds of each part of the
+"<pages> <median ms> <min ms> <max ms> <rebuild ms> <other ms>" (rebuild: what serve
+printed, the median; other: the median time to the reload of another open page, the
+project list, which comes when the whole rebuild is in place), then "parts: load L, ..." (serve -v: the median milliseconds of each part of the
 rebuilds). A figure, not a test.
 """
 import http.client
@@ -15,6 +16,7 @@ import os
 import re
 import statistics
 import sys
+import threading
 import time
 import urllib.parse
 
@@ -44,7 +46,23 @@ def main():
         c.request("GET", "/__clinfolio/events?page=" + urllib.parse.quote(url, safe=""))
         ev = c.getresponse()
         ev.readline()  # the greeting: the stream is open
-        times, rebuilds, parts = [], [], []
+        # another page open in a browser (the project list): it reloads when the whole
+        # rebuild is in place; a thread notes when each of its reloads arrives
+        other = http.client.HTTPConnection(s.host, s.port, timeout=600)
+        other.request("GET", "/__clinfolio/events?page=" + urllib.parse.quote(s.base + "projects/", safe=""))
+        other_ev = other.getresponse()
+        other_ev.readline()
+        arrivals = []
+
+        def note_reloads():
+            try:
+                for line in iter(other_ev.readline, b""):
+                    if line.startswith(b"event: reload"):
+                        arrivals.append(time.monotonic())
+            except (OSError, ValueError, AttributeError):  # closed at the end
+                pass
+        threading.Thread(target=note_reloads, daemon=True).start()
+        times, rebuilds, parts, others = [], [], [], []
         for i in range(edits):
             n = s.rebuilds()
             t0 = time.monotonic()
@@ -66,11 +84,18 @@ def main():
                 raise RuntimeError("the page reloaded without the edit %d" % i)
             rebuilt = s.wait_rebuild(n, timeout=600)
             rebuilds.append(float(re.search(r"in (\d+) ms", rebuilt).group(1)))
+            deadline = time.monotonic() + 60
+            while len(arrivals) <= i and time.monotonic() < deadline:
+                time.sleep(0.01)
+            if len(arrivals) <= i:
+                raise RuntimeError("the other page did not reload after edit %d" % i)
+            others.append((arrivals[i] - t0) * 1000)
             parts.append(s.wait_line(lambda l: l.startswith("ms: "), n, timeout=600))
             time.sleep(0.2)
         c.close()
-        print("%d %.0f %.0f %.0f %.0f" % (pages, statistics.median(times), min(times), max(times),
-                                          statistics.median(rebuilds)))
+        other.close()
+        print("%d %.0f %.0f %.0f %.0f %.0f" % (pages, statistics.median(times), min(times), max(times),
+                                               statistics.median(rebuilds), statistics.median(others)))
         # "ms: load 41, images 0, ..., commit 21 (search 13)": the median of each part
         names = re.findall(r"([a-z/]+) \d+", parts[0][4:])
         columns = zip(*(re.findall(r"(\d+)", p) for p in parts))

@@ -268,7 +268,7 @@ add_text(doc_terms *dt, const char *s, unsigned field)
 }
 
 /* summary (unless the body starts with it), then the body's text, cut to
- * SEARCH_SNIPPET_CHARS characters */
+ * SEARCH_TEXT_CHARS characters */
 static void
 make_snippet(buf *out, const char *summary, const buf *body)
 {
@@ -279,7 +279,7 @@ make_snippet(buf *out, const char *summary, const buf *body)
             buf_putc(out, ' ');
     }
     buf_append(out, body->ptr, body->len);
-    buf_truncate(out, text_utf8_prefix(out->ptr, out->len, SEARCH_SNIPPET_CHARS));
+    buf_truncate(out, text_utf8_prefix(out->ptr, out->len, SEARCH_TEXT_CHARS));
 }
 
 /* Pages tokenized at once (see search_write_files). */
@@ -521,14 +521,17 @@ write_shards(const term_index *ix, const char *dir, buf *firsts, search_emit_fn 
     return ok;
 }
 
-/* d-B.json files */
+/* d-B.json and f-B.json files */
 static bool
 write_blocks(const search_doc *docs, const doc_terms *dts, size_t n, const char *dir,
              search_emit_fn emit, void *payload, diag *d)
 {
     bool ok = true;
-    buf block = BUF_INIT;
+    buf block = BUF_INIT, texts = BUF_INIT;
     for (size_t i = 0; i < n; i++) {
+        const buf *text = &dts[i].snippet;
+        buf_puts(&texts, i % SEARCH_BLOCK_DOCS ? ",\n" : "[");
+        value_json_string(&texts, text->ptr, text->len);
         buf_puts(&block, i % SEARCH_BLOCK_DOCS ? ",\n{\"url\":" : "[{\"url\":");
         value_json_cstr(&block, docs[i].url);
         buf_puts(&block, ",\"title\":");
@@ -536,17 +539,23 @@ write_blocks(const search_doc *docs, const doc_terms *dts, size_t n, const char 
         buf_puts(&block, ",\"section\":");
         value_json_cstr(&block, docs[i].section);
         buf_puts(&block, ",\"text\":");
-        value_json_string(&block, dts[i].snippet.ptr, dts[i].snippet.len);
+        value_json_string(&block, text->ptr,
+                          text_utf8_prefix(text->ptr, text->len, SEARCH_SNIPPET_CHARS));
         buf_putc(&block, '}');
         if ((i + 1) % SEARCH_BLOCK_DOCS == 0 || i + 1 == n) {
             buf_puts(&block, "]\n");
+            buf_puts(&texts, "]\n");
             char name[32];
             snprintf(name, sizeof name, "d-%zu.json", i / SEARCH_BLOCK_DOCS);
             ok &= emit_file(dir, name, &block, emit, payload, d);
+            snprintf(name, sizeof name, "f-%zu.json", i / SEARCH_BLOCK_DOCS);
+            ok &= emit_file(dir, name, &texts, emit, payload, d);
             buf_clear(&block);
+            buf_clear(&texts);
         }
     }
     buf_free(&block);
+    buf_free(&texts);
     return ok;
 }
 

@@ -25,15 +25,17 @@ typedef enum search_field {
 /* A word is cut after this many characters (long runs are URLs, hashes, identifiers);
  * search.js cuts a query word the same way. */
 #define SEARCH_MAX_TOKEN_CHARS 32
-/* Characters of text kept per page for the result snippet (summary, then the body). */
+/* Characters of text kept per page for the result snippet (summary, then the body) in
+ * its document block, and in its text block, for a match further on. */
 #define SEARCH_SNIPPET_CHARS 480
+#define SEARCH_TEXT_CHARS    20000
 /* Pages per document block d-N.json: a result list fetches the blocks of its hits. */
 #define SEARCH_BLOCK_DOCS 10
 /* A term shard t-N.json is closed once it passes this many bytes (a term's postings are
  * never split, so one frequent term may make a shard larger). */
 #define SEARCH_SHARD_BYTES (32 * 1024)
 /* meta.json "version": bumped when the files' format changes (search.js checks it). */
-#define SEARCH_FORMAT_VERSION 1
+#define SEARCH_FORMAT_VERSION 2
 
 /* fn(tok, len, payload) for every token of s[0..len) (UTF-8; an invalid byte is
  * U+FFFD, a separator), in text order, possibly repeated. Each character is decomposed
@@ -65,7 +67,10 @@ typedef struct search_doc {
  *   t-K.json    {"term": [postings], ...} for the terms from shards[K] up to shards[K+1]
  *               (sorted by UTF-8 bytes, i.e. code points); postings are numbers
  *               (doc - previous doc) * 4 + field, the documents in increasing order
- *   d-B.json    [{"url", "title", "section", "text"}, ...] for documents B * block ...
+ *   d-B.json    [{"url", "title", "section", "text"}, ...] for documents B * block ...,
+ *               text the first SEARCH_SNIPPET_CHARS characters of summary and body
+ *   f-B.json    ["text", ...] the same documents' text up to SEARCH_TEXT_CHARS, which a
+ *               result loads when its match comes after the first part
  * Every file is the same bytes for the same docs, whatever `workers` (the threads that
  * tokenize pages). Returns false when an emit failed. */
 typedef bool (*search_emit_fn)(void *payload, const char *path, const char *data, size_t len,

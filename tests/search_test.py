@@ -82,7 +82,7 @@ def doc_of(index, url):
 
 def check_index(index, lang):
     meta = load(os.path.join(index, "meta.json"))
-    check(meta["version"] == 1 and meta["docs"] > 20 and meta["block"] == 10,
+    check(meta["version"] == 2 and meta["docs"] > 20 and meta["block"] == 10,
           "%s: meta.json version, docs, block: %r" % (lang, {k: meta[k] for k in ("version", "docs", "block")}))
     shards = meta["shards"]
     for k, first in enumerate(shards):
@@ -98,6 +98,15 @@ def check_index(index, lang):
     blocks = (meta["docs"] + 9) // 10
     sizes = [len(load(os.path.join(index, "d-%d.json" % b))) for b in range(blocks)]
     check(sum(sizes) == meta["docs"] and all(s == 10 for s in sizes[:-1]), "%s: blocks of 10 documents" % lang)
+    # each document block's text block: the same documents' text, longer, starting alike
+    for b in range(blocks):
+        docs = load(os.path.join(index, "d-%d.json" % b))
+        texts = load(os.path.join(index, "f-%d.json" % b))
+        check(len(texts) == len(docs) and all(t.startswith(d["text"]) and len(t) <= 20000
+                                              for d, t in zip(docs, texts))
+              and all(len(d["text"]) <= 480 for d in docs),
+              "%s: f-%d.json holds the texts of d-%d.json's documents, d-%d.json their first 480 characters"
+              % (lang, b, b, b))
 
 
 def main():
@@ -125,6 +134,12 @@ def main():
         check(postings(zh, "麻醉科").get(goggles_zh) is None and postings(zh, "麻醉").get(goggles_zh) == 2,
               "zh: the department as bigrams, a meta field")
         check(postings(en, "jiaxin").get(goggles_en) == 2, "en: a team member's name as a meta field")
+        # a word far into a long page: in its text block, not in its document block
+        report = doc_of(en, "/en/reports/2024-programme-evaluation/")
+        block = load(os.path.join(en, "d-%d.json" % (report // 10)))[report % 10]["text"].lower()
+        text = load(os.path.join(en, "f-%d.json" % (report // 10)))[report % 10].lower()
+        check("goggles" not in block and "goggles" in text and len(text) > 10000,
+              "en: the report's text block reaches its mention of goggles (%d characters)" % len(text))
         # a page of the Chinese site the English lists show untranslated: its department
         # (麻醉科 in its language) is found by the English name too, as the list names it
         lma = doc_of(en, "/projects/lma-depth-marker/")

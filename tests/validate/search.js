@@ -69,6 +69,16 @@ async function typed(page, url, query) {
     // a prefix finds the words it starts; two words must both match
     h = await typed(page, `${server.origin}/en/search/`, 'goggl');
     ok(h.length > 0 && h[0].href === '/en/projects/anti-fog-goggles/', 'a word prefix (goggl) finds goggles');
+    // a hit whose match comes after the first 480 characters of its text (the evaluation
+    // report says goggles 12,000 characters in): its snippet comes from its text block
+    // (f-B.json), around the match, marked
+    h = await typed(page, `${server.origin}/en/search/`, 'goggles');
+    const deep = await page.waitForFunction(() => {
+      const a = document.querySelector('[data-search-results] a[href="/en/reports/2024-programme-evaluation/"]');
+      const m = a && a.closest('li').querySelector('.search-hit__text mark');
+      return m && m.textContent;
+    }, null, { timeout: 10000 }).then((r) => r.jsonValue()).catch(() => null);
+    ok(deep && deep.toLowerCase() === 'goggles', `a match deep in a report's text is marked in its snippet (${deep})`);
     h = await typed(page, `${server.origin}/en/search/`, 'hydrophobic goggles');
     ok(h.length > 0 && h[0].href === '/en/projects/anti-fog-goggles/', 'two words: the page with both first');
     // one Chinese character, and nothing found

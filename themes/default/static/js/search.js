@@ -2,14 +2,15 @@
  * progressive enhancement: without this script the page says search needs JavaScript and
  * links to the lists. It reads the index clinfolio writes at build time (generator/search.h):
  * meta.json first, then only the term shards of the query's words (t-K.json) and the
- * document blocks of the hits it shows (d-B.json), so a large site is never downloaded
- * whole. The tokenizer is the generator's (search.c), rule for rule: tests/search_test.py
+ * document blocks of the hits it shows (d-B.json; for a hit whose match comes after the
+ * first 480 characters of its text, its text block f-B.json too), so a large site is never
+ * downloaded whole. The tokenizer is the generator's (search.c), rule for rule: tests/search_test.py
  * runs both on the same strings. No server, no storage, no other file. */
 (function () {
   'use strict';
 
   var MAX_TOKEN_CHARS = 32;   // SEARCH_MAX_TOKEN_CHARS
-  var FORMAT_VERSION = 1;     // SEARCH_FORMAT_VERSION
+  var FORMAT_VERSION = 2;     // SEARCH_FORMAT_VERSION
   var WEIGHT = [0, 1, 10, 100]; // body, meta, title (search_field)
   var PAGE_SIZE = 10;
   var MAX_PREFIX_SHARDS = 4;
@@ -235,7 +236,9 @@
     return { text: s, ranges: matchRanges(s, query) };
   }
 
-  function showHit(doc, query) {
+  // hit: {doc, ...} of the index; its document block entry is doc (its first 480
+  // characters of text); when no match is in them, its text block f-B.json has more
+  function showHit(doc, hit, meta, query) {
     var li = document.createElement('li');
     li.className = 'search-hit';
     var h = document.createElement('h2');
@@ -257,6 +260,15 @@
     putMarked(p, sn.text, sn.ranges);
     li.appendChild(p);
     list.appendChild(li);
+    if (!sn.ranges.length) {
+      var b = Math.floor(hit.doc / meta.block);
+      fetchJson('f-' + b + '.json').then(function (texts) {
+        var full = snippet(texts[hit.doc % meta.block] || '', query);
+        if (!full.ranges.length) return;
+        p.textContent = '';
+        putMarked(p, full.text, full.ranges);
+      }).catch(function () {}); // the first part stays
+    }
   }
 
   var current = null; // {query, hits, shown}
@@ -269,7 +281,7 @@
       return fetchJson('d-' + b + '.json').then(function (docs) { blocks[b] = docs; });
     })).then(function () {
       if (run !== current) return;
-      page.forEach(function (h) { showHit(blocks[Math.floor(h.doc / meta.block)][h.doc % meta.block], run.query); });
+      page.forEach(function (h) { showHit(blocks[Math.floor(h.doc / meta.block)][h.doc % meta.block], h, meta, run.query); });
       run.shown += page.length;
       more.hidden = run.shown >= run.hits.length;
     });

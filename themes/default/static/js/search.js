@@ -230,6 +230,8 @@
     var ranges = matchRanges(text, query), start = 0, end = Math.min(text.length, 200);
     if (ranges.length && ranges[0][1] > end) {
       start = Math.max(0, ranges[0][0] - 60);
+      var space = text.indexOf(' ', start); // from a word's start, where words have spaces
+      if (start > 0 && space >= 0 && space < ranges[0][0]) start = space + 1;
       end = Math.min(text.length, start + 200);
     }
     var s = (start > 0 ? '…' : '') + text.slice(start, end) + (end < text.length ? '…' : '');

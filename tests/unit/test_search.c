@@ -13,6 +13,7 @@
 
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void
@@ -78,9 +79,9 @@ test_small_index(void)
     diag *d = diag_new();
     OK(search_write_files(docs, 2, "search/en/", 1, NULL, collect_file, &f, d),
        "small index written");
-    INT_EQ(f.n, 3, "one shard, one block, meta.json");
+    INT_EQ(f.n, 4, "one shard, one block and its text block, meta.json");
     STR_EQ(file_of(&f, "search/en/meta.json"),
-           "{\"version\":1,\"docs\":2,\"block\":10,\"shards\":[\"a\"]}\n", "meta.json");
+           "{\"version\":2,\"docs\":2,\"block\":10,\"shards\":[\"a\"]}\n", "meta.json");
     STR_EQ(file_of(&f, "search/en/t-0.json"),
            "{\"a\":[1],\"anti\":[3],\"b\":[7],\"clear\":[2],\"fog\":[3,5],\"goggles\":[3],"
            "\"in\":[5],\"jiaxin\":[2],\"more\":[1],\"news\":[7],\"stay\":[2],\"test\":[1],"
@@ -93,7 +94,43 @@ test_small_index(void)
            "{\"url\":\"/n/b/\",\"title\":\"News \\u003cb>\",\"section\":\"news\","
            "\"text\":\"Fog in the ward.\"}]\n",
            "document block: snippet without the summary twice, JSON-escaped");
+    STR_EQ(file_of(&f, "search/en/f-0.json"),
+           "[\"Goggles that stay clear. A fog test & more.\",\n\"Fog in the ward.\"]\n",
+           "text block: the same texts (short ones whole in both)");
     buf_free(&f.all);
+    diag_free(d);
+}
+
+/* A long text: its first SEARCH_SNIPPET_CHARS characters in the document block, up to
+ * SEARCH_TEXT_CHARS in the text block (characters, not bytes: 中 is three bytes). */
+static void
+test_long_text(void)
+{
+    buf html = BUF_INIT, want = BUF_INIT;
+    buf_puts(&html, "<p>");
+    for (size_t i = 0; i < SEARCH_TEXT_CHARS + 100; i++)
+        buf_puts(&html, i == 1000 ? "\xe4\xb8\xad" : "x"); /* 中 at character 1000 */
+    buf_puts(&html, "</p>");
+    search_doc doc = {"/p/", "T", "projects", NULL, NULL, 0, html.ptr};
+    files f = {BUF_INIT, 0};
+    diag *d = diag_new();
+    OK(search_write_files(&doc, 1, "s/", 1, NULL, collect_file, &f, d), "long index written");
+    const char *found = file_of(&f, "s/d-0.json"); /* file_of's buffer is reused */
+    char *block = found ? strdup(found) : NULL;
+    const char *texts = file_of(&f, "s/f-0.json");
+    const char *bt = block ? strstr(block, "\"text\":\"") : NULL;
+    OK(bt && strspn(bt + 8, "x") == SEARCH_SNIPPET_CHARS && bt[8 + SEARCH_SNIPPET_CHARS] == '"',
+       "the document block: the first 480 characters");
+    buf_puts(&want, "[\"");
+    for (size_t i = 0; i < SEARCH_TEXT_CHARS; i++)
+        buf_puts(&want, i == 1000 ? "\xe4\xb8\xad" : "x");
+    buf_puts(&want, "\"]\n");
+    OK(texts && strcmp(texts, want.ptr) == 0,
+       "the text block: 20,000 characters, the 中 among them");
+    free(block);
+    buf_free(&f.all);
+    buf_free(&html);
+    buf_free(&want);
     diag_free(d);
 }
 
@@ -244,6 +281,7 @@ main(int argc, char **argv)
         return print_tokens();
     test_tokenizer();
     test_small_index();
+    test_long_text();
     test_shards();
     test_memo();
     return harness_done();

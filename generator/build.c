@@ -7,6 +7,7 @@
 #include "buf.h"
 #include "cache.h"
 #include "cite.h"
+#include "deps.h"
 #include "facets.h"
 #include "feed.h"
 #include "fs.h"
@@ -182,6 +183,36 @@ render_one(size_t i, size_t worker, void *payload)
     diag_set_context(SRC_NONE, NULL);
     buf_free(&html);
     arena_reset(scratch);
+}
+
+/* Each page's deep hash, once for all workers (hash_pages). */
+typedef struct page_hashes {
+    page *const *pages;
+    uint64_t *hashes;
+} page_hashes;
+
+static void
+hash_page(size_t i, size_t worker, void *payload)
+{
+    (void)worker;
+    page_hashes *ph = payload;
+    /* no memo: the containers inside a page are its own, hashed once here */
+    ph->hashes[i] = deps_hash(ph->pages[i]->ctx, DEPS_DEEP, NULL);
+}
+
+/* The deep hash of every page's map, through which the render pass logs and checks reads
+ * (deps.h: anchors), made once on the pool and given to every worker's memo: else each
+ * worker would hash every page it meets itself. At 10,000 pages about 0.16 s of CPU
+ * (each page's 160 values), against 0.31 s saved in checking a body edit's renders. */
+static void
+hash_pages(page *const *all, size_t n_all, deps_memo **memos, size_t workers)
+{
+    page_hashes ph = {all, xcalloc(n_all + 1, sizeof(uint64_t))};
+    pool_run(workers, n_all, hash_page, &ph);
+    for (size_t w = 0; w < workers; w++)
+        for (size_t i = 0; i < n_all; i++)
+            deps_memo_put_deep(memos[w], all[i]->ctx, ph.hashes[i]);
+    free(ph.hashes);
 }
 
 /* The fast render: the outputs of opt->first render on this thread, as worker 0, before
@@ -730,6 +761,8 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     const site_output *outputs = site_outputs(s, &n_outputs);
     progress_pass(opt->progress, "rendering");
     memo_start_renders(m, ts, host, n_outputs);
+    if (m)
+        hash_pages(all, n_all, memos, workers);
     render_job job = {outputs, ts, out, scratch, d, m, logs, memos, caches, 0, NULL, NULL, NULL};
     unsigned char *done = render_first(opt, &job, n_outputs, out, d);
     job.done = done;

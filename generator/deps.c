@@ -2,11 +2,15 @@
  * deps.c - the reads of a render, logged as paths with hashes, and checked against a
  * new context (see deps.h). A logged read is encoded as
  *   kind (1 byte) | shared (varint) | more (varint) | per step: op (1 byte), text
- *   (serial bytes), the number (u64, DEPS_NUM only) | the attribute (serial bytes,
- *   DEPS_ATTRS only) | hash (u64)
+ *   (serial bytes), the number (u64, DEPS_NUM only) | anchor (varint) | the attribute
+ *   (serial bytes, DEPS_ATTRS only) | hash (u64)
  * where the path from the root to the value is the first `shared` steps of the read
  * logged before it (reads of one list item follow each other) and `more` steps written
- * here; a check resolves each shared prefix once. A log is stored in the cache as bytes
+ * here; a check resolves each shared prefix once, and only as far as it needs. anchor is
+ * 0, or the number k of steps from the root to the first anchor on the path (a page's
+ * map, value.anchor), then that anchor's number in the log (varint), followed the first
+ * time by its deep hash (u64): a check that finds after k steps an anchor with that hash
+ * needs nothing more of the read. A log is stored in the cache as bytes
  * and decoded without trusting it. Part of the render pass. */
 #include "deps.h"
 
@@ -351,6 +355,9 @@ deps_log_reset(deps_log *l)
     l->overflow = false;
     if (l->seen)
         memset(l->seen, 0, l->seen_cap * sizeof *l->seen);
+    if (l->n_anchors)
+        memset(l->anchor_keys, 0, l->anchor_cap * sizeof *l->anchor_keys);
+    l->n_anchors = 0;
 }
 
 void
@@ -360,6 +367,51 @@ deps_log_free(deps_log *l)
     free(l->seen);
     l->seen = NULL;
     l->seen_cap = 0;
+    free(l->anchor_keys);
+    free(l->anchor_ids);
+    l->anchor_keys = NULL;
+    l->anchor_ids = NULL;
+    l->anchor_cap = l->n_anchors = 0;
+}
+
+static size_t
+anchor_slot(const value *v, size_t cap)
+{
+    return (size_t)hash_u64(0, (uintptr_t)v) & (cap - 1);
+}
+
+/* The number of anchor a in the log; *is_new when it had none (it gets the next). */
+static size_t
+anchor_id(deps_log *l, const value *a, bool *is_new)
+{
+    if ((l->n_anchors + 1) * 2 > l->anchor_cap) {
+        size_t cap = l->anchor_cap ? l->anchor_cap * 2 : 64;
+        const value **keys = xcalloc(cap, sizeof *keys);
+        size_t *ids = xcalloc(cap, sizeof *ids);
+        for (size_t i = 0; i < l->anchor_cap; i++)
+            if (l->anchor_keys[i]) {
+                size_t j = anchor_slot(l->anchor_keys[i], cap);
+                while (keys[j])
+                    j = (j + 1) & (cap - 1);
+                keys[j] = l->anchor_keys[i];
+                ids[j] = l->anchor_ids[i];
+            }
+        free(l->anchor_keys);
+        free(l->anchor_ids);
+        l->anchor_keys = keys;
+        l->anchor_ids = ids;
+        l->anchor_cap = cap;
+    }
+    size_t i = anchor_slot(a, l->anchor_cap);
+    for (; l->anchor_keys[i]; i = (i + 1) & (l->anchor_cap - 1))
+        if (l->anchor_keys[i] == a) {
+            *is_new = false;
+            return l->anchor_ids[i];
+        }
+    l->anchor_keys[i] = a;
+    l->anchor_ids[i] = l->n_anchors;
+    *is_new = true;
+    return l->n_anchors++;
 }
 
 /* Adds h to the set of reads logged; false when it was there already. */
@@ -461,6 +513,19 @@ log_read(deps_log *l, const deps_path *p, deps_kind kind, const value *v, const 
         }
     }
     l->prev_n = n;
+    size_t k = 0; /* steps before the first anchor */
+    while (k < n && !(steps[n - 1 - k]->val && steps[n - 1 - k]->val->anchor))
+        k++;
+    if (k == n) {
+        serial_put_varint(&w, 0);
+    } else {
+        const value *a = steps[n - 1 - k]->val;
+        bool is_new;
+        serial_put_varint(&w, k + 1);
+        serial_put_varint(&w, anchor_id(l, a, &is_new));
+        if (is_new)
+            serial_put_u64(&w, deps_hash(a, DEPS_DEEP, l->memo));
+    }
     if (kind == DEPS_ATTRS) {
         serial_put_bytes(&w, attr, attr_len);
         serial_put_u64(&w, deps_hash_attrs(v, attr, attr_len, l->memo));
@@ -474,69 +539,110 @@ log_read(deps_log *l, const deps_path *p, deps_kind kind, const value *v, const 
  * checking a log against a new context
  * ===================================================================== */
 
-/* One step from v, as the evaluator takes it. */
+/* One step of a logged path, as encoded. */
+typedef struct step_rec {
+    unsigned op;
+    const char *text;
+    size_t len;
+    uint64_t bits; /* DEPS_NUM: the number */
+} step_rec;
+
 static bool
-step(serial_reader *r, const value **v, arena *scratch)
+parse_step(serial_reader *r, step_rec *s)
 {
     if (r->p == r->end)
         return false;
-    unsigned op = *r->p++;
-    size_t len;
-    const char *text = serial_get_bytes(r, &len);
-    if (!r->ok)
-        return false;
-    if (op == DEPS_ATTR) {
-        *v = deps_get_attr(*v, text, len);
-        return true;
+    s->op = *r->p++;
+    s->text = serial_get_bytes(r, &s->len);
+    if (s->op == DEPS_NUM)
+        s->bits = serial_get_u64(r);
+    return r->ok && s->op <= DEPS_REVERSE;
+}
+
+/* The step s from v, as the evaluator takes it. */
+static const value *
+take_step(const value *v, const step_rec *s, arena *scratch)
+{
+    if (s->op == DEPS_ATTR)
+        return deps_get_attr(v, s->text, s->len);
+    if (s->op == DEPS_KEY) {
+        value key = {.type = VALUE_STRING, .as.str = {s->text, s->len}};
+        return deps_get_index(v, &key, scratch);
     }
-    if (op == DEPS_KEY) {
-        value key = {.type = VALUE_STRING, .as.str = {text, len}};
-        *v = deps_get_index(*v, &key, scratch);
-        return true;
-    }
-    if (op == DEPS_REVERSE) {
-        *v = deps_get_reverse(*v, scratch);
-        return true;
-    }
-    uint64_t bits = serial_get_u64(r);
-    if (op != DEPS_NUM || !r->ok)
-        return false;
+    if (s->op == DEPS_REVERSE)
+        return deps_get_reverse(v, scratch);
     value num = {.type = VALUE_NUMBER};
-    memcpy(&num.as.number, &bits, sizeof bits);
-    num.as.number_text = arena_strndup(scratch, text, len); /* printed as the key */
-    *v = deps_get_index(*v, &num, scratch);
-    return true;
+    memcpy(&num.as.number, &s->bits, sizeof s->bits);
+    num.as.number_text = arena_strndup(scratch, s->text, s->len); /* printed as the key */
+    return deps_get_index(v, &num, scratch);
 }
 
 bool
 deps_check(const void *data, size_t len, const value *root, deps_memo *memo, arena *scratch)
 {
     serial_reader r = SERIAL_READER(data, len);
-    const value *found[DEPS_MAX_STEPS + 1]; /* found[i]: after i steps of the last read */
-    size_t depth = 0;                       /* steps of the last read */
+    step_rec steps[DEPS_MAX_STEPS];         /* of the last read */
+    const value *found[DEPS_MAX_STEPS + 1]; /* found[i]: after i steps, for i <= valid */
+    size_t depth = 0, valid = 0;
     found[0] = root;
-    while (r.p < r.end) {
+    uint64_t *hashes = NULL; /* the anchors' deep hashes, as logged */
+    size_t n_hashes = 0, cap = 0;
+    /* when ok_steps > 0: the first ok_steps steps of the last read lead to an anchor
+     * with the hash of anchor ok_id */
+    size_t ok_steps = 0, ok_id = 0;
+    bool same = true;
+    while (same && r.p < r.end) {
         unsigned kind = *r.p++;
         size_t shared = serial_get_varint(&r), more = serial_get_varint(&r);
         if (kind > DEPS_ATTRS || !r.ok || shared > depth || shared + more == 0 ||
-            more > DEPS_MAX_STEPS - shared)
-            return false;
-        const value *v = found[shared];
-        for (size_t i = shared; i < shared + more; i++) {
-            if (!step(&r, &v, scratch))
-                return false;
-            found[i + 1] = v;
+            more > DEPS_MAX_STEPS - shared) {
+            same = false;
+            break;
         }
+        for (size_t i = shared; i < shared + more && same; i++)
+            same = parse_step(&r, &steps[i]);
         depth = shared + more;
+        if (valid > shared)
+            valid = shared;
+        if (ok_steps > shared)
+            ok_steps = 0;
+        size_t k = serial_get_varint(&r), id = 0;
+        if (same && k) {
+            id = serial_get_varint(&r);
+            if (k > depth || id > n_hashes) {
+                same = false;
+            } else if (id == n_hashes) {
+                if (n_hashes == cap) {
+                    cap = cap ? cap * 2 : 16;
+                    hashes = xrealloc(hashes, cap * sizeof *hashes);
+                }
+                hashes[n_hashes++] = serial_get_u64(&r);
+            }
+        }
         size_t attr_len = 0;
         const char *attr = kind == DEPS_ATTRS ? serial_get_bytes(&r, &attr_len) : NULL;
         uint64_t want = serial_get_u64(&r);
         if (!r.ok)
-            return false;
+            same = false;
+        if (!same)
+            break;
+        if (k && ok_steps == k && ok_id == id)
+            continue; /* through the anchor the read before found unchanged */
+        for (size_t to = k ? k : depth; valid < to; valid++)
+            found[valid + 1] = take_step(found[valid], &steps[valid], scratch);
+        if (k && found[k] && found[k]->anchor &&
+            deps_hash(found[k], DEPS_DEEP, memo) == hashes[id]) {
+            ok_steps = k;
+            ok_id = id;
+            continue;
+        }
+        for (; valid < depth; valid++)
+            found[valid + 1] = take_step(found[valid], &steps[valid], scratch);
+        const value *v = found[depth];
         uint64_t got = kind == DEPS_ATTRS ? deps_hash_attrs(v, attr, attr_len, memo)
                                           : deps_hash(v, (deps_kind)kind, memo);
-        if (got != want)
-            return false;
+        same = got == want;
     }
-    return true;
+    free(hashes);
+    return same && r.p == r.end;
 }

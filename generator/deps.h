@@ -33,7 +33,8 @@ typedef struct deps_path {
     size_t len;
     double num; /* DEPS_NUM */
     unsigned char op;
-    uint64_t hash; /* of the steps from the root: 0 until deps.c computes it (once) */
+    uint64_t hash;    /* of the steps from the root: 0 until deps.c computes it (once) */
+    const value *val; /* what the step found (NULL: nothing, or not known) */
 } deps_path;
 
 /* How much of a value a render used. */
@@ -86,6 +87,11 @@ typedef struct deps_log {
     bool overflow; /* a read too deep to log: the render must not be skipped next time */
     const deps_path *prev[DEPS_MAX_STEPS]; /* the steps of the read logged last */
     size_t prev_n;
+    /* the anchors (value.anchor: pages' maps) reads went through, numbered in order of
+     * first use: open addressing, pointer -> number + 1 (0: empty) */
+    const value **anchor_keys;
+    size_t *anchor_ids;
+    size_t anchor_cap, n_anchors; /* cap: 0 or a power of two */
 } deps_log;
 
 void deps_log_init(deps_log *l, deps_memo *memo);
@@ -101,7 +107,10 @@ void deps_log_free(deps_log *l);
 
 /* Whether every read in data[0..len) (a deps_log's data) sees the same in root as it
  * saw when it was logged. False on the first difference, and on data that does not
- * decode (a damaged cache is never trusted). scratch holds temporary values. */
+ * decode (a damaged cache is never trusted). scratch holds temporary values.
+ * A read whose path went through an anchor (a page's map) is taken as unchanged when the
+ * same steps lead to an anchor with the deep hash the first one had: a page that did not
+ * change is not read again value by value, whatever the render read of it. */
 bool deps_check(const void *data, size_t len, const value *root, deps_memo *memo, arena *scratch);
 
 #endif

@@ -809,6 +809,7 @@ build_page_ctx(site *s, page *p, page *lower, page *higher)
     set(s, m, "higher", higher ? page_link(s, higher) : value_new_null(s->a, SRC_NONE));
     set(s, m, "lang", str_val(s, page_text_lang(s, p)));
     set(s, m, "translations", page_translations(s, p));
+    m->anchor = true; /* holds no other page's map: deps.c checks reads through it whole */
     p->ctx = m;
 }
 

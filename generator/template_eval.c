@@ -174,11 +174,13 @@ frame_set(render *r, frame *f, const char *name, size_t len, template_rv val)
     f->vars[f->len++] = (var){name, len, val};
 }
 
+/* The step from parent to val (what it found: NULL when nothing). */
 static const deps_path *
-new_path(render *r, const deps_path *parent, deps_op op, const char *text, size_t len, double num)
+new_path(render *r, const deps_path *parent, deps_op op, const char *text, size_t len, double num,
+         const value *val)
 {
     deps_path *p = arena_alloc(r->scratch, sizeof *p);
-    *p = (deps_path){parent, text, len, num, (unsigned char)op, 0};
+    *p = (deps_path){parent, text, len, num, (unsigned char)op, 0, val};
     return p;
 }
 
@@ -203,7 +205,7 @@ lookup(render *r, const exec *ex, const char *name, size_t len)
                 return f->vars[i].val;
     template_rv v = rv_of(value_map_getn(r->root, name, len));
     if (r->log)
-        v.path = new_path(r, NULL, DEPS_ATTR, name, len, 0);
+        v.path = new_path(r, NULL, DEPS_ATTR, name, len, 0, v.v);
     return v;
 }
 
@@ -263,7 +265,7 @@ get_attr(render *r, template_rv *obj, const char *name, size_t len)
         return rv_undef();
     template_rv v = rv_of(deps_get_attr(obj->v, name, len));
     if (obj->path && obj->v && (obj->v->type == VALUE_MAP || obj->v->type == VALUE_LIST))
-        v.path = new_path(r, obj->path, DEPS_ATTR, name, len, 0);
+        v.path = new_path(r, obj->path, DEPS_ATTR, name, len, 0, v.v);
     else
         log_use(r, obj, USE_VALUE);
     return v;
@@ -279,11 +281,11 @@ get_index(render *r, template_rv *obj, const template_rv *idx)
     template_rv v = rv_of(deps_get_index(obj->v, idx->v, r->scratch));
     bool container = obj->v && (obj->v->type == VALUE_MAP || obj->v->type == VALUE_LIST);
     if (obj->path && container && is_type(idx, VALUE_STRING)) {
-        v.path = new_path(r, obj->path, DEPS_KEY, idx->v->as.str.ptr, idx->v->as.str.len, 0);
+        v.path = new_path(r, obj->path, DEPS_KEY, idx->v->as.str.ptr, idx->v->as.str.len, 0, v.v);
     } else if (obj->path && container && is_type(idx, VALUE_NUMBER)) {
         size_t len;
         const char *text = template_text(idx, &len, r->scratch);
-        v.path = new_path(r, obj->path, DEPS_NUM, text, len, idx->v->as.number);
+        v.path = new_path(r, obj->path, DEPS_NUM, text, len, idx->v->as.number, v.v);
     } else {
         log_use(r, obj, USE_VALUE);
     }
@@ -809,8 +811,9 @@ call_t(render *r, const exec *ex, const template_expr *e, template_rv *out)
      * i18n files, which nearly every page reads anyway */
     const value *i18n = value_map_getn(value_map_getn(r->root, "site", 4), "i18n", 4);
     if (r->log) {
-        const deps_path *site = new_path(r, NULL, DEPS_ATTR, "site", 4, 0);
-        deps_log_add(r->log, new_path(r, site, DEPS_ATTR, "i18n", 4, 0), DEPS_DEEP, i18n);
+        const deps_path *site =
+            new_path(r, NULL, DEPS_ATTR, "site", 4, 0, value_map_getn(r->root, "site", 4));
+        deps_log_add(r->log, new_path(r, site, DEPS_ATTR, "i18n", 4, 0, i18n), DEPS_DEEP, i18n);
     }
     template_rv text = rv_of(deps_get_attr(i18n, key.v->as.str.ptr, key.v->as.str.len));
     if (!is_type(&text, VALUE_STRING)) {
@@ -901,7 +904,7 @@ item_path(render *r, const deps_path *from, const value *list, const value *item
     for (size_t i = 0; i < list->as.list.len; i++)
         if (list->as.list.items[i] == item) {
             const char *text = arena_printf(r->scratch, "%zu", i);
-            return new_path(r, from, DEPS_NUM, text, strlen(text), (double)i);
+            return new_path(r, from, DEPS_NUM, text, strlen(text), (double)i, item);
         }
     return NULL;
 }
@@ -925,11 +928,11 @@ eval_keeping_path(render *r, const exec *ex, const template_expr *e, template_rv
         return false;
     out->path = NULL;
     if (list && e->u.filter.f->reads == TEMPLATE_READS_REVERSE)
-        out->path = new_path(r, from, DEPS_REVERSE, "", 0, 0);
+        out->path = new_path(r, from, DEPS_REVERSE, "", 0, 0, out->v);
     else if (list && e->u.filter.f->reads == TEMPLATE_READS_LAST)
-        out->path = new_path(r, from, DEPS_NUM, "-1", 2, -1);
+        out->path = new_path(r, from, DEPS_NUM, "-1", 2, -1, out->v);
     else if (list)
-        out->path = new_path(r, from, DEPS_NUM, "0", 1, 0);
+        out->path = new_path(r, from, DEPS_NUM, "0", 1, 0, out->v);
     return true;
 }
 
@@ -1293,10 +1296,11 @@ item_paths(render *r, const deps_path *base, const value *v)
     for (size_t i = 0; i < n; i++) {
         if (v->type == VALUE_MAP) {
             const value_pair *p = &v->as.map.pairs[i];
-            paths[i] = new_path(r, base, DEPS_KEY, p->key, p->key_len, 0);
+            paths[i] = new_path(r, base, DEPS_KEY, p->key, p->key_len, 0, p->val);
         } else {
             const char *text = arena_printf(r->scratch, "%zu", i);
-            paths[i] = new_path(r, base, DEPS_NUM, text, strlen(text), (double)i);
+            paths[i] =
+                new_path(r, base, DEPS_NUM, text, strlen(text), (double)i, v->as.list.items[i]);
         }
     }
     return paths;

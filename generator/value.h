@@ -47,6 +47,9 @@ struct value {
      * invalid date, a scalar that does not fit its tag, an alias): schema checks skip it,
      * so one mistake gives one message. */
     bool invalid;
+    /* A page's context map (site.c): a render's reads through it are checked by its deep
+     * hash first (deps.c), so that an unchanged page is not read again value by value. */
+    bool anchor;
     src_pos pos; /* where it was written; file NULL for computed values */
     union {
         bool boolean;

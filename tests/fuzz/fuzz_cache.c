@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT
  * fuzz_cache.c - libFuzzer target for what incremental builds read back from their cache
  * file (which anyone can damage): any bytes, read as a value tree with positions, as
- * diagnostics, and as a render's log of reads checked against a small context, must be
- * read or refused without a crash or sanitizer report; a refused value reader stays
- * failed; a value read back writes the same bytes again (serial.h, deps.h). */
+ * diagnostics, and as a render's log of reads checked against a small context (whose pages
+ * are anchors), must be read or refused without a crash or sanitizer report; a refused
+ * value reader stays failed; a value read back writes the same bytes again (serial.h,
+ * deps.h). */
 #include "deps.h"
 #include "front.h"
 #include "serial.h"
@@ -25,6 +26,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     value *ctx = front_parse_yaml(CTX, sizeof CTX - 1, "ctx.yaml", 1, true, NULL, a, d);
     if (!ctx)
         abort();
+    /* pages are anchors (value.anchor), as site.c marks them */
+    value *site = value_map_get(ctx, "site");
+    value *pages = value_map_get(site, "pages");
+    value_map_get(ctx, "page")->anchor = true;
+    for (size_t i = 0; i < pages->as.list.len; i++)
+        pages->as.list.items[i]->anchor = true;
 
     /* a value, and then it again from its own bytes */
     serial_reader r = SERIAL_READER(data, size);

@@ -179,10 +179,37 @@ render(const template_set *ts, const value *ctx, deps_log *log, arena *scratch)
     return buf_detach(&out);
 }
 
-/* For every template and change: unchanged reads imply the same output. Counts how often
- * a change left the reads unchanged, to show the log is not simply "everything". */
+/* Marks the pages of ctx as anchors (value.anchor), as site.c marks each page's map:
+ * `page`, the items of site.projects and of each section's pages. */
+static size_t skipped_plain; /* test_sound_and_precise(false)'s count */
+
 static void
-test_sound_and_precise(void)
+mark_anchors(value *ctx)
+{
+    value *page = value_map_get(ctx, "page");
+    if (page && page->type == VALUE_MAP)
+        page->anchor = true;
+    const value *site = value_map_get(ctx, "site");
+    const value *lists[8];
+    size_t n = 0;
+    lists[n++] = value_map_get(site, "projects");
+    const value *sections = value_map_get(site, "sections");
+    for (size_t i = 0; sections && sections->type == VALUE_MAP && i < sections->as.map.len && n < 8;
+         i++)
+        lists[n++] = value_map_get(sections->as.map.pairs[i].val, "pages");
+    for (size_t k = 0; k < n; k++)
+        for (size_t i = 0; lists[k] && lists[k]->type == VALUE_LIST && i < lists[k]->as.list.len;
+             i++)
+            if (lists[k]->as.list.items[i]->type == VALUE_MAP)
+                lists[k]->as.list.items[i]->anchor = true;
+}
+
+/* For every template and change: unchanged reads imply the same output. Counts how often
+ * a change left the reads unchanged, to show the log is not simply "everything". With
+ * anchors, reads through a page are checked by the page's deep hash first: the same
+ * must hold, and the same changes must be found unread. */
+static void
+test_sound_and_precise(bool anchors)
 {
     size_t skipped = 0, total = 0;
     for (size_t t = 0; t < sizeof TEMPLATES / sizeof TEMPLATES[0]; t++) {
@@ -192,6 +219,8 @@ test_sound_and_precise(void)
         deps_log log;
         deps_log_init(&log, memo);
         value *base = parse(BASE, a);
+        if (anchors)
+            mark_anchors(base);
         char *want = render(ts, base, &log, scratch);
         OK(want != NULL, "render %s", TEMPLATES[t]);
         OK(!log.overflow && log.n > 0, "%s logs its reads", TEMPLATES[t]);
@@ -200,6 +229,8 @@ test_sound_and_precise(void)
         for (size_t c = 0; c < sizeof CHANGES / sizeof CHANGES[0]; c++) {
             value *ctx = parse(BASE, a);
             apply(ctx, &CHANGES[c], a);
+            if (anchors)
+                mark_anchors(ctx);
             deps_memo *m2 = deps_memo_new(); /* a new build: new pointers, new memo */
             bool same = deps_check(log.data.ptr, log.data.len, ctx, m2, scratch);
             deps_memo_free(m2);
@@ -220,8 +251,13 @@ test_sound_and_precise(void)
         arena_free(scratch);
         arena_free(a);
     }
-    OK(skipped * 2 > total, "most changes are not read by a given template (%zu of %zu)", skipped,
-       total);
+    OK(skipped * 2 > total, "most changes are not read by a given template (%zu of %zu%s)", skipped,
+       total, anchors ? ", with anchors" : "");
+    if (anchors)
+        OK(skipped == skipped_plain, "anchors find the same changes unread (%zu, %zu without)",
+           skipped, skipped_plain);
+    else
+        skipped_plain = skipped;
 }
 
 /* deps_check as a new build makes it: with a memo of its own (the log's memo holds
@@ -361,6 +397,72 @@ test_specific(void)
     arena_free(a);
 }
 
+/* Reads through an anchor: taken as unchanged when the same steps reach an anchor of the
+ * same deep hash (a page another build made anew), checked value by value otherwise; an
+ * anchor number the log never gave is a damaged log. */
+static void
+test_anchors(void)
+{
+    arena *a = arena_new(), *scratch = arena_new();
+    deps_memo *memo = deps_memo_new();
+    deps_log log;
+    deps_log_init(&log, memo);
+    template_set *ts = compile("{{ page.title }}{% for p in site.projects %}{{ p.title }}{{ "
+                               "page.summary }}{% endfor %}",
+                               a);
+    value *base = parse(BASE, a);
+    mark_anchors(base);
+    free(render(ts, base, &log, scratch));
+    OK(log.n_anchors == 4, "the page and three projects are anchors (%zu)", log.n_anchors);
+    value *ctx = parse(BASE, a);
+    mark_anchors(ctx);
+    OK(check_new(&log, ctx, scratch), "the same pages, made anew: unchanged");
+    apply(ctx, &(change){"site.projects.1.content", "other"}, a);
+    mark_anchors(ctx);
+    OK(check_new(&log, ctx, scratch),
+       "another body in a listed page: its hash differs, its title is read again, unchanged");
+    apply(ctx, &(change){"page.params.note", "'x'"}, a);
+    mark_anchors(ctx);
+    OK(check_new(&log, ctx, scratch), "a value of the page that was not read: unchanged");
+    apply(ctx, &(change){"site.projects.2.title", "C2"}, a);
+    mark_anchors(ctx);
+    OK(!check_new(&log, ctx, scratch), "a listed page's title: changed");
+    ctx = parse(BASE, a);
+    mark_anchors(ctx);
+    value *projects = value_map_get(value_map_get(ctx, "site"), "projects");
+    value *first = projects->as.list.items[0];
+    projects->as.list.items[0] = projects->as.list.items[2];
+    projects->as.list.items[2] = first;
+    OK(!check_new(&log, ctx, scratch), "the same pages in another order: changed");
+    ctx = parse(BASE, a);
+    OK(check_new(&log, ctx, scratch), "no anchors in the new context: checked value by value");
+
+    /* the log's anchor numbers: the first read through an anchor gives its hash */
+    deps_log_reset(&log);
+    OK(log.n_anchors == 0, "a reset log has no anchors");
+    ts = compile("{{ page.title }}", a);
+    free(render(ts, base, &log, scratch));
+    /* kind, shared 0, more 2, steps page and title, anchor 1 (after one step), number 0 */
+    const unsigned char *p = (const unsigned char *)log.data.ptr;
+    OK(log.n_anchors == 1 && p[0] == DEPS_DEEP && p[1] == 0 && p[2] == 2,
+       "one read of two steps through one anchor");
+    size_t at = 3 + 2 + strlen("page") + 2 + strlen("title"); /* op and length each */
+    OK(at + 2 + 8 + 8 == log.data.len && p[at] == 1 && p[at + 1] == 0,
+       "anchor after step 1, number 0, its hash and the read's (%zu bytes)", log.data.len);
+    char *bad = malloc(log.data.len);
+    memcpy(bad, log.data.ptr, log.data.len);
+    bad[at + 1] = 1; /* an anchor number never given */
+    OK(!deps_check(bad, log.data.len, base, memo, scratch), "an unknown anchor number fails");
+    bad[at + 1] = 0;
+    bad[at] = 3; /* more steps than the read has */
+    OK(!deps_check(bad, log.data.len, base, memo, scratch), "an anchor beyond the path fails");
+    free(bad);
+    deps_log_free(&log);
+    deps_memo_free(memo);
+    arena_free(scratch);
+    arena_free(a);
+}
+
 /* The results of `where` kept for the next renders of a thread: only for the same
  * list, attribute and value. */
 static void
@@ -419,7 +521,9 @@ int
 main(void)
 {
     test_where_cache();
-    test_sound_and_precise();
+    test_sound_and_precise(false);
+    test_sound_and_precise(true);
+    test_anchors();
     test_long_text_memo();
     test_specific();
     return harness_done();

@@ -405,6 +405,18 @@ emit_output(void *payload, const char *path, const char *data, size_t len, diag 
     return output_write(payload, path, data, len, d);
 }
 
+static bool
+emit_search(void *payload, const char *path, const char *data, size_t len, search_file *file,
+            diag *d)
+{
+    output_file_id id;
+    if (!output_write_id(payload, path, data, len, &id, d))
+        return false;
+    *file =
+        (search_file){{id.dev, id.ino, id.size, (uint64_t)id.mtime_sec, (uint64_t)id.mtime_nsec}};
+    return true;
+}
+
 /* search/<code>/ of language lang: the pages its lists show (newest first), their
  * values as the templates see them (terms named in the page's language, and in lang) */
 static bool
@@ -432,7 +444,8 @@ write_search(const site *s, size_t lang, output *out, size_t workers, memo *m, d
     }
     buf_free(&meta);
     const char *dir = arena_printf(tmp, "search/%s/", cfg->languages[lang].code);
-    bool ok = search_write_files(docs, n, dir, workers, memo_search(m, n), emit_output, out, d);
+    bool ok =
+        search_write_files(docs, n, dir, workers, memo_search(m, n, out), emit_search, out, d);
     arena_free(tmp);
     free(docs);
     return ok;

@@ -41,6 +41,7 @@ struct memo {
     size_t first_page;
     search_memo search; /* the current search_write_files() call's */
     size_t first_search;
+    output *search_out; /* where it keeps the files of its unchanged blocks */
     atomic_size_t restored;
     /* renders: prev when its renders were made as this build's are, else NULL; the place
      * of output 0's record */
@@ -893,13 +894,63 @@ remember_search(void *payload, size_t i, const char *url, uint64_t key, buf *dat
     buf_free(&rec);
 }
 
+/* The record "searchblocks/<dir>": the program's hash, then search.c's bytes. */
+static bool
+recall_search_blocks(void *payload, const char *dir, const void **data, size_t *len)
+{
+    memo *m = payload;
+    buf name = BUF_INIT;
+    const void *rec;
+    size_t rec_len;
+    serial_reader r;
+    bool found =
+        find_page_record(m, "searchblocks", dir, program_hash(), &name, &rec, &rec_len, &r);
+    if (found) {
+        *data = r.p;
+        *len = (size_t)(r.end - r.p);
+    }
+    buf_free(&name);
+    return found;
+}
+
+static void
+remember_search_blocks(void *payload, const char *dir, buf *data)
+{
+    memo *m = payload;
+    buf rec = BUF_INIT, name = BUF_INIT;
+    serial_writer w = SERIAL_WRITER(&rec);
+    serial_put_u64(&w, program_hash());
+    buf_append(&rec, data->ptr, data->len);
+    buf_clear(data);
+    buf_printf(&name, "searchblocks/%s", dir);
+    cache_next_put(m->next, name.ptr, &rec);
+    buf_free(&name);
+    buf_free(&rec);
+}
+
+static bool
+keep_search_file(void *payload, const char *path, const search_file *was, search_file *now)
+{
+    memo *m = payload;
+    output_file_id want = {was->id[0], was->id[1], was->id[2], (int64_t)was->id[3],
+                           (int64_t)was->id[4]},
+                   got;
+    if (!output_keep(m->search_out, path, &want, &got, NULL))
+        return false;
+    *now = (search_file){
+        {got.dev, got.ino, got.size, (uint64_t)got.mtime_sec, (uint64_t)got.mtime_nsec}};
+    return true;
+}
+
 const search_memo *
-memo_search(memo *m, size_t n)
+memo_search(memo *m, size_t n, output *out)
 {
     if (!m)
         return NULL;
     m->first_search = cache_next_reserve(m->next, n);
-    m->search = (search_memo){recall_search, remember_search, m};
+    m->search_out = out;
+    m->search = (search_memo){recall_search,          remember_search,  recall_search_blocks,
+                              remember_search_blocks, keep_search_file, m};
     return &m->search;
 }
 

@@ -64,8 +64,9 @@ const site_content_memo *memo_content(memo *m, site *s, size_t n_all);
 size_t memo_content_restored(const memo *m);
 
 /* The callbacks with which search_write_files() restores and records the terms of each of
- * its n documents (one call per language: each call's own), or NULL when m is NULL. */
-const search_memo *memo_search(memo *m, size_t n);
+ * its n documents (one call per language: each call's own), and keeps in out the files of
+ * the blocks of documents that did not change; NULL when m is NULL. */
+const search_memo *memo_search(memo *m, size_t n, output *out);
 
 /* The generate hooks (plugin_run_generate), or the files they returned last time when
  * the plugins and what they read are unchanged. m may be NULL. */

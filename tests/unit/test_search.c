@@ -66,6 +66,17 @@ test_tokenizer(void)
  * the index files
  * ===================================================================== */
 
+/* collect_file for search_write_files: each file gets an identity of its own (a number) */
+static size_t files_made;
+
+static bool
+collect_search(void *payload, const char *path, const char *data, size_t len, search_file *file,
+               diag *d)
+{
+    *file = (search_file){{++files_made, 0, len, 0, 0}};
+    return collect_file(payload, path, data, len, d);
+}
+
 static void
 test_small_index(void)
 {
@@ -77,7 +88,7 @@ test_small_index(void)
     };
     files f = {BUF_INIT, 0};
     diag *d = diag_new();
-    OK(search_write_files(docs, 2, "search/en/", 1, NULL, collect_file, &f, d),
+    OK(search_write_files(docs, 2, "search/en/", 1, NULL, collect_search, &f, d),
        "small index written");
     INT_EQ(f.n, 4, "one shard, one block and its text block, meta.json");
     STR_EQ(file_of(&f, "search/en/meta.json"),
@@ -114,7 +125,7 @@ test_long_text(void)
     search_doc doc = {"/p/", "T", "projects", NULL, NULL, 0, html.ptr};
     files f = {BUF_INIT, 0};
     diag *d = diag_new();
-    OK(search_write_files(&doc, 1, "s/", 1, NULL, collect_file, &f, d), "long index written");
+    OK(search_write_files(&doc, 1, "s/", 1, NULL, collect_search, &f, d), "long index written");
     const char *found = file_of(&f, "s/d-0.json"); /* file_of's buffer is reused */
     char *block = found ? strdup(found) : NULL;
     const char *texts = file_of(&f, "s/f-0.json");
@@ -149,8 +160,9 @@ test_shards(void)
     }
     files one = {BUF_INIT, 0}, four = {BUF_INIT, 0};
     diag *d = diag_new();
-    OK(search_write_files(docs, N, "s/", 1, NULL, collect_file, &one, d), "big index written");
-    OK(search_write_files(docs, N, "s/", 4, NULL, collect_file, &four, d), "big index, 4 threads");
+    OK(search_write_files(docs, N, "s/", 1, NULL, collect_search, &one, d), "big index written");
+    OK(search_write_files(docs, N, "s/", 4, NULL, collect_search, &four, d),
+       "big index, 4 threads");
     OK(strcmp(one.all.ptr, four.all.ptr) == 0, "the same bytes from 1 and 4 threads");
     OK(file_of(&one, "s/d-109.json") && !file_of(&one, "s/d-110.json"), "110 blocks of 10 pages");
     /* the last page's own word, and the title word of every page across the chunks */
@@ -181,9 +193,9 @@ test_shards(void)
 
 /* A memo of the documents' terms in memory, as memo.c keeps them in the cache. */
 typedef struct kept {
-    char url[16][32];
-    uint64_t key[16];
-    buf data[16];
+    char url[32][32];
+    uint64_t key[32];
+    buf data[32];
     size_t n;
     atomic_size_t recalled, remembered;
 } kept;
@@ -227,21 +239,21 @@ test_memo(void)
         docs[i] = (search_doc){
             i == 0 ? "/a/" : i == 1 ? "/b/" : "/c/", "Title", "p", "Sum", NULL, 0, bodies[i]};
     kept k = {0};
-    search_memo memo = {kept_recall, kept_remember, &k};
+    search_memo memo = {.recall = kept_recall, .remember = kept_remember, .payload = &k};
     files plain = {BUF_INIT, 0}, first = {BUF_INIT, 0}, again = {BUF_INIT, 0},
           edited = {BUF_INIT, 0}, edited_plain = {BUF_INIT, 0};
     diag *d = diag_new();
-    OK(search_write_files(docs, 3, "s/", 1, NULL, collect_file, &plain, d) &&
-           search_write_files(docs, 3, "s/", 2, &memo, collect_file, &first, d),
+    OK(search_write_files(docs, 3, "s/", 1, NULL, collect_search, &plain, d) &&
+           search_write_files(docs, 3, "s/", 2, &memo, collect_search, &first, d),
        "memo: written");
     INT_EQ(atomic_load(&k.remembered), 3, "memo: every document's terms remembered");
-    OK(search_write_files(docs, 3, "s/", 2, &memo, collect_file, &again, d), "memo: again");
+    OK(search_write_files(docs, 3, "s/", 2, &memo, collect_search, &again, d), "memo: again");
     INT_EQ(atomic_load(&k.recalled), 3, "memo: every document's terms recalled");
     OK(strcmp(plain.all.ptr, first.all.ptr) == 0 && strcmp(plain.all.ptr, again.all.ptr) == 0,
        "memo: the same files, with or without it");
     docs[1].body_html = "<p>A drain and a valve.</p>";
-    OK(search_write_files(docs, 3, "s/", 2, &memo, collect_file, &edited, d) &&
-           search_write_files(docs, 3, "s/", 1, NULL, collect_file, &edited_plain, d),
+    OK(search_write_files(docs, 3, "s/", 2, &memo, collect_search, &edited, d) &&
+           search_write_files(docs, 3, "s/", 1, NULL, collect_search, &edited_plain, d),
        "memo: an edit");
     INT_EQ(atomic_load(&k.recalled), 5, "memo: the unchanged documents recalled");
     INT_EQ(atomic_load(&k.remembered), 4, "memo: the edited one tokenized again");
@@ -255,6 +267,221 @@ test_memo(void)
     buf_free(&edited.all);
     buf_free(&edited_plain.all);
     diag_free(d);
+}
+
+/* An output folder over builds, as the build's output keeps files: the files of the
+ * last build (path, identity, bytes) and those of this one, written or kept. */
+typedef struct shelf {
+    char path[2][64][32];
+    uint64_t id[2][64];
+    buf data[2][64];
+    size_t n[2];
+    int now;      /* this build's side, 1 - now the last build's */
+    size_t kept;  /* files kept this build */
+    bool lose_d2; /* d-2.json was deleted since the last build */
+    kept terms;   /* the documents' terms */
+    buf blocks;   /* the blocks' record */
+} shelf;
+
+static bool
+shelf_emit(void *payload, const char *path, const char *data, size_t len, search_file *file,
+           diag *d)
+{
+    (void)d;
+    shelf *sh = payload;
+    size_t i = sh->n[sh->now]++;
+    snprintf(sh->path[sh->now][i], sizeof sh->path[0][0], "%s", path);
+    sh->id[sh->now][i] = ++files_made;
+    buf_clear(&sh->data[sh->now][i]);
+    buf_append(&sh->data[sh->now][i], data, len);
+    *file = (search_file){{sh->id[sh->now][i], 0, len, 0, 0}};
+    return true;
+}
+
+static bool
+shelf_keep(void *payload, const char *path, const search_file *was, search_file *now)
+{
+    shelf *sh = payload;
+    int last = 1 - sh->now;
+    for (size_t i = 0; i < sh->n[last]; i++)
+        if (strcmp(sh->path[last][i], path) == 0 && sh->id[last][i] == was->id[0] &&
+            !(sh->lose_d2 && strstr(path, "d-2.json"))) {
+            size_t k = sh->n[sh->now]++;
+            snprintf(sh->path[sh->now][k], sizeof sh->path[0][0], "%s", path);
+            sh->id[sh->now][k] = sh->id[last][i];
+            buf_clear(&sh->data[sh->now][k]);
+            buf_append(&sh->data[sh->now][k], sh->data[last][i].ptr, sh->data[last][i].len);
+            *now = *was;
+            sh->kept++;
+            return true;
+        }
+    return false;
+}
+
+static bool
+shelf_recall_blocks(void *payload, const char *dir, const void **data, size_t *len)
+{
+    shelf *sh = payload;
+    OK(strcmp(dir, "s/") == 0, "the blocks' record of the call's folder");
+    *data = sh->blocks.ptr;
+    *len = sh->blocks.len;
+    return sh->blocks.len > 0;
+}
+
+static void
+shelf_remember_blocks(void *payload, const char *dir, buf *data)
+{
+    (void)dir;
+    shelf *sh = payload;
+    buf_clear(&sh->blocks);
+    buf_append(&sh->blocks, data->ptr, data->len);
+}
+
+static bool
+shelf_recall(void *payload, size_t i, const char *url, uint64_t key, const void **data, size_t *len)
+{
+    return kept_recall(&((shelf *)payload)->terms, i, url, key, data, len);
+}
+
+static void
+shelf_remember(void *payload, size_t i, const char *url, uint64_t key, buf *data)
+{
+    kept_remember(&((shelf *)payload)->terms, i, url, key, data);
+}
+
+/* Files as one text ("== path\n" and the bytes of each) in path order, to compare. */
+typedef struct entry {
+    const char *path, *data;
+    size_t len;
+} entry;
+
+static int
+cmp_entries(const void *a, const void *b)
+{
+    return strcmp(((const entry *)a)->path, ((const entry *)b)->path);
+}
+
+static char *
+sorted_text(entry *e, size_t n)
+{
+    qsort(e, n, sizeof *e, cmp_entries);
+    buf all = BUF_INIT;
+    for (size_t i = 0; i < n; i++) {
+        buf_printf(&all, "== %s\n", e[i].path);
+        buf_append(&all, e[i].data, e[i].len);
+    }
+    return buf_detach(&all);
+}
+
+/* One build of docs into sh: its files, written or kept. */
+static char *
+shelf_build(shelf *sh, const search_doc *docs, size_t n)
+{
+    sh->now = 1 - sh->now;
+    for (size_t i = 0; i < sh->n[sh->now]; i++)
+        buf_free(&sh->data[sh->now][i]);
+    sh->n[sh->now] = 0;
+    sh->kept = 0;
+    search_memo memo = {shelf_recall,          shelf_remember, shelf_recall_blocks,
+                        shelf_remember_blocks, shelf_keep,     sh};
+    diag *d = diag_new();
+    OK(search_write_files(docs, n, "s/", 2, &memo, shelf_emit, sh, d), "shelf build");
+    diag_free(d);
+    entry e[64];
+    for (size_t i = 0; i < sh->n[sh->now]; i++)
+        e[i] = (entry){sh->path[sh->now][i], sh->data[sh->now][i].ptr, sh->data[sh->now][i].len};
+    return sorted_text(e, sh->n[sh->now]);
+}
+
+/* The files of the same index written whole. */
+static char *
+plain_build(const search_doc *docs, size_t n)
+{
+    files f = {BUF_INIT, 0};
+    diag *d = diag_new();
+    OK(search_write_files(docs, n, "s/", 1, NULL, collect_search, &f, d), "plain build");
+    diag_free(d);
+    entry e[64];
+    size_t k = 0;
+    for (char *p = f.all.ptr; p && *p && k < 64;) { /* "== path\n" bytes, ... */
+        char *nl = strchr(p, '\n');
+        char *next = strstr(nl, "\n== ");
+        next = next ? next + 1 : nl + strlen(nl);
+        *nl = '\0';
+        e[k++] = (entry){p + 3, nl + 1, (size_t)(next - nl - 1)};
+        p = next;
+    }
+    char *text = sorted_text(e, k);
+    buf_free(&f.all);
+    return text;
+}
+
+/* Blocks whose documents did not change are kept as the last build wrote them: both
+ * files, without being made again; an edited document's block is written again, and a
+ * block whose file is gone too. Every build gives the files of an index written whole. */
+static void
+test_blocks_kept(void)
+{
+    enum { N = 25 }; /* blocks 0 and 1 of ten documents, block 2 of five */
+    static char urls[N][16], bodies[N][64];
+    search_doc docs[N];
+    for (int i = 0; i < N; i++) {
+        snprintf(urls[i], sizeof urls[i], "/p/%d/", i);
+        snprintf(bodies[i], sizeof bodies[i], "<p>Page %d, words w%d.</p>", i, i);
+        docs[i] = (search_doc){urls[i], "Title", "projects", NULL, NULL, 0, bodies[i]};
+    }
+    shelf *sh = calloc(1, sizeof *sh);
+    char *got = shelf_build(sh, docs, N), *want = plain_build(docs, N);
+    STR_EQ(got, want, "the first build: every file written, as a plain index");
+    INT_EQ(sh->kept, 0, "nothing to keep the first time");
+    free(got);
+    got = shelf_build(sh, docs, N);
+    INT_EQ(sh->kept, 6, "the same documents: the three blocks' six files kept");
+    STR_EQ(got, want, "and the same files");
+    INT_EQ(sh->n[sh->now], 6 + 2, "only the shard and meta.json written again");
+    free(got);
+    free(want);
+
+    snprintf(bodies[12], sizeof bodies[12], "<p>Page 12, new words.</p>");
+    got = shelf_build(sh, docs, N);
+    want = plain_build(docs, N);
+    INT_EQ(sh->kept, 4, "an edit in block 1: blocks 0 and 2 kept");
+    STR_EQ(got, want, "block 1 written again with the edit");
+    OK(strstr(got, "new words"), "the edit is in the block");
+    free(got);
+    free(want);
+
+    docs[3].url = "/p/three/"; /* another URL, the same page */
+    got = shelf_build(sh, docs, N);
+    want = plain_build(docs, N);
+    INT_EQ(sh->kept, 4, "a page's new URL: its block written again");
+    STR_EQ(got, want, "with the new URL");
+    free(got);
+    free(want);
+
+    sh->lose_d2 = true;
+    got = shelf_build(sh, docs, N);
+    want = plain_build(docs, N);
+    INT_EQ(sh->kept, 5, "d-2.json gone since: written again, f-2.json kept");
+    STR_EQ(got, want, "the same files still");
+    free(got);
+    free(want);
+    sh->lose_d2 = false;
+
+    got = shelf_build(sh, docs, N - 1); /* the last page gone: block 2 of four */
+    want = plain_build(docs, N - 1);
+    INT_EQ(sh->kept, 4, "a page less in block 2: blocks 0 and 1 kept");
+    STR_EQ(got, want, "block 2 written again");
+    free(got);
+    free(want);
+
+    for (int side = 0; side < 2; side++)
+        for (size_t i = 0; i < 64; i++)
+            buf_free(&sh->data[side][i]);
+    for (size_t i = 0; i < sh->terms.n; i++)
+        buf_free(&sh->terms.data[i]);
+    buf_free(&sh->blocks);
+    free(sh);
 }
 
 /* --tokenize: what tests/search_test.py compares with search.js */
@@ -284,5 +511,6 @@ main(int argc, char **argv)
     test_long_text();
     test_shards();
     test_memo();
+    test_blocks_kept();
     return harness_done();
 }

@@ -29,9 +29,10 @@ void cache_path(buf *out, const char *out_dir);
 void cache_images_dir(buf *out, const char *out_dir);
 
 /* Reads the cache at path, written for out_dir as it is now (the same folder: device and
- * inode). NULL when there is none or it cannot be used; *why then says why ("none",
- * "damaged", "another output folder's"), for -v. */
-cache *cache_load(const char *path, const char *out_dir, const char **why);
+ * inode), checking every record against its hash on `workers` threads. NULL when there
+ * is none or it cannot be used; *why then says why ("none", "damaged", "another output
+ * folder's"), for -v. */
+cache *cache_load(const char *path, const char *out_dir, size_t workers, const char **why);
 /* The bytes of the record key (NULL, *len 0, when there is none). */
 const void *cache_get(const cache *c, const char *key, size_t *len);
 void cache_free(cache *c);

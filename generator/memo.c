@@ -104,7 +104,8 @@ load_cache(const build_options *opt, const char *path)
     if (opt->clean || opt->check_only)
         return NULL;
     const char *why = NULL;
-    cache *c = cache_load(path, opt->out_dir, &why);
+    cache *c =
+        cache_load(path, opt->out_dir, opt->workers ? opt->workers : pool_default_workers(), &why);
     if (!c && opt->cache_notes)
         fprintf(stderr, "clinfolio: cache %s not used (%s): everything is built afresh\n", path,
                 why);

@@ -133,6 +133,13 @@ magic(char *d, size_t *len)
     d[0] = 'X';
 }
 static void
+flip_late(char *d, size_t *len) /* the data of render/p1500, in the third slice of 256 */
+{
+    char *at = memmem(d, *len, "data of page 1500", 17);
+    if (at)
+        at[16] ^= 0x01;
+}
+static void
 flip_key(char *d, size_t *len) /* the first record's key, just after the header */
 {
     (void)len;
@@ -166,11 +173,11 @@ main(void)
     buf_free(&q);
 
     const char *why = NULL;
-    OK(!cache_load(path, out, &why) && strcmp(why, "none") == 0, "no cache yet");
+    OK(!cache_load(path, out, 2, &why) && strcmp(why, "none") == 0, "no cache yet");
 
     cache_next *n = sample(5);
     OK(cache_next_save(n, NULL, path, out, &why), "saved");
-    cache *c = cache_load(path, out, &why);
+    cache *c = cache_load(path, out, 2, &why);
     OK(c != NULL, "read back: %s", why ? why : "");
     expect_records(c, 5, "from the file");
 
@@ -181,7 +188,7 @@ main(void)
     char kept_path[450];
     snprintf(kept_path, sizeof kept_path, "%s.kept", path);
     OK(cache_next_save(k, NULL, kept_path, out, &why), "saved with kept records");
-    cache *ck = cache_load(kept_path, out, &why);
+    cache *ck = cache_load(kept_path, out, 2, &why);
     data = cache_get(ck, "plugins", &len);
     OK(ck && data && len == 16 && memcmp(data, "plugins' results", 16) == 0,
        "a kept record is saved as it was");
@@ -216,8 +223,22 @@ main(void)
         cache_next_free(n);
         rewrite(path, changes[i]);
         why = NULL;
-        OK(!cache_load(path, out, &why) && why && strcmp(why, "damaged") == 0,
+        OK(!cache_load(path, out, 2, &why) && why && strcmp(why, "damaged") == 0,
            "damaged copy %zu refused (%s)", i, why ? why : "");
+    }
+    /* the records are checked on the pool, 256 at a time: a damaged one in a later slice
+     * (the 751st of 1,000 records) too */
+    for (size_t workers = 1; workers <= 4; workers *= 2) {
+        n = sample(2000);
+        OK(cache_next_save(n, NULL, path, out, &why), "saved");
+        cache_next_free(n);
+        c = cache_load(path, out, workers, &why);
+        OK(c && cache_get(c, "render/p1998", &len), "a big cache, %zu workers: loaded", workers);
+        cache_free(c);
+        rewrite(path, flip_late);
+        why = NULL;
+        OK(!cache_load(path, out, workers, &why) && why && strcmp(why, "damaged") == 0,
+           "a big cache with a record damaged, %zu workers: refused (%s)", workers, why ? why : "");
     }
 
     /* spooled: written as the records come, renamed into place by the save */
@@ -228,7 +249,7 @@ main(void)
     OK(cache_next_save(n, NULL, path, out, &why), "spooled: saved");
     OK(!exists(spool), "spooled: the temporary file became the cache");
     cache_next_free(n);
-    c = cache_load(path, out, &why);
+    c = cache_load(path, out, 2, &why);
     OK(c != NULL, "spooled: read back: %s", why ? why : "");
     expect_records(c, 5, "spooled");
     /* the same records written in another order: the file is left as it is */
@@ -258,7 +279,7 @@ main(void)
     snprintf(moved, sizeof moved, "%s/old", root);
     rename(out, moved);
     mkdir(out, 0755);
-    OK(!cache_load(path, out, &why) && strcmp(why, "another output folder's") == 0,
+    OK(!cache_load(path, out, 2, &why) && strcmp(why, "another output folder's") == 0,
        "another output folder's cache is refused");
 
     /* handed over in memory */
@@ -302,7 +323,7 @@ main(void)
     n = sample(40);
     OK(cache_next_save(n, NULL, path, out, &why), "saved whole");
     cache_next_free(n);
-    c = cache_load(path, out, &why);
+    c = cache_load(path, out, 2, &why);
     stat(path, &before);
     k = kept_sample(c);
     cache_next_spool(k, path);
@@ -317,7 +338,7 @@ main(void)
     cache_free(c);
     stat(path, &after);
     OK(after.st_ino == before.st_ino, "appended: the same file, not renamed over");
-    c = cache_load(path, out, &why);
+    c = cache_load(path, out, 2, &why);
     OK(c != NULL, "appended: read back: %s", why ? why : "");
     data = cache_get(c, "render/p0", &len);
     OK(data && len == strlen("data of page 0") && memcmp(data, "data of page 0", len) == 0,
@@ -333,7 +354,7 @@ main(void)
     stat(path, &after);
     OK(after.st_ino == before.st_ino && after.st_size == before.st_size,
        "appending, not saved: the file is as it was (%lld bytes)", (long long)after.st_size);
-    cache *again = cache_load(path, out, &why);
+    cache *again = cache_load(path, out, 2, &why);
     OK(again != NULL, "appending, not saved: the cache before it still reads");
     cache_free(again);
     /* another build wrote to the file since it was read: a file of its own, renamed */
@@ -351,7 +372,7 @@ main(void)
     cache_free(c);
     stat(path, &after);
     OK(after.st_ino != before.st_ino, "renamed over the changed file");
-    c = cache_load(path, out, &why);
+    c = cache_load(path, out, 2, &why);
     OK(c && cache_get(c, "render/p0", &len), "and read back: %s", why ? why : "");
     /* replaced records take more room than those in use: written whole again, without
      * them; then appended to again */
@@ -369,7 +390,7 @@ main(void)
         cache_next_free(big);
         cache_free(c);
         stat(path, &after);
-        c = cache_load(path, out, &why);
+        c = cache_load(path, out, 2, &why);
         data = cache_get(c, "render/p0", &len);
         OK(data && len == want_len && memcmp(data, "record of round ", 16) == 0 &&
                ((const char *)data)[16] == '0' + round,
@@ -385,7 +406,7 @@ main(void)
     }
     /* an appended tail damaged: refused whole */
     rewrite(path, flip_index);
-    OK(!cache_load(path, out, &why) && why && strcmp(why, "damaged") == 0,
+    OK(!cache_load(path, out, 2, &why) && why && strcmp(why, "damaged") == 0,
        "a damaged appended index is refused");
     cache_free(c);
 
@@ -393,7 +414,7 @@ main(void)
     n = cache_next_new(NULL);
     OK(cache_next_reserve(n, 0) == 0, "an empty site reserves nothing");
     OK(cache_next_save(n, NULL, path, out, &why), "an empty cache is saved");
-    c = cache_load(path, out, &why);
+    c = cache_load(path, out, 2, &why);
     OK(c != NULL, "and read back");
     cache_free(c);
     cache_next_free(n);

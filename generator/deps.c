@@ -194,6 +194,15 @@ memo_put(deps_memo *m, memo_key k, uint64_t h)
     m->len++;
 }
 
+/* Empties m (keeps its memory). */
+static void
+memo_clear(deps_memo *m)
+{
+    if (m->cap)
+        memset(m->keys, 0, m->cap * sizeof *m->keys);
+    m->len = 0;
+}
+
 enum { TAG_ABSENT = 1, TAG_NULL, TAG_BOOL, TAG_NUMBER, TAG_STRING, TAG_DATE, TAG_LIST, TAG_MAP };
 
 /* Containers this small, and texts this short, are hashed again rather than remembered. */
@@ -344,6 +353,7 @@ deps_log_init(deps_log *l, deps_memo *memo)
     memset(l, 0, sizeof *l);
     l->data = BUF_INIT;
     l->memo = memo;
+    l->anchors = deps_memo_new();
 }
 
 void
@@ -356,7 +366,7 @@ deps_log_reset(deps_log *l)
     if (l->seen)
         memset(l->seen, 0, l->seen_cap * sizeof *l->seen);
     if (l->n_anchors)
-        memset(l->anchor_keys, 0, l->anchor_cap * sizeof *l->anchor_keys);
+        memo_clear(l->anchors);
     l->n_anchors = 0;
 }
 
@@ -367,50 +377,21 @@ deps_log_free(deps_log *l)
     free(l->seen);
     l->seen = NULL;
     l->seen_cap = 0;
-    free(l->anchor_keys);
-    free(l->anchor_ids);
-    l->anchor_keys = NULL;
-    l->anchor_ids = NULL;
-    l->anchor_cap = l->n_anchors = 0;
+    deps_memo_free(l->anchors);
+    l->anchors = NULL;
+    l->n_anchors = 0;
 }
 
-static size_t
-anchor_slot(const value *v, size_t cap)
-{
-    return (size_t)hash_u64(0, (uintptr_t)v) & (cap - 1);
-}
-
-/* The number of anchor a in the log; *is_new when it had none (it gets the next). */
+/* The number of anchor a in the log; *is_new when it had none (it gets the next). The
+ * anchors are a memo of their own: pointer -> number. */
 static size_t
 anchor_id(deps_log *l, const value *a, bool *is_new)
 {
-    if ((l->n_anchors + 1) * 2 > l->anchor_cap) {
-        size_t cap = l->anchor_cap ? l->anchor_cap * 2 : 64;
-        const value **keys = xcalloc(cap, sizeof *keys);
-        size_t *ids = xcalloc(cap, sizeof *ids);
-        for (size_t i = 0; i < l->anchor_cap; i++)
-            if (l->anchor_keys[i]) {
-                size_t j = anchor_slot(l->anchor_keys[i], cap);
-                while (keys[j])
-                    j = (j + 1) & (cap - 1);
-                keys[j] = l->anchor_keys[i];
-                ids[j] = l->anchor_ids[i];
-            }
-        free(l->anchor_keys);
-        free(l->anchor_ids);
-        l->anchor_keys = keys;
-        l->anchor_ids = ids;
-        l->anchor_cap = cap;
-    }
-    size_t i = anchor_slot(a, l->anchor_cap);
-    for (; l->anchor_keys[i]; i = (i + 1) & (l->anchor_cap - 1))
-        if (l->anchor_keys[i] == a) {
-            *is_new = false;
-            return l->anchor_ids[i];
-        }
-    l->anchor_keys[i] = a;
-    l->anchor_ids[i] = l->n_anchors;
-    *is_new = true;
+    uint64_t id;
+    *is_new = !memo_get(l->anchors, (memo_key){a, 0}, &id);
+    if (!*is_new)
+        return (size_t)id;
+    memo_put(l->anchors, (memo_key){a, 0}, l->n_anchors);
     return l->n_anchors++;
 }
 

@@ -88,10 +88,9 @@ typedef struct deps_log {
     const deps_path *prev[DEPS_MAX_STEPS]; /* the steps of the read logged last */
     size_t prev_n;
     /* the anchors (value.anchor: pages' maps) reads went through, numbered in order of
-     * first use: open addressing, pointer -> number + 1 (0: empty) */
-    const value **anchor_keys;
-    size_t *anchor_ids;
-    size_t anchor_cap, n_anchors; /* cap: 0 or a power of two */
+     * first use (pointer -> number) */
+    deps_memo *anchors;
+    size_t n_anchors;
 } deps_log;
 
 void deps_log_init(deps_log *l, deps_memo *memo);

@@ -416,6 +416,20 @@ plain_build(const search_doc *docs, size_t n)
     return text;
 }
 
+/* A build of docs[0..n) into sh keeps n_kept files and gives the files of an index
+ * written whole (holding `has`, when not NULL). */
+static void
+expect_build(shelf *sh, const search_doc *docs, size_t n, size_t n_kept, const char *what,
+             const char *has)
+{
+    char *got = shelf_build(sh, docs, n), *want = plain_build(docs, n);
+    INT_EQ(sh->kept, n_kept, what);
+    STR_EQ(got, want, what);
+    OK(!has || strstr(got, has), "%s: the files hold %s", what, has ? has : "");
+    free(got);
+    free(want);
+}
+
 /* Blocks whose documents did not change are kept as the last build wrote them: both
  * files, without being made again; an edited document's block is written again, and a
  * block whose file is gone too. Every build gives the files of an index written whole. */
@@ -431,49 +445,17 @@ test_blocks_kept(void)
         docs[i] = (search_doc){urls[i], "Title", "projects", NULL, NULL, 0, bodies[i]};
     }
     shelf *sh = calloc(1, sizeof *sh);
-    char *got = shelf_build(sh, docs, N), *want = plain_build(docs, N);
-    STR_EQ(got, want, "the first build: every file written, as a plain index");
-    INT_EQ(sh->kept, 0, "nothing to keep the first time");
-    free(got);
-    got = shelf_build(sh, docs, N);
-    INT_EQ(sh->kept, 6, "the same documents: the three blocks' six files kept");
-    STR_EQ(got, want, "and the same files");
+    expect_build(sh, docs, N, 0, "the first build: every file written", NULL);
+    expect_build(sh, docs, N, 6, "the same documents: the three blocks' six files kept", NULL);
     INT_EQ(sh->n[sh->now], 6 + 2, "only the shard and meta.json written again");
-    free(got);
-    free(want);
-
     snprintf(bodies[12], sizeof bodies[12], "<p>Page 12, new words.</p>");
-    got = shelf_build(sh, docs, N);
-    want = plain_build(docs, N);
-    INT_EQ(sh->kept, 4, "an edit in block 1: blocks 0 and 2 kept");
-    STR_EQ(got, want, "block 1 written again with the edit");
-    OK(strstr(got, "new words"), "the edit is in the block");
-    free(got);
-    free(want);
-
+    expect_build(sh, docs, N, 4, "an edit in block 1: blocks 0 and 2 kept", "new words");
     docs[3].url = "/p/three/"; /* another URL, the same page */
-    got = shelf_build(sh, docs, N);
-    want = plain_build(docs, N);
-    INT_EQ(sh->kept, 4, "a page's new URL: its block written again");
-    STR_EQ(got, want, "with the new URL");
-    free(got);
-    free(want);
-
+    expect_build(sh, docs, N, 4, "a page's new URL: its block written again", "/p/three/");
     sh->lose_d2 = true;
-    got = shelf_build(sh, docs, N);
-    want = plain_build(docs, N);
-    INT_EQ(sh->kept, 5, "d-2.json gone since: written again, f-2.json kept");
-    STR_EQ(got, want, "the same files still");
-    free(got);
-    free(want);
+    expect_build(sh, docs, N, 5, "d-2.json gone since: written again, f-2.json kept", NULL);
     sh->lose_d2 = false;
-
-    got = shelf_build(sh, docs, N - 1); /* the last page gone: block 2 of four */
-    want = plain_build(docs, N - 1);
-    INT_EQ(sh->kept, 4, "a page less in block 2: blocks 0 and 1 kept");
-    STR_EQ(got, want, "block 2 written again");
-    free(got);
-    free(want);
+    expect_build(sh, docs, N - 1, 4, "a page less in block 2: blocks 0 and 1 kept", NULL);
 
     for (int side = 0; side < 2; side++)
         for (size_t i = 0; i < 64; i++)

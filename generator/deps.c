@@ -123,13 +123,17 @@ typedef struct memo_key {
 struct deps_memo {
     memo_key *keys;
     uint64_t *vals;
-    size_t cap, len; /* cap: 0 or a power of two */
+    size_t cap, len;  /* cap: 0 or a power of two */
+    size_t first_cap; /* cap once something is put: 1024, 64 for a log's anchors (emptied
+                       * after every render) */
 };
 
 deps_memo *
 deps_memo_new(void)
 {
-    return xcalloc(1, sizeof(deps_memo));
+    deps_memo *m = xcalloc(1, sizeof(deps_memo));
+    m->first_cap = 1024;
+    return m;
 }
 
 void
@@ -169,7 +173,7 @@ memo_put(deps_memo *m, memo_key k, uint64_t h)
     if (!m)
         return;
     if ((m->len + 1) * 2 > m->cap) {
-        size_t cap = m->cap ? m->cap * 2 : 1024;
+        size_t cap = m->cap ? m->cap * 2 : m->first_cap;
         memo_key *keys = xcalloc(cap, sizeof *keys);
         uint64_t *vals = xcalloc(cap, sizeof *vals);
         for (size_t i = 0; i < m->cap; i++)
@@ -354,6 +358,7 @@ deps_log_init(deps_log *l, deps_memo *memo)
     l->data = BUF_INIT;
     l->memo = memo;
     l->anchors = deps_memo_new();
+    l->anchors->first_cap = 64;
 }
 
 void

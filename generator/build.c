@@ -7,7 +7,6 @@
 #include "buf.h"
 #include "cache.h"
 #include "cite.h"
-#include "deps.h"
 #include "facets.h"
 #include "feed.h"
 #include "fs.h"
@@ -183,36 +182,6 @@ render_one(size_t i, size_t worker, void *payload)
     diag_set_context(SRC_NONE, NULL);
     buf_free(&html);
     arena_reset(scratch);
-}
-
-/* Each page's deep hash, once for all workers (hash_pages). */
-typedef struct page_hashes {
-    page *const *pages;
-    uint64_t *hashes;
-} page_hashes;
-
-static void
-hash_page(size_t i, size_t worker, void *payload)
-{
-    (void)worker;
-    page_hashes *ph = payload;
-    /* no memo: the containers inside a page are its own, hashed once here */
-    ph->hashes[i] = deps_hash(ph->pages[i]->ctx, DEPS_DEEP, NULL);
-}
-
-/* The deep hash of every page's map, through which the render pass logs and checks reads
- * (deps.h: anchors), made once on the pool and given to every worker's memo: else each
- * worker would hash every page it meets itself. At 10,000 pages about 0.16 s of CPU
- * (each page's 160 values), against 0.31 s saved in checking a body edit's renders. */
-static void
-hash_pages(page *const *all, size_t n_all, deps_memo **memos, size_t workers)
-{
-    page_hashes ph = {all, xcalloc(n_all + 1, sizeof(uint64_t))};
-    pool_run(workers, n_all, hash_page, &ph);
-    for (size_t w = 0; w < workers; w++)
-        for (size_t i = 0; i < n_all; i++)
-            deps_memo_put_deep(memos[w], all[i]->ctx, ph.hashes[i]);
-    free(ph.hashes);
 }
 
 /* The fast render: the outputs of opt->first render on this thread, as worker 0, before
@@ -405,15 +374,22 @@ emit_output(void *payload, const char *path, const char *data, size_t len, diag 
     return output_write(payload, path, data, len, d);
 }
 
+/* The search index's files: written, and those made from a named contents (key) recorded
+ * for the next build to keep (memo_search_wrote). */
+typedef struct search_out {
+    output *out;
+    memo *m;
+} search_out;
+
 static bool
-emit_search(void *payload, const char *path, const char *data, size_t len, search_file *file,
-            diag *d)
+emit_search(void *payload, const char *path, const char *data, size_t len, uint64_t key, diag *d)
 {
+    search_out *so = payload;
     output_file_id id;
-    if (!output_write_id(payload, path, data, len, &id, d))
+    if (!output_write_id(so->out, path, data, len, &id, d))
         return false;
-    *file =
-        (search_file){{id.dev, id.ino, id.size, (uint64_t)id.mtime_sec, (uint64_t)id.mtime_nsec}};
+    if (key)
+        memo_search_wrote(so->m, path, key, &id);
     return true;
 }
 
@@ -444,8 +420,9 @@ write_search(const site *s, size_t lang, output *out, size_t workers, memo *m, d
     }
     buf_free(&meta);
     const char *dir = arena_printf(tmp, "search/%s/", cfg->languages[lang].code);
+    search_out so = {out, m};
     bool ok =
-        search_write_files(docs, n, dir, workers, memo_search(m, n, out), emit_search, out, d);
+        search_write_files(docs, n, dir, workers, memo_search(m, n, out), emit_search, &so, d);
     arena_free(tmp);
     free(docs);
     return ok;
@@ -774,8 +751,7 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     const site_output *outputs = site_outputs(s, &n_outputs);
     progress_pass(opt->progress, "rendering");
     memo_start_renders(m, ts, host, n_outputs);
-    if (m)
-        hash_pages(all, n_all, memos, workers);
+    memo_hash_pages(m, all, n_all, memos, workers);
     render_job job = {outputs, ts, out, scratch, d, m, logs, memos, caches, 0, NULL, NULL, NULL};
     unsigned char *done = render_first(opt, &job, n_outputs, out, d);
     job.done = done;

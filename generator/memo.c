@@ -199,6 +199,25 @@ inputs_key(const build_options *opt, const config *cfg, const char *theme, const
     return h;
 }
 
+/* A file's identity in a record (5 u64: dev, ino, size, mtime seconds and nanoseconds),
+ * and back. */
+static void
+put_file_id(serial_writer *w, const output_file_id *id)
+{
+    uint64_t f[] = {id->dev, id->ino, id->size, (uint64_t)id->mtime_sec, (uint64_t)id->mtime_nsec};
+    for (size_t k = 0; k < 5; k++)
+        serial_put_u64(w, f[k]);
+}
+
+static output_file_id
+get_file_id(serial_reader *r)
+{
+    uint64_t f[5];
+    for (size_t k = 0; k < 5; k++)
+        f[k] = serial_get_u64(r);
+    return (output_file_id){f[0], f[1], f[2], (int64_t)f[3], (int64_t)f[4]};
+}
+
 /* The record "files": every file of the output with its identity after the commit. */
 static void
 remember_files(cache_next *next, const output_file *files, size_t n)
@@ -207,12 +226,8 @@ remember_files(cache_next *next, const output_file *files, size_t n)
     serial_writer w = SERIAL_WRITER(&rec);
     serial_put_varint(&w, n);
     for (size_t i = 0; i < n; i++) {
-        const output_file_id *id = &files[i].id;
         serial_put_str(&w, files[i].path);
-        uint64_t f[] = {id->dev, id->ino, id->size, (uint64_t)id->mtime_sec,
-                        (uint64_t)id->mtime_nsec};
-        for (size_t k = 0; k < 5; k++)
-            serial_put_u64(&w, f[k]);
+        put_file_id(&w, &files[i].id);
     }
     cache_next_put(next, "files", &rec);
     buf_free(&rec);
@@ -235,18 +250,16 @@ previous_files(const cache *prev, const char *out_dir, bool check, const char **
     bool same = true;
     for (size_t i = 0; i < *n && r.ok && same; i++) {
         (*paths)[i] = serial_get_str(&r, a);
-        uint64_t f[5];
-        for (size_t k = 0; k < 5; k++)
-            f[k] = serial_get_u64(&r);
+        output_file_id f = get_file_id(&r);
         r.ok &= (*paths)[i] != NULL;
         struct stat st;
         if (check && r.ok) {
             buf_clear(&path);
             fs_join(&path, out_dir, (*paths)[i]);
             same = lstat(path.ptr, &st) == 0 && S_ISREG(st.st_mode) &&
-                   (uint64_t)st.st_dev == f[0] && (uint64_t)st.st_ino == f[1] &&
-                   (uint64_t)st.st_size == f[2] && st.st_mtim.tv_sec == (int64_t)f[3] &&
-                   st.st_mtim.tv_nsec == (int64_t)f[4];
+                   (uint64_t)st.st_dev == f.dev && (uint64_t)st.st_ino == f.ino &&
+                   (uint64_t)st.st_size == f.size && st.st_mtim.tv_sec == f.mtime_sec &&
+                   st.st_mtim.tv_nsec == f.mtime_nsec;
         }
     }
     buf_free(&path);
@@ -467,14 +480,36 @@ memo_loads_restored(const memo *m)
 typedef struct page_hashes {
     page *const *pages;
     uint64_t *hash;
-    deps_memo **memos; /* one per worker */
 } page_hashes;
 
 static void
 hash_one_page(size_t i, size_t worker, void *payload)
 {
+    (void)worker;
     page_hashes *j = payload;
-    j->hash[i] = deps_hash(j->pages[i]->ctx, DEPS_DEEP, j->memos[worker]);
+    /* no memo: the containers inside a page are its own, hashed once here */
+    j->hash[i] = deps_hash(j->pages[i]->ctx, DEPS_DEEP, NULL);
+}
+
+/* The deep hash of each page's map, made on the pool (free() the array). */
+static uint64_t *
+hash_pages(page *const *pages, size_t n, size_t workers)
+{
+    page_hashes job = {pages, xcalloc(n + 1, sizeof(uint64_t))};
+    pool_run(workers, n, hash_one_page, &job);
+    return job.hash;
+}
+
+void
+memo_hash_pages(const memo *m, page *const *pages, size_t n, deps_memo **memos, size_t workers)
+{
+    if (!m)
+        return;
+    uint64_t *hash = hash_pages(pages, n, workers);
+    for (size_t w = 0; w < workers; w++)
+        for (size_t i = 0; i < n; i++)
+            deps_memo_put_deep(memos[w], pages[i]->ctx, hash[i]);
+    free(hash);
 }
 
 /* Each page hook's result, when the page's value and the values of `site` the hook read
@@ -618,21 +653,14 @@ plugins_key(const plugin_host *host, site *s, size_t workers, uint64_t **page_ha
 {
     size_t n;
     page *const *pages = site_hook_pages(s, &n);
-    page_hashes job = {pages, xcalloc(n + 1, sizeof(uint64_t)),
-                       xcalloc(workers, sizeof(deps_memo *))};
-    for (size_t w = 0; w < workers; w++)
-        job.memos[w] = deps_memo_new();
-    pool_run(workers, n, hash_one_page, &job);
+    uint64_t *hash = hash_pages(pages, n, workers);
     deps_memo *dm = deps_memo_new();
     for (size_t i = 0; i < n; i++)
-        deps_memo_put_deep(dm, pages[i]->ctx, job.hash[i]);
+        deps_memo_put_deep(dm, pages[i]->ctx, hash[i]);
     uint64_t key = hash_u64(hash_u64(program_hash(), plugin_host_hash(host)),
                             deps_hash(site_context(s), DEPS_DEEP, dm));
     deps_memo_free(dm);
-    for (size_t w = 0; w < workers; w++)
-        deps_memo_free(job.memos[w]);
-    free(job.memos);
-    *page_hash = job.hash;
+    *page_hash = hash;
     return key;
 }
 
@@ -895,52 +923,51 @@ remember_search(void *payload, size_t i, const char *url, uint64_t key, buf *dat
     buf_free(&rec);
 }
 
-/* The record "searchblocks/<dir>": the program's hash, then search.c's bytes. */
+/* A search file's record "searchfile/<path>" (main thread): the program's hash mixed with
+ * the key search.c gave the file's contents, then the file's identity. */
+static void
+put_search_file(memo *m, const char *name, uint64_t key, const output_file_id *id)
+{
+    buf rec = BUF_INIT;
+    serial_writer w = SERIAL_WRITER(&rec);
+    serial_put_u64(&w, hash_u64(program_hash(), key));
+    put_file_id(&w, id);
+    cache_next_put(m->next, name, &rec);
+    buf_free(&rec);
+}
+
+/* search_memo.keep: the file the last build wrote at path from the same key, claimed in
+ * the output when it is still there untouched (output_keep), as the renders' files are. */
 static bool
-recall_search_blocks(void *payload, const char *dir, const void **data, size_t *len)
+keep_search_file(void *payload, const char *path, uint64_t key)
 {
     memo *m = payload;
     buf name = BUF_INIT;
     const void *rec;
-    size_t rec_len;
+    size_t len;
     serial_reader r;
-    bool found =
-        find_page_record(m, "searchblocks", dir, program_hash(), &name, &rec, &rec_len, &r);
-    if (found) {
-        *data = r.p;
-        *len = (size_t)(r.end - r.p);
-    }
+    output_file_id got;
+    bool kept = find_page_record(m, "searchfile", path, hash_u64(program_hash(), key), &name, &rec,
+                                 &len, &r);
+    output_file_id want = get_file_id(&r);
+    kept = kept && r.ok && r.p == r.end && output_keep(m->search_out, path, &want, &got, NULL);
+    if (kept && memcmp(&got, &want, sizeof got) == 0) /* the very same file: the same record */
+        cache_next_keep(m->next, SIZE_MAX, name.ptr, rec, len);
+    else if (kept)
+        put_search_file(m, name.ptr, key, &got);
     buf_free(&name);
-    return found;
+    return kept;
 }
 
-static void
-remember_search_blocks(void *payload, const char *dir, buf *data)
+void
+memo_search_wrote(memo *m, const char *path, uint64_t key, const output_file_id *id)
 {
-    memo *m = payload;
-    buf rec = BUF_INIT, name = BUF_INIT;
-    serial_writer w = SERIAL_WRITER(&rec);
-    serial_put_u64(&w, program_hash());
-    buf_append(&rec, data->ptr, data->len);
-    buf_clear(data);
-    buf_printf(&name, "searchblocks/%s", dir);
-    cache_next_put(m->next, name.ptr, &rec);
+    if (!m)
+        return;
+    buf name = BUF_INIT;
+    buf_printf(&name, "searchfile/%s", path);
+    put_search_file(m, name.ptr, key, id);
     buf_free(&name);
-    buf_free(&rec);
-}
-
-static bool
-keep_search_file(void *payload, const char *path, const search_file *was, search_file *now)
-{
-    memo *m = payload;
-    output_file_id want = {was->id[0], was->id[1], was->id[2], (int64_t)was->id[3],
-                           (int64_t)was->id[4]},
-                   got;
-    if (!output_keep(m->search_out, path, &want, &got, NULL))
-        return false;
-    *now = (search_file){
-        {got.dev, got.ino, got.size, (uint64_t)got.mtime_sec, (uint64_t)got.mtime_nsec}};
-    return true;
 }
 
 const search_memo *
@@ -950,8 +977,7 @@ memo_search(memo *m, size_t n, output *out)
         return NULL;
     m->first_search = cache_next_reserve(m->next, n);
     m->search_out = out;
-    m->search = (search_memo){recall_search,          remember_search,  recall_search_blocks,
-                              remember_search_blocks, keep_search_file, m};
+    m->search = (search_memo){recall_search, remember_search, keep_search_file, m};
     return &m->search;
 }
 
@@ -1113,9 +1139,7 @@ put_render(memo *m, size_t i, const char *key, const output_file_id *id, const c
 {
     buf rec = BUF_INIT;
     serial_writer w = SERIAL_WRITER(&rec);
-    uint64_t f[] = {id->dev, id->ino, id->size, (uint64_t)id->mtime_sec, (uint64_t)id->mtime_nsec};
-    for (size_t k = 0; k < 5; k++)
-        serial_put_u64(&w, f[k]);
+    put_file_id(&w, id);
     serial_put_str(&w, template_name);
     buf_append(&rec, deps, len);
     cache_next_put_slot(m->next, m->first_output + i, key, &rec);
@@ -1133,11 +1157,8 @@ memo_keep_render(memo *m, size_t i, const site_output *o, const char *template_n
     size_t len;
     const void *data = cache_get(m->renders, key.ptr, &len);
     serial_reader r = SERIAL_READER(data, len);
-    uint64_t f[5];
-    for (size_t k = 0; k < 5; k++)
-        f[k] = serial_get_u64(&r);
+    output_file_id want = get_file_id(&r), got;
     const char *name = serial_get_str(&r, scratch); /* the template the page chose */
-    output_file_id want = {f[0], f[1], f[2], (int64_t)f[3], (int64_t)f[4]}, got;
     bool kept = data && r.ok && name && strcmp(name, template_name) == 0 &&
                 deps_check(r.p, (size_t)(r.end - r.p), o->ctx, dm, scratch) &&
                 output_keep(out, o->path, &want, &got, d);

@@ -64,9 +64,12 @@ const site_content_memo *memo_content(memo *m, site *s, size_t n_all);
 size_t memo_content_restored(const memo *m);
 
 /* The callbacks with which search_write_files() restores and records the terms of each of
- * its n documents (one call per language: each call's own), and keeps in out the files of
- * the blocks of documents that did not change; NULL when m is NULL. */
+ * its n documents (one call per language: each call's own), and keeps in out the files the
+ * last build wrote from the same contents (search_memo.keep); NULL when m is NULL. */
 const search_memo *memo_search(memo *m, size_t n, output *out);
+/* Records that the search file path (in the output) was written as id from the contents
+ * search.c named key (not 0), for the next build's search_memo.keep. m may be NULL. */
+void memo_search_wrote(memo *m, const char *path, uint64_t key, const output_file_id *id);
 
 /* The generate hooks (plugin_run_generate), or the files they returned last time when
  * the plugins and what they read are unchanged. m may be NULL. */
@@ -83,6 +86,13 @@ void memo_start_renders(memo *m, const template_set *ts, const plugin_host *host
  * comes back: no render. */
 bool memo_keep_render(memo *m, size_t i, const site_output *o, const char *template_name,
                       output *out, deps_memo *dm, arena *scratch, diag *d);
+/* Gives every worker's memo (memos[0..workers)) the deep hash of each page's map, made
+ * once on the pool: the render pass logs and checks reads through pages by it (deps.h:
+ * anchors), and each worker would else hash every page it meets itself. At 10,000 pages
+ * about 0.16 s of CPU, against 0.31 s saved in checking a body edit's renders. Nothing
+ * when m is NULL. */
+void memo_hash_pages(const memo *m, page *const *pages, size_t n, deps_memo **memos,
+                     size_t workers);
 /* Records output i's render: the file written (id), the template and what it read (log). */
 void memo_put_render(memo *m, size_t i, const char *path, const output_file_id *id,
                      const char *template_name, const deps_log *log);

@@ -285,13 +285,26 @@ make_snippet(buf *out, const char *summary, const buf *body)
 /* Pages tokenized at once (see search_write_files). */
 #define SEARCH_CHUNK_DOCS 512
 
+/* A block of documents (d-B.json, f-B.json): what it is made of, and which of its files
+ * are kept as the last build wrote them. */
+typedef struct doc_block {
+    uint64_t key; /* its documents' URLs and doc_key()s; never 0 */
+    bool kept_d, kept_f;
+} doc_block;
+
+static bool
+block_kept(const doc_block *b)
+{
+    return b->kept_d && b->kept_f;
+}
+
 typedef struct terms_job {
     const search_doc *docs; /* the chunk's */
     doc_terms *out;
     const search_memo *memo;
-    size_t first;              /* the number of the chunk's first document */
-    const uint64_t *keys;      /* the chunk's doc_key()s, when memo */
-    const unsigned char *kept; /* per block: both its files kept (no snippet needed) */
+    size_t first;            /* the number of the chunk's first document */
+    const uint64_t *keys;    /* the chunk's doc_key()s, when memo */
+    const doc_block *blocks; /* all of them: a kept block's snippets are not needed */
 } terms_job;
 
 /* What a document's terms are made of (its URL names the record, not its key). */
@@ -366,7 +379,8 @@ terms_one(size_t i, size_t worker, void *payload)
     size_t kept_len;
     if (j->memo &&
         j->memo->recall(j->memo->payload, j->first + i, doc->url, key, &kept, &kept_len) &&
-        terms_from_bytes(dt, kept, kept_len, !j->kept[(j->first + i) / SEARCH_BLOCK_DOCS]))
+        terms_from_bytes(dt, kept, kept_len,
+                         !block_kept(&j->blocks[(j->first + i) / SEARCH_BLOCK_DOCS])))
         return;
     buf body = BUF_INIT;
     if (doc->body_html)
@@ -462,13 +476,12 @@ cmp_terms(const void *pa, const void *pb)
 }
 
 static bool
-emit_file(const char *dir, const char *name, const buf *data, search_file *file,
-          search_emit_fn emit, void *payload, diag *d)
+emit_file(const char *dir, const char *name, const buf *data, uint64_t key, search_emit_fn emit,
+          void *payload, diag *d)
 {
     buf path = BUF_INIT;
     buf_printf(&path, "%s%s", dir, name);
-    search_file ignored;
-    bool ok = emit(payload, path.ptr, data->ptr, data->len, file ? file : &ignored, d);
+    bool ok = emit(payload, path.ptr, data->ptr, data->len, key, d);
     buf_free(&path);
     return ok;
 }
@@ -518,20 +531,13 @@ write_shards(const term_index *ix, const char *dir, buf *firsts, search_emit_fn 
             buf_puts(&shard, "}\n");
             char name[32];
             snprintf(name, sizeof name, "t-%zu.json", k++);
-            ok &= emit_file(dir, name, &shard, NULL, emit, payload, d);
+            ok &= emit_file(dir, name, &shard, 0, emit, payload, d);
             buf_clear(&shard);
         }
     }
     buf_free(&shard);
     return ok;
 }
-
-/* A block of documents (d-B.json, f-B.json): what it is made of, and its files. */
-typedef struct doc_block {
-    uint64_t key;        /* its documents' URLs and doc_key()s */
-    search_file d, f;    /* the files, once written or kept */
-    bool kept_d, kept_f; /* kept as the last build wrote them */
-} doc_block;
 
 typedef struct keys_job {
     const search_doc *docs;
@@ -546,66 +552,31 @@ key_one(size_t i, size_t worker, void *payload)
     j->keys[i] = doc_key(&j->docs[i]);
 }
 
-/* Each block's key (from its documents' keys), and the files of the blocks whose key
- * is that of the last build's block of the same number, kept (memo->keep). */
+/* Each block's key (its documents' URLs and keys, the block's number) and, with memo->keep,
+ * which of its files the last build wrote from the same key and still stand (kept). */
 static void
 keep_blocks(const search_doc *docs, const uint64_t *keys, size_t n, const char *dir,
             const search_memo *memo, doc_block *blocks, size_t n_blocks)
 {
+    buf path = BUF_INIT;
     for (size_t b = 0; b < n_blocks; b++) {
         uint64_t h = hash_u64(SEARCH_BLOCK_DOCS, b);
         for (size_t i = b * SEARCH_BLOCK_DOCS; i < n && i < (b + 1) * SEARCH_BLOCK_DOCS; i++)
             h = hash_str(hash_u64(h, keys[i]), docs[i].url);
-        blocks[b].key = h;
-    }
-    const void *data;
-    size_t len;
-    if (!memo->recall_blocks || !memo->keep ||
-        !memo->recall_blocks(memo->payload, dir, &data, &len))
-        return;
-    serial_reader r = SERIAL_READER(data, len);
-    size_t was = serial_get_varint(&r);
-    buf path = BUF_INIT;
-    for (size_t b = 0; b < was && r.ok; b++) {
-        uint64_t key = serial_get_u64(&r);
-        search_file d, f;
-        for (size_t k = 0; k < 5; k++)
-            d.id[k] = serial_get_u64(&r);
-        for (size_t k = 0; k < 5; k++)
-            f.id[k] = serial_get_u64(&r);
-        if (!r.ok || b >= n_blocks || key != blocks[b].key)
+        blocks[b].key = h | 1; /* 0 names no contents (emit) */
+        if (!memo->keep)
             continue;
         buf_clear(&path);
         buf_printf(&path, "%sd-%zu.json", dir, b);
-        blocks[b].kept_d = memo->keep(memo->payload, path.ptr, &d, &blocks[b].d);
+        blocks[b].kept_d = memo->keep(memo->payload, path.ptr, blocks[b].key);
         buf_clear(&path);
         buf_printf(&path, "%sf-%zu.json", dir, b);
-        blocks[b].kept_f = memo->keep(memo->payload, path.ptr, &f, &blocks[b].f);
+        blocks[b].kept_f = memo->keep(memo->payload, path.ptr, blocks[b].key);
     }
     buf_free(&path);
 }
 
-/* What keep_blocks reads in the next build: the blocks' keys and files. */
-static void
-remember_blocks(const search_memo *memo, const char *dir, const doc_block *blocks, size_t n_blocks)
-{
-    if (!memo->remember_blocks)
-        return;
-    buf rec = BUF_INIT;
-    serial_writer w = SERIAL_WRITER(&rec);
-    serial_put_varint(&w, n_blocks);
-    for (size_t b = 0; b < n_blocks; b++) {
-        serial_put_u64(&w, blocks[b].key);
-        for (size_t k = 0; k < 5; k++)
-            serial_put_u64(&w, blocks[b].d.id[k]);
-        for (size_t k = 0; k < 5; k++)
-            serial_put_u64(&w, blocks[b].f.id[k]);
-    }
-    memo->remember_blocks(memo->payload, dir, &rec);
-    buf_free(&rec);
-}
-
-static bool emit_file(const char *dir, const char *name, const buf *data, search_file *file,
+static bool emit_file(const char *dir, const char *name, const buf *data, uint64_t key,
                       search_emit_fn emit, void *payload, diag *d);
 
 /* d-B.json and f-B.json files, but those kept as they were */
@@ -616,8 +587,7 @@ write_blocks(const search_doc *docs, const doc_terms *dts, size_t n, const char 
     bool ok = true;
     buf block = BUF_INIT, texts = BUF_INIT;
     for (size_t i = 0; i < n; i++) {
-        const doc_block *bl = &blocks[i / SEARCH_BLOCK_DOCS];
-        if (i % SEARCH_BLOCK_DOCS == 0 && bl->kept_d && bl->kept_f) {
+        if (i % SEARCH_BLOCK_DOCS == 0 && block_kept(&blocks[i / SEARCH_BLOCK_DOCS])) {
             i += SEARCH_BLOCK_DOCS - 1; /* the loop's i++ goes to the next block */
             continue;
         }
@@ -635,16 +605,16 @@ write_blocks(const search_doc *docs, const doc_terms *dts, size_t n, const char 
                           text_utf8_prefix(text->ptr, text->len, SEARCH_SNIPPET_CHARS));
         buf_putc(&block, '}');
         if ((i + 1) % SEARCH_BLOCK_DOCS == 0 || i + 1 == n) {
-            doc_block *b = &blocks[i / SEARCH_BLOCK_DOCS];
+            const doc_block *b = &blocks[i / SEARCH_BLOCK_DOCS];
             buf_puts(&block, "]\n");
             buf_puts(&texts, "]\n");
             char name[32];
             snprintf(name, sizeof name, "d-%zu.json", i / SEARCH_BLOCK_DOCS);
             if (!b->kept_d)
-                ok &= emit_file(dir, name, &block, &b->d, emit, payload, d);
+                ok &= emit_file(dir, name, &block, b->key, emit, payload, d);
             snprintf(name, sizeof name, "f-%zu.json", i / SEARCH_BLOCK_DOCS);
             if (!b->kept_f)
-                ok &= emit_file(dir, name, &texts, &b->f, emit, payload, d);
+                ok &= emit_file(dir, name, &texts, b->key, emit, payload, d);
             buf_clear(&block);
             buf_clear(&texts);
         }
@@ -661,15 +631,12 @@ search_write_files(const search_doc *docs, size_t n, const char *dir, size_t wor
     doc_terms *dts = xcalloc(n + 1, sizeof *dts);
     size_t n_blocks = (n + SEARCH_BLOCK_DOCS - 1) / SEARCH_BLOCK_DOCS;
     doc_block *blocks = xcalloc(n_blocks + 1, sizeof *blocks);
-    unsigned char *kept = xcalloc(n_blocks + 1, 1);
     uint64_t *keys = NULL;
     if (memo) { /* the documents' keys, then the blocks they leave as they were */
         keys = xcalloc(n + 1, sizeof *keys);
         keys_job kj = {docs, keys};
         pool_run(workers, n, key_one, &kj);
         keep_blocks(docs, keys, n, dir, memo, blocks, n_blocks);
-        for (size_t b = 0; b < n_blocks; b++)
-            kept[b] = blocks[b].kept_d && blocks[b].kept_f;
     }
     /* in document order, so every term's postings come sorted; a chunk of pages at a time,
      * whose terms go once merged (all of a 10,000-page site's at once were 60 MiB more at
@@ -678,7 +645,8 @@ search_write_files(const search_doc *docs, size_t n, const char *dir, size_t wor
     progress_items_all(n); /* the progress line counts the pages, not each chunk's */
     for (size_t first = 0; first < n; first += SEARCH_CHUNK_DOCS) {
         size_t count = n - first < SEARCH_CHUNK_DOCS ? n - first : SEARCH_CHUNK_DOCS;
-        terms_job job = {docs + first, dts + first, memo, first, keys ? keys + first : NULL, kept};
+        terms_job job = {docs + first, dts + first, memo, first, keys ? keys + first : NULL,
+                         blocks};
         pool_run(workers, count, terms_one, &job);
         for (size_t i = first; i < first + count; i++) {
             doc_terms *dt = &dts[i];
@@ -700,9 +668,7 @@ search_write_files(const search_doc *docs, size_t n, const char *dir, size_t wor
     bool ok = write_shards(&ix, dir, &meta, emit, payload, d);
     buf_puts(&meta, "]}\n");
     ok &= write_blocks(docs, dts, n, dir, blocks, emit, payload, d);
-    ok &= emit_file(dir, "meta.json", &meta, NULL, emit, payload, d);
-    if (ok && memo)
-        remember_blocks(memo, dir, blocks, n_blocks);
+    ok &= emit_file(dir, "meta.json", &meta, 0, emit, payload, d);
 
     buf_free(&meta);
     for (size_t i = 0; i < ix.n; i++)
@@ -717,7 +683,6 @@ search_write_files(const search_doc *docs, size_t n, const char *dir, size_t wor
     }
     free(dts);
     free(blocks);
-    free(kept);
     free(keys);
     return ok;
 }

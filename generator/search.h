@@ -74,34 +74,24 @@ typedef struct search_doc {
  * Every file is the same bytes for the same docs, whatever `workers` (the threads that
  * tokenize pages). Returns false when an emit failed. */
 
-/* What the build knows of a file it wrote: its identity (output_file_id's dev, ino,
- * size, mtime seconds and nanoseconds; opaque here), by which a later build keeps it. */
-typedef struct search_file {
-    uint64_t id[5];
-} search_file;
-
-/* Writes data[0..len) at path and fills *file; false after reporting a failure. */
+/* Writes data[0..len) at path; key (0: none) names what the file was made from, for a
+ * later build to keep it (search_memo.keep). False after reporting a failure. */
 typedef bool (*search_emit_fn)(void *payload, const char *path, const char *data, size_t len,
-                               search_file *file, diag *d);
+                               uint64_t key, diag *d);
 
 /* What a build keeps for the next (memo.c), so that a rebuild tokenizes only the pages that
  * changed and writes only the document blocks that hold them:
  * - For document i of the call, named by its URL: recall gives the bytes remembered
  *   under key (false when there are none), remember keeps data (taken). Called on the
  *   worker threads.
- * - recall_blocks gives what the last build's call for the same dir remembered of its
- *   blocks (false: nothing), remember_blocks keeps this call's (data taken); keep claims
- *   the file the last build wrote at path, when it is still there as *was (same
- *   identity), and fills *now; false (nothing claimed, nothing reported) when it is not:
- *   the block is written again. Main thread. Each of the three may be NULL (no block is
- *   kept). */
+ * - keep claims the file the last build emitted at path with this key, when it is still
+ *   there untouched; false (nothing claimed, nothing reported) when it is not: the file is
+ *   written again. Main thread. May be NULL (nothing is kept). */
 typedef struct search_memo {
     bool (*recall)(void *payload, size_t i, const char *url, uint64_t key, const void **data,
                    size_t *len);
     void (*remember)(void *payload, size_t i, const char *url, uint64_t key, buf *data);
-    bool (*recall_blocks)(void *payload, const char *dir, const void **data, size_t *len);
-    void (*remember_blocks)(void *payload, const char *dir, buf *data);
-    bool (*keep)(void *payload, const char *path, const search_file *was, search_file *now);
+    bool (*keep)(void *payload, const char *path, uint64_t key);
     void *payload;
 } search_memo;
 

@@ -809,15 +809,15 @@ call_t(render *r, const exec *ex, const template_expr *e, template_rv *out)
     /* the render depends on site.i18n whole, logged once (the log keeps a read once), not
      * on each key: a page calls t() a hundred times, and the map changes only with the
      * i18n files, which nearly every page reads anyway */
-    const value *i18n = value_map_getn(value_map_getn(r->root, "site", 4), "i18n", 4);
+    const value *site = value_map_getn(r->root, "site", 4);
+    const value *i18n = value_map_getn(site, "i18n", 4);
     if (r->log) {
-        const deps_path *site =
-            new_path(r, NULL, DEPS_ATTR, "site", 4, 0, value_map_getn(r->root, "site", 4));
-        deps_log_add(r->log, new_path(r, site, DEPS_ATTR, "i18n", 4, 0, i18n), DEPS_DEEP, i18n);
+        const deps_path *to_site = new_path(r, NULL, DEPS_ATTR, "site", 4, 0, site);
+        deps_log_add(r->log, new_path(r, to_site, DEPS_ATTR, "i18n", 4, 0, i18n), DEPS_DEEP, i18n);
     }
     template_rv text = rv_of(deps_get_attr(i18n, key.v->as.str.ptr, key.v->as.str.len));
     if (!is_type(&text, VALUE_STRING)) {
-        const value *lang = value_map_getn(value_map_getn(r->root, "site", 4), "language", 8);
+        const value *lang = value_map_getn(site, "language", 8);
         return rerr(r, ex, e->line, e->col,
                     "t(): no interface text '%s' (add it to i18n/%s.yaml in the site or its "
                     "theme)",

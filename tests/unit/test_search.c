@@ -66,14 +66,11 @@ test_tokenizer(void)
  * the index files
  * ===================================================================== */
 
-/* collect_file for search_write_files: each file gets an identity of its own (a number) */
-static size_t files_made;
-
+/* collect_file for search_write_files (the files' keys are not needed) */
 static bool
-collect_search(void *payload, const char *path, const char *data, size_t len, search_file *file,
-               diag *d)
+collect_search(void *payload, const char *path, const char *data, size_t len, uint64_t key, diag *d)
 {
-    *file = (search_file){{++files_made, 0, len, 0, 0}};
+    (void)key;
     return collect_file(payload, path, data, len, d);
 }
 
@@ -269,72 +266,54 @@ test_memo(void)
     diag_free(d);
 }
 
-/* An output folder over builds, as the build's output keeps files: the files of the
- * last build (path, identity, bytes) and those of this one, written or kept. */
+/* An output folder over builds, as the build's output and memo keep files: the files of
+ * the last build (path, the key they were emitted with, bytes) and those of this one,
+ * written or kept. */
 typedef struct shelf {
     char path[2][64][32];
-    uint64_t id[2][64];
+    uint64_t key[2][64];
     buf data[2][64];
     size_t n[2];
     int now;      /* this build's side, 1 - now the last build's */
     size_t kept;  /* files kept this build */
     bool lose_d2; /* d-2.json was deleted since the last build */
     kept terms;   /* the documents' terms */
-    buf blocks;   /* the blocks' record */
 } shelf;
 
-static bool
-shelf_emit(void *payload, const char *path, const char *data, size_t len, search_file *file,
-           diag *d)
+static void
+shelf_put(shelf *sh, const char *path, uint64_t key, const char *data, size_t len)
 {
-    (void)d;
-    shelf *sh = payload;
     size_t i = sh->n[sh->now]++;
     snprintf(sh->path[sh->now][i], sizeof sh->path[0][0], "%s", path);
-    sh->id[sh->now][i] = ++files_made;
+    sh->key[sh->now][i] = key;
     buf_clear(&sh->data[sh->now][i]);
     buf_append(&sh->data[sh->now][i], data, len);
-    *file = (search_file){{sh->id[sh->now][i], 0, len, 0, 0}};
+}
+
+static bool
+shelf_emit(void *payload, const char *path, const char *data, size_t len, uint64_t key, diag *d)
+{
+    (void)d;
+    const char *name = strrchr(path, '/') + 1;
+    OK((key != 0) == (name[0] == 'd' || name[0] == 'f'),
+       "%s: a key for a block's file, none for a shard or meta.json", path);
+    shelf_put(payload, path, key, data, len);
     return true;
 }
 
 static bool
-shelf_keep(void *payload, const char *path, const search_file *was, search_file *now)
+shelf_keep(void *payload, const char *path, uint64_t key)
 {
     shelf *sh = payload;
     int last = 1 - sh->now;
     for (size_t i = 0; i < sh->n[last]; i++)
-        if (strcmp(sh->path[last][i], path) == 0 && sh->id[last][i] == was->id[0] &&
+        if (strcmp(sh->path[last][i], path) == 0 && key && sh->key[last][i] == key &&
             !(sh->lose_d2 && strstr(path, "d-2.json"))) {
-            size_t k = sh->n[sh->now]++;
-            snprintf(sh->path[sh->now][k], sizeof sh->path[0][0], "%s", path);
-            sh->id[sh->now][k] = sh->id[last][i];
-            buf_clear(&sh->data[sh->now][k]);
-            buf_append(&sh->data[sh->now][k], sh->data[last][i].ptr, sh->data[last][i].len);
-            *now = *was;
+            shelf_put(sh, path, key, sh->data[last][i].ptr, sh->data[last][i].len);
             sh->kept++;
             return true;
         }
     return false;
-}
-
-static bool
-shelf_recall_blocks(void *payload, const char *dir, const void **data, size_t *len)
-{
-    shelf *sh = payload;
-    OK(strcmp(dir, "s/") == 0, "the blocks' record of the call's folder");
-    *data = sh->blocks.ptr;
-    *len = sh->blocks.len;
-    return sh->blocks.len > 0;
-}
-
-static void
-shelf_remember_blocks(void *payload, const char *dir, buf *data)
-{
-    (void)dir;
-    shelf *sh = payload;
-    buf_clear(&sh->blocks);
-    buf_append(&sh->blocks, data->ptr, data->len);
 }
 
 static bool
@@ -382,8 +361,7 @@ shelf_build(shelf *sh, const search_doc *docs, size_t n)
         buf_free(&sh->data[sh->now][i]);
     sh->n[sh->now] = 0;
     sh->kept = 0;
-    search_memo memo = {shelf_recall,          shelf_remember, shelf_recall_blocks,
-                        shelf_remember_blocks, shelf_keep,     sh};
+    search_memo memo = {shelf_recall, shelf_remember, shelf_keep, sh};
     diag *d = diag_new();
     OK(search_write_files(docs, n, "s/", 2, &memo, shelf_emit, sh, d), "shelf build");
     diag_free(d);
@@ -462,7 +440,6 @@ test_blocks_kept(void)
             buf_free(&sh->data[side][i]);
     for (size_t i = 0; i < sh->terms.n; i++)
         buf_free(&sh->terms.data[i]);
-    buf_free(&sh->blocks);
     free(sh);
 }
 

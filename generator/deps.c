@@ -476,7 +476,9 @@ log_read(deps_log *l, const deps_path *p, deps_kind kind, const value *v, const 
         steps[n++] = q;
     }
     /* for "logged already" (path_hash recurses: the depth is bounded above) */
-    uint64_t h = hash_bytes(hash_u64(path_hash(p), kind), attr, attr_len);
+    uint64_t h = hash_u64(path_hash(p), kind);
+    if (attr)
+        h = hash_bytes(h, attr, attr_len);
     if (!first_time(l, h))
         return;
     /* steps from the root: the first `shared` are those of the read logged before */

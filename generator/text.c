@@ -192,10 +192,30 @@ text_mostly_cjk(const char *s, size_t len)
     return cjk > 0 && cjk >= other;
 }
 
+/* The length of the ASCII run at the start of s (up to len), 8 bytes at a time: most of
+ * what is checked (a plugin's SVG, the HTML of a page) is ASCII. */
+static size_t
+ascii_run(const char *s, size_t len)
+{
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        if (w & 0x8080808080808080ULL)
+            break;
+    }
+    while (i < len && (unsigned char)s[i] < 0x80)
+        i++;
+    return i;
+}
+
 bool
 text_utf8_valid(const char *s, size_t len)
 {
     for (size_t i = 0; i < len;) {
+        i += ascii_run(s + i, len - i);
+        if (i == len)
+            break;
         size_t n = text_utf8_seq(s + i, len - i);
         if (!n)
             return false;
@@ -209,6 +229,11 @@ text_utf8_count(const char *s, size_t len)
 {
     size_t count = 0;
     for (size_t i = 0; i < len; count++) {
+        size_t run = ascii_run(s + i, len - i);
+        if (run > 1) { /* all but its last byte counted here, that one below */
+            count += run - 1;
+            i += run - 1;
+        }
         size_t n = text_utf8_seq(s + i, len - i);
         i += n ? n : 1;
     }

@@ -755,11 +755,49 @@ test_shorten(void)
     OK(!text_mostly_cjk("", 0), "empty: not");
 }
 
+/* text_utf8_valid and text_utf8_count, which skip ASCII 8 bytes at a time, against a
+ * character-by-character reading, with a character that is not ASCII (valid or not) at
+ * every place around the 8-byte words, and at every start (unaligned loads). */
+static void
+test_utf8_ascii_runs(void)
+{
+    static const char *const odd[] = {"\xFF",     "\xC3\xA9", "\xE4\xB8\xAD", "\xF0\x9F\x98\x80",
+                                      "\xE4\xB8", "\x80"};
+    bool ok = true;
+    char s[64];
+    for (size_t o = 0; o < sizeof odd / sizeof *odd && ok; o++)
+        for (size_t start = 0; start < 8 && ok; start++)
+            for (size_t len = 0; len <= 40 && ok; len++)
+                for (size_t at = 0; at <= len && ok; at++) {
+                    char *t = s + start;
+                    memset(t, 'a', len);
+                    size_t ol = strlen(odd[o]);
+                    size_t n = len;
+                    if (at < len) { /* the odd character replaces the byte at `at` */
+                        memmove(t + at + ol, t + at + 1, len - at - 1);
+                        memcpy(t + at, odd[o], ol);
+                        n = len - 1 + ol;
+                    }
+                    bool valid = true;
+                    size_t count = 0;
+                    for (size_t i = 0; i < n; count++) {
+                        size_t k = text_utf8_seq(t + i, n - i);
+                        valid &= k != 0;
+                        i += k ? k : 1;
+                    }
+                    ok = text_utf8_valid(t, n) == valid && text_utf8_count(t, n) == count;
+                    if (!ok)
+                        fprintf(stderr, "odd %zu start %zu len %zu at %zu\n", o, start, len, at);
+                }
+    OK(ok, "valid and count as read character by character, around every 8-byte word");
+}
+
 int
 main(void)
 {
     test_utf8_seq();
     test_utf8_valid_count_prefix();
+    test_utf8_ascii_runs();
     test_clean_xml();
     test_html_escape();
     test_strip_tags();

@@ -623,26 +623,6 @@ remember_hook(void *payload, const char *plugin, size_t i, const page *p, const 
     buf_free(&keys);
 }
 
-/* The page hooks' records of prev, for the next build, when the plugins' results were
- * taken whole (restore_plugins) and no hook ran. */
-static void
-carry_hooks(memo *m, const site *s)
-{
-    const config *cfg = site_config(s);
-    size_t n, len;
-    page *const *pages = site_hook_pages(s, &n);
-    buf name = BUF_INIT;
-    for (size_t k = 0; m->next && k < cfg->n_plugins; k++)
-        for (size_t i = 0; i < n; i++) {
-            buf_clear(&name);
-            buf_printf(&name, "hook/%s/%s", cfg->plugins[k].name, pages[i]->path);
-            const void *data = cache_get(m->prev, name.ptr, &len);
-            if (data)
-                carry_over(m->next, SIZE_MAX, name.ptr, data, len);
-        }
-    buf_free(&name);
-}
-
 /* Everything the hooks see (the site value, every page's through it) and the plugins'
  * code: the same key, the same results. The pages are hashed on the pool first, then the
  * site with their hashes known; *page_hash takes the pages' hashes (free() it), which the
@@ -664,56 +644,40 @@ plugins_key(const plugin_host *host, site *s, size_t workers, uint64_t **page_ha
     return key;
 }
 
-/* The record "plugins": the key, site.data, each page's path and page.data (the pages the
- * page hooks ran on: site_hook_pages), and what the hooks reported. Restores them when the key
- * matches; false leaves the model as it was. */
+/* The record "plugins": the key, site.data and what the site_loaded hooks reported. Each
+ * page's page.data is not in it: the page hooks' results are in their own records
+ * ("hook/<plugin>/<path>", recalled on the pool as when a facts edit runs site_loaded
+ * again), which the record would otherwise hold a second time (most of its bytes: a
+ * timeline per project). Restores them into the site when the key matches (true). */
 static bool
-restore_plugins(const cache *prev, cache_next *next, uint64_t key, site *s, arena *a, diag *d)
+restore_site_data(const cache *prev, cache_next *next, uint64_t key, site *s, arena *a, diag *d)
 {
-    size_t len, n;
+    size_t len;
     const void *data = cache_get(prev, "plugins", &len);
-    page *const *pages = site_hook_pages(s, &n);
     serial_reader r = SERIAL_READER(data, len);
-    if (!data || serial_get_u64(&r) != key || serial_get_varint(&r) != n)
+    if (!data || serial_get_u64(&r) != key)
         return false;
     value *site_data = serial_get_value(&r, a);
-    value **page_data = xcalloc(n + 1, sizeof(value *));
-    for (size_t i = 0; i < n && r.ok; i++) {
-        const char *path = serial_get_str(&r, a);
-        page_data[i] = serial_get_value(&r, a);
-        if (!path || strcmp(path, pages[i]->path) != 0)
-            r.ok = false;
-    }
     diag *pd = diag_new();
-    bool ok = r.ok && site_data && serial_get_diags(&r, pd, a) && r.p == r.end;
+    bool ok = r.ok && site_data && site_data->type == VALUE_MAP && serial_get_diags(&r, pd, a) &&
+              r.p == r.end;
     if (ok) {
         value_map_set(site_context(s), "data", site_data, a);
-        for (size_t i = 0; i < n; i++)
-            if (page_data[i])
-                value_map_set(pages[i]->ctx, "data", page_data[i], a);
         diag_merge(d, pd);
         if (next)
             carry_over(next, SIZE_MAX, "plugins", data, len);
     }
     diag_free(pd);
-    free(page_data);
     return ok;
 }
 
 static void
-remember_plugins(cache_next *next, uint64_t key, site *s, diag *pd)
+remember_site_data(cache_next *next, uint64_t key, site *s, diag *pd)
 {
-    size_t n;
-    page *const *pages = site_hook_pages(s, &n);
     buf rec = BUF_INIT;
     serial_writer w = SERIAL_WRITER(&rec);
     serial_put_u64(&w, key);
-    serial_put_varint(&w, n);
     serial_put_value(&w, value_map_get(site_context(s), "data"));
-    for (size_t i = 0; i < n; i++) {
-        serial_put_str(&w, pages[i]->path);
-        serial_put_value(&w, value_map_get(pages[i]->ctx, "data"));
-    }
     serial_put_diags(&w, pd);
     cache_next_put(next, "plugins", &rec);
     buf_free(&rec);
@@ -731,15 +695,21 @@ memo_run_plugins(memo *m, plugin_host *host, site *s, size_t workers, arena **lo
         m->plugins_key = key;
         m->plugins_keyed = true;
     }
-    *restored = prev && restore_plugins(prev, next, key, s, a, d);
-    if (*restored) {
-        carry_hooks(m, s);
-        free(page_hash);
-        return true;
+    bool site_restored = prev && restore_site_data(prev, next, key, s, a, d);
+    if (!site_restored) {
+        diag *sd = diag_new(); /* the site_loaded hooks' diagnostics, to be remembered */
+        bool ok = plugin_run_site_loaded(host, site_context(s), sd);
+        if (ok && next && diag_error_count(sd) == 0)
+            remember_site_data(next, key, s, sd);
+        diag_merge(d, sd);
+        diag_free(sd);
+        if (!ok) {
+            free(page_hash);
+            return false;
+        }
     }
     size_t n;
     page *const *pages = site_hook_pages(s, &n);
-    diag *pd = diag_new(); /* the hooks' diagnostics, to be remembered */
     const plugin_page_memo *hooks = NULL;
     if (next) {
         m->hooks = (plugin_page_memo){start_hooks, recall_hook, remember_hook, m};
@@ -748,14 +718,14 @@ memo_run_plugins(memo *m, plugin_host *host, site *s, size_t workers, arena **lo
         m->hook_workers = workers;
         m->hook_memos = xcalloc(workers, sizeof(deps_memo *));
         hooks = &m->hooks;
+    } else {
+        free(page_hash);
     }
     bool ok =
-        plugin_run_site_hooks(host, site_context(s), pages, n, workers, load_arenas, hooks, pd);
+        plugin_run_page_hooks(host, site_context(s), pages, n, workers, load_arenas, hooks, d);
     end_hooks(m);
-    if (ok && next && diag_error_count(pd) == 0)
-        remember_plugins(next, key, s, pd);
-    diag_merge(d, pd);
-    diag_free(pd);
+    /* nothing ran: every page hook's result was recalled too */
+    *restored = site_restored && m && atomic_load(&m->hooks_restored) == m->hook_calls;
     return ok;
 }
 

@@ -48,9 +48,10 @@ const site_load_memo *memo_loads(memo *m, const config *cfg);
 /* How many files memo_loads() restored. */
 size_t memo_loads_restored(const memo *m);
 
-/* The plugins' site_loaded and page hooks (plugin_run_site_hooks), or their results and
- * diagnostics restored when everything they see and the plugins are as last time
- * (*restored then true). m may be NULL. */
+/* The plugins' site_loaded hooks (plugin_run_site_loaded), or their results and
+ * diagnostics restored when everything they see and the plugins are as last time; then
+ * the page hooks (plugin_run_page_hooks), each page's result recalled when what it saw is
+ * as last time. *restored: no hook ran. m may be NULL. */
 bool memo_run_plugins(memo *m, plugin_host *host, site *s, size_t workers, arena **arenas,
                       bool *restored, arena *a, diag *d);
 /* Of the page hook calls memo_run_plugins() made (a plugin's hook for a page), how many in

@@ -1678,8 +1678,7 @@ page_one(size_t i, size_t w, void *payload)
 }
 
 bool
-plugin_run_site_hooks(plugin_host *h, value *site_ctx, page *const *pages, size_t n, size_t workers,
-                      arena **worker_arenas, const plugin_page_memo *memo, diag *d)
+plugin_run_site_loaded(plugin_host *h, value *site_ctx, diag *d)
 {
     lstate *S = h->main;
     lua_State *L = S->L;
@@ -1699,6 +1698,16 @@ plugin_run_site_hooks(plugin_host *h, value *site_ctx, page *const *pages, size_
             !merge_result(h, p, data_map(site_ctx, h->a), v, "site_loaded", true, d))
             return false;
     }
+    return true;
+}
+
+bool
+plugin_run_page_hooks(plugin_host *h, value *site_ctx, page *const *pages, size_t n, size_t workers,
+                      arena **worker_arenas, const plugin_page_memo *memo, diag *d)
+{
+    lstate *S = h->main;
+    lua_State *L = S->L;
+    h->site_ctx = site_ctx;
     if (!worker_arenas)
         workers = 1;
     if (workers > h->n_pool) {

@@ -71,16 +71,18 @@ typedef struct plugin_page_memo {
 } plugin_page_memo;
 
 /* The site_loaded hooks, in order on the calling thread: each returned table is merged
- * into site_ctx's "data" map, which later plugins see. Then the page hooks, plugin by
- * plugin, for every page of pages[0..n) on `workers` pool threads (one Lua state each;
- * worker 0, the calling thread, uses the main state): a returned table is converted into
+ * into site_ctx's "data" map, which later plugins see. */
+bool plugin_run_site_loaded(plugin_host *h, value *site_ctx, diag *d);
+/* Then the page hooks (after plugin_run_site_loaded, or with site_ctx's "data" as it made
+ * it), plugin by plugin, for every page of pages[0..n) on `workers` pool threads (one Lua state
+ * each; worker 0, the calling thread, uses the main state): a returned table is converted into
  * worker_arenas[w] (which must live as long as the model; NULL: the host's arena, one
  * thread) and merged into the page's "data" map in page order once the plugin's pages are
  * done, so a page hook sees what earlier plugins added, never what the same plugin
  * returned for another page. Diagnostics come out in page order, up to the first page
  * whose hook failed, the same for any number of workers. memo may be NULL (every page
  * hook runs). */
-bool plugin_run_site_hooks(plugin_host *h, value *site_ctx, page *const *pages, size_t n,
+bool plugin_run_page_hooks(plugin_host *h, value *site_ctx, page *const *pages, size_t n,
                            size_t workers, arena **worker_arenas, const plugin_page_memo *memo,
                            diag *d);
 

@@ -382,14 +382,15 @@ typedef struct search_out {
 } search_out;
 
 static bool
-emit_search(void *payload, const char *path, const char *data, size_t len, uint64_t key, diag *d)
+emit_search(void *payload, const char *path, const char *data, size_t len, uint64_t key,
+            size_t file, diag *d)
 {
     search_out *so = payload;
     output_file_id id;
     if (!output_write_id(so->out, path, data, len, &id, d))
         return false;
     if (key)
-        memo_search_wrote(so->m, path, key, &id);
+        memo_search_wrote(so->m, path, key, file, &id);
     return true;
 }
 

@@ -41,6 +41,7 @@ struct memo {
     size_t first_page;
     search_memo search; /* the current search_write_files() call's */
     size_t first_search;
+    size_t first_search_file;
     output *search_out; /* where it keeps the files of its unchanged blocks */
     atomic_size_t restored;
     /* renders: prev when its renders were made as this build's are, else NULL; the place
@@ -893,23 +894,24 @@ remember_search(void *payload, size_t i, const char *url, uint64_t key, buf *dat
     buf_free(&rec);
 }
 
-/* A search file's record "searchfile/<path>" (main thread): the program's hash mixed with
- * the key search.c gave the file's contents, then the file's identity. */
+/* A search block file's record "searchfile/<path>", in its reserved place (any thread):
+ * the program's hash mixed with the key search.c gave the file's contents, then the
+ * file's identity. */
 static void
-put_search_file(memo *m, const char *name, uint64_t key, const output_file_id *id)
+put_search_file(memo *m, size_t file, const char *name, uint64_t key, const output_file_id *id)
 {
     buf rec = BUF_INIT;
     serial_writer w = SERIAL_WRITER(&rec);
     serial_put_u64(&w, hash_u64(program_hash(), key));
     put_file_id(&w, id);
-    cache_next_put(m->next, name, &rec);
+    cache_next_put_slot(m->next, m->first_search_file + file, name, &rec);
     buf_free(&rec);
 }
 
 /* search_memo.keep: the file the last build wrote at path from the same key, claimed in
  * the output when it is still there untouched (output_keep), as the renders' files are. */
 static bool
-keep_search_file(void *payload, const char *path, uint64_t key)
+keep_search_file(void *payload, const char *path, uint64_t key, size_t file)
 {
     memo *m = payload;
     buf name = BUF_INIT;
@@ -922,21 +924,21 @@ keep_search_file(void *payload, const char *path, uint64_t key)
     output_file_id want = get_file_id(&r);
     kept = kept && r.ok && r.p == r.end && output_keep(m->search_out, path, &want, &got, NULL);
     if (kept && memcmp(&got, &want, sizeof got) == 0) /* the very same file: the same record */
-        cache_next_keep(m->next, SIZE_MAX, name.ptr, rec, len);
+        cache_next_keep(m->next, m->first_search_file + file, name.ptr, rec, len);
     else if (kept)
-        put_search_file(m, name.ptr, key, &got);
+        put_search_file(m, file, name.ptr, key, &got);
     buf_free(&name);
     return kept;
 }
 
 void
-memo_search_wrote(memo *m, const char *path, uint64_t key, const output_file_id *id)
+memo_search_wrote(memo *m, const char *path, uint64_t key, size_t file, const output_file_id *id)
 {
     if (!m)
         return;
     buf name = BUF_INIT;
     buf_printf(&name, "searchfile/%s", path);
-    put_search_file(m, name.ptr, key, id);
+    put_search_file(m, file, name.ptr, key, id);
     buf_free(&name);
 }
 
@@ -946,6 +948,9 @@ memo_search(memo *m, size_t n, output *out)
     if (!m)
         return NULL;
     m->first_search = cache_next_reserve(m->next, n);
+    /* a place for each block's two files (search_emit_fn numbers them) */
+    m->first_search_file =
+        cache_next_reserve(m->next, 2 * ((n + SEARCH_BLOCK_DOCS - 1) / SEARCH_BLOCK_DOCS));
     m->search_out = out;
     m->search = (search_memo){recall_search, remember_search, keep_search_file, m};
     return &m->search;

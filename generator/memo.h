@@ -68,9 +68,11 @@ size_t memo_content_restored(const memo *m);
  * its n documents (one call per language: each call's own), and keeps in out the files the
  * last build wrote from the same contents (search_memo.keep); NULL when m is NULL. */
 const search_memo *memo_search(memo *m, size_t n, output *out);
-/* Records that the search file path (in the output) was written as id from the contents
- * search.c named key (not 0), for the next build's search_memo.keep. m may be NULL. */
-void memo_search_wrote(memo *m, const char *path, uint64_t key, const output_file_id *id);
+/* Records that search block file number `file` of the last memo_search() call, at path
+ * (in the output), was written as id from the contents search.c named key (not 0), for the
+ * next build's search_memo.keep. Any thread; m may be NULL. */
+void memo_search_wrote(memo *m, const char *path, uint64_t key, size_t file,
+                       const output_file_id *id);
 
 /* The generate hooks (plugin_run_generate), or the files they returned last time when
  * the plugins and what they read are unchanged. m may be NULL. */

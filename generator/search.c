@@ -476,12 +476,12 @@ cmp_terms(const void *pa, const void *pb)
 }
 
 static bool
-emit_file(const char *dir, const char *name, const buf *data, uint64_t key, search_emit_fn emit,
-          void *payload, diag *d)
+emit_file(const char *dir, const char *name, const buf *data, uint64_t key, size_t file,
+          search_emit_fn emit, void *payload, diag *d)
 {
     buf path = BUF_INIT;
     buf_printf(&path, "%s%s", dir, name);
-    bool ok = emit(payload, path.ptr, data->ptr, data->len, key, d);
+    bool ok = emit(payload, path.ptr, data->ptr, data->len, key, file, d);
     buf_free(&path);
     return ok;
 }
@@ -499,43 +499,90 @@ put_uint(buf *out, uint32_t n)
         buf_putc(out, digits[--k]);
 }
 
+/* Files made on the calling thread and written on the pool, a batch at a time. */
+#define SEARCH_WRITE_BATCH 64
+
+typedef struct file_job {
+    const char *dir;
+    buf *data; /* [SEARCH_WRITE_BATCH]: each file's bytes */
+    char (*name)[32];
+    search_emit_fn emit;
+    void *payload;
+    diag **diags; /* per file: what its emit reported, merged in file order */
+    bool *ok;
+} file_job;
+
+static void
+write_one_shard(size_t i, size_t worker, void *payload)
+{
+    (void)worker;
+    file_job *j = payload;
+    j->diags[i] = diag_new();
+    j->ok[i] =
+        emit_file(j->dir, j->name[i], &j->data[i], 0, SIZE_MAX, j->emit, j->payload, j->diags[i]);
+}
+
+/* Emits the n files of a batch on the pool, their diagnostics in order. */
+static bool
+emit_batch(file_job *j, size_t n, size_t workers, diag *d)
+{
+    pool_run(workers, n, write_one_shard, j);
+    bool ok = true;
+    for (size_t i = 0; i < n; i++) {
+        diag_merge(d, j->diags[i]);
+        diag_free(j->diags[i]);
+        ok &= j->ok[i];
+        buf_clear(&j->data[i]);
+    }
+    return ok;
+}
+
 /* t-K.json files, and the first term of each into *firsts (a JSON list's items) */
 static bool
-write_shards(const term_index *ix, const char *dir, buf *firsts, search_emit_fn emit, void *payload,
-             diag *d)
+write_shards(const term_index *ix, const char *dir, buf *firsts, size_t workers,
+             search_emit_fn emit, void *payload, diag *d)
 {
     bool ok = true;
-    buf shard = BUF_INIT;
-    size_t k = 0;
+    buf data[SEARCH_WRITE_BATCH];
+    char name[SEARCH_WRITE_BATCH][32];
+    diag *diags[SEARCH_WRITE_BATCH];
+    bool oks[SEARCH_WRITE_BATCH];
+    for (size_t b = 0; b < SEARCH_WRITE_BATCH; b++)
+        data[b] = BUF_INIT;
+    file_job job = {dir, data, name, emit, payload, diags, oks};
+    size_t k = 0, in_batch = 0;
     for (size_t i = 0; i < ix->n; i++) {
         const term *t = ix->terms[i];
-        if (shard.len == 0) {
+        buf *shard = &data[in_batch];
+        if (shard->len == 0) {
             buf_puts(firsts, k ? "," : "");
             value_json_cstr(firsts, t->text);
-            buf_putc(&shard, '{');
+            buf_putc(shard, '{');
         } else {
-            buf_putc(&shard, ',');
+            buf_putc(shard, ',');
         }
-        value_json_cstr(&shard, t->text);
-        buf_puts(&shard, ":[");
+        value_json_cstr(shard, t->text);
+        buf_puts(shard, ":[");
         uint32_t prev = 0;
         for (size_t p = 0; p < t->n; p++) {
             uint32_t doc = t->post[p] >> 2;
             if (p)
-                buf_putc(&shard, ',');
-            put_uint(&shard, (doc - prev) << 2 | (t->post[p] & 3));
+                buf_putc(shard, ',');
+            put_uint(shard, (doc - prev) << 2 | (t->post[p] & 3));
             prev = doc;
         }
-        buf_putc(&shard, ']');
-        if (shard.len >= SEARCH_SHARD_BYTES || i + 1 == ix->n) {
-            buf_puts(&shard, "}\n");
-            char name[32];
-            snprintf(name, sizeof name, "t-%zu.json", k++);
-            ok &= emit_file(dir, name, &shard, 0, emit, payload, d);
-            buf_clear(&shard);
+        buf_putc(shard, ']');
+        if (shard->len >= SEARCH_SHARD_BYTES || i + 1 == ix->n) {
+            buf_puts(shard, "}\n");
+            snprintf(name[in_batch++], sizeof name[0], "t-%zu.json", k++);
+            if (in_batch == SEARCH_WRITE_BATCH || i + 1 == ix->n) {
+                ok &= emit_batch(&job, in_batch, workers, d);
+                in_batch = 0;
+            }
         }
     }
-    buf_free(&shard);
+    for (size_t b = 0; b < SEARCH_WRITE_BATCH; b++)
+        buf_free(&data[b]);
     return ok;
 }
 
@@ -568,59 +615,93 @@ keep_blocks(const search_doc *docs, const uint64_t *keys, size_t n, const char *
             continue;
         buf_clear(&path);
         buf_printf(&path, "%sd-%zu.json", dir, b);
-        blocks[b].kept_d = memo->keep(memo->payload, path.ptr, blocks[b].key);
+        blocks[b].kept_d = memo->keep(memo->payload, path.ptr, blocks[b].key, 2 * b);
         buf_clear(&path);
         buf_printf(&path, "%sf-%zu.json", dir, b);
-        blocks[b].kept_f = memo->keep(memo->payload, path.ptr, blocks[b].key);
+        blocks[b].kept_f = memo->keep(memo->payload, path.ptr, blocks[b].key, 2 * b + 1);
     }
     buf_free(&path);
 }
 
-static bool emit_file(const char *dir, const char *name, const buf *data, uint64_t key,
-                      search_emit_fn emit, void *payload, diag *d);
+typedef struct blocks_job {
+    const search_doc *docs;
+    const doc_terms *dts;
+    size_t n;
+    const char *dir;
+    const doc_block *blocks;
+    search_emit_fn emit;
+    void *payload;
+    diag **diags; /* per block */
+    bool *ok;
+} blocks_job;
 
-/* d-B.json and f-B.json files, but those kept as they were */
-static bool
-write_blocks(const search_doc *docs, const doc_terms *dts, size_t n, const char *dir,
-             doc_block *blocks, search_emit_fn emit, void *payload, diag *d)
+/* d-B.json and f-B.json of block b, but those kept as they were */
+static void
+write_block(size_t b, size_t worker, void *payload)
 {
-    bool ok = true;
+    (void)worker;
+    blocks_job *j = payload;
+    const doc_block *blk = &j->blocks[b];
+    diag *d = j->diags[b] = diag_new();
+    j->ok[b] = true;
+    if (block_kept(blk))
+        return;
     buf block = BUF_INIT, texts = BUF_INIT;
-    for (size_t i = 0; i < n; i++) {
-        if (i % SEARCH_BLOCK_DOCS == 0 && block_kept(&blocks[i / SEARCH_BLOCK_DOCS])) {
-            i += SEARCH_BLOCK_DOCS - 1; /* the loop's i++ goes to the next block */
-            continue;
-        }
-        const buf *text = &dts[i].snippet;
-        buf_puts(&texts, i % SEARCH_BLOCK_DOCS ? ",\n" : "[");
+    size_t end = (b + 1) * SEARCH_BLOCK_DOCS < j->n ? (b + 1) * SEARCH_BLOCK_DOCS : j->n;
+    for (size_t i = b * SEARCH_BLOCK_DOCS; i < end; i++) {
+        const search_doc *doc = &j->docs[i];
+        const buf *text = &j->dts[i].snippet;
+        bool first = i % SEARCH_BLOCK_DOCS == 0;
+        buf_puts(&texts, first ? "[" : ",\n");
         value_json_string(&texts, text->ptr, text->len);
-        buf_puts(&block, i % SEARCH_BLOCK_DOCS ? ",\n{\"url\":" : "[{\"url\":");
-        value_json_cstr(&block, docs[i].url);
+        buf_puts(&block, first ? "[{\"url\":" : ",\n{\"url\":");
+        value_json_cstr(&block, doc->url);
         buf_puts(&block, ",\"title\":");
-        value_json_cstr(&block, docs[i].title);
+        value_json_cstr(&block, doc->title);
         buf_puts(&block, ",\"section\":");
-        value_json_cstr(&block, docs[i].section);
+        value_json_cstr(&block, doc->section);
         buf_puts(&block, ",\"text\":");
         value_json_string(&block, text->ptr,
                           text_utf8_prefix(text->ptr, text->len, SEARCH_SNIPPET_CHARS));
         buf_putc(&block, '}');
-        if ((i + 1) % SEARCH_BLOCK_DOCS == 0 || i + 1 == n) {
-            const doc_block *b = &blocks[i / SEARCH_BLOCK_DOCS];
-            buf_puts(&block, "]\n");
-            buf_puts(&texts, "]\n");
-            char name[32];
-            snprintf(name, sizeof name, "d-%zu.json", i / SEARCH_BLOCK_DOCS);
-            if (!b->kept_d)
-                ok &= emit_file(dir, name, &block, b->key, emit, payload, d);
-            snprintf(name, sizeof name, "f-%zu.json", i / SEARCH_BLOCK_DOCS);
-            if (!b->kept_f)
-                ok &= emit_file(dir, name, &texts, b->key, emit, payload, d);
-            buf_clear(&block);
-            buf_clear(&texts);
-        }
     }
+    buf_puts(&block, "]\n");
+    buf_puts(&texts, "]\n");
+    char name[32];
+    snprintf(name, sizeof name, "d-%zu.json", b);
+    if (!blk->kept_d)
+        j->ok[b] &= emit_file(j->dir, name, &block, blk->key, 2 * b, j->emit, j->payload, d);
+    snprintf(name, sizeof name, "f-%zu.json", b);
+    if (!blk->kept_f)
+        j->ok[b] &= emit_file(j->dir, name, &texts, blk->key, 2 * b + 1, j->emit, j->payload, d);
     buf_free(&block);
     buf_free(&texts);
+}
+
+/* Every block's files on the pool, their diagnostics in block order. */
+static bool
+write_blocks(const search_doc *docs, const doc_terms *dts, size_t n, const char *dir,
+             const doc_block *blocks, size_t n_blocks, size_t workers, search_emit_fn emit,
+             void *payload, diag *d)
+{
+    blocks_job job = {docs,
+                      dts,
+                      n,
+                      dir,
+                      blocks,
+                      emit,
+                      payload,
+                      xcalloc(n_blocks + 1, sizeof(diag *)),
+                      xcalloc(n_blocks + 1, sizeof(bool))};
+    pool_run(workers, n_blocks, write_block, &job);
+    bool ok = true;
+    for (size_t b = 0; b < n_blocks; b++) {
+        diag_merge(d, job.diags[b]);
+        diag_free(job.diags[b]);
+        ok &= job.ok[b];
+    }
+    free(job.diags);
+    free(job.ok);
     return ok;
 }
 
@@ -665,10 +746,10 @@ search_write_files(const search_doc *docs, size_t n, const char *dir, size_t wor
     buf meta = BUF_INIT;
     buf_printf(&meta, "{\"version\":%d,\"docs\":%zu,\"block\":%d,\"shards\":[",
                SEARCH_FORMAT_VERSION, n, SEARCH_BLOCK_DOCS);
-    bool ok = write_shards(&ix, dir, &meta, emit, payload, d);
+    bool ok = write_shards(&ix, dir, &meta, workers, emit, payload, d);
     buf_puts(&meta, "]}\n");
-    ok &= write_blocks(docs, dts, n, dir, blocks, emit, payload, d);
-    ok &= emit_file(dir, "meta.json", &meta, 0, emit, payload, d);
+    ok &= write_blocks(docs, dts, n, dir, blocks, n_blocks, workers, emit, payload, d);
+    ok &= emit_file(dir, "meta.json", &meta, 0, SIZE_MAX, emit, payload, d);
 
     buf_free(&meta);
     for (size_t i = 0; i < ix.n; i++)

@@ -74,24 +74,28 @@ typedef struct search_doc {
  * Every file is the same bytes for the same docs, whatever `workers` (the threads that
  * tokenize pages). Returns false when an emit failed. */
 
-/* Writes data[0..len) at path; key (0: none) names what the file was made from, for a
- * later build to keep it (search_memo.keep). False after reporting a failure. */
+/* Writes data[0..len) at path. A block's file (d-B.json, f-B.json) comes with its number
+ * in the call, `file` (2B and 2B + 1), and with a memo its key, which names what it was
+ * made from, for a later build to keep it (search_memo.keep); any other file with SIZE_MAX
+ * and key 0. Called on the pool's threads, several files at once. False after reporting a
+ * failure. */
 typedef bool (*search_emit_fn)(void *payload, const char *path, const char *data, size_t len,
-                               uint64_t key, diag *d);
+                               uint64_t key, size_t file, diag *d);
 
 /* What a build keeps for the next (memo.c), so that a rebuild tokenizes only the pages that
  * changed and writes only the document blocks that hold them:
  * - For document i of the call, named by its URL: recall gives the bytes remembered
  *   under key (false when there are none), remember keeps data (taken). Called on the
  *   worker threads.
- * - keep claims the file the last build emitted at path with this key, when it is still
- *   there untouched; false (nothing claimed, nothing reported) when it is not: the file is
- *   written again. Main thread. May be NULL (nothing is kept). */
+ * - keep claims block file number `file` (as search_emit_fn numbers them), which the last
+ *   build emitted at path with this key, when it is still there untouched; false (nothing
+ *   claimed, nothing reported) when it is not: the file is written again. Main thread. May
+ *   be NULL (nothing is kept). */
 typedef struct search_memo {
     bool (*recall)(void *payload, size_t i, const char *url, uint64_t key, const void **data,
                    size_t *len);
     void (*remember)(void *payload, size_t i, const char *url, uint64_t key, buf *data);
-    bool (*keep)(void *payload, const char *path, uint64_t key);
+    bool (*keep)(void *payload, const char *path, uint64_t key, size_t file);
     void *payload;
 } search_memo;
 

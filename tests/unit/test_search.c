@@ -10,8 +10,11 @@
 #include "files.h"
 
 #include "search.h"
+#include "xalloc.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,13 +69,35 @@ test_tokenizer(void)
  * the index files
  * ===================================================================== */
 
-/* collect_file for search_write_files (the files' keys are not needed) */
-static bool
-collect_search(void *payload, const char *path, const char *data, size_t len, uint64_t key, diag *d)
+/* The number search_emit_fn gives the file at path: 2B for d-B.json, 2B + 1 for f-B.json,
+ * SIZE_MAX for any other. */
+static size_t
+file_number(const char *path)
 {
-    (void)key;
-    return collect_file(payload, path, data, len, d);
+    const char *name = strrchr(path, '/') + 1;
+    if ((name[0] != 'd' && name[0] != 'f') || name[1] != '-')
+        return SIZE_MAX;
+    return 2 * strtoul(name + 2, NULL, 10) + (name[0] == 'f');
 }
+
+/* emits come from the pool's threads, several at once */
+static pthread_mutex_t emit_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* collect_file for search_write_files (the files' keys are not needed), in the order the
+ * threads emit them: compare with sorted_files() */
+static bool
+collect_search(void *payload, const char *path, const char *data, size_t len, uint64_t key,
+               size_t file, diag *d)
+{
+    OK(file == file_number(path) && (key == 0 || file != SIZE_MAX),
+       "%s: emitted as file %zu with key %llx", path, file, (unsigned long long)key);
+    pthread_mutex_lock(&emit_lock);
+    bool ok = collect_file(payload, path, data, len, d);
+    pthread_mutex_unlock(&emit_lock);
+    return ok;
+}
+
+static char *sorted_files(const files *f);
 
 static void
 test_small_index(void)
@@ -160,7 +185,10 @@ test_shards(void)
     OK(search_write_files(docs, N, "s/", 1, NULL, collect_search, &one, d), "big index written");
     OK(search_write_files(docs, N, "s/", 4, NULL, collect_search, &four, d),
        "big index, 4 threads");
-    OK(strcmp(one.all.ptr, four.all.ptr) == 0, "the same bytes from 1 and 4 threads");
+    char *one_text = sorted_files(&one), *four_text = sorted_files(&four);
+    OK(strcmp(one_text, four_text) == 0, "the same files from 1 and 4 threads");
+    free(one_text);
+    free(four_text);
     OK(file_of(&one, "s/d-109.json") && !file_of(&one, "s/d-110.json"), "110 blocks of 10 pages");
     /* the last page's own word, and the title word of every page across the chunks */
     OK(strstr(one.all.ptr, "\"w21999\":[4397]"), "the last page's word: (1099 << 2) + body");
@@ -246,16 +274,24 @@ test_memo(void)
     INT_EQ(atomic_load(&k.remembered), 3, "memo: every document's terms remembered");
     OK(search_write_files(docs, 3, "s/", 2, &memo, collect_search, &again, d), "memo: again");
     INT_EQ(atomic_load(&k.recalled), 3, "memo: every document's terms recalled");
-    OK(strcmp(plain.all.ptr, first.all.ptr) == 0 && strcmp(plain.all.ptr, again.all.ptr) == 0,
+    char *plain_text = sorted_files(&plain), *first_text = sorted_files(&first),
+         *again_text = sorted_files(&again);
+    OK(strcmp(plain_text, first_text) == 0 && strcmp(plain_text, again_text) == 0,
        "memo: the same files, with or without it");
+    free(plain_text);
+    free(first_text);
+    free(again_text);
     docs[1].body_html = "<p>A drain and a valve.</p>";
     OK(search_write_files(docs, 3, "s/", 2, &memo, collect_search, &edited, d) &&
            search_write_files(docs, 3, "s/", 1, NULL, collect_search, &edited_plain, d),
        "memo: an edit");
     INT_EQ(atomic_load(&k.recalled), 5, "memo: the unchanged documents recalled");
     INT_EQ(atomic_load(&k.remembered), 4, "memo: the edited one tokenized again");
-    OK(strcmp(edited.all.ptr, edited_plain.all.ptr) == 0 && strstr(edited.all.ptr, "\"valve\""),
+    char *edited_text = sorted_files(&edited), *edited_plain_text = sorted_files(&edited_plain);
+    OK(strcmp(edited_text, edited_plain_text) == 0 && strstr(edited_text, "\"valve\""),
        "memo: the edit is in the index");
+    free(edited_text);
+    free(edited_plain_text);
     for (size_t i = 0; i < k.n; i++)
         buf_free(&k.data[i]);
     buf_free(&plain.all);
@@ -291,19 +327,22 @@ shelf_put(shelf *sh, const char *path, uint64_t key, const char *data, size_t le
 }
 
 static bool
-shelf_emit(void *payload, const char *path, const char *data, size_t len, uint64_t key, diag *d)
+shelf_emit(void *payload, const char *path, const char *data, size_t len, uint64_t key, size_t file,
+           diag *d)
 {
     (void)d;
-    const char *name = strrchr(path, '/') + 1;
-    OK((key != 0) == (name[0] == 'd' || name[0] == 'f'),
-       "%s: a key for a block's file, none for a shard or meta.json", path);
+    OK((key != 0) == (file != SIZE_MAX) && file == file_number(path),
+       "%s: a key and a number for a block's file, none for a shard or meta.json", path);
+    pthread_mutex_lock(&emit_lock);
     shelf_put(payload, path, key, data, len);
+    pthread_mutex_unlock(&emit_lock);
     return true;
 }
 
 static bool
-shelf_keep(void *payload, const char *path, uint64_t key)
+shelf_keep(void *payload, const char *path, uint64_t key, size_t file)
 {
+    OK(file == file_number(path), "%s: kept as file %zu", path, file);
     shelf *sh = payload;
     int last = 1 - sh->now;
     for (size_t i = 0; i < sh->n[last]; i++)
@@ -371,17 +410,14 @@ shelf_build(shelf *sh, const search_doc *docs, size_t n)
     return sorted_text(e, sh->n[sh->now]);
 }
 
-/* The files of the same index written whole. */
+/* The files f collected, in path order. */
 static char *
-plain_build(const search_doc *docs, size_t n)
+sorted_files(const files *f)
 {
-    files f = {BUF_INIT, 0};
-    diag *d = diag_new();
-    OK(search_write_files(docs, n, "s/", 1, NULL, collect_search, &f, d), "plain build");
-    diag_free(d);
-    entry e[64];
-    size_t k = 0;
-    for (char *p = f.all.ptr; p && *p && k < 64;) { /* "== path\n" bytes, ... */
+    size_t cap = f->n + 1, k = 0;
+    entry *e = xcalloc(cap, sizeof *e);
+    char *copy = f->all.ptr ? xstrdup(f->all.ptr) : NULL; /* cut up below */
+    for (char *p = copy; p && *p && k < cap;) {           /* "== path\n" bytes, ... */
         char *nl = strchr(p, '\n');
         char *next = strstr(nl, "\n== ");
         next = next ? next + 1 : nl + strlen(nl);
@@ -390,6 +426,20 @@ plain_build(const search_doc *docs, size_t n)
         p = next;
     }
     char *text = sorted_text(e, k);
+    free(e);
+    free(copy);
+    return text;
+}
+
+/* The files of the same index written whole. */
+static char *
+plain_build(const search_doc *docs, size_t n)
+{
+    files f = {BUF_INIT, 0};
+    diag *d = diag_new();
+    OK(search_write_files(docs, n, "s/", 1, NULL, collect_search, &f, d), "plain build");
+    diag_free(d);
+    char *text = sorted_files(&f);
     buf_free(&f.all);
     return text;
 }

@@ -697,18 +697,6 @@ memo_run_plugins(memo *m, plugin_host *host, site *s, size_t workers, arena **lo
         m->plugins_keyed = true;
     }
     bool site_restored = prev && restore_site_data(prev, next, key, s, a, d);
-    if (!site_restored) {
-        diag *sd = diag_new(); /* the site_loaded hooks' diagnostics, to be remembered */
-        bool ok = plugin_run_site_loaded(host, site_context(s), sd);
-        if (ok && next && diag_error_count(sd) == 0)
-            remember_site_data(next, key, s, sd);
-        diag_merge(d, sd);
-        diag_free(sd);
-        if (!ok) {
-            free(page_hash);
-            return false;
-        }
-    }
     size_t n;
     page *const *pages = site_hook_pages(s, &n);
     const plugin_page_memo *hooks = NULL;
@@ -721,6 +709,22 @@ memo_run_plugins(memo *m, plugin_host *host, site *s, size_t workers, arena **lo
         hooks = &m->hooks;
     } else {
         free(page_hash);
+    }
+    if (!site_restored) {
+        /* the first plugin's page hooks on the other threads meanwhile: most do not read
+         * site.data, and those that do run again after */
+        plugin_start_page_hooks(host, site_context(s), pages, n, workers, load_arenas, hooks);
+        diag *sd = diag_new(); /* the site_loaded hooks' diagnostics, to be remembered */
+        bool ok = plugin_run_site_loaded(host, site_context(s), sd);
+        plugin_stop_page_hooks(host);
+        if (ok && next && diag_error_count(sd) == 0)
+            remember_site_data(next, key, s, sd);
+        diag_merge(d, sd);
+        diag_free(sd);
+        if (!ok) {
+            end_hooks(m);
+            return false;
+        }
     }
     bool ok =
         plugin_run_page_hooks(host, site_context(s), pages, n, workers, load_arenas, hooks, d);

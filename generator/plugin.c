@@ -91,6 +91,9 @@ struct plugin_host {
     lstate **pool; /* page hooks: worker w's state (w >= 1; worker 0 is the main thread) */
     size_t n_pool;
     const value *site_ctx, *page_ctx; /* for shortcodes */
+    struct page_job *ahead; /* page hooks started before site_loaded (plugin_start_page_hooks) */
+    pthread_t ahead_thread;
+    bool ahead_running;
     pthread_t watchdog;
     bool watchdog_running;
     bool stop;           /* under lock: the watchdog ends */
@@ -98,6 +101,9 @@ struct plugin_host {
 };
 
 static _Thread_local lstate *thread_state;
+
+struct page_job;
+static void free_page_job(struct page_job *job);
 
 static int64_t
 now_ms(void)
@@ -1533,6 +1539,8 @@ plugin_host_free(plugin_host *h)
             thread_state = NULL;
         state_free(S);
     }
+    plugin_stop_page_hooks(h);
+    free_page_job(h->ahead);
     free(h->pool);
     pthread_mutex_destroy(&h->lock);
     pthread_cond_destroy(&h->wake);
@@ -1629,7 +1637,24 @@ typedef struct page_job {
     value **results; /* per page: the returned map, or NULL */
     bool *failed;    /* per page: the hook failed */
     const plugin_page_memo *memo; /* or NULL */
+    /* run ahead of the site_loaded hooks (plugin_start_page_hooks), against a site value
+     * without `data`: a page's result stands (done[i]) unless its hook read site.data, went
+     * through all of site, or failed; the rest run after, in plugin_run_page_hooks */
+    bool ahead;
+    size_t n, workers; /* pages, and the ahead pool's threads */
+    bool *done;        /* per page, or NULL */
+    atomic_bool stop;  /* the site_loaded hooks are done: start no more pages ahead */
 } page_job;
+
+/* Whether key is among the keys read (each ended by '\0'). */
+static bool
+read_key(const buf *reads, const char *key)
+{
+    for (const char *k = reads->ptr; k && k < reads->ptr + reads->len; k += strlen(k) + 1)
+        if (strcmp(k, key) == 0)
+            return true;
+    return false;
+}
 
 /* The page hook of one plugin for page i, on worker w: everything it reports goes to the
  * page's own diag, its result into the worker's arena; nothing shared is written. */
@@ -1648,6 +1673,8 @@ page_one(size_t i, size_t w, void *payload)
     if (memo && memo->recall(memo->payload, p->name, i, pg, job->site_ctx, w, &job->results[i],
                              job->arenas[w], d)) {
         job->failed[i] = false;
+        if (job->done)
+            job->done[i] = true;
         diag_set_context(SRC_NONE, NULL);
         return;
     }
@@ -1669,12 +1696,48 @@ page_one(size_t i, size_t w, void *payload)
         } else {
             ok = read_result(S, p, "page", job->arenas[w], &job->results[i], d);
         }
+        if (job->ahead && (!ok || S->all_site || read_key(&S->site_reads, "data"))) {
+            /* it saw the site without what site_loaded makes: run again after */
+            diag_free(d);
+            job->diags[i] = NULL;
+            job->results[i] = NULL;
+            diag_set_context(SRC_NONE, NULL);
+            return;
+        }
         if (ok && memo && diag_error_count(d) == 0)
             memo->remember(memo->payload, p->name, i, pg, job->site_ctx, w, S->site_reads.ptr,
                            S->site_reads.len, S->all_site, job->results[i], d);
     }
     job->failed[i] = !ok;
+    if (job->done)
+        job->done[i] = true;
     diag_set_context(SRC_NONE, NULL);
+}
+
+/* page_one for the pages not done ahead */
+static void
+page_rest(size_t i, size_t w, void *payload)
+{
+    page_job *job = payload;
+    if (!job->done || !job->done[i])
+        page_one(i, w, payload);
+}
+
+/* page_one ahead, on worker w + 1 (worker 0, the main state, runs site_loaded) */
+static void
+page_ahead(size_t i, size_t w, void *payload)
+{
+    page_job *job = payload;
+    if (!atomic_load_explicit(&job->stop, memory_order_relaxed))
+        page_one(i, w + 1, payload);
+}
+
+static void *
+ahead_main(void *arg)
+{
+    page_job *job = arg;
+    pool_run(job->workers, job->n, page_ahead, job);
+    return NULL;
 }
 
 bool
@@ -1701,58 +1764,142 @@ plugin_run_site_loaded(plugin_host *h, value *site_ctx, diag *d)
     return true;
 }
 
-bool
-plugin_run_page_hooks(plugin_host *h, value *site_ctx, page *const *pages, size_t n, size_t workers,
-                      arena **worker_arenas, const plugin_page_memo *memo, diag *d)
+/* The state array for `workers` page hook workers. */
+static void
+size_pool(plugin_host *h, size_t workers)
 {
-    lstate *S = h->main;
-    lua_State *L = S->L;
-    h->site_ctx = site_ctx;
-    if (!worker_arenas)
-        workers = 1;
     if (workers > h->n_pool) {
         h->pool = xrealloc(h->pool, workers * sizeof(lstate *));
         memset(h->pool + h->n_pool, 0, (workers - h->n_pool) * sizeof(lstate *));
         h->n_pool = workers;
     }
+}
+
+static page_job *
+new_page_job(plugin_host *h, size_t which, const value *site_ctx, page *const *pages, size_t n,
+             arena **arenas, const plugin_page_memo *memo)
+{
+    page_job *job = xcalloc(1, sizeof *job);
+    job->h = h;
+    job->plugin = which;
+    job->site_ctx = site_ctx;
+    job->pages = pages;
+    job->arenas = arenas;
+    job->diags = xcalloc(n + 1, sizeof(diag *));
+    job->results = xcalloc(n + 1, sizeof(value *));
+    job->failed = xcalloc(n + 1, sizeof(bool));
+    job->memo = memo;
+    job->n = n;
+    atomic_init(&job->stop, false);
+    return job;
+}
+
+static void
+free_page_job(page_job *job)
+{
+    if (!job)
+        return;
+    for (size_t k = 0; k < job->n; k++)
+        diag_free(job->diags[k]);
+    free(job->diags);
+    free(job->results);
+    free(job->failed);
+    free(job->done);
+    free(job);
+}
+
+/* The first plugin with a page hook, or h->n. */
+static size_t
+first_page_plugin(plugin_host *h)
+{
+    for (size_t i = 0; i < h->n; i++)
+        if (push_hook(h->main, i, "page", LUA_TFUNCTION)) {
+            lua_pop(h->main->L, 1);
+            return i;
+        }
+    return h->n;
+}
+
+void
+plugin_start_page_hooks(plugin_host *h, value *site_ctx, page *const *pages, size_t n,
+                        size_t workers, arena **worker_arenas, const plugin_page_memo *memo)
+{
+    size_t first = first_page_plugin(h);
+    if (h->ahead || workers < 2 || !worker_arenas || first == h->n || n == 0)
+        return;
+    /* the site as the page hooks will see it, but for `data` */
+    value *view = value_new_map(h->a, SRC_NONE);
+    for (size_t k = 0; k < site_ctx->as.map.len; k++) {
+        const value_pair *pr = &site_ctx->as.map.pairs[k];
+        if (strcmp(pr->key, "data") != 0)
+            value_map_setn(view, pr->key, pr->key_len, pr->val, h->a);
+    }
+    size_pool(h, workers);
+    page_job *job = new_page_job(h, first, view, pages, n, worker_arenas, memo);
+    job->ahead = true;
+    job->workers = workers - 1;
+    job->done = xcalloc(n + 1, sizeof(bool));
+    if (memo)
+        memo->start(memo->payload, n);
+    /* plugin_run_page_hooks takes the job (and does not start the memo again); when no
+     * thread could be made, with none of its pages done */
+    h->ahead = job;
+    h->ahead_running = pthread_create(&h->ahead_thread, NULL, ahead_main, job) == 0;
+}
+
+void
+plugin_stop_page_hooks(plugin_host *h)
+{
+    if (!h->ahead_running)
+        return;
+    atomic_store(&h->ahead->stop, true);
+    pthread_join(h->ahead_thread, NULL);
+    h->ahead_running = false;
+}
+
+bool
+plugin_run_page_hooks(plugin_host *h, value *site_ctx, page *const *pages, size_t n, size_t workers,
+                      arena **worker_arenas, const plugin_page_memo *memo, diag *d)
+{
+    h->site_ctx = site_ctx;
+    plugin_stop_page_hooks(h);
+    if (!worker_arenas)
+        workers = 1;
+    size_pool(h, workers);
     arena *main_arena[1] = {h->a};
-    page_job job = {h,
-                    0,
-                    site_ctx,
-                    pages,
-                    worker_arenas ? worker_arenas : main_arena,
-                    xcalloc(n + 1, sizeof(diag *)),
-                    xcalloc(n + 1, sizeof(value *)),
-                    xcalloc(n + 1, sizeof(bool)),
-                    memo};
     bool ok = true;
     /* plugin by plugin (a later plugin's page hook sees what earlier ones added), the
      * pages of one plugin on the pool; results and diagnostics are taken in page order,
      * up to the first page whose hook failed, as if they had run one after another */
     for (size_t i = 0; i < h->n && ok; i++) {
-        if (!push_hook(S, i, "page", LUA_TFUNCTION))
+        if (!push_hook(h->main, i, "page", LUA_TFUNCTION))
             continue;
-        lua_pop(L, 1);
-        job.plugin = i;
-        if (memo)
-            memo->start(memo->payload, n);
-        pool_run(workers, n, page_one, &job);
+        lua_pop(h->main->L, 1);
+        page_job *job = h->ahead && h->ahead->plugin == i ? h->ahead : NULL;
+        if (job) { /* the pages done ahead stand; the rest run now, against the whole site */
+            h->ahead = NULL;
+            job->ahead = false;
+            job->site_ctx = site_ctx;
+        } else {
+            job = new_page_job(h, i, site_ctx, pages, n, worker_arenas ? worker_arenas : main_arena,
+                               memo);
+            if (memo)
+                memo->start(memo->payload, n);
+        }
+        pool_run(workers, n, page_rest, job);
         for (size_t k = 0; k < n; k++) {
             if (ok) {
-                diag_merge(d, job.diags[k]);
-                ok = !job.failed[k];
+                diag_merge(d, job->diags[k]);
+                ok = !job->failed[k];
             }
-            if (ok && job.results[k])
-                merge_result(h, &h->plugins[i], data_map(pages[k]->ctx, h->a), job.results[k],
+            if (ok && job->results[k])
+                merge_result(h, &h->plugins[i], data_map(pages[k]->ctx, h->a), job->results[k],
                              "page", false, d);
-            diag_free(job.diags[k]);
-            job.diags[k] = NULL;
-            job.results[k] = NULL;
         }
+        free_page_job(job);
     }
-    free(job.diags);
-    free(job.results);
-    free(job.failed);
+    free_page_job(h->ahead); /* started for pages of another count: not used */
+    h->ahead = NULL;
     return ok;
 }
 

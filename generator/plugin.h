@@ -70,6 +70,19 @@ typedef struct plugin_page_memo {
     void *payload;
 } plugin_page_memo;
 
+/* Starts the page hooks of the first plugin that has one, for pages[0..n), on workers - 1
+ * threads of their own, ahead of plugin_run_site_loaded on the calling thread: they see
+ * site_ctx without its "data" (what the site_loaded hooks are making). A page's result
+ * stands unless its hook read site.data, went through every key of site, or failed;
+ * plugin_run_page_hooks, with the same arguments, takes what was done and runs the rest
+ * (memo->start is called here for that plugin). Nothing starts with fewer than 2
+ * workers or without worker_arenas. Call plugin_stop_page_hooks before anything else
+ * writes the memo's records. */
+void plugin_start_page_hooks(plugin_host *h, value *site_ctx, page *const *pages, size_t n,
+                             size_t workers, arena **worker_arenas, const plugin_page_memo *memo);
+/* Lets the pages started ahead finish, starts no more, and waits for them. */
+void plugin_stop_page_hooks(plugin_host *h);
+
 /* The site_loaded hooks, in order on the calling thread: each returned table is merged
  * into site_ctx's "data" map, which later plugins see. */
 bool plugin_run_site_loaded(plugin_host *h, value *site_ctx, diag *d);

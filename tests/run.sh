@@ -594,6 +594,24 @@ PY
     # (threads_same: see the filter case above)
     threads_same "page hook" plugin-page-warn-error pagemark.lua 2 1 4 'Page 07 #7 r'
 
+    # issue 10: the first plugin's page hooks start on the other threads while site_loaded
+    # runs, against the site without `data`; a hook that read site.data or went through all
+    # of site runs again after it. So at -j 8 as at -j 1 every page shows what site_loaded
+    # published (p7: data 42, p8: the site's keys with data among them), the warning of the
+    # hook run again comes once, and the files are the same (errors/plugin-page-ahead checks
+    # the diagnostics at the default -j)
+    ta=$tmp/ahead-$(basename "$B")
+    rm -rf "$ta"; cp -R tests/errors/_base "$ta"; cp -R tests/errors/plugin-page-ahead/site/. "$ta/"
+    check "$B plugins: page hooks run ahead of site_loaded see site.data, at -j 1 and -j 8" sh -c \
+        "'$bin' build -j 1 -s '$ta' -o '$ta/out1' >/dev/null 2>'$ta.1' &&
+         '$bin' build -j 8 -s '$ta' -o '$ta/out8' >/dev/null 2>'$ta.8' &&
+         diff '$ta.1' '$ta.8' && test \$(grep -c 'warning: page 9 read the answer 42' '$ta.8') = 1 &&
+         grep -q '<p>p7 data 42</p>' '$ta/out8/projects/p07/index.html' &&
+         grep -q '<p>p19 data 42</p>' '$ta/out8/projects/p19/index.html' &&
+         grep -q '<p>p8 keys [a-z_,]*,data,' '$ta/out8/projects/p08/index.html' &&
+         grep -q '<p>p10 plain</p>' '$ta/out8/projects/p10/index.html' &&
+         diff -r '$ta/out1' '$ta/out8'"
+
     # issue 10: incremental builds on a copy of the demo (tests/incremental_test.py): an
     # unchanged rebuild writes nothing, edits change exactly the files whose bytes change
     # and give a clean build's bytes, -j 1 and -j 8 agree, a damaged cache is ignored

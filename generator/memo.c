@@ -170,10 +170,11 @@ memo_has_previous(const memo *m)
  * ===================================================================== */
 
 /* Every input of the build by its files' metadata (inputs.h), the options and the
- * program: the same key, the same site. */
+ * program: the same key, the same site. The folders come as real paths (see
+ * memo_unchanged()). */
 static uint64_t
-inputs_key(const build_options *opt, const config *cfg, const char *theme, const char *datadir,
-           arena *a)
+inputs_key(const build_options *opt, const char *root, const config *cfg, const char *theme,
+           const char *datadir, arena *a)
 {
     uint64_t h = hash_str(program_hash(), opt->base_url);
     h = hash_u64(h, (uint64_t)opt->drafts | (uint64_t)opt->future << 1);
@@ -183,13 +184,13 @@ inputs_key(const build_options *opt, const config *cfg, const char *theme, const
     buf path = BUF_INIT;
     for (size_t i = 0; i < sizeof rels / sizeof rels[0]; i++) {
         buf_clear(&path);
-        fs_join(&path, opt->root, rels[i]);
+        fs_join(&path, root, rels[i]);
         h = inputs_hash(h, path.ptr);
     }
     for (const char **f = config_bibliography_files(cfg, a); *f;
          f++) { /* site.yaml's bibliography */
         buf_clear(&path);
-        fs_join(&path, opt->root, *f);
+        fs_join(&path, root, *f);
         h = inputs_hash(h, path.ptr);
     }
     h = inputs_hash(h, theme ? theme : "");
@@ -321,20 +322,35 @@ nothing_changed(const build_options *opt, const cache *prev, uint64_t key, build
     return ok;
 }
 
+/* path's realpath() in a, or path itself when it has none (it is then hashed as given) */
+static const char *
+real_path(const char *path, arena *a)
+{
+    char *real = realpath(path, NULL);
+    if (!real)
+        return path;
+    const char *copy = arena_strdup(a, real);
+    free(real);
+    return copy;
+}
+
 bool
 memo_unchanged(memo *m, const config *cfg, const char *theme, const char *datadir, build_stats *st,
                arena *a, diag *d)
 {
     if (!m || !theme)
         return false;
+    /* the files' names go into the keys, so "-s ." and "-s /home/me/site" must name them
+     * alike: else one build with the other spelling would parse and render every page */
+    const char *root = real_path(m->opt->root, a), *real_theme = real_path(theme, a);
     buf path = BUF_INIT;
-    fs_join(&path, m->opt->root, "schema.yaml");
+    fs_join(&path, root, "schema.yaml");
     m->schema_files = inputs_hash(0, path.ptr);
     buf_clear(&path);
-    fs_join(&path, theme, "schema.yaml");
+    fs_join(&path, real_theme, "schema.yaml");
     m->schema_files = inputs_hash(m->schema_files, path.ptr);
     buf_free(&path);
-    m->inputs = inputs_key(m->opt, cfg, theme, datadir, a);
+    m->inputs = inputs_key(m->opt, root, cfg, real_theme, real_path(datadir, a), a);
     return m->prev && nothing_changed(m->opt, m->prev, m->inputs, st, a, d);
 }
 

@@ -137,6 +137,16 @@ def main():
               "touched input: nothing rendered, nothing written (%d of %d, %s)"
               % (rendered, total, LAST))
 
+        # the same site named another way (a link to it, with a trailing "/", as "-s ."
+        # against "-s /home/me/site" would): the same cache holds, nothing parsed again
+        alias = os.path.join(tmp, "alias")
+        os.symlink(site, alias)
+        status, rendered, total, err = build(alias + "/", out)
+        check(status == 0 and rendered == 0 and LAST.get("parsed") == 0
+              and ctimes(out) == before_ctimes,
+              "the site named another way: nothing parsed, rendered or written (%d of %d, %s)"
+              % (rendered, total, LAST))
+
         # files changed or removed by hand in the output are made again
         page = os.path.join(out, "projects", "chest-drain-monitor", "index.html")
         os.unlink(page)
@@ -151,9 +161,10 @@ def main():
             check(LAST.get("converted") == 0 and LAST.get("hooks") is False,
                   "unchanged build %d: no Markdown converted, no plugin hook run: %s" % (n, LAST))
 
-        # a body edit: that page and the pages that show its body or summary
+        # a body edit (built through the other name): that page and the pages that show
+        # its body or summary
         edit(project, "\n## ", "\nA sentence added by the test.\n\n## ")
-        rendered, total, changed = changed_as_expected(site, out, after, "body edit")
+        rendered, total, changed = changed_as_expected(alias, out, after, "body edit")
         check(0 < rendered < total // 4, "body edit renders few pages: %d of %d" % (rendered, total))
         check("projects/chest-drain-monitor/index.html" in changed, "body edit: the page changed")
         check(LAST.get("converted") == 1 and LAST.get("hooks") is False

@@ -24,6 +24,7 @@
 #include "template.h"
 #include "xalloc.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -445,6 +446,29 @@ write_facets(site *s, size_t lang, output *out, diag *d)
     return ok;
 }
 
+/* The sitemap and the facets, written on a thread of their own while the search index is
+ * made on this one and the pool (at 10,000 pages 40 ms of a one-page edit's 1 s that had
+ * the processors idle): both only read the model, and their paths are theirs alone
+ * (sitemap*.xml, facets/), so which claims a path first cannot change. */
+typedef struct side_writes {
+    site *s;
+    output *out;
+    diag *d;
+    pthread_t thread;
+} side_writes;
+
+static void *
+side_main(void *payload)
+{
+    side_writes *w = payload;
+    arena *a = arena_new(); /* the sitemap's alternates: the build's arena is main's */
+    write_sitemap(w->s, w->out, a, w->d);
+    arena_free(a);
+    for (size_t k = 0; k < site_config(w->s)->n_languages; k++)
+        write_facets(w->s, k, w->out, w->d);
+    return NULL;
+}
+
 /* {====================================================================
  * build_site
  * ===================================================================== */
@@ -766,7 +790,10 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
         write_generated(files, n_files, out, d);
         for (size_t k = 0; k < cfg->n_languages; k++)
             write_feed(s, k, out, d);
-        write_sitemap(s, out, a, d);
+        side_writes side = {s, out, d, 0};
+        bool side_thread = pthread_create(&side.thread, NULL, side_main, &side) == 0;
+        if (!side_thread)
+            side_main(&side);
         double search_start = pool_now_ms();
         for (size_t k = 0; k < cfg->n_languages && cfg->search_enabled; k++) {
             progress_pass(opt->progress, "search index");
@@ -774,8 +801,8 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
         }
         progress_pass(opt->progress, "writing");
         st.search_ms = pool_now_ms() - search_start;
-        for (size_t k = 0; k < cfg->n_languages; k++)
-            write_facets(s, k, out, d);
+        if (side_thread)
+            pthread_join(side.thread, NULL);
         copy_static(opt->root, theme, theme_name, out, a, d);
     }
     st.pages = n_pages;

@@ -15,6 +15,7 @@
 #include "value.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 
 typedef struct page page;
 
@@ -83,6 +84,7 @@ struct page {
     const bib *bib;
     bibfmt_style cite_style;
     /* set by the site pass */
+    int64_t date_epoch;    /* value_date_epoch() of date (0 without): ordering compares it */
     const char *url;       /* root-relative, with the base path: "/projects/x/" */
     const char *permalink; /* absolute */
     const char *out_path;  /* "projects/x/index.html" */

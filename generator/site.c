@@ -384,11 +384,8 @@ cmp_pages(const void *pa, const void *pb)
     const page *a = *(page *const *)pa, *b = *(page *const *)pb;
     if (!a->date != !b->date)
         return a->date ? -1 : 1;
-    if (a->date) {
-        int c = value_compare(b->date, a->date);
-        if (c)
-            return c;
-    }
+    if (a->date && a->date_epoch != b->date_epoch) /* newer first */
+        return a->date_epoch > b->date_epoch ? -1 : 1;
     if (a->weight != b->weight)
         return a->weight < b->weight ? -1 : 1;
     int c = strcmp(a->title, b->title);
@@ -1551,6 +1548,10 @@ site_load(const site_options *opt, arena *a, diag *d)
         loaded[i].lang = page_language(&s->cfg, loaded[i].path, NULL);
     if (!link_translations(s, loaded, sc.len))
         return NULL;
+    /* each date's instant once, not in every comparison of the sorts (100,000 pages: 0.5 s) */
+    for (size_t i = 0; i < sc.len; i++)
+        if (loaded[i].date)
+            loaded[i].date_epoch = value_date_epoch(&loaded[i].date->as.date);
     index_declared_terms(s); /* its tables are freed by site_free from here on */
     s->views = arena_zalloc(a, (s->cfg.n_languages + 1) * sizeof(view));
     for (size_t k = 0; k < s->cfg.n_languages; k++) {

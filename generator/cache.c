@@ -195,6 +195,7 @@ cache_load(const char *path, const char *out_dir, size_t workers, const char **w
         goto fail;
     uint64_t sum = checksum_start(c->dev, c->ino, n);
     c->records = xcalloc(n + 1, sizeof(record));
+    strtab_reserve(&c->by_key, n);
     for (size_t i = 0; i < n; i++) {
         record *e = &c->records[i];
         size_t at = serial_get_varint(&r), klen = serial_get_varint(&r);
@@ -550,6 +551,7 @@ cache_next_take(cache_next *next, cache *prev, const char *out_dir)
     for (size_t i = 0; i < next->n; i++)
         count += next->records[i].key != NULL;
     c->checksum = checksum_start(c->dev, c->ino, count);
+    strtab_reserve(&c->by_key, count);
     for (size_t i = 0; i < next->n; i++) {
         next_record *r = &next->records[i];
         if (!r->key)

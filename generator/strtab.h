@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * strtab.h - a string -> pointer hash table (open addressing, FNV-1a). Keys are borrowed:
+ * strtab.h - a string -> pointer hash table (open addressing, hash_bytes()). Keys are borrowed:
  * they must outlive the table. Not thread-safe; callers lock when they share one. */
 #ifndef CLINFOLIO_STRTAB_H
 #define CLINFOLIO_STRTAB_H
@@ -20,6 +20,9 @@ void *strtab_get(const strtab *t, const char *key);
 int strtab_has(const strtab *t, const char *key);
 /* Inserts key, or replaces the value of the key already there (which is kept). */
 void strtab_put(strtab *t, const char *key, void *val);
+/* Makes room for n keys in all, so that putting up to n grows the table no more (each
+ * growth hashes every key again). */
+void strtab_reserve(strtab *t, size_t n);
 /* Frees the table's arrays (not the keys or values); t is empty afterwards. */
 void strtab_free(strtab *t);
 

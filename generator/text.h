@@ -111,7 +111,7 @@ typedef struct text_url_attr {
 bool text_html_url_attr(text_url_attr *out, const char *html, size_t len);
 
 /* Trimmed of ASCII white space at both ends: returns the new start, sets *len. */
-/* FNV-1a hash of a NUL-terminated string (for the open-addressing tables). */
+/* FNV-1a hash of a NUL-terminated string (bib.c's table of entries by key). */
 size_t text_hash(const char *s);
 
 const char *text_trim(const char *s, size_t *len);

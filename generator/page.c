@@ -548,6 +548,8 @@ page_load(page *p, const page_load_options *opt, const char *rel, const char *se
 const char *
 page_text_language(const page *p, const config *cfg)
 {
+    if (p->text_lang)
+        return p->text_lang;
     const char *lang = value_str(value_map_get(p->front, "lang"));
     return lang ? lang : cfg->languages[p->lang].code;
 }

@@ -84,17 +84,19 @@ struct page {
     const bib *bib;
     bibfmt_style cite_style;
     /* set by the site pass */
-    int64_t date_epoch;    /* value_date_epoch() of date (0 without): ordering compares it */
-    const char *url;       /* root-relative, with the base path: "/projects/x/" */
-    const char *permalink; /* absolute */
-    const char *out_path;  /* "projects/x/index.html" */
-    value *terms;          /* {taxonomy: [{name, url}]}, published single pages only */
-    value *link;           /* {title, url, permalink, date, summary}: page.lower/higher */
-    page *original;        /* a translation's page in the default language; NULL otherwise */
-    page **translations;   /* [cfg->n_languages]: the page in each language (NULL where there
-                            * is none), shared by the original and its translations; NULL
-                            * for a page without translations */
-    value *ctx;            /* the page map templates see */
+    int64_t date_epoch;       /* value_date_epoch() of date (0 without): ordering compares it */
+    const char *text_lang;    /* page_text_language(), once the translations are joined */
+    const value **tax_values; /* front[name] of each taxonomy of site.yaml (NULL: none) */
+    const char *url;          /* root-relative, with the base path: "/projects/x/" */
+    const char *permalink;    /* absolute */
+    const char *out_path;     /* "projects/x/index.html" */
+    value *terms;             /* {taxonomy: [{name, url}]}, published single pages only */
+    value *link;              /* {title, url, permalink, date, summary}: page.lower/higher */
+    page *original;           /* a translation's page in the default language; NULL otherwise */
+    page **translations;      /* [cfg->n_languages]: the page in each language (NULL where there
+                               * is none), shared by the original and its translations; NULL
+                               * for a page without translations */
+    value *ctx;               /* the page map templates see */
 };
 
 /* What every page load of a build shares (read-only, so worker threads share it). */

@@ -51,6 +51,7 @@ typedef struct taxonomy {
     term **terms; /* sorted by name */
     size_t n_terms, cap;
     strtab by_slug;
+    strtab by_text; /* a value's text as written -> its term, when it gave no diagnostic */
     const char *url, *permalink;
     value *ctx;
 } taxonomy;
@@ -324,16 +325,27 @@ load_one(size_t i, size_t worker, void *payload)
 
 typedef struct rules_job {
     const rules_options *o;
-    const page *pages;
+    const config *cfg;
+    page *pages;
+    arena **arenas; /* one per worker: the load arenas, which live as long as the model */
     diag *d;
 } rules_job;
 
+/* The consistency rules of page i; then, while its front matter is at hand, what the
+ * model takes from it on one thread after the pool (its language, each taxonomy's value):
+ * at 100,000 pages those lookups were 0.45 s of the serial site model. */
 static void
 rules_one(size_t i, size_t worker, void *payload)
 {
-    (void)worker;
     rules_job *j = payload;
-    rules_check_page(j->o, &j->pages[i], j->d);
+    page *p = &j->pages[i];
+    rules_check_page(j->o, p, j->d);
+    p->text_lang = page_text_language(p, j->cfg);
+    size_t n = j->cfg->n_taxonomies;
+    const value **tax = arena_alloc(j->arenas[worker], (n + 1) * sizeof *tax);
+    for (size_t t = 0; t < n; t++)
+        tax[t] = value_map_get(p->front, j->cfg->taxonomies[t].name);
+    p->tax_values = tax;
 }
 
 /* {====================================================================
@@ -505,6 +517,10 @@ add_term(site *s, view *vw, taxonomy *tx, page *p, const value *v)
                     tx->cfg->name, value_type_name(v->type));
         return;
     }
+    /* the same text again (a cohort, a department): its term, without the slug made again */
+    term *t = v->type == VALUE_STRING ? strtab_get(&tx->by_text, v->as.str.ptr) : NULL;
+    if (t)
+        goto add_page;
     const char *name = value_to_cstr(v, s->a);
     buf b = BUF_INIT;
     size_t nlen = strlen(name);
@@ -525,7 +541,7 @@ add_term(site *s, view *vw, taxonomy *tx, page *p, const value *v)
     } else if (tx->cfg->n_terms) {
         warn_undeclared(s, tx, name, v->pos);
     }
-    term *t = strtab_get(&tx->by_slug, b.ptr);
+    t = strtab_get(&tx->by_slug, b.ptr);
     if (!t) {
         t = arena_zalloc(s->a, sizeof(term));
         t->name = decl ? decl->names[vw->lang] : arena_strndup(s->a, trimmed, nlen);
@@ -539,6 +555,9 @@ add_term(site *s, view *vw, taxonomy *tx, page *p, const value *v)
         tx->terms[tx->n_terms++] = t;
     }
     buf_free(&b);
+    if (v->type == VALUE_STRING && (decl || !tx->cfg->n_terms)) /* nothing to warn of */
+        strtab_put(&tx->by_text, v->as.str.ptr, t);
+add_page:
     if (t->n_pages && t->pages[t->n_pages - 1] == p)
         return; /* the same term twice on one page */
     t->pages = arena_grow(s->a, t->pages, t->n_pages, &t->cap, sizeof(page *), 16);
@@ -554,24 +573,33 @@ build_taxonomies(site *s, view *vw)
     diag *d = s->d;
     if (vw->lang) /* its messages were given for the default language */
         s->d = diag_new();
-    for (size_t i = 0; i < s->cfg.n_taxonomies; i++) {
+    size_t n_tax = s->cfg.n_taxonomies;
+    for (size_t i = 0; i < n_tax; i++) {
         taxonomy *tx = &vw->taxonomies[i];
         tx->cfg = &s->cfg.taxonomies[i];
         const char *rel = arena_printf(s->a, "%s%s/", vw->prefix, tx->cfg->path);
         tx->url = make_url(s, rel);
         tx->permalink = make_permalink(s, rel);
-        for (size_t p = 0; p < vw->n_pages; p++) {
-            const value *v = value_map_get(vw->pages[p]->front, tx->cfg->name);
+    }
+    /* page by page, each page's taxonomies at once (its values looked up by rules_one()):
+     * each taxonomy still takes its pages in order */
+    for (size_t p = 0; p < vw->n_pages && n_tax; p++) {
+        for (size_t i = 0; i < n_tax; i++) {
+            const value *v = vw->pages[p]->tax_values[i];
             if (!v || v->type == VALUE_NULL)
                 continue;
             if (v->type == VALUE_LIST) {
                 for (size_t k = 0; k < v->as.list.len; k++)
-                    add_term(s, vw, tx, vw->pages[p], v->as.list.items[k]);
+                    add_term(s, vw, &vw->taxonomies[i], vw->pages[p], v->as.list.items[k]);
             } else {
-                add_term(s, vw, tx, vw->pages[p], v);
+                add_term(s, vw, &vw->taxonomies[i], vw->pages[p], v);
             }
         }
+    }
+    for (size_t i = 0; i < n_tax; i++) {
+        taxonomy *tx = &vw->taxonomies[i];
         strtab_free(&tx->by_slug); /* only needed while adding */
+        strtab_free(&tx->by_text);
         if (tx->n_terms)
             qsort(tx->terms, tx->n_terms, sizeof(term *), cmp_terms);
     }
@@ -1578,7 +1606,7 @@ site_load(const site_options *opt, arena *a, diag *d)
     }
     s->build_date = build_date(s);
     s->rules.build_date = s->build_date->as.date;
-    rules_job rj = {&s->rules, loaded, d};
+    rules_job rj = {&s->rules, &s->cfg, loaded, opt->worker_arenas, d};
     pool_run(workers, sc.len, rules_one, &rj); /* a site of 10,000 pages has 9,000 warnings */
     for (size_t k = 1; k < s->cfg.n_languages; k++) { /* a translation where there is one */
         view *v = &s->views[k];

@@ -811,6 +811,29 @@ test_taxonomies(void)
            "newest cohort first");
     unload(&l);
 
+    /* declared terms: a name given on several pages is one term, by any of its names; a
+     * misspelt one warns on every page that gives it (the term of a text is remembered
+     * only when it gave no warning) */
+    new_site(SITE_YAML "taxonomies:\n  - name: department\n    terms:\n"
+                       "      nursing: {en: Nursing}\n      cardiology: {en: Cardiology}\n");
+    put("content/projects/a.md", "---\ntitle: A\ndepartment: Nursing\n---\n");
+    put("content/projects/b.md", "---\ntitle: B\ndepartment: Nursing\n---\n");
+    put("content/projects/c.md", "---\ntitle: C\ndepartment: Nursng\n---\n");
+    put("content/projects/d.md", "---\ntitle: D\ndepartment: [Cardiology, Nursng]\n---\n");
+    l = load_ok();
+    if (l.s) {
+        o = find_output(l.s, "department/nursing/index.html");
+        count = o ? value_path(o->ctx, "term.count") : NULL;
+        OK(count && count->as.number == 2, "Nursing on two pages: one term of two pages");
+        OK(l.warnings == 2 &&
+               strstr(l.diags, "content/projects/c.md:3:13: warning: 'department' value "
+                               "'Nursng' is not one of the terms") != NULL &&
+               strstr(l.diags, "content/projects/d.md:3:26: warning: 'department' value "
+                               "'Nursng' is not one of the terms") != NULL,
+           "the misspelt name warns on both pages: %s", l.diags);
+    }
+    unload(&l);
+
     /* a taxonomy value of the wrong type is an error */
     new_site(SITE_YAML "taxonomies: [tags, department]\n");
     put("content/a.md", "---\ntitle: A\ndepartment: {x: 1}\n---\n");

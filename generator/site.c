@@ -1255,8 +1255,79 @@ build_outputs(site *s, view *vw)
  * language, else the original's), taxonomies, the values of its own pages, its site
  * value and its outputs. The default language's view is built first: the others list its
  * pages where they have no translation. */
+/* The template values of a view's single pages on the pool (at 100,000 pages they were
+ * 0.6 s on one thread). Each worker builds through a copy of the site whose arena is its own
+ * load arena (which lives as long as the model); nothing else of the site is written: the
+ * one shared value they could make (no_translations) is made before. The prev/next links
+ * are made first, each by one job, so that the pages' jobs only read them. */
+typedef struct ctx_job {
+    site *sites; /* per worker */
+    page **pages, **lower, **higher;
+} ctx_job;
+
 static void
-build_view(site *s, view *v, page **all, size_t n_all)
+link_one(size_t i, size_t worker, void *payload)
+{
+    ctx_job *j = payload;
+    page_link(&j->sites[worker], j->pages[i]);
+}
+
+static void
+ctx_one(size_t i, size_t worker, void *payload)
+{
+    ctx_job *j = payload;
+    build_page_ctx(&j->sites[worker], j->pages[i], j->lower[i], j->higher[i]);
+}
+
+static void
+build_page_ctxs(site *s, view *v, size_t workers, arena **arenas)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < v->n_sections; i++)
+        n += v->sections[i]->n_pages;
+    ctx_job j = {xcalloc(workers + 1, sizeof(site)), xcalloc(n + 1, sizeof(page *)),
+                 xcalloc(n + 1, sizeof(page *)), xcalloc(n + 1, sizeof(page *))};
+    page **linked = xcalloc(n + 1, sizeof(page *));
+    size_t n_ctx = 0, n_linked = 0;
+    for (size_t i = 0; i < v->n_sections; i++) {
+        section *sec = v->sections[i];
+        unsigned char *needed = xcalloc(sec->n_pages + 1, 1);
+        for (size_t k = 0; k < sec->n_pages; k++)
+            if (sec->pages[k]->lang == v->lang) {
+                j.pages[n_ctx] = sec->pages[k];
+                j.lower[n_ctx] = k + 1 < sec->n_pages ? sec->pages[k + 1] : NULL;
+                j.higher[n_ctx++] = k > 0 ? sec->pages[k - 1] : NULL;
+                if (k + 1 < sec->n_pages)
+                    needed[k + 1] = 1;
+                if (k > 0)
+                    needed[k - 1] = 1;
+            }
+        for (size_t k = 0; k < sec->n_pages; k++)
+            if (needed[k])
+                linked[n_linked++] = sec->pages[k];
+        free(needed);
+    }
+    if (s->cfg.n_languages == 1) /* the one list every page's translations then is */
+        translations_value(s, v->lang, NULL, NULL);
+    for (size_t w = 0; w < workers; w++) {
+        j.sites[w] = *s;
+        j.sites[w].a = arenas ? arenas[w] : s->a;
+    }
+    if (!arenas)
+        workers = 1;
+    ctx_job links = j;
+    links.pages = linked;
+    pool_run(workers, n_linked, link_one, &links);
+    pool_run(workers, n_ctx, ctx_one, &j);
+    free(linked);
+    free(j.sites);
+    free(j.pages);
+    free(j.lower);
+    free(j.higher);
+}
+
+static void
+build_view(site *s, view *v, page **all, size_t n_all, size_t workers, arena **arenas)
 {
     strtab by_section = STRTAB_INIT;
     for (size_t i = 0; i < n_all; i++) {
@@ -1292,13 +1363,7 @@ build_view(site *s, view *v, page **all, size_t n_all)
 
     /* values for templates: pages (with prev/next in their section), then lists */
     build_page_terms(s, v);
-    for (size_t i = 0; i < v->n_sections; i++) {
-        section *sec = v->sections[i];
-        for (size_t k = 0; k < sec->n_pages; k++)
-            if (sec->pages[k]->lang == v->lang)
-                build_page_ctx(s, sec->pages[k], k + 1 < sec->n_pages ? sec->pages[k + 1] : NULL,
-                               k > 0 ? sec->pages[k - 1] : NULL);
-    }
+    build_page_ctxs(s, v, workers, arenas);
     if (v->home)
         build_page_ctx(s, v->home, NULL, NULL);
     for (size_t i = 0; i < v->n_sections; i++)
@@ -1617,7 +1682,7 @@ site_load(const site_options *opt, arena *a, diag *d)
     }
     assign_urls(s, all, n_all);
     for (size_t k = 0; k < s->cfg.n_languages; k++)
-        build_view(s, &s->views[k], all, n_all);
+        build_view(s, &s->views[k], all, n_all, workers, opt->worker_arenas);
     s->hook_pages = arena_zalloc(a, (n_all + 1) * sizeof(page *));
     memcpy(s->hook_pages, v0->pages, v0->n_pages * sizeof(page *)); /* newest first */
     s->n_hook_pages = v0->n_pages;

@@ -87,6 +87,7 @@ struct page {
     int64_t date_epoch;       /* value_date_epoch() of date (0 without): ordering compares it */
     const char *text_lang;    /* page_text_language(), once the translations are joined */
     const value **tax_values; /* front[name] of each taxonomy of site.yaml (NULL: none) */
+    int64_t valid_until;      /* its front matter's earliest date after now (INT64_MAX: none) */
     const char *url;          /* root-relative, with the base path: "/projects/x/" */
     const char *permalink;    /* absolute */
     const char *out_path;     /* "projects/x/index.html" */

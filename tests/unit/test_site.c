@@ -607,6 +607,32 @@ test_future_pages(void)
     unsetenv("SOURCE_DATE_EPOCH");
 }
 
+/* site_valid_until(): the earliest date after now in any page's front matter, a draft's and
+ * a nested stage date too, for the unchanged build's shortcut to end then; none (INT64_MAX)
+ * when SOURCE_DATE_EPOCH is now, which never moves */
+static void
+test_valid_until(void)
+{
+    new_site(SITE_YAML);
+    put("content/projects/a.md", "---\ntitle: A\ndate: 2020-01-01\nstages:\n  need: 2020-01-01\n"
+                                 "  prototype: 2998-05-01\n---\n");
+    put("content/projects/b.md", "---\ntitle: B\ndate: 2999-01-02\n---\n");
+    put("content/projects/c.md", "---\ntitle: C\ndate: 2021-01-01\ndraft: true\n"
+                                 "review: 2998-04-30T12:00:00+02:00\n---\n");
+    loaded l = load_with_future(false, NULL, 2, true);
+    value_date want = {
+        .year = 2998, .month = 4, .day = 30, .hour = 10, .has_time = true, .has_offset = true};
+    OK(l.s && site_valid_until(l.s) == value_date_epoch(&want),
+       "the earliest future date of any page, a draft's included: %lld against %lld",
+       l.s ? (long long)site_valid_until(l.s) : -1LL, (long long)value_date_epoch(&want));
+    unload(&l);
+    setenv("SOURCE_DATE_EPOCH", "1711929600", 1);
+    l = load_with_future(false, NULL, 2, true);
+    OK(l.s && site_valid_until(l.s) == INT64_MAX, "no end with SOURCE_DATE_EPOCH");
+    unload(&l);
+    unsetenv("SOURCE_DATE_EPOCH");
+}
+
 /* {====================================================================
  * duplicates and errors
  * ===================================================================== */
@@ -990,6 +1016,7 @@ main(void)
     test_order();
     test_build_date_env();
     test_future_pages();
+    test_valid_until();
     test_duplicates();
     test_section_url_clash();
     test_errors();

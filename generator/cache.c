@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT
  * cache.c - the incremental build's cache file (see cache.h). Layout (serial.h):
  *   "CLFCACHE" | format u64 |
- *   the records' bytes: each one's key then its data, in the order the passes' threads
- *   wrote them |
+ *   the records' data, in the order the passes' threads wrote them |
  *   the index: output folder's device u64, inode u64 | records u64 | per record, in
- *   place order: where its key starts (varint), the key's length (varint), the data's
- *   length (varint, the data follows the key), hash u64 of the data |
+ *   place order: where its data starts (varint), its key (varint length and bytes: the
+ *   keys are all here, so that reading the index touches none of the data's pages), the
+ *   data's length (varint), hash u64 of the data |
  *   where the index starts u64 | checksum u64
  * The checksum is of the content (the folder, and each record's key and data hash in
  * place order), not of the bytes, so that the same records written in another order
@@ -32,7 +32,7 @@
 #include <unistd.h>
 
 #define MAGIC        "CLFCACHE"
-#define FORMAT       4u
+#define FORMAT       5u
 #define HEADER_BYTES 16 /* magic and format */
 #define TAIL_BYTES   16 /* where the index starts and the checksum */
 /* 64 GiB: a cache of 100,000 pages takes about 2 GiB, and up to as much again of records
@@ -55,7 +55,7 @@ struct cache {
     strtab by_key;
     uint64_t dev, ino;           /* the output folder it was written for (cache_next_take) */
     uint64_t file_dev, file_ino; /* the file itself, for appending to it (cache_next_spool) */
-    size_t live;                 /* the bytes of its records' keys and data */
+    size_t live;                 /* the bytes of its records' data */
     size_t garbage; /* the bytes before its index that no record uses (replaced ones) */
 };
 
@@ -198,18 +198,17 @@ cache_load(const char *path, const char *out_dir, size_t workers, const char **w
     strtab_reserve(&c->by_key, n);
     for (size_t i = 0; i < n; i++) {
         record *e = &c->records[i];
-        size_t at = serial_get_varint(&r), klen = serial_get_varint(&r);
+        size_t at = serial_get_varint(&r), klen;
+        const char *key = serial_get_bytes(&r, &klen);
         e->len = serial_get_varint(&r);
         uint64_t hash = serial_get_u64(&r);
-        if (!r.ok || at < HEADER_BYTES || at > index_at || klen == 0 || klen > index_at - at ||
-            e->len > index_at - at - klen)
+        if (!r.ok || at < HEADER_BYTES || at > index_at || klen == 0 || e->len > index_at - at)
             goto fail;
-        const char *key = data + at;
-        e->data = key + klen;
+        e->data = data + at;
         e->hash = hash;
         if (memchr(key, '\0', klen))
             goto fail;
-        c->live += klen + e->len;
+        c->live += e->len;
         sum = checksum_step(sum, key, klen, hash);
         e->key = xmalloc(klen + 1);
         memcpy(e->key, key, klen);
@@ -267,7 +266,7 @@ typedef struct next_record {
     const void *data;
     size_t len;
     uint64_t hash; /* data_hash() */
-    uint64_t at;   /* where its key starts in the spool file */
+    uint64_t at;   /* where its data starts in the spool file */
     bool borrowed; /* data belongs to the previous cache (cache_next_keep) */
 } next_record;
 
@@ -406,21 +405,20 @@ kept_record(const cache_next *n, const next_record *r)
     return e && e->data == r->data && e->len == r->len ? e : NULL;
 }
 
-/* Writes r's key and data at the end of the spool file; r then holds where. When
- * appending to prev's file, a record kept from it is not written again: r holds where it
- * is. */
+/* Writes r's data at the end of the spool file (its key goes in the index); r then holds
+ * where. When appending to prev's file, a record kept from it is not written again: r
+ * holds where it is. */
 static void
 spool_record(cache_next *n, next_record *r)
 {
-    size_t klen = strlen(r->key);
     const record *e = n->append ? kept_record(n, r) : NULL;
     if (e) {
-        r->at = (uint64_t)((const char *)e->data - klen - n->prev->data);
+        r->at = (uint64_t)((const char *)e->data - n->prev->data);
         r->data = NULL;
         return;
     }
-    r->at = atomic_fetch_add(&n->end, (unsigned long long)(klen + r->len));
-    if (!write_at(n->fd, r->key, klen, r->at) || !write_at(n->fd, r->data, r->len, r->at + klen))
+    r->at = atomic_fetch_add(&n->end, (unsigned long long)r->len);
+    if (!write_at(n->fd, r->data, r->len, r->at))
         atomic_store(&n->failed, true);
     if (!r->borrowed)
         free((void *)r->data);
@@ -560,7 +558,7 @@ cache_next_take(cache_next *next, cache *prev, const char *out_dir)
         record *e = &c->records[c->n++];
         const void *data = r->borrowed ? own_kept(prev, r->key, r->data, r->len) : r->data;
         *e = (record){(char *)r->key, data, r->len, r->hash};
-        c->live += strlen(r->key) + r->len;
+        c->live += r->len;
         *r = (next_record){NULL, NULL, 0, 0, 0, false};
         strtab_put(&c->by_key, e->key, e);
     }
@@ -611,7 +609,7 @@ cache_next_save(cache_next *next, const cache *prev, const char *path, const cha
         if (!r->key)
             continue;
         serial_put_varint(&w, (size_t)r->at);
-        serial_put_varint(&w, strlen(r->key));
+        serial_put_bytes(&w, r->key, strlen(r->key));
         serial_put_varint(&w, r->len);
         serial_put_u64(&w, r->hash);
     }

@@ -27,7 +27,9 @@
 struct memo {
     const build_options *opt;
     buf path;         /* the cache file */
-    cache *prev;      /* the last build's records, or NULL */
+    cache *prev;      /* the last build's records, or NULL; values read from it point into
+                       * it (serial_get_text), so it is freed by memo_close, at the end */
+    bool prev_stale;  /* a commit failed half-way: prev no longer says what the output is */
     cache_next *next; /* this build's */
     uint64_t inputs;  /* inputs_key() of this build */
     /* page loads: the callbacks, what the schema files are (their metadata), the place of
@@ -367,7 +369,7 @@ find_page_record(const memo *m, const char *kind, const char *path, uint64_t key
 {
     buf_printf(name, "%s/%s", kind, path);
     *data = cache_get(m->prev, name->ptr, len);
-    *r = SERIAL_READER(*data, *len);
+    *r = SERIAL_READER_BORROWING(*data, *len); /* m->prev lasts as long as the build */
     return *data && serial_get_u64(r) == key && r->ok;
 }
 
@@ -589,7 +591,7 @@ recall_hook(void *payload, const char *plugin, size_t i, const page *p, const va
     buf_printf(&name, "hook/%s/%s", plugin, p->path);
     size_t len, keys_len;
     const void *data = cache_get(m->prev, name.ptr, &len);
-    serial_reader r = SERIAL_READER(data, len);
+    serial_reader r = SERIAL_READER_BORROWING(data, len);
     uint64_t key = serial_get_u64(&r);
     const char *keys = serial_get_bytes(&r, &keys_len);
     bool ok = data && r.ok && (!keys_len || keys[keys_len - 1] == '\0') &&
@@ -671,7 +673,7 @@ restore_site_data(const cache *prev, cache_next *next, uint64_t key, site *s, ar
 {
     size_t len;
     const void *data = cache_get(prev, "plugins", &len);
-    serial_reader r = SERIAL_READER(data, len);
+    serial_reader r = SERIAL_READER_BORROWING(data, len);
     if (!data || serial_get_u64(&r) != key)
         return false;
     value *site_data = serial_get_value(&r, a);
@@ -778,9 +780,8 @@ recall_content(void *payload, size_t i, page *p, uint64_t key, arena *a, diag *d
         return false;
     }
     size_t html_len;
-    const char *html = serial_get_bytes(&r, &html_len);
     markdown_result md = {0};
-    md.html = html ? arena_strndup(a, html, html_len) : NULL;
+    md.html = serial_get_text(&r, &html_len, a);
     const char *summary = serial_get_str(&r, a);
     md.toc = serial_get_value(&r, a);
     md.word_count = serial_get_varint(&r);
@@ -832,7 +833,7 @@ remember_content(void *payload, size_t i, const page *p, uint64_t key, diag *pag
     buf rec = BUF_INIT;
     serial_writer w = SERIAL_WRITER(&rec);
     serial_put_u64(&w, key);
-    serial_put_bytes(&w, p->md.html, strlen(p->md.html));
+    serial_put_text(&w, p->md.html, strlen(p->md.html));
     serial_put_str(&w, p->summary);
     serial_put_value(&w, p->md.toc);
     serial_put_varint(&w, p->md.word_count);
@@ -1008,7 +1009,7 @@ restore_generated(const memo *m, const plugin_host *host, site *s, plugin_output
 {
     size_t len;
     const void *data = cache_get(m->prev, "generate", &len);
-    serial_reader r = SERIAL_READER(data, len);
+    serial_reader r = SERIAL_READER_BORROWING(data, len);
     *with_content = serial_get_varint(&r) != 0;
     if (!data || !r.ok)
         return false;
@@ -1206,10 +1207,10 @@ memo_after_commit(memo *m, bool committed)
         if (opt->cache_notes)
             fprintf(stderr, "clinfolio: cache %s not written (%s)\n", m->path.ptr, why);
     } else if (!committed && m->prev) {
-        /* an update that failed half-way: the next build is a full one */
+        /* an update that failed half-way: the next build is a full one (prev is freed by
+         * memo_close: the values read from it live as long as the build) */
         unlink(m->path.ptr);
-        cache_free(m->prev);
-        m->prev = NULL;
+        m->prev_stale = true;
     }
 }
 
@@ -1219,7 +1220,7 @@ memo_close(memo *m)
     if (!m)
         return;
     const build_options *opt = m->opt;
-    if (opt->memory && !*opt->memory) /* no new cache: the output is still as prev says */
+    if (opt->memory && !*opt->memory && !m->prev_stale) /* the output is still as prev says */
         *opt->memory = m->prev;
     else
         cache_free(m->prev);

@@ -4,8 +4,8 @@
  *   tag (1 byte: type + 16 when null pointer, + 32 when invalid) | position | payload
  * where a position is a file (0 none, 1 the previous one, 2 a new one followed by its
  * bytes), line and column (varints), and the payload is: bool 1 byte; number its bits
- * (u64) and text as written; string bytes; date its fields; list count and items; map
- * count and per pair key bytes, key position, value. */
+ * (u64) and text as written; string its text (bytes and a NUL); date its fields; list
+ * count and items; map count and per pair key bytes, key position, value. */
 #include "serial.h"
 
 #include "xalloc.h"
@@ -41,6 +41,13 @@ serial_put_bytes(serial_writer *w, const void *p, size_t len)
 }
 
 void
+serial_put_text(serial_writer *w, const char *s, size_t len)
+{
+    serial_put_bytes(w, s, len);
+    buf_putc(w->out, '\0');
+}
+
+void
 serial_put_str(serial_writer *w, const char *s)
 {
     if (!s) {
@@ -48,7 +55,7 @@ serial_put_str(serial_writer *w, const char *s)
         return;
     }
     buf_putc(w->out, 1);
-    serial_put_bytes(w, s, strlen(s));
+    serial_put_text(w, s, strlen(s));
 }
 
 void
@@ -90,7 +97,7 @@ serial_put_value(serial_writer *w, const value *v)
         break;
     }
     case VALUE_STRING:
-        serial_put_bytes(w, v->as.str.ptr, v->as.str.len);
+        serial_put_text(w, v->as.str.ptr, v->as.str.len);
         break;
     case VALUE_DATE: {
         const value_date *d = &v->as.date;
@@ -178,6 +185,18 @@ serial_get_bytes(serial_reader *r, size_t *len)
 }
 
 const char *
+serial_get_text(serial_reader *r, size_t *len, arena *a)
+{
+    const char *p = serial_get_bytes(r, len);
+    if (!p || r->p == r->end || *r->p != '\0') {
+        *len = 0;
+        return fail(r), NULL;
+    }
+    r->p++;
+    return r->borrow ? p : arena_strndup(a, p, *len);
+}
+
+const char *
 serial_get_str(serial_reader *r, arena *a)
 {
     int tag = get_byte(r);
@@ -187,8 +206,7 @@ serial_get_str(serial_reader *r, arena *a)
         return NULL;
     }
     size_t len;
-    const char *p = serial_get_bytes(r, &len);
-    return p ? arena_strndup(a, p, len) : NULL;
+    return serial_get_text(r, &len, a);
 }
 
 src_pos
@@ -243,8 +261,8 @@ get_value(serial_reader *r, arena *a, unsigned depth)
     }
     case VALUE_STRING: {
         size_t len;
-        const char *p = serial_get_bytes(r, &len);
-        v = value_new_string(a, p ? p : "", len, at);
+        const char *p = serial_get_text(r, &len, a);
+        v = value_new_string_ref(a, p ? p : "", len, at);
         break;
     }
     case VALUE_DATE: {

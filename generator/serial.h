@@ -23,17 +23,25 @@ typedef struct serial_reader {
     const unsigned char *p, *end;
     bool ok;
     const char *last_file;
+    /* texts point into the data instead of being copied (serial_get_text): for data that
+     * outlives everything read from it, as a build's cache does its build */
+    bool borrow;
 } serial_reader;
 
 #define SERIAL_WRITER(b) ((serial_writer){(b), NULL})
 #define SERIAL_READER(data, len)                                                                 \
     ((serial_reader){(const unsigned char *)(data), (const unsigned char *)(data) + (len), true, \
-                     NULL})
+                     NULL, false})
+#define SERIAL_READER_BORROWING(data, len)                                                       \
+    ((serial_reader){(const unsigned char *)(data), (const unsigned char *)(data) + (len), true, \
+                     NULL, true})
 
 void serial_put_u64(serial_writer *w, uint64_t x);
 void serial_put_varint(serial_writer *w, size_t x);
 void serial_put_bytes(serial_writer *w, const void *p, size_t len);
-/* A NUL-terminated string or NULL. */
+/* s[0..len) and a NUL after it, so that a reader can point at it (serial_get_text). */
+void serial_put_text(serial_writer *w, const char *s, size_t len);
+/* A NUL-terminated string or NULL (as a text). */
 void serial_put_str(serial_writer *w, const char *s);
 /* A position; its file is written once for a run of positions in the same file. */
 void serial_put_pos(serial_writer *w, src_pos at);
@@ -44,7 +52,11 @@ uint64_t serial_get_u64(serial_reader *r);
 size_t serial_get_varint(serial_reader *r);
 /* Points into the data; NULL (and *len 0) when it runs past the end. */
 const void *serial_get_bytes(serial_reader *r, size_t *len);
-/* A copy in a, NUL-terminated; NULL when a NULL was written (or on failure). */
+/* A text (serial_put_text), NUL-terminated at *len: in the data when r->borrow, else a
+ * copy in a. NULL (and *len 0) on failure, and when the NUL is not there. */
+const char *serial_get_text(serial_reader *r, size_t *len, arena *a);
+/* A string put by serial_put_str, as serial_get_text gives it; NULL when a NULL was
+ * written (or on failure). */
 const char *serial_get_str(serial_reader *r, arena *a);
 /* A position, its file copied into a (once for a run of the same file). */
 src_pos serial_get_pos(serial_reader *r, arena *a);

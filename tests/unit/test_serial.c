@@ -69,14 +69,38 @@ main(void)
     STR_EQ(s, "tail", "a string back");
     OK(serial_get_u64(&r) == 0x0123456789abcdefULL && r.ok && r.p == r.end, "a u64 back");
 
+    /* a borrowing reader: the same value, its strings in the bytes read, not copies */
+    serial_reader br = SERIAL_READER_BORROWING(b.ptr, b.len);
+    value *borrowed = serial_get_value(&br, a);
+    const value *title = value_map_get(borrowed, "title");
+    OK(br.ok && borrowed && value_equal(v, borrowed), "the same value back, borrowing");
+    OK(title && title->type == VALUE_STRING && title->as.str.ptr > b.ptr &&
+           title->as.str.ptr < b.ptr + b.len && title->as.str.ptr[title->as.str.len] == '\0',
+       "a borrowed string points into the bytes, NUL-terminated");
+    serial_get_value(&br, a);
+    const char *tail = serial_get_str(&br, a);
+    OK(tail && tail > b.ptr && tail < b.ptr + b.len && strcmp(tail, "tail") == 0,
+       "a borrowed str too");
+    /* a text whose NUL is missing is refused (a reader could run past it) */
+    buf nonul = BUF_INIT;
+    serial_writer nw = SERIAL_WRITER(&nonul);
+    serial_put_text(&nw, "abc", 3);
+    nonul.ptr[nonul.len - 1] = 'x';
+    size_t tlen;
+    serial_reader nr = SERIAL_READER_BORROWING(nonul.ptr, nonul.len);
+    OK(!serial_get_text(&nr, &tlen, a) && !nr.ok && tlen == 0, "a text without its NUL is refused");
+    buf_free(&nonul);
+
     /* every cut copy fails cleanly */
     size_t refused = 0;
-    for (size_t n = 0; n < b.len - 8 - 6 - 1; n++) { /* the value alone */
+    size_t alone = b.len - 8 - 7 - 1; /* the value alone: not the u64, "tail" (tag, length,
+                                       * 4 bytes, NUL) nor the NULL */
+    for (size_t n = 0; n < alone; n++) {
         serial_reader c = SERIAL_READER(b.ptr, n);
         value *x = serial_get_value(&c, a);
         refused += !c.ok && !x;
     }
-    INT_EQ(refused, b.len - 8 - 6 - 1, "a cut value is refused at every length");
+    INT_EQ(refused, alone, "a cut value is refused at every length");
     /* flipped bytes: refused, or read as some value; never a crash (ASan) */
     char *copy = malloc(b.len);
     for (size_t i = 0; i < b.len; i++) {

@@ -5,7 +5,7 @@
  * where a position is a file (0 none, 1 the previous one, 2 a new one followed by its
  * bytes), line and column (varints), and the payload is: bool 1 byte; number its bits
  * (u64) and text as written; string its text (bytes and a NUL); date its fields; list
- * count and items; map count and per pair key bytes, key position, value. */
+ * count and items; map count and per pair key (a text), key position, value. */
 #include "serial.h"
 
 #include "xalloc.h"
@@ -116,7 +116,7 @@ serial_put_value(serial_writer *w, const value *v)
         serial_put_varint(w, v->as.map.len);
         for (size_t i = 0; i < v->as.map.len; i++) {
             const value_pair *p = &v->as.map.pairs[i];
-            serial_put_bytes(w, p->key, p->key_len);
+            serial_put_text(w, p->key, p->key_len);
             serial_put_pos(w, p->key_pos);
             serial_put_value(w, p->val);
         }
@@ -285,11 +285,15 @@ get_value(serial_reader *r, arena *a, unsigned depth)
         if (n > (size_t)(r->end - r->p)) /* each item takes a byte at least */
             return fail(r), NULL;
         v = value_new_list(a, at);
+        /* sized once: growing by doubling left two thirds of a restored site's lists as
+         * garbage in the arenas */
+        v->as.list.items = arena_alloc(a, (n + 1) * sizeof(value *));
+        v->as.list.cap = n + 1;
         for (size_t i = 0; i < n && r->ok; i++) {
             value *item = get_value(r, a, depth + 1);
             if (!item) /* lists hold values, never a null pointer */
                 return fail(r), NULL;
-            value_list_push(v, item, a);
+            v->as.list.items[v->as.list.len++] = item;
         }
         break;
     }
@@ -297,16 +301,21 @@ get_value(serial_reader *r, arena *a, unsigned depth)
         size_t n = serial_get_varint(r);
         if (n > (size_t)(r->end - r->p))
             return fail(r), NULL;
+        /* the pairs as written (a map never holds a key twice), sized once, then indexed
+         * as front.c does */
         v = value_new_map(a, at);
+        v->as.map.pairs = arena_alloc(a, (n + 1) * sizeof(value_pair));
+        v->as.map.cap = n + 1;
         for (size_t i = 0; i < n && r->ok; i++) {
             size_t len;
-            const char *key = serial_get_bytes(r, &len);
+            const char *key = serial_get_text(r, &len, a);
             src_pos key_at = serial_get_pos(r, a);
             value *val = get_value(r, a, depth + 1);
-            if (!val)
+            if (!key || !val)
                 return fail(r), NULL;
-            value_map_setn_at(v, key, len, val, key_at, a);
+            v->as.map.pairs[v->as.map.len++] = (value_pair){key, len, val, key_at};
         }
+        value_map_index(v, a);
         break;
     }
     }

@@ -75,6 +75,12 @@ test_no_calls(void)
     run r = expand(md);
     OK(r.ok && r.st.src == md && r.st.n == 0, "text without a call is left as it is");
     done(&r);
+    r = expand("single { braces {x{ only, and one at the end {");
+    OK(r.ok && r.st.n == 0 && !r.st.prefix, "single braces are no call, and not scanned");
+    done(&r);
+    r = expand("{a{ {b} {{metric()}}");
+    OK(r.ok && r.st.n == 1, "a call after single braces is found");
+    done(&r);
 }
 
 static void

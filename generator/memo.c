@@ -44,7 +44,9 @@ struct memo {
     search_memo search; /* the current search_write_files() call's */
     size_t first_search;
     size_t first_search_file;
-    output *search_out; /* where it keeps the files of its unchanged blocks */
+    output *search_out;       /* where it keeps the files of its unchanged blocks */
+    const void *search_index; /* the record of the index it recalled, or NULL */
+    size_t search_index_len;
     atomic_size_t restored;
     /* renders: prev when its renders were made as this build's are, else NULL; the place
      * of output 0's record */
@@ -963,6 +965,48 @@ memo_search_wrote(memo *m, const char *path, uint64_t key, size_t file, const ou
     buf_free(&name);
 }
 
+/* "searchindex/<dir>": the program's hash, then the whole index search.c made (the keys
+ * of its documents in it), for the next build to update. */
+static bool
+recall_search_index(void *payload, const char *dir, const void **data, size_t *len)
+{
+    memo *m = payload;
+    buf name = BUF_INIT;
+    const void *rec;
+    size_t rec_len;
+    serial_reader r;
+    bool found = find_page_record(m, "searchindex", dir, program_hash(), &name, &rec, &rec_len, &r);
+    if (found) {
+        *data = r.p;
+        *len = (size_t)(r.end - r.p);
+        m->search_index = rec;
+        m->search_index_len = rec_len;
+    }
+    buf_free(&name);
+    return found;
+}
+
+static void
+remember_search_index(void *payload, const char *dir, buf *data)
+{
+    memo *m = payload;
+    buf rec = BUF_INIT, name = BUF_INIT;
+    serial_writer w = SERIAL_WRITER(&rec);
+    serial_put_u64(&w, program_hash());
+    buf_append(&rec, data->ptr, data->len);
+    buf_free(data);
+    buf_printf(&name, "searchindex/%s", dir);
+    /* the same index (a rebuild that changed no page's words): the same record */
+    if (m->search_index && rec.len == m->search_index_len &&
+        memcmp(rec.ptr, m->search_index, rec.len) == 0)
+        cache_next_keep(m->next, SIZE_MAX, name.ptr, m->search_index, m->search_index_len);
+    else
+        cache_next_put(m->next, name.ptr, &rec);
+    m->search_index = NULL;
+    buf_free(&name);
+    buf_free(&rec);
+}
+
 const search_memo *
 memo_search(memo *m, size_t n, output *out)
 {
@@ -973,7 +1017,9 @@ memo_search(memo *m, size_t n, output *out)
     m->first_search_file =
         cache_next_reserve(m->next, 2 * ((n + SEARCH_BLOCK_DOCS - 1) / SEARCH_BLOCK_DOCS));
     m->search_out = out;
-    m->search = (search_memo){recall_search, remember_search, keep_search_file, m};
+    m->search = (search_memo){recall_search,       remember_search,       keep_search_file,
+                              recall_search_index, remember_search_index, m};
+    m->search_index = NULL;
     return &m->search;
 }
 

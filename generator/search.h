@@ -90,18 +90,26 @@ typedef bool (*search_emit_fn)(void *payload, const char *path, const char *data
  * - keep claims block file number `file` (as search_emit_fn numbers them), which the last
  *   build emitted at path with this key, when it is still there untouched; false (nothing
  *   claimed, nothing reported) when it is not: the file is written again. Main thread. May
- *   be NULL (nothing is kept). */
+ *   be NULL (nothing is kept).
+ * - recall_index gives the bytes of the whole index the last build remembered for dir
+ *   (false when there are none), remember_index keeps this build's (taken). Main thread.
+ *   May be NULL (no index is kept). */
 typedef struct search_memo {
     bool (*recall)(void *payload, size_t i, const char *url, uint64_t key, const void **data,
                    size_t *len);
     void (*remember)(void *payload, size_t i, const char *url, uint64_t key, buf *data);
     bool (*keep)(void *payload, const char *path, uint64_t key, size_t file);
+    bool (*recall_index)(void *payload, const char *dir, const void **data, size_t *len);
+    void (*remember_index)(void *payload, const char *dir, buf *data);
     void *payload;
 } search_memo;
 
 /* memo may be NULL (nothing kept). A block whose documents (URL, title, section,
  * summary, texts and body) are those the last build wrote it from is kept as that build
- * left it (both its files, d-B and f-B), without being made again. */
+ * left it (both its files, d-B and f-B), without being made again. With an index the
+ * last build remembered for the same documents' URLs in the same order, only the
+ * documents whose contents changed are tokenized: their postings in that index are
+ * replaced (the files are the same bytes as from reading every document). */
 bool search_write_files(const search_doc *docs, size_t n, const char *dir, size_t workers,
                         const search_memo *memo, search_emit_fn emit, void *payload, diag *d);
 

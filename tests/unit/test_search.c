@@ -314,6 +314,9 @@ typedef struct shelf {
     size_t kept;  /* files kept this build */
     bool lose_d2; /* d-2.json was deleted since the last build */
     kept terms;   /* the documents' terms */
+    buf index;    /* the last build's whole index, when has_index */
+    bool has_index;
+    void (*damage)(buf *index); /* done to the index before the next build reads it */
 } shelf;
 
 static void
@@ -367,6 +370,30 @@ shelf_remember(void *payload, size_t i, const char *url, uint64_t key, buf *data
     kept_remember(&((shelf *)payload)->terms, i, url, key, data);
 }
 
+static bool
+shelf_recall_index(void *payload, const char *dir, const void **data, size_t *len)
+{
+    shelf *sh = payload;
+    OK(strcmp(dir, "s/") == 0, "the index of s/");
+    if (sh->damage && sh->has_index)
+        sh->damage(&sh->index);
+    sh->damage = NULL;
+    *data = sh->index.ptr;
+    *len = sh->index.len;
+    return sh->has_index;
+}
+
+static void
+shelf_remember_index(void *payload, const char *dir, buf *data)
+{
+    (void)dir;
+    shelf *sh = payload;
+    buf_free(&sh->index);
+    sh->index = *data;
+    *data = (buf)BUF_INIT;
+    sh->has_index = true;
+}
+
 /* Files as one text ("== path\n" and the bytes of each) in path order, to compare. */
 typedef struct entry {
     const char *path, *data;
@@ -400,7 +427,8 @@ shelf_build(shelf *sh, const search_doc *docs, size_t n)
         buf_free(&sh->data[sh->now][i]);
     sh->n[sh->now] = 0;
     sh->kept = 0;
-    search_memo memo = {shelf_recall, shelf_remember, shelf_keep, sh};
+    search_memo memo = {shelf_recall,       shelf_remember,       shelf_keep,
+                        shelf_recall_index, shelf_remember_index, sh};
     diag *d = diag_new();
     OK(search_write_files(docs, n, "s/", 2, &memo, shelf_emit, sh, d), "shelf build");
     diag_free(d);
@@ -458,6 +486,68 @@ expect_build(shelf *sh, const search_doc *docs, size_t n, size_t n_kept, const c
     free(want);
 }
 
+/* Damages to a remembered index (see search.c's index_to_bytes) */
+static void
+cut_index(buf *index)
+{
+    index->len -= 3;
+}
+
+static size_t
+read_varint(const char *p, size_t *at)
+{
+    size_t x = 0;
+    for (int shift = 0;; shift += 7) {
+        unsigned char c = (unsigned char)p[(*at)++];
+        x |= (size_t)(c & 0x7f) << shift;
+        if (!(c & 0x80))
+            return x;
+    }
+}
+
+/* the byte where the first term starts (after the URLs' hash, the count and the keys) */
+static size_t
+first_term_at(const buf *index)
+{
+    size_t at = 8;
+    size_t n = read_varint(index->ptr, &at);
+    at += 8 * n;
+    read_varint(index->ptr, &at); /* the number of terms */
+    return at;
+}
+
+/* where the first term's first posting is (one byte: documents below 32) */
+static size_t
+first_posting_at(const buf *index)
+{
+    size_t at = first_term_at(index);
+    size_t len = read_varint(index->ptr, &at);
+    at += len;
+    read_varint(index->ptr, &at); /* its postings */
+    return at;
+}
+
+static void
+bad_doc_index(buf *index) /* the first term's first posting names document 31 of 25 */
+{
+    index->ptr[first_posting_at(index)] = (char)(31 << 2 | 1);
+}
+
+static void
+field_index(buf *index) /* the first term's first posting in another field: still valid */
+{
+    char *p = &index->ptr[first_posting_at(index)];
+    *p = (char)((*p & ~3) | ((*p & 3) == 1 ? 2 : 1));
+}
+
+static void
+unsorted_index(buf *index) /* the first term's first byte after every other */
+{
+    size_t at = first_term_at(index);
+    read_varint(index->ptr, &at);
+    index->ptr[at] = '~';
+}
+
 /* Blocks whose documents did not change are kept as the last build wrote them: both
  * files, without being made again; an edited document's block is written again, and a
  * block whose file is gone too. Every build gives the files of an index written whole. */
@@ -474,10 +564,35 @@ test_blocks_kept(void)
     }
     shelf *sh = calloc(1, sizeof *sh);
     expect_build(sh, docs, N, 0, "the first build: every file written", NULL);
+    OK(sh->has_index, "the whole index is remembered");
     expect_build(sh, docs, N, 6, "the same documents: the three blocks' six files kept", NULL);
     INT_EQ(sh->n[sh->now], 6 + 2, "only the shard and meta.json written again");
+    size_t tokenized = atomic_load(&sh->terms.remembered);
+    /* "w12" goes (no other page has it), "new" comes: the last index updated */
     snprintf(bodies[12], sizeof bodies[12], "<p>Page 12, new words.</p>");
     expect_build(sh, docs, N, 4, "an edit in block 1: blocks 0 and 2 kept", "new words");
+    INT_EQ(atomic_load(&sh->terms.remembered), tokenized + 1, "only the edited page tokenized");
+    snprintf(bodies[12], sizeof bodies[12], "<p>Page 12, words w12 w3 w0.</p>");
+    snprintf(bodies[20], sizeof bodies[20], "<p>Page 20, new words, title.</p>");
+    expect_build(sh, docs, N, 2, "two edits: a term back, a posting before others",
+                 "\"w12\"");
+    INT_EQ(atomic_load(&sh->terms.remembered), tokenized + 3, "only the two edited pages");
+    /* an index that does not decode, or is out of order, is not used: the files are right */
+    void (*damages[])(buf *) = {cut_index, bad_doc_index, unsorted_index};
+    for (size_t k = 0; k < sizeof damages / sizeof *damages; k++) {
+        sh->damage = damages[k];
+        snprintf(bodies[5], sizeof bodies[5], "<p>Page 5, damage %zu.</p>", k);
+        expect_build(sh, docs, N, 4, "a damaged last index: not used", "damage");
+    }
+    /* the last index is what the next build starts from: a posting changed in it (which
+     * the cache's record hash would refuse) shows in the files */
+    sh->damage = field_index;
+    char *got = shelf_build(sh, docs, N), *want = plain_build(docs, N);
+    OK(strcmp(got, want) != 0, "the last index is used, not every page's terms");
+    free(got);
+    free(want);
+    sh->has_index = false;
+    expect_build(sh, docs, N, 6, "without a last index: every page's terms", NULL);
     docs[3].url = "/p/three/"; /* another URL, the same page */
     expect_build(sh, docs, N, 4, "a page's new URL: its block written again", "/p/three/");
     sh->lose_d2 = true;
@@ -490,6 +605,7 @@ test_blocks_kept(void)
             buf_free(&sh->data[side][i]);
     for (size_t i = 0; i < sh->terms.n; i++)
         buf_free(&sh->terms.data[i]);
+    buf_free(&sh->index);
     free(sh);
 }
 

@@ -574,8 +574,7 @@ test_blocks_kept(void)
     INT_EQ(atomic_load(&sh->terms.remembered), tokenized + 1, "only the edited page tokenized");
     snprintf(bodies[12], sizeof bodies[12], "<p>Page 12, words w12 w3 w0.</p>");
     snprintf(bodies[20], sizeof bodies[20], "<p>Page 20, new words, title.</p>");
-    expect_build(sh, docs, N, 2, "two edits: a term back, a posting before others",
-                 "\"w12\"");
+    expect_build(sh, docs, N, 2, "two edits: a term back, a posting before others", "\"w12\"");
     INT_EQ(atomic_load(&sh->terms.remembered), tokenized + 3, "only the two edited pages");
     /* an index that does not decode, or is out of order, is not used: the files are right */
     void (*damages[])(buf *) = {cut_index, bad_doc_index, unsorted_index};

@@ -89,9 +89,9 @@ static bool
 collect_search(void *payload, const char *path, const char *data, size_t len, uint64_t key,
                size_t file, diag *d)
 {
+    pthread_mutex_lock(&emit_lock); /* the pool's threads: the harness's counts are not atomic */
     OK(file == file_number(path) && (key == 0 || file != SIZE_MAX),
        "%s: emitted as file %zu with key %llx", path, file, (unsigned long long)key);
-    pthread_mutex_lock(&emit_lock);
     bool ok = collect_file(payload, path, data, len, d);
     pthread_mutex_unlock(&emit_lock);
     return ok;
@@ -334,9 +334,9 @@ shelf_emit(void *payload, const char *path, const char *data, size_t len, uint64
            diag *d)
 {
     (void)d;
+    pthread_mutex_lock(&emit_lock); /* the pool's threads: the harness's counts are not atomic */
     OK((key != 0) == (file != SIZE_MAX) && file == file_number(path),
        "%s: a key and a number for a block's file, none for a shard or meta.json", path);
-    pthread_mutex_lock(&emit_lock);
     shelf_put(payload, path, key, data, len);
     pthread_mutex_unlock(&emit_lock);
     return true;

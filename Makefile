@@ -65,7 +65,8 @@ DEPS_LIBS   := -lbtparse $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcmark-
 
 REQ_CFLAGS  = -std=c11 -D_GNU_SOURCE -pthread $(WARN) -MMD -MP $(DEPS_CFLAGS) \
               -DCLINFOLIO_VERSION='"$(VERSION)"' $(SAN_CFLAGS)
-REQ_LDFLAGS = $(SAN_LDFLAGS)
+# markdown.c defines a function of cmark-gfm's for the library to call instead of its own
+REQ_LDFLAGS = $(SAN_LDFLAGS) -Wl,--export-dynamic-symbol=cmark_manage_extensions_special_characters
 REQ_LIBS    = $(DEPS_LIBS) -lm -pthread
 # the user's flags come last, so they can override a default (-O0, -Wno-error=...)
 ALL_CFLAGS  = $(REQ_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(MYCFLAGS)

@@ -288,8 +288,9 @@ cmd_build(int argc, char **argv)
                    stats.renders - stats.kept, stats.renders, stats.kept);
             printf("parsed the front matter of %zu of %zu files\n", stats.files - stats.files_kept,
                    stats.files);
-            printf("converted the Markdown of %zu of %zu pages; plugin hooks %s\n",
+            printf("converted the Markdown of %zu of %zu pages (parsed %s); plugin hooks %s\n",
                    stats.markdown - stats.markdown_kept, stats.markdown,
+                   markdown_parses_in_parallel() ? "in parallel" : "one at a time",
                    stats.plugins_kept ? "not run (unchanged)" : "run");
             if (!stats.plugins_kept && stats.hook_calls)
                 printf("page hooks run %zu of %zu times (a plugin's hook for a page); the other "

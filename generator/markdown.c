@@ -15,7 +15,9 @@
 #include <cmark-gfm.h>
 
 #include <assert.h>
+#include <dlfcn.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,11 +29,32 @@
 #define MIN_OUTPUT_CAP    (16u << 20)
 #define OUTPUT_CAP_FACTOR 64
 
-/* cmark-gfm 0.29 adds and removes the extensions' special inline characters ('~', '|',
- * ':', 'w') in a global table around every inline parse (cmark_parser_finish and table
- * rows inside cmark_parser_feed), so two parses at once lose each other's characters.
- * Held around parser creation, feeding and finishing; rendering runs in parallel. */
+/* cmark-gfm 0.29 adds the extensions' special inline characters (strikethrough's '~',
+ * autolink's ':' and 'w') to two global tables around every inline parse and removes them
+ * after, in cmark_manage_extensions_special_characters() (called by cmark_parser_finish and
+ * by the table extension for each row inside cmark_parser_feed), so two parses at once
+ * lose each other's characters. Every parse here attaches both extensions, so the tables
+ * can hold their characters for good: markdown_global_init() sets them once, and the
+ * definition below, which the dynamic linker calls in place of the library's (the
+ * Makefile exports it from the program), leaves them as they are. Parsing then runs in
+ * parallel. When that is not so (the library's own definition is the one called, which
+ * the self-test in markdown_global_init() sees), every parse holds parse_lock instead,
+ * and the definition below does what the library's does. The tables are the only
+ * state cmark-gfm 0.29 changes while parsing besides the parser's own. */
 static pthread_mutex_t parse_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool parse_in_parallel; /* set once by markdown_global_init() */
+static atomic_bool interposed; /* the definition below was called by cmark-gfm */
+static void (*library_manage)(cmark_parser *, int);
+
+void cmark_manage_extensions_special_characters(cmark_parser *parser, int add);
+
+void
+cmark_manage_extensions_special_characters(cmark_parser *parser, int add)
+{
+    atomic_store_explicit(&interposed, true, memory_order_relaxed);
+    if (!parse_in_parallel && library_manage)
+        library_manage(parser, add);
+}
 
 /* The page context of the calling thread: written only by markdown_set_page on that
  * thread (site.c, around each page's conversion). */
@@ -43,10 +66,64 @@ markdown_set_page(const markdown_page *pg)
     page_ctx = pg;
 }
 
+/* A parser with the two extensions that have special characters, fed src. */
+static cmark_node *
+parse_sample(cmark_parser **parser, const char *src)
+{
+    *parser = cmark_parser_new(CMARK_OPT_DEFAULT);
+    cmark_parser_attach_syntax_extension(*parser, cmark_find_syntax_extension("strikethrough"));
+    cmark_parser_attach_syntax_extension(*parser, cmark_find_syntax_extension("autolink"));
+    cmark_parser_feed(*parser, src, strlen(src));
+    return cmark_parser_finish(*parser);
+}
+
+/* Whether sample parses as it must: struck through and linked. */
+static bool
+sample_ok(void)
+{
+    static const char sample[] = "~~a~~ www.example.org";
+    cmark_parser *parser;
+    cmark_node *doc = parse_sample(&parser, sample);
+    char *html =
+        cmark_render_html(doc, CMARK_OPT_DEFAULT, cmark_parser_get_syntax_extensions(parser));
+    bool ok = strstr(html, "<del>a</del>") && strstr(html, "href=\"http://www.example.org\"");
+    free(html);
+    cmark_node_free(doc);
+    cmark_parser_free(parser);
+    return ok;
+}
+
+static void
+init_once(void)
+{
+    cmark_gfm_core_extensions_ensure_registered();
+    library_manage = (void (*)(cmark_parser *, int))dlsym(
+        RTLD_NEXT, "cmark_manage_extensions_special_characters");
+    if (!library_manage || !sample_ok() || !atomic_load(&interposed))
+        return; /* parses hold parse_lock */
+    cmark_parser *parser;
+    cmark_node *doc = parse_sample(&parser, "");
+    library_manage(parser, 1); /* the characters, for good */
+    parse_in_parallel = true;
+    if (!sample_ok()) { /* as the library leaves them after a parse */
+        library_manage(parser, 0);
+        parse_in_parallel = false;
+    }
+    cmark_node_free(doc);
+    cmark_parser_free(parser);
+}
+
 void
 markdown_global_init(void)
 {
-    cmark_gfm_core_extensions_ensure_registered();
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, init_once);
+}
+
+bool
+markdown_parses_in_parallel(void)
+{
+    return parse_in_parallel;
 }
 
 /* {====================================================================
@@ -1325,14 +1402,15 @@ empty_result(markdown_result *out, arena *a)
     out->n_labels = 0;
 }
 
-/* Parses src with the GFM extensions (without tables when !tables): the parse runs under
- * parse_lock, see markdown.h. The caller frees the tree and *parser. */
+/* Parses src with the GFM extensions (without tables when !tables), under parse_lock
+ * unless parses run in parallel (see above). The caller frees the tree and *parser. */
 static cmark_node *
 parse_document(cmark_parser **parser, const char *src, size_t len, int options, bool tables)
 {
     static const char *const ext_names[] = {"table", "strikethrough", "autolink", "tagfilter",
                                             "tasklist"};
-    pthread_mutex_lock(&parse_lock);
+    if (!parse_in_parallel)
+        pthread_mutex_lock(&parse_lock);
     *parser = cmark_parser_new(options);
     for (size_t i = tables ? 0 : 1; i < sizeof ext_names / sizeof ext_names[0]; i++) {
         cmark_syntax_extension *ext = cmark_find_syntax_extension(ext_names[i]);
@@ -1342,7 +1420,8 @@ parse_document(cmark_parser **parser, const char *src, size_t len, int options, 
     }
     cmark_parser_feed(*parser, src, len);
     cmark_node *doc = cmark_parser_finish(*parser);
-    pthread_mutex_unlock(&parse_lock);
+    if (!parse_in_parallel)
+        pthread_mutex_unlock(&parse_lock);
     return doc;
 }
 

@@ -13,9 +13,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Registers cmark-gfm's core extensions in its (unlocked, global) registry. Call once
- * from main before any thread calls markdown_render(). */
+/* Registers cmark-gfm's core extensions in its (unlocked, global) registry, and sets the
+ * extensions' special characters for good when this program's definition of
+ * cmark_manage_extensions_special_characters() is the one cmark-gfm calls (see
+ * markdown.c). Call from main before any thread calls markdown_render(); later calls do
+ * nothing. */
 void markdown_global_init(void);
+/* Whether parses run in parallel (else one at a time): for -v and the tests. */
+bool markdown_parses_in_parallel(void);
 
 /* Looks up the page written in the content file `path` (a link to "foo.md" resolved
  * against the linking file: "content/projects/foo.md"). Returns its URL (borrowed; it
@@ -190,8 +195,9 @@ void markdown_label_text(buf *out, const char *kind, unsigned number, const char
  * warning (cmark-gfm 0.29 pads every row to the header's width). HTML larger than
  * max(16 MiB, 64 * len) is refused with an error.
  *
- * Thread-safe once markdown_global_init() ran; cmark-gfm's parsing step is serialised
- * internally because 0.29 keeps the extensions' special characters in a global table.
+ * Thread-safe once markdown_global_init() ran; cmark-gfm's parsing step runs one at a
+ * time unless markdown_parses_in_parallel() (0.29 keeps the extensions' special
+ * characters in a global table).
  * Always fills *out (with empty strings on failure); returns false after reporting an
  * error to d. All results are owned by a. */
 #define MARKDOWN_MAX_WARNINGS 20

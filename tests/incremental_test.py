@@ -30,15 +30,16 @@ def build(site, out, *args):
                        capture_output=True, text=True,
                        env=dict(os.environ, SOURCE_DATE_EPOCH="1767225600"))
     m = re.search(r"rendered (\d+) of (\d+) pages", p.stdout)
-    c = re.search(r"converted the Markdown of (\d+) of (\d+) pages; plugin hooks (run|not)",
-                  p.stdout)
+    c = re.search(r"converted the Markdown of (\d+) of (\d+) pages \(parsed ([a-z ]+)\); "
+                  r"plugin hooks (run|not)", p.stdout)
     f = re.search(r"parsed the front matter of (\d+) of (\d+) files", p.stdout)
     h = re.search(r"page hooks run (\d+) of (\d+) times", p.stdout)
     LAST.clear()
     if h:
         LAST.update(hooks_run=int(h.group(1)), hook_calls=int(h.group(2)))
     if c:
-        LAST.update(converted=int(c.group(1)), pages=int(c.group(2)), hooks=c.group(3) == "run")
+        LAST.update(converted=int(c.group(1)), pages=int(c.group(2)),
+                    parallel=c.group(3) == "in parallel", hooks=c.group(4) == "run")
     if f:
         LAST.update(parsed=int(f.group(1)), files=int(f.group(2)))
     if not m:
@@ -115,6 +116,9 @@ def main():
         status, rendered, total, err = build(site, out)
         check(status == 0 and rendered == total and total > 50,
               "first build renders every page: %d of %d %s" % (rendered, total, err))
+        # markdown.c's cmark_manage_extensions_special_characters() is the one cmark-gfm
+        # calls: the program parses pages in parallel (else one at a time, under a lock)
+        check(LAST.get("parallel") is True, "the Markdown is parsed in parallel")
         check(os.path.isfile(os.path.join(tmp, ".clinfolio-cache", "public.cache")),
               "the cache is beside the output folder")
 

@@ -306,7 +306,7 @@ typedef struct terms_job {
     const uint64_t *keys;    /* the chunk's doc_key()s, when memo */
     const doc_block *blocks; /* all of them: a kept block's snippets are not needed */
     const bool *indexed;     /* the chunk's documents the last index holds as they are
-                              * (delta_index): only their snippets are wanted; NULL: none */
+                              * (update_index): only their snippets are wanted; NULL: none */
 } terms_job;
 
 /* What a document's terms are made of (its URL names the record, not its key). */
@@ -352,7 +352,7 @@ terms_from_bytes(doc_terms *dt, const void *data, size_t len, bool want_terms, b
         const char *t = serial_get_bytes(&r, &tlen);
         if (!r.ok || field > SEARCH_TITLE || tlen > UINT32_MAX)
             break;
-        if (!want_terms) /* the index has them already (delta_index) */
+        if (!want_terms) /* the index has them already (update_index) */
             continue;
         dt->terms[dt->n++] =
             (doc_term){(uint32_t)dt->text.len, (uint32_t)tlen, hash_bytes(0, t, tlen), field};
@@ -493,7 +493,7 @@ add_posting(term_index *ix, const char *text, size_t len, uint64_t hash, uint32_
     t->post[t->n++] = doc << 2 | field;
 }
 
-/* A posting in document order among the others (delta_index). */
+/* A posting in document order among the others (update_index). */
 static void
 insert_posting(term_index *ix, const char *text, size_t len, uint64_t hash, uint32_t doc,
                unsigned field)

@@ -8,6 +8,7 @@
 #include "hash.h"
 #include "ident.h"
 #include "pool.h"
+#include "smallpool.h"
 #include "text.h"
 #include "xalloc.h"
 
@@ -47,6 +48,7 @@ typedef enum limit_hit { LIMIT_NONE, LIMIT_CPU, LIMIT_TIME, LIMIT_MEMORY } limit
 typedef struct lstate {
     lua_State *L;
     plugin_host *h;
+    smallpool *pool;             /* where L's blocks come from (limited_alloc) */
     size_t mem, mem_limit;       /* bytes of Lua heap, and the cap */
     size_t used, budget;         /* instructions of the current call, and the cap */
     bool in_call;                /* a limited call runs: the limits apply */
@@ -137,13 +139,13 @@ limited_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     lstate *S = ud;
     size_t old = ptr ? osize : 0;
     if (nsize == 0) {
-        free(ptr);
+        smallpool_realloc(S->pool, ptr, osize, 0);
         S->mem -= old;
         return NULL;
     }
     if (S->in_call && nsize > old && (S->mem > S->mem_limit || nsize - old > S->mem_limit - S->mem))
         return NULL; /* Lua raises "not enough memory" */
-    void *p = realloc(ptr, nsize);
+    void *p = smallpool_realloc(S->pool, ptr, osize, nsize);
     if (p)
         S->mem = S->mem - old + nsize;
     return p;
@@ -1258,8 +1260,10 @@ state_new(plugin_host *h)
     S->site_reads = BUF_INIT;
     S->mem_limit = h->cfg->plugin_memory_mb << 20;
     S->hooks = xcalloc(h->n + 1, sizeof(int));
-    S->L = lua_newstate(limited_alloc, S);
+    S->pool = smallpool_new();
+    S->L = S->pool ? lua_newstate(limited_alloc, S) : NULL;
     if (!S->L) {
+        smallpool_free(S->pool);
         free(S->hooks);
         free(S);
         return NULL;
@@ -1309,6 +1313,7 @@ static void
 state_free(lstate *S)
 {
     lua_close(S->L);
+    smallpool_free(S->pool); /* after lua_close: it gave back every block */
     free(S->hooks);
     buf_free(&S->site_reads);
     free(S);

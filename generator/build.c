@@ -659,13 +659,13 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     config site_cfg;
     if (!config_load(&site_cfg, opt->root, opt->base_url, a, d))
         goto done;
-    m = memo_open(opt); /* what the last build remembered (not for a check) */
     const char *theme_name = NULL;
     const char *datadir = opt->datadir ? opt->datadir : CLINFOLIO_DATADIR;
     progress_pass(opt->progress, "loading pages");
     const char *theme = build_find_theme(&site_cfg, opt->root, datadir, &theme_name, a, d);
+    m = memo_open(opt, &site_cfg, theme, datadir); /* what the last build remembered */
     /* nothing changed since the last build: its diagnostics again, and done */
-    if (memo_unchanged(m, &site_cfg, theme, datadir, &st, a, d)) {
+    if (memo_unchanged(m, &st, a, d)) {
         ok = diag_error_count(d) == 0;
         if (stats)
             *stats = st;

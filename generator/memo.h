@@ -27,8 +27,12 @@ typedef struct memo memo;
 
 /* The last build's cache of opt->out_dir (from opt->memory, else the cache file; none
  * with opt->clean or when it cannot be used: -v says why), and an empty record for this
- * build. NULL for a check, which remembers nothing. */
-memo *memo_open(const build_options *opt);
+ * build. Meanwhile a thread of its own fingerprints the inputs for memo_unchanged(): cfg
+ * (site.yaml, whose bibliography files (config_bibliography_files) are inputs too), theme
+ * (the theme's folder; NULL: none, nothing to fingerprint) and datadir must stay as they
+ * are until then. NULL for a check, which remembers nothing. */
+memo *memo_open(const build_options *opt, const config *cfg, const char *theme,
+                const char *datadir);
 
 /* Whether the output folder can be updated in place: the last build's cache is there. */
 bool memo_has_previous(const memo *m);
@@ -36,10 +40,8 @@ bool memo_has_previous(const memo *m);
 /* When no input file changed since the last build (by their metadata, inputs.h), nor the
  * options or the program, the clock did not pass a date of the site, and every file of
  * the output is as that build left it: reports its diagnostics again, copies its figures
- * into *st and returns true; the build is then done. theme: the theme's folder; cfg:
- * site.yaml, whose bibliography files (config_bibliography_files) are inputs too. */
-bool memo_unchanged(memo *m, const config *cfg, const char *theme, const char *datadir,
-                    build_stats *st, arena *a, diag *d);
+ * into *st and returns true; the build is then done. */
+bool memo_unchanged(memo *m, build_stats *st, arena *a, diag *d);
 
 /* The callbacks with which site_load() restores and records each file's front matter
  * and checks (site_options.load_memo), or NULL when m is NULL. After memo_unchanged()

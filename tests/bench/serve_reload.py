@@ -27,7 +27,9 @@ from serve_util import Serve  # noqa: E402
 def main():
     binary, site = sys.argv[1], sys.argv[2]
     edits = int(sys.argv[3]) if len(sys.argv) > 3 else 5
-    s = Serve(binary, site, extra_args=("-v",), drop=("public",))
+    # not the outputs bench.sh moved aside, nor Hugo's site, nor the builds' cache
+    s = Serve(binary, site, extra_args=("-v",),
+              drop=("public", "discarded", "hugo", ".clinfolio-cache"))
     try:
         s.start(timeout=600)
         pages = int(re.match(r"built (\d+) pages", s.lines[0]).group(1))

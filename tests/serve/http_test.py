@@ -264,7 +264,14 @@ try:
           and b": error: " in body and b"A renamed-over page" in body,
           "the overlay over the last good page: %r" % body[-600:])
     check(b'role="alert"' in request(s, b + "no/such/")[2], "the overlay on the 404 page too")
-    check(any("content/about.md:" in e and ": error: " in e for e in s.errs), "the terminal shows it")
+    # stderr has its own reader, which may come after the rebuild line on stdout (a race
+    # seen under ASan): wait for it as the schema check above does
+    try:
+        s.wait_line(lambda x: "content/about.md:" in x and ": error: " in x, 0, 10, s.errs)
+        shown = True
+    except RuntimeError:
+        shown = False
+    check(shown, "the terminal shows it")
     n = s.rebuilds()
     save_by_rename(about, good)
     line = s.wait_rebuild(n)

@@ -50,9 +50,7 @@ struct memo {
     search_memo search; /* the current search_write_files() call's */
     size_t first_search;
     size_t first_search_file;
-    output *search_out;       /* where it keeps the files of its unchanged blocks */
-    const void *search_index; /* the record of the index it recalled, or NULL */
-    size_t search_index_len;
+    output *search_out; /* where it keeps the files of its unchanged blocks */
     atomic_size_t restored;
     /* renders: prev when its renders were made as this build's are, else NULL; the place
      * of output 0's record */
@@ -1022,8 +1020,6 @@ recall_search_index(void *payload, const char *dir, const void **data, size_t *l
     if (found) {
         *data = r.p;
         *len = (size_t)(r.end - r.p);
-        m->search_index = rec;
-        m->search_index_len = rec_len;
     }
     buf_free(&name);
     return found;
@@ -1040,12 +1036,12 @@ remember_search_index(void *payload, const char *dir, buf *data)
     buf_free(data);
     buf_printf(&name, "searchindex/%s", dir);
     /* the same index (a rebuild that changed no page's words): the same record */
-    if (m->search_index && rec.len == m->search_index_len &&
-        memcmp(rec.ptr, m->search_index, rec.len) == 0)
-        cache_next_keep(m->next, SIZE_MAX, name.ptr, m->search_index, m->search_index_len);
+    size_t last_len;
+    const void *last = cache_get(m->prev, name.ptr, &last_len);
+    if (last && rec.len == last_len && memcmp(rec.ptr, last, rec.len) == 0)
+        cache_next_keep(m->next, SIZE_MAX, name.ptr, last, last_len);
     else
         cache_next_put(m->next, name.ptr, &rec);
-    m->search_index = NULL;
     buf_free(&name);
     buf_free(&rec);
 }
@@ -1062,7 +1058,6 @@ memo_search(memo *m, size_t n, output *out)
     m->search_out = out;
     m->search = (search_memo){recall_search,       remember_search,       keep_search_file,
                               recall_search_index, remember_search_index, m};
-    m->search_index = NULL;
     return &m->search;
 }
 

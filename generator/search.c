@@ -305,8 +305,9 @@ typedef struct terms_job {
     size_t first;            /* the number of the chunk's first document */
     const uint64_t *keys;    /* the chunk's doc_key()s, when memo */
     const doc_block *blocks; /* all of them: a kept block's snippets are not needed */
-    const bool *indexed;     /* the chunk's documents the last index holds as they are
-                              * (update_index): only their snippets are wanted; NULL: none */
+    const bool *changed;     /* with the last index (update_index): which documents it does
+                              * not hold as they are; the others' terms are not wanted,
+                              * only their snippets. NULL: every document's terms */
 } terms_job;
 
 /* What a document's terms are made of (its URL names the record, not its key). */
@@ -343,8 +344,10 @@ terms_from_bytes(doc_terms *dt, const void *data, size_t len, bool want_terms, b
     size_t n = serial_get_varint(&r);
     if (!r.ok || n > len)
         return false;
-    dt->terms = xcalloc(n + 1, sizeof *dt->terms);
-    dt->cap = n + 1;
+    if (want_terms) {
+        dt->terms = xcalloc(n + 1, sizeof *dt->terms);
+        dt->cap = n + 1;
+    }
     size_t seen = 0;
     for (size_t k = 0; k < n && r.ok; k++, seen++) {
         unsigned field = (unsigned)serial_get_varint(&r);
@@ -383,7 +386,7 @@ terms_one(size_t i, size_t worker, void *payload)
     const void *kept;
     size_t kept_len;
     bool want_snippet = !block_kept(&j->blocks[(j->first + i) / SEARCH_BLOCK_DOCS]);
-    bool want_terms = !(j->indexed && j->indexed[i]);
+    bool want_terms = !j->changed || j->changed[i];
     if (j->memo &&
         j->memo->recall(j->memo->payload, j->first + i, doc->url, key, &kept, &kept_len) &&
         ((!want_terms && !want_snippet) || /* carried over for the next build, no more */
@@ -906,14 +909,9 @@ search_write_files(const search_doc *docs, size_t n, const char *dir, size_t wor
         index_from_bytes(&ix, last, last_len, keys, n, urls, changed)) {
         /* the last index, with the terms of the documents that changed made again (the
          * others' records give only the snippets of the blocks written again) */
-        terms_job job = {docs, dts, memo, 0, keys, blocks, NULL};
-        bool *indexed = xcalloc(n + 1, sizeof *indexed);
-        for (size_t i = 0; i < n; i++)
-            indexed[i] = !changed[i];
-        job.indexed = indexed;
+        terms_job job = {docs, dts, memo, 0, keys, blocks, changed};
         pool_run(workers, n, terms_one, &job);
         update_index(&ix, changed, dts, n);
-        free(indexed);
     } else {
         /* in document order, so every term's postings come sorted; a chunk of pages at a
          * time, whose terms go once merged (all of a 10,000-page site's at once were 60 MiB

@@ -51,8 +51,11 @@ void cmark_manage_extensions_special_characters(cmark_parser *parser, int add);
 void
 cmark_manage_extensions_special_characters(cmark_parser *parser, int add)
 {
+    if (parse_in_parallel)
+        return; /* the tables hold the characters for good: nothing to do, nothing shared
+                 * written by the parses of the pool's threads */
     atomic_store_explicit(&interposed, true, memory_order_relaxed);
-    if (!parse_in_parallel && library_manage)
+    if (library_manage)
         library_manage(parser, add);
 }
 

@@ -392,10 +392,9 @@ memo_unchanged(memo *m, build_stats *st, arena *a, diag *d)
 {
     if (!m || !m->theme)
         return false;
-    if (m->fingerprinting)
-        join_fingerprint(m);
-    else
+    if (!m->fingerprinting)
         fingerprint(m, a); /* no thread could be made */
+    join_fingerprint(m);
     return m->prev && nothing_changed(m->opt, m->prev, m->inputs, st, a, d);
 }
 

@@ -10,6 +10,7 @@
 #include "files.h"
 
 #include "search.h"
+#include "serial.h"
 #include "xalloc.h"
 
 #include <pthread.h>
@@ -493,38 +494,29 @@ cut_index(buf *index)
     index->len -= 3;
 }
 
-static size_t
-read_varint(const char *p, size_t *at)
+/* A reader over the index at its first term (after the URLs' hash, the count, the keys
+ * and the number of terms). */
+static serial_reader
+at_first_term(const buf *index)
 {
-    size_t x = 0;
-    for (int shift = 0;; shift += 7) {
-        unsigned char c = (unsigned char)p[(*at)++];
-        x |= (size_t)(c & 0x7f) << shift;
-        if (!(c & 0x80))
-            return x;
-    }
-}
-
-/* the byte where the first term starts (after the URLs' hash, the count and the keys) */
-static size_t
-first_term_at(const buf *index)
-{
-    size_t at = 8;
-    size_t n = read_varint(index->ptr, &at);
-    at += 8 * n;
-    read_varint(index->ptr, &at); /* the number of terms */
-    return at;
+    serial_reader r = SERIAL_READER(index->ptr, index->len);
+    serial_get_u64(&r);
+    size_t n = serial_get_varint(&r);
+    for (size_t i = 0; i < n; i++)
+        serial_get_u64(&r);
+    serial_get_varint(&r);
+    return r;
 }
 
 /* where the first term's first posting is (one byte: documents below 32) */
 static size_t
 first_posting_at(const buf *index)
 {
-    size_t at = first_term_at(index);
-    size_t len = read_varint(index->ptr, &at);
-    at += len;
-    read_varint(index->ptr, &at); /* its postings */
-    return at;
+    serial_reader r = at_first_term(index);
+    size_t len;
+    serial_get_bytes(&r, &len); /* its text */
+    serial_get_varint(&r);      /* its postings */
+    return (size_t)((const char *)r.p - index->ptr);
 }
 
 static void
@@ -543,9 +535,9 @@ field_index(buf *index) /* the first term's first posting in another field: stil
 static void
 unsorted_index(buf *index) /* the first term's first byte after every other */
 {
-    size_t at = first_term_at(index);
-    read_varint(index->ptr, &at);
-    index->ptr[at] = '~';
+    serial_reader r = at_first_term(index);
+    serial_get_varint(&r); /* the text's length */
+    index->ptr[(const char *)r.p - index->ptr] = '~';
 }
 
 /* Blocks whose documents did not change are kept as the last build wrote them: both

@@ -643,11 +643,11 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     memo *m = NULL;
     deps_log *logs = xcalloc(workers, sizeof(deps_log));
     deps_memo **memos = xcalloc(workers, sizeof(deps_memo *));
-    template_cache **caches = xcalloc(workers, sizeof(template_cache *));
+    template_cache **caches = xcalloc(workers, sizeof(template_cache *)); /* while rendering */
+    template_frags *frags = NULL;
     for (size_t w = 0; w < workers; w++) {
         memos[w] = deps_memo_new();
         deps_log_init(&logs[w], memos[w]);
-        caches[w] = template_cache_new();
     }
     build_stats st = {0};
     double t = pool_now_ms();
@@ -777,11 +777,20 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     progress_pass(opt->progress, "rendering");
     memo_start_renders(m, ts, host, n_outputs);
     memo_hash_pages(m, all, n_all, memos, workers);
+    frags = template_frags_new();
+    for (size_t w = 0; w < workers; w++)
+        caches[w] = template_cache_new(frags);
     render_job job = {outputs, ts, out, scratch, d, m, logs, memos, caches, 0, NULL, NULL, NULL};
     unsigned char *done = render_first(opt, &job, n_outputs, out, d);
     job.done = done;
     pool_run(workers, n_outputs, render_one, &job);
     free(done);
+    for (size_t w = 0; w < workers; w++) { /* what they keep only serves this pass */
+        template_cache_free(caches[w]);
+        caches[w] = NULL;
+    }
+    template_frags_free(frags);
+    frags = NULL;
     st.kept = atomic_load(&job.kept);
     st.render_ms = pool_now_ms() - t;
     t = pool_now_ms();
@@ -831,6 +840,7 @@ done:
         deps_memo_free(memos[w]);
         template_cache_free(caches[w]);
     }
+    template_frags_free(frags);
     free(logs);
     free(memos);
     free(caches);

@@ -564,22 +564,31 @@ parse_step(serial_reader *r, step_rec *s)
     return r->ok && s->op <= DEPS_REVERSE;
 }
 
+const value *
+deps_step(const value *v, deps_op op, const char *text, size_t len, double num, arena *scratch)
+{
+    if (op == DEPS_ATTR)
+        return deps_get_attr(v, text, len);
+    if (op == DEPS_KEY) {
+        value key = {.type = VALUE_STRING, .as.str = {text, len}};
+        return deps_get_index(v, &key, scratch);
+    }
+    if (op == DEPS_REVERSE)
+        return deps_get_reverse(v, scratch);
+    value n = {.type = VALUE_NUMBER};
+    n.as.number = num;
+    n.as.number_text = arena_strndup(scratch, text, len); /* printed as the key */
+    return deps_get_index(v, &n, scratch);
+}
+
 /* The step s from v, as the evaluator takes it. */
 static const value *
 take_step(const value *v, const step_rec *s, arena *scratch)
 {
-    if (s->op == DEPS_ATTR)
-        return deps_get_attr(v, s->text, s->len);
-    if (s->op == DEPS_KEY) {
-        value key = {.type = VALUE_STRING, .as.str = {s->text, s->len}};
-        return deps_get_index(v, &key, scratch);
-    }
-    if (s->op == DEPS_REVERSE)
-        return deps_get_reverse(v, scratch);
-    value num = {.type = VALUE_NUMBER};
-    memcpy(&num.as.number, &s->bits, sizeof s->bits);
-    num.as.number_text = arena_strndup(scratch, s->text, s->len); /* printed as the key */
-    return deps_get_index(v, &num, scratch);
+    double num = 0;
+    if (s->op == DEPS_NUM)
+        memcpy(&num, &s->bits, sizeof num);
+    return deps_step(v, (deps_op)s->op, s->text, s->len, num, scratch);
 }
 
 bool

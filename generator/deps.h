@@ -55,6 +55,11 @@ const value *deps_get_index(const value *obj, const value *idx, arena *scratch);
  * items); NULL when obj is not a list. */
 const value *deps_get_reverse(const value *obj, arena *scratch);
 
+/* The value one step (op, text[0..len), num: as in deps_path) leads to from v, as the
+ * evaluator and deps_check() take it; NULL when none. */
+const value *deps_step(const value *v, deps_op op, const char *text, size_t len, double num,
+                       arena *scratch);
+
 /* Pointer -> hash of the containers one worker hashed, so that a list read by many
  * outputs is hashed once per build. Lives as long as the values it was used on. */
 typedef struct deps_memo deps_memo;

@@ -96,7 +96,13 @@ bool template_render(buf *out, const template_set *ts, const char *name, const v
  * that follow on the same thread: values of the root context do not change while pages
  * render. One per render thread, freed after the pass. */
 typedef struct template_cache template_cache;
-template_cache *template_cache_new(void);
+/* The outputs of includes marked `cached` (themes/README.md), kept for the renders of one
+ * pass, which share them: any thread may use them at once. */
+typedef struct template_frags template_frags;
+template_frags *template_frags_new(void);
+void template_frags_free(template_frags *f);
+/* frags: the pass's kept outputs, or NULL (cached includes then render every time). */
+template_cache *template_cache_new(template_frags *frags);
 void template_cache_free(template_cache *c);
 
 /* template_render, logging into log (when not NULL) what the render read of ctx (deps.h):

@@ -9,6 +9,7 @@
 #include "xalloc.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +59,10 @@ typedef struct render {
     /* the list of the root context a `where` under `first`/`last` filtered (USE_PICK) */
     const deps_path *pick_path;
     const value *pick_list;
+    const struct frag_read
+        *frag_checked;            /* reads of the root context a cached include checked here */
+    struct frag_capture *capture; /* an include marked `cached` rendering anew, or NULL */
+    const struct frame *capture_boundary; /* its frame: names found beyond it are its inputs */
 } render;
 
 /* How an expression's value is used, which decides what a read of the root context
@@ -184,6 +189,24 @@ new_path(render *r, const deps_path *parent, deps_op op, const char *text, size_
     return p;
 }
 
+static void capture_read(render *r, const deps_path *p, deps_kind kind, const value *v,
+                         const char *attr, size_t attr_len);
+static template_rv capture_name(render *r, const char *name, size_t len, const template_rv *val);
+
+/* Logs a read (deps_log_add, or deps_log_attrs when attr is not NULL); while a cached
+ * include renders anew, the include keeps it (capture_read). */
+static void
+log_read(render *r, const deps_path *p, deps_kind kind, const value *v, const char *attr,
+         size_t attr_len)
+{
+    if (r->capture)
+        capture_read(r, p, kind, v, attr, attr_len);
+    else if (attr)
+        deps_log_attrs(r->log, p, v, attr, attr_len);
+    else
+        deps_log_add(r->log, p, kind, v);
+}
+
 /* Logs what `how` says of v, found at v->path, and forgets the path: what is read of v
  * afterwards is covered. */
 static void
@@ -192,20 +215,26 @@ log_use(render *r, template_rv *v, use how)
     if (!v->path || how == USE_REF)
         return;
     deps_kind kind = how == USE_TRUTH ? DEPS_TRUTH : how == USE_COUNT ? DEPS_SHAPE : DEPS_DEEP;
-    deps_log_add(r->log, v->path, kind, v->kind == TEMPLATE_RV_VALUE ? v->v : NULL);
+    log_read(r, v->path, kind, v->kind == TEMPLATE_RV_VALUE ? v->v : NULL, NULL, 0);
     v->path = NULL;
 }
 
 static template_rv
 lookup(render *r, const exec *ex, const char *name, size_t len)
 {
-    for (const frame *f = ex->scope; f; f = f->parent)
+    bool outside = false; /* beyond the frame of a cached include rendering anew */
+    for (const frame *f = ex->scope; f; f = f->parent) {
         for (size_t i = f->len; i-- > 0;)
             if (f->vars[i].len == len && memcmp(f->vars[i].name, name, len) == 0)
-                return f->vars[i].val;
+                return outside ? capture_name(r, name, len, &f->vars[i].val) : f->vars[i].val;
+        if (r->capture && f == r->capture_boundary)
+            outside = true;
+    }
     template_rv v = rv_of(value_map_getn(r->root, name, len));
     if (r->log)
         v.path = new_path(r, NULL, DEPS_ATTR, name, len, 0, v.v);
+    if (outside)
+        capture_name(r, name, len, NULL);
     return v;
 }
 
@@ -494,14 +523,16 @@ typedef struct cached {
 struct template_cache {
     arena *a;
     cached *slots;
-    size_t cap, len; /* cap: 0 or a power of two */
+    size_t cap, len;       /* cap: 0 or a power of two */
+    template_frags *frags; /* the outputs of cached includes, or NULL */
 };
 
 template_cache *
-template_cache_new(void)
+template_cache_new(template_frags *frags)
 {
     template_cache *c = xcalloc(1, sizeof *c);
     c->a = arena_new();
+    c->frags = frags;
     return c;
 }
 
@@ -660,8 +691,8 @@ apply_filter(render *r, const exec *ex, const template_filter_call *f, template_
     bool of_root = in.path != NULL; /* a value of the root context: it does not change */
     if (in.path) {
         if (slot >= 0 && is_type(&in, VALUE_LIST) && is_type(&args[slot], VALUE_STRING)) {
-            deps_log_attrs(r->log, in.path, in.v, args[slot].v->as.str.ptr,
-                           args[slot].v->as.str.len);
+            log_read(r, in.path, DEPS_ATTRS, in.v, args[slot].v->as.str.ptr,
+                     args[slot].v->as.str.len);
             r->pick_path = in.path; /* for a `first` or `last` above (USE_PICK) */
             r->pick_list = in.v;
         } else {
@@ -813,7 +844,7 @@ call_t(render *r, const exec *ex, const template_expr *e, template_rv *out)
     const value *i18n = value_map_getn(site, "i18n", 4);
     if (r->log) {
         const deps_path *to_site = new_path(r, NULL, DEPS_ATTR, "site", 4, 0, site);
-        deps_log_add(r->log, new_path(r, to_site, DEPS_ATTR, "i18n", 4, 0, i18n), DEPS_DEEP, i18n);
+        log_read(r, new_path(r, to_site, DEPS_ATTR, "i18n", 4, 0, i18n), DEPS_DEEP, i18n, NULL, 0);
     }
     template_rv text = rv_of(deps_get_attr(i18n, key.v->as.str.ptr, key.v->as.str.len));
     if (!is_type(&text, VALUE_STRING)) {
@@ -1206,6 +1237,467 @@ render_capture(render *r, const exec *ex, const template_node *body, template_rv
 
 static bool render_unit(render *r, const template_unit *u, frame *f);
 
+/* {====================================================================
+ * cached includes: {% include "x" cached %}
+ * ===================================================================== */
+
+/* An include marked `cached` renders anew the first time, noting the names it looks up
+ * outside its own frame (variables of the include's scope, such as a loop's `card`, or
+ * names of the root context) and its reads of the root context. Its output is then
+ * reused, on any render thread of the pass, wherever the same template is included with the same
+ * variables (the same values of the model, which does not change while pages render)
+ * and where each read of the root context sees what it saw (the same hash): the output
+ * is then the one a render would give.
+ *
+ * What the include read through a variable is logged as one read of the whole variable
+ * (it is a page's map, an anchor: one hash), the same whether it rendered or was
+ * reused, so the log does not depend on which thread rendered what. That is more than
+ * it read: an edit of a listed page renders the lists it is on again. Not kept: a
+ * render that failed, said something (a warning) or read a variable that is not a value
+ * of the model (a loop's `loop`, a value the template made): that one logs its reads as
+ * they were. */
+
+/* The most the kept outputs take: past it, no more are kept. */
+#define FRAG_MAX_BYTES (32u << 20)
+/* The most reads of the root context an include may make (each one counted) for its
+ * output to be kept: they are checked on every reuse. */
+#define FRAG_MAX_READS 256
+
+/* A name the include looked up outside its frame: a variable of the include's scope
+ * (in_scope: val, a value of the model), or the root context's. */
+typedef struct frag_name {
+    const char *name;
+    size_t len;
+    bool in_scope;
+    const value *val;
+    bool safe;
+} frag_name;
+
+typedef struct frag_step {
+    const char *text;
+    size_t len;
+    double num;
+    deps_op op;
+} frag_step;
+
+/* A read of the root context: its path's steps, what of it was read, and the hash of
+ * what it saw. */
+typedef struct frag_read {
+    const frag_step *steps;
+    size_t n_steps;
+    deps_kind kind;
+    const char *attr; /* DEPS_ATTRS */
+    size_t attr_len;
+    uint64_t hash;
+} frag_read;
+
+typedef struct frag_entry {
+    struct frag_entry *next;
+    const template_unit *unit;
+    uint64_t key;
+    const frag_name *names;
+    size_t n_names;
+    const frag_read *reads;
+    size_t n_reads;
+    const char *out;
+    size_t out_len;
+    size_t steps;         /* the steps its render took (TEMPLATE_MAX_STEPS) */
+    unsigned calls, nest; /* the depths it rendered at: a deeper use renders anew */
+} frag_entry;
+
+/* The names the key of an included template's outputs is made of: those its first
+ * kept render looked up. */
+typedef struct frag_inputs {
+    const template_unit *unit;
+    const frag_name *names;
+    size_t n_names;
+    const frag_read *reads; /* the reads of the root context kept last: most outputs */
+    size_t n_reads;         /* of a template make the same, and share them */
+} frag_inputs;
+
+/* The outputs kept, shared by the render threads of a pass: entries by key (chained),
+ * and per included template its inputs. Entries do not change once in; lock guards the
+ * table, the inputs and the arena. */
+struct template_frags {
+    pthread_mutex_t lock;
+    arena *a;
+    frag_entry **slots;
+    size_t cap, len; /* cap: 0 or a power of two */
+    size_t bytes;    /* what the entries take of a */
+    frag_inputs *inputs;
+    size_t n_inputs;
+};
+
+template_frags *
+template_frags_new(void)
+{
+    template_frags *f = xcalloc(1, sizeof *f);
+    pthread_mutex_init(&f->lock, NULL);
+    f->a = arena_new();
+    return f;
+}
+
+void
+template_frags_free(template_frags *f)
+{
+    if (!f)
+        return;
+    pthread_mutex_destroy(&f->lock);
+    arena_free(f->a);
+    free(f->slots);
+    free(f->inputs);
+    free(f);
+}
+
+/* A read of the include rendering anew (the path is in the render's scratch). */
+typedef struct raw_read {
+    const deps_path *p;
+    deps_kind kind;
+    const value *v;
+    const char *attr;
+    size_t attr_len;
+} raw_read;
+
+typedef struct frag_capture {
+    bool keep; /* false once it read something that makes its output not reusable */
+    frag_name *names;
+    const deps_path **marks; /* per name: the stand-in root of paths through it, or NULL */
+    const deps_path **paths; /* per name: where the variable is */
+    size_t n_names, names_cap;
+    raw_read *reads; /* those not through a stand-in */
+    size_t n_reads, reads_cap;
+} frag_capture;
+
+static bool
+is_mark(const frag_capture *c, const deps_path *root)
+{
+    for (size_t k = 0; k < c->n_names; k++)
+        if (c->marks[k] == root)
+            return true;
+    return false;
+}
+
+static void
+capture_read(render *r, const deps_path *p, deps_kind kind, const value *v, const char *attr,
+             size_t attr_len)
+{
+    frag_capture *c = r->capture;
+    const deps_path *root = p;
+    while (root->parent)
+        root = root->parent;
+    if (is_mark(c, root))
+        return; /* covered by the read of the whole variable */
+    if (c->n_reads == FRAG_MAX_READS)
+        c->keep = false;
+    c->reads = arena_grow(r->scratch, c->reads, c->n_reads, &c->reads_cap, sizeof *c->reads, 16);
+    c->reads[c->n_reads++] = (raw_read){p, kind, v, attr, attr_len};
+}
+
+/* Notes that the include looked up `name` outside its frame (val: the variable found,
+ * NULL when the root context's); returns what the lookup gives: a variable of the model
+ * with a stand-in path, so that what is read through it is known as such. */
+static template_rv
+capture_name(render *r, const char *name, size_t len, const template_rv *val)
+{
+    frag_capture *c = r->capture;
+    size_t k = 0;
+    while (k < c->n_names && !(c->names[k].len == len && memcmp(c->names[k].name, name, len) == 0))
+        k++;
+    if (k == c->n_names) {
+        size_t cap = c->names_cap;
+        c->names = arena_grow(r->scratch, c->names, c->n_names, &c->names_cap, sizeof *c->names, 4);
+        size_t cap2 = cap;
+        c->marks = arena_grow(r->scratch, c->marks, c->n_names, &cap, sizeof *c->marks, 4);
+        c->paths = arena_grow(r->scratch, c->paths, c->n_names, &cap2, sizeof *c->paths, 4);
+        bool model = val && val->kind == TEMPLATE_RV_VALUE && val->v && val->path;
+        c->names[k] = (frag_name){name, len, val != NULL, val ? val->v : NULL, val && val->safe};
+        c->marks[k] = model ? new_path(r, NULL, DEPS_ATTR, name, len, 0, val->v) : NULL;
+        c->paths[k] = model ? val->path : NULL;
+        c->n_names++;
+        if (val && !model)
+            c->keep = false; /* it may differ at the same address */
+    }
+    if (!val)
+        return rv_undef();
+    template_rv out = *val;
+    if (c->marks[k])
+        out.path = c->marks[k];
+    return out;
+}
+
+/* The variable `name` as the include's scope (from `scope` up) has it; false when none. */
+static bool
+scope_var(const frame *scope, const char *name, size_t len, template_rv *out)
+{
+    for (const frame *f = scope; f; f = f->parent)
+        for (size_t i = f->len; i-- > 0;)
+            if (f->vars[i].len == len && memcmp(f->vars[i].name, name, len) == 0) {
+                *out = f->vars[i].val;
+                return true;
+            }
+    return false;
+}
+
+static uint64_t
+frag_key(const template_unit *u, const frame *scope, const frag_name *names, size_t n)
+{
+    uint64_t h = hash_u64(0x66726167, (uint64_t)(uintptr_t)u);
+    for (size_t i = 0; i < n; i++) {
+        template_rv v;
+        bool in_scope = scope_var(scope, names[i].name, names[i].len, &v);
+        h = hash_u64(h, in_scope ? (uint64_t)(uintptr_t)v.v : 1);
+    }
+    return h;
+}
+
+static frag_inputs *
+frag_inputs_of(const template_frags *c, const template_unit *u)
+{
+    for (size_t i = 0; i < c->n_inputs; i++)
+        if (c->inputs[i].unit == u)
+            return &c->inputs[i];
+    return NULL;
+}
+
+static uint64_t
+read_hash(const value *v, deps_kind kind, const char *attr, size_t attr_len, deps_memo *memo)
+{
+    return kind == DEPS_ATTRS ? deps_hash_attrs(v, attr, attr_len, memo) : deps_hash(v, kind, memo);
+}
+
+/* Logs the variables of the model the include read, each whole (paths[k]: where it is). */
+static void
+log_variables(render *r, const frag_name *names, const deps_path *const *paths, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        if (paths[k])
+            log_read(r, paths[k], DEPS_DEEP, names[k].val, NULL, 0);
+}
+
+/* Whether e's output is what the include would render here, with the same variables,
+ * every read of the root context seeing the same, and no limit a render here would
+ * reach; then logs what the render would have. */
+static bool
+frag_reuse(render *r, const frame *scope, const frag_entry *e)
+{
+    if (r->calls > e->calls || r->nest > e->nest || r->steps + e->steps > TEMPLATE_MAX_STEPS)
+        return false;
+    const deps_path **paths =
+        arena_alloc(r->scratch, (e->n_names + e->n_reads + 1) * sizeof *paths);
+    const value **vals = arena_alloc(r->scratch, (e->n_reads + 1) * sizeof *vals);
+    for (size_t i = 0; i < e->n_names; i++) {
+        template_rv v = rv_undef();
+        bool in_scope = scope_var(scope, e->names[i].name, e->names[i].len, &v);
+        if (in_scope != e->names[i].in_scope)
+            return false;
+        if (in_scope && (v.kind != TEMPLATE_RV_VALUE || v.v != e->names[i].val ||
+                         v.safe != e->names[i].safe || !v.path))
+            return false;
+        paths[i] = in_scope ? v.path : NULL;
+    }
+    size_t n_reads = e->reads == r->frag_checked ? 0 : e->n_reads; /* logged already */
+    const deps_path **read_paths = paths + e->n_names;
+    for (size_t i = 0; i < n_reads; i++) {
+        const frag_read *rd = &e->reads[i];
+        const value *v = r->root;
+        const deps_path *p = NULL;
+        for (size_t k = 0; k < rd->n_steps; k++) {
+            const frag_step *s = &rd->steps[k];
+            v = deps_step(v, s->op, s->text, s->len, s->num, r->scratch);
+            p = new_path(r, p, s->op, s->text, s->len, s->num, v);
+        }
+        if (read_hash(v, rd->kind, rd->attr, rd->attr_len, r->log->memo) != rd->hash)
+            return false;
+        read_paths[i] = p;
+        vals[i] = v;
+    }
+    log_variables(r, e->names, paths, e->n_names);
+    for (size_t i = 0; i < n_reads; i++)
+        log_read(r, read_paths[i], e->reads[i].kind, vals[i], e->reads[i].attr,
+                 e->reads[i].attr_len);
+    r->frag_checked = e->reads;
+    return true;
+}
+
+static bool
+same_read(const frag_read *a, const frag_read *b)
+{
+    if (a->kind != b->kind || a->n_steps != b->n_steps || a->hash != b->hash ||
+        a->attr_len != b->attr_len || (a->attr_len && memcmp(a->attr, b->attr, a->attr_len)))
+        return false;
+    for (size_t k = 0; k < a->n_steps; k++) {
+        const frag_step *x = &a->steps[k], *y = &b->steps[k];
+        if (x->op != y->op || x->len != y->len || memcmp(x->text, y->text, x->len) != 0 ||
+            (x->op == DEPS_NUM && x->num != y->num))
+            return false;
+    }
+    return true;
+}
+
+/* The capture's reads of the root context, each once (in the render's scratch). */
+static frag_read *
+frag_reads(render *r, const frag_capture *c, size_t *n_out)
+{
+    frag_read *reads = arena_alloc(r->scratch, (c->n_reads ? c->n_reads : 1) * sizeof *reads);
+    size_t n = 0;
+    for (size_t i = 0; i < c->n_reads; i++) {
+        const raw_read *raw = &c->reads[i];
+        size_t n_steps = 0;
+        for (const deps_path *q = raw->p; q; q = q->parent)
+            n_steps++;
+        frag_step *steps = arena_alloc(r->scratch, n_steps * sizeof *steps);
+        size_t at = n_steps;
+        for (const deps_path *q = raw->p; q; q = q->parent)
+            steps[--at] = (frag_step){q->text, q->len, q->num, (deps_op)q->op};
+        frag_read rd = {
+            steps,         n_steps,
+            raw->kind,     raw->attr,
+            raw->attr_len, read_hash(raw->v, raw->kind, raw->attr, raw->attr_len, r->log->memo)};
+        size_t k = 0;
+        while (k < n && !same_read(&reads[k], &rd))
+            k++;
+        if (k == n)
+            reads[n++] = rd;
+    }
+    *n_out = n;
+    return reads;
+}
+
+/* reads[0..n) as an entry keeps them: those of in (the template's last kept) when the
+ * same, else a copy in a. */
+static const frag_read *
+share_reads(frag_inputs *in, frag_read *reads, size_t n, arena *a)
+{
+    bool same = in->reads && in->n_reads == n;
+    for (size_t i = 0; same && i < n; i++)
+        same = same_read(&in->reads[i], &reads[i]);
+    if (same)
+        return in->reads;
+    for (size_t i = 0; i < n; i++) { /* the texts may be in the render's scratch */
+        frag_step *steps = arena_alloc(a, reads[i].n_steps * sizeof *steps);
+        for (size_t k = 0; k < reads[i].n_steps; k++) {
+            steps[k] = reads[i].steps[k];
+            steps[k].text = arena_strndup(a, steps[k].text, steps[k].len);
+        }
+        reads[i].steps = steps;
+        reads[i].attr = reads[i].attr ? arena_strndup(a, reads[i].attr, reads[i].attr_len) : NULL;
+    }
+    frag_read *kept = arena_alloc(a, (n ? n : 1) * sizeof *kept);
+    memcpy(kept, reads, n * sizeof *kept);
+    in->reads = kept;
+    in->n_reads = n;
+    return kept;
+}
+
+static void
+frag_put(template_frags *c, frag_entry *e)
+{
+    if ((c->len + 1) * 2 > c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 256;
+        frag_entry **slots = xcalloc(cap, sizeof *slots);
+        for (size_t i = 0; i < c->cap; i++)
+            for (frag_entry *x = c->slots[i], *next; x; x = next) {
+                next = x->next;
+                x->next = slots[x->key & (cap - 1)];
+                slots[x->key & (cap - 1)] = x;
+            }
+        free(c->slots);
+        c->slots = slots;
+        c->cap = cap;
+    }
+    e->next = c->slots[e->key & (c->cap - 1)];
+    c->slots[e->key & (c->cap - 1)] = e;
+    c->len++;
+}
+
+/* Keeps the output the capture c rendered (out[0..len)) for the includes of u that follow. */
+static void
+frag_keep(render *r, const exec *ex, const template_unit *u, const frag_capture *c, const char *out,
+          size_t len, size_t steps)
+{
+    size_t n_reads;
+    frag_read *reads = frag_reads(r, c, &n_reads); /* hashed outside the lock */
+    template_frags *fs = r->cache->frags;
+    pthread_mutex_lock(&fs->lock);
+    size_t before = arena_used(fs->a);
+    frag_name *names = arena_alloc(fs->a, (c->n_names ? c->n_names : 1) * sizeof *names);
+    for (size_t i = 0; i < c->n_names; i++) {
+        names[i] = c->names[i];
+        names[i].name = arena_strndup(fs->a, c->names[i].name, c->names[i].len);
+    }
+    frag_inputs *in = frag_inputs_of(fs, u);
+    if (!in) {
+        fs->inputs = xrealloc(fs->inputs, (fs->n_inputs + 1) * sizeof *fs->inputs);
+        fs->inputs[fs->n_inputs] = (frag_inputs){u, names, c->n_names, NULL, 0};
+        in = &fs->inputs[fs->n_inputs++];
+    }
+    const frag_read *kept = share_reads(in, reads, n_reads, fs->a);
+    frag_entry *e = arena_alloc(fs->a, sizeof *e);
+    *e = (frag_entry){NULL,
+                      u,
+                      frag_key(u, ex->scope, in->names, in->n_names),
+                      names,
+                      c->n_names,
+                      kept,
+                      n_reads,
+                      arena_strndup(fs->a, out, len),
+                      len,
+                      steps,
+                      r->calls,
+                      r->nest};
+    frag_put(fs, e);
+    fs->bytes += arena_used(fs->a) - before;
+    pthread_mutex_unlock(&fs->lock);
+    r->frag_checked = kept; /* what this render read, and logged */
+}
+
+/* At most this many entries of one key are tried. */
+#define FRAG_MAX_TRIES 8
+
+/* Renders the include of u marked `cached` (frame f, in the scope of ex): reuses an
+ * earlier output that fits, else renders and keeps the output. */
+static bool
+render_cached(render *r, const exec *ex, const template_unit *u, frame *f)
+{
+    template_frags *fs = r->cache->frags;
+    const frag_entry *tries[FRAG_MAX_TRIES];
+    size_t n_tries = 0;
+    pthread_mutex_lock(&fs->lock);
+    const frag_inputs *in = frag_inputs_of(fs, u);
+    if (in && fs->cap) {
+        uint64_t key = frag_key(u, ex->scope, in->names, in->n_names);
+        for (const frag_entry *e = fs->slots[key & (fs->cap - 1)]; e && n_tries < FRAG_MAX_TRIES;
+             e = e->next)
+            if (e->unit == u && e->key == key)
+                tries[n_tries++] = e;
+    }
+    bool room = fs->bytes < FRAG_MAX_BYTES;
+    pthread_mutex_unlock(&fs->lock);
+    for (size_t i = 0; i < n_tries; i++)
+        if (frag_reuse(r, ex->scope, tries[i])) {
+            buf_append(r->out, tries[i]->out, tries[i]->out_len);
+            r->steps += tries[i]->steps;
+            return true;
+        }
+    frag_capture c = {.keep = room};
+    size_t from = r->out->len, steps = r->steps, reports = diag_thread_reports();
+    r->capture = &c;
+    r->capture_boundary = f;
+    bool ok = render_unit(r, u, f);
+    r->capture = NULL;
+    r->capture_boundary = NULL;
+    if (!ok)
+        return false;
+    /* logged as a reuse logs them */
+    log_variables(r, c.names, c.paths, c.n_names);
+    for (size_t i = 0; i < c.n_reads; i++)
+        log_read(r, c.reads[i].p, c.reads[i].kind, c.reads[i].v, c.reads[i].attr,
+                 c.reads[i].attr_len);
+    if (c.keep && diag_thread_reports() == reports)
+        frag_keep(r, ex, u, &c, r->out->ptr + from, r->out->len - from, r->steps - steps);
+    return true;
+}
+
 static bool
 render_include(render *r, const exec *ex, const template_node *n)
 {
@@ -1239,7 +1731,9 @@ render_include(render *r, const exec *ex, const template_node *n)
                     TEMPLATE_MAX_CALL_DEPTH);
     frame f = {ex->scope, NULL, 0, 0}; /* an include sees the current scope */
     r->calls++;
-    bool ok = render_unit(r, target, &f);
+    bool ok = n->u.include.cached && r->cache && r->cache->frags && !r->capture
+                  ? render_cached(r, ex, target, &f)
+                  : render_unit(r, target, &f);
     r->calls--;
     r->flow = FLOW_NONE;
     return ok;
@@ -1317,7 +1811,7 @@ render_for(render *r, const exec *ex, const template_node *n)
     const value *v = it.kind == TEMPLATE_RV_VALUE ? it.v : NULL;
     const deps_path **paths = NULL; /* of the items, or of a map's values */
     if (it.path && v && (v->type == VALUE_LIST || v->type == VALUE_MAP)) {
-        deps_log_add(r->log, it.path, DEPS_SHAPE, v); /* the loop runs over these items */
+        log_read(r, it.path, DEPS_SHAPE, v, NULL, 0); /* the loop runs over these items */
         if (v->type == VALUE_LIST || n->u.for_.var2)  /* a map's keys alone are its shape */
             paths = item_paths(r, it.path, v);
     } else {
@@ -1510,7 +2004,8 @@ bool
 template_eval(buf *out, const template_set *ts, const template_unit *u, const value *ctx,
               arena *scratch, deps_log *log, template_cache *cache, diag *d)
 {
-    render r = {ts, out, scratch, d, ctx, 0, 0, FLOW_NONE, 0, log, log ? cache : NULL, NULL, NULL};
+    render r = {ts,   out,  scratch, d,    ctx, 0, 0, FLOW_NONE, 0, log, log ? cache : NULL,
+                NULL, NULL, NULL,    NULL, NULL};
     frame top = {NULL, NULL, 0, 0};
     return render_unit(&r, u, &top);
 }

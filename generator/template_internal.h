@@ -252,6 +252,7 @@ struct template_node {
             template_expr *name;
             const template_unit *target; /* set by the link when name is a literal */
             bool ignore_missing;
+            bool cached; /* `cached`: an earlier output is reused when it would be the same */
         } include;
         struct {
             const char *name;

@@ -1343,6 +1343,10 @@ parse_include(parser *p, const token *open)
             ok = false;
         }
     }
+    if (ok && is_name(p->t, "cached")) {
+        advance(p);
+        n->u.include.cached = true;
+    }
     if (!tag_end(p, ok))
         return NULL;
     template_ptrs_push(&p->u->includes, n, p->a);

@@ -7,6 +7,7 @@
  * diagnostics are valid UTF-8, and a second render gives the same bytes. The input's
  * length picks the name (.html autoescapes, .txt does not), so corpus files stay plain
  * templates. */
+#include "deps.h"
 #include "fuzz_common.h"
 #include "template.h"
 
@@ -128,6 +129,26 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (!template_render(&again, ts, name, ctx, scratch, d) || again.len != out.len ||
                 memcmp(again.ptr, out.ptr, out.len) != 0)
                 abort();
+            /* logging the reads, and reusing the outputs of `cached` includes (the second
+             * render reuses the first's), changes nothing either */
+            deps_memo *memo = deps_memo_new();
+            deps_log log;
+            deps_log_init(&log, memo);
+            template_frags *frags = template_frags_new();
+            for (int round = 0; round < 2; round++) {
+                template_cache *cache = template_cache_new(frags);
+                buf logged = BUF_INIT;
+                arena_reset(scratch);
+                deps_log_reset(&log);
+                if (!template_render_logged(&logged, ts, name, ctx, scratch, &log, cache, d) ||
+                    logged.len != out.len || memcmp(logged.ptr, out.ptr, out.len) != 0)
+                    abort();
+                buf_free(&logged);
+                template_cache_free(cache);
+            }
+            template_frags_free(frags);
+            deps_log_free(&log);
+            deps_memo_free(memo);
         }
         buf_free(&again);
         buf_free(&out);

@@ -101,6 +101,12 @@ static const char *const TEMPLATES[] = {
     "{{ site.projects | reverse | map(attribute=\"status\") | join(sep=\",\") }}",
     "{{ page.title | reverse }} {{ site.projects | reverse | length }} {{ site.projects | "
     "reverse | first | default(value=\"\") }}",
+    /* cached includes (card.html, see compile): the second loop reuses the first's outputs
+     * through other paths (reversed) */
+    "{% for p in site.projects %}{% include \"card.html\" cached %}{% endfor %}{% for p in "
+    "site.projects | reverse %}{% include \"card.html\" cached %}{% endfor %}",
+    "{% for p in site.sections.projects.pages %}{% include \"card.html\" cached %}{% endfor %}{% "
+    "set p = site.projects[0] %}{% include \"card.html\" cached %}",
     "{% set p = site.projects | where(attribute=\"status\", value=\"active\") | last %}{{ "
     "p.title }}{{ p.content }}",
     "{% set p = site.projects | where(attribute=\"status\", value=\"transferred\") | first "
@@ -153,24 +159,35 @@ apply(value *root, const change *c, arena *a)
     }
 }
 
+/* A partial for `include ... cached`: it reads its variable p, the root context and its
+ * own loop. */
+static const char CARD[] = "[{{ p.title }}|{% if p.status == \"active\" %}a{% endif %}|{{ "
+                           "site.title }}|{% for t in page.tags %}{{ loop.index }}{% endfor %}]";
+
 static template_set *
 compile(const char *src, arena *a)
 {
     diag *d = diag_new();
     template_set *ts = template_set_new(a, &(template_options){"https://example.org/"});
-    bool ok =
-        template_set_add(ts, "t.html", src, strlen(src), "t.html", d) && template_set_link(ts, d);
+    bool ok = template_set_add(ts, "t.html", src, strlen(src), "t.html", d) &&
+              template_set_add(ts, "card.html", CARD, strlen(CARD), "card.html", d) &&
+              template_set_link(ts, d);
     OK(ok, "compile %s", src);
     diag_free(d);
     return ts;
 }
 
+/* Renders t.html; with a log, cached includes keep their outputs for this render. */
 static char *
 render(const template_set *ts, const value *ctx, deps_log *log, arena *scratch)
 {
     diag *d = diag_new();
     buf out = BUF_INIT;
-    bool ok = template_render_logged(&out, ts, "t.html", ctx, scratch, log, NULL, d);
+    template_frags *frags = template_frags_new();
+    template_cache *cache = template_cache_new(frags);
+    bool ok = template_render_logged(&out, ts, "t.html", ctx, scratch, log, cache, d);
+    template_cache_free(cache);
+    template_frags_free(frags);
     diag_free(d);
     if (!ok) {
         buf_free(&out);
@@ -223,6 +240,11 @@ test_sound_and_precise(bool anchors)
             mark_anchors(base);
         char *want = render(ts, base, &log, scratch);
         OK(want != NULL, "render %s", TEMPLATES[t]);
+        char *plain = render(ts, base, NULL, scratch); /* no log: includes render anew */
+        OK(want && plain && strcmp(want, plain) == 0,
+           "%s: the same output with a log: '%s' vs '%s'", TEMPLATES[t], want ? want : "-",
+           plain ? plain : "-");
+        free(plain);
         OK(!log.overflow && log.n > 0, "%s logs its reads", TEMPLATES[t]);
         OK(deps_check(log.data.ptr, log.data.len, base, memo, scratch),
            "%s: the base context passes its own log", TEMPLATES[t]);
@@ -472,7 +494,7 @@ test_where_cache(void)
     deps_memo *memo = deps_memo_new();
     deps_log log;
     deps_log_init(&log, memo);
-    template_cache *cache = template_cache_new();
+    template_cache *cache = template_cache_new(NULL);
     value *ctx = parse(BASE, a);
     static const char *const cases[][2] = {
         {"{{ site.projects | where(attribute=\"status\", value=\"active\") | length }}", "2"},
@@ -517,9 +539,126 @@ test_where_cache(void)
     arena_free(a);
 }
 
+/* Renders ts's t.html from ctx with frags kept by the caller. */
+static char *
+render_kept(const template_set *ts, const value *ctx, template_frags *frags, deps_log *log,
+            arena *scratch)
+{
+    diag *d = diag_new();
+    buf out = BUF_INIT;
+    template_cache *cache = template_cache_new(frags);
+    deps_log_reset(log);
+    bool ok = template_render_logged(&out, ts, "t.html", ctx, scratch, log, cache, d);
+    OK(ok && diag_error_count(d) == 0, "render");
+    template_cache_free(cache);
+    diag_free(d);
+    arena_reset(scratch);
+    return buf_detach(&out);
+}
+
+/* {% include ... cached %}: an output is reused only for the same variables and the same
+ * reads of the root context, and the log is the same whether it was reused or not. The
+ * reuse is seen by changing a value in place, which a build never does while it renders. */
+static void
+test_cached_include(void)
+{
+    arena *a = arena_new(), *scratch = arena_new();
+    deps_memo *memo = deps_memo_new();
+    deps_log log;
+    deps_log_init(&log, memo);
+    value *ctx = parse(BASE, a);
+    mark_anchors(ctx);
+    static const char LOOP[] =
+        "{% for p in site.projects %}{% include \"card.html\" cached %}{% endfor %}";
+    template_frags *frags = template_frags_new();
+    const template_set *loop = compile(LOOP, a);
+    char *first = render_kept(loop, ctx, frags, &log, scratch);
+    STR_EQ(first, "[A|a|Programme|12][B||Programme|12][C|a|Programme|12]", "the cards");
+    buf log1 = BUF_INIT;
+    buf_append(&log1, log.data.ptr, log.data.len);
+
+    /* the same values: reused, and logged alike */
+    value *a_title =
+        value_map_get(value_map_get(ctx, "site")->as.map.pairs[2].val->as.list.items[0], "title");
+    OK(a_title && a_title->type == VALUE_STRING, "site.projects[0].title");
+    a_title->as.str.ptr = "Z";
+    char *again = render_kept(loop, ctx, frags, &log, scratch);
+    STR_EQ(again, first, "the kept outputs are reused (the title changed in place is not seen)");
+    buf log2 = BUF_INIT;
+    buf_append(&log2, log.data.ptr, log.data.len);
+    template_frags *none = template_frags_new();
+    char *anew = render_kept(loop, ctx, none, &log, scratch);
+    template_frags_free(none);
+    STR_EQ(anew, "[Z|a|Programme|12][B||Programme|12][C|a|Programme|12]", "without them: Z");
+    OK(log.data.len == log2.len && memcmp(log.data.ptr, log2.ptr, log2.len) == 0,
+       "a reuse logs what a render logs (%zu and %zu bytes)", log2.len, log.data.len);
+    OK(log1.len == log2.len && memcmp(log1.ptr, log2.ptr, log2.len) != 0,
+       "the log has the value as it is now (its hash)");
+    free(anew);
+    buf_free(&log2);
+    a_title->as.str.ptr = "A";
+
+    /* a read of the root context that sees another value: rendered anew */
+    value *site = value_map_get(ctx, "site");
+    value *site_title = value_map_get(site, "title");
+    site_title->as.str.ptr = "Other";
+    site_title->as.str.len = 5;
+    char *other = render_kept(loop, ctx, frags, &log, scratch);
+    STR_EQ(other, "[A|a|Other|12][B||Other|12][C|a|Other|12]", "site.title changed: rendered anew");
+    site_title->as.str.ptr = "Programme";
+    site_title->as.str.len = 9;
+    char *back = render_kept(loop, ctx, frags, &log, scratch);
+    STR_EQ(back, first, "and the first outputs fit again");
+
+    /* a name from the root context in one use, a variable in the next: not the same */
+    static const char SHADOW[] = "{% set p = site.projects[1] %}{% include \"card.html\" cached %}"
+                                 "{% for page in site.projects %}{% include \"card.html\" cached "
+                                 "%}{% endfor %}";
+    char *shadow = render_kept(compile(SHADOW, a), ctx, frags, &log, scratch);
+    STR_EQ(shadow, "[B||Programme|12][B||Programme|][B||Programme|][B||Programme|]",
+           "page as a loop variable (no tags) is not the root context's page");
+
+    /* a variable the template made (not a value of the model): rendered every time */
+    static const char MADE[] =
+        "{% for t in [\"x\", \"y\"] %}{% set p = {\"title\": t} %}{% include \"card.html\" "
+        "cached %}{% endfor %}";
+    char *made = render_kept(compile(MADE, a), ctx, frags, &log, scratch);
+    STR_EQ(made, "[x||Programme|12][y||Programme|12]", "made values are not keys");
+
+    /* what the reused output read through p is logged as p whole: an edit of the item
+     * is seen, an edit of another item is not */
+    free(render_kept(loop, ctx, frags, &log, scratch));
+    value *changed = parse(BASE, a);
+    mark_anchors(changed);
+    apply(changed, &(change){"site.projects.0.content", "other"}, a);
+    OK(!check_new(&log, changed, scratch), "a listed item changed: the list renders again");
+    changed = parse(BASE, a);
+    mark_anchors(changed);
+    apply(changed, &(change){"page.summary", "other"}, a);
+    OK(check_new(&log, changed, scratch), "what no card reads: the list is kept");
+    changed = parse(BASE, a);
+    mark_anchors(changed);
+    apply(changed, &(change){"page.tags", "[a]"}, a);
+    OK(!check_new(&log, changed, scratch), "the root context a card reads: the list renders again");
+
+    template_frags_free(frags);
+    buf_free(&log1);
+    free(first);
+    free(again);
+    free(other);
+    free(back);
+    free(shadow);
+    free(made);
+    deps_log_free(&log);
+    deps_memo_free(memo);
+    arena_free(scratch);
+    arena_free(a);
+}
+
 int
 main(void)
 {
+    test_cached_include();
     test_where_cache();
     test_sound_and_precise(false);
     test_sound_and_precise(true);

@@ -622,7 +622,7 @@ load_plugins(loader *l, config *c, const value *root)
         c->plugins[c->n_plugins++] = (config_plugin){v->as.str.ptr, v->pos};
     }
     const value *lim = get_map(l, root, "plugin_limits");
-    c->plugin_instructions = get_count(l, lim, "instructions", 200000000);
+    c->plugin_instructions = get_count(l, lim, "instructions", 0); /* 0: not counted */
     c->plugin_seconds = get_count(l, lim, "seconds", 10);
     c->plugin_memory_mb = get_count(l, lim, "memory_mb", 256);
     c->plugin_instructions_set = is_set(lim, "instructions");
@@ -633,8 +633,9 @@ load_plugins(loader *l, config *c, const value *root)
         size_t min;
     } mins[] = {{"instructions", 1000}, {"seconds", 1}, {"memory_mb", 1}};
     size_t got[] = {c->plugin_instructions, c->plugin_seconds, c->plugin_memory_mb};
+    bool set[] = {c->plugin_instructions_set, true, true};
     for (size_t i = 0; i < 3; i++)
-        if (got[i] < mins[i].min) {
+        if (set[i] && got[i] < mins[i].min) {
             diag_report(l->d, DIAG_ERROR, value_map_get(lim, mins[i].key)->pos,
                         "plugin_limits.%s must be at least %zu", mins[i].key, mins[i].min);
             l->ok = false;
@@ -653,9 +654,6 @@ config_scale_plugin_limits(config *c, size_t n_pages)
     if (!c->plugin_memory_mb_set)
         c->plugin_memory_mb =
             at_least(c->plugin_memory_mb, (n_pages * CONFIG_PLUGIN_KIB_PER_PAGE + 1023) / 1024);
-    if (!c->plugin_instructions_set)
-        c->plugin_instructions =
-            at_least(c->plugin_instructions, n_pages * CONFIG_PLUGIN_INSTRUCTIONS_PER_PAGE);
     if (!c->plugin_seconds_set)
         c->plugin_seconds = at_least(c->plugin_seconds, n_pages / CONFIG_PLUGIN_PAGES_PER_SECOND);
 }

@@ -18,6 +18,7 @@
 #include <lualib.h>
 #include <math.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -55,6 +56,8 @@ typedef struct lstate {
     limit_hit hit;               /* the limit the current (or last) call went over */
     char hit_msg[256];           /* its message at the plugin line, for CPU and time */
     _Atomic int64_t deadline_ms; /* monotonic ms when the current call must end; 0: idle */
+    pthread_t thread;            /* under the host's lock, while deadline_ms: the caller's */
+    bool signalled;              /* under the host's lock: the watchdog armed the hook */
     const char *_Atomic running; /* the plugin file of the current call */
     int *hooks;                  /* per plugin: registry reference of its hook table */
     diag *d;                     /* for clinfolio.warn during a call */
@@ -103,6 +106,8 @@ struct plugin_host {
 };
 
 static _Thread_local lstate *thread_state;
+/* The state whose limited call runs on this thread, for the signal that arms its hook. */
+static _Thread_local lstate *volatile calling_here;
 
 struct page_job;
 static void free_page_job(struct page_job *job);
@@ -152,6 +157,49 @@ limited_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 }
 
 static void count_hook(lua_State *L, lua_Debug *ar);
+
+/* Counting instructions (plugin_limits.instructions set in site.yaml) needs the count
+ * hook, which makes Lua 5.4 stop before every instruction (about a tenth of the demo's
+ * plugin time). Without it the VM runs with no hook, and the watchdog arms the hook of a
+ * call past its time limit with ARM_SIGNAL to the thread running it: Lua allows
+ * lua_sethook in a signal handler of that thread. */
+#define ARM_SIGNAL SIGUSR2
+
+static bool
+counting(const lstate *S)
+{
+    return S->h->cfg->plugin_instructions_set;
+}
+
+/* The hook between calls: the count hook when instructions are counted, else none. */
+static void
+reset_hook(lstate *S)
+{
+    if (counting(S))
+        lua_sethook(S->L, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
+    else if (lua_gethookmask(S->L))
+        lua_sethook(S->L, NULL, 0, 0);
+}
+
+static void
+arm_hook(int sig)
+{
+    (void)sig;
+    lstate *S = calling_here;
+    if (S && S->in_call)
+        lua_sethook(S->L, count_hook, LUA_MASKCOUNT, 1);
+}
+
+static void
+install_arm_handler(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = arm_hook;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(ARM_SIGNAL, &sa, NULL);
+}
 
 /* Marks limit `kind` as hit: from now on the count hook fires before every instruction
  * and raises again, so no code of the call runs past it (not even a message handler). */
@@ -233,6 +281,10 @@ watchdog_main(void *arg)
         pthread_cond_timedwait(&h->wake, &h->lock, &until);
         for (lstate *S = h->states; S && !h->stop; S = S->next) {
             int64_t deadline = atomic_load(&S->deadline_ms);
+            if (deadline && !counting(S) && !S->signalled && now_ms() > deadline) {
+                S->signalled = true; /* its hook then ends the call at its line */
+                pthread_kill(S->thread, ARM_SIGNAL);
+            }
             if (deadline && now_ms() > deadline + grace) {
                 fprintf(stderr,
                         "%s: error: time limit exceeded inside a library call "
@@ -276,9 +328,9 @@ static int
 limited_call(lstate *S, const plugin *p, int nargs, int nres, diag *d)
 {
     lua_State *L = S->L;
-    if (S->hit) { /* the last call hit a limit: back to normal */
+    if (S->hit || !counting(S)) { /* back to normal after a limit, or a late signal */
         S->hit = LIMIT_NONE;
-        lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
+        reset_hook(S);
     }
     if (S->mem > S->mem_limit) /* what the last call left, or a filter's big input */
         lua_gc(L, LUA_GCCOLLECT);
@@ -292,14 +344,23 @@ limited_call(lstate *S, const plugin *p, int nargs, int nres, diag *d)
     lua_pushcfunction(L, error_handler);
     lua_insert(L, handler);
     S->used = 0;
-    S->budget = S->h->cfg->plugin_instructions;
+    S->budget = counting(S) ? S->h->cfg->plugin_instructions : SIZE_MAX;
     S->d = d;
     atomic_store(&S->running, p->file);
+    lstate *outer = calling_here;
+    pthread_mutex_lock(&S->h->lock); /* the watchdog signals only a thread in a call */
+    S->thread = pthread_self();
+    S->signalled = false;
     atomic_store(&S->deadline_ms, now_ms() + (int64_t)S->h->cfg->plugin_seconds * 1000);
+    pthread_mutex_unlock(&S->h->lock);
+    calling_here = S;
     S->in_call = true;
     int status = lua_pcall(L, nargs, nres, handler);
     S->in_call = false;
+    calling_here = outer;
+    pthread_mutex_lock(&S->h->lock);
     atomic_store(&S->deadline_ms, 0);
+    pthread_mutex_unlock(&S->h->lock);
     S->d = NULL;
     lua_remove(L, handler);
     if (status == LUA_ERRMEM && !S->hit)
@@ -1301,7 +1362,7 @@ state_new(plugin_host *h)
     lua_pop(L, 1);
     lua_pushliteral(L, "plugin limit exceeded");
     lua_rawsetp(L, LUA_REGISTRYINDEX, &LIMIT_KEY);
-    lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
+    reset_hook(S);
     pthread_mutex_lock(&h->lock);
     S->next = h->states;
     h->states = S;
@@ -1513,6 +1574,10 @@ plugin_host_new(const config *cfg, const plugin_paths *paths, arena *a, diag *d)
             diag_report(d, DIAG_ERROR, SRC_NONE, "cannot start Lua (out of memory)");
             ok = false;
         }
+    }
+    if (ok && !cfg->plugin_instructions_set) {
+        static pthread_once_t once = PTHREAD_ONCE_INIT;
+        pthread_once(&once, install_arm_handler);
     }
     if (ok)
         h->watchdog_running = pthread_create(&h->watchdog, NULL, watchdog_main, h) == 0;

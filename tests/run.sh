@@ -471,11 +471,11 @@ PY
         mkdir -p "$i9-hidden" && touch "$i9-hidden/.keep" && expect_status 1 "$bin" init "$i9-hidden" 2>/dev/null &&
             [ ! -e "$i9-hidden/site.yaml" ] && expect_status 2 "$bin" init 2>/dev/null
     }
-    # a build of 4 pages whose template calls a filter that burns ~0.6 s of CPU (as
+    # a build of 4 pages whose template calls a filter that burns ~0.7 s of CPU (as
     # tests/faults.py), so that it runs over the second after which the line appears
     i9_slow_site() {
         rm -rf "$i9-slow"; cp -R tests/errors/_base "$i9-slow"; mkdir -p "$i9-slow/plugins" "$i9-slow/templates"
-        printf 'return { filters = { slow = function(s)\n  local x = 0\n  for i = 1, 60000000 do x = x + i end\n  return s\nend } }\n' \
+        printf 'return { filters = { slow = function(s)\n  local x = 0\n  for i = 1, 120000000 do x = x + i end\n  return s\nend } }\n' \
             >"$i9-slow/plugins/slow.lua"
         printf 'plugins: [slow]\nplugin_limits: {seconds: 120}\n' >>"$i9-slow/site.yaml"
         printf '<!doctype html><title>{{ page.title | slow }}</title>\n' >"$i9-slow/templates/page.html"

@@ -592,12 +592,13 @@ test_plugin_limits_scale(void)
     config small = c;
     config_scale_plugin_limits(&small, 1000);
     INT_EQ(small.plugin_memory_mb, 256, "1,000 pages: the 256 MiB floor");
-    INT_EQ(small.plugin_instructions, 200000000, "1,000 pages: the instruction floor");
+    INT_EQ(small.plugin_instructions, 0, "1,000 pages: instructions not counted");
+    OK(!small.plugin_instructions_set, "instructions: not set");
     INT_EQ(small.plugin_seconds, 10, "1,000 pages: the 10 s floor");
     config big = c;
     config_scale_plugin_limits(&big, 100000);
     INT_EQ(big.plugin_memory_mb, 1563, "100,000 pages x 16 KiB (rounded up)");
-    INT_EQ(big.plugin_instructions, 2000000000, "100,000 pages x 20,000 instructions");
+    INT_EQ(big.plugin_instructions, 0, "100,000 pages: instructions not counted");
     INT_EQ(big.plugin_seconds, 200, "100,000 pages / 500 per second");
 
     /* a limit site.yaml sets stays as it is; the others still scale; null is unset */
@@ -609,7 +610,13 @@ test_plugin_limits_scale(void)
     config_scale_plugin_limits(&c, 100000);
     INT_EQ(c.plugin_memory_mb, 64, "memory_mb set: kept");
     INT_EQ(c.plugin_seconds, 5, "seconds set: kept");
-    INT_EQ(c.plugin_instructions, 2000000000, "instructions null: scaled");
+    INT_EQ(c.plugin_instructions, 0, "instructions null: not counted");
+    OK(!c.plugin_instructions_set, "instructions null: not set");
+    if (!load_clean(&c, "title: T\n" BASE "plugin_limits: {instructions: 5000}\n", NULL))
+        return;
+    config_scale_plugin_limits(&c, 100000);
+    OK(c.plugin_instructions_set && c.plugin_instructions == 5000,
+       "instructions set: counted, kept");
 }
 
 static void

@@ -1254,8 +1254,8 @@ static bool render_unit(render *r, const template_unit *u, frame *f);
  * reused, so the log does not depend on which thread rendered what. That is more than
  * it read: an edit of a listed page renders the lists it is on again. Not kept: a
  * render that failed, said something (a warning) or read a variable that is not a value
- * of the model (a loop's `loop`, a value the template made): that one logs its reads as
- * they were. */
+ * of the model (a loop's `loop`, a value the template made; what is read through such a
+ * variable is logged as it was read). */
 
 /* The most the kept outputs take: past it, no more are kept. */
 #define FRAG_MAX_BYTES (32u << 20)
@@ -1358,11 +1358,16 @@ typedef struct raw_read {
     size_t attr_len;
 } raw_read;
 
+/* A name the include rendering anew looked up outside its frame; for a variable of the
+ * model, the stand-in root of paths through it and where it really is (else NULL). */
+typedef struct capture_name_rec {
+    frag_name n;
+    const deps_path *mark, *path;
+} capture_name_rec;
+
 typedef struct frag_capture {
     bool keep; /* false once it read something that makes its output not reusable */
-    frag_name *names;
-    const deps_path **marks; /* per name: the stand-in root of paths through it, or NULL */
-    const deps_path **paths; /* per name: where the variable is */
+    capture_name_rec *names;
     size_t n_names, names_cap;
     raw_read *reads; /* those not through a stand-in */
     size_t n_reads, reads_cap;
@@ -1372,7 +1377,7 @@ static bool
 is_mark(const frag_capture *c, const deps_path *root)
 {
     for (size_t k = 0; k < c->n_names; k++)
-        if (c->marks[k] == root)
+        if (c->names[k].mark == root)
             return true;
     return false;
 }
@@ -1401,18 +1406,17 @@ capture_name(render *r, const char *name, size_t len, const template_rv *val)
 {
     frag_capture *c = r->capture;
     size_t k = 0;
-    while (k < c->n_names && !(c->names[k].len == len && memcmp(c->names[k].name, name, len) == 0))
+    while (k < c->n_names &&
+           !(c->names[k].n.len == len && memcmp(c->names[k].n.name, name, len) == 0))
         k++;
     if (k == c->n_names) {
-        size_t cap = c->names_cap;
         c->names = arena_grow(r->scratch, c->names, c->n_names, &c->names_cap, sizeof *c->names, 4);
-        size_t cap2 = cap;
-        c->marks = arena_grow(r->scratch, c->marks, c->n_names, &cap, sizeof *c->marks, 4);
-        c->paths = arena_grow(r->scratch, c->paths, c->n_names, &cap2, sizeof *c->paths, 4);
         bool model = val && val->kind == TEMPLATE_RV_VALUE && val->v && val->path;
-        c->names[k] = (frag_name){name, len, val != NULL, val ? val->v : NULL, val && val->safe};
-        c->marks[k] = model ? new_path(r, NULL, DEPS_ATTR, name, len, 0, val->v) : NULL;
-        c->paths[k] = model ? val->path : NULL;
+        c->names[k] = (capture_name_rec){
+            {name, len, val != NULL, val ? val->v : NULL, val && val->safe},
+            model ? new_path(r, NULL, DEPS_ATTR, name, len, 0, val->v) : NULL,
+            model ? val->path : NULL,
+        };
         c->n_names++;
         if (val && !model)
             c->keep = false; /* it may differ at the same address */
@@ -1420,8 +1424,8 @@ capture_name(render *r, const char *name, size_t len, const template_rv *val)
     if (!val)
         return rv_undef();
     template_rv out = *val;
-    if (c->marks[k])
-        out.path = c->marks[k];
+    if (c->names[k].mark)
+        out.path = c->names[k].mark;
     return out;
 }
 
@@ -1465,15 +1469,6 @@ read_hash(const value *v, deps_kind kind, const char *attr, size_t attr_len, dep
     return kind == DEPS_ATTRS ? deps_hash_attrs(v, attr, attr_len, memo) : deps_hash(v, kind, memo);
 }
 
-/* Logs the variables of the model the include read, each whole (paths[k]: where it is). */
-static void
-log_variables(render *r, const frag_name *names, const deps_path *const *paths, size_t n)
-{
-    for (size_t k = 0; k < n; k++)
-        if (paths[k])
-            log_read(r, paths[k], DEPS_DEEP, names[k].val, NULL, 0);
-}
-
 /* Whether e's output is what the include would render here, with the same variables,
  * every read of the root context seeing the same, and no limit a render here would
  * reach; then logs what the render would have. */
@@ -1511,7 +1506,9 @@ frag_reuse(render *r, const frame *scope, const frag_entry *e)
         read_paths[i] = p;
         vals[i] = v;
     }
-    log_variables(r, e->names, paths, e->n_names);
+    for (size_t i = 0; i < e->n_names; i++) /* each variable of the model whole */
+        if (paths[i])
+            log_read(r, paths[i], DEPS_DEEP, e->names[i].val, NULL, 0);
     for (size_t i = 0; i < n_reads; i++)
         log_read(r, read_paths[i], e->reads[i].kind, vals[i], e->reads[i].attr,
                  e->reads[i].attr_len);
@@ -1622,8 +1619,8 @@ frag_keep(render *r, const exec *ex, const template_unit *u, const frag_capture 
     size_t before = arena_used(fs->a);
     frag_name *names = arena_alloc(fs->a, (c->n_names ? c->n_names : 1) * sizeof *names);
     for (size_t i = 0; i < c->n_names; i++) {
-        names[i] = c->names[i];
-        names[i].name = arena_strndup(fs->a, c->names[i].name, c->names[i].len);
+        names[i] = c->names[i].n;
+        names[i].name = arena_strndup(fs->a, names[i].name, names[i].len);
     }
     frag_inputs *in = frag_inputs_of(fs, u);
     if (!in) {
@@ -1689,7 +1686,9 @@ render_cached(render *r, const exec *ex, const template_unit *u, frame *f)
     if (!ok)
         return false;
     /* logged as a reuse logs them */
-    log_variables(r, c.names, c.paths, c.n_names);
+    for (size_t i = 0; i < c.n_names; i++) /* each variable of the model whole */
+        if (c.names[i].path)
+            log_read(r, c.names[i].path, DEPS_DEEP, c.names[i].n.val, NULL, 0);
     for (size_t i = 0; i < c.n_reads; i++)
         log_read(r, c.reads[i].p, c.reads[i].kind, c.reads[i].v, c.reads[i].attr,
                  c.reads[i].attr_len);

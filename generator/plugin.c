@@ -159,10 +159,10 @@ limited_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 static void count_hook(lua_State *L, lua_Debug *ar);
 
 /* Counting instructions (plugin_limits.instructions set in site.yaml) needs the count
- * hook, which makes Lua 5.4 stop before every instruction (about a tenth of the demo's
- * plugin time). Without it the VM runs with no hook, and the watchdog arms the hook of a
- * call past its time limit with ARM_SIGNAL to the thread running it: Lua allows
- * lua_sethook in a signal handler of that thread. */
+ * hook, which makes Lua 5.4 stop before every instruction (on the bench corpus a fifth of the
+ * plugin pass's instructions and about a tenth of its time). Without it the VM runs with no hook,
+ * and the watchdog arms the hook of a call past its time limit with ARM_SIGNAL to the thread
+ * running it: Lua allows lua_sethook in a signal handler of that thread. */
 #define ARM_SIGNAL SIGUSR2
 
 static bool

@@ -140,6 +140,20 @@ count_words(const char *s, size_t len, size_t *cjk_chars)
     *cjk_chars = 0;
     bool in_word = false, has_alnum = false;
     for (size_t i = 0; i < len;) {
+        unsigned char b = (unsigned char)s[i];
+        if (b < 0x80) { /* most text: no call per character */
+            bool space = b == ' ' || (b >= '\t' && b <= '\r');
+            if (space) {
+                words += in_word && has_alnum;
+                in_word = has_alnum = false;
+            } else {
+                in_word = true;
+                has_alnum |=
+                    (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9');
+            }
+            i++;
+            continue;
+        }
         unsigned cp;
         i += text_decode(s + i, len - i, &cp);
         bool cjk = text_is_cjk(cp);
@@ -157,25 +171,29 @@ count_words(const char *s, size_t len, size_t *cjk_chars)
     return words + (in_word && has_alnum);
 }
 
-/* Appends s with runs of white space folded to one space, none at either end. */
+/* Appends s with runs of white space folded to one space, none at either end. The text
+ * between spaces goes in one piece. */
 static void
 fold_space(buf *out, const char *s, size_t len)
 {
     size_t start = out->len;
     bool pending = false;
+    size_t run = 0; /* where the text not yet appended starts */
     for (size_t i = 0; i < len;) {
-        unsigned cp;
-        size_t n = text_decode(s + i, len - i, &cp);
+        unsigned cp = (unsigned char)s[i];
+        size_t n = cp < 0x80 ? 1 : text_decode(s + i, len - i, &cp);
         if (text_is_space(cp) && cp != 0xA0) {
+            buf_append(out, s + run, i - run);
+            run = i + n;
             pending = true;
-        } else {
-            if (pending && out->len > start)
+        } else if (pending) {
+            if (out->len > start)
                 buf_putc(out, ' ');
             pending = false;
-            buf_append(out, s + i, n);
         }
         i += n;
     }
+    buf_append(out, s + run, len - run);
 }
 
 /* Appends s with every invalid UTF-8 byte replaced by U+FFFD. cmark-gfm 0.29 validates

@@ -245,6 +245,12 @@ text_utf8_prefix(const char *s, size_t len, size_t chars)
 {
     size_t i = 0;
     while (i < len && chars > 0) {
+        size_t run = ascii_run(s + i, len - i < chars ? len - i : chars);
+        if (run) { /* ASCII: a character a byte */
+            i += run;
+            chars -= run;
+            continue;
+        }
         size_t n = text_utf8_seq(s + i, len - i);
         i += n ? n : 1;
         chars--;

@@ -194,6 +194,9 @@ test_summary(void)
     STR_EQ(r.summary, "Long text here", "0: no limit");
     r = render("A <b>bold</b> &amp; [link](http://x) ![alt text](i.png)\n");
     STR_EQ(r.summary, "A bold & link alt text", "plain text: tags out, entities decoded");
+    r = render("  Two\tspaces \t here,\nthen\u2003an em space; \u00a0kept \n");
+    STR_EQ(r.summary, "Two spaces here, then an em space; \u00a0kept",
+           "plain text: white space runs folded to one space, none at the ends, NBSP kept");
 
     /* Chinese: after the last clause end that keeps half the limit */
     const char *clauses =
@@ -231,6 +234,10 @@ test_word_count(void)
     INT_EQ(render("| a | b |\n|---|---|\n| c | d |\n").word_count, 4, "table cells");
     INT_EQ(render("<div>raw html words</div>\n\ntext\n").word_count, 1, "raw HTML not counted");
     INT_EQ(render("カタカナ와 한글\n").word_count, 7, "kana and hangul");
+    INT_EQ(render("one\ttwo\fthree\vfour  five\n").word_count, 5, "every ASCII white space");
+    INT_EQ(render("a - b -- c ... 7 ()\n").word_count, 4, "ASCII punctuation alone is no word");
+    INT_EQ(render("x2 2x _a_ (b)\n").word_count, 4, "letters, digits and marks around them");
+    INT_EQ(render("café naïve\u3000end\n").word_count, 3, "Latin-1 letters, ideographic space");
 }
 
 static void

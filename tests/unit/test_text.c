@@ -157,6 +157,18 @@ test_utf8_valid_count_prefix(void)
     for (size_t k = 0; k <= total; k++)
         agree &= text_utf8_count(mix, text_utf8_prefix(mix, ml, k)) == k;
     OK(agree, "count(prefix(k)) == k for every k");
+
+    /* ASCII runs longer than a word of 8 bytes, ending at a character or at the count */
+    const char *run = "abcdefghijklmnopqrst中uvwxyz0123456789";
+    size_t rl = strlen(run), rtotal = text_utf8_count(run, rl);
+    INT_EQ(text_utf8_prefix(run, rl, 20), 20, "a run of 20 ASCII bytes");
+    INT_EQ(text_utf8_prefix(run, rl, 21), 23, "then the 中 after it");
+    INT_EQ(text_utf8_prefix(run, rl, 9), 9, "a count inside the run");
+    INT_EQ(text_utf8_prefix(run, 12, 30), 12, "len inside the run");
+    agree = true;
+    for (size_t k = 0; k <= rtotal; k++)
+        agree &= text_utf8_count(run, text_utf8_prefix(run, rl, k)) == k;
+    OK(agree, "count(prefix(k)) == k for every k of a long run");
 }
 
 static void

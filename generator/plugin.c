@@ -999,10 +999,17 @@ push_text_fn(lua_State *L, void (*f)(buf *, const char *, size_t), bool any)
     return 1;
 }
 
+/* clinfolio.escape: most texts have nothing to escape, and come back as they are (no new
+ * string: charts escape every label and number they draw) */
 static int
 lib_escape(lua_State *L)
 {
-    return push_text_fn(L, text_html_escape, true);
+    size_t len;
+    const char *s = luaL_tolstring(L, 1, &len);
+    for (size_t i = 0; i < len; i++)
+        if (s[i] == '&' || s[i] == '<' || s[i] == '>' || s[i] == '"' || s[i] == '\'')
+            return push_text_fn(L, text_html_escape, true);
+    return 1;
 }
 
 static int

@@ -44,9 +44,7 @@ local GAP = 12             -- between a text and a mark, a bar or another column
 -- (the SVG helpers build text with `..` rather than string.format: a timeline is drawn for
 -- every project page, and this is the plugin's hot path)
 local function esc(s)
-  s = tostring(s)
-  if not string.find(s, "[&<>\"']") then return s end
-  return clinfolio.escape(s)
+  return clinfolio.escape(s) -- s itself when it has nothing to escape
 end
 
 -- A coordinate rounded to one decimal (half up), without a useless ".0". The text of the
@@ -57,12 +55,14 @@ for i = 0, 4095 do INT_TEXT[i] = tostring(i) end
 for i = 1, 9 do DECIMAL[i] = "." .. i end
 
 local function num(x)
-  local t = floor(x * 10 + 0.5)
-  local whole, tenth = t // 10, t % 10
+  -- floor without a call, and no float `%` (fmod): floats, which index as integers
+  local t = (x * 10 + 0.5) // 1
+  local whole = t // 10
+  local tenth = t - whole * 10
   local w = INT_TEXT[whole]
   if not w then
     if t < 0 then return (string.format("%.1f", t / 10):gsub("%.0$", "")) end
-    w = tostring(whole)
+    w = string.format("%d", whole)
   end
   if tenth == 0 then return w end
   return w .. DECIMAL[tenth]
@@ -190,12 +190,15 @@ local em_memo, em_memo_size = {}, 0
 local function text_width(s, size)
   local em = em_memo[s]
   if em then return em * size end
-  if not string.find(s, "[\128-\255]") then
-    em = 0
-    for i = 1, #s do em = em + ASCII_EM[string.byte(s, i)] end
-  else
-    local cps = codes(s)
-    em = width_of(cps, 1, #cps, 1)
+  em = 0
+  for i = 1, #s do
+    local w = ASCII_EM[string.byte(s, i)] -- nil past ASCII: then by code points
+    if not w then
+      local cps = codes(s)
+      em = width_of(cps, 1, #cps, 1)
+      break
+    end
+    em = em + w
   end
   if em_memo_size >= 4096 then em_memo, em_memo_size = {}, 0 end
   em_memo[s], em_memo_size = em, em_memo_size + 1
@@ -216,11 +219,7 @@ end
 -- s broken into at most max_lines lines of at most max_w (font units) each: at spaces, and
 -- between wide (CJK) characters; a word longer than a line is broken anywhere. Text that
 -- does not fit ends the last line with "…". Returns the lines and whether s was cut.
-local function wrap(s, max_w, size, max_lines)
-  -- most texts fit on one line
-  if not string.find(s, "^ ") and not string.find(s, " $") and text_width(s, size) <= max_w then
-    return {s}, false
-  end
+local function wrap_anew(s, max_w, size, max_lines)
   local cps = codes(s)
   local n = #cps
   local lines, i = {}, 1
@@ -259,6 +258,33 @@ local function wrap(s, max_w, size, max_lines)
     i = brk + 1
   end
   return lines, false
+end
+
+-- the lines of the texts wrapped lately (stage names recur on every page), by text and
+-- then by {max_w, size, max_lines, lines, cut}: only a memo, emptied when it grows (the
+-- callers only read the lines)
+local wrap_memo, wrap_memo_size = {}, 0
+
+local function wrap(s, max_w, size, max_lines)
+  -- most texts fit on one line
+  local first, last = string.byte(s, 1), string.byte(s, -1)
+  if first ~= 32 and last ~= 32 and text_width(s, size) <= max_w then
+    return {s}, false
+  end
+  local known = wrap_memo[s]
+  if known then
+    for k = 1, #known do
+      local e = known[k]
+      if e[1] == max_w and e[2] == size and e[3] == max_lines then return e[4], e[5] end
+    end
+  else
+    if wrap_memo_size >= 1024 then wrap_memo, wrap_memo_size = {}, 0 end
+    known, wrap_memo_size = {}, wrap_memo_size + 1
+    wrap_memo[s] = known
+  end
+  local lines, cut = wrap_anew(s, max_w, size, max_lines)
+  if #known < 8 then known[#known + 1] = {max_w, size, max_lines, lines, cut} end
+  return lines, cut
 end
 
 -- A stage's name in lang: "zh" (label_zh, else label), "en" (label), nil (both, in a site

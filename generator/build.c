@@ -112,6 +112,7 @@ typedef struct render_job {
     const template_set *ts;
     output *out;
     arena **scratch; /* one per worker, reset after every page */
+    buf *html;       /* one per worker: a page's HTML, grown once rather than per page */
     diag *d;
     /* incremental builds (memo.h; NULL for a check): each worker's log of reads and
      * memo of hashes, and how many outputs were kept rather than rendered */
@@ -126,6 +127,9 @@ typedef struct render_job {
     void *ready_payload;
     const unsigned char *done;
 } render_job;
+
+/* A worker's HTML buffer up to this size is kept for its next page. */
+#define RENDER_KEEP_BYTES (1024 * 1024)
 
 static void
 render_one(size_t i, size_t worker, void *payload)
@@ -158,7 +162,8 @@ render_one(size_t i, size_t worker, void *payload)
         atomic_fetch_add_explicit(&j->kept, 1, memory_order_relaxed);
         return;
     }
-    buf html = BUF_INIT;
+    buf *html = &j->html[worker];
+    buf_clear(html);
     char note[512];
     snprintf(note, sizeof note, "while rendering %s with %s", o->path, name);
     diag_set_context(o->origin, note);
@@ -167,21 +172,22 @@ render_one(size_t i, size_t worker, void *payload)
         deps_log_reset(log);
     size_t reports = diag_thread_reports();
     bool ok =
-        template_render_logged(&html, j->ts, name, o->ctx, scratch, log, j->caches[worker], j->d);
-    if (ok && html.len > FS_MAX_OUTPUT) { /* a runaway loop must not fill the disk */
-        fs_report_too_large(j->d, o->origin, "output", html.len, FS_MAX_OUTPUT, "a rendered page");
+        template_render_logged(html, j->ts, name, o->ctx, scratch, log, j->caches[worker], j->d);
+    if (ok && html->len > FS_MAX_OUTPUT) { /* a runaway loop must not fill the disk */
+        fs_report_too_large(j->d, o->origin, "output", html->len, FS_MAX_OUTPUT, "a rendered page");
         ok = false;
     }
     output_file_id id;
     if (ok)
-        ok = output_write_id(j->out, o->path, html.ptr, html.len, &id, j->d);
+        ok = output_write_id(j->out, o->path, html->ptr, html->len, &id, j->d);
     /* remembered unless the render said something: a skipped render would not say it */
     if (ok && log && !log->overflow && diag_thread_reports() == reports)
         memo_put_render(j->m, i, o->path, &id, name, log);
     if (ok && j->ready)
-        j->ready(j->ready_payload, o->path, html.ptr, html.len);
+        j->ready(j->ready_payload, o->path, html->ptr, html->len);
     diag_set_context(SRC_NONE, NULL);
-    buf_free(&html);
+    if (html->cap > RENDER_KEEP_BYTES) /* a long list page's: not held for the rest */
+        buf_free(html);
     arena_reset(scratch);
 }
 
@@ -644,6 +650,9 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     deps_log *logs = xcalloc(workers, sizeof(deps_log));
     deps_memo **memos = xcalloc(workers, sizeof(deps_memo *));
     template_cache **caches = xcalloc(workers, sizeof(template_cache *)); /* while rendering */
+    buf *html_bufs = xcalloc(workers, sizeof(buf));
+    for (size_t w = 0; w < workers; w++)
+        html_bufs[w] = BUF_INIT;
     template_frags *frags = NULL;
     for (size_t w = 0; w < workers; w++) {
         memos[w] = deps_memo_new();
@@ -780,7 +789,8 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     frags = template_frags_new();
     for (size_t w = 0; w < workers; w++)
         caches[w] = template_cache_new(frags);
-    render_job job = {outputs, ts, out, scratch, d, m, logs, memos, caches, 0, NULL, NULL, NULL};
+    render_job job = {outputs, ts,    out,    scratch, html_bufs, d,    m,
+                      logs,    memos, caches, 0,       NULL,      NULL, NULL};
     unsigned char *done = render_first(opt, &job, n_outputs, out, d);
     job.done = done;
     pool_run(workers, n_outputs, render_one, &job);
@@ -844,6 +854,9 @@ done:
     free(logs);
     free(memos);
     free(caches);
+    for (size_t w = 0; w < workers; w++)
+        buf_free(&html_bufs[w]);
+    free(html_bufs);
     site_free(s);
     for (size_t w = 0; w < workers; w++) {
         arena_free(load_arenas[w]);

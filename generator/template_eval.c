@@ -928,14 +928,32 @@ picks_one(const template_filter_call *f, const template_expr *input)
            input->u.filter.f->reads == TEMPLATE_READS_WHERE;
 }
 
+/* The decimal text of a list index i, in the render's scratch (a path step per item of
+ * every loop: without printf). */
+static const char *
+index_text(render *r, size_t i, size_t *len)
+{
+    char digits[24];
+    size_t n = 0;
+    do
+        digits[sizeof digits - ++n] = (char)('0' + i % 10);
+    while ((i /= 10) != 0);
+    char *text = arena_alloc(r->scratch, n + 1);
+    memcpy(text, digits + sizeof digits - n, n);
+    text[n] = '\0';
+    *len = n;
+    return text;
+}
+
 /* The path of item (found in list, at `from`); NULL when it is not one of its items. */
 static const deps_path *
 item_path(render *r, const deps_path *from, const value *list, const value *item)
 {
     for (size_t i = 0; i < list->as.list.len; i++)
         if (list->as.list.items[i] == item) {
-            const char *text = arena_printf(r->scratch, "%zu", i);
-            return new_path(r, from, DEPS_NUM, text, strlen(text), (double)i, item);
+            size_t len;
+            const char *text = index_text(r, i, &len);
+            return new_path(r, from, DEPS_NUM, text, len, (double)i, item);
         }
     return NULL;
 }
@@ -1791,9 +1809,9 @@ item_paths(render *r, const deps_path *base, const value *v)
             const value_pair *p = &v->as.map.pairs[i];
             paths[i] = new_path(r, base, DEPS_KEY, p->key, p->key_len, 0, p->val);
         } else {
-            const char *text = arena_printf(r->scratch, "%zu", i);
-            paths[i] =
-                new_path(r, base, DEPS_NUM, text, strlen(text), (double)i, v->as.list.items[i]);
+            size_t len;
+            const char *text = index_text(r, i, &len);
+            paths[i] = new_path(r, base, DEPS_NUM, text, len, (double)i, v->as.list.items[i]);
         }
     }
     return paths;

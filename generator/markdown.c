@@ -130,6 +130,105 @@ markdown_parses_in_parallel(void)
 }
 
 /* {====================================================================
+ * a parsed document's memory
+ * ===================================================================== */
+
+/* cmark-gfm allocates a page's tree as thousands of small blocks, and malloc and free of
+ * each took about 3% of a build: a parse takes them from an arena of its own instead
+ * (cmark_mem has no argument for it: the thread's current one), and frees them whole. */
+static _Thread_local arena *tree_arena;
+
+#define TREE_HEAD 16 /* a block's size, before it (arena_alloc's alignment kept) */
+
+static void *
+tree_realloc(void *p, size_t size)
+{
+    if (size > SIZE_MAX / 2) { /* as xalloc.c: no caller handles a failed allocation */
+        fputs("clinfolio: out of memory\n", stderr);
+        abort();
+    }
+    unsigned char *block = arena_alloc(tree_arena, TREE_HEAD + size);
+    memcpy(block, &size, sizeof size);
+    if (p) {
+        size_t old;
+        memcpy(&old, (unsigned char *)p - TREE_HEAD, sizeof old);
+        memcpy(block + TREE_HEAD, p, old < size ? old : size);
+    }
+    return block + TREE_HEAD;
+}
+
+static void *
+tree_calloc(size_t n, size_t size)
+{
+    size_t total;
+    if (__builtin_mul_overflow(n, size, &total))
+        total = SIZE_MAX; /* refused by tree_realloc */
+    void *p = tree_realloc(NULL, total);
+    memset(p, 0, total);
+    return p;
+}
+
+static void
+tree_free(void *p)
+{
+    (void)p; /* with the arena, in parsed_free */
+}
+
+static cmark_mem tree_mem = {tree_calloc, tree_realloc, tree_free};
+
+/* A parsed document: its parser, its tree, and their memory. Nodes made to go in the tree
+ * take the same memory (cmark-gfm inserts no node of another allocator); HTML rendered
+ * from its nodes comes from malloc (render_html). */
+typedef struct parsed {
+    cmark_parser *parser;
+    cmark_node *doc;
+    arena *tree;
+    arena *outer; /* the memory of a parse this one runs inside (a shortcode's), if any */
+} parsed;
+
+/* Parses src with the GFM extensions (without tables when !tables), under parse_lock
+ * unless parses run in parallel (see above). The caller ends with parsed_free(). */
+static parsed
+parse_document(const char *src, size_t len, int options, bool tables)
+{
+    static const char *const ext_names[] = {"table", "strikethrough", "autolink", "tagfilter",
+                                            "tasklist"};
+    parsed p = {NULL, NULL, arena_new(), tree_arena};
+    tree_arena = p.tree;
+    if (!parse_in_parallel)
+        pthread_mutex_lock(&parse_lock);
+    p.parser = cmark_parser_new_with_mem(options, &tree_mem);
+    for (size_t i = tables ? 0 : 1; i < sizeof ext_names / sizeof ext_names[0]; i++) {
+        cmark_syntax_extension *ext = cmark_find_syntax_extension(ext_names[i]);
+        assert(ext && "markdown_global_init() not called");
+        if (ext)
+            cmark_parser_attach_syntax_extension(p.parser, ext);
+    }
+    cmark_parser_feed(p.parser, src, len);
+    p.doc = cmark_parser_finish(p.parser);
+    if (!parse_in_parallel)
+        pthread_mutex_unlock(&parse_lock);
+    return p;
+}
+
+static void
+parsed_free(parsed *p)
+{
+    assert(tree_arena == p->tree && "parses end in the order they began");
+    arena_free(p->tree); /* the tree and the parser: all they hold is in it */
+    tree_arena = p->outer;
+}
+
+/* The HTML of node n (of a parsed tree), from malloc: for free(). */
+static char *
+render_html(cmark_node *n, int options, cmark_llist *exts)
+{
+    return cmark_render_html_with_mem(n, options, exts, cmark_get_default_mem_allocator());
+}
+
+/* }==================================================================== */
+
+/* {====================================================================
  * characters
  * ===================================================================== */
 
@@ -463,7 +562,7 @@ swap_pictures(cmark_node *root)
     for (size_t i = 0; i < n; i++) {
         if (!cmark_node_get_user_data(found[i]))
             continue;
-        cmark_node *pic = cmark_node_new(CMARK_NODE_CUSTOM_INLINE);
+        cmark_node *pic = cmark_node_new_with_mem(CMARK_NODE_CUSTOM_INLINE, &tree_mem);
         if (cmark_node_set_on_enter(pic, cmark_node_get_user_data(found[i])) &&
             cmark_node_insert_before(found[i], pic))
             cmark_node_free(found[i]);
@@ -480,7 +579,7 @@ set_heading_id(cmark_node *h, const char *id, int options, cmark_llist *exts)
 {
     int level = cmark_node_get_heading_level(h);
     swap_pictures(h);
-    char *html = cmark_render_html(h, options, exts);
+    char *html = render_html(h, options, exts);
     char open[8];
     int n = snprintf(open, sizeof open, "<h%d>", level);
     if (n > 0 && (size_t)n < sizeof open && strncmp(html, open, (size_t)n) == 0) {
@@ -489,7 +588,7 @@ set_heading_id(cmark_node *h, const char *id, int options, cmark_llist *exts)
         text_html_escape(&b, id, strlen(id));
         buf_puts(&b, "\">");
         buf_puts(&b, html + n);
-        cmark_node *block = cmark_node_new(CMARK_NODE_CUSTOM_BLOCK);
+        cmark_node *block = cmark_node_new_with_mem(CMARK_NODE_CUSTOM_BLOCK, &tree_mem);
         if (cmark_node_set_on_enter(block, b.ptr) && cmark_node_insert_before(h, block))
             cmark_node_free(h);
         else
@@ -1157,9 +1256,9 @@ caption_object(cmark_node *obj, cmark_node *cap, cmark_node *src, const object_k
         swap_pictures(cap);
     if (src)
         swap_pictures(src);
-    char *html = cmark_render_html(obj, options, exts);
-    char *cap_html = cap ? cmark_render_html(cap, options, exts) : NULL;
-    char *src_html = src ? cmark_render_html(src, options, exts) : NULL;
+    char *html = render_html(obj, options, exts);
+    char *cap_html = cap ? render_html(cap, options, exts) : NULL;
+    char *src_html = src ? render_html(src, options, exts) : NULL;
     const char *note = NULL;
     size_t note_len = 0;
     const char *body = html, *caption = "", *attrs = "";
@@ -1252,7 +1351,7 @@ caption_object(cmark_node *obj, cmark_node *cap, cmark_node *src, const object_k
             buf_append(&b, body, body_len);
         else
             buf_puts(&b, k->close);
-        cmark_node *block = cmark_node_new(CMARK_NODE_CUSTOM_BLOCK);
+        cmark_node *block = cmark_node_new_with_mem(CMARK_NODE_CUSTOM_BLOCK, &tree_mem);
         if (cmark_node_set_on_enter(block, b.ptr) && cmark_node_insert_before(obj, block)) {
             cmark_node_free(obj);
             if (cap)
@@ -1423,29 +1522,6 @@ empty_result(markdown_result *out, arena *a)
     out->n_labels = 0;
 }
 
-/* Parses src with the GFM extensions (without tables when !tables), under parse_lock
- * unless parses run in parallel (see above). The caller frees the tree and *parser. */
-static cmark_node *
-parse_document(cmark_parser **parser, const char *src, size_t len, int options, bool tables)
-{
-    static const char *const ext_names[] = {"table", "strikethrough", "autolink", "tagfilter",
-                                            "tasklist"};
-    if (!parse_in_parallel)
-        pthread_mutex_lock(&parse_lock);
-    *parser = cmark_parser_new(options);
-    for (size_t i = tables ? 0 : 1; i < sizeof ext_names / sizeof ext_names[0]; i++) {
-        cmark_syntax_extension *ext = cmark_find_syntax_extension(ext_names[i]);
-        assert(ext && "markdown_global_init() not called");
-        if (ext)
-            cmark_parser_attach_syntax_extension(*parser, ext);
-    }
-    cmark_parser_feed(*parser, src, len);
-    cmark_node *doc = cmark_parser_finish(*parser);
-    if (!parse_in_parallel)
-        pthread_mutex_unlock(&parse_lock);
-    return doc;
-}
-
 bool
 markdown_render(markdown_result *out, const char *src, size_t len, const markdown_options *opt,
                 const char *file, unsigned first_line, arena *a, diag *d)
@@ -1467,9 +1543,9 @@ markdown_render(markdown_result *out, const char *src, size_t len, const markdow
     if (opt->unsafe_html)
         options |= CMARK_OPT_UNSAFE;
 
-    cmark_parser *parser;
-    cmark_node *doc = parse_document(&parser, src, len, options, tables);
-    cmark_llist *exts = cmark_parser_get_syntax_extensions(parser);
+    parsed pd = parse_document(src, len, options, tables);
+    cmark_node *doc = pd.doc;
+    cmark_llist *exts = cmark_parser_get_syntax_extensions(pd.parser);
 
     checker c = {.src = src,
                  .len = len,
@@ -1529,7 +1605,7 @@ markdown_render(markdown_result *out, const char *src, size_t len, const markdow
     free(c.source_line_start);
     swap_pictures(doc);
 
-    char *html = cmark_render_html(doc, options, exts);
+    char *html = render_html(doc, options, exts);
     size_t html_len = strlen(html);
     size_t cap =
         len > MIN_OUTPUT_CAP / OUTPUT_CAP_FACTOR ? len * OUTPUT_CAP_FACTOR : MIN_OUTPUT_CAP;
@@ -1550,8 +1626,7 @@ markdown_render(markdown_result *out, const char *src, size_t len, const markdow
     free(html);
     if (ok)
         out->html = label_task_checkboxes(out->html, a);
-    cmark_node_free(doc);
-    cmark_parser_free(parser);
+    parsed_free(&pd);
     return ok;
 }
 
@@ -1563,8 +1638,8 @@ markdown_image_urls(const char *src, size_t len, size_t *n, arena *a)
     *n = 0;
     if (len > FS_MAX_MARKDOWN) /* markdown_render refuses it */
         return NULL;
-    cmark_parser *parser;
-    cmark_node *doc = parse_document(&parser, src, len, CMARK_OPT_FOOTNOTES, true);
+    parsed pd = parse_document(src, len, CMARK_OPT_FOOTNOTES, true);
+    cmark_node *doc = pd.doc;
     strtab seen = STRTAB_INIT;
     size_t n_images;
     cmark_node **images = nodes_of_type(doc, CMARK_NODE_IMAGE, &n_images);
@@ -1578,8 +1653,7 @@ markdown_image_urls(const char *src, size_t len, size_t *n, arena *a)
     }
     free(images);
     strtab_free(&seen);
-    cmark_node_free(doc);
-    cmark_parser_free(parser);
+    parsed_free(&pd);
     return urls;
 }
 
@@ -1588,9 +1662,8 @@ markdown_code_lines(const char *src, size_t len, size_t n_lines)
 {
     bool *code = xcalloc(n_lines + 2, sizeof(bool));
     /* the same parser setup as markdown_render, so block structure agrees with it */
-    cmark_parser *parser;
-    cmark_node *doc = parse_document(&parser, src, len, CMARK_OPT_FOOTNOTES, true);
-    cmark_iter *it = cmark_iter_new(doc);
+    parsed pd = parse_document(src, len, CMARK_OPT_FOOTNOTES, true);
+    cmark_iter *it = cmark_iter_new(pd.doc);
     for (cmark_event_type ev; (ev = cmark_iter_next(it)) != CMARK_EVENT_DONE;) {
         cmark_node *n = cmark_iter_get_node(it);
         int type = cmark_node_get_type(n);
@@ -1602,7 +1675,6 @@ markdown_code_lines(const char *src, size_t len, size_t n_lines)
             code[l] = true;
     }
     cmark_iter_free(it);
-    cmark_node_free(doc);
-    cmark_parser_free(parser);
+    parsed_free(&pd);
     return code;
 }

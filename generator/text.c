@@ -748,8 +748,8 @@ is_url_attr(const char *name, size_t len)
     const char *colon = strchr(local, ':');
     if (colon)
         local = colon + 1;
-    for (size_t i = 0; i < sizeof urls / sizeof urls[0]; i++)
-        if (strcmp(local, urls[i]) == 0)
+    for (size_t i = 0; i < sizeof urls / sizeof urls[0]; i++) /* on every attribute printed */
+        if (urls[i][0] == local[0] && strcmp(local, urls[i]) == 0)
             return true;
     return strstr(local, "src") || strstr(local, "uri") || strstr(local, "url");
 }

@@ -300,6 +300,10 @@ fold_space(buf *out, const char *s, size_t len)
 static void
 put_utf8(buf *out, const char *s, size_t len)
 {
+    if (text_utf8_valid(s, len)) { /* nearly always: checked a word at a time */
+        buf_append(out, s, len);
+        return;
+    }
     size_t start = 0;
     for (size_t i = 0; i < len;) {
         size_t n = text_utf8_seq(s + i, len - i);

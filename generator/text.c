@@ -182,6 +182,12 @@ text_mostly_cjk(const char *s, size_t len)
 {
     size_t cjk = 0, other = 0;
     for (size_t i = 0; i < len;) {
+        unsigned char b = (unsigned char)s[i];
+        if (b < 0x80) { /* ASCII: a letter or digit counts as other, the rest not at all */
+            other += (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9');
+            i++;
+            continue;
+        }
         unsigned cp;
         i += text_decode(s + i, len - i, &cp);
         if (text_is_cjk(cp))

@@ -765,6 +765,11 @@ test_shorten(void)
     OK(text_mostly_cjk("临床创新 ABC", strlen("临床创新 ABC")), "4 CJK, 3 Latin: mostly CJK");
     OK(!text_mostly_cjk("Clinical 创新", strlen("Clinical 创新")), "8 Latin, 2 CJK: not");
     OK(!text_mostly_cjk("", 0), "empty: not");
+    OK(text_mostly_cjk("临床 -- !!! ,,, ... \t()", strlen("临床 -- !!! ,,, ... \t()")),
+       "ASCII punctuation and space do not count");
+    OK(!text_mostly_cjk("临床 a-b, c!", strlen("临床 a-b, c!")), "2 CJK, 3 ASCII letters: not");
+    OK(!text_mostly_cjk("临床创新 2023, 7", strlen("临床创新 2023, 7")),
+       "digits count: 4 CJK, 5 digits");
 }
 
 /* text_utf8_valid and text_utf8_count, which skip ASCII 8 bytes at a time, against a

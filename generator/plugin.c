@@ -68,6 +68,9 @@ typedef struct lstate {
     buf site_reads;
     bool all_site;
     lua_Integer call; /* the page hook call's number: proxies reached in it carry it */
+    /* registry references of the proxies' tables (PROXY_VALUE, PROXY_CACHE, PROXY_CALL)
+     * and metatable: read on every access through a proxy, by index rather than name */
+    int ref_value, ref_cache, ref_call, ref_mt;
 } lstate;
 
 typedef struct plugin {
@@ -558,7 +561,7 @@ check_reached(lua_State *L, int idx)
     lstate *S = state_of(L);
     if (!S->watched_site || S->all_site)
         return;
-    lua_getfield(L, LUA_REGISTRYINDEX, PROXY_CALL);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, S->ref_call);
     lua_pushvalue(L, idx);
     lua_rawget(L, -2);
     if (lua_tointeger(L, -1) != S->call)
@@ -573,7 +576,7 @@ mark_reached(lua_State *L)
     lstate *S = state_of(L);
     if (!S->watched_site)
         return;
-    lua_getfield(L, LUA_REGISTRYINDEX, PROXY_CALL);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, S->ref_call);
     lua_pushvalue(L, -2);
     lua_pushinteger(L, S->call);
     lua_rawset(L, -3);
@@ -587,7 +590,7 @@ proxy_target(lua_State *L, int idx)
         return NULL;
     idx = lua_absindex(L, idx);
     check_reached(L, idx);
-    lua_getfield(L, LUA_REGISTRYINDEX, PROXY_VALUE);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, state_of(L)->ref_value);
     lua_pushvalue(L, idx);
     lua_rawget(L, -2);
     const value *v = lua_touserdata(L, -1);
@@ -616,7 +619,8 @@ push_number(lua_State *L, double x)
 static void
 push_proxy(lua_State *L, const value *v)
 {
-    lua_getfield(L, LUA_REGISTRYINDEX, PROXY_CACHE);
+    const lstate *S = state_of(L);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, S->ref_cache);
     lua_rawgetp(L, -1, v);
     if (!lua_isnil(L, -1)) {
         lua_remove(L, -2);
@@ -625,11 +629,12 @@ push_proxy(lua_State *L, const value *v)
     }
     lua_pop(L, 1);
     lua_newtable(L); /* the proxy: always empty, reads go through __index */
-    luaL_setmetatable(L, PROXY_MT);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, S->ref_mt);
+    lua_setmetatable(L, -2);
     lua_pushvalue(L, -1);
     lua_rawsetp(L, -3, v);
     lua_remove(L, -2);
-    lua_getfield(L, LUA_REGISTRYINDEX, PROXY_VALUE);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, S->ref_value);
     lua_pushvalue(L, -2);
     lua_pushlightuserdata(L, (void *)v);
     lua_rawset(L, -3);
@@ -1309,7 +1314,9 @@ reseed(lua_State *L)
 }
 
 /* A table with weak keys or values (mode "k" or "v") in the registry under name. */
-static void
+/* A new table with weak `mode`, in the registry under name and under the reference it
+ * returns. */
+static int
 weak_registry_table(lua_State *L, const char *name, const char *mode)
 {
     lua_newtable(L);
@@ -1317,7 +1324,9 @@ weak_registry_table(lua_State *L, const char *name, const char *mode)
     lua_pushstring(L, mode);
     lua_setfield(L, -2, "__mode");
     lua_setmetatable(L, -2);
+    lua_pushvalue(L, -1);
     lua_setfield(L, LUA_REGISTRYINDEX, name);
+    return luaL_ref(L, LUA_REGISTRYINDEX);
 }
 
 static lstate *
@@ -1354,9 +1363,9 @@ state_new(plugin_host *h)
     lua_setfield(L, -2, "__metatable");
     lua_pop(L, 2);
     /* the read-only views */
-    weak_registry_table(L, PROXY_VALUE, "k");
-    weak_registry_table(L, PROXY_CACHE, "v");
-    weak_registry_table(L, PROXY_CALL, "k");
+    S->ref_value = weak_registry_table(L, PROXY_VALUE, "k");
+    S->ref_cache = weak_registry_table(L, PROXY_CACHE, "v");
+    S->ref_call = weak_registry_table(L, PROXY_CALL, "k");
     static const luaL_Reg ro[] = {{"__index", proxy_index},
                                   {"__newindex", proxy_newindex},
                                   {"__len", proxy_len},
@@ -1366,7 +1375,7 @@ state_new(plugin_host *h)
     luaL_setfuncs(L, ro, 0);
     lua_pushliteral(L, "read-only");
     lua_setfield(L, -2, "__metatable");
-    lua_pop(L, 1);
+    S->ref_mt = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_pushliteral(L, "plugin limit exceeded");
     lua_rawsetp(L, LUA_REGISTRYINDEX, &LIMIT_KEY);
     reset_hook(S);

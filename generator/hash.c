@@ -5,17 +5,6 @@
 
 #include <string.h>
 
-static uint64_t
-mix(uint64_t x)
-{
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ULL;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebULL;
-    x ^= x >> 31;
-    return x;
-}
-
 /* The n < 16 bytes at s as two little-endian words, zero-padded (on a little-endian
  * machine, what a memcpy into a zeroed tail gives), by fixed-size loads: a memcpy of a
  * variable length is a call, and most of what is hashed is short (keys, path steps). */
@@ -49,12 +38,6 @@ load_tail(uint64_t tail[2], const unsigned char *s, size_t n)
 }
 
 uint64_t
-hash_u64(uint64_t h, uint64_t x)
-{
-    return mix(h ^ (x + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2)));
-}
-
-uint64_t
 hash_bytes(uint64_t seed, const void *p, size_t len)
 {
     const unsigned char *s = p;
@@ -74,7 +57,7 @@ hash_bytes(uint64_t seed, const void *p, size_t len)
     load_tail(tail, s + i, len - i);
     a = (a ^ tail[0]) * 0x9fb21c651e98df25ULL;
     b = (b ^ tail[1]) * 0xc2b2ae3d27d4eb4fULL;
-    return mix(a ^ mix(b));
+    return hash_mix(a ^ hash_mix(b));
 }
 
 uint64_t

@@ -13,8 +13,24 @@
  * call to hash several pieces in order). */
 uint64_t hash_bytes(uint64_t seed, const void *p, size_t len);
 
-/* Mixes one 64-bit word into h. */
-uint64_t hash_u64(uint64_t h, uint64_t x);
+/* The finaliser of splitmix64. */
+static inline uint64_t
+hash_mix(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    return x;
+}
+
+/* Mixes one 64-bit word into h (inline: a path's steps and a value's items each mix one). */
+static inline uint64_t
+hash_u64(uint64_t h, uint64_t x)
+{
+    return hash_mix(h ^ (x + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2)));
+}
 
 /* hash_bytes of a NUL-terminated string, its length first (so "a","bc" and "ab","c"
  * hash differently when chained). NULL hashes like a string of its own. */

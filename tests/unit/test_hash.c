@@ -9,17 +9,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-static uint64_t
-mix(uint64_t x)
-{
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ULL;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebULL;
-    x ^= x >> 31;
-    return x;
-}
-
 /* hash_bytes as it was written first (little-endian words, the tail by memcpy) */
 static uint64_t
 reference(uint64_t seed, const void *p, size_t len)
@@ -42,7 +31,7 @@ reference(uint64_t seed, const void *p, size_t len)
         memcpy(tail, s + i, len - i);
     a = (a ^ tail[0]) * 0x9fb21c651e98df25ULL;
     b = (b ^ tail[1]) * 0xc2b2ae3d27d4eb4fULL;
-    return mix(a ^ mix(b));
+    return hash_mix(a ^ hash_mix(b));
 }
 
 int

@@ -49,7 +49,6 @@ end
 
 -- A coordinate rounded to one decimal (half up), without a useless ".0". The text of the
 -- whole numbers a chart uses is made once.
-local floor = math.floor
 local INT_TEXT, DECIMAL = {}, {}
 for i = 0, 4095 do INT_TEXT[i] = tostring(i) end
 for i = 1, 9 do DECIMAL[i] = "." .. i end
@@ -62,7 +61,7 @@ local function num(x)
   local w = INT_TEXT[whole]
   if not w then
     if t < 0 then return (string.format("%.1f", t / 10):gsub("%.0$", "")) end
-    w = string.format("%d", whole)
+    w = tostring(math.tointeger(whole) or whole) -- "5000", not "5000.0"
   end
   if tenth == 0 then return w end
   return w .. DECIMAL[tenth]

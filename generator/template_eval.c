@@ -219,17 +219,43 @@ log_use(render *r, template_rv *v, use how)
     v->path = NULL;
 }
 
+/* The variable `name` of scope or the frames above it (the nearest), NULL when none;
+ * *where (where not NULL): the frame it is in. */
+static const template_rv *
+scope_find(const frame *scope, const char *name, size_t len, const frame **where)
+{
+    for (const frame *f = scope; f; f = f->parent)
+        for (size_t i = f->len; i-- > 0;)
+            if (f->vars[i].len == len && memcmp(f->vars[i].name, name, len) == 0) {
+                if (where)
+                    *where = f;
+                return &f->vars[i].val;
+            }
+    if (where)
+        *where = NULL;
+    return NULL;
+}
+
+/* Whether the walk up from scope passes boundary before it reaches frame `at` (NULL: the
+ * root context, past every frame). */
+static bool
+passes(const frame *scope, const frame *boundary, const frame *at)
+{
+    for (const frame *f = scope; f && f != at; f = f->parent)
+        if (f == boundary)
+            return true;
+    return false;
+}
+
 static template_rv
 lookup(render *r, const exec *ex, const char *name, size_t len)
 {
-    bool outside = false; /* beyond the frame of a cached include rendering anew */
-    for (const frame *f = ex->scope; f; f = f->parent) {
-        for (size_t i = f->len; i-- > 0;)
-            if (f->vars[i].len == len && memcmp(f->vars[i].name, name, len) == 0)
-                return outside ? capture_name(r, name, len, &f->vars[i].val) : f->vars[i].val;
-        if (r->capture && f == r->capture_boundary)
-            outside = true;
-    }
+    const frame *at;
+    const template_rv *found = scope_find(ex->scope, name, len, &at);
+    /* beyond the frame of a cached include rendering anew: one of its inputs */
+    bool outside = r->capture && passes(ex->scope, r->capture_boundary, at);
+    if (found)
+        return outside ? capture_name(r, name, len, found) : *found;
     template_rv v = rv_of(value_map_getn(r->root, name, len));
     if (r->log)
         v.path = new_path(r, NULL, DEPS_ATTR, name, len, 0, v.v);
@@ -1447,27 +1473,13 @@ capture_name(render *r, const char *name, size_t len, const template_rv *val)
     return out;
 }
 
-/* The variable `name` as the include's scope (from `scope` up) has it; false when none. */
-static bool
-scope_var(const frame *scope, const char *name, size_t len, template_rv *out)
-{
-    for (const frame *f = scope; f; f = f->parent)
-        for (size_t i = f->len; i-- > 0;)
-            if (f->vars[i].len == len && memcmp(f->vars[i].name, name, len) == 0) {
-                *out = f->vars[i].val;
-                return true;
-            }
-    return false;
-}
-
 static uint64_t
 frag_key(const template_unit *u, const frame *scope, const frag_name *names, size_t n)
 {
     uint64_t h = hash_u64(0x66726167, (uint64_t)(uintptr_t)u);
     for (size_t i = 0; i < n; i++) {
-        template_rv v;
-        bool in_scope = scope_var(scope, names[i].name, names[i].len, &v);
-        h = hash_u64(h, in_scope ? (uint64_t)(uintptr_t)v.v : 1);
+        const template_rv *v = scope_find(scope, names[i].name, names[i].len, NULL);
+        h = hash_u64(h, v ? (uint64_t)(uintptr_t)v->v : 1);
     }
     return h;
 }
@@ -1499,14 +1511,13 @@ frag_reuse(render *r, const frame *scope, const frag_entry *e)
         arena_alloc(r->scratch, (e->n_names + e->n_reads + 1) * sizeof *paths);
     const value **vals = arena_alloc(r->scratch, (e->n_reads + 1) * sizeof *vals);
     for (size_t i = 0; i < e->n_names; i++) {
-        template_rv v = rv_undef();
-        bool in_scope = scope_var(scope, e->names[i].name, e->names[i].len, &v);
-        if (in_scope != e->names[i].in_scope)
+        const template_rv *v = scope_find(scope, e->names[i].name, e->names[i].len, NULL);
+        if ((v != NULL) != e->names[i].in_scope)
             return false;
-        if (in_scope && (v.kind != TEMPLATE_RV_VALUE || v.v != e->names[i].val ||
-                         v.safe != e->names[i].safe || !v.path))
+        if (v && (v->kind != TEMPLATE_RV_VALUE || v->v != e->names[i].val ||
+                  v->safe != e->names[i].safe || !v->path))
             return false;
-        paths[i] = in_scope ? v.path : NULL;
+        paths[i] = v ? v->path : NULL;
     }
     size_t n_reads = e->reads == r->frag_checked ? 0 : e->n_reads; /* logged already */
     const deps_path **read_paths = paths + e->n_names;

@@ -90,6 +90,8 @@ arena_reset(arena *a)
 static void *
 alloc(arena *a, size_t size)
 {
+    if (size > SIZE_MAX / 2) /* no machine has it; rounding it up would wrap */
+        xalloc_oom();
     size = (size + ALIGN - 1) & ~(size_t)(ALIGN - 1);
     if (size == 0)
         size = ALIGN;

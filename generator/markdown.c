@@ -135,7 +135,8 @@ markdown_parses_in_parallel(void)
 
 /* cmark-gfm allocates a page's tree as thousands of small blocks, and malloc and free of
  * each took about 3% of a build: a parse takes them from an arena of its own instead
- * (cmark_mem has no argument for it: the thread's current one), and frees them whole. */
+ * (cmark_mem has no argument for it: the thread's parse in progress, one at a time), and
+ * frees them whole. */
 static _Thread_local arena *tree_arena;
 
 #define TREE_HEAD 16 /* a block's size, before it (arena_alloc's alignment kept) */
@@ -143,11 +144,9 @@ static _Thread_local arena *tree_arena;
 static void *
 tree_realloc(void *p, size_t size)
 {
-    if (size > SIZE_MAX / 2) { /* as xalloc.c: no caller handles a failed allocation */
-        fputs("clinfolio: out of memory\n", stderr);
-        abort();
-    }
-    unsigned char *block = arena_alloc(tree_arena, TREE_HEAD + size);
+    /* a size the arena refuses (it aborts) stays one when the head is added */
+    unsigned char *block =
+        arena_alloc(tree_arena, size > SIZE_MAX - TREE_HEAD ? SIZE_MAX : TREE_HEAD + size);
     memcpy(block, &size, sizeof size);
     if (p) {
         size_t old;
@@ -162,7 +161,7 @@ tree_calloc(size_t n, size_t size)
 {
     size_t total;
     if (__builtin_mul_overflow(n, size, &total))
-        total = SIZE_MAX; /* refused by tree_realloc */
+        total = SIZE_MAX; /* refused by the arena */
     void *p = tree_realloc(NULL, total);
     memset(p, 0, total);
     return p;
@@ -183,7 +182,6 @@ typedef struct parsed {
     cmark_parser *parser;
     cmark_node *doc;
     arena *tree;
-    arena *outer; /* the memory of a parse this one runs inside (a shortcode's), if any */
 } parsed;
 
 /* Parses src with the GFM extensions (without tables when !tables), under parse_lock
@@ -193,7 +191,8 @@ parse_document(const char *src, size_t len, int options, bool tables)
 {
     static const char *const ext_names[] = {"table", "strikethrough", "autolink", "tagfilter",
                                             "tasklist"};
-    parsed p = {NULL, NULL, arena_new(), tree_arena};
+    assert(!tree_arena && "one parse at a time on a thread");
+    parsed p = {NULL, NULL, arena_new()};
     tree_arena = p.tree;
     if (!parse_in_parallel)
         pthread_mutex_lock(&parse_lock);
@@ -214,9 +213,9 @@ parse_document(const char *src, size_t len, int options, bool tables)
 static void
 parsed_free(parsed *p)
 {
-    assert(tree_arena == p->tree && "parses end in the order they began");
+    assert(tree_arena == p->tree);
     arena_free(p->tree); /* the tree and the parser: all they hold is in it */
-    tree_arena = p->outer;
+    tree_arena = NULL;
 }
 
 /* The HTML of node n (of a parsed tree), from malloc: for free(). */

@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-static void
-oom(void)
+void
+xalloc_oom(void)
 {
     fputs("clinfolio: out of memory\n", stderr);
     abort();
@@ -17,7 +17,7 @@ xmalloc(size_t size)
 {
     void *p = malloc(size ? size : 1);
     if (!p)
-        oom();
+        xalloc_oom();
     return p;
 }
 
@@ -26,7 +26,7 @@ xcalloc(size_t n, size_t size)
 {
     void *p = calloc(n ? n : 1, size ? size : 1);
     if (!p)
-        oom();
+        xalloc_oom();
     return p;
 }
 
@@ -35,7 +35,7 @@ xrealloc(void *p, size_t size)
 {
     p = realloc(p, size ? size : 1);
     if (!p)
-        oom();
+        xalloc_oom();
     return p;
 }
 

@@ -7,6 +7,9 @@
 #include <stddef.h>
 #include <stdlib.h>
 
+/* Prints "clinfolio: out of memory" and aborts: for allocators of their own (arena.c). */
+_Noreturn void xalloc_oom(void);
+
 void *xmalloc(size_t size);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t size);

@@ -1,12 +1,18 @@
 /* SPDX-License-Identifier: MIT
  * test_buf.c - buf_printf and arena_printf: formatted in one pass when the text fits the
- * room at hand, measured and formatted again when it does not; the same text either way. */
+ * room at hand, measured and formatted again when it does not; the same text either way.
+ * An arena asked for more than memory can hold aborts rather than wrap its size. */
 #include "arena.h"
 #include "buf.h"
 
 #include "harness.h"
 
+#include <fcntl.h>
+#include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 /* A string of n copies of c (static: the tests are single-threaded). */
 static const char *
@@ -67,10 +73,40 @@ test_arena_printf(void)
     arena_free(a);
 }
 
+/* arena_alloc of a size whose rounding up wraps (a cmark-gfm calloc overflowing in
+ * markdown.c's allocator asks for SIZE_MAX): "out of memory" and SIGABRT, in a child. */
+static void
+test_arena_too_big(void)
+{
+    static const size_t sizes[] = {SIZE_MAX, SIZE_MAX - 3, SIZE_MAX / 2 + 1};
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        int err[2];
+        OK(pipe(err) == 0, "a pipe");
+        fflush(NULL);
+        pid_t pid = fork();
+        if (pid == 0) {
+            dup2(err[1], 2);
+            arena *a = arena_new();
+            arena_alloc(a, sizes[k]);
+            _exit(0); /* it came back: the size wrapped */
+        }
+        close(err[1]);
+        char msg[64] = {0};
+        ssize_t n = read(err[0], msg, sizeof msg - 1);
+        close(err[0]);
+        int status = 0;
+        waitpid(pid, &status, 0);
+        OK(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT, "size %zu: aborted (status %d)",
+           sizes[k], status);
+        OK(n > 0 && strstr(msg, "clinfolio: out of memory"), "size %zu: says why", sizes[k]);
+    }
+}
+
 int
 main(void)
 {
     test_buf_printf();
     test_arena_printf();
+    test_arena_too_big();
     return harness_done();
 }

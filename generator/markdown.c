@@ -240,14 +240,12 @@ count_words(const char *s, size_t len, size_t *cjk_chars)
     for (size_t i = 0; i < len;) {
         unsigned char b = (unsigned char)s[i];
         if (b < 0x80) { /* most text: no call per character */
-            bool space = b == ' ' || (b >= '\t' && b <= '\r');
-            if (space) {
+            if (text_is_ascii_space(b)) {
                 words += in_word && has_alnum;
                 in_word = has_alnum = false;
             } else {
                 in_word = true;
-                has_alnum |=
-                    (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9');
+                has_alnum |= text_is_ascii_alnum(b);
             }
             i++;
             continue;

@@ -70,8 +70,7 @@ text_decode(const char *str, size_t len, unsigned *cp)
 bool
 text_is_space(unsigned cp)
 {
-    return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || cp == '\f' || cp == '\v' ||
-           cp == 0xA0 || (cp >= 0x2000 && cp <= 0x200B) || cp == 0x3000;
+    return text_is_ascii_space(cp) || cp == 0xA0 || (cp >= 0x2000 && cp <= 0x200B) || cp == 0x3000;
 }
 
 bool
@@ -87,7 +86,7 @@ bool
 text_is_punct(unsigned cp)
 {
     if (cp < 0x80)
-        return !((cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9'));
+        return !text_is_ascii_alnum(cp);
     return (cp >= 0xA1 && cp <= 0xBF) || cp == 0xD7 || cp == 0xF7 ||
            (cp >= 0x2010 && cp <= 0x2BFF) || (cp >= 0x3000 && cp <= 0x303F) || cp == 0x30FB ||
            (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF0F) ||
@@ -184,7 +183,7 @@ text_mostly_cjk(const char *s, size_t len)
     for (size_t i = 0; i < len;) {
         unsigned char b = (unsigned char)s[i];
         if (b < 0x80) { /* ASCII: a letter or digit counts as other, the rest not at all */
-            other += (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9');
+            other += text_is_ascii_alnum(b);
             i++;
             continue;
         }

@@ -24,6 +24,18 @@ size_t text_utf8_prefix(const char *s, size_t len, size_t n);
 size_t text_decode(const char *s, size_t len, unsigned *cp);
 /* White space, including no-break and ideographic spaces. */
 bool text_is_space(unsigned cp);
+/* The ASCII ones of text_is_space (space, \t \n \v \f \r) and the ASCII letters and
+ * digits: inline, for loops that take ASCII without a call per character. */
+static inline bool
+text_is_ascii_space(unsigned c)
+{
+    return c == ' ' || (c >= '\t' && c <= '\r');
+}
+static inline bool
+text_is_ascii_alnum(unsigned c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
 /* Ideographs, kana and hangul: each one is a word. */
 bool text_is_cjk(unsigned cp);
 /* Punctuation and symbols: part of a word when inside one, never a word alone. */

@@ -68,8 +68,10 @@ typedef struct lstate {
     buf site_reads;
     bool all_site;
     lua_Integer call; /* the page hook call's number: proxies reached in it carry it */
-    /* registry references of the proxies' tables (PROXY_VALUE, PROXY_CACHE, PROXY_CALL)
-     * and metatable: read on every access through a proxy, by index rather than name */
+    /* registry references (read on every access through a proxy) of the proxies' tables:
+     * proxy -> value* (weak keys), value* -> proxy (weak values), proxy -> the page hook
+     * call that last reached it (weak keys: a proxy a hook kept from an earlier call
+     * reads values its call's reads of `site` do not name), and of their metatable */
     int ref_value, ref_cache, ref_call, ref_mt;
 } lstate;
 
@@ -533,11 +535,7 @@ note_key(const char *key, size_t len)
             content_read = true;
 }
 
-static const char PROXY_VALUE[] = "clinfolio.proxy_value"; /* proxy -> value* (weak keys) */
-static const char PROXY_CACHE[] = "clinfolio.proxy_cache"; /* value* -> proxy (weak values) */
-/* proxy -> the page hook call that last reached it (weak keys): a proxy a hook kept from
- * an earlier call reads values its call's reads of `site` do not name */
-static const char PROXY_CALL[] = "clinfolio.proxy_call";
+/* the proxies' metatable's name: its __name, which tostring() of a proxy shows */
 static const char PROXY_MT[] = "clinfolio.readonly";
 
 static void push_value(lua_State *L, const value *v, bool copy);
@@ -1313,19 +1311,16 @@ reseed(lua_State *L)
     lua_pop(L, 1);
 }
 
-/* A table with weak keys or values (mode "k" or "v") in the registry under name. */
-/* A new table with weak `mode`, in the registry under name and under the reference it
- * returns. */
+/* A new table with weak keys or values (mode "k" or "v"), kept in the registry: its
+ * reference. */
 static int
-weak_registry_table(lua_State *L, const char *name, const char *mode)
+weak_table_ref(lua_State *L, const char *mode)
 {
     lua_newtable(L);
     lua_newtable(L);
     lua_pushstring(L, mode);
     lua_setfield(L, -2, "__mode");
     lua_setmetatable(L, -2);
-    lua_pushvalue(L, -1);
-    lua_setfield(L, LUA_REGISTRYINDEX, name);
     return luaL_ref(L, LUA_REGISTRYINDEX);
 }
 
@@ -1363,9 +1358,9 @@ state_new(plugin_host *h)
     lua_setfield(L, -2, "__metatable");
     lua_pop(L, 2);
     /* the read-only views */
-    S->ref_value = weak_registry_table(L, PROXY_VALUE, "k");
-    S->ref_cache = weak_registry_table(L, PROXY_CACHE, "v");
-    S->ref_call = weak_registry_table(L, PROXY_CALL, "k");
+    S->ref_value = weak_table_ref(L, "k");
+    S->ref_cache = weak_table_ref(L, "v");
+    S->ref_call = weak_table_ref(L, "k");
     static const luaL_Reg ro[] = {{"__index", proxy_index},
                                   {"__newindex", proxy_newindex},
                                   {"__len", proxy_len},

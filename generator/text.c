@@ -266,23 +266,29 @@ text_utf8_prefix(const char *s, size_t len, size_t chars)
 void
 text_clean_xml(buf *out, const char *s, size_t len)
 {
+    size_t run = 0; /* the start of the bytes not yet appended, all allowed */
     for (size_t i = 0; i < len;) {
-        size_t n = text_utf8_seq(s + i, len - i);
         unsigned char c = (unsigned char)s[i];
-        if (!n) {
-            buf_puts(out, "\xEF\xBF\xBD");
+        if (c >= 0x20 && c < 0x80) { /* most of a URL or title: appended as one run */
             i++;
             continue;
         }
+        size_t n = text_utf8_seq(s + i, len - i);
         /* XML 1.0 forbids C0 controls but tab, newline and carriage return, and
-         * U+FFFE/U+FFFF */
-        bool bad = (n == 1 && c < 0x20 && c != '\t' && c != '\n' && c != '\r') ||
+         * U+FFFE/U+FFFF; a byte that starts no UTF-8 sequence becomes U+FFFD */
+        bool bad = !n || (n == 1 && c != '\t' && c != '\n' && c != '\r') ||
                    (n == 3 && c == 0xEF && (unsigned char)s[i + 1] == 0xBF &&
                     (unsigned char)s[i + 2] >= 0xBE);
-        if (!bad)
-            buf_append(out, s + i, n);
-        i += n;
+        if (bad) {
+            buf_append(out, s + run, i - run);
+            if (!n)
+                buf_puts(out, "\xEF\xBF\xBD");
+        }
+        i += n ? n : 1;
+        if (bad)
+            run = i;
     }
+    buf_append(out, s + run, len - run);
 }
 
 void

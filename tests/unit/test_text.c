@@ -193,6 +193,20 @@ test_clean_xml(void)
           "c",
           "abc");                          /* U+FFFE and U+FFFF are not XML characters */
     CLEAN("\xEF\xBF\xBC", "\xEF\xBF\xBC"); /* U+FFFC is */
+    CLEAN("a\x7F"
+          "b",
+          "a\x7F"
+          "b"); /* DEL is allowed in XML 1.0 */
+    /* the runs of allowed bytes around what is dropped or replaced, at either end */
+    CLEAN("\x01"
+          "ab\x02",
+          "ab");
+    CLEAN("\xC3\xA9\x01\xFF", "\xC3\xA9" FFFD);
+    CLEAN("\xFF"
+          "ab"
+          "\xEF\xBF\xBF"
+          "cd\x1F",
+          FFFD "abcd");
 
     /* whatever the input, the output is valid UTF-8 without C0 controls but \t \n */
     const char *nasty[] = {"\xE4\xB8", "\xED\xA0\x80",       "\xF4\x90\x80\x80",

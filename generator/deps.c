@@ -224,6 +224,14 @@ skipped(const char *const *skip, const char *key, size_t len)
     return false;
 }
 
+/* The hash of a text of a value (a key, a string, a number as written): inline for the
+ * short ones, which are most of a page's (hash_short). */
+static inline uint64_t
+value_text_hash(uint64_t seed, const char *p, size_t len)
+{
+    return len <= 16 ? hash_short(seed, p, len) : hash_bytes(seed, p, len);
+}
+
 /* The deep hash of v, leaving out the pairs of maps whose key is in skip (NULL: none;
  * then memo tag 0, else tag, which names the skip list). */
 static uint64_t
@@ -241,14 +249,16 @@ deep_except(const value *v, deps_memo *m, const char *const *skip, uint64_t tag)
         uint64_t bits;
         double n = v->as.number;
         memcpy(&bits, &n, sizeof bits);
-        return hash_str(hash_u64(TAG_NUMBER, bits), v->as.number_text); /* printed as written */
+        const char *text = v->as.number_text; /* printed as written */
+        h = hash_u64(TAG_NUMBER, bits);
+        return text ? value_text_hash(h, text, strlen(text)) : hash_str(h, NULL);
     }
     case VALUE_STRING:
         /* a long text (a cohort's Gantt chart: 230 KB, read by its cohort's pages and the
          * home page) is hashed once per worker, not once per render that read it */
         if (v->as.str.len >= MEMO_MIN_BYTES && memo_get(m, (memo_key){v, 0}, &h))
             return h;
-        h = hash_bytes(TAG_STRING, v->as.str.ptr, v->as.str.len);
+        h = value_text_hash(TAG_STRING, v->as.str.ptr, v->as.str.len);
         if (v->as.str.len >= MEMO_MIN_BYTES)
             memo_put(m, (memo_key){v, 0}, h);
         return h;
@@ -290,7 +300,7 @@ deep_except(const value *v, deps_memo *m, const char *const *skip, uint64_t tag)
             const value_pair *p = &pairs[i];
             if (skipped(skip, p->key, p->key_len))
                 continue;
-            h = hash_u64(hash_bytes(h, p->key, p->key_len), deep_except(p->val, m, skip, tag));
+            h = hash_u64(value_text_hash(h, p->key, p->key_len), deep_except(p->val, m, skip, tag));
         }
     }
     if (n >= MEMO_MIN)

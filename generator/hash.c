@@ -5,34 +5,14 @@
 
 #include <string.h>
 
-/* The n < 16 bytes at s as two little-endian words, zero-padded (on a little-endian
- * machine, what a memcpy into a zeroed tail gives), by fixed-size loads: a memcpy of a
- * variable length is a call, and most of what is hashed is short (keys, path steps). */
-static uint64_t
-load_word(const unsigned char *s, size_t n) /* n <= 8 */
-{
-    uint64_t lo = 0, hi = 0;
-    if (n >= 4) { /* two 4-byte loads, overlapping when n < 8 */
-        uint32_t x, y;
-        memcpy(&x, s, 4);
-        memcpy(&y, s + n - 4, 4);
-        lo = x;
-        hi = (uint64_t)y << (8 * (n - 4));
-        return lo | hi;
-    }
-    if (n > 0)
-        lo = s[0] | (uint64_t)s[n / 2] << (8 * (n / 2)) | (uint64_t)s[n - 1] << (8 * (n - 1));
-    return lo;
-}
-
 static void
 load_tail(uint64_t tail[2], const unsigned char *s, size_t n)
 {
     if (n > 8) {
         memcpy(&tail[0], s, 8);
-        tail[1] = load_word(s + 8, n - 8);
+        tail[1] = hash_load_word(s + 8, n - 8);
     } else {
-        tail[0] = load_word(s, n);
+        tail[0] = hash_load_word(s, n);
         tail[1] = 0;
     }
 }

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT
  * test_hash.c - hash_bytes reads its last bytes (fewer than 16) by fixed-size loads; its
  * hashes are those of the plain reading, a memcpy into a zeroed tail, for every length
- * and start. The hashes are kept in cache files and compared across builds. */
+ * and start. The hashes are kept in cache files and compared across builds. hash_short
+ * (the short texts of a deep hash) reads the same way: only its len bytes count, and a
+ * change of any one byte, of the length or of the seed changes it. */
 #include "hash.h"
 
 #include "harness.h"
@@ -55,5 +57,31 @@ main(void)
     b[14] = 'Y';
     OK(hash_bytes(0, a, 13) == hash_bytes(0, b, 13), "the byte after the last is not read");
     OK(hash_bytes(0, a, 13) != hash_bytes(0, a, 12), "one byte fewer, another hash");
+
+    /* hash_short, lengths 0 to 16: the bytes past len are not read (the same bytes in
+     * another buffer with other bytes after them), and a change of any one bit of the
+     * bytes, of the length or of the seed gives another hash */
+    bool same = true, differs = true;
+    unsigned char other[32];
+    for (size_t len = 0; len <= 16; len++) {
+        memcpy(other, data + 3, len);
+        memset(other + len, 0xA5, sizeof other - len);
+        uint64_t h = hash_short(7, data + 3, len);
+        same &= h == hash_short(7, other, len);
+        differs &= h != hash_short(8, data + 3, len);
+        if (len)
+            differs &= h != hash_short(7, data + 3, len - 1);
+        for (size_t i = 0; i < len; i++)
+            for (int bit = 0; bit < 8; bit++) {
+                other[i] ^= (unsigned char)(1u << bit);
+                differs &= h != hash_short(7, other, len);
+                other[i] ^= (unsigned char)(1u << bit);
+            }
+    }
+    OK(same, "hash_short reads only its len bytes");
+    OK(differs, "hash_short changes with any bit, the length and the seed");
+    /* texts that differ only in zero bytes at the end, of the lengths a deep hash meets */
+    OK(hash_short(0, "a", 1) != hash_short(0, "a\0", 2), "a zero byte more, another hash");
+    OK(hash_short(0, "", 0) != hash_short(1, "", 0), "the empty text with two seeds");
     return harness_done();
 }

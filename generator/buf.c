@@ -54,6 +54,17 @@ buf_putc(buf *b, char c)
 }
 
 void
+buf_put_uint(buf *b, uint64_t n)
+{
+    char digits[20];
+    size_t k = sizeof digits;
+    do
+        digits[--k] = (char)('0' + n % 10);
+    while ((n /= 10) > 0);
+    buf_append(b, digits + k, sizeof digits - k);
+}
+
+void
 buf_vprintf(buf *b, const char *fmt, va_list ap)
 {
     /* formatted once into the free room when it fits (nearly always: a number, a date

@@ -324,15 +324,17 @@ static void
 put_picks(buf *out, const picks *p)
 {
     if (p->n == 1) {
-        buf_printf(out, "%zu", p->v[0]);
+        buf_put_uint(out, p->v[0]);
         return;
     }
     if (p->n == 0) {
         buf_puts(out, "-1");
         return;
     }
-    for (size_t j = 0; j < p->n; j++)
-        buf_printf(out, "%c%zu", j ? ',' : '[', p->v[j]);
+    for (size_t j = 0; j < p->n; j++) {
+        buf_putc(out, j ? ',' : '[');
+        buf_put_uint(out, p->v[j]);
+    }
     buf_putc(out, ']');
 }
 
@@ -360,7 +362,11 @@ write_index(buf *out, const model *m)
             put_picks(out, picks_of(m, i, k));
             buf_putc(out, ',');
         }
-        buf_printf(out, "%ld]", days_of(value_list_get(m->pages, i)));
+        long days = days_of(value_list_get(m->pages, i));
+        if (days < 0)
+            buf_putc(out, '-');
+        buf_put_uint(out, days < 0 ? -(uint64_t)days : (uint64_t)days);
+        buf_putc(out, ']');
     }
     buf_puts(out, "]}\n");
 }

@@ -133,6 +133,16 @@ take_memory(const build_options *opt)
     return NULL;
 }
 
+/* Appends a record's name "<kind>/<path>" to name (without printf: an edit build at
+ * 10,000 pages names about 40,000 records). */
+static void
+record_name(buf *name, const char *kind, const char *path)
+{
+    buf_puts(name, kind);
+    buf_putc(name, '/');
+    buf_puts(name, path);
+}
+
 /* A record of the last build used again as it was: into the next cache (slot, or a new
  * record when slot is SIZE_MAX), borrowing its bytes from the last cache, which lives
  * until memo_close() (after the save). */
@@ -409,7 +419,7 @@ static bool
 find_page_record(const memo *m, const char *kind, const char *path, uint64_t key, buf *name,
                  const void **data, size_t *len, serial_reader *r)
 {
-    buf_printf(name, "%s/%s", kind, path);
+    record_name(name, kind, path);
     *data = cache_get(m->prev, name->ptr, len);
     *r = SERIAL_READER_BORROWING(*data, *len); /* m->prev lasts as long as the build */
     return *data && serial_get_u64(r) == key && r->ok;
@@ -423,7 +433,7 @@ put_page_record(memo *m, size_t slot, const char *kind, const char *path, serial
 {
     buf name = BUF_INIT;
     serial_put_diags(w, diags);
-    buf_printf(&name, "%s/%s", kind, path);
+    record_name(&name, kind, path);
     cache_next_put_slot(m->next, slot, name.ptr, w->out);
     buf_free(&name);
     buf_free(w->out);
@@ -630,7 +640,8 @@ recall_hook(void *payload, const char *plugin, size_t i, const page *p, const va
     if (!m->prev)
         return false;
     buf name = BUF_INIT;
-    buf_printf(&name, "hook/%s/%s", plugin, p->path);
+    buf_puts(&name, "hook/");
+    record_name(&name, plugin, p->path);
     size_t len, keys_len;
     const void *data = cache_get(m->prev, name.ptr, &len);
     serial_reader r = SERIAL_READER_BORROWING(data, len);
@@ -678,7 +689,7 @@ remember_hook(void *payload, const char *plugin, size_t i, const page *p, const 
     serial_put_varint(&w, result != NULL);
     if (result)
         serial_put_value(&w, result);
-    buf_printf(&kind, "hook/%s", plugin);
+    record_name(&kind, "hook", plugin);
     put_page_record(m, m->first_hook + i, kind.ptr, p->path, &w, pd);
     buf_free(&kind);
     buf_free(&keys);
@@ -951,7 +962,7 @@ remember_search(void *payload, size_t i, const char *url, uint64_t key, buf *dat
     serial_put_u64(&w, hash_u64(program_hash(), key));
     buf_append(&rec, data->ptr, data->len);
     buf_free(data);
-    buf_printf(&name, "search/%s", url);
+    record_name(&name, "search", url);
     cache_next_put_slot(m->next, m->first_search + i, name.ptr, &rec);
     buf_free(&name);
     buf_free(&rec);
@@ -1209,7 +1220,7 @@ static void
 render_key(buf *key, const char *path)
 {
     buf_clear(key);
-    buf_printf(key, "render/%s", path);
+    record_name(key, "render", path);
 }
 
 static void

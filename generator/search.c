@@ -534,19 +534,6 @@ emit_file(const char *dir, const char *name, const buf *data, uint64_t key, size
     return ok;
 }
 
-/* n in decimal: a posting list is most of the index, too many numbers for printf */
-static void
-put_uint(buf *out, uint32_t n)
-{
-    char digits[10];
-    size_t k = 0;
-    do
-        digits[k++] = (char)('0' + n % 10);
-    while ((n /= 10) > 0);
-    while (k)
-        buf_putc(out, digits[--k]);
-}
-
 /* Files made on the calling thread and written on the pool, a batch at a time. */
 #define SEARCH_WRITE_BATCH 64
 
@@ -616,7 +603,7 @@ write_shards(const term_index *ix, const char *dir, buf *firsts, size_t workers,
             uint32_t doc = t->post[p] >> 2;
             if (p)
                 buf_putc(shard, ',');
-            put_uint(shard, (doc - prev) << 2 | (t->post[p] & 3));
+            buf_put_uint(shard, (doc - prev) << 2 | (t->post[p] & 3));
             prev = doc;
         }
         buf_putc(shard, ']');

@@ -56,6 +56,24 @@ test_buf_printf(void)
     buf_free(&b);
 }
 
+/* buf_put_uint: decimal digits as printf's %llu gives them, appended */
+static void
+test_buf_put_uint(void)
+{
+    const uint64_t cases[] = {0, 7, 9, 10, 99, 100, 4294967295u, 4294967296u, UINT64_MAX};
+    bool same = true;
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        buf b = BUF_INIT, want = BUF_INIT;
+        buf_puts(&b, "x");
+        buf_put_uint(&b, cases[i]);
+        buf_printf(&want, "x%llu", (unsigned long long)cases[i]);
+        same &= b.len == want.len && strcmp(b.ptr, want.ptr) == 0;
+        buf_free(&b);
+        buf_free(&want);
+    }
+    OK(same, "buf_put_uint appends what %%llu prints, 0 to UINT64_MAX");
+}
+
 static void
 test_arena_printf(void)
 {
@@ -108,5 +126,6 @@ main(void)
     test_buf_printf();
     test_arena_printf();
     test_arena_too_big();
+    test_buf_put_uint();
     return harness_done();
 }

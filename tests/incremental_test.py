@@ -159,6 +159,36 @@ def main():
         status, rendered, total, err = build(site, out)
         check(status == 0 and same_bytes(snapshot(out), before),
               "removed and changed output files come back (%d of %d rendered)" % (rendered, total))
+        # a page's folder in the output replaced by a link to that folder moved elsewhere:
+        # unchanged, the page is found through the link as the very file the last build
+        # wrote, and kept (nothing written there); once the page changes, the build does
+        # not write through the link, fails and leaves the output as it was
+        folder = os.path.join(out, "projects", "cranioplasty-mould")
+        moved = os.path.join(tmp, "moved-folder")
+        os.rename(folder, moved)
+        os.symlink(moved, folder)
+        kept = os.stat(os.path.join(moved, "index.html"))
+        seen = lambda: os.stat(os.path.join(moved, "index.html"))
+        same = lambda a, b: (a.st_ino, a.st_size, a.st_mtime_ns, a.st_ctime_ns) == \
+            (b.st_ino, b.st_size, b.st_mtime_ns, b.st_ctime_ns)
+        os.utime(project)  # not the unchanged shortcut: every render's file is looked at
+        status, rendered, total, err = build(site, out)
+        check(status == 0 and rendered == 0 and same(seen(), kept),
+              "linked page folder, page unchanged: kept, nothing written (%d rendered, %s)"
+              % (rendered, err[-300:]))
+        source = os.path.join(site, "content", "projects", "cranioplasty-mould.md")
+        edit(source, "\n## ", "\nA sentence for the linked folder.\n\n## ")
+        status, rendered, total, err = build(site, out)
+        check(status == 1 and "Too many levels of symbolic links" in err and same(seen(), kept)
+              and os.path.islink(folder),
+              "linked page folder, page changed: not written through the link: %s" % err[-300:])
+        edit(source, "\nA sentence for the linked folder.\n\n## ", "\n## ")
+        os.unlink(folder)
+        os.rename(moved, folder)
+        status, rendered, total, err = build(site, out)
+        check(status == 0 and same_bytes(snapshot(out), before),
+              "linked page folder put back: the same site (%d rendered)" % rendered)
+
         after = snapshot(out)
         for n in (2, 3):  # what one build took from the cache, the next finds there again
             build(site, out)

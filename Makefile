@@ -14,10 +14,10 @@
 # REQ_CFLAGS, REQ_LDFLAGS and REQ_LIBS and is always used. A change of compiler or flags
 # rebuilds everything (BUILD/flags.stamp).
 
-PKGS        = libcmark-gfm yaml-0.1 lua5.4 libxml-2.0 libmicrohttpd jansson
+PKGS        = libcmark-gfm yaml-0.1 lua5.4 libxml-2.0 libmicrohttpd jansson libxxhash
 DEB_BUILD   = build-essential pkg-config libcmark-gfm-dev libcmark-gfm-extensions-dev \
               libyaml-dev liblua5.4-dev libxml2-dev libmicrohttpd-dev libjansson-dev \
-              libbtparse-dev libvips42 libunistring-dev
+              libbtparse-dev libvips42 libunistring-dev libxxhash-dev
 DEB_FUZZ    = clang libclang-rt-dev
 PREFIX     ?= /usr/local
 VERSION     = 0.1.0

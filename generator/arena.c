@@ -166,12 +166,62 @@ arena_strdup(arena *a, const char *s)
     return arena_strndup(a, s, strlen(s));
 }
 
+/* Whether fmt's only conversions are %s (most of the program's paths and URLs are made
+ * so: 40,000 of them when 10,000 pages load, one at a time on the main thread). */
+static bool
+only_texts(const char *fmt)
+{
+    for (const char *p = strchr(fmt, '%'); p; p = strchr(p + 2, '%'))
+        if (p[1] != 's')
+            return false;
+    return true;
+}
+
+/* fmt (only_texts()) with its texts put in, as vsnprintf prints them ("(null)" for NULL). */
+static char *
+join_texts(arena *a, const char *fmt, va_list ap)
+{
+    va_list measure;
+    va_copy(measure, ap);
+    size_t n = 0;
+    for (const char *f = fmt; *f; f++) {
+        if (*f == '%') {
+            const char *t = va_arg(measure, const char *);
+            n += strlen(t ? t : "(null)");
+            f++;
+        } else {
+            n++;
+        }
+    }
+    va_end(measure);
+    char *p = arena_alloc(a, n + 1), *o = p;
+    for (const char *f = fmt; *f; f++) {
+        if (*f == '%') {
+            const char *t = va_arg(ap, const char *);
+            size_t len = strlen(t ? t : "(null)");
+            memcpy(o, t ? t : "(null)", len);
+            o += len;
+            f++;
+        } else {
+            *o++ = *f;
+        }
+    }
+    *o = '\0';
+    return p;
+}
+
 char *
 arena_printf(arena *a, const char *fmt, ...)
 {
+    va_list ap;
+    if (only_texts(fmt)) { /* "%s%s/", "%s/index.html": joined without vsnprintf */
+        va_start(ap, fmt);
+        char *p = join_texts(a, fmt, ap);
+        va_end(ap);
+        return p;
+    }
     /* formatted once on the stack when it fits, else measured by that try */
     char small[128];
-    va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(small, sizeof small, fmt, ap);
     va_end(ap);

@@ -88,6 +88,21 @@ test_arena_printf(void)
     OK(ok, "texts of 101 to 160 bytes whole");
     const char *big = arena_printf(a, "%s%d", repeat('w', 6000), 7);
     OK(strlen(big) == 6001 && big[6000] == '7', "a text of 6001 bytes");
+    /* formats of texts only are joined without vsnprintf: the same as snprintf gives */
+    STR_EQ(arena_printf(a, "%s%s/", "/sub/", "projects"), "/sub/projects/",
+           "two texts and a slash");
+    STR_EQ(arena_printf(a, "content/%s", "news"), "content/news", "literal text first");
+    STR_EQ(arena_printf(a, "%s", "only"), "only", "one text");
+    STR_EQ(arena_printf(a, "no conversion"), "no conversion", "no conversion at all");
+    STR_EQ(arena_printf(a, "%s(%s)%s", "", "x", ""), "(x)", "empty texts");
+    char ks[201];
+    memset(ks, 'k', 200);
+    ks[200] = '\0';
+    const char *long_join = arena_printf(a, "<%s|%s>", repeat('j', 300), ks);
+    OK(strlen(long_join) == 503 && long_join[301] == '|' && long_join[502] == '>',
+       "texts past the stack buffer joined whole");
+    STR_EQ(arena_printf(a, "%s%%%s", "a", "b"), "a%b", "%% still goes through printf");
+    STR_EQ(arena_printf(a, "%.2s|%s", "abc", "d"), "ab|d", "a precision still goes through printf");
     arena_free(a);
 }
 

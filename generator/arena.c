@@ -177,34 +177,40 @@ only_texts(const char *fmt)
     return true;
 }
 
-/* fmt (only_texts()) with its texts put in, as vsnprintf prints them ("(null)" for NULL). */
+/* A text argument as vsnprintf prints it. */
+static const char *
+printed(const char *t)
+{
+    return t ? t : "(null)";
+}
+
+/* fmt (only_texts()) with its texts put in. */
 static char *
 join_texts(arena *a, const char *fmt, va_list ap)
 {
-    va_list measure;
-    va_copy(measure, ap);
+    va_list texts;
+    va_copy(texts, ap);
     size_t n = 0;
     for (const char *f = fmt; *f; f++) {
-        if (*f == '%') {
-            const char *t = va_arg(measure, const char *);
-            n += strlen(t ? t : "(null)");
-            f++;
-        } else {
+        if (*f != '%') {
             n++;
+            continue;
         }
+        n += strlen(printed(va_arg(texts, const char *)));
+        f++; /* the 's' */
     }
-    va_end(measure);
+    va_end(texts);
     char *p = arena_alloc(a, n + 1), *o = p;
     for (const char *f = fmt; *f; f++) {
-        if (*f == '%') {
-            const char *t = va_arg(ap, const char *);
-            size_t len = strlen(t ? t : "(null)");
-            memcpy(o, t ? t : "(null)", len);
-            o += len;
-            f++;
-        } else {
+        if (*f != '%') {
             *o++ = *f;
+            continue;
         }
+        const char *t = printed(va_arg(ap, const char *));
+        size_t len = strlen(t);
+        memcpy(o, t, len);
+        o += len;
+        f++;
     }
     *o = '\0';
     return p;

@@ -224,8 +224,8 @@ skipped(const char *const *skip, const char *key, size_t len)
     return false;
 }
 
-/* The hash of a text of a value (a key, a string, a number as written): inline for the
- * short ones, which are most of a page's (hash_short). */
+/* The hash of a text of a value (a key, a string, a number as written) or of a path step:
+ * inline for the short ones, which are most of them (hash_short). */
 static inline uint64_t
 value_text_hash(uint64_t seed, const char *p, size_t len)
 {
@@ -484,7 +484,7 @@ path_hash(const deps_path *p)
     if (p->hash)
         return p->hash;
     uint64_t h = p->parent ? path_hash(p->parent) : 0;
-    h = hash_u64(hash_bytes(h, p->text, p->len), p->op) | 1; /* 0 means not yet */
+    h = hash_u64(value_text_hash(h, p->text, p->len), p->op) | 1; /* 0 means not yet */
     ((deps_path *)p)->hash = h;
     return h;
 }

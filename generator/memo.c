@@ -1056,6 +1056,15 @@ remember_search_index(void *payload, const char *dir, buf *data)
     buf_free(&rec);
 }
 
+/* search_memo.reserve: places for n more search files (the term shards), after the
+ * blocks' */
+static size_t
+reserve_search_files(void *payload, size_t n)
+{
+    memo *m = payload;
+    return cache_next_reserve(m->next, n) - m->first_search_file;
+}
+
 const search_memo *
 memo_search(memo *m, size_t n, output *out)
 {
@@ -1066,8 +1075,13 @@ memo_search(memo *m, size_t n, output *out)
     m->first_search_file =
         cache_next_reserve(m->next, 2 * ((n + SEARCH_BLOCK_DOCS - 1) / SEARCH_BLOCK_DOCS));
     m->search_out = out;
-    m->search = (search_memo){recall_search,       remember_search,       keep_search_file,
-                              recall_search_index, remember_search_index, m};
+    m->search = (search_memo){recall_search,
+                              remember_search,
+                              keep_search_file,
+                              reserve_search_files,
+                              recall_search_index,
+                              remember_search_index,
+                              m};
     return &m->search;
 }
 

@@ -541,6 +541,8 @@ typedef struct file_job {
     const char *dir;
     buf *data; /* [SEARCH_WRITE_BATCH]: each file's bytes */
     char (*name)[32];
+    uint64_t *key; /* [SEARCH_WRITE_BATCH]: its contents' key and place (search_emit_fn) */
+    size_t *file;
     search_emit_fn emit;
     void *payload;
     diag **diags; /* per file: what its emit reported, merged in file order */
@@ -553,8 +555,8 @@ write_one_shard(size_t i, size_t worker, void *payload)
     (void)worker;
     file_job *j = payload;
     j->diags[i] = diag_new();
-    j->ok[i] =
-        emit_file(j->dir, j->name[i], &j->data[i], 0, SIZE_MAX, j->emit, j->payload, j->diags[i]);
+    j->ok[i] = emit_file(j->dir, j->name[i], &j->data[i], j->key[i], j->file[i], j->emit,
+                         j->payload, j->diags[i]);
 }
 
 /* Emits the n files of a batch on the pool, their diagnostics in order. */
@@ -572,50 +574,135 @@ emit_batch(file_job *j, size_t n, size_t workers, diag *d)
     return ok;
 }
 
-/* t-K.json files, and the first term of each into *firsts (a JSON list's items) */
+/* The decimal digits of n. */
+static size_t
+digits(uint32_t n)
+{
+    size_t k = 1;
+    while (n >= 10) {
+        n /= 10;
+        k++;
+    }
+    return k;
+}
+
+/* The bytes of t's entry in a shard, `"text":[p,p,...]`, as put_entry() writes it. */
+static size_t
+entry_len(const term *t, buf *tmp)
+{
+    buf_clear(tmp);
+    value_json_cstr(tmp, t->text);
+    size_t len = tmp->len + 3 + (t->n ? t->n - 1 : 0); /* :[ ] and the commas */
+    uint32_t prev = 0;
+    for (size_t p = 0; p < t->n; p++) {
+        uint32_t doc = t->post[p] >> 2;
+        len += digits((doc - prev) << 2 | (t->post[p] & 3));
+        prev = doc;
+    }
+    return len;
+}
+
+static void
+put_entry(buf *shard, const term *t)
+{
+    value_json_cstr(shard, t->text);
+    buf_puts(shard, ":[");
+    uint32_t prev = 0;
+    for (size_t p = 0; p < t->n; p++) {
+        uint32_t doc = t->post[p] >> 2;
+        if (p)
+            buf_putc(shard, ',');
+        buf_put_uint(shard, (doc - prev) << 2 | (t->post[p] & 3));
+        prev = doc;
+    }
+    buf_putc(shard, ']');
+}
+
+/* Shard k: terms [first, end) of the index, and the key of its contents. */
+typedef struct shard_plan {
+    size_t first, end;
+    uint64_t key;
+} shard_plan;
+
+/* Where the shards start and end, as writing them would decide (a shard ends after the
+ * term that takes it to SEARCH_SHARD_BYTES), and each one's key (its number, its terms
+ * and their postings): found without writing them, so that a shard the last build wrote
+ * from the same key is kept as it is. *n: how many. */
+static shard_plan *
+plan_shards(const term_index *ix, size_t *n)
+{
+    shard_plan *plan = xcalloc(ix->n + 1, sizeof *plan);
+    buf tmp = BUF_INIT;
+    size_t k = 0, bytes = 0;
+    for (size_t i = 0; i < ix->n; i++) {
+        const term *t = ix->terms[i];
+        if (bytes == 0) {
+            plan[k].first = i;
+            plan[k].key = hash_u64(SEARCH_FORMAT_VERSION, k);
+        }
+        bytes += 1 + entry_len(t, &tmp); /* the '{' before the first, a ',' before the others */
+        plan[k].key = hash_bytes(hash_str(plan[k].key, t->text), t->post, t->n * sizeof *t->post);
+        if (bytes >= SEARCH_SHARD_BYTES || i + 1 == ix->n) {
+            plan[k].end = i + 1;
+            plan[k].key |= 1; /* 0 names no contents (emit) */
+            k++;
+            bytes = 0;
+        }
+    }
+    buf_free(&tmp);
+    *n = k;
+    return plan;
+}
+
+/* t-K.json files, and the first term of each into *firsts (a JSON list's items); with
+ * memo, a shard made from the same terms and postings as the last build's is kept */
 static bool
 write_shards(const term_index *ix, const char *dir, buf *firsts, size_t workers,
-             search_emit_fn emit, void *payload, diag *d)
+             const search_memo *memo, search_emit_fn emit, void *payload, diag *d)
 {
     bool ok = true;
     buf data[SEARCH_WRITE_BATCH];
     char name[SEARCH_WRITE_BATCH][32];
+    uint64_t keys[SEARCH_WRITE_BATCH];
+    size_t files[SEARCH_WRITE_BATCH];
     diag *diags[SEARCH_WRITE_BATCH];
     bool oks[SEARCH_WRITE_BATCH];
     for (size_t b = 0; b < SEARCH_WRITE_BATCH; b++)
         data[b] = BUF_INIT;
-    file_job job = {dir, data, name, emit, payload, diags, oks};
-    size_t k = 0, in_batch = 0;
-    for (size_t i = 0; i < ix->n; i++) {
-        const term *t = ix->terms[i];
+    file_job job = {dir, data, name, keys, files, emit, payload, diags, oks};
+    size_t n_shards;
+    shard_plan *plan = plan_shards(ix, &n_shards);
+    bool keep = memo && memo->keep && memo->reserve;
+    size_t base = keep ? memo->reserve(memo->payload, n_shards) : SIZE_MAX;
+    buf path = BUF_INIT;
+    size_t in_batch = 0;
+    for (size_t k = 0; k < n_shards; k++) {
+        buf_puts(firsts, k ? "," : "");
+        value_json_cstr(firsts, ix->terms[plan[k].first]->text);
+        buf_clear(&path);
+        buf_printf(&path, "%st-%zu.json", dir, k);
+        if (keep && memo->keep(memo->payload, path.ptr, plan[k].key, base + k))
+            continue;
         buf *shard = &data[in_batch];
-        if (shard->len == 0) {
-            buf_puts(firsts, k ? "," : "");
-            value_json_cstr(firsts, t->text);
-            buf_putc(shard, '{');
-        } else {
-            buf_putc(shard, ',');
-        }
-        value_json_cstr(shard, t->text);
-        buf_puts(shard, ":[");
-        uint32_t prev = 0;
-        for (size_t p = 0; p < t->n; p++) {
-            uint32_t doc = t->post[p] >> 2;
-            if (p)
+        buf_putc(shard, '{');
+        for (size_t i = plan[k].first; i < plan[k].end; i++) {
+            if (i > plan[k].first)
                 buf_putc(shard, ',');
-            buf_put_uint(shard, (doc - prev) << 2 | (t->post[p] & 3));
-            prev = doc;
+            put_entry(shard, ix->terms[i]);
         }
-        buf_putc(shard, ']');
-        if (shard->len >= SEARCH_SHARD_BYTES || i + 1 == ix->n) {
-            buf_puts(shard, "}\n");
-            snprintf(name[in_batch++], sizeof name[0], "t-%zu.json", k++);
-            if (in_batch == SEARCH_WRITE_BATCH || i + 1 == ix->n) {
-                ok &= emit_batch(&job, in_batch, workers, d);
-                in_batch = 0;
-            }
+        buf_puts(shard, "}\n");
+        snprintf(name[in_batch], sizeof name[0], "t-%zu.json", k);
+        keys[in_batch] = keep ? plan[k].key : 0;
+        files[in_batch] = keep ? base + k : SIZE_MAX;
+        if (++in_batch == SEARCH_WRITE_BATCH) {
+            ok &= emit_batch(&job, in_batch, workers, d);
+            in_batch = 0;
         }
     }
+    if (in_batch)
+        ok &= emit_batch(&job, in_batch, workers, d);
+    buf_free(&path);
+    free(plan);
     for (size_t b = 0; b < SEARCH_WRITE_BATCH; b++)
         buf_free(&data[b]);
     return ok;
@@ -932,7 +1019,7 @@ search_write_files(const search_doc *docs, size_t n, const char *dir, size_t wor
     buf meta = BUF_INIT;
     buf_printf(&meta, "{\"version\":%d,\"docs\":%zu,\"block\":%d,\"shards\":[",
                SEARCH_FORMAT_VERSION, n, SEARCH_BLOCK_DOCS);
-    bool ok = write_shards(&ix, dir, &meta, workers, emit, payload, d);
+    bool ok = write_shards(&ix, dir, &meta, workers, memo, emit, payload, d);
     buf_puts(&meta, "]}\n");
     ok &= write_blocks(docs, dts, n, dir, blocks, n_blocks, workers, emit, payload, d);
     ok &= emit_file(dir, "meta.json", &meta, 0, SIZE_MAX, emit, payload, d);

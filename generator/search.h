@@ -91,6 +91,9 @@ typedef bool (*search_emit_fn)(void *payload, const char *path, const char *data
  *   build emitted at path with this key, when it is still there untouched; false (nothing
  *   claimed, nothing reported) when it is not: the file is written again. Main thread. May
  *   be NULL (nothing is kept).
+ * - reserve gives the number of the first of n more files (the term shards, counted once
+ *   the index is made), numbered on from the blocks' for keep and search_emit_fn. Main
+ *   thread. May be NULL (then no shard is kept).
  * - recall_index gives the bytes of the whole index the last build remembered for dir
  *   (false when there are none), remember_index keeps this build's (taken). Main thread.
  *   May be NULL (no index is kept). */
@@ -99,6 +102,7 @@ typedef struct search_memo {
                    size_t *len);
     void (*remember)(void *payload, size_t i, const char *url, uint64_t key, buf *data);
     bool (*keep)(void *payload, const char *path, uint64_t key, size_t file);
+    size_t (*reserve)(void *payload, size_t n);
     bool (*recall_index)(void *payload, const char *dir, const void **data, size_t *len);
     void (*remember_index)(void *payload, const char *dir, buf *data);
     void *payload;
@@ -106,7 +110,8 @@ typedef struct search_memo {
 
 /* memo may be NULL (nothing kept). A block whose documents (URL, title, section,
  * summary, texts and body) are those the last build wrote it from is kept as that build
- * left it (both its files, d-B and f-B), without being made again. With an index the
+ * left it (both its files, d-B and f-B), without being made again; so is a term shard
+ * (t-K) made from the same terms with the same postings. With an index the
  * last build remembered for the same documents' URLs in the same order, only the
  * documents whose contents changed are tokenized: their postings in that index are
  * replaced (the files are the same bytes as from reading every document). */

@@ -71,11 +71,14 @@ test_tokenizer(void)
  * ===================================================================== */
 
 /* The number search_emit_fn gives the file at path: 2B for d-B.json, 2B + 1 for f-B.json,
- * SIZE_MAX for any other. */
+ * shards + K for t-K.json when the shards are numbered (a memo reserved them from shards;
+ * else SIZE_MAX), SIZE_MAX for any other. */
 static size_t
-file_number(const char *path)
+file_number(const char *path, size_t shards)
 {
     const char *name = strrchr(path, '/') + 1;
+    if (name[0] == 't' && name[1] == '-')
+        return shards == SIZE_MAX ? SIZE_MAX : shards + strtoul(name + 2, NULL, 10);
     if ((name[0] != 'd' && name[0] != 'f') || name[1] != '-')
         return SIZE_MAX;
     return 2 * strtoul(name + 2, NULL, 10) + (name[0] == 'f');
@@ -91,7 +94,7 @@ collect_search(void *payload, const char *path, const char *data, size_t len, ui
                size_t file, diag *d)
 {
     pthread_mutex_lock(&emit_lock); /* the pool's threads: the harness's counts are not atomic */
-    OK(file == file_number(path) && (key == 0 || file != SIZE_MAX),
+    OK(file == file_number(path, SIZE_MAX) && (key == 0 || file != SIZE_MAX),
        "%s: emitted as file %zu with key %llx", path, file, (unsigned long long)key);
     bool ok = collect_file(payload, path, data, len, d);
     pthread_mutex_unlock(&emit_lock);
@@ -320,6 +323,17 @@ typedef struct shelf {
     void (*damage)(buf *index); /* done to the index before the next build reads it */
 } shelf;
 
+/* Where the shelf's memo numbers the shards from (after the blocks of every test) */
+#define SHELF_SHARDS 100
+
+static size_t
+shelf_reserve(void *payload, size_t n)
+{
+    (void)payload;
+    OK(n > 0 && n < 10, "places for the shards: %zu", n);
+    return SHELF_SHARDS;
+}
+
 static void
 shelf_put(shelf *sh, const char *path, uint64_t key, const char *data, size_t len)
 {
@@ -336,8 +350,8 @@ shelf_emit(void *payload, const char *path, const char *data, size_t len, uint64
 {
     (void)d;
     pthread_mutex_lock(&emit_lock); /* the pool's threads: the harness's counts are not atomic */
-    OK((key != 0) == (file != SIZE_MAX) && file == file_number(path),
-       "%s: a key and a number for a block's file, none for a shard or meta.json", path);
+    OK((key != 0) == (file != SIZE_MAX) && file == file_number(path, SHELF_SHARDS),
+       "%s: a key and a number for a block's or a shard's file, none for meta.json", path);
     shelf_put(payload, path, key, data, len);
     pthread_mutex_unlock(&emit_lock);
     return true;
@@ -346,7 +360,7 @@ shelf_emit(void *payload, const char *path, const char *data, size_t len, uint64
 static bool
 shelf_keep(void *payload, const char *path, uint64_t key, size_t file)
 {
-    OK(file == file_number(path), "%s: kept as file %zu", path, file);
+    OK(file == file_number(path, SHELF_SHARDS), "%s: kept as file %zu", path, file);
     shelf *sh = payload;
     int last = 1 - sh->now;
     for (size_t i = 0; i < sh->n[last]; i++)
@@ -428,7 +442,7 @@ shelf_build(shelf *sh, const search_doc *docs, size_t n)
         buf_free(&sh->data[sh->now][i]);
     sh->n[sh->now] = 0;
     sh->kept = 0;
-    search_memo memo = {shelf_recall,       shelf_remember,       shelf_keep,
+    search_memo memo = {shelf_recall,       shelf_remember,       shelf_keep, shelf_reserve,
                         shelf_recall_index, shelf_remember_index, sh};
     diag *d = diag_new();
     OK(search_write_files(docs, n, "s/", 2, &memo, shelf_emit, sh, d), "shelf build");
@@ -557,8 +571,9 @@ test_blocks_kept(void)
     shelf *sh = calloc(1, sizeof *sh);
     expect_build(sh, docs, N, 0, "the first build: every file written", NULL);
     OK(sh->has_index, "the whole index is remembered");
-    expect_build(sh, docs, N, 6, "the same documents: the three blocks' six files kept", NULL);
-    INT_EQ(sh->n[sh->now], 6 + 2, "only the shard and meta.json written again");
+    expect_build(sh, docs, N, 7,
+                 "the same documents: the three blocks' six files and the shard kept", NULL);
+    INT_EQ(sh->n[sh->now], 6 + 2, "every file again, only meta.json written");
     size_t tokenized = atomic_load(&sh->terms.remembered);
     /* "w12" goes (no other page has it), "new" comes: the last index updated */
     snprintf(bodies[12], sizeof bodies[12], "<p>Page 12, new words.</p>");
@@ -584,13 +599,62 @@ test_blocks_kept(void)
     free(want);
     sh->has_index = false;
     expect_build(sh, docs, N, 6, "without a last index: every page's terms", NULL);
-    docs[3].url = "/p/three/"; /* another URL, the same page */
-    expect_build(sh, docs, N, 4, "a page's new URL: its block written again", "/p/three/");
+    docs[3].url = "/p/three/"; /* another URL, the same page: the same terms and postings */
+    expect_build(sh, docs, N, 5, "a page's new URL: its block written again, the shard kept",
+                 "/p/three/");
     sh->lose_d2 = true;
-    expect_build(sh, docs, N, 5, "d-2.json gone since: written again, f-2.json kept", NULL);
+    expect_build(sh, docs, N, 6, "d-2.json gone since: written again, f-2.json and the shard kept",
+                 NULL);
     sh->lose_d2 = false;
     expect_build(sh, docs, N - 1, 4, "a page less in block 2: blocks 0 and 1 kept", NULL);
 
+    for (int side = 0; side < 2; side++)
+        for (size_t i = 0; i < 64; i++)
+            buf_free(&sh->data[side][i]);
+    for (size_t i = 0; i < sh->terms.n; i++)
+        buf_free(&sh->terms.data[i]);
+    buf_free(&sh->index);
+    free(sh);
+}
+
+/* The term shards (t-K.json) of the build sh made last. */
+static size_t
+shelf_shards(const shelf *sh)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < sh->n[sh->now]; i++)
+        n += strstr(sh->path[sh->now][i], "/t-") != NULL;
+    return n;
+}
+
+/* A shard made from the same terms with the same postings as the last build's is kept;
+ * a word added at the end of the index changes only the last shard (or starts one). */
+static void
+test_shards_kept(void)
+{
+    enum { N = 25, WORDS = 300 }; /* 7,500 terms: three shards of 32 KB or so */
+    static char urls[N][16], bodies[N][WORDS * 8 + 64];
+    search_doc docs[N];
+    for (int i = 0; i < N; i++) {
+        snprintf(urls[i], sizeof urls[i], "/p/%d/", i);
+        int len = 0;
+        for (int k = 0; k < WORDS; k++)
+            len +=
+                snprintf(bodies[i] + len, sizeof bodies[i] - (size_t)len, "w%05d ", i * WORDS + k);
+        docs[i] = (search_doc){urls[i], "Title", "projects", NULL, NULL, 0, bodies[i]};
+    }
+    shelf *sh = calloc(1, sizeof *sh);
+    expect_build(sh, docs, N, 0, "many terms: every file written", NULL);
+    size_t shards = shelf_shards(sh);
+    OK(shards >= 3, "7,500 terms in several shards (%zu)", shards);
+    expect_build(sh, docs, N, 6 + shards, "the same documents: every block and shard kept", NULL);
+    strcat(bodies[24], " zzzz"); /* after every other term; page 24 is in block 2 */
+    char *got = shelf_build(sh, docs, N), *want = plain_build(docs, N);
+    STR_EQ(got, want, "a last word added: the files of an index written whole");
+    INT_EQ(sh->kept, 4 + shelf_shards(sh) - 1,
+           "a last word added: blocks 0 and 1 and every shard but the last kept");
+    free(got);
+    free(want);
     for (int side = 0; side < 2; side++)
         for (size_t i = 0; i < 64; i++)
             buf_free(&sh->data[side][i]);
@@ -628,5 +692,6 @@ main(int argc, char **argv)
     test_shards();
     test_memo();
     test_blocks_kept();
+    test_shards_kept();
     return harness_done();
 }

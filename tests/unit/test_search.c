@@ -409,6 +409,18 @@ shelf_remember_index(void *payload, const char *dir, buf *data)
     sh->has_index = true;
 }
 
+static void
+shelf_free(shelf *sh)
+{
+    for (int side = 0; side < 2; side++)
+        for (size_t i = 0; i < 64; i++)
+            buf_free(&sh->data[side][i]);
+    for (size_t i = 0; i < sh->terms.n; i++)
+        buf_free(&sh->terms.data[i]);
+    buf_free(&sh->index);
+    free(sh);
+}
+
 /* Files as one text ("== path\n" and the bytes of each) in path order, to compare. */
 typedef struct entry {
     const char *path, *data;
@@ -608,13 +620,7 @@ test_blocks_kept(void)
     sh->lose_d2 = false;
     expect_build(sh, docs, N - 1, 4, "a page less in block 2: blocks 0 and 1 kept", NULL);
 
-    for (int side = 0; side < 2; side++)
-        for (size_t i = 0; i < 64; i++)
-            buf_free(&sh->data[side][i]);
-    for (size_t i = 0; i < sh->terms.n; i++)
-        buf_free(&sh->terms.data[i]);
-    buf_free(&sh->index);
-    free(sh);
+    shelf_free(sh);
 }
 
 /* The term shards (t-K.json) of the build sh made last. */
@@ -655,13 +661,7 @@ test_shards_kept(void)
            "a last word added: blocks 0 and 1 and every shard but the last kept");
     free(got);
     free(want);
-    for (int side = 0; side < 2; side++)
-        for (size_t i = 0; i < 64; i++)
-            buf_free(&sh->data[side][i]);
-    for (size_t i = 0; i < sh->terms.n; i++)
-        buf_free(&sh->terms.data[i]);
-    buf_free(&sh->index);
-    free(sh);
+    shelf_free(sh);
 }
 
 /* --tokenize: what tests/search_test.py compares with search.js */

@@ -801,6 +801,11 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     }
     template_frags_free(frags);
     frags = NULL;
+    /* nothing calls a plugin after rendering (generated files and site.data are copies in
+     * the build's arena): the Lua states' memory goes back before the search index, the
+     * build's peak, is made */
+    plugin_host_free(host);
+    host = NULL;
     st.kept = atomic_load(&job.kept);
     st.render_ms = pool_now_ms() - t;
     t = pool_now_ms();

@@ -1009,10 +1009,7 @@ lib_escape(lua_State *L)
 {
     size_t len;
     const char *s = luaL_tolstring(L, 1, &len);
-    for (size_t i = 0; i < len; i++)
-        if (s[i] == '&' || s[i] == '<' || s[i] == '>' || s[i] == '"' || s[i] == '\'')
-            return push_text_fn(L, text_html_escape, true);
-    return 1;
+    return text_html_needs_escape(s, len) ? push_text_fn(L, text_html_escape, true) : 1;
 }
 
 static int

@@ -291,31 +291,43 @@ text_clean_xml(buf *out, const char *s, size_t len)
     buf_append(out, s + run, len - run);
 }
 
+/* What HTML escaping makes of c: its entity, or NULL when c stays as it is. */
+static const char *
+html_entity(char c)
+{
+    switch (c) {
+    case '&':
+        return "&amp;";
+    case '<':
+        return "&lt;";
+    case '>':
+        return "&gt;";
+    case '"':
+        return "&quot;";
+    case '\'':
+        return "&#39;";
+    default:
+        return NULL;
+    }
+}
+
+bool
+text_html_needs_escape(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (html_entity(s[i]))
+            return true;
+    return false;
+}
+
 void
 text_html_escape(buf *out, const char *s, size_t len)
 {
     size_t start = 0;
     for (size_t i = 0; i < len; i++) {
-        const char *rep;
-        switch (s[i]) {
-        case '&':
-            rep = "&amp;";
-            break;
-        case '<':
-            rep = "&lt;";
-            break;
-        case '>':
-            rep = "&gt;";
-            break;
-        case '"':
-            rep = "&quot;";
-            break;
-        case '\'':
-            rep = "&#39;";
-            break;
-        default:
+        const char *rep = html_entity(s[i]);
+        if (!rep)
             continue;
-        }
         buf_append(out, s + start, i - start);
         buf_puts(out, rep);
         start = i + 1;

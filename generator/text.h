@@ -57,6 +57,8 @@ void text_clean_xml(buf *out, const char *s, size_t len);
 
 /* &, <, >, " and ' as entities. */
 void text_html_escape(buf *out, const char *s, size_t len);
+/* Whether text_html_escape() would change s[0..len). */
+bool text_html_needs_escape(const char *s, size_t len);
 /* Text of an HTML fragment: tags removed, the five basic entities and numeric entities
  * decoded, runs of white space folded to one space, trimmed. */
 void text_strip_tags(buf *out, const char *s, size_t len);

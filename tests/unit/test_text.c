@@ -267,6 +267,21 @@ test_html_escape(void)
     text_html_escape(&b, "<", 1);
     STR_EQ(b.ptr, "x&lt;", "html_escape appends");
     buf_free(&b);
+    /* text_html_needs_escape says whether escaping changes a text: for every byte, alone
+     * and after plain text */
+    bool agree = true;
+    for (int c = 0; c < 256; c++) {
+        char s[3] = {'a', 'b', (char)c};
+        buf e = BUF_INIT;
+        text_html_escape(&e, s, 3);
+        bool changed = e.len != 3 || memcmp(e.ptr, s, 3) != 0;
+        agree &=
+            text_html_needs_escape(s, 3) == changed && text_html_needs_escape(s + 2, 1) == changed;
+        buf_free(&e);
+    }
+    OK(agree, "html_needs_escape: true exactly for the bytes html_escape changes");
+    OK(!text_html_needs_escape("", 0) && !text_html_needs_escape("中文 a/b", 10),
+       "html_needs_escape: false for nothing to escape");
 }
 
 static void

@@ -53,14 +53,21 @@ buf_putc(buf *b, char c)
     b->ptr[b->len] = '\0';
 }
 
+size_t
+buf_uint_len(uint64_t n)
+{
+    size_t len = 1;
+    for (; n >= 10; n /= 10)
+        len++;
+    return len;
+}
+
 void
 buf_put_uint(buf *b, uint64_t n)
 {
     /* the digits counted, then written from the last one straight into the buffer: a
      * search index's postings are 1.6 million numbers at 10,000 pages */
-    size_t len = 1;
-    for (uint64_t m = n; m >= 10; m /= 10)
-        len++;
+    size_t len = buf_uint_len(n);
     buf_grow(b, len);
     char *o = b->ptr + b->len + len;
     *o = '\0';

@@ -22,6 +22,8 @@ void buf_puts(buf *b, const char *s);
 void buf_putc(buf *b, char c);
 /* n in decimal, without printf (an index or a posting list prints many numbers). */
 void buf_put_uint(buf *b, uint64_t n);
+/* How many bytes buf_put_uint() appends for n. */
+size_t buf_uint_len(uint64_t n);
 void buf_printf(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_vprintf(buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 void buf_truncate(buf *b, size_t len); /* keep the first len bytes */

@@ -1011,7 +1011,7 @@ memo_search_wrote(memo *m, const char *path, uint64_t key, size_t file, const ou
     if (!m)
         return;
     buf name = BUF_INIT;
-    buf_printf(&name, "searchfile/%s", path);
+    record_name(&name, "searchfile", path);
     put_search_file(m, file, name.ptr, key, id);
     buf_free(&name);
 }
@@ -1044,7 +1044,7 @@ remember_search_index(void *payload, const char *dir, buf *data)
     serial_put_u64(&w, program_hash());
     buf_append(&rec, data->ptr, data->len);
     buf_free(data);
-    buf_printf(&name, "searchindex/%s", dir);
+    record_name(&name, "searchindex", dir);
     /* the same index (a rebuild that changed no page's words): the same record */
     size_t last_len;
     const void *last = cache_get(m->prev, name.ptr, &last_len);

@@ -574,18 +574,6 @@ emit_batch(file_job *j, size_t n, size_t workers, diag *d)
     return ok;
 }
 
-/* The decimal digits of n. */
-static size_t
-digits(uint32_t n)
-{
-    size_t k = 1;
-    while (n >= 10) {
-        n /= 10;
-        k++;
-    }
-    return k;
-}
-
 /* The bytes of t's entry in a shard, `"text":[p,p,...]`, as put_entry() writes it. */
 static size_t
 entry_len(const term *t, buf *tmp)
@@ -596,7 +584,7 @@ entry_len(const term *t, buf *tmp)
     uint32_t prev = 0;
     for (size_t p = 0; p < t->n; p++) {
         uint32_t doc = t->post[p] >> 2;
-        len += digits((doc - prev) << 2 | (t->post[p] & 3));
+        len += buf_uint_len((doc - prev) << 2 | (t->post[p] & 3));
         prev = doc;
     }
     return len;

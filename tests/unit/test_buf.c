@@ -67,11 +67,12 @@ test_buf_put_uint(void)
         buf_puts(&b, "x");
         buf_put_uint(&b, cases[i]);
         buf_printf(&want, "x%llu", (unsigned long long)cases[i]);
-        same &= b.len == want.len && strcmp(b.ptr, want.ptr) == 0;
+        same &= b.len == want.len && strcmp(b.ptr, want.ptr) == 0 &&
+                buf_uint_len(cases[i]) == want.len - 1;
         buf_free(&b);
         buf_free(&want);
     }
-    OK(same, "buf_put_uint appends what %%llu prints, 0 to UINT64_MAX");
+    OK(same, "buf_put_uint appends what %%llu prints, 0 to UINT64_MAX; buf_uint_len its length");
 }
 
 static void

@@ -626,7 +626,7 @@ close_collection(loader *l)
                 value *key = items[i];
                 if (key) /* NULL: an alias or a collection as key, reported already */
                     c->as.map.pairs[len++] =
-                        (value_pair){key->as.str.ptr, key->as.str.len, items[i + 1], key->pos};
+                        value_pair_make(key->as.str.ptr, key->as.str.len, items[i + 1], key->pos);
             }
         }
         c->as.map.len = len;

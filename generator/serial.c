@@ -320,7 +320,7 @@ get_value(serial_reader *r, arena *a, unsigned depth)
             value *val = get_value(r, a, depth + 1);
             if (!key || !val)
                 return fail(r), NULL;
-            v->as.map.pairs[v->as.map.len++] = (value_pair){key, len, val, key_at};
+            v->as.map.pairs[v->as.map.len++] = value_pair_make(key, len, val, key_at);
         }
         value_map_index(v, a);
         break;

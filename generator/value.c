@@ -117,12 +117,13 @@ key_slot(const char *key, size_t key_len, size_t mask)
     return (size_t)(h ^ (h >> 29)) & mask;
 }
 
+/* head: value_key_head(key, key_len). The key itself is read only when its length and
+ * first four bytes are those of p's: most keys differ there, and short ones end there. */
 static bool
-same_key(const value_pair *p, const char *key, size_t key_len)
+same_key(const value_pair *p, const char *key, size_t key_len, uint32_t head)
 {
-    /* the first byte before memcmp: most keys of one length differ there */
-    return p->key_len == key_len && (key_len == 0 || p->key[0] == key[0]) &&
-           memcmp(p->key, key, key_len) == 0;
+    return p->key_len == key_len && p->key_head == head &&
+           (key_len <= 4 || memcmp(p->key + 4, key + 4, key_len - 4) == 0);
 }
 
 /* Adds pairs[pos] to the index unless its key is there already (the first pair wins). */
@@ -138,7 +139,7 @@ index_pair(value *map, size_t pos)
             slots[s] = (uint32_t)pos + 1;
             return;
         }
-        if (same_key(&map->as.map.pairs[at - 1], p->key, p->key_len))
+        if (same_key(&map->as.map.pairs[at - 1], p->key, p->key_len, p->key_head))
             return;
     }
 }
@@ -163,6 +164,7 @@ find_pair(const value *map, const char *key, size_t key_len)
     if (!map || map->type != VALUE_MAP)
         return NULL;
     value_pair *pairs = map->as.map.pairs;
+    uint32_t head = value_key_head(key, key_len);
     if (map->as.map.index) {
         size_t mask = map->as.map.index[0];
         const uint32_t *slots = map->as.map.index + 1;
@@ -170,14 +172,14 @@ find_pair(const value *map, const char *key, size_t key_len)
             uint32_t at = slots[s];
             if (!at)
                 return NULL;
-            if (at <= map->as.map.len && same_key(&pairs[at - 1], key, key_len))
+            if (at <= map->as.map.len && same_key(&pairs[at - 1], key, key_len, head))
                 return &pairs[at - 1];
         }
     }
     /* scanned below VALUE_MAP_INDEX_MIN keys: a page's map of forty keys is searched most
-     * in checking a render's reads, and its keys mostly differ in their first byte */
+     * in checking a render's reads, and the scan reads only its pairs (same_key()) */
     for (size_t i = 0; i < map->as.map.len; i++)
-        if (same_key(&pairs[i], key, key_len))
+        if (same_key(&pairs[i], key, key_len, head))
             return &pairs[i];
     return NULL;
 }
@@ -213,7 +215,7 @@ value_map_setn_at(value *map, const char *key, size_t key_len, value *v, src_pos
         map->as.map.index = NULL; /* sized for the old cap: made again below */
     }
     map->as.map.pairs[map->as.map.len++] =
-        (value_pair){arena_strndup(a, key, key_len), key_len, v, key_pos};
+        value_pair_make(arena_strndup(a, key, key_len), key_len, v, key_pos);
     if (map->as.map.index)
         index_pair(map, map->as.map.len - 1);
     else

@@ -35,11 +35,31 @@ typedef struct value_date {
 typedef struct value value;
 
 typedef struct value_pair {
-    const char *key; /* NUL-terminated, owned by the arena */
-    size_t key_len;
+    const char *key; /* NUL-terminated, owned by the arena; shorter than 4 GiB (as every
+                      * input is: FS_MAX_INPUT, the plugins' string limit) */
+    uint32_t key_len;
+    uint32_t key_head; /* value_key_head(): lookups compare it without reading the key */
     value *val;
     src_pos key_pos; /* where the key was written (errors about keys point here) */
 } value_pair;
+
+/* The first four bytes of a key (fewer, zero-padded, when it is shorter): a map's pairs
+ * keep it beside the key, so that scanning them for a key touches only the pairs. */
+static inline uint32_t
+value_key_head(const char *key, size_t key_len)
+{
+    uint32_t head = 0;
+    for (size_t i = 0; i < key_len && i < 4; i++)
+        head |= (uint32_t)(unsigned char)key[i] << (8 * i);
+    return head;
+}
+
+/* A map's pair, with key_head made. */
+static inline value_pair
+value_pair_make(const char *key, size_t key_len, value *val, src_pos key_pos)
+{
+    return (value_pair){key, (uint32_t)key_len, value_key_head(key, key_len), val, key_pos};
+}
 
 struct value {
     value_type type;

@@ -268,6 +268,29 @@ test_maps(void)
     OK(value_map_get(z, "a") && value_map_get(z, "a")->as.number == 2, "get 'a'");
     INT_EQ(z->as.map.pairs[0].key_len, 3, "key_len with NUL");
 
+    /* keys told apart after their first four bytes (the head the pairs keep), and keys of
+     * four bytes or fewer, which the head holds whole */
+    value *h = value_new_map(A, SRC_NONE);
+    const char *const heads[] = {"statuses", "status", "stat",         "sta",  "st",     "s",
+                                 "stages",   "stagex", "stag\xc3\xa9", "tats", "stat\0x"};
+    const size_t head_lens[] = {8, 6, 4, 3, 2, 1, 6, 6, 6, 4, 6};
+    enum { N_HEADS = sizeof heads / sizeof heads[0] };
+    for (int i = 0; i < N_HEADS; i++)
+        value_map_setn(h, heads[i], head_lens[i], num(i), A);
+    bool found = value_len(h) == N_HEADS;
+    for (int i = 0; i < N_HEADS; i++) {
+        value *v = value_map_getn(h, heads[i], head_lens[i]);
+        found &= v && v->as.number == i &&
+                 h->as.map.pairs[i].key_head == value_key_head(heads[i], head_lens[i]);
+    }
+    OK(found, "keys sharing their first four bytes, and short keys, each found as itself");
+    OK(!value_map_getn(h, "statusez", 8) && !value_map_getn(h, "stat\0y", 6) &&
+           !value_map_getn(h, "stages", 5) && !value_map_getn(h, "stax", 4) &&
+           !value_map_getn(h, "", 0),
+       "a key differing after the head, or shorter, is absent");
+    INT_EQ(value_key_head("abcdef", 6), value_key_head("abcdXY", 6),
+           "keys of one head: only the rest of the key tells them apart");
+
     /* many keys: order survives growth, each found */
     value *big = value_new_map(A, SRC_NONE);
     char k[16];

@@ -624,9 +624,15 @@ build_taxonomies(site *s, view *vw)
  * ===================================================================== */
 
 static value *
+text_val(arena *a, const char *str)
+{
+    return str ? value_new_cstr(a, str, SRC_NONE) : value_new_null(a, SRC_NONE);
+}
+
+static value *
 str_val(site *s, const char *str)
 {
-    return str ? value_new_cstr(s->a, str, SRC_NONE) : value_new_null(s->a, SRC_NONE);
+    return text_val(s->a, str);
 }
 
 static value *
@@ -1932,18 +1938,31 @@ content_one(size_t i, size_t worker, void *payload)
 }
 
 static void
-fill_page_content(site *s, page *p)
+fill_page_content(page *p, arena *a)
 {
     value *m = p->ctx;
-    set(s, m, "summary", str_val(s, p->summary));
-    set(s, m, "content", value_new_string_ref(s->a, p->md.html, strlen(p->md.html), SRC_NONE));
-    set(s, m, "toc", p->md.toc ? p->md.toc : value_new_list(s->a, SRC_NONE));
-    set(s, m, "word_count", num_val(s, (double)p->md.word_count));
+    value_map_set(m, "summary", text_val(a, p->summary), a);
+    value_map_set(m, "content", value_new_string_ref(a, p->md.html, strlen(p->md.html), SRC_NONE),
+                  a);
+    value_map_set(m, "toc", p->md.toc ? p->md.toc : value_new_list(a, SRC_NONE), a);
+    value_map_set(m, "word_count", value_new_number(a, (double)p->md.word_count, SRC_NONE), a);
     /* minutes at 200 words or 400 Chinese characters a minute, rounded up */
     size_t cjk = p->md.cjk_count, other = p->md.word_count - cjk;
-    set(s, m, "reading_time", num_val(s, (double)((other * 2 + cjk + 399) / 400)));
+    value_map_set(m, "reading_time",
+                  value_new_number(a, (double)((other * 2 + cjk + 399) / 400), SRC_NONE), a);
     if (p->link)
-        set(s, p->link, "summary", str_val(s, p->summary));
+        value_map_set(p->link, "summary", text_val(a, p->summary), a);
+}
+
+/* fill_page_content on the pool: each page's maps are its own, allocated in the worker's
+ * arena (one of the load arenas, which live as long as the model) */
+static void
+fill_one(size_t i, size_t worker, void *payload)
+{
+    const content_job *j = payload;
+    page *p = j->s->all[i];
+    if (p->ctx)
+        fill_page_content(p, j->arenas[worker]);
 }
 
 /* {====================================================================
@@ -2273,9 +2292,7 @@ site_convert_content(site *s, const site_content_memo *memo, size_t workers, are
     for (size_t i = 0; i < s->n_all; i++)
         if (s->all[i]->n_cites || s->all[i]->references_placed)
             resolve_cites(s, s->all[i]);
-    for (size_t i = 0; i < s->n_all; i++)
-        if (s->all[i]->ctx)
-            fill_page_content(s, s->all[i]);
+    pool_run(workers ? workers : 1, s->n_all, fill_one, &job);
     for (size_t k = 0; k < s->cfg.n_languages; k++)
         for (size_t i = 0; i < s->views[k].n_sections; i++) {
             page *ix = s->views[k].sections[i]->index;

@@ -630,34 +630,52 @@ local function facts_of(lang)
   end
 end
 
-local function gantt_model(projects, cohort, lang, facts)
-  local W, days = CHART_WORDS[lang or "en"], (TIMELINE_WORDS[lang or "en"]).days
-  local rows = {}
-  for _, p in ipairs(projects) do
-    local f = facts(p)
-    if #f.stages > 0 then
-      rows[#rows + 1] = {stages = f.stages, lo = f.lo, hi = f.hi, url = f.url, title = f.title, slug = f.slug}
+-- by start date, then title, then slug (a project's slug is its own: a total order)
+local function starts_before(a, b)
+  if a.lo ~= b.lo then return a.lo < b.lo end
+  if a.title ~= b.title then return a.title < b.title end
+  return a.slug < b.slug
+end
+
+-- The last k of items in starts_before order, in that order. They are kept sorted as they
+-- come, and an item that does not start after the first one kept is passed over with one
+-- comparison: a chart of 10,000 projects makes about that many, not a sort of them all.
+local function latest(items, k)
+  local top = {}
+  for _, it in ipairs(items) do
+    if #top < k or starts_before(top[1], it) then
+      if #top == k then table.remove(top, 1) end
+      local lo, hi = 1, #top + 1 -- where it goes: before the first kept one it starts before
+      while lo < hi do
+        local mid = (lo + hi) // 2
+        if starts_before(it, top[mid]) then hi = mid else lo = mid + 1 end
+      end
+      table.insert(top, lo, it)
     end
   end
-  -- by start date, then title, then slug
-  table.sort(rows, function(a, b)
-    if a.lo ~= b.lo then return a.lo < b.lo end
-    if a.title ~= b.title then return a.title < b.title end
-    return a.slug < b.slug
-  end)
-  local g = {rows = rows, n_all = #rows}
+  return top
+end
+
+local function gantt_model(projects, cohort, lang, facts)
+  local W, days = CHART_WORDS[lang or "en"], (TIMELINE_WORDS[lang or "en"]).days
+  local dated = {}
+  for _, p in ipairs(projects) do
+    local f = facts(p)
+    if #f.stages > 0 then dated[#dated + 1] = f end
+  end
+  -- the latest: the last GANTT_MAX_ROWS in start order, drawn in that order
+  local rows = {}
+  for i, f in ipairs(latest(dated, GANTT_MAX_ROWS)) do
+    rows[i] = {stages = f.stages, lo = f.lo, hi = f.hi, url = f.url, title = f.title, slug = f.slug}
+  end
+  local g = {rows = rows, n_all = #dated}
   local who = cohort and string.format(W.who_cohort, cohort) or W.who_all
   g.title = string.format(W.gantt, who)
   if #rows == 0 then
     g.desc = W.empty
     return g
   end
-  if #rows > GANTT_MAX_ROWS then
-    -- the latest: the last GANTT_MAX_ROWS in start order, still drawn in that order
-    table.move(rows, #rows - GANTT_MAX_ROWS + 1, #rows, 1)
-    for i = #rows, GANTT_MAX_ROWS + 1, -1 do rows[i] = nil end
-    g.title = W.gantt_cut(GANTT_MAX_ROWS, g.n_all, who)
-  end
+  if g.n_all > GANTT_MAX_ROWS then g.title = W.gantt_cut(GANTT_MAX_ROWS, g.n_all, who) end
 
   -- the axis covers whole years: from 1 January of the first year to 1 January after the last
   local lo, hi = rows[1].lo, rows[1].hi

@@ -37,13 +37,17 @@ local function key_list(t)
 end
 
 local function trim(s)
+  if not (string.find(s, "^%s") or string.find(s, "%s$")) then return s end -- most texts
   return (string.gsub(s, "^%s+", ""):gsub("%s+$", ""))
 end
 
 -- The key a name is counted by: trimmed, inner runs of white space made one space, and
 -- case-folded (Unicode simple case folding), so "Müller" and " MÜLLER " are one student.
 local function name_key(s)
-  return clinfolio.casefold((string.gsub(trim(s), "%s+", " ")))
+  s = trim(s)
+  -- (a name of single spaces, as most are, has no run to replace)
+  if string.find(s, "%s%s") or string.find(s, "[^%S ]") then s = string.gsub(s, "%s+", " ") end
+  return clinfolio.casefold(s)
 end
 
 -- A whole float becomes an integer, so that JSON, CSV and templates print 3, not 3.0.
@@ -246,10 +250,13 @@ local function project_facts(page, default_currency, quiet)
   end
 
   for _, member in ipairs(as_list(page.team)) do
-    if is_map(member) and type(member.name) == "string" and type(member.role) == "string"
-        and name_key(member.role) == "student" then
-      local name = name_key(member.name)
-      if name ~= "" then f.students[name] = true end
+    if is_map(member) then
+      local name, role = member.name, member.role
+      if type(name) == "string" and type(role) == "string"
+          and (role == "student" or name_key(role) == "student") then
+        name = name_key(name)
+        if name ~= "" then f.students[name] = true end
+      end
     end
   end
 
@@ -281,6 +288,8 @@ end
 ---------------------------------------------------------------------------------------
 -- Accumulating and finishing a group
 
+local MONEY = {"funding", "revenue"} -- the sums of money a project may have
+
 local function new_group()
   return {projects = 0, students = {}, stage_count = {}, stage_days = {}, conversions = 0,
           patents = {}, awards = 0, startups = 0, funding = {}, revenue = {}}
@@ -305,7 +314,7 @@ local function add_project(g, f, conv_key)
   end
   g.awards = g.awards + f.awards
   if f.startup then g.startups = g.startups + 1 end
-  for _, what in ipairs({"funding", "revenue"}) do
+  for _, what in ipairs(MONEY) do
     for cur, amount in pairs(f[what]) do g[what][cur] = (g[what][cur] or 0) + amount end
   end
 end

@@ -14,7 +14,8 @@ site.yaml order: need, prototype, patent_filed, transfer, startup):
   page     cohort department   need proto patent transfer startup  students (role student)
   alpha    2023   Cardiology   0    7     31     60       -        Li Na, Zhao Lei, Müller
   bravo    2023   Nursing      0    20    -      121      -        li na, Chen Yu, " MÜLLER "
-  charlie  2023   Orthopedics  0    30    -      -        -        Zhao Lei, Sun Mei, Élodie
+  charlie  2023   Orthopedics  0    30    -      -        -        Zhao Lei (also as "zhao  LEI",
+                                                                   "Zhao\tLei"), Sun Mei, Élodie
   delta    2022   Cardiology   0    10    61     184      275      Zhou Jie, LI NA
   echo     2022   Nursing      0    -     14     -        -        Qian Hui
   foxtrot  2024   Orthopedics  0    30    -      -        -        Sun Mei, Hu Bo, élodie
@@ -30,8 +31,10 @@ site.yaml order: need, prototype, patent_filed, transfer, startup):
   02-09 = 21+9 = 30; golf 02-01 -> 02-15 = 14; hotel starts at prototype 2021-06-01 ->
   07-01 = 30, -> 08-10 = 30+31+9 = 70.
 
-  Students are counted by name, trimmed and case-folded: "Müller" and " MÜLLER " are one
-  student, "Élodie" and "élodie" another (issue #8).
+  Students are counted by name, trimmed, with runs of white space made one space and
+  case-folded: "Müller" and " MÜLLER " are one student, "Élodie" and "élodie" another
+  (issue #8), "Zhao Lei", "zhao  LEI" and "Zhao<tab>Lei" one; a role is read the same way
+  (" student ").
 
   Outcomes: alpha patents utility/granted + invention/filed (valid numbers; a wrong check
   digit, "bogus" and the first number again written without CN are not counted again),

@@ -53,18 +53,26 @@ local INT_TEXT, DECIMAL = {}, {}
 for i = 0, 4095 do INT_TEXT[i] = tostring(i) end
 for i = 1, 9 do DECIMAL[i] = "." .. i end
 
+-- the text of each coordinate made lately, by its tenths (charts repeat their coordinates
+-- from page to page): only a memo, emptied when it grows
+local num_memo, num_memo_size = {}, 0
+
 local function num(x)
   -- floor without a call, and no float `%` (fmod): floats, which index as integers
   local t = (x * 10 + 0.5) // 1
+  local s = num_memo[t]
+  if s then return s end
   local whole = t // 10
   local tenth = t - whole * 10
-  local w = INT_TEXT[whole]
-  if not w then
+  s = INT_TEXT[whole]
+  if not s then
     if t < 0 then return (string.format("%.1f", t / 10):gsub("%.0$", "")) end
-    w = tostring(math.tointeger(whole) or whole) -- "5000", not "5000.0"
+    s = tostring(math.tointeger(whole) or whole) -- "5000", not "5000.0"
   end
-  if tenth == 0 then return w end
-  return w .. DECIMAL[tenth]
+  if tenth ~= 0 then s = s .. DECIMAL[tenth] end
+  if num_memo_size >= 65536 then num_memo, num_memo_size = {}, 0 end
+  num_memo[t], num_memo_size = s, num_memo_size + 1
+  return s
 end
 
 local function plural_days(n)

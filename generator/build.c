@@ -631,6 +631,13 @@ begin_output(const build_options *opt, const char *theme, bool update, arena *a,
     return o ? o : output_begin(&oo, d);
 }
 
+void
+build_remove_temporaries(void)
+{
+    output_remove_temporaries();
+    cache_remove_temporaries();
+}
+
 bool
 build_site(const build_options *opt, build_stats *stats, diag *d)
 {
@@ -730,7 +737,7 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     st.files_kept = memo_loads_restored(m);
     t = pool_now_ms();
     progress_pass(opt->progress, "plugins");
-    plugin_paths paths = {opt->root, theme, theme_name, datadir, output_remove_temporaries};
+    plugin_paths paths = {opt->root, theme, theme_name, datadir, build_remove_temporaries};
     size_t n_pages;
     site_pages(s, &n_pages);
     /* the plugin limits site.yaml leaves out grow with the site (100,000 pages build with

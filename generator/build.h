@@ -76,6 +76,10 @@ typedef struct build_stats {
  * false when an error was reported, in which case the previous out_dir is left exactly as
  * it was. stats may be NULL. */
 bool build_site(const build_options *opt, build_stats *stats, diag *d);
+/* For a thread that ends the process while a build runs (a signal, the plugin watchdog):
+ * removes the build's temporary output tree and cache files (output_remove_temporaries(),
+ * cache_remove_temporaries()), leaving the previous output and cache as they were. */
+void build_remove_temporaries(void);
 
 /* Prints the milliseconds of each part of a build as one line ("ms: load 62, ..."): -v of
  * build and of serve (each rebuild). */

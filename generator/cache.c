@@ -19,8 +19,11 @@
 #include "strtab.h"
 #include "xalloc.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -285,7 +288,83 @@ struct cache_next {
      * writes): a record kept from prev stays where it is */
     bool append;
     uint64_t base_len;
+    struct cache_next *live_next; /* in live_head while it has a file open */
 };
+
+/* The caches being written, for cache_remove_temporaries() (a signal, or the plugin
+ * watchdog, ends the process): put in and taken out under live_lock by the building
+ * thread, which holds it too while it renames or cuts a file; read by the thread that
+ * ends the process. */
+static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
+static cache_next *live_head;
+
+static void
+live_add(cache_next *n)
+{
+    pthread_mutex_lock(&live_lock);
+    n->live_next = live_head;
+    live_head = n;
+    pthread_mutex_unlock(&live_lock);
+}
+
+/* Under live_lock. */
+static void
+live_remove(cache_next *n)
+{
+    for (cache_next **p = &live_head; *p; p = &(*p)->live_next)
+        if (*p == n) {
+            *p = n->live_next;
+            return;
+        }
+}
+
+void
+cache_remove_temporaries(void)
+{
+    pthread_mutex_lock(&live_lock);
+    for (cache_next *n = live_head; n; n = n->live_next) {
+        if (n->append) /* the last build's file as it was (a worker may yet write past its
+                          end: the next build then finds it damaged, and starts afresh) */
+            (void)ftruncate(n->fd, (off_t)n->base_len);
+        else
+            unlink(n->spool.ptr);
+    }
+    live_head = NULL;
+    /* live_lock stays held: the process is ending, and no save may rename now */
+}
+
+/* Removes the temporary files "<name>.tmp-<pid>" beside path of builds that ended without
+ * removing theirs (killed, or the machine stopped): those whose process is gone. A file
+ * of a build still running (another process of that number) is left alone. */
+static void
+remove_stale_spools(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    buf dir = BUF_INIT, prefix = BUF_INIT;
+    buf_append(&dir, path, slash ? (size_t)(slash - path) : 0);
+    if (!dir.len)
+        buf_putc(&dir, '.');
+    buf_printf(&prefix, "%s.tmp-", slash ? slash + 1 : path);
+    int dfd = open(dir.ptr, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    DIR *dp = dfd >= 0 ? fdopendir(dfd) : NULL;
+    for (struct dirent *e; dp && (e = readdir(dp));) {
+        if (strncmp(e->d_name, prefix.ptr, prefix.len) != 0)
+            continue;
+        char *end;
+        const char *digits = e->d_name + prefix.len;
+        long pid = strtol(digits, &end, 10);
+        if (end == digits || *end || pid <= 0 || pid == (long)getpid() ||
+            kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        unlinkat(dirfd(dp), e->d_name, 0);
+    }
+    if (dp)
+        closedir(dp);
+    else if (dfd >= 0)
+        close(dfd);
+    buf_free(&dir);
+    buf_free(&prefix);
+}
 
 cache_next *
 cache_next_new(const cache *prev)
@@ -332,6 +411,8 @@ open_spool(cache_next *n, const char *path, const char **why)
         unlink(n->spool.ptr);
         n->fd = -1;
     }
+    if (ok)
+        live_add(n);
     return ok;
 }
 
@@ -361,6 +442,7 @@ open_append(cache_next *n, const char *path)
     n->base_len = prev->map_len;
     atomic_store(&n->end, prev->map_len);
     atomic_store(&n->failed, false);
+    live_add(n);
     return true;
 }
 
@@ -379,6 +461,7 @@ void
 cache_next_spool(cache_next *n, const char *path)
 {
     const char *why;
+    remove_stale_spools(path);
     if (n->fd < 0 && (open_append(n, path) || open_spool(n, path, &why)))
         spool_all(n); /* else in memory: the save says why */
 }
@@ -491,6 +574,8 @@ drop_spool(cache_next *n)
 {
     if (n->fd < 0)
         return;
+    pthread_mutex_lock(&live_lock);
+    live_remove(n);
     if (n->append) {
         if (ftruncate(n->fd, (off_t)n->base_len) != 0) {
             /* what was appended stays after the old tail: the next build finds the file
@@ -502,6 +587,7 @@ drop_spool(cache_next *n)
     }
     close(n->fd);
     n->fd = -1;
+    pthread_mutex_unlock(&live_lock);
 }
 
 void
@@ -626,6 +712,8 @@ cache_next_save(cache_next *next, const cache *prev, const char *path, const cha
         drop_spool(next);
         return false;
     }
+    pthread_mutex_lock(&live_lock); /* the file is the cache from here on */
+    live_remove(next);
     if (next->append) {            /* the new index and tail end prev's file: nothing to rename */
         ok = close(next->fd) == 0; /* and the flock goes */
         next->fd = -1;
@@ -637,6 +725,7 @@ cache_next_save(cache_next *next, const cache *prev, const char *path, const cha
         if (!ok)
             unlink(next->spool.ptr);
     }
+    pthread_mutex_unlock(&live_lock);
     if (!ok)
         *why = "cannot write it";
     return ok;

@@ -48,8 +48,9 @@ cache_next *cache_next_new(const cache *prev);
  * build cuts off what it appended), else to a temporary file beside path (its folder made
  * when missing), "<path>.tmp-<pid>", which cache_next_save() renames to path and
  * cache_next_free() removes when not saved; those already put are written now. They stay
- * in memory when no file can be written (cache_next_save then says why). Main thread,
- * while no thread puts records. */
+ * in memory when no file can be written (cache_next_save then says why). First removes
+ * the temporary files beside path of builds whose process is gone (killed: nothing of
+ * theirs could run). Main thread, while no thread puts records. */
 void cache_next_spool(cache_next *n, const char *path);
 /* Reserves count places for cache_next_put_slot (one per output, filled by worker
  * threads); returns the first one's number. Main thread, while no thread fills slots. */
@@ -74,6 +75,10 @@ void cache_next_put_slot(cache_next *n, size_t i, const char *key, buf *data);
 bool cache_next_save(cache_next *n, const cache *prev, const char *path, const char *out_dir,
                      const char **why);
 void cache_next_free(cache_next *n);
+/* For a thread that ends the process (a signal, the plugin watchdog): removes the
+ * temporary file of every cache being written, and cuts what a build appended off the
+ * last build's file (which then reads as before). No cache is saved after. */
+void cache_remove_temporaries(void);
 
 /* The records of n (made by cache_next_new) as a cache of out_dir as it is now, without
  * a file (clinfolio serve keeps it in memory for the next rebuild): n is left empty.

@@ -8,7 +8,6 @@
 #include "feed.h"
 #include "fs.h"
 #include "markdown.h"
-#include "output.h"
 #include "pool.h"
 #include "progress.h"
 #include "scaffold.h"
@@ -506,8 +505,8 @@ cmd_init(int argc, char **argv)
 /* }==================================================================== */
 
 /* {====================================================================
- * signals: SIGINT, SIGTERM and SIGHUP remove the temporary output tree, then end the
- * process as the signal would have
+ * signals: SIGINT, SIGTERM and SIGHUP remove the temporary output tree and cache files
+ * (build_remove_temporaries()), then end the process as the signal would have
  * ===================================================================== */
 
 static sigset_t cleanup_signals; /* written once by main, before any thread starts */
@@ -521,7 +520,7 @@ signal_main(void *arg)
     int sig;
     if (sigwait(&cleanup_signals, &sig) != 0)
         return NULL;
-    output_remove_temporaries();
+    build_remove_temporaries();
     fprintf(stderr, "clinfolio: %s; the output folder is left unchanged\n", strsignal(sig));
     signal(sig, SIG_DFL);
     sigset_t one;

@@ -6,7 +6,10 @@ second build that is slow or stuck on purpose and ends it: SIGTERM, SIGINT and S
 (the temporary tree is removed, the process ends by the signal), SIGKILL (the tree is
 left and the next build removes it), the plugin watchdog (a filter stuck in a library
 call), and a file size limit (ulimit -f: a write error, not a kill). Every time the
-previous output must be byte-identical and no `.out.tmp-*` tree may stay.
+previous output must be byte-identical and no `.out.tmp-*` tree may stay. The cache
+(.clinfolio-cache/out.cache) likewise: a build ended by a signal leaves the last build's
+file as it was (what it appended cut off) or removes the temporary file it was writing
+("out.cache.tmp-<pid>"), and the build after a killed one removes the killed one's.
 Prints one line per failed check and ends with "N passed, N failed"."""
 import hashlib
 import os
@@ -36,6 +39,24 @@ def snapshot(folder):
 
 def leftovers(parent):
     return sorted(e for e in os.listdir(parent) if e.startswith(".out.tmp-") or e.startswith(".out.old-"))
+
+
+def cache_file(work):
+    return os.path.join(work, ".clinfolio-cache", "out.cache")
+
+
+def cache_leftovers(work):
+    """The temporary cache files in the cache folder."""
+    folder = os.path.dirname(cache_file(work))
+    return sorted(e for e in os.listdir(folder) if ".tmp-" in e) if os.path.isdir(folder) else []
+
+
+def digest(path):
+    """The file's checksum, or None when it is missing."""
+    if not os.path.exists(path):
+        return None
+    with open(path, "rb") as fh:
+        return hashlib.md5(fh.read()).hexdigest()
 
 
 # a filter that burns about a second of CPU per call, used on every page
@@ -91,7 +112,9 @@ def wait_for_tree(parent, proc, limit=60.0):
     return False
 
 
-def case(name, plugin, seconds, sig=None):
+def case(name, plugin, seconds, sig=None, no_cache=False):
+    """no_cache: the last build's cache removed first, so the build writes a temporary file
+    (with one, it appends to that file)."""
     work = tempfile.mkdtemp(prefix=f"clinfolio-faults-{name}-")
     try:
         root = make_site(os.path.join(work, "site"))
@@ -99,6 +122,8 @@ def case(name, plugin, seconds, sig=None):
         first = build(root, out)
         check(first.returncode == 0, f"{name}: the first build: {first.stderr}")
         before = snapshot(out)
+        if no_cache:
+            os.unlink(cache_file(work))
         arm(root, plugin, seconds)
         proc = subprocess.Popen([BIN, "build", "-q", "-j", "2", "-s", root, "-o", out],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -128,10 +153,43 @@ def main():
         check("output folder is left unchanged" in err, f"{name}: says so: {err!r}")
         check(leftovers(work) == [], f"{name}: no temporary tree left: {leftovers(work)}")
         check(snapshot(out) == before, f"{name}: the previous output is unchanged")
+        check(cache_leftovers(work) == [], f"{name}: no temporary cache file: {cache_leftovers(work)}")
         shutil.rmtree(work)
 
-    # SIGKILL: nothing can run, so the tree stays; the next build removes it
-    work, root, out, before, status, err = case("SIGKILL", SLOW_PLUGIN, 60, signal.SIGKILL)
+    # the cache: what the ended build appended to the last build's file is cut off (the
+    # file as it was: the next build uses it), or its temporary file is removed
+    for no_cache in (False, True):
+        name = "SIGTERM, " + ("a temporary cache file" if no_cache else "appending to the cache")
+        work = tempfile.mkdtemp(prefix="clinfolio-faults-cache-")
+        root = make_site(os.path.join(work, "site"))
+        out = os.path.join(work, "out")
+        check(build(root, out).returncode == 0, f"{name}: the first build")
+        if no_cache:
+            os.unlink(cache_file(work))
+        cached = digest(cache_file(work))
+        size = os.path.getsize(cache_file(work)) if not no_cache else 0
+        arm(root, SLOW_PLUGIN, 60)
+        proc = subprocess.Popen([BIN, "build", "-q", "-j", "2", "-s", root, "-o", out],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        check(wait_for_tree(work, proc), f"{name}: the build made its temporary tree")
+        time.sleep(0.3)  # well into rendering: page and Markdown records written
+        mid = cache_leftovers(work) if no_cache else None
+        grown = os.path.getsize(cache_file(work)) if not no_cache else None
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=120)
+        check(proc.returncode == -signal.SIGTERM, f"{name}: ended by the signal: {err}")
+        if no_cache:
+            check(len(mid) == 1, f"{name}: the build was writing a temporary file: {mid}")
+            check(cache_leftovers(work) == [], f"{name}: it is removed: {cache_leftovers(work)}")
+        else:
+            check(grown > size, f"{name}: the build was appending ({size} -> {grown} bytes)")
+            check(digest(cache_file(work)) == cached, f"{name}: the last build's cache is as it was")
+        shutil.rmtree(work)
+
+    # SIGKILL: nothing can run, so the tree (and the temporary cache file) stays; the next
+    # build removes them
+    work, root, out, before, status, err = case("SIGKILL", SLOW_PLUGIN, 60, signal.SIGKILL,
+                                                no_cache=True)
     check(status == -signal.SIGKILL, f"SIGKILL: status {status}")
     left = leftovers(work)
     check(len(left) == 1, f"SIGKILL: the killed build's tree is there: {left}")
@@ -145,9 +203,13 @@ def main():
         cfg = [line for line in f if not line.startswith("plugin")]
     with open(os.path.join(root, "site.yaml"), "w") as f:
         f.writelines(cfg)
+    killed = cache_leftovers(work)
+    check(len(killed) == 1, f"SIGKILL: the killed build's temporary cache file is there: {killed}")
     again = build(root, out)
     check(again.returncode == 0, f"SIGKILL: the next build succeeds: {again.stderr}")
     check(leftovers(work) == [], f"SIGKILL: the next build removed the leftover: {leftovers(work)}")
+    check(cache_leftovers(work) == [],
+          f"SIGKILL: the next build removed the killed one's cache file: {cache_leftovers(work)}")
     shutil.rmtree(work)
 
     # the watchdog ends a filter stuck in a library call, and removes the tree first

@@ -22,6 +22,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -353,7 +354,7 @@ remove_stale_spools(const char *path)
         char *end;
         const char *digits = e->d_name + prefix.len;
         long pid = strtol(digits, &end, 10);
-        if (end == digits || *end || pid <= 0 || pid == (long)getpid() ||
+        if (end == digits || *end || pid <= 0 || pid > INT_MAX || pid == (long)getpid() ||
             kill((pid_t)pid, 0) == 0 || errno != ESRCH)
             continue;
         unlinkat(dirfd(dp), e->d_name, 0);

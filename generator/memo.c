@@ -786,7 +786,7 @@ memo_run_plugins(memo *m, plugin_host *host, site *s, size_t workers, arena **lo
          * site.data, and those that do run again after */
         plugin_start_page_hooks(host, site_context(s), pages, n, workers, load_arenas, hooks);
         diag *sd = diag_new(); /* the site_loaded hooks' diagnostics, to be remembered */
-        bool ok = plugin_run_site_loaded(host, site_context(s), sd);
+        bool ok = plugin_run_site_loaded(host, site_context(s), workers, sd);
         plugin_stop_page_hooks(host);
         if (ok && next && diag_error_count(sd) == 0)
             remember_site_data(next, key, s, sd);

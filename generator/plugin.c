@@ -81,6 +81,11 @@ typedef struct plugin {
     const char *chunkname; /* "@" file: made once on the main thread, shared by every state */
     const char *src;       /* its text (reloaded into worker states) */
     size_t len;
+    /* where its site_loaded, generate and shortcodes run, so that what site_loaded keeps
+     * in file-level variables is there for the others: the main state for the first
+     * plugin (and any without site_loaded), a state of its own for each later one, whose
+     * site_loaded may then run beside the first's (plugin_run_site_loaded) */
+    lstate *home;
 } plugin;
 
 typedef struct filter_ref {
@@ -1591,6 +1596,19 @@ plugin_host_new(const config *cfg, const plugin_paths *paths, arena *a, diag *d)
         h->watchdog_running = pthread_create(&h->watchdog, NULL, watchdog_main, h) == 0;
     if (ok)
         ok = state_load_plugins(h->main, d) && check_hooks(h, d);
+    for (size_t i = 0; ok && i < h->n; i++) {
+        h->plugins[i].home = h->main;
+        if (i == 0 || !push_hook(h->main, i, "site_loaded", LUA_TFUNCTION))
+            continue;
+        lua_pop(h->main->L, 1);
+        lstate *S = state_new(h);
+        diag *quiet = diag_new(); /* the main state's loading reported its warnings */
+        ok = S && state_load_plugins(S, quiet);
+        diag_free(quiet);
+        if (!ok) /* S, if made, is freed with the host: it is in h->states */
+            diag_report(d, DIAG_ERROR, SRC_NONE, "cannot start Lua (out of memory)");
+        h->plugins[i].home = S;
+    }
     if (!ok) {
         plugin_host_free(h);
         return NULL;
@@ -1818,28 +1836,114 @@ ahead_main(void *arg)
     return NULL;
 }
 
-bool
-plugin_run_site_loaded(plugin_host *h, value *site_ctx, diag *d)
+/* The site_loaded hooks of the plugins after the first, run on a thread of their own while
+ * the first plugin's runs on the calling one, each in its home state, against the site
+ * without "data" (what the earlier plugins are making): a result stands (done[i], the
+ * returned table kept in the state's registry, ref[i]) unless the hook read site.data, went
+ * through all of site, or failed; the others run again after, in order. */
+typedef struct site_job {
+    plugin_host *h;
+    const value *view; /* the site without "data" */
+    bool *done;
+    int *ref;
+    diag **diags;
+} site_job;
+
+static void *
+site_ahead_main(void *arg)
 {
-    lstate *S = h->main;
-    lua_State *L = S->L;
-    h->site_ctx = site_ctx;
-    for (size_t i = 0; i < h->n; i++) {
+    site_job *job = arg;
+    plugin_host *h = job->h;
+    for (size_t i = 1; i < h->n; i++) {
         const plugin *p = &h->plugins[i];
-        if (!push_hook(S, i, "site_loaded", LUA_TFUNCTION))
+        lstate *S = p->home;
+        if (S == h->main || !push_hook(S, i, "site_loaded", LUA_TFUNCTION))
             continue;
-        push_value(L, site_ctx, false);
+        S->watched_site = job->view;
+        S->call++;
+        buf_clear(&S->site_reads);
+        S->all_site = false;
+        push_value(S->L, job->view, false);
+        diag *pd = diag_new();
+        int status = limited_call(S, p, 1, 1, pd);
+        S->watched_site = NULL;
+        if (status == LUA_OK && !S->all_site && !read_key(&S->site_reads, "data")) {
+            job->ref[i] = luaL_ref(S->L, LUA_REGISTRYINDEX);
+            job->diags[i] = pd;
+            job->done[i] = true;
+        } else {
+            lua_pop(S->L, 1); /* the result or the error: it runs again */
+            diag_free(pd);
+        }
+    }
+    return NULL;
+}
+
+/* Plugin i's site_loaded in its home state against site_ctx, or (ref not LUA_NOREF) what
+ * it returned ahead; its result merged into site.data. */
+static bool
+site_loaded_one(plugin_host *h, size_t i, value *site_ctx, int ref, diag *d)
+{
+    const plugin *p = &h->plugins[i];
+    lstate *S = p->home;
+    if (ref != LUA_NOREF) {
+        lua_rawgeti(S->L, LUA_REGISTRYINDEX, ref);
+        luaL_unref(S->L, LUA_REGISTRYINDEX, ref);
+    } else {
+        if (!push_hook(S, i, "site_loaded", LUA_TFUNCTION))
+            return true;
+        push_value(S->L, site_ctx, false);
         int status = limited_call(S, p, 1, 1, d);
         if (status != LUA_OK) {
             report_hook_failure(S, p, status, "site_loaded", d);
             return false;
         }
-        value *v;
-        if (!read_result(S, p, "site_loaded", h->a, &v, d) ||
-            !merge_result(h, p, data_map(site_ctx, h->a), v, "site_loaded", true, d))
-            return false;
     }
-    return true;
+    value *v;
+    return read_result(S, p, "site_loaded", h->a, &v, d) &&
+           merge_result(h, p, data_map(site_ctx, h->a), v, "site_loaded", true, d);
+}
+
+bool
+plugin_run_site_loaded(plugin_host *h, value *site_ctx, size_t workers, diag *d)
+{
+    h->site_ctx = site_ctx;
+    size_t ahead = 0; /* later plugins with a site_loaded hook (and a home state) */
+    for (size_t i = 1; i < h->n; i++)
+        ahead += h->plugins[i].home != h->main;
+    site_job job = {h, NULL, xcalloc(h->n + 1, sizeof(bool)), xcalloc(h->n + 1, sizeof(int)),
+                    xcalloc(h->n + 1, sizeof(diag *))};
+    for (size_t i = 0; i < h->n; i++)
+        job.ref[i] = LUA_NOREF;
+    pthread_t thread;
+    bool running = false;
+    if (workers >= 2 && ahead) {
+        value *view = value_new_map(h->a, SRC_NONE);
+        for (size_t k = 0; k < site_ctx->as.map.len; k++) {
+            const value_pair *pr = &site_ctx->as.map.pairs[k];
+            if (strcmp(pr->key, "data") != 0)
+                value_map_setn(view, pr->key, pr->key_len, pr->val, h->a);
+        }
+        job.view = view;
+        running = pthread_create(&thread, NULL, site_ahead_main, &job) == 0;
+    }
+    bool ok = h->n == 0 || site_loaded_one(h, 0, site_ctx, LUA_NOREF, d);
+    if (running)
+        pthread_join(thread, NULL);
+    for (size_t i = 1; i < h->n; i++) {
+        if (ok) {
+            if (job.done[i])
+                diag_merge(d, job.diags[i]);
+            ok = site_loaded_one(h, i, site_ctx, job.ref[i], d);
+        } else if (job.ref[i] != LUA_NOREF) { /* not taken: a plugin before it failed */
+            luaL_unref(h->plugins[i].home->L, LUA_REGISTRYINDEX, job.ref[i]);
+        }
+        diag_free(job.diags[i]);
+    }
+    free(job.done);
+    free(job.ref);
+    free(job.diags);
+    return ok;
 }
 
 /* The state array for `workers` page hook workers. */
@@ -1993,13 +2097,13 @@ field_string(lua_State *L, int idx, const char *key, size_t *len)
 static bool
 run_generate(plugin_host *h, const value *site_ctx, plugin_output **outs, size_t *n, diag *d)
 {
-    lstate *S = h->main;
-    lua_State *L = S->L;
     size_t cap = 0;
     *outs = NULL;
     *n = 0;
     for (size_t i = 0; i < h->n; i++) {
         const plugin *p = &h->plugins[i];
+        lstate *S = p->home;
+        lua_State *L = S->L;
         if (!push_hook(S, i, "generate", LUA_TFUNCTION))
             continue;
         push_value(L, site_ctx, false);
@@ -2138,6 +2242,14 @@ plugin_shortcode(buf *html, const shortcode_call *call, void *payload, diag *d)
         return false;
     }
     const plugin *p = &h->plugins[found];
+    if (p->home != S) { /* in its home state, where its site_loaded ran */
+        lua_pop(L, 1);
+        S = p->home;
+        L = S->L;
+        push_hook(S, found, "shortcodes", LUA_TTABLE);
+        raw_field(L, -1, call->name);
+        lua_remove(L, -2);
+    }
     push_value(L, call->args, true);
     lua_createtable(L, 0, 2);
     push_value(L, h->page_ctx, false);

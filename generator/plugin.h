@@ -4,9 +4,11 @@
  * read-only views, and publish data (site.data, page.data), extra output files,
  * template filters and Markdown shortcodes. The API is documented in plugins/README.md.
  *
- * Threads: every hook and shortcode runs on the main thread, in one Lua state. Filters
- * run on render workers: each thread gets its own Lua state with the plugins loaded
- * again, so no Lua state is ever shared between threads, and a filter allocates only in
+ * Threads: site_loaded, generate and shortcodes run in each plugin's home state (the main
+ * state for the first plugin), on the main thread but for later plugins' site_loaded
+ * started ahead; page hooks on the pool, in states of its workers. Filters run on render
+ * workers: each thread gets its own Lua state with the plugins loaded again, so no Lua
+ * state is ever used by two threads at once, and a filter allocates only in
  * the render's scratch arena (never in the arena given to plugin_host_new). */
 #ifndef CLINFOLIO_PLUGIN_H
 #define CLINFOLIO_PLUGIN_H
@@ -83,9 +85,13 @@ void plugin_start_page_hooks(plugin_host *h, value *site_ctx, page *const *pages
 /* Lets the pages started ahead finish, starts no more, and waits for them. */
 void plugin_stop_page_hooks(plugin_host *h);
 
-/* The site_loaded hooks, in order on the calling thread: each returned table is merged
- * into site_ctx's "data" map, which later plugins see. */
-bool plugin_run_site_loaded(plugin_host *h, value *site_ctx, diag *d);
+/* The site_loaded hooks, in plugin order: each returned table is merged into site_ctx's
+ * "data" map, which later plugins see. Each plugin after the first runs its site_loaded,
+ * generate and shortcodes in a Lua state of its own, so with 2 workers or more their
+ * site_loaded hooks run on another thread while the first plugin's runs on the calling one,
+ * against the site without "data": one that reads site.data, goes through all of site or
+ * fails runs again after the plugins before it, as page hooks started ahead do. */
+bool plugin_run_site_loaded(plugin_host *h, value *site_ctx, size_t workers, diag *d);
 /* Then the page hooks (after plugin_run_site_loaded, or with site_ctx's "data" as it made
  * it), plugin by plugin, for every page of pages[0..n) on `workers` pool threads (one Lua state
  * each; worker 0, the calling thread, uses the main state): a returned table is converted into

@@ -612,6 +612,22 @@ PY
          grep -q '<p>p10 plain</p>' '$ta/out8/projects/p10/index.html' &&
          diff -r '$ta/out1' '$ta/out8'"
 
+    # issue 10: the site_loaded hooks of the plugins after the first start on another thread
+    # while the first's runs, each in its plugin's own Lua state, against the site without
+    # `data`; one that read site.data runs again after the plugins before it. So at -j 8 as
+    # at -j 1 the second plugin saw the first's 7 (its warning once), and the third's
+    # generate finds what its site_loaded kept (errors/plugin-site-ahead checks the
+    # diagnostics at the default -j)
+    tsa=$tmp/site-ahead-$(basename "$B")
+    rm -rf "$tsa"; cp -R tests/errors/_base "$tsa"; cp -R tests/errors/plugin-site-ahead/site/. "$tsa/"
+    check "$B plugins: site_loaded hooks run side by side see site.data, at -j 1 and -j 8" sh -c \
+        "'$bin' build -j 1 -s '$tsa' -o '$tsa/out1' >/dev/null 2>'$tsa.1' &&
+         '$bin' build -j 8 -s '$tsa' -o '$tsa/out8' >/dev/null 2>'$tsa.8' &&
+         diff '$tsa.1' '$tsa.8' && test \$(grep -c 'warning: second saw 7' '$tsa.8') = 1 &&
+         ! grep -q 'second saw nil' '$tsa.8' &&
+         grep -qx 'kept Error fixture, second 14, third Error fixture' '$tsa/out8/third.txt' &&
+         diff -r '$tsa/out1' '$tsa/out8'"
+
     # issue 10: incremental builds on a copy of the demo (tests/incremental_test.py): an
     # unchanged rebuild writes nothing, edits change exactly the files whose bytes change
     # and give a clean build's bytes, -j 1 and -j 8 agree, a damaged cache is ignored

@@ -1393,9 +1393,10 @@ state_free(lstate *S)
     free(S);
 }
 
-/* Runs every plugin's file in S and keeps the hook tables it returns. */
+/* Runs every plugin's file in S (or only plugin `only`, when it is below the number of
+ * plugins: a home state) and keeps the hook tables it returns. */
 static bool
-state_load_plugins(lstate *S, diag *d)
+state_load_plugins(lstate *S, size_t only, diag *d)
 {
     plugin_host *h = S->h;
     lua_State *L = S->L;
@@ -1403,6 +1404,8 @@ state_load_plugins(lstate *S, diag *d)
     for (size_t i = 0; i < h->n; i++) {
         const plugin *p = &h->plugins[i];
         S->hooks[i] = LUA_NOREF;
+        if (only < h->n && i != only)
+            continue;
         int status = luaL_loadbufferx(L, p->src, p->len, p->chunkname, "t");
         if (status == LUA_OK) {
             push_sandbox_env(L);
@@ -1595,7 +1598,7 @@ plugin_host_new(const config *cfg, const plugin_paths *paths, arena *a, diag *d)
     if (ok)
         h->watchdog_running = pthread_create(&h->watchdog, NULL, watchdog_main, h) == 0;
     if (ok)
-        ok = state_load_plugins(h->main, d) && check_hooks(h, d);
+        ok = state_load_plugins(h->main, SIZE_MAX, d) && check_hooks(h, d);
     for (size_t i = 0; ok && i < h->n; i++) {
         h->plugins[i].home = h->main;
         if (i == 0 || !push_hook(h->main, i, "site_loaded", LUA_TFUNCTION))
@@ -1603,7 +1606,7 @@ plugin_host_new(const config *cfg, const plugin_paths *paths, arena *a, diag *d)
         lua_pop(h->main->L, 1);
         lstate *S = state_new(h);
         diag *quiet = diag_new(); /* the main state's loading reported its warnings */
-        ok = S && state_load_plugins(S, quiet);
+        ok = S && state_load_plugins(S, i, quiet); /* the plugin alone: only its hooks run */
         diag_free(quiet);
         if (!ok) /* S, if made, is freed with the host: it is in h->states */
             diag_report(d, DIAG_ERROR, SRC_NONE, "cannot start Lua (out of memory)");
@@ -1713,7 +1716,7 @@ pool_state(plugin_host *h, size_t w, diag *d)
         return h->pool[w];
     lstate *S = state_new(h);
     diag *quiet = diag_new(); /* the main state's loading reported its warnings */
-    bool ok = S && state_load_plugins(S, quiet);
+    bool ok = S && state_load_plugins(S, SIZE_MAX, quiet);
     diag_free(quiet);
     if (!ok) { /* S, if made, is freed with the host: it is in h->states */
         diag_report(d, DIAG_ERROR, SRC_NONE, "cannot start Lua (out of memory)");
@@ -2299,7 +2302,7 @@ worker_state(plugin_host *h, diag *d)
         diag_report(d, DIAG_ERROR, SRC_NONE, "cannot start Lua (out of memory)");
         return NULL;
     }
-    if (!state_load_plugins(S, d))
+    if (!state_load_plugins(S, SIZE_MAX, d))
         return NULL; /* still freed with the host: it is in h->states */
     thread_state = S;
     return S;

@@ -1755,6 +1755,39 @@ read_key(const buf *reads, const char *key)
     return false;
 }
 
+/* A call of S that sees `site` starts: the keys it reads of site are noted from here on
+ * (before the arguments are pushed: their proxies are reached in this call). */
+static void
+watch_site(lstate *S, const value *site)
+{
+    S->watched_site = site;
+    S->call++;
+    buf_clear(&S->site_reads);
+    S->all_site = false;
+}
+
+/* After such a call: whether it read site.data or went through all of site, so that what
+ * it returned against the site without data must not stand. */
+static bool
+saw_data(const lstate *S)
+{
+    return S->all_site || read_key(&S->site_reads, "data");
+}
+
+/* The site as the hooks run ahead see it: site_ctx's keys but "data", which the site_loaded
+ * hooks are writing meanwhile (a copy of the map: the values are shared, read only). */
+static value *
+site_without_data(plugin_host *h, const value *site_ctx)
+{
+    value *view = value_new_map(h->a, SRC_NONE);
+    for (size_t k = 0; k < site_ctx->as.map.len; k++) {
+        const value_pair *pr = &site_ctx->as.map.pairs[k];
+        if (strcmp(pr->key, "data") != 0)
+            value_map_setn(view, pr->key, pr->key_len, pr->val, h->a);
+    }
+    return view;
+}
+
 /* The page hook of one plugin for page i, on worker w: everything it reports goes to the
  * page's own diag, its result into the worker's arena; nothing shared is written. */
 static void
@@ -1781,10 +1814,7 @@ page_one(size_t i, size_t w, void *payload)
     bool ok = S && push_hook(S, job->plugin, "page", LUA_TFUNCTION);
     if (ok) {
         reseed(S->L);
-        S->watched_site = job->site_ctx; /* before the arguments: their proxies are reached */
-        S->call++;
-        buf_clear(&S->site_reads);
-        S->all_site = false;
+        watch_site(S, job->site_ctx);
         push_value(S->L, pg->ctx, false);
         push_value(S->L, job->site_ctx, false);
         int status = limited_call(S, p, 2, 1, d);
@@ -1795,7 +1825,7 @@ page_one(size_t i, size_t w, void *payload)
         } else {
             ok = read_result(S, p, "page", job->arenas[w], &job->results[i], d);
         }
-        if (job->ahead && (!ok || S->all_site || read_key(&S->site_reads, "data"))) {
+        if (job->ahead && (!ok || saw_data(S))) {
             /* it saw the site without what site_loaded makes: run again after */
             diag_free(d);
             job->diags[i] = NULL;
@@ -1862,15 +1892,12 @@ site_ahead_main(void *arg)
         lstate *S = p->home;
         if (S == h->main || !push_hook(S, i, "site_loaded", LUA_TFUNCTION))
             continue;
-        S->watched_site = job->view;
-        S->call++;
-        buf_clear(&S->site_reads);
-        S->all_site = false;
+        watch_site(S, job->view);
         push_value(S->L, job->view, false);
         diag *pd = diag_new();
         int status = limited_call(S, p, 1, 1, pd);
         S->watched_site = NULL;
-        if (status == LUA_OK && !S->all_site && !read_key(&S->site_reads, "data")) {
+        if (status == LUA_OK && !saw_data(S)) {
             job->ref[i] = luaL_ref(S->L, LUA_REGISTRYINDEX);
             job->diags[i] = pd;
             job->done[i] = true;
@@ -1921,16 +1948,10 @@ plugin_run_site_loaded(plugin_host *h, value *site_ctx, size_t workers, diag *d)
     pthread_t thread;
     bool running = false;
     if (workers >= 2 && ahead) {
-        value *view = value_new_map(h->a, SRC_NONE);
-        for (size_t k = 0; k < site_ctx->as.map.len; k++) {
-            const value_pair *pr = &site_ctx->as.map.pairs[k];
-            if (strcmp(pr->key, "data") != 0)
-                value_map_setn(view, pr->key, pr->key_len, pr->val, h->a);
-        }
-        job.view = view;
+        job.view = site_without_data(h, site_ctx);
         running = pthread_create(&thread, NULL, site_ahead_main, &job) == 0;
     }
-    bool ok = h->n == 0 || site_loaded_one(h, 0, site_ctx, LUA_NOREF, d);
+    bool ok = site_loaded_one(h, 0, site_ctx, LUA_NOREF, d);
     if (running)
         pthread_join(thread, NULL);
     for (size_t i = 1; i < h->n; i++) {
@@ -2012,13 +2033,7 @@ plugin_start_page_hooks(plugin_host *h, value *site_ctx, page *const *pages, siz
     size_t first = first_page_plugin(h);
     if (h->ahead || workers < 2 || !worker_arenas || first == h->n || n == 0)
         return;
-    /* the site as the page hooks will see it, but for `data` */
-    value *view = value_new_map(h->a, SRC_NONE);
-    for (size_t k = 0; k < site_ctx->as.map.len; k++) {
-        const value_pair *pr = &site_ctx->as.map.pairs[k];
-        if (strcmp(pr->key, "data") != 0)
-            value_map_setn(view, pr->key, pr->key_len, pr->val, h->a);
-    }
+    value *view = site_without_data(h, site_ctx);
     size_pool(h, workers);
     page_job *job = new_page_job(h, first, view, pages, n, worker_arenas, memo);
     job->ahead = true;
@@ -2226,10 +2241,12 @@ bool
 plugin_shortcode(buf *html, const shortcode_call *call, void *payload, diag *d)
 {
     plugin_host *h = payload;
+    size_t found = h->n;
     lstate *S = h->main;
     lua_State *L = S->L;
-    size_t found = h->n;
     for (size_t i = h->n; i-- > 0 && found == h->n;) { /* a later plugin's wins */
+        S = h->plugins[i].home;                        /* where its site_loaded ran */
+        L = S->L;
         if (!push_hook(S, i, "shortcodes", LUA_TTABLE))
             continue;
         raw_field(L, -1, call->name);
@@ -2241,18 +2258,10 @@ plugin_shortcode(buf *html, const shortcode_call *call, void *payload, diag *d)
     }
     if (found == h->n) {
         diag_report(d, DIAG_ERROR, call->at, "unknown shortcode '%s' (shortcodes: %s)", call->name,
-                    shortcode_names(S, h->a));
+                    shortcode_names(h->main, h->a));
         return false;
     }
     const plugin *p = &h->plugins[found];
-    if (p->home != S) { /* in its home state, where its site_loaded ran */
-        lua_pop(L, 1);
-        S = p->home;
-        L = S->L;
-        push_hook(S, found, "shortcodes", LUA_TTABLE);
-        raw_field(L, -1, call->name);
-        lua_remove(L, -2);
-    }
     push_value(L, call->args, true);
     lua_createtable(L, 0, 2);
     push_value(L, h->page_ctx, false);

@@ -225,6 +225,9 @@ local function add_amount(sums, entry, what, page, default_currency, quiet)
   sums[currency] = sum
 end
 
+-- The sums of money a project may have (outcomes.funding, outcomes.revenue).
+local MONEY = {"funding", "revenue"}
+
 -- The patent types a number or a `type:` may give, by ident's patent_type letter.
 local PATENT_TYPES = {I = "invention", U = "utility", D = "design"}
 local TYPE_NAMES = {invention = true, utility = true, design = true}
@@ -276,7 +279,7 @@ local function project_facts(page, default_currency, quiet)
   f.awards = #as_list(out.awards)
   f.startup = f.days.startup ~= nil or scalar_text(out.company) ~= nil
   -- funding and revenue are one {amount, currency} map; a list of them is summed too
-  for _, what in ipairs({"funding", "revenue"}) do
+  for _, what in ipairs(MONEY) do
     local v = out[what]
     if v ~= nil then
       for _, entry in ipairs(as_list(v)) do add_amount(f[what], entry, what, page, default_currency, quiet) end
@@ -287,8 +290,6 @@ end
 
 ---------------------------------------------------------------------------------------
 -- Accumulating and finishing a group
-
-local MONEY = {"funding", "revenue"} -- the sums of money a project may have
 
 local function new_group()
   return {projects = 0, students = {}, stage_count = {}, stage_days = {}, conversions = 0,
@@ -347,7 +348,7 @@ local function finish_group(g, ctx, number)
     if p.type then by_type[p.type] = by_type[p.type] + 1 end
   end
   local sums = {}
-  for _, what in ipairs({"funding", "revenue"}) do
+  for _, what in ipairs(MONEY) do
     sums[what] = {}
     for _, cur in ipairs(ctx.currencies[what]) do sums[what][cur] = number(g[what][cur] or 0) end
   end
@@ -392,7 +393,7 @@ local function count(site, quiet)
   for _, page in ipairs(site.projects or {}) do
     local f = project_facts(page, default_currency, quiet)
     pages[#pages + 1] = tostring(page.path)
-    for _, what in ipairs({"funding", "revenue"}) do
+    for _, what in ipairs(MONEY) do
       for cur in pairs(f[what]) do currencies[what][cur] = true end
     end
     add_project(overall, f, conv_key)

@@ -43,11 +43,18 @@ end
 
 -- The key a name is counted by: trimmed, inner runs of white space made one space, and
 -- case-folded (Unicode simple case folding), so "Müller" and " MÜLLER " are one student.
+-- Each text's key is made once: names and roles repeat from project to project (a
+-- mentor's many projects, "mentor" itself).
+local name_keys = {}
 local function name_key(s)
-  s = trim(s)
+  local key = name_keys[s]
+  if key then return key end
+  key = trim(s)
   -- (a name of single spaces, as most are, has no run to replace)
-  if string.find(s, "%s%s") or string.find(s, "[^%S ]") then s = string.gsub(s, "%s+", " ") end
-  return clinfolio.casefold(s)
+  if string.find(key, "%s%s") or string.find(key, "[^%S ]") then key = string.gsub(key, "%s+", " ") end
+  key = clinfolio.casefold(key)
+  name_keys[s] = key
+  return key
 end
 
 -- A whole float becomes an integer, so that JSON, CSV and templates print 3, not 3.0.
@@ -168,25 +175,32 @@ local function group_namer(site, field)
   end
 end
 
--- The names of the groups of `field` a project belongs to (none, one, or several when
--- the field holds a list such as `department: [Cardiology, Nursing]`).
+-- The name of a value of `field` (its text, as namer names it), or nil, with a warning
+-- when it is neither text nor missing.
+local function group_name(v, page, field, namer, quiet)
+  local text = scalar_text(v)
+  if text then return namer(text) end
+  if v ~= nil and type(v) ~= "string" and not quiet then
+    clinfolio.warn(string.format("%s: '%s' is not text; the project is left out of the %s groups",
+      tostring(page.path), field, field))
+  end
+end
+
+-- The group of `field` a project belongs to, as most are written (one name, or none); or,
+-- when the field holds a list such as `department: [Cardiology, Nursing]`, nil and the
+-- names of its groups, each once.
 local function groups_of(page, field, namer, quiet)
-  local value = field == "cohort" and page.cohort or page[field]
+  local value = page[field]
+  if type(value) ~= "table" then return group_name(value, page, field, namer, quiet) end
   local names, seen = {}, {}
   for _, v in ipairs(as_list(value)) do
-    local text = scalar_text(v)
-    if text then
-      local name = namer(text)
-      if not seen[name] then
-        seen[name] = true
-        names[#names + 1] = name
-      end
-    elseif v ~= nil and type(v) ~= "string" and not quiet then
-      clinfolio.warn(string.format("%s: '%s' is not text; the project is left out of the %s groups",
-        tostring(page.path), field, field))
+    local name = group_name(v, page, field, namer, quiet)
+    if name and not seen[name] then
+      seen[name] = true
+      names[#names + 1] = name
     end
   end
-  return names
+  return nil, names
 end
 
 ---------------------------------------------------------------------------------------
@@ -204,23 +218,29 @@ local function to_cents(amount)
   return math.tointeger(math.floor(c + 0.5))
 end
 
+-- Why an amount of the page is not counted (a warning unless quiet).
+local function skip_amount(quiet, page, what, fmt, ...)
+  if not quiet then clinfolio.warn(string.format(fmt, tostring(page.path), what, ...)) end
+end
+
 -- Adds `entry.amount`, in cents, to sums[currency]; an entry that is not {amount, currency}
 -- with a finite amount is not counted (warned unless quiet: the schema reports it too).
 local function add_amount(sums, entry, what, page, default_currency, quiet)
-  local function skip(fmt, ...)
-    if not quiet then clinfolio.warn(string.format(fmt, tostring(page.path), what, ...)) end
-  end
   if not is_map(entry) then
-    return skip("%s: outcomes.%s must be a map such as {amount: 300000, currency: CNY}; not counted")
+    return skip_amount(quiet, page, what,
+      "%s: outcomes.%s must be a map such as {amount: 300000, currency: CNY}; not counted")
   end
-  local cents, why = to_cents(entry.amount)
+  local amount = entry.amount
+  local cents, why = to_cents(amount)
   if not cents then
-    return skip("%s: outcomes.%s.amount %s, not '%s'; not counted", why, tostring(entry.amount))
+    return skip_amount(quiet, page, what, "%s: outcomes.%s.amount %s, not '%s'; not counted",
+      why, tostring(amount))
   end
   local currency = scalar_text(entry.currency) or default_currency
   local sum = (sums[currency] or 0) + cents
   if sum >= MAX_CENTS or sum <= -MAX_CENTS then
-    return skip("%s: outcomes.%s: the %s sum would pass 2^53 cents; not counted", currency)
+    return skip_amount(quiet, page, what,
+      "%s: outcomes.%s: the %s sum would pass 2^53 cents; not counted", currency)
   end
   sums[currency] = sum
 end
@@ -246,9 +266,10 @@ local function project_facts(page, default_currency, quiet)
   -- (the host computes it; it is recomputed here only if a host leaves it out)
   local first
   for _, st in ipairs(page.stages or {}) do
-    if st.date ~= nil then
-      first = first or string.sub(st.date, 1, 10)
-      f.days[st.key] = st.days or clinfolio.days(first, string.sub(st.date, 1, 10))
+    local date = st.date
+    if date ~= nil then
+      first = first or date
+      f.days[st.key] = st.days or clinfolio.days(string.sub(first, 1, 10), string.sub(date, 1, 10))
     end
   end
 
@@ -318,6 +339,16 @@ local function add_project(g, f, conv_key)
   for _, what in ipairs(MONEY) do
     for cur, amount in pairs(f[what]) do g[what][cur] = (g[what][cur] or 0) + amount end
   end
+end
+
+-- Adds f to groups[name], made when it is the group's first project.
+local function add_to_group(groups, name, f, conv_key)
+  local g = groups[name]
+  if not g then
+    g = new_group()
+    groups[name] = g
+  end
+  add_project(g, f, conv_key)
 end
 
 -- A sum of cents as a number: an integer when whole, else the nearest double (templates
@@ -398,9 +429,11 @@ local function count(site, quiet)
     end
     add_project(overall, f, conv_key)
     for _, field in ipairs(all_fields) do
-      for _, name in ipairs(groups_of(page, field, namers[field], quiet)) do
-        by[field][name] = by[field][name] or new_group()
-        add_project(by[field][name], f, conv_key)
+      local name, names = groups_of(page, field, namers[field], quiet)
+      if name then
+        add_to_group(by[field], name, f, conv_key)
+      elseif names then
+        for _, each in ipairs(names) do add_to_group(by[field], each, f, conv_key) end
       end
     end
   end

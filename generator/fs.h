@@ -94,8 +94,9 @@ typedef enum fs_kind { FS_OTHER, FS_FILE, FS_DIR, FS_SYMLINK } fs_kind;
 
 typedef struct fs_entry {
     char *name;   /* file name only */
-    fs_kind kind; /* from lstat: a symlink is FS_SYMLINK, never followed; FS_OTHER is a
-                   * FIFO, a device or a socket */
+    fs_kind kind; /* as lstat gives it (readdir's d_type where the file system has it):
+                   * a symlink is FS_SYMLINK, never followed; FS_OTHER is a FIFO, a
+                   * device or a socket */
 } fs_entry;
 
 /* The entries of dir except "." and "..", sorted by name (bytewise) so every walk is

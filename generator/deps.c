@@ -218,8 +218,8 @@ enum { TAG_ABSENT = 1, TAG_NULL, TAG_BOOL, TAG_NUMBER, TAG_STRING, TAG_DATE, TAG
 static bool
 skipped(const char *const *skip, const char *key, size_t len)
 {
-    for (size_t i = 0; skip && skip[i]; i++)
-        if (strlen(skip[i]) == len && memcmp(skip[i], key, len) == 0)
+    for (size_t i = 0; skip && skip[i] && len; i++) /* first bytes first: most keys differ */
+        if (skip[i][0] == key[0] && strlen(skip[i]) == len && memcmp(skip[i], key, len) == 0)
             return true;
     return false;
 }
@@ -327,6 +327,34 @@ uint64_t
 deps_hash_except(const value *v, const char *const *skip, uint64_t tag, deps_memo *memo)
 {
     return deep_except(v, memo, skip, tag | 1);
+}
+
+uint64_t
+deps_hash_early(const value *v, const char *const *late)
+{
+    if (!v || v->type != VALUE_MAP)
+        return deep(v, NULL);
+    uint64_t h = hash_u64(TAG_MAP, 0x6561726c79); /* "early" */
+    for (size_t i = 0; i < v->as.map.len; i++) {
+        const value_pair *p = &v->as.map.pairs[i];
+        if (!skipped(late, p->key, p->key_len))
+            h = hash_u64(value_text_hash(h, p->key, p->key_len), deep(p->val, NULL));
+    }
+    return h;
+}
+
+uint64_t
+deps_hash_late(uint64_t early, const value *v, const char *const *late)
+{
+    if (!v || v->type != VALUE_MAP)
+        return early;
+    uint64_t h = early; /* the places tell where the other pairs are, and how many */
+    for (size_t i = 0; i < v->as.map.len; i++) {
+        const value_pair *p = &v->as.map.pairs[i];
+        if (skipped(late, p->key, p->key_len))
+            h = hash_u64(hash_u64(value_text_hash(h, p->key, p->key_len), i), deep(p->val, NULL));
+    }
+    return h;
 }
 
 /* The attribute (a dotted path, each step as deps_get_attr takes it) of an item. */

@@ -75,6 +75,15 @@ uint64_t deps_hash(const value *v, deps_kind kind, deps_memo *memo);
 /* A deep hash of v that leaves out the pairs of maps whose key is in skip (a NULL-ended
  * list of names); tag names the list for the memo (one tag per list). */
 uint64_t deps_hash_except(const value *v, const char *const *skip, uint64_t tag, deps_memo *memo);
+/* A deep hash of the map v made in two steps, for a map some of whose pairs are set after
+ * the others (a page's: page.data and the Markdown's results come after the model).
+ * deps_hash_early() hashes, in order, the pairs whose key is not in late (a NULL-ended
+ * list); deps_hash_late() adds to that the late pairs, each with its place. As long as the
+ * other pairs are the ones early was made of, the result tells maps apart as a deep hash
+ * does (it is another number than deps_hash()'s). No memo: the containers of a page are
+ * its own. Not a map: deps_hash_early() gives the deep hash, deps_hash_late() early. */
+uint64_t deps_hash_early(const value *v, const char *const *late);
+uint64_t deps_hash_late(uint64_t early, const value *v, const char *const *late);
 /* DEPS_ATTRS: the length of the list v and the attribute attr[0..len) (a dotted path,
  * "outcomes.funding") of each item; all of v when it is not a list. */
 uint64_t deps_hash_attrs(const value *v, const char *attr, size_t len, deps_memo *memo);

@@ -655,6 +655,50 @@ test_cached_include(void)
     arena_free(a);
 }
 
+/* deps_hash_early() then deps_hash_late(): maps told apart by any pair, the late ones by
+ * their places too, and the early hash blind to the late pairs (memo.c's page hashes). */
+static void
+test_early_late(void)
+{
+    arena *a = arena_new();
+    static const char *const late[] = {"data", "content", NULL};
+    value *m = parse("title: A\ndata: {x: 1}\ntags: [a, b]\ncontent: <p>x</p>\n", a);
+    uint64_t early = deps_hash_early(m, late);
+    uint64_t whole = deps_hash_late(early, m, late);
+    OK(deps_hash_early(parse("title: A\ntags: [a, b]\n", a), late) == early,
+       "the early hash leaves the late pairs out, wherever they are");
+    OK(deps_hash_late(early, parse("title: A\ndata: {x: 1}\ntags: [a, b]\ncontent: <p>x</p>\n", a),
+                      late) == whole,
+       "the same map hashes the same");
+    static const char *const others[] = {
+        "title: B\ndata: {x: 1}\ntags: [a, b]\ncontent: <p>x</p>\n", /* an early pair */
+        "title: A\ndata: {x: 1}\ntags: [a, c]\ncontent: <p>x</p>\n", /* deep in one */
+        "title: A\ndata: {x: 2}\ntags: [a, b]\ncontent: <p>x</p>\n", /* a late pair */
+        "title: A\ndata: {x: 1}\ntags: [a, b]\ncontent: <p>y</p>\n",
+        "title: A\ndata: {x: 1}\ntags: [a, b]\n",                    /* one gone */
+        "data: {x: 1}\ntitle: A\ntags: [a, b]\ncontent: <p>x</p>\n", /* moved */
+        "title: A\ntags: [a, b]\ndata: {x: 1}\ncontent: <p>x</p>\n",
+        "title: A\ndata: {x: 1}\ntags: [a, b]\ncontent: <p>x</p>\nz: 1\n", /* added */
+        "tags: [a, b]\ntitle: A\ndata: {x: 1}\ncontent: <p>x</p>\n",       /* early reordered */
+    };
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
+        value *o = parse(others[i], a);
+        OK(deps_hash_late(deps_hash_early(o, late), o, late) != whole, "a changed map: %s",
+           others[i]);
+    }
+    /* a late key that was there before the plugins, as a page's own summary is */
+    value *before = parse("title: A\ncontent: old\n", a);
+    value *after = parse("title: A\ncontent: new\n", a);
+    OK(deps_hash_early(before, late) == deps_hash_early(after, late) &&
+           deps_hash_late(deps_hash_early(before, late), after, late) !=
+               deps_hash_late(deps_hash_early(before, late), before, late),
+       "a late pair replaced in place changes the hash");
+    value *text = parse("x: abc\n", a)->as.map.pairs[0].val;
+    OK(deps_hash_late(deps_hash_early(text, late), text, late) == deps_hash(text, DEPS_DEEP, NULL),
+       "not a map: the deep hash");
+    arena_free(a);
+}
+
 int
 main(void)
 {
@@ -664,6 +708,7 @@ main(void)
     test_sound_and_precise(true);
     test_anchors();
     test_long_text_memo();
+    test_early_late();
     test_specific();
     return harness_done();
 }

@@ -347,7 +347,7 @@ append_key_text(buf *out, const value *v, const char *path, arena *a)
             return;
         const char *dot = strchr(path, '.');
         size_t len = dot ? (size_t)(dot - path) : strlen(path);
-        append_key_text(out, value_map_get(v, arena_strndup(a, path, len)), dot ? dot + 1 : "", a);
+        append_key_text(out, value_map_getn(v, path, len), dot ? dot + 1 : "", a);
         return;
     }
     if (v->type == VALUE_STRING || v->type == VALUE_NUMBER) {
@@ -403,36 +403,62 @@ emit_search(void *payload, const char *path, const char *data, size_t len, uint6
 
 /* search/<code>/ of language lang: the pages its lists show (newest first), their
  * values as the templates see them (terms named in the page's language, and in lang) */
+/* The search documents of language lang's pages, one per job (on the pool: at 10,000
+ * pages with the seven default keys, 30-39 ms on the main thread before) */
+typedef struct docs_job {
+    const site *s;
+    size_t lang;
+    page *const *pages;
+    search_doc *docs;
+    arena **arenas; /* one per worker */
+    buf *meta;      /* one per worker */
+} docs_job;
+
+static void
+doc_one(size_t i, size_t worker, void *payload)
+{
+    const docs_job *j = payload;
+    const config *cfg = site_config(j->s);
+    const page *p = j->pages[i];
+    arena *a = j->arenas[worker];
+    buf *meta = &j->meta[worker];
+    buf_clear(meta);
+    for (size_t k = 0; k < cfg->n_search_keys; k++) {
+        append_key_text(meta, p->ctx, cfg->search_keys[k], a);
+        if (p->lang != j->lang)
+            append_term_names(meta, j->s, p->ctx, cfg->search_keys[k], j->lang);
+    }
+    const char **metas = arena_alloc(a, sizeof *metas);
+    metas[0] = meta->len ? arena_strndup(a, meta->ptr, meta->len) : "";
+    /* a summary made from the first paragraph is the body's already */
+    const char *summary = value_map_get(p->front, "summary") ? p->summary : NULL;
+    j->docs[i] = (search_doc){p->url, p->title, p->section, summary, metas, 1, p->md.html};
+}
+
 static bool
 write_search(const site *s, size_t lang, output *out, size_t workers, memo *m, diag *d)
 {
     const config *cfg = site_config(s);
     size_t n;
     page *const *pages = site_pages_in(s, lang, &n);
-    search_doc *docs = xcalloc(n + 1, sizeof *docs);
-    arena *tmp = arena_new();
-    buf meta = BUF_INIT;
-    for (size_t i = 0; i < n; i++) {
-        const page *p = pages[i];
-        buf_clear(&meta);
-        for (size_t k = 0; k < cfg->n_search_keys; k++) {
-            append_key_text(&meta, p->ctx, cfg->search_keys[k], tmp);
-            if (p->lang != lang)
-                append_term_names(&meta, s, p->ctx, cfg->search_keys[k], lang);
-        }
-        const char **metas = arena_alloc(tmp, sizeof *metas);
-        metas[0] = arena_strndup(tmp, meta.ptr, meta.len);
-        /* a summary made from the first paragraph is the body's already */
-        const char *summary = value_map_get(p->front, "summary") ? p->summary : NULL;
-        docs[i] = (search_doc){p->url, p->title, p->section, summary, metas, 1, p->md.html};
+    docs_job job = {s, lang, pages, xcalloc(n + 1, sizeof(search_doc)),
+                    xcalloc(workers, sizeof(arena *)), xcalloc(workers, sizeof(buf))};
+    for (size_t w = 0; w < workers; w++) {
+        job.arenas[w] = arena_new();
+        job.meta[w] = BUF_INIT;
     }
-    buf_free(&meta);
-    const char *dir = arena_printf(tmp, "search/%s/", cfg->languages[lang].code);
+    pool_run(workers, n, doc_one, &job);
+    const char *dir = arena_printf(job.arenas[0], "search/%s/", cfg->languages[lang].code);
     search_out so = {out, m};
-    bool ok =
-        search_write_files(docs, n, dir, workers, memo_search(m, n, out), emit_search, &so, d);
-    arena_free(tmp);
-    free(docs);
+    bool ok = search_write_files(job.docs, n, dir, workers, memo_search(m, n, out), emit_search,
+                                 &so, d);
+    for (size_t w = 0; w < workers; w++) {
+        arena_free(job.arenas[w]);
+        buf_free(&job.meta[w]);
+    }
+    free(job.arenas);
+    free(job.meta);
+    free(job.docs);
     return ok;
 }
 

@@ -441,8 +441,9 @@ write_search(const site *s, size_t lang, output *out, size_t workers, memo *m, d
     const config *cfg = site_config(s);
     size_t n;
     page *const *pages = site_pages_in(s, lang, &n);
-    docs_job job = {s, lang, pages, xcalloc(n + 1, sizeof(search_doc)),
-                    xcalloc(workers, sizeof(arena *)), xcalloc(workers, sizeof(buf))};
+    docs_job job = {s, lang, pages, xcalloc(n + 1, sizeof(search_doc)), NULL, NULL};
+    job.arenas = xcalloc(workers, sizeof(arena *));
+    job.meta = xcalloc(workers, sizeof(buf));
     for (size_t w = 0; w < workers; w++) {
         job.arenas[w] = arena_new();
         job.meta[w] = BUF_INIT;
@@ -450,8 +451,8 @@ write_search(const site *s, size_t lang, output *out, size_t workers, memo *m, d
     pool_run(workers, n, doc_one, &job);
     const char *dir = arena_printf(job.arenas[0], "search/%s/", cfg->languages[lang].code);
     search_out so = {out, m};
-    bool ok = search_write_files(job.docs, n, dir, workers, memo_search(m, n, out), emit_search,
-                                 &so, d);
+    bool ok =
+        search_write_files(job.docs, n, dir, workers, memo_search(m, n, out), emit_search, &so, d);
     for (size_t w = 0; w < workers; w++) {
         arena_free(job.arenas[w]);
         buf_free(&job.meta[w]);

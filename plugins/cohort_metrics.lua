@@ -358,12 +358,11 @@ local function cents_number(cents)
   return cents / 100
 end
 
--- The published form of a group, `number` turning a sum of cents into what is published
--- (cents_number for site.data.metrics, money_text for the files). Every stage key, every
--- patent type and currency that occurs anywhere on the site, is present in every group (0
--- when none), so all groups have the same fields; only median_days leaves out the stages
--- nobody in the group reached.
-local function finish_group(g, ctx, number)
+-- The figures of a group, its sums of money in cents (publish then makes them what is
+-- published). Every stage key, every patent type and currency that occurs anywhere on the
+-- site, is present in every group (0 when none), so all groups have the same fields; only
+-- median_days leaves out the stages nobody in the group reached.
+local function finish_group(g, ctx)
   local n_students = 0
   for _ in pairs(g.students) do n_students = n_students + 1 end
   local stages, medians = {}, {}
@@ -381,7 +380,7 @@ local function finish_group(g, ctx, number)
   local sums = {}
   for _, what in ipairs(MONEY) do
     sums[what] = {}
-    for _, cur in ipairs(ctx.currencies[what]) do sums[what][cur] = number(g[what][cur] or 0) end
+    for _, cur in ipairs(ctx.currencies[what]) do sums[what][cur] = g[what][cur] or 0 end
   end
   return {
     projects = g.projects,
@@ -398,7 +397,7 @@ local function finish_group(g, ctx, number)
 end
 
 -- The site's projects counted into groups (count), and published with each sum of money
--- as `number` makes it (publish, see finish_group), with the paths of the pages counted,
+-- as `number` makes it (publish, see with_money), with the paths of the pages counted,
 -- sorted. quiet: no warnings (a count for the files when site_loaded did not count).
 local function count(site, quiet)
   local keys, known = stage_keys(site)
@@ -447,13 +446,37 @@ local function count(site, quiet)
   return {overall = overall, by = by, ctx = ctx, conv_key = conv_key, pages = pages}
 end
 
+-- A finished group with each sum of money as `number` makes it of its cents
+-- (cents_number for site.data.metrics, money_text for the files).
+local function with_money(fg, number)
+  local out = {}
+  for k, v in pairs(fg) do out[k] = v end
+  for _, what in ipairs(MONEY) do
+    local sums = {}
+    for cur, cents in pairs(fg[what]) do sums[cur] = number(cents) end
+    out[what] = sums
+  end
+  return out
+end
+
+-- The counted groups' figures (each group finished once: site_loaded and generate both
+-- publish them, and the medians sort every stage's list of days).
 local function publish(counted, number)
   local ctx = counted.ctx
-  local result = {overall = finish_group(counted.overall, ctx, number), by = {},
+  if not counted.finished then
+    local by = {}
+    for field, groups in pairs(counted.by) do
+      by[field] = {}
+      for name, g in pairs(groups) do by[field][name] = finish_group(g, ctx) end
+    end
+    counted.finished = {overall = finish_group(counted.overall, ctx), by = by}
+  end
+  local finished = counted.finished
+  local result = {overall = with_money(finished.overall, number), by = {},
                   conversion_stage = counted.conv_key}
-  for field, groups in pairs(counted.by) do
+  for field, groups in pairs(finished.by) do
     result.by[field] = {}
-    for name, g in pairs(groups) do result.by[field][name] = finish_group(g, ctx, number) end
+    for name, fg in pairs(groups) do result.by[field][name] = with_money(fg, number) end
   end
   return result, counted.pages
 end

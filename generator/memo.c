@@ -548,11 +548,12 @@ memo_loads_restored(const memo *m)
  * plugins: site_loaded and page hooks, or what they returned last time
  * ===================================================================== */
 
-/* The keys of a page's map that are set after the model, once plugins_key() has hashed
- * the pages: page.data (the page hooks, site_share_data()) and PLUGIN_CONTENT_KEYS (the
- * Markdown's results, fill_page_content()). */
-static const char *const LATE_KEYS[] = {"data",       "content",      "summary", "toc",
-                                        "word_count", "reading_time", NULL};
+/* The keys of a page's map that change after the model, once plugins_key() has hashed
+ * the pages: page.data (the page hooks, site_share_data()), PLUGIN_CONTENT_KEYS (the
+ * Markdown's results, fill_page_content()), and lower and higher, the neighbours' links,
+ * whose summary fill_page_content() sets. */
+static const char *const LATE_KEYS[] = {"data",         "content", "summary", "toc", "word_count",
+                                        "reading_time", "lower",   "higher",  NULL};
 
 /* The deep hash of page p's map as it is now, its pairs set before the plugins hashed
  * once per build (p->early_hash): at 10,000 pages, a body edit's page hashes before the

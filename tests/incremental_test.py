@@ -4,7 +4,8 @@
 # output folder too); an edit changes exactly the files whose bytes change, and the result
 # is byte-identical to a clean build (a bundle's image replaced under the same name too:
 # its page converted again, new files); -j 1 and -j 8 agree; a damaged cache is ignored;
-# a template edit renders everything again; a failed build leaves output and cache usable.
+# a template edit renders everything again; a failed build leaves output and cache usable;
+# a summary shown on the neighbours' pages changes them when its paragraph is edited.
 # Prints "N passed, N failed".
 import os
 import re
@@ -67,6 +68,11 @@ def ctimes(out):
             path = os.path.join(d, n)
             times[os.path.relpath(path, out)] = os.lstat(path).st_ctime_ns
     return times
+
+
+def after_text(out, rel):
+    with open(os.path.join(out, rel), encoding="utf-8") as f:
+        return f.read()
 
 
 def same_bytes(a, b):
@@ -214,6 +220,30 @@ def main():
         rendered, total, changed = changed_as_expected(site, out, before, "title edit")
         check(0 < rendered < total // 2, "title edit renders fewer than half: %d of %d" % (rendered, total))
         check("projects/index.html" in changed, "title edit: the project list changed")
+
+        # a summary made from the first paragraph, shown on the neighbours' pages (a
+        # template of the site that prints page.lower.summary and page.higher.summary):
+        # an edit of that paragraph changes those pages too, as a clean build shows them
+        # (the links' summaries come from the Markdown, after the plugins hashed the pages)
+        theme_pager = os.path.join(site, "themes", "default", "templates", "partials",
+                                   "pager.html")
+        site_pager = os.path.join(site, "templates", "partials", "pager.html")
+        os.makedirs(os.path.dirname(site_pager), exist_ok=True)
+        with open(theme_pager, encoding="utf-8") as f:
+            pager = f.read()
+        with open(site_pager, "w", encoding="utf-8") as f:
+            f.write(pager + '<p class="test-neighbours">{{ page.lower.summary }}|'
+                    '{{ page.higher.summary }}</p>\n')
+        build(site, out)
+        before = snapshot(out)
+        news = os.path.join(site, "content", "news", "2023-innovation-competition-results.md")
+        edit(news, "今年秋季", "今年秋冬")
+        rendered, total, changed = changed_as_expected(site, out, before, "neighbour's summary")
+        shown = [k for k in changed if k.startswith("news/") and k.endswith("/index.html")
+                 and "2023-innovation" not in k]
+        check(len(shown) >= 1 and all("今年秋冬" in after_text(out, k) for k in shown),
+              "neighbour's summary: the pages beside it changed, with the new summary: %s"
+              % sorted(changed)[:8])
 
         # an image of a bundle's Markdown replaced by another under the same name (issue
         # 14): the page and its translation show the new files, the old ones leave

@@ -11,6 +11,31 @@
 #include <stdint.h>
 #include <xxhash.h>
 
+typedef uint64_t hash_fn(uint64_t seed, const void *p, size_t len);
+
+/* For hash f and the len bytes at at: whether the bytes past len are left out (the same
+ * bytes in another buffer, with other bytes after them, hash the same: *only_len), and
+ * whether a change of any one bit of them, of the length or of the seed gives another
+ * hash (*changes); each stays false once false. */
+static void
+check_bytes(hash_fn *f, const unsigned char *at, size_t len, bool *only_len, bool *changes)
+{
+    unsigned char copy[128];
+    uint64_t h = f(7, at, len);
+    memcpy(copy, at, len);
+    memset(copy + len, 0x5A, sizeof copy - len);
+    *only_len &= h == f(7, copy, len);
+    *changes &= h != f(8, at, len);
+    if (len)
+        *changes &= h != f(7, at, len - 1);
+    for (size_t i = 0; i < len; i++)
+        for (int bit = 0; bit < 8; bit++) {
+            copy[i] ^= (unsigned char)(1u << bit);
+            *changes &= h != f(7, copy, len);
+            copy[i] ^= (unsigned char)(1u << bit);
+        }
+}
+
 int
 main(void)
 {
@@ -20,53 +45,21 @@ main(void)
     OK(hash_bytes(7, data, sizeof data) == XXH3_64bits_withSeed(data, sizeof data, 7),
        "hash_bytes is XXH3 with the seed");
     OK(hash_bytes(1, NULL, 0) == hash_bytes(1, "", 0), "no bytes at NULL");
-    /* lengths 0 to 80 at 16 starts: the bytes past len are not read (the same bytes in
-     * another buffer with other bytes after them), and a change of any one bit, of the
-     * length or of the seed gives another hash */
+    /* lengths 0 to 80 at 16 starts */
     bool read_only_len = true, any_change = true;
-    unsigned char copy[128];
     for (size_t start = 0; start < 16; start++)
-        for (size_t len = 0; len <= 80; len++) {
-            uint64_t h = hash_bytes(7, data + start, len);
-            memcpy(copy, data + start, len);
-            memset(copy + len, 0x5A, sizeof copy - len);
-            read_only_len &= h == hash_bytes(7, copy, len);
-            any_change &= h != hash_bytes(8, data + start, len);
-            if (len)
-                any_change &= h != hash_bytes(7, data + start, len - 1);
-            for (size_t i = 0; i < len; i++)
-                for (int bit = 0; bit < 8; bit++) {
-                    copy[i] ^= (unsigned char)(1u << bit);
-                    any_change &= h != hash_bytes(7, copy, len);
-                    copy[i] ^= (unsigned char)(1u << bit);
-                }
-        }
+        for (size_t len = 0; len <= 80; len++)
+            check_bytes(hash_bytes, data + start, len, &read_only_len, &any_change);
     OK(read_only_len, "hash_bytes reads only its len bytes");
     OK(any_change, "hash_bytes changes with any bit, the length and the seed");
     OK(hash_str(0, "a") != hash_str(0, "a\n") &&
            hash_str(hash_str(0, "a"), "bc") != hash_str(hash_str(0, "ab"), "c"),
        "hash_str: texts chained keep their bounds");
 
-    /* hash_short, lengths 0 to 16: the bytes past len are not read (the same bytes in
-     * another buffer with other bytes after them), and a change of any one bit of the
-     * bytes, of the length or of the seed gives another hash */
+    /* hash_short, lengths 0 to 16 */
     bool same = true, differs = true;
-    unsigned char other[32];
-    for (size_t len = 0; len <= 16; len++) {
-        memcpy(other, data + 3, len);
-        memset(other + len, 0xA5, sizeof other - len);
-        uint64_t h = hash_short(7, data + 3, len);
-        same &= h == hash_short(7, other, len);
-        differs &= h != hash_short(8, data + 3, len);
-        if (len)
-            differs &= h != hash_short(7, data + 3, len - 1);
-        for (size_t i = 0; i < len; i++)
-            for (int bit = 0; bit < 8; bit++) {
-                other[i] ^= (unsigned char)(1u << bit);
-                differs &= h != hash_short(7, other, len);
-                other[i] ^= (unsigned char)(1u << bit);
-            }
-    }
+    for (size_t len = 0; len <= 16; len++)
+        check_bytes(hash_short, data + 3, len, &same, &differs);
     OK(same, "hash_short reads only its len bytes");
     OK(differs, "hash_short changes with any bit, the length and the seed");
     /* texts that differ only in zero bytes at the end, of the lengths a deep hash meets */

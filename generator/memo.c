@@ -598,8 +598,9 @@ hash_pages(page *const *pages, size_t n, size_t workers, bool check)
     return job.hash;
 }
 
-/* Sanitizer builds (the ASan section of make test) check that what page_hash() relies on
- * holds: the pairs of a page's map but LATE_KEYS are what they were before the plugins. */
+/* Sanitizer builds (make test's ASan and TSan sections) check that what page_hash()
+ * relies on holds: the pairs of a page's map but LATE_KEYS are what they were before the
+ * plugins. */
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define CHECK_EARLY_HASHES true
 #else

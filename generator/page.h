@@ -98,8 +98,8 @@ struct page {
                                * is none), shared by the original and its translations; NULL
                                * for a page without translations */
     value *ctx;               /* the page map templates see */
-    /* set by memo.c: deps_hash_early() of ctx without the pairs set after the model
-     * (page.data, the Markdown's results), made once a build; 0 until then */
+    /* set by memo.c: deps_hash_early() of ctx without the pairs that change after the
+     * model (memo.c's LATE_KEYS), made once a build; 0 until then */
     uint64_t early_hash;
 };
 

@@ -401,8 +401,6 @@ emit_search(void *payload, const char *path, const char *data, size_t len, uint6
     return true;
 }
 
-/* search/<code>/ of language lang: the pages its lists show (newest first), their
- * values as the templates see them (terms named in the page's language, and in lang) */
 /* The search documents of language lang's pages, one per job (on the pool: at 10,000
  * pages with the seven default keys, 30-39 ms on the main thread before) */
 typedef struct docs_job {
@@ -435,6 +433,8 @@ doc_one(size_t i, size_t worker, void *payload)
     j->docs[i] = (search_doc){p->url, p->title, p->section, summary, metas, 1, p->md.html};
 }
 
+/* search/<code>/ of language lang: the pages its lists show (newest first), their
+ * values as the templates see them (terms named in the page's language, and in lang) */
 static bool
 write_search(const site *s, size_t lang, output *out, size_t workers, memo *m, diag *d)
 {

@@ -325,7 +325,12 @@ cmp_entry(const void *a, const void *b)
 static bool
 kind_of_entry(DIR *dp, const struct dirent *de, fs_kind *kind)
 {
-    switch (de->d_type) { /* a folder of 10,000 pages: 10 ms of lstat calls saved */
+#ifdef CLINFOLIO_NO_D_TYPE /* tests/unit/test_fs_fallback.c: the lstat path */
+    unsigned char type = DT_UNKNOWN;
+#else
+    unsigned char type = de->d_type;
+#endif
+    switch (type) { /* a folder of 10,000 pages: 10 ms of lstat calls saved */
     case DT_REG:
         *kind = FS_FILE;
         return true;

@@ -262,6 +262,15 @@ test_special_files(void)
             fifo_other = ents[i].kind == FS_OTHER;
     OK(fifo_other, "a FIFO is listed as FS_OTHER");
     fs_entries_free(ents, n);
+    /* and a symbolic link as itself, not as what it points to */
+    must(symlink("fifo.md", path_of("site/content/link.md")) == 0, "symlink");
+    OK(fs_list_input(&ents, &n, root, "content", "content", d), "list content");
+    bool link_kind = false;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(ents[i].name, "link.md") == 0)
+            link_kind = ents[i].kind == FS_SYMLINK;
+    OK(link_kind, "a symbolic link is listed as FS_SYMLINK");
+    fs_entries_free(ents, n);
     diag_free(d);
 }
 

@@ -645,6 +645,37 @@ push_proxy(lua_State *L, const value *v)
     mark_reached(L);
 }
 
+/* What ran ahead in S against view (the site without data, site_without_data()) goes on
+ * against site: the proxy S made of view now reads site and stands for it, so that a
+ * plugin that kept it in a file-level variable reads what it would have read had its hook
+ * run after the site_loaded hooks, as at -j 1 (data and all; the same table as the site
+ * its later hooks get). On the calling thread, while no other thread uses S. */
+static void
+retarget_view(lstate *S, const value *view, const value *site)
+{
+    lua_State *L = S->L;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, S->ref_cache);
+    lua_rawgetp(L, -1, view);
+    if (lua_isnil(L, -1)) { /* never pushed, or collected: nobody keeps it */
+        lua_pop(L, 2);
+        return;
+    }
+    lua_pushnil(L);
+    lua_rawsetp(L, -3, view);
+    lua_rawgetp(L, -2, site);
+    bool site_has_one = !lua_isnil(L, -1);
+    lua_pop(L, 1);
+    if (!site_has_one) {
+        lua_pushvalue(L, -1);
+        lua_rawsetp(L, -3, site);
+    }
+    lua_rawgeti(L, LUA_REGISTRYINDEX, S->ref_value);
+    lua_pushvalue(L, -2);
+    lua_pushlightuserdata(L, (void *)site);
+    lua_rawset(L, -3);
+    lua_pop(L, 3);
+}
+
 static void
 push_value(lua_State *L, const value *v, bool copy)
 {
@@ -1954,6 +1985,9 @@ plugin_run_site_loaded(plugin_host *h, value *site_ctx, size_t workers, diag *d)
     bool ok = site_loaded_one(h, 0, site_ctx, LUA_NOREF, d);
     if (running)
         pthread_join(thread, NULL);
+    for (size_t i = 1; running && i < h->n; i++)
+        if (h->plugins[i].home != h->main)
+            retarget_view(h->plugins[i].home, job.view, site_ctx);
     for (size_t i = 1; i < h->n; i++) {
         if (ok) {
             if (job.done[i])
@@ -2079,6 +2113,9 @@ plugin_run_page_hooks(plugin_host *h, value *site_ctx, page *const *pages, size_
         if (job) { /* the pages done ahead stand; the rest run now, against the whole site */
             h->ahead = NULL;
             job->ahead = false;
+            for (size_t w = 1; w < h->n_pool; w++)
+                if (h->pool[w])
+                    retarget_view(h->pool[w], job->site_ctx, site_ctx);
             job->site_ctx = site_ctx;
         } else {
             job = new_page_job(h, i, site_ctx, pages, n, worker_arenas ? worker_arenas : main_arena,

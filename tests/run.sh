@@ -597,7 +597,8 @@ PY
     # issue 10: the first plugin's page hooks start on the other threads while site_loaded
     # runs, against the site without `data`; a hook that read site.data or went through all
     # of site runs again after it. So at -j 8 as at -j 1 every page shows what site_loaded
-    # published (p7: data 42, p8: the site's keys with data among them), the warning of the
+    # published (p7: data 42, p8: the site's keys with data among them, p10: data 42 read
+    # through the site a hook kept, from an earlier call maybe run ahead), the warning of the
     # hook run again comes once, and the files are the same (errors/plugin-page-ahead checks
     # the diagnostics at the default -j)
     ta=$tmp/ahead-$(basename "$B")
@@ -609,7 +610,8 @@ PY
          grep -q '<p>p7 data 42</p>' '$ta/out8/projects/p07/index.html' &&
          grep -q '<p>p19 data 42</p>' '$ta/out8/projects/p19/index.html' &&
          grep -q '<p>p8 keys [a-z_,]*,data,' '$ta/out8/projects/p08/index.html' &&
-         grep -q '<p>p10 plain</p>' '$ta/out8/projects/p10/index.html' &&
+         grep -q '<p>p14 plain</p>' '$ta/out8/projects/p14/index.html' &&
+         grep -q '<p>p10 plain, kept 42</p>' '$ta/out8/projects/p10/index.html' &&
          diff -r '$ta/out1' '$ta/out8'"
 
     # issue 10: the site_loaded hooks of the plugins after the first start on another thread
@@ -625,7 +627,7 @@ PY
          '$bin' build -j 8 -s '$tsa' -o '$tsa/out8' >/dev/null 2>'$tsa.8' &&
          diff '$tsa.1' '$tsa.8' && test \$(grep -c 'warning: second saw 7' '$tsa.8') = 1 &&
          ! grep -q 'second saw nil' '$tsa.8' &&
-         grep -qx 'kept Error fixture, second 14, third Error fixture' '$tsa/out8/third.txt' &&
+         grep -qx 'kept Error fixture, second 14, third Error fixture, kept site'\''s second 14, the same site true' '$tsa/out8/third.txt' &&
          diff -r '$tsa/out1' '$tsa/out8'"
 
     # issue 10: incremental builds on a copy of the demo (tests/incremental_test.py): an

@@ -1,8 +1,10 @@
 -- plugin-page-ahead: with several threads the page hooks start while site_loaded still
 -- runs (slowly here), against a site without `data`. A hook that reads site.data, or goes
 -- through every key of site, must run again once site_loaded is done: every page shows
--- what it published, a warning comes once, and -j 1 and -j 8 give the same files.
+-- what it published, a warning comes once, and -j 1 and -j 8 give the same files. A site
+-- a hook kept in a file-level variable reads, in later calls, as the site they get.
 local M = {}
+local kept_site
 
 function M.site_loaded(site)
   local x = 0
@@ -22,6 +24,11 @@ function M.page(page, site)
     local answer = site.data and site.data.answer
     if n == 9 then clinfolio.warn("page 9 read the answer " .. tostring(answer)) end
     return {mark = "p" .. n .. " data " .. tostring(answer)}
+  end
+  if n % 8 == 2 then -- the first site this state's hooks saw, kept
+    kept_site = kept_site or site
+    return {mark = "p" .. n .. " plain, kept " ..
+      tostring(kept_site.data and kept_site.data.answer)}
   end
   return {mark = "p" .. n .. " plain"}
 end

@@ -829,6 +829,13 @@ if [ -x "$tsan" ]; then
     }
     check "tsan: the demo site at -j 8" tsan_build . "$tmp/tsan-demo"
     check "tsan: golden/basic at -j 8" tsan_build tests/golden/basic "$tmp/tsan-basic"
+    # issue 10: hooks run ahead of site_loaded (page hooks on the pool, later plugins'
+    # site_loaded on a thread of their own), and the site they kept made whole after
+    for fx in plugin-page-ahead plugin-site-ahead; do
+        rm -rf "$tmp/tsan-$fx"; cp -R tests/errors/_base "$tmp/tsan-$fx"
+        cp -R "tests/errors/$fx/site/." "$tmp/tsan-$fx/"
+        check "tsan: errors/$fx at -j 8" tsan_build "$tmp/tsan-$fx" "$tmp/tsan-$fx/out"
+    done
     # issue 11: translations' page hooks on the pool, one view per language
     ml="$tmp/tsan-ml"
     rm -rf "$ml"; cp -R tests/multilingual/site "$ml"; cp -R themes plugins "$ml/"

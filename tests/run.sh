@@ -558,6 +558,10 @@ PY
     check "$B issue 10: cohort Gantt capped at 100 rows, with a link to the list" sh -c \
         "test \$(grep -o 'class=\"cf-row\"' '$g10/out/cohorts/2023/index.html' | wc -l) = 200 &&
          grep -q 'most recently started of the cohort’s [0-9]* projects with a dated stage; <a href=\"#projects-title\">' '$g10/out/cohorts/2023/index.html'"
+    # and the rows are the latest 100 in start order, as recounted from the pages' stages
+    check "$B issue 10: the capped Gantt charts show the latest 100 projects, in order" sh -c \
+        "/usr/bin/python3 tests/plugins/gantt_rows.py '$g10/content/projects' '$g10/out/index.html' &&
+         /usr/bin/python3 tests/plugins/gantt_rows.py '$g10/content/projects' '$g10/out/cohorts/2023/index.html' 2023"
 
     # issue 10: pagination in the default theme: the demo's 27 projects at paginate: 10 are
     # /projects/, /projects/page/2/ and /projects/page/3/ (no page/1/, no page/4/), with

@@ -820,7 +820,7 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     progress_pass(opt->progress, "rendering");
     memo_start_renders(m, ts, host, n_outputs);
     memo_hash_pages(m, all, n_all, memos, workers);
-    frags = template_frags_new();
+    frags = template_frags_new(template_frags_budget(n_outputs));
     for (size_t w = 0; w < workers; w++)
         caches[w] = template_cache_new(frags);
     render_job job = {outputs, ts,    out,    scratch, html_bufs, d,    m,

@@ -99,7 +99,13 @@ typedef struct template_cache template_cache;
 /* The outputs of includes marked `cached` (themes/README.md), kept for the renders of one
  * pass, which share them: any thread may use them at once. */
 typedef struct template_frags template_frags;
-template_frags *template_frags_new(void);
+/* What the kept outputs of a pass of `renders` renders may take: 32 MiB, or 4 KiB a render
+ * when that is more, so that every item of a site's lists is kept however large the site.
+ * (A fixed 32 MiB kept 23,331 of 50,000 project cards, and each list page past them
+ * rendered its cards anew: the tag pages took twice as long a page as at 10,000.) */
+size_t template_frags_budget(size_t renders);
+/* Kept outputs taking up to max_bytes (template_frags_budget); past it, no more are kept. */
+template_frags *template_frags_new(size_t max_bytes);
 void template_frags_free(template_frags *f);
 /* frags: the pass's kept outputs, or NULL (cached includes then render every time). */
 template_cache *template_cache_new(template_frags *frags);

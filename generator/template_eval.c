@@ -1301,8 +1301,8 @@ static bool render_unit(render *r, const template_unit *u, frame *f);
  * of the model (a loop's `loop`, a value the template made; what is read through such a
  * variable is logged as it was read). */
 
-/* The most the kept outputs take: past it, no more are kept. */
-#define FRAG_MAX_BYTES (32u << 20)
+#define FRAG_MIN_BUDGET        ((size_t)32 << 20)
+#define FRAG_BUDGET_PER_RENDER ((size_t)4 << 10)
 /* The most reads of the root context an include may make (each one counted) for its
  * output to be kept: they are checked on every reuse. */
 #define FRAG_MAX_READS 256
@@ -1368,16 +1368,27 @@ struct template_frags {
     frag_entry **slots;
     size_t cap, len; /* cap: 0 or a power of two */
     size_t bytes;    /* what the entries take of a */
+    size_t max_bytes; /* past it, no more are kept */
     frag_inputs *inputs;
     size_t n_inputs;
 };
 
+size_t
+template_frags_budget(size_t renders)
+{
+    if (renders > FRAG_MIN_BUDGET / FRAG_BUDGET_PER_RENDER)
+        return renders > SIZE_MAX / FRAG_BUDGET_PER_RENDER ? SIZE_MAX
+                                                           : renders * FRAG_BUDGET_PER_RENDER;
+    return FRAG_MIN_BUDGET;
+}
+
 template_frags *
-template_frags_new(void)
+template_frags_new(size_t max_bytes)
 {
     template_frags *f = xcalloc(1, sizeof *f);
     pthread_mutex_init(&f->lock, NULL);
     f->a = arena_new();
+    f->max_bytes = max_bytes;
     return f;
 }
 
@@ -1697,7 +1708,7 @@ render_cached(render *r, const exec *ex, const template_unit *u, frame *f)
             if (e->unit == u && e->key == key)
                 tries[n_tries++] = e;
     }
-    bool room = fs->bytes < FRAG_MAX_BYTES;
+    bool room = fs->bytes < fs->max_bytes;
     pthread_mutex_unlock(&fs->lock);
     for (size_t i = 0; i < n_tries; i++)
         if (frag_reuse(r, ex->scope, tries[i])) {

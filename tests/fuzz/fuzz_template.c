@@ -134,7 +134,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             deps_memo *memo = deps_memo_new();
             deps_log log;
             deps_log_init(&log, memo);
-            template_frags *frags = template_frags_new();
+            template_frags *frags = template_frags_new(template_frags_budget(1));
             for (int round = 0; round < 2; round++) {
                 template_cache *cache = template_cache_new(frags);
                 buf logged = BUF_INIT;

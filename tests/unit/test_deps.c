@@ -183,7 +183,7 @@ render(const template_set *ts, const value *ctx, deps_log *log, arena *scratch)
 {
     diag *d = diag_new();
     buf out = BUF_INIT;
-    template_frags *frags = template_frags_new();
+    template_frags *frags = template_frags_new(template_frags_budget(1));
     template_cache *cache = template_cache_new(frags);
     bool ok = template_render_logged(&out, ts, "t.html", ctx, scratch, log, cache, d);
     template_cache_free(cache);
@@ -570,7 +570,7 @@ test_cached_include(void)
     mark_anchors(ctx);
     static const char LOOP[] =
         "{% for p in site.projects %}{% include \"card.html\" cached %}{% endfor %}";
-    template_frags *frags = template_frags_new();
+    template_frags *frags = template_frags_new(template_frags_budget(1));
     const template_set *loop = compile(LOOP, a);
     char *first = render_kept(loop, ctx, frags, &log, scratch);
     STR_EQ(first, "[A|a|Programme|12][B||Programme|12][C|a|Programme|12]", "the cards");
@@ -586,7 +586,7 @@ test_cached_include(void)
     STR_EQ(again, first, "the kept outputs are reused (the title changed in place is not seen)");
     buf log2 = BUF_INIT;
     buf_append(&log2, log.data.ptr, log.data.len);
-    template_frags *none = template_frags_new();
+    template_frags *none = template_frags_new(template_frags_budget(1));
     char *anew = render_kept(loop, ctx, none, &log, scratch);
     template_frags_free(none);
     STR_EQ(anew, "[Z|a|Programme|12][B||Programme|12][C|a|Programme|12]", "without them: Z");
@@ -655,6 +655,60 @@ test_cached_include(void)
     arena_free(a);
 }
 
+/* The kept outputs of cached includes stop at their budget: past it, an include renders
+ * every time (seen, as above, by a value changed in place); and the budget grows with the
+ * pass, so that a large site's list items all fit. */
+static void
+test_frags_budget(void)
+{
+    OK(template_frags_budget(0) == (size_t)32 << 20 && template_frags_budget(1000) == (size_t)32 << 20,
+       "a small pass: 32 MiB");
+    OK(template_frags_budget(50000) == (size_t)50000 * 4096, "50,000 renders: 4 KiB each (%zu)",
+       template_frags_budget(50000));
+    OK(template_frags_budget(SIZE_MAX / 2) == SIZE_MAX, "no overflow");
+
+    arena *a = arena_new(), *scratch = arena_new();
+    deps_memo *memo = deps_memo_new();
+    deps_log log;
+    deps_log_init(&log, memo);
+    value *ctx = parse(BASE, a);
+    mark_anchors(ctx);
+    const template_set *loop = compile(
+        "{% for p in site.projects %}{% include \"card.html\" cached %}{% endfor %}", a);
+    template_frags *one = template_frags_new(1); /* room for the first output only */
+    char *first = render_kept(loop, ctx, one, &log, scratch);
+    STR_EQ(first, "[A|a|Programme|12][B||Programme|12][C|a|Programme|12]", "the cards");
+    const value *projects = value_map_get(value_map_get(ctx, "site"), "projects");
+    value *titles[2] = {value_map_get(projects->as.list.items[0], "title"),
+                        value_map_get(projects->as.list.items[1], "title")};
+    OK(titles[0] && titles[1] && titles[0]->type == VALUE_STRING &&
+           titles[1]->type == VALUE_STRING,
+       "the titles");
+    titles[0]->as.str.ptr = "Y";
+    titles[1]->as.str.ptr = "Z";
+    char *again = render_kept(loop, ctx, one, &log, scratch);
+    STR_EQ(again, "[A|a|Programme|12][Z||Programme|12][C|a|Programme|12]",
+           "the first card kept (its title changed in place is not seen), the next rendered anew");
+    template_frags *room = template_frags_new(template_frags_budget(3));
+    titles[0]->as.str.ptr = "A";
+    titles[1]->as.str.ptr = "B";
+    free(render_kept(loop, ctx, room, &log, scratch));
+    titles[1]->as.str.ptr = "Z";
+    char *kept = render_kept(loop, ctx, room, &log, scratch);
+    STR_EQ(kept, first, "within the budget, every card is kept");
+    titles[1]->as.str.ptr = "B";
+
+    template_frags_free(one);
+    template_frags_free(room);
+    free(first);
+    free(again);
+    free(kept);
+    deps_log_free(&log);
+    deps_memo_free(memo);
+    arena_free(scratch);
+    arena_free(a);
+}
+
 /* deps_hash_early() then deps_hash_late(): maps told apart by any pair, the late ones by
  * their places too, and the early hash blind to the late pairs (memo.c's page hashes). */
 static void
@@ -703,6 +757,7 @@ int
 main(void)
 {
     test_cached_include();
+    test_frags_budget();
     test_where_cache();
     test_sound_and_precise(false);
     test_sound_and_precise(true);

@@ -135,7 +135,7 @@ static void
 render_one(size_t i, size_t worker, void *payload)
 {
     render_job *j = payload;
-    if (j->done && j->done[i])
+    if ((j->done && j->done[i]) || output_failed(j->out)) /* a write failed: the build fails */
         return;
     const site_output *o = &j->outputs[i];
     const char *name = NULL;

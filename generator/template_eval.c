@@ -1366,8 +1366,8 @@ struct template_frags {
     pthread_mutex_t lock;
     arena *a;
     frag_entry **slots;
-    size_t cap, len; /* cap: 0 or a power of two */
-    size_t bytes;    /* what the entries take of a */
+    size_t cap, len;  /* cap: 0 or a power of two */
+    size_t bytes;     /* what the entries take of a */
     size_t max_bytes; /* past it, no more are kept */
     frag_inputs *inputs;
     size_t n_inputs;

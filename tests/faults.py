@@ -5,7 +5,8 @@ Each case builds the tests/errors/_base site once (the previous output), then st
 second build that is slow or stuck on purpose and ends it: SIGTERM, SIGINT and SIGHUP
 (the temporary tree is removed, the process ends by the signal), SIGKILL (the tree is
 left and the next build removes it), the plugin watchdog (a filter stuck in a library
-call), and a file size limit (ulimit -f: a write error, not a kill). Every time the
+call), and a file size limit (ulimit -f: a write error, not a kill; with every file too
+large, as on a full disk, one error, not one per file). Every time the
 previous output must be byte-identical and no `.out.tmp-*` tree may stay. The cache
 (.clinfolio-cache/out.cache) likewise: a build ended by a signal leaves the last build's
 file as it was (what it appended cut off) or removes the temporary file it was writing
@@ -235,6 +236,31 @@ def main():
     check("File too large" in limited.stderr, f"fsize: the write error is reported: {limited.stderr!r}")
     check(leftovers(work) == [], f"fsize: no temporary tree left: {leftovers(work)}")
     check(snapshot(out) == before, "fsize: the previous output is unchanged")
+    shutil.rmtree(work)
+
+    # every file fails to write (a full disk fails each one alike): one error, the first,
+    # with a note that the build stops; no message per file
+    work = tempfile.mkdtemp(prefix="clinfolio-faults-full-")
+    root = make_site(os.path.join(work, "site"))
+    out = os.path.join(work, "out")
+    check(build(root, out).returncode == 0, "full: the first build")
+    before = snapshot(out)
+    for k in range(30):
+        with open(os.path.join(root, "content", "projects", f"big{k}.md"), "w") as f:
+            f.write(f"---\ntitle: {k} " + "B" * 200000 + "\n---\nBig.\n")
+    limited = subprocess.run(
+        ["sh", "-c", 'ulimit -f 64 && exec "$0" build -q -j 2 -s "$1" -o "$2"', BIN, root, out],
+        capture_output=True, text=True)
+    check(limited.returncode == 1, f"full: exit status {limited.returncode}: {limited.stderr}")
+    lines = limited.stderr.splitlines()
+    writes = [line for line in lines if "cannot write" in line]
+    check(len(writes) == 1 and "File too large" in writes[0],
+          f"full: one write error, not one per file: {len(writes)} in {limited.stderr[:2000]!r}")
+    check(any("nothing more is written: the build stops here" in line for line in lines),
+          f"full: the note says the build stops: {limited.stderr[:2000]!r}")
+    check("build failed with 1 error" in limited.stderr, f"full: one error: {lines[-1:]}")
+    check(leftovers(work) == [], f"full: no temporary tree left: {leftovers(work)}")
+    check(snapshot(out) == before, "full: the previous output is unchanged")
     shutil.rmtree(work)
 
     return done()

@@ -661,7 +661,8 @@ test_cached_include(void)
 static void
 test_frags_budget(void)
 {
-    OK(template_frags_budget(0) == (size_t)32 << 20 && template_frags_budget(1000) == (size_t)32 << 20,
+    OK(template_frags_budget(0) == (size_t)32 << 20 && template_frags_budget(1000) == (size_t)32
+                                                                                          << 20,
        "a small pass: 32 MiB");
     OK(template_frags_budget(50000) == (size_t)50000 * 4096, "50,000 renders: 4 KiB each (%zu)",
        template_frags_budget(50000));
@@ -673,16 +674,15 @@ test_frags_budget(void)
     deps_log_init(&log, memo);
     value *ctx = parse(BASE, a);
     mark_anchors(ctx);
-    const template_set *loop = compile(
-        "{% for p in site.projects %}{% include \"card.html\" cached %}{% endfor %}", a);
+    const template_set *loop =
+        compile("{% for p in site.projects %}{% include \"card.html\" cached %}{% endfor %}", a);
     template_frags *one = template_frags_new(1); /* room for the first output only */
     char *first = render_kept(loop, ctx, one, &log, scratch);
     STR_EQ(first, "[A|a|Programme|12][B||Programme|12][C|a|Programme|12]", "the cards");
     const value *projects = value_map_get(value_map_get(ctx, "site"), "projects");
     value *titles[2] = {value_map_get(projects->as.list.items[0], "title"),
                         value_map_get(projects->as.list.items[1], "title")};
-    OK(titles[0] && titles[1] && titles[0]->type == VALUE_STRING &&
-           titles[1]->type == VALUE_STRING,
+    OK(titles[0] && titles[1] && titles[0]->type == VALUE_STRING && titles[1]->type == VALUE_STRING,
        "the titles");
     titles[0]->as.str.ptr = "Y";
     titles[1]->as.str.ptr = "Z";

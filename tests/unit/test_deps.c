@@ -661,8 +661,8 @@ test_cached_include(void)
 static void
 test_frags_budget(void)
 {
-    OK(template_frags_budget(0) == (size_t)32 << 20 && template_frags_budget(1000) == (size_t)32
-                                                                                          << 20,
+    size_t least = (size_t)32 << 20;
+    OK(template_frags_budget(0) == least && template_frags_budget(1000) == least,
        "a small pass: 32 MiB");
     OK(template_frags_budget(50000) == (size_t)50000 * 4096, "50,000 renders: 4 KiB each (%zu)",
        template_frags_budget(50000));

@@ -1577,11 +1577,14 @@ copy_file(output *o, const char *src, const char *diag_name, const char *rel, ch
         close(in);
         return false;
     }
+    if (atomic_load(&o->failed)) {
+        close(in);
+        return false;
+    }
     atomic_fetch_add(&o->fresh, 1);
-    int out = atomic_load(&o->failed) ? -1 : create_file(o, rel);
+    int out = create_file(o, rel);
     if (out < 0) {
-        if (!atomic_load(&o->failed))
-            write_failed(o, d, at, errno, rel);
+        write_failed(o, d, at, errno, rel);
         close(in);
         return false;
     }

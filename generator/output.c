@@ -268,12 +268,20 @@ fill_id(output_file_id *id, const struct stat *st)
                                st->st_mtim.tv_sec, st->st_mtim.tv_nsec};
 }
 
-/* A write into the tree failed (errno err): the first such failure is reported, and from
- * then on nothing more is written (the build fails anyway, and on a full disk every file
- * after fails alike: 54,827 messages at 50,000 pages). */
+/* A write into the tree failed (errno err) and is reported. When the medium itself
+ * refuses (full, over quota, over the file size limit, read-only, failing), every file
+ * after would fail alike (54,827 messages at 50,000 pages on a full disk): the first such
+ * failure is reported with a note, and from then on nothing more is written (the build
+ * fails anyway). A failure of one path (a link planted in the tree) stays one error of
+ * its own. */
 static void
 write_failed(output *o, diag *d, src_pos at, int err, const char *rel)
 {
+    bool medium = err == ENOSPC || err == EDQUOT || err == EFBIG || err == EROFS || err == EIO;
+    if (!medium) {
+        report_errno(d, at, err, "cannot write", o->out_dir, rel);
+        return;
+    }
     if (atomic_exchange(&o->failed, true))
         return;
     size_t id = report_errno(d, at, err, "cannot write", o->out_dir, rel);

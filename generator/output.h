@@ -109,10 +109,11 @@ void output_set_private_dir(const char *dir);
  * (see output_write_id). Returns false after reporting an error. */
 bool output_write(output *o, const char *rel, const void *data, size_t len, diag *d);
 
-/* Whether a write into the tree failed (a full disk, a file size limit): the first
- * failure is reported with a note that the build stops, and every later write or copy
- * fails without a message, so that a full disk gives one error, not one per file. The
- * build fails; its passes may stop early. Thread-safe. */
+/* Whether a write into the tree failed because of the medium (a full disk or quota, the
+ * file size limit, a read-only or failing device): the first such failure is reported
+ * with a note that the build stops, and every later write or copy fails without a
+ * message, so that a full disk gives one error, not one per file. The build fails; its
+ * passes may stop early. Thread-safe. */
 bool output_failed(const output *o);
 
 /* A file's identity, as fstat gives it: the same identity means the same file, untouched

@@ -609,10 +609,16 @@ static void
 push_date(lua_State *L, const value_date *dt)
 {
     if (!dt->has_time && dt->year >= 0 && dt->year <= 9999) { /* most: no heap, no format */
-        char s[10] = {(char)('0' + dt->year / 1000), (char)('0' + dt->year / 100 % 10),
-                      (char)('0' + dt->year / 10 % 10), (char)('0' + dt->year % 10), '-',
-                      (char)('0' + dt->month / 10), (char)('0' + dt->month % 10), '-',
-                      (char)('0' + dt->day / 10), (char)('0' + dt->day % 10)};
+        char s[10] = {(char)('0' + dt->year / 1000),
+                      (char)('0' + dt->year / 100 % 10),
+                      (char)('0' + dt->year / 10 % 10),
+                      (char)('0' + dt->year % 10),
+                      '-',
+                      (char)('0' + dt->month / 10),
+                      (char)('0' + dt->month % 10),
+                      '-',
+                      (char)('0' + dt->day / 10),
+                      (char)('0' + dt->day % 10)};
         lua_pushlstring(L, s, sizeof s);
         return;
     }

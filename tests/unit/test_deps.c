@@ -556,22 +556,44 @@ render_kept(const template_set *ts, const value *ctx, template_frags *frags, dep
     return buf_detach(&out);
 }
 
+/* The site of BASE with its pages marked, and a log, for the tests of cached includes
+ * (CARDS_LOOP: a card per project). */
+static const char CARDS_LOOP[] =
+    "{% for p in site.projects %}{% include \"card.html\" cached %}{% endfor %}";
+
+static value *
+cards_open(arena **a, arena **scratch, deps_memo **memo, deps_log *log)
+{
+    *a = arena_new();
+    *scratch = arena_new();
+    *memo = deps_memo_new();
+    deps_log_init(log, *memo);
+    value *ctx = parse(BASE, *a);
+    mark_anchors(ctx);
+    return ctx;
+}
+
+static void
+cards_close(arena *a, arena *scratch, deps_memo *memo, deps_log *log)
+{
+    deps_log_free(log);
+    deps_memo_free(memo);
+    arena_free(scratch);
+    arena_free(a);
+}
+
 /* {% include ... cached %}: an output is reused only for the same variables and the same
  * reads of the root context, and the log is the same whether it was reused or not. The
  * reuse is seen by changing a value in place, which a build never does while it renders. */
 static void
 test_cached_include(void)
 {
-    arena *a = arena_new(), *scratch = arena_new();
-    deps_memo *memo = deps_memo_new();
+    arena *a, *scratch;
+    deps_memo *memo;
     deps_log log;
-    deps_log_init(&log, memo);
-    value *ctx = parse(BASE, a);
-    mark_anchors(ctx);
-    static const char LOOP[] =
-        "{% for p in site.projects %}{% include \"card.html\" cached %}{% endfor %}";
+    value *ctx = cards_open(&a, &scratch, &memo, &log);
     template_frags *frags = template_frags_new(template_frags_budget(1));
-    const template_set *loop = compile(LOOP, a);
+    const template_set *loop = compile(CARDS_LOOP, a);
     char *first = render_kept(loop, ctx, frags, &log, scratch);
     STR_EQ(first, "[A|a|Programme|12][B||Programme|12][C|a|Programme|12]", "the cards");
     buf log1 = BUF_INIT;
@@ -649,10 +671,7 @@ test_cached_include(void)
     free(back);
     free(shadow);
     free(made);
-    deps_log_free(&log);
-    deps_memo_free(memo);
-    arena_free(scratch);
-    arena_free(a);
+    cards_close(a, scratch, memo, &log);
 }
 
 /* The kept outputs of cached includes stop at their budget: past it, an include renders
@@ -668,14 +687,11 @@ test_frags_budget(void)
        template_frags_budget(50000));
     OK(template_frags_budget(SIZE_MAX / 2) == SIZE_MAX, "no overflow");
 
-    arena *a = arena_new(), *scratch = arena_new();
-    deps_memo *memo = deps_memo_new();
+    arena *a, *scratch;
+    deps_memo *memo;
     deps_log log;
-    deps_log_init(&log, memo);
-    value *ctx = parse(BASE, a);
-    mark_anchors(ctx);
-    const template_set *loop =
-        compile("{% for p in site.projects %}{% include \"card.html\" cached %}{% endfor %}", a);
+    value *ctx = cards_open(&a, &scratch, &memo, &log);
+    const template_set *loop = compile(CARDS_LOOP, a);
     template_frags *one = template_frags_new(1); /* room for the first output only */
     char *first = render_kept(loop, ctx, one, &log, scratch);
     STR_EQ(first, "[A|a|Programme|12][B||Programme|12][C|a|Programme|12]", "the cards");
@@ -703,10 +719,7 @@ test_frags_budget(void)
     free(first);
     free(again);
     free(kept);
-    deps_log_free(&log);
-    deps_memo_free(memo);
-    arena_free(scratch);
-    arena_free(a);
+    cards_close(a, scratch, memo, &log);
 }
 
 /* deps_hash_early() then deps_hash_late(): maps told apart by any pair, the late ones by

@@ -1301,6 +1301,8 @@ static bool render_unit(render *r, const template_unit *u, frame *f);
  * of the model (a loop's `loop`, a value the template made; what is read through such a
  * variable is logged as it was read). */
 
+/* The most the kept outputs of a pass take (template_frags_budget): at least this much,
+ * or this much a render (a project card with its reads: 1.44 KB). */
 #define FRAG_MIN_BUDGET        ((size_t)32 << 20)
 #define FRAG_BUDGET_PER_RENDER ((size_t)4 << 10)
 /* The most reads of the root context an include may make (each one counted) for its

@@ -608,20 +608,6 @@ proxy_target(lua_State *L, int idx)
 static void
 push_date(lua_State *L, const value_date *dt)
 {
-    if (!dt->has_time && dt->year >= 0 && dt->year <= 9999) { /* most: no heap, no format */
-        char s[10] = {(char)('0' + dt->year / 1000),
-                      (char)('0' + dt->year / 100 % 10),
-                      (char)('0' + dt->year / 10 % 10),
-                      (char)('0' + dt->year % 10),
-                      '-',
-                      (char)('0' + dt->month / 10),
-                      (char)('0' + dt->month % 10),
-                      '-',
-                      (char)('0' + dt->day / 10),
-                      (char)('0' + dt->day % 10)};
-        lua_pushlstring(L, s, sizeof s);
-        return;
-    }
     buf b = BUF_INIT;
     value_date_iso(&b, dt);
     lua_pushlstring(L, b.ptr, b.len);

@@ -23,7 +23,8 @@
 #             needs in the compile line (make -n)
 #   tsan      once, when build/tsan/clinfolio exists (make tsan; make test builds it): the
 #             demo, golden/basic, golden/plugins (also widened to 50 pages that call a
-#             plugin filter) and the metrics fixture built at -j 8 without a race report
+#             plugin filter), the metrics fixture and 40 pages over the file size limit
+#             built at -j 8 without a race report (those 40 with exactly one error)
 set -u
 cd "$(dirname "$0")/.."
 [ $# -ge 1 ] || { echo "usage: run.sh BUILD_DIR..." >&2; exit 2; }
@@ -854,6 +855,25 @@ if [ -x "$tsan" ]; then
     tsan_build3() { tsan_build "$@" && tsan_build "$@" && tsan_build "$@"; }
     check "tsan: golden/plugins with 50 pages using a plugin filter at -j 8, three builds" \
         tsan_build3 "$w" "$w/out"
+    # issue 10: every file over the size limit (as on a full disk): eight render workers
+    # fail their writes at once, and one of them reports (output.c, write_failed)
+    tsan_full() {
+        rm -rf "$1/out"
+        (ulimit -f 64 && TSAN_OPTIONS="$tsan_options ${TSAN_OPTIONS:-}" \
+            exec "$tsan" build -q -j 8 -s "$1" -o "$1/out") >"$tmp/tsan.out" 2>&1
+        status=$?
+        if [ "$status" != 1 ] || [ "$(grep -c 'cannot write' "$tmp/tsan.out")" != 1 ] ||
+            grep -q "WARNING: ThreadSanitizer" "$tmp/tsan.out"; then
+            cat "$tmp/tsan.out"; echo "exit status $status"; return 1
+        fi
+    }
+    full="$tmp/tsan-full"
+    rm -rf "$full"; cp -R tests/errors/_base "$full"
+    big=$(head -c 200000 /dev/zero | tr '\0' B)
+    for i in $(seq 1 40); do
+        printf -- '---\ntitle: %s %s\n---\nBig.\n' "$i" "$big" >"$full/content/projects/big$i.md"
+    done
+    check "tsan: 40 pages over the file size limit at -j 8: one error, no race" tsan_full "$full"
     # issue 10: incremental builds (their cache's slots are filled by the render and Markdown
     # workers, reads are logged per worker), also at -j 8
     counts "tsan: incremental builds" env TSAN_OPTIONS="$tsan_options" \

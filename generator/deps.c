@@ -530,6 +530,20 @@ log_read(deps_log *l, const deps_path *p, deps_kind kind, const value *v, const 
         }
         steps[n++] = q;
     }
+    /* a read of the output's own page (the root's `page`: a page's map, an anchor) is
+     * logged as a read of all of it: the page's deep hash is known (memo_hash_pages), so
+     * a check of it costs a lookup, where its hundred reads of a project page were a
+     * third of a render's log. An edit of the page renders it again anyway. */
+    const deps_path *root = steps[n - 1];
+    if (root->op == DEPS_ATTR && root->len == 4 && memcmp(root->text, "page", 4) == 0 &&
+        root->val && root->val->anchor) {
+        p = steps[0] = root;
+        n = 1;
+        kind = DEPS_DEEP;
+        v = root->val;
+        attr = NULL;
+        attr_len = 0;
+    }
     /* for "logged already" (path_hash recurses: the depth is bounded above) */
     uint64_t h = hash_u64(path_hash(p), kind);
     if (attr)

@@ -123,7 +123,9 @@ void deps_log_free(deps_log *l);
  * decode (a damaged cache is never trusted). scratch holds temporary values.
  * A read whose path went through an anchor (a page's map) is taken as unchanged when the
  * same steps lead to an anchor with the deep hash the first one had: a page that did not
- * change is not read again value by value, whatever the render read of it. */
+ * change is not read again value by value, whatever the render read of it. A read of the
+ * root's `page`, when that is an anchor (the output of a page), is logged as a read of
+ * the page whole (DEPS_DEEP): the output depends on all of its own page. */
 bool deps_check(const void *data, size_t len, const value *root, deps_memo *memo, arena *scratch);
 
 #endif

@@ -10,6 +10,7 @@
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -77,6 +78,33 @@ def after_text(out, rel):
 
 def same_bytes(a, b):
     return {k: v[2] for k, v in a.items()} == {k: v[2] for k, v in b.items()}
+
+
+def live_record_byte(data):
+    """The offset of the middle byte of the largest record the cache's index lists (the
+    layout: generator/cache.c). A file appended to holds replaced records too, which no
+    index entry names: a byte of theirs can change without damaging the cache."""
+    def varint(at):
+        value = shift = 0
+        while True:
+            b = data[at]
+            at += 1
+            value |= (b & 0x7F) << shift
+            shift += 7
+            if b < 0x80:
+                return value, at
+    at = struct.unpack_from("<Q", data, len(data) - 16)[0] + 16  # past device and inode
+    count = struct.unpack_from("<Q", data, at)[0]
+    at += 8
+    best = (0, 0)
+    for _ in range(count):
+        start, at = varint(at)
+        key_len, at = varint(at)
+        at += key_len
+        length, at = varint(at)
+        at += 8  # the hash
+        best = max(best, (length, start))
+    return best[1] + best[0] // 2
 
 
 def edit(path, old, new):
@@ -312,7 +340,7 @@ def main():
             with open(cache, "r+b") as f:
                 data = bytearray(f.read())
                 if how == "flip":
-                    data[len(data) // 2] ^= 0x5A
+                    data[live_record_byte(data)] ^= 0x5A
                 else:
                     data = data[: len(data) // 3]
                 f.seek(0)

@@ -104,6 +104,7 @@ deps_get_reverse(const value *obj, arena *scratch)
     if (!obj || obj->type != VALUE_LIST)
         return NULL;
     value *r = value_new_list(scratch, SRC_NONE);
+    r->transient = true;
     for (size_t i = obj->as.list.len; i-- > 0;)
         value_list_push(r, obj->as.list.items[i], scratch);
     return r;
@@ -273,7 +274,8 @@ deep_except(const value *v, deps_memo *m, const char *const *skip, uint64_t tag)
         break;
     }
     size_t n = value_len(v);
-    if (n >= MEMO_MIN && memo_get(m, (memo_key){v, tag}, &h))
+    bool keep = n >= MEMO_MIN && !v->transient;
+    if (keep && memo_get(m, (memo_key){v, tag}, &h))
         return h;
     /* the items are asked for ahead of the walk, up to PREFETCH_AHEAD at once (a page's
      * map whole; a list of 10,000 pages not all at once): a page's tree is spread over the
@@ -303,7 +305,7 @@ deep_except(const value *v, deps_memo *m, const char *const *skip, uint64_t tag)
             h = hash_u64(value_text_hash(h, p->key, p->key_len), deep_except(p->val, m, skip, tag));
         }
     }
-    if (n >= MEMO_MIN)
+    if (keep)
         memo_put(m, (memo_key){v, tag}, h);
     return h;
 }
@@ -377,12 +379,13 @@ deps_hash_attrs(const value *v, const char *name, size_t len, deps_memo *memo)
         return hash_u64(deps_hash(v, DEPS_DEEP, memo), 1);
     memo_key k = {v, hash_bytes(1, name, len)};
     uint64_t h;
-    if (memo_get(memo, k, &h))
+    if (!v->transient && memo_get(memo, k, &h))
         return h;
     h = hash_bytes(hash_u64(TAG_LIST, v->as.list.len), name, len);
     for (size_t i = 0; i < v->as.list.len; i++)
         h = hash_u64(h, deep(attribute_of(v->as.list.items[i], name, len), memo));
-    memo_put(memo, k, h);
+    if (!v->transient)
+        memo_put(memo, k, h);
     return h;
 }
 

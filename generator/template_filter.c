@@ -569,10 +569,9 @@ f_reverse(template_rv *out, const template_rv *in, const template_rv *args, cons
     const value *l = NULL;
     if (!list_in(c, in, &l))
         return false;
-    value *r = value_new_list(c->scratch, SRC_NONE);
-    for (size_t i = l->as.list.len; i-- > 0;)
-        value_list_push(r, l->as.list.items[i], c->scratch);
-    *out = mk(r, false);
+    /* the list deps_check() makes of a DEPS_REVERSE step: a value of the scratch arena,
+     * which no memo keeps a hash of by its address (value.transient) */
+    *out = mk(deps_get_reverse(l, c->scratch), false);
     return true;
 }
 

@@ -70,6 +70,9 @@ struct value {
     /* A page's context map (site.c): a render's reads through it are checked by its deep
      * hash first (deps.c), so that an unchanged page is not read again value by value. */
     bool anchor;
+    /* Made by a lookup in a scratch arena (deps_get_reverse()): its address is taken again
+     * once the arena is reset, so no memo keeps a hash by it (deps.c). */
+    bool transient;
     src_pos pos; /* where it was written; file NULL for computed values */
     union {
         bool boolean;

@@ -581,6 +581,30 @@ test_where_cache(void)
     STR_EQ(out.ptr, "1", "another list is filtered again");
     buf_free(&out);
     diag_free(d);
+    /* a reversed list is made in the scratch arena, whose addresses the next render takes
+     * again: two renders of two reversed lists, not one's result for the other */
+    value *lists = parse("site:\n  xs: [{s: a, t: 1}, {s: b, t: 2}]\n"
+                         "  ys: [{s: a, t: 3}, {s: a, t: 4}]\n",
+                         a);
+    static const char *const reversed[][2] = {
+        {"{{ site.xs | reverse | where(attribute=\"s\", value=\"a\") | map(attribute=\"t\") "
+         "| join(sep=\",\") }}",
+         "1"},
+        {"{{ site.ys | reverse | where(attribute=\"s\", value=\"a\") | map(attribute=\"t\") "
+         "| join(sep=\",\") }}",
+         "4,3"},
+    };
+    for (size_t i = 0; i < 2; i++) {
+        arena_reset(scratch);
+        ts = compile(reversed[i][0], a);
+        d = diag_new();
+        deps_log_reset(&log);
+        OK(template_render_logged(&out, ts, "t.html", lists, scratch, &log, cache, d), "render %s",
+           reversed[i][0]);
+        STR_EQ(out.ptr, reversed[i][1], reversed[i][0]);
+        buf_free(&out);
+        diag_free(d);
+    }
     template_cache_free(cache);
     deps_log_free(&log);
     deps_memo_free(memo);
@@ -726,6 +750,46 @@ test_cached_include(void)
 /* The kept outputs of cached includes stop at their budget: past it, an include renders
  * every time (seen, as above, by a value changed in place); and the budget grows with the
  * pass, so that a large site's list items all fit. */
+/* What a lookup makes in the scratch arena (a reversed list) is not remembered by its
+ * address: once the arena is reset, another list can take the same one. Two renders (and
+ * then two checks) on one worker's memo and scratch, of two reversed lists. */
+static void
+test_scratch_lists(void)
+{
+    static const char CTX[] = "site:\n  a: [{t: x}, {t: y}]\n  b: [{t: p}, {t: q}]\n";
+    arena *a = arena_new(), *scratch = arena_new();
+    value *ctx = parse(CTX, a);
+    deps_memo *memo = deps_memo_new();
+    deps_log la, lb;
+    deps_log_init(&la, memo);
+    deps_log_init(&lb, memo);
+    const template_set *ta =
+        compile("{{ site.a | reverse | map(attribute=\"t\") | join(sep=\",\") }}", a);
+    const template_set *tb =
+        compile("{{ site.b | reverse | map(attribute=\"t\") | join(sep=\",\") }}", a);
+    char *out_a = render(ta, ctx, &la, scratch);
+    arena_reset(scratch);
+    char *out_b = render(tb, ctx, &lb, scratch);
+    arena_reset(scratch);
+    STR_EQ(out_b, "q,p", "the second list reversed");
+    OK(check_new(&lb, ctx, scratch), "the second render's log holds what it read");
+    value *changed = parse(CTX, a);
+    apply(changed, &(change){"site.b.0.t", "z"}, a);
+    deps_memo *m2 = deps_memo_new();
+    OK(deps_check(la.data.ptr, la.data.len, changed, m2, scratch), "the first list: unchanged");
+    arena_reset(scratch);
+    OK(!deps_check(lb.data.ptr, lb.data.len, changed, m2, scratch),
+       "the second list, checked next on the same memo: changed");
+    free(out_a);
+    free(out_b);
+    deps_memo_free(m2);
+    deps_log_free(&la);
+    deps_log_free(&lb);
+    deps_memo_free(memo);
+    arena_free(scratch);
+    arena_free(a);
+}
+
 static void
 test_frags_budget(void)
 {
@@ -820,6 +884,7 @@ main(void)
 {
     test_cached_include();
     test_frags_budget();
+    test_scratch_lists();
     test_where_cache();
     test_sound_and_precise(NO_ANCHORS);
     test_sound_and_precise(LISTED_PAGES);

@@ -222,6 +222,29 @@ value_map_setn_at(value *map, const char *key, size_t key_len, value *v, src_pos
         value_map_index(map, a);
 }
 
+value *
+value_map_copy(const value *src, size_t extra, arena *a)
+{
+    size_t n = src && src->type == VALUE_MAP ? src->as.map.len : 0;
+    value *m = value_new_map(a, src ? src->pos : SRC_NONE);
+    m->as.map.cap = n + extra ? n + extra : 1;
+    m->as.map.pairs = arena_alloc(a, m->as.map.cap * sizeof(value_pair));
+    for (size_t i = 0; i < n; i++) {
+        const value_pair *q = &src->as.map.pairs[i];
+        src_pos at = q->val ? q->val->pos : SRC_NONE;
+        value_pair *p = find_pair(m, q->key, q->key_len); /* as value_map_setn: last wins */
+        if (p) {
+            p->val = q->val;
+            p->key_pos = at;
+        } else {
+            m->as.map.pairs[m->as.map.len++] =
+                (value_pair){q->key, q->key_len, q->key_head, q->val, at};
+        }
+    }
+    value_map_index(m, a);
+    return m;
+}
+
 void
 value_map_set(value *map, const char *key, value *v, arena *a)
 {

@@ -127,6 +127,11 @@ void value_map_setn(value *map, const char *key, size_t key_len, value *v, arena
 /* As value_map_setn, recording where the key was written (front matter, site.yaml). */
 void value_map_setn_at(value *map, const char *key, size_t key_len, value *v, src_pos key_pos,
                        arena *a);
+/* A new map with src's pairs (NULL: none) and room for `extra` more without growing, as
+ * value_map_setn() of each pair in order would make it, but sharing src's keys (src's
+ * arena must outlive the copy): a page's context is its front matter and some twenty
+ * keys more, made anew for every page of every build. */
+value *value_map_copy(const value *src, size_t extra, arena *a);
 /* Maps of this many keys or more are looked up through a hash index (site.i18n's hundred
  * and fifty strings, read for every t() call). Smaller ones are scanned: a page's forty
  * values lie side by side, and the index's own cache misses made checking a rebuild's

@@ -362,6 +362,41 @@ test_maps(void)
     OK(value_map_get(f, "nothing") == NULL, "its value is NULL");
 }
 
+/* value_map_copy: the pairs in order with their keys shared, the last of a key given twice
+ * (as value_map_setn() of each), room for more without growing, and the index of a big map. */
+static void
+test_map_copy(void)
+{
+    arena *a = arena_new();
+    value *src = value_new_map(a, SRC_NONE);
+    value_map_set(src, "title", value_new_cstr(a, "T", SRC_NONE), a);
+    value_map_set(src, "cohort", value_new_cstr(a, "2023", SRC_NONE), a);
+    value *twice = value_new_cstr(a, "again", SRC_NONE);
+    /* a key given twice (front.c reports it; the pairs as value_map_setn() leaves them) */
+    src->as.map.pairs[src->as.map.len++] = value_pair_make("title", 5, twice, SRC_NONE);
+    value *m = value_map_copy(src, 2, a);
+    OK(m->as.map.len == 2, "two keys (%zu)", m->as.map.len);
+    OK(m->as.map.pairs[0].key == src->as.map.pairs[0].key, "the keys are shared");
+    OK(value_map_get(m, "title") == twice, "the last of a key given twice");
+    STR_EQ(value_str(value_map_get(m, "cohort")), "2023", "the other key");
+    const value_pair *pairs = m->as.map.pairs;
+    value_map_set(m, "url", value_new_cstr(a, "/x/", SRC_NONE), a);
+    value_map_set(m, "slug", value_new_cstr(a, "x", SRC_NONE), a);
+    OK(m->as.map.pairs == pairs && m->as.map.len == 4, "room for two more without growing");
+    OK(value_map_copy(NULL, 0, a)->as.map.len == 0, "a copy of nothing is an empty map");
+    value *big = value_new_map(a, SRC_NONE);
+    char key[16];
+    for (int i = 0; i < VALUE_MAP_INDEX_MIN + 8; i++) {
+        snprintf(key, sizeof key, "k%d", i);
+        value_map_set(big, key, value_new_number(a, i, SRC_NONE), a);
+    }
+    value *copy = value_map_copy(big, 0, a);
+    OK(copy->as.map.index != NULL, "a big map's copy is indexed");
+    OK(value_map_get(copy, "k70") && value_map_get(copy, "k70")->as.number == 70,
+       "and found through its index");
+    arena_free(a);
+}
+
 static void
 test_access(void)
 {
@@ -1015,6 +1050,7 @@ main(void)
     test_constructors();
     test_lists();
     test_maps();
+    test_map_copy();
     test_access();
     test_truthy();
     test_compare();

@@ -636,8 +636,8 @@ push_proxy(lua_State *L, const value *v)
     }
     lua_pop(L, 1);
     /* the proxy: empty but for its target below (room for it made now: growing an empty
-     * table's hash part to hold it took half of a proxy's making), reads go through
-     * __index */
+     * table's hash part to hold it was about a quarter of a proxy's making), reads go
+     * through __index */
     lua_createtable(L, 0, 1);
     lua_rawgeti(L, LUA_REGISTRYINDEX, S->ref_mt);
     lua_setmetatable(L, -2);

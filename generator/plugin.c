@@ -68,6 +68,13 @@ typedef struct lstate {
     buf site_reads;
     bool all_site;
     lua_Integer call; /* the page hook call's number: proxies reached in it carry it */
+    /* proxies made in this state so far, and whether the current call checks and marks
+     * the proxies it reaches: not in a state's first watched call when it made no proxy
+     * before (the ahead site_loaded of a later plugin, a worker's first page hook), whose
+     * every proxy is its own; one it leaves unmarked reads in a later call as a proxy of
+     * an earlier call, as it is */
+    size_t proxies_made;
+    bool reach_checks;
     /* registry references (read on every access through a proxy) of the proxies' tables:
      * value* -> proxy (weak values), proxy -> the page hook call that last reached it
      * (weak keys: a proxy a hook kept from an earlier call reads values its call's reads
@@ -568,7 +575,7 @@ static void
 check_reached(lua_State *L, int idx)
 {
     lstate *S = state_of(L);
-    if (!S->watched_site || S->all_site)
+    if (!S->watched_site || S->all_site || !S->reach_checks)
         return;
     lua_rawgeti(L, LUA_REGISTRYINDEX, S->ref_call);
     lua_pushvalue(L, idx);
@@ -583,7 +590,7 @@ static void
 mark_reached(lua_State *L)
 {
     lstate *S = state_of(L);
-    if (!S->watched_site)
+    if (!S->watched_site || !S->reach_checks)
         return;
     lua_rawgeti(L, LUA_REGISTRYINDEX, S->ref_call);
     lua_pushvalue(L, -2);
@@ -626,7 +633,7 @@ push_number(lua_State *L, double x)
 static void
 push_proxy(lua_State *L, const value *v)
 {
-    const lstate *S = state_of(L);
+    lstate *S = state_of(L);
     lua_rawgeti(L, LUA_REGISTRYINDEX, S->ref_cache);
     lua_rawgetp(L, -1, v);
     if (!lua_isnil(L, -1)) {
@@ -639,6 +646,7 @@ push_proxy(lua_State *L, const value *v)
      * table's hash part to hold it was about a quarter of a proxy's making), reads go
      * through __index */
     lua_createtable(L, 0, 1);
+    S->proxies_made++;
     lua_rawgeti(L, LUA_REGISTRYINDEX, S->ref_mt);
     lua_setmetatable(L, -2);
     lua_pushvalue(L, -1);
@@ -1796,6 +1804,7 @@ watch_site(lstate *S, const value *site)
     S->call++;
     buf_clear(&S->site_reads);
     S->all_site = false;
+    S->reach_checks = S->proxies_made > 0;
 }
 
 /* After such a call: whether it read site.data or went through all of site, so that what

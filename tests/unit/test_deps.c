@@ -536,6 +536,23 @@ test_anchors(void)
 
 /* The results of `where` kept for the next renders of a thread: only for the same
  * list, attribute and value. */
+/* Renders src from ctx with cache (the `where` results it keeps) and log; checks that it
+ * renders, and gives want (msg names the check); the scratch arena is reset after. */
+static void
+render_where(const char *src, const value *ctx, template_cache *cache, deps_log *log, arena *a,
+             arena *scratch, const char *want, const char *msg)
+{
+    template_set *ts = compile(src, a);
+    diag *d = diag_new();
+    buf out = BUF_INIT;
+    deps_log_reset(log);
+    OK(template_render_logged(&out, ts, "t.html", ctx, scratch, log, cache, d), "render %s", src);
+    STR_EQ(out.ptr, want, msg);
+    buf_free(&out);
+    diag_free(d);
+    arena_reset(scratch);
+}
+
 static void
 test_where_cache(void)
 {
@@ -558,29 +575,13 @@ test_where_cache(void)
         {"{{ site.projects | where(attribute=\"n\", value=2) | length }}", "1"},
     };
     for (int round = 0; round < 2; round++) /* the second round reads the cache */
-        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-            template_set *ts = compile(cases[i][0], a);
-            diag *d = diag_new();
-            buf out = BUF_INIT;
-            deps_log_reset(&log);
-            OK(template_render_logged(&out, ts, "t.html", ctx, scratch, &log, cache, d),
-               "render %s", cases[i][0]);
-            STR_EQ(out.ptr, cases[i][1], cases[i][0]);
-            buf_free(&out);
-            diag_free(d);
-            arena_reset(scratch);
-        }
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+            render_where(cases[i][0], ctx, cache, &log, a, scratch, cases[i][1], cases[i][0]);
     /* another list (a new build's values): not the cached result */
     value *other = parse(BASE, a);
     apply(other, &(change){"site.projects.0.status", "stopped"}, a);
-    template_set *ts = compile(cases[0][0], a);
-    diag *d = diag_new();
-    buf out = BUF_INIT;
-    deps_log_reset(&log);
-    template_render_logged(&out, ts, "t.html", other, scratch, &log, cache, d);
-    STR_EQ(out.ptr, "1", "another list is filtered again");
-    buf_free(&out);
-    diag_free(d);
+    render_where(cases[0][0], other, cache, &log, a, scratch, "1",
+                 "another list is filtered again");
     /* a reversed list is made in the scratch arena, whose addresses the next render takes
      * again: two renders of two reversed lists, not one's result for the other */
     value *lists = parse("site:\n  xs: [{s: a, t: 1}, {s: b, t: 2}]\n"
@@ -594,17 +595,9 @@ test_where_cache(void)
          "| join(sep=\",\") }}",
          "4,3"},
     };
-    for (size_t i = 0; i < 2; i++) {
-        arena_reset(scratch);
-        ts = compile(reversed[i][0], a);
-        d = diag_new();
-        deps_log_reset(&log);
-        OK(template_render_logged(&out, ts, "t.html", lists, scratch, &log, cache, d), "render %s",
-           reversed[i][0]);
-        STR_EQ(out.ptr, reversed[i][1], reversed[i][0]);
-        buf_free(&out);
-        diag_free(d);
-    }
+    for (size_t i = 0; i < 2; i++)
+        render_where(reversed[i][0], lists, cache, &log, a, scratch, reversed[i][1],
+                     reversed[i][0]);
     template_cache_free(cache);
     deps_log_free(&log);
     deps_memo_free(memo);

@@ -682,6 +682,7 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     bool ok = false;
     memo *m = NULL;
     deps_log *logs = xcalloc(workers, sizeof(deps_log));
+    deps_log *site_logs = xcalloc(workers, sizeof(deps_log)); /* their reads of `site` */
     deps_memo **memos = xcalloc(workers, sizeof(deps_memo *));
     template_cache **caches = xcalloc(workers, sizeof(template_cache *)); /* while rendering */
     buf *html_bufs = xcalloc(workers, sizeof(buf));
@@ -691,6 +692,8 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     for (size_t w = 0; w < workers; w++) {
         memos[w] = deps_memo_new();
         deps_log_init(&logs[w], memos[w]);
+        deps_log_init(&site_logs[w], memos[w]);
+        deps_log_split(&logs[w], &site_logs[w], "site"); /* sitereads.h */
     }
     build_stats st = {0};
     double t = pool_now_ms();
@@ -886,11 +889,13 @@ done:
     memo_close(m);
     for (size_t w = 0; w < workers; w++) {
         deps_log_free(&logs[w]);
+        deps_log_free(&site_logs[w]);
         deps_memo_free(memos[w]);
         template_cache_free(caches[w]);
     }
     template_frags_free(frags);
     free(logs);
+    free(site_logs);
     free(memos);
     free(caches);
     for (size_t w = 0; w < workers; w++)

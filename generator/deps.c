@@ -420,8 +420,17 @@ deps_log_init(deps_log *l, deps_memo *memo)
 }
 
 void
+deps_log_split(deps_log *l, deps_log *shared, const char *root)
+{
+    l->split = shared;
+    l->split_root = root;
+}
+
+void
 deps_log_reset(deps_log *l)
 {
+    if (l->split)
+        deps_log_reset(l->split);
     buf_clear(&l->data);
     l->n = 0;
     l->prev_n = 0;
@@ -547,6 +556,9 @@ log_read(deps_log *l, const deps_path *p, deps_kind kind, const value *v, const 
         attr = NULL;
         attr_len = 0;
     }
+    if (l->split && root->op == DEPS_ATTR && root->len == strlen(l->split_root) &&
+        memcmp(root->text, l->split_root, root->len) == 0)
+        l = l->split;
     /* for "logged already" (path_hash recurses: the depth is bounded above) */
     uint64_t h = hash_u64(path_hash(p), kind);
     if (attr)

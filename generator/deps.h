@@ -105,6 +105,9 @@ typedef struct deps_log {
      * first use (pointer -> number) */
     deps_memo *anchors;
     size_t n_anchors;
+    /* deps_log_split(): the log of the reads from the root's split_root */
+    struct deps_log *split;
+    const char *split_root;
 } deps_log;
 
 void deps_log_init(deps_log *l, deps_memo *memo);
@@ -114,7 +117,15 @@ void deps_log_add(deps_log *l, const deps_path *p, deps_kind kind, const value *
  * attr[0..len) of each of its items (a filter such as map(attribute=...)). */
 void deps_log_attrs(deps_log *l, const deps_path *p, const value *list, const char *attr,
                     size_t len);
-/* Empties the log for the next render (keeps its memory). */
+/* From now on, the reads whose path starts at the root's `root` (a name, borrowed) go to
+ * shared instead of l, encoded as a log of their own: a check of l and one of shared
+ * together tell what a check of one log of all the reads would. Many renders read the
+ * same of `site` (its title, menu, strings), so that part of their logs is often the
+ * same bytes, checked once per build for all of them (memo.c). A read too deep to log
+ * still sets l->overflow. */
+void deps_log_split(deps_log *l, deps_log *shared, const char *root);
+/* Empties the log (and the log it splits reads into) for the next render (keeps their
+ * memory). */
 void deps_log_reset(deps_log *l);
 void deps_log_free(deps_log *l);
 

@@ -12,6 +12,7 @@
 #include "inputs.h"
 #include "pool.h"
 #include "serial.h"
+#include "sitereads.h"
 #include "xalloc.h"
 
 #include <fcntl.h>
@@ -56,6 +57,7 @@ struct memo {
      * of output 0's record */
     const cache *renders;
     size_t first_output;
+    sitereads *site_reads; /* the renders' reads of `site`, by group */
     /* plugins_key() of this build, when computed: the generate key builds on it */
     uint64_t plugins_key;
     bool plugins_keyed;
@@ -1263,11 +1265,12 @@ memo_start_renders(memo *m, const template_set *ts, const plugin_host *host, siz
         return;
     m->renders = renders_of(m->opt, m->prev, render_fingerprint(ts, host), m->next);
     m->first_output = cache_next_reserve(m->next, n_outputs);
+    m->site_reads = sitereads_new(m->renders);
 }
 
 /* A render's record: "render/<path>" -> the identity of the file it wrote (5 u64), the
- * template it was rendered with (a page's `template:` is not a value it reads) and what
- * it read (deps.h). */
+ * template it was rendered with (a page's `template:` is not a value it reads), the group
+ * of its reads of `site` (sitereads.h; 0: none) and its other reads (deps.h). */
 static void
 render_key(buf *key, const char *path)
 {
@@ -1277,12 +1280,13 @@ render_key(buf *key, const char *path)
 
 static void
 put_render(memo *m, size_t i, const char *key, const output_file_id *id, const char *template_name,
-           const void *deps, size_t len)
+           uint64_t site_reads, const void *deps, size_t len)
 {
     buf rec = BUF_INIT;
     serial_writer w = SERIAL_WRITER(&rec);
     put_file_id(&w, id);
     serial_put_str(&w, template_name);
+    serial_put_u64(&w, site_reads);
     buf_append(&rec, deps, len);
     cache_next_put_slot(m->next, m->first_output + i, key, &rec);
     buf_free(&rec);
@@ -1301,13 +1305,17 @@ memo_keep_render(memo *m, size_t i, const site_output *o, const char *template_n
     serial_reader r = SERIAL_READER(data, len);
     output_file_id want = get_file_id(&r), got;
     const char *name = serial_get_str(&r, scratch); /* the template the page chose */
+    uint64_t site_reads = serial_get_u64(&r);
     bool kept = data && r.ok && name && strcmp(name, template_name) == 0 &&
                 deps_check(r.p, (size_t)(r.end - r.p), o->ctx, dm, scratch) &&
+                sitereads_check(m->site_reads, site_reads, o->ctx, dm, scratch) &&
                 output_keep(out, o->path, &want, &got, d);
+    if (kept)
+        sitereads_need(m->site_reads, site_reads);
     if (kept && memcmp(&got, &want, sizeof got) == 0) /* the very same file: the same record */
         cache_next_keep(m->next, m->first_output + i, key.ptr, data, len);
     else if (kept)
-        put_render(m, i, key.ptr, &got, template_name, r.p, (size_t)(r.end - r.p));
+        put_render(m, i, key.ptr, &got, template_name, site_reads, r.p, (size_t)(r.end - r.p));
     buf_free(&key);
     return kept;
 }
@@ -1318,7 +1326,9 @@ memo_put_render(memo *m, size_t i, const char *path, const output_file_id *id,
 {
     buf key = BUF_INIT;
     render_key(&key, path);
-    put_render(m, i, key.ptr, id, template_name, log->data.ptr, log->data.len);
+    uint64_t site_reads =
+        log->split ? sitereads_put(m->site_reads, log->split->data.ptr, log->split->data.len) : 0;
+    put_render(m, i, key.ptr, id, template_name, site_reads, log->data.ptr, log->data.len);
     buf_free(&key);
 }
 
@@ -1331,6 +1341,8 @@ memo_before_commit(memo *m, output *out, const site *s, const build_stats *st, a
 {
     if (!m)
         return;
+    if (m->site_reads)
+        sitereads_save(m->site_reads, m->next);
     const output_file *files;
     size_t n = output_files(out, &files);
     remember_files(m->next, files, n);
@@ -1372,6 +1384,7 @@ memo_close(memo *m)
     else
         cache_free(m->prev);
     cache_next_free(m->next);
+    sitereads_free(m->site_reads);
     buf_free(&m->path);
     free(m);
 }

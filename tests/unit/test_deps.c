@@ -308,6 +308,66 @@ test_sound_and_precise(anchoring how)
         OK(whole > 0, "the page read whole finds changes of values it did not read (%zu)", whole);
 }
 
+/* A log split at `site` (deps_log_split, as build.c does for sitereads.h): for every
+ * template and change, its two parts checked one after the other say what the one log of
+ * the same render says; the reads of `site` are in the second part only, the others in
+ * the first. */
+static void
+test_split_logs(void)
+{
+    size_t split_reads = 0, own_reads = 0;
+    for (size_t t = 0; t < N_TEMPLATES; t++) {
+        arena *a = arena_new(), *scratch = arena_new();
+        template_set *ts = compile(TEMPLATES[t], a);
+        deps_memo *memo = deps_memo_new();
+        deps_log whole, own, site_part;
+        deps_log_init(&whole, memo);
+        deps_log_init(&own, memo);
+        deps_log_init(&site_part, memo);
+        deps_log_split(&own, &site_part, "site");
+        value *base = parse(BASE, a);
+        mark_anchors(base);
+        char *want = render(ts, base, &whole, scratch);
+        char *got = render(ts, base, &own, scratch);
+        OK(want && got && strcmp(want, got) == 0, "%s: the same output with a split log",
+           TEMPLATES[t]);
+        OK(own.n + site_part.n == whole.n, "%s: every read in one part (%zu + %zu of %zu)",
+           TEMPLATES[t], own.n, site_part.n, whole.n);
+        OK(memmem(own.data.ptr ? own.data.ptr : "", own.data.len, "\4site", 5) == NULL,
+           "%s: no read of site in the first part", TEMPLATES[t]);
+        split_reads += site_part.n;
+        own_reads += own.n;
+        for (size_t c = 0; c < N_CHANGES; c++) {
+            value *ctx = parse(BASE, a);
+            apply(ctx, &CHANGES[c], a);
+            mark_anchors(ctx);
+            deps_memo *m2 = deps_memo_new();
+            bool one = deps_check(whole.data.ptr, whole.data.len, ctx, m2, scratch);
+            deps_memo_free(m2);
+            m2 = deps_memo_new();
+            bool two = deps_check(own.data.ptr, own.data.len, ctx, m2, scratch) &&
+                       deps_check(site_part.data.ptr, site_part.data.len, ctx, m2, scratch);
+            deps_memo_free(m2);
+            OK(one == two, "%s with %s: the split log says %d, the whole %d", TEMPLATES[t],
+               CHANGES[c].path, two, one);
+            arena_reset(scratch);
+        }
+        deps_log_reset(&own);
+        OK(own.n == 0 && site_part.n == 0 && site_part.data.len == 0,
+           "%s: a reset empties both parts", TEMPLATES[t]);
+        free(want);
+        free(got);
+        deps_log_free(&whole);
+        deps_log_free(&own);
+        deps_log_free(&site_part);
+        deps_memo_free(memo);
+        arena_free(scratch);
+        arena_free(a);
+    }
+    OK(split_reads > 0 && own_reads > 0, "reads of site and of others (%zu, %zu)", split_reads,
+       own_reads);
+}
+
 /* deps_check as a new build makes it: with a memo of its own (the log's memo holds
  * hashes of the values as they were when logged, and these tests change them in place). */
 static bool
@@ -882,6 +942,7 @@ main(void)
     test_sound_and_precise(NO_ANCHORS);
     test_sound_and_precise(LISTED_PAGES);
     test_sound_and_precise(ALL_PAGES);
+    test_split_logs();
     test_anchors();
     test_long_text_memo();
     test_early_late();

@@ -263,6 +263,14 @@ value_text_hash(uint64_t seed, const char *p, size_t len)
     return len <= 16 ? hash_short(seed, p, len) : hash_bytes(seed, p, len);
 }
 
+/* A map's hash h with its pair p added, whose value's hash is val: the one formula of a
+ * pair, for deep_except() and those that know a value's hash (deps_hash_map_of()). */
+static inline uint64_t
+pair_step(uint64_t h, const value_pair *p, uint64_t val)
+{
+    return hash_u64(value_text_hash(h, p->key, p->key_len), val);
+}
+
 /* The deep hash of v, leaving out the pairs of maps whose key is in skip (NULL: none;
  * then memo tag 0, else tag, which names the skip list). */
 static uint64_t
@@ -332,7 +340,7 @@ deep_except(const value *v, deps_memo *m, const skip_set *skip, uint64_t tag)
             const value_pair *p = &pairs[i];
             if (skipped(skip, p))
                 continue;
-            h = hash_u64(value_text_hash(h, p->key, p->key_len), deep_except(p->val, m, skip, tag));
+            h = pair_step(h, p, deep_except(p->val, m, skip, tag));
         }
     }
     if (keep)
@@ -363,7 +371,32 @@ deps_hash_except(const value *v, const char *const *skip, uint64_t tag, deps_mem
 }
 
 uint64_t
-deps_hash_early(const value *v, const char *const *late)
+deps_hash_map_of(const value *v, const uint64_t *hashes)
+{
+    uint64_t h = hash_u64(TAG_MAP, v->as.map.len); /* as deep_except() makes it */
+    for (size_t i = 0; i < v->as.map.len; i++)
+        h = pair_step(h, &v->as.map.pairs[i], hashes[i]);
+    return h;
+}
+
+/* The deep hash of the value of v's pair i: known's when known has it (first at its
+ * own place: a page's front matter pairs are the first of its map), else walked. */
+static uint64_t
+deep_known(const value *v, size_t i, const deps_known *known)
+{
+    const value *val = v->as.map.pairs[i].val;
+    if (known && val) {
+        if (i < known->n && known->vals[i] == val)
+            return known->hashes[i];
+        for (size_t k = 0; k < known->n; k++)
+            if (known->vals[k] == val)
+                return known->hashes[k];
+    }
+    return deep(val, NULL);
+}
+
+uint64_t
+deps_hash_early(const value *v, const char *const *late, const deps_known *known)
 {
     if (!v || v->type != VALUE_MAP)
         return deep(v, NULL);
@@ -373,7 +406,7 @@ deps_hash_early(const value *v, const char *const *late)
     for (size_t i = 0; i < v->as.map.len; i++) {
         const value_pair *p = &v->as.map.pairs[i];
         if (!skipped(skip, p))
-            h = hash_u64(value_text_hash(h, p->key, p->key_len), deep(p->val, NULL));
+            h = pair_step(h, p, deep_known(v, i, known));
     }
     return h;
 }

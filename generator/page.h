@@ -101,6 +101,12 @@ struct page {
     /* set by memo.c: deps_hash_early() of ctx without the pairs that change after the
      * model (memo.c's LATE_KEYS), made once a build; 0 until then */
     uint64_t early_hash;
+    /* set by memo.c when it restored the page: the values of ctx whose deep hashes the
+     * cache holds (its front matter's pairs, the front matter, the stages), n_known of them,
+     * for deps_hash_early() (deps_known); NULL for a page parsed in this build */
+    const value **known_vals;
+    uint64_t *known_hashes;
+    size_t n_known;
 };
 
 /* What every page load of a build shares (read-only, so worker threads share it). */

@@ -896,9 +896,9 @@ test_early_late(void)
     arena *a = arena_new();
     static const char *const late[] = {"data", "content", NULL};
     value *m = parse("title: A\ndata: {x: 1}\ntags: [a, b]\ncontent: <p>x</p>\n", a);
-    uint64_t early = deps_hash_early(m, late);
+    uint64_t early = deps_hash_early(m, late, NULL);
     uint64_t whole = deps_hash_late(early, m, late);
-    OK(deps_hash_early(parse("title: A\ntags: [a, b]\n", a), late) == early,
+    OK(deps_hash_early(parse("title: A\ntags: [a, b]\n", a), late, NULL) == early,
        "the early hash leaves the late pairs out, wherever they are");
     OK(deps_hash_late(early, parse("title: A\ndata: {x: 1}\ntags: [a, b]\ncontent: <p>x</p>\n", a),
                       late) == whole,
@@ -916,19 +916,48 @@ test_early_late(void)
     };
     for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
         value *o = parse(others[i], a);
-        OK(deps_hash_late(deps_hash_early(o, late), o, late) != whole, "a changed map: %s",
+        OK(deps_hash_late(deps_hash_early(o, late, NULL), o, late) != whole, "a changed map: %s",
            others[i]);
     }
     /* a late key that was there before the plugins, as a page's own summary is */
     value *before = parse("title: A\ncontent: old\n", a);
     value *after = parse("title: A\ncontent: new\n", a);
-    OK(deps_hash_early(before, late) == deps_hash_early(after, late) &&
-           deps_hash_late(deps_hash_early(before, late), after, late) !=
-               deps_hash_late(deps_hash_early(before, late), before, late),
+    OK(deps_hash_early(before, late, NULL) == deps_hash_early(after, late, NULL) &&
+           deps_hash_late(deps_hash_early(before, late, NULL), after, late) !=
+               deps_hash_late(deps_hash_early(before, late, NULL), before, late),
        "a late pair replaced in place changes the hash");
     value *text = parse("x: abc\n", a)->as.map.pairs[0].val;
-    OK(deps_hash_late(deps_hash_early(text, late), text, late) == deps_hash(text, DEPS_DEEP, NULL),
+    OK(deps_hash_late(deps_hash_early(text, late, NULL), text, late) ==
+           deps_hash(text, DEPS_DEEP, NULL),
        "not a map: the deep hash");
+    /* known hashes (a restored page's front matter, memo.c): the same hashes, and used */
+    value *front = parse("title: A\ntags: [a, b]\nteam: [{name: X, role: student}]\n", a);
+    value *page = parse("title: T\ntags: [a, b]\nteam: [{name: X, role: student}]\n"
+                        "params: 0\ndata: {x: 1}\n",
+                        a);
+    size_t n = front->as.map.len;
+    const value *vals[8];
+    uint64_t hashes[8];
+    for (size_t i = 0; i < n; i++) { /* the page shares the front matter's values, as site.c */
+        if (i > 0)
+            page->as.map.pairs[i].val = front->as.map.pairs[i].val;
+        vals[i] = front->as.map.pairs[i].val;
+        hashes[i] = deps_hash(vals[i], DEPS_DEEP, NULL);
+    }
+    page->as.map.pairs[3].val = front; /* params */
+    vals[n] = front;
+    hashes[n] = deps_hash_map_of(front, hashes);
+    OK(hashes[n] == deps_hash(front, DEPS_DEEP, NULL), "a map's hash from its pairs' hashes");
+    deps_known known = {vals, hashes, n + 1};
+    OK(deps_hash_early(page, late, &known) == deps_hash_early(page, late, NULL),
+       "known hashes make the same early hash");
+    hashes[2]++; /* team */
+    OK(deps_hash_early(page, late, &known) != deps_hash_early(page, late, NULL),
+       "a known hash is taken for its value, not walked");
+    hashes[2]--;
+    hashes[n]++; /* params, found by its value at another place */
+    OK(deps_hash_early(page, late, &known) != deps_hash_early(page, late, NULL),
+       "a known value is found in another place");
     arena_free(a);
 }
 

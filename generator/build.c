@@ -781,6 +781,7 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     if (host && !memo_run_plugins(m, host, s, workers, load_arenas, &st.plugins_kept, a, d))
         goto done;
     st.hooks_kept = memo_hooks_restored(m, &st.hook_calls);
+    st.facts_kept = memo_facts_restored(m, &st.facts_calls);
     site_share_data(s);
     st.plugins_ms = pool_now_ms() - t;
     t = pool_now_ms();

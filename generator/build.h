@@ -65,6 +65,7 @@ typedef struct build_stats {
     size_t markdown, markdown_kept; /* pages converted, and of those taken from the cache */
     bool plugins_kept;              /* the plugins' site_loaded and page hooks were not run again */
     size_t hook_calls, hooks_kept;  /* page hook calls (plugin x page), and of those restored */
+    size_t facts_calls, facts_kept; /* the same for page_facts hooks */
     bool unchanged;                 /* the output folder was left exactly as it was */
     size_t images_made, images_reused; /* image variants encoded, and found in the cache */
     /* milliseconds spent in each part of the build (for -v) */

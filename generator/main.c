@@ -291,6 +291,9 @@ cmd_build(int argc, char **argv)
                    stats.markdown - stats.markdown_kept, stats.markdown,
                    markdown_parses_in_parallel() ? "in parallel" : "one at a time",
                    stats.plugins_kept ? "not run (unchanged)" : "run");
+            if (!stats.plugins_kept && stats.facts_calls)
+                printf("page_facts hooks run %zu of %zu times; the other results were kept\n",
+                       stats.facts_calls - stats.facts_kept, stats.facts_calls);
             if (!stats.plugins_kept && stats.hook_calls)
                 printf("page hooks run %zu of %zu times (a plugin's hook for a page); the other "
                        "results were kept\n",

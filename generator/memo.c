@@ -10,6 +10,7 @@
 #include "fs.h"
 #include "hash.h"
 #include "inputs.h"
+#include "plugin.h"
 #include "pool.h"
 #include "serial.h"
 #include "sitereads.h"
@@ -67,6 +68,12 @@ struct memo {
     plugin_page_memo hooks;
     uint64_t hooks_salt;
     size_t first_hook;
+    /* page_facts hooks: their callbacks, the place of the current plugin's page 0 record,
+     * how many were recalled */
+    plugin_page_memo facts;
+    size_t first_facts;
+    size_t facts_calls;
+    atomic_size_t facts_restored;
     uint64_t *hook_page_hash;
     bool hook_hashes_made; /* hook_page_hash holds this plugin's pages (else recall makes it) */
     deps_memo **hook_memos;
@@ -724,13 +731,16 @@ hook_key(const memo *m, const char *plugin, uint64_t page_hash, const value *sit
     return h;
 }
 
+/* The record "<kind>/<plugin>/<path>" of a per-page hook for pages[i] (kind "hook": page
+ * hooks, "facts": page_facts hooks), into place first + i; restored counts those recalled.
+ * hashes_made: m->hook_page_hash holds the pages as this plugin's hooks see them. */
 static bool
-recall_hook(void *payload, const char *plugin, size_t i, const page *p, const value *site_ctx,
-            size_t worker, value **result, arena *a, diag *d)
+recall_per_page(memo *m, const char *kind, size_t first, atomic_size_t *restored, bool hashes_made,
+                const char *plugin, size_t i, const page *p, const value *site_ctx, size_t worker,
+                value **result, arena *a, diag *d)
 {
-    memo *m = payload;
     deps_memo *dm = m->hook_memos[worker];
-    if (!m->hook_hashes_made) { /* a later plugin's: p's early hash is plugins_key()'s */
+    if (!hashes_made) { /* a later plugin's: p's early hash is plugins_key()'s */
         deps_known known;
         uint64_t early =
             p->early_hash ? p->early_hash : deps_hash_early(p->ctx, LATE_KEYS, known_of(p, &known));
@@ -739,7 +749,8 @@ recall_hook(void *payload, const char *plugin, size_t i, const page *p, const va
     if (!m->prev)
         return false;
     buf name = BUF_INIT;
-    buf_puts(&name, "hook/");
+    buf_puts(&name, kind);
+    buf_putc(&name, '/');
     record_name(&name, plugin, p->path);
     size_t len, keys_len;
     const void *data = cache_get(m->prev, name.ptr, &len);
@@ -755,7 +766,7 @@ recall_hook(void *payload, const char *plugin, size_t i, const page *p, const va
         ok = r.ok && (v || !has) && serial_get_diags(&r, pd, a) && r.p == r.end;
         if (ok) {
             *result = v;
-            take_record(m, m->first_hook + i, name.ptr, data, len, pd, d, &m->hooks_restored);
+            take_record(m, first + i, name.ptr, data, len, pd, d, restored);
         }
         diag_free(pd);
     }
@@ -764,11 +775,10 @@ recall_hook(void *payload, const char *plugin, size_t i, const page *p, const va
 }
 
 static void
-remember_hook(void *payload, const char *plugin, size_t i, const page *p, const value *site_ctx,
-              size_t worker, const char *site_keys, size_t keys_len, bool all_site,
-              const value *result, diag *pd)
+remember_per_page(memo *m, const char *kind, size_t first, const char *plugin, size_t i,
+                  const page *p, const value *site_ctx, size_t worker, const char *site_keys,
+                  size_t keys_len, bool all_site, const value *result, diag *pd)
 {
-    memo *m = payload;
     if (all_site) /* it went through every key of site: run it again every time */
         return;
     buf keys = BUF_INIT; /* each key once, in the order first read */
@@ -780,7 +790,7 @@ remember_hook(void *payload, const char *plugin, size_t i, const page *p, const 
         if (!seen)
             buf_append(&keys, k, klen + 1);
     }
-    buf rec = BUF_INIT, kind = BUF_INIT;
+    buf rec = BUF_INIT, record_kind = BUF_INIT;
     serial_writer w = SERIAL_WRITER(&rec);
     serial_put_u64(&w, hook_key(m, plugin, m->hook_page_hash[i], site_ctx, keys.ptr, keys.len,
                                 m->hook_memos[worker]));
@@ -788,10 +798,86 @@ remember_hook(void *payload, const char *plugin, size_t i, const page *p, const 
     serial_put_varint(&w, result != NULL);
     if (result)
         serial_put_value(&w, result);
-    record_name(&kind, "hook", plugin);
-    put_page_record(m, m->first_hook + i, kind.ptr, p->path, &w, pd);
-    buf_free(&kind);
+    record_name(&record_kind, kind, plugin);
+    put_page_record(m, first + i, record_kind.ptr, p->path, &w, pd);
+    buf_free(&record_kind);
     buf_free(&keys);
+}
+
+static bool
+recall_hook(void *payload, const char *plugin, size_t i, const page *p, const value *site_ctx,
+            size_t worker, value **result, arena *a, diag *d)
+{
+    memo *m = payload;
+    return recall_per_page(m, "hook", m->first_hook, &m->hooks_restored, m->hook_hashes_made,
+                           plugin, i, p, site_ctx, worker, result, a, d);
+}
+
+static void
+remember_hook(void *payload, const char *plugin, size_t i, const page *p, const value *site_ctx,
+              size_t worker, const char *site_keys, size_t keys_len, bool all_site,
+              const value *result, diag *pd)
+{
+    memo *m = payload;
+    remember_per_page(m, "hook", m->first_hook, plugin, i, p, site_ctx, worker, site_keys, keys_len,
+                      all_site, result, pd);
+}
+
+/* The page_facts hooks' results: "facts/<plugin>/<path>", as a page hook's (the same key:
+ * the page's value, the values of `site` it read). They run before anything changes the
+ * pages, so the pages are as plugins_key() hashed them. */
+static void
+start_facts(void *payload, size_t n)
+{
+    memo *m = payload;
+    m->first_facts = cache_next_reserve(m->next, n);
+    m->facts_calls += n;
+    for (size_t w = 0; w < m->hook_workers; w++)
+        if (!m->hook_memos[w])
+            m->hook_memos[w] = deps_memo_new();
+}
+
+static bool
+recall_facts(void *payload, const char *plugin, size_t i, const page *p, const value *site_ctx,
+             size_t worker, value **result, arena *a, diag *d)
+{
+    memo *m = payload;
+    return recall_per_page(m, "facts", m->first_facts, &m->facts_restored, true, plugin, i, p,
+                           site_ctx, worker, result, a, d);
+}
+
+static void
+remember_facts(void *payload, const char *plugin, size_t i, const page *p, const value *site_ctx,
+               size_t worker, const char *site_keys, size_t keys_len, bool all_site,
+               const value *result, diag *pd)
+{
+    memo *m = payload;
+    remember_per_page(m, "facts", m->first_facts, plugin, i, p, site_ctx, worker, site_keys,
+                      keys_len, all_site, result, pd);
+}
+
+/* site_loaded's result was recalled, so the page_facts hooks do not run: their records go
+ * on to the next build as they are (a record whose key no longer holds is found so when
+ * the hooks run again). Their diagnostics are in the "plugins" record. */
+static void
+carry_facts(memo *m, plugin_host *host, page *const *pages, size_t n)
+{
+    size_t n_names;
+    const char **names = plugin_page_facts_names(host, &n_names);
+    buf name = BUF_INIT;
+    for (size_t k = 0; k < n_names; k++) {
+        size_t first = cache_next_reserve(m->next, n);
+        for (size_t i = 0; i < n; i++) {
+            buf_clear(&name);
+            buf_puts(&name, "facts/");
+            record_name(&name, names[k], pages[i]->path);
+            size_t len;
+            const void *data = cache_get(m->prev, name.ptr, &len);
+            if (data)
+                carry_over(m->next, first + i, name.ptr, data, len);
+        }
+    }
+    buf_free(&name);
 }
 
 /* Everything the hooks see (the site value, every page's through it) and the plugins'
@@ -872,6 +958,7 @@ memo_run_plugins(memo *m, plugin_host *host, site *s, size_t workers, arena **lo
     const plugin_page_memo *hooks = NULL;
     if (next) {
         m->hooks = (plugin_page_memo){start_hooks, recall_hook, remember_hook, m};
+        m->facts = (plugin_page_memo){start_facts, recall_facts, remember_facts, m};
         m->hooks_salt = hash_u64(program_hash(), plugin_host_hash(host));
         m->hook_page_hash = page_hash; /* as the first plugin's page hooks see the pages */
         m->hook_workers = workers;
@@ -880,12 +967,17 @@ memo_run_plugins(memo *m, plugin_host *host, site *s, size_t workers, arena **lo
     } else {
         free(page_hash);
     }
+    size_t n_facts; /* the pages site_loaded sees: hook pages' first n_facts */
+    page *const *facts_pages = site_pages(s, &n_facts);
     if (!site_restored) {
+        diag *sd = diag_new(); /* the hooks' diagnostics, to be remembered with site.data */
+        bool ok = plugin_run_page_facts(host, site_context(s), facts_pages, n_facts, workers,
+                                        load_arenas, next ? &m->facts : NULL, sd);
         /* the first plugin's page hooks on the other threads meanwhile: most do not read
          * site.data, and those that do run again after */
-        plugin_start_page_hooks(host, site_context(s), pages, n, workers, load_arenas, hooks);
-        diag *sd = diag_new(); /* the site_loaded hooks' diagnostics, to be remembered */
-        bool ok = plugin_run_site_loaded(host, site_context(s), workers, sd);
+        if (ok)
+            plugin_start_page_hooks(host, site_context(s), pages, n, workers, load_arenas, hooks);
+        ok = ok && plugin_run_site_loaded(host, site_context(s), workers, sd);
         plugin_stop_page_hooks(host);
         if (ok && next && diag_error_count(sd) == 0)
             remember_site_data(next, key, s, sd);
@@ -895,6 +987,8 @@ memo_run_plugins(memo *m, plugin_host *host, site *s, size_t workers, arena **lo
             end_hooks(m);
             return false;
         }
+    } else if (next) {
+        carry_facts(m, host, facts_pages, n_facts);
     }
     bool ok =
         plugin_run_page_hooks(host, site_context(s), pages, n, workers, load_arenas, hooks, d);
@@ -909,6 +1003,13 @@ memo_hooks_restored(const memo *m, size_t *calls)
 {
     *calls = m ? m->hook_calls : 0;
     return m ? atomic_load(&m->hooks_restored) : 0;
+}
+
+size_t
+memo_facts_restored(const memo *m, size_t *calls)
+{
+    *calls = m ? m->facts_calls : 0;
+    return m ? atomic_load(&m->facts_restored) : 0;
 }
 
 /* {====================================================================

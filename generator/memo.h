@@ -59,6 +59,8 @@ bool memo_run_plugins(memo *m, plugin_host *host, site *s, size_t workers, arena
 /* Of the page hook calls memo_run_plugins() made (a plugin's hook for a page), how many in
  * all (*calls) and how many took the last build's result (returned). */
 size_t memo_hooks_restored(const memo *m, size_t *calls);
+/* The same for the page_facts hooks' calls. */
+size_t memo_facts_restored(const memo *m, size_t *calls);
 
 /* The callbacks with which site_convert_content() restores and records each page's
  * Markdown results (n_all pages: site_all_pages), or NULL when m is NULL. */

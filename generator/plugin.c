@@ -13,6 +13,7 @@
 #include "xalloc.h"
 
 #include <lauxlib.h>
+#include <limits.h>
 #include <locale.h>
 #include <lua.h>
 #include <lualib.h>
@@ -94,6 +95,9 @@ typedef struct plugin {
      * plugin (and any without site_loaded), a state of its own for each later one, whose
      * site_loaded may then run beside the first's (plugin_run_site_loaded) */
     lstate *home;
+    /* what its page_facts hook returned for each of the host's facts_pages (NULL: nil), or
+     * NULL when it has none or it did not run (plugin_run_page_facts) */
+    value **facts;
 } plugin;
 
 typedef struct filter_ref {
@@ -114,7 +118,9 @@ struct plugin_host {
     lstate **pool; /* page hooks: worker w's state (w >= 1; worker 0 is the main thread) */
     size_t n_pool;
     const value *site_ctx, *page_ctx; /* for shortcodes */
-    struct page_job *ahead; /* page hooks started before site_loaded (plugin_start_page_hooks) */
+    struct page_job *ahead;   /* page hooks started before site_loaded (plugin_start_page_hooks) */
+    page *const *facts_pages; /* the pages the page_facts hooks ran for, n_facts of them */
+    size_t n_facts;
     pthread_t ahead_thread;
     bool ahead_running;
     pthread_t watchdog;
@@ -1546,11 +1552,10 @@ check_hooks(plugin_host *h, diag *d)
     static const struct {
         const char *name;
         int type;
-    } known[] = {{"site_loaded", LUA_TFUNCTION},
-                 {"page", LUA_TFUNCTION},
-                 {"generate", LUA_TFUNCTION},
-                 {"filters", LUA_TTABLE},
-                 {"shortcodes", LUA_TTABLE}};
+    } known[] = {{"site_loaded", LUA_TFUNCTION}, {"page_facts", LUA_TFUNCTION},
+                 {"page", LUA_TFUNCTION},        {"generate", LUA_TFUNCTION},
+                 {"filters", LUA_TTABLE},        {"shortcodes", LUA_TTABLE}};
+    enum { N_KNOWN = sizeof known / sizeof known[0] };
     lua_State *L = h->main->L;
     bool ok = true;
     for (size_t i = 0; i < h->n; i++) {
@@ -1563,9 +1568,9 @@ check_hooks(plugin_host *h, diag *d)
         while (lua_next(L, -2)) {
             const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?";
             size_t k = 0;
-            while (k < 5 && strcmp(key, known[k].name) != 0)
+            while (k < N_KNOWN && strcmp(key, known[k].name) != 0)
                 k++;
-            if (k == 5) {
+            if (k == N_KNOWN) {
                 unknown = xrealloc(unknown, (n_unknown + 1) * sizeof(char *));
                 unknown[n_unknown++] = arena_strdup(h->a, key);
             }
@@ -1575,12 +1580,12 @@ check_hooks(plugin_host *h, diag *d)
             qsort(unknown, n_unknown, sizeof(char *), cmp_str);
         for (size_t k = 0; k < n_unknown; k++)
             diag_report(d, DIAG_WARNING, at,
-                        "unknown hook '%s' (hooks: site_loaded, page, generate, filters, "
-                        "shortcodes)",
+                        "unknown hook '%s' (hooks: site_loaded, page_facts, page, generate, "
+                        "filters, shortcodes)",
                         unknown[k]);
         free(unknown);
         /* the known ones must have the right types */
-        for (size_t k = 0; k < 5; k++) {
+        for (size_t k = 0; k < N_KNOWN; k++) {
             raw_field(L, -1, known[k].name);
             if (!lua_isnil(L, -1) && lua_type(L, -1) != known[k].type) {
                 diag_report(d, DIAG_ERROR, at, "hook '%s' must be a %s, not a %s", known[k].name,
@@ -1769,6 +1774,7 @@ pool_state(plugin_host *h, size_t w, diag *d)
 typedef struct page_job {
     plugin_host *h;
     size_t plugin;
+    const char *hook; /* "page", or "page_facts" (plugin_run_page_facts) */
     const value *site_ctx;
     page *const *pages;
     arena **arenas;  /* per worker: where results are converted (live as long as the build) */
@@ -1852,7 +1858,7 @@ page_one(size_t i, size_t w, void *payload)
         return;
     }
     lstate *S = pool_state(h, w, d);
-    bool ok = S && push_hook(S, job->plugin, "page", LUA_TFUNCTION);
+    bool ok = S && push_hook(S, job->plugin, job->hook, LUA_TFUNCTION);
     if (ok) {
         reseed(S->L);
         watch_site(S, job->site_ctx);
@@ -1861,10 +1867,10 @@ page_one(size_t i, size_t w, void *payload)
         int status = limited_call(S, p, 2, 1, d);
         S->watched_site = NULL;
         if (status != LUA_OK) {
-            report_hook_failure(S, p, status, "page", d);
+            report_hook_failure(S, p, status, job->hook, d);
             ok = false;
         } else {
-            ok = read_result(S, p, "page", job->arenas[w], &job->results[i], d);
+            ok = read_result(S, p, job->hook, job->arenas[w], &job->results[i], d);
         }
         if (job->ahead && (!ok || saw_data(S))) {
             /* it saw the site without what site_loaded makes: run again after */
@@ -1910,6 +1916,30 @@ ahead_main(void *arg)
     return NULL;
 }
 
+/* site_loaded's second argument when plugin p has a page_facts hook: a table of page path
+ * -> a copy of what page_facts returned for that page (pages it returned nil for are not
+ * in it), plain Lua tables, not read-only views: a site hook over every project reads them
+ * without a proxy per value. Returns how many arguments it pushed (0 or 1). */
+static int
+push_facts(lstate *S, const plugin_host *h, const plugin *p)
+{
+    if (!p->facts)
+        return 0;
+    lua_State *L = S->L;
+    size_t n = 0;
+    for (size_t k = 0; k < h->n_facts; k++)
+        n += p->facts[k] != NULL;
+    luaL_checkstack(L, 8, "facts");
+    lua_createtable(L, 0, n < INT_MAX ? (int)n : INT_MAX);
+    for (size_t k = 0; k < h->n_facts; k++)
+        if (p->facts[k]) {
+            lua_pushstring(L, h->facts_pages[k]->path);
+            push_value(L, p->facts[k], true);
+            lua_rawset(L, -3);
+        }
+    return 1;
+}
+
 /* The site_loaded hooks of the plugins after the first, run on a thread of their own while
  * the first plugin's runs on the calling one, each in its home state, against the site
  * without "data" (what the earlier plugins are making): a result stands (done[i], the
@@ -1935,8 +1965,9 @@ site_ahead_main(void *arg)
             continue;
         watch_site(S, job->view);
         push_value(S->L, job->view, false);
+        int facts = push_facts(S, h, p);
         diag *pd = diag_new();
-        int status = limited_call(S, p, 1, 1, pd);
+        int status = limited_call(S, p, 1 + facts, 1, pd);
         S->watched_site = NULL;
         if (status == LUA_OK && !saw_data(S)) {
             job->ref[i] = luaL_ref(S->L, LUA_REGISTRYINDEX);
@@ -1964,7 +1995,8 @@ site_loaded_one(plugin_host *h, size_t i, value *site_ctx, int ref, diag *d)
         if (!push_hook(S, i, "site_loaded", LUA_TFUNCTION))
             return true;
         push_value(S->L, site_ctx, false);
-        int status = limited_call(S, p, 1, 1, d);
+        int facts = push_facts(S, h, p);
+        int status = limited_call(S, p, 1 + facts, 1, d);
         if (status != LUA_OK) {
             report_hook_failure(S, p, status, "site_loaded", d);
             return false;
@@ -2032,6 +2064,7 @@ new_page_job(plugin_host *h, size_t which, const value *site_ctx, page *const *p
     page_job *job = xcalloc(1, sizeof *job);
     job->h = h;
     job->plugin = which;
+    job->hook = "page";
     job->site_ctx = site_ctx;
     job->pages = pages;
     job->arenas = arenas;
@@ -2056,6 +2089,57 @@ free_page_job(page_job *job)
     free(job->failed);
     free(job->done);
     free(job);
+}
+
+bool
+plugin_run_page_facts(plugin_host *h, value *site_ctx, page *const *pages, size_t n, size_t workers,
+                      arena **worker_arenas, const plugin_page_memo *memo, diag *d)
+{
+    h->site_ctx = site_ctx;
+    if (!worker_arenas)
+        workers = 1;
+    size_pool(h, workers);
+    arena *main_arena[1] = {h->a};
+    h->facts_pages = pages;
+    h->n_facts = n;
+    bool ok = true;
+    /* plugin by plugin, the pages of one on the pool; results and diagnostics taken in page
+     * order up to the first page whose hook failed, as for page hooks */
+    for (size_t i = 0; i < h->n && ok; i++) {
+        if (!push_hook(h->main, i, "page_facts", LUA_TFUNCTION))
+            continue;
+        lua_pop(h->main->L, 1);
+        page_job *job = new_page_job(h, i, site_ctx, pages, n,
+                                     worker_arenas ? worker_arenas : main_arena, memo);
+        job->hook = "page_facts";
+        if (memo)
+            memo->start(memo->payload, n);
+        pool_run(workers, n, page_one, job);
+        value **facts = arena_alloc(h->a, (n + 1) * sizeof *facts);
+        for (size_t k = 0; k < n; k++) {
+            facts[k] = ok ? job->results[k] : NULL;
+            if (ok) {
+                diag_merge(d, job->diags[k]);
+                ok = !job->failed[k];
+            }
+        }
+        h->plugins[i].facts = facts;
+        free_page_job(job);
+    }
+    return ok;
+}
+
+const char **
+plugin_page_facts_names(plugin_host *h, size_t *n)
+{
+    const char **names = arena_alloc(h->a, (h->n + 1) * sizeof *names);
+    *n = 0;
+    for (size_t i = 0; i < h->n; i++)
+        if (push_hook(h->main, i, "page_facts", LUA_TFUNCTION)) {
+            lua_pop(h->main->L, 1);
+            names[(*n)++] = h->plugins[i].name;
+        }
+    return names;
 }
 
 /* The first plugin with a page hook, or h->n. */

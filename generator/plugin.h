@@ -85,6 +85,18 @@ void plugin_start_page_hooks(plugin_host *h, value *site_ctx, page *const *pages
 /* Lets the pages started ahead finish, starts no more, and waits for them. */
 void plugin_stop_page_hooks(plugin_host *h);
 
+/* The page_facts hooks, plugin by plugin, each for every page of pages[0..n) (the pages
+ * site_loaded sees as site.pages) on `workers` pool threads, as page hooks run (one Lua
+ * state each, results converted into worker_arenas[w], diagnostics in page order up to the
+ * first page whose hook failed, memo as for page hooks): before plugin_run_site_loaded,
+ * against site_ctx as it is then (without what site_loaded adds). What a plugin's
+ * page_facts returned is its site_loaded's second argument (page path -> a copy of it):
+ * the work per page done once per page, remembered per page, and summed by site_loaded. */
+bool plugin_run_page_facts(plugin_host *h, value *site_ctx, page *const *pages, size_t n,
+                           size_t workers, arena **worker_arenas, const plugin_page_memo *memo,
+                           diag *d);
+/* The names of the plugins that have a page_facts hook (*n of them; in h's arena). */
+const char **plugin_page_facts_names(plugin_host *h, size_t *n);
 /* The site_loaded hooks, in plugin order: each returned table is merged into site_ctx's
  * "data" map, which later plugins see. Each plugin after the first runs its site_loaded,
  * generate and shortcodes in a Lua state of its own, so with 2 workers or more their

@@ -399,7 +399,9 @@ end
 -- The site's projects counted into groups (count), and published with each sum of money
 -- as `number` makes it (publish, see with_money), with the paths of the pages counted,
 -- sorted. quiet: no warnings (a count for the files when site_loaded did not count).
-local function count(site, quiet)
+-- facts (or nil): what page_facts returned, by page path; a project without them is
+-- looked at here.
+local function count(site, quiet, facts)
   local keys, known = stage_keys(site)
   local conv_key = conversion_stage(site, known)
   local fields = group_fields(site)
@@ -421,8 +423,9 @@ local function count(site, quiet)
   local pages = {}
 
   for _, page in ipairs(site.projects or {}) do
-    local f = project_facts(page, default_currency, quiet)
-    pages[#pages + 1] = tostring(page.path)
+    local path = tostring(page.path)
+    local f = facts and facts[path] or project_facts(page, default_currency, quiet)
+    pages[#pages + 1] = path
     for _, what in ipairs(MONEY) do
       for cur in pairs(f[what]) do currencies[what][cur] = true end
     end
@@ -491,8 +494,17 @@ local counted_here
 ---------------------------------------------------------------------------------------
 -- Hooks
 
-function M.site_loaded(site)
-  counted_here = count(site, false)
+-- What one project contributes, for every page (site_loaded gets them as `facts`): made once
+-- per page and remembered per page, so that an edit of one project's facts looks at that
+-- project alone again, and site_loaded only adds up. The host runs it before site_loaded, for
+-- the pages site_loaded sees; a page of another section gives nothing.
+function M.page_facts(page, site)
+  if page.section ~= "projects" then return nil end
+  return project_facts(page, scalar_text(site.currency) or DEFAULT_CURRENCY, false)
+end
+
+function M.site_loaded(site, facts)
+  counted_here = count(site, false, facts)
   return {metrics = (publish(counted_here, cents_number))}
 end
 

@@ -615,17 +615,37 @@ local GR, GR_MULTI = 5, 7 -- Gantt marks: one stage, several stages of one date
 local GANTT_MAX_ROWS = 100
 local TOP_AXIS_ROWS = 8 -- longer charts have year labels above the rows too
 
--- facts_of(lang) returns facts(p): what the charts read of project p (its dated stages,
--- first and last date, URL, title and slug), read from the model once per project however
--- many charts show it (the overall ones and its cohort's, each a funnel and a Gantt chart);
--- read-only, each chart makes its rows of its own.
-local function facts_of(lang)
+-- What the charts need of a project, in no language: its dated stages (key, labels, day),
+-- URL, title and slug. The page_facts hook returns it for every project (the host keeps it
+-- per page), so that site_loaded reads each project's facts from a plain table.
+local function project_facts(page)
+  local stages = {}
+  for _, st in ipairs(page.stages or {}) do
+    if st.date ~= nil then
+      stages[#stages + 1] = {key = st.key, label = text_of(st.label), label_zh = text_of(st.label_zh),
+                             date = day_of(st.date)}
+    end
+  end
+  return {stages = stages, url = text_of(page.url), title = text_of(page.title), slug = text_of(page.slug)}
+end
+
+-- facts_of(lang, known_facts) returns facts(p): what the charts read of project p (its dated
+-- stages, first and last date, URL, title and slug), once per project however many charts
+-- show it (the overall ones and its cohort's, each a funnel and a Gantt chart); read-only,
+-- each chart makes its rows of its own. known_facts (or nil): project_facts by page path,
+-- as page_facts returned them; a project without them is read from the model here.
+local function facts_of(lang, known_facts)
   local known = {}
   return function(p)
     local f = known[p]
     if f then return f end
-    local stages = dated_stages(p, lang)
-    f = {stages = stages, url = text_of(p.url), title = text_of(p.title) or "", slug = text_of(p.slug) or ""}
+    local pf = known_facts and known_facts[tostring(p.path)] or project_facts(p)
+    local stages = {}
+    for _, st in ipairs(pf.stages) do
+      stages[#stages + 1] = {key = st.key, label = stage_name(st, lang), short = st.label or st.key,
+                             date = st.date}
+    end
+    f = {stages = stages, url = pf.url, title = pf.title or "", slug = pf.slug or ""}
     if #stages > 0 then
       f.lo, f.hi = stages[1].date, stages[1].date
       for _, st in ipairs(stages) do
@@ -992,8 +1012,8 @@ end
 -- Hooks
 
 -- The cohort charts in language lang (nil: a site of one language).
-local function charts_in(site, lang)
-  local facts = facts_of(lang)
+local function charts_in(site, lang, known_facts)
+  local facts = facts_of(lang, known_facts)
   local projects = site.projects or {}
   local funnel = {overall = funnel_svg(projects, site, nil, lang, facts)}
   local gantt, rows = {}, {}
@@ -1009,12 +1029,18 @@ end
 
 -- charts: in the default language; in a site of several languages also charts_in.<code>
 -- for each of them (the same figures in its words), which themes show in that language.
-function M.site_loaded(site)
+-- A project's facts for the charts, made once per page and remembered per page: an edit of
+-- one project's stages reads that project alone again, and site_loaded draws from them.
+function M.page_facts(page, site)
+  if page.section == "projects" then return project_facts(page) end
+end
+
+function M.site_loaded(site, facts)
   local langs = type(site.languages) == "table" and #site.languages > 1 and site.languages or nil
-  if not langs then return {charts = charts_in(site, nil)} end
+  if not langs then return {charts = charts_in(site, nil, facts)} end
   local by_lang = {}
   for _, l in ipairs(langs) do
-    by_lang[l.code] = charts_in(site, is_zh(l.code) and "zh" or "en")
+    by_lang[l.code] = charts_in(site, is_zh(l.code) and "zh" or "en", facts)
   end
   return {charts = by_lang[langs[1].code], charts_in = by_lang}
 end

@@ -36,9 +36,12 @@ def build(site, out, *args):
                   r"plugin hooks (run|not)", p.stdout)
     f = re.search(r"parsed the front matter of (\d+) of (\d+) files", p.stdout)
     h = re.search(r"page hooks run (\d+) of (\d+) times", p.stdout)
+    pf = re.search(r"page_facts hooks run (\d+) of (\d+) times", p.stdout)
     LAST.clear()
     if h:
         LAST.update(hooks_run=int(h.group(1)), hook_calls=int(h.group(2)))
+    if pf:
+        LAST.update(facts_run=int(pf.group(1)), facts_calls=int(pf.group(2)))
     if c:
         LAST.update(converted=int(c.group(1)), pages=int(c.group(2)),
                     parallel=c.group(3) == "in parallel", hooks=c.group(4) == "run")
@@ -602,6 +605,70 @@ def main():
         echoes = open(os.path.join(pout, "echoes.txt"), encoding="utf-8").read().split("\n")
         check("echoes.txt" in changed and echoes and all(e == "Sand last" for e in echoes),
               "an earlier hook's data: the later hook saw the new motto: %r" % echoes[:4])
+
+        # page_facts: run for every page before site_loaded, which gets what it returned by
+        # page path; kept per page as a page hook's result is (the page, the keys of `site`
+        # it read), carried over by a build that does not run the plugins
+        with open(os.path.join(psite, "plugins", "tally.lua"), "w", encoding="utf-8") as f:
+            f.write("local M = {}\n"
+                    "function M.page_facts(page, site)\n"
+                    "  if page.section ~= 'projects' then return nil end\n"
+                    "  return {title = tostring(page.title), motto = tostring(site.params.motto)}\n"
+                    "end\n"
+                    "function M.site_loaded(site, facts)\n"
+                    "  local n, out = 0, {}\n"
+                    "  for _ in pairs(facts) do n = n + 1 end\n"
+                    "  for _, p in ipairs(site.projects) do\n"
+                    "    local f = facts[p.path]\n"
+                    "    out[#out + 1] = f.title .. ' / ' .. f.motto\n"
+                    "  end\n"
+                    "  return {tally = {lines = table.concat(out, '\\n'), n = n}}\n"
+                    "end\n"
+                    "function M.generate(site)\n"
+                    "  return {{path = 'tally.txt',\n"
+                    "           content = site.data.tally.lines .. '\\n' .. site.data.tally.n}}\n"
+                    "end\n"
+                    "return M\n")
+        edit(pyaml, "cached, echo]", "cached, echo, tally]")
+        status, rendered, total, err = build(psite, pout)
+        tally = open(os.path.join(pout, "tally.txt"), encoding="utf-8").read().split("\n")
+        projects = len(os.listdir(os.path.join(psite, "content", "projects")))
+        check(status == 0 and len(tally) == projects + 1 and tally[-1] == str(projects)
+              and all(t.endswith(" / Sand last") for t in tally[:-1]),
+              "page_facts: site_loaded gets every project's facts by path, no other page's: %r"
+              % tally[:3])
+        facts_calls = LAST.get("facts_calls", 0)
+        check(facts_calls > projects and LAST.get("facts_run") == facts_calls,
+              "page_facts: a new plugin's hook runs for every page: %s" % LAST)
+        edit(anti_fog, "title: Renamed ", "title: Renamed again ")
+        before = snapshot(pout)
+        rendered, total, changed = changed_as_expected(psite, pout, before, "page_facts, a title")
+        tally = open(os.path.join(pout, "tally.txt"), encoding="utf-8").read()
+        # the page, and its neighbours: their page.lower or page.higher shows its title
+        check("tally.txt" in changed and "Renamed again " in tally
+              and 1 <= LAST.get("facts_run", 0) <= 3 and LAST.get("facts_calls") == facts_calls,
+              "page_facts, a title: run for the edited page and its neighbours, site_loaded "
+              "sees it: %s" % LAST)
+        title_runs = LAST.get("facts_run")
+        edit(pyaml, "motto: Sand last", "motto: Oil first")
+        before = snapshot(pout)
+        rendered, total, changed = changed_as_expected(psite, pout, before, "page_facts, site")
+        tally = open(os.path.join(pout, "tally.txt"), encoding="utf-8").read()
+        check("tally.txt" in changed and "Sand last" not in tally
+              and LAST.get("facts_run") == projects,
+              "page_facts, a key of site they read: run again for the pages that read it: %s"
+              % LAST)
+        # a body edit runs no plugin; the facts kept are there for the next facts edit
+        edit(anti_fog, "\n## ", "\nA body edit.\n\n## ")
+        before = snapshot(pout)
+        changed_as_expected(psite, pout, before, "page_facts, a body edit")
+        check("facts_run" not in LAST and "Renamed again " in tally,
+              "page_facts, a body edit: site_loaded does not run, nor page_facts: %s" % LAST)
+        edit(anti_fog, "title: Renamed again ", "title: Renamed once more ")
+        before = snapshot(pout)
+        changed_as_expected(psite, pout, before, "page_facts after a body edit")
+        check(LAST.get("facts_run") == title_runs,
+              "page_facts after a body edit: the other pages' facts were carried over: %s" % LAST)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return done()

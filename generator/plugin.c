@@ -9,6 +9,7 @@
 #include "ident.h"
 #include "pool.h"
 #include "smallpool.h"
+#include "strtab.h"
 #include "text.h"
 #include "xalloc.h"
 
@@ -96,7 +97,8 @@ typedef struct plugin {
      * site_loaded may then run beside the first's (plugin_run_site_loaded) */
     lstate *home;
     /* what its page_facts hook returned for each of the host's facts_pages (NULL: nil), or
-     * NULL when it has none or it did not run (plugin_run_page_facts) */
+     * NULL when it has none or it did not run (plugin_run_page_facts); in the host's
+     * facts_arenas, freed once the site_loaded hooks are done (drop_facts) */
     value **facts;
 } plugin;
 
@@ -121,6 +123,10 @@ struct plugin_host {
     struct page_job *ahead;   /* page hooks started before site_loaded (plugin_start_page_hooks) */
     page *const *facts_pages; /* the pages the page_facts hooks ran for, n_facts of them */
     size_t n_facts;
+    strtab facts_by_path; /* a page's path -> its place in facts_pages + 1 */
+    arena **facts_arenas; /* per worker: the page_facts results (NULL: none made) */
+    size_t n_facts_arenas;
+    bool facts_open; /* site_loaded may read the results (see facts_index) */
     pthread_t ahead_thread;
     bool ahead_running;
     pthread_t watchdog;
@@ -135,6 +141,7 @@ static _Thread_local lstate *volatile calling_here;
 
 struct page_job;
 static void free_page_job(struct page_job *job);
+static void drop_facts(struct plugin_host *h);
 
 static int64_t
 now_ms(void)
@@ -1685,6 +1692,7 @@ plugin_host_free(plugin_host *h)
     }
     plugin_stop_page_hooks(h);
     free_page_job(h->ahead);
+    drop_facts(h);
     free(h->pool);
     pthread_mutex_destroy(&h->lock);
     pthread_cond_destroy(&h->wake);
@@ -1916,29 +1924,114 @@ ahead_main(void *arg)
     return NULL;
 }
 
-/* site_loaded's second argument when plugin p has a page_facts hook: a table of page path
- * -> a copy of what page_facts returned for that page (pages it returned nil for are not
- * in it), plain Lua tables, not read-only views: a site hook over every project reads them
- * without a proxy per value. Returns how many arguments it pushed (0 or 1). */
+/* {====================================================================
+ * site_loaded's `facts`: page path -> a copy of what page_facts returned for it, made
+ * when read (facts[path], pairs(facts)), so that the copies of 50,000 pages are never all
+ * alive at once (Lua collects each after use), and plain Lua tables, not read-only views:
+ * a site hook over every project reads them without a proxy per value. Upvalue 1 of its
+ * functions is the plugin (a light userdata); the results are there only while the
+ * site_loaded hooks run (facts_open): read later (kept in a file-level variable), it is an
+ * error.
+ * ===================================================================== */
+
+static const plugin *
+facts_plugin(lua_State *L)
+{
+    const plugin *p = lua_touserdata(L, lua_upvalueindex(1));
+    const plugin_host *h = state_of(L)->h;
+    if (!h->facts_open || !p->facts)
+        luaL_error(L, "facts are only there while site_loaded runs");
+    return p;
+}
+
 static int
-push_facts(lstate *S, const plugin_host *h, const plugin *p)
+facts_index(lua_State *L)
+{
+    const plugin *p = facts_plugin(L);
+    const plugin_host *h = state_of(L)->h;
+    const char *path = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : NULL;
+    uintptr_t at = path ? (uintptr_t)strtab_get(&h->facts_by_path, path) : 0;
+    if (!at || !p->facts[at - 1])
+        return 0;
+    push_value(L, p->facts[at - 1], true);
+    return 1;
+}
+
+/* The iterator of pairs(facts): upvalue 2 is the next place; pages in site.pages order. */
+static int
+facts_next(lua_State *L)
+{
+    const plugin *p = facts_plugin(L);
+    const plugin_host *h = state_of(L)->h;
+    lua_Integer k = lua_tointeger(L, lua_upvalueindex(2));
+    while ((size_t)k < h->n_facts && !p->facts[k])
+        k++;
+    if ((size_t)k >= h->n_facts)
+        return 0;
+    lua_pushinteger(L, k + 1);
+    lua_replace(L, lua_upvalueindex(2));
+    lua_pushstring(L, h->facts_pages[k]->path);
+    push_value(L, p->facts[k], true);
+    return 2;
+}
+
+static int
+facts_pairs(lua_State *L)
+{
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_pushinteger(L, 0);
+    lua_pushcclosure(L, facts_next, 2);
+    lua_pushvalue(L, 1);
+    lua_pushnil(L);
+    return 3;
+}
+
+static int
+facts_newindex(lua_State *L)
+{
+    return luaL_error(L, "facts are read-only");
+}
+
+/* site_loaded's second argument when plugin p has a page_facts hook (see above). Returns
+ * how many arguments it pushed (0 or 1). */
+static int
+push_facts(lstate *S, const plugin *p)
 {
     if (!p->facts)
         return 0;
     lua_State *L = S->L;
-    size_t n = 0;
-    for (size_t k = 0; k < h->n_facts; k++)
-        n += p->facts[k] != NULL;
+    static const luaL_Reg mt[] = {{"__index", facts_index},
+                                  {"__newindex", facts_newindex},
+                                  {"__pairs", facts_pairs},
+                                  {NULL, NULL}};
     luaL_checkstack(L, 8, "facts");
-    lua_createtable(L, 0, n < INT_MAX ? (int)n : INT_MAX);
-    for (size_t k = 0; k < h->n_facts; k++)
-        if (p->facts[k]) {
-            lua_pushstring(L, h->facts_pages[k]->path);
-            push_value(L, p->facts[k], true);
-            lua_rawset(L, -3);
-        }
+    lua_createtable(L, 0, 0);
+    lua_createtable(L, 0, 4);
+    lua_pushlightuserdata(L, (void *)p);
+    luaL_setfuncs(L, mt, 1);
+    lua_pushliteral(L, "read-only");
+    lua_setfield(L, -2, "__metatable");
+    lua_setmetatable(L, -2);
     return 1;
 }
+
+/* After the site_loaded hooks: the page_facts results are freed, and a `facts` a plugin
+ * kept reads as an error. */
+static void
+drop_facts(plugin_host *h)
+{
+    h->facts_open = false;
+    for (size_t i = 0; i < h->n; i++)
+        h->plugins[i].facts = NULL;
+    for (size_t w = 0; w < h->n_facts_arenas; w++)
+        arena_free(h->facts_arenas[w]);
+    free(h->facts_arenas);
+    h->facts_arenas = NULL;
+    h->n_facts_arenas = 0;
+    strtab_free(&h->facts_by_path);
+}
+
+/* }==================================================================== */
 
 /* The site_loaded hooks of the plugins after the first, run on a thread of their own while
  * the first plugin's runs on the calling one, each in its home state, against the site
@@ -1965,7 +2058,7 @@ site_ahead_main(void *arg)
             continue;
         watch_site(S, job->view);
         push_value(S->L, job->view, false);
-        int facts = push_facts(S, h, p);
+        int facts = push_facts(S, p);
         diag *pd = diag_new();
         int status = limited_call(S, p, 1 + facts, 1, pd);
         S->watched_site = NULL;
@@ -1995,7 +2088,7 @@ site_loaded_one(plugin_host *h, size_t i, value *site_ctx, int ref, diag *d)
         if (!push_hook(S, i, "site_loaded", LUA_TFUNCTION))
             return true;
         push_value(S->L, site_ctx, false);
-        int facts = push_facts(S, h, p);
+        int facts = push_facts(S, p);
         int status = limited_call(S, p, 1 + facts, 1, d);
         if (status != LUA_OK) {
             report_hook_failure(S, p, status, "site_loaded", d);
@@ -2043,6 +2136,7 @@ plugin_run_site_loaded(plugin_host *h, value *site_ctx, size_t workers, diag *d)
     free(job.done);
     free(job.ref);
     free(job.diags);
+    drop_facts(h);
     return ok;
 }
 
@@ -2099,9 +2193,19 @@ plugin_run_page_facts(plugin_host *h, value *site_ctx, page *const *pages, size_
     if (!worker_arenas)
         workers = 1;
     size_pool(h, workers);
-    arena *main_arena[1] = {h->a};
+    drop_facts(h);
+    /* the results live until the site_loaded hooks are done (drop_facts), in arenas of
+     * their own: not in the model's, which last the whole build */
+    h->facts_arenas = xcalloc(workers, sizeof(arena *));
+    h->n_facts_arenas = workers;
+    for (size_t w = 0; w < workers; w++)
+        h->facts_arenas[w] = arena_new();
     h->facts_pages = pages;
     h->n_facts = n;
+    strtab_reserve(&h->facts_by_path, n);
+    for (size_t k = 0; k < n; k++)
+        strtab_put(&h->facts_by_path, pages[k]->path, (void *)(uintptr_t)(k + 1));
+    h->facts_open = true;
     bool ok = true;
     /* plugin by plugin, the pages of one on the pool; results and diagnostics taken in page
      * order up to the first page whose hook failed, as for page hooks */
@@ -2109,8 +2213,7 @@ plugin_run_page_facts(plugin_host *h, value *site_ctx, page *const *pages, size_
         if (!push_hook(h->main, i, "page_facts", LUA_TFUNCTION))
             continue;
         lua_pop(h->main->L, 1);
-        page_job *job = new_page_job(h, i, site_ctx, pages, n,
-                                     worker_arenas ? worker_arenas : main_arena, memo);
+        page_job *job = new_page_job(h, i, site_ctx, pages, n, h->facts_arenas, memo);
         job->hook = "page_facts";
         if (memo)
             memo->start(memo->payload, n);

@@ -1613,7 +1613,14 @@ check_hooks(plugin_host *h, diag *d)
             }
             lua_pop(L, 1);
         }
-        lua_pop(L, 1);
+        /* what page_facts returns reaches only site_loaded */
+        raw_field(L, -1, "page_facts");
+        bool facts = lua_isfunction(L, -1);
+        raw_field(L, -2, "site_loaded");
+        if (facts && lua_isnil(L, -1))
+            diag_report(d, DIAG_WARNING, at,
+                        "hook 'page_facts' without 'site_loaded': what it returns is never used");
+        lua_pop(L, 3);
     }
     return ok;
 }

@@ -1993,6 +1993,19 @@ facts_pairs(lua_State *L)
     return 3;
 }
 
+/* #facts: how many pages page_facts returned a table for. */
+static int
+facts_len(lua_State *L)
+{
+    const plugin *p = facts_plugin(L);
+    const plugin_host *h = state_of(L)->h;
+    lua_Integer n = 0;
+    for (size_t k = 0; k < h->n_facts; k++)
+        n += p->facts[k] != NULL;
+    lua_pushinteger(L, n);
+    return 1;
+}
+
 static int
 facts_newindex(lua_State *L)
 {
@@ -2010,6 +2023,7 @@ push_facts(lstate *S, const plugin *p)
     static const luaL_Reg mt[] = {{"__index", facts_index},
                                   {"__newindex", facts_newindex},
                                   {"__pairs", facts_pairs},
+                                  {"__len", facts_len},
                                   {NULL, NULL}};
     luaL_checkstack(L, 8, "facts");
     lua_createtable(L, 0, 0);

@@ -622,6 +622,7 @@ def main():
                     "    local f = facts[p.path]\n"
                     "    out[#out + 1] = f.title .. ' / ' .. f.motto\n"
                     "  end\n"
+                    "  if #facts ~= n then error('#facts ' .. #facts .. ', pairs ' .. n) end\n"
                     "  return {tally = {lines = table.concat(out, '\\n'), n = n}}\n"
                     "end\n"
                     "function M.generate(site)\n"
@@ -631,7 +632,10 @@ def main():
                     "return M\n")
         edit(pyaml, "cached, echo]", "cached, echo, tally]")
         status, rendered, total, err = build(psite, pout)
-        tally = open(os.path.join(pout, "tally.txt"), encoding="utf-8").read().split("\n")
+        check(status == 0, "page_facts: the site builds: " + err[-400:])
+        tally_file = os.path.join(pout, "tally.txt")
+        tally = (open(tally_file, encoding="utf-8").read().split("\n")
+                 if os.path.exists(tally_file) else [])
         projects = len(os.listdir(os.path.join(psite, "content", "projects")))
         check(status == 0 and len(tally) == projects + 1 and tally[-1] == str(projects)
               and all(t.endswith(" / Sand last") for t in tally[:-1]),

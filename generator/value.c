@@ -196,6 +196,18 @@ value_map_pair(const value *map, const char *key)
     return find_pair(map, key, strlen(key));
 }
 
+/* Adds pair p (a key not in map yet) to a map with room for it, indexed once it is big:
+ * lookups while the map is being made stay cheap. */
+static void
+append_pair(value *map, value_pair p, arena *a)
+{
+    map->as.map.pairs[map->as.map.len++] = p;
+    if (map->as.map.index)
+        index_pair(map, map->as.map.len - 1);
+    else
+        value_map_index(map, a);
+}
+
 void
 value_map_setn_at(value *map, const char *key, size_t key_len, value *v, src_pos key_pos, arena *a)
 {
@@ -214,12 +226,7 @@ value_map_setn_at(value *map, const char *key, size_t key_len, value *v, src_pos
         map->as.map.cap = cap;
         map->as.map.index = NULL; /* sized for the old cap: made again below */
     }
-    map->as.map.pairs[map->as.map.len++] =
-        value_pair_make(arena_strndup(a, key, key_len), key_len, v, key_pos);
-    if (map->as.map.index)
-        index_pair(map, map->as.map.len - 1);
-    else
-        value_map_index(map, a);
+    append_pair(map, value_pair_make(arena_strndup(a, key, key_len), key_len, v, key_pos), a);
 }
 
 value *
@@ -237,11 +244,9 @@ value_map_copy(const value *src, size_t extra, arena *a)
             p->val = q->val;
             p->key_pos = at;
         } else {
-            m->as.map.pairs[m->as.map.len++] =
-                (value_pair){q->key, q->key_len, q->key_head, q->val, at};
+            append_pair(m, (value_pair){q->key, q->key_len, q->key_head, q->val, at}, a);
         }
     }
-    value_map_index(m, a);
     return m;
 }
 

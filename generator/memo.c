@@ -972,7 +972,7 @@ memo_run_plugins(memo *m, plugin_host *host, site *s, size_t workers, arena **lo
     if (!site_restored) {
         diag *sd = diag_new(); /* the hooks' diagnostics, to be remembered with site.data */
         bool ok = plugin_run_page_facts(host, site_context(s), facts_pages, n_facts, workers,
-                                        load_arenas, next ? &m->facts : NULL, sd);
+                                        next ? &m->facts : NULL, sd);
         /* the first plugin's page hooks on the other threads meanwhile: most do not read
          * site.data, and those that do run again after */
         if (ok)

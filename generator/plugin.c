@@ -1509,6 +1509,16 @@ push_hook(lstate *S, size_t i, const char *name, int type)
     return true;
 }
 
+/* Whether plugin i has the function hook `name` (in the main state, the main thread's). */
+static bool
+has_hook(plugin_host *h, size_t i, const char *name)
+{
+    if (!push_hook(h->main, i, name, LUA_TFUNCTION))
+        return false;
+    lua_pop(h->main->L, 1);
+    return true;
+}
+
 /* }==================================================================== */
 
 /* {====================================================================
@@ -2208,11 +2218,9 @@ free_page_job(page_job *job)
 
 bool
 plugin_run_page_facts(plugin_host *h, value *site_ctx, page *const *pages, size_t n, size_t workers,
-                      arena **worker_arenas, const plugin_page_memo *memo, diag *d)
+                      const plugin_page_memo *memo, diag *d)
 {
     h->site_ctx = site_ctx;
-    if (!worker_arenas)
-        workers = 1;
     size_pool(h, workers);
     drop_facts(h);
     /* the results live until the site_loaded hooks are done (drop_facts), in arenas of
@@ -2231,9 +2239,8 @@ plugin_run_page_facts(plugin_host *h, value *site_ctx, page *const *pages, size_
     /* plugin by plugin, the pages of one on the pool; results and diagnostics taken in page
      * order up to the first page whose hook failed, as for page hooks */
     for (size_t i = 0; i < h->n && ok; i++) {
-        if (!push_hook(h->main, i, "page_facts", LUA_TFUNCTION))
+        if (!has_hook(h, i, "page_facts"))
             continue;
-        lua_pop(h->main->L, 1);
         page_job *job = new_page_job(h, i, site_ctx, pages, n, h->facts_arenas, memo);
         job->hook = "page_facts";
         if (memo)
@@ -2259,10 +2266,8 @@ plugin_page_facts_names(plugin_host *h, size_t *n)
     const char **names = arena_alloc(h->a, (h->n + 1) * sizeof *names);
     *n = 0;
     for (size_t i = 0; i < h->n; i++)
-        if (push_hook(h->main, i, "page_facts", LUA_TFUNCTION)) {
-            lua_pop(h->main->L, 1);
+        if (has_hook(h, i, "page_facts"))
             names[(*n)++] = h->plugins[i].name;
-        }
     return names;
 }
 
@@ -2271,10 +2276,8 @@ static size_t
 first_page_plugin(plugin_host *h)
 {
     for (size_t i = 0; i < h->n; i++)
-        if (push_hook(h->main, i, "page", LUA_TFUNCTION)) {
-            lua_pop(h->main->L, 1);
+        if (has_hook(h, i, "page"))
             return i;
-        }
     return h->n;
 }
 
@@ -2324,9 +2327,8 @@ plugin_run_page_hooks(plugin_host *h, value *site_ctx, page *const *pages, size_
      * pages of one plugin on the pool; results and diagnostics are taken in page order,
      * up to the first page whose hook failed, as if they had run one after another */
     for (size_t i = 0; i < h->n && ok; i++) {
-        if (!push_hook(h->main, i, "page", LUA_TFUNCTION))
+        if (!has_hook(h, i, "page"))
             continue;
-        lua_pop(h->main->L, 1);
         page_job *job = h->ahead && h->ahead->plugin == i ? h->ahead : NULL;
         if (job) { /* the pages done ahead stand; the rest run now, against the whole site */
             h->ahead = NULL;

@@ -87,14 +87,14 @@ void plugin_stop_page_hooks(plugin_host *h);
 
 /* The page_facts hooks, plugin by plugin, each for every page of pages[0..n) (the pages
  * site_loaded sees as site.pages) on `workers` pool threads, as page hooks run (one Lua
- * state each, results converted into worker_arenas[w], diagnostics in page order up to the
- * first page whose hook failed, memo as for page hooks): before plugin_run_site_loaded,
+ * state each, diagnostics in page order up to the first page whose hook failed, memo as
+ * for page hooks; the results in arenas of the host's, freed when plugin_run_site_loaded
+ * is done): before plugin_run_site_loaded,
  * against site_ctx as it is then (without what site_loaded adds). What a plugin's
  * page_facts returned is its site_loaded's second argument (page path -> a copy of it):
  * the work per page done once per page, remembered per page, and summed by site_loaded. */
 bool plugin_run_page_facts(plugin_host *h, value *site_ctx, page *const *pages, size_t n,
-                           size_t workers, arena **worker_arenas, const plugin_page_memo *memo,
-                           diag *d);
+                           size_t workers, const plugin_page_memo *memo, diag *d);
 /* The names of the plugins that have a page_facts hook (*n of them; in h's arena). */
 const char **plugin_page_facts_names(plugin_host *h, size_t *n);
 /* The site_loaded hooks, in plugin order: each returned table is merged into site_ctx's

@@ -455,42 +455,21 @@ start_loads(void *payload, size_t n)
     m->first_file = cache_next_reserve(m->next, n);
 }
 
-/* The deep hashes of p's front matter pairs' values and of its stages (their count first),
- * which a restored page's early hash then takes instead of walking those values again: at
- * 10,000 pages, a body edit's early hashes (plugins_key()) 222 to 96 million instructions.
- * The sanitizer builds check them (CHECK_EARLY_HASHES). */
+/* p's known values (page.known_vals) from hashes[0..n), the deep hashes of its front
+ * matter's pairs' values, and stages, its stages': the pairs' in their places, then the
+ * front matter itself (`page.params`, made from its pairs' hashes), then the stages.
+ * hashes has room for n + 2 and becomes p's. */
 static void
-remember_known(serial_writer *w, const page *p)
+set_known(page *p, uint64_t *hashes, size_t n, uint64_t stages, arena *a)
 {
-    size_t n = p->front && p->front->type == VALUE_MAP ? p->front->as.map.len : 0;
-    serial_put_varint(w, n);
-    for (size_t i = 0; i < n; i++)
-        serial_put_u64(w, deps_hash(p->front->as.map.pairs[i].val, DEPS_DEEP, NULL));
-    serial_put_u64(w, deps_hash(p->stages, DEPS_DEEP, NULL));
-}
-
-/* The hashes remember_known() wrote, as p's known values: the front matter's pairs' in their
- * places, then the front matter itself (`page.params`), then the stages. False when they
- * do not fit p's front matter. */
-static bool
-recall_known(serial_reader *r, page *p, arena *a)
-{
-    size_t n = serial_get_varint(r);
-    size_t front_len = p->front && p->front->type == VALUE_MAP ? p->front->as.map.len : 0;
-    if (!r->ok || n != front_len)
-        return false;
     const value **vals = arena_alloc(a, (n + 2) * sizeof *vals);
-    uint64_t *hashes = arena_alloc(a, (n + 2) * sizeof *hashes);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++)
         vals[i] = p->front->as.map.pairs[i].val;
-        hashes[i] = serial_get_u64(r);
-    }
     size_t k = n;
     if (n) {
         vals[k] = p->front;
         hashes[k++] = deps_hash_map_of(p->front, hashes);
     }
-    uint64_t stages = serial_get_u64(r);
     if (p->stages) {
         vals[k] = p->stages;
         hashes[k++] = stages;
@@ -498,7 +477,50 @@ recall_known(serial_reader *r, page *p, arena *a)
     p->known_vals = vals;
     p->known_hashes = hashes;
     p->n_known = k;
-    return r->ok;
+}
+
+static size_t
+front_len(const page *p)
+{
+    return p->front && p->front->type == VALUE_MAP ? p->front->as.map.len : 0;
+}
+
+/* The deep hashes of p's front matter pairs' values and of its stages (their count first),
+ * which a restored page's early hash then takes instead of walking those values again: at
+ * 10,000 pages, a body edit's early hashes (plugins_key()) 222 to 96 million instructions.
+ * p takes them too (set_known), so that a page parsed in this build is not walked a second
+ * time either. The sanitizer builds check them (CHECK_EARLY_HASHES). */
+static void
+remember_known(serial_writer *w, page *p, arena *a)
+{
+    size_t n = front_len(p);
+    uint64_t *hashes = arena_alloc(a, (n + 2) * sizeof *hashes);
+    serial_put_varint(w, n);
+    for (size_t i = 0; i < n; i++) {
+        hashes[i] = deps_hash(p->front->as.map.pairs[i].val, DEPS_DEEP, NULL);
+        serial_put_u64(w, hashes[i]);
+    }
+    uint64_t stages = deps_hash(p->stages, DEPS_DEEP, NULL);
+    serial_put_u64(w, stages);
+    set_known(p, hashes, n, stages, a);
+}
+
+/* The hashes remember_known() wrote, as p's known values. False when they do not fit p's
+ * front matter. */
+static bool
+recall_known(serial_reader *r, page *p, arena *a)
+{
+    size_t n = serial_get_varint(r);
+    if (!r->ok || n != front_len(p))
+        return false;
+    uint64_t *hashes = arena_alloc(a, (n + 2) * sizeof *hashes);
+    for (size_t i = 0; i < n; i++)
+        hashes[i] = serial_get_u64(r);
+    uint64_t stages = serial_get_u64(r);
+    if (!r->ok)
+        return false;
+    set_known(p, hashes, n, stages, a);
+    return true;
 }
 
 /* "page/<path>" -> key, the front matter, the fields page_parse() sets (title, slug,
@@ -549,7 +571,7 @@ recall_page(void *payload, size_t i, page *p, uint64_t key, const char *src, siz
 }
 
 static void
-remember_page(void *payload, size_t i, const page *p, uint64_t key, const char *src,
+remember_page(void *payload, size_t i, page *p, uint64_t key, const char *src, arena *a,
               diag *page_diags)
 {
     memo *m = payload;
@@ -574,7 +596,7 @@ remember_page(void *payload, size_t i, const page *p, uint64_t key, const char *
     serial_put_varint(&w, p->body ? (size_t)(p->body - src) : 0);
     serial_put_varint(&w, p->body_len);
     serial_put_varint(&w, p->body_line);
-    remember_known(&w, p);
+    remember_known(&w, p, a);
     put_page_record(m, m->first_file + i, "page", p->path, &w, page_diags);
 }
 

@@ -318,7 +318,7 @@ load_one(size_t i, size_t worker, void *payload)
     diag *d = diag_new(); /* the file's own, to be remembered */
     if (page_parse(p, &j->opt, f->rel, f->sec_name, f->is_index, src, len, a, d) &&
         diag_error_count(d) == 0)
-        j->memo->remember(j->memo->payload, i, p, key, src, d);
+        j->memo->remember(j->memo->payload, i, p, key, src, a, d);
     diag_merge(j->d, d);
     diag_free(d);
 }

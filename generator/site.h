@@ -28,7 +28,9 @@ typedef struct site_load_memo {
     void (*start)(void *payload, size_t n);
     bool (*recall)(void *payload, size_t i, page *p, uint64_t key, const char *src, size_t len,
                    arena *a, diag *d);
-    void (*remember)(void *payload, size_t i, const page *p, uint64_t key, const char *src,
+    /* may add to p what it computed for the record (memo.c: the front matter's hashes),
+     * allocating in a (the page's arena) */
+    void (*remember)(void *payload, size_t i, page *p, uint64_t key, const char *src, arena *a,
                      diag *page_diags);
     void *payload;
     uint64_t salt;

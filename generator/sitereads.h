@@ -44,7 +44,7 @@ void sitereads_need(sitereads *g, uint64_t id);
  * ids): those of the last build kept as they are, the new ones from their bytes. */
 void sitereads_save(sitereads *g, cache_next *next);
 
-/* How many groups this build needs (tests, -v). */
+/* How many groups this build needs (tests). */
 size_t sitereads_count(const sitereads *g);
 
 #endif

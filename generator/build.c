@@ -697,6 +697,7 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     }
     build_stats st = {0};
     double t = pool_now_ms();
+    fs_hold_root(opt->root); /* every input is read beneath it */
 
     /* site.yaml, the theme and its schema (the schema before the pages: they are checked
      * against it as they load); without a theme the pages are still loaded and checked,
@@ -910,6 +911,7 @@ done:
     free(load_arenas);
     free(scratch);
     arena_free(a);
+    fs_release_root(opt->root);
     return ok && diag_error_count(d) == 0;
 }
 

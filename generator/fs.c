@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,6 +154,85 @@ report_errno(diag *d, const char *diag_name, const char *what, int err)
     diag_report(d, DIAG_ERROR, SRC_POS(diag_name, 0, 0), "%s: %s", what, why);
 }
 
+/* The root a build holds (fs_hold_root): its descriptor, lent to every read beneath it
+ * instead of opening the folder once per file (10,000 opens and closes for a
+ * 10,000-page build). `users` counts the reads under way, so that the last of a
+ * release and those reads closes the descriptor, never one still in use. */
+static pthread_mutex_t held_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    char *path; /* NULL: none held */
+    int fd;
+    size_t holds, users;
+} held_root = {NULL, -1, 0, 0};
+
+static void
+drop_held(void) /* the caller holds held_lock */
+{
+    if (held_root.path && held_root.holds == 0 && held_root.users == 0) {
+        close(held_root.fd);
+        free(held_root.path);
+        held_root.path = NULL;
+        held_root.fd = -1;
+    }
+}
+
+void
+fs_hold_root(const char *root)
+{
+    pthread_mutex_lock(&held_lock);
+    if (held_root.path && strcmp(held_root.path, root) == 0) {
+        held_root.holds++;
+    } else if (!held_root.path) {
+        /* the root is the one place a symbolic link is followed: the user named it */
+        int fd = open(*root ? root : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fd >= 0) {
+            held_root.path = xstrdup(root);
+            held_root.fd = fd;
+            held_root.holds = 1;
+        }
+    } /* another root is held: this one is opened per read, as without a hold */
+    pthread_mutex_unlock(&held_lock);
+}
+
+void
+fs_release_root(const char *root)
+{
+    pthread_mutex_lock(&held_lock);
+    if (held_root.path && strcmp(held_root.path, root) == 0 && held_root.holds > 0) {
+        held_root.holds--;
+        drop_held();
+    }
+    pthread_mutex_unlock(&held_lock);
+}
+
+/* A descriptor of root for one read, *lent when it is the held one (give it back with
+ * return_root); -1 and errno when root cannot be opened. */
+static int
+borrow_root(const char *root, bool *lent)
+{
+    pthread_mutex_lock(&held_lock);
+    *lent = held_root.path && held_root.holds > 0 && strcmp(held_root.path, root) == 0;
+    int fd = *lent ? held_root.fd : -1;
+    if (*lent)
+        held_root.users++;
+    pthread_mutex_unlock(&held_lock);
+    return *lent ? fd : open(*root ? root : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+static void
+return_root(int dir, bool lent)
+{
+    if (!lent) {
+        if (dir >= 0)
+            close(dir);
+        return;
+    }
+    pthread_mutex_lock(&held_lock);
+    held_root.users--;
+    drop_held();
+    pthread_mutex_unlock(&held_lock);
+}
+
 /* Opens rel beneath root with flags; -1 after reporting `<diag_name>: error: <what>: ...`. */
 static int
 open_input(const char *root, const char *rel, int flags, const char *diag_name, const char *what,
@@ -163,12 +243,11 @@ open_input(const char *root, const char *rel, int flags, const char *diag_name, 
         diag_report(d, DIAG_ERROR, SRC_POS(diag_name, 0, 0), "%s: %s", what, bad);
         return -1;
     }
-    /* the root is the one place a symbolic link is followed: the user named it */
-    int dir = open(*root ? root : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    bool lent;
+    int dir = borrow_root(root, &lent);
     int fd = dir < 0 ? -1 : open_beneath(dir, rel, flags);
     int err = errno;
-    if (dir >= 0)
-        close(dir);
+    return_root(dir, lent);
     if (fd < 0)
         report_errno(d, diag_name, what, err);
     return fd;

@@ -60,6 +60,15 @@ const char *fs_strerror(int err, char *tmp, size_t size);
  * path as users know it: relative to the site folder, or absolute for installed files).
  * ===================================================================== */
 
+/* A build's root, opened once: until the matching fs_release_root, every read beneath
+ * the same root string (strcmp) uses this descriptor instead of opening the folder
+ * again for each file. Holds of one root nest; while one root is held, reads beneath
+ * another open it per read as before. A root that cannot be opened is not held (each
+ * read then reports why). Thread-safe; a release never closes the folder under a read
+ * in progress. */
+void fs_hold_root(const char *root);
+void fs_release_root(const char *root);
+
 /* Why rel is not a plain relative path (empty, absolute, or with an empty, "." or ".."
  * component), or NULL when it is one. */
 const char *fs_bad_rel(const char *rel);

@@ -42,6 +42,7 @@ struct output {
     int prev_fd;              /* the previous tree (out_dir holding OUTPUT_MARKER), or -1 */
     mode_t file_mode;         /* the mode bits of a new file (the new marker's): a previous
                                * file with others is written again, not linked */
+    uid_t euid;               /* geteuid(), asked once (usable() runs per kept file) */
     atomic_size_t fresh;      /* files written or copied, not linked from the previous tree */
     atomic_bool failed;       /* a write failed: nothing more is written (output_failed) */
     struct output *live_next; /* the list of unfinished builds, under live_lock */
@@ -422,7 +423,7 @@ previous_dir(output *o, const char *rel, const char **leaf)
 static bool
 usable(const output *o, const struct stat *st)
 {
-    return S_ISREG(st->st_mode) && st->st_uid == geteuid() && (st->st_mode & 07777) == o->file_mode;
+    return S_ISREG(st->st_mode) && st->st_uid == o->euid && (st->st_mode & 07777) == o->file_mode;
 }
 
 /* Whether a and b are the same file, unchanged: the same inode, size and mtime. */
@@ -1431,6 +1432,7 @@ begin_tree(const output_options *opt, bool update, diag *d)
         return NULL;
     }
     o->file_mode = st.st_mode & 07777;
+    o->euid = geteuid();
     if (o->prev_fd >= 0 && !update)
         keep_marker(o);
     struct stat out_st;

@@ -1057,6 +1057,7 @@ recall_content(void *payload, size_t i, page *p, uint64_t key, arena *a, diag *d
     size_t html_len;
     markdown_result md = {0};
     md.html = serial_get_text(&r, &html_len, a);
+    uint64_t html_hash = serial_get_u64(&r);
     const char *summary = serial_get_str(&r, a);
     md.toc = serial_get_value(&r, a);
     md.word_count = serial_get_varint(&r);
@@ -1088,9 +1089,12 @@ recall_content(void *payload, size_t i, page *p, uint64_t key, arena *a, diag *d
         r.ok &= md.labels[k].kind != NULL && (!has_id || md.labels[k].id != NULL);
     }
     diag *pd = diag_new();
-    bool ok = r.ok && md.html && summary && serial_get_diags(&r, pd, a) && r.p == r.end;
+    bool ok = r.ok && md.html && html_hash && summary && serial_get_diags(&r, pd, a) &&
+              r.p == r.end;
     if (ok) {
         p->md = md;
+        p->html_hashed = md.html;
+        p->html_hash = html_hash;
         p->summary = summary;
         diag_merge(d, pd);
         carry_over(m->next, m->first_page + i, name.ptr, data, len); /* for the build after */
@@ -1108,7 +1112,9 @@ remember_content(void *payload, size_t i, const page *p, uint64_t key, diag *pag
     buf rec = BUF_INIT;
     serial_writer w = SERIAL_WRITER(&rec);
     serial_put_u64(&w, key);
-    serial_put_text(&w, p->md.html, strlen(p->md.html));
+    size_t html_len = strlen(p->md.html);
+    serial_put_text(&w, p->md.html, html_len);
+    serial_put_u64(&w, deps_hash_string(p->md.html, html_len)); /* page.content's next time */
     serial_put_str(&w, p->summary);
     serial_put_value(&w, p->md.toc);
     serial_put_varint(&w, p->md.word_count);

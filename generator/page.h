@@ -58,6 +58,11 @@ struct page {
     unsigned body_line; /* its first line in the file */
     /* set by page_render_markdown, after the site model and the plugins */
     markdown_result md;
+    /* md.html as the cache gave it (memo.c) and its deep hash (deps_hash_string()), which
+     * page.content takes while md.html is still that text (cross-references and
+     * citations put new text in its place); NULL: not restored */
+    const char *html_hashed;
+    uint64_t html_hash;
     page_ref *refs; /* its ref calls in order, n_refs of them (shortcodes run every build) */
     size_t n_refs, cap_refs;
     /* its {{ figure(...) }} calls (site.c): each one's output, the unnumbered <figure>,

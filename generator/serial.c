@@ -8,13 +8,18 @@
  * count and items; map count and per pair key (a text), key position, value. */
 #include "serial.h"
 
+#include "deps.h"
+
 #include "xalloc.h"
 
 #include <endian.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum { TAG_NONE = 16, TAG_INVALID = 32, MAX_DEPTH = 256 };
+/* TAG_HASHED: a string followed by its deep hash (deps_hash_string()), written for texts
+ * of HASHED_MIN bytes or more, so that a restored page's chart or HTML is not hashed
+ * again by every build that checks it */
+enum { TAG_NONE = 16, TAG_INVALID = 32, TAG_HASHED = 64, MAX_DEPTH = 256, HASHED_MIN = 256 };
 
 void
 serial_put_u64(serial_writer *w, uint64_t x)
@@ -87,7 +92,8 @@ serial_put_value(serial_writer *w, const value *v)
         buf_putc(w->out, TAG_NONE);
         return;
     }
-    buf_putc(w->out, (char)(v->type | (v->invalid ? TAG_INVALID : 0)));
+    bool hashed = v->type == VALUE_STRING && v->as.str.len >= HASHED_MIN;
+    buf_putc(w->out, (char)(v->type | (v->invalid ? TAG_INVALID : 0) | (hashed ? TAG_HASHED : 0)));
     serial_put_pos(w, v->pos);
     switch (v->type) {
     case VALUE_NULL:
@@ -104,6 +110,9 @@ serial_put_value(serial_writer *w, const value *v)
     }
     case VALUE_STRING:
         serial_put_text(w, v->as.str.ptr, v->as.str.len);
+        if (hashed)
+            serial_put_u64(w, v->as.str.hash ? v->as.str.hash
+                                             : deps_hash_string(v->as.str.ptr, v->as.str.len));
         break;
     case VALUE_DATE: {
         const value_date *d = &v->as.date;
@@ -247,7 +256,8 @@ get_value(serial_reader *r, arena *a, unsigned depth)
         return NULL;
     }
     value_type type = (value_type)(tag & 15);
-    if ((tag & ~(15 | TAG_INVALID)) || type > VALUE_MAP)
+    if ((tag & ~(15 | TAG_INVALID | TAG_HASHED)) || type > VALUE_MAP ||
+        ((tag & TAG_HASHED) && type != VALUE_STRING))
         return fail(r), NULL;
     src_pos at = serial_get_pos(r, a);
     value *v = NULL;
@@ -270,6 +280,14 @@ get_value(serial_reader *r, arena *a, unsigned depth)
         size_t len;
         const char *p = serial_get_text(r, &len, a);
         v = value_new_string_ref(a, p ? p : "", len, at);
+        if (tag & TAG_HASHED) {
+            /* trusted as the record's other bytes are (cache.c checks the record's hash);
+             * sanitizer builds check it against the text when it is used (deps.c) */
+            uint64_t h = serial_get_u64(r);
+            if (len < HASHED_MIN || h == 0)
+                return fail(r), NULL; /* never written so */
+            v->as.str.hash = h;
+        }
         break;
     }
     case VALUE_DATE: {

@@ -85,6 +85,10 @@ struct value {
         struct {
             const char *ptr; /* NUL-terminated; may contain NUL bytes before len */
             size_t len;
+            /* its deep hash (deps_hash_string()) when known as it was made, else 0: set
+             * by whoever makes the value, before any other thread sees it (serial.c
+             * restores long texts with theirs), and never changed after */
+            uint64_t hash;
         } str;
         value_date date;
         struct {

@@ -4,6 +4,7 @@
  * (run under ASan by make test). */
 #include "harness.h"
 
+#include "deps.h"
 #include "front.h"
 #include "serial.h"
 
@@ -113,6 +114,52 @@ main(void)
         }
     }
     free(copy);
+    /* a long text comes back with its deep hash (a restored chart is not hashed again);
+     * a short one, and a hash on anything else or of 0, are not how texts are written */
+    {
+        char text[300];
+        memset(text, 'x', sizeof text - 1);
+        text[sizeof text - 1] = '\0';
+        value *lst = value_new_list(a, SRC_NONE);
+        value_list_push(lst, value_new_cstr(a, text, SRC_NONE), a);
+        value_list_push(lst, value_new_cstr(a, "short", SRC_NONE), a);
+        buf hb = BUF_INIT;
+        serial_writer hw = SERIAL_WRITER(&hb);
+        serial_put_value(&hw, lst);
+        serial_reader hr = SERIAL_READER_BORROWING(hb.ptr, hb.len);
+        value *hv = serial_get_value(&hr, a);
+        OK(hr.ok && hv && value_equal(lst, hv), "texts with hashes: the same value back");
+        const value *lng = hv ? hv->as.list.items[0] : NULL, *shrt = hv ? hv->as.list.items[1] : NULL;
+        OK(lng && lng->as.str.hash == deps_hash_string(text, sizeof text - 1),
+           "a long text comes back with its deep hash");
+        OK(shrt && shrt->as.str.hash == 0, "a short text without one");
+        OK(deps_hash(lng, DEPS_DEEP, NULL) == deps_hash_string(text, sizeof text - 1),
+           "the deep hash of a restored text is its bytes'");
+        buf lb = BUF_INIT; /* the long text alone: tag first, its hash last */
+        serial_writer lw = SERIAL_WRITER(&lb);
+        serial_put_value(&lw, lst->as.list.items[0]);
+        OK((unsigned char)lb.ptr[0] == (VALUE_STRING | 64), "the long text is tagged hashed");
+        memset(lb.ptr + lb.len - 8, 0, 8);
+        serial_reader zr = SERIAL_READER(lb.ptr, lb.len);
+        OK(serial_get_value(&zr, a) == NULL && !zr.ok, "a text with the hash 0 is refused");
+        buf_free(&lb);
+        buf sb = BUF_INIT;
+        serial_writer sw = SERIAL_WRITER(&sb);
+        serial_put_value(&sw, value_new_cstr(a, "short", SRC_NONE));
+        sb.ptr[0] |= 64; /* a short text claiming a hash */
+        serial_put_u64(&sw, 1);
+        serial_reader sr = SERIAL_READER(sb.ptr, sb.len);
+        OK(serial_get_value(&sr, a) == NULL && !sr.ok, "a short text with a hash is refused");
+        buf nb = BUF_INIT;
+        serial_writer nw2 = SERIAL_WRITER(&nb);
+        serial_put_value(&nw2, value_new_number(a, 1, SRC_NONE));
+        nb.ptr[0] |= 64; /* a number claiming a hash */
+        serial_reader nr2 = SERIAL_READER(nb.ptr, nb.len);
+        OK(serial_get_value(&nr2, a) == NULL && !nr2.ok, "a hash on a number is refused");
+        buf_free(&hb);
+        buf_free(&sb);
+        buf_free(&nb);
+    }
     /* nesting past the limit is refused, not a stack overflow */
     buf deep = BUF_INIT;
     for (int i = 0; i < 100000; i++) {

@@ -132,15 +132,15 @@ push_ruled(diag *d, diag_level level, const char *code, src_pos at, size_t paren
 static size_t add(diag *d, diag_level level, const char *code, src_pos at, size_t parent,
                   const char *fmt, va_list ap) __attribute__((format(printf, 6, 0)));
 
+/* Appends the message text[0..len) (up to a NUL); see add(). */
 static size_t
-add(diag *d, diag_level level, const char *code, src_pos at, size_t parent, const char *fmt,
-    va_list ap)
+add_text(diag *d, diag_level level, const char *code, src_pos at, size_t parent, const char *text,
+         size_t len)
 {
-    buf raw = BUF_INIT, msg = BUF_INIT;
-    buf_vprintf(&raw, fmt, ap);
+    buf msg = BUF_INIT;
+    const char *nul = memchr(text, '\0', len);
     /* messages quote user text: keep them valid UTF-8 without control characters */
-    text_clean_xml(&msg, raw.ptr, raw.len);
-    buf_free(&raw);
+    text_clean_xml(&msg, text, nul ? (size_t)(nul - text) : len);
     context.reports++;
     pthread_mutex_lock(&d->lock);
     size_t id = push_ruled(d, level, code, at, parent, buf_detach(&msg));
@@ -148,6 +148,24 @@ add(diag *d, diag_level level, const char *code, src_pos at, size_t parent, cons
         push(d, DIAG_NOTE, NULL, context.at, id, xstrdup(context.note));
     pthread_mutex_unlock(&d->lock);
     return id;
+}
+
+static size_t
+add(diag *d, diag_level level, const char *code, src_pos at, size_t parent, const char *fmt,
+    va_list ap)
+{
+    buf raw = BUF_INIT;
+    buf_vprintf(&raw, fmt, ap);
+    size_t id = add_text(d, level, code, at, parent, raw.ptr, raw.len);
+    buf_free(&raw);
+    return id;
+}
+
+size_t
+diag_report_text(diag *d, diag_level level, const char *code, src_pos at, size_t parent,
+                 const char *text, size_t len)
+{
+    return add_text(d, level, code, at, parent, text, len);
 }
 
 void

@@ -47,6 +47,13 @@ size_t diag_report_code(diag *d, diag_level level, const char *code, src_pos at,
 size_t diag_vreport_code(diag *d, diag_level level, const char *code, src_pos at, const char *fmt,
                          va_list ap) __attribute__((format(printf, 5, 0)));
 
+/* diag_report_code (parent SIZE_MAX) or diag_note (parent: the id of the diagnostic it is a
+ * note of; level DIAG_NOTE, code NULL) with a message already made, text[0..len) (up to a
+ * NUL), as "%.*s" would give it but without formatting: diagnostics restored from the
+ * cache (serial.c). */
+size_t diag_report_text(diag *d, diag_level level, const char *code, src_pos at, size_t parent,
+                        const char *text, size_t len);
+
 /* --strict: from now on every warning is reported (and counted, and printed) as an error. */
 void diag_set_strict(diag *d, bool strict);
 

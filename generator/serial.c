@@ -398,9 +398,9 @@ serial_get_diags(serial_reader *r, diag *to, arena *a)
         }
         const char *kept = code ? diag_code_intern(code, strlen(code)) : NULL;
         if (parent)
-            diag_note(to, ids[parent - 1], at, "%.*s", (int)len, msg);
+            diag_report_text(to, DIAG_NOTE, NULL, at, ids[parent - 1], msg, len);
         else
-            ids[i] = diag_report_code(to, (diag_level)level, kept, at, "%.*s", (int)len, msg);
+            ids[i] = diag_report_text(to, (diag_level)level, kept, at, SIZE_MAX, msg, len);
     }
     free(ids);
     return r->ok;

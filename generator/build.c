@@ -766,6 +766,7 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     st.images_ms = pool_now_ms() - t;
     site_all_loaded(s, &st.files);
     st.files_kept = memo_loads_restored(m);
+    st.rules_kept = memo_rules_restored(m);
     t = pool_now_ms();
     progress_pass(opt->progress, "plugins");
     plugin_paths paths = {opt->root, theme, theme_name, datadir, build_remove_temporaries};

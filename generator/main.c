@@ -287,6 +287,9 @@ cmd_build(int argc, char **argv)
                    stats.renders - stats.kept, stats.renders, stats.kept);
             printf("parsed the front matter of %zu of %zu files\n", stats.files - stats.files_kept,
                    stats.files);
+            printf("checked the consistency rules of %zu of %zu files; the other findings "
+                   "were kept\n",
+                   stats.files - stats.rules_kept, stats.files);
             printf("converted the Markdown of %zu of %zu pages (parsed %s); plugin hooks %s\n",
                    stats.markdown - stats.markdown_kept, stats.markdown,
                    markdown_parses_in_parallel() ? "in parallel" : "one at a time",

@@ -49,6 +49,8 @@ bool memo_unchanged(memo *m, build_stats *st, arena *a, diag *d);
 const site_load_memo *memo_loads(memo *m, const config *cfg);
 /* How many files memo_loads() restored. */
 size_t memo_loads_restored(const memo *m);
+/* How many files' consistency rules were recalled instead of checked (site_load_memo). */
+size_t memo_rules_restored(const memo *m);
 
 /* The plugins' site_loaded hooks (plugin_run_site_loaded), or their results and
  * diagnostics restored when everything they see and the plugins are as last time; then

@@ -106,6 +106,9 @@ struct page {
     /* set by memo.c: deps_hash_early() of ctx without the pairs that change after the
      * model (memo.c's LATE_KEYS), made once a build; 0 until then */
     uint64_t early_hash;
+    /* the load memo's key of its file (site_load_memo), which the rules' key builds on; 0
+     * when the build keeps no memo */
+    uint64_t load_key;
     /* set by memo.c when it restored the page: the values of ctx whose deep hashes the
      * cache holds (its front matter's pairs, the front matter, the stages), n_known of them,
      * for deps_hash_early() (deps_known); NULL for a page parsed in this build */

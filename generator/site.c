@@ -12,6 +12,7 @@
 #include "pool.h"
 #include "rules.h"
 #include "schema.h"
+#include "serial.h"
 #include "shortcode.h"
 #include "strtab.h"
 #include "text.h"
@@ -313,12 +314,16 @@ load_one(size_t i, size_t worker, void *payload)
     uint64_t key = hash_str(hash_str(j->memo->salt, f->rel), f->sec_name);
     key = hash_bytes(hash_u64(key, f->is_index), src, len);
     page_init(p, f->rel, f->sec_name, f->is_index, a);
-    if (j->memo->recall(j->memo->payload, i, p, key, src, len, a, j->d))
+    if (j->memo->recall(j->memo->payload, i, p, key, src, len, a, j->d)) {
+        p->load_key = key;
         return;
+    }
     diag *d = diag_new(); /* the file's own, to be remembered */
     if (page_parse(p, &j->opt, f->rel, f->sec_name, f->is_index, src, len, a, d) &&
-        diag_error_count(d) == 0)
+        diag_error_count(d) == 0) {
         j->memo->remember(j->memo->payload, i, p, key, src, a, d);
+        p->load_key = key; /* page_parse starts p afresh */
+    }
     diag_merge(j->d, d);
     diag_free(d);
 }
@@ -331,7 +336,72 @@ typedef struct rules_job {
     int64_t now;    /* o->now in epoch seconds */
     bool clock;     /* now is the clock (no SOURCE_DATE_EPOCH): site_valid_until() matters */
     diag *d;
+    const site_load_memo *memo; /* or NULL */
+    uint64_t salt;              /* what the rules' key takes besides a page (rules_salt()) */
 } rules_job;
+
+/* Sanitizer builds (make test's ASan and TSan sections) check each page's recalled rules
+ * against a check made again, as memo.c checks the early hashes. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define CHECK_RECALLED_RULES true
+#else
+#define CHECK_RECALLED_RULES false
+#endif
+
+/* What every page's rules read besides the page (site_load_memo.recall_rules): the
+ * options, the build date, and the clock when it is SOURCE_DATE_EPOCH's (the clock
+ * itself is compared with each page's dates instead). site.yaml is in the load key. */
+static uint64_t
+rules_salt(const rules_options *o, bool clock)
+{
+    const value_date *b = &o->build_date;
+    int f[] = {b->year,   b->month,      b->day,      b->hour,      b->minute,
+               b->second, b->offset_min, b->has_time, b->has_offset};
+    uint64_t h = hash_bytes(hash_u64(hash_u64(0x72756c6573, o->drafts), o->future), f, sizeof f);
+    return hash_u64(h, clock ? 0 : (uint64_t)value_date_epoch(&o->now));
+}
+
+/* The serialized diagnostics of d (for the sanitizer builds' comparison). */
+static void
+diags_bytes(buf *out, diag *d)
+{
+    serial_writer w = SERIAL_WRITER(out);
+    serial_put_diags(&w, d);
+}
+
+/* Page p's rules, recalled when its key and the clock allow, else checked and kept. */
+static void
+page_rules(const rules_job *j, size_t i, page *p, arena *a)
+{
+    if (!j->memo || !p->load_key) {
+        rules_check_page(j->o, p, j->d);
+        return;
+    }
+    uint64_t key = hash_u64(hash_u64(p->load_key, j->salt), p->original != NULL);
+    diag *pd = diag_new();
+    bool recalled = j->memo->recall_rules(j->memo->payload, i, p, key, j->now, a, pd);
+    if (recalled && CHECK_RECALLED_RULES) {
+        diag *again = diag_new();
+        rules_check_page(j->o, p, again);
+        buf x = BUF_INIT, y = BUF_INIT;
+        diags_bytes(&x, pd);
+        diags_bytes(&y, again);
+        if (x.len != y.len || memcmp(x.ptr, y.ptr, x.len) != 0) {
+            fprintf(stderr, "clinfolio: internal error: %s: its recalled rules are not its rules\n",
+                    p->path);
+            abort();
+        }
+        buf_free(&x);
+        buf_free(&y);
+        diag_free(again);
+    }
+    if (!recalled) {
+        rules_check_page(j->o, p, pd);
+        j->memo->remember_rules(j->memo->payload, i, p, key, j->now, p->valid_until, pd);
+    }
+    diag_merge(j->d, pd);
+    diag_free(pd);
+}
 
 static int64_t earliest_after(const value *v, int64_t now, int64_t best, unsigned depth);
 
@@ -346,10 +416,10 @@ rules_one(size_t i, size_t worker, void *payload)
 {
     rules_job *j = payload;
     page *p = &j->pages[i];
-    rules_check_page(j->o, p, j->d);
+    p->valid_until = j->clock ? earliest_after(p->front, j->now, INT64_MAX, 0) : INT64_MAX;
+    page_rules(j, i, p, j->arenas[worker]);
     if (p->date)
         p->date_epoch = value_date_epoch(&p->date->as.date);
-    p->valid_until = j->clock ? earliest_after(p->front, j->now, INT64_MAX, 0) : INT64_MAX;
     p->text_lang = page_text_language(p, j->cfg);
     size_t n = j->cfg->n_taxonomies;
     const value **tax = arena_alloc(j->arenas[worker], (n + 1) * sizeof *tax);
@@ -1690,10 +1760,20 @@ site_load(const site_options *opt, arena *a, diag *d)
     }
     s->build_date = build_date(s);
     s->rules.build_date = s->build_date->as.date;
-    rules_job rj = {
-        &s->rules,       &s->cfg, loaded, opt->worker_arenas, value_date_epoch(&s->rules.now),
-        !s->source_date, d};
+    rules_job rj = {&s->rules,
+                    &s->cfg,
+                    loaded,
+                    opt->worker_arenas,
+                    value_date_epoch(&s->rules.now),
+                    !s->source_date,
+                    d,
+                    opt->load_memo,
+                    rules_salt(&s->rules, !s->source_date)};
+    if (opt->load_memo)
+        opt->load_memo->start_rules(opt->load_memo->payload, sc.len);
     pool_run(workers, sc.len, rules_one, &rj); /* a site of 10,000 pages has 9,000 warnings */
+    if (opt->load_memo)
+        opt->load_memo->end_rules(opt->load_memo->payload);
     for (size_t k = 1; k < s->cfg.n_languages; k++) { /* a translation where there is one */
         view *v = &s->views[k];
         for (size_t i = 0; i < v0->n_pages; i++) {

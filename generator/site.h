@@ -32,6 +32,20 @@ typedef struct site_load_memo {
      * allocating in a (the page's arena) */
     void (*remember)(void *payload, size_t i, page *p, uint64_t key, const char *src, arena *a,
                      diag *page_diags);
+    /* The consistency rules (rules.h) of file i, whose diagnostics depend on nothing but
+     * the file (its key above), whether it is a translation, the options, the build date
+     * and the clock: key hashes all but the clock, which only matters when it passes a
+     * date of the page, so the diagnostics made at instant `made` hold until the page's
+     * first date after it (`until`, INT64_MAX: none). start_rules(n) and end_rules() run
+     * on the main thread around the pool; recall_rules (on the workers) reports file i's
+     * diagnostics again when they were made under key, at or before now, and now is before
+     * their `until`, true then; remember_rules keeps those a check reported. */
+    void (*start_rules)(void *payload, size_t n);
+    bool (*recall_rules)(void *payload, size_t i, const page *p, uint64_t key, int64_t now,
+                         arena *a, diag *d);
+    void (*remember_rules)(void *payload, size_t i, const page *p, uint64_t key, int64_t made,
+                           int64_t until, diag *page_diags);
+    void (*end_rules)(void *payload);
     void *payload;
     uint64_t salt;
 } site_load_memo;

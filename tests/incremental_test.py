@@ -14,6 +14,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import time
 
 BIN = os.path.abspath(sys.argv[1])
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -25,19 +26,26 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 LAST = {}
 
 
-def build(site, out, *args):
-    """Builds with -v; returns (status, rendered, total, stderr); LAST holds the Markdown
-    conversions and whether the plugin hooks ran."""
+def build(site, out, *args, epoch="1767225600"):
+    """Builds with -v (SOURCE_DATE_EPOCH epoch; None: the clock); returns (status, rendered,
+    total, stderr); LAST holds the Markdown conversions, whether the plugin hooks ran, how
+    many files' rules were checked."""
+    env = dict(os.environ)
+    env.pop("SOURCE_DATE_EPOCH", None)
+    if epoch is not None:
+        env["SOURCE_DATE_EPOCH"] = epoch
     p = subprocess.run([BIN, "build", "-v", "-s", site, "-o", out] + list(args),
-                       capture_output=True, text=True,
-                       env=dict(os.environ, SOURCE_DATE_EPOCH="1767225600"))
+                       capture_output=True, text=True, env=env)
     m = re.search(r"rendered (\d+) of (\d+) pages", p.stdout)
     c = re.search(r"converted the Markdown of (\d+) of (\d+) pages \(parsed ([a-z ]+)\); "
                   r"plugin hooks (run|not)", p.stdout)
     f = re.search(r"parsed the front matter of (\d+) of (\d+) files", p.stdout)
     h = re.search(r"page hooks run (\d+) of (\d+) times", p.stdout)
     pf = re.search(r"page_facts hooks run (\d+) of (\d+) times", p.stdout)
+    r = re.search(r"checked the consistency rules of (\d+) of (\d+) files", p.stdout)
     LAST.clear()
+    if r:
+        LAST.update(rules_checked=int(r.group(1)), rules_files=int(r.group(2)))
     if h:
         LAST.update(hooks_run=int(h.group(1)), hook_calls=int(h.group(2)))
     if pf:
@@ -474,6 +482,55 @@ def main():
                   "a file's warning, %s build: %r" % (name, err[-400:]))
         check(LAST.get("parsed") == 1, "a file's warning: only the edited file parsed: %s" % LAST)
         edit(other, "\nsponsor_note: a key the schema does not know\n", "\n")
+
+        # the consistency rules' findings (rules.h) of a file not edited are kept and
+        # reported again; a file edited, a new SOURCE_DATE_EPOCH, or the clock passing a
+        # date of a file checks it again
+        def warnings(err):
+            return sorted(line for line in err.splitlines() if ": warning: " in line)
+
+        edit(other, "updated: 2023-09-01", "updated: 2027-03-01")  # after the epoch
+        first = build(site, out)
+        check(LAST.get("rules_checked") == 1, "rules: the edited file checked: %s" % LAST)
+        edit(project, "\n## ", "\nA rules sentence.\n\n## ")
+        again = build(site, out)
+        check(LAST.get("rules_checked") == 1 and LAST.get("rules_files", 0) > 50,
+              "rules: only the edited file checked again: %s" % LAST)
+        clean_rules = build(site, os.path.join(tmp, "clean-rules"), "--clean")
+        for name, (status, rendered, total, err) in (("first", first), ("next", again)):
+            check(status == 0 and "anti-fog-goggles/index.md" in err
+                  and "'updated' 2027-03-01 is in the future" in err,
+                  "rules: a kept finding is reported, %s build: %r" % (name, err[-400:]))
+        check(warnings(again[3]) == warnings(clean_rules[3]) and warnings(again[3]),
+              "rules: the same warnings as a clean build: %s" %
+              sorted(set(warnings(again[3])) ^ set(warnings(clean_rules[3])))[:4])
+        later = build(site, out, epoch="1804000000")  # 2027-03-03
+        check(LAST.get("rules_checked") == LAST.get("rules_files")
+              and "2027-03-01 is in the future" not in later[3],
+              "rules: a new SOURCE_DATE_EPOCH checks every file again: %s" % LAST)
+        # the clock (no SOURCE_DATE_EPOCH): the finding holds until the date it is about (a
+        # stage's: date and updated also move the build date, which every file's rules read)
+        edit(other, "updated: 2027-03-01", "updated: 2023-09-01")
+        soon = time.gmtime(time.time() + 3)
+        stage = time.strftime("market: %Y-%m-%dT%H:%M:%SZ", soon)
+        edit(other, "market: 2023-04-10", stage)
+        build(site, out, epoch=None)  # a build at the clock checks every file once
+        edit(project, "\n## ", "\nA sentence before the date.\n\n## ")
+        status, rendered, total, err = build(site, out, epoch=None)
+        check(LAST.get("rules_checked") == 1,
+              "rules, the clock: a file's finding about a later date is kept: %s" % LAST)
+        check(status == 0 and "in the future" in err and "anti-fog-goggles" in err,
+              "rules, the clock: a date seconds ahead is in the future: %r" % err[-300:])
+        time.sleep(max(0.0, time.mktime(soon) - time.mktime(time.gmtime()) + 1.5))
+        edit(project, "\n## ", "\nA sentence after the date.\n\n## ")
+        status, rendered, total, err = build(site, out, epoch=None)
+        check(status == 0 and "anti-fog-goggles/index.md" not in err
+              and LAST.get("rules_checked") == 3,
+              "rules, the clock: once past the date, the file is checked again and the "
+              "finding is gone (the edited file, that one and its translation, whose stages "
+              "are its, checked): %s %r" % (LAST, err[-300:]))
+        edit(other, stage, "market: 2023-04-10")
+        build(site, out)
 
         # what plugins report is reported again when their results are reused
         with open(os.path.join(site, "plugins", "warner.lua"), "w") as f:

@@ -129,7 +129,8 @@ main(void)
         serial_reader hr = SERIAL_READER_BORROWING(hb.ptr, hb.len);
         value *hv = serial_get_value(&hr, a);
         OK(hr.ok && hv && value_equal(lst, hv), "texts with hashes: the same value back");
-        const value *lng = hv ? hv->as.list.items[0] : NULL, *shrt = hv ? hv->as.list.items[1] : NULL;
+        const value *lng = hv ? hv->as.list.items[0] : NULL,
+                    *shrt = hv ? hv->as.list.items[1] : NULL;
         OK(lng && lng->as.str.hash == deps_hash_string(text, sizeof text - 1),
            "a long text comes back with its deep hash");
         OK(shrt && shrt->as.str.hash == 0, "a short text without one");

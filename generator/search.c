@@ -5,6 +5,7 @@
 #include "search.h"
 
 #include "arena.h"
+#include "deps.h"
 #include "hash.h"
 #include "pool.h"
 #include "progress.h"
@@ -319,7 +320,10 @@ doc_key(const search_doc *doc)
     h = hash_u64(h, doc->n_metas);
     for (size_t k = 0; k < doc->n_metas; k++)
         h = hash_str(h, doc->metas[k]);
-    return hash_str(h, doc->body_html);
+    const char *html = doc->body_html;
+    return hash_u64(h, doc->body_hash ? doc->body_hash
+                       : html         ? deps_hash_string(html, strlen(html))
+                                      : 0);
 }
 
 /* A document's terms (each with its field) and snippet as bytes, and back (the snippet

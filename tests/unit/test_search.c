@@ -9,6 +9,7 @@
 
 #include "files.h"
 
+#include "deps.h"
 #include "search.h"
 #include "serial.h"
 #include "xalloc.h"
@@ -109,8 +110,8 @@ test_small_index(void)
     const char *metas[] = {"Zhou Jiaxin\n麻醉科"};
     search_doc docs[] = {
         {"/p/a/", "Anti-fog goggles", "projects", "Goggles that stay clear.", metas, 1,
-         "<p>Goggles that stay clear.</p>\n<p>A <em>fog</em> test &amp; more.</p>\n"},
-        {"/n/b/", "News <b>", "news", NULL, NULL, 0, "<p>Fog in the ward.</p>"},
+         "<p>Goggles that stay clear.</p>\n<p>A <em>fog</em> test &amp; more.</p>\n", 0},
+        {"/n/b/", "News <b>", "news", NULL, NULL, 0, "<p>Fog in the ward.</p>", 0},
     };
     files f = {BUF_INIT, 0};
     diag *d = diag_new();
@@ -148,7 +149,7 @@ test_long_text(void)
     for (size_t i = 0; i < SEARCH_TEXT_CHARS + 100; i++)
         buf_puts(&html, i == 1000 ? "\xe4\xb8\xad" : "x"); /* 中 at character 1000 */
     buf_puts(&html, "</p>");
-    search_doc doc = {"/p/", "T", "projects", NULL, NULL, 0, html.ptr};
+    search_doc doc = {"/p/", "T", "projects", NULL, NULL, 0, html.ptr, 0};
     files f = {BUF_INIT, 0};
     diag *d = diag_new();
     OK(search_write_files(&doc, 1, "s/", 1, NULL, collect_search, &f, d), "long index written");
@@ -182,7 +183,7 @@ test_shards(void)
         int len = 0;
         for (int k = 0; k < 20; k++)
             len += snprintf(bodies[i] + len, sizeof bodies[i] - (size_t)len, "w%05d ", i * 20 + k);
-        docs[i] = (search_doc){"/x/", "t", "", NULL, NULL, 0, bodies[i]};
+        docs[i] = (search_doc){"/x/", "t", "", NULL, NULL, 0, bodies[i], 0};
     }
     files one = {BUF_INIT, 0}, four = {BUF_INIT, 0};
     diag *d = diag_new();
@@ -266,7 +267,7 @@ test_memo(void)
     search_doc docs[3];
     for (int i = 0; i < 3; i++)
         docs[i] = (search_doc){
-            i == 0 ? "/a/" : i == 1 ? "/b/" : "/c/", "Title", "p", "Sum", NULL, 0, bodies[i]};
+            i == 0 ? "/a/" : i == 1 ? "/b/" : "/c/", "Title", "p", "Sum", NULL, 0, bodies[i], 0};
     kept k = {0};
     search_memo memo = {.recall = kept_recall, .remember = kept_remember, .payload = &k};
     files plain = {BUF_INIT, 0}, first = {BUF_INIT, 0}, again = {BUF_INIT, 0},
@@ -578,7 +579,7 @@ test_blocks_kept(void)
     for (int i = 0; i < N; i++) {
         snprintf(urls[i], sizeof urls[i], "/p/%d/", i);
         snprintf(bodies[i], sizeof bodies[i], "<p>Page %d, words w%d.</p>", i, i);
-        docs[i] = (search_doc){urls[i], "Title", "projects", NULL, NULL, 0, bodies[i]};
+        docs[i] = (search_doc){urls[i], "Title", "projects", NULL, NULL, 0, bodies[i], 0};
     }
     shelf *sh = calloc(1, sizeof *sh);
     expect_build(sh, docs, N, 0, "the first build: every file written", NULL);
@@ -586,6 +587,13 @@ test_blocks_kept(void)
     expect_build(sh, docs, N, 7,
                  "the same documents: the three blocks' six files and the shard kept", NULL);
     INT_EQ(sh->n[sh->now], 6 + 2, "every file again, only meta.json written");
+    /* a page restored from the cache comes with its HTML's hash (search_doc.body_hash):
+     * the same documents, the same keys */
+    for (int i = 0; i < N; i++)
+        docs[i].body_hash = deps_hash_string(bodies[i], strlen(bodies[i]));
+    expect_build(sh, docs, N, 7, "the HTML's hashes given: the same keys, every file kept", NULL);
+    for (int i = 0; i < N; i++)
+        docs[i].body_hash = 0;
     size_t tokenized = atomic_load(&sh->terms.remembered);
     /* "w12" goes (no other page has it), "new" comes: the last index updated */
     snprintf(bodies[12], sizeof bodies[12], "<p>Page 12, new words.</p>");
@@ -647,7 +655,7 @@ test_shards_kept(void)
         for (int k = 0; k < WORDS; k++)
             len +=
                 snprintf(bodies[i] + len, sizeof bodies[i] - (size_t)len, "w%05d ", i * WORDS + k);
-        docs[i] = (search_doc){urls[i], "Title", "projects", NULL, NULL, 0, bodies[i]};
+        docs[i] = (search_doc){urls[i], "Title", "projects", NULL, NULL, 0, bodies[i], 0};
     }
     shelf *sh = calloc(1, sizeof *sh);
     expect_build(sh, docs, N, 0, "many terms: every file written", NULL);

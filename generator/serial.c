@@ -171,10 +171,8 @@ serial_get_u64(serial_reader *r)
 }
 
 size_t
-serial_get_varint(serial_reader *r)
+serial_get_varint_slow(serial_reader *r)
 {
-    if (r->ok && r->p != r->end && *r->p < 0x80) /* most are one byte: lengths, counts */
-        return *r->p++;
     size_t x = 0;
     for (unsigned shift = 0; shift < 64; shift += 7) {
         int c = get_byte(r);

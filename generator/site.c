@@ -1850,8 +1850,12 @@ static uint64_t
 content_key(const content_job *j, const page *p, const shortcode_text *st)
 {
     uint64_t h = hash_u64(hash_str(j->memo->salt, p->path), p->body_line);
-    h = hash_bytes(h, p->body, p->body_len); /* as written: positions of diagnostics */
-    h = hash_u64(hash_bytes(h, st->src, st->len), j->urls);
+    /* the body as written (positions of diagnostics): by the key of the file it is in
+     * when the load memo made one (its bytes hashed once a build, not three times) */
+    h = p->load_key ? hash_u64(h, p->load_key) : hash_bytes(h, p->body, p->body_len);
+    /* the text after the shortcodes: the body itself when it calls none */
+    bool same = st->src == p->body && st->len == p->body_len;
+    h = hash_u64(same ? hash_u64(h, 1) : hash_bytes(h, st->src, st->len), j->urls);
     h = hash_str(h, p->summary); /* the explicit one, or NULL */
     for (size_t k = 0; k < st->n; k++)
         h = hash_str(h, st->html[k]);

@@ -510,7 +510,8 @@ start_rules(void *payload, size_t n)
 }
 
 static bool
-recall_rules(void *payload, size_t i, const page *p, uint64_t key, int64_t now, arena *a, diag *d)
+recall_rules(void *payload, size_t i, const page *p, uint64_t key, int64_t now, int64_t *until,
+             arena *a, diag *d)
 {
     memo *m = payload;
     const rules_entry *e = strtab_get(&m->prev_rules, p->path);
@@ -523,6 +524,7 @@ recall_rules(void *payload, size_t i, const page *p, uint64_t key, int64_t now, 
         diag_merge(d, pd);
         m->rule_entries[i] = *e; /* borrowed: prev lives until memo_close */
         m->rule_entries[i].path = p->path;
+        *until = e->until;
         atomic_fetch_add_explicit(&m->rules_restored, 1, memory_order_relaxed);
     }
     diag_free(pd);

@@ -340,6 +340,8 @@ typedef struct rules_job {
     uint64_t salt;              /* what the rules' key takes besides a page (rules_salt()) */
 } rules_job;
 
+static int64_t earliest_after(const value *v, int64_t now, int64_t best, unsigned depth);
+
 /* Sanitizer builds (make test's ASan and TSan sections) check each page's recalled rules
  * against a check made again, as memo.c checks the early hashes. */
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
@@ -369,17 +371,33 @@ diags_bytes(buf *out, diag *d)
     serial_put_diags(&w, d);
 }
 
-/* Page p's rules, recalled when its key and the clock allow, else checked and kept. */
+/* The first date in p's front matter after the build's clock, INT64_MAX: none or no clock. */
+static int64_t
+first_date_after(const rules_job *j, const page *p)
+{
+    return j->clock ? earliest_after(p->front, j->now, INT64_MAX, 0) : INT64_MAX;
+}
+
+/* Page p's rules, recalled when its key and the clock allow, else checked and kept; and
+ * p->valid_until (recalled with them: the file's first date after the instant they were
+ * made, still its first after now since the recall needs now before it). */
 static void
 page_rules(const rules_job *j, size_t i, page *p, arena *a)
 {
     if (!j->memo || !p->load_key) {
+        p->valid_until = first_date_after(j, p);
         rules_check_page(j->o, p, j->d);
         return;
     }
     uint64_t key = hash_u64(hash_u64(p->load_key, j->salt), p->original != NULL);
     diag *pd = diag_new();
-    bool recalled = j->memo->recall_rules(j->memo->payload, i, p, key, j->now, a, pd);
+    bool recalled =
+        j->memo->recall_rules(j->memo->payload, i, p, key, j->now, &p->valid_until, a, pd);
+    if (recalled && CHECK_RECALLED_RULES && p->valid_until != first_date_after(j, p)) {
+        fprintf(stderr, "clinfolio: internal error: %s: its recalled first date is not its\n",
+                p->path);
+        abort();
+    }
     if (recalled && CHECK_RECALLED_RULES) {
         diag *again = diag_new();
         rules_check_page(j->o, p, again);
@@ -396,14 +414,13 @@ page_rules(const rules_job *j, size_t i, page *p, arena *a)
         diag_free(again);
     }
     if (!recalled) {
+        p->valid_until = first_date_after(j, p);
         rules_check_page(j->o, p, pd);
         j->memo->remember_rules(j->memo->payload, i, p, key, j->now, p->valid_until, pd);
     }
     diag_merge(j->d, pd);
     diag_free(pd);
 }
-
-static int64_t earliest_after(const value *v, int64_t now, int64_t best, unsigned depth);
 
 /* The consistency rules of page i; then, while its front matter is at hand, what the
  * model takes from it on one thread after the pool: its date's instant (the sorts'
@@ -416,7 +433,6 @@ rules_one(size_t i, size_t worker, void *payload)
 {
     rules_job *j = payload;
     page *p = &j->pages[i];
-    p->valid_until = j->clock ? earliest_after(p->front, j->now, INT64_MAX, 0) : INT64_MAX;
     page_rules(j, i, p, j->arenas[worker]);
     if (p->date)
         p->date_epoch = value_date_epoch(&p->date->as.date);

@@ -522,13 +522,14 @@ def main():
         check(status == 0 and "in the future" in err and "anti-fog-goggles" in err,
               "rules, the clock: a date seconds ahead is in the future: %r" % err[-300:])
         time.sleep(max(0.0, time.mktime(soon) - time.mktime(time.gmtime()) + 1.5))
-        edit(project, "\n## ", "\nA sentence after the date.\n\n## ")
+        # nothing edited: the last build kept the file's findings with that date, so it is
+        # the site's too (site_valid_until), and the build does not stop as unchanged
         status, rendered, total, err = build(site, out, epoch=None)
         check(status == 0 and "anti-fog-goggles/index.md" not in err
-              and LAST.get("rules_checked") == 3,
+              and LAST.get("rules_checked") == 2,
               "rules, the clock: once past the date, the file is checked again and the "
-              "finding is gone (the edited file, that one and its translation, whose stages "
-              "are its, checked): %s %r" % (LAST, err[-300:]))
+              "finding is gone (that file and its translation, whose stages are its, "
+              "checked): %s %r" % (LAST, err[-300:]))
         edit(other, stage, "market: 2023-04-10")
         build(site, out)
 

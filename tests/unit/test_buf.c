@@ -136,11 +136,53 @@ test_arena_too_big(void)
     }
 }
 
+/* Whether p[0..n) is all zero. */
+static bool
+all_zero(const unsigned char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i])
+            return false;
+    return true;
+}
+
+/* arena_zalloc is zero wherever its bytes come from: a first block used and reset, a
+ * block of its own for a big size (malloc'd: maybe memory freed dirty), and the mapped
+ * blocks an arena gets past 8 MB (zero already, not set again: they are never reused). */
+static void
+test_arena_zero(void)
+{
+    arena *a = arena_new();
+    memset(arena_alloc(a, 1000), 0xab, 1000);
+    arena_reset(a);
+    OK(all_zero(arena_zalloc(a, 1000), 1000), "zero in a first block reused after a reset");
+    unsigned char *dirty = malloc(40000);
+    memset(dirty, 0xcd, 40000);
+    free(dirty);
+    OK(all_zero(arena_zalloc(a, 40000), 40000), "zero in a block of its own");
+    bool ok = true;
+    for (size_t i = 0; i < 1000; i++) { /* 12 MB, past where mapped blocks start */
+        memset(arena_alloc(a, 12000), 0xef, 12000);
+        size_t n = 1 + i * 7 % 3000;
+        ok = ok && all_zero(arena_zalloc(a, n), n);
+    }
+    OK(ok, "zero in every block, mapped ones too");
+    arena_reset(a);
+    ok = true;
+    for (size_t i = 0; i < 1000; i++) {
+        memset(arena_alloc(a, 12000), 0x5a, 12000);
+        ok = ok && all_zero(arena_zalloc(a, 100), 100);
+    }
+    OK(ok, "and after a reset");
+    arena_free(a);
+}
+
 int
 main(void)
 {
     test_buf_printf();
     test_arena_printf();
+    test_arena_zero();
     test_arena_too_big();
     test_buf_put_uint();
     return harness_done();

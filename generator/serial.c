@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: MIT
  * serial.c - values and integers as bytes (see serial.h). Integers are little-endian
  * (u64) or LEB128 (varint). A value is
- *   tag (1 byte: type + 16 when null pointer, + 32 when invalid) | position | payload
+ *   tag (1 byte: type + 16 when null pointer, + 32 when invalid, + 64 when hashed) |
+ *   position | payload
  * where a position is a file (0 none, 1 the previous one, 2 a new one followed by its
  * bytes), line and column (varints), and the payload is: bool 1 byte; number its bits
- * (u64) and text as written; string its text (bytes and a NUL); date its fields; list
- * count and items; map count and per pair key (a text), key position, value. */
+ * (u64) and text as written; string its text (bytes and a NUL), then, when hashed (a text
+ * of 256 bytes or more), its deep hash (u64); date its fields; list count and items; map
+ * count and per pair key (a text), key position, value. */
 #include "serial.h"
 
 #include "deps.h"
-
 #include "xalloc.h"
 
 #include <endian.h>

@@ -360,7 +360,7 @@ rules_salt(const rules_options *o, bool clock)
     int f[] = {b->year,   b->month,      b->day,      b->hour,      b->minute,
                b->second, b->offset_min, b->has_time, b->has_offset};
     uint64_t h = hash_bytes(hash_u64(hash_u64(0x72756c6573, o->drafts), o->future), f, sizeof f);
-    return hash_u64(h, clock ? 0 : (uint64_t)value_date_epoch(&o->now));
+    return hash_u64(hash_u64(h, clock), clock ? 0 : (uint64_t)value_date_epoch(&o->now));
 }
 
 /* The serialized diagnostics of d (for the sanitizer builds' comparison). */
@@ -389,7 +389,10 @@ page_rules(const rules_job *j, size_t i, page *p, arena *a)
         rules_check_page(j->o, p, j->d);
         return;
     }
-    uint64_t key = hash_u64(hash_u64(p->load_key, j->salt), p->original != NULL);
+    /* a translation's front matter holds its original's facts (inherit_facts()): its
+     * first date after now is one of theirs, and its checks depend on it being one */
+    uint64_t key =
+        hash_u64(hash_u64(p->load_key, j->salt), p->original ? p->original->load_key | 1 : 0);
     diag *pd = diag_new();
     bool recalled =
         j->memo->recall_rules(j->memo->payload, i, p, key, j->now, &p->valid_until, a, pd);

@@ -271,13 +271,6 @@ pair_step(uint64_t h, const value_pair *p, uint64_t val)
     return hash_u64(value_text_hash(h, p->key, p->key_len), val);
 }
 
-uint64_t
-deps_hash_string(const char *p, size_t len)
-{
-    uint64_t h = value_text_hash(TAG_STRING, p, len);
-    return h ? h : 1; /* 0 means "not known" in a value */
-}
-
 /* Sanitizer builds (make test's ASan and TSan sections) check every known string hash
  * against the bytes, as memo.c checks the early hashes. */
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
@@ -289,7 +282,7 @@ deps_hash_string(const char *p, size_t len)
 static uint64_t
 checked_string_hash(const value *v)
 {
-    if (CHECK_STRING_HASHES && v->as.str.hash != deps_hash_string(v->as.str.ptr, v->as.str.len)) {
+    if (CHECK_STRING_HASHES && v->as.str.hash != value_string_hash(v->as.str.ptr, v->as.str.len)) {
         fprintf(stderr, "clinfolio: internal error: a string's known hash is not its bytes'\n");
         abort();
     }
@@ -324,7 +317,7 @@ deep_except(const value *v, deps_memo *m, const skip_set *skip, uint64_t tag)
          * home page) is hashed once per worker, not once per render that read it */
         if (v->as.str.len >= MEMO_MIN_BYTES && memo_get(m, (memo_key){v, 0}, &h))
             return h;
-        h = deps_hash_string(v->as.str.ptr, v->as.str.len);
+        h = value_string_hash(v->as.str.ptr, v->as.str.len);
         if (v->as.str.len >= MEMO_MIN_BYTES)
             memo_put(m, (memo_key){v, 0}, h);
         return h;

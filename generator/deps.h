@@ -72,9 +72,6 @@ void deps_memo_put_deep(deps_memo *m, const value *v, uint64_t h);
 
 /* The hash of what kind says matters of v (NULL: not there); not for DEPS_ATTRS. */
 uint64_t deps_hash(const value *v, deps_kind kind, deps_memo *memo);
-/* The deep hash of a string value with the bytes p[0..len): what deps_hash(v, DEPS_DEEP)
- * gives for it, and what a string value's str.hash holds when it is known. Never 0. */
-uint64_t deps_hash_string(const char *p, size_t len);
 /* A deep hash of v that leaves out the pairs of maps whose key is in skip (a NULL-ended
  * list of names); tag names the list for the memo (one tag per list). */
 uint64_t deps_hash_except(const value *v, const char *const *skip, uint64_t tag, deps_memo *memo);

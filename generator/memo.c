@@ -1247,7 +1247,7 @@ remember_content(void *payload, size_t i, const page *p, uint64_t key, diag *pag
     serial_put_u64(&w, key);
     size_t html_len = strlen(p->md.html);
     serial_put_text(&w, p->md.html, html_len);
-    serial_put_u64(&w, deps_hash_string(p->md.html, html_len)); /* page.content's next time */
+    serial_put_u64(&w, value_string_hash(p->md.html, html_len)); /* page.content's next time */
     serial_put_str(&w, p->summary);
     serial_put_value(&w, p->md.toc);
     serial_put_varint(&w, p->md.word_count);

@@ -58,7 +58,7 @@ struct page {
     unsigned body_line; /* its first line in the file */
     /* set by page_render_markdown, after the site model and the plugins */
     markdown_result md;
-    /* md.html as the cache gave it (memo.c) and its deep hash (deps_hash_string()), which
+    /* md.html as the cache gave it (memo.c) and its deep hash (value_string_hash()), which
      * page.content takes while md.html is still that text (cross-references and
      * citations put new text in its place); NULL: not restored */
     const char *html_hashed;

@@ -5,7 +5,6 @@
 #include "search.h"
 
 #include "arena.h"
-#include "deps.h"
 #include "hash.h"
 #include "pool.h"
 #include "progress.h"
@@ -322,7 +321,7 @@ doc_key(const search_doc *doc)
         h = hash_str(h, doc->metas[k]);
     const char *html = doc->body_html;
     return hash_u64(h, doc->body_hash ? doc->body_hash
-                       : html         ? deps_hash_string(html, strlen(html))
+                       : html         ? value_string_hash(html, strlen(html))
                                       : 0);
 }
 

@@ -58,7 +58,7 @@ typedef struct search_doc {
     const char *const *metas; /* n_metas more SEARCH_META texts */
     size_t n_metas;
     const char *body_html; /* the page's HTML: its text is SEARCH_BODY and the snippet's rest */
-    uint64_t body_hash;    /* deps_hash_string() of body_html when the caller knows it (a page
+    uint64_t body_hash;    /* value_string_hash() of body_html when the caller knows it (a page
                             * restored from the cache), else 0: made here then */
 } search_doc;
 

@@ -10,14 +10,13 @@
  * count and per pair key (a text), key position, value. */
 #include "serial.h"
 
-#include "deps.h"
 #include "xalloc.h"
 
 #include <endian.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* TAG_HASHED: a string followed by its deep hash (deps_hash_string()), written for texts
+/* TAG_HASHED: a string followed by its deep hash (value_string_hash()), written for texts
  * of HASHED_MIN bytes or more, so that a restored page's chart or HTML is not hashed
  * again by every build that checks it */
 enum { TAG_NONE = 16, TAG_INVALID = 32, TAG_HASHED = 64, MAX_DEPTH = 256, HASHED_MIN = 256 };
@@ -113,7 +112,7 @@ serial_put_value(serial_writer *w, const value *v)
         serial_put_text(w, v->as.str.ptr, v->as.str.len);
         if (hashed)
             serial_put_u64(w, v->as.str.hash ? v->as.str.hash
-                                             : deps_hash_string(v->as.str.ptr, v->as.str.len));
+                                             : value_string_hash(v->as.str.ptr, v->as.str.len));
         break;
     case VALUE_DATE: {
         const value_date *d = &v->as.date;

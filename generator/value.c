@@ -3,6 +3,8 @@
  * calendar arithmetic (no libc time functions: they depend on TZ and locale). */
 #include "value.h"
 
+#include "hash.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +60,14 @@ value_new_string_ref(arena *a, const char *s, size_t len, src_pos at)
     v->as.str.ptr = s;
     v->as.str.len = len;
     return v;
+}
+
+uint64_t
+value_string_hash(const char *p, size_t len)
+{
+    const uint64_t seed = 0x737472696e67; /* "string": deps.c's deep hash of every text */
+    uint64_t h = len <= 16 ? hash_short(seed, p, len) : hash_bytes(seed, p, len);
+    return h ? h : 1; /* 0 means "not known" in a value */
 }
 
 value *

@@ -85,7 +85,7 @@ struct value {
         struct {
             const char *ptr; /* NUL-terminated; may contain NUL bytes before len */
             size_t len;
-            /* its deep hash (deps_hash_string()) when known as it was made, else 0: set
+            /* its deep hash (value_string_hash()) when known as it was made, else 0: set
              * by whoever makes the value, before any other thread sees it (serial.c
              * restores long texts with theirs), and never changed after */
             uint64_t hash;
@@ -120,6 +120,9 @@ value *value_new_string(arena *a, const char *s, size_t len, src_pos at);
 value *value_new_cstr(arena *a, const char *s, src_pos at);
 /* Borrows s, which must be NUL-terminated at len and outlive the value. */
 value *value_new_string_ref(arena *a, const char *s, size_t len, src_pos at);
+/* The deep hash (deps.h) of a string value with the bytes p[0..len): what str.hash holds
+ * when it is known. Never 0. */
+uint64_t value_string_hash(const char *p, size_t len);
 value *value_new_date(arena *a, value_date d, src_pos at);
 value *value_new_list(arena *a, src_pos at);
 value *value_new_map(arena *a, src_pos at);

@@ -414,15 +414,15 @@ test_long_text_memo(void)
 }
 
 /* A text made with its hash (restored from the cache: serial.c, memo.c) is not hashed
- * again: deps_hash takes str.hash. deps_hash_string is what a text hashes to. */
+ * again: deps_hash takes str.hash. value_string_hash is what a text hashes to. */
 static void
 test_known_text_hash(void)
 {
     arena *a = arena_new();
     value *text = value_new_cstr(a, "<svg>a chart</svg>", SRC_NONE);
     uint64_t walked = deps_hash(text, DEPS_DEEP, NULL);
-    OK(walked == deps_hash_string(text->as.str.ptr, text->as.str.len),
-       "deps_hash_string gives a text's deep hash");
+    OK(walked == value_string_hash(text->as.str.ptr, text->as.str.len),
+       "value_string_hash gives a text's deep hash");
     value *known = value_new_cstr(a, "<svg>a chart</svg>", SRC_NONE);
     known->as.str.hash = walked;
     value *map = value_new_map(a, SRC_NONE), *map2 = value_new_map(a, SRC_NONE);

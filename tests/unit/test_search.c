@@ -9,9 +9,9 @@
 
 #include "files.h"
 
-#include "deps.h"
 #include "search.h"
 #include "serial.h"
+#include "value.h"
 #include "xalloc.h"
 
 #include <pthread.h>
@@ -590,7 +590,7 @@ test_blocks_kept(void)
     /* a page restored from the cache comes with its HTML's hash (search_doc.body_hash):
      * the same documents, the same keys */
     for (int i = 0; i < N; i++)
-        docs[i].body_hash = deps_hash_string(bodies[i], strlen(bodies[i]));
+        docs[i].body_hash = value_string_hash(bodies[i], strlen(bodies[i]));
     expect_build(sh, docs, N, 7, "the HTML's hashes given: the same keys, every file kept", NULL);
     for (int i = 0; i < N; i++)
         docs[i].body_hash = 0;

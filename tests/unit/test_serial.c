@@ -131,10 +131,10 @@ main(void)
         OK(hr.ok && hv && value_equal(lst, hv), "texts with hashes: the same value back");
         const value *lng = hv ? hv->as.list.items[0] : NULL,
                     *shrt = hv ? hv->as.list.items[1] : NULL;
-        OK(lng && lng->as.str.hash == deps_hash_string(text, sizeof text - 1),
+        OK(lng && lng->as.str.hash == value_string_hash(text, sizeof text - 1),
            "a long text comes back with its deep hash");
         OK(shrt && shrt->as.str.hash == 0, "a short text without one");
-        OK(deps_hash(lng, DEPS_DEEP, NULL) == deps_hash_string(text, sizeof text - 1),
+        OK(deps_hash(lng, DEPS_DEEP, NULL) == value_string_hash(text, sizeof text - 1),
            "the deep hash of a restored text is its bytes'");
         buf lb = BUF_INIT; /* the long text alone: tag first, its hash last */
         serial_writer lw = SERIAL_WRITER(&lb);

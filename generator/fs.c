@@ -180,7 +180,7 @@ void
 fs_hold_root(const char *root)
 {
     pthread_mutex_lock(&held_lock);
-    if (held_root.path && strcmp(held_root.path, root) == 0) {
+    if (held_root.path && held_root.holds > 0 && strcmp(held_root.path, root) == 0) {
         held_root.holds++;
     } else if (!held_root.path) {
         /* the root is the one place a symbolic link is followed: the user named it */
@@ -190,7 +190,8 @@ fs_hold_root(const char *root)
             held_root.fd = fd;
             held_root.holds = 1;
         }
-    } /* another root is held: this one is opened per read, as without a hold */
+    } /* another root is held, or the last hold's descriptor waits for a read to end (it
+       * may be of a folder since replaced): opened per read, as without a hold */
     pthread_mutex_unlock(&held_lock);
 }
 

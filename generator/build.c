@@ -430,13 +430,8 @@ doc_one(size_t i, size_t worker, void *payload)
     metas[0] = meta->len ? arena_strndup(a, meta->ptr, meta->len) : "";
     /* a summary made from the first paragraph is the body's already */
     const char *summary = value_map_get(p->front, "summary") ? p->summary : NULL;
-    const value *content = value_map_get(p->ctx, "content"); /* its hash known when restored */
-    uint64_t html_hash =
-        content && content->type == VALUE_STRING && content->as.str.ptr == p->md.html
-            ? content->as.str.hash
-            : 0;
-    j->docs[i] =
-        (search_doc){p->url, p->title, p->section, summary, metas, 1, p->md.html, html_hash};
+    j->docs[i] = (search_doc){p->url, p->title, p->section, summary,
+                              metas,  1,        p->md.html, page_html_hash(p)};
 }
 
 /* search/<code>/ of language lang: the pages its lists show (newest first), their

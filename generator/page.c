@@ -545,6 +545,12 @@ page_load(page *p, const page_load_options *opt, const char *rel, const char *se
     return page_parse(p, opt, rel, section, is_index, src, len, a, d);
 }
 
+uint64_t
+page_html_hash(const page *p)
+{
+    return p->html_hashed && p->md.html == p->html_hashed ? p->html_hash : 0;
+}
+
 const char *
 page_text_language(const page *p, const config *cfg)
 {

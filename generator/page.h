@@ -161,6 +161,9 @@ void page_init(page *p, const char *rel, const char *section, bool is_index, are
 /* The language of p's text: `lang:` in its front matter (page_parse checked it), else its
  * file's language. */
 const char *page_text_language(const page *p, const config *cfg);
+/* The deep hash of p's HTML (value_string_hash()) when it is still the text the cache gave
+ * with its hash (html_hashed), else 0. */
+uint64_t page_html_hash(const page *p);
 /* Converts the page's Markdown (src[0..len): its body, after shortcodes were expanded)
  * into p->md and fills p->summary when the front matter has none. Thread-safe. */
 bool page_render_markdown(page *p, const config *cfg, const char *src, size_t len, arena *a,

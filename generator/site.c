@@ -2048,8 +2048,7 @@ fill_page_content(page *p, arena *a)
     value *m = p->ctx;
     value_map_set(m, "summary", text_val(a, p->summary), a);
     value *content = value_new_string_ref(a, p->md.html, strlen(p->md.html), SRC_NONE);
-    if (p->html_hashed && p->md.html == p->html_hashed)
-        content->as.str.hash = p->html_hash; /* as the cache had it: not hashed again */
+    content->as.str.hash = page_html_hash(p); /* as the cache had it: not hashed again */
     value_map_set(m, "content", content, a);
     value_map_set(m, "toc", p->md.toc ? p->md.toc : value_new_list(a, SRC_NONE), a);
     value_map_set(m, "word_count", value_new_number(a, (double)p->md.word_count, SRC_NONE), a);

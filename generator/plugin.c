@@ -126,7 +126,6 @@ struct plugin_host {
     strtab facts_by_path; /* a page's path -> its place in facts_pages + 1 */
     arena **facts_arenas; /* per worker: the page_facts results (NULL: none made) */
     size_t n_facts_arenas;
-    bool facts_open; /* site_loaded may read the results (see facts_index) */
     pthread_t ahead_thread;
     bool ahead_running;
     pthread_t watchdog;
@@ -1947,16 +1946,15 @@ ahead_main(void *arg)
  * alive at once (Lua collects each after use), and plain Lua tables, not read-only views:
  * a site hook over every project reads them without a proxy per value. Upvalue 1 of its
  * functions is the plugin (a light userdata); the results are there only while the
- * site_loaded hooks run (facts_open): read later (kept in a file-level variable), it is an
- * error.
+ * site_loaded hooks run (drop_facts() clears the plugin's): read later (kept in a
+ * file-level variable), it is an error.
  * ===================================================================== */
 
 static const plugin *
 facts_plugin(lua_State *L)
 {
     const plugin *p = lua_touserdata(L, lua_upvalueindex(1));
-    const plugin_host *h = state_of(L)->h;
-    if (!h->facts_open || !p->facts)
+    if (!p->facts)
         luaL_error(L, "facts are only there while site_loaded runs");
     return p;
 }
@@ -2051,7 +2049,6 @@ push_facts(lstate *S, const plugin *p)
 static void
 drop_facts(plugin_host *h)
 {
-    h->facts_open = false;
     for (size_t i = 0; i < h->n; i++)
         h->plugins[i].facts = NULL;
     for (size_t w = 0; w < h->n_facts_arenas; w++)
@@ -2234,7 +2231,6 @@ plugin_run_page_facts(plugin_host *h, value *site_ctx, page *const *pages, size_
     strtab_reserve(&h->facts_by_path, n);
     for (size_t k = 0; k < n; k++)
         strtab_put(&h->facts_by_path, pages[k]->path, (void *)(uintptr_t)(k + 1));
-    h->facts_open = true;
     bool ok = true;
     /* plugin by plugin, the pages of one on the pool; results and diagnostics taken in page
      * order up to the first page whose hook failed, as for page hooks */

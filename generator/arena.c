@@ -161,23 +161,28 @@ alloc(arena *a, size_t size, bool *zero)
     return p;
 }
 
-void *
-arena_alloc(arena *a, size_t size)
+/* alloc() by a's owner (OWNER_ENTER). */
+static void *
+take(arena *a, size_t size, bool *zero)
 {
     OWNER_ENTER(a);
-    bool zero;
-    void *p = alloc(a, size, &zero);
+    void *p = alloc(a, size, zero);
     OWNER_LEAVE(a);
     return p;
 }
 
 void *
+arena_alloc(arena *a, size_t size)
+{
+    bool zero;
+    return take(a, size, &zero);
+}
+
+void *
 arena_zalloc(arena *a, size_t size)
 {
-    OWNER_ENTER(a);
     bool zero;
-    void *p = alloc(a, size, &zero);
-    OWNER_LEAVE(a);
+    void *p = take(a, size, &zero);
     if (!zero)
         memset(p, 0, size);
     return p;

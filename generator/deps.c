@@ -15,6 +15,7 @@
 #include "deps.h"
 
 #include "hash.h"
+#include "selfcheck.h"
 #include "serial.h"
 #include "text.h"
 #include "xalloc.h"
@@ -233,10 +234,8 @@ skip_set_of(skip_set *s, const char *const *list)
 {
     s->n = 0;
     for (size_t i = 0; list && list[i]; i++) {
-        if (s->n == SKIP_MAX) {
-            fprintf(stderr, "clinfolio: internal error: more than %d keys to skip\n", SKIP_MAX);
-            abort();
-        }
+        if (s->n == SKIP_MAX)
+            internal_error("more than %d keys to skip", SKIP_MAX);
         size_t len = strlen(list[i]);
         s->names[s->n] = list[i];
         s->len[s->n] = (uint32_t)len;
@@ -271,21 +270,12 @@ pair_step(uint64_t h, const value_pair *p, uint64_t val)
     return hash_u64(value_text_hash(h, p->key, p->key_len), val);
 }
 
-/* Sanitizer builds (make test's ASan and TSan sections) check every known string hash
- * against the bytes, as memo.c checks the early hashes. */
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define CHECK_STRING_HASHES true
-#else
-#define CHECK_STRING_HASHES false
-#endif
-
+/* A text's known hash (selfcheck.h: checked against its bytes in the sanitizer builds). */
 static uint64_t
 checked_string_hash(const value *v)
 {
-    if (CHECK_STRING_HASHES && v->as.str.hash != value_string_hash(v->as.str.ptr, v->as.str.len)) {
-        fprintf(stderr, "clinfolio: internal error: a string's known hash is not its bytes'\n");
-        abort();
-    }
+    if (SELF_CHECKS && v->as.str.hash != value_string_hash(v->as.str.ptr, v->as.str.len))
+        internal_error("a string's known hash is not its bytes'");
     return v->as.str.hash;
 }
 

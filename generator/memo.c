@@ -12,6 +12,7 @@
 #include "inputs.h"
 #include "plugin.h"
 #include "pool.h"
+#include "selfcheck.h"
 #include "serial.h"
 #include "sitereads.h"
 #include "strtab.h"
@@ -518,16 +519,13 @@ recall_rules(void *payload, size_t i, const page *p, uint64_t key, int64_t now, 
     if (!e || e->key != key || now < e->made || now >= e->until)
         return false;
     serial_reader r = SERIAL_READER_BORROWING(e->diags, e->len);
-    diag *pd = diag_new();
-    bool ok = serial_get_diags(&r, pd, a) && r.p == r.end;
+    bool ok = serial_get_diags(&r, d, a) && r.p == r.end;
     if (ok) {
-        diag_merge(d, pd);
         m->rule_entries[i] = *e; /* borrowed: prev lives until memo_close */
         m->rule_entries[i].path = p->path;
         *until = e->until;
         atomic_fetch_add_explicit(&m->rules_restored, 1, memory_order_relaxed);
     }
-    diag_free(pd);
     return ok;
 }
 
@@ -614,7 +612,7 @@ front_len(const page *p)
  * which a restored page's early hash then takes instead of walking those values again: at
  * 10,000 pages, a body edit's early hashes (plugins_key()) 222 to 96 million instructions.
  * p takes them too (set_known), so that a page parsed in this build is not walked a second
- * time either. The sanitizer builds check them (CHECK_EARLY_HASHES). */
+ * time either. The sanitizer builds check them (memo_hash_pages(), SELF_CHECKS). */
 static void
 remember_known(serial_writer *w, page *p, arena *a)
 {
@@ -800,13 +798,10 @@ hash_one_page(size_t i, size_t worker, void *payload)
     (void)worker;
     page_hashes *j = payload;
     page *p = j->pages[i];
-    if (j->check && p->early_hash && p->early_hash != deps_hash_early(p->ctx, LATE_KEYS, NULL)) {
-        fprintf(stderr,
-                "clinfolio: internal error: %s: a key of its page map that is not "
-                "in memo.c's LATE_KEYS changed after the plugins\n",
-                p->path);
-        abort();
-    }
+    if (j->check && p->early_hash && p->early_hash != deps_hash_early(p->ctx, LATE_KEYS, NULL))
+        internal_error("%s: a key of its page map that is not in memo.c's LATE_KEYS changed "
+                       "after the plugins",
+                       p->path);
     j->hash[i] = page_hash(p);
 }
 
@@ -819,21 +814,14 @@ hash_pages(page *const *pages, size_t n, size_t workers, bool check)
     return job.hash;
 }
 
-/* Sanitizer builds (make test's ASan and TSan sections) check that what page_hash()
- * relies on holds: the pairs of a page's map but LATE_KEYS are what they were before the
- * plugins. */
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define CHECK_EARLY_HASHES true
-#else
-#define CHECK_EARLY_HASHES false
-#endif
-
+/* The sanitizer builds (selfcheck.h) check that what page_hash() relies on holds: the
+ * pairs of a page's map but LATE_KEYS are what they were before the plugins. */
 void
 memo_hash_pages(const memo *m, page *const *pages, size_t n, deps_memo **memos, size_t workers)
 {
     if (!m)
         return;
-    uint64_t *hash = hash_pages(pages, n, workers, CHECK_EARLY_HASHES);
+    uint64_t *hash = hash_pages(pages, n, workers, SELF_CHECKS);
     for (size_t w = 0; w < workers; w++)
         for (size_t i = 0; i < n; i++)
             deps_memo_put_deep(memos[w], pages[i]->ctx, hash[i]);

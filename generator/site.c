@@ -12,6 +12,7 @@
 #include "pool.h"
 #include "rules.h"
 #include "schema.h"
+#include "selfcheck.h"
 #include "serial.h"
 #include "shortcode.h"
 #include "strtab.h"
@@ -342,14 +343,6 @@ typedef struct rules_job {
 
 static int64_t earliest_after(const value *v, int64_t now, int64_t best, unsigned depth);
 
-/* Sanitizer builds (make test's ASan and TSan sections) check each page's recalled rules
- * against a check made again, as memo.c checks the early hashes. */
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define CHECK_RECALLED_RULES true
-#else
-#define CHECK_RECALLED_RULES false
-#endif
-
 /* What every page's rules read besides the page (site_load_memo.recall_rules): the
  * options, the build date, and the clock when it is SOURCE_DATE_EPOCH's (the clock
  * itself is compared with each page's dates instead). site.yaml is in the load key. */
@@ -378,6 +371,25 @@ first_date_after(const rules_job *j, const page *p)
     return j->clock ? earliest_after(p->front, j->now, INT64_MAX, 0) : INT64_MAX;
 }
 
+/* The sanitizer builds (selfcheck.h) check p's recalled findings (in recalled) and first
+ * date against a check made again. */
+static void
+check_recalled_rules(const rules_job *j, const page *p, diag *recalled)
+{
+    if (p->valid_until != first_date_after(j, p))
+        internal_error("%s: its recalled first date is not its", p->path);
+    diag *again = diag_new();
+    rules_check_page(j->o, p, again);
+    buf x = BUF_INIT, y = BUF_INIT;
+    diags_bytes(&x, recalled);
+    diags_bytes(&y, again);
+    if (x.len != y.len || memcmp(x.ptr, y.ptr, x.len) != 0)
+        internal_error("%s: its recalled rules are not its rules", p->path);
+    buf_free(&x);
+    buf_free(&y);
+    diag_free(again);
+}
+
 /* Page p's rules, recalled when its key and the clock allow, else checked and kept; and
  * p->valid_until (recalled with them: the file's first date after the instant they were
  * made, still its first after now since the recall needs now before it). */
@@ -393,30 +405,14 @@ page_rules(const rules_job *j, size_t i, page *p, arena *a)
      * first date after now is one of theirs, and its checks depend on it being one */
     uint64_t key =
         hash_u64(hash_u64(p->load_key, j->salt), p->original ? p->original->load_key | 1 : 0);
-    diag *pd = diag_new();
+    diag *pd = diag_new(); /* the file's findings, recalled or checked */
     bool recalled =
         j->memo->recall_rules(j->memo->payload, i, p, key, j->now, &p->valid_until, a, pd);
-    if (recalled && CHECK_RECALLED_RULES && p->valid_until != first_date_after(j, p)) {
-        fprintf(stderr, "clinfolio: internal error: %s: its recalled first date is not its\n",
-                p->path);
-        abort();
-    }
-    if (recalled && CHECK_RECALLED_RULES) {
-        diag *again = diag_new();
-        rules_check_page(j->o, p, again);
-        buf x = BUF_INIT, y = BUF_INIT;
-        diags_bytes(&x, pd);
-        diags_bytes(&y, again);
-        if (x.len != y.len || memcmp(x.ptr, y.ptr, x.len) != 0) {
-            fprintf(stderr, "clinfolio: internal error: %s: its recalled rules are not its rules\n",
-                    p->path);
-            abort();
-        }
-        buf_free(&x);
-        buf_free(&y);
-        diag_free(again);
-    }
+    if (recalled && SELF_CHECKS)
+        check_recalled_rules(j, p, pd);
     if (!recalled) {
+        diag_free(pd); /* what a recall that failed half way put there */
+        pd = diag_new();
         p->valid_until = first_date_after(j, p);
         rules_check_page(j->o, p, pd);
         j->memo->remember_rules(j->memo->payload, i, p, key, j->now, p->valid_until, pd);

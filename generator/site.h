@@ -38,9 +38,10 @@ typedef struct site_load_memo {
      * date of the page, so the diagnostics made at instant `made` hold until the page's
      * first date after it (`until`, INT64_MAX: none). start_rules(n) and end_rules() run
      * on the main thread around the pool; recall_rules (on the workers) reports file i's
-     * diagnostics again when they were made under key, at or before now, and now is before
-     * their `until`, true then, with *until set (which is then still the file's first date
-     * after now); remember_rules keeps those a check reported. */
+     * diagnostics again into d, a diag of the file's own, when they were made under key, at
+     * or before now, and now is before their `until`, true then, with *until set (which is
+     * then still the file's first date after now; false: d may hold a part of them, to be
+     * dropped); remember_rules keeps those a check reported. */
     void (*start_rules)(void *payload, size_t n);
     bool (*recall_rules)(void *payload, size_t i, const page *p, uint64_t key, int64_t now,
                          int64_t *until, arena *a, diag *d);

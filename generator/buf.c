@@ -56,10 +56,10 @@ buf_putc(buf *b, char c)
 size_t
 buf_uint_len(uint64_t n)
 {
-    size_t len = 1;
-    for (; n >= 10; n /= 10)
-        len++;
-    return len;
+    size_t len = 1; /* four digits a division: most numbers written are small */
+    for (; n >= 10000; n /= 10000)
+        len += 4;
+    return len + (n >= 10) + (n >= 100) + (n >= 1000);
 }
 
 void

@@ -1282,11 +1282,12 @@ memo_content_restored(const memo *m)
  * the search index: each page's terms
  * ===================================================================== */
 
+/* The last build's record of the terms of the document at url, when made for key: its
+ * bytes after the key in *data and *len; with carry (its place i), kept for the build after. */
 static bool
-recall_search(void *payload, size_t i, const char *url, uint64_t key, const void **data,
-              size_t *len)
+search_record(memo *m, const char *url, uint64_t key, const void **data, size_t *len, bool carry,
+              size_t i)
 {
-    memo *m = payload;
     buf name = BUF_INIT;
     const void *rec;
     size_t rec_len;
@@ -1296,10 +1297,25 @@ recall_search(void *payload, size_t i, const char *url, uint64_t key, const void
     if (found) {
         *data = r.p;
         *len = (size_t)(r.end - r.p);
-        carry_over(m->next, m->first_search + i, name.ptr, rec, rec_len); /* for the build after */
+        if (carry)
+            carry_over(m->next, m->first_search + i, name.ptr, rec, rec_len);
     }
     buf_free(&name);
     return found;
+}
+
+static bool
+recall_search(void *payload, size_t i, const char *url, uint64_t key, const void **data,
+              size_t *len)
+{
+    return search_record(payload, url, key, data, len, true, i);
+}
+
+/* search_memo.recall_old: a changed document's terms as the last index has them */
+static bool
+recall_old_search(void *payload, const char *url, uint64_t key, const void **data, size_t *len)
+{
+    return search_record(payload, url, key, data, len, false, 0);
 }
 
 static void
@@ -1424,13 +1440,9 @@ memo_search(memo *m, size_t n, output *out)
     m->first_search_file =
         cache_next_reserve(m->next, 2 * ((n + SEARCH_BLOCK_DOCS - 1) / SEARCH_BLOCK_DOCS));
     m->search_out = out;
-    m->search = (search_memo){recall_search,
-                              remember_search,
-                              keep_search_file,
-                              reserve_search_files,
-                              recall_search_index,
-                              remember_search_index,
-                              m};
+    m->search = (search_memo){
+        recall_search,       remember_search,       keep_search_file,  reserve_search_files,
+        recall_search_index, remember_search_index, recall_old_search, m};
     return &m->search;
 }
 

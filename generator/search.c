@@ -8,6 +8,7 @@
 #include "hash.h"
 #include "pool.h"
 #include "progress.h"
+#include "selfcheck.h"
 #include "serial.h"
 #include "text.h"
 #include "value.h"
@@ -419,12 +420,22 @@ terms_one(size_t i, size_t worker, void *payload)
  * the whole index (main thread)
  * ===================================================================== */
 
+/* A term and its postings. While the index is made or updated they are numbers in post,
+ * (doc << 2) | field in document order; sealed (seal_term) they are bytes in span, as the
+ * index record and t-K.json have them: each posting's (doc - previous doc) << 2 | field,
+ * a varint. A term of the last index that no changed document has, before or now, stays
+ * as that index's bytes (text and span point into them), only checked, and a term one
+ * has is spliced (splice_term): at 10,000 pages a body edit decoded, merged and encoded
+ * again 1.6 million postings for one page. */
 typedef struct term {
-    const char *text;
+    const char *text; /* len bytes; not NUL-terminated when the last index's */
     size_t len;
-    uint64_t hash;  /* the doc_term's */
-    uint32_t *post; /* (doc << 2) | field, in document order */
-    size_t n, cap;
+    uint64_t hash;  /* hash_bytes(0, text, len), for the terms made here (find_term) */
+    uint32_t *post; /* NULL once sealed */
+    size_t n, cap;  /* n: its postings, in post or in span */
+    const unsigned char *span;
+    size_t span_len;
+    size_t entry_len; /* once sealed: the bytes of its entry in a shard */
 } term;
 
 typedef struct term_index {
@@ -519,11 +530,88 @@ insert_posting(term_index *ix, const char *text, size_t len, uint64_t hash, uint
     t->n++;
 }
 
+/* The order of UTF-8 bytes (strcmp's, for texts that may not end in a NUL) */
+static int
+cmp_text(const char *a, size_t alen, const char *b, size_t blen)
+{
+    int c = memcmp(a, b, alen < blen ? alen : blen);
+    return c ? c : (alen > blen) - (alen < blen);
+}
+
 static int
 cmp_terms(const void *pa, const void *pb)
 {
     const term *a = *(const term *const *)pa, *b = *(const term *const *)pb;
-    return strcmp(a->text, b->text);
+    return cmp_text(a->text, a->len, b->text, b->len);
+}
+
+/* The bytes of t's entry in a shard, `"text":[p,p,...]` (put_entry()), whose postings
+ * have `digits` digits in all. */
+static size_t
+entry_len(const term *t, size_t digits, buf *tmp)
+{
+    buf_clear(tmp);
+    value_json_string(tmp, t->text, t->len);
+    return tmp->len + 3 + (t->n ? t->n - 1 : 0) + digits; /* :[ ] and the commas */
+}
+
+/* A varint of v at o (as serial_put_varint() writes it); the byte after it. */
+static unsigned char *
+put_varint(unsigned char *o, uint64_t v)
+{
+    for (; v > 0x7f; v >>= 7)
+        *o++ = (unsigned char)(v | 0x80);
+    *o++ = (unsigned char)v;
+    return o;
+}
+
+/* t's postings from post to span (in a), and its entry's length. */
+static void
+seal_term(term *t, arena *a, buf *tmp)
+{
+    buf_clear(tmp);
+    buf_grow(tmp, t->n * 5); /* a varint of a uint32_t << 2 takes 5 bytes at most */
+    unsigned char *o = (unsigned char *)tmp->ptr;
+    size_t digits = 0;
+    uint32_t prev = 0;
+    for (size_t p = 0; p < t->n; p++) {
+        uint32_t doc = t->post[p] >> 2;
+        uint64_t v = (uint64_t)(doc - prev) << 2 | (t->post[p] & 3);
+        digits += buf_uint_len(v);
+        o = put_varint(o, v);
+        prev = doc;
+    }
+    t->span_len = (size_t)(o - (unsigned char *)tmp->ptr);
+    unsigned char *span = arena_alloc(a, t->span_len + 1);
+    memcpy(span, tmp->ptr, t->span_len);
+    t->span = span;
+    free(t->post);
+    t->post = NULL;
+    t->cap = 0;
+    t->entry_len = entry_len(t, digits, tmp);
+}
+
+/* The postings of a span, in order: the next one's value ((doc - previous doc) << 2 |
+ * field), false at the end. */
+typedef struct span_reader {
+    serial_reader r;
+    size_t left;
+} span_reader;
+
+static span_reader
+span_read(const term *t)
+{
+    return (span_reader){SERIAL_READER(t->span, t->span_len), t->n};
+}
+
+static bool
+span_next(span_reader *s, size_t *v)
+{
+    if (!s->left)
+        return false;
+    s->left--;
+    *v = serial_get_varint(&s->r);
+    return true;
 }
 
 static bool
@@ -577,34 +665,18 @@ emit_batch(file_job *j, size_t n, size_t workers, diag *d)
     return ok;
 }
 
-/* The bytes of t's entry in a shard, `"text":[p,p,...]`, as put_entry() writes it. */
-static size_t
-entry_len(const term *t, buf *tmp)
-{
-    buf_clear(tmp);
-    value_json_cstr(tmp, t->text);
-    size_t len = tmp->len + 3 + (t->n ? t->n - 1 : 0); /* :[ ] and the commas */
-    uint32_t prev = 0;
-    for (size_t p = 0; p < t->n; p++) {
-        uint32_t doc = t->post[p] >> 2;
-        len += buf_uint_len((doc - prev) << 2 | (t->post[p] & 3));
-        prev = doc;
-    }
-    return len;
-}
-
+/* t's entry in a shard (t sealed) */
 static void
 put_entry(buf *shard, const term *t)
 {
-    value_json_cstr(shard, t->text);
+    value_json_string(shard, t->text, t->len);
     buf_puts(shard, ":[");
-    uint32_t prev = 0;
-    for (size_t p = 0; p < t->n; p++) {
-        uint32_t doc = t->post[p] >> 2;
+    span_reader sr = span_read(t);
+    size_t v;
+    for (size_t p = 0; span_next(&sr, &v); p++) {
         if (p)
             buf_putc(shard, ',');
-        buf_put_uint(shard, (doc - prev) << 2 | (t->post[p] & 3));
-        prev = doc;
+        buf_put_uint(shard, v);
     }
     buf_putc(shard, ']');
 }
@@ -623,7 +695,6 @@ static shard_plan *
 plan_shards(const term_index *ix, size_t *n)
 {
     shard_plan *plan = xcalloc(ix->n + 1, sizeof *plan);
-    buf tmp = BUF_INIT;
     size_t k = 0, bytes = 0;
     for (size_t i = 0; i < ix->n; i++) {
         const term *t = ix->terms[i];
@@ -631,8 +702,9 @@ plan_shards(const term_index *ix, size_t *n)
             plan[k].first = i;
             plan[k].key = hash_u64(SEARCH_FORMAT_VERSION, k);
         }
-        bytes += 1 + entry_len(t, &tmp); /* the '{' before the first, a ',' before the others */
-        plan[k].key = hash_bytes(hash_str(plan[k].key, t->text), t->post, t->n * sizeof *t->post);
+        bytes += 1 + t->entry_len; /* the '{' before the first, a ',' before the others */
+        uint64_t h = hash_bytes(hash_u64(plan[k].key, t->len), t->text, t->len);
+        plan[k].key = hash_bytes(hash_u64(h, t->n), t->span, t->span_len);
         if (bytes >= SEARCH_SHARD_BYTES || i + 1 == ix->n) {
             plan[k].end = i + 1;
             plan[k].key |= 1; /* 0 names no contents (emit) */
@@ -640,7 +712,6 @@ plan_shards(const term_index *ix, size_t *n)
             bytes = 0;
         }
     }
-    buf_free(&tmp);
     *n = k;
     return plan;
 }
@@ -669,7 +740,8 @@ write_shards(const term_index *ix, const char *dir, buf *firsts, size_t workers,
     size_t in_batch = 0;
     for (size_t k = 0; k < n_shards; k++) {
         buf_puts(firsts, k ? "," : "");
-        value_json_cstr(firsts, ix->terms[plan[k].first]->text);
+        const term *first = ix->terms[plan[k].first];
+        value_json_string(firsts, first->text, first->len);
         buf_clear(&path);
         buf_printf(&path, "%st-%zu.json", dir, k);
         if (keep && memo->keep(memo->payload, path.ptr, plan[k].key, base + k))
@@ -833,9 +905,10 @@ urls_hash(const search_doc *docs, size_t n)
     return h;
 }
 
-/* ix (terms sorted, postings in document order) with the keys of the documents it was
- * made from: URLs' hash u64 | documents varint | doc_key() u64 each | terms varint | per
- * term its text (bytes), postings varint and each posting as in t-K.json (varint). */
+/* ix (terms sorted and sealed) with the keys of the documents it was made from: URLs'
+ * hash u64 | documents varint | doc_key() u64 each | terms varint | per term its text
+ * (bytes), postings varint, its entry's length varint and its span (each posting as in
+ * t-K.json, a varint). */
 static void
 index_to_bytes(const term_index *ix, const uint64_t *keys, size_t n, uint64_t urls, buf *out)
 {
@@ -849,105 +922,334 @@ index_to_bytes(const term_index *ix, const uint64_t *keys, size_t n, uint64_t ur
         const term *t = ix->terms[i];
         serial_put_bytes(&w, t->text, t->len);
         serial_put_varint(&w, t->n);
-        uint32_t prev = 0;
-        for (size_t p = 0; p < t->n; p++) {
-            uint32_t doc = t->post[p] >> 2;
-            serial_put_varint(&w, (size_t)(doc - prev) << 2 | (t->post[p] & 3));
-            prev = doc;
-        }
+        serial_put_varint(&w, t->entry_len);
+        buf_append(out, (const char *)t->span, t->span_len);
     }
 }
 
+/* Reads the span of count postings at r (of a term of an index of n documents) into t,
+ * sealed: false when a posting is out of bounds or out of order. */
+static bool
+read_span(serial_reader *r, size_t count, size_t n, term *t)
+{
+    const unsigned char *start = r->p;
+    /* a field 1 to 3 and a step of at least one document after the first, told at the
+     * end: every posting is checked, 1.6 million at 10,000 pages */
+    size_t v = serial_get_varint(r), doc = v >> 2;
+    bool bad = (v & 3) == 0 || doc >= n;
+    for (size_t p = 1; p < count; p++) {
+        v = serial_get_varint(r);
+        size_t step = v >> 2;
+        bad |= ((v & 3) == 0) | (step - 1 >= n); /* step 0 wraps round */
+        doc += step;
+    }
+    if (!r->ok || bad || doc >= n)
+        return false;
+    t->n = count;
+    t->span = start;
+    t->span_len = (size_t)(r->p - start);
+    return true;
+}
+
 /* The last build's index (index_to_bytes) into ix, empty, when it was made for the same
- * documents' URLs in the same order; changed[i] tells whether document i's key differs.
- * False when it cannot be used (ix is then left empty): anything out of order or out of
- * bounds, as a damaged record would have it. */
+ * documents' URLs in the same order: its terms sealed, in its bytes (which must last as
+ * long as ix); old_keys[i] the key document i had and changed[i] whether it differs from
+ * keys[i]. False when it cannot be used (ix is then left empty): anything out of order
+ * or out of bounds, as a damaged record would have it. */
 static bool
 index_from_bytes(term_index *ix, const void *data, size_t len, const uint64_t *keys, size_t n,
-                 uint64_t urls, bool *changed)
+                 uint64_t urls, uint64_t *old_keys, bool *changed)
 {
     serial_reader r = SERIAL_READER(data, len);
     if (serial_get_u64(&r) != urls || serial_get_varint(&r) != n || !r.ok)
         return false;
-    for (size_t i = 0; i < n && r.ok; i++)
-        changed[i] = serial_get_u64(&r) != keys[i];
+    for (size_t i = 0; i < n && r.ok; i++) {
+        old_keys[i] = serial_get_u64(&r);
+        changed[i] = old_keys[i] != keys[i];
+    }
     size_t n_terms = serial_get_varint(&r);
     bool ok = r.ok && n_terms <= len;
+    if (ok) {
+        ix->terms = xcalloc(n_terms + 1, sizeof *ix->terms);
+        ix->cap = n_terms + 1;
+    }
+    term *all = ok ? arena_zalloc(ix->a, (n_terms + 1) * sizeof *all) : NULL;
     const term *last = NULL;
     for (size_t i = 0; ok && i < n_terms; i++) {
-        size_t tlen;
-        const char *text = serial_get_bytes(&r, &tlen);
+        term *t = &all[i];
+        t->text = serial_get_bytes(&r, &t->len);
         size_t count = serial_get_varint(&r);
-        ok = r.ok && count > 0 && count <= n;
-        if (!ok)
-            break;
-        term *t = find_term(ix, text, tlen, hash_bytes(0, text, tlen));
-        /* sorted and distinct: a term already there is out of order */
-        ok = t->n == 0 && (!last || strcmp(last->text, t->text) < 0) && !memchr(text, '\0', tlen);
-        grow_postings(t, count);
-        uint32_t doc = 0;
-        for (size_t p = 0; ok && p < count; p++) {
-            size_t v = serial_get_varint(&r);
-            unsigned field = v & 3;
-            size_t next = doc + (v >> 2);
-            ok = r.ok && field >= SEARCH_BODY && field <= SEARCH_TITLE && next < n &&
-                 (p == 0 || next > doc);
-            doc = (uint32_t)next;
-            t->post[t->n++] = doc << 2 | field;
-        }
+        t->entry_len = serial_get_varint(&r);
+        /* sorted and distinct, and each text a term (no NUL) */
+        ok = r.ok && count > 0 && count <= n && !memchr(t->text, '\0', t->len) &&
+             (!last || cmp_text(last->text, last->len, t->text, t->len) < 0) &&
+             read_span(&r, count, n, t);
+        ix->terms[ix->n++] = t;
         last = t;
     }
     if (ok && r.ok && r.p == r.end)
         return true;
-    for (size_t i = 0; i < ix->n; i++)
-        free(ix->terms[i]->post);
-    ix->n = 0;
-    memset(ix->slots, 0, ix->n_slots * sizeof *ix->slots);
+    free(ix->terms);
+    ix->terms = NULL;
+    ix->n = ix->cap = 0;
     return false;
 }
 
-/* The changed documents' postings out of ix, and their terms in dts in: ix is then what
- * reading every document's terms would have made (terms sorted, none without postings). */
+/* Term t from was, a term of the last index (sealed): was's postings but those of the
+ * changed documents, with t's among them (in post: the changed documents' now); t sealed.
+ * was's bytes are copied as they are but from the first posting that changes to the last
+ * (no changed document after last_changed), whose numbers are read: a frequent word's
+ * 10,000 postings are not taken apart for one page. */
 static void
-update_index(term_index *ix, const bool *changed, doc_terms *dts, size_t n)
+splice_term(term *t, const term *was, const bool *changed, size_t last_changed, arena *a, buf *tmp)
 {
-    size_t n_old = ix->n;
-    for (size_t i = 0; i < n_old; i++) {
-        term *t = ix->terms[i];
-        size_t kept = 0;
-        for (size_t p = 0; p < t->n; p++)
-            if (!changed[t->post[p] >> 2])
-                t->post[kept++] = t->post[p];
-        t->n = kept;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (!changed[i])
+    buf_clear(tmp);
+    buf_grow(tmp, was->span_len + 5 * t->n);
+    unsigned char *start = (unsigned char *)tmp->ptr, *o = start;
+    serial_reader r = SERIAL_READER(was->span, was->span_len);
+    const unsigned char *run = r.p; /* was's bytes not copied yet, all as they were */
+    size_t add = 0, n = 0;
+    int64_t digits = 0; /* the postings' digits, less was's */
+    uint32_t in_doc = 0, out_doc = 0;
+    uint32_t next_add = t->n ? t->post[0] >> 2 : UINT32_MAX;
+    for (size_t left = was->n; left > 0; left--) {
+        const unsigned char *at = r.p;
+        size_t v = serial_get_varint(&r);
+        uint32_t doc = in_doc + (uint32_t)(v >> 2);
+        if (out_doc == in_doc && doc < next_add && !changed[doc]) {
+            in_doc = out_doc = doc; /* after the same document as before: the same bytes */
+            n++;
+            if (doc >= last_changed && add == t->n) {
+                n += left - 1; /* and so are all the others */
+                break;
+            }
             continue;
-        doc_terms *dt = &dts[i];
-        for (size_t k = 0; k < dt->n; k++)
-            insert_posting(ix, dt->text.ptr + dt->terms[k].off, dt->terms[k].len, dt->terms[k].hash,
-                           (uint32_t)i, dt->terms[k].field);
+        }
+        memcpy(o, run, (size_t)(at - run));
+        o += at - run;
+        for (; next_add < doc; n++) {
+            uint64_t nv = (uint64_t)(next_add - out_doc) << 2 | (t->post[add] & 3);
+            o = put_varint(o, nv);
+            digits += (int64_t)buf_uint_len(nv);
+            out_doc = next_add;
+            next_add = ++add < t->n ? t->post[add] >> 2 : UINT32_MAX;
+        }
+        if (changed[doc]) { /* its posting goes */
+            digits -= (int64_t)buf_uint_len(v);
+        } else if (out_doc != in_doc) { /* after another document than before */
+            uint64_t nv = (uint64_t)(doc - out_doc) << 2 | (v & 3);
+            o = put_varint(o, nv);
+            digits += (int64_t)buf_uint_len(nv) - (int64_t)buf_uint_len(v);
+            n++;
+            out_doc = doc;
+        } else {
+            memcpy(o, at, (size_t)(r.p - at));
+            o += r.p - at;
+            n++;
+            out_doc = doc;
+        }
+        in_doc = doc;
+        run = r.p;
     }
-    /* the new terms sorted, merged into the old ones' order; the empty ones dropped */
-    qsort(ix->terms + n_old, ix->n - n_old, sizeof *ix->terms, cmp_terms);
-    term **merged = xcalloc(ix->n + 1, sizeof *merged);
-    size_t a = 0, b = n_old, m = 0;
-    while (a < n_old || b < ix->n) {
-        bool take_old =
-            b == ix->n || (a < n_old && strcmp(ix->terms[a]->text, ix->terms[b]->text) < 0);
-        term *t = ix->terms[take_old ? a++ : b++];
+    memcpy(o, run, (size_t)(r.end - run)); /* the run left, and after a break the rest */
+    o += r.end - run;
+    for (; add < t->n; add++, n++) {
+        uint64_t nv = (uint64_t)((t->post[add] >> 2) - out_doc) << 2 | (t->post[add] & 3);
+        o = put_varint(o, nv);
+        digits += (int64_t)buf_uint_len(nv);
+        out_doc = t->post[add] >> 2;
+    }
+    t->span_len = (size_t)(o - start);
+    unsigned char *span = arena_alloc(a, t->span_len + 1);
+    memcpy(span, start, t->span_len);
+    t->span = span;
+    /* its entry: one comma more a posting, and the digits (nothing when it has none left) */
+    t->entry_len = (size_t)((int64_t)was->entry_len + (int64_t)n - (int64_t)was->n + digits);
+    t->n = n;
+    free(t->post);
+    t->post = NULL;
+    t->cap = 0;
+}
+
+/* The sanitizer builds (selfcheck.h) check a spliced term: its postings are its count
+ * and fill its span, and its entry is as long as the length planned for it (when it has
+ * postings: one without goes). */
+static void
+check_spliced(const term *t, buf *tmp)
+{
+    span_reader sr = span_read(t);
+    size_t v;
+    while (span_next(&sr, &v))
+        ;
+    buf_clear(tmp);
+    put_entry(tmp, t);
+    if (!sr.r.ok || sr.r.p != sr.r.end || (t->n && tmp->len != t->entry_len))
+        internal_error("search term '%.*s': its spliced postings or entry's length are wrong",
+                       (int)t->len, t->text);
+}
+
+/* The index of the last build (ix, sealed) updated for the changed documents, whose terms
+ * then and now are in was[i] and dts[i]: only the terms either has are made again
+ * (dirty), the others stay as the last index's bytes. ix is then what reading every
+ * document's terms would have made (terms sorted, none without postings, all sealed). */
+static void
+update_index(term_index *ix, const bool *changed, const doc_terms *was, const doc_terms *dts,
+             size_t n)
+{
+    term_index dirty = {NULL, 0, NULL, 0, 0, ix->a};
+    size_t last_changed = 0;
+    for (size_t i = 0; i < n; i++)
+        for (int now = 0; changed[i] && now < 2; now++) {
+            last_changed = i;
+            const doc_terms *dt = now ? &dts[i] : &was[i];
+            for (size_t k = 0; k < dt->n; k++)
+                find_term(&dirty, dt->text.ptr + dt->terms[k].off, dt->terms[k].len,
+                          dt->terms[k].hash);
+        }
+    /* each dirty term in the last index's place of its own; those it does not have are
+     * new, to be merged in */
+    term **fresh = xcalloc(dirty.n + 1, sizeof *fresh);
+    const term **old = xcalloc(dirty.n + 1, sizeof *old);
+    size_t n_fresh = 0;
+    for (size_t j = 0; j < dirty.n; j++) {
+        term *t = dirty.terms[j];
+        term **at = bsearch(&t, ix->terms, ix->n, sizeof *ix->terms, cmp_terms);
+        if (at) {
+            old[j] = *at;
+            *at = t;
+        } else {
+            fresh[n_fresh++] = t;
+        }
+    }
+    for (size_t i = 0; i < n; i++) { /* the changed documents' postings now */
+        const doc_terms *dt = &dts[i];
+        for (size_t k = 0; changed[i] && k < dt->n; k++)
+            insert_posting(&dirty, dt->text.ptr + dt->terms[k].off, dt->terms[k].len,
+                           dt->terms[k].hash, (uint32_t)i, dt->terms[k].field);
+    }
+    buf tmp = BUF_INIT;
+    for (size_t j = 0; j < dirty.n; j++)
+        if (old[j]) {
+            splice_term(dirty.terms[j], old[j], changed, last_changed, ix->a, &tmp);
+            if (SELF_CHECKS)
+                check_spliced(dirty.terms[j], &tmp);
+        } else
+            seal_term(dirty.terms[j], ix->a, &tmp);
+    buf_free(&tmp);
+    /* the new terms sorted, merged into the last index's order; the empty ones dropped */
+    qsort(fresh, n_fresh, sizeof *fresh, cmp_terms);
+    term **merged = xcalloc(ix->n + n_fresh + 1, sizeof *merged);
+    size_t a = 0, b = 0, m = 0;
+    while (a < ix->n || b < n_fresh) {
+        bool take_old = b == n_fresh || (a < ix->n && cmp_terms(&ix->terms[a], &fresh[b]) < 0);
+        term *t = take_old ? ix->terms[a++] : fresh[b++];
         if (t->n)
             merged[m++] = t;
-        else
-            free(t->post);
     }
     free(ix->terms);
     ix->terms = merged;
-    ix->cap = ix->n + 1;
+    ix->cap = ix->n + n_fresh + 1;
     ix->n = m;
-    free(ix->slots); /* it still names the dropped terms: no lookups from here on */
-    ix->slots = NULL;
-    ix->n_slots = 0;
+    free(fresh);
+    free(old);
+    free(dirty.terms);
+    free(dirty.slots);
+}
+
+/* The terms of the changed documents as the last index has them (their records under
+ * the keys they had), into was; false when one is not there any more. */
+static bool
+recall_was(const search_doc *docs, const uint64_t *old_keys, const bool *changed, size_t n,
+           const search_memo *memo, doc_terms *was)
+{
+    for (size_t i = 0; i < n; i++) {
+        const void *data;
+        size_t len;
+        if (changed[i] &&
+            !(memo->recall_old(memo->payload, docs[i].url, old_keys[i], &data, &len) &&
+              terms_from_bytes(&was[i], data, len, true, false)))
+            return false;
+    }
+    return true;
+}
+
+static void
+free_doc_terms(doc_terms *dts, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        buf_free(&dts[i].text);
+        buf_free(&dts[i].snippet);
+        free(dts[i].terms);
+        free(dts[i].slots);
+    }
+    free(dts);
+}
+
+/* The last index updated for the documents that changed (update_index); false when there
+ * is none for these documents or it cannot be used: ix is then empty. */
+static bool
+index_updated(term_index *ix, const search_doc *docs, size_t n, const char *dir,
+              const uint64_t *keys, uint64_t urls, const search_memo *memo, doc_terms *dts,
+              const doc_block *blocks, size_t workers)
+{
+    const void *last;
+    size_t last_len;
+    if (!urls || !memo->recall_index(memo->payload, dir, &last, &last_len))
+        return false;
+    uint64_t *old_keys = xcalloc(n + 1, sizeof *old_keys);
+    bool *changed = xcalloc(n + 1, sizeof *changed);
+    doc_terms *was = xcalloc(n + 1, sizeof *was);
+    bool ok = index_from_bytes(ix, last, last_len, keys, n, urls, old_keys, changed);
+    /* before this build's terms: a memo may keep a document's new terms in place of its old */
+    if (ok && !recall_was(docs, old_keys, changed, n, memo, was)) {
+        free(ix->terms);
+        ix->terms = NULL;
+        ix->n = ix->cap = 0;
+        ok = false;
+    }
+    if (ok) {
+        /* the terms of the documents that changed made again (the others' records give
+         * only the snippets of the blocks written again) */
+        terms_job job = {docs, dts, memo, 0, keys, blocks, changed};
+        pool_run(workers, n, terms_one, &job);
+        update_index(ix, changed, was, dts, n);
+    }
+    free_doc_terms(was, n);
+    free(old_keys);
+    free(changed);
+    return ok;
+}
+
+/* Every document's terms into ix, sealed. */
+static void
+index_whole(term_index *ix, const search_doc *docs, size_t n, const uint64_t *keys,
+            const search_memo *memo, doc_terms *dts, const doc_block *blocks, size_t workers)
+{
+    /* in document order, so every term's postings come sorted; a chunk of pages at a
+     * time, whose terms go once merged (all of a 10,000-page site's at once were 60 MiB
+     * more at the build's peak), only the snippets staying for the blocks */
+    for (size_t first = 0; first < n; first += SEARCH_CHUNK_DOCS) {
+        size_t count = n - first < SEARCH_CHUNK_DOCS ? n - first : SEARCH_CHUNK_DOCS;
+        terms_job job = {docs + first, dts + first, memo, first, keys ? keys + first : NULL,
+                         blocks,       NULL};
+        pool_run(workers, count, terms_one, &job);
+        for (size_t i = first; i < first + count; i++) {
+            doc_terms *dt = &dts[i];
+            for (size_t k = 0; k < dt->n; k++)
+                add_posting(ix, dt->text.ptr + dt->terms[k].off, dt->terms[k].len,
+                            dt->terms[k].hash, (uint32_t)i, dt->terms[k].field);
+            buf_free(&dt->text);
+            free(dt->terms);
+            dt->terms = NULL;
+            dt->n = dt->cap = 0;
+        }
+    }
+    if (ix->n)
+        qsort(ix->terms, ix->n, sizeof *ix->terms, cmp_terms);
+    buf tmp = BUF_INIT;
+    for (size_t i = 0; i < ix->n; i++)
+        seal_term(ix->terms[i], ix->a, &tmp);
+    buf_free(&tmp);
 }
 
 bool
@@ -966,46 +1268,10 @@ search_write_files(const search_doc *docs, size_t n, const char *dir, size_t wor
     }
     term_index ix = {NULL, 0, NULL, 0, 0, arena_new()};
     progress_items_all(n); /* the progress line counts the pages, not each chunk's */
-    uint64_t urls = memo && memo->recall_index ? urls_hash(docs, n) : 0;
-    bool *changed = xcalloc(n + 1, sizeof *changed);
-    const void *last;
-    size_t last_len;
-    if (urls && memo->recall_index(memo->payload, dir, &last, &last_len) &&
-        index_from_bytes(&ix, last, last_len, keys, n, urls, changed)) {
-        /* the last index, with the terms of the documents that changed made again (the
-         * others' records give only the snippets of the blocks written again) */
-        terms_job job = {docs, dts, memo, 0, keys, blocks, changed};
-        pool_run(workers, n, terms_one, &job);
-        update_index(&ix, changed, dts, n);
-    } else {
-        /* in document order, so every term's postings come sorted; a chunk of pages at a
-         * time, whose terms go once merged (all of a 10,000-page site's at once were 60 MiB
-         * more at the build's peak), only the snippets staying for the blocks */
-        for (size_t first = 0; first < n; first += SEARCH_CHUNK_DOCS) {
-            size_t count = n - first < SEARCH_CHUNK_DOCS ? n - first : SEARCH_CHUNK_DOCS;
-            terms_job job = {docs + first, dts + first, memo, first, keys ? keys + first : NULL,
-                             blocks,       NULL};
-            pool_run(workers, count, terms_one, &job);
-            for (size_t i = first; i < first + count; i++) {
-                doc_terms *dt = &dts[i];
-                for (size_t k = 0; k < dt->n; k++)
-                    add_posting(&ix, dt->text.ptr + dt->terms[k].off, dt->terms[k].len,
-                                dt->terms[k].hash, (uint32_t)i, dt->terms[k].field);
-                buf_free(&dt->text);
-                free(dt->terms);
-                dt->terms = NULL;
-                dt->n = dt->cap = 0;
-            }
-        }
-        if (ix.n)
-            qsort(ix.terms, ix.n, sizeof *ix.terms, cmp_terms);
-    }
-    free(changed);
-    if (urls) {
-        buf bytes = BUF_INIT;
-        index_to_bytes(&ix, keys, n, urls, &bytes);
-        memo->remember_index(memo->payload, dir, &bytes);
-    }
+    bool indexed = memo && memo->recall_index && memo->recall_old;
+    uint64_t urls = indexed ? urls_hash(docs, n) : 0;
+    if (!index_updated(&ix, docs, n, dir, keys, urls, memo, dts, blocks, workers))
+        index_whole(&ix, docs, n, keys, memo, dts, blocks, workers);
 
     buf meta = BUF_INIT;
     buf_printf(&meta, "{\"version\":%d,\"docs\":%zu,\"block\":%d,\"shards\":[",
@@ -1014,19 +1280,17 @@ search_write_files(const search_doc *docs, size_t n, const char *dir, size_t wor
     buf_puts(&meta, "]}\n");
     ok &= write_blocks(docs, dts, n, dir, blocks, n_blocks, workers, emit, payload, d);
     ok &= emit_file(dir, "meta.json", &meta, 0, SIZE_MAX, emit, payload, d);
+    if (urls) { /* last: the terms still in the last index's bytes are read until here */
+        buf bytes = BUF_INIT;
+        index_to_bytes(&ix, keys, n, urls, &bytes);
+        memo->remember_index(memo->payload, dir, &bytes);
+    }
 
     buf_free(&meta);
-    for (size_t i = 0; i < ix.n; i++)
-        free(ix.terms[i]->post);
     free(ix.terms);
     free(ix.slots);
     arena_free(ix.a);
-    for (size_t i = 0; i < n; i++) {
-        buf_free(&dts[i].text);
-        buf_free(&dts[i].snippet);
-        free(dts[i].terms);
-    }
-    free(dts);
+    free_doc_terms(dts, n);
     free(blocks);
     free(keys);
     return ok;

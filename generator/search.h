@@ -97,8 +97,13 @@ typedef bool (*search_emit_fn)(void *payload, const char *path, const char *data
  *   the index is made), numbered on from the blocks' for keep and search_emit_fn. Main
  *   thread. May be NULL (then no shard is kept).
  * - recall_index gives the bytes of the whole index the last build remembered for dir
- *   (false when there are none), remember_index keeps this build's (taken). Main thread.
- *   May be NULL (no index is kept). */
+ *   (false when there are none; they must stay as they are until search_write_files
+ *   returns), remember_index keeps this build's (taken). Main thread. May be NULL (no
+ *   index is kept).
+ * - recall_old gives the bytes the last build remembered for the document at url under
+ *   key (its key then, which the index holds), before this call's recall and remember of
+ *   the same document, so that only the terms it had or has are read in that index.
+ *   Main thread. May be NULL (then no index is kept either). */
 typedef struct search_memo {
     bool (*recall)(void *payload, size_t i, const char *url, uint64_t key, const void **data,
                    size_t *len);
@@ -107,6 +112,8 @@ typedef struct search_memo {
     size_t (*reserve)(void *payload, size_t n);
     bool (*recall_index)(void *payload, const char *dir, const void **data, size_t *len);
     void (*remember_index)(void *payload, const char *dir, buf *data);
+    bool (*recall_old)(void *payload, const char *url, uint64_t key, const void **data,
+                       size_t *len);
     void *payload;
 } search_memo;
 

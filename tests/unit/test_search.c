@@ -222,10 +222,12 @@ test_shards(void)
 }
 
 /* A memo of the documents' terms in memory, as memo.c keeps them in the cache. */
+#define KEPT_DOCS 256 /* documents a test's memo holds */
+
 typedef struct kept {
-    char url[32][32];
-    uint64_t key[32];
-    buf data[32];
+    char url[KEPT_DOCS][32];
+    uint64_t key[KEPT_DOCS];
+    buf data[KEPT_DOCS];
     size_t n;
     atomic_size_t recalled, remembered;
 } kept;
@@ -386,6 +388,21 @@ shelf_remember(void *payload, size_t i, const char *url, uint64_t key, buf *data
     kept_remember(&((shelf *)payload)->terms, i, url, key, data);
 }
 
+/* The document's terms the last build remembered (kept_remember replaces them only when
+ * they change, after this is asked), not counted as recalled. */
+static bool
+shelf_recall_old(void *payload, const char *url, uint64_t key, const void **data, size_t *len)
+{
+    const kept *k = &((shelf *)payload)->terms;
+    for (size_t j = 0; j < k->n; j++)
+        if (strcmp(k->url[j], url) == 0 && k->key[j] == key) {
+            *data = k->data[j].ptr;
+            *len = k->data[j].len;
+            return true;
+        }
+    return false;
+}
+
 static bool
 shelf_recall_index(void *payload, const char *dir, const void **data, size_t *len)
 {
@@ -455,8 +472,8 @@ shelf_build(shelf *sh, const search_doc *docs, size_t n)
         buf_free(&sh->data[sh->now][i]);
     sh->n[sh->now] = 0;
     sh->kept = 0;
-    search_memo memo = {shelf_recall,       shelf_remember,       shelf_keep, shelf_reserve,
-                        shelf_recall_index, shelf_remember_index, sh};
+    search_memo memo = {shelf_recall,       shelf_remember,       shelf_keep,       shelf_reserve,
+                        shelf_recall_index, shelf_remember_index, shelf_recall_old, sh};
     diag *d = diag_new();
     OK(search_write_files(docs, n, "s/", 2, &memo, shelf_emit, sh, d), "shelf build");
     diag_free(d);
@@ -543,6 +560,7 @@ first_posting_at(const buf *index)
     size_t len;
     serial_get_bytes(&r, &len); /* its text */
     serial_get_varint(&r);      /* its postings */
+    serial_get_varint(&r);      /* its entry's length */
     return (size_t)((const char *)r.p - index->ptr);
 }
 
@@ -617,6 +635,18 @@ test_blocks_kept(void)
     OK(strcmp(got, want) != 0, "the last index is used, not every page's terms");
     free(got);
     free(want);
+    /* with an edit too: the terms page 7 did not and does not have stay the last index's
+     * bytes (the damaged term "0" is page 0's), the others are made again */
+    sh->has_index = false;
+    expect_build(sh, docs, N, 6, "a new index: the shard written again", NULL);
+    sh->damage = field_index;
+    snprintf(bodies[7], sizeof bodies[7], "<p>Page 7, other words.</p>");
+    got = shelf_build(sh, docs, N);
+    want = plain_build(docs, N);
+    OK(strcmp(got, want) != 0, "an edit: the terms it does not touch are the last index's");
+    OK(strstr(got, "\"other\":[") && !strstr(got, "\"w7\":["), "an edit: its terms made again");
+    free(got);
+    free(want);
     sh->has_index = false;
     expect_build(sh, docs, N, 6, "without a last index: every page's terms", NULL);
     docs[3].url = "/p/three/"; /* another URL, the same page: the same terms and postings */
@@ -672,6 +702,60 @@ test_shards_kept(void)
     shelf_free(sh);
 }
 
+/* Words of page i for edit round r: word k of the list in about one page of 1 + k * k / 2,
+ * so that frequent words have postings one after the other and rare ones postings many
+ * pages apart (varints of two bytes, numbers of three digits). */
+static void
+random_body(char *out, size_t cap, int i, int r)
+{
+    static const char *words[] = {"valve",  "stent",   "sensor", "pump", "catheter", "splint",
+                                  "needle", "monitor", "护目镜", "导管", "clip",     "mask"};
+    uint32_t x = (uint32_t)(i * 2654435761u) ^ (uint32_t)(r * 40503u + 1);
+    int len = snprintf(out, cap, "<p>p%d", i);
+    for (size_t k = 0; k < sizeof words / sizeof *words; k++) {
+        x = x * 1103515245u + 12345u;
+        if ((x >> 16) % (1 + k * k / 2) == 0)
+            len += snprintf(out + len, cap - (size_t)len, " %s", words[k]);
+    }
+    snprintf(out + len, cap - (size_t)len, "</p>");
+}
+
+/* Edits of one to three pages at a time over a last index of 250 pages: every build's
+ * files are those of the index written whole (the terms they touch spliced into the last
+ * index's postings, the others its bytes). */
+static void
+test_index_edits(void)
+{
+    enum { N = 250, ROUNDS = 40 };
+    static char urls[N][16], bodies[N][160];
+    search_doc docs[N];
+    for (int i = 0; i < N; i++) {
+        snprintf(urls[i], sizeof urls[i], "/p/%d/", i);
+        random_body(bodies[i], sizeof bodies[i], i, 0);
+        docs[i] = (search_doc){urls[i], "Title", "projects", NULL, NULL, 0, bodies[i], 0};
+    }
+    shelf *sh = calloc(1, sizeof *sh);
+    bool same = true;
+    uint32_t x = 7;
+    for (int r = 0; r <= ROUNDS && same; r++) {
+        for (int e = 0; r > 0 && e < 1 + r % 3; e++) {
+            x = x * 1103515245u + 12345u;
+            int i = r % 5 == 0 ? (e ? N - 1 : 0) : (int)((x >> 16) % N); /* the ends too */
+            if (r % 7 == 3)
+                snprintf(bodies[i], sizeof bodies[i], "<p>p%d</p>", i); /* its words gone */
+            else
+                random_body(bodies[i], sizeof bodies[i], i, r);
+        }
+        char *got = shelf_build(sh, docs, N), *want = plain_build(docs, N);
+        same = strcmp(got, want) == 0;
+        OK(same, "edit round %d: the files of the index written whole", r);
+        free(got);
+        free(want);
+    }
+    OK(sh->has_index, "the index is remembered");
+    shelf_free(sh);
+}
+
 /* --tokenize: what tests/search_test.py compares with search.js */
 static int
 print_tokens(void)
@@ -701,5 +785,6 @@ main(int argc, char **argv)
     test_memo();
     test_blocks_kept();
     test_shards_kept();
+    test_index_edits();
     return harness_done();
 }

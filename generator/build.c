@@ -275,7 +275,7 @@ write_feed(const site *s, size_t lang, output *out, diag *d)
 static bool
 emit_sitemap(void *ctx, const char *path, const char *data, size_t len, diag *d)
 {
-    return output_write(ctx, path, data, len, d);
+    return memo_files_write(ctx, path, data, len, d);
 }
 
 /* The versions of an output in every language (site_output.translations) that exist,
@@ -301,9 +301,10 @@ sitemap_alternates(sitemap_url *u, const value *tr, arena *a)
     u->alternates = alts;
 }
 
-/* sitemap.xml, or over 50,000 URLs (or 50 MB) a sitemap index and sitemap-K.xml files */
+/* sitemap.xml, or over 50,000 URLs (or 50 MB) a sitemap index and sitemap-K.xml files;
+ * those of the last build when made from the same URLs (files: begun, ended here) */
 static bool
-write_sitemap(const site *s, output *out, arena *a, diag *d)
+write_sitemap(const site *s, memo_files *files, arena *a, diag *d)
 {
     size_t n_outputs;
     const site_output *outputs = site_outputs(s, &n_outputs);
@@ -321,7 +322,10 @@ write_sitemap(const site *s, output *out, arena *a, diag *d)
         }
     }
     sitemap_limits lim = {SITEMAP_MAX_URLS, SITEMAP_MAX_BYTES};
-    bool ok = sitemap_write_files(urls, n, &lim, site_config(s)->base_url, emit_sitemap, out, d);
+    const char *base_url = site_config(s)->base_url;
+    bool ok = memo_files_keep(files, sitemap_key(urls, n, &lim, base_url)) ||
+              sitemap_write_files(urls, n, &lim, base_url, emit_sitemap, files, d);
+    memo_files_end(files);
     free(urls);
     return ok;
 }
@@ -487,6 +491,7 @@ write_facets(site *s, size_t lang, output *out, diag *d)
 typedef struct side_writes {
     site *s;
     output *out;
+    memo_files sitemap;
     diag *d;
     pthread_t thread;
 } side_writes;
@@ -496,7 +501,7 @@ side_main(void *payload)
 {
     side_writes *w = payload;
     arena *a = arena_new(); /* the sitemap's alternates: the build's arena is main's */
-    write_sitemap(w->s, w->out, a, w->d);
+    write_sitemap(w->s, &w->sitemap, a, w->d);
     arena_free(a);
     for (size_t k = 0; k < site_config(w->s)->n_languages; k++)
         write_facets(w->s, k, w->out, w->d);
@@ -855,7 +860,8 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
         write_generated(files, n_files, out, d);
         for (size_t k = 0; k < cfg->n_languages; k++)
             write_feed(s, k, out, d);
-        side_writes side = {s, out, d, 0};
+        side_writes side = {.s = s, .out = out, .d = d};
+        memo_files_begin(m, &side.sitemap, "sitemap", out);
         bool side_thread = pthread_create(&side.thread, NULL, side_main, &side) == 0;
         if (!side_thread)
             side_main(&side);

@@ -1447,6 +1447,104 @@ memo_search(memo *m, size_t n, output *out)
 }
 
 /* {====================================================================
+ * files made whole from a key (memo_files): the sitemap
+ * ===================================================================== */
+
+void
+memo_files_begin(memo *m, memo_files *f, const char *kind, output *out)
+{
+    *f = (memo_files){
+        m, m ? cache_next_reserve(m->next, 1) : 0, kind, 0, out, false, 0, 0, NULL, NULL, NULL};
+}
+
+static void
+add_file(memo_files *f, const char *path, const output_file_id *id, bool kept)
+{
+    if (f->n == f->cap) {
+        f->cap = f->cap ? f->cap * 2 : 4;
+        f->paths = xrealloc(f->paths, f->cap * sizeof *f->paths);
+        f->ids = xrealloc(f->ids, f->cap * sizeof *f->ids);
+        f->kept = xrealloc(f->kept, f->cap * sizeof *f->kept);
+    }
+    f->paths[f->n] = xstrdup(path);
+    f->ids[f->n] = *id;
+    f->kept[f->n++] = kept;
+}
+
+/* "files/<kind>": the program's hash mixed with the key, the count of files, then each
+ * one's path and identity. */
+bool
+memo_files_keep(memo_files *f, uint64_t key)
+{
+    f->key = key;
+    if (!f->m)
+        return false;
+    buf name = BUF_INIT;
+    const void *rec;
+    size_t len;
+    serial_reader r;
+    bool all = find_page_record(f->m, "files", f->kind, hash_u64(program_hash(), key), &name, &rec,
+                                &len, &r);
+    size_t n = all ? serial_get_varint(&r) : 0;
+    all = all && r.ok && n > 0 && n <= len;
+    bool same = true;
+    for (size_t i = 0; all && i < n; i++) {
+        const char *path = serial_get_str(&r, NULL); /* borrowed: no arena */
+        output_file_id want = get_file_id(&r), got;
+        all = r.ok && path && output_keep(f->out, path, &want, &got, NULL);
+        if (all) {
+            same &= memcmp(&got, &want, sizeof got) == 0;
+            add_file(f, path, &got, true);
+        }
+    }
+    all = all && r.p == r.end;
+    if (all && same) { /* the very same files: the same record */
+        cache_next_keep(f->m->next, f->place, name.ptr, rec, len);
+        f->carried = true;
+    }
+    buf_free(&name);
+    return all;
+}
+
+bool
+memo_files_write(memo_files *f, const char *path, const void *data, size_t len, diag *d)
+{
+    for (size_t i = 0; i < f->n; i++)
+        if (f->kept[i] && strcmp(f->paths[i], path) == 0)
+            return true; /* claimed by memo_files_keep: these bytes are its */
+    output_file_id id;
+    if (!output_write_id(f->out, path, data, len, &id, d))
+        return false;
+    add_file(f, path, &id, false);
+    return true;
+}
+
+void
+memo_files_end(memo_files *f)
+{
+    if (f->m && f->n && !f->carried) {
+        buf rec = BUF_INIT, name = BUF_INIT;
+        serial_writer w = SERIAL_WRITER(&rec);
+        serial_put_u64(&w, hash_u64(program_hash(), f->key));
+        serial_put_varint(&w, f->n);
+        for (size_t i = 0; i < f->n; i++) {
+            serial_put_str(&w, f->paths[i]);
+            put_file_id(&w, &f->ids[i]);
+        }
+        record_name(&name, "files", f->kind);
+        cache_next_put_slot(f->m->next, f->place, name.ptr, &rec);
+        buf_free(&name);
+        buf_free(&rec);
+    }
+    for (size_t i = 0; i < f->n; i++)
+        free(f->paths[i]);
+    free(f->paths);
+    free(f->ids);
+    free(f->kept);
+    *f = (memo_files){0};
+}
+
+/* {====================================================================
  * generate hooks
  * ===================================================================== */
 

@@ -80,6 +80,30 @@ const search_memo *memo_search(memo *m, size_t n, output *out);
 void memo_search_wrote(memo *m, const char *path, uint64_t key, size_t file,
                        const output_file_id *id);
 
+/* Files a pass makes whole from inputs it hashes (the sitemap: sitemap_key()), kept as the
+ * last build wrote them when made from the same key: memo_files_begin() (main thread,
+ * before the pass's thread starts) gives the pass its record's place, named kind;
+ * memo_files_keep() claims the last build's files of that key in out (output_keep) and
+ * says whether every one of them was; when not, the pass makes its files and hands each to
+ * memo_files_write(), which writes it (output_write_id) unless it was claimed (the same
+ * key: the same bytes); memo_files_end() records them for the next build and frees what
+ * f holds. The last three on the pass's thread; m may be NULL (nothing kept). */
+typedef struct memo_files {
+    memo *m;
+    size_t place;
+    const char *kind;
+    uint64_t key;
+    output *out;
+    bool carried;  /* the last build's record taken as it was */
+    size_t n, cap; /* the files kept or written, in order */
+    char **paths;
+    output_file_id *ids;
+    bool *kept;
+} memo_files;
+void memo_files_begin(memo *m, memo_files *f, const char *kind, output *out);
+bool memo_files_keep(memo_files *f, uint64_t key);
+bool memo_files_write(memo_files *f, const char *path, const void *data, size_t len, diag *d);
+void memo_files_end(memo_files *f);
 /* The generate hooks (plugin_run_generate), or the files they returned last time when
  * the plugins and what they read are unchanged. m may be NULL. */
 bool memo_run_generate(memo *m, plugin_host *host, site *s, plugin_output **outs, size_t *n,

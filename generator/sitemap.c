@@ -3,6 +3,7 @@
  * (output). */
 #include "sitemap.h"
 
+#include "hash.h"
 #include "text.h"
 
 #include <libxml/xmlwriter.h>
@@ -184,4 +185,26 @@ done:
     buf_free(&xml);
     buf_free(&path);
     return ok;
+}
+
+uint64_t
+sitemap_key(const sitemap_url *urls, size_t n, const sitemap_limits *lim, const char *base_url)
+{
+    uint64_t h = hash_u64(hash_u64(hash_u64(0x736974656d6170, n), lim->max_urls), lim->max_bytes);
+    h = hash_str(h, base_url);
+    for (size_t i = 0; i < n; i++) {
+        const sitemap_url *u = &urls[i];
+        const value_date *t = &u->lastmod;
+        h = hash_u64(hash_str(h, u->loc ? u->loc : ""), u->has_lastmod);
+        if (u->has_lastmod) {
+            int f[] = {t->year,   t->month,      t->day,      t->hour,      t->minute,
+                       t->second, t->offset_min, t->has_time, t->has_offset};
+            for (size_t k = 0; k < sizeof f / sizeof *f; k++)
+                h = hash_u64(h, (uint64_t)(int64_t)f[k]);
+        }
+        h = hash_u64(h, u->n_alternates);
+        for (size_t k = 0; k < u->n_alternates; k++)
+            h = hash_str(hash_str(h, u->alternates[k].hreflang), u->alternates[k].href);
+    }
+    return h;
 }

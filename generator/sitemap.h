@@ -53,4 +53,9 @@ typedef bool (*sitemap_emit_fn)(void *ctx, const char *path, const char *data, s
 bool sitemap_write_files(const sitemap_url *urls, size_t n, const sitemap_limits *lim,
                          const char *base_url, sitemap_emit_fn emit, void *ctx, diag *d);
 
+/* A hash of everything sitemap_write_files() reads of its arguments: the same key, the
+ * same files (an incremental build keeps them without writing them again: memo_files). */
+uint64_t sitemap_key(const sitemap_url *urls, size_t n, const sitemap_limits *lim,
+                     const char *base_url);
+
 #endif

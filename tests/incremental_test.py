@@ -252,6 +252,14 @@ def main():
               % LAST)
         with open(os.path.join(out, "projects", "chest-drain-monitor", "index.html")) as f:
             check("A sentence added by the test." in f.read(), "body edit: the new text is there")
+        check("sitemap.xml" not in changed, "body edit: the sitemap kept")
+
+        # the sitemap deleted from the output: made again, though no input changed
+        os.unlink(os.path.join(out, "sitemap.xml"))
+        before = snapshot(out)
+        rendered, total, changed = changed_as_expected(site, out, before, "sitemap deleted")
+        check(changed == {"sitemap.xml"}, "sitemap deleted: written again, alone: %s"
+              % sorted(changed))
 
         # a title edit: the lists that show it change too
         before = snapshot(out)
@@ -377,6 +385,19 @@ def main():
         rendered, total, changed = changed_as_expected(site, out, before, "page removed")
         check(not os.path.exists(os.path.join(out, "projects", "ecg-electrode-vest", "index.html")),
               "page removed: its output is gone")
+        check("sitemap.xml" in changed and "ecg-electrode-vest" not in after_text(out, "sitemap.xml"),
+              "page removed: the sitemap made again without it")
+
+        # a page renamed: as many URLs, one of them new
+        projects = os.path.join(site, "content", "projects")
+        os.rename(os.path.join(projects, "cranioplasty-mould.md"),
+                  os.path.join(projects, "cranioplasty-mold.md"))
+        before = snapshot(out)
+        rendered, total, changed = changed_as_expected(site, out, before, "page renamed")
+        sitemap = after_text(out, "sitemap.xml")
+        check("sitemap.xml" in changed and "/cranioplasty-mold/" in sitemap
+              and "/cranioplasty-mould/" not in sitemap,
+              "page renamed: the sitemap made again with its new URL")
 
         # a failed build changes nothing, and the cache still serves the next build
         before = snapshot(out)

@@ -577,6 +577,12 @@ expand_page(shortcode_text *out, page *p, void *payload, arena *a, diag *d)
     x->a = a;
     p->n_refs = p->n_cites = p->n_figures = 0; /* the calls of this build */
     p->references_placed = false;
+    /* a page restored without its body: read when it calls shortcodes, or shows images
+     * of its bundle (the media pass reads its text); else it is read if converted */
+    size_t dir_len;
+    if (!p->body && (p->calls || page_is_bundle(p->path, &dir_len)) &&
+        !site_page_body(x->s, p, a, d))
+        return false;
     return shortcode_expand(out, p->body, p->body_len, p->path, p->body_line, expand_call, x, a, d);
 }
 
@@ -771,7 +777,7 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     /* plugins read the model and publish data; then the pages' Markdown, with shortcodes */
     st.images_ms = pool_now_ms() - t;
     site_all_loaded(s, &st.files);
-    st.files_kept = memo_loads_restored(m);
+    st.files_kept = memo_loads_restored(m, &st.files_unread);
     st.rules_kept = memo_rules_restored(m);
     t = pool_now_ms();
     progress_pass(opt->progress, "plugins");

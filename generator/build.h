@@ -62,6 +62,7 @@ typedef struct build_stats {
     size_t renders;           /* files rendered from templates, or kept */
     size_t kept;              /* of those, whose render was skipped: the previous file was kept */
     size_t files, files_kept; /* content files loaded, and of those taken from the cache */
+    size_t files_unread;      /* of those, taken by their metadata, without being read */
     size_t rules_kept;        /* files whose consistency rules' findings were taken from it */
     size_t markdown, markdown_kept; /* pages converted, and of those taken from the cache */
     bool plugins_kept;              /* the plugins' site_loaded and page hooks were not run again */

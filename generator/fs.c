@@ -254,6 +254,18 @@ open_input(const char *root, const char *rel, int flags, const char *diag_name, 
     return fd;
 }
 
+bool
+fs_stat_input(struct stat *st, const char *root, const char *rel)
+{
+    if (fs_bad_rel(rel))
+        return false;
+    bool lent;
+    int dir = borrow_root(root, &lent);
+    bool ok = dir >= 0 && fstatat(dir, rel, st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st->st_mode);
+    return_root(dir, lent);
+    return ok;
+}
+
 static fs_kind
 kind_of_mode(mode_t mode)
 {

@@ -80,6 +80,12 @@ const char *fs_bad_rel(const char *rel);
 int fs_open_input(struct stat *st, const char *root, const char *rel, const char *diag_name,
                   diag *d);
 
+/* The metadata of the regular file rel beneath root without opening it (fstatat, the
+ * last component not followed; an earlier one is, so the result names a file to compare
+ * with one seen before, never one to read): false when there is none or it is not a
+ * regular file, with nothing reported (reading it then says why). */
+bool fs_stat_input(struct stat *st, const char *root, const char *rel);
+
 /* Appends the whole file rel beneath root to out, opened as by fs_open_input. A file
  * larger than limit bytes (by fstat before anything is read, or by growing while it is
  * read: at most limit + 1 bytes are read) is refused with

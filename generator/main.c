@@ -285,6 +285,9 @@ cmd_build(int argc, char **argv)
                    warnings == 1 ? "" : "s");
             printf("rendered %zu of %zu pages; the other %zu were unchanged and kept\n",
                    stats.renders - stats.kept, stats.renders, stats.kept);
+            printf("read %zu of %zu content files to load them; the others' metadata was as "
+                   "last time\n",
+                   stats.files - stats.files_unread, stats.files);
             printf("parsed the front matter of %zu of %zu files\n", stats.files - stats.files_kept,
                    stats.files);
             printf("checked the consistency rules of %zu of %zu files; the other findings "

@@ -60,6 +60,7 @@ struct memo {
     uint64_t schema_files;
     size_t first_file;
     atomic_size_t loaded;
+    atomic_size_t unread; /* of those, by their metadata (recall_unread) */
     /* the rules' diagnostics: the last build's by path, and this build's by file */
     strtab prev_rules;
     rules_entry *prev_rule_entries, *rule_entries;
@@ -646,9 +647,64 @@ recall_known(serial_reader *r, page *p, arena *a)
     return true;
 }
 
-/* "page/<path>" -> key, the front matter, the fields page_parse() sets (title, slug,
- * date, updated, draft, weight, summary, cohort, stages, days, template), where the body
- * starts in the file, the hashes of remember_known(), and the diagnostics. */
+/* What of a file's metadata says it is the same file, untouched (inputs.h counts the
+ * same): its device, inode, size, and modification and change times. */
+#define FILE_SIG 7
+
+static void
+file_sig(uint64_t sig[FILE_SIG], const struct stat *st)
+{
+    uint64_t f[FILE_SIG] = {(uint64_t)st->st_dev,          (uint64_t)st->st_ino,
+                            (uint64_t)st->st_size,         (uint64_t)st->st_mtim.tv_sec,
+                            (uint64_t)st->st_mtim.tv_nsec, (uint64_t)st->st_ctim.tv_sec,
+                            (uint64_t)st->st_ctim.tv_nsec};
+    memcpy(sig, f, sizeof f);
+}
+
+/* "page/<path>" -> key, the file's hash and metadata (a flag, then FILE_SIG numbers), the
+ * front matter, the fields page_parse() sets (title, slug, date, updated, draft, weight,
+ * summary, cohort, stages, days, template), where the body starts in the file and its
+ * length and line, whether it may call shortcodes, the hashes of remember_known(), and
+ * the diagnostics. r is past the metadata; src is the file's bytes (len of them), or NULL
+ * when they were not read (the body is read when needed: site_page_body). */
+static bool
+recall_fields(memo *m, size_t i, page *p, serial_reader *r, const char *name, const void *data,
+              size_t rlen, const char *src, size_t len, arena *a, diag *d)
+{
+    page q = *p; /* path, section, kind as page_init left them */
+    q.front = serial_get_value(r, a);
+    q.title = serial_get_str(r, a);
+    q.slug = serial_get_str(r, a);
+    q.date = serial_get_value(r, a);
+    q.updated = serial_get_value(r, a);
+    q.draft = serial_get_varint(r) != 0;
+    uint64_t bits = serial_get_u64(r);
+    memcpy(&q.weight, &bits, sizeof bits);
+    q.summary = serial_get_str(r, a);
+    q.cohort = serial_get_str(r, a);
+    q.stages = serial_get_value(r, a);
+    q.days_total = (long)(int64_t)serial_get_u64(r);
+    q.template_name = serial_get_str(r, a);
+    q.template_pos = serial_get_pos(r, a);
+    q.body_at = serial_get_varint(r);
+    q.body_len = serial_get_varint(r);
+    q.body_line = (unsigned)serial_get_varint(r);
+    q.calls = serial_get_varint(r) != 0;
+    bool known = recall_known(r, &q, a);
+    diag *pd = diag_new();
+    bool ok = r->ok && known && q.front && q.title && q.slug &&
+              (!src || (q.body_at <= len && q.body_len <= len - q.body_at)) &&
+              serial_get_diags(r, pd, a) && r->p == r->end;
+    if (ok) {
+        q.body = src ? src + q.body_at : NULL;
+        *p = q;
+        take_record(m, m->first_file + i, name, data, rlen, pd, d, &m->loaded);
+    }
+    diag_free(pd);
+    return ok;
+}
+
+/* File i's record when made from these bytes (key: their load key). */
 static bool
 recall_page(void *payload, size_t i, page *p, uint64_t key, const char *src, size_t len, arena *a,
             diag *d)
@@ -658,49 +714,61 @@ recall_page(void *payload, size_t i, page *p, uint64_t key, const char *src, siz
     const void *data;
     size_t rlen;
     serial_reader r;
-    bool ok = false;
-    page q = *p; /* path, section, kind as page_init left them */
-    if (find_page_record(m, "page", p->path, key, &name, &data, &rlen, &r)) {
-        q.front = serial_get_value(&r, a);
-        q.title = serial_get_str(&r, a);
-        q.slug = serial_get_str(&r, a);
-        q.date = serial_get_value(&r, a);
-        q.updated = serial_get_value(&r, a);
-        q.draft = serial_get_varint(&r) != 0;
-        uint64_t bits = serial_get_u64(&r);
-        memcpy(&q.weight, &bits, sizeof bits);
-        q.summary = serial_get_str(&r, a);
-        q.cohort = serial_get_str(&r, a);
-        q.stages = serial_get_value(&r, a);
-        q.days_total = (long)(int64_t)serial_get_u64(&r);
-        q.template_name = serial_get_str(&r, a);
-        q.template_pos = serial_get_pos(&r, a);
-        size_t at = serial_get_varint(&r), body_len = serial_get_varint(&r);
-        q.body_line = (unsigned)serial_get_varint(&r);
-        bool known = recall_known(&r, &q, a);
-        diag *pd = diag_new();
-        ok = r.ok && known && q.front && q.title && q.slug && at <= len && body_len <= len - at &&
-             serial_get_diags(&r, pd, a) && r.p == r.end;
-        if (ok) {
-            q.body = src + at;
-            q.body_len = body_len;
-            *p = q;
-            take_record(m, m->first_file + i, name.ptr, data, rlen, pd, d, &m->loaded);
-        }
-        diag_free(pd);
+    bool ok = find_page_record(m, "page", p->path, key, &name, &data, &rlen, &r);
+    if (ok) {
+        p->file_hash = serial_get_u64(&r);
+        for (size_t k = 0; k <= FILE_SIG; k++) /* the metadata of the file read then */
+            serial_get_u64(&r);
+        ok = recall_fields(m, i, p, &r, name.ptr, data, rlen, src, len, a, d);
+    }
+    buf_free(&name);
+    return ok;
+}
+
+/* File i's record when it was made from a file with this metadata (st) and for this salt
+ * (base: the load key without the bytes): the file is not read. */
+static bool
+recall_unread(void *payload, size_t i, page *p, const struct stat *st, uint64_t base, uint64_t *key,
+              arena *a, diag *d)
+{
+    memo *m = payload;
+    buf name = BUF_INIT;
+    record_name(&name, "page", p->path);
+    size_t rlen;
+    const void *data = cache_get(m->prev, name.ptr, &rlen);
+    serial_reader r = SERIAL_READER_BORROWING(data, rlen);
+    uint64_t was = serial_get_u64(&r), hash = serial_get_u64(&r);
+    uint64_t sig[FILE_SIG], now[FILE_SIG];
+    bool ok = data && serial_get_u64(&r) == 1 && was == hash_u64(base, hash);
+    for (size_t k = 0; k < FILE_SIG; k++)
+        sig[k] = serial_get_u64(&r);
+    file_sig(now, st);
+    ok = ok && r.ok && memcmp(sig, now, sizeof sig) == 0 &&
+         recall_fields(m, i, p, &r, name.ptr, data, rlen, NULL, 0, a, d);
+    if (ok) {
+        p->file_hash = hash;
+        *key = was;
+        atomic_fetch_add_explicit(&m->unread, 1, memory_order_relaxed);
     }
     buf_free(&name);
     return ok;
 }
 
 static void
-remember_page(void *payload, size_t i, page *p, uint64_t key, const char *src, arena *a,
+remember_page(void *payload, size_t i, page *p, uint64_t key, const struct stat *st, arena *a,
               diag *page_diags)
 {
     memo *m = payload;
     buf rec = BUF_INIT;
     serial_writer w = SERIAL_WRITER(&rec);
     serial_put_u64(&w, key);
+    serial_put_u64(&w, p->file_hash);
+    uint64_t sig[FILE_SIG] = {0};
+    if (st)
+        file_sig(sig, st);
+    serial_put_u64(&w, st != NULL);
+    for (size_t k = 0; k < FILE_SIG; k++)
+        serial_put_u64(&w, sig[k]);
     serial_put_value(&w, p->front);
     serial_put_str(&w, p->title);
     serial_put_str(&w, p->slug);
@@ -716,9 +784,10 @@ remember_page(void *payload, size_t i, page *p, uint64_t key, const char *src, a
     serial_put_u64(&w, (uint64_t)(int64_t)p->days_total);
     serial_put_str(&w, p->template_name);
     serial_put_pos(&w, p->template_pos);
-    serial_put_varint(&w, p->body ? (size_t)(p->body - src) : 0);
+    serial_put_varint(&w, p->body_at);
     serial_put_varint(&w, p->body_len);
     serial_put_varint(&w, p->body_line);
+    serial_put_varint(&w, p->calls);
     remember_known(&w, p, a);
     put_page_record(m, m->first_file + i, "page", p->path, &w, page_diags);
 }
@@ -736,15 +805,16 @@ memo_loads(memo *m, const config *cfg)
     uint64_t salt =
         hash_u64(hash_u64(program_hash(), deps_hash(cfg->raw, DEPS_DEEP, dm)), m->schema_files);
     deps_memo_free(dm);
-    m->loads = (site_load_memo){start_loads,  recall_page,    remember_page, start_rules,
-                                recall_rules, remember_rules, end_rules,     m,
-                                salt};
+    m->loads = (site_load_memo){start_loads, recall_page,  recall_unread,  remember_page,
+                                start_rules, recall_rules, remember_rules, end_rules,
+                                m,           salt};
     return &m->loads;
 }
 
 size_t
-memo_loads_restored(const memo *m)
+memo_loads_restored(const memo *m, size_t *unread)
 {
+    *unread = m ? atomic_load(&m->unread) : 0;
     return m ? atomic_load(&m->loaded) : 0;
 }
 

@@ -47,8 +47,9 @@ bool memo_unchanged(memo *m, build_stats *st, arena *a, diag *d);
  * and checks (site_options.load_memo), or NULL when m is NULL. After memo_unchanged()
  * (which reads the schema files' metadata). */
 const site_load_memo *memo_loads(memo *m, const config *cfg);
-/* How many files memo_loads() restored. */
-size_t memo_loads_restored(const memo *m);
+/* How many files memo_loads() restored, and of those how many by their metadata alone,
+ * without reading them (*unread). */
+size_t memo_loads_restored(const memo *m, size_t *unread);
 /* How many files' consistency rules were recalled instead of checked (site_load_memo). */
 size_t memo_rules_restored(const memo *m);
 

@@ -6,6 +6,7 @@
 #include "buf.h"
 #include "front.h"
 #include "fs.h"
+#include "shortcode.h"
 #include "text.h"
 
 #include <stdarg.h>
@@ -529,6 +530,8 @@ page_parse(page *p, const page_load_options *opt, const char *rel, const char *s
     p->body = doc.body;
     p->body_len = doc.body_len;
     p->body_line = doc.body_line;
+    p->body_at = doc.body ? (size_t)(doc.body - src) : 0;
+    p->calls = shortcode_may_call(doc.body, doc.body_len);
     return c.ok;
 }
 

@@ -53,9 +53,14 @@ struct page {
     const char *template_name; /* front matter `template`, or NULL */
     size_t lang;               /* index into cfg->languages (page_language) */
     src_pos template_pos;
-    const char *body; /* the Markdown source after the front matter (in a) */
+    const char *body; /* the Markdown source after the front matter (in a); NULL while
+                       * not read: a page its file's metadata restored (memo.c) reads it
+                       * when it is expanded or converted (site_page_body) */
     size_t body_len;
     unsigned body_line; /* its first line in the file */
+    size_t body_at;     /* where it starts in the file */
+    uint64_t file_hash; /* hash_bytes(0, ...) of the file's bytes, with a load memo */
+    bool calls;         /* the body may call shortcodes (shortcode_may_call) */
     /* set by page_render_markdown, after the site model and the plugins */
     markdown_result md;
     /* md.html as the cache gave it (memo.c) and its deep hash (value_string_hash()), which

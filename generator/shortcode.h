@@ -43,6 +43,10 @@ typedef struct shortcode_text {
                            * src, for positions in the input (markdown_set_page) */
 } shortcode_text;
 
+/* Whether src[0..len) may hold a call: it holds "{{" (NULL holds none). Without one,
+ * shortcode_expand() finds none. */
+bool shortcode_may_call(const char *src, size_t len);
+
 /* Finds and runs the calls in src[0..len), the Markdown of `file` starting at line
  * first_line. With no call, out->src is src itself. A malformed call (`{{ name(` not
  * followed by valid arguments and `) }}`) is an error at its position. Returns false when

@@ -295,6 +295,19 @@ typedef struct load_job {
     const site_load_memo *memo; /* or NULL */
 } load_job;
 
+/* The sanitizer builds (selfcheck.h) read a file its metadata restored and check its
+ * bytes are those its record was made from. */
+static void
+check_unread(const load_job *j, const page *p, arena *a)
+{
+    const char *src;
+    size_t len;
+    diag *d = diag_new();
+    if (page_read(&src, &len, &j->opt, p->path, a, d) && hash_bytes(0, src, len) != p->file_hash)
+        internal_error("%s: restored by its metadata, but its bytes are not its record's", p->path);
+    diag_free(d);
+}
+
 static void
 load_one(size_t i, size_t worker, void *payload)
 {
@@ -306,15 +319,27 @@ load_one(size_t i, size_t worker, void *payload)
         page_load(p, &j->opt, f->rel, f->sec_name, f->is_index, a, j->d);
         return;
     }
-    const char *src;
-    size_t len;
-    if (!page_read(&src, &len, &j->opt, f->rel, a, j->d)) {
-        page_init(p, f->rel, f->sec_name, f->is_index, a);
+    /* the load key: the salt, the file's place and kind, then its bytes' hash; a file
+     * whose metadata is as when its record was made is not read (the metadata is taken
+     * before the bytes: a write in between leaves other metadata for the next build) */
+    uint64_t base = hash_str(hash_str(j->memo->salt, f->rel), f->sec_name);
+    base = hash_u64(base, f->is_index);
+    struct stat st;
+    bool stat_ok = fs_stat_input(&st, j->opt.root, f->rel);
+    uint64_t key;
+    page_init(p, f->rel, f->sec_name, f->is_index, a);
+    if (stat_ok && j->memo->recall_unread(j->memo->payload, i, p, &st, base, &key, a, j->d)) {
+        p->load_key = key;
+        if (SELF_CHECKS)
+            check_unread(j, p, a);
         return;
     }
-    uint64_t key = hash_str(hash_str(j->memo->salt, f->rel), f->sec_name);
-    key = hash_bytes(hash_u64(key, f->is_index), src, len);
-    page_init(p, f->rel, f->sec_name, f->is_index, a);
+    const char *src;
+    size_t len;
+    if (!page_read(&src, &len, &j->opt, f->rel, a, j->d))
+        return;
+    uint64_t file_hash = hash_bytes(0, src, len);
+    key = hash_u64(base, file_hash);
     if (j->memo->recall(j->memo->payload, i, p, key, src, len, a, j->d)) {
         p->load_key = key;
         return;
@@ -322,8 +347,9 @@ load_one(size_t i, size_t worker, void *payload)
     diag *d = diag_new(); /* the file's own, to be remembered */
     if (page_parse(p, &j->opt, f->rel, f->sec_name, f->is_index, src, len, a, d) &&
         diag_error_count(d) == 0) {
-        j->memo->remember(j->memo->payload, i, p, key, src, a, d);
-        p->load_key = key; /* page_parse starts p afresh */
+        p->file_hash = file_hash; /* page_parse starts p afresh */
+        j->memo->remember(j->memo->payload, i, p, key, stat_ok ? &st : NULL, a, d);
+        p->load_key = key;
     }
     diag_merge(j->d, d);
     diag_free(d);
@@ -2018,16 +2044,41 @@ convert_page(const content_job *j, page *p, const shortcode_text *st, arena *a, 
     }
 }
 
+bool
+site_page_body(const site *s, page *p, arena *a, diag *d)
+{
+    if (p->body)
+        return true;
+    const char *src;
+    size_t len;
+    page_load_options opt = {&s->cfg, NULL, s->root, false};
+    if (!page_read(&src, &len, &opt, p->path, a, d))
+        return false;
+    if (hash_bytes(0, src, len) != p->file_hash || p->body_at > len ||
+        p->body_len > len - p->body_at) {
+        diag_report(d, DIAG_ERROR, SRC_POS(p->path, 0, 0),
+                    "the file changed while the site was built: build again");
+        return false;
+    }
+    p->body = src + p->body_at;
+    return true;
+}
+
 static void
 content_one(size_t i, size_t worker, void *payload)
 {
     content_job *j = payload;
     page *p = j->s->all[i];
-    const shortcode_text *st = &j->texts[i];
+    shortcode_text *st = &j->texts[i];
     arena *a = j->arenas[worker];
     uint64_t key = j->memo ? content_key(j, p, st) : 0;
     if (j->memo && j->memo->recall(j->memo->payload, i, p, key, a, j->d))
         return;
+    if (!p->body) { /* not read (site_page_body), so it calls no shortcode: its text */
+        if (!site_page_body(j->s, p, a, j->d))
+            return;
+        st->src = p->body;
+    }
     diag *d = j->memo ? diag_new() : j->d; /* the page's own, to be remembered */
     convert_page(j, p, st, a, d);
     if (j->memo) {

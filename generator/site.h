@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 /* What the page loads may take from an earlier build instead of parsing a file again
  * (incremental builds: memo.c keeps it). start(n) runs on the main thread once the n
@@ -28,10 +29,16 @@ typedef struct site_load_memo {
     void (*start)(void *payload, size_t n);
     bool (*recall)(void *payload, size_t i, page *p, uint64_t key, const char *src, size_t len,
                    arena *a, diag *d);
+    /* file i restored without reading it, when its record was made from a file of the
+     * same metadata (st: as fstatat gave it before the file was read) and its load key
+     * without the bytes is base: true then, with the whole key in *key and p->body NULL */
+    bool (*recall_unread)(void *payload, size_t i, page *p, const struct stat *st, uint64_t base,
+                          uint64_t *key, arena *a, diag *d);
     /* may add to p what it computed for the record (memo.c: the front matter's hashes),
-     * allocating in a (the page's arena) */
-    void (*remember)(void *payload, size_t i, page *p, uint64_t key, const char *src, arena *a,
-                     diag *page_diags);
+     * allocating in a (the page's arena); st: the file's metadata, taken before it was
+     * read (NULL: unknown, never recalled by it) */
+    void (*remember)(void *payload, size_t i, page *p, uint64_t key, const struct stat *st,
+                     arena *a, diag *page_diags);
     /* The consistency rules (rules.h) of file i, whose diagnostics depend on nothing but
      * the file (its key above), whether it is a translation, the options, the build date
      * and the clock: key hashes all but the clock, which only matters when it passes a
@@ -141,6 +148,11 @@ bool site_shortcode_figure(buf *html, const shortcode_call *call, page *p, arena
  * which makes the pictures the expanded text shows. First the shortcodes, through expand
  * (main thread); false after reporting errors. */
 bool site_expand_content(site *s, site_expand_fn expand, void *payload, diag *d);
+/* p's body (page.body), read from its file when its file's metadata restored it without
+ * (site_load_memo.recall_unread); the file must be the bytes it was loaded from (its
+ * hash), else an error says it changed during the build. Memory in a. False after
+ * reporting. Any thread, for different pages. */
+bool site_page_body(const site *s, page *p, arena *a, diag *d);
 /* The Markdown of page i (in site_all_pages) with its shortcodes' tokens, once
  * site_expand_content ran (borrowed from s); *len bytes. */
 const char *site_page_text(const site *s, size_t i, size_t *len);

@@ -40,6 +40,7 @@ def build(site, out, *args, epoch="1767225600"):
     c = re.search(r"converted the Markdown of (\d+) of (\d+) pages \(parsed ([a-z ]+)\); "
                   r"plugin hooks (run|not)", p.stdout)
     f = re.search(r"parsed the front matter of (\d+) of (\d+) files", p.stdout)
+    rd = re.search(r"read (\d+) of (\d+) content files to load them", p.stdout)
     h = re.search(r"page hooks run (\d+) of (\d+) times", p.stdout)
     pf = re.search(r"page_facts hooks run (\d+) of (\d+) times", p.stdout)
     r = re.search(r"checked the consistency rules of (\d+) of (\d+) files", p.stdout)
@@ -55,6 +56,8 @@ def build(site, out, *args, epoch="1767225600"):
                     parallel=c.group(3) == "in parallel", hooks=c.group(4) == "run")
     if f:
         LAST.update(parsed=int(f.group(1)), files=int(f.group(2)))
+    if rd:
+        LAST.update(read=int(rd.group(1)))
     if not m:
         return p.returncode, -1, -1, p.stderr + p.stdout
     return p.returncode, int(m.group(1)), int(m.group(2)), p.stderr
@@ -253,6 +256,20 @@ def main():
         with open(os.path.join(out, "projects", "chest-drain-monitor", "index.html")) as f:
             check("A sentence added by the test." in f.read(), "body edit: the new text is there")
         check("sitemap.xml" not in changed, "body edit: the sitemap kept")
+        check(LAST.get("read") == 1, "body edit: one content file read, the others known by "
+              "their metadata: %s" % LAST)
+
+        # the same size and modification time, other bytes: its change time tells (no tool
+        # sets it back), so it is read again
+        st = os.stat(project)
+        edit(project, "A sentence added by the test.", "A sentence added by the TEST.")
+        os.utime(project, ns=(st.st_atime_ns, st.st_mtime_ns))
+        check(os.stat(project).st_size == st.st_size, "same-size edit: the size is as it was")
+        before = snapshot(out)
+        rendered, total, changed = changed_as_expected(site, out, before, "same-size edit")
+        check("A sentence added by the TEST." in
+              after_text(out, "projects/chest-drain-monitor/index.html") and LAST.get("read") == 1,
+              "same-size edit, mtime set back: the file read again, its page changed: %s" % LAST)
 
         # the sitemap deleted from the output: made again, though no input changed
         os.unlink(os.path.join(out, "sitemap.xml"))

@@ -302,7 +302,8 @@ sitemap_alternates(sitemap_url *u, const value *tr, arena *a)
 }
 
 /* sitemap.xml, or over 50,000 URLs (or 50 MB) a sitemap index and sitemap-K.xml files;
- * those of the last build when made from the same URLs (files: begun, ended here) */
+ * those of the last build when made from the same URLs (files: begun, and ended after
+ * this, by the main thread) */
 static bool
 write_sitemap(const site *s, memo_files *files, arena *a, diag *d)
 {
@@ -325,7 +326,6 @@ write_sitemap(const site *s, memo_files *files, arena *a, diag *d)
     const char *base_url = site_config(s)->base_url;
     bool ok = memo_files_keep(files, sitemap_key(urls, n, &lim, base_url)) ||
               sitemap_write_files(urls, n, &lim, base_url, emit_sitemap, files, d);
-    memo_files_end(files);
     free(urls);
     return ok;
 }
@@ -880,6 +880,7 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
         st.search_ms = pool_now_ms() - search_start;
         if (side_thread)
             pthread_join(side.thread, NULL);
+        memo_files_end(&side.sitemap); /* the cache's records: the main thread's */
         copy_static(opt->root, theme, theme_name, out, a, d);
     }
     st.pages = n_pages;

@@ -1524,7 +1524,7 @@ void
 memo_files_begin(memo *m, memo_files *f, const char *kind, output *out)
 {
     *f = (memo_files){
-        m, m ? cache_next_reserve(m->next, 1) : 0, kind, 0, out, false, 0, 0, NULL, NULL, NULL};
+        .m = m, .place = m ? cache_next_reserve(m->next, 1) : 0, .kind = kind, .out = out};
 }
 
 static void
@@ -1568,9 +1568,9 @@ memo_files_keep(memo_files *f, uint64_t key)
         }
     }
     all = all && r.p == r.end;
-    if (all && same) { /* the very same files: the same record */
-        cache_next_keep(f->m->next, f->place, name.ptr, rec, len);
-        f->carried = true;
+    if (all && same) { /* the very same files: the same record (memo_files_end) */
+        f->carried = rec;
+        f->carried_len = len;
     }
     buf_free(&name);
     return all;
@@ -1592,8 +1592,13 @@ memo_files_write(memo_files *f, const char *path, const void *data, size_t len, 
 void
 memo_files_end(memo_files *f)
 {
-    if (f->m && f->n && !f->carried) {
-        buf rec = BUF_INIT, name = BUF_INIT;
+    buf name = BUF_INIT;
+    if (f->m)
+        record_name(&name, "files", f->kind);
+    if (f->m && f->carried) {
+        cache_next_keep(f->m->next, f->place, name.ptr, f->carried, f->carried_len);
+    } else if (f->m && f->n) {
+        buf rec = BUF_INIT;
         serial_writer w = SERIAL_WRITER(&rec);
         serial_put_u64(&w, hash_u64(program_hash(), f->key));
         serial_put_varint(&w, f->n);
@@ -1601,11 +1606,10 @@ memo_files_end(memo_files *f)
             serial_put_str(&w, f->paths[i]);
             put_file_id(&w, &f->ids[i]);
         }
-        record_name(&name, "files", f->kind);
         cache_next_put_slot(f->m->next, f->place, name.ptr, &rec);
-        buf_free(&name);
         buf_free(&rec);
     }
+    buf_free(&name);
     for (size_t i = 0; i < f->n; i++)
         free(f->paths[i]);
     free(f->paths);

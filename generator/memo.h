@@ -82,20 +82,23 @@ void memo_search_wrote(memo *m, const char *path, uint64_t key, size_t file,
                        const output_file_id *id);
 
 /* Files a pass makes whole from inputs it hashes (the sitemap: sitemap_key()), kept as the
- * last build wrote them when made from the same key: memo_files_begin() (main thread,
- * before the pass's thread starts) gives the pass its record's place, named kind;
- * memo_files_keep() claims the last build's files of that key in out (output_keep) and
- * says whether every one of them was; when not, the pass makes its files and hands each to
- * memo_files_write(), which writes it (output_write_id) unless it was claimed (the same
- * key: the same bytes); memo_files_end() records them for the next build and frees what
- * f holds. The last three on the pass's thread; m may be NULL (nothing kept). */
+ * last build wrote them when made from the same key: memo_files_begin() gives the pass its
+ * record's place, named kind; memo_files_keep() claims the last build's files of that key
+ * in out (output_keep) and says whether every one of them was; when not, the pass makes
+ * its files and hands each to memo_files_write(), which writes it (output_write_id)
+ * unless it was claimed (the same key: the same bytes). Those two may run on a thread of
+ * the pass's own: they only read the last build's cache. memo_files_end() records the
+ * files for the next build and frees what f holds; it and memo_files_begin() on the main
+ * thread, while no other thread adds records (begin before the pass's thread starts, end
+ * after it was joined). m may be NULL (nothing kept). */
 typedef struct memo_files {
     memo *m;
     size_t place;
     const char *kind;
     uint64_t key;
     output *out;
-    bool carried;  /* the last build's record taken as it was */
+    const void *carried; /* the last build's record, to be taken as it was, or NULL */
+    size_t carried_len;
     size_t n, cap; /* the files kept or written, in order */
     char **paths;
     output_file_id *ids;

@@ -287,9 +287,28 @@ typedef struct next_record {
     bool borrowed; /* data belongs to the previous cache (cache_next_keep) */
 } next_record;
 
+/* A thread's run of the spool file: the records it spools, one after another in buf, up
+ * to SPOOL_RUN bytes; when the next does not fit, or at the save, their place in the file
+ * is taken at once and one pwrite() writes them (a pwrite() per record was 73,000 system
+ * calls of 3 KB for a clean build of 10,000 pages: 135 ms against 40 for runs of 256 KB,
+ * a file's worth by hand). */
+#define SPOOL_RUN ((size_t)256 * 1024)
+
+typedef struct spool_run {
+    char *buf; /* SPOOL_RUN bytes, NULL until the first record */
+    size_t len;
+    size_t *recs; /* the records in buf (their indexes: the array may grow), whose `at`
+                   * the flush sets */
+    size_t n, cap;
+    struct spool_run *next; /* cache_next.runs */
+} spool_run;
+
 struct cache_next {
     next_record *records;
     size_t n, cap;
+    uint64_t serial; /* this one's, for each thread's current run (thread_run) */
+    spool_run *runs; /* every thread's, under runs_lock */
+    pthread_mutex_t runs_lock;
     const cache *prev;  /* what kept records are borrowed from (their hash is known) */
     int fd;             /* the spool file, or -1: the records stay in memory */
     buf spool;          /* its name */
@@ -380,11 +399,64 @@ remove_stale_spools(const char *path)
 cache_next *
 cache_next_new(const cache *prev)
 {
+    static atomic_ullong serials;
     cache_next *n = xcalloc(1, sizeof(cache_next));
     n->prev = prev;
     n->fd = -1;
     n->spool = BUF_INIT;
+    n->serial = atomic_fetch_add(&serials, 1) + 1;
+    pthread_mutex_init(&n->runs_lock, NULL);
     return n;
+}
+
+/* The calling thread's run of n's spool file, made at its first record. A thread keeps
+ * the serial of the cache_next its run is of: another one's (a later build's) is never
+ * mistaken for it, even at the address of a freed one. */
+static spool_run *
+thread_run(cache_next *n)
+{
+    static _Thread_local uint64_t serial;
+    static _Thread_local spool_run *run;
+    if (serial != n->serial) {
+        run = xcalloc(1, sizeof *run);
+        pthread_mutex_lock(&n->runs_lock);
+        run->next = n->runs;
+        n->runs = run;
+        pthread_mutex_unlock(&n->runs_lock);
+        serial = n->serial;
+    }
+    return run;
+}
+
+static bool write_at(int fd, const void *p, size_t len, uint64_t at);
+
+/* Writes what run holds at the end of the file, its records told where, and empties it. */
+static void
+flush_run(cache_next *n, spool_run *run)
+{
+    if (!run->len)
+        return;
+    uint64_t at = atomic_fetch_add(&n->end, (unsigned long long)run->len);
+    for (size_t i = 0; i < run->n; i++)
+        n->records[run->recs[i]].at += at; /* it held its offset in buf */
+    if (!write_at(n->fd, run->buf, run->len, at))
+        atomic_store(&n->failed, true);
+    run->len = run->n = 0;
+}
+
+/* Every thread's run written (the save, with no thread spooling) and freed. */
+static void
+end_runs(cache_next *n, bool write)
+{
+    for (spool_run *run = n->runs, *next; run; run = next) {
+        next = run->next;
+        if (write)
+            flush_run(n, run);
+        free(run->buf);
+        free(run->recs);
+        free(run);
+    }
+    n->runs = NULL;
 }
 
 /* Makes path's folder (when missing) and the temporary file beside path; false, with
@@ -466,6 +538,7 @@ spool_all(cache_next *n)
     for (size_t i = 0; i < n->n; i++)
         if (n->records[i].key)
             spool_record(n, &n->records[i]);
+    flush_run(n, thread_run(n)); /* in the file from here on */
 }
 
 void
@@ -514,9 +587,25 @@ spool_record(cache_next *n, next_record *r)
         r->data = NULL;
         return;
     }
-    r->at = atomic_fetch_add(&n->end, (unsigned long long)r->len);
-    if (!write_at(n->fd, r->data, r->len, r->at))
-        atomic_store(&n->failed, true);
+    if (r->len > SPOOL_RUN / 8) { /* a large record: written as it is */
+        r->at = atomic_fetch_add(&n->end, (unsigned long long)r->len);
+        if (!write_at(n->fd, r->data, r->len, r->at))
+            atomic_store(&n->failed, true);
+    } else {
+        spool_run *run = thread_run(n);
+        if (run->len + r->len > SPOOL_RUN)
+            flush_run(n, run);
+        if (!run->buf)
+            run->buf = xmalloc(SPOOL_RUN);
+        if (run->n == run->cap) {
+            run->cap = run->cap ? run->cap * 2 : 256;
+            run->recs = xrealloc(run->recs, run->cap * sizeof *run->recs);
+        }
+        run->recs[run->n++] = (size_t)(r - n->records);
+        r->at = run->len; /* flush_run() adds where the run goes */
+        memcpy(run->buf + run->len, r->data, r->len);
+        run->len += r->len;
+    }
     if (!r->borrowed)
         free((void *)r->data);
     r->data = NULL;
@@ -606,6 +695,8 @@ cache_next_free(cache_next *n)
 {
     if (!n)
         return;
+    end_runs(n, false);
+    pthread_mutex_destroy(&n->runs_lock);
     drop_spool(n); /* not saved */
     for (size_t i = 0; i < n->n; i++) {
         free((char *)n->records[i].key);
@@ -699,6 +790,7 @@ cache_next_save(cache_next *next, const cache *prev, const char *path, const cha
             return false;
         spool_all(next);
     }
+    end_runs(next, true); /* every record where the index says */
     buf index = BUF_INIT;
     serial_writer w = SERIAL_WRITER(&index);
     serial_put_u64(&w, dev);

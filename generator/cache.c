@@ -444,6 +444,13 @@ flush_run(cache_next *n, spool_run *run)
     run->len = run->n = 0;
 }
 
+void
+cache_next_flush(cache_next *n)
+{
+    for (spool_run *run = n->runs; run && n->fd >= 0; run = run->next)
+        flush_run(n, run);
+}
+
 /* Every thread's run written (the save, with no thread spooling) and freed. */
 static void
 end_runs(cache_next *n, bool write)

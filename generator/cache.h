@@ -52,6 +52,10 @@ cache_next *cache_next_new(const cache *prev);
  * the temporary files beside path of builds whose process is gone (killed: nothing of
  * theirs could run). Main thread, while no thread puts records. */
 void cache_next_spool(cache_next *n, const char *path);
+/* What the threads gathered of their records so far written to the spool file (each
+ * thread writes its records a run at a time, or at the save). Main thread, while no
+ * thread puts records. */
+void cache_next_flush(cache_next *n);
 /* Reserves count places for cache_next_put_slot (one per output, filled by worker
  * threads); returns the first one's number. Main thread, while no thread fills slots. */
 size_t cache_next_reserve(cache_next *n, size_t count);

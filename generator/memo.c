@@ -1756,6 +1756,7 @@ memo_start_renders(memo *m, const template_set *ts, const plugin_host *host, siz
 {
     if (!m)
         return;
+    cache_next_flush(m->next); /* the model's and the Markdown's records, in the file */
     m->renders = renders_of(m->opt, m->prev, render_fingerprint(ts, host), m->next);
     m->first_output = cache_next_reserve(m->next, n_outputs);
     m->site_reads = sitereads_new(m->renders);

@@ -650,6 +650,8 @@ recall_known(serial_reader *r, page *p, arena *a)
 /* What of a file's metadata says it is the same file, untouched (inputs.h counts the
  * same): its device, inode, size, and modification and change times. */
 #define FILE_SIG 7
+/* Where a page record's metadata starts: after its load key and its bytes' hash. */
+#define PAGE_SIG_AT 16
 
 static void
 file_sig(uint64_t sig[FILE_SIG], const struct stat *st)
@@ -669,7 +671,7 @@ file_sig(uint64_t sig[FILE_SIG], const struct stat *st)
  * when they were not read (the body is read when needed: site_page_body). */
 static bool
 recall_fields(memo *m, size_t i, page *p, serial_reader *r, const char *name, const void *data,
-              size_t rlen, const char *src, size_t len, arena *a, diag *d)
+              size_t rlen, const char *src, size_t len, const uint64_t *restamp, arena *a, diag *d)
 {
     page q = *p; /* path, section, kind as page_init left them */
     q.front = serial_get_value(r, a);
@@ -695,19 +697,35 @@ recall_fields(memo *m, size_t i, page *p, serial_reader *r, const char *name, co
     bool ok = r->ok && known && q.front && q.title && q.slug &&
               (!src || (q.body_at <= len && q.body_len <= len - q.body_at)) &&
               serial_get_diags(r, pd, a) && r->p == r->end;
+    if (ok && restamp) { /* the same bytes, other metadata: kept with the file's now */
+        buf rec = BUF_INIT;
+        serial_writer w = SERIAL_WRITER(&rec);
+        buf_append(&rec, data, PAGE_SIG_AT);
+        serial_put_u64(&w, 1);
+        for (size_t k = 0; k < FILE_SIG; k++)
+            serial_put_u64(&w, restamp[k]);
+        buf_append(&rec, (const char *)data + rec.len, rlen - rec.len);
+        cache_next_put_slot(m->next, m->first_file + i, name, &rec);
+        buf_free(&rec);
+        diag_merge(d, pd);
+        atomic_fetch_add_explicit(&m->loaded, 1, memory_order_relaxed);
+    } else if (ok) {
+        take_record(m, m->first_file + i, name, data, rlen, pd, d, &m->loaded);
+    }
     if (ok) {
         q.body = src ? src + q.body_at : NULL;
         *p = q;
-        take_record(m, m->first_file + i, name, data, rlen, pd, d, &m->loaded);
     }
     diag_free(pd);
     return ok;
 }
 
-/* File i's record when made from these bytes (key: their load key). */
+/* File i's record when made from these bytes (key: their load key); when the file's
+ * metadata (st, or NULL) is not the record's any more (a `touch`, a checkout), the record
+ * is kept with the new one, so that the next build need not read the file. */
 static bool
-recall_page(void *payload, size_t i, page *p, uint64_t key, const char *src, size_t len, arena *a,
-            diag *d)
+recall_page(void *payload, size_t i, page *p, uint64_t key, const char *src, size_t len,
+            const struct stat *st, arena *a, diag *d)
 {
     memo *m = payload;
     buf name = BUF_INIT;
@@ -717,9 +735,14 @@ recall_page(void *payload, size_t i, page *p, uint64_t key, const char *src, siz
     bool ok = find_page_record(m, "page", p->path, key, &name, &data, &rlen, &r);
     if (ok) {
         p->file_hash = serial_get_u64(&r);
-        for (size_t k = 0; k <= FILE_SIG; k++) /* the metadata of the file read then */
-            serial_get_u64(&r);
-        ok = recall_fields(m, i, p, &r, name.ptr, data, rlen, src, len, a, d);
+        bool had = serial_get_u64(&r) == 1;
+        uint64_t sig[FILE_SIG], now[FILE_SIG];
+        for (size_t k = 0; k < FILE_SIG; k++) /* the metadata of the file read then */
+            sig[k] = serial_get_u64(&r);
+        if (st)
+            file_sig(now, st);
+        bool restamp = st && (!had || memcmp(sig, now, sizeof sig) != 0);
+        ok = recall_fields(m, i, p, &r, name.ptr, data, rlen, src, len, restamp ? now : NULL, a, d);
     }
     buf_free(&name);
     return ok;
@@ -744,7 +767,7 @@ recall_unread(void *payload, size_t i, page *p, const struct stat *st, uint64_t 
         sig[k] = serial_get_u64(&r);
     file_sig(now, st);
     ok = ok && r.ok && memcmp(sig, now, sizeof sig) == 0 &&
-         recall_fields(m, i, p, &r, name.ptr, data, rlen, NULL, 0, a, d);
+         recall_fields(m, i, p, &r, name.ptr, data, rlen, NULL, 0, NULL, a, d);
     if (ok) {
         p->file_hash = hash;
         *key = was;

@@ -340,7 +340,7 @@ load_one(size_t i, size_t worker, void *payload)
         return;
     uint64_t file_hash = hash_bytes(0, src, len);
     key = hash_u64(base, file_hash);
-    if (j->memo->recall(j->memo->payload, i, p, key, src, len, a, j->d)) {
+    if (j->memo->recall(j->memo->payload, i, p, key, src, len, stat_ok ? &st : NULL, a, j->d)) {
         p->load_key = key;
         return;
     }

@@ -27,8 +27,9 @@
  * an error. */
 typedef struct site_load_memo {
     void (*start)(void *payload, size_t n);
+    /* st: the file's metadata, taken before it was read (NULL: unknown) */
     bool (*recall)(void *payload, size_t i, page *p, uint64_t key, const char *src, size_t len,
-                   arena *a, diag *d);
+                   const struct stat *st, arena *a, diag *d);
     /* file i restored without reading it, when its record was made from a file of the
      * same metadata (st: as fstatat gave it before the file was read) and its load key
      * without the bytes is base: true then, with the whole key in *key and p->body NULL */

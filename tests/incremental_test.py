@@ -271,6 +271,19 @@ def main():
               after_text(out, "projects/chest-drain-monitor/index.html") and LAST.get("read") == 1,
               "same-size edit, mtime set back: the file read again, its page changed: %s" % LAST)
 
+        # a file touched (its bytes as they were): read once, its record kept with its new
+        # metadata, so that the next build, for an edit elsewhere, reads only that one
+        touched = os.path.join(site, "content", "projects", "lma-depth-marker.md")
+        os.utime(touched)
+        before = snapshot(out)
+        rendered, total, changed = changed_as_expected(site, out, before, "touched file")
+        check(LAST.get("read") == 1 and LAST.get("parsed") == 0 and not changed,
+              "touched file: read, not parsed, nothing written: %s %s" % (LAST, sorted(changed)))
+        edit(project, "A sentence added by the TEST.", "A sentence added by the test.")
+        before = snapshot(out)
+        changed_as_expected(site, out, before, "edit after a touch")
+        check(LAST.get("read") == 1, "edit after a touch: only the edited file read: %s" % LAST)
+
         # the sitemap deleted from the output: made again, though no input changed
         os.unlink(os.path.join(out, "sitemap.xml"))
         before = snapshot(out)

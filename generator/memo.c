@@ -388,6 +388,7 @@ nothing_changed(const build_options *opt, const cache *prev, uint64_t key, build
                             .markdown = f[3],
                             .files = f[4],
                             .files_kept = f[4],
+                            .files_unread = f[4], /* none read: their metadata said so */
                             .rules_kept = f[4],
                             .markdown_kept = f[3],
                             .plugins_kept = true,

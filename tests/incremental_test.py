@@ -240,8 +240,10 @@ def main():
         after = snapshot(out)
         for n in (2, 3):  # what one build took from the cache, the next finds there again
             build(site, out)
-            check(LAST.get("converted") == 0 and LAST.get("hooks") is False,
-                  "unchanged build %d: no Markdown converted, no plugin hook run: %s" % (n, LAST))
+            check(LAST.get("converted") == 0 and LAST.get("hooks") is False
+                  and LAST.get("read") == 0,
+                  "unchanged build %d: no file read, no Markdown converted, no plugin hook run: %s"
+                  % (n, LAST))
 
         # a body edit (built through the other name): that page and the pages that show
         # its body or summary

@@ -306,7 +306,7 @@ typedef struct spool_run {
 struct cache_next {
     next_record *records;
     size_t n, cap;
-    uint64_t serial; /* this one's, for each thread's current run (thread_run) */
+    uint64_t serial; /* unique to it: which cache_next a thread's run is of (thread_run) */
     spool_run *runs; /* every thread's, under runs_lock */
     pthread_mutex_t runs_lock;
     const cache *prev;  /* what kept records are borrowed from (their hash is known) */

@@ -577,12 +577,6 @@ expand_page(shortcode_text *out, page *p, void *payload, arena *a, diag *d)
     x->a = a;
     p->n_refs = p->n_cites = p->n_figures = 0; /* the calls of this build */
     p->references_placed = false;
-    /* a page restored without its body: read when it calls shortcodes, or shows images
-     * of its bundle (the media pass reads its text); else it is read if converted */
-    size_t dir_len;
-    if (!p->body && (p->calls || page_is_bundle(p->path, &dir_len)) &&
-        !site_page_body(x->s, p, a, d))
-        return false;
     return shortcode_expand(out, p->body, p->body_len, p->path, p->body_line, expand_call, x, a, d);
 }
 

@@ -2411,8 +2411,16 @@ bool
 site_expand_content(site *s, site_expand_fn expand, void *payload, diag *d)
 {
     s->texts = arena_zalloc(s->a, (s->n_all + 1) * sizeof(shortcode_text));
-    for (size_t i = 0; i < s->n_all; i++)
-        expand(&s->texts[i], s->all[i], payload, s->a, d);
+    for (size_t i = 0; i < s->n_all; i++) {
+        /* a page restored without its body: read when it may call shortcodes or is a
+         * bundle (the media pass reads its text); the others' when they are converted */
+        page *p = s->all[i];
+        size_t dir_len;
+        if (!p->body && (p->calls || page_is_bundle(p->path, &dir_len)) &&
+            !site_page_body(s, p, s->a, d))
+            continue;
+        expand(&s->texts[i], p, payload, s->a, d);
+    }
     return diag_error_count(d) == 0;
 }
 

@@ -147,7 +147,9 @@ bool site_shortcode_figure(buf *html, const shortcode_call *call, page *p, arena
 
 /* The Markdown of every published page, in two steps around the media pass (media.h),
  * which makes the pictures the expanded text shows. First the shortcodes, through expand
- * (main thread); false after reporting errors. */
+ * (main thread), given every page whose body may call one or is a bundle's with its body
+ * read (site_page_body); another page's body may still be NULL (its text then is too,
+ * until it is converted). False after reporting errors. */
 bool site_expand_content(site *s, site_expand_fn expand, void *payload, diag *d);
 /* p's body (page.body), read from its file when its file's metadata restored it without
  * (site_load_memo.recall_unread); the file must be the bytes it was loaded from (its

@@ -555,14 +555,38 @@ entry_len(const term *t, size_t digits, buf *tmp)
     return tmp->len + 3 + (t->n ? t->n - 1 : 0) + digits; /* :[ ] and the commas */
 }
 
-/* A varint of v at o (as serial_put_varint() writes it); the byte after it. */
-static unsigned char *
-put_varint(unsigned char *o, uint64_t v)
+/* A span being written into a buffer (seal_term, splice_term): the document of its last
+ * posting, how many postings it has and how many digits those written by span_put() take
+ * in a shard. */
+typedef struct span_writer {
+    serial_writer w;
+    uint32_t doc;
+    size_t n;
+    int64_t digits;
+} span_writer;
+
+static void
+span_put(span_writer *s, uint32_t doc, unsigned field)
 {
-    for (; v > 0x7f; v >>= 7)
-        *o++ = (unsigned char)(v | 0x80);
-    *o++ = (unsigned char)v;
-    return o;
+    uint64_t v = (uint64_t)(doc - s->doc) << 2 | field;
+    serial_put_varint(&s->w, v);
+    s->digits += (int64_t)buf_uint_len(v);
+    s->doc = doc;
+    s->n++;
+}
+
+/* The span written (s's buffer) as t's, in a, with its count; t's post array freed. */
+static void
+span_end(term *t, const span_writer *s, arena *a)
+{
+    t->span_len = s->w.out->len;
+    unsigned char *span = arena_alloc(a, t->span_len + 1);
+    memcpy(span, s->w.out->ptr, t->span_len);
+    t->span = span;
+    t->n = s->n;
+    free(t->post);
+    t->post = NULL;
+    t->cap = 0;
 }
 
 /* t's postings from post to span (in a), and its entry's length. */
@@ -570,25 +594,11 @@ static void
 seal_term(term *t, arena *a, buf *tmp)
 {
     buf_clear(tmp);
-    buf_grow(tmp, t->n * 5); /* a varint of a uint32_t << 2 takes 5 bytes at most */
-    unsigned char *o = (unsigned char *)tmp->ptr;
-    size_t digits = 0;
-    uint32_t prev = 0;
-    for (size_t p = 0; p < t->n; p++) {
-        uint32_t doc = t->post[p] >> 2;
-        uint64_t v = (uint64_t)(doc - prev) << 2 | (t->post[p] & 3);
-        digits += buf_uint_len(v);
-        o = put_varint(o, v);
-        prev = doc;
-    }
-    t->span_len = (size_t)(o - (unsigned char *)tmp->ptr);
-    unsigned char *span = arena_alloc(a, t->span_len + 1);
-    memcpy(span, tmp->ptr, t->span_len);
-    t->span = span;
-    free(t->post);
-    t->post = NULL;
-    t->cap = 0;
-    t->entry_len = entry_len(t, digits, tmp);
+    span_writer s = {SERIAL_WRITER(tmp), 0, 0, 0};
+    for (size_t p = 0; p < t->n; p++)
+        span_put(&s, t->post[p] >> 2, t->post[p] & 3);
+    span_end(t, &s, a);
+    t->entry_len = entry_len(t, (size_t)s.digits, tmp);
 }
 
 /* The postings of a span, in order: the next one's value ((doc - previous doc) << 2 |
@@ -927,6 +937,15 @@ index_to_bytes(const term_index *ix, const uint64_t *keys, size_t n, uint64_t ur
     }
 }
 
+/* ix without its terms (those of the last index it was reading stay in its arena). */
+static void
+drop_terms(term_index *ix)
+{
+    free(ix->terms);
+    ix->terms = NULL;
+    ix->n = ix->cap = 0;
+}
+
 /* Reads the span of count postings at r (of a term of an index of n documents) into t,
  * sealed: false when a posting is out of bounds or out of order. */
 static bool
@@ -989,9 +1008,7 @@ index_from_bytes(term_index *ix, const void *data, size_t len, const uint64_t *k
     }
     if (ok && r.ok && r.p == r.end)
         return true;
-    free(ix->terms);
-    ix->terms = NULL;
-    ix->n = ix->cap = 0;
+    drop_terms(ix);
     return false;
 }
 
@@ -1004,71 +1021,49 @@ static void
 splice_term(term *t, const term *was, const bool *changed, size_t last_changed, arena *a, buf *tmp)
 {
     buf_clear(tmp);
-    buf_grow(tmp, was->span_len + 5 * t->n);
-    unsigned char *start = (unsigned char *)tmp->ptr, *o = start;
+    span_writer s = {SERIAL_WRITER(tmp), 0, 0, 0};
     serial_reader r = SERIAL_READER(was->span, was->span_len);
     const unsigned char *run = r.p; /* was's bytes not copied yet, all as they were */
-    size_t add = 0, n = 0;
-    int64_t digits = 0; /* the postings' digits, less was's */
-    uint32_t in_doc = 0, out_doc = 0;
+    size_t add = 0;
+    int64_t dropped = 0; /* the digits of was's postings that went or were written anew */
+    uint32_t in_doc = 0;
     uint32_t next_add = t->n ? t->post[0] >> 2 : UINT32_MAX;
     for (size_t left = was->n; left > 0; left--) {
         const unsigned char *at = r.p;
         size_t v = serial_get_varint(&r);
         uint32_t doc = in_doc + (uint32_t)(v >> 2);
-        if (out_doc == in_doc && doc < next_add && !changed[doc]) {
-            in_doc = out_doc = doc; /* after the same document as before: the same bytes */
-            n++;
+        if (s.doc == in_doc && doc < next_add && !changed[doc]) {
+            in_doc = s.doc = doc; /* after the same document as before: the same bytes */
+            s.n++;
             if (doc >= last_changed && add == t->n) {
-                n += left - 1; /* and so are all the others */
+                s.n += left - 1; /* and so are all the others */
                 break;
             }
             continue;
         }
-        memcpy(o, run, (size_t)(at - run));
-        o += at - run;
-        for (; next_add < doc; n++) {
-            uint64_t nv = (uint64_t)(next_add - out_doc) << 2 | (t->post[add] & 3);
-            o = put_varint(o, nv);
-            digits += (int64_t)buf_uint_len(nv);
-            out_doc = next_add;
-            next_add = ++add < t->n ? t->post[add] >> 2 : UINT32_MAX;
-        }
+        buf_append(tmp, (const char *)run, (size_t)(at - run));
+        for (; next_add < doc; next_add = ++add < t->n ? t->post[add] >> 2 : UINT32_MAX)
+            span_put(&s, next_add, t->post[add] & 3);
         if (changed[doc]) { /* its posting goes */
-            digits -= (int64_t)buf_uint_len(v);
-        } else if (out_doc != in_doc) { /* after another document than before */
-            uint64_t nv = (uint64_t)(doc - out_doc) << 2 | (v & 3);
-            o = put_varint(o, nv);
-            digits += (int64_t)buf_uint_len(nv) - (int64_t)buf_uint_len(v);
-            n++;
-            out_doc = doc;
+            dropped += (int64_t)buf_uint_len(v);
+        } else if (s.doc != in_doc) { /* after another document than before */
+            dropped += (int64_t)buf_uint_len(v);
+            span_put(&s, doc, v & 3);
         } else {
-            memcpy(o, at, (size_t)(r.p - at));
-            o += r.p - at;
-            n++;
-            out_doc = doc;
+            buf_append(tmp, (const char *)at, (size_t)(r.p - at));
+            s.doc = doc;
+            s.n++;
         }
         in_doc = doc;
         run = r.p;
     }
-    memcpy(o, run, (size_t)(r.end - run)); /* the run left, and after a break the rest */
-    o += r.end - run;
-    for (; add < t->n; add++, n++) {
-        uint64_t nv = (uint64_t)((t->post[add] >> 2) - out_doc) << 2 | (t->post[add] & 3);
-        o = put_varint(o, nv);
-        digits += (int64_t)buf_uint_len(nv);
-        out_doc = t->post[add] >> 2;
-    }
-    t->span_len = (size_t)(o - start);
-    unsigned char *span = arena_alloc(a, t->span_len + 1);
-    memcpy(span, start, t->span_len);
-    t->span = span;
+    buf_append(tmp, (const char *)run, (size_t)(r.end - run)); /* and after a break the rest */
+    for (; add < t->n; add++)
+        span_put(&s, t->post[add] >> 2, t->post[add] & 3);
     /* its entry: one comma more a posting, and the digits (nothing when it has none left) */
-    t->entry_len = (size_t)((int64_t)was->entry_len + (int64_t)n - (int64_t)was->n + digits);
-    t->n = n;
-    free(t->post);
-    t->post = NULL;
-    t->cap = 0;
+    t->entry_len =
+        (size_t)((int64_t)was->entry_len + (int64_t)s.n - (int64_t)was->n + s.digits - dropped);
+    span_end(t, &s, a);
 }
 
 /* The sanitizer builds (selfcheck.h) check a spliced term: its postings are its count
@@ -1202,9 +1197,7 @@ index_updated(term_index *ix, const search_doc *docs, size_t n, const char *dir,
     bool ok = index_from_bytes(ix, last, last_len, keys, n, urls, old_keys, changed);
     /* before this build's terms: a memo may keep a document's new terms in place of its old */
     if (ok && !recall_was(docs, old_keys, changed, n, memo, was)) {
-        free(ix->terms);
-        ix->terms = NULL;
-        ix->n = ix->cap = 0;
+        drop_terms(ix);
         ok = false;
     }
     if (ok) {

@@ -181,15 +181,22 @@ carry_over(cache_next *next, size_t slot, const char *key, const void *data, siz
     cache_next_keep(next, slot, key, data, len);
 }
 
-/* A record used again: its diagnostics reported, the record carried over into place slot,
- * and counted. */
+/* A record used again, carried over into place slot or put there anew: its diagnostics
+ * reported, and counted. */
+static void
+count_taken(diag *pd, diag *d, atomic_size_t *count)
+{
+    diag_merge(d, pd);
+    atomic_fetch_add_explicit(count, 1, memory_order_relaxed);
+}
+
+/* A record used again as it is: carried over into place slot (count_taken). */
 static void
 take_record(memo *m, size_t slot, const char *name, const void *data, size_t len, diag *pd, diag *d,
             atomic_size_t *count)
 {
-    diag_merge(d, pd);
     carry_over(m->next, slot, name, data, len);
-    atomic_fetch_add_explicit(count, 1, memory_order_relaxed);
+    count_taken(pd, d, count);
 }
 
 static void fingerprint(memo *m, arena *a);
@@ -651,6 +658,25 @@ recall_known(serial_reader *r, page *p, arena *a)
 /* What of a file's metadata says it is the same file, untouched (inputs.h counts the
  * same): its device, inode, size, and modification and change times. */
 #define FILE_SIG 7
+/* A page record's metadata: 1 and sig, or 0 and zeros when unknown (sig NULL). */
+static void
+put_sig(serial_writer *w, const uint64_t *sig)
+{
+    serial_put_u64(w, sig != NULL);
+    for (size_t k = 0; k < FILE_SIG; k++)
+        serial_put_u64(w, sig ? sig[k] : 0);
+}
+
+/* What put_sig() wrote, into sig; whether it was known. */
+static bool
+get_sig(serial_reader *r, uint64_t sig[FILE_SIG])
+{
+    bool known = serial_get_u64(r) == 1;
+    for (size_t k = 0; k < FILE_SIG; k++)
+        sig[k] = serial_get_u64(r);
+    return known;
+}
+
 /* Where a page record's metadata starts: after its load key and its bytes' hash. */
 #define PAGE_SIG_AT 16
 
@@ -702,14 +728,11 @@ recall_fields(memo *m, size_t i, page *p, serial_reader *r, const char *name, co
         buf rec = BUF_INIT;
         serial_writer w = SERIAL_WRITER(&rec);
         buf_append(&rec, data, PAGE_SIG_AT);
-        serial_put_u64(&w, 1);
-        for (size_t k = 0; k < FILE_SIG; k++)
-            serial_put_u64(&w, restamp[k]);
+        put_sig(&w, restamp);
         buf_append(&rec, (const char *)data + rec.len, rlen - rec.len);
         cache_next_put_slot(m->next, m->first_file + i, name, &rec);
         buf_free(&rec);
-        diag_merge(d, pd);
-        atomic_fetch_add_explicit(&m->loaded, 1, memory_order_relaxed);
+        count_taken(pd, d, &m->loaded);
     } else if (ok) {
         take_record(m, m->first_file + i, name, data, rlen, pd, d, &m->loaded);
     }
@@ -736,10 +759,8 @@ recall_page(void *payload, size_t i, page *p, uint64_t key, const char *src, siz
     bool ok = find_page_record(m, "page", p->path, key, &name, &data, &rlen, &r);
     if (ok) {
         p->file_hash = serial_get_u64(&r);
-        bool had = serial_get_u64(&r) == 1;
         uint64_t sig[FILE_SIG], now[FILE_SIG];
-        for (size_t k = 0; k < FILE_SIG; k++) /* the metadata of the file read then */
-            sig[k] = serial_get_u64(&r);
+        bool had = get_sig(&r, sig); /* the metadata of the file read then */
         if (st)
             file_sig(now, st);
         bool restamp = st && (!had || memcmp(sig, now, sizeof sig) != 0);
@@ -763,9 +784,7 @@ recall_unread(void *payload, size_t i, page *p, const struct stat *st, uint64_t 
     serial_reader r = SERIAL_READER_BORROWING(data, rlen);
     uint64_t was = serial_get_u64(&r), hash = serial_get_u64(&r);
     uint64_t sig[FILE_SIG], now[FILE_SIG];
-    bool ok = data && serial_get_u64(&r) == 1 && was == hash_u64(base, hash);
-    for (size_t k = 0; k < FILE_SIG; k++)
-        sig[k] = serial_get_u64(&r);
+    bool ok = get_sig(&r, sig) && data && was == hash_u64(base, hash);
     file_sig(now, st);
     ok = ok && r.ok && memcmp(sig, now, sizeof sig) == 0 &&
          recall_fields(m, i, p, &r, name.ptr, data, rlen, NULL, 0, NULL, a, d);
@@ -787,12 +806,10 @@ remember_page(void *payload, size_t i, page *p, uint64_t key, const struct stat 
     serial_writer w = SERIAL_WRITER(&rec);
     serial_put_u64(&w, key);
     serial_put_u64(&w, p->file_hash);
-    uint64_t sig[FILE_SIG] = {0};
+    uint64_t sig[FILE_SIG];
     if (st)
         file_sig(sig, st);
-    serial_put_u64(&w, st != NULL);
-    for (size_t k = 0; k < FILE_SIG; k++)
-        serial_put_u64(&w, sig[k]);
+    put_sig(&w, st ? sig : NULL);
     serial_put_value(&w, p->front);
     serial_put_str(&w, p->title);
     serial_put_str(&w, p->slug);
@@ -1556,13 +1573,9 @@ add_file(memo_files *f, const char *path, const output_file_id *id, bool kept)
 {
     if (f->n == f->cap) {
         f->cap = f->cap ? f->cap * 2 : 4;
-        f->paths = xrealloc(f->paths, f->cap * sizeof *f->paths);
-        f->ids = xrealloc(f->ids, f->cap * sizeof *f->ids);
-        f->kept = xrealloc(f->kept, f->cap * sizeof *f->kept);
+        f->files = xrealloc(f->files, f->cap * sizeof *f->files);
     }
-    f->paths[f->n] = xstrdup(path);
-    f->ids[f->n] = *id;
-    f->kept[f->n++] = kept;
+    f->files[f->n++] = (struct memo_file){xstrdup(path), *id, kept};
 }
 
 /* "files/<kind>": the program's hash mixed with the key, the count of files, then each
@@ -1604,7 +1617,7 @@ bool
 memo_files_write(memo_files *f, const char *path, const void *data, size_t len, diag *d)
 {
     for (size_t i = 0; i < f->n; i++)
-        if (f->kept[i] && strcmp(f->paths[i], path) == 0)
+        if (f->files[i].kept && strcmp(f->files[i].path, path) == 0)
             return true; /* claimed by memo_files_keep: these bytes are its */
     output_file_id id;
     if (!output_write_id(f->out, path, data, len, &id, d))
@@ -1627,18 +1640,16 @@ memo_files_end(memo_files *f)
         serial_put_u64(&w, hash_u64(program_hash(), f->key));
         serial_put_varint(&w, f->n);
         for (size_t i = 0; i < f->n; i++) {
-            serial_put_str(&w, f->paths[i]);
-            put_file_id(&w, &f->ids[i]);
+            serial_put_str(&w, f->files[i].path);
+            put_file_id(&w, &f->files[i].id);
         }
         cache_next_put_slot(f->m->next, f->place, name.ptr, &rec);
         buf_free(&rec);
     }
     buf_free(&name);
     for (size_t i = 0; i < f->n; i++)
-        free(f->paths[i]);
-    free(f->paths);
-    free(f->ids);
-    free(f->kept);
+        free(f->files[i].path);
+    free(f->files);
     *f = (memo_files){0};
 }
 

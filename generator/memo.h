@@ -99,10 +99,12 @@ typedef struct memo_files {
     output *out;
     const void *carried; /* the last build's record, to be taken as it was, or NULL */
     size_t carried_len;
-    size_t n, cap; /* the files kept or written, in order */
-    char **paths;
-    output_file_id *ids;
-    bool *kept;
+    struct memo_file { /* the files kept or written, in order */
+        char *path;
+        output_file_id id;
+        bool kept; /* claimed by memo_files_keep() */
+    } * files;
+    size_t n, cap;
 } memo_files;
 void memo_files_begin(memo *m, memo_files *f, const char *kind, output *out);
 bool memo_files_keep(memo_files *f, uint64_t key);

@@ -1111,6 +1111,63 @@ lib_days(lua_State *L)
     return 1;
 }
 
+/* One number of clinfolio.median's list: its value as a long double, which holds every
+ * integer and every float of Lua exactly (a 64-bit mantissa on x86-64, 113 on arm64: the
+ * order is Lua's `<`), and its place, which breaks ties so that the result does not
+ * depend on qsort. */
+typedef struct median_item {
+    long double key;
+    lua_Integer at;
+} median_item;
+
+static int
+cmp_median_items(const void *x, const void *y)
+{
+    const median_item *a = x, *b = y;
+    if (a->key != b->key)
+        return a->key < b->key ? -1 : 1;
+    return (a->at > b->at) - (a->at < b->at);
+}
+
+/* clinfolio.median(list): the median of a list of numbers, the middle one, or for an even
+ * count the mean of the middle two as Lua computes (a + b) / 2; nil for an empty list.
+ * Sorted here: through table.sort, cohort_metrics' medians of every group's stage days
+ * were a sixth of its site_loaded (at 10,000 projects 1.34 G instructions, 1.12 G so). The
+ * copy is a userdata (the plugin's memory limit counts it; an error frees it). */
+static int
+lib_median(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    size_t n = (size_t)lua_rawlen(L, 1);
+    if (n == 0) {
+        lua_pushnil(L);
+        return 1;
+    }
+    if (n > SIZE_MAX / sizeof(median_item))
+        return luaL_error(L, "median: a list of %I items is too long", (lua_Integer)n);
+    median_item *items = lua_newuserdatauv(L, n * sizeof *items, 0);
+    for (size_t i = 0; i < n; i++) {
+        lua_Integer at = (lua_Integer)i + 1;
+        if (lua_rawgeti(L, 1, at) != LUA_TNUMBER)
+            return luaL_error(L, "median: item %I is %s, not a number", at, luaL_typename(L, -1));
+        long double key = lua_isinteger(L, -1) ? (long double)lua_tointeger(L, -1)
+                                               : (long double)lua_tonumber(L, -1);
+        if (key != key)
+            return luaL_error(L, "median: item %I is not a number (nan)", at);
+        items[i] = (median_item){key, at};
+        lua_pop(L, 1);
+    }
+    qsort(items, n, sizeof *items, cmp_median_items);
+    lua_rawgeti(L, 1, items[(n - 1) / 2].at);
+    if (n % 2 == 0) {
+        lua_rawgeti(L, 1, items[n / 2].at);
+        lua_arith(L, LUA_OPADD);
+        lua_pushinteger(L, 2);
+        lua_arith(L, LUA_OPDIV);
+    }
+    return 1;
+}
+
 static int
 lib_slugify(lua_State *L)
 {
@@ -1336,10 +1393,10 @@ push_sandbox_env(lua_State *L)
     lua_setfield(L, -2, "math");
     push_lib_copy(L, "utf8", NULL);
     lua_setfield(L, -2, "utf8");
-    static const luaL_Reg lib[] = {{"escape", lib_escape},     {"json", lib_json},
-                                   {"days", lib_days},         {"slugify", lib_slugify},
-                                   {"warn", lib_warn},         {"ident", lib_ident},
-                                   {"casefold", lib_casefold}, {NULL, NULL}};
+    static const luaL_Reg lib[] = {
+        {"escape", lib_escape},     {"json", lib_json},     {"days", lib_days},
+        {"slugify", lib_slugify},   {"warn", lib_warn},     {"ident", lib_ident},
+        {"casefold", lib_casefold}, {"median", lib_median}, {NULL, NULL}};
     luaL_newlib(L, lib);
     lua_pushliteral(L, CLINFOLIO_VERSION);
     lua_setfield(L, -2, "version");

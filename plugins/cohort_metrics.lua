@@ -92,15 +92,11 @@ local function is_map(v)
   return type(v) == "table" and v[1] == nil
 end
 
--- The median of a list of numbers (the mean of the middle two for an even count).
+-- The median of a list of numbers (the mean of the middle two for an even count), nil for
+-- none: sorted by the host (clinfolio.median); through table.sort, a sixth of site_loaded.
 local function median(values)
-  local n = #values
-  if n == 0 then return nil end
-  local s = {}
-  for i, v in ipairs(values) do s[i] = v end
-  table.sort(s)
-  if n % 2 == 1 then return normalize(s[(n + 1) // 2]) end
-  return normalize((s[n // 2] + s[n // 2 + 1]) / 2)
+  local m = clinfolio.median(values)
+  return m and normalize(m)
 end
 
 ---------------------------------------------------------------------------------------

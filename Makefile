@@ -4,7 +4,8 @@
 #   make asan    build under AddressSanitizer + UBSan into build/asan/ (or make SAN=1)
 #   make tsan    build the program under ThreadSanitizer into build/tsan/ (or SAN=thread)
 #   make fuzz    build the libFuzzer targets with clang into build/fuzz/ and run each for
-#                FUZZ_SECONDS (default 60) over its corpus; FUZZ_TARGETS picks some
+#                FUZZ_SECONDS (default 60) over its corpus; FUZZ_TARGETS picks some;
+#                then incremental builds under random edits (FUZZ_STEPS, FUZZ_SEEDS)
 #   make install PREFIX=/usr/local (the program, generator/clinfolio.1, themes/ and plugins/), make clean, make format, make format-check, make bench
 #
 # Flags, as in Lua's makefile: CFLAGS (default -O2 -g), CPPFLAGS, LDFLAGS and LDLIBS are
@@ -95,6 +96,8 @@ FUZZ_TARGETS ?= $(FUZZ_SRC:tests/fuzz/fuzz_%.c=%)
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 FUZZ_BUILD   ?= build/fuzz
+FUZZ_STEPS   ?= 200
+FUZZ_SEEDS   ?= 1 2 3 4 5
 
 .PHONY: FORCE all program fuzzers run test unit deps test-deps fuzz-deps asan tsan fuzz install \
         clean format format-check bench golden-update
@@ -159,9 +162,15 @@ fuzz-deps:
 
 # Each target runs FUZZ_SECONDS over tests/fuzz/corpus/<target>/ (read only: what it finds
 # goes to build/fuzz/corpus/<target>/, crashes to build/fuzz/artifacts/<target>/).
+# Then incremental builds against clean ones under FUZZ_STEPS random edits of the demo
+# for each seed of FUZZ_SEEDS (tests/incremental_fuzz.py; make test runs 32 of seed 1).
 fuzz: deps fuzz-deps
 	$(MAKE) SAN=fuzzer BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) fuzzers
 	sh tests/fuzz/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+	$(MAKE) program
+	for seed in $(FUZZ_SEEDS); do \
+	    /usr/bin/python3 tests/incremental_fuzz.py $(BUILD)/clinfolio $(FUZZ_STEPS) $$seed || exit 1; \
+	done
 
 run: deps
 	$(MAKE) all

@@ -9,7 +9,8 @@
 #             previous output left untouched by the failed build
 #   golden    tests/golden/<site>/ built and compared with expected/
 #   plugins   the bundled metrics plugin against metrics computed by hand
-#   incremental  tests/incremental_test.py: incremental builds against clean ones
+#   incremental  tests/incremental_test.py: incremental builds against clean ones;
+#             tests/incremental_fuzz.py: the same under random edits
 #   search    tests/search_test.py (each build): the index files, tokenizers in step;
 #             tests/validate/search.js (once): queries in Chromium, the no-JS fallback
 #   facets    tests/facets_test.py (each build): the project list's data files and counts;
@@ -24,7 +25,8 @@
 #   tsan      once, when build/tsan/clinfolio exists (make tsan; make test builds it): the
 #             demo, golden/basic, golden/plugins (also widened to 50 pages that call a
 #             plugin filter), the metrics fixture and 40 pages over the file size limit
-#             built at -j 8 without a race report (those 40 with exactly one error)
+#             built at -j 8 without a race report (those 40 with exactly one error), and
+#             the incremental tests (also 8 steps of random edits)
 set -u
 cd "$(dirname "$0")/.."
 [ $# -ge 1 ] || { echo "usage: run.sh BUILD_DIR..." >&2; exit 2; }
@@ -639,6 +641,10 @@ PY
     # unchanged rebuild writes nothing, edits change exactly the files whose bytes change
     # and give a clean build's bytes, -j 1 and -j 8 agree, a damaged cache is ignored
     counts "$B incremental builds" /usr/bin/python3 tests/incremental_test.py "$bin"
+    # ...and under random edits (tests/incremental_fuzz.py, 32 steps of seed 1 here; make
+    # fuzz runs more): each incremental build against a clean one, bytes and diagnostics
+    counts "$B incremental builds under random edits" \
+        /usr/bin/python3 tests/incremental_fuzz.py "$bin" 32 1
 
     # issue 11: a bilingual site (tests/multilingual_test.py): pages per language, lang,
     # reciprocal hreflang, sitemap alternates, a feed per language, metrics counted once
@@ -878,6 +884,10 @@ if [ -x "$tsan" ]; then
     # workers, reads are logged per worker), also at -j 8
     counts "tsan: incremental builds" env TSAN_OPTIONS="$tsan_options" \
         /usr/bin/python3 tests/incremental_test.py "$tsan"
+    # ...and 8 steps of random edits (a race report is an exit status of 66 and text on
+    # stderr, which a clean build's do not have)
+    counts "tsan: incremental builds under random edits" env TSAN_OPTIONS="$tsan_options" \
+        /usr/bin/python3 tests/incremental_fuzz.py "$tsan" 8 2
     # issue 9: the progress line's timer thread reads the counters the render workers bump:
     # the slow site on a terminal (script), at -j 2
     tsan_progress() {

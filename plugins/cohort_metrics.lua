@@ -63,12 +63,19 @@ local function normalize(n)
 end
 
 -- Text for a scalar front matter value (a cohort written as 2023 is "2023"); nil for
--- anything else.
+-- anything else. A string's is made once (false: none): cohorts, departments and
+-- currencies repeat from project to project.
+local texts = {}
 local function scalar_text(v)
   local t = type(v)
   if t == "string" then
-    v = trim(v)
-    return v ~= "" and v or nil
+    local text = texts[v]
+    if text == nil then
+      text = trim(v)
+      text = text ~= "" and text
+      texts[v] = text
+    end
+    return text or nil
   elseif t == "number" then
     return tostring(normalize(v))
   elseif t == "boolean" then
@@ -309,18 +316,16 @@ end
 -- Accumulating and finishing a group
 
 local function new_group()
-  return {projects = 0, students = {}, stage_count = {}, stage_days = {}, conversions = 0,
+  return {projects = 0, students = {}, stage_days = {}, conversions = 0,
           patents = {}, awards = 0, startups = 0, funding = {}, revenue = {}}
 end
 
 local function add_project(g, f, conv_key)
   g.projects = g.projects + 1
   for name in pairs(f.students) do g.students[name] = true end
-  for key, days in pairs(f.days) do
-    g.stage_count[key] = (g.stage_count[key] or 0) + 1
-    local list = g.stage_days[key] or {}
-    list[#list + 1] = days
-    g.stage_days[key] = list
+  for key, days in pairs(f.days) do -- a stage's count is the length of its list of days
+    local list = g.stage_days[key]
+    if list then list[#list + 1] = days else g.stage_days[key] = {days} end
   end
   if f.days[conv_key] ~= nil then g.conversions = g.conversions + 1 end
   -- a patent two projects share is one patent of the group
@@ -363,8 +368,9 @@ local function finish_group(g, ctx)
   for _ in pairs(g.students) do n_students = n_students + 1 end
   local stages, medians = {}, {}
   for _, key in ipairs(ctx.stage_keys) do
-    stages[key] = g.stage_count[key] or 0
-    medians[key] = median(g.stage_days[key] or {})
+    local days = g.stage_days[key]
+    stages[key] = days and #days or 0
+    medians[key] = days and median(days)
   end
   local filed, granted, by_type = 0, 0, {}
   for _, t in ipairs(ctx.patent_types) do by_type[t] = 0 end

@@ -11,6 +11,7 @@
 # STEPS (default 24) and SEED (default 1) make a run repeatable; make fuzz runs more.
 # Prints "N passed, N failed"; a failure says the seed, the step and its edits.
 import os
+import pathlib
 import random
 import re
 import shutil
@@ -21,10 +22,9 @@ import tempfile
 BIN = os.path.abspath(sys.argv[1])
 STEPS = int(sys.argv[2]) if len(sys.argv) > 2 else 24
 SEED = int(sys.argv[3]) if len(sys.argv) > 3 else 1
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tally import check, done  # noqa: E402
-from incremental_test import snapshot, same_bytes  # noqa: E402
+from incremental_test import copy_demo, snapshot, same_bytes  # noqa: E402
 
 EPOCH = "1767225600"
 
@@ -38,13 +38,11 @@ def run(site, out, *args):
 
 
 def read(path):
-    with open(path, encoding="utf-8") as f:
-        return f.read()
+    return pathlib.Path(path).read_text(encoding="utf-8")
 
 
 def write(path, text):
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text)
+    pathlib.Path(path).write_text(text, encoding="utf-8")
 
 
 class Site:
@@ -281,11 +279,7 @@ def main():
     rng = random.Random(SEED)
     tmp = tempfile.mkdtemp()
     try:
-        path = os.path.join(tmp, "site")
-        os.mkdir(path)
-        shutil.copy(os.path.join(ROOT, "site.yaml"), path)
-        for d in ("content", "themes", "plugins"):
-            shutil.copytree(os.path.join(ROOT, d), os.path.join(path, d))
+        path = copy_demo(tmp)
         site = Site(path, rng)
         out, clean = os.path.join(tmp, "public"), os.path.join(tmp, "clean")
         status, err = run(path, out)

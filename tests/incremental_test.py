@@ -150,14 +150,21 @@ def changed_as_expected(site, out, before, what, *args):
     return rendered, total, new_bytes
 
 
+def copy_demo(tmp):
+    """A copy of the demo site (the repository root's site.yaml, content, theme and
+    plugins) in tmp/site; returns its path."""
+    site = os.path.join(tmp, "site")
+    os.mkdir(site)
+    shutil.copy(os.path.join(ROOT, "site.yaml"), site)
+    for d in ("content", "themes", "plugins"):
+        shutil.copytree(os.path.join(ROOT, d), os.path.join(site, d))
+    return site
+
+
 def main():
     tmp = tempfile.mkdtemp()
     try:
-        site = os.path.join(tmp, "site")
-        os.mkdir(site)
-        shutil.copy(os.path.join(ROOT, "site.yaml"), site)
-        for d in ("content", "themes", "plugins"):
-            shutil.copytree(os.path.join(ROOT, d), os.path.join(site, d))
+        site = copy_demo(tmp)
         out = os.path.join(tmp, "public")
         project = os.path.join(site, "content", "projects", "chest-drain-monitor.md")
 

@@ -1183,27 +1183,38 @@ build_facets(site *s, view *v)
  * outputs
  * ===================================================================== */
 
+/* The output file path with its absolute URL. */
 static void
-add_output(site *s, const char *rel_dir, const char *t0, const char *t1, const char *t2, value *ctx,
-           src_pos origin, const value *lastmod, bool in_sitemap)
+put_output(site *s, const char *path, const char *permalink, const char *t0, const char *t1,
+           const char *t2, value *ctx, src_pos origin, const value *lastmod, bool in_sitemap)
 {
     const value *tr = value_map_get(ctx, "translations");
     s->outputs =
         arena_grow(s->a, s->outputs, s->n_outputs, &s->cap_outputs, sizeof(site_output), 16);
     site_output *o = &s->outputs[s->n_outputs++];
     memset(o, 0, sizeof *o);
-    o->path = *rel_dir && rel_dir[strlen(rel_dir) - 1] == '/'
-                  ? arena_printf(s->a, "%sindex.html", rel_dir)
-                  : rel_dir;
+    o->path = path;
     o->templates[0] = t0;
     o->templates[1] = t1;
     o->templates[2] = t2;
     o->ctx = ctx;
     o->origin = origin;
-    o->permalink = make_permalink(s, strcmp(o->path, "index.html") == 0 ? "" : rel_dir);
+    o->permalink = permalink;
     o->lastmod = lastmod;
     o->in_sitemap = in_sitemap;
     o->translations = tr && tr->type == VALUE_LIST ? tr : NULL;
+}
+
+/* The output of rel_dir ("projects/", its index.html) or of a file ("404.html"). */
+static void
+add_output(site *s, const char *rel_dir, const char *t0, const char *t1, const char *t2, value *ctx,
+           src_pos origin, const value *lastmod, bool in_sitemap)
+{
+    const char *path = *rel_dir && rel_dir[strlen(rel_dir) - 1] == '/'
+                           ? arena_printf(s->a, "%sindex.html", rel_dir)
+                           : rel_dir;
+    put_output(s, path, make_permalink(s, strcmp(path, "index.html") == 0 ? "" : rel_dir), t0, t1,
+               t2, ctx, origin, lastmod, in_sitemap);
 }
 
 /* The root variables of an output of view vw: site, `translations` (the same output in
@@ -1304,24 +1315,32 @@ build_outputs(site *s, view *vw)
         vw->home ? SRC_POS(vw->home->path, 1, 1) : SRC_POS("content", 0, 0), s->build_date, true);
     s->outputs[s->n_outputs - 1].path = arena_printf(s->a, "%sindex.html", vw->prefix);
 
-    /* single pages: those written in this language (the others are in their own) */
+    /* single pages: those written in this language (the others are in their own); each
+     * section's "<section>/single.html" made once (the pages come in date order) */
+    strtab singles = STRTAB_INIT;
     for (size_t i = 0; i < vw->n_pages; i++) {
         page *p = vw->pages[i];
         if (p->lang != vw->lang)
             continue;
-        const char *single = *p->section ? arena_printf(s->a, "%s/single.html", p->section) : NULL;
-        /* "projects/x/" from "projects/x/index.html": outputs are named by directory */
-        const char *rel = page_rel_of(s, p);
+        const char *single = *p->section ? strtab_get(&singles, p->section) : NULL;
+        if (*p->section && !single) {
+            single = arena_printf(s->a, "%s/single.html", p->section);
+            strtab_put(&singles, p->section, (void *)single);
+        }
         value *tr = (value *)value_map_get(p->ctx, "translations");
+        /* its path and URL as assign_urls() made them (a page's output is named by its
+         * folder: "projects/x/index.html") */
         if (p->template_name)
-            add_output(s, rel, p->template_name, NULL, NULL,
+            put_output(s, p->out_path, p->permalink, p->template_name, NULL, NULL,
                        root_ctx(s, vw, tr, "page", p->ctx, NULL, NULL), p->template_pos,
                        newest(p->date, p->updated), true);
         else
-            add_output(s, rel, single ? single : "page.html", single ? "page.html" : NULL, NULL,
+            put_output(s, p->out_path, p->permalink, single ? single : "page.html",
+                       single ? "page.html" : NULL, NULL,
                        root_ctx(s, vw, tr, "page", p->ctx, NULL, NULL), SRC_POS(p->path, 1, 1),
                        newest(p->date, p->updated), true);
     }
+    strtab_free(&singles);
 
     /* section lists */
     for (size_t i = 0; i < vw->n_sections; i++) {

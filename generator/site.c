@@ -752,10 +752,12 @@ num_val(site *s, double n)
     return value_new_number(s->a, n, SRC_NONE);
 }
 
+/* Every key set here is a literal or a name of site.yaml's (a section, a taxonomy, a
+ * language code), which live as long as the site: borrowed, not copied. */
 static void
 set(site *s, value *map, const char *key, value *v)
 {
-    value_map_set(map, key, v, s->a);
+    value_map_set_ref(map, key, v, s->a);
 }
 
 static const char *

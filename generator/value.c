@@ -218,8 +218,10 @@ append_pair(value *map, value_pair p, arena *a)
         value_map_index(map, a);
 }
 
-void
-value_map_setn_at(value *map, const char *key, size_t key_len, value *v, src_pos key_pos, arena *a)
+/* Sets key (copied when `copy`, else borrowed) to v, recording key_pos. */
+static void
+set_pair(value *map, const char *key, size_t key_len, bool copy, value *v, src_pos key_pos,
+         arena *a)
 {
     value_pair *p = find_pair(map, key, key_len);
     if (p) {
@@ -236,7 +238,20 @@ value_map_setn_at(value *map, const char *key, size_t key_len, value *v, src_pos
         map->as.map.cap = cap;
         map->as.map.index = NULL; /* sized for the old cap: made again below */
     }
-    append_pair(map, value_pair_make(arena_strndup(a, key, key_len), key_len, v, key_pos), a);
+    append_pair(
+        map, value_pair_make(copy ? arena_strndup(a, key, key_len) : key, key_len, v, key_pos), a);
+}
+
+void
+value_map_setn_at(value *map, const char *key, size_t key_len, value *v, src_pos key_pos, arena *a)
+{
+    set_pair(map, key, key_len, true, v, key_pos, a);
+}
+
+void
+value_map_set_ref(value *map, const char *key, value *v, arena *a)
+{
+    set_pair(map, key, strlen(key), false, v, v ? v->pos : SRC_NONE, a);
 }
 
 value *

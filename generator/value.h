@@ -131,6 +131,10 @@ void value_list_push(value *list, value *item, arena *a);
 /* Sets key to v, replacing an existing entry in place (order kept). The key is copied. */
 void value_map_set(value *map, const char *key, value *v, arena *a);
 void value_map_setn(value *map, const char *key, size_t key_len, value *v, arena *a);
+/* As value_map_set, but the key is borrowed, not copied: a string that outlives the map
+ * (a literal, or a name of site.yaml's). The site's template values set 400,000 keys at
+ * 10,000 pages, almost all literals. */
+void value_map_set_ref(value *map, const char *key, value *v, arena *a);
 /* As value_map_setn, recording where the key was written (front matter, site.yaml). */
 void value_map_setn_at(value *map, const char *key, size_t key_len, value *v, src_pos key_pos,
                        arena *a);

@@ -247,6 +247,23 @@ test_maps(void)
     OK(value_map_get(m, "key") && value_map_get(m, "key")->as.number == 9, "key is copied");
     OK(value_map_get(m, "Xey") == NULL, "changing the caller's buffer changes nothing");
 
+    /* value_map_set_ref borrows the key: the pair holds the caller's string, and a key
+     * already there keeps its place and its own string */
+    static const char borrowed[] = "ref";
+    value_map_set_ref(m, borrowed, num(10), A);
+    const value_pair *ref = value_map_pair(m, "ref");
+    OK(ref && ref->key == borrowed && ref->key_len == 3 && ref->val->as.number == 10,
+       "value_map_set_ref: the key borrowed, not copied");
+    char again[] = "ref";
+    value_map_set_ref(m, again, num(11), A);
+    ref = value_map_pair(m, "ref");
+    OK(ref && ref->key == borrowed && ref->val->as.number == 11 && value_len(m) == 5,
+       "value_map_set_ref of a key there: the value replaced in place, the key kept");
+    const value_pair *copied = value_map_pair(m, "c");
+    value_map_set_ref(m, "c", num(12), A);
+    OK(value_map_pair(m, "c") == copied && value_map_get(m, "c")->as.number == 12,
+       "value_map_set_ref over a copied key");
+
     /* lookups */
     OK(value_map_get(m, "missing") == NULL, "absent key is NULL");
     OK(value_map_get(m, "") == NULL, "empty key absent");

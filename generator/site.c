@@ -1308,14 +1308,16 @@ build_outputs(site *s, view *vw)
         set(s, home, "lang", str_val(s, vw->cfg->code));
     }
     value *home_tr = translations_value(s, vw->lang, list_rels(s, ""), NULL);
+    const char *home_permalink = make_permalink(s, vw->prefix);
     set(s, home, "kind", str_val(s, "home"));
     set(s, home, "url", str_val(s, make_url(s, vw->prefix)));
-    set(s, home, "permalink", str_val(s, make_permalink(s, vw->prefix)));
+    set(s, home, "permalink", str_val(s, home_permalink));
     set(s, home, "translations", home_tr);
-    add_output(
-        s, vw->prefix, "index.html", NULL, NULL, root_ctx(s, vw, home_tr, "page", home, NULL, NULL),
-        vw->home ? SRC_POS(vw->home->path, 1, 1) : SRC_POS("content", 0, 0), s->build_date, true);
-    s->outputs[s->n_outputs - 1].path = arena_printf(s->a, "%sindex.html", vw->prefix);
+    /* "index.html" or "en/index.html" (add_output would take a prefix "" for a file) */
+    put_output(s, arena_printf(s->a, "%sindex.html", vw->prefix), home_permalink, "index.html",
+               NULL, NULL, root_ctx(s, vw, home_tr, "page", home, NULL, NULL),
+               vw->home ? SRC_POS(vw->home->path, 1, 1) : SRC_POS("content", 0, 0), s->build_date,
+               true);
 
     /* single pages: those written in this language (the others are in their own); each
      * section's "<section>/single.html" made once (the pages come in date order) */

@@ -414,7 +414,9 @@ put_stages(buf *out, const model *m, const value *page)
         const char *key = text_at(value_list_get(dated, i), "key");
         for (size_t s = from; key && s < value_len(stages); s++)
             if (strcmp(key, text_at(value_list_get(stages, s), "key")) == 0) {
-                buf_printf(out, "%s%zu", n++ ? "," : "", s);
+                if (n++) /* not buf_printf: 36,000 calls at 10,000 projects */
+                    buf_putc(out, ',');
+                buf_put_uint(out, s);
                 from = s + 1; /* both lists are in site.stages order */
                 break;
             }

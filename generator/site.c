@@ -193,17 +193,21 @@ is_bundle_folder(const char *rel, const fs_entry *ents, size_t n, bool *section_
 {
     bool bundle = false;
     *section_index = false;
+    buf path = BUF_INIT; /* "<rel>/<child>", one buffer for the folder's files */
+    buf_puts(&path, rel);
+    buf_putc(&path, '/');
+    size_t dir_end = path.len;
     for (size_t i = 0; i < n; i++) {
         if (ents[i].kind != FS_FILE)
             continue;
         size_t dir_len;
         const char *child = ents[i].name;
-        buf path = BUF_INIT;
-        buf_printf(&path, "%s/%s", rel, child);
+        path.len = dir_end;
+        buf_puts(&path, child);
         bundle |= page_is_bundle(path.ptr, &dir_len);
-        buf_free(&path);
         *section_index |= strncmp(child, "_index.", 7) == 0;
     }
+    buf_free(&path);
     return bundle;
 }
 
@@ -1236,32 +1240,45 @@ root_ctx(site *s, const view *vw, value *translations, const char *key, value *v
     return m;
 }
 
-/* A list page's output directory: rel_dir for page 1, rel_dir "page/<k>/" after it (Hugo's
- * scheme; like Hugo's default, no page/1/ is written: page 1 is rel_dir itself). */
-static const char *
-pager_dir(site *s, const char *rel_dir, size_t k)
+/* The places of a list's pages k = 1..total: dirs[k] the output directory, rel_dir for
+ * page 1 and rel_dir "page/<k>/" after it (Hugo's scheme; like Hugo's default, no page/1/
+ * is written: page 1 is rel_dir itself), urls[k] its URL; each made once per list, not
+ * once per neighbour that links to it. */
+typedef struct pager {
+    const char **dirs, **urls;
+    size_t total;
+} pager;
+
+static pager
+pager_of(site *s, const char *rel_dir, size_t total)
 {
-    return k == 1 ? rel_dir : arena_printf(s->a, "%spage/%zu/", rel_dir, k);
+    pager pg = {arena_alloc(s->a, (total + 1) * sizeof(char *)),
+                arena_alloc(s->a, (total + 1) * sizeof(char *)), total};
+    for (size_t k = 1; k <= total; k++) {
+        pg.dirs[k] = k == 1 ? rel_dir : arena_printf(s->a, "%spage/%zu/", rel_dir, k);
+        pg.urls[k] = make_url(s, pg.dirs[k]);
+    }
+    return pg;
 }
 
-/* The paginator of page k (1-based) of total over pages[0..n) at rel_dir: its slice of
- * the list and the URLs of its neighbours ("" where there is none). */
+/* The paginator of page k (1-based) of pg over pages[0..n): its slice of the list and
+ * the URLs of its neighbours ("" where there is none). */
 static value *
-paginator_ctx(site *s, const char *rel_dir, page **pages, size_t n, size_t per, size_t k,
-              size_t total)
+paginator_ctx(site *s, const pager *pg, const char *permalink, page **pages, size_t n, size_t per,
+              size_t k)
 {
     value *m = value_new_map(s->a, SRC_NONE);
     size_t from = (k - 1) * per, to = from + per < n ? from + per : n;
     set(s, m, "pages", page_list(s, pages + from, to - from));
     set(s, m, "number", num_val(s, (double)k));
-    set(s, m, "total", num_val(s, (double)total));
+    set(s, m, "total", num_val(s, (double)pg->total));
     set(s, m, "count", num_val(s, (double)n));
-    set(s, m, "url", str_val(s, make_url(s, pager_dir(s, rel_dir, k))));
-    set(s, m, "permalink", str_val(s, make_permalink(s, pager_dir(s, rel_dir, k))));
-    set(s, m, "first_url", str_val(s, make_url(s, rel_dir)));
-    set(s, m, "last_url", str_val(s, make_url(s, pager_dir(s, rel_dir, total))));
-    set(s, m, "prev_url", str_val(s, k > 1 ? make_url(s, pager_dir(s, rel_dir, k - 1)) : ""));
-    set(s, m, "next_url", str_val(s, k < total ? make_url(s, pager_dir(s, rel_dir, k + 1)) : ""));
+    set(s, m, "url", str_val(s, pg->urls[k]));
+    set(s, m, "permalink", str_val(s, permalink));
+    set(s, m, "first_url", str_val(s, pg->urls[1]));
+    set(s, m, "last_url", str_val(s, pg->urls[pg->total]));
+    set(s, m, "prev_url", str_val(s, k > 1 ? pg->urls[k - 1] : ""));
+    set(s, m, "next_url", str_val(s, k < pg->total ? pg->urls[k + 1] : ""));
     return m;
 }
 
@@ -1275,12 +1292,16 @@ add_paged_outputs(site *s, const view *vw, const char *rel, page **pages, size_t
 {
     size_t per = s->cfg.paginate && n > s->cfg.paginate ? s->cfg.paginate : (n ? n : 1);
     size_t total = n ? (n + per - 1) / per : 1;
-    const char *rel_dir = arena_printf(s->a, "%s%s", vw->prefix, rel);
+    size_t prefix_len = strlen(vw->prefix);
+    pager pg = pager_of(s, arena_printf(s->a, "%s%s", vw->prefix, rel), total);
     for (size_t k = 1; k <= total; k++) {
-        value *tr = translations_value(s, vw->lang, list_rels(s, pager_dir(s, rel, k)), NULL);
+        /* the same list in the other languages: its directory without this view's prefix */
+        value *tr = translations_value(s, vw->lang, list_rels(s, pg.dirs[k] + prefix_len), NULL);
         value *ctx = root_ctx(s, vw, tr, key, v, key2, v2);
-        set(s, ctx, "paginator", paginator_ctx(s, rel_dir, pages, n, per, k, total));
-        add_output(s, pager_dir(s, rel_dir, k), t0, t1, NULL, ctx, origin, lastmod, true);
+        const char *permalink = make_permalink(s, pg.dirs[k]);
+        set(s, ctx, "paginator", paginator_ctx(s, &pg, permalink, pages, n, per, k));
+        put_output(s, arena_printf(s->a, "%sindex.html", pg.dirs[k]), permalink, t0, t1, NULL, ctx,
+                   origin, lastmod, true);
     }
 }
 

@@ -119,9 +119,44 @@ arena_reset(arena *a)
     OWNER_LEAVE(a);
 }
 
+/* The rest of alloc(): a's current block has no room for size bytes (rounded). Out of
+ * line, so that the common case is a few instructions inlined in arena_alloc() and
+ * arena_zalloc() (1.9 million allocations in a one-page edit of 10,000 pages). */
+static __attribute__((noinline)) void *
+alloc_new_block(arena *a, size_t size, bool *zero)
+{
+    block *b = a->head;
+    if (size > BLOCK_SIZE / 4 && b) {
+        /* a big allocation gets its own block behind the current one, so the free space
+         * of the current block is not wasted */
+        block *big = xmalloc(sizeof(block) + size);
+        big->size = big->used = size;
+        big->mapped = false;
+        big->next = b->next;
+        b->next = big;
+        a->total += size;
+        *zero = false;
+        return big->data;
+    }
+    block *nb = a->total >= BIG_AFTER && size <= BIG_BLOCK ? map_block() : NULL;
+    if (!nb) {
+        size_t bsize = size > BLOCK_SIZE ? size : BLOCK_SIZE;
+        nb = xmalloc(sizeof(block) + bsize);
+        nb->size = bsize;
+        nb->used = 0;
+        nb->mapped = false;
+    }
+    nb->next = b;
+    a->head = nb;
+    nb->used = size;
+    a->total += size;
+    *zero = nb->mapped;
+    return nb->data;
+}
+
 /* size bytes of a; *zero says whether they are zero already (a mapped block's unused
  * bytes: its blocks are never reused, arena_reset keeps only the first, malloc'd one). */
-static void *
+static inline void *
 alloc(arena *a, size_t size, bool *zero)
 {
     if (size > SIZE_MAX / 2) /* no machine has it; rounding it up would wrap */
@@ -130,30 +165,8 @@ alloc(arena *a, size_t size, bool *zero)
     if (size == 0)
         size = ALIGN;
     block *b = a->head;
-    if (!b || b->size - b->used < size) {
-        if (size > BLOCK_SIZE / 4 && b) {
-            /* a big allocation gets its own block behind the current one, so the
-             * free space of the current block is not wasted */
-            block *big = xmalloc(sizeof(block) + size);
-            big->size = big->used = size;
-            big->mapped = false;
-            big->next = b->next;
-            b->next = big;
-            a->total += size;
-            *zero = false;
-            return big->data;
-        }
-        block *nb = a->total >= BIG_AFTER && size <= BIG_BLOCK ? map_block() : NULL;
-        if (!nb) {
-            size_t bsize = size > BLOCK_SIZE ? size : BLOCK_SIZE;
-            nb = xmalloc(sizeof(block) + bsize);
-            nb->size = bsize;
-            nb->used = 0;
-            nb->mapped = false;
-        }
-        nb->next = b;
-        a->head = b = nb;
-    }
+    if (!b || b->size - b->used < size)
+        return alloc_new_block(a, size, zero);
     void *p = b->data + b->used;
     b->used += size;
     a->total += size;
@@ -162,7 +175,7 @@ alloc(arena *a, size_t size, bool *zero)
 }
 
 /* alloc() by a's owner (OWNER_ENTER). */
-static void *
+static inline void *
 take(arena *a, size_t size, bool *zero)
 {
     OWNER_ENTER(a);

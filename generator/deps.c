@@ -226,20 +226,33 @@ typedef struct skip_set {
     size_t n;
     const char *names[SKIP_MAX];
     uint32_t len[SKIP_MAX], head[SKIP_MAX];
+    /* bit skip_bit() of each name: a pair whose bit is clear is no name of the set, told
+     * with one test (at 10,000 pages a body edit asks 800,000 times, nearly always for a
+     * key that is not in the set) */
+    uint64_t bits;
 } skip_set;
+
+static inline unsigned
+skip_bit(uint32_t head, uint32_t len)
+{
+    return (unsigned)(((head ^ (len << 24)) * 2654435761u) >> 26); /* 0..63 */
+}
 
 /* list (NULL-ended, at most SKIP_MAX names; NULL: none) as a skip_set; NULL for none. */
 static const skip_set *
 skip_set_of(skip_set *s, const char *const *list)
 {
     s->n = 0;
+    s->bits = 0;
     for (size_t i = 0; list && list[i]; i++) {
         if (s->n == SKIP_MAX)
             internal_error("more than %d keys to skip", SKIP_MAX);
         size_t len = strlen(list[i]);
         s->names[s->n] = list[i];
         s->len[s->n] = (uint32_t)len;
-        s->head[s->n++] = value_key_head(list[i], len);
+        s->head[s->n] = value_key_head(list[i], len);
+        s->bits |= (uint64_t)1 << skip_bit(s->head[s->n], s->len[s->n]);
+        s->n++;
     }
     return s->n ? s : NULL;
 }
@@ -247,7 +260,9 @@ skip_set_of(skip_set *s, const char *const *list)
 static bool
 skipped(const skip_set *s, const value_pair *p)
 {
-    for (size_t i = 0; s && i < s->n; i++)
+    if (!s || !(s->bits >> skip_bit(p->key_head, p->key_len) & 1))
+        return false;
+    for (size_t i = 0; i < s->n; i++)
         if (s->head[i] == p->key_head && s->len[i] == p->key_len &&
             memcmp(s->names[i], p->key, p->key_len) == 0)
             return true;

@@ -562,11 +562,11 @@ spool_all(cache_next *n)
 }
 
 void
-cache_next_spool(cache_next *n, const char *path)
+cache_next_spool(cache_next *n, const char *path, bool append_ok)
 {
     const char *why;
     remove_stale_spools(path);
-    if (n->fd < 0 && (open_append(n, path) || open_spool(n, path, &why)))
+    if (n->fd < 0 && ((append_ok && open_append(n, path)) || open_spool(n, path, &why)))
         spool_all(n); /* else in memory: the save says why */
 }
 

@@ -516,7 +516,14 @@ def main():
         site_yaml = os.path.join(site, "site.yaml")
         edit(site_yaml, "    name: English\n", "    name: English (UK)\n")
         before = snapshot(out)
+        st = os.stat(cache)
         changed_as_expected(site, out, before, "a language renamed")
+        # site.yaml changed: nearly every record is made anew, in a file of its own, not
+        # appended to the last one (which the next build would copy out again)
+        now = os.stat(cache)
+        check(now.st_ino != st.st_ino,
+              "a language renamed: the cache written whole, not appended to (%d -> %d bytes)"
+              % (st.st_size, now.st_size))
         check(LAST.get("hook_calls", 0) > 20
               and LAST.get("hooks_run") >= LAST.get("hook_calls") // 2,
               "a language renamed: stage_timeline's page hook ran for every page: %s" % LAST)

@@ -33,7 +33,7 @@ sample_of(size_t pages, bool spooled)
         cache_next_put_slot(n, first + i, key, &b);
         OK(b.len == 0, "the data is taken");
         if (spooled && k == 0)
-            cache_next_spool(n, path);
+            cache_next_spool(n, path, true);
     }
     buf_puts(&b, "plugins' results");
     cache_next_put(n, "plugins", &b);
@@ -333,7 +333,7 @@ main(void)
     c = cache_load(path, out, 2, &why);
     stat(path, &before);
     k = kept_sample(c);
-    cache_next_spool(k, path);
+    cache_next_spool(k, path, true);
     stat(path, &after);
     OK(after.st_ino == before.st_ino && !exists(spool) && after.st_size > before.st_size,
        "appending: the new record goes to the end of the same file (%lld -> %lld bytes)",
@@ -356,7 +356,7 @@ main(void)
     /* a build that appends and is not saved (it failed) cuts off what it wrote */
     stat(path, &before);
     k = kept_sample(c);
-    cache_next_spool(k, path);
+    cache_next_spool(k, path, true);
     cache_next_free(k);
     stat(path, &after);
     OK(after.st_ino == before.st_ino && after.st_size == before.st_size,
@@ -372,7 +372,7 @@ main(void)
     int fd = open(path, O_WRONLY | O_APPEND);
     OK(fd >= 0 && write(fd, "x", 1) == 1, "the file grows behind the cache's back");
     close(fd);
-    cache_next_spool(k, path);
+    cache_next_spool(k, path, true);
     OK(exists(spool), "a file changed since it was read is not appended to");
     OK(cache_next_save(k, c, path, out, &why), "saved whole instead");
     cache_next_free(k);
@@ -386,7 +386,7 @@ main(void)
     for (int round = 0; round < 4; round++) {
         stat(path, &before);
         cache_next *big = cache_next_new(c);
-        cache_next_spool(big, path);
+        cache_next_spool(big, path, true);
         size_t at = cache_next_reserve(big, 1);
         buf nb = BUF_INIT;
         for (int j = 0; j < 200; j++)
@@ -410,6 +410,41 @@ main(void)
             OK(after.st_ino == before.st_ino && after.st_size > before.st_size,
                "round %d: appended (%lld -> %lld bytes)", round, (long long)before.st_size,
                (long long)after.st_size);
+    }
+    /* append_ok false (the build expects to keep little): a file of its own where it
+     * would have appended (as the same build with append_ok true shows) */
+    for (int ok_to_append = 1; ok_to_append >= 0; ok_to_append--) {
+        cache_next *base = cache_next_new(NULL); /* a file of live records only */
+        cache_next_spool(base, path, true);
+        buf bb = BUF_INIT;
+        for (int j = 0; j < 100; j++)
+            buf_printf(&bb, "base record ");
+        cache_next_put(base, "render/p8", &bb);
+        OK(cache_next_save(base, NULL, path, out, &why), "base saved");
+        cache_next_free(base);
+        cache_free(c);
+        c = cache_load(path, out, 2, &why);
+        stat(path, &before);
+        cache_next *anew = cache_next_new(c);
+        cache_next_spool(anew, path, ok_to_append);
+        buf fb = BUF_INIT;
+        buf_puts(&fb, "made anew");
+        cache_next_put(anew, "render/p9", &fb);
+        OK(cache_next_save(anew, c, path, out, &why), "saved (append_ok %d)", ok_to_append);
+        cache_next_free(anew);
+        cache_free(c);
+        stat(path, &after);
+        if (ok_to_append)
+            OK(after.st_ino == before.st_ino && after.st_size > before.st_size,
+               "append_ok: appended (%lld -> %lld bytes)", (long long)before.st_size,
+               (long long)after.st_size);
+        else
+            OK(after.st_ino != before.st_ino && after.st_size < before.st_size,
+               "append_ok false: written whole, without the old records (%lld -> %lld bytes)",
+               (long long)before.st_size, (long long)after.st_size);
+        c = cache_load(path, out, 2, &why);
+        OK(c && cache_get(c, "render/p9", &len) && !cache_get(c, "render/p8", &len),
+           "append_ok %d: its records only", ok_to_append);
     }
     /* an appended tail damaged: refused whole */
     rewrite(path, flip_index);

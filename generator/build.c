@@ -512,6 +512,48 @@ side_main(void *payload)
  * build_site
  * ===================================================================== */
 
+/* The arenas of the pages and of the render pass, freed on a thread of their own while the
+ * output is committed and the cache saved (neither reads the model): at 10,000 pages a
+ * one-page edit spent 9-10 ms freeing them after the save, on one thread. */
+typedef struct release {
+    arena **arenas;
+    size_t n;
+    pthread_t thread;
+    bool started;
+} release;
+
+static void *
+release_main(void *payload)
+{
+    release *r = payload;
+    for (size_t i = 0; i < r->n; i++)
+        arena_free(r->arenas[i]);
+    return NULL;
+}
+
+/* Moves the page loads' and the renders' arenas (set to NULL) to r and starts freeing them;
+ * when no thread can be made they stay where they were, freed with the rest. */
+static void
+release_start(release *r, arena **load_arenas, arena **scratch, size_t workers)
+{
+    r->arenas = xcalloc(2 * workers + 1, sizeof(arena *));
+    for (size_t w = 0; w < workers; w++) {
+        r->arenas[r->n++] = load_arenas[w];
+        r->arenas[r->n++] = scratch[w];
+    }
+    r->started = pthread_create(&r->thread, NULL, release_main, r) == 0;
+    for (size_t w = 0; r->started && w < workers; w++)
+        load_arenas[w] = scratch[w] = NULL;
+}
+
+static void
+release_end(release *r)
+{
+    if (r->started)
+        pthread_join(r->thread, NULL);
+    free(r->arenas);
+}
+
 static bool
 copy_static(const char *root, const char *theme, const char *theme_name, output *out, arena *a,
             diag *d)
@@ -702,6 +744,7 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
         deps_log_split(&logs[w], &site_logs[w], "site"); /* sitereads.h */
     }
     build_stats st = {0};
+    release freeing = {0};
     double t = pool_now_ms();
     fs_hold_root(opt->root); /* every input is read beneath it */
 
@@ -882,6 +925,8 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     st.renders = n_outputs;
     if (diag_error_count(d) == 0) {
         memo_before_commit(m, out, s, &st, a, d);
+        if (!opt->report) /* `check` reads the model after the build */
+            release_start(&freeing, load_arenas, scratch, workers);
         ok = output_commit_status(out, &st.unchanged, d);
         out = NULL;
         if (ok && opt->committed)
@@ -892,6 +937,7 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     if (stats)
         *stats = st;
 done:
+    release_end(&freeing);
     if (opt->report && s)
         check_report_collect(opt->report, s);
     output_abort(out);

@@ -45,15 +45,15 @@ typedef struct cache_next cache_next;
 cache_next *cache_next_new(const cache *prev);
 /* From now on, n's records are written as they come: appended to prev's file when
  * append_ok, path is still that file as prev read it and at least half of it is prev's
- * records (a failed build cuts off what it appended), else to a temporary file beside path (its folder made
- * when missing), "<path>.tmp-<pid>", which cache_next_save() renames to path and
- * cache_next_free() removes when not saved; those already put are written now. They stay
- * in memory when no file can be written (cache_next_save then says why). First removes
- * the temporary files beside path of builds whose process is gone (killed: nothing of
- * theirs could run). Main thread, while no thread puts records. */
-/* append_ok false: the caller expects to keep few of prev's records (a build whose
- * settings changed makes nearly every record anew); appended, they would leave the file
- * mostly replaced records, which the next build would copy out again. */
+ * records (a failed build cuts off what it appended), else to a temporary file beside
+ * path (its folder made when missing), "<path>.tmp-<pid>", which cache_next_save()
+ * renames to path and cache_next_free() removes when not saved; those already put are
+ * written now. append_ok false: the caller expects to keep few of prev's records (a build
+ * whose settings changed makes nearly every record anew); appended, they would leave the
+ * file mostly replaced records, which the next build would copy out again. They stay in
+ * memory when no file can be written (cache_next_save then says why). First removes the
+ * temporary files beside path of builds whose process is gone (killed: nothing of theirs
+ * could run). Main thread, while no thread puts records. */
 void cache_next_spool(cache_next *n, const char *path, bool append_ok);
 /* What the threads gathered of their records so far written to the spool file (each
  * thread writes its records a run at a time, or at the save). Main thread, while no

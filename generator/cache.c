@@ -668,8 +668,13 @@ place(cache_next *n, size_t i, const char *key, const void *data, size_t len, bo
         own = xmalloc(key_len + 1);
         memcpy(own, key, key_len + 1);
     }
-    *r = (next_record){e ? e->key : own, data, len,    e ? e->hash : data_hash(data, len), 0,
-                       borrowed,         e,    key_len};
+    *r = (next_record){.key = e ? e->key : own,
+                       .data = data,
+                       .len = len,
+                       .hash = e ? e->hash : data_hash(data, len),
+                       .borrowed = borrowed,
+                       .kept = e,
+                       .key_len = key_len};
     if (n->fd >= 0)
         spool_record(n, r);
 }

@@ -662,19 +662,13 @@ place(cache_next *n, size_t i, const char *key, const void *data, size_t len, bo
     }
     next_record *r = &n->records[i];
     const record *e = kept_record(n, key, data, len, borrowed);
-    size_t key_len = strlen(key);
-    char *own = NULL;
-    if (!e) {
-        own = xmalloc(key_len + 1);
-        memcpy(own, key, key_len + 1);
-    }
-    *r = (next_record){.key = e ? e->key : own,
+    *r = (next_record){.key = e ? e->key : xstrdup(key),
                        .data = data,
                        .len = len,
                        .hash = e ? e->hash : data_hash(data, len),
                        .borrowed = borrowed,
                        .kept = e,
-                       .key_len = key_len};
+                       .key_len = strlen(key)};
     if (n->fd >= 0)
         spool_record(n, r);
 }

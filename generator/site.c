@@ -202,7 +202,7 @@ is_bundle_folder(const char *rel, const fs_entry *ents, size_t n, bool *section_
             continue;
         size_t dir_len;
         const char *child = ents[i].name;
-        path.len = dir_end;
+        buf_truncate(&path, dir_end);
         buf_puts(&path, child);
         bundle |= page_is_bundle(path.ptr, &dir_len);
         *section_index |= strncmp(child, "_index.", 7) == 0;

@@ -1787,7 +1787,8 @@ assign_urls(site *s, page **all, size_t n, size_t workers, arena **arenas)
                       SRC_POS(origin, 0, 0));
     }
     strtab_free(&seen);
-    /* at 10,000 pages 12 ms on this thread alone, most of it the permalinks' encoding */
+    /* at 10,000 pages 12 ms on this thread alone (callgrind: 18 million instructions of
+     * permalinks, 14 of paths and URLs, 7 of claims) */
     urls_job job = {s, all, arena_alloc(s->a, (n + 1) * sizeof(char *)), arenas};
     pool_run(workers, n, url_one, &job);
     for (size_t i = 0; i < n; i++) {

@@ -3,7 +3,10 @@
  * the build pass (build.c), main thread. */
 #include "inputs.h"
 
+#include "arena.h"
+#include "buf.h"
 #include "hash.h"
+#include "strtab.h"
 #include "xalloc.h"
 
 #include <dirent.h>
@@ -13,6 +16,47 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+struct inputs_seen {
+    strtab files; /* path -> a struct stat in a */
+    arena *a;
+};
+
+inputs_seen *
+inputs_seen_new(void)
+{
+    inputs_seen *seen = xcalloc(1, sizeof *seen);
+    seen->a = arena_new();
+    return seen;
+}
+
+void
+inputs_seen_free(inputs_seen *seen)
+{
+    if (!seen)
+        return;
+    strtab_free(&seen->files);
+    arena_free(seen->a);
+    free(seen);
+}
+
+bool
+inputs_seen_stat(const inputs_seen *seen, const char *rel, struct stat *st)
+{
+    const struct stat *was = seen ? strtab_get(&seen->files, rel) : NULL;
+    if (was)
+        *st = *was;
+    return was != NULL;
+}
+
+/* Keeps st as the metadata of the file rel (its path so far, in the walk's buffer). */
+static void
+keep_seen(inputs_seen *seen, const buf *rel, const struct stat *st)
+{
+    struct stat *copy = arena_alloc(seen->a, sizeof *copy);
+    *copy = *st;
+    strtab_put(&seen->files, arena_strndup(seen->a, rel->ptr, rel->len), copy);
+}
 
 static uint64_t
 stat_hash(uint64_t h, const struct stat *st)
@@ -36,9 +80,10 @@ skipped(const char *name)
     return name[0] == '.' || name[0] == '#' || name[n - 1] == '~';
 }
 
-/* The entries of the open folder fd (closed here), in name order. */
+/* The entries of the open folder fd (closed here), in name order; with seen, the regular
+ * files are kept there by their path (rel: the folder's, with a '/' after it). */
 static uint64_t
-walk(uint64_t h, int fd, unsigned depth)
+walk(uint64_t h, int fd, unsigned depth, inputs_seen *seen, buf *rel)
 {
     DIR *dir = fdopendir(fd);
     if (!dir) {
@@ -65,11 +110,20 @@ walk(uint64_t h, int fd, unsigned depth)
             h = hash_u64(h, 2);
         } else {
             h = stat_hash(h, &st);
+            size_t at = seen ? rel->len : 0;
+            if (seen)
+                buf_puts(rel, names[i]);
+            if (seen && S_ISREG(st.st_mode))
+                keep_seen(seen, rel, &st);
             if (S_ISDIR(st.st_mode) && depth < 64) {
                 int sub =
                     openat(dirfd(dir), names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                h = sub >= 0 ? walk(h, sub, depth + 1) : hash_u64(h, 3);
+                if (seen)
+                    buf_putc(rel, '/');
+                h = sub >= 0 ? walk(h, sub, depth + 1, seen, rel) : hash_u64(h, 3);
             }
+            if (seen)
+                buf_truncate(rel, at);
         }
         free(names[i]);
     }
@@ -79,7 +133,7 @@ walk(uint64_t h, int fd, unsigned depth)
 }
 
 uint64_t
-inputs_hash(uint64_t h, const char *path)
+inputs_hash_seen(uint64_t h, const char *path, inputs_seen *seen)
 {
     h = hash_bytes(h, path, strlen(path) + 1);
     struct stat st;
@@ -89,5 +143,21 @@ inputs_hash(uint64_t h, const char *path)
     if (!S_ISDIR(st.st_mode))
         return h;
     int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    return fd >= 0 ? walk(h, fd, 0) : hash_u64(h, 5);
+    if (fd < 0)
+        return hash_u64(h, 5);
+    buf rel = BUF_INIT; /* "content/": the folder's last name */
+    if (seen) {
+        const char *slash = strrchr(path, '/');
+        buf_puts(&rel, slash ? slash + 1 : path);
+        buf_putc(&rel, '/');
+    }
+    h = walk(h, fd, 0, seen, &rel);
+    buf_free(&rel);
+    return h;
+}
+
+uint64_t
+inputs_hash(uint64_t h, const char *path)
+{
+    return inputs_hash_seen(h, path, NULL);
 }

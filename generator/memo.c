@@ -48,12 +48,13 @@ struct memo {
     const char *theme, *datadir;
     pthread_t fingerprinter;
     bool fingerprinting;
-    buf path;         /* the cache file */
-    cache *prev;      /* the last build's records, or NULL; values read from it point into
-                       * it (serial_get_text), so it is freed by memo_close, at the end */
-    bool prev_stale;  /* a commit failed half-way: prev no longer says what the output is */
-    cache_next *next; /* this build's */
-    uint64_t inputs;  /* inputs_key() of this build */
+    buf path;          /* the cache file */
+    cache *prev;       /* the last build's records, or NULL; values read from it point into
+                        * it (serial_get_text), so it is freed by memo_close, at the end */
+    bool prev_stale;   /* a commit failed half-way: prev no longer says what the output is */
+    cache_next *next;  /* this build's */
+    uint64_t inputs;   /* inputs_key() of this build */
+    inputs_seen *seen; /* the files under content/ as inputs_key() found them (the loads') */
     /* page loads: the callbacks, what the schema files are (their metadata), the place of
      * file 0's record, how many were restored */
     site_load_memo loads;
@@ -255,7 +256,7 @@ memo_has_previous(const memo *m)
  * memo_unchanged()). */
 static uint64_t
 inputs_key(const build_options *opt, const char *root, const config *cfg, const char *theme,
-           const char *datadir, arena *a)
+           const char *datadir, inputs_seen *seen, arena *a)
 {
     uint64_t h = hash_str(program_hash(), opt->base_url);
     h = hash_u64(h, (uint64_t)opt->drafts | (uint64_t)opt->future << 1);
@@ -266,7 +267,7 @@ inputs_key(const build_options *opt, const char *root, const config *cfg, const 
     for (size_t i = 0; i < sizeof rels / sizeof rels[0]; i++) {
         buf_clear(&path);
         fs_join(&path, root, rels[i]);
-        h = inputs_hash(h, path.ptr);
+        h = inputs_hash_seen(h, path.ptr, strcmp(rels[i], "content") == 0 ? seen : NULL);
     }
     for (const char **f = config_bibliography_files(cfg, a); *f;
          f++) { /* site.yaml's bibliography */
@@ -432,7 +433,8 @@ fingerprint(memo *m, arena *a)
     fs_join(&path, real_theme, "schema.yaml");
     m->schema_files = inputs_hash(m->schema_files, path.ptr);
     buf_free(&path);
-    m->inputs = inputs_key(m->opt, root, m->cfg, real_theme, real_path(m->datadir, a), a);
+    m->seen = inputs_seen_new();
+    m->inputs = inputs_key(m->opt, root, m->cfg, real_theme, real_path(m->datadir, a), m->seen, a);
 }
 
 bool
@@ -744,6 +746,15 @@ recall_fields(memo *m, size_t i, page *p, serial_reader *r, const char *name, co
     return ok;
 }
 
+/* The metadata the fingerprint's walk took of the input file rel (site-relative), when it
+ * saw it as a regular file: the loads' fstatat, answered from memory. */
+static bool
+stat_seen(void *payload, const char *rel, struct stat *st)
+{
+    const memo *m = payload;
+    return inputs_seen_stat(m->seen, rel, st);
+}
+
 /* File i's record when made from these bytes (key: their load key); when the file's
  * metadata (st, or NULL) is not the record's any more (a `touch`, a checkout), the record
  * is kept with the new one, so that the next build need not read the file. */
@@ -864,12 +875,13 @@ memo_loads(memo *m, const config *cfg)
      * file only when that build had the same salt ("salt": the program, site.yaml, the
      * schema), else nearly every record is made anew (at 10,000 pages a build after a new
      * binary left a file of 434 MB, 184 of them in use, which the next edit copied out) */
+    join_fingerprint(m); /* its walk's metadata is the loads' (stat_seen) */
     bool same = same_u64_record(m->prev, m->next, "salt", salt);
     if (!m->opt->memory)
         cache_next_spool(m->next, m->path.ptr, same);
-    m->loads = (site_load_memo){start_loads, recall_page,  recall_unread,  remember_page,
-                                start_rules, recall_rules, remember_rules, end_rules,
-                                m,           salt};
+    m->loads = (site_load_memo){start_loads,   stat_seen,   recall_page,  recall_unread,
+                                remember_page, start_rules, recall_rules, remember_rules,
+                                end_rules,     m,           salt};
     return &m->loads;
 }
 
@@ -1928,6 +1940,7 @@ memo_close(memo *m)
         cache_free(m->prev);
     cache_next_free(m->next);
     sitereads_free(m->site_reads);
+    inputs_seen_free(m->seen);
     buf_free(&m->path);
     free(m);
 }

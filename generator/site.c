@@ -329,7 +329,8 @@ load_one(size_t i, size_t worker, void *payload)
     uint64_t base = hash_str(hash_str(j->memo->salt, f->rel), f->sec_name);
     base = hash_u64(base, f->is_index);
     struct stat st;
-    bool stat_ok = fs_stat_input(&st, j->opt.root, f->rel);
+    bool stat_ok =
+        j->memo->stat(j->memo->payload, f->rel, &st) || fs_stat_input(&st, j->opt.root, f->rel);
     uint64_t key;
     page_init(p, f->rel, f->sec_name, f->is_index, a);
     if (stat_ok && j->memo->recall_unread(j->memo->payload, i, p, &st, base, &key, a, j->d)) {

@@ -27,6 +27,9 @@
  * an error. */
 typedef struct site_load_memo {
     void (*start)(void *payload, size_t n);
+    /* the metadata of the input file rel as the build's fingerprint took it (before any
+     * file was read), when it has it: true then */
+    bool (*stat)(void *payload, const char *rel, struct stat *st);
     /* st: the file's metadata, taken before it was read (NULL: unknown) */
     bool (*recall)(void *payload, size_t i, page *p, uint64_t key, const char *src, size_t len,
                    const struct stat *st, arena *a, diag *d);

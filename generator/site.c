@@ -19,6 +19,7 @@
 #include "text.h"
 #include "xalloc.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -1185,18 +1186,52 @@ build_site_ctx(site *s, view *v)
 }
 
 /* The project list's filters (facets.h): section.facets, counted over the whole list for
- * its template, and section.facets_url, the folder of the data files its script reads. */
-static void
-build_facets(site *s, view *v)
+ * its template, and section.facets_url, the folder of the data files its script reads.
+ * The count only reads the values (the pages', the lists of site_ctx) into an arena of its
+ * own, so it runs on a thread of its own while build_outputs() makes the outputs, which
+ * reads the same values and writes none of them (at 10,000 pages the count took 5-7 ms of
+ * a one-page edit's serial model). */
+typedef struct facets_run {
+    site *s;
+    view *v;
+    section *sec; /* the projects' section; NULL: none in this language */
+    pthread_t thread;
+    bool threaded;
+} facets_run;
+
+static void *
+facets_main(void *payload)
 {
-    for (size_t i = 0; i < v->n_sections; i++) {
-        section *sec = v->sections[i];
-        if (strcmp(sec->name, FACETS_SECTION) != 0)
-            continue;
-        v->facets = facets_count(v->site_ctx);
-        set(s, sec->ctx, "facets", facets_value(v->facets, s->a));
-        set(s, sec->ctx, "facets_url", str_val(s, make_url(s, facets_dir(v->cfg->code, s->a))));
-    }
+    facets_run *r = payload;
+    r->v->facets = facets_count(r->v->site_ctx);
+    return NULL;
+}
+
+static void
+start_facets(facets_run *r, site *s, view *v)
+{
+    *r = (facets_run){s, v, NULL, 0, false};
+    for (size_t i = 0; i < v->n_sections && !r->sec; i++)
+        if (strcmp(v->sections[i]->name, FACETS_SECTION) == 0)
+            r->sec = v->sections[i];
+    if (r->sec)
+        r->threaded = pthread_create(&r->thread, NULL, facets_main, r) == 0;
+}
+
+/* After build_outputs(): the count joined (or made here when no thread could be), and its
+ * values set on the section (no output reads them before the renders). */
+static void
+end_facets(facets_run *r)
+{
+    if (!r->sec)
+        return;
+    if (r->threaded)
+        pthread_join(r->thread, NULL);
+    else
+        facets_main(r);
+    site *s = r->s;
+    set(s, r->sec->ctx, "facets", facets_value(r->v->facets, s->a));
+    set(s, r->sec->ctx, "facets_url", str_val(s, make_url(s, facets_dir(r->v->cfg->code, s->a))));
 }
 
 /* {====================================================================
@@ -1562,8 +1597,10 @@ build_view(site *s, view *v, page **all, size_t n_all, size_t workers, arena **a
     for (size_t i = 0; i < s->cfg.n_taxonomies; i++)
         build_taxonomy_ctx(s, v, &v->taxonomies[i]);
     build_site_ctx(s, v);
-    build_facets(s, v);
+    facets_run counting;
+    start_facets(&counting, s, v);
     build_outputs(s, v);
+    end_facets(&counting);
 }
 
 /* A translation takes its original's facts: the front matter with its own text over it,

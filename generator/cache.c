@@ -7,16 +7,18 @@
  *   keys are all here, so that reading the index touches none of the data's pages), the
  *   data's length (varint), hash u64 of the data |
  *   where the index starts u64 | checksum u64
- * The checksum is of the content (the folder, and each record's key and data hash in
- * place order), not of the bytes, so that the same records written in another order
- * compare equal. Part of the build pass (build.c); records are put by the passes'
- * threads (cache_next_put_slot, cache_next_keep), the rest on the main thread. */
+ * The checksum is of the content (the folder, and each record's key's hash and data hash
+ * in place order), not of the bytes, so that the same records written in another order
+ * compare equal. The records are found by key through an index of their own (slots of
+ * record numbers, each record with its key's hash), not a strtab: 73,000 keys at 10,000
+ * pages went into a strtab in 17 ms of every build's start, one cache miss after another. Part of
+ * the build pass (build.c); records are put by the passes' threads (cache_next_put_slot,
+ * cache_next_keep), the rest on the main thread. */
 #include "cache.h"
 
 #include "hash.h"
 #include "pool.h"
 #include "serial.h"
-#include "strtab.h"
 #include "xalloc.h"
 
 #include <dirent.h>
@@ -43,7 +45,7 @@
 #endif
 
 #define MAGIC        "CLFCACHE"
-#define FORMAT       6u /* 6: the records' hashes are XXH3 */
+#define FORMAT       7u /* 6: the records' hashes are XXH3; 7: the checksum takes key hashes */
 #define HEADER_BYTES 16 /* magic and format */
 #define TAIL_BYTES   16 /* where the index starts and the checksum */
 /* 64 GiB: a cache of 100,000 pages takes about 2 GiB, and up to as much again of records
@@ -54,7 +56,9 @@ typedef struct record {
     char *key;
     const void *data;
     size_t len;
-    uint64_t hash; /* data_hash() */
+    uint64_t hash;     /* data_hash() */
+    uint64_t key_hash; /* key_hash() */
+    size_t key_len;
 } record;
 
 struct cache {
@@ -65,7 +69,10 @@ struct cache {
     size_t n;
     char *key_block; /* the keys of a cache read from a file, one after another (NULL:
                       * each record owns its key) */
-    strtab by_key;
+    uint32_t *slots; /* the index by key: a record's number + 1 in its key's slot or the
+                      * next free one after it (0: free); mask + 1 of them, at most half
+                      * full */
+    size_t mask;
     uint64_t dev, ino;           /* the output folder it was written for (cache_next_take) */
     uint64_t file_dev, file_ino; /* the file itself, for appending to it (cache_next_spool) */
     size_t live;                 /* the bytes of its records' data */
@@ -144,9 +151,55 @@ data_hash(const void *data, size_t len)
 }
 
 static uint64_t
-checksum_step(uint64_t sum, const char *key, size_t klen, uint64_t hash)
+checksum_step(uint64_t sum, uint64_t key_hash, uint64_t hash)
 {
-    return hash_u64(hash_bytes(sum, key, klen), hash);
+    return hash_u64(hash_u64(sum, key_hash), hash);
+}
+
+/* The hash of a record's key: its place in the index, and its part of the checksum. */
+static uint64_t
+key_hash(const char *key, size_t len)
+{
+    return hash_bytes(0x6b6579, key, len);
+}
+
+/* c's record of key (len bytes, hash kh), or NULL. */
+static record *
+find_record(const cache *c, const char *key, size_t len, uint64_t kh)
+{
+    if (!c || !c->slots)
+        return NULL;
+    for (size_t s = kh & c->mask;; s = (s + 1) & c->mask) {
+        uint32_t at = c->slots[s];
+        if (!at)
+            return NULL;
+        record *e = &c->records[at - 1];
+        if (e->key_hash == kh && e->key_len == len && memcmp(e->key, key, len) == 0)
+            return e;
+    }
+}
+
+/* The index of c's records (its n first): a key put twice is found at its last record,
+ * as a table that replaces a key's value would have it. */
+static void
+index_records(cache *c)
+{
+    size_t cap = 16;
+    while (cap < 2 * c->n)
+        cap *= 2;
+    c->slots = xcalloc(cap, sizeof *c->slots);
+    c->mask = cap - 1;
+    for (size_t i = 0; i < c->n; i++) {
+        const record *e = &c->records[i];
+        size_t s = e->key_hash & c->mask;
+        for (; c->slots[s]; s = (s + 1) & c->mask) {
+            const record *o = &c->records[c->slots[s] - 1];
+            if (o->key_hash == e->key_hash && o->key_len == e->key_len &&
+                memcmp(o->key, e->key, e->key_len) == 0)
+                break;
+        }
+        c->slots[s] = (uint32_t)(i + 1);
+    }
 }
 
 static uint64_t
@@ -208,7 +261,8 @@ cache_load(const char *path, const char *out_dir, size_t workers, const char **w
     c->dev = serial_get_u64(&r);
     c->ino = serial_get_u64(&r);
     uint64_t n = serial_get_u64(&r);
-    if (!r.ok || n > (uint64_t)(r.end - r.p) / 11) /* an entry takes 11 bytes at least */
+    /* an entry takes 11 bytes at least; the index numbers records in 32 bits */
+    if (!r.ok || n > (uint64_t)(r.end - r.p) / 11 || n >= UINT32_MAX)
         goto fail;
     uint64_t sum = checksum_start(c->dev, c->ino, n);
     c->records = xcalloc(n + 1, sizeof(record));
@@ -217,7 +271,6 @@ cache_load(const char *path, const char *out_dir, size_t workers, const char **w
      * 30 ms with an allocation each, 24 ms so (four edit builds each) */
     c->key_block = xmalloc((size_t)(r.end - r.p) + 1);
     char *key_at = c->key_block;
-    strtab_reserve(&c->by_key, n);
     for (size_t i = 0; i < n; i++) {
         record *e = &c->records[i];
         size_t at = serial_get_varint(&r), klen;
@@ -231,16 +284,18 @@ cache_load(const char *path, const char *out_dir, size_t workers, const char **w
         if (memchr(key, '\0', klen))
             goto fail;
         c->live += e->len;
-        sum = checksum_step(sum, key, klen, hash);
+        e->key_hash = key_hash(key, klen);
+        e->key_len = klen;
+        sum = checksum_step(sum, e->key_hash, hash);
         e->key = key_at;
         memcpy(e->key, key, klen);
         e->key[klen] = '\0';
         key_at += klen + 1;
         c->n = i + 1;
-        strtab_put(&c->by_key, e->key, e);
     }
     if (r.p != r.end || sum != c->checksum || c->live > index_at - HEADER_BYTES)
         goto fail;
+    index_records(c);
     /* every record's data against its hash, on the pool (a 10,000-page site's 250 MB) */
     verify_job vj = {c->records, c->n, false};
     pool_run(workers, (c->n + VERIFY_SLICE - 1) / VERIFY_SLICE, verify_slice, &vj);
@@ -261,7 +316,8 @@ fail:
 const void *
 cache_get(const cache *c, const char *key, size_t *len)
 {
-    const record *e = c ? strtab_get(&c->by_key, key) : NULL;
+    size_t klen = strlen(key);
+    const record *e = find_record(c, key, klen, key_hash(key, klen));
     *len = e ? e->len : 0;
     return e ? e->data : NULL;
 }
@@ -279,7 +335,7 @@ cache_free(cache *c)
     }
     free(c->records);
     free(c->key_block);
-    strtab_free(&c->by_key);
+    free(c->slots);
     if (c->data)
         munmap(c->data, c->map_len);
     free(c);
@@ -298,6 +354,7 @@ typedef struct next_record {
      * this record's own copy) */
     const record *kept;
     size_t key_len;
+    uint64_t key_hash; /* key_hash() */
 } next_record;
 
 /* A thread's run of the spool file: the records it spools, one after another in buf, up
@@ -587,12 +644,13 @@ write_at(int fd, const void *p, size_t len, uint64_t at)
     return true;
 }
 
-/* The record of prev that a record key of data[0..len) borrowed from prev keeps (NULL
- * when it is not prev's record as it is). */
+/* The record of prev that a record key (klen bytes, hash kh) of data[0..len) borrowed from
+ * prev keeps (NULL when it is not prev's record as it is). */
 static const record *
-kept_record(const cache_next *n, const char *key, const void *data, size_t len, bool borrowed)
+kept_record(const cache_next *n, const char *key, size_t klen, uint64_t kh, const void *data,
+            size_t len, bool borrowed)
 {
-    const record *e = borrowed && n->prev ? strtab_get(&n->prev->by_key, key) : NULL;
+    const record *e = borrowed ? find_record(n->prev, key, klen, kh) : NULL;
     return e && e->data == data && e->len == len ? e : NULL;
 }
 
@@ -661,14 +719,17 @@ place(cache_next *n, size_t i, const char *key, const void *data, size_t len, bo
         i = n->n++;
     }
     next_record *r = &n->records[i];
-    const record *e = kept_record(n, key, data, len, borrowed);
+    size_t klen = strlen(key);
+    uint64_t kh = key_hash(key, klen);
+    const record *e = kept_record(n, key, klen, kh, data, len, borrowed);
     *r = (next_record){.key = e ? e->key : xstrdup(key),
                        .data = data,
                        .len = len,
                        .hash = e ? e->hash : data_hash(data, len),
                        .borrowed = borrowed,
                        .kept = e,
-                       .key_len = strlen(key)};
+                       .key_len = klen,
+                       .key_hash = kh};
     if (n->fd >= 0)
         spool_record(n, r);
 }
@@ -741,7 +802,8 @@ cache_next_free(cache_next *n)
 static const void *
 own_kept(cache *prev, const char *key, const void *data, size_t len)
 {
-    record *e = prev && !prev->data ? strtab_get(&prev->by_key, key) : NULL;
+    size_t klen = strlen(key);
+    record *e = prev && !prev->data ? find_record(prev, key, klen, key_hash(key, klen)) : NULL;
     if (e && e->data == data) {
         e->data = NULL;
         e->len = 0;
@@ -767,21 +829,20 @@ cache_next_take(cache_next *next, cache *prev, const char *out_dir)
     for (size_t i = 0; i < next->n; i++)
         count += next->records[i].key != NULL;
     c->checksum = checksum_start(c->dev, c->ino, count);
-    strtab_reserve(&c->by_key, count);
     for (size_t i = 0; i < next->n; i++) {
         next_record *r = &next->records[i];
         if (!r->key)
             continue;
-        c->checksum = checksum_step(c->checksum, r->key, r->key_len, r->hash);
+        c->checksum = checksum_step(c->checksum, r->key_hash, r->hash);
         record *e = &c->records[c->n++];
         const void *data = r->borrowed ? own_kept(prev, r->key, r->data, r->len) : r->data;
         /* a key borrowed from prev is copied: c outlives prev */
         char *key = r->kept ? xstrdup(r->key) : (char *)r->key;
-        *e = (record){key, data, r->len, r->hash};
+        *e = (record){key, data, r->len, r->hash, r->key_hash, r->key_len};
         c->live += r->len;
         *r = (next_record){0};
-        strtab_put(&c->by_key, e->key, e);
     }
+    index_records(c);
     return c;
 }
 
@@ -809,7 +870,7 @@ cache_next_save(cache_next *next, const cache *prev, const char *path, const cha
     for (size_t i = 0; i < next->n; i++) {
         const next_record *r = &next->records[i];
         if (r->key) {
-            sum = checksum_step(sum, r->key, r->key_len, r->hash);
+            sum = checksum_step(sum, r->key_hash, r->hash);
             key_bytes += r->key_len;
         }
     }

@@ -226,17 +226,11 @@ typedef struct skip_set {
     size_t n;
     const char *names[SKIP_MAX];
     uint32_t len[SKIP_MAX], head[SKIP_MAX];
-    /* bit skip_bit() of each name: a pair whose bit is clear is no name of the set, told
+    /* bit value_key_bit() of each name: a pair whose bit is clear is no name of the set, told
      * with one test (at 10,000 pages a body edit asks 800,000 times, nearly always for a
      * key that is not in the set) */
     uint64_t bits;
 } skip_set;
-
-static inline unsigned
-skip_bit(uint32_t head, uint32_t len)
-{
-    return (unsigned)(((head ^ (len << 24)) * 2654435761u) >> 26); /* 0..63 */
-}
 
 /* list (NULL-ended, at most SKIP_MAX names; NULL: none) as a skip_set; NULL for none. */
 static const skip_set *
@@ -251,16 +245,32 @@ skip_set_of(skip_set *s, const char *const *list)
         s->names[s->n] = list[i];
         s->len[s->n] = (uint32_t)len;
         s->head[s->n] = value_key_head(list[i], len);
-        s->bits |= (uint64_t)1 << skip_bit(s->head[s->n], s->len[s->n]);
+        s->bits |= (uint64_t)1 << value_key_bit(s->head[s->n], s->len[s->n]);
         s->n++;
     }
     return s->n ? s : NULL;
 }
 
+/* skip_set_of(list) made once per thread for the last list asked (the lists are static
+ * arrays, so their address names them: deps.h): the hashes of 10,000 pages ask 30,000
+ * times for LATE_KEYS' set, each making it was 10 million instructions of a body edit. */
+static const skip_set *
+skip_set_for(const char *const *list)
+{
+    static _Thread_local const char *const *last;
+    static _Thread_local skip_set set;
+    static _Thread_local const skip_set *made;
+    if (list != last) {
+        made = skip_set_of(&set, list);
+        last = list;
+    }
+    return made;
+}
+
 static bool
 skipped(const skip_set *s, const value_pair *p)
 {
-    if (!s || !(s->bits >> skip_bit(p->key_head, p->key_len) & 1))
+    if (!s || !(s->bits >> value_key_bit(p->key_head, p->key_len) & 1))
         return false;
     for (size_t i = 0; i < s->n; i++)
         if (s->head[i] == p->key_head && s->len[i] == p->key_len &&
@@ -391,8 +401,7 @@ deep(const value *v, deps_memo *m)
 uint64_t
 deps_hash_except(const value *v, const char *const *skip, uint64_t tag, deps_memo *memo)
 {
-    skip_set set;
-    return deep_except(v, memo, skip_set_of(&set, skip), tag | 1);
+    return deep_except(v, memo, skip_set_for(skip), tag | 1);
 }
 
 uint64_t
@@ -425,8 +434,7 @@ deps_hash_early(const value *v, const char *const *late, const deps_known *known
 {
     if (!v || v->type != VALUE_MAP)
         return deep(v, NULL);
-    skip_set set;
-    const skip_set *skip = skip_set_of(&set, late);
+    const skip_set *skip = skip_set_for(late);
     uint64_t h = hash_u64(TAG_MAP, 0x6561726c79); /* "early" */
     for (size_t i = 0; i < v->as.map.len; i++) {
         const value_pair *p = &v->as.map.pairs[i];
@@ -441,8 +449,7 @@ deps_hash_late(uint64_t early, const value *v, const char *const *late)
 {
     if (!v || v->type != VALUE_MAP)
         return early;
-    skip_set set;
-    const skip_set *skip = skip_set_of(&set, late);
+    const skip_set *skip = skip_set_for(late);
     uint64_t h = early; /* the places tell where the other pairs are, and how many */
     for (size_t i = 0; i < v->as.map.len; i++) {
         const value_pair *p = &v->as.map.pairs[i];

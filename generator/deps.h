@@ -73,7 +73,8 @@ void deps_memo_put_deep(deps_memo *m, const value *v, uint64_t h);
 /* The hash of what kind says matters of v (NULL: not there); not for DEPS_ATTRS. */
 uint64_t deps_hash(const value *v, deps_kind kind, deps_memo *memo);
 /* A deep hash of v that leaves out the pairs of maps whose key is in skip (a NULL-ended
- * list of names); tag names the list for the memo (one tag per list). */
+ * list of names, a static array: its address names it); tag names the list for the memo
+ * (one tag per list). */
 uint64_t deps_hash_except(const value *v, const char *const *skip, uint64_t tag, deps_memo *memo);
 /* Values whose deep hash (deps_hash(v, DEPS_DEEP)) is known already, vals[i] with
  * hashes[i]: a page's front matter and stages, restored from the cache with them
@@ -89,7 +90,8 @@ uint64_t deps_hash_map_of(const value *v, const uint64_t *hashes);
 /* A deep hash of the map v made in two steps, for a map some of whose pairs are set after
  * the others (a page's: page.data and the Markdown's results come after the model).
  * deps_hash_early() hashes, in order, the pairs whose key is not in late (a NULL-ended
- * list); deps_hash_late() adds to that the late pairs, each with its place. As long as the
+ * list, a static array: its address names it); deps_hash_late() adds to that the late pairs,
+ * each with its place. As long as the
  * other pairs are the ones early was made of, the result tells maps apart as a deep hash
  * does (it is another number than deps_hash()'s). No memo: the containers of a page are
  * its own. Not a map: deps_hash_early() gives the deep hash, deps_hash_late() early.

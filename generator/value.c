@@ -4,6 +4,7 @@
 #include "value.h"
 
 #include "hash.h"
+#include "selfcheck.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -218,17 +219,11 @@ append_pair(value *map, value_pair p, arena *a)
         value_map_index(map, a);
 }
 
-/* Sets key (copied when `copy`, else borrowed) to v, recording key_pos. */
+/* Adds key (copied when `copy`, else borrowed), which map does not hold, with v. */
 static void
-set_pair(value *map, const char *key, size_t key_len, bool copy, value *v, src_pos key_pos,
+add_pair(value *map, const char *key, size_t key_len, bool copy, value *v, src_pos key_pos,
          arena *a)
 {
-    value_pair *p = find_pair(map, key, key_len);
-    if (p) {
-        p->val = v;
-        p->key_pos = key_pos;
-        return;
-    }
     if (map->as.map.len == map->as.map.cap) {
         size_t cap = map->as.map.cap ? map->as.map.cap * 2 : 8;
         value_pair *pairs = arena_alloc(a, cap * sizeof(value_pair));
@@ -242,6 +237,20 @@ set_pair(value *map, const char *key, size_t key_len, bool copy, value *v, src_p
         map, value_pair_make(copy ? arena_strndup(a, key, key_len) : key, key_len, v, key_pos), a);
 }
 
+/* Sets key (copied when `copy`, else borrowed) to v, recording key_pos. */
+static void
+set_pair(value *map, const char *key, size_t key_len, bool copy, value *v, src_pos key_pos,
+         arena *a)
+{
+    value_pair *p = find_pair(map, key, key_len);
+    if (p) {
+        p->val = v;
+        p->key_pos = key_pos;
+        return;
+    }
+    add_pair(map, key, key_len, copy, v, key_pos, a);
+}
+
 void
 value_map_setn_at(value *map, const char *key, size_t key_len, value *v, src_pos key_pos, arena *a)
 {
@@ -252,6 +261,20 @@ void
 value_map_set_ref(value *map, const char *key, value *v, arena *a)
 {
     set_pair(map, key, strlen(key), false, v, v ? v->pos : SRC_NONE, a);
+}
+
+void
+value_map_addn_ref(value *map, const char *key, size_t key_len, value *v, arena *a)
+{
+    if (SELF_CHECKS && find_pair(map, key, key_len))
+        internal_error("value_map_add_ref: the map holds '%.*s' already", (int)key_len, key);
+    add_pair(map, key, key_len, false, v, v ? v->pos : SRC_NONE, a);
+}
+
+void
+value_map_add_ref(value *map, const char *key, value *v, arena *a)
+{
+    value_map_addn_ref(map, key, strlen(key), v, a);
 }
 
 value *

@@ -62,6 +62,14 @@ value_key_head(const char *key, size_t key_len)
     return head;
 }
 
+/* A bit (0 to 63) of a key by its head and length: a mask of the bits of a few keys rules
+ * most other keys out with one test (deps.c's late keys, site.c's page keys). */
+static inline unsigned
+value_key_bit(uint32_t head, size_t key_len)
+{
+    return (unsigned)(((head ^ ((uint32_t)key_len << 24)) * 2654435761u) >> 26);
+}
+
 /* A map's pair, with key_head made. */
 static inline value_pair
 value_pair_make(const char *key, size_t key_len, value *val, src_pos key_pos)
@@ -143,6 +151,10 @@ void value_map_setn(value *map, const char *key, size_t key_len, value *v, arena
  * (a literal, or a name of site.yaml's). The site's template values set 400,000 keys at
  * 10,000 pages, almost all literals. */
 void value_map_set_ref(value *map, const char *key, value *v, arena *a);
+/* As value_map_set_ref, for a key the caller knows map does not hold: added at the end
+ * without looking for it (the sanitizer builds look, and stop when it is there). */
+void value_map_add_ref(value *map, const char *key, value *v, arena *a);
+void value_map_addn_ref(value *map, const char *key, size_t key_len, value *v, arena *a);
 /* As value_map_setn, recording where the key was written (front matter, site.yaml). */
 void value_map_setn_at(value *map, const char *key, size_t key_len, value *v, src_pos key_pos,
                        arena *a);

@@ -267,7 +267,7 @@ skip_set_for(const char *const *list)
     return made;
 }
 
-static bool
+static inline bool
 skipped(const skip_set *s, const value_pair *p)
 {
     if (!s || !(s->bits >> value_key_bit(p->key_head, p->key_len) & 1))

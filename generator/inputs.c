@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * inputs.c - the fingerprint of input files by their metadata (see inputs.h). Part of
- * the build pass (build.c), main thread. */
+ * the build pass: memo.c's fingerprint thread (or the main thread, when no thread could be
+ * made). */
 #include "inputs.h"
 
 #include "arena.h"

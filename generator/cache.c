@@ -11,9 +11,9 @@
  * in place order), not of the bytes, so that the same records written in another order
  * compare equal. The records are found by key through an index of their own (slots of
  * record numbers, each record with its key's hash), not a strtab: 73,000 keys at 10,000
- * pages went into a strtab in 17 ms of every build's start, one cache miss after another. Part of
- * the build pass (build.c); records are put by the passes' threads (cache_next_put_slot,
- * cache_next_keep), the rest on the main thread. */
+ * pages went into a strtab in 17 ms of every build's start, one cache miss after another.
+ * Part of the build pass (build.c); records are put by the passes' threads
+ * (cache_next_put_slot, cache_next_keep), the rest on the main thread. */
 #include "cache.h"
 
 #include "hash.h"

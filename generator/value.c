@@ -267,14 +267,8 @@ void
 value_map_addn_ref(value *map, const char *key, size_t key_len, value *v, arena *a)
 {
     if (SELF_CHECKS && find_pair(map, key, key_len))
-        internal_error("value_map_add_ref: the map holds '%.*s' already", (int)key_len, key);
+        internal_error("value_map_addn_ref: the map holds '%.*s' already", (int)key_len, key);
     add_pair(map, key, key_len, false, v, v ? v->pos : SRC_NONE, a);
-}
-
-void
-value_map_add_ref(value *map, const char *key, value *v, arena *a)
-{
-    value_map_addn_ref(map, key, strlen(key), v, a);
 }
 
 value *

@@ -151,9 +151,9 @@ void value_map_setn(value *map, const char *key, size_t key_len, value *v, arena
  * (a literal, or a name of site.yaml's). The site's template values set 400,000 keys at
  * 10,000 pages, almost all literals. */
 void value_map_set_ref(value *map, const char *key, value *v, arena *a);
-/* As value_map_set_ref, for a key the caller knows map does not hold: added at the end
- * without looking for it (the sanitizer builds look, and stop when it is there). */
-void value_map_add_ref(value *map, const char *key, value *v, arena *a);
+/* As value_map_set_ref, for a key (key_len bytes) the caller knows map does not hold:
+ * added at the end without looking for it (the sanitizer builds look, and stop when it is
+ * there). */
 void value_map_addn_ref(value *map, const char *key, size_t key_len, value *v, arena *a);
 /* As value_map_setn, recording where the key was written (front matter, site.yaml). */
 void value_map_setn_at(value *map, const char *key, size_t key_len, value *v, src_pos key_pos,

@@ -1062,7 +1062,7 @@ test_date_format(void)
     buf_free(&b);
 }
 
-/* value_map_add_ref: a key the map does not hold, added at the end and borrowed; past the
+/* value_map_addn_ref: a key the map does not hold, added at the end and borrowed; past the
  * size at which a map is indexed, every key still found, in order, and no other. */
 static void
 test_map_add(void)
@@ -1070,23 +1070,23 @@ test_map_add(void)
     value *m = value_new_map(A, SRC_NONE);
     value_map_set(m, "a", num(1), A);
     static const char added[] = "added";
-    value_map_add_ref(m, added, num(2), A);
+    value_map_addn_ref(m, added, 5, num(2), A);
     const value_pair *add = value_map_pair(m, "added");
     OK(add && add == &m->as.map.pairs[1] && add->key == added && add->val->as.number == 2 &&
            value_len(m) == 2,
-       "value_map_add_ref: the key added at the end, borrowed");
+       "value_map_addn_ref: the key added at the end, borrowed");
     value *many = value_new_map(A, SRC_NONE);
     static char names[100][8];
     for (size_t i = 0; i < 100; i++) {
         snprintf(names[i], sizeof names[i], "k%zu", i);
-        value_map_add_ref(many, names[i], num((double)i), A);
+        value_map_addn_ref(many, names[i], strlen(names[i]), num((double)i), A);
     }
     size_t all = 0;
     for (size_t i = 0; i < 100; i++) {
         const value *v = value_map_get(many, names[i]);
         all += v && v->as.number == (double)i && many->as.map.pairs[i].key == names[i];
     }
-    INT_EQ(all, 100, "value_map_add_ref: 100 keys in order, each found");
+    INT_EQ(all, 100, "value_map_addn_ref: 100 keys in order, each found");
     OK(!value_map_get(many, "k100") && !value_map_get(many, "k"), "and no other");
 }
 

@@ -172,8 +172,13 @@ void
 diag_merge(diag *d, diag *from)
 {
     pthread_mutex_lock(&from->lock);
-    pthread_mutex_lock(&d->lock);
+    if (from->len == 0) { /* most pages' own: d's lock not taken (the pool's threads merge
+                           * 10,000 pages' into the build's at once) */
+        pthread_mutex_unlock(&from->lock);
+        return;
+    }
     size_t *ids = xcalloc(from->len + 1, sizeof(size_t));
+    pthread_mutex_lock(&d->lock);
     for (size_t i = 0; i < from->len; i++) {
         entry *e = &from->items[i];
         size_t parent = e->parent == SIZE_MAX ? SIZE_MAX : ids[e->parent];

@@ -380,42 +380,18 @@ srcset_first(const char *s, long *width)
     return len;
 }
 
-/* What a row shows of a project, its page's values found in one pass over its pairs: the
+/* What a row shows of a project: its page's values, found in one pass over its pairs (the
  * rows of 10,000 projects looked each up in a map of thirty-odd keys, 200,000 lookups on
- * the side thread of every build. */
-typedef struct row_values {
-    const value *title, *url, *lang, *stages, *image;
-} row_values;
+ * the side thread of every build). */
+enum { ROW_TITLE, ROW_URL, ROW_LANG, ROW_STAGES, ROW_IMAGE, ROW_KEYS };
+static const value_key row_keys[ROW_KEYS] = {VALUE_KEY("title"), VALUE_KEY("url"),
+                                             VALUE_KEY("lang"), VALUE_KEY("stages"),
+                                             VALUE_KEY("image")};
 
-static row_values
-row_values_of(const value *page)
+static const value *
+row_value(const value_pair *const *found, size_t k)
 {
-    row_values r = {NULL, NULL, NULL, NULL, NULL};
-    for (size_t i = 0; page && page->type == VALUE_MAP && i < page->as.map.len; i++) {
-        const value_pair *p = &page->as.map.pairs[i];
-        const value **at = NULL;
-        switch (p->key_len) {
-        case 3:
-            at = memcmp(p->key, "url", 3) == 0 ? &r.url : NULL;
-            break;
-        case 4:
-            at = memcmp(p->key, "lang", 4) == 0 ? &r.lang : NULL;
-            break;
-        case 5:
-            at = memcmp(p->key, "title", 5) == 0   ? &r.title
-                 : memcmp(p->key, "image", 5) == 0 ? &r.image
-                                                   : NULL;
-            break;
-        case 6:
-            at = memcmp(p->key, "stages", 6) == 0 ? &r.stages : NULL;
-            break;
-        default:
-            break;
-        }
-        if (at) /* a map holds a key once */
-            *at = p->val;
-    }
-    return r;
+    return found[k] ? found[k]->val : NULL;
 }
 
 /* thumb: 0, or [src, width, height, webp] of the narrowest variant of page.image */
@@ -468,18 +444,20 @@ static void
 put_row(buf *out, const model *m, size_t i, const char *lang, const char *const *stage_keys,
         size_t n_stages, arena *a)
 {
-    row_values r = row_values_of(value_list_get(m->pages, i));
-    const char *url = value_str(r.url), *page_lang = value_str(r.lang);
+    const value_pair *f[ROW_KEYS];
+    value_map_pairs_of(value_list_get(m->pages, i), row_keys, ROW_KEYS, f);
+    const char *url = value_str(row_value(f, ROW_URL));
+    const char *page_lang = value_str(row_value(f, ROW_LANG));
     buf_putc(out, '[');
-    value_json_cstr(out, value_str(r.title));
+    value_json_cstr(out, value_str(row_value(f, ROW_TITLE)));
     buf_putc(out, ',');
     value_json_cstr(out, url);
     buf_putc(out, ',');
     value_json_cstr(out, page_lang && lang && strcmp(page_lang, lang) != 0 ? page_lang : "");
     buf_putc(out, ',');
-    put_stages(out, r.stages, stage_keys, n_stages);
+    put_stages(out, row_value(f, ROW_STAGES), stage_keys, n_stages);
     buf_putc(out, ',');
-    put_thumb(out, r.image, url, a);
+    put_thumb(out, row_value(f, ROW_IMAGE), url, a);
     buf_putc(out, ']');
 }
 

@@ -956,14 +956,7 @@ name_declared_terms(site *s, value *m, const page *p)
     }
 }
 
-/* A key build_page_ctx() sets (a literal, with its length) and its value. */
-typedef struct ctx_pair {
-    const char *key;
-    size_t len;
-    value *val;
-} ctx_pair;
-#define CTX_PAIR(k, v) ((ctx_pair){k, sizeof k - 1, v})
-#define CTX_PAIRS_MAX  24
+#define CTX_PAIRS_MAX 24 /* the keys build_page_ctx() sets */
 
 /* A string value of str, which outlives the model (a page's fields, a literal, a name of
  * site.yaml's): borrowed, not copied (90,000 copies at 10,000 pages); null for NULL. */
@@ -974,35 +967,21 @@ ref_val(site *s, const char *str)
                : value_new_null(s->a, SRC_NONE);
 }
 
-/* m, a copy of front's pairs, with pairs[0..n) set in order (each key once): a key front
- * has is replaced in place, the others added at the end without a search. Which of them
- * front has is told in one pass over front's dozen pairs, most of them ruled out by one
- * test of a bit of a mask made of the keys' lengths and first bytes: a lookup of each of
- * the twenty keys in front or in m cost 140 instructions, 34 million at 10,000 pages. */
+/* m, a copy of front's pairs, with keys[k] set to vals[k] in order (each key once): a key
+ * front has is replaced in place, the others added at the end without a search (a lookup
+ * of each of the twenty keys in front or in m cost 140 instructions, 34 million at 10,000
+ * pages). */
 static void
-set_pairs_over(site *s, value *m, const value *front, const ctx_pair *pairs, size_t n)
+set_pairs_over(site *s, value *m, const value *front, const value_key *keys, value *const *vals,
+               size_t n)
 {
-    uint64_t mask = 0;
-    uint32_t heads[CTX_PAIRS_MAX];
+    const value_pair *found[CTX_PAIRS_MAX];
+    value_map_pairs_of(front, keys, n, found);
     for (size_t k = 0; k < n; k++) {
-        heads[k] = value_key_head(pairs[k].key, pairs[k].len);
-        mask |= (uint64_t)1 << value_key_bit(heads[k], pairs[k].len);
-    }
-    bool in_front[CTX_PAIRS_MAX] = {false};
-    for (size_t i = 0; front && front->type == VALUE_MAP && i < front->as.map.len; i++) {
-        const value_pair *fp = &front->as.map.pairs[i];
-        if (!(mask >> value_key_bit(fp->key_head, fp->key_len) & 1))
-            continue;
-        for (size_t k = 0; k < n; k++)
-            if (heads[k] == fp->key_head && pairs[k].len == fp->key_len &&
-                memcmp(pairs[k].key, fp->key, fp->key_len) == 0)
-                in_front[k] = true;
-    }
-    for (size_t k = 0; k < n; k++) {
-        if (in_front[k])
-            set(s, m, pairs[k].key, pairs[k].val);
+        if (found[k])
+            set(s, m, keys[k].key, vals[k]);
         else
-            value_map_addn_ref(m, pairs[k].key, pairs[k].len, pairs[k].val, s->a);
+            value_map_addn_ref(m, keys[k].key, keys[k].len, vals[k], s->a);
     }
 }
 
@@ -1016,35 +995,37 @@ build_page_ctx(site *s, page *p, page *lower, page *higher)
     value *m = map_copy(s, p->front);
     name_declared_terms(s, m, p);
 #define OR_NULL(v) ((v) ? (value *)(v) : value_new_null(s->a, SRC_NONE))
-    ctx_pair pairs[CTX_PAIRS_MAX];
+    value_key keys[CTX_PAIRS_MAX];
+    value *vals[CTX_PAIRS_MAX];
     size_t n = 0;
-    pairs[n++] = CTX_PAIR("title", ref_val(s, p->title));
-    pairs[n++] = CTX_PAIR("slug", ref_val(s, p->slug));
-    pairs[n++] = CTX_PAIR("url", ref_val(s, p->url));
-    pairs[n++] = CTX_PAIR("permalink", ref_val(s, p->permalink));
-    pairs[n++] = CTX_PAIR("path", ref_val(s, p->path));
-    pairs[n++] = CTX_PAIR("section", ref_val(s, p->section));
-    pairs[n++] = CTX_PAIR("kind", ref_val(s, page_kind(p)));
-    pairs[n++] = CTX_PAIR("date", OR_NULL(p->date));
-    pairs[n++] = CTX_PAIR("updated", OR_NULL(p->updated));
-    pairs[n++] = CTX_PAIR("draft", value_new_bool(s->a, p->draft, SRC_NONE));
+#define PUT(k, v) (keys[n] = VALUE_KEY(k), vals[n++] = (v))
+    PUT("title", ref_val(s, p->title));
+    PUT("slug", ref_val(s, p->slug));
+    PUT("url", ref_val(s, p->url));
+    PUT("permalink", ref_val(s, p->permalink));
+    PUT("path", ref_val(s, p->path));
+    PUT("section", ref_val(s, p->section));
+    PUT("kind", ref_val(s, page_kind(p)));
+    PUT("date", OR_NULL(p->date));
+    PUT("updated", OR_NULL(p->updated));
+    PUT("draft", value_new_bool(s->a, p->draft, SRC_NONE));
     /* summary, content, toc, word_count, reading_time: set by fill_page_content; whether
      * the summary is the body's first paragraph (a theme then does not show it twice) */
-    pairs[n++] = CTX_PAIR("summary_auto",
-                          value_new_bool(s->a, !value_map_get(p->front, "summary"), SRC_NONE));
-    pairs[n++] = CTX_PAIR("params", p->front);
+    PUT("summary_auto", value_new_bool(s->a, !value_map_get(p->front, "summary"), SRC_NONE));
+    PUT("params", p->front);
     if (p->cohort)
-        pairs[n++] = CTX_PAIR("cohort", ref_val(s, p->cohort));
-    pairs[n++] = CTX_PAIR("stages", p->stages);
-    pairs[n++] = CTX_PAIR("days_total",
-                          p->days_total >= 0 ? num_val(s, (double)p->days_total) : OR_NULL(NULL));
-    pairs[n++] = CTX_PAIR("terms", p->terms ? p->terms : value_new_map(s->a, SRC_NONE));
-    pairs[n++] = CTX_PAIR("lower", lower ? page_link(s, lower) : OR_NULL(NULL));
-    pairs[n++] = CTX_PAIR("higher", higher ? page_link(s, higher) : OR_NULL(NULL));
-    pairs[n++] = CTX_PAIR("lang", ref_val(s, page_text_lang(s, p)));
-    pairs[n++] = CTX_PAIR("translations", page_translations(s, p));
+        PUT("cohort", ref_val(s, p->cohort));
+    PUT("stages", p->stages);
+    PUT("days_total",
+        p->days_total >= 0 ? num_val(s, (double)p->days_total) : value_new_null(s->a, SRC_NONE));
+    PUT("terms", p->terms ? p->terms : value_new_map(s->a, SRC_NONE));
+    PUT("lower", lower ? page_link(s, lower) : value_new_null(s->a, SRC_NONE));
+    PUT("higher", higher ? page_link(s, higher) : value_new_null(s->a, SRC_NONE));
+    PUT("lang", ref_val(s, page_text_lang(s, p)));
+    PUT("translations", page_translations(s, p));
+#undef PUT
 #undef OR_NULL
-    set_pairs_over(s, m, p->front, pairs, n);
+    set_pairs_over(s, m, p->front, keys, vals, n);
     m->anchor = true; /* holds no other page's map: deps.c checks reads through it whole */
     p->ctx = m;
 }

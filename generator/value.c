@@ -298,6 +298,29 @@ value_map_set(value *map, const char *key, value *v, arena *a)
     value_map_setn(map, key, strlen(key), v, a);
 }
 
+void
+value_map_pairs_of(const value *map, const value_key *keys, size_t n, const value_pair **found)
+{
+    if (n > VALUE_KEYS_MAX)
+        internal_error("value_map_pairs_of: %zu keys, more than %d", n, VALUE_KEYS_MAX);
+    uint32_t heads[VALUE_KEYS_MAX];
+    uint64_t mask = 0;
+    for (size_t k = 0; k < n; k++) {
+        found[k] = NULL;
+        heads[k] = value_key_head(keys[k].key, keys[k].len);
+        mask |= (uint64_t)1 << value_key_bit(heads[k], keys[k].len);
+    }
+    for (size_t i = 0; map && map->type == VALUE_MAP && i < map->as.map.len; i++) {
+        const value_pair *p = &map->as.map.pairs[i];
+        if (!(mask >> value_key_bit(p->key_head, p->key_len) & 1))
+            continue;
+        for (size_t k = 0; k < n; k++)
+            if (!found[k] && heads[k] == p->key_head && keys[k].len == p->key_len &&
+                memcmp(keys[k].key, p->key, p->key_len) == 0)
+                found[k] = p;
+    }
+}
+
 value *
 value_map_getn(const value *map, const char *key, size_t key_len)
 {

@@ -63,7 +63,7 @@ value_key_head(const char *key, size_t key_len)
 }
 
 /* A bit (0 to 63) of a key by its head and length: a mask of the bits of a few keys rules
- * most other keys out with one test (deps.c's late keys, site.c's page keys). */
+ * most other keys out with one test (deps.c's late keys, value_map_pairs_of()). */
 static inline unsigned
 value_key_bit(uint32_t head, size_t key_len)
 {
@@ -175,6 +175,19 @@ value *value_map_copy(const value *src, size_t extra, arena *a);
 void value_map_index(value *map, arena *a);
 /* The pair for key, NULL when absent (to reach key_pos). */
 const value_pair *value_map_pair(const value *map, const char *key);
+/* A key and its length, for value_map_pairs_of(). */
+typedef struct value_key {
+    const char *key;
+    size_t len;
+} value_key;
+#define VALUE_KEY(k)   ((value_key){k, sizeof k - 1})
+#define VALUE_KEYS_MAX 32
+/* The pairs of map for keys[0..n) (n at most VALUE_KEYS_MAX) into found[0..n), NULL for a
+ * key it does not have (a key given twice: its first pair, as value_map_pair() finds it),
+ * in one pass over the pairs, most of them ruled out by one test (value_key_bit()): for a
+ * few keys of a map of dozens (a page's), cheaper than a lookup of each. */
+void value_map_pairs_of(const value *map, const value_key *keys, size_t n,
+                        const value_pair **found);
 
 /* ---- access: NULL when absent or when the value is not of the right type ---- */
 value *value_map_get(const value *map, const char *key);

@@ -1090,6 +1090,39 @@ test_map_add(void)
     OK(!value_map_get(many, "k100") && !value_map_get(many, "k"), "and no other");
 }
 
+/* value_map_pairs_of: each key's pair as value_map_pair() finds it, NULL for a key the map
+ * does not have (a prefix of one, one longer), the first of a key given twice, nothing in
+ * what is not a map. */
+static void
+test_map_pairs_of(void)
+{
+    value *m = value_new_map(A, SRC_NONE);
+    static char names[40][8];
+    for (size_t i = 0; i < 40; i++) {
+        snprintf(names[i], sizeof names[i], "key%zu", i);
+        value_map_set(m, names[i], num((double)i), A);
+    }
+    const value_key keys[] = {VALUE_KEY("key3"), VALUE_KEY("key39"), VALUE_KEY("key"),
+                              VALUE_KEY("key390"), VALUE_KEY("key0")};
+    const value_pair *found[5];
+    value_map_pairs_of(m, keys, 5, found);
+    OK(found[0] == value_map_pair(m, "key3") && found[1] == value_map_pair(m, "key39") &&
+           found[4] == value_map_pair(m, "key0") && found[0] && found[1] && found[4],
+       "value_map_pairs_of: the pairs value_map_pair() finds");
+    OK(!found[2] && !found[3], "value_map_pairs_of: a prefix of a key, a longer key: none");
+    value *twice = value_new_map(A, SRC_NONE); /* filled in directly, as front.c may */
+    twice->as.map.pairs = arena_alloc(A, 2 * sizeof(value_pair));
+    twice->as.map.cap = 2;
+    twice->as.map.pairs[twice->as.map.len++] = value_pair_make("a", 1, num(1), SRC_NONE);
+    twice->as.map.pairs[twice->as.map.len++] = value_pair_make("a", 1, num(2), SRC_NONE);
+    const value_key a_key[] = {VALUE_KEY("a")};
+    value_map_pairs_of(twice, a_key, 1, found);
+    OK(found[0] == &twice->as.map.pairs[0], "value_map_pairs_of: a key given twice: its first");
+    found[0] = &twice->as.map.pairs[1];
+    value_map_pairs_of(num(3), a_key, 1, found);
+    OK(!found[0], "value_map_pairs_of: not a map: nothing");
+}
+
 int
 main(void)
 {
@@ -1099,6 +1132,7 @@ main(void)
     test_maps();
     test_map_copy();
     test_map_add();
+    test_map_pairs_of();
     test_access();
     test_truthy();
     test_compare();

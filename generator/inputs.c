@@ -103,6 +103,9 @@ walk(uint64_t h, int fd, unsigned depth, inputs_seen *seen, buf *rel)
         names[n++] = xstrdup(e->d_name);
     }
     qsort(names, n, sizeof(char *), cmp_names);
+    if (seen) /* room for this folder's files at once: a folder of 10,000 pages would
+               * otherwise grow the table (and hash every key again) ten times */
+        strtab_reserve(&seen->files, seen->files.len + n);
     h = hash_u64(h, n);
     for (size_t i = 0; i < n; i++) {
         struct stat st;

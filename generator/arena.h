@@ -34,4 +34,12 @@ char *arena_printf(arena *a, const char *fmt, ...) __attribute__((format(printf,
 /* Bytes handed out so far (for tests and statistics). */
 size_t arena_used(const arena *a);
 
+/* From now on, up to max of the large blocks (2 MiB) that freed arenas give back are
+ * kept for the next arenas instead of going back to the system (0, the default: none):
+ * for a process that makes its model again and again (serve). Fewer than are kept now
+ * returns the rest. Thread-safe. */
+void arena_keep_blocks(size_t max);
+/* How many are kept now (for tests). */
+size_t arena_kept_blocks(void);
+
 #endif

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT
+ * test_arena.c - the large blocks an arena frees are kept for the next arena when asked
+ * (arena_keep_blocks(), serve's rebuilds), never past the number asked for, and memory
+ * from a kept block still comes zero from arena_zalloc() although the last arena wrote
+ * over it. */
+#include "arena.h"
+
+#include "harness.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Small allocations up to `bytes` in all (past the 8 MiB after which an arena takes 2 MiB
+ * mapped blocks), each filled with `fill`. */
+static void
+fill_arena(arena *a, size_t bytes, unsigned char fill)
+{
+    for (size_t done = 0; done < bytes; done += 1024)
+        memset(arena_alloc(a, 1024), fill, 1024);
+}
+
+/* Whether n zalloc'd bytes of a are all zero, each piece of 1 KiB. */
+static bool
+zalloc_zero(arena *a, size_t bytes)
+{
+    for (size_t done = 0; done < bytes; done += 1024) {
+        const unsigned char *p = arena_zalloc(a, 1024);
+        for (size_t i = 0; i < 1024; i++)
+            if (p[i])
+                return false;
+    }
+    return true;
+}
+
+int
+main(void)
+{
+    const size_t mib = (size_t)1 << 20;
+    INT_EQ(arena_kept_blocks(), 0, "none kept before any is asked for");
+    arena *a = arena_new();
+    fill_arena(a, 16 * mib, 0xab); /* 8 MiB, then four mapped blocks */
+    arena_free(a);
+    INT_EQ(arena_kept_blocks(), 0, "none kept by default: they go back to the system");
+
+    arena_keep_blocks(3);
+    a = arena_new();
+    fill_arena(a, 16 * mib, 0xab);
+    arena_free(a);
+    INT_EQ(arena_kept_blocks(), 3, "kept when asked, no more than asked for");
+
+    /* the next arena takes them back; what it zallocs there is zero, not the 0xab */
+    arena *b = arena_new();
+    fill_arena(b, 8 * mib, 0xcd);
+    OK(zalloc_zero(b, 5 * mib), "zalloc'd memory in kept blocks is zero");
+    INT_EQ(arena_kept_blocks(), 0, "the next arena took the kept blocks");
+    arena_free(b);
+    INT_EQ(arena_kept_blocks(), 3, "and gave them back");
+
+    /* a reset arena's first block was written over: zalloc clears it too */
+    arena *c = arena_new();
+    memset(arena_alloc(c, 4096), 0xef, 4096);
+    arena_reset(c);
+    OK(zalloc_zero(c, 4096), "zalloc'd memory after a reset is zero");
+    arena_free(c);
+
+    arena_keep_blocks(1);
+    INT_EQ(arena_kept_blocks(), 1, "asking for fewer returns the rest");
+    arena_keep_blocks(0);
+    INT_EQ(arena_kept_blocks(), 0, "asking for none returns them all");
+    return harness_done();
+}

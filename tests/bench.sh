@@ -1,14 +1,18 @@
 #!/bin/sh
 # bench.sh CLINFOLIO [N...] - build generated corpora of N project pages (default 1000
-# and 10000; BENCH_LARGE=1 adds 50000) with the demo's settings in one language
+# and 10000; BENCH_LARGE=1 adds 50000, BENCH_LARGE=2 50000 and 100000; Hugo only up to
+# BENCH_HUGO_MAX pages, default 50000: at 100,000 it takes minutes and about 11 GiB a
+# build, and what is measured there is clinfolio's own growth) with the demo's settings
+# in one language
 # (tests/bench/site.yaml), theme and both plugins,
 # and the same content files with Hugo (from Debian, installed here when missing) over a
 # minimal Hugo site whose templates this script writes: a single and a list template that
 # print the title, the date, the params and the content, with taxonomies for cohort and
 # department. The two alternate (BENCH_ROUNDS rounds, default 2, after one warm-up build
 # each); for each size it prints the fastest wall time and the largest peak RSS of each
-# and the ratios clinfolio/Hugo, then clinfolio's CPU time in user space and in the kernel
-# per 1,000 pages (the fastest round's). Then, for `clinfolio serve` on the same corpora, the time
+# and the ratios clinfolio/Hugo, then clinfolio's wall and CPU time in user space and in
+# the kernel and its peak memory per 1,000 pages (the fastest round's; the largest peak),
+# each against the 10,000-page build's (the linearity targets of issue 10). Then, for `clinfolio serve` on the same corpora, the time
 # from saving one page, open as in a browser, to its live-reload event (the fast render:
 # tests/bench/serve_reload.py: the median, fastest and slowest of 5 edits, and serve's own
 # time for the whole rebuild, then the median milliseconds of each part of the rebuild as
@@ -27,8 +31,14 @@ set -eu
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 shift
 sizes=${*:-1000 10000}
-[ "$#" -gt 0 ] || [ "${BENCH_LARGE:-0}" != 1 ] || sizes="$sizes 50000"
+if [ "$#" -eq 0 ]; then
+    case ${BENCH_LARGE:-0} in
+    1) sizes="$sizes 50000" ;;
+    2) sizes="$sizes 50000 100000" ;;
+    esac
+fi
 rounds=${BENCH_ROUNDS:-2}
+hugo_max=${BENCH_HUGO_MAX:-50000}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 if ! command -v hugo >/dev/null 2>&1; then
@@ -88,43 +98,50 @@ printf '%-8s %10s %10s %8s %14s %10s %8s\n' pages clinfolio-s hugo-s ratio clinf
     hugo-MiB ratio
 : >"$tmp/cpu"
 for n in $sizes; do
+    with_hugo=$([ "$n" -le "$hugo_max" ] && echo 1 || echo 0)
     discard "$tmp/content/projects" "$tmp/public" "$hsite/content/projects"
     /usr/bin/python3 "$here/bench/gen_corpus.py" "$n" "$tmp/content/projects" >/dev/null 2>&1
-    cp -R "$tmp/content/projects" "$hsite/content/projects"
+    [ "$with_hugo" = 0 ] || cp -R "$tmp/content/projects" "$hsite/content/projects"
     run_clinfolio >/dev/null # warm the page cache; also fills public/
-    run_hugo >/dev/null
+    [ "$with_hugo" = 0 ] || run_hugo >/dev/null
     : >"$tmp/runs"
     r=0
     while [ "$r" -lt "$rounds" ]; do
         printf 'c %s\n' "$(run_clinfolio)" >>"$tmp/runs"
-        printf 'h %s\n' "$(run_hugo)" >>"$tmp/runs"
+        [ "$with_hugo" = 0 ] || printf 'h %s\n' "$(run_hugo)" >>"$tmp/runs"
         r=$((r + 1))
     done
-    awk -v n="$n" '$1 == "c" { if (!cs || $2 < cs) { cs = $2; u = $4; y = $5 } }
-        END { print n, cs, u, y }' "$tmp/runs" >>"$tmp/cpu"
+    awk -v n="$n" '$1 == "c" { if (!cs || $2 < cs) { cs = $2; u = $4; y = $5 }; if ($3 > cm) cm = $3 }
+        END { print n, cs, u, y, cm }' "$tmp/runs" >>"$tmp/cpu"
     awk -v n="$n" '
         $1 == "c" { if (!cs || $2 < cs) cs = $2; if ($3 > cm) cm = $3 }
         $1 == "h" { if (!hs || $2 < hs) hs = $2; if ($3 > hm) hm = $3 }
-        END { printf "%-8d %10.2f %10.2f %8.2f %14.1f %10.1f %8.2f\n", n, cs, hs,
-              (hs > 0 ? cs / hs : 0), cm / 1024, hm / 1024, (hm > 0 ? cm / hm : 0) }' "$tmp/runs"
+        END { if (hs > 0)
+                  printf "%-8d %10.2f %10.2f %8.2f %14.1f %10.1f %8.2f\n", n, cs, hs, cs / hs,
+                         cm / 1024, hm / 1024, cm / hm
+              else
+                  printf "%-8d %10.2f %10s %8s %14.1f %10s %8s\n", n, cs, "-", "-", cm / 1024,
+                         "-", "-" }' "$tmp/runs"
 done
 discard "$hsite/content/projects" "$tmp/hpublic"
 
-# what the clean builds' time is made of: the CPU time of clinfolio's fastest round, in
-# user space (its own work) and in the kernel (files written, memory given to it), per
-# 1,000 pages and against the 10,000-page build's (time that grows faster than the pages
-# shows here; in a virtual machine that hands memory to the host when it is freed, the
-# kernel's part grows with every page first written)
-printf '\nclinfolio clean builds, CPU of the fastest round (s; per 1,000 pages; against 10,000 pages)\n'
-printf '%-8s %8s %8s %8s %9s %9s %9s %9s %9s\n' pages wall user system wall/1k user/1k \
-    sys/1k user-x sys-x
-awk '$1 == 10000 { bu = $3 / 10; bs = $4 / 10 }
-    { n[NR] = $1; w[NR] = $2; u[NR] = $3; s[NR] = $4 }
+# what the clean builds' time is made of: the wall and CPU time of clinfolio's fastest round,
+# in user space (its own work) and in the kernel (files written, memory given to it), and its
+# peak memory, per 1,000 pages and against the 10,000-page build's (time or memory that
+# grows faster than the pages shows here; in a virtual machine that hands memory to the host
+# when it is freed, the kernel's part grows with every page first written)
+printf '\nclinfolio clean builds per 1,000 pages (s, MiB; the fastest round; x: against 10,000 pages)\n'
+printf '%-8s %8s %8s %8s %8s %9s %9s %9s %9s %8s %8s %8s %8s\n' pages wall user system \
+    MiB wall/1k user/1k sys/1k MiB/1k wall-x user-x sys-x MiB-x
+awk '$1 == 10000 { bw = $2 / 10; bu = $3 / 10; bs = $4 / 10; bm = $5 / 1024 / 10 }
+    { n[NR] = $1; w[NR] = $2; u[NR] = $3; s[NR] = $4; m[NR] = $5 / 1024 }
     END { for (i = 1; i <= NR; i++) {
         k = n[i] / 1000
-        printf "%-8d %8.2f %8.2f %8.2f %9.3f %9.3f %9.3f", n[i], w[i], u[i], s[i], w[i] / k,
-               u[i] / k, s[i] / k
-        if (bu > 0 && bs > 0) printf " %9.2f %9.2f", u[i] / k / bu, s[i] / k / bs
+        printf "%-8d %8.2f %8.2f %8.2f %8.1f %9.3f %9.3f %9.3f %9.2f", n[i], w[i], u[i], s[i],
+               m[i], w[i] / k, u[i] / k, s[i] / k, m[i] / k
+        if (bw > 0 && bu > 0 && bs > 0 && bm > 0)
+            printf " %8.2f %8.2f %8.2f %8.2f", w[i] / k / bw, u[i] / k / bu, s[i] / k / bs,
+                   m[i] / k / bm
         printf "\n" } }' "$tmp/cpu"
 
 # incremental builds: a clean build (--clean), a rebuild with nothing changed, and one

@@ -1,9 +1,9 @@
 #!/bin/sh
 # bench.sh CLINFOLIO [N...] - build generated corpora of N project pages (default 1000
 # and 10000; BENCH_LARGE=1 adds 50000, BENCH_LARGE=2 50000 and 100000; Hugo only up to
-# BENCH_HUGO_MAX pages, default 50000: at 100,000 it takes minutes and about 11 GiB a
-# build, and what is measured there is clinfolio's own growth) with the demo's settings
-# in one language
+# BENCH_HUGO_MAX pages, default 50000: it took a minute and 5.7 GiB a build at 50,000
+# pages, and what 100,000 pages measure is clinfolio's own growth) with the demo's
+# settings in one language
 # (tests/bench/site.yaml), theme and both plugins,
 # and the same content files with Hugo (from Debian, installed here when missing) over a
 # minimal Hugo site whose templates this script writes: a single and a list template that

@@ -55,8 +55,8 @@
 /* A kept-alive connection with no request for this long is closed (its thread ends). */
 #define IDLE_SECONDS 60
 /* The model's memory kept from one rebuild for the next (arena_keep_blocks()), in 2 MiB
- * blocks: 512 MiB, what a rebuild of 10,000 pages uses three times over (70 blocks), and
- * the most an idle serve holds that way. */
+ * blocks: 512 MiB, more than three times what a rebuild of 10,000 pages maps (70 blocks),
+ * and the most an idle serve holds that way. */
 #define KEPT_BLOCKS 256
 
 /* {====================================================================

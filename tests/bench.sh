@@ -12,7 +12,8 @@
 # each); for each size it prints the fastest wall time and the largest peak RSS of each
 # and the ratios clinfolio/Hugo, then clinfolio's wall and CPU time in user space and in
 # the kernel and its peak memory per 1,000 pages (the fastest round's; the largest peak),
-# each against the 10,000-page build's (the linearity targets of issue 10). Then, for `clinfolio serve` on the same corpora, the time
+# each against the 10,000-page build's (the linearity targets of issue 10). Then, for
+# `clinfolio serve` on the same corpora, the time
 # from saving one page, open as in a browser, to its live-reload event (the fast render:
 # tests/bench/serve_reload.py: the median, fastest and slowest of 5 edits, and serve's own
 # time for the whole rebuild, then the median milliseconds of each part of the rebuild as

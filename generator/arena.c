@@ -39,7 +39,8 @@ static struct {
     pthread_mutex_t lock;
     block *head;
     size_t n, max;
-} spare = {PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0};
+    size_t taken; /* blocks map_block() handed out since arena_blocks_taken() */
+} spare = {PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0, 0};
 
 void
 arena_keep_blocks(size_t max)
@@ -53,6 +54,16 @@ arena_keep_blocks(size_t max)
         munmap(b, sizeof(block) + b->size);
     }
     pthread_mutex_unlock(&spare.lock);
+}
+
+size_t
+arena_blocks_taken(void)
+{
+    pthread_mutex_lock(&spare.lock);
+    size_t n = spare.taken;
+    spare.taken = 0;
+    pthread_mutex_unlock(&spare.lock);
+    return n;
 }
 
 size_t
@@ -131,6 +142,7 @@ map_block(void)
         spare.head = b->next;
         spare.n--;
     }
+    spare.taken += b != NULL;
     pthread_mutex_unlock(&spare.lock);
     if (b) { /* its bytes are what the last arena left */
         b->used = 0;
@@ -141,6 +153,9 @@ map_block(void)
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
     if (m == MAP_FAILED)
         return NULL;
+    pthread_mutex_lock(&spare.lock);
+    spare.taken++;
+    pthread_mutex_unlock(&spare.lock);
     b = m;
     b->size = BIG_BLOCK;
     b->used = 0;

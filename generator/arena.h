@@ -41,5 +41,8 @@ size_t arena_used(const arena *a);
 void arena_keep_blocks(size_t max);
 /* How many are kept now (for tests). */
 size_t arena_kept_blocks(void);
+/* How many large blocks arenas took (kept or new) since the last call: what a process
+ * that keeps them needs for its next model of the same size. */
+size_t arena_blocks_taken(void);
 
 #endif

@@ -55,8 +55,9 @@
 /* A kept-alive connection with no request for this long is closed (its thread ends). */
 #define IDLE_SECONDS 60
 /* The model's memory kept from one rebuild for the next (arena_keep_blocks()), in 2 MiB
- * blocks: 512 MiB, more than three times what a rebuild of 10,000 pages maps (70 blocks),
- * and the most an idle serve holds that way. */
+ * blocks: as many as the last rebuild took (keep_blocks_of_last_rebuild()), and never
+ * more than 512 MiB, more than three times what an edit's rebuild of 10,000 pages takes
+ * (70 blocks; the first, full build about 150). */
 #define KEPT_BLOCKS 256
 
 /* {====================================================================
@@ -1389,6 +1390,16 @@ make_private_dir(server *s)
     return true;
 }
 
+/* After a rebuild: as many blocks kept as it took, so that an idle serve holds the memory
+ * of its last rebuild, not of its largest (the first build, a full one, takes about twice
+ * what an edit's takes). */
+static void
+keep_blocks_of_last_rebuild(void)
+{
+    size_t taken = arena_blocks_taken();
+    arena_keep_blocks(taken < KEPT_BLOCKS ? taken : KEPT_BLOCKS);
+}
+
 int
 serve_run(const serve_options *opt)
 {
@@ -1414,6 +1425,7 @@ serve_run(const serve_options *opt)
         goto done;
     }
     rebuild(&s, true, false);
+    keep_blocks_of_last_rebuild();
     watch_site_files(&w);
     s.daemon = MHD_start_daemon(
         MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL,
@@ -1440,6 +1452,7 @@ serve_run(const serve_options *opt)
         bool css_only;
         wait_for_change(&w, &css_only);
         rebuild(&s, false, css_only);
+        keep_blocks_of_last_rebuild();
         watch_site_files(&w);
     }
 done:

@@ -2,7 +2,8 @@
  * test_arena.c - the large blocks an arena frees are kept for the next arena when asked
  * (arena_keep_blocks(), serve's rebuilds), never past the number asked for, and memory
  * from a kept block still comes zero from arena_zalloc() although the last arena wrote
- * over it. */
+ * over it; the blocks arenas take are counted (serve keeps as many as its last rebuild
+ * took). */
 #include "arena.h"
 
 #include "harness.h"
@@ -62,6 +63,14 @@ main(void)
     arena_reset(c);
     OK(zalloc_zero(c, 4096), "zalloc'd memory after a reset is zero");
     arena_free(c);
+
+    /* the blocks taken are counted: kept ones and new ones alike */
+    arena_blocks_taken();
+    arena *d = arena_new();
+    fill_arena(d, 16 * mib, 0x12); /* four mapped blocks: three kept, one new */
+    INT_EQ(arena_blocks_taken(), 4, "the blocks an arena took, kept or new");
+    INT_EQ(arena_blocks_taken(), 0, "counted since the last call");
+    arena_free(d);
 
     arena_keep_blocks(1);
     INT_EQ(arena_kept_blocks(), 1, "asking for fewer returns the rest");

@@ -163,20 +163,28 @@ key_hash(const char *key, size_t len)
     return hash_bytes(0x6b6579, key, len);
 }
 
+/* The slot of c's index that holds key (len bytes, hash kh), or the free one where it
+ * would go. */
+static size_t
+slot_of(const cache *c, const char *key, size_t len, uint64_t kh)
+{
+    size_t s = kh & c->mask;
+    for (; c->slots[s]; s = (s + 1) & c->mask) {
+        const record *e = &c->records[c->slots[s] - 1];
+        if (e->key_hash == kh && e->key_len == len && memcmp(e->key, key, len) == 0)
+            break;
+    }
+    return s;
+}
+
 /* c's record of key (len bytes, hash kh), or NULL. */
 static record *
 find_record(const cache *c, const char *key, size_t len, uint64_t kh)
 {
     if (!c || !c->slots)
         return NULL;
-    for (size_t s = kh & c->mask;; s = (s + 1) & c->mask) {
-        uint32_t at = c->slots[s];
-        if (!at)
-            return NULL;
-        record *e = &c->records[at - 1];
-        if (e->key_hash == kh && e->key_len == len && memcmp(e->key, key, len) == 0)
-            return e;
-    }
+    uint32_t at = c->slots[slot_of(c, key, len, kh)];
+    return at ? &c->records[at - 1] : NULL;
 }
 
 /* The index of c's records (its n first): a key put twice is found at its last record,
@@ -191,14 +199,7 @@ index_records(cache *c)
     c->mask = cap - 1;
     for (size_t i = 0; i < c->n; i++) {
         const record *e = &c->records[i];
-        size_t s = e->key_hash & c->mask;
-        for (; c->slots[s]; s = (s + 1) & c->mask) {
-            const record *o = &c->records[c->slots[s] - 1];
-            if (o->key_hash == e->key_hash && o->key_len == e->key_len &&
-                memcmp(o->key, e->key, e->key_len) == 0)
-                break;
-        }
-        c->slots[s] = (uint32_t)(i + 1);
+        c->slots[slot_of(c, e->key, e->key_len, e->key_hash)] = (uint32_t)(i + 1);
     }
 }
 

@@ -307,11 +307,9 @@ get_value(serial_reader *r, arena *a, unsigned depth)
         size_t n = serial_get_varint(r);
         if (n > (size_t)(r->end - r->p)) /* each item takes a byte at least */
             return fail(r), NULL;
-        v = value_new_list(a, at);
         /* sized once: growing by doubling left two thirds of a restored site's lists as
          * garbage in the arenas */
-        v->as.list.items = arena_alloc(a, (n + 1) * sizeof(value *));
-        v->as.list.cap = n + 1;
+        v = value_new_list_of(a, n, at);
         for (size_t i = 0; i < n && r->ok; i++) {
             value *item = get_value(r, a, depth + 1);
             if (!item) /* lists hold values, never a null pointer */

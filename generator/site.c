@@ -1033,12 +1033,9 @@ build_page_ctx(site *s, page *p, page *lower, page *higher)
 static value *
 page_list(site *s, page **pages, size_t n)
 {
-    value *l = value_new_list(s->a, SRC_NONE);
-    /* sized once: grown by doubling, a section of 10,000 pages left 16,000 copied slots */
-    l->as.list.items = arena_alloc(s->a, (n + 1) * sizeof(value *));
-    l->as.list.cap = n + 1;
+    value *l = value_new_list_of(s->a, n, SRC_NONE);
     for (size_t i = 0; i < n; i++)
-        l->as.list.items[l->as.list.len++] = pages[i]->ctx;
+        value_list_push(l, pages[i]->ctx, s->a);
     return l;
 }
 

@@ -103,6 +103,17 @@ value_new_map(arena *a, src_pos at)
     return make(a, VALUE_MAP, at);
 }
 
+value *
+value_new_list_of(arena *a, size_t n, src_pos at)
+{
+    value *v = make(a, VALUE_LIST, at);
+    if (n) {
+        v->as.list.items = arena_alloc(a, n * sizeof(value *));
+        v->as.list.cap = n;
+    }
+    return v;
+}
+
 void
 value_list_push(value *list, value *item, arena *a)
 {

@@ -1090,6 +1090,26 @@ test_map_add(void)
     OK(!value_map_get(many, "k100") && !value_map_get(many, "k"), "and no other");
 }
 
+/* value_new_list_of: room for n items, so that pushing them never moves the list; none
+ * allocated for 0, and a push past the room still works. */
+static void
+test_list_of(void)
+{
+    value *l = value_new_list_of(A, 3, SRC_NONE);
+    value **items = l->as.list.items;
+    for (int i = 0; i < 3; i++)
+        value_list_push(l, num(i), A);
+    OK(l->as.list.items == items && value_len(l) == 3 && l->as.list.cap == 3,
+       "value_new_list_of: three pushes in place");
+    value_list_push(l, num(3), A);
+    OK(value_len(l) == 4 && value_list_get(l, 3)->as.number == 3 &&
+           value_list_get(l, 0)->as.number == 0,
+       "value_new_list_of: a fourth push grows it, items kept");
+    value *e = value_new_list_of(A, 0, SRC_NONE);
+    OK(e->type == VALUE_LIST && !e->as.list.items && value_len(e) == 0,
+       "value_new_list_of(0): an empty list");
+}
+
 /* value_map_pairs_of: each key's pair as value_map_pair() finds it, NULL for a key the map
  * does not have (a prefix of one, one longer), the first of a key given twice, nothing in
  * what is not a map. */
@@ -1133,6 +1153,7 @@ main(void)
     test_map_copy();
     test_map_add();
     test_map_pairs_of();
+    test_list_of();
     test_access();
     test_truthy();
     test_compare();

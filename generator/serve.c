@@ -57,7 +57,7 @@
 /* The model's memory kept from one rebuild for the next (arena_keep_blocks()), in 2 MiB
  * blocks: as many as the last rebuild took (keep_blocks_of_last_rebuild()), and never
  * more than 512 MiB, more than three times what an edit's rebuild of 10,000 pages takes
- * (70 blocks; the first, full build about 150). */
+ * (69 blocks; the first, full build 176: strace of their mmap). */
 #define KEPT_BLOCKS 256
 
 /* {====================================================================

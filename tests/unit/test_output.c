@@ -206,6 +206,12 @@ test_symlinks(void)
     OK(symlink(target, link) == 0, "plant a directory link");
     OK(!write_str(o, "evil/x.html", "pwned", d), "write through a directory link fails");
     OK(!exists("outside/x.html"), "nothing written through it");
+    /* and beneath it, where the missing directories are made from the deepest one there */
+    OK(!write_str(o, "evil/deep/x.html", "pwned", d), "write beneath a directory link fails");
+    OK(!exists("outside/deep"), "no directory made through it");
+    OK(write_str(o, "n1/n2/n3/x.html", "x", d) && write_str(o, "n1/n2/y.html", "y", d) &&
+           write_str(o, "n1/n2/n4/z.html", "z", d),
+       "new directories made at any depth, beside ones there");
     /* a link as the file itself */
     snprintf(link, sizeof link, "%s/%s/file.html", base, tmp);
     snprintf(target, sizeof target, "%s/outside/target", base);
@@ -222,7 +228,7 @@ test_symlinks(void)
     OK(symlink(target, from) == 0, "plant ok -> outside");
     OK(!write_str(o, "ok/b.html", "pwned", d), "write through a swapped directory fails");
     OK(!exists("outside/b.html"), "nothing written through the swapped directory");
-    INT_EQ(diag_error_count(d), 3, "three errors");
+    INT_EQ(diag_error_count(d), 4, "four errors");
     OK(diag_has(d, "cannot write"), "error says what failed");
     output_abort(o);
     OK(find_tmp() == NULL, "abort removes the tree with its links");

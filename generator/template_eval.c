@@ -551,7 +551,10 @@ struct template_cache {
     cached *slots;
     size_t cap, len;       /* cap: 0 or a power of two */
     template_frags *frags; /* the outputs of cached includes, or NULL */
+    arena *frag_arena;     /* where this cache's user keeps them: the table's (frags_arena) */
 };
+
+static arena *frags_arena(template_frags *f);
 
 template_cache *
 template_cache_new(template_frags *frags)
@@ -559,6 +562,7 @@ template_cache_new(template_frags *frags)
     template_cache *c = xcalloc(1, sizeof *c);
     c->a = arena_new();
     c->frags = frags;
+    c->frag_arena = frags ? frags_arena(frags) : NULL;
     return c;
 }
 
@@ -1363,13 +1367,16 @@ typedef struct frag_inputs {
 
 /* The outputs kept, shared by the render threads of a pass: entries by key (chained),
  * and per included template its inputs. Entries do not change once in; lock guards the
- * table, the inputs and the arena. */
+ * table, the inputs and the list of arenas, read-locked to look an entry up (most uses: a project's
+ * card is kept once and reused on each list it is on), write-locked to keep one. */
 struct template_frags {
-    pthread_mutex_t lock;
-    arena *a;
+    pthread_rwlock_t lock;
+    arena **arenas; /* one per template_cache using the table (frags_arena): entries are
+                     * made in their render's, outside the lock; freed with the table */
+    size_t n_arenas;
     frag_entry **slots;
     size_t cap, len;  /* cap: 0 or a power of two */
-    size_t bytes;     /* what the entries take of a */
+    size_t bytes;     /* what the entries take of arenas */
     size_t max_bytes; /* past it, no more are kept */
     frag_inputs *inputs;
     size_t n_inputs;
@@ -1388,8 +1395,7 @@ template_frags *
 template_frags_new(size_t max_bytes)
 {
     template_frags *f = xcalloc(1, sizeof *f);
-    pthread_mutex_init(&f->lock, NULL);
-    f->a = arena_new();
+    pthread_rwlock_init(&f->lock, NULL);
     f->max_bytes = max_bytes;
     return f;
 }
@@ -1399,11 +1405,25 @@ template_frags_free(template_frags *f)
 {
     if (!f)
         return;
-    pthread_mutex_destroy(&f->lock);
-    arena_free(f->a);
+    pthread_rwlock_destroy(&f->lock);
+    for (size_t i = 0; i < f->n_arenas; i++)
+        arena_free(f->arenas[i]);
+    free(f->arenas);
     free(f->slots);
     free(f->inputs);
     free(f);
+}
+
+/* A new arena of f's, for one template_cache's renders to keep entries in. */
+static arena *
+frags_arena(template_frags *f)
+{
+    arena *a = arena_new();
+    pthread_rwlock_wrlock(&f->lock);
+    f->arenas = xrealloc(f->arenas, (f->n_arenas + 1) * sizeof *f->arenas);
+    f->arenas[f->n_arenas++] = a;
+    pthread_rwlock_unlock(&f->lock);
+    return a;
 }
 
 /* A read of the include rendering anew (the path is in the render's scratch). */
@@ -1657,36 +1677,38 @@ frag_keep(render *r, const exec *ex, const template_unit *u, const frag_capture 
     size_t n_reads;
     frag_read *reads = frag_reads(r, c, &n_reads); /* hashed outside the lock */
     template_frags *fs = r->cache->frags;
-    pthread_mutex_lock(&fs->lock);
-    size_t before = arena_used(fs->a);
-    frag_name *names = arena_alloc(fs->a, (c->n_names ? c->n_names : 1) * sizeof *names);
+    /* the entry is made in this render's own arena of the table, outside the lock (the
+     * other workers wait on it to look entries up) */
+    arena *a = r->cache->frag_arena;
+    size_t before = arena_used(a);
+    frag_name *names = arena_alloc(a, (c->n_names ? c->n_names : 1) * sizeof *names);
     for (size_t i = 0; i < c->n_names; i++) {
         names[i] = c->names[i].n;
-        names[i].name = arena_strndup(fs->a, names[i].name, names[i].len);
+        names[i].name = arena_strndup(a, names[i].name, names[i].len);
     }
+    frag_entry *e = arena_alloc(a, sizeof *e);
+    *e = (frag_entry){.unit = u,
+                      .names = names,
+                      .n_names = c->n_names,
+                      .n_reads = n_reads,
+                      .out = arena_strndup(a, out, len),
+                      .out_len = len,
+                      .steps = steps,
+                      .calls = r->calls,
+                      .nest = r->nest};
+    pthread_rwlock_wrlock(&fs->lock);
     frag_inputs *in = frag_inputs_of(fs, u);
     if (!in) {
         fs->inputs = xrealloc(fs->inputs, (fs->n_inputs + 1) * sizeof *fs->inputs);
         fs->inputs[fs->n_inputs] = (frag_inputs){u, names, c->n_names, NULL, 0};
         in = &fs->inputs[fs->n_inputs++];
     }
-    const frag_read *kept = share_reads(in, reads, n_reads, fs->a);
-    frag_entry *e = arena_alloc(fs->a, sizeof *e);
-    *e = (frag_entry){NULL,
-                      u,
-                      frag_key(u, ex->scope, in->names, in->n_names),
-                      names,
-                      c->n_names,
-                      kept,
-                      n_reads,
-                      arena_strndup(fs->a, out, len),
-                      len,
-                      steps,
-                      r->calls,
-                      r->nest};
+    const frag_read *kept = share_reads(in, reads, n_reads, a);
+    e->reads = kept;
+    e->key = frag_key(u, ex->scope, in->names, in->n_names);
     frag_put(fs, e);
-    fs->bytes += arena_used(fs->a) - before;
-    pthread_mutex_unlock(&fs->lock);
+    fs->bytes += arena_used(a) - before;
+    pthread_rwlock_unlock(&fs->lock);
     r->frag_checked = kept; /* what this render read, and logged */
 }
 
@@ -1701,7 +1723,7 @@ render_cached(render *r, const exec *ex, const template_unit *u, frame *f)
     template_frags *fs = r->cache->frags;
     const frag_entry *tries[FRAG_MAX_TRIES];
     size_t n_tries = 0;
-    pthread_mutex_lock(&fs->lock);
+    pthread_rwlock_rdlock(&fs->lock);
     const frag_inputs *in = frag_inputs_of(fs, u);
     if (in && fs->cap) {
         uint64_t key = frag_key(u, ex->scope, in->names, in->n_names);
@@ -1711,7 +1733,7 @@ render_cached(render *r, const exec *ex, const template_unit *u, frame *f)
                 tries[n_tries++] = e;
     }
     bool room = fs->bytes < fs->max_bytes;
-    pthread_mutex_unlock(&fs->lock);
+    pthread_rwlock_unlock(&fs->lock);
     for (size_t i = 0; i < n_tries; i++)
         if (frag_reuse(r, ex->scope, tries[i])) {
             buf_append(r->out, tries[i]->out, tries[i]->out_len);

@@ -55,6 +55,11 @@ discard() { # moves each existing path aside (see above); deleted with $tmp at t
         fi
     done
 }
+# Every timed build starts with nothing of an earlier build left to write to the disk
+# (`sync`, untimed): at 100,000 pages a build leaves about 5 GB in the page cache, which the
+# kernel's flusher threads otherwise write back during the next builds, on the same two
+# cores, so that a build paid for the one before it.
+settle() { sync; }
 cp "$here/bench/site.yaml" "$tmp/site.yaml" # the demo's settings in one language
 cp -R "$root/themes" "$root/plugins" "$tmp/"
 mkdir -p "$tmp/content"
@@ -84,11 +89,13 @@ HTML
 
 run_clinfolio() { # prints "seconds peak-KiB user-s system-s" of a clean build (no output, no cache)
     discard "$tmp/public" "$tmp/.clinfolio-cache"
+    settle
     /usr/bin/time -f '%e %M %U %S' -o "$tmp/time" "$bin" build -q -s "$tmp" >/dev/null
     cat "$tmp/time"
 }
 run_hugo() {
     discard "$tmp/hpublic" "$hsite/resources"
+    settle
     /usr/bin/time -f '%e %M' -o "$tmp/time" hugo --quiet -s "$hsite" -d "$tmp/hpublic" >/dev/null
     cat "$tmp/time"
 }
@@ -151,6 +158,7 @@ printf '\nclinfolio incremental builds (s; ratio to the clean build; median of 3
 printf '%-8s %8s %10s %7s %10s %7s %10s %7s\n' pages clean unchanged ratio body-edit ratio \
     facts-edit ratio
 time_build() { # prints the seconds of one build
+    settle
     /usr/bin/time -f '%e' -o "$tmp/time" "$bin" build -q -s "$tmp" "$@" >/dev/null 2>&1
     cat "$tmp/time"
 }
@@ -190,6 +198,7 @@ printf '%-8s %10s %10s %10s %12s %12s\n' pages median fastest slowest rebuild ot
 for n in $sizes; do
     discard "$tmp/content/projects" "$tmp/public"
     /usr/bin/python3 "$here/bench/gen_corpus.py" "$n" "$tmp/content/projects" >/dev/null 2>&1
+    settle
     /usr/bin/python3 "$here/bench/serve_reload.py" "$bin" "$tmp" 5 |
         awk '/^parts: / { print "         " $0; next }
              { printf "%-8d %10d %10d %10d %12d %12d\n", $1, $2, $3, $4, $5, $6 }'

@@ -1367,8 +1367,9 @@ typedef struct frag_inputs {
 
 /* The outputs kept, shared by the render threads of a pass: entries by key (chained),
  * and per included template its inputs. Entries do not change once in; lock guards the
- * table, the inputs and the list of arenas, read-locked to look an entry up (most uses: a project's
- * card is kept once and reused on each list it is on), write-locked to keep one. */
+ * table, the inputs and the list of arenas: read-locked to look an entry up (most uses:
+ * a project's card is kept once and reused on each list it is on), write-locked to put
+ * one in. */
 struct template_frags {
     pthread_rwlock_t lock;
     arena **arenas; /* one per template_cache using the table (frags_arena): entries are

@@ -143,7 +143,7 @@ map_block(void)
         spare.head = b->next;
         spare.n--;
     }
-    spare.taken += b != NULL;
+    spare.taken++; /* also one the system then refuses: a kept block more next time */
     pthread_mutex_unlock(&spare.lock);
     if (b) { /* its bytes are what the last arena left */
         b->used = 0;
@@ -154,9 +154,6 @@ map_block(void)
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
     if (m == MAP_FAILED)
         return NULL;
-    pthread_mutex_lock(&spare.lock);
-    spare.taken++;
-    pthread_mutex_unlock(&spare.lock);
     b = m;
     b->size = BIG_BLOCK;
     b->used = 0;

@@ -272,10 +272,8 @@ open_dir_beneath(output *o, int root, const char *rel, size_t len, bool create)
 #ifdef HAVE_OPENAT2
     if (atomic_load(&o->openat2)) {
         int fd = openat2_beneath(o, root, path, O_RDONLY | O_DIRECTORY, 0);
-        if (fd >= 0 || (errno != ENOENT && errno != ENOSYS) || (errno == ENOENT && !create))
-            return fd; /* ELOOP, EXDEV, ENOTDIR: a symbolic link or a file in the way */
-        if (errno == ENOENT)
-            return make_missing_dir(o, root, path);
+        if (fd >= 0 || errno != ENOSYS) /* ENOSYS: per component, below */
+            return fd < 0 && errno == ENOENT && create ? make_missing_dir(o, root, path) : fd;
     }
 #endif
     return open_components(fcntl(root, F_DUPFD_CLOEXEC, 0), path, create);

@@ -17,6 +17,7 @@
 #include "output.h"
 #include "plugin.h"
 #include "pool.h"
+#include "scan.h"
 #include "schema.h"
 #include "search.h"
 #include "site.h"
@@ -774,13 +775,23 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     if (!i18n)
         goto done;
 
-    /* the model: every page's front matter */
+    /* the model (site.h), pass by pass: the page files, their front matter, the rules,
+     * the URLs, then the lists and the values templates see */
     site_options so = {
         opt->root, opt->drafts, opt->base_url,   workers,     load_arenas,
         &site_cfg, sch,         opt->check_only, opt->future, memo_loads(m, &site_cfg),
         i18n};
-    s = site_load(&so, a, d);
-    if (!s || !theme)
+    s = site_new(&so, a, d);
+    scan_source *sources;
+    size_t n_sources;
+    if (!s || !scan_content(opt->root, &site_cfg, &sources, &n_sources, a, d) ||
+        !site_load_pages(s, sources, n_sources))
+        goto model_failed;
+    site_check_pages(s);
+    site_assign_urls(s);
+    if (!site_build_views(s))
+        goto model_failed;
+    if (!theme)
         goto done;
     const config *cfg = site_config(s);
 
@@ -936,6 +947,10 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     st.finish_ms = pool_now_ms() - t;
     if (stats)
         *stats = st;
+    goto done;
+model_failed: /* no model to report on (check) or to free but its tables */
+    site_free(s);
+    s = NULL;
 done:
     release_end(&freeing);
     if (opt->report && s)

@@ -43,7 +43,7 @@ bool memo_has_previous(const memo *m);
  * into *st and returns true; the build is then done. */
 bool memo_unchanged(memo *m, build_stats *st, arena *a, diag *d);
 
-/* The callbacks with which site_load() restores and records each file's front matter
+/* The callbacks with which site_load_pages() restores and records each file's front matter
  * and checks (site_options.load_memo), or NULL when m is NULL. After memo_unchanged()
  * (which reads the schema files' metadata). */
 const site_load_memo *memo_loads(memo *m, const config *cfg);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * rules.c - consistency rules over the loaded pages (in site_load, after the pages are
+ * rules.c - consistency rules over the loaded pages (in site_check_pages, after the pages are
  * loaded and the build date is known): stage order, future dates, status and patents
  * against the stages, stale projects. */
 #include "rules.h"

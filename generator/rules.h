@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * rules.h - consistency rules over the loaded pages, run once by site_load after every
+ * rules.h - consistency rules over the loaded pages, run once by site_check_pages after every
  * page is loaded and the published ones are chosen (it needs the build date): stage dates
  * in site.yaml order, dates in the future, status against the stages, patents against the
  * stages, stale projects. Each reports a warning with its code, at the value's position;

@@ -407,12 +407,14 @@ schema_load(const schema **out, const char *root, const char *theme_dir, const c
             arena *a, diag *d)
 {
     *out = NULL;
-    value *theme = NULL, *site = NULL;
-    bool ok = !theme_dir || read_schema(&theme, theme_dir, theme_name, a, d);
-    ok &= read_schema(&site, root, "", a, d);
+    value *of_theme = NULL, *of_site = NULL; /* each schema.yaml's tree, NULL: none */
+    bool ok = !theme_dir || read_schema(&of_theme, theme_dir, theme_name, a, d);
+    ok &= read_schema(&of_site, root, "", a, d);
     if (!ok)
         return false;
-    const value *merged = theme && site ? merge_root(theme, site, a) : theme ? theme : site;
+    const value *merged = of_theme && of_site ? merge_root(of_theme, of_site, a)
+                          : of_theme          ? of_theme
+                                              : of_site;
     if (!merged)
         return true;
     *out = schema_compile(merged, a, d);

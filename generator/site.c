@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT
- * site.c - build the site model (pass 4): scan content/, load pages in parallel, give
- * each its URL, group them into sections and taxonomy terms, and build the values
- * templates see. */
+ * site.c - the site model, passes 3 and 4 (site.h): load the pages scan.c found, in
+ * parallel, check them against the consistency rules and give each its URL (views.c then
+ * makes the lists, the values templates see and the outputs); after the plugins, the
+ * pages' shortcodes and Markdown. */
 #include "site.h"
+#include "site_internal.h"
 
 #include "buf.h"
 #include "cite.h"
@@ -11,6 +13,7 @@
 #include "hash.h"
 #include "pool.h"
 #include "rules.h"
+#include "scan.h"
 #include "schema.h"
 #include "selfcheck.h"
 #include "serial.h"
@@ -24,84 +27,6 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-
-/* {====================================================================
- * small containers
- * ===================================================================== */
-
-/* {====================================================================
- * the model
- * ===================================================================== */
-
-typedef struct section {
-    const char *name;
-    page *index; /* content/<name>/_index.md or NULL */
-    page **pages;
-    size_t n_pages, cap;
-    value *ctx;
-} section;
-
-typedef struct term {
-    const char *name, *slug, *url, *permalink;
-    const config_term *declared; /* its names in every language (site.yaml), or NULL */
-    page **pages;
-    size_t n_pages, cap;
-    value *ctx;
-} term;
-
-typedef struct taxonomy {
-    const config_taxonomy *cfg;
-    term **terms; /* sorted by name */
-    size_t n_terms, cap;
-    strtab by_slug;
-    strtab by_text; /* a value's text as written -> its term, when it gave no diagnostic */
-    const char *url, *permalink;
-    value *ctx;
-} taxonomy;
-
-/* The site in one language: its pages are the translations into it where there are
- * some, else the originals (so every language lists every project, once), with their
- * own lists and template values. A site without `languages` has one view. */
-typedef struct view {
-    size_t lang;                /* index into cfg.languages */
-    const config_language *cfg; /* cfg.languages[lang] */
-    const char *prefix;         /* "" or "en/": the start of every URL of this language */
-    page *home;                 /* content/_index[.<code>].md or NULL */
-    page **pages;               /* published single pages, newest first */
-    size_t n_pages;
-    section **sections; /* sorted by name */
-    size_t n_sections;
-    taxonomy *taxonomies; /* cfg.n_taxonomies of them */
-    value *site_ctx;
-    bool search_page; /* <prefix>search/ is the built-in search page (no page took it) */
-    facets *facets;   /* the projects' facets (facets.h), when the language lists projects */
-} view;
-
-struct site {
-    config cfg;
-    const char *root;
-    page **all; /* every published page, _index.md files and translations too, in scan order */
-    size_t n_all;
-    view *views;            /* one per language, the default first */
-    value **i18n;           /* each language's interface text (site.i18n), or NULL */
-    strtab *declared;       /* per taxonomy: the slug of every declared term's names -> its term */
-    value *no_translations; /* `translations` of every output of a site in one language */
-    page **hook_pages;      /* site_hook_pages() */
-    size_t n_hook_pages;
-    const value *build_date;
-    rules_options rules; /* the clock, the build date and the publishing switches */
-    bool source_date;    /* rules.now is SOURCE_DATE_EPOCH */
-    site_output *outputs;
-    size_t n_outputs, cap_outputs;
-    strtab urls;  /* url -> origin path (char *), to catch two things at one URL */
-    page *loaded; /* every page read, drafts too: links to .md files look them up */
-    size_t n_loaded;
-    strtab by_path;        /* page path -> page *, made by site_convert_content */
-    shortcode_text *texts; /* texts[i]: the Markdown of all[i] with its shortcodes' tokens
-                            * (site_expand_content) */
-    arena *a;
-    diag *d;
-};
 
 const config *
 site_config(const site *s)
@@ -167,133 +92,9 @@ site_rules(const site *s)
  * scan and load
  * ===================================================================== */
 
-typedef struct source {
-    const char *rel;      /* "content/projects/x.md" */
-    const char *sec_name; /* "projects" or "" */
-    bool is_index;
-} source;
-
-typedef struct scan {
-    source *items;
-    size_t len, cap;
-    const config *cfg; /* which x.<code>.md suffixes name a language */
-} scan;
-
-static void
-warn_symlink(const char *rel, diag *d)
-{
-    /* a link could publish any file of the machine (Hugo does): never follow */
-    diag_report(d, DIAG_WARNING, SRC_POS(rel, 0, 0),
-                "symbolic link not followed (content must be real files)");
-}
-
-/* Whether a folder's entries make it a page bundle (an index.md or index.<lang>.md
- * among them); *section_index tells whether an _index file is there too. */
-static bool
-is_bundle_folder(const char *rel, const fs_entry *ents, size_t n, bool *section_index)
-{
-    bool bundle = false;
-    *section_index = false;
-    buf path = BUF_INIT; /* "<rel>/<child>", one buffer for the folder's files */
-    buf_puts(&path, rel);
-    buf_putc(&path, '/');
-    size_t dir_end = path.len;
-    for (size_t i = 0; i < n; i++) {
-        if (ents[i].kind != FS_FILE)
-            continue;
-        size_t dir_len;
-        const char *child = ents[i].name;
-        buf_truncate(&path, dir_end);
-        buf_puts(&path, child);
-        bundle |= page_is_bundle(path.ptr, &dir_len);
-        *section_index |= strncmp(child, "_index.", 7) == 0;
-    }
-    buf_free(&path);
-    return bundle;
-}
-
-static bool
-scan_dir(scan *sc, const char *root, const char *rel, const char *sec_name, int depth, arena *a,
-         diag *d)
-{
-    fs_entry *ents;
-    size_t n;
-    /* beneath the root, as the pages are read: a folder swapped for a link is refused */
-    bool ok = fs_list_input(&ents, &n, root, rel, rel, d);
-    if (!ok)
-        return false;
-    bool section_index, bundle = is_bundle_folder(rel, ents, n, &section_index);
-    for (size_t i = 0; bundle && i < n; i++) {
-        const char *name = ents[i].name;
-        size_t len = strlen(name), dir_len;
-        if (ents[i].kind != FS_FILE || len < 4 || strcmp(name + len - 3, ".md") != 0 ||
-            name[0] == '.' || strcasecmp(name, "README.md") == 0)
-            continue;
-        const char *child = arena_printf(a, "%s/%s", rel, name);
-        if (!page_is_bundle(child, &dir_len)) {
-            diag_report(d, DIAG_WARNING, SRC_POS(child, 0, 0),
-                        "not a page: in a page bundle (a folder with an index.md), only "
-                        "index.md is a page; the other files are its resources");
-        } else if (depth == 0) {
-            diag_report(d, DIAG_ERROR, SRC_POS(child, 0, 0),
-                        "not a page: the home page is content/_index.md");
-            ok = false;
-        } else if (section_index) {
-            diag_report(d, DIAG_ERROR, SRC_POS(child, 0, 0),
-                        "a folder is a section (_index.md) or a page bundle (index.md), not "
-                        "both: rename one of them");
-            ok = false;
-        } else {
-            sc->items = arena_grow(a, sc->items, sc->len, &sc->cap, sizeof(source), 16);
-            /* content/about/index.md is a top-level page, as content/about.md is */
-            sc->items[sc->len++] = (source){child, depth == 1 ? "" : sec_name, false};
-        }
-    }
-    for (size_t i = 0; !bundle && i < n; i++) {
-        const char *name = ents[i].name;
-        if (name[0] == '.' || name[0] == '#' || name[strlen(name) - 1] == '~')
-            continue; /* hidden and editor files */
-        const char *child = arena_printf(a, "%s/%s", rel, name);
-        if (ents[i].kind == FS_SYMLINK) {
-            warn_symlink(child, d);
-            continue;
-        }
-        if (ents[i].kind == FS_OTHER) {
-            /* reading a FIFO would wait for a writer, a device would never end */
-            diag_report(d, DIAG_WARNING, SRC_POS(child, 0, 0),
-                        "not a regular file or folder (a FIFO, device or socket); skipped");
-            continue;
-        }
-        if (ents[i].kind == FS_DIR) {
-            if (depth == 0 && strcmp(name, "static") == 0)
-                continue; /* copied as-is by the output pass */
-            if (depth > 32) {
-                diag_report(d, DIAG_ERROR, SRC_POS(child, 0, 0), "folders nested too deeply");
-                ok = false;
-                continue;
-            }
-            ok &= scan_dir(sc, root, child, depth == 0 ? arena_strdup(a, name) : sec_name,
-                           depth + 1, a, d);
-            continue;
-        }
-        size_t len = strlen(name);
-        if (ents[i].kind != FS_FILE || len < 4 || strcmp(name + len - 3, ".md") != 0)
-            continue;
-        if (strcasecmp(name, "README.md") == 0)
-            continue; /* notes for the site's writers (content/README.md), not a page */
-        sc->items = arena_grow(a, sc->items, sc->len, &sc->cap, sizeof(source), 16);
-        size_t stem; /* "_index" of "_index.md" and "_index.en.md" */
-        page_language(sc->cfg, child, &stem);
-        bool is_index = stem >= 7 && strncmp(child + stem - 7, "/_index", 7) == 0;
-        sc->items[sc->len++] = (source){child, sec_name, is_index};
-    }
-    fs_entries_free(ents, n);
-    return ok;
-}
-
 typedef struct load_job {
     page_load_options opt;
-    source *sources;
+    const scan_source *sources;
     page *pages;
     arena **arenas; /* one per worker */
     diag *d;
@@ -317,7 +118,7 @@ static void
 load_one(size_t i, size_t worker, void *payload)
 {
     load_job *j = payload;
-    source *f = &j->sources[i];
+    const scan_source *f = &j->sources[i];
     page *p = &j->pages[i];
     arena *a = j->arenas[worker];
     if (!j->memo) {
@@ -486,8 +287,8 @@ url_in(const site *s, const char *rel, arena *a)
     return arena_printf(a, "%s%s", s->cfg.base_path, rel);
 }
 
-static const char *
-make_url(site *s, const char *rel)
+const char *
+site_make_url(site *s, const char *rel)
 {
     return url_in(s, rel, s->a);
 }
@@ -504,15 +305,15 @@ permalink_in(const site *s, const char *rel, arena *a)
     return p;
 }
 
-static const char *
-make_permalink(site *s, const char *rel)
+const char *
+site_make_permalink(site *s, const char *rel)
 {
     return permalink_in(s, rel, s->a);
 }
 
 /* Claims a URL for origin; two claims are an error at the second (a duplicate slug). */
-static bool
-claim_url(site *s, const char *rel, const char *origin, src_pos at)
+bool
+site_claim_url(site *s, const char *rel, const char *origin, src_pos at)
 {
     const char *first = strtab_get(&s->urls, rel);
     if (first) {
@@ -530,8 +331,8 @@ claim_url(site *s, const char *rel, const char *origin, src_pos at)
  * ===================================================================== */
 
 /* Newest first; undated last; then by weight, title and path for a stable order. */
-static int
-cmp_pages(const void *pa, const void *pb)
+int
+site_cmp_pages(const void *pa, const void *pb)
 {
     const page *a = *(page *const *)pa, *b = *(page *const *)pb;
     if (!a->date != !b->date)
@@ -544,46 +345,10 @@ cmp_pages(const void *pa, const void *pb)
     return c ? c : strcmp(a->path, b->path);
 }
 
-static int
-cmp_terms(const void *pa, const void *pb)
-{
-    const term *a = *(term *const *)pa, *b = *(term *const *)pb;
-    int c = strcmp(a->name, b->name);
-    return c ? c : strcmp(a->slug, b->slug);
-}
-
-static int
-cmp_sections(const void *pa, const void *pb)
-{
-    return strcmp((*(section *const *)pa)->name, (*(section *const *)pb)->name);
-}
-
-/* {====================================================================
- * sections and taxonomies
- * ===================================================================== */
-
-static section *
-get_section(site *s, view *v, strtab *by_name, const char *name)
-{
-    section *sec = strtab_get(by_name, name);
-    if (!sec) {
-        sec = arena_zalloc(s->a, sizeof(section));
-        sec->name = name;
-        strtab_put(by_name, name, sec);
-        size_t cap = v->n_sections; /* exact-size growth: few sections */
-        section **n = arena_alloc(s->a, (cap + 1) * sizeof(section *));
-        if (cap)
-            memcpy(n, v->sections, cap * sizeof(section *));
-        n[v->n_sections++] = sec;
-        v->sections = n;
-    }
-    return sec;
-}
-
 /* The term site.yaml declares for the text v of taxonomy i (any of its names, in any
  * case and spacing), or NULL. */
-static const config_term *
-declared_term(const site *s, size_t i, const char *text)
+const config_term *
+site_declared_term(const site *s, size_t i, const char *text)
 {
     if (!s->cfg.taxonomies[i].n_terms)
         return NULL;
@@ -601,13 +366,13 @@ site_term_name(const site *s, const char *key, const char *text, size_t lang)
 {
     for (size_t i = 0; i < s->cfg.n_taxonomies; i++)
         if (strcmp(s->cfg.taxonomies[i].name, key) == 0) {
-            const config_term *t = declared_term(s, i, text);
+            const config_term *t = site_declared_term(s, i, text);
             return t ? t->names[lang] : NULL;
         }
     return NULL;
 }
 
-/* The table declared_term() reads: each declared term by its slug and by the slug of each
+/* The table site_declared_term() reads: each declared term by its slug and by the slug of each
  * of its names. */
 static void
 index_declared_terms(site *s)
@@ -630,1023 +395,12 @@ index_declared_terms(site *s)
     buf_free(&b);
 }
 
-/* A term that is not declared while its taxonomy declares some: a warning when it looks
- * like a misspelling of a declared name. */
-static void
-warn_undeclared(site *s, const taxonomy *tx, const char *name, src_pos at)
-{
-    const config_taxonomy *c = tx->cfg;
-    const char **names = arena_alloc(s->a, (c->n_terms * s->cfg.n_languages + 1) * sizeof(char *));
-    size_t n = 0;
-    for (size_t k = 0; k < c->n_terms; k++)
-        for (size_t g = 0; g < s->cfg.n_languages; g++)
-            names[n++] = c->terms[k].names[g];
-    const char *near = schema_suggest(name, strlen(name), names, n);
-    if (near)
-        diag_report(s->d, DIAG_WARNING, at,
-                    "'%s' value '%s' is not one of the terms site.yaml declares; did you mean "
-                    "'%s'?",
-                    c->name, name, near);
-}
-
-static void
-add_term(site *s, view *vw, taxonomy *tx, page *p, const value *v)
-{
-    if (v->type != VALUE_STRING && v->type != VALUE_NUMBER && v->type != VALUE_BOOL) {
-        diag_report(s->d, DIAG_ERROR, v->pos, "'%s' must be text or a list of text, not %s",
-                    tx->cfg->name, value_type_name(v->type));
-        return;
-    }
-    /* the same text again (a cohort, a department): its term, without the slug made again */
-    term *t = v->type == VALUE_STRING ? strtab_get(&tx->by_text, v->as.str.ptr) : NULL;
-    if (t)
-        goto add_page;
-    const char *name = value_to_cstr(v, s->a);
-    buf b = BUF_INIT;
-    size_t nlen = strlen(name);
-    const char *trimmed = text_trim(name, &nlen);
-    text_slugify(&b, trimmed, nlen);
-    if (b.len == 0) {
-        buf_free(&b);
-        if (nlen)
-            diag_report(s->d, DIAG_WARNING, v->pos,
-                        "'%s' value '%s' has no letters or digits; no term page made",
-                        tx->cfg->name, name);
-        return;
-    }
-    const config_term *decl = declared_term(s, (size_t)(tx->cfg - s->cfg.taxonomies), name);
-    if (decl) { /* one term whatever its spelling, named in this language */
-        buf_clear(&b);
-        buf_puts(&b, decl->slug);
-    } else if (tx->cfg->n_terms) {
-        warn_undeclared(s, tx, name, v->pos);
-    }
-    t = strtab_get(&tx->by_slug, b.ptr);
-    if (!t) {
-        t = arena_zalloc(s->a, sizeof(term));
-        t->name = decl ? decl->names[vw->lang] : arena_strndup(s->a, trimmed, nlen);
-        t->declared = decl;
-        t->slug = arena_strndup(s->a, b.ptr, b.len);
-        const char *rel = arena_printf(s->a, "%s%s/%s/", vw->prefix, tx->cfg->path, t->slug);
-        t->url = make_url(s, rel);
-        t->permalink = make_permalink(s, rel);
-        strtab_put(&tx->by_slug, t->slug, t);
-        tx->terms = arena_grow(s->a, tx->terms, tx->n_terms, &tx->cap, sizeof(term *), 16);
-        tx->terms[tx->n_terms++] = t;
-    }
-    buf_free(&b);
-    if (v->type == VALUE_STRING && (decl || !tx->cfg->n_terms)) /* nothing to warn of */
-        strtab_put(&tx->by_text, v->as.str.ptr, t);
-add_page:
-    if (t->n_pages && t->pages[t->n_pages - 1] == p)
-        return; /* the same term twice on one page */
-    t->pages = arena_grow(s->a, t->pages, t->n_pages, &t->cap, sizeof(page *), 16);
-    t->pages[t->n_pages++] = p;
-}
-
-/* The terms of v's pages. A translation's terms are its original's (shared facts), so
- * each is reported once, in the default language's view. */
-static void
-build_taxonomies(site *s, view *vw)
-{
-    vw->taxonomies = arena_zalloc(s->a, (s->cfg.n_taxonomies + 1) * sizeof(taxonomy));
-    diag *d = s->d;
-    if (vw->lang) /* its messages were given for the default language */
-        s->d = diag_new();
-    size_t n_tax = s->cfg.n_taxonomies;
-    for (size_t i = 0; i < n_tax; i++) {
-        taxonomy *tx = &vw->taxonomies[i];
-        tx->cfg = &s->cfg.taxonomies[i];
-        const char *rel = arena_printf(s->a, "%s%s/", vw->prefix, tx->cfg->path);
-        tx->url = make_url(s, rel);
-        tx->permalink = make_permalink(s, rel);
-    }
-    /* page by page, each page's taxonomies at once (its values looked up by rules_one()):
-     * each taxonomy still takes its pages in order */
-    for (size_t p = 0; p < vw->n_pages; p++) {
-        for (size_t i = 0; i < n_tax; i++) {
-            const value *v = vw->pages[p]->tax_values[i];
-            if (!v || v->type == VALUE_NULL)
-                continue;
-            if (v->type == VALUE_LIST) {
-                for (size_t k = 0; k < v->as.list.len; k++)
-                    add_term(s, vw, &vw->taxonomies[i], vw->pages[p], v->as.list.items[k]);
-            } else {
-                add_term(s, vw, &vw->taxonomies[i], vw->pages[p], v);
-            }
-        }
-    }
-    for (size_t i = 0; i < n_tax; i++) {
-        taxonomy *tx = &vw->taxonomies[i];
-        strtab_free(&tx->by_slug); /* only needed while adding */
-        strtab_free(&tx->by_text);
-        if (tx->n_terms)
-            qsort(tx->terms, tx->n_terms, sizeof(term *), cmp_terms);
-    }
-    if (vw->lang) {
-        diag_free(s->d);
-        s->d = d;
-    }
-}
-
-/* {====================================================================
- * template values
- * ===================================================================== */
-
-static value *
-text_val(arena *a, const char *str)
-{
-    return str ? value_new_cstr(a, str, SRC_NONE) : value_new_null(a, SRC_NONE);
-}
-
-static value *
-str_val(site *s, const char *str)
-{
-    return text_val(s->a, str);
-}
-
-static value *
-num_val(site *s, double n)
-{
-    return value_new_number(s->a, n, SRC_NONE);
-}
-
-/* Every key set here is a literal or a name of site.yaml's (a section, a taxonomy, a
- * language code), which live as long as the site: borrowed, not copied. */
-static void
-set(site *s, value *map, const char *key, value *v)
-{
-    value_map_set_ref(map, key, v, s->a);
-}
-
-static const char *
-page_kind(const page *p)
-{
-    if (p->is_index)
-        return *p->section ? "section" : "home";
-    if (strcmp(p->section, "projects") == 0)
-        return "project";
-    if (strcmp(p->section, "news") == 0)
-        return "news";
-    if (strcmp(p->section, "reports") == 0)
-        return "report";
-    return "page";
-}
-
-static const char *
-page_text_lang(const site *s, const page *p)
-{
-    return page_text_language(p, &s->cfg);
-}
-
-/* The few fields list items and prev/next links need (no content, no links back); made
- * once (p->link), on the pool by build_page_ctxs(), each page by one job. */
-static value *
-page_link(site *s, page *p)
-{
-    if (p->link)
-        return p->link;
-    value *m = value_new_map(s->a, SRC_NONE);
-    set(s, m, "title", str_val(s, p->title));
-    set(s, m, "url", str_val(s, p->url));
-    set(s, m, "permalink", str_val(s, p->permalink));
-    set(s, m, "date", p->date ? (value *)p->date : value_new_null(s->a, SRC_NONE));
-    set(s, m, "summary", str_val(s, p->summary)); /* replaced once the Markdown is read */
-    set(s, m, "lang", str_val(s, page_text_lang(s, p)));
-    p->link = m;
-    return m;
-}
-
-/* page.terms: {taxonomy: [{name, url}]} for every page, in one pass over the terms
- * (terms are sorted by name, so each page's list is too). */
-static void
-build_page_terms(site *s, view *v)
-{
-    for (size_t i = 0; i < v->n_pages; i++) {
-        page *p = v->pages[i];
-        if (p->lang != v->lang)
-            continue; /* an original in another language's lists: its terms link its own */
-        p->terms = value_new_map(s->a, SRC_NONE);
-        for (size_t t = 0; t < s->cfg.n_taxonomies; t++)
-            set(s, p->terms, s->cfg.taxonomies[t].name, value_new_list(s->a, SRC_NONE));
-    }
-    for (size_t t = 0; t < s->cfg.n_taxonomies; t++) {
-        taxonomy *tx = &v->taxonomies[t];
-        for (size_t k = 0; k < tx->n_terms; k++) {
-            term *tm = tx->terms[k];
-            value *link = value_new_map(s->a, SRC_NONE);
-            set(s, link, "name", str_val(s, tm->name));
-            set(s, link, "url", str_val(s, tm->url));
-            for (size_t j = 0; j < tm->n_pages; j++)
-                if (tm->pages[j]->lang == v->lang)
-                    value_list_push((value *)value_map_get(tm->pages[j]->terms, tx->cfg->name),
-                                    link, s->a);
-        }
-    }
-}
-
-/* What a page, a list or the home is in every language (templates' `translations`, the
- * sitemap's alternates): [{lang, name, url, permalink, current, missing}] in site.yaml's
- * order. rels[k] is where it is in language k, or NULL where it has no translation: then
- * `missing` is true and the URL is fallback[k] (the list it would be in). */
-static value *
-translations_value(site *s, size_t current, const char *const *rels, const char *const *fallback)
-{
-    if (s->cfg.n_languages == 1) { /* nothing to link: one empty list for every output */
-        if (!s->no_translations)
-            s->no_translations = value_new_list(s->a, SRC_NONE);
-        return s->no_translations;
-    }
-    value *l = value_new_list(s->a, SRC_NONE);
-    for (size_t k = 0; k < s->cfg.n_languages; k++) {
-        const config_language *g = &s->cfg.languages[k];
-        const char *rel = rels[k] ? rels[k] : fallback[k];
-        value *m = value_new_map(s->a, SRC_NONE);
-        set(s, m, "lang", str_val(s, g->code));
-        set(s, m, "name", str_val(s, g->name));
-        set(s, m, "url", str_val(s, make_url(s, rel)));
-        set(s, m, "permalink", str_val(s, make_permalink(s, rel)));
-        set(s, m, "current", value_new_bool(s->a, k == current, SRC_NONE));
-        set(s, m, "missing", value_new_bool(s->a, rels[k] == NULL, SRC_NONE));
-        value_list_push(l, m, s->a);
-    }
-    return l;
-}
-
-/* The rel of a list (a section, a taxonomy, a term, the home: "projects/") in every
- * language, for translations_value. */
-static const char **
-list_rels(site *s, const char *rel)
-{
-    if (s->cfg.n_languages == 1)
-        return NULL; /* translations_value needs none */
-    const char **rels = arena_alloc(s->a, (s->cfg.n_languages + 1) * sizeof(char *));
-    for (size_t k = 0; k < s->cfg.n_languages; k++)
-        rels[k] = arena_printf(s->a, "%s%s", s->views[k].prefix, rel);
-    return rels;
-}
-
-/* The keys a page's context gets beyond its front matter: twenty in build_page_ctx(), six
- * from its Markdown and plugins (fill_page_content(), site_share_data()), with room to
- * spare: a map that grows by doubling leaves its old pairs in the arena (a 10,000-page edit
- * build peaked 6 MB lower with the copies made at this size). */
-#define MAP_COPY_ROOM 32
-
-/* A new map with the pairs of src (front matter, site.yaml) in their order; the computed
- * fields the caller sets afterwards win on a collision. */
-static value *
-map_copy(site *s, const value *src)
-{
-    return value_map_copy(src, MAP_COPY_ROOM, s->a);
-}
-
-/* "projects/x/" of a published page (NULL when it is not published). */
-static const char *
-page_rel_of(site *s, const page *p)
-{
-    return p && p->out_path ? arena_strndup(s->a, p->out_path, strlen(p->out_path) - 10) : NULL;
-}
-
-/* page.translations: the page in every language, or its section's list (the home's for a
- * page outside sections) where it has no translation. */
-static value *
-page_translations(site *s, const page *p)
-{
-    size_t n = s->cfg.n_languages;
-    if (n == 1)
-        return translations_value(s, 0, NULL, NULL);
-    const char **rels = arena_zalloc(s->a, (n + 1) * sizeof(char *));
-    const char **fallback = arena_zalloc(s->a, (n + 1) * sizeof(char *));
-    for (size_t k = 0; k < n; k++) {
-        const page *t = p->translations ? p->translations[k] : k == p->lang ? p : NULL;
-        rels[k] = page_rel_of(s, t);
-        fallback[k] =
-            arena_printf(s->a, "%s%s%s", s->views[k].prefix, p->section, *p->section ? "/" : "");
-    }
-    return translations_value(s, p->lang, rels, fallback);
-}
-
-/* The values of declared terms as the page's language names them (`Nursing` and `护理部`
- * are one department: the plugins group them once), other values as written. */
-static void
-name_declared_terms(site *s, value *m, const page *p)
-{
-    for (size_t i = 0; i < s->cfg.n_taxonomies; i++) {
-        const char *key = s->cfg.taxonomies[i].name;
-        const value *v = value_map_get(m, key);
-        if (!s->cfg.taxonomies[i].n_terms || !v)
-            continue;
-        value *named = NULL;
-        if (v->type == VALUE_LIST) {
-            named = value_new_list(s->a, v->pos);
-            for (size_t k = 0; k < v->as.list.len; k++) {
-                value *item = v->as.list.items[k];
-                const char *text = item->type == VALUE_STRING ? item->as.str.ptr : NULL;
-                const config_term *t = text ? declared_term(s, i, text) : NULL;
-                value_list_push(
-                    named, t ? value_new_cstr(s->a, t->names[p->lang], item->pos) : item, s->a);
-            }
-        } else if (v->type == VALUE_STRING) {
-            const config_term *t = declared_term(s, i, v->as.str.ptr);
-            if (t)
-                named = value_new_cstr(s->a, t->names[p->lang], v->pos);
-        }
-        if (named)
-            set(s, m, key, named);
-    }
-}
-
-#define CTX_PAIRS_MAX 24 /* the keys build_page_ctx() sets */
-
-/* A string value of str, which outlives the model (a page's fields, a literal, a name of
- * site.yaml's): borrowed, not copied (90,000 copies at 10,000 pages); null for NULL. */
-static value *
-ref_val(site *s, const char *str)
-{
-    return str ? value_new_string_ref(s->a, str, strlen(str), SRC_NONE)
-               : value_new_null(s->a, SRC_NONE);
-}
-
-/* m, a copy of front's pairs, with keys[k] set to vals[k] in order (each key once): a key
- * front has is replaced in place, the others added at the end without a search (a lookup
- * of each of the twenty keys in front or in m cost 140 instructions, 34 million at 10,000
- * pages). */
-static void
-set_pairs_over(site *s, value *m, const value *front, const value_key *keys, value *const *vals,
-               size_t n)
-{
-    const value_pair *found[CTX_PAIRS_MAX];
-    value_map_pairs_of(front, keys, n, found);
-    for (size_t k = 0; k < n; k++) {
-        if (found[k])
-            set(s, m, keys[k].key, vals[k]);
-        else
-            value_map_addn_ref(m, keys[k].key, keys[k].len, vals[k], s->a);
-    }
-}
-
-/* p's map (p->ctx). Runs on the pool (build_page_ctxs()), s a worker's copy of the site:
- * it writes only p and what it allocates from s->a, and reads the links of lower and
- * higher made before. Its keys: the front matter's (name_declared_terms() changes the
- * values of some), then these. */
-static void
-build_page_ctx(site *s, page *p, page *lower, page *higher)
-{
-    value *m = map_copy(s, p->front);
-    name_declared_terms(s, m, p);
-#define OR_NULL(v) ((v) ? (value *)(v) : value_new_null(s->a, SRC_NONE))
-    value_key keys[CTX_PAIRS_MAX];
-    value *vals[CTX_PAIRS_MAX];
-    size_t n = 0;
-#define PUT(k, v) (keys[n] = VALUE_KEY(k), vals[n++] = (v))
-    PUT("title", ref_val(s, p->title));
-    PUT("slug", ref_val(s, p->slug));
-    PUT("url", ref_val(s, p->url));
-    PUT("permalink", ref_val(s, p->permalink));
-    PUT("path", ref_val(s, p->path));
-    PUT("section", ref_val(s, p->section));
-    PUT("kind", ref_val(s, page_kind(p)));
-    PUT("date", OR_NULL(p->date));
-    PUT("updated", OR_NULL(p->updated));
-    PUT("draft", value_new_bool(s->a, p->draft, SRC_NONE));
-    /* summary, content, toc, word_count, reading_time: set by fill_page_content; whether
-     * the summary is the body's first paragraph (a theme then does not show it twice) */
-    PUT("summary_auto", value_new_bool(s->a, !value_map_get(p->front, "summary"), SRC_NONE));
-    PUT("params", p->front);
-    if (p->cohort)
-        PUT("cohort", ref_val(s, p->cohort));
-    PUT("stages", p->stages);
-    PUT("days_total",
-        p->days_total >= 0 ? num_val(s, (double)p->days_total) : value_new_null(s->a, SRC_NONE));
-    PUT("terms", p->terms ? p->terms : value_new_map(s->a, SRC_NONE));
-    PUT("lower", lower ? page_link(s, lower) : value_new_null(s->a, SRC_NONE));
-    PUT("higher", higher ? page_link(s, higher) : value_new_null(s->a, SRC_NONE));
-    PUT("lang", ref_val(s, page_text_lang(s, p)));
-    PUT("translations", page_translations(s, p));
-#undef PUT
-#undef OR_NULL
-    set_pairs_over(s, m, p->front, keys, vals, n);
-    m->anchor = true; /* holds no other page's map: deps.c checks reads through it whole */
-    p->ctx = m;
-}
-
-static value *
-page_list(site *s, page **pages, size_t n)
-{
-    value *l = value_new_list_of(s->a, n, SRC_NONE);
-    for (size_t i = 0; i < n; i++)
-        value_list_push(l, pages[i]->ctx, s->a);
-    return l;
-}
-
-static void
-build_section_ctx(site *s, view *v, section *sec)
-{
-    page *ix = sec->index;
-    value *m = map_copy(s, ix ? ix->front : NULL);
-    const char *rel = arena_printf(s->a, "%s%s/", v->prefix, sec->name);
-    set(s, m, "name", str_val(s, sec->name));
-    set(s, m, "title", str_val(s, ix && *ix->title ? ix->title : sec->name));
-    set(s, m, "lang", str_val(s, ix ? page_text_lang(s, ix) : v->cfg->code));
-    set(s, m, "url", str_val(s, make_url(s, rel)));
-    set(s, m, "permalink", str_val(s, make_permalink(s, rel)));
-    const value *desc = ix ? value_map_get(ix->front, "description") : NULL;
-    set(s, m, "description", desc ? (value *)desc : str_val(s, ""));
-    /* content and summary: set by site_convert_content */
-    set(s, m, "pages", page_list(s, sec->pages, sec->n_pages));
-    set(s, m, "kind", str_val(s, "section"));
-    sec->ctx = m;
-}
-
-static value *
-term_ctx(site *s, term *t)
-{
-    value *m = value_new_map(s->a, SRC_NONE);
-    set(s, m, "name", str_val(s, t->name));
-    set(s, m, "slug", str_val(s, t->slug));
-    set(s, m, "url", str_val(s, t->url));
-    set(s, m, "permalink", str_val(s, t->permalink));
-    set(s, m, "pages", page_list(s, t->pages, t->n_pages));
-    set(s, m, "count", num_val(s, (double)t->n_pages));
-    if (t->declared) { /* {zh: 麻醉科, en: Anesthesiology} */
-        value *names = value_new_map(s->a, SRC_NONE);
-        for (size_t k = 0; k < s->cfg.n_languages; k++)
-            set(s, names, s->cfg.languages[k].code, str_val(s, t->declared->names[k]));
-        set(s, m, "names", names);
-    }
-    return m;
-}
-
-static void
-build_taxonomy_ctx(site *s, const view *v, taxonomy *tx)
-{
-    value *m = value_new_map(s->a, SRC_NONE);
-    set(s, m, "name", str_val(s, tx->cfg->name));
-    set(s, m, "title", str_val(s, tx->cfg->titles[v->lang]));
-    set(s, m, "path", str_val(s, tx->cfg->path));
-    set(s, m, "url", str_val(s, tx->url));
-    set(s, m, "permalink", str_val(s, tx->permalink));
-    value *terms = value_new_list(s->a, SRC_NONE);
-    for (size_t i = 0; i < tx->n_terms; i++) {
-        qsort(tx->terms[i]->pages, tx->terms[i]->n_pages, sizeof(page *), cmp_pages);
-        tx->terms[i]->ctx = term_ctx(s, tx->terms[i]);
-        value_list_push(terms, tx->terms[i]->ctx, s->a);
-    }
-    set(s, m, "terms", terms);
-    tx->ctx = m;
-}
-
-/* site.menu in language v: a name given per language ({zh: 项目, en: Projects}) is v's (else
- * the default language's), and in a language under its own path a root-relative URL
- * ("/projects/") leads to that language's page ("/en/projects/"); the rest as written. */
-static value *
-menu_in(site *s, const view *v, value *menu)
-{
-    if (!menu || menu->type != VALUE_LIST)
-        return menu;
-    value *l = value_new_list(s->a, menu->pos);
-    for (size_t i = 0; i < menu->as.list.len; i++) {
-        value *item = menu->as.list.items[i];
-        const value *name = value_map_get(item, "name");
-        const char *url = value_str(value_map_get(item, "url"));
-        bool local = *v->prefix && url && url[0] == '/' && url[1] != '/';
-        if (item->type == VALUE_MAP && (local || (name && name->type == VALUE_MAP))) {
-            item = map_copy(s, item);
-            if (local)
-                set(s, item, "url", str_val(s, arena_printf(s->a, "/%s%s", v->prefix, url + 1)));
-            if (name && name->type == VALUE_MAP) {
-                const value *own = value_map_get(name, v->cfg->code);
-                if (!own)
-                    own = value_map_get(name, s->cfg.language);
-                set(s, item, "name", own ? (value *)own : str_val(s, ""));
-            }
-        }
-        value_list_push(l, item, s->a);
-    }
-    return l;
-}
-
-/* site.languages: [{code, name, url, current}], the url being each language's home. */
-static value *
-languages_value(site *s, const view *v)
-{
-    value *l = value_new_list(s->a, SRC_NONE);
-    for (size_t k = 0; k < s->cfg.n_languages; k++) {
-        value *m = value_new_map(s->a, SRC_NONE);
-        set(s, m, "code", str_val(s, s->cfg.languages[k].code));
-        set(s, m, "name", str_val(s, s->cfg.languages[k].name));
-        set(s, m, "url", str_val(s, make_url(s, s->views[k].prefix)));
-        set(s, m, "current", value_new_bool(s->a, k == v->lang, SRC_NONE));
-        value_list_push(l, m, s->a);
-    }
-    return l;
-}
-
-static void
-build_site_ctx(site *s, view *v)
-{
-    const config *c = &s->cfg;
-    value *m = map_copy(s, c->raw); /* site.yaml as written: params, menu, metrics, ... */
-    set(s, m, "title", str_val(s, v->cfg->title));
-    set(s, m, "description", str_val(s, v->cfg->description));
-    set(s, m, "base_url", str_val(s, c->base_url));
-    set(s, m, "language", str_val(s, v->cfg->code));
-    set(s, m, "languages", languages_value(s, v));
-    set(s, m, "home_url", str_val(s, make_url(s, v->prefix)));
-    set(s, m, "i18n", s->i18n ? s->i18n[v->lang] : value_new_map(s->a, SRC_NONE));
-    set(s, m, "feed_url",
-        str_val(s, make_permalink(s, arena_printf(s->a, "%sfeed.xml", v->prefix))));
-    /* the search page and the folder of this language's index (search.h), "" when off */
-    set(s, m, "search_url",
-        str_val(s,
-                c->search_enabled ? make_url(s, arena_printf(s->a, "%ssearch/", v->prefix)) : ""));
-    set(s, m, "search_index",
-        str_val(s, c->search_enabled ? make_url(s, arena_printf(s->a, "search/%s/", v->cfg->code))
-                                     : ""));
-    set(s, m, "author", str_val(s, c->author));
-    set(s, m, "currency", str_val(s, c->currency));
-    set(s, m, "generator", str_val(s, "clinfolio " CLINFOLIO_VERSION));
-    set(s, m, "build_date", (value *)s->build_date);
-    if (!value_map_get(m, "params") || value_map_get(m, "params")->type != VALUE_MAP)
-        set(s, m, "params", value_new_map(s->a, SRC_NONE));
-    if (v->cfg->params) { /* the language's own params over site.yaml's */
-        value *params = map_copy(s, value_map_get(m, "params"));
-        for (size_t i = 0; i < v->cfg->params->as.map.len; i++) {
-            const value_pair *p = &v->cfg->params->as.map.pairs[i];
-            value_map_setn(params, p->key, p->key_len, p->val, s->a);
-        }
-        set(s, m, "params", params);
-    }
-    value *home = value_new_map(s->a, SRC_NONE); /* site.yaml home:, with its defaults */
-    set(s, home, "latest", num_val(s, (double)c->home_latest));
-    set(s, m, "home", home);
-    if (!value_map_get(m, "menu") || value_map_get(m, "menu")->type != VALUE_LIST)
-        set(s, m, "menu", value_new_list(s->a, SRC_NONE));
-    else
-        set(s, m, "menu", menu_in(s, v, (value *)value_map_get(m, "menu")));
-    value *stages = value_new_list(s->a, SRC_NONE);
-    for (size_t i = 0; i < c->n_stages; i++) {
-        value *st = value_new_map(s->a, SRC_NONE);
-        set(s, st, "key", str_val(s, c->stages[i].key));
-        set(s, st, "label", str_val(s, c->stages[i].label));
-        set(s, st, "label_zh", str_val(s, c->stages[i].label_zh));
-        value_list_push(stages, st, s->a);
-    }
-    set(s, m, "stages", stages);
-    set(s, m, "pages", page_list(s, v->pages, v->n_pages));
-    value *sections = value_new_map(s->a, SRC_NONE);
-    value *projects = NULL;
-    for (size_t i = 0; i < v->n_sections; i++) {
-        if (!*v->sections[i]->name)
-            continue; /* top-level pages are not a section */
-        set(s, sections, v->sections[i]->name, v->sections[i]->ctx);
-        if (strcmp(v->sections[i]->name, "projects") == 0)
-            projects = value_map_get(v->sections[i]->ctx, "pages");
-    }
-    set(s, m, "sections", sections);
-    set(s, m, "projects", projects ? projects : value_new_list(s->a, SRC_NONE));
-    value *taxonomies = value_new_map(s->a, SRC_NONE);
-    value *cohorts = value_new_list(s->a, SRC_NONE);
-    for (size_t i = 0; i < c->n_taxonomies; i++) {
-        taxonomy *tx = &v->taxonomies[i];
-        set(s, taxonomies, tx->cfg->name, tx->ctx);
-        if (strcmp(tx->cfg->name, "cohort") == 0)
-            for (size_t k = tx->n_terms; k-- > 0;) /* newest cohort first */
-                value_list_push(cohorts, tx->terms[k]->ctx, s->a);
-    }
-    set(s, m, "taxonomies", taxonomies);
-    set(s, m, "cohorts", cohorts);
-    /* the plugins' results: one map for every language (site_share_data) */
-    set(s, m, "data",
-        v->lang ? (value *)value_map_get(s->views[0].site_ctx, "data")
-                : value_new_map(s->a, SRC_NONE));
-    v->site_ctx = m;
-}
-
-/* The project list's filters (facets.h): section.facets, counted over the whole list for
- * its template, and section.facets_url, the folder of the data files its script reads.
- * The count only reads the values (the pages', the lists of site_ctx) into an arena of its
- * own, so it runs on a thread of its own while build_outputs() makes the outputs, which
- * reads the same values and writes none of them (at 10,000 pages the count took 5-7 ms of
- * a one-page edit's serial model). */
-typedef struct facets_run {
-    site *s;
-    view *v;
-    section *sec; /* the projects' section; NULL: none in this language */
-    pthread_t thread;
-    bool threaded;
-} facets_run;
-
-static void *
-facets_main(void *payload)
-{
-    facets_run *r = payload;
-    r->v->facets = facets_count(r->v->site_ctx);
-    return NULL;
-}
-
-static void
-start_facets(facets_run *r, site *s, view *v)
-{
-    *r = (facets_run){s, v, NULL, 0, false};
-    for (size_t i = 0; i < v->n_sections && !r->sec; i++)
-        if (strcmp(v->sections[i]->name, FACETS_SECTION) == 0)
-            r->sec = v->sections[i];
-    if (r->sec)
-        r->threaded = pthread_create(&r->thread, NULL, facets_main, r) == 0;
-}
-
-/* After build_outputs(): the count joined (or made here when no thread could be), and its
- * values set on the section (no output reads them before the renders). */
-static void
-end_facets(facets_run *r)
-{
-    if (!r->sec)
-        return;
-    if (r->threaded)
-        pthread_join(r->thread, NULL);
-    else
-        facets_main(r);
-    site *s = r->s;
-    set(s, r->sec->ctx, "facets", facets_value(r->v->facets, s->a));
-    set(s, r->sec->ctx, "facets_url", str_val(s, make_url(s, facets_dir(r->v->cfg->code, s->a))));
-}
-
-/* {====================================================================
- * outputs
- * ===================================================================== */
-
-/* The output file path with its absolute URL. */
-static void
-put_output(site *s, const char *path, const char *permalink, const char *t0, const char *t1,
-           const char *t2, value *ctx, src_pos origin, const value *lastmod, bool in_sitemap)
-{
-    const value *tr = value_map_get(ctx, "translations");
-    s->outputs =
-        arena_grow(s->a, s->outputs, s->n_outputs, &s->cap_outputs, sizeof(site_output), 16);
-    site_output *o = &s->outputs[s->n_outputs++];
-    memset(o, 0, sizeof *o);
-    o->path = path;
-    o->templates[0] = t0;
-    o->templates[1] = t1;
-    o->templates[2] = t2;
-    o->ctx = ctx;
-    o->origin = origin;
-    o->permalink = permalink;
-    o->lastmod = lastmod;
-    o->in_sitemap = in_sitemap;
-    o->translations = tr && tr->type == VALUE_LIST ? tr : NULL;
-}
-
-/* The output of rel_dir ("projects/", its index.html) or of a file ("404.html"). */
-static void
-add_output(site *s, const char *rel_dir, const char *t0, const char *t1, const char *t2, value *ctx,
-           src_pos origin, const value *lastmod, bool in_sitemap)
-{
-    const char *path = *rel_dir && rel_dir[strlen(rel_dir) - 1] == '/'
-                           ? arena_printf(s->a, "%sindex.html", rel_dir)
-                           : rel_dir;
-    put_output(s, path, make_permalink(s, strcmp(path, "index.html") == 0 ? "" : rel_dir), t0, t1,
-               t2, ctx, origin, lastmod, in_sitemap);
-}
-
-/* The root variables of an output of view vw: site, `translations` (the same output in
- * every language) and key/v, key2/v2. */
-static value *
-root_ctx(site *s, const view *vw, value *translations, const char *key, value *v, const char *key2,
-         value *v2)
-{
-    value *m = value_new_map(s->a, SRC_NONE);
-    set(s, m, "site", vw->site_ctx);
-    if (translations)
-        set(s, m, "translations", translations);
-    if (key)
-        set(s, m, key, v);
-    if (key2)
-        set(s, m, key2, v2);
-    return m;
-}
-
-/* The places of a list's pages k = 1..total: dirs[k] the output directory, rel_dir for
- * page 1 and rel_dir "page/<k>/" after it (Hugo's scheme; like Hugo's default, no page/1/
- * is written: page 1 is rel_dir itself), urls[k] its URL; each made once per list, not
- * once per neighbour that links to it. */
-typedef struct pager {
-    const char **dirs, **urls;
-    size_t total;
-} pager;
-
-static pager
-pager_of(site *s, const char *rel_dir, size_t total)
-{
-    pager pg = {arena_alloc(s->a, (total + 1) * sizeof(char *)),
-                arena_alloc(s->a, (total + 1) * sizeof(char *)), total};
-    for (size_t k = 1; k <= total; k++) {
-        pg.dirs[k] = k == 1 ? rel_dir : arena_printf(s->a, "%spage/%zu/", rel_dir, k);
-        pg.urls[k] = make_url(s, pg.dirs[k]);
-    }
-    return pg;
-}
-
-/* The paginator of page k (1-based) of pg over pages[0..n): its slice of the list and
- * the URLs of its neighbours ("" where there is none). */
-static value *
-paginator_ctx(site *s, const pager *pg, const char *permalink, page **pages, size_t n, size_t per,
-              size_t k)
-{
-    value *m = value_new_map(s->a, SRC_NONE);
-    size_t from = (k - 1) * per, to = from + per < n ? from + per : n;
-    set(s, m, "pages", page_list(s, pages + from, to - from));
-    set(s, m, "number", num_val(s, (double)k));
-    set(s, m, "total", num_val(s, (double)pg->total));
-    set(s, m, "count", num_val(s, (double)n));
-    set(s, m, "url", str_val(s, pg->urls[k]));
-    set(s, m, "permalink", str_val(s, permalink));
-    set(s, m, "first_url", str_val(s, pg->urls[1]));
-    set(s, m, "last_url", str_val(s, pg->urls[pg->total]));
-    set(s, m, "prev_url", str_val(s, k > 1 ? pg->urls[k - 1] : ""));
-    set(s, m, "next_url", str_val(s, k < pg->total ? pg->urls[k + 1] : ""));
-    return m;
-}
-
-/* The list pages of a section or a term: pages[0..n) cut into cfg.paginate per page (one
- * page when paginate is 0 or the list fits), each with the root context of key/v and
- * key2/v2 plus "paginator". */
-static void
-add_paged_outputs(site *s, const view *vw, const char *rel, page **pages, size_t n, const char *t0,
-                  const char *t1, const char *key, value *v, const char *key2, value *v2,
-                  src_pos origin, const value *lastmod)
-{
-    size_t per = s->cfg.paginate && n > s->cfg.paginate ? s->cfg.paginate : (n ? n : 1);
-    size_t total = n ? (n + per - 1) / per : 1;
-    size_t prefix_len = strlen(vw->prefix);
-    pager pg = pager_of(s, arena_printf(s->a, "%s%s", vw->prefix, rel), total);
-    for (size_t k = 1; k <= total; k++) {
-        /* the same list in the other languages: its directory without this view's prefix */
-        value *tr = translations_value(s, vw->lang, list_rels(s, pg.dirs[k] + prefix_len), NULL);
-        value *ctx = root_ctx(s, vw, tr, key, v, key2, v2);
-        const char *permalink = make_permalink(s, pg.dirs[k]);
-        set(s, ctx, "paginator", paginator_ctx(s, &pg, permalink, pages, n, per, k));
-        put_output(s, arena_printf(s->a, "%sindex.html", pg.dirs[k]), permalink, t0, t1, NULL, ctx,
-                   origin, lastmod, true);
-    }
-}
-
-static const value *
-newest(const value *a, const value *b)
-{
-    if (!a)
-        return b;
-    if (!b)
-        return a;
-    return value_compare(a, b) >= 0 ? a : b;
-}
-
-/* The outputs of language vw: its home, its pages, its lists. */
-static void
-build_outputs(site *s, view *vw)
-{
-    /* home */
-    value *home = vw->home ? vw->home->ctx : NULL;
-    if (!home) {
-        home = value_new_map(s->a, SRC_NONE);
-        set(s, home, "title", str_val(s, vw->cfg->title));
-        set(s, home, "content", str_val(s, ""));
-        set(s, home, "summary", str_val(s, vw->cfg->description));
-        set(s, home, "lang", str_val(s, vw->cfg->code));
-    }
-    value *home_tr = translations_value(s, vw->lang, list_rels(s, ""), NULL);
-    const char *home_permalink = make_permalink(s, vw->prefix);
-    set(s, home, "kind", str_val(s, "home"));
-    set(s, home, "url", str_val(s, make_url(s, vw->prefix)));
-    set(s, home, "permalink", str_val(s, home_permalink));
-    set(s, home, "translations", home_tr);
-    /* "index.html" or "en/index.html" (add_output would take a prefix "" for a file) */
-    put_output(s, arena_printf(s->a, "%sindex.html", vw->prefix), home_permalink, "index.html",
-               NULL, NULL, root_ctx(s, vw, home_tr, "page", home, NULL, NULL),
-               vw->home ? SRC_POS(vw->home->path, 1, 1) : SRC_POS("content", 0, 0), s->build_date,
-               true);
-
-    /* single pages: those written in this language (the others are in their own); each
-     * section's "<section>/single.html" made once (the pages come in date order) */
-    strtab singles = STRTAB_INIT;
-    for (size_t i = 0; i < vw->n_pages; i++) {
-        page *p = vw->pages[i];
-        if (p->lang != vw->lang)
-            continue;
-        const char *single = *p->section ? strtab_get(&singles, p->section) : NULL;
-        if (*p->section && !single) {
-            single = arena_printf(s->a, "%s/single.html", p->section);
-            strtab_put(&singles, p->section, (void *)single);
-        }
-        value *tr = (value *)value_map_get(p->ctx, "translations");
-        /* its path and URL as assign_urls() made them (a page's output is named by its
-         * folder: "projects/x/index.html") */
-        if (p->template_name)
-            put_output(s, p->out_path, p->permalink, p->template_name, NULL, NULL,
-                       root_ctx(s, vw, tr, "page", p->ctx, NULL, NULL), p->template_pos,
-                       newest(p->date, p->updated), true);
-        else
-            put_output(s, p->out_path, p->permalink, single ? single : "page.html",
-                       single ? "page.html" : NULL, NULL,
-                       root_ctx(s, vw, tr, "page", p->ctx, NULL, NULL), SRC_POS(p->path, 1, 1),
-                       newest(p->date, p->updated), true);
-    }
-    strtab_free(&singles);
-
-    /* section lists */
-    for (size_t i = 0; i < vw->n_sections; i++) {
-        section *sec = vw->sections[i];
-        if (!*sec->name)
-            continue; /* top-level pages have no list */
-        const char *rel = arena_printf(s->a, "%s/", sec->name);
-        const value *lastmod = sec->n_pages ? sec->pages[0]->date : NULL;
-        add_paged_outputs(s, vw, rel, sec->pages, sec->n_pages,
-                          arena_printf(s->a, "%s/list.html", sec->name), "section.html", "section",
-                          sec->ctx, NULL, NULL,
-                          sec->index ? SRC_POS(sec->index->path, 1, 1)
-                                     : SRC_POS(arena_printf(s->a, "content/%s", sec->name), 0, 0),
-                          lastmod);
-    }
-
-    /* taxonomies and their terms */
-    for (size_t i = 0; i < s->cfg.n_taxonomies; i++) {
-        taxonomy *tx = &vw->taxonomies[i];
-        const char *name = tx->cfg->name;
-        src_pos origin = SRC_POS(s->cfg.file, 0, 0);
-        const char *rel = arena_printf(s->a, "%s/", tx->cfg->path);
-        value *tr = translations_value(s, vw->lang, list_rels(s, rel), NULL);
-        add_output(s, arena_printf(s->a, "%s%s", vw->prefix, rel),
-                   arena_printf(s->a, "%s/taxonomy.html", name), "taxonomy.html", NULL,
-                   root_ctx(s, vw, tr, "taxonomy", tx->ctx, NULL, NULL), origin, NULL, true);
-        for (size_t k = 0; k < tx->n_terms; k++) {
-            term *t = tx->terms[k];
-            add_paged_outputs(s, vw, arena_printf(s->a, "%s/%s/", tx->cfg->path, t->slug), t->pages,
-                              t->n_pages, arena_printf(s->a, "%s/term.html", name), "term.html",
-                              "taxonomy", tx->ctx, "term", t->ctx, origin,
-                              t->n_pages ? t->pages[0]->date : NULL);
-        }
-    }
-    /* search: rendered only when the theme has search.html */
-    if (vw->search_page) {
-        const char *rel = arena_printf(s->a, "%ssearch/", vw->prefix);
-        value *sp = value_new_map(s->a, SRC_NONE);
-        set(s, sp, "kind", str_val(s, "search"));
-        set(s, sp, "content", str_val(s, ""));
-        set(s, sp, "url", str_val(s, make_url(s, rel)));
-        set(s, sp, "permalink", str_val(s, make_permalink(s, rel)));
-        set(s, sp, "lang", str_val(s, vw->cfg->code));
-        value *tr = translations_value(s, vw->lang, list_rels(s, "search/"), NULL);
-        set(s, sp, "translations", tr);
-        add_output(s, rel, "search.html", NULL, NULL, root_ctx(s, vw, tr, "page", sp, NULL, NULL),
-                   SRC_POS(s->cfg.file, 0, 0), NULL, false);
-        s->outputs[s->n_outputs - 1].optional = true;
-    }
-    if (vw->lang)
-        return;
-
-    /* 404: one, in the default language */
-    value *nf = value_new_map(s->a, SRC_NONE);
-    set(s, nf, "title", str_val(s, "Page not found"));
-    set(s, nf, "kind", str_val(s, "404"));
-    set(s, nf, "content", str_val(s, ""));
-    set(s, nf, "url", str_val(s, make_url(s, "404.html")));
-    add_output(s, "404.html", "404.html", NULL, NULL, root_ctx(s, vw, NULL, "page", nf, NULL, NULL),
-               SRC_POS(s->cfg.file, 0, 0), NULL, false);
-}
-
-/* The template values of a view's single pages on the pool (at 100,000 pages they were
- * 0.6 s on one thread). Each worker builds through a copy of the site whose arena is its own
- * load arena (which lives as long as the model); nothing else of the site is written: the
- * one shared value they could make (no_translations) is made before. The prev/next links
- * are made first, each by one job, so that the pages' jobs only read them. */
-typedef struct ctx_job {
-    site *sites; /* per worker */
-    page **pages, **lower, **higher;
-} ctx_job;
-
-static void
-link_one(size_t i, size_t worker, void *payload)
-{
-    ctx_job *j = payload;
-    page_link(&j->sites[worker], j->pages[i]);
-}
-
-static void
-ctx_one(size_t i, size_t worker, void *payload)
-{
-    ctx_job *j = payload;
-    build_page_ctx(&j->sites[worker], j->pages[i], j->lower[i], j->higher[i]);
-}
-
-static void
-build_page_ctxs(site *s, view *v, size_t workers, arena **arenas)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < v->n_sections; i++)
-        n += v->sections[i]->n_pages;
-    ctx_job j = {xcalloc(workers + 1, sizeof(site)), xcalloc(n + 1, sizeof(page *)),
-                 xcalloc(n + 1, sizeof(page *)), xcalloc(n + 1, sizeof(page *))};
-    page **linked = xcalloc(n + 1, sizeof(page *));
-    size_t n_ctx = 0, n_linked = 0;
-    for (size_t i = 0; i < v->n_sections; i++) {
-        section *sec = v->sections[i];
-        unsigned char *needed = xcalloc(sec->n_pages + 1, 1);
-        for (size_t k = 0; k < sec->n_pages; k++)
-            if (sec->pages[k]->lang == v->lang) {
-                j.pages[n_ctx] = sec->pages[k];
-                j.lower[n_ctx] = k + 1 < sec->n_pages ? sec->pages[k + 1] : NULL;
-                j.higher[n_ctx++] = k > 0 ? sec->pages[k - 1] : NULL;
-                if (k + 1 < sec->n_pages)
-                    needed[k + 1] = 1;
-                if (k > 0)
-                    needed[k - 1] = 1;
-            }
-        for (size_t k = 0; k < sec->n_pages; k++)
-            if (needed[k])
-                linked[n_linked++] = sec->pages[k];
-        free(needed);
-    }
-    if (s->cfg.n_languages == 1) /* the one list every page's translations then is */
-        translations_value(s, v->lang, NULL, NULL);
-    for (size_t w = 0; w < workers; w++) {
-        j.sites[w] = *s;
-        j.sites[w].a = arenas ? arenas[w] : s->a;
-    }
-    if (!arenas)
-        workers = 1;
-    ctx_job links = j;
-    links.pages = linked;
-    pool_run(workers, n_linked, link_one, &links);
-    pool_run(workers, n_ctx, ctx_one, &j);
-    free(linked);
-    free(j.sites);
-    free(j.pages);
-    free(j.lower);
-    free(j.higher);
-}
-
-/* Language v's lists and values: its sections (each with its _index page in this
- * language, else the original's), taxonomies, the values of its own pages, its site
- * value and its outputs. The default language's view is built first: the others list its
- * pages where they have no translation. */
-static void
-build_view(site *s, view *v, page **all, size_t n_all, size_t workers, arena **arenas)
-{
-    strtab by_section = STRTAB_INIT;
-    for (size_t i = 0; i < n_all; i++) {
-        page *p = all[i];
-        if (!p->is_index || p->lang)
-            continue;
-        page *t = p->translations ? p->translations[v->lang] : v->lang ? NULL : p;
-        if (t && !t->out_path)
-            t = NULL; /* a draft translation */
-        if (!*p->section)
-            v->home = t; /* none: a home made of the language's title and description */
-        else
-            get_section(s, v, &by_section, p->section)->index = t ? t : p;
-    }
-    qsort(v->pages, v->n_pages, sizeof(page *), cmp_pages);
-    for (size_t i = 0; i < v->n_pages; i++) {
-        section *sec = get_section(s, v, &by_section, v->pages[i]->section);
-        sec->pages = arena_grow(s->a, sec->pages, sec->n_pages, &sec->cap, sizeof(page *), 16);
-        sec->pages[sec->n_pages++] = v->pages[i];
-    }
-    if (v->n_sections)
-        qsort(v->sections, v->n_sections, sizeof(section *), cmp_sections);
-    strtab_free(&by_section);
-    build_taxonomies(s, v);
-    for (size_t i = 0; i < s->cfg.n_taxonomies; i++)
-        for (size_t k = 0; k < v->taxonomies[i].n_terms; k++)
-            claim_url(
-                s,
-                arena_printf(s->a, "%s%s/%s/", v->prefix, s->cfg.taxonomies[i].path,
-                             v->taxonomies[i].terms[k]->slug),
-                arena_printf(s->a, "%s (taxonomy '%s')", s->cfg.file, s->cfg.taxonomies[i].name),
-                SRC_POS(s->cfg.file, 0, 0));
-
-    /* values for templates: pages (with prev/next in their section), then lists */
-    build_page_terms(s, v);
-    build_page_ctxs(s, v, workers, arenas);
-    if (v->home)
-        build_page_ctx(s, v->home, NULL, NULL);
-    for (size_t i = 0; i < v->n_sections; i++)
-        build_section_ctx(s, v, v->sections[i]);
-    for (size_t i = 0; i < s->cfg.n_taxonomies; i++)
-        build_taxonomy_ctx(s, v, &v->taxonomies[i]);
-    build_site_ctx(s, v);
-    facets_run counting;
-    start_facets(&counting, s, v);
-    build_outputs(s, v);
-    end_facets(&counting);
-}
-
 /* A translation takes its original's facts: the front matter with its own text over it,
  * the slug, dates, weight, cohort, stages and template; a draft original keeps it a draft. */
 static void
 inherit_facts(site *s, page *t, const page *o)
 {
-    value *front = map_copy(s, o->front);
+    value *front = site_map_copy(s, o->front);
     for (size_t i = 0; i < t->front->as.map.len; i++) {
         const value_pair *kv = &t->front->as.map.pairs[i];
         value_map_setn(front, kv->key, kv->key_len, kv->val, s->a);
@@ -1731,7 +485,7 @@ site_share_data(site *s)
 }
 
 /* {====================================================================
- * site_load
+ * the passes: site_new() to site_build_views()
  * ===================================================================== */
 
 /* What "now" is: SOURCE_DATE_EPOCH when it is set (a warning when it is not a number),
@@ -1841,12 +595,13 @@ static void
 assign_urls(site *s, page **all, size_t n, size_t workers, arena **arenas)
 {
     for (size_t k = 1; k < s->cfg.n_languages; k++) /* the homes of the other languages */
-        claim_url(s, s->views[k].prefix,
-                  arena_printf(s->a, "%s (language '%s')", s->cfg.file, s->cfg.languages[k].code),
-                  s->cfg.languages[k].at);
+        site_claim_url(
+            s, s->views[k].prefix,
+            arena_printf(s->a, "%s (language '%s')", s->cfg.file, s->cfg.languages[k].code),
+            s->cfg.languages[k].at);
     for (size_t k = 0; k < s->cfg.n_languages; k++)
         for (size_t i = 0; i < s->cfg.n_taxonomies; i++)
-            claim_url(
+            site_claim_url(
                 s, arena_printf(s->a, "%s%s/", s->views[k].prefix, s->cfg.taxonomies[i].path),
                 arena_printf(s->a, "%s (taxonomy '%s')", s->cfg.file, s->cfg.taxonomies[i].name),
                 SRC_POS(s->cfg.file, 0, 0));
@@ -1859,8 +614,8 @@ assign_urls(site *s, page **all, size_t n, size_t workers, arena **arenas)
         strtab_put(&seen, sec, NULL);
         const char *origin = arena_printf(s->a, "content/%s", sec);
         for (size_t k = 0; k < s->cfg.n_languages; k++)
-            claim_url(s, arena_printf(s->a, "%s%s/", s->views[k].prefix, sec), origin,
-                      SRC_POS(origin, 0, 0));
+            site_claim_url(s, arena_printf(s->a, "%s%s/", s->views[k].prefix, sec), origin,
+                           SRC_POS(origin, 0, 0));
     }
     strtab_free(&seen);
     /* at 10,000 pages 12 ms on this thread alone (callgrind: 18 million instructions of
@@ -1873,62 +628,63 @@ assign_urls(site *s, page **all, size_t n, size_t workers, arena **arenas)
             continue; /* a section's _index.md is its list, a home's translation its home:
                        * claimed above */
         const value *slugv = value_map_get(p->front, "slug");
-        claim_url(s, job.rels[i], p->path, slugv ? slugv->pos : SRC_POS(p->path, 1, 1));
+        site_claim_url(s, job.rels[i], p->path, slugv ? slugv->pos : SRC_POS(p->path, 1, 1));
     }
     /* the search page last: a page of the site at search/ (Hugo sites often have a
      * content/search.md) is the search page instead */
     for (size_t k = 0; k < s->cfg.n_languages && s->cfg.search_enabled; k++) {
         const char *rel = arena_printf(s->a, "%ssearch/", s->views[k].prefix);
         if (!strtab_has(&s->urls, rel))
-            s->views[k].search_page = claim_url(s, rel, s->cfg.file, SRC_POS(s->cfg.file, 0, 0));
+            s->views[k].search_page =
+                site_claim_url(s, rel, s->cfg.file, SRC_POS(s->cfg.file, 0, 0));
     }
 }
 
 site *
-site_load(const site_options *opt, arena *a, diag *d)
+site_new(const site_options *opt, arena *a, diag *d)
 {
     site *s = arena_zalloc(a, sizeof(site));
     s->a = a;
     s->d = d;
+    s->opt = *opt;
+    if (!s->opt.workers)
+        s->opt.workers = 1;
     s->root = opt->root;
     s->i18n = opt->i18n;
     if (opt->cfg)
         s->cfg = *opt->cfg;
     else if (!config_load(&s->cfg, opt->root, opt->base_url, a, d))
         return NULL;
+    s->opt.cfg = &s->cfg;
+    return s;
+}
 
-    buf content = BUF_INIT;
-    fs_join(&content, opt->root, "content");
-    fs_kind content_kind = fs_kind_of(content.ptr);
-    buf_free(&content);
-    if (content_kind == FS_SYMLINK)
-        warn_symlink("content", d);
-    bool have_content = content_kind == FS_DIR;
-    scan sc = {0};
-    sc.cfg = &s->cfg;
-    if (have_content && !scan_dir(&sc, opt->root, "content", "", 0, a, d))
-        return NULL;
-
-    /* load every file in parallel, each worker allocating from its own arena */
-    size_t workers = opt->workers ? opt->workers : 1;
-    page *loaded = arena_zalloc(a, (sc.len + 1) * sizeof(page));
+bool
+site_load_pages(site *s, const scan_source *sources, size_t n)
+{
+    /* every file in parallel, each worker allocating from its own arena */
+    const site_options *opt = &s->opt;
+    arena *a = s->a;
+    page *loaded = arena_zalloc(a, (n + 1) * sizeof(page));
     if (opt->load_memo)
-        opt->load_memo->start(opt->load_memo->payload, sc.len);
+        opt->load_memo->start(opt->load_memo->payload, n);
     load_job job = {{&s->cfg, opt->schema, opt->root, opt->recommended},
-                    sc.items,
+                    sources,
                     loaded,
                     opt->worker_arenas,
-                    d,
+                    s->d,
                     opt->load_memo};
-    pool_run(workers, sc.len, load_one, &job);
-    if (diag_error_count(d) > 0)
-        return NULL;
+    pool_run(opt->workers, n, load_one, &job);
+    if (diag_error_count(s->d) > 0)
+        return false;
+    s->loaded = loaded;
+    s->n_loaded = n;
 
     /* translations: each joins its original and takes its facts */
-    for (size_t i = 0; i < sc.len; i++)
+    for (size_t i = 0; i < n; i++)
         loaded[i].lang = page_language(&s->cfg, loaded[i].path, NULL);
-    if (!link_translations(s, loaded, sc.len))
-        return NULL;
+    if (!link_translations(s, loaded, n))
+        return false;
     index_declared_terms(s); /* its tables are freed by site_free from here on */
     s->views = arena_zalloc(a, (s->cfg.n_languages + 1) * sizeof(view));
     for (size_t k = 0; k < s->cfg.n_languages; k++) {
@@ -1936,16 +692,24 @@ site_load(const site_options *opt, arena *a, diag *d)
         v->lang = k;
         v->cfg = &s->cfg.languages[k];
         v->prefix = *v->cfg->path ? arena_printf(a, "%s/", v->cfg->path) : "";
-        v->pages = arena_zalloc(a, (sc.len + 1) * sizeof(page *));
+        v->pages = arena_zalloc(a, (n + 1) * sizeof(page *));
     }
+    return true;
+}
 
+void
+site_check_pages(site *s)
+{
     /* published pages: no drafts (unless --drafts), none dated in the future (unless
      * --future); then the build date, and the consistency rules over every page */
+    const site_options *opt = &s->opt;
+    page *loaded = s->loaded;
+    size_t n = s->n_loaded;
     s->rules = (rules_options){&s->cfg, now_date(s), {0}, opt->drafts, opt->future};
-    page **all = arena_zalloc(a, (sc.len + 1) * sizeof(page *));
+    page **all = arena_zalloc(s->a, (n + 1) * sizeof(page *));
     size_t n_all = 0;
     view *v0 = &s->views[0];
-    for (size_t i = 0; i < sc.len; i++) {
+    for (size_t i = 0; i < n; i++) {
         page *p = &loaded[i];
         if (!rules_published(p, &s->rules))
             continue;
@@ -1953,6 +717,8 @@ site_load(const site_options *opt, arena *a, diag *d)
         if (p->lang == 0 && !p->is_index)
             v0->pages[v0->n_pages++] = p;
     }
+    s->all = all;
+    s->n_all = n_all;
     s->build_date = build_date(s);
     s->rules.build_date = s->build_date->as.date;
     rules_job rj = {&s->rules,
@@ -1961,12 +727,12 @@ site_load(const site_options *opt, arena *a, diag *d)
                     opt->worker_arenas,
                     value_date_epoch(&s->rules.now),
                     !s->source_date,
-                    d,
+                    s->d,
                     opt->load_memo,
                     rules_salt(&s->rules, !s->source_date)};
     if (opt->load_memo)
-        opt->load_memo->start_rules(opt->load_memo->payload, sc.len);
-    pool_run(workers, sc.len, rules_one, &rj); /* a site of 10,000 pages has 9,000 warnings */
+        opt->load_memo->start_rules(opt->load_memo->payload, n);
+    pool_run(opt->workers, n, rules_one, &rj); /* a site of 10,000 pages has 9,000 warnings */
     if (opt->load_memo)
         opt->load_memo->end_rules(opt->load_memo->payload);
     for (size_t k = 1; k < s->cfg.n_languages; k++) { /* a translation where there is one */
@@ -1976,24 +742,12 @@ site_load(const site_options *opt, arena *a, diag *d)
             v->pages[v->n_pages++] = t && rules_published(t, &s->rules) ? t : p;
         }
     }
-    assign_urls(s, all, n_all, workers, opt->worker_arenas);
-    for (size_t k = 0; k < s->cfg.n_languages; k++)
-        build_view(s, &s->views[k], all, n_all, workers, opt->worker_arenas);
-    s->hook_pages = arena_zalloc(a, (n_all + 1) * sizeof(page *));
-    memcpy(s->hook_pages, v0->pages, v0->n_pages * sizeof(page *)); /* newest first */
-    s->n_hook_pages = v0->n_pages;
-    for (size_t i = 0; i < n_all; i++)
-        if (all[i]->original && !all[i]->is_index)
-            s->hook_pages[s->n_hook_pages++] = all[i];
-    s->all = all;
-    s->n_all = n_all;
-    s->loaded = loaded;
-    s->n_loaded = sc.len;
-    if (diag_error_count(d)) {
-        site_free(s);
-        return NULL;
-    }
-    return s;
+}
+
+void
+site_assign_urls(site *s)
+{
+    assign_urls(s, s->all, s->n_all, s->opt.workers, s->opt.worker_arenas);
 }
 
 void
@@ -2083,7 +837,7 @@ typedef struct link_source {
 
 /* A link to a .md file (markdown.h): the URL of the page written in path, in the language
  * of the page the link is on when it has a translation there (`[x](x.md)` in x.en.md's
- * neighbour leads to /en/...). Reads only what site_load made, so render workers call it
+ * neighbour leads to /en/...). Reads only what the model passes made, so render workers call it
  * at once. */
 static const char *
 page_url_of(const char *path, const char **why, void *payload)
@@ -2615,26 +1369,5 @@ site_convert_content(site *s, const site_content_memo *memo, size_t workers, are
             set(s, m, "content", str_val(s, ix ? ix->md.html : ""));
             set(s, m, "summary", str_val(s, ix ? ix->summary : ""));
         }
-    return true;
-}
-
-bool
-site_add_output(site *s, const char *path, const char *template_name, value *page_ctx,
-                src_pos origin)
-{
-    if (!claim_url(s, path, origin.file, origin))
-        return false;
-    bool dir = *path && path[strlen(path) - 1] == '/';
-    if (!value_map_get(page_ctx, "kind"))
-        set(s, page_ctx, "kind", str_val(s, "generated"));
-    set(s, page_ctx, "url", str_val(s, make_url(s, path)));
-    set(s, page_ctx, "permalink", str_val(s, make_permalink(s, path)));
-    if (!value_map_get(page_ctx, "title"))
-        set(s, page_ctx, "title", str_val(s, s->cfg.title));
-    if (!value_map_get(page_ctx, "content"))
-        set(s, page_ctx, "content", str_val(s, ""));
-    add_output(s, path, template_name, NULL, NULL,
-               root_ctx(s, &s->views[0], NULL, "page", page_ctx, NULL, NULL), origin, s->build_date,
-               dir);
     return true;
 }

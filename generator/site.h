@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * site.h - the site model: config, every page, sections, taxonomies (cohorts among
- * them), URLs, and the values templates see. Built once by site_load (passes 1-4);
- * read-only afterwards, so render workers share it. */
+ * them), URLs, and the values templates see. Built once by passes 2-4 (site_new() to
+ * site_build_views(), below); read-only afterwards, so render workers share it. */
 #ifndef CLINFOLIO_SITE_H
 #define CLINFOLIO_SITE_H
 
@@ -10,6 +10,7 @@
 #include "diag.h"
 #include "page.h"
 #include "rules.h"
+#include "scan.h"
 #include "shortcode.h"
 #include "value.h"
 
@@ -69,7 +70,7 @@ typedef struct site_options {
     const char *base_url;  /* overrides site.yaml base_url when not NULL */
     size_t workers;        /* threads for loading pages (at least 1) */
     arena **worker_arenas; /* one per worker; pages live in them as long as the site */
-    const config *cfg;     /* site.yaml read already (config_load), or NULL: site_load reads it */
+    const config *cfg;     /* site.yaml read already (config_load), or NULL: site_new reads it */
     const schema *schema;  /* schema.yaml (schema_load), or NULL: no schema checks */
     bool recommended;      /* warn about missing `recommended` schema keys (check) */
     bool future;           /* publish pages dated in the future (--future) */
@@ -95,9 +96,32 @@ typedef struct site_output {
 
 typedef struct site site;
 
-/* Loads the site at opt->root: site.yaml (unless opt->cfg has it), every content file (on
- * opt->workers threads), then builds the model. Memory is owned by a. Returns NULL when errors were
- * reported (all of them: the pass does not stop at the first). */
+/* The model is made by passes 2 to 4 of the build, which build_site() (build.h) calls one
+ * by one: scan_content() (scan.h), then these, in this order, each on what the one before
+ * it made. Memory is owned by a (and by opt->worker_arenas: the pages). */
+
+/* The model's start: site.yaml (opt->cfg, or read here) and the options the passes take
+ * (opt is copied). NULL when site.yaml has errors. */
+site *site_new(const site_options *opt, arena *a, diag *d);
+/* Pass 3: the n page files scan_content() found, loaded on opt->workers threads (or
+ * restored: opt->load_memo); translations joined to their originals; each language's
+ * view made. False when a page has errors (all of them reported: the pass does not stop
+ * at the first). */
+bool site_load_pages(site *s, const scan_source *sources, size_t n);
+/* Pass 4, first: the published pages (drafts and future pages out, unless opt says), the build
+ * date, and the consistency rules (rules.h) over every page; each language's list of
+ * pages. Its errors are told by site_build_views(). */
+void site_check_pages(site *s);
+/* Pass 4, then: every published page's URL, output path and permalink; two pages or lists at
+ * one URL are errors. */
+void site_assign_urls(site *s);
+/* Pass 4, last (views.c): each language's sections, taxonomies and terms, sorted, the values
+ * templates see (sitectx.c), and the list of outputs (paginated lists among them). False
+ * when it or the two parts of pass 4 before it reported an error. */
+bool site_build_views(site *s);
+
+/* site_new(), scan_content() and passes 3 and 4 as build_site() runs them, for callers that
+ * want the model alone (tests, fuzzers; views.c). NULL when errors were reported. */
 site *site_load(const site_options *opt, arena *a, diag *d);
 
 /* Frees what the arena does not own (the URL table). NULL is a no-op. */

@@ -6,6 +6,7 @@
 #include "site.h"
 
 #include "page.h"
+#include "scan.h"
 
 #include "harness.h"
 #include "markdown.h"
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static char base[64];  /* /tmp/clinfolio-test-site-XXXXXX */
 static char dir[128];  /* the current site folder, under base */
@@ -979,6 +981,70 @@ test_pagination(void)
     unload(&l);
 }
 
+/* Pass 2 alone (scan.h): which files are pages, in which order, with their section; what
+ * is skipped; no content/ folder (none) and content/ a link (a warning, none). */
+static void
+test_scan_content(void)
+{
+    new_site(SITE_YAML);
+    put("content/_index.md", "---\ntitle: Home\n---\n");
+    put("content/about.md", "---\ntitle: About\n---\n");
+    put("content/projects/_index.md", "---\ntitle: Projects\n---\n");
+    put("content/projects/b.md", "---\ntitle: B\n---\n");
+    put("content/projects/a.md", "---\ntitle: A\n---\n");
+    put("content/projects/deep/c.md", "---\ntitle: C\n---\n");
+    put("content/projects/bundle/index.md", "---\ntitle: Bundle\n---\n");
+    put("content/projects/bundle/notes.txt", "a resource\n");
+    put("content/team/index.md", "---\ntitle: Team\n---\n");
+    put("content/README.md", "notes\n");
+    put("content/.hidden.md", "x\n");
+    put("content/draft.md~", "x\n");
+    put("content/static/x.md", "copied as it is\n");
+    arena *a = arena_new();
+    diag *d = diag_new();
+    config cfg;
+    OK(config_load(&cfg, dir, NULL, a, d), "site.yaml loads");
+    scan_source *src;
+    size_t n;
+    OK(scan_content(dir, &cfg, &src, &n, a, d), "the scan succeeds");
+    INT_EQ(diag_error_count(d) + diag_warning_count(d), 0, "nothing to say");
+    const char *want[][3] = {
+        {"content/_index.md", "", "index"},
+        {"content/about.md", "", "page"},
+        {"content/projects/_index.md", "projects", "index"},
+        {"content/projects/a.md", "projects", "page"},
+        {"content/projects/b.md", "projects", "page"},
+        {"content/projects/bundle/index.md", "projects", "page"},
+        {"content/projects/deep/c.md", "projects", "page"},
+        {"content/team/index.md", "", "page"},
+    };
+    size_t n_want = sizeof want / sizeof want[0];
+    INT_EQ(n, n_want, "eight pages: README.md, hidden, editor, static and resource files are not");
+    for (size_t i = 0; i < n && i < n_want; i++) {
+        STR_EQ(src[i].rel, want[i][0], "the pages in order, each folder's entries sorted");
+        STR_EQ(src[i].sec_name, want[i][1], "the section: the first folder beneath content/");
+        OK(src[i].is_index == (strcmp(want[i][2], "index") == 0), "%s: an _index file or not",
+           src[i].rel);
+    }
+    diag_free(d);
+
+    new_site(SITE_YAML); /* no content/ folder: no page, no message */
+    d = diag_new();
+    OK(scan_content(dir, &cfg, &src, &n, a, d) && n == 0 && diag_warning_count(d) == 0,
+       "no content/ folder: no pages");
+    diag_free(d);
+
+    char target[256], link[256];
+    snprintf(target, sizeof target, "%s/site%d/content", base, site_count - 1);
+    snprintf(link, sizeof link, "%s/content", dir);
+    OK(symlink(target, link) == 0, "content/ made a symbolic link");
+    d = diag_new();
+    OK(scan_content(dir, &cfg, &src, &n, a, d) && n == 0, "content/ a link: not followed");
+    INT_EQ(diag_warning_count(d), 1, "content/ a link: one warning");
+    diag_free(d);
+    arena_free(a);
+}
+
 /* Which content files are the page of a page bundle, and their folder. */
 static void
 test_bundle_names(void)
@@ -1009,6 +1075,7 @@ main(void)
         perror("mkdtemp");
         return 2;
     }
+    test_scan_content();
     test_bundle_names();
     test_urls();
     test_base_path();

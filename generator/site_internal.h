@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * site_internal.h - what the parts of the site model share and nothing else includes: the
- * model's structures (site.c builds them, pass by pass) and the helpers both it and
- * sitectx.c (the values templates see) use. */
+ * model's structures (site.c and views.c build them, pass by pass) and the helpers they
+ * and sitectx.c (the values templates see) use. */
 #ifndef CLINFOLIO_SITE_INTERNAL_H
 #define CLINFOLIO_SITE_INTERNAL_H
 
@@ -101,7 +101,7 @@ int site_cmp_pages(const void *pa, const void *pb);
 const config_term *site_declared_term(const site *s, size_t i, const char *text);
 
 /* {====================================================================
- * sitectx.c: the values templates see (pass 4, site_build_views())
+ * sitectx.c: the values templates see (views.c calls them, in site_build_views())
  * ===================================================================== */
 
 /* p->link: the few fields list items and prev/next links need (made once). */
@@ -126,7 +126,7 @@ void ctx_taxonomy(site *s, const view *v, taxonomy *tx);
 void ctx_site(site *s, view *v);
 
 /* {====================================================================
- * small helpers of both
+ * small helpers of all three
  * ===================================================================== */
 
 static inline value *

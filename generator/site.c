@@ -13,16 +13,13 @@
 #include "hash.h"
 #include "pool.h"
 #include "rules.h"
-#include "scan.h"
 #include "schema.h"
 #include "selfcheck.h"
 #include "serial.h"
 #include "shortcode.h"
 #include "strtab.h"
 #include "text.h"
-#include "xalloc.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -649,8 +646,6 @@ site_new(const site_options *opt, arena *a, diag *d)
     s->opt = *opt;
     if (!s->opt.workers)
         s->opt.workers = 1;
-    s->root = opt->root;
-    s->i18n = opt->i18n;
     if (opt->cfg)
         s->cfg = *opt->cfg;
     else if (!config_load(&s->cfg, opt->root, opt->base_url, a, d))
@@ -959,7 +954,7 @@ site_page_body(const site *s, page *p, arena *a, diag *d)
         return true;
     const char *src;
     size_t len;
-    page_load_options opt = {&s->cfg, NULL, s->root, false};
+    page_load_options opt = {&s->cfg, NULL, s->opt.root, false};
     if (!page_read(&src, &len, &opt, p->path, a, d))
         return false;
     if (hash_bytes(0, src, len) != p->file_hash || p->body_at > len ||

@@ -59,11 +59,9 @@ typedef struct view {
 
 struct site {
     config cfg;
-    const char *root;
     page **all; /* every published page, _index.md files and translations too, in scan order */
     size_t n_all;
     view *views;            /* one per language, the default first */
-    value **i18n;           /* each language's interface text (site.i18n), or NULL */
     strtab *declared;       /* per taxonomy: the slug of every declared term's names -> its term */
     value *no_translations; /* `translations` of every output of a site in one language */
     page **hook_pages;      /* site_hook_pages() */
@@ -79,7 +77,9 @@ struct site {
     strtab by_path;        /* page path -> page *, made by site_convert_content */
     shortcode_text *texts; /* texts[i]: the Markdown of all[i] with its shortcodes' tokens
                             * (site_expand_content) */
-    site_options opt;      /* as site_new() took them (workers at least 1, cfg this site's) */
+    /* as site_new() took them (workers at least 1, cfg this site's): the passes read the
+     * root, the schema, the load memo and the interface text (i18n) here */
+    site_options opt;
     arena *a;
     diag *d;
 };

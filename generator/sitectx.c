@@ -362,7 +362,7 @@ ctx_site(site *s, view *v)
     set(s, m, "language", str_val(s, v->cfg->code));
     set(s, m, "languages", languages_value(s, v));
     set(s, m, "home_url", str_val(s, site_make_url(s, v->prefix)));
-    set(s, m, "i18n", s->i18n ? s->i18n[v->lang] : value_new_map(s->a, SRC_NONE));
+    set(s, m, "i18n", s->opt.i18n ? s->opt.i18n[v->lang] : value_new_map(s->a, SRC_NONE));
     set(s, m, "feed_url",
         str_val(s, site_make_permalink(s, arena_printf(s->a, "%sfeed.xml", v->prefix))));
     /* the search page and the folder of this language's index (search.h), "" when off */

@@ -8,6 +8,7 @@
 #include "buf.h"
 #include "pool.h"
 #include "scan.h"
+#include "schema.h"
 #include "text.h"
 #include "xalloc.h"
 

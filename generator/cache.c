@@ -755,6 +755,33 @@ cache_next_keep(cache_next *n, size_t i, const char *key, const void *data, size
     place(n, i, key, data, len, true);
 }
 
+size_t
+cache_next_keep_prefix(cache_next *n, const char *prefix)
+{
+    const cache *prev = n->prev;
+    size_t plen = strlen(prefix), kept = 0;
+    for (size_t i = 0; prev && i < prev->n; i++) {
+        const record *e = &prev->records[i];
+        if (e->key_len < plen || memcmp(e->key, prefix, plen) != 0 ||
+            find_record(prev, e->key, e->key_len, e->key_hash) != e)
+            continue; /* another key, or one a later record of prev replaced */
+        grow(n, 1);
+        next_record *r = &n->records[n->n++];
+        *r = (next_record){.key = e->key,
+                           .data = e->data,
+                           .len = e->len,
+                           .hash = e->hash,
+                           .borrowed = true,
+                           .kept = e,
+                           .key_len = e->key_len,
+                           .key_hash = e->key_hash};
+        if (n->fd >= 0)
+            spool_record(n, r);
+        kept++;
+    }
+    return kept;
+}
+
 /* Closes and removes the spool file, if any; when appending to the previous cache's
  * file, cuts off what this build wrote, which leaves that cache as it was. */
 static void

@@ -70,6 +70,11 @@ void cache_next_put(cache_next *n, const char *key, buf *data);
  * them), unless n is spooled. Into reserved place i (threads may fill different places
  * at once), or as a new record when i is SIZE_MAX (main thread). */
 void cache_next_keep(cache_next *n, size_t i, const char *key, const void *data, size_t len);
+/* Every record of the previous cache whose key starts with prefix, used again as it is
+ * (as cache_next_keep() each, new records in the previous cache's order): a pass that
+ * knows a whole kind of records still holds carries them over without naming each one.
+ * Returns how many. Main thread, while no thread puts records. */
+size_t cache_next_keep_prefix(cache_next *n, const char *prefix);
 /* The same into reserved place i; threads may fill different places at once. A place
  * left empty is no record. */
 void cache_next_put_slot(cache_next *n, size_t i, const char *key, buf *data);

@@ -1145,26 +1145,23 @@ remember_facts(void *payload, const char *plugin, size_t i, const page *p, const
 
 /* site_loaded's result was recalled, so the page_facts hooks do not run: their records go
  * on to the next build as they are (a record whose key no longer holds is found so when
- * the hooks run again). Their diagnostics are in the "plugins" record. */
+ * the hooks run again). Their diagnostics are in the "plugins" record. The same key means
+ * the same pages, whose records are all the last build's "facts/<plugin>/" records: carried
+ * as a kind, not looked up one by one (at 10,000 pages 20,000 lookups, 14 ms of a body
+ * edit on the main thread). */
 static void
-carry_facts(memo *m, plugin_host *host, page *const *pages, size_t n)
+carry_facts(memo *m, plugin_host *host)
 {
     size_t n_names;
     const char **names = plugin_page_facts_names(host, &n_names);
-    buf name = BUF_INIT;
+    buf prefix = BUF_INIT;
     for (size_t k = 0; k < n_names; k++) {
-        size_t first = cache_next_reserve(m->next, n);
-        for (size_t i = 0; i < n; i++) {
-            buf_clear(&name);
-            buf_puts(&name, "facts/");
-            record_name(&name, names[k], pages[i]->path);
-            size_t len;
-            const void *data = cache_get(m->prev, name.ptr, &len);
-            if (data)
-                carry_over(m->next, first + i, name.ptr, data, len);
-        }
+        buf_clear(&prefix);
+        buf_puts(&prefix, "facts/");
+        record_name(&prefix, names[k], "");
+        cache_next_keep_prefix(m->next, prefix.ptr);
     }
-    buf_free(&name);
+    buf_free(&prefix);
 }
 
 /* Everything the hooks see (the site value, every page's through it) and the plugins'
@@ -1275,7 +1272,7 @@ memo_run_plugins(memo *m, plugin_host *host, site *s, size_t workers, arena **lo
             return false;
         }
     } else if (next) {
-        carry_facts(m, host, facts_pages, n_facts);
+        carry_facts(m, host);
     }
     bool ok =
         plugin_run_page_hooks(host, site_context(s), pages, n, workers, load_arenas, hooks, d);

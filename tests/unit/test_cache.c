@@ -138,6 +138,71 @@ test_index(void)
 }
 
 static void
+put_str(cache_next *n, const char *key, const char *data)
+{
+    buf b = BUF_INIT;
+    buf_puts(&b, data);
+    cache_next_put(n, key, &b);
+    buf_free(&b);
+}
+
+static bool
+has_str(const cache *c, const char *key, const char *want)
+{
+    size_t len;
+    const char *data = cache_get(c, key, &len);
+    return want ? data && len == strlen(want) && memcmp(data, want, len) == 0 : !data;
+}
+
+/* cache_next_keep_prefix(): the records of the last cache whose keys start with a prefix,
+ * each once (a key put twice: its last record), carried into the next cache, whether it
+ * is saved to a new file or appended to the last one's; no others. */
+static void
+test_keep_prefix(void)
+{
+    char file[450];
+    snprintf(file, sizeof file, "%s.prefix", path);
+    cache_next *n = cache_next_new(NULL);
+    INT_EQ(cache_next_keep_prefix(n, "facts/"), 0, "no previous cache: nothing kept");
+    put_str(n, "facts/a/p1", "A1");
+    put_str(n, "facts/a/p2", "A2 old");
+    put_str(n, "facts/ab/p1", "AB1");
+    put_str(n, "facts/b/p1", "B1");
+    put_str(n, "hook/a/p1", "H1");
+    put_str(n, "facts/a/p2", "A2");
+    put_str(n, "facts/a/", "A");
+    const char *why = NULL;
+    OK(cache_next_save(n, NULL, file, out, &why), "saved the records to carry");
+    cache_next_free(n);
+    cache *c = cache_load(file, out, 2, &why);
+    OK(c != NULL, "read back");
+    for (int append = 0; c && append < 2; append++) {
+        char next_file[460];
+        snprintf(next_file, sizeof next_file, "%s%s", file, append ? "" : ".next");
+        cache_next *k = cache_next_new(c);
+        if (append)
+            cache_next_spool(k, file, true);
+        size_t kept = cache_next_keep_prefix(k, "facts/a/");
+        OK(kept == 3, "%s: three records kept (%zu)", append ? "appended" : "new file", kept);
+        put_str(k, "other", "O");
+        OK(cache_next_save(k, c, next_file, out, &why), "saved the next cache");
+        cache_next_free(k);
+        cache *d = cache_load(next_file, out, 2, &why);
+        OK(d && has_str(d, "facts/a/p1", "A1") && has_str(d, "facts/a/p2", "A2") &&
+               has_str(d, "facts/a/", "A") && has_str(d, "other", "O"),
+           "%s: the kept records, a key put twice with its last data", append ? "appended" : "new");
+        OK(d && has_str(d, "facts/ab/p1", NULL) && has_str(d, "facts/b/p1", NULL) &&
+               has_str(d, "hook/a/p1", NULL),
+           "%s: no record of another prefix", append ? "appended" : "new");
+        cache_free(d);
+        if (!append)
+            unlink(next_file);
+    }
+    cache_free(c);
+    unlink(file);
+}
+
+static void
 rewrite(const char *file, void (*change)(char *data, size_t *len))
 {
     FILE *f = fopen(file, "rb");
@@ -231,6 +296,7 @@ main(void)
     OK(c != NULL, "read back: %s", why ? why : "");
     expect_records(c, 5, "from the file");
     test_index();
+    test_keep_prefix();
 
     /* records kept from the previous cache (borrowed bytes): saved and taken alike */
     cache_next *k = kept_sample(c);

@@ -77,12 +77,11 @@ typedef struct lstate {
      * an earlier call, as it is */
     size_t proxies_made;
     bool reach_checks;
-    /* registry references (read on every access through a proxy) of the proxies' tables:
-     * value* -> proxy (weak values), proxy -> the page hook call that last reached it
-     * (weak keys: a proxy a hook kept from an earlier call reads values its call's reads
-     * of `site` do not name), and of their metatable. A proxy holds its value* itself
-     * (PROXY_TARGET). */
-    int ref_cache, ref_call, ref_mt;
+    /* registry references of the proxies' table, value* -> proxy (weak values), and of
+     * their metatable. A proxy holds its value* itself (PROXY_TARGET), and the number of
+     * the page hook call that last reached it (PROXY_CALL: a proxy a hook kept from an
+     * earlier call reads values its call's reads of `site` do not name). */
+    int ref_cache, ref_mt;
 } lstate;
 
 typedef struct plugin {
@@ -581,6 +580,12 @@ note_site_read(lua_State *L, const value *v, const char *k, size_t len)
     buf_putc(&S->site_reads, '\0');
 }
 
+/* The key (its address) under which each proxy holds the number of the page hook call
+ * that last reached it: one lookup in the proxy, which proxy_target() reads anyway, where
+ * a table of every proxy took four calls into Lua per read (the reads of a clean build's
+ * page hooks, about 130 a project page). */
+static const char PROXY_CALL = 0;
+
 /* During a page hook, the proxy at idx was reached in this call (from its page or site,
  * with the site's keys noted), or else the call's result cannot be kept. */
 static void
@@ -589,12 +594,10 @@ check_reached(lua_State *L, int idx)
     lstate *S = state_of(L);
     if (!S->watched_site || S->all_site || !S->reach_checks)
         return;
-    lua_rawgeti(L, LUA_REGISTRYINDEX, S->ref_call);
-    lua_pushvalue(L, idx);
-    lua_rawget(L, -2);
+    lua_rawgetp(L, idx, &PROXY_CALL);
     if (lua_tointeger(L, -1) != S->call)
         S->all_site = true;
-    lua_pop(L, 2);
+    lua_pop(L, 1);
 }
 
 /* The proxy on top of the stack was reached in the current page hook call. */
@@ -604,11 +607,8 @@ mark_reached(lua_State *L)
     lstate *S = state_of(L);
     if (!S->watched_site || !S->reach_checks)
         return;
-    lua_rawgeti(L, LUA_REGISTRYINDEX, S->ref_call);
-    lua_pushvalue(L, -2);
     lua_pushinteger(L, S->call);
-    lua_rawset(L, -3);
-    lua_pop(L, 1);
+    lua_rawsetp(L, -2, &PROXY_CALL);
 }
 
 static const value *
@@ -654,10 +654,10 @@ push_proxy(lua_State *L, const value *v)
         return;
     }
     lua_pop(L, 1);
-    /* the proxy: empty but for its target below (room for it made now: growing an empty
-     * table's hash part to hold it was about a quarter of a proxy's making), reads go
-     * through __index */
-    lua_createtable(L, 0, 1);
+    /* the proxy: empty but for its target below and the call that reached it (room for
+     * both made now: growing an empty table's hash part to hold one was about a quarter of
+     * a proxy's making), reads go through __index */
+    lua_createtable(L, 0, 2);
     S->proxies_made++;
     lua_rawgeti(L, LUA_REGISTRYINDEX, S->ref_mt);
     lua_setmetatable(L, -2);
@@ -1471,7 +1471,6 @@ state_new(plugin_host *h)
     lua_pop(L, 2);
     /* the read-only views */
     S->ref_cache = weak_table_ref(L, "v");
-    S->ref_call = weak_table_ref(L, "k");
     static const luaL_Reg ro[] = {{"__index", proxy_index},
                                   {"__newindex", proxy_newindex},
                                   {"__len", proxy_len},

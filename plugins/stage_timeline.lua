@@ -138,16 +138,17 @@ end
 
 -- "Prototype · 原型" when the stage has a Chinese label. Made once per key and labels, not
 -- once per stage of every project (a facts edit at 10,000 projects: site_loaded 0.99 G
--- instructions before, 0.94-0.95 G so).
+-- instructions before, 0.94-0.95 G so). Takes the stage's fields, not the stage: a page's
+-- stages are read-only views, each field read a call into the host.
 local labels = {}
-local function stage_label(st)
-  local made = labels[st.key]
-  if made and made.label == st.label and made.label_zh == st.label_zh then return made.text end
-  local label = text_of(st.label) or st.key
-  local zh = text_of(st.label_zh)
-  if zh and zh ~= "" then label = label .. " · " .. zh end
-  if st.key ~= nil then labels[st.key] = {label = st.label, label_zh = st.label_zh, text = label} end
-  return label
+local function stage_label(key, label, label_zh)
+  local made = labels[key]
+  if made and made.label == label and made.label_zh == label_zh then return made.text end
+  local text = text_of(label) or key
+  local zh = text_of(label_zh)
+  if zh and zh ~= "" then text = text .. " · " .. zh end
+  if key ~= nil then labels[key] = {label = label, label_zh = label_zh, text = text} end
+  return text
 end
 
 ---------------------------------------------------------------------------------------
@@ -301,21 +302,24 @@ local function wrap(s, max_w, size, max_lines)
 end
 
 -- A stage's name in lang: "zh" (label_zh, else label), "en" (label), nil (both, in a site
--- of one language: "Prototype · 原型").
-local function stage_name(st, lang)
-  if lang == "zh" then return text_of(st.label_zh) or text_of(st.label) or st.key end
-  if lang == "en" then return text_of(st.label) or st.key end
-  return stage_label(st)
+-- of one language: "Prototype · 原型"), from its fields (label_zh is not read for "en").
+local function stage_name(key, label, label_zh, lang)
+  if lang == "zh" then return text_of(label_zh) or text_of(label) or key end
+  if lang == "en" then return text_of(label) or key end
+  return stage_label(key, label, label_zh)
 end
 
 -- The dated stages of a project in site.yaml order: {key, label (stage_name), short
--- (without the Chinese label), date = "YYYY-MM-DD"}.
+-- (without the Chinese label), date = "YYYY-MM-DD"}. Each field of a stage is read once:
+-- this runs for every project page (the page hook), where a read is a call into the host.
 local function dated_stages(page, lang)
   local list = {}
   for _, st in ipairs(page.stages or {}) do
-    if st.date ~= nil then
-      list[#list + 1] = {key = st.key, label = stage_name(st, lang), short = text_of(st.label) or st.key,
-                         date = day_of(st.date)}
+    local date = st.date
+    if date ~= nil then
+      local key, label = st.key, st.label
+      list[#list + 1] = {key = key, label = stage_name(key, label, lang ~= "en" and st.label_zh or nil, lang),
+                         short = text_of(label) or key, date = day_of(date)}
     end
   end
   return list
@@ -621,35 +625,54 @@ local GR, GR_MULTI = 5, 7 -- Gantt marks: one stage, several stages of one date
 local GANTT_MAX_ROWS = 100
 local TOP_AXIS_ROWS = 8 -- longer charts have year labels above the rows too
 
--- What the charts need of a project, in no language: its dated stages (key, labels, day),
+-- What the charts need of a project, in no language: the keys and days of its dated
+-- stages (in order, two lists: the stages' names are the site's, from site.stages), its
 -- URL, title and slug. The page_facts hook returns it for every project (the host keeps it
--- per page), so that site_loaded reads each project's facts from a plain table.
+-- per page), so that site_loaded reads each project's facts from a plain table, which the
+-- host makes anew at each read: the fewer tables and texts in it, the cheaper (a facts edit
+-- at 10,000 projects reads all of them).
 local function project_facts(page)
-  local stages = {}
+  local keys, dates = {}, {}
   for _, st in ipairs(page.stages or {}) do
-    if st.date ~= nil then
-      stages[#stages + 1] = {key = st.key, label = text_of(st.label), label_zh = text_of(st.label_zh),
-                             date = day_of(st.date)}
+    local date = st.date
+    if date ~= nil then
+      keys[#keys + 1] = st.key
+      dates[#dates + 1] = day_of(date)
     end
   end
-  return {stages = stages, url = text_of(page.url), title = text_of(page.title), slug = text_of(page.slug)}
+  return {keys = keys, dates = dates, url = text_of(page.url), title = text_of(page.title),
+          slug = text_of(page.slug)}
 end
 
--- facts_of(lang, known_facts) returns facts(p): what the charts read of project p (its dated
--- stages, first and last date, URL, title and slug), once per project however many charts
--- show it (the overall ones and its cohort's, each a funnel and a Gantt chart); read-only,
--- each chart makes its rows of its own. known_facts (or nil): project_facts by page path,
--- as page_facts returned them; a project without them is read from the model here.
-local function facts_of(lang, known_facts)
-  local known = {}
+-- The names of the site's stages by key: {label, label_zh} (texts or nil), as a project's
+-- stages have them (the site's stages are the ones projects date).
+local function stage_labels(site)
+  local labels = {}
+  for _, st in ipairs(site.stages or {}) do
+    local key = st.key
+    if key ~= nil then labels[key] = {label = text_of(st.label), label_zh = text_of(st.label_zh)} end
+  end
+  return labels
+end
+
+-- facts_of(site, lang, known_facts) returns facts(p): what the charts read of project p
+-- (its dated stages, first and last date, URL, title and slug), once per project however
+-- many charts show it (the overall ones and its cohort's, each a funnel and a Gantt chart);
+-- read-only, each chart makes its rows of its own. known_facts (or nil): project_facts by
+-- page path, as page_facts returned them; a project without them is read from the model
+-- here.
+local NO_LABELS = {}
+local function facts_of(site, lang, known_facts)
+  local known, labels = {}, stage_labels(site)
   return function(p)
     local f = known[p]
     if f then return f end
     local pf = known_facts and known_facts[tostring(p.path)] or project_facts(p)
-    local stages = {}
-    for _, st in ipairs(pf.stages) do
-      stages[#stages + 1] = {key = st.key, label = stage_name(st, lang), short = st.label or st.key,
-                             date = st.date}
+    local stages, dates = {}, pf.dates
+    for i, key in ipairs(pf.keys) do
+      local l = labels[key] or NO_LABELS
+      stages[i] = {key = key, label = stage_name(key, l.label, l.label_zh, lang), short = l.label or key,
+                   date = dates[i]}
     end
     f = {stages = stages, url = pf.url, title = pf.title or "", slug = pf.slug or ""}
     if #stages > 0 then
@@ -896,8 +919,8 @@ local function gantt_empty(g, variant, width)
 end
 
 -- Returns the SVG and the number of projects with a dated stage (rows before the cap).
-local function gantt_svg(projects, cohort, lang, facts)
-  local g = gantt_model(projects, cohort, lang, facts or facts_of(lang))
+local function gantt_svg(projects, site, cohort, lang, facts)
+  local g = gantt_model(projects, cohort, lang, facts or facts_of(site, lang))
   if #g.rows == 0 then return gantt_empty(g, "wide", WIDE) .. "\n" .. gantt_empty(g, "narrow", NARROW), 0 end
   return gantt_wide(g) .. "\n" .. gantt_narrow(g), g.n_all
 end
@@ -920,7 +943,7 @@ local function funnel_model(projects, site, cohort, lang, facts)
   for _, st in ipairs(site.stages or {}) do
     local n = counts[st.key] or 0
     local share = total > 0 and string.format(" (%d%%)", math.floor(n * 100 / total + 0.5)) or ""
-    f.stages[#f.stages + 1] = {key = st.key, label = stage_name(st, lang), count = n,
+    f.stages[#f.stages + 1] = {key = st.key, label = stage_name(st.key, st.label, st.label_zh, lang), count = n,
                                text = tostring(n) .. share}
   end
   local who = cohort and string.format(W.who_cohort, cohort) or W.who_all
@@ -980,7 +1003,7 @@ local function funnel_narrow(f)
 end
 
 local function funnel_svg(projects, site, cohort, lang, facts)
-  local f = funnel_model(projects, site, cohort, lang, facts or facts_of(lang))
+  local f = funnel_model(projects, site, cohort, lang, facts or facts_of(site, lang))
   return funnel_wide(f) .. "\n" .. funnel_narrow(f)
 end
 
@@ -1017,17 +1040,41 @@ end
 ---------------------------------------------------------------------------------------
 -- Hooks
 
+-- The facts of each chart's projects, read in one pass over site.projects (each
+-- project a read-only view, each read a call into the host): all of them, and those of
+-- each cohort (names sorted), as cohorts_of() groups the projects. The charts then take
+-- these plain tables (facts: as they are).
+local function as_is(f) return f end
+
+local function chart_facts(site, facts)
+  local all, names, by = {}, {}, {}
+  for _, p in ipairs(site.projects or {}) do
+    local f = facts(p)
+    all[#all + 1] = f
+    local c = text_of(p.cohort)
+    if c then
+      local list = by[c]
+      if not list then
+        list = {}
+        by[c] = list
+        names[#names + 1] = c
+      end
+      list[#list + 1] = f
+    end
+  end
+  table.sort(names)
+  return all, names, by
+end
+
 -- The cohort charts in language lang (nil: a site of one language).
 local function charts_in(site, lang, known_facts)
-  local facts = facts_of(lang, known_facts)
-  local projects = site.projects or {}
-  local funnel = {overall = funnel_svg(projects, site, nil, lang, facts)}
+  local all, names, by = chart_facts(site, facts_of(site, lang, known_facts))
+  local funnel = {overall = funnel_svg(all, site, nil, lang, as_is)}
   local gantt, rows = {}, {}
-  gantt.overall, rows.overall = gantt_svg(projects, nil, lang, facts)
-  local names, by = cohorts_of(site)
+  gantt.overall, rows.overall = gantt_svg(all, site, nil, lang, as_is)
   for _, c in ipairs(names) do
-    funnel[c] = funnel_svg(by[c], site, c, lang, facts)
-    gantt[c], rows[c] = gantt_svg(by[c], c, lang, facts)
+    funnel[c] = funnel_svg(by[c], site, c, lang, as_is)
+    gantt[c], rows[c] = gantt_svg(by[c], site, c, lang, as_is)
   end
   -- gantt_rows: projects with a dated stage per chart; a chart shows at most gantt_max_rows
   return {funnel = funnel, gantt = gantt, gantt_rows = rows, gantt_max_rows = GANTT_MAX_ROWS}
@@ -1115,7 +1162,7 @@ M.shortcodes = {
   gantt = function(args, ctx)
     check_args(args, {cohort = true}, "cohort")
     local c = cohort_arg(args)
-    return (gantt_svg(cohort_projects(ctx.site, c), c, chart_lang(ctx)))
+    return (gantt_svg(cohort_projects(ctx.site, c), ctx.site, c, chart_lang(ctx)))
   end,
 }
 

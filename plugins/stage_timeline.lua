@@ -1010,21 +1010,31 @@ end
 ---------------------------------------------------------------------------------------
 -- Cohorts
 
--- The cohorts of the published projects, sorted, and the projects of each.
-local function cohorts_of(site)
-  local names, by = {}, {}
+-- The cohorts of the published projects, sorted, and the projects of each; and all of
+-- them. item (or nil: the projects themselves) gives what each list holds of a project:
+-- the charts take its facts, read in this one pass over site.projects (a project is a
+-- read-only view, each read a call into the host).
+local function as_is(x) return x end
+
+local function cohorts_of(site, item)
+  item = item or as_is
+  local names, by, all = {}, {}, {}
   for _, p in ipairs(site.projects or {}) do
+    local x = item(p)
+    all[#all + 1] = x
     local c = text_of(p.cohort)
     if c then
-      if not by[c] then
-        by[c] = {}
+      local list = by[c]
+      if not list then
+        list = {}
+        by[c] = list
         names[#names + 1] = c
       end
-      table.insert(by[c], p)
+      list[#list + 1] = x
     end
   end
   table.sort(names)
-  return names, by
+  return names, by, all
 end
 
 -- The projects of cohort `c` (all projects when c is nil); unknown cohorts are errors.
@@ -1040,35 +1050,10 @@ end
 ---------------------------------------------------------------------------------------
 -- Hooks
 
--- The facts of each chart's projects, read in one pass over site.projects (each
--- project a read-only view, each read a call into the host): all of them, and those of
--- each cohort (names sorted), as cohorts_of() groups the projects. The charts then take
--- these plain tables (facts: as they are).
-local function as_is(f) return f end
-
-local function chart_facts(site, facts)
-  local all, names, by = {}, {}, {}
-  for _, p in ipairs(site.projects or {}) do
-    local f = facts(p)
-    all[#all + 1] = f
-    local c = text_of(p.cohort)
-    if c then
-      local list = by[c]
-      if not list then
-        list = {}
-        by[c] = list
-        names[#names + 1] = c
-      end
-      list[#list + 1] = f
-    end
-  end
-  table.sort(names)
-  return all, names, by
-end
-
--- The cohort charts in language lang (nil: a site of one language).
+-- The cohort charts in language lang (nil: a site of one language), drawn from the
+-- projects' facts (the lists hold facts, which each chart takes as they are).
 local function charts_in(site, lang, known_facts)
-  local all, names, by = chart_facts(site, facts_of(site, lang, known_facts))
+  local names, by, all = cohorts_of(site, facts_of(site, lang, known_facts))
   local funnel = {overall = funnel_svg(all, site, nil, lang, as_is)}
   local gantt, rows = {}, {}
   gantt.overall, rows.overall = gantt_svg(all, site, nil, lang, as_is)

@@ -179,6 +179,8 @@ test_keep_prefix(void)
     for (int append = 0; c && append < 2; append++) {
         char next_file[460];
         snprintf(next_file, sizeof next_file, "%s%s", file, append ? "" : ".next");
+        struct stat was, is;
+        stat(file, &was);
         cache_next *k = cache_next_new(c);
         if (append)
             cache_next_spool(k, file, true);
@@ -187,6 +189,9 @@ test_keep_prefix(void)
         put_str(k, "other", "O");
         OK(cache_next_save(k, c, next_file, out, &why), "saved the next cache");
         cache_next_free(k);
+        if (append)
+            OK(stat(file, &is) == 0 && is.st_ino == was.st_ino && is.st_size > was.st_size,
+               "appended to the last cache's file, not written anew");
         cache *d = cache_load(next_file, out, 2, &why);
         OK(d && has_str(d, "facts/a/p1", "A1") && has_str(d, "facts/a/p2", "A2") &&
                has_str(d, "facts/a/", "A") && has_str(d, "other", "O"),

@@ -711,24 +711,52 @@ cache_next_reserve(cache_next *n, size_t count)
     return n->n - count;
 }
 
-/* Fills place i (a new one when SIZE_MAX: main thread) with key and data. */
-static void
-place(cache_next *n, size_t i, const char *key, const void *data, size_t len, bool borrowed)
+/* Place i, or a new one when i is SIZE_MAX (main thread). */
+static next_record *
+place_at(cache_next *n, size_t i)
 {
     if (i == SIZE_MAX) {
         grow(n, 1);
         i = n->n++;
     }
-    next_record *r = &n->records[i];
+    return &n->records[i];
+}
+
+/* Fills place i with record e of the previous cache, kept as it is (key and data
+ * borrowed). */
+static void
+place_kept(cache_next *n, size_t i, const record *e)
+{
+    next_record *r = place_at(n, i);
+    *r = (next_record){.key = e->key,
+                       .data = e->data,
+                       .len = e->len,
+                       .hash = e->hash,
+                       .borrowed = true,
+                       .kept = e,
+                       .key_len = e->key_len,
+                       .key_hash = e->key_hash};
+    if (n->fd >= 0)
+        spool_record(n, r);
+}
+
+/* Fills place i (a new one when SIZE_MAX: main thread) with key and data. */
+static void
+place(cache_next *n, size_t i, const char *key, const void *data, size_t len, bool borrowed)
+{
     size_t klen = strlen(key);
     uint64_t kh = key_hash(key, klen);
     const record *e = kept_record(n, key, klen, kh, data, len, borrowed);
-    *r = (next_record){.key = e ? e->key : xstrdup(key),
+    if (e) {
+        place_kept(n, i, e);
+        return;
+    }
+    next_record *r = place_at(n, i);
+    *r = (next_record){.key = xstrdup(key),
                        .data = data,
                        .len = len,
-                       .hash = e ? e->hash : data_hash(data, len),
+                       .hash = data_hash(data, len),
                        .borrowed = borrowed,
-                       .kept = e,
                        .key_len = klen,
                        .key_hash = kh};
     if (n->fd >= 0)
@@ -765,18 +793,7 @@ cache_next_keep_prefix(cache_next *n, const char *prefix)
         if (e->key_len < plen || memcmp(e->key, prefix, plen) != 0 ||
             find_record(prev, e->key, e->key_len, e->key_hash) != e)
             continue; /* another key, or one a later record of prev replaced */
-        grow(n, 1);
-        next_record *r = &n->records[n->n++];
-        *r = (next_record){.key = e->key,
-                           .data = e->data,
-                           .len = e->len,
-                           .hash = e->hash,
-                           .borrowed = true,
-                           .kept = e,
-                           .key_len = e->key_len,
-                           .key_hash = e->key_hash};
-        if (n->fd >= 0)
-            spool_record(n, r);
+        place_kept(n, SIZE_MAX, e);
         kept++;
     }
     return kept;

@@ -1,7 +1,7 @@
 #!/bin/sh
 # bench.sh CLINFOLIO [N...] - build generated corpora of N project pages (default 1000
 # and 10000; BENCH_LARGE=1 adds 50000, BENCH_LARGE=2 50000 and 100000; Hugo only up to
-# BENCH_HUGO_MAX pages, default 50000: it took 39-65 s and 7.2-7.6 GiB a build at 50,000
+# BENCH_HUGO_MAX pages, default 50000: it took 36-65 s and 7.2-7.8 GiB a build at 50,000
 # pages, and what 100,000 pages measure is clinfolio's own growth) with the demo's
 # settings in one language
 # (tests/bench/site.yaml), theme and both plugins,

@@ -19,7 +19,9 @@
 # time for the whole rebuild, then the median milliseconds of each part of the rebuild as
 # serve -v prints them), and, for incremental
 # builds, a clean build against a rebuild with nothing changed and with one page edited
-# (its body, then its facts). Figures, not pass/fail: speed is never a timed test.
+# (its body, then its facts), each edit's row followed by the median milliseconds of each
+# part of its builds (build -v's "ms:" line). Figures, not pass/fail: speed is never a
+# timed test.
 #
 # Old output is moved aside into "$tmp/discarded", not deleted, until the script ends. On an
 # ext4 without a journal (this test machine's root), the kernel's inode allocator skips every
@@ -163,6 +165,25 @@ time_build() { # prints the seconds of one build
     cat "$tmp/time"
 }
 median3() { printf '%s\n%s\n%s\n' "$1" "$2" "$3" | sort -n | sed -n 2p; }
+edit_build() { # time_build with -v, its "ms: " line (the milliseconds of each part, on
+    # stdout with the summary) added to $1
+    settle
+    /usr/bin/time -f '%e' -o "$tmp/time" "$bin" build -q -v -s "$tmp" >"$tmp/verbose" 2>/dev/null
+    grep '^ms: ' "$tmp/verbose" >>"$1" || true
+    cat "$tmp/time"
+}
+parts_median() { # "<label> parts: load L, ...": the median of each part over $2's lines
+    sed 's/^ms: //; s/ (search \([0-9]*\))/, search \1/' "$2" | awk -v label="$1" -F', ' '
+        { for (i = 1; i <= NF; i++) { k = split($i, w, " "); name[i] = w[1]; v[i, NR] = w[k] }
+          nf = NF }
+        END { printf "         %s parts:", label
+              for (i = 1; i <= nf; i++) {
+                  m = 0; for (r = 1; r <= NR; r++) col[r] = v[i, r]
+                  for (a = 1; a <= NR; a++) for (b = a + 1; b <= NR; b++)
+                      if (col[b] + 0 < col[a] + 0) { t = col[a]; col[a] = col[b]; col[b] = t }
+                  printf "%s %s %s", (i > 1 ? "," : ""), name[i], col[int((NR + 1) / 2)] }
+              printf "\n" }'
+}
 for n in $sizes; do
     discard "$tmp/content/projects" "$tmp/public" "$tmp/.clinfolio-cache"
     /usr/bin/python3 "$here/bench/gen_corpus.py" "$n" "$tmp/content/projects" >/dev/null 2>&1
@@ -176,13 +197,15 @@ for n in $sizes; do
     page=$(ls "$tmp/content/projects" | sed -n "$((n / 2))p")
     body=""
     facts=""
+    : >"$tmp/parts.body"
+    : >"$tmp/parts.facts"
     for i in 1 2 3; do
         printf '\nAn edit, number %s.\n' "$i" >>"$tmp/content/projects/$page"
-        body="$body $(time_build)"
+        body="$body $(edit_build "$tmp/parts.body")"
     done
     for i in 1 2 3; do
         sed -i "s/^  need: \([0-9]*\)-\([0-9]*\)-[0-9]*/  need: \1-\2-0$i/" "$tmp/content/projects/$page"
-        facts="$facts $(time_build)"
+        facts="$facts $(edit_build "$tmp/parts.facts")"
     done
     # shellcheck disable=SC2086
     b=$(median3 $body)
@@ -191,6 +214,8 @@ for n in $sizes; do
     awk -v n="$n" -v c="$clean" -v u="$unchanged" -v b="$b" -v f="$f" 'BEGIN {
         printf "%-8d %8.2f %10.2f %7.2f %10.2f %7.2f %10.2f %7.2f\n", n, c, u, u / c, b, b / c,
                f, f / c }'
+    parts_median body "$tmp/parts.body"
+    parts_median facts "$tmp/parts.facts"
 done
 
 printf '\nclinfolio serve, edit to reload event of the open page (ms, 5 edits)\n'

@@ -178,7 +178,7 @@ parts_median() { # "<label> parts: load L, ...": the median of each part over $2
           nf = NF }
         END { printf "         %s parts:", label
               for (i = 1; i <= nf; i++) {
-                  m = 0; for (r = 1; r <= NR; r++) col[r] = v[i, r]
+                  for (r = 1; r <= NR; r++) col[r] = v[i, r]
                   for (a = 1; a <= NR; a++) for (b = a + 1; b <= NR; b++)
                       if (col[b] + 0 < col[a] + 0) { t = col[a]; col[a] = col[b]; col[b] = t }
                   printf "%s %s %s", (i > 1 ? "," : ""), name[i], col[int((NR + 1) / 2)] }

@@ -966,6 +966,8 @@ memo_hash_pages(const memo *m, page *const *pages, size_t n, deps_memo **memos, 
     if (!m)
         return;
     uint64_t *hash = hash_pages(pages, n, workers, SELF_CHECKS);
+    for (size_t i = 0; i < n; i++)
+        pages[i]->ctx_hash = hash[i];
     for (size_t w = 0; w < workers; w++)
         for (size_t i = 0; i < n; i++)
             deps_memo_put_deep(memos[w], pages[i]->ctx, hash[i]);

@@ -128,8 +128,8 @@ bool memo_keep_render(memo *m, size_t i, const site_output *o, const char *templ
 /* Gives every worker's memo (memos[0..workers)) the deep hash of each page's map, made
  * once on the pool: the render pass logs and checks reads through pages by it (deps.h:
  * anchors), and each worker would else hash every page it meets itself. At 10,000 pages
- * about 0.16 s of CPU, against 0.31 s saved in checking a body edit's renders. Nothing
- * when m is NULL. */
+ * about 0.16 s of CPU, against 0.31 s saved in checking a body edit's renders. Each
+ * page's ctx_hash is set to it too (page.h). Nothing when m is NULL. */
 void memo_hash_pages(const memo *m, page *const *pages, size_t n, deps_memo **memos,
                      size_t workers);
 /* Records output i's render: the file written (id), the template and what it read (log). */

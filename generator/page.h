@@ -111,6 +111,10 @@ struct page {
     /* set by memo.c: deps_hash_early() of ctx without the pairs that change after the
      * model (memo.c's LATE_KEYS), made once a build; 0 until then */
     uint64_t early_hash;
+    /* set by memo_hash_pages() before the render pass: the deep hash of ctx as it is from
+     * then on (what renders check their reads of it by; the search index keys the page's
+     * document by it); 0 when the build keeps no memo */
+    uint64_t ctx_hash;
     /* the load memo's key of its file (site_load_memo), which the rules' key builds on; 0
      * when the build keeps no memo */
     uint64_t load_key;

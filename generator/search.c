@@ -299,6 +299,21 @@ block_kept(const doc_block *b)
     return b->kept_d && b->kept_f;
 }
 
+/* The documents' texts made when first read (search_fill): made[i] once document i's are. */
+typedef struct doc_texts {
+    const search_fill *fill; /* NULL: every document's texts are there */
+    unsigned char *made;
+} doc_texts;
+
+static void
+need_texts(const doc_texts *t, size_t i, size_t worker)
+{
+    if (t->fill && !t->made[i]) {
+        t->fill->fn(i, worker, t->fill->payload);
+        t->made[i] = 1;
+    }
+}
+
 typedef struct terms_job {
     const search_doc *docs; /* the chunk's */
     doc_terms *out;
@@ -309,12 +324,16 @@ typedef struct terms_job {
     const bool *changed;     /* with the last index (update_index): which documents it does
                               * not hold as they are; the others' terms are not wanted,
                               * only their snippets. NULL: every document's terms */
+    const doc_texts *texts;  /* all of them, numbered from 0 */
 } terms_job;
 
-/* What a document's terms are made of (its URL names the record, not its key). */
+/* What a document's terms are made of (its URL names the record, not its key): its source
+ * when it has one, else its texts. */
 static uint64_t
 doc_key(const search_doc *doc)
 {
+    if (doc->source) /* tagged apart from the hashes of texts below */
+        return hash_u64(hash_u64(SEARCH_FORMAT_VERSION, 0x736f757263650aULL), doc->source);
     uint64_t h = hash_u64(SEARCH_FORMAT_VERSION, 0x7365617263680aULL); /* "search" */
     h = hash_str(hash_str(hash_str(h, doc->title), doc->section), doc->summary);
     h = hash_u64(h, doc->n_metas);
@@ -382,7 +401,6 @@ terms_from_bytes(doc_terms *dt, const void *data, size_t len, bool want_terms, b
 static void
 terms_one(size_t i, size_t worker, void *payload)
 {
-    (void)worker;
     terms_job *j = payload;
     const search_doc *doc = &j->docs[i];
     doc_terms *dt = &j->out[i];
@@ -396,6 +414,7 @@ terms_one(size_t i, size_t worker, void *payload)
         ((!want_terms && !want_snippet) || /* carried over for the next build, no more */
          terms_from_bytes(dt, kept, kept_len, want_terms, want_snippet)))
         return;
+    need_texts(j->texts, j->first + i, worker);
     buf body = BUF_INIT;
     if (doc->body_html)
         text_strip_tags(&body, doc->body_html, strlen(doc->body_html));
@@ -784,13 +803,15 @@ write_shards(const term_index *ix, const char *dir, buf *firsts, size_t workers,
 typedef struct keys_job {
     const search_doc *docs;
     uint64_t *keys;
+    const doc_texts *texts;
 } keys_job;
 
 static void
 key_one(size_t i, size_t worker, void *payload)
 {
-    (void)worker;
     keys_job *j = payload;
+    if (!j->docs[i].source) /* its key is made of its texts */
+        need_texts(j->texts, i, worker);
     j->keys[i] = doc_key(&j->docs[i]);
 }
 
@@ -1185,7 +1206,7 @@ free_doc_terms(doc_terms *dts, size_t n)
 static bool
 index_updated(term_index *ix, const search_doc *docs, size_t n, const char *dir,
               const uint64_t *keys, uint64_t urls, const search_memo *memo, doc_terms *dts,
-              const doc_block *blocks, size_t workers)
+              const doc_block *blocks, const doc_texts *texts, size_t workers)
 {
     const void *last;
     size_t last_len;
@@ -1203,7 +1224,7 @@ index_updated(term_index *ix, const search_doc *docs, size_t n, const char *dir,
     if (ok) {
         /* the terms of the documents that changed made again (the others' records give
          * only the snippets of the blocks written again) */
-        terms_job job = {docs, dts, memo, 0, keys, blocks, changed};
+        terms_job job = {docs, dts, memo, 0, keys, blocks, changed, texts};
         pool_run(workers, n, terms_one, &job);
         update_index(ix, changed, was, dts, n);
     }
@@ -1216,7 +1237,8 @@ index_updated(term_index *ix, const search_doc *docs, size_t n, const char *dir,
 /* Every document's terms into ix, sealed. */
 static void
 index_whole(term_index *ix, const search_doc *docs, size_t n, const uint64_t *keys,
-            const search_memo *memo, doc_terms *dts, const doc_block *blocks, size_t workers)
+            const search_memo *memo, doc_terms *dts, const doc_block *blocks,
+            const doc_texts *texts, size_t workers)
 {
     /* in document order, so every term's postings come sorted; a chunk of pages at a
      * time, whose terms go once merged (all of a 10,000-page site's at once were 60 MiB
@@ -1224,7 +1246,7 @@ index_whole(term_index *ix, const search_doc *docs, size_t n, const uint64_t *ke
     for (size_t first = 0; first < n; first += SEARCH_CHUNK_DOCS) {
         size_t count = n - first < SEARCH_CHUNK_DOCS ? n - first : SEARCH_CHUNK_DOCS;
         terms_job job = {docs + first, dts + first, memo, first, keys ? keys + first : NULL,
-                         blocks,       NULL};
+                         blocks,       NULL,        texts};
         pool_run(workers, count, terms_one, &job);
         for (size_t i = first; i < first + count; i++) {
             doc_terms *dt = &dts[i];
@@ -1247,15 +1269,17 @@ index_whole(term_index *ix, const search_doc *docs, size_t n, const uint64_t *ke
 
 bool
 search_write_files(const search_doc *docs, size_t n, const char *dir, size_t workers,
-                   const search_memo *memo, search_emit_fn emit, void *payload, diag *d)
+                   const search_memo *memo, const search_fill *fill, search_emit_fn emit,
+                   void *payload, diag *d)
 {
+    doc_texts texts = {fill, fill ? xcalloc(n + 1, 1) : NULL};
     doc_terms *dts = xcalloc(n + 1, sizeof *dts);
     size_t n_blocks = (n + SEARCH_BLOCK_DOCS - 1) / SEARCH_BLOCK_DOCS;
     doc_block *blocks = xcalloc(n_blocks + 1, sizeof *blocks);
     uint64_t *keys = NULL;
     if (memo) { /* the documents' keys, then the blocks they leave as they were */
         keys = xcalloc(n + 1, sizeof *keys);
-        keys_job kj = {docs, keys};
+        keys_job kj = {docs, keys, &texts};
         pool_run(workers, n, key_one, &kj);
         keep_blocks(docs, keys, n, dir, memo, blocks, n_blocks);
     }
@@ -1263,8 +1287,8 @@ search_write_files(const search_doc *docs, size_t n, const char *dir, size_t wor
     progress_items_all(n); /* the progress line counts the pages, not each chunk's */
     bool indexed = memo && memo->recall_index && memo->recall_old;
     uint64_t urls = indexed ? urls_hash(docs, n) : 0;
-    if (!index_updated(&ix, docs, n, dir, keys, urls, memo, dts, blocks, workers))
-        index_whole(&ix, docs, n, keys, memo, dts, blocks, workers);
+    if (!index_updated(&ix, docs, n, dir, keys, urls, memo, dts, blocks, &texts, workers))
+        index_whole(&ix, docs, n, keys, memo, dts, blocks, &texts, workers);
 
     buf meta = BUF_INIT;
     buf_printf(&meta, "{\"version\":%d,\"docs\":%zu,\"block\":%d,\"shards\":[",
@@ -1286,5 +1310,6 @@ search_write_files(const search_doc *docs, size_t n, const char *dir, size_t wor
     free_doc_terms(dts, n);
     free(blocks);
     free(keys);
+    free(texts.made);
     return ok;
 }

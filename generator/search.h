@@ -60,7 +60,23 @@ typedef struct search_doc {
     const char *body_html; /* the page's HTML: its text is SEARCH_BODY and the snippet's rest */
     uint64_t body_hash;    /* value_string_hash() of body_html when the caller knows it (a page
                             * restored from the cache), else 0: made here then */
+    /* What the document is made from, when the caller can name it without making its texts
+     * (build.c: a hash of the page's value and HTML, the language and site.yaml), else 0.
+     * Not 0, it is what a memo keeps the document's terms and block by, in place of a hash
+     * of its texts, so that its texts (summary, metas, body) need only be there once they
+     * are read: see search_fill. */
+    uint64_t source;
 } search_doc;
+
+/* Makes the texts of document i (summary, metas, n_metas, body_html, body_hash) in the
+ * caller's array of documents, which search_write_files() reads them from after: called
+ * once for each document whose texts are read (all of them without a memo; with one, those
+ * whose terms it does not hold, and, for a document without a source, to make its key), on
+ * the pool's threads (worker: which one), several documents at once. */
+typedef struct search_fill {
+    void (*fn)(size_t i, size_t worker, void *payload);
+    void *payload;
+} search_fill;
 
 /* Writes the index of docs[0..n) (a document's number is its index: the order ties are
  * listed in) as files relative to dir ("search/en/"), each handed to emit, which returns
@@ -117,14 +133,16 @@ typedef struct search_memo {
     void *payload;
 } search_memo;
 
-/* memo may be NULL (nothing kept). A block whose documents (URL, title, section,
- * summary, texts and body) are those the last build wrote it from is kept as that build
- * left it (both its files, d-B and f-B), without being made again; so is a term shard
- * (t-K) made from the same terms with the same postings. With an index the
- * last build remembered for the same documents' URLs in the same order, only the
- * documents whose contents changed are tokenized: their postings in that index are
- * replaced (the files are the same bytes as from reading every document). */
+/* memo may be NULL (nothing kept); fill may be NULL (every document's texts are there). A
+ * block whose documents (URL, title, section, summary, texts and body, or their sources)
+ * are those the last build wrote it from is kept as that build left it (both its files,
+ * d-B and f-B), without being made again; so is a term shard (t-K) made from the same
+ * terms with the same postings. With an index the last build remembered for the same
+ * documents' URLs in the same order, only the documents whose contents changed are
+ * tokenized (and filled): their postings in that index are replaced (the files are the
+ * same bytes as from reading every document). */
 bool search_write_files(const search_doc *docs, size_t n, const char *dir, size_t workers,
-                        const search_memo *memo, search_emit_fn emit, void *payload, diag *d);
+                        const search_memo *memo, const search_fill *fill, search_emit_fn emit,
+                        void *payload, diag *d);
 
 #endif

@@ -529,6 +529,16 @@ def main():
               "a language renamed: stage_timeline's page hook ran for every page: %s" % LAST)
         edit(site_yaml, "    name: English (UK)\n", "    name: English\n")
         build(site, out)
+        # the search keys changed: no page's value or HTML did, yet every search document
+        # is another (what a document is made from names site.yaml's settings)
+        before = snapshot(out)
+        with open(site_yaml, "a", encoding="utf-8") as f:
+            f.write("search: {keys: [clinical_need]}\n")
+        rendered, total, changed = changed_as_expected(site, out, before, "search keys")
+        check(any(k.startswith("search/") and "/t-" in k for k in changed),
+              "search keys: the index's terms changed: %s" % sorted(changed)[:8])
+        edit(site_yaml, "search: {keys: [clinical_need]}\n", "")
+        build(site, out)
 
         # a page that chooses another template (a value its template does not read)
         before = snapshot(out)

@@ -110,12 +110,12 @@ test_small_index(void)
     const char *metas[] = {"Zhou Jiaxin\n麻醉科"};
     search_doc docs[] = {
         {"/p/a/", "Anti-fog goggles", "projects", "Goggles that stay clear.", metas, 1,
-         "<p>Goggles that stay clear.</p>\n<p>A <em>fog</em> test &amp; more.</p>\n", 0},
-        {"/n/b/", "News <b>", "news", NULL, NULL, 0, "<p>Fog in the ward.</p>", 0},
+         "<p>Goggles that stay clear.</p>\n<p>A <em>fog</em> test &amp; more.</p>\n", 0, 0},
+        {"/n/b/", "News <b>", "news", NULL, NULL, 0, "<p>Fog in the ward.</p>", 0, 0},
     };
     files f = {BUF_INIT, 0};
     diag *d = diag_new();
-    OK(search_write_files(docs, 2, "search/en/", 1, NULL, collect_search, &f, d),
+    OK(search_write_files(docs, 2, "search/en/", 1, NULL, NULL, collect_search, &f, d),
        "small index written");
     INT_EQ(f.n, 4, "one shard, one block and its text block, meta.json");
     STR_EQ(file_of(&f, "search/en/meta.json"),
@@ -149,10 +149,11 @@ test_long_text(void)
     for (size_t i = 0; i < SEARCH_TEXT_CHARS + 100; i++)
         buf_puts(&html, i == 1000 ? "\xe4\xb8\xad" : "x"); /* 中 at character 1000 */
     buf_puts(&html, "</p>");
-    search_doc doc = {"/p/", "T", "projects", NULL, NULL, 0, html.ptr, 0};
+    search_doc doc = {"/p/", "T", "projects", NULL, NULL, 0, html.ptr, 0, 0};
     files f = {BUF_INIT, 0};
     diag *d = diag_new();
-    OK(search_write_files(&doc, 1, "s/", 1, NULL, collect_search, &f, d), "long index written");
+    OK(search_write_files(&doc, 1, "s/", 1, NULL, NULL, collect_search, &f, d),
+       "long index written");
     const char *found = file_of(&f, "s/d-0.json"); /* file_of's buffer is reused */
     char *block = found ? strdup(found) : NULL;
     const char *texts = file_of(&f, "s/f-0.json");
@@ -183,12 +184,13 @@ test_shards(void)
         int len = 0;
         for (int k = 0; k < 20; k++)
             len += snprintf(bodies[i] + len, sizeof bodies[i] - (size_t)len, "w%05d ", i * 20 + k);
-        docs[i] = (search_doc){"/x/", "t", "", NULL, NULL, 0, bodies[i], 0};
+        docs[i] = (search_doc){"/x/", "t", "", NULL, NULL, 0, bodies[i], 0, 0};
     }
     files one = {BUF_INIT, 0}, four = {BUF_INIT, 0};
     diag *d = diag_new();
-    OK(search_write_files(docs, N, "s/", 1, NULL, collect_search, &one, d), "big index written");
-    OK(search_write_files(docs, N, "s/", 4, NULL, collect_search, &four, d),
+    OK(search_write_files(docs, N, "s/", 1, NULL, NULL, collect_search, &one, d),
+       "big index written");
+    OK(search_write_files(docs, N, "s/", 4, NULL, NULL, collect_search, &four, d),
        "big index, 4 threads");
     char *one_text = sorted_files(&one), *four_text = sorted_files(&four);
     OK(strcmp(one_text, four_text) == 0, "the same files from 1 and 4 threads");
@@ -261,6 +263,41 @@ kept_remember(void *payload, size_t i, const char *url, uint64_t key, buf *data)
     atomic_fetch_add(&k->remembered, 1);
 }
 
+/* The files of a memo test's builds: without the memo, with it (first and again), then
+ * after an edit with it and without. */
+typedef struct memo_runs {
+    files plain, first, again, edited, edited_plain;
+} memo_runs;
+#define MEMO_RUNS_INIT                                              \
+    {                                                               \
+        {BUF_INIT, 0}, {BUF_INIT, 0}, {BUF_INIT, 0}, {BUF_INIT, 0}, \
+        {                                                           \
+            BUF_INIT, 0                                             \
+        }                                                           \
+    }
+
+/* The runs wrote the same files with the memo as without, before and after the edit, and
+ * the edit's word is in the index; then their files and k's records are freed. */
+static void
+check_runs(memo_runs *r, kept *k, const char *what, const char *word)
+{
+    char *plain = sorted_files(&r->plain), *first = sorted_files(&r->first),
+         *again = sorted_files(&r->again), *edited = sorted_files(&r->edited),
+         *edited_plain = sorted_files(&r->edited_plain);
+    OK(strcmp(plain, first) == 0 && strcmp(plain, again) == 0,
+       "%s: the same files, with or without it", what);
+    OK(strcmp(edited, edited_plain) == 0 && strstr(edited, word), "%s: the edit is in the index",
+       what);
+    char *texts[] = {plain, first, again, edited, edited_plain};
+    files *all[] = {&r->plain, &r->first, &r->again, &r->edited, &r->edited_plain};
+    for (size_t i = 0; i < 5; i++) {
+        free(texts[i]);
+        buf_free(&all[i]->all);
+    }
+    for (size_t i = 0; i < k->n; i++)
+        buf_free(&k->data[i]);
+}
+
 /* terms remembered and recalled give the same files; a changed page is tokenized again */
 static void
 test_memo(void)
@@ -269,43 +306,97 @@ test_memo(void)
     search_doc docs[3];
     for (int i = 0; i < 3; i++)
         docs[i] = (search_doc){
-            i == 0 ? "/a/" : i == 1 ? "/b/" : "/c/", "Title", "p", "Sum", NULL, 0, bodies[i], 0};
+            i == 0 ? "/a/" : i == 1 ? "/b/" : "/c/", "Title", "p", "Sum", NULL, 0, bodies[i], 0, 0};
     kept k = {0};
     search_memo memo = {.recall = kept_recall, .remember = kept_remember, .payload = &k};
-    files plain = {BUF_INIT, 0}, first = {BUF_INIT, 0}, again = {BUF_INIT, 0},
-          edited = {BUF_INIT, 0}, edited_plain = {BUF_INIT, 0};
+    memo_runs r = MEMO_RUNS_INIT;
     diag *d = diag_new();
-    OK(search_write_files(docs, 3, "s/", 1, NULL, collect_search, &plain, d) &&
-           search_write_files(docs, 3, "s/", 2, &memo, collect_search, &first, d),
+    OK(search_write_files(docs, 3, "s/", 1, NULL, NULL, collect_search, &r.plain, d) &&
+           search_write_files(docs, 3, "s/", 2, &memo, NULL, collect_search, &r.first, d),
        "memo: written");
     INT_EQ(atomic_load(&k.remembered), 3, "memo: every document's terms remembered");
-    OK(search_write_files(docs, 3, "s/", 2, &memo, collect_search, &again, d), "memo: again");
+    OK(search_write_files(docs, 3, "s/", 2, &memo, NULL, collect_search, &r.again, d),
+       "memo: again");
     INT_EQ(atomic_load(&k.recalled), 3, "memo: every document's terms recalled");
-    char *plain_text = sorted_files(&plain), *first_text = sorted_files(&first),
-         *again_text = sorted_files(&again);
-    OK(strcmp(plain_text, first_text) == 0 && strcmp(plain_text, again_text) == 0,
-       "memo: the same files, with or without it");
-    free(plain_text);
-    free(first_text);
-    free(again_text);
     docs[1].body_html = "<p>A drain and a valve.</p>";
-    OK(search_write_files(docs, 3, "s/", 2, &memo, collect_search, &edited, d) &&
-           search_write_files(docs, 3, "s/", 1, NULL, collect_search, &edited_plain, d),
+    OK(search_write_files(docs, 3, "s/", 2, &memo, NULL, collect_search, &r.edited, d) &&
+           search_write_files(docs, 3, "s/", 1, NULL, NULL, collect_search, &r.edited_plain, d),
        "memo: an edit");
     INT_EQ(atomic_load(&k.recalled), 5, "memo: the unchanged documents recalled");
     INT_EQ(atomic_load(&k.remembered), 4, "memo: the edited one tokenized again");
-    char *edited_text = sorted_files(&edited), *edited_plain_text = sorted_files(&edited_plain);
-    OK(strcmp(edited_text, edited_plain_text) == 0 && strstr(edited_text, "\"valve\""),
-       "memo: the edit is in the index");
-    free(edited_text);
-    free(edited_plain_text);
-    for (size_t i = 0; i < k.n; i++)
-        buf_free(&k.data[i]);
-    buf_free(&plain.all);
-    buf_free(&first.all);
-    buf_free(&again.all);
-    buf_free(&edited.all);
-    buf_free(&edited_plain.all);
+    check_runs(&r, &k, "memo", "\"valve\"");
+    diag_free(d);
+}
+
+/* search_fill: the texts of the documents made when the index reads them, from full */
+typedef struct filler {
+    search_doc *docs;
+    const search_doc *full;
+    atomic_size_t calls;
+} filler;
+
+static void
+fill_texts(size_t i, size_t worker, void *payload)
+{
+    (void)worker;
+    filler *f = payload;
+    f->docs[i].summary = f->full[i].summary;
+    f->docs[i].metas = f->full[i].metas;
+    f->docs[i].n_metas = f->full[i].n_metas;
+    f->docs[i].body_html = f->full[i].body_html;
+    atomic_fetch_add(&f->calls, 1);
+}
+
+/* Documents with only their URL, title, section and source, as build.c gives them. */
+static void
+heads_only(search_doc *docs, const search_doc *full, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        docs[i] = (search_doc){.url = full[i].url,
+                               .title = full[i].title,
+                               .section = full[i].section,
+                               .source = full[i].source};
+}
+
+/* documents with a source: their texts are made only when their terms are not remembered
+ * (and a document without one, to make its key), and the files are those of the whole
+ * documents */
+static void
+test_fill(void)
+{
+    const char *metas[] = {"cardiology"};
+    search_doc full[3] = {
+        {"/a/", "Goggles", "p", "Sum", metas, 1, "<p>Anti-fog 护目镜.</p>", 0, 11},
+        {"/b/", "Drain", "p", NULL, NULL, 0, "<p>A drain.</p>", 0, 22},
+        {"/c/", "Fog", "p", NULL, NULL, 0, "<p>Fog.</p>", 0, 0}, /* no source */
+    };
+    search_doc docs[3];
+    filler fl = {docs, full, 0};
+    search_fill fill = {fill_texts, &fl};
+    kept k = {0};
+    search_memo memo = {.recall = kept_recall, .remember = kept_remember, .payload = &k};
+    memo_runs r = MEMO_RUNS_INIT;
+    diag *d = diag_new();
+    OK(search_write_files(full, 3, "s/", 1, NULL, NULL, collect_search, &r.plain, d),
+       "fill: whole documents");
+    heads_only(docs, full, 3);
+    OK(search_write_files(docs, 3, "s/", 2, &memo, &fill, collect_search, &r.first, d),
+       "fill: first build");
+    INT_EQ(atomic_load(&fl.calls), 3, "fill: every document's texts made once");
+    heads_only(docs, full, 3);
+    atomic_store(&fl.calls, 0);
+    OK(search_write_files(docs, 3, "s/", 2, &memo, &fill, collect_search, &r.again, d),
+       "fill: again");
+    INT_EQ(atomic_load(&fl.calls), 1, "fill: only the texts of the document without a source");
+    full[1].body_html = "<p>A drain and a valve.</p>";
+    full[1].source = 23;
+    heads_only(docs, full, 3);
+    atomic_store(&fl.calls, 0);
+    OK(search_write_files(docs, 3, "s/", 2, &memo, &fill, collect_search, &r.edited, d) &&
+           search_write_files(full, 3, "s/", 1, NULL, NULL, collect_search, &r.edited_plain, d),
+       "fill: an edit");
+    INT_EQ(atomic_load(&fl.calls), 2, "fill: the edited document's texts, and the sourceless");
+    check_runs(&r, &k, "fill", "\"valve\"");
     diag_free(d);
 }
 
@@ -475,7 +566,7 @@ shelf_build(shelf *sh, const search_doc *docs, size_t n)
     search_memo memo = {shelf_recall,       shelf_remember,       shelf_keep,       shelf_reserve,
                         shelf_recall_index, shelf_remember_index, shelf_recall_old, sh};
     diag *d = diag_new();
-    OK(search_write_files(docs, n, "s/", 2, &memo, shelf_emit, sh, d), "shelf build");
+    OK(search_write_files(docs, n, "s/", 2, &memo, NULL, shelf_emit, sh, d), "shelf build");
     diag_free(d);
     entry e[64];
     for (size_t i = 0; i < sh->n[sh->now]; i++)
@@ -510,7 +601,7 @@ plain_build(const search_doc *docs, size_t n)
 {
     files f = {BUF_INIT, 0};
     diag *d = diag_new();
-    OK(search_write_files(docs, n, "s/", 1, NULL, collect_search, &f, d), "plain build");
+    OK(search_write_files(docs, n, "s/", 1, NULL, NULL, collect_search, &f, d), "plain build");
     diag_free(d);
     char *text = sorted_files(&f);
     buf_free(&f.all);
@@ -597,7 +688,7 @@ test_blocks_kept(void)
     for (int i = 0; i < N; i++) {
         snprintf(urls[i], sizeof urls[i], "/p/%d/", i);
         snprintf(bodies[i], sizeof bodies[i], "<p>Page %d, words w%d.</p>", i, i);
-        docs[i] = (search_doc){urls[i], "Title", "projects", NULL, NULL, 0, bodies[i], 0};
+        docs[i] = (search_doc){urls[i], "Title", "projects", NULL, NULL, 0, bodies[i], 0, 0};
     }
     shelf *sh = calloc(1, sizeof *sh);
     expect_build(sh, docs, N, 0, "the first build: every file written", NULL);
@@ -685,7 +776,7 @@ test_shards_kept(void)
         for (int k = 0; k < WORDS; k++)
             len +=
                 snprintf(bodies[i] + len, sizeof bodies[i] - (size_t)len, "w%05d ", i * WORDS + k);
-        docs[i] = (search_doc){urls[i], "Title", "projects", NULL, NULL, 0, bodies[i], 0};
+        docs[i] = (search_doc){urls[i], "Title", "projects", NULL, NULL, 0, bodies[i], 0, 0};
     }
     shelf *sh = calloc(1, sizeof *sh);
     expect_build(sh, docs, N, 0, "many terms: every file written", NULL);
@@ -732,7 +823,7 @@ test_index_edits(void)
     for (int i = 0; i < N; i++) {
         snprintf(urls[i], sizeof urls[i], "/p/%d/", i);
         random_body(bodies[i], sizeof bodies[i], i, 0);
-        docs[i] = (search_doc){urls[i], "Title", "projects", NULL, NULL, 0, bodies[i], 0};
+        docs[i] = (search_doc){urls[i], "Title", "projects", NULL, NULL, 0, bodies[i], 0, 0};
     }
     shelf *sh = calloc(1, sizeof *sh);
     bool same = true;
@@ -783,6 +874,7 @@ main(int argc, char **argv)
     test_long_text();
     test_shards();
     test_memo();
+    test_fill();
     test_blocks_kept();
     test_shards_kept();
     test_index_edits();

@@ -758,6 +758,7 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     }
     output *out = NULL;
     plugin_host *host = NULL;
+    plugin_closing *closing = NULL; /* host, once no plugin is called */
     media *md = NULL;
     bool ok = false;
     memo *m = NULL;
@@ -934,8 +935,14 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     frags = NULL;
     /* nothing calls a plugin after rendering (generated files and site.data are copies in
      * the build's arena): the Lua states' memory goes back before the search index, the
-     * build's peak, is made */
-    plugin_host_free(host);
+     * peak of a full build, is made; a build that updates the last one's output (an edit,
+     * whose index is mostly kept) closes them on a thread of their own meanwhile instead
+     * (at 10,000 pages 16 ms of a facts edit; done so in a clean build, its peak was 5%
+     * higher) */
+    if (memo_has_previous(m))
+        closing = plugin_host_close_start(host);
+    else
+        plugin_host_free(host);
     host = NULL;
     st.kept = atomic_load(&job.kept);
     st.render_ms = pool_now_ms() - t;
@@ -967,6 +974,8 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     st.renders = n_outputs;
     if (diag_error_count(d) == 0) {
         memo_before_commit(m, out, s, &st, a, d);
+        plugin_host_close_end(closing); /* before the model goes: Lua has pointers into it */
+        closing = NULL;
         if (!opt->report) /* `check` reads the model after the build */
             release_start(&freeing, load_arenas, scratch, workers);
         ok = output_commit_status(out, &st.unchanged, d);
@@ -989,6 +998,7 @@ done:
     output_abort(out);
     media_free(md);
     plugin_host_free(host); /* before the arenas: Lua holds pointers into the model */
+    plugin_host_close_end(closing);
     memo_close(m);
     for (size_t w = 0; w < workers; w++) {
         deps_log_free(&logs[w]);

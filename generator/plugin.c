@@ -1771,6 +1771,46 @@ plugin_host_free(plugin_host *h)
     free(h);
 }
 
+struct plugin_closing {
+    plugin_host *h;
+    pthread_t thread;
+    bool started;
+};
+
+static void *
+closing_main(void *arg)
+{
+    plugin_host_free(((plugin_closing *)arg)->h);
+    return NULL;
+}
+
+plugin_closing *
+plugin_host_close_start(plugin_host *h)
+{
+    if (!h)
+        return NULL;
+    /* the calling thread's state of h (worker_state()) must not outlive h */
+    for (lstate *S = h->states; S; S = S->next)
+        if (thread_state == S)
+            thread_state = NULL;
+    plugin_closing *c = xcalloc(1, sizeof *c);
+    c->h = h;
+    c->started = pthread_create(&c->thread, NULL, closing_main, c) == 0;
+    if (!c->started)
+        plugin_host_free(h);
+    return c;
+}
+
+void
+plugin_host_close_end(plugin_closing *c)
+{
+    if (!c)
+        return;
+    if (c->started)
+        pthread_join(c->thread, NULL);
+    free(c);
+}
+
 /* Pops a hook's result (the top of the stack): nil gives *out NULL; a table of name = data
  * becomes a map in a. False (reported) for anything else. */
 static bool

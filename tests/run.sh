@@ -8,7 +8,8 @@
 #   errors    tests/errors/<case>/: the exact diagnostics and exit status 1, and the
 #             previous output left untouched by the failed build
 #   golden    tests/golden/<site>/ built and compared with expected/
-#   plugins   the bundled metrics plugin against metrics computed by hand
+#   plugins   the bundled metrics plugin against metrics computed by hand, and its groups
+#             of a field that is not text (tests/plugins/groups_test.py)
 #   incremental  tests/incremental_test.py: incremental builds against clean ones;
 #             tests/incremental_fuzz.py: the same under random edits
 #   search    tests/search_test.py (each build): the index files, tokenizers in step;
@@ -158,6 +159,10 @@ for B in "$@"; do
         { bad "$B plugins: the metrics fixture does not build"; cat "$tmp/metrics.out"; }
     [ -d "$m/out" ] && counts "$B plugins: metrics.json and metrics.csv by hand" \
         /usr/bin/python3 tests/plugins/check_metrics.py "$m/out"
+    # ...and a group field whose value is not text: warned of once, from that project's
+    # page_facts (with the page named), in clean, unchanged and edit builds
+    counts "$B plugins: a group field that is not text" \
+        /usr/bin/python3 tests/plugins/groups_test.py "$bin"
 
     # issue #7, finding 1: -o never replaces the site, its sources, a home folder, or a
     # folder clinfolio did not make (unless --force); the sources stay byte-identical

@@ -206,11 +206,11 @@ local function group_texts(page, fields, quiet)
   return texts
 end
 
--- The fields projects are grouped by: cohort, then metrics.group_by's.
-local function all_group_fields(site)
-  local all = {"cohort"}
-  for _, field in ipairs(group_fields(site)) do all[#all + 1] = field end
-  return all
+-- The group fields of site.data.metrics.by in output order: cohort, then group_by.
+local function by_fields(site)
+  local list = {"cohort"}
+  for _, f in ipairs(group_fields(site)) do list[#list + 1] = f end
+  return list
 end
 
 ---------------------------------------------------------------------------------------
@@ -415,7 +415,7 @@ end
 local function count(site, quiet, facts)
   local keys, known = stage_keys(site)
   local conv_key = conversion_stage(site, known)
-  local all_fields = all_group_fields(site)
+  local all_fields = by_fields(site)
   local default_currency = scalar_text(site.currency) or DEFAULT_CURRENCY
 
   local overall = new_group()
@@ -525,7 +525,7 @@ local counted_here
 function M.page_facts(page, site)
   if page.section ~= "projects" then return nil end
   local f = project_facts(page, scalar_text(site.currency) or DEFAULT_CURRENCY, false)
-  f.groups = group_texts(page, all_group_fields(site), false)
+  f.groups = group_texts(page, by_fields(site), false)
   return f
 end
 
@@ -595,13 +595,6 @@ end
 local function csv_cell(s)
   if string.find(s, '[,"\r\n]') then return '"' .. string.gsub(s, '"', '""') .. '"' end
   return s
-end
-
--- The group fields of site.data.metrics.by in output order: cohort, then group_by.
-local function by_fields(site)
-  local list = {"cohort"}
-  for _, f in ipairs(group_fields(site)) do list[#list + 1] = f end
-  return list
 end
 
 local function metrics_csv(site, metrics)

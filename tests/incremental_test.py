@@ -19,7 +19,7 @@ import time
 BIN = os.path.abspath(sys.argv[1])
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tally import check, done  # noqa: E402
+from tally import check, done, edit  # noqa: E402
 
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -119,14 +119,6 @@ def live_record_byte(data):
         at += 8  # the hash
         best = max(best, (length, start))
     return best[1] + best[0] // 2
-
-
-def edit(path, old, new):
-    with open(path, encoding="utf-8") as f:
-        text = f.read()
-    assert old in text, (path, old)
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text.replace(old, new, 1))
 
 
 def changed_as_expected(site, out, before, what, *args):

@@ -1,6 +1,7 @@
 """tally.py - the count of a Python test script: check(cond, what) for each test (a
 failure prints "FAIL: what"), and done(), which prints "N passed, N failed" (the line
-tests/run.sh reads) and returns the exit status."""
+tests/run.sh reads) and returns the exit status; and edit(path, old, new), the first `old`
+of a fixture file made `new` (the edits of the incremental tests)."""
 
 passed = failed = 0
 
@@ -17,3 +18,11 @@ def check(cond, what):
 def done():
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
+
+
+def edit(path, old, new):
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    assert old in text, (path, old)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text.replace(old, new, 1))

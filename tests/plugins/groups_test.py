@@ -20,19 +20,11 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.dirname(HERE))
-from tally import check, done  # noqa: E402
+from tally import check, done, edit  # noqa: E402
 
 WARNING = re.compile(r"^plugins/cohort_metrics\.lua:\d+: warning: content/projects/alpha\.md: "
                      r"'sponsor' is not text; the project is left out of the sponsor groups$")
 NOTE = "content/projects/alpha.md:1:1: note: while processing content/projects/alpha.md"
-
-
-def edit(path, old, new):
-    with open(path, encoding="utf-8") as f:
-        text = f.read()
-    assert old in text, (path, old)
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text.replace(old, new, 1))
 
 
 def build(binary, site, what):

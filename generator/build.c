@@ -7,7 +7,6 @@
 #include "buf.h"
 #include "cache.h"
 #include "cite.h"
-#include "deps.h"
 #include "facets.h"
 #include "feed.h"
 #include "fs.h"
@@ -450,14 +449,15 @@ doc_texts(size_t i, size_t worker, void *payload)
 
 /* What a document is made from (search_doc.source): the page's value (its deep hash, which
  * covers its URL, title, section, summary, HTML and the search keys' values), the language
- * of the index and whether it is the page's own, and site.yaml (settings: the search keys,
- * the declared terms' names); 0 when the build keeps no memo (no page hashes). */
+ * of the index and whether it is the page's own, and the memo's salt (site.yaml's search
+ * keys and declared terms' names are in it); 0 when the build keeps no memo (no page
+ * hashes). */
 static uint64_t
-doc_source(const page *p, size_t lang, uint64_t settings)
+doc_source(const page *p, size_t lang, uint64_t salt)
 {
     if (!p->ctx_hash)
         return 0;
-    uint64_t h = hash_u64(hash_u64(settings, p->ctx_hash), lang);
+    uint64_t h = hash_u64(hash_u64(salt, p->ctx_hash), lang);
     return hash_u64(h, p->lang == lang) | 1;
 }
 
@@ -475,15 +475,13 @@ write_search(const site *s, size_t lang, output *out, size_t workers, memo *m, d
         job.arenas[w] = arena_new();
         job.meta[w] = BUF_INIT;
     }
-    deps_memo *dm = deps_memo_new();
-    uint64_t settings = deps_hash(cfg->raw, DEPS_DEEP, dm);
-    deps_memo_free(dm);
+    uint64_t salt = memo_salt(m);
     for (size_t i = 0; i < n; i++) {
         const page *p = pages[i];
         job.docs[i] = (search_doc){.url = p->url,
                                    .title = p->title,
                                    .section = p->section,
-                                   .source = doc_source(p, lang, settings)};
+                                   .source = doc_source(p, lang, salt)};
     }
     search_fill fill = {doc_texts, &job};
     const char *dir = arena_printf(job.arenas[0], "search/%s/", cfg->languages[lang].code);

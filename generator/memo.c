@@ -247,6 +247,12 @@ memo_has_previous(const memo *m)
     return m && m->prev;
 }
 
+uint64_t
+memo_salt(const memo *m)
+{
+    return m ? m->loads.salt : 0;
+}
+
 /* {====================================================================
  * nothing changed: the inputs' fingerprint, the output's files
  * ===================================================================== */

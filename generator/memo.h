@@ -36,6 +36,9 @@ memo *memo_open(const build_options *opt, const config *cfg, const char *theme,
 
 /* Whether the output folder can be updated in place: the last build's cache is there. */
 bool memo_has_previous(const memo *m);
+/* What this build's records are made for besides their own inputs: the program,
+ * site.yaml and the schema (the page loads' salt, memo_loads()); 0 without a memo. */
+uint64_t memo_salt(const memo *m);
 
 /* When no input file changed since the last build (by their metadata, inputs.h), nor the
  * options or the program, the clock did not pass a date of the site, and every file of

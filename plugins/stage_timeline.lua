@@ -680,19 +680,12 @@ local function chart_facts_of(site, lang)
   end
 end
 
--- facts_of(site, lang) returns facts(p): chart_facts of project p (a page of the model),
--- made once per project however many charts show it (the overall ones and its cohort's,
--- each a funnel and a Gantt chart).
+-- facts_of(site, lang) returns facts(p): chart_facts of project p (a page of the model).
+-- Each chart reads a project's once; site_loaded's charts share them, made once per
+-- project by cohorts_of().
 local function facts_of(site, lang)
-  local known, chart_facts = {}, chart_facts_of(site, lang)
-  return function(p)
-    local f = known[p]
-    if not f then
-      f = chart_facts(project_facts(p))
-      known[p] = f
-    end
-    return f
-  end
+  local chart_facts = chart_facts_of(site, lang)
+  return function(p) return chart_facts(project_facts(p)) end
 end
 
 -- by start date, then title, then slug (a project's slug is its own: a total order)

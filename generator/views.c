@@ -130,6 +130,17 @@ add_page:
     t->pages[t->n_pages++] = p;
 }
 
+/* Asks for pages[i + PREFETCH_AHEAD] before a loop over pages in date order reaches it:
+ * the page structures, 544 bytes each, come in scan order, so each step of such a loop
+ * otherwise waits for memory. */
+#define PREFETCH_AHEAD 8
+static inline void
+prefetch_page(page *const *pages, size_t n, size_t i)
+{
+    if (i + PREFETCH_AHEAD < n)
+        __builtin_prefetch(pages[i + PREFETCH_AHEAD]);
+}
+
 /* The terms of v's pages. A translation's terms are its original's (shared facts), so
  * each is reported once, in the default language's view. */
 static void
@@ -150,6 +161,7 @@ build_taxonomies(site *s, view *vw)
     /* page by page, each page's taxonomies at once (its values looked up by rules_one()):
      * each taxonomy still takes its pages in order */
     for (size_t p = 0; p < vw->n_pages; p++) {
+        prefetch_page(vw->pages, vw->n_pages, p);
         for (size_t i = 0; i < n_tax; i++) {
             const value *v = vw->pages[p]->tax_values[i];
             if (!v || v->type == VALUE_NULL)
@@ -374,6 +386,7 @@ build_outputs(site *s, view *vw)
      * section's "<section>/single.html" made once (the pages come in date order) */
     strtab singles = STRTAB_INIT;
     for (size_t i = 0; i < vw->n_pages; i++) {
+        prefetch_page(vw->pages, vw->n_pages, i);
         page *p = vw->pages[i];
         if (p->lang != vw->lang)
             continue;

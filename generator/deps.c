@@ -445,7 +445,7 @@ deps_hash_early(const value *v, const char *const *late, const deps_known *known
 }
 
 uint64_t
-deps_hash_late(uint64_t early, const value *v, const char *const *late)
+deps_hash_late(uint64_t early, const value *v, const char *const *late, const deps_known *known)
 {
     if (!v || v->type != VALUE_MAP)
         return early;
@@ -454,7 +454,8 @@ deps_hash_late(uint64_t early, const value *v, const char *const *late)
     for (size_t i = 0; i < v->as.map.len; i++) {
         const value_pair *p = &v->as.map.pairs[i];
         if (skipped(skip, p))
-            h = hash_u64(hash_u64(value_text_hash(h, p->key, p->key_len), i), deep(p->val, NULL));
+            h = hash_u64(hash_u64(value_text_hash(h, p->key, p->key_len), i),
+                         deep_known(v, i, known));
     }
     return h;
 }

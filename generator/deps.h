@@ -95,9 +95,11 @@ uint64_t deps_hash_map_of(const value *v, const uint64_t *hashes);
  * other pairs are the ones early was made of, the result tells maps apart as a deep hash
  * does (it is another number than deps_hash()'s). No memo: the containers of a page are
  * its own. Not a map: deps_hash_early() gives the deep hash, deps_hash_late() early.
- * known (or NULL): values of v's pairs whose hashes are known, the same hash made faster. */
+ * known (or NULL): values of v's pairs whose hashes are known (each found by its address),
+ * the same hash made faster. */
 uint64_t deps_hash_early(const value *v, const char *const *late, const deps_known *known);
-uint64_t deps_hash_late(uint64_t early, const value *v, const char *const *late);
+uint64_t deps_hash_late(uint64_t early, const value *v, const char *const *late,
+                        const deps_known *known);
 /* DEPS_ATTRS: the length of the list v and the attribute attr[0..len) (a dotted path,
  * "outcomes.funding") of each item; all of v when it is not a list. */
 uint64_t deps_hash_attrs(const value *v, const char *attr, size_t len, deps_memo *memo);

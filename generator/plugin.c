@@ -4,6 +4,7 @@
 #include "plugin.h"
 
 #include "buf.h"
+#include "deps.h"
 #include "fs.h"
 #include "hash.h"
 #include "ident.h"
@@ -2411,10 +2412,16 @@ static void
 merge_one(size_t i, size_t worker, void *payload)
 {
     page_job *job = payload;
-    if (job->results[i])
-        merge_result(&job->h->plugins[job->plugin],
-                     data_map(job->pages[i]->ctx, job->arenas[worker]), job->results[i], "page",
-                     false, job->arenas[worker], NULL);
+    if (!job->results[i])
+        return;
+    page *p = job->pages[i];
+    value *data = data_map(p->ctx, job->arenas[worker]);
+    merge_result(&job->h->plugins[job->plugin], data, job->results[i], "page", false,
+                 job->arenas[worker], NULL);
+    if (job->memo) { /* the page hashes take it (page.late_vals), made while it is at hand */
+        p->late_vals[PAGE_LATE_DATA] = data;
+        p->late_hashes[PAGE_LATE_DATA] = deps_hash(data, DEPS_DEEP, NULL);
+    }
 }
 
 bool

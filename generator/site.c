@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "cite.h"
+#include "deps.h"
 #include "facets.h"
 #include "fs.h"
 #include "hash.h"
@@ -992,22 +993,37 @@ content_one(size_t i, size_t worker, void *payload)
     }
 }
 
+/* Sets p's map's pair key to v, noting v's deep hash as page.late_vals' place k when hash
+ * (the build keeps a memo, whose page hashes take it). */
 static void
-fill_page_content(page *p, arena *a)
+set_late(page *p, const char *key, value *v, size_t k, bool hash, arena *a)
 {
-    value *m = p->ctx;
-    value_map_set(m, "summary", text_val(a, p->summary), a);
+    value_map_set(p->ctx, key, v, a);
+    if (hash) {
+        p->late_vals[k] = v;
+        p->late_hashes[k] = deps_hash(v, DEPS_DEEP, NULL);
+    }
+}
+
+static void
+fill_page_content(page *p, bool hash, arena *a)
+{
+    set_late(p, "summary", text_val(a, p->summary), PAGE_LATE_SUMMARY, hash, a);
     value *content = value_new_string_ref(a, p->md.html, strlen(p->md.html), SRC_NONE);
     content->as.str.hash = page_html_hash(p); /* as the cache had it: not hashed again */
-    value_map_set(m, "content", content, a);
-    value_map_set(m, "toc", p->md.toc ? p->md.toc : value_new_list(a, SRC_NONE), a);
-    value_map_set(m, "word_count", value_new_number(a, (double)p->md.word_count, SRC_NONE), a);
+    set_late(p, "content", content, PAGE_LATE_CONTENT, hash, a);
+    set_late(p, "toc", p->md.toc ? p->md.toc : value_new_list(a, SRC_NONE), PAGE_LATE_TOC, hash, a);
+    set_late(p, "word_count", value_new_number(a, (double)p->md.word_count, SRC_NONE),
+             PAGE_LATE_WORDS, hash, a);
     /* minutes at 200 words or 400 Chinese characters a minute, rounded up */
     size_t cjk = p->md.cjk_count, other = p->md.word_count - cjk;
-    value_map_set(m, "reading_time",
-                  value_new_number(a, (double)((other * 2 + cjk + 399) / 400), SRC_NONE), a);
-    if (p->link)
+    set_late(p, "reading_time",
+             value_new_number(a, (double)((other * 2 + cjk + 399) / 400), SRC_NONE),
+             PAGE_LATE_READING, hash, a);
+    if (p->link) {
         value_map_set(p->link, "summary", text_val(a, p->summary), a);
+        p->link_hash = hash ? deps_hash(p->link, DEPS_DEEP, NULL) : 0;
+    }
 }
 
 /* fill_page_content on the pool: each page's maps are its own, allocated in the worker's
@@ -1018,7 +1034,7 @@ fill_one(size_t i, size_t worker, void *payload)
     const content_job *j = payload;
     page *p = j->s->all[i];
     if (p->ctx)
-        fill_page_content(p, j->arenas[worker]);
+        fill_page_content(p, j->memo != NULL, j->arenas[worker]);
 }
 
 /* {====================================================================

@@ -5,6 +5,8 @@
  * (site_convert_content(), site_share_data()). */
 #include "site_internal.h"
 
+#include "deps.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,6 +39,8 @@ ctx_page_link(site *s, page *p)
     set(s, m, "summary", str_val(s, p->summary)); /* replaced once the Markdown is read */
     set(s, m, "lang", str_val(s, page_text_lang(s, p)));
     p->link = m;
+    if (s->opt.load_memo) /* the page hashes of its neighbours take it (page.link_hash) */
+        p->link_hash = deps_hash(m, DEPS_DEEP, NULL);
     return m;
 }
 
@@ -237,6 +241,8 @@ ctx_page(site *s, page *p, page *lower, page *higher)
     set_pairs_over(s, m, p->front, keys, vals, n);
     m->anchor = true; /* holds no other page's map: deps.c checks reads through it whole */
     p->ctx = m;
+    p->lower = lower;
+    p->higher = higher;
 }
 
 value *

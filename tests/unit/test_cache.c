@@ -265,6 +265,35 @@ flip_key(char *d, size_t *len) /* a record's key, which only the index holds */
     if (at)
         at[7] ^= 0x01;
 }
+/* Where the index starts (the tail's first number, little-endian). */
+static size_t
+index_start(const char *d, size_t len)
+{
+    uint64_t at = 0;
+    for (int i = 7; i >= 0; i--)
+        at = at << 8 | (unsigned char)d[len - 16 + (size_t)i];
+    return (size_t)at;
+}
+/* The index's fields: device, inode, records, the keys' bytes, then the first entry: where
+ * its data starts (one byte: 16, just after the header), the start it shares with the key
+ * before (0, there is none) and the rest of its key. */
+static void
+shared_too_long(char *d, size_t *len) /* the first key shares 5 bytes with no key */
+{
+    d[index_start(d, *len) + 33] = 5;
+}
+static void
+key_bytes_short(char *d, size_t *len) /* the keys said to take 1 byte in all */
+{
+    size_t at = index_start(d, *len) + 24;
+    memset(d + at, 0, 8);
+    d[at] = 1;
+}
+static void
+key_bytes_huge(char *d, size_t *len) /* a count of key bytes no index this long holds */
+{
+    memset(d + index_start(d, *len) + 24, 0x7f, 8);
+}
 static void
 flip_index(char *d, size_t *len) /* the last entry's hash */
 {
@@ -338,7 +367,10 @@ main(void)
     cache_next_free(n);
 
     /* damaged copies are refused whole */
-    void (*changes[])(char *, size_t *) = {flip, cut, magic, flip_first, flip_key, flip_index};
+    void (*changes[])(char *,
+                      size_t *) = {flip,          cut,        magic,           flip_first,
+                                   flip_key,      flip_index, shared_too_long, key_bytes_short,
+                                   key_bytes_huge};
     for (size_t i = 0; i < sizeof changes / sizeof *changes; i++) {
         n = sample(5);
         OK(cache_next_save(n, NULL, path, out, &why), "saved");

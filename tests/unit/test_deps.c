@@ -924,11 +924,11 @@ test_early_late(void)
     static const char *const late[] = {"data", "content", NULL};
     value *m = parse("title: A\ndata: {x: 1}\ntags: [a, b]\ncontent: <p>x</p>\n", a);
     uint64_t early = deps_hash_early(m, late, NULL);
-    uint64_t whole = deps_hash_late(early, m, late);
+    uint64_t whole = deps_hash_late(early, m, late, NULL);
     OK(deps_hash_early(parse("title: A\ntags: [a, b]\n", a), late, NULL) == early,
        "the early hash leaves the late pairs out, wherever they are");
     OK(deps_hash_late(early, parse("title: A\ndata: {x: 1}\ntags: [a, b]\ncontent: <p>x</p>\n", a),
-                      late) == whole,
+                      late, NULL) == whole,
        "the same map hashes the same");
     static const char *const others[] = {
         "title: B\ndata: {x: 1}\ntags: [a, b]\ncontent: <p>x</p>\n", /* an early pair */
@@ -943,18 +943,19 @@ test_early_late(void)
     };
     for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
         value *o = parse(others[i], a);
-        OK(deps_hash_late(deps_hash_early(o, late, NULL), o, late) != whole, "a changed map: %s",
+        OK(deps_hash_late(deps_hash_early(o, late, NULL), o, late, NULL) != whole,
+           "a changed map: %s",
            others[i]);
     }
     /* a late key that was there before the plugins, as a page's own summary is */
     value *before = parse("title: A\ncontent: old\n", a);
     value *after = parse("title: A\ncontent: new\n", a);
     OK(deps_hash_early(before, late, NULL) == deps_hash_early(after, late, NULL) &&
-           deps_hash_late(deps_hash_early(before, late, NULL), after, late) !=
-               deps_hash_late(deps_hash_early(before, late, NULL), before, late),
+           deps_hash_late(deps_hash_early(before, late, NULL), after, late, NULL) !=
+               deps_hash_late(deps_hash_early(before, late, NULL), before, late, NULL),
        "a late pair replaced in place changes the hash");
     value *text = parse("x: abc\n", a)->as.map.pairs[0].val;
-    OK(deps_hash_late(deps_hash_early(text, late, NULL), text, late) ==
+    OK(deps_hash_late(deps_hash_early(text, late, NULL), text, late, NULL) ==
            deps_hash(text, DEPS_DEEP, NULL),
        "not a map: the deep hash");
     /* known hashes (a restored page's front matter, memo.c): the same hashes, and used */
@@ -985,6 +986,19 @@ test_early_late(void)
     hashes[n]++; /* params, found by its value at another place */
     OK(deps_hash_early(page, late, &known) != deps_hash_early(page, late, NULL),
        "a known value is found in another place");
+    hashes[n]--;
+    /* known hashes of late pairs (memo.c's page.late_vals, made as they were set) */
+    uint64_t e = deps_hash_early(m, late, NULL);
+    const value *late_vals[2] = {value_map_get(m, "content"), value_map_get(m, "data")};
+    uint64_t late_hashes[2] = {deps_hash(late_vals[0], DEPS_DEEP, NULL),
+                               deps_hash(late_vals[1], DEPS_DEEP, NULL)};
+    deps_known late_known = {late_vals, late_hashes, 2};
+    OK(deps_hash_late(e, m, late, &late_known) == whole, "known late hashes make the same hash");
+    late_hashes[1]++;
+    OK(deps_hash_late(e, m, late, &late_known) != whole, "a known late hash is taken, not walked");
+    value *copy = parse("title: A\ndata: {x: 1}\ntags: [a, b]\ncontent: <p>x</p>\n", a);
+    OK(deps_hash_late(e, copy, late, &late_known) == whole,
+       "an equal value elsewhere is walked: a hash is taken by the value's address");
     arena_free(a);
 }
 

@@ -48,9 +48,9 @@
 #define RECORD_HASH XXH3_64bits
 #endif
 
-#define MAGIC        "CLFCACHE"
+#define MAGIC "CLFCACHE"
 /* 6: the records' hashes are XXH3; 7: the checksum takes key hashes; 8: keys share starts */
-#define FORMAT 8u
+#define FORMAT       8u
 #define HEADER_BYTES 16 /* magic and format */
 #define TAIL_BYTES   16 /* where the index starts and the checksum */
 /* 64 GiB: a cache of 100,000 pages takes about 2 GiB, and up to as much again of records

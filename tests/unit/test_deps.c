@@ -944,8 +944,7 @@ test_early_late(void)
     for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
         value *o = parse(others[i], a);
         OK(deps_hash_late(deps_hash_early(o, late, NULL), o, late, NULL) != whole,
-           "a changed map: %s",
-           others[i]);
+           "a changed map: %s", others[i]);
     }
     /* a late key that was there before the plugins, as a page's own summary is */
     value *before = parse("title: A\ncontent: old\n", a);

@@ -339,6 +339,43 @@ cache_get(const cache *c, const char *key, size_t *len)
     return e ? e->data : NULL;
 }
 
+/* "<key>#<i>": a slice's record. */
+static void
+slice_name(buf *name, const char *key, size_t i)
+{
+    buf_clear(name);
+    buf_printf(name, "%s#%zu", key, i);
+}
+
+const void *
+cache_get_sliced(const cache *c, const char *key, buf *out, size_t *len)
+{
+    *len = 0;
+    size_t head_len;
+    const void *head = cache_get(c, key, &head_len);
+    serial_reader r = SERIAL_READER(head, head_len);
+    uint64_t total = serial_get_u64(&r), count = serial_get_u64(&r);
+    if (!head || !r.ok || r.p != r.end ||
+        count != (total + CACHE_SLICE_BYTES - 1) / CACHE_SLICE_BYTES)
+        return NULL;
+    size_t start = out->len;
+    buf name = BUF_INIT;
+    for (uint64_t i = 0; i < count; i++) {
+        slice_name(&name, key, (size_t)i);
+        size_t part_len, want = i + 1 < count ? CACHE_SLICE_BYTES : total - i * CACHE_SLICE_BYTES;
+        const void *part = cache_get(c, name.ptr, &part_len);
+        if (!part || part_len != want) {
+            buf_free(&name);
+            out->len = start;
+            return NULL;
+        }
+        buf_append(out, part, part_len);
+    }
+    buf_free(&name);
+    *len = (size_t)total;
+    return total ? out->ptr + start : "";
+}
+
 void
 cache_free(cache *c)
 {
@@ -784,6 +821,32 @@ cache_next_put(cache_next *n, const char *key, buf *data)
 {
     size_t len = data->len;
     place(n, SIZE_MAX, key, buf_detach(data), len, false);
+}
+
+void
+cache_next_put_sliced(cache_next *n, const char *key, buf *data)
+{
+    size_t len = data->len, count = (len + CACHE_SLICE_BYTES - 1) / CACHE_SLICE_BYTES;
+    buf head = BUF_INIT, name = BUF_INIT;
+    serial_writer w = SERIAL_WRITER(&head);
+    serial_put_u64(&w, len);
+    serial_put_u64(&w, count);
+    cache_next_put(n, key, &head);
+    for (size_t i = 0; i < count; i++) {
+        size_t at = i * CACHE_SLICE_BYTES;
+        size_t part = len - at < CACHE_SLICE_BYTES ? len - at : CACHE_SLICE_BYTES;
+        slice_name(&name, key, i);
+        const record *was = find_record(n->prev, name.ptr, name.len, key_hash(name.ptr, name.len));
+        if (was && was->len == part && memcmp(was->data, data->ptr + at, part) == 0) {
+            place_kept(n, SIZE_MAX, was);
+        } else {
+            buf slice = BUF_INIT;
+            buf_append(&slice, data->ptr + at, part);
+            cache_next_put(n, name.ptr, &slice);
+        }
+    }
+    buf_free(&name);
+    buf_free(data);
 }
 
 void

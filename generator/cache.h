@@ -35,6 +35,10 @@ void cache_images_dir(buf *out, const char *out_dir);
 cache *cache_load(const char *path, const char *out_dir, size_t workers, const char **why);
 /* The bytes of the record key (NULL, *len 0, when there is none). */
 const void *cache_get(const cache *c, const char *key, size_t *len);
+/* The bytes cache_next_put_sliced() put as key, in one piece: appended to out (which
+ * holds them until freed), *len of them; NULL, *len 0, when there are none or a slice
+ * is missing or not as long as the record key says. */
+const void *cache_get_sliced(const cache *c, const char *key, buf *out, size_t *len);
 void cache_free(cache *c);
 
 /* The records of this build, for the next: put by the passes, saved after the commit. */
@@ -65,6 +69,13 @@ size_t cache_next_reserve(cache_next *n, size_t count);
 /* Adds the record key (copied) with data's bytes (taken: data is left empty). Main
  * thread only. */
 void cache_next_put(cache_next *n, const char *key, buf *data);
+/* Adds data (taken) as the record key, in slices of CACHE_SLICE_BYTES: the record key holds
+ * the length and the number of slices, each slice is the record "<key>#<i>", and a slice
+ * the same as the previous cache's is kept, not written again, so that a record made
+ * whole every build of which an edit changes a few bytes (the rules' findings, the output's
+ * files, the build's diagnostics) writes the slices those bytes are in. Main thread only. */
+#define CACHE_SLICE_BYTES (16 * 1024)
+void cache_next_put_sliced(cache_next *n, const char *key, buf *data);
 /* A record of the previous cache used again as it is: its bytes are borrowed, not
  * copied, so prev (the cache they are in) must outlive n, or n be taken (which copies
  * them), unless n is spooled. Into reserved place i (threads may fill different places

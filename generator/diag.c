@@ -347,6 +347,76 @@ cmp_ranked(const void *pa, const void *pb)
     return c;
 }
 
+/* cmp_ranked, then by message and level: an order of the entries alone. */
+static int
+cmp_content(const void *pa, const void *pb)
+{
+    const ranked *a = pa, *b = pb;
+    int c = cmp_pos(a->e, b->e);
+    if (!c && a->note && b->note) {
+        c = cmp_pos(a->note, b->note);
+        if (!c)
+            c = strcmp(a->note->msg, b->note->msg);
+    }
+    if (!c && !a->note != !b->note)
+        c = a->note ? 1 : -1;
+    if (!c)
+        c = strcmp(a->e->msg, b->e->msg);
+    if (!c)
+        c = (int)a->e->level - (int)b->e->level;
+    if (!c)
+        c = a->e->seq < b->e->seq ? -1 : a->e->seq > b->e->seq;
+    return c;
+}
+
+size_t
+diag_items_sorted(diag *d, diag_item **out)
+{
+    pthread_mutex_lock(&d->lock);
+    size_t len = d->len, n = 0;
+    ranked *top = xcalloc(len + 1, sizeof(ranked));
+    size_t *next = xmalloc((len + 1) * sizeof(size_t)); /* an entry's next note */
+    size_t *last = xmalloc((len + 1) * sizeof(size_t)); /* an entry's last note so far */
+    for (size_t i = 0; i < len; i++) {
+        const entry *e = &d->items[i];
+        next[i] = last[i] = SIZE_MAX;
+        if (e->parent == SIZE_MAX) {
+            top[n++].e = e;
+        } else { /* the notes of each entry as a list, in report order */
+            if (last[e->parent] == SIZE_MAX)
+                next[e->parent] = i; /* its first, at its own place: entries have no next */
+            else
+                next[last[e->parent]] = i;
+            last[e->parent] = i;
+        }
+    }
+    for (size_t t = 0; t < n; t++) {
+        size_t first = next[top[t].e - d->items];
+        top[t].note = first == SIZE_MAX ? NULL : &d->items[first];
+    }
+    qsort(top, n, sizeof(ranked), cmp_content);
+    diag_item *items = xcalloc(len + 1, sizeof(diag_item));
+    size_t k = 0;
+    for (size_t t = 0; t < n; t++) { /* each entry, then its notes */
+        const entry *e = top[t].e;
+        size_t at = k;
+        items[k++] = (diag_item){e->level, e->code,  SRC_POS(e->file, e->line, e->col),
+                                 e->msg,   SIZE_MAX, e->hidden};
+        for (size_t i = next[e - d->items]; i != SIZE_MAX; i = next[i]) {
+            const entry *note = &d->items[i];
+            items[k++] =
+                (diag_item){note->level, note->code, SRC_POS(note->file, note->line, note->col),
+                            note->msg,   at,         note->hidden};
+        }
+    }
+    pthread_mutex_unlock(&d->lock);
+    free(top);
+    free(next);
+    free(last);
+    *out = items;
+    return k;
+}
+
 static const char *const level_names[] = {"note", "warning", "error"};
 
 static void

@@ -83,6 +83,11 @@ typedef struct diag_item {
 
 /* The diagnostics of d in report order, in *out (free() it; the strings stay d's). */
 size_t diag_items(diag *d, diag_item **out);
+/* The same in an order that does not depend on the order of reports (which the pool's
+ * threads make in any order): by position, first note and message, each entry followed
+ * by its notes. What a build's diagnostics are stored as (the cache's "inputs", sliced:
+ * the same diagnostics, the same bytes). */
+size_t diag_items_sorted(diag *d, diag_item **out);
 
 /* A lasting copy of code[0..len) for diag_report_code (which keeps the pointer), the
  * same pointer for the same code; NULL after 256 different codes. */

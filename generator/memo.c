@@ -65,6 +65,7 @@ struct memo {
     /* the rules' diagnostics: the last build's by path, and this build's by file */
     strtab prev_rules;
     rules_entry *prev_rule_entries, *rule_entries;
+    buf prev_rules_bytes; /* the last build's record, in one piece: prev_rules point into it */
     size_t n_rules;
     atomic_size_t rules_restored;
     /* Markdown: the callbacks, the place of page 0's record, how many were restored */
@@ -308,19 +309,40 @@ get_file_id(serial_reader *r)
     return (output_file_id){f[0], f[1], f[2], (int64_t)f[3], (int64_t)f[4]};
 }
 
-/* The record "files": every file of the output with its identity after the commit. */
+/* A file of the output by the hash of its path, then its path. */
+typedef struct hashed_file {
+    uint64_t hash;
+    const output_file *file;
+} hashed_file;
+
+static int
+cmp_hashed_files(const void *pa, const void *pb)
+{
+    const hashed_file *a = pa, *b = pb;
+    if (a->hash != b->hash)
+        return a->hash < b->hash ? -1 : 1;
+    return strcmp(a->file->path, b->file->path);
+}
+
+/* The record "files": every file of the output with its identity after the commit, in an
+ * order of their paths (not the order the threads wrote them in, so that the slices of
+ * an edit's record are mostly the last build's: a few identities change). */
 static void
 remember_files(cache_next *next, const output_file *files, size_t n)
 {
+    hashed_file *order = xcalloc(n + 1, sizeof *order);
+    for (size_t i = 0; i < n; i++)
+        order[i] = (hashed_file){hash_str(0, files[i].path), &files[i]};
+    qsort(order, n, sizeof *order, cmp_hashed_files);
     buf rec = BUF_INIT;
     serial_writer w = SERIAL_WRITER(&rec);
     serial_put_varint(&w, n);
     for (size_t i = 0; i < n; i++) {
-        serial_put_str(&w, files[i].path);
-        put_file_id(&w, &files[i].id);
+        serial_put_str(&w, order[i].file->path);
+        put_file_id(&w, &order[i].file->id);
     }
-    cache_next_put(next, "files", &rec);
-    buf_free(&rec);
+    free(order);
+    cache_next_put_sliced(next, "files", &rec);
 }
 
 /* The paths of the record "files" (for output_set_previous_files), in a; false when
@@ -330,11 +352,14 @@ previous_files(const cache *prev, const char *out_dir, bool check, const char **
                arena *a)
 {
     size_t len;
-    const void *data = cache_get(prev, "files", &len);
+    buf bytes = BUF_INIT;
+    const void *data = cache_get_sliced(prev, "files", &bytes, &len);
     serial_reader r = SERIAL_READER(data, len);
     *n = serial_get_varint(&r);
-    if (!data || !r.ok || *n > len)
+    if (!data || !r.ok || *n > len) {
+        buf_free(&bytes);
         return false;
+    }
     *paths = arena_alloc(a, (*n + 1) * sizeof(char *));
     buf path = BUF_INIT;
     bool same = true;
@@ -353,7 +378,9 @@ previous_files(const cache *prev, const char *out_dir, bool check, const char **
         }
     }
     buf_free(&path);
-    return r.ok && same && r.p == r.end;
+    bool ok = r.ok && same && r.p == r.end;
+    buf_free(&bytes); /* the paths are copies in a */
+    return ok;
 }
 
 /* The record "inputs": the inputs' key, until when the clock cannot change the site
@@ -368,9 +395,8 @@ remember_inputs(cache_next *next, uint64_t key, int64_t valid_until, const build
     size_t f[] = {st->pages, st->outputs, st->renders, st->markdown, st->files};
     for (size_t k = 0; k < 5; k++)
         serial_put_varint(&w, f[k]);
-    serial_put_diags(&w, d);
-    cache_next_put(next, "inputs", &rec);
-    buf_free(&rec);
+    serial_put_diags_sorted(&w, d);
+    cache_next_put_sliced(next, "inputs", &rec); /* the diagnostics mostly as they were */
 }
 
 /* Whether the last build had the same inputs (by key), the clock has not passed a date
@@ -381,18 +407,24 @@ nothing_changed(const build_options *opt, const cache *prev, uint64_t key, build
                 arena *a, diag *d)
 {
     size_t len, n;
-    const void *data = cache_get(prev, "inputs", &len);
+    buf bytes = BUF_INIT;
+    const void *data = cache_get_sliced(prev, "inputs", &bytes, &len);
     serial_reader r = SERIAL_READER(data, len);
-    if (!data || serial_get_u64(&r) != key || (int64_t)serial_get_u64(&r) <= (int64_t)time(NULL))
-        return false;
     size_t f[5];
+    const char **paths;
+    if (!data || serial_get_u64(&r) != key || (int64_t)serial_get_u64(&r) <= (int64_t)time(NULL)) {
+        buf_free(&bytes);
+        return false;
+    }
     for (size_t k = 0; k < 5; k++)
         f[k] = serial_get_varint(&r);
-    const char **paths;
-    if (!r.ok || !previous_files(prev, opt->out_dir, true, &paths, &n, a))
+    if (!r.ok || !previous_files(prev, opt->out_dir, true, &paths, &n, a)) {
+        buf_free(&bytes);
         return false;
+    }
     diag *pd = diag_new();
-    bool ok = serial_get_diags(&r, pd, a) && r.p == r.end;
+    bool ok = serial_get_diags(&r, pd, a) && r.p == r.end; /* the texts copied */
+    buf_free(&bytes);
     if (ok) {
         diag_merge(d, pd);
         *st = (build_stats){.pages = f[0],
@@ -503,7 +535,7 @@ start_rules(void *payload, size_t n)
     m->rule_entries = xcalloc(n + 1, sizeof(rules_entry));
     m->n_rules = n;
     size_t len;
-    const void *data = m->prev ? cache_get(m->prev, "rules", &len) : NULL;
+    const void *data = cache_get_sliced(m->prev, "rules", &m->prev_rules_bytes, &len);
     if (!data)
         return;
     serial_reader r = SERIAL_READER_BORROWING(data, len);
@@ -567,6 +599,7 @@ drop_rules(memo *m)
     free(m->rule_entries);
     free(m->prev_rule_entries);
     strtab_free(&m->prev_rules);
+    buf_free(&m->prev_rules_bytes);
     m->rule_entries = m->prev_rule_entries = NULL;
     m->n_rules = 0;
 }
@@ -591,7 +624,7 @@ end_rules(void *payload)
         serial_put_u64(&w, (uint64_t)e->until);
         serial_put_bytes(&w, e->diags, e->len);
     }
-    cache_next_put(m->next, "rules", &rec);
+    cache_next_put_sliced(m->next, "rules", &rec); /* an edit changes a slice or two */
     drop_rules(m);
 }
 

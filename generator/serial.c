@@ -356,11 +356,9 @@ serial_get_value(serial_reader *r, arena *a)
  * diagnostics
  * ===================================================================== */
 
-void
-serial_put_diags(serial_writer *w, diag *d)
+static void
+put_diag_items(serial_writer *w, diag_item *items, size_t n)
 {
-    diag_item *items;
-    size_t n = diag_items(d, &items);
     serial_put_varint(w, n);
     for (size_t i = 0; i < n; i++) {
         const diag_item *e = &items[i];
@@ -371,6 +369,22 @@ serial_put_diags(serial_writer *w, diag *d)
         serial_put_varint(w, e->parent == SIZE_MAX ? 0 : e->parent + 1);
     }
     free(items);
+}
+
+void
+serial_put_diags(serial_writer *w, diag *d)
+{
+    diag_item *items;
+    size_t n = diag_items(d, &items);
+    put_diag_items(w, items, n);
+}
+
+void
+serial_put_diags_sorted(serial_writer *w, diag *d)
+{
+    diag_item *items;
+    size_t n = diag_items_sorted(d, &items);
+    put_diag_items(w, items, n);
 }
 
 bool

@@ -77,6 +77,8 @@ value *serial_get_value(serial_reader *r, arena *a);
  * (through its `checks:` and --strict). A malformed record stops the reading there:
  * the diagnostics before it are reported, and false comes back. a holds temporaries. */
 void serial_put_diags(serial_writer *w, diag *d);
+/* The same in diag_items_sorted()'s order: the same diagnostics, the same bytes. */
+void serial_put_diags_sorted(serial_writer *w, diag *d);
 bool serial_get_diags(serial_reader *r, diag *to, arena *a);
 
 #endif

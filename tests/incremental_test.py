@@ -109,12 +109,13 @@ def live_record_byte(data):
                 return value, at
     at = struct.unpack_from("<Q", data, len(data) - 16)[0] + 16  # past device and inode
     count = struct.unpack_from("<Q", data, at)[0]
-    at += 8
+    at += 16  # the count and the keys' bytes
     best = (0, 0)
     for _ in range(count):
         start, at = varint(at)
-        key_len, at = varint(at)
-        at += key_len
+        _shared, at = varint(at)  # the start it shares with the key before
+        rest_len, at = varint(at)
+        at += rest_len
         length, at = varint(at)
         at += 8  # the hash
         best = max(best, (length, start))

@@ -207,6 +207,84 @@ test_keep_prefix(void)
     unlink(file);
 }
 
+/* Whether c's sliced record key holds want[0..len). */
+static bool
+has_sliced(const cache *c, const char *key, const char *want, size_t len)
+{
+    buf got = BUF_INIT;
+    buf_puts(&got, "before");
+    size_t got_len;
+    const char *data = cache_get_sliced(c, key, &got, &got_len);
+    bool same =
+        data && got_len == len && memcmp(data, want, len) == 0 && memcmp(got.ptr, "before", 6) == 0;
+    buf_free(&got);
+    return same;
+}
+
+/* cache_next_put_sliced(): a big record in slices, read back whole; in the next build the
+ * slices that did not change are kept where they are (appended: the file grows by one
+ * slice, not by the record), and a missing slice makes the record missing. */
+static void
+test_sliced(void)
+{
+    char file[450];
+    snprintf(file, sizeof file, "%s.sliced", path);
+    size_t len = 2 * CACHE_SLICE_BYTES + 100;
+    char *big = malloc(len);
+    for (size_t i = 0; i < len; i++)
+        big[i] = (char)('a' + i * 7 % 26);
+    cache_next *n = cache_next_new(NULL);
+    buf b = BUF_INIT;
+    buf_append(&b, big, len);
+    cache_next_put_sliced(n, "rules", &b);
+    OK(b.len == 0, "the data is taken");
+    cache_next_put_sliced(n, "empty", &b);
+    const char *why = NULL;
+    OK(cache_next_save(n, NULL, file, out, &why), "saved a sliced record");
+    cache_next_free(n);
+    cache *c = cache_load(file, out, 2, &why);
+    OK(c && has_sliced(c, "rules", big, len), "read back whole, after what out held");
+    size_t slice_len;
+    OK(c && cache_get(c, "rules#2", &slice_len) && slice_len == 100, "in three slices");
+    OK(c && has_sliced(c, "empty", "", 0), "an empty record: no slice");
+    OK(c && !has_sliced(c, "other", "", 0), "a record never put is missing");
+
+    /* the next build changes one byte of the middle slice */
+    struct stat was, is;
+    stat(file, &was);
+    cache_next *k = cache_next_new(c);
+    cache_next_spool(k, file, true);
+    big[CACHE_SLICE_BYTES + 5] ^= 1;
+    buf_append(&b, big, len);
+    cache_next_put_sliced(k, "rules", &b);
+    OK(cache_next_save(k, c, file, out, &why), "saved the next build's");
+    cache_next_free(k);
+    cache_free(c);
+    stat(file, &is);
+    OK(is.st_ino == was.st_ino && is.st_size > was.st_size &&
+           is.st_size - was.st_size < CACHE_SLICE_BYTES + 1024,
+       "appended the changed slice alone (%lld bytes)", (long long)(is.st_size - was.st_size));
+    c = cache_load(file, out, 2, &why);
+    OK(c && has_sliced(c, "rules", big, len), "read back with the change");
+    cache_free(c);
+
+    /* a slice missing, or not as long as the record says: the record is missing */
+    n = cache_next_new(NULL);
+    buf_append(&b, big, len);
+    cache_next_put_sliced(n, "rules", &b);
+    put_str(n, "rules#1", "short");
+    OK(cache_next_save(n, NULL, file, out, &why), "saved with a slice replaced");
+    cache_next_free(n);
+    c = cache_load(file, out, 2, &why);
+    size_t got_len = 1;
+    OK(c && !cache_get_sliced(c, "rules", &b, &got_len) && got_len == 0 && b.len == 0,
+       "a slice of another length: no record, nothing added to out");
+    buf_free(&b);
+    cache_free(c);
+    free(big);
+    unlink(file);
+}
+
 static void
 rewrite(const char *file, void (*change)(char *data, size_t *len))
 {
@@ -331,6 +409,7 @@ main(void)
     expect_records(c, 5, "from the file");
     test_index();
     test_keep_prefix();
+    test_sliced();
 
     /* records kept from the previous cache (borrowed bytes): saved and taken alike */
     cache_next *k = kept_sample(c);

@@ -4,6 +4,7 @@
 
 #include "diag.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -173,9 +174,86 @@ test_merge(void)
     diag_free(d);
 }
 
+/* The same diagnostics reported in two orders (as the pool's threads may): r reports the
+ * three entries and their notes in the order of perm. */
+static diag *
+reported(const int perm[3])
+{
+    diag *d = diag_new();
+    for (int k = 0; k < 3; k++) {
+        size_t id;
+        switch (perm[k]) {
+        case 0:
+            id = diag_report(d, DIAG_WARNING, SRC_POS("b.md", 3, 1), "late summary");
+            diag_note(d, id, SRC_POS("b.md", 1, 1), "first note");
+            diag_note(d, id, SRC_POS("a.md", 9, 1), "second note");
+            break;
+        case 1:
+            diag_report_code(d, DIAG_WARNING, "stale-project", SRC_POS("a.md", 2, 1), "stale");
+            break;
+        default:
+            id = diag_report(d, DIAG_ERROR, SRC_POS("a.md", 2, 1), "same place, another one");
+            diag_note(d, id, SRC_POS("c.md", 1, 1), "its note");
+        }
+    }
+    return d;
+}
+
+static void
+test_sorted(void)
+{
+    static const int orders[2][3] = {{0, 1, 2}, {2, 0, 1}};
+    diag_item *items[2];
+    size_t n[2];
+    diag *d[2];
+    for (int k = 0; k < 2; k++) {
+        d[k] = reported(orders[k]);
+        n[k] = diag_items_sorted(d[k], &items[k]);
+    }
+    INT_EQ(n[0], 6, "every entry and note");
+    bool same = n[0] == n[1];
+    for (size_t i = 0; same && i < n[0]; i++) {
+        const diag_item *a = &items[0][i], *b = &items[1][i];
+        same = a->level == b->level && a->code == b->code && strcmp(a->msg, b->msg) == 0 &&
+               strcmp(a->at.file, b->at.file) == 0 && a->at.line == b->at.line &&
+               a->parent == b->parent;
+    }
+    OK(same, "the same list whatever the order of the reports");
+    /* by position (a.md:2 before b.md:3), at one place the entry without a note first (as
+     * diag_print); each entry followed by its notes in report order, which name it by its
+     * new place */
+    const char *want[] = {"stale",      "same place, another one",
+                          "its note",   "late summary",
+                          "first note", "second note"};
+    size_t parents[] = {SIZE_MAX, SIZE_MAX, 1, SIZE_MAX, 3, 3};
+    bool order = n[0] == 6;
+    for (size_t i = 0; order && i < 6; i++)
+        order = strcmp(items[0][i].msg, want[i]) == 0 && items[0][i].parent == parents[i];
+    OK(order, "sorted, each entry with its notes after it");
+    /* reported again from the list, they print as the original did */
+    diag *again = diag_new();
+    size_t ids[6];
+    for (size_t i = 0; i < n[0]; i++) {
+        const diag_item *e = &items[0][i];
+        ids[i] = diag_report_text(again, e->level, e->code, e->at,
+                                  e->parent == SIZE_MAX ? SIZE_MAX : ids[e->parent], e->msg,
+                                  strlen(e->msg));
+    }
+    char *s0 = diag_to_string(d[0]), *s1 = diag_to_string(again);
+    STR_EQ(s1, s0, "reported again, the same text");
+    free(s0);
+    free(s1);
+    diag_free(again);
+    for (int k = 0; k < 2; k++) {
+        free(items[k]);
+        diag_free(d[k]);
+    }
+}
+
 int
 main(void)
 {
+    test_sorted();
     test_strict();
     test_json();
     test_checks();

@@ -328,12 +328,12 @@ cmp_pos(const entry *a, const entry *b)
     return 0;
 }
 
-/* By position, then by the first note, then in report order. Worker threads report in
- * any order, but the same template error on two pages differs in its note (the page). */
+/* By position, then by the first note (its position and message), an entry with a note
+ * after one without at the same place. Worker threads report in any order, but the same
+ * template error on two pages differs in its note (the page). */
 static int
-cmp_ranked(const void *pa, const void *pb)
+cmp_heads(const ranked *a, const ranked *b)
 {
-    const ranked *a = pa, *b = pb;
     int c = cmp_pos(a->e, b->e);
     if (!c && a->note && b->note) {
         c = cmp_pos(a->note, b->note);
@@ -342,31 +342,34 @@ cmp_ranked(const void *pa, const void *pb)
     }
     if (!c && !a->note != !b->note)
         c = a->note ? 1 : -1;
-    if (!c)
-        c = a->e->seq < b->e->seq ? -1 : a->e->seq > b->e->seq;
     return c;
 }
 
-/* cmp_ranked, then by message and level: an order of the entries alone. */
+static int
+cmp_seq(const ranked *a, const ranked *b)
+{
+    return a->e->seq < b->e->seq ? -1 : a->e->seq > b->e->seq;
+}
+
+/* cmp_heads, then in report order: how diag_print orders them. */
+static int
+cmp_ranked(const void *pa, const void *pb)
+{
+    int c = cmp_heads(pa, pb);
+    return c ? c : cmp_seq(pa, pb);
+}
+
+/* cmp_heads, then by message and level: an order of the entries alone. */
 static int
 cmp_content(const void *pa, const void *pb)
 {
     const ranked *a = pa, *b = pb;
-    int c = cmp_pos(a->e, b->e);
-    if (!c && a->note && b->note) {
-        c = cmp_pos(a->note, b->note);
-        if (!c)
-            c = strcmp(a->note->msg, b->note->msg);
-    }
-    if (!c && !a->note != !b->note)
-        c = a->note ? 1 : -1;
+    int c = cmp_heads(a, b);
     if (!c)
         c = strcmp(a->e->msg, b->e->msg);
     if (!c)
         c = (int)a->e->level - (int)b->e->level;
-    if (!c)
-        c = a->e->seq < b->e->seq ? -1 : a->e->seq > b->e->seq;
-    return c;
+    return c ? c : cmp_seq(a, b);
 }
 
 size_t

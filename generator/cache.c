@@ -355,9 +355,9 @@ cache_get_sliced(const cache *c, const char *key, buf *out, size_t *len)
     const void *head = cache_get(c, key, &head_len);
     serial_reader r = SERIAL_READER(head, head_len);
     uint64_t total = serial_get_u64(&r), count = serial_get_u64(&r);
-    if (!head || !r.ok || r.p != r.end ||
+    if (!head || !r.ok || r.p != r.end || total > (uint64_t)1 << 40 ||
         count != (total + CACHE_SLICE_BYTES - 1) / CACHE_SLICE_BYTES)
-        return NULL;
+        return NULL; /* (a length no cache holds, before it is rounded up) */
     size_t start = out->len;
     buf name = BUF_INIT;
     for (uint64_t i = 0; i < count; i++) {

@@ -279,6 +279,19 @@ test_sliced(void)
     size_t got_len = 1;
     OK(c && !cache_get_sliced(c, "rules", &b, &got_len) && got_len == 0 && b.len == 0,
        "a slice of another length: no record, nothing added to out");
+    cache_free(c);
+    /* a head whose length, rounded up to slices, wraps around to none */
+    n = cache_next_new(NULL);
+    buf head = BUF_INIT;
+    for (int byte = 0; byte < 16; byte++) /* 2^64 - 1 bytes, then 0 slices */
+        buf_putc(&head, byte < 8 ? (char)0xff : 0);
+    cache_next_put(n, "wraps", &head);
+    OK(cache_next_save(n, NULL, file, out, &why), "saved a head of 2^64 - 1 bytes in no slice");
+    cache_next_free(n);
+    c = cache_load(file, out, 2, &why);
+    got_len = 1;
+    OK(c && !cache_get_sliced(c, "wraps", &b, &got_len) && got_len == 0,
+       "a length no slices hold: no record");
     buf_free(&b);
     cache_free(c);
     free(big);

@@ -121,8 +121,14 @@ for n in $sizes; do
         [ "$with_hugo" = 0 ] || printf 'h %s\n' "$(run_hugo)" >>"$tmp/runs"
         r=$((r + 1))
     done
-    awk -v n="$n" '$1 == "c" { if (!cs || $2 < cs) { cs = $2; u = $4; y = $5 }; if ($3 > cm) cm = $3 }
-        END { print n, cs, u, y, cm }' "$tmp/runs" >>"$tmp/cpu"
+    # the machine's own cost of writing what a build writes: the last round's output and
+    # cache copied as they are (cp -R, its kernel time), a baseline for the kernel's part
+    settle
+    /usr/bin/time -f '%S' -o "$tmp/time" cp -R "$tmp/public" "$tmp/.clinfolio-cache" \
+        "$(mktemp -d "$tmp/discarded/XXXXXX")/"
+    awk -v n="$n" -v cp="$(cat "$tmp/time")" '
+        $1 == "c" { if (!cs || $2 < cs) { cs = $2; u = $4; y = $5 }; if ($3 > cm) cm = $3 }
+        END { print n, cs, u, y, cm, cp }' "$tmp/runs" >>"$tmp/cpu"
     awk -v n="$n" '
         $1 == "c" { if (!cs || $2 < cs) cs = $2; if ($3 > cm) cm = $3 }
         $1 == "h" { if (!hs || $2 < hs) hs = $2; if ($3 > hm) hm = $3 }
@@ -139,12 +145,14 @@ discard "$hsite/content/projects" "$tmp/hpublic"
 # in user space (its own work) and in the kernel (files written, memory given to it), and its
 # peak memory, per 1,000 pages and against the 10,000-page build's (time or memory that
 # grows faster than the pages shows here; in a virtual machine that hands memory to the host
-# when it is freed, the kernel's part grows with every page first written)
+# when it is freed, the kernel's part grows with every page first written); cp-sys: the
+# kernel time of copying that build's output and cache with cp -R (the same files and
+# bytes), what writing them costs this machine whoever writes them
 printf '\nclinfolio clean builds per 1,000 pages (s, MiB; the fastest round; x: against 10,000 pages)\n'
-printf '%-8s %8s %8s %8s %8s %9s %9s %9s %9s %8s %8s %8s %8s\n' pages wall user system \
-    MiB wall/1k user/1k sys/1k MiB/1k wall-x user-x sys-x MiB-x
-awk '$1 == 10000 { bw = $2 / 10; bu = $3 / 10; bs = $4 / 10; bm = $5 / 1024 / 10 }
-    { n[NR] = $1; w[NR] = $2; u[NR] = $3; s[NR] = $4; m[NR] = $5 / 1024 }
+printf '%-8s %8s %8s %8s %8s %9s %9s %9s %9s %8s %8s %8s %8s %8s %8s\n' pages wall user system \
+    MiB wall/1k user/1k sys/1k MiB/1k wall-x user-x sys-x MiB-x cp-sys cp-sys-x
+awk '$1 == 10000 { bw = $2 / 10; bu = $3 / 10; bs = $4 / 10; bm = $5 / 1024 / 10; bc = $6 / 10 }
+    { n[NR] = $1; w[NR] = $2; u[NR] = $3; s[NR] = $4; m[NR] = $5 / 1024; c[NR] = $6 }
     END { for (i = 1; i <= NR; i++) {
         k = n[i] / 1000
         printf "%-8d %8.2f %8.2f %8.2f %8.1f %9.3f %9.3f %9.3f %9.2f", n[i], w[i], u[i], s[i],
@@ -152,6 +160,11 @@ awk '$1 == 10000 { bw = $2 / 10; bu = $3 / 10; bs = $4 / 10; bm = $5 / 1024 / 10
         if (bw > 0 && bu > 0 && bs > 0 && bm > 0)
             printf " %8.2f %8.2f %8.2f %8.2f", w[i] / k / bw, u[i] / k / bu, s[i] / k / bs,
                    m[i] / k / bm
+        else
+            printf " %8s %8s %8s %8s", "-", "-", "-", "-"
+        printf " %8.2f", c[i]
+        if (bc > 0)
+            printf " %8.2f", c[i] / k / bc
         printf "\n" } }' "$tmp/cpu"
 
 # incremental builds: a clean build (--clean), a rebuild with nothing changed, and one

@@ -147,7 +147,8 @@ discard "$hsite/content/projects" "$tmp/hpublic"
 # grows faster than the pages shows here; in a virtual machine that hands memory to the host
 # when it is freed, the kernel's part grows with every page first written); cp-sys: the
 # kernel time of copying that build's output and cache with cp -R (the same files and
-# bytes), what writing them costs this machine whoever writes them
+# bytes, read back from the page cache and written again), what writing them costs this
+# machine whoever writes them
 printf '\nclinfolio clean builds per 1,000 pages (s, MiB; the fastest round; x: against 10,000 pages)\n'
 printf '%-8s %8s %8s %8s %8s %9s %9s %9s %9s %8s %8s %8s %8s %8s %8s\n' pages wall user system \
     MiB wall/1k user/1k sys/1k MiB/1k wall-x user-x sys-x MiB-x cp-sys cp-sys-x

@@ -372,40 +372,67 @@ cmp_content(const void *pa, const void *pb)
     return c ? c : cmp_seq(a, b);
 }
 
+/* The top-level entries of d (the hidden ones too when with_hidden) in *top, each with
+ * its first note, and in *next each note's next one in report order (SIZE_MAX: none), so
+ * that a walk of the notes stays linear: what both orders of the entries sort and walk.
+ * The caller holds d's lock; returns how many entries *top holds. */
+static size_t
+rank_entries(const diag *d, bool with_hidden, ranked **top_out, size_t **next_out)
+{
+    ranked *top = xcalloc(d->len + 1, sizeof(ranked));
+    size_t *next = xmalloc((d->len + 1) * sizeof(size_t)); /* a note -> the next one */
+    size_t *slot = xmalloc((d->len + 1) * sizeof(size_t)); /* an entry -> its place in top */
+    size_t *last = xmalloc((d->len + 1) * sizeof(size_t)); /* place in top -> last note */
+    size_t n = 0;
+    for (size_t i = 0; i < d->len; i++) {
+        const entry *e = &d->items[i];
+        next[i] = slot[i] = SIZE_MAX;
+        if (e->hidden && !with_hidden)
+            continue; /* off (a note of an entry that is off is off too) */
+        if (e->parent == SIZE_MAX) {
+            slot[i] = n;
+            top[n++] = (ranked){e, NULL};
+            continue;
+        }
+        size_t k = slot[e->parent]; /* a note's parent is top-level (notes get no id) */
+        if (k == SIZE_MAX)
+            continue;
+        if (!top[k].note)
+            top[k].note = e;
+        else
+            next[last[k]] = i;
+        last[k] = i;
+    }
+    free(slot);
+    free(last);
+    *top_out = top;
+    *next_out = next;
+    return n;
+}
+
+/* The place in d->items of r's first note, SIZE_MAX when it has none (then next[] on). */
+static size_t
+first_note(const diag *d, const ranked *r)
+{
+    return r->note ? (size_t)(r->note - d->items) : SIZE_MAX;
+}
+
 size_t
 diag_items_sorted(diag *d, diag_item **out)
 {
     pthread_mutex_lock(&d->lock);
-    size_t len = d->len, n = 0;
-    ranked *top = xcalloc(len + 1, sizeof(ranked));
-    size_t *next = xmalloc((len + 1) * sizeof(size_t)); /* an entry's next note */
-    size_t *last = xmalloc((len + 1) * sizeof(size_t)); /* an entry's last note so far */
-    for (size_t i = 0; i < len; i++) {
-        const entry *e = &d->items[i];
-        next[i] = last[i] = SIZE_MAX;
-        if (e->parent == SIZE_MAX) {
-            top[n++].e = e;
-        } else { /* the notes of each entry as a list, in report order */
-            if (last[e->parent] == SIZE_MAX)
-                next[e->parent] = i; /* its first, at its own place: entries have no next */
-            else
-                next[last[e->parent]] = i;
-            last[e->parent] = i;
-        }
-    }
-    for (size_t t = 0; t < n; t++) {
-        size_t first = next[top[t].e - d->items];
-        top[t].note = first == SIZE_MAX ? NULL : &d->items[first];
-    }
+    ranked *top;
+    size_t *next;
+    size_t n = rank_entries(d, true, &top, &next);
     qsort(top, n, sizeof(ranked), cmp_content);
-    diag_item *items = xcalloc(len + 1, sizeof(diag_item));
+    diag_item *items = xcalloc(d->len + 1, sizeof(diag_item));
     size_t k = 0;
     for (size_t t = 0; t < n; t++) { /* each entry, then its notes */
         const entry *e = top[t].e;
         size_t at = k;
         items[k++] = (diag_item){e->level, e->code,  SRC_POS(e->file, e->line, e->col),
                                  e->msg,   SIZE_MAX, e->hidden};
-        for (size_t i = next[e - d->items]; i != SIZE_MAX; i = next[i]) {
+        for (size_t i = first_note(d, &top[t]); i != SIZE_MAX; i = next[i]) {
             const entry *note = &d->items[i];
             items[k++] =
                 (diag_item){note->level, note->code, SRC_POS(note->file, note->line, note->col),
@@ -415,7 +442,6 @@ diag_items_sorted(diag *d, diag_item **out)
     pthread_mutex_unlock(&d->lock);
     free(top);
     free(next);
-    free(last);
     *out = items;
     return k;
 }
@@ -515,29 +541,9 @@ static void
 format_all(buf *out, const diag *d, bool errors_only, bool json)
 {
     pthread_mutex_lock((pthread_mutex_t *)&d->lock);
-    ranked *top = xcalloc(d->len + 1, sizeof(ranked));
-    size_t *slot = xmalloc((d->len + 1) * sizeof(size_t)); /* entry seq -> index in top */
-    size_t n = 0;
-    for (size_t i = 0; i < d->len; i++)
-        if (d->items[i].parent == SIZE_MAX && !d->items[i].hidden) {
-            slot[d->items[i].seq] = n;
-            top[n++].e = &d->items[i];
-        }
-    /* each entry's notes as a list in report order, so printing stays linear */
-    size_t *next = xmalloc((d->len + 1) * sizeof(size_t)); /* a note -> the next one */
-    size_t *last = xmalloc((n + 1) * sizeof(size_t));      /* index in top -> last note */
-    for (size_t i = 0; i < d->len; i++) {
-        const entry *e = &d->items[i];
-        next[i] = SIZE_MAX;
-        if (e->parent == SIZE_MAX || e->hidden)
-            continue; /* top-level or off; a note's parent is top-level (notes get no id) */
-        size_t k = slot[e->parent];
-        if (!top[k].note)
-            top[k].note = e;
-        else
-            next[last[k]] = i;
-        last[k] = i;
-    }
+    ranked *top;
+    size_t *next;
+    size_t n = rank_entries(d, false, &top, &next);
     qsort(top, n, sizeof(ranked), cmp_ranked);
     if (json)
         buf_putc(out, '[');
@@ -550,10 +556,9 @@ format_all(buf *out, const diag *d, bool errors_only, bool json)
         else
             format_entry(out, top[i].e);
         first = false;
-        for (size_t j = top[i].note ? (size_t)(top[i].note - d->items) : SIZE_MAX; j != SIZE_MAX;
-             j = next[j]) {
+        for (size_t j = first_note(d, &top[i]); j != SIZE_MAX; j = next[j]) {
             if (json)
-                json_note(out, &d->items[j], j == (size_t)(top[i].note - d->items));
+                json_note(out, &d->items[j], j == first_note(d, &top[i]));
             else
                 format_entry(out, &d->items[j]);
         }
@@ -562,9 +567,7 @@ format_all(buf *out, const diag *d, bool errors_only, bool json)
     }
     if (json)
         buf_puts(out, first ? "]" : "\n]");
-    free(last);
     free(next);
-    free(slot);
     free(top);
     pthread_mutex_unlock((pthread_mutex_t *)&d->lock);
 }

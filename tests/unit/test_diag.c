@@ -248,6 +248,23 @@ test_sorted(void)
         free(items[k]);
         diag_free(d[k]);
     }
+    /* an entry `checks:` switched off is stored too (hidden, with its notes), where
+     * printing leaves it out */
+    diag *off = diag_new();
+    diag_set_check(off, "stale-project", DIAG_CHECK_OFF);
+    size_t id = diag_report_code(off, DIAG_WARNING, "stale-project", SRC_POS("a.md", 1, 1), "off");
+    diag_note(off, id, SRC_POS("a.md", 2, 1), "its note");
+    diag_report(off, DIAG_WARNING, SRC_POS("b.md", 1, 1), "on");
+    diag_item *kept;
+    size_t n_kept = diag_items_sorted(off, &kept);
+    OK(n_kept == 3 && kept[0].hidden && strcmp(kept[0].msg, "off") == 0 && kept[1].hidden &&
+           kept[1].parent == 0 && !kept[2].hidden && strcmp(kept[2].msg, "on") == 0,
+       "entries switched off are kept, hidden, with their notes");
+    char *printed = diag_to_string(off);
+    STR_EQ(printed, "b.md:1:1: warning: on\n", "and printing leaves them out");
+    free(printed);
+    free(kept);
+    diag_free(off);
 }
 
 int

@@ -3,7 +3,6 @@
 #include "media.h"
 
 #include "buf.h"
-#include "deps.h"
 #include "fs.h"
 #include "markdown.h"
 #include "page.h"
@@ -476,11 +475,8 @@ media_run(media *m, site *s, diag *d)
             continue;
         value *v = image_value(p, &m->images[which[i]], image_of(p), a);
         value_map_set(p->ctx, "image", v, a);
-        if (p->link) {
-            value_map_set(p->link, "image", v, a);
-            if (p->link_hash) /* made with it (sitectx.c): made again */
-                p->link_hash = deps_hash(p->link, DEPS_DEEP, NULL);
-        }
+        if (p->link)
+            page_link_set(p, "image", v, a);
     }
     return ok;
 }

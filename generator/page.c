@@ -4,6 +4,7 @@
 #include "page.h"
 
 #include "buf.h"
+#include "deps.h"
 #include "front.h"
 #include "fs.h"
 #include "shortcode.h"
@@ -552,6 +553,21 @@ uint64_t
 page_html_hash(const page *p)
 {
     return p->html_hashed && p->md.html == p->html_hashed ? p->html_hash : 0;
+}
+
+void
+page_note_late(page *p, size_t k, const value *v)
+{
+    p->late_vals[k] = v;
+    p->late_hashes[k] = deps_hash(v, DEPS_DEEP, NULL);
+}
+
+void
+page_link_set(page *p, const char *key, value *v, arena *a)
+{
+    value_map_set(p->link, key, v, a);
+    if (p->link_hash)
+        p->link_hash = deps_hash(p->link, DEPS_DEEP, NULL);
 }
 
 const char *

@@ -195,6 +195,12 @@ const char *page_text_language(const page *p, const config *cfg);
 /* The deep hash of p's HTML (value_string_hash()) when it is still the text the cache gave
  * with its hash (html_hashed), else 0. */
 uint64_t page_html_hash(const page *p);
+/* Notes v, the value of p's late pair k (page.late_vals: set in ctx by the caller), with
+ * its deep hash made now, for the page hashes. */
+void page_note_late(page *p, size_t k, const value *v);
+/* Sets key of p's link map to v; the link's hash (page.link_hash), when it was made, is
+ * made again, so that it is always the link as it is. */
+void page_link_set(page *p, const char *key, value *v, arena *a);
 /* Converts the page's Markdown (src[0..len): its body, after shortcodes were expanded)
  * into p->md and fills p->summary when the front matter has none. Thread-safe. */
 bool page_render_markdown(page *p, const config *cfg, const char *src, size_t len, arena *a,

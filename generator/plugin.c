@@ -4,7 +4,6 @@
 #include "plugin.h"
 
 #include "buf.h"
-#include "deps.h"
 #include "fs.h"
 #include "hash.h"
 #include "ident.h"
@@ -2474,10 +2473,8 @@ merge_one(size_t i, size_t worker, void *payload)
     value *data = data_map(p->ctx, job->arenas[worker]);
     merge_result(&job->h->plugins[job->plugin], data, job->results[i], "page", false,
                  job->arenas[worker], NULL);
-    if (job->memo) { /* the page hashes take it (page.late_vals), made while it is at hand */
-        p->late_vals[PAGE_LATE_DATA] = data;
-        p->late_hashes[PAGE_LATE_DATA] = deps_hash(data, DEPS_DEEP, NULL);
-    }
+    if (job->memo) /* the page hashes take it (page.late_vals), made while it is at hand */
+        page_note_late(p, PAGE_LATE_DATA, data);
 }
 
 bool

@@ -8,7 +8,6 @@
 
 #include "buf.h"
 #include "cite.h"
-#include "deps.h"
 #include "facets.h"
 #include "fs.h"
 #include "hash.h"
@@ -999,10 +998,8 @@ static void
 set_late(page *p, const char *key, value *v, size_t k, bool hash, arena *a)
 {
     value_map_set(p->ctx, key, v, a);
-    if (hash) {
-        p->late_vals[k] = v;
-        p->late_hashes[k] = deps_hash(v, DEPS_DEEP, NULL);
-    }
+    if (hash)
+        page_note_late(p, k, v);
 }
 
 static void
@@ -1020,10 +1017,8 @@ fill_page_content(page *p, bool hash, arena *a)
     set_late(p, "reading_time",
              value_new_number(a, (double)((other * 2 + cjk + 399) / 400), SRC_NONE),
              PAGE_LATE_READING, hash, a);
-    if (p->link) {
-        value_map_set(p->link, "summary", text_val(a, p->summary), a);
-        p->link_hash = hash ? deps_hash(p->link, DEPS_DEEP, NULL) : 0;
-    }
+    if (p->link)
+        page_link_set(p, "summary", text_val(a, p->summary), a);
 }
 
 /* fill_page_content on the pool: each page's maps are its own, allocated in the worker's

@@ -289,8 +289,7 @@ cache_load(const char *path, const char *out_dir, size_t workers, const char **w
         e->len = serial_get_varint(&r);
         uint64_t hash = serial_get_u64(&r);
         size_t klen = shared + rest_len;
-        if (!r.ok || at < HEADER_BYTES || at > index_at || shared > before_len ||
-            rest_len > (size_t)(key_end - key_at) || klen == 0 ||
+        if (!r.ok || at < HEADER_BYTES || at > index_at || shared > before_len || klen == 0 ||
             klen + 1 > (size_t)(key_end - key_at) || e->len > index_at - at)
             goto fail;
         if (memchr(rest, '\0', rest_len))

@@ -221,19 +221,13 @@ end
 local function text_width(s, size)
   local em = em_memo[s]
   if em then return em * size end
-  local shape, digits = string.gsub(s, "%d", "0")
-  if digits > 0 then
-    em = em_memo[shape]
-    if not em then
-      em = measure(shape)
-      if em_memo_size >= 4096 then em_memo, em_memo_size = {}, 0 end
-      em_memo[shape], em_memo_size = em, em_memo_size + 1
-    end
-    return em * size
+  local shape = string.gsub(s, "%d", "0") -- s itself when it has no digit
+  em = em_memo[shape]
+  if not em then
+    em = measure(shape)
+    if em_memo_size >= 4096 then em_memo, em_memo_size = {}, 0 end
+    em_memo[shape], em_memo_size = em, em_memo_size + 1
   end
-  em = measure(s)
-  if em_memo_size >= 4096 then em_memo, em_memo_size = {}, 0 end
-  em_memo[s], em_memo_size = em, em_memo_size + 1
   return em * size
 end
 

@@ -106,8 +106,11 @@ const config_term *site_declared_term(const site *s, size_t i, const char *text)
 
 /* p->link: the few fields list items and prev/next links need (made once). */
 value *ctx_page_link(site *s, page *p);
-/* page.terms of v's pages: {taxonomy: [{name, url}]}, sorted by name. */
+/* page.terms of v's pages: {taxonomy: [{name, url}]}, sorted by name: the map and its
+ * empty lists (ctx_page_terms()), then each taxonomy's links (ctx_page_terms_of(), which
+ * writes only taxonomy t's lists: on the pool, s a worker's copy of the site). */
 void ctx_page_terms(site *s, view *v);
+void ctx_page_terms_of(site *s, view *v, size_t t);
 /* `translations` of an output: [{lang, name, url, permalink, current, missing}]; rels[k]
  * is where it is in language k (NULL: missing, then fallback[k]). */
 value *ctx_translations(site *s, size_t current, const char *const *rels,

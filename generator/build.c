@@ -274,8 +274,9 @@ write_feed(const site *s, size_t lang, output *out, diag *d)
     return ok;
 }
 
+/* A file of a memo_files pass (the sitemap, the facets), through memo_files_write(). */
 static bool
-emit_sitemap(void *ctx, const char *path, const char *data, size_t len, diag *d)
+emit_memo_files(void *ctx, const char *path, const char *data, size_t len, diag *d)
 {
     return memo_files_write(ctx, path, data, len, d);
 }
@@ -307,7 +308,7 @@ sitemap_alternates(sitemap_url *u, const value *tr, arena *a)
  * those of the last build when made from the same URLs (files: begun, and ended after
  * this, by the main thread) */
 static bool
-write_sitemap(const site *s, memo_files *files, arena *a, diag *d)
+write_sitemap(const site *s, memo_files *files, bool *kept, arena *a, diag *d)
 {
     size_t n_outputs;
     const site_output *outputs = site_outputs(s, &n_outputs);
@@ -326,8 +327,8 @@ write_sitemap(const site *s, memo_files *files, arena *a, diag *d)
     }
     sitemap_limits lim = {SITEMAP_MAX_URLS, SITEMAP_MAX_BYTES};
     const char *base_url = site_config(s)->base_url;
-    bool ok = memo_files_keep(files, sitemap_key(urls, n, &lim, base_url)) ||
-              sitemap_write_files(urls, n, &lim, base_url, emit_sitemap, files, d);
+    *kept = memo_files_keep(files, sitemap_key(urls, n, &lim, base_url));
+    bool ok = *kept || sitemap_write_files(urls, n, &lim, base_url, emit_memo_files, files, d);
     free(urls);
     return ok;
 }
@@ -379,12 +380,6 @@ append_term_names(buf *out, const site *s, const value *ctx, const char *key, si
             buf_putc(out, '\n');
         }
     }
-}
-
-static bool
-emit_output(void *payload, const char *path, const char *data, size_t len, diag *d)
-{
-    return output_write(payload, path, data, len, d);
 }
 
 /* The search index's files: written, and those made from a named contents (key) recorded
@@ -498,18 +493,44 @@ write_search(const site *s, size_t lang, output *out, size_t workers, memo *m, d
     return ok;
 }
 
+/* facets_key() of language lang's projects: their early page hashes (memo_hash_pages()
+ * made them: their values but the contents and plugin data, LATE_KEYS, which the files do
+ * not show), in the order of the projects' list, which is the language's pages' */
+static uint64_t
+facets_memo_key(const site *s, size_t lang, const value *site_ctx, deps_memo *hashes)
+{
+    size_t n, k = 0;
+    page *const *pages = site_pages_in(s, lang, &n);
+    uint64_t *early = xcalloc(n + 1, sizeof *early);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(pages[i]->section, FACETS_SECTION) == 0)
+            early[k++] = pages[i]->early_hash;
+    uint64_t key = facets_key(site_ctx, early, k, hashes);
+    free(early);
+    return key;
+}
+
 /* facets/<code>/ of language lang: the project list's data files (facets.h), when the
- * language lists projects */
+ * language lists projects; kept as they are when made from the same values (a memo's
+ * facets_memo_key(): hashes, the render pass's first worker's deps_memo, idle by now,
+ * knows the pages' hashes; at 10,000 pages a body edit made the files anew, 15 ms of the
+ * side thread's time beside the search index) */
 static bool
-write_facets(site *s, size_t lang, output *out, diag *d)
+write_facets(site *s, size_t lang, memo_files *files, deps_memo *hashes, build_stats *st, diag *d)
 {
     const config *cfg = site_config(s);
     const facets *f = site_facets(s, lang);
-    if (!f || !value_len(value_map_get(site_context_in(s, lang), "projects")))
+    const value *site_ctx = site_context_in(s, lang);
+    if (!f || !value_len(value_map_get(site_ctx, "projects")))
         return true;
+    st->facets_lists++;
+    if (files->m && memo_files_keep(files, facets_memo_key(s, lang, site_ctx, hashes))) {
+        st->facets_kept++;
+        return true;
+    }
     arena *tmp = arena_new();
-    bool ok =
-        facets_write_files(f, facets_dir(cfg->languages[lang].code, tmp), emit_output, out, d);
+    bool ok = facets_write_files(f, facets_dir(cfg->languages[lang].code, tmp), emit_memo_files,
+                                 files, d);
     arena_free(tmp);
     return ok;
 }
@@ -517,11 +538,15 @@ write_facets(site *s, size_t lang, output *out, diag *d)
 /* The sitemap and the facets, written on a thread of their own while the search index is
  * made on this one and the pool (at 10,000 pages 40 ms of a one-page edit's 1 s that had
  * the processors idle): both only read the model, and their paths are theirs alone
- * (sitemap*.xml, facets/), so which claims a path first cannot change. */
+ * (sitemap*.xml, facets/), so which claims a path first cannot change. Their memo_files
+ * are begun and ended on the main thread (side_begin(), side_end()). */
 typedef struct side_writes {
     site *s;
     output *out;
     memo_files sitemap;
+    memo_files *facets; /* per language */
+    deps_memo *hashes;  /* write_facets()'s */
+    build_stats *st;    /* sitemap_kept, facets_lists, facets_kept: written by side_main() */
     diag *d;
     pthread_t thread;
 } side_writes;
@@ -531,11 +556,31 @@ side_main(void *payload)
 {
     side_writes *w = payload;
     arena *a = arena_new(); /* the sitemap's alternates: the build's arena is main's */
-    write_sitemap(w->s, &w->sitemap, a, w->d);
+    write_sitemap(w->s, &w->sitemap, &w->st->sitemap_kept, a, w->d);
     arena_free(a);
     for (size_t k = 0; k < site_config(w->s)->n_languages; k++)
-        write_facets(w->s, k, w->out, w->d);
+        write_facets(w->s, k, &w->facets[k], w->hashes, w->st, w->d);
     return NULL;
+}
+
+static void
+side_begin(side_writes *w, memo *m, arena *a)
+{
+    const config *cfg = site_config(w->s);
+    memo_files_begin(m, &w->sitemap, "sitemap", w->out);
+    w->facets = xcalloc(cfg->n_languages + 1, sizeof(memo_files));
+    for (size_t k = 0; k < cfg->n_languages; k++)
+        memo_files_begin(m, &w->facets[k], arena_printf(a, "facets/%s", cfg->languages[k].code),
+                         w->out);
+}
+
+static void
+side_end(side_writes *w)
+{
+    memo_files_end(&w->sitemap);
+    for (size_t k = 0; k < site_config(w->s)->n_languages; k++)
+        memo_files_end(&w->facets[k]);
+    free(w->facets);
 }
 
 /* {====================================================================
@@ -950,8 +995,9 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
         write_generated(files, n_files, out, d);
         for (size_t k = 0; k < cfg->n_languages; k++)
             write_feed(s, k, out, d);
-        side_writes side = {.s = s, .out = out, .d = d};
-        memo_files_begin(m, &side.sitemap, "sitemap", out);
+        st.data_files = true;
+        side_writes side = {.s = s, .out = out, .hashes = memos[0], .st = &st, .d = d};
+        side_begin(&side, m, a);
         bool side_thread = pthread_create(&side.thread, NULL, side_main, &side) == 0;
         if (!side_thread)
             side_main(&side);
@@ -964,7 +1010,7 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
         st.search_ms = pool_now_ms() - search_start;
         if (side_thread)
             pthread_join(side.thread, NULL);
-        memo_files_end(&side.sitemap); /* the cache's records: the main thread's */
+        side_end(&side); /* the cache's records: the main thread's */
         copy_static(opt->root, theme, theme_name, out, a, d);
     }
     st.pages = n_pages;

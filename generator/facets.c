@@ -5,6 +5,7 @@
 #include "facets.h"
 
 #include "buf.h"
+#include "hash.h"
 #include "strtab.h"
 #include "text.h"
 
@@ -232,6 +233,27 @@ settle(model *m, size_t k, bool sort)
     }
     f->v = kept; /* by_key still holds the old numbers: no lookup follows */
     f->n = n;
+}
+
+uint64_t
+facets_key(const value *site_ctx, const uint64_t *page_hashes, size_t n, deps_memo *memo)
+{
+    /* a term's `pages` are the projects' maps, whole (their contents too): what the files
+     * take of them is in page_hashes */
+    static const char *const no_pages[] = {"pages", NULL};
+    const uint64_t tag = 0x666163657473; /* the memo's name for no_pages */
+    uint64_t h = hash_u64(hash_u64(FACETS_FORMAT_VERSION, FACETS_ROWS_PER_FILE), n);
+    h = hash_u64(h, value_len(value_map_get(site_ctx, "projects")));
+    for (size_t i = 0; i < n; i++)
+        h = hash_u64(h, page_hashes[i]);
+    h = hash_u64(h, deps_hash(value_map_get(site_ctx, "stages"), DEPS_DEEP, memo));
+    h = hash_u64(h, deps_hash(value_map_get(site_ctx, "language"), DEPS_DEEP, memo));
+    h = hash_u64(h, deps_hash_except(value_map_get(site_ctx, "cohorts"), no_pages, tag, memo));
+    const value *taxonomies = value_map_get(site_ctx, "taxonomies");
+    for (size_t k = 0; k < FACETS_N; k++)
+        h = hash_u64(
+            h, deps_hash_except(value_map_get(taxonomies, facets_names[k]), no_pages, tag, memo));
+    return h;
 }
 
 facets *

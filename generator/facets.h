@@ -9,6 +9,7 @@
 #define CLINFOLIO_FACETS_H
 
 #include "arena.h"
+#include "deps.h"
 #include "diag.h"
 #include "value.h"
 
@@ -65,5 +66,14 @@ typedef bool (*facets_emit_fn)(void *payload, const char *path, const char *data
                                diag *d);
 bool facets_write_files(const facets *f, const char *dir, facets_emit_fn emit, void *payload,
                         diag *d);
+
+/* A hash of every value of site_ctx that facets_count() and facets_write_files() read:
+ * the same hash, the same files (for the same program). page_hashes[i] stands for what they
+ * read of project i (site_ctx.projects[i]: its facets' values, title, URL, language,
+ * stages, days_total and image; a build's early page hashes, which leave out its contents),
+ * n of them; the rest (the facets' taxonomies and site.cohorts without their pages' maps,
+ * the stages, the language) is hashed here, through memo. */
+uint64_t facets_key(const value *site_ctx, const uint64_t *page_hashes, size_t n,
+                    deps_memo *memo);
 
 #endif

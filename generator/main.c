@@ -306,6 +306,9 @@ cmd_build(int argc, char **argv)
                        stats.hook_calls - stats.hooks_kept, stats.hook_calls);
             printf("image files: %zu made, %zu taken from the image cache\n", stats.images_made,
                    stats.images_reused);
+            if (stats.data_files)
+                printf("sitemap %s; project list data files kept in %zu of %zu languages\n",
+                       stats.sitemap_kept ? "kept" : "made", stats.facets_kept, stats.facets_lists);
             build_stats_print_times(stdout, &stats);
         }
     }

@@ -44,7 +44,12 @@ def build(site, out, *args, epoch="1767225600"):
     h = re.search(r"page hooks run (\d+) of (\d+) times", p.stdout)
     pf = re.search(r"page_facts hooks run (\d+) of (\d+) times", p.stdout)
     r = re.search(r"checked the consistency rules of (\d+) of (\d+) files", p.stdout)
+    dk = re.search(r"sitemap (kept|made); project list data files kept in (\d+) of (\d+) "
+                   r"languages", p.stdout)
     LAST.clear()
+    if dk:
+        LAST.update(sitemap_kept=dk.group(1) == "kept", facets_kept=int(dk.group(2)),
+                    facets_lists=int(dk.group(3)))
     if r:
         LAST.update(rules_checked=int(r.group(1)), rules_files=int(r.group(2)))
     if h:
@@ -258,6 +263,10 @@ def main():
         with open(os.path.join(out, "projects", "chest-drain-monitor", "index.html")) as f:
             check("A sentence added by the test." in f.read(), "body edit: the new text is there")
         check("sitemap.xml" not in changed, "body edit: the sitemap kept")
+        check(LAST.get("sitemap_kept") is True and LAST.get("facets_lists") == 2
+              and LAST.get("facets_kept") == 2,
+              "body edit: the sitemap and both languages' project list data files kept, not "
+              "made again: %s" % LAST)
         check(LAST.get("read") == 1, "body edit: one content file read, the others known by "
               "their metadata: %s" % LAST)
 
@@ -293,12 +302,26 @@ def main():
         check(changed == {"sitemap.xml"}, "sitemap deleted: written again, alone: %s"
               % sorted(changed))
 
-        # a title edit: the lists that show it change too
+        # a project list data file deleted from the output: made again, alone, though no
+        # input changed (the others kept as they are)
+        rows = os.path.join(out, "facets", "zh", "rows-0.json")
+        check(os.path.isfile(rows), "the demo has project list data files")
+        os.unlink(rows)
+        before = snapshot(out)
+        rendered, total, changed = changed_as_expected(site, out, before, "facets file deleted")
+        check(changed == {"facets/zh/rows-0.json"},
+              "facets file deleted: written again, alone: %s" % sorted(changed))
+
+        # a title edit: the lists that show it change too, and the project list data files
+        # (their rows show titles) are made again
         before = snapshot(out)
         edit(project, "title: ", "title: Renamed ")
         rendered, total, changed = changed_as_expected(site, out, before, "title edit")
         check(0 < rendered < total // 2, "title edit renders fewer than half: %d of %d" % (rendered, total))
         check("projects/index.html" in changed, "title edit: the project list changed")
+        check(LAST.get("facets_kept") == 0 and "facets/zh/rows-0.json" in changed,
+              "title edit: the project list data files made again, with the new title: %s %s"
+              % (LAST, sorted(k for k in changed if k.startswith("facets/"))))
 
         # a summary made from the first paragraph, shown on the neighbours' pages (a
         # template of the site that prints page.lower.summary and page.higher.summary):
@@ -498,6 +521,9 @@ def main():
         edit(project, "  prototype: 2024-09-12", "  prototype: 2024-08-30")
         rendered, total, changed = changed_as_expected(site, out, before, "facts edit")
         check("metrics.json" in changed, "facts edit: metrics.json changed")
+        check(LAST.get("facets_kept") == 0 and "facets/zh/rows-0.json" in changed,
+              "facts edit: the project list data files made again (a row shows the stages "
+              "reached and the furthest one's date): %s" % LAST)
         # the site_loaded hooks ran again (they see every page), the page hooks (of
         # stage_timeline and report_citations) only for the edited page: the other pages
         # and the keys of `site` they read are the same

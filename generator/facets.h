@@ -73,7 +73,6 @@ bool facets_write_files(const facets *f, const char *dir, facets_emit_fn emit, v
  * stages, days_total and image; a build's early page hashes, which leave out its contents),
  * n of them; the rest (the facets' taxonomies and site.cohorts without their pages' maps,
  * the stages, the language) is hashed here, through memo. */
-uint64_t facets_key(const value *site_ctx, const uint64_t *page_hashes, size_t n,
-                    deps_memo *memo);
+uint64_t facets_key(const value *site_ctx, const uint64_t *page_hashes, size_t n, deps_memo *memo);
 
 #endif

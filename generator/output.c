@@ -106,18 +106,25 @@ typedef enum claim_result { CLAIM_NEW, CLAIM_PAGE, CLAIM_COPY } claim_result;
 /* Claims path for a page (origin NULL) or a copied file. When it was already claimed,
  * says by what and sets *prev_origin (valid while o lives). */
 static claim_result
+claim_locked(output *o, const char *path, const char *origin, const char **prev_origin)
+{
+    const char *prev = strtab_get(&o->claims, path);
+    if (prev && prev != UNCLAIMED) {
+        if (prev_origin)
+            *prev_origin = prev == PAGE ? NULL : prev;
+        return prev == PAGE ? CLAIM_PAGE : CLAIM_COPY;
+    }
+    /* an UNCLAIMED entry keeps its key: the table keeps the first one it got */
+    strtab_put(&o->claims, prev ? path : xstrdup(path), origin ? xstrdup(origin) : PAGE);
+    return CLAIM_NEW;
+}
+
+/* claim_locked() under o->lock. */
+static claim_result
 claim_path(output *o, const char *path, const char *origin, const char **prev_origin)
 {
     pthread_mutex_lock(&o->lock);
-    const char *prev = strtab_get(&o->claims, path);
-    claim_result r = CLAIM_NEW;
-    if (prev && prev != UNCLAIMED) {
-        r = prev == PAGE ? CLAIM_PAGE : CLAIM_COPY;
-        *prev_origin = prev == PAGE ? NULL : prev;
-    } else {
-        /* an UNCLAIMED entry keeps its key: the table keeps the first one it got */
-        strtab_put(&o->claims, prev ? path : xstrdup(path), origin ? xstrdup(origin) : PAGE);
-    }
+    claim_result r = claim_locked(o, path, origin, prev_origin);
     pthread_mutex_unlock(&o->lock);
     return r;
 }
@@ -141,14 +148,14 @@ claimed(output *o, const char *path)
     return v && v != UNCLAIMED;
 }
 
-/* Adds the (claimed) file rel, now as st describes it, to what output_files lists. */
+/* Adds the (claimed) file rel, now as st describes it, to what output_files lists; the
+ * caller holds o->lock. */
 static void
-record_file(output *o, const char *rel, const struct stat *st, bool written)
+record_locked(output *o, const char *rel, const struct stat *st, bool written)
 {
     output_file f = {xstrdup(rel),
                      {(uint64_t)st->st_dev, (uint64_t)st->st_ino, (uint64_t)st->st_size,
                       st->st_mtim.tv_sec, st->st_mtim.tv_nsec}};
-    pthread_mutex_lock(&o->lock);
     if (o->n_files == o->cap_files) {
         o->cap_files = o->cap_files ? o->cap_files * 2 : 64;
         o->files = xrealloc(o->files, o->cap_files * sizeof *o->files);
@@ -156,7 +163,25 @@ record_file(output *o, const char *rel, const struct stat *st, bool written)
     }
     o->files[o->n_files] = f;
     o->written[o->n_files++] = written;
+}
+
+/* record_locked() under o->lock. */
+static void
+record_file(output *o, const char *rel, const struct stat *st, bool written)
+{
+    pthread_mutex_lock(&o->lock);
+    record_locked(o, rel, st, written);
     pthread_mutex_unlock(&o->lock);
+}
+
+/* Whether st is the file expect names: its device, inode, size and mtime to the
+ * nanosecond. */
+static bool
+same_id(const output_file_id *expect, const struct stat *st)
+{
+    return expect->dev == (uint64_t)st->st_dev && expect->ino == (uint64_t)st->st_ino &&
+           expect->size == (uint64_t)st->st_size && expect->mtime_sec == st->st_mtim.tv_sec &&
+           expect->mtime_nsec == st->st_mtim.tv_nsec;
 }
 
 /* }==================================================================== */
@@ -1581,31 +1606,36 @@ output_keep(output *o, const char *rel, const output_file_id *expect, output_fil
     (void)d; /* reports nothing: the caller writes the file instead, and that reports */
     if (o->dry || o->prev_fd < 0 || bad_path(rel))
         return false;
-    const char *prev = NULL;
-    if (claim_path(o, rel, NULL, &prev) != CLAIM_NEW)
-        return false;
-    const char *leaf;
-    int dir = -1;
     struct stat st;
-    bool ok;
     if (o->update && expect) {
         /* updating in place, a file known by its identity is only looked at where it is:
          * one fstatat from the tree's root instead of opening its folder beneath it (an
          * edit build at 10,000 pages keeps 11,000 files). Nothing is written or linked
          * there, and only the very file this program wrote (inode, size and mtime to the
-         * nanosecond) passes. */
-        const char *slash = strrchr(rel, '/');
-        leaf = slash ? slash + 1 : rel;
-        ok = fstatat(o->prev_fd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0;
-    } else {
-        dir = previous_dir(o, rel, &leaf);
-        ok = dir >= 0 && fstatat(dir, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0;
+         * nanosecond) passes. So it is looked at first, then claimed and listed under one
+         * taking of the lock (the workers keep files side by side: with a claim and a
+         * listing each, 1.8% of a body edit's samples at 10,000 pages were their waits) */
+        if (fstatat(o->prev_fd, rel, &st, AT_SYMLINK_NOFOLLOW) != 0 || !usable(o, &st) ||
+            !same_id(expect, &st))
+            return false;
+        pthread_mutex_lock(&o->lock);
+        bool mine = claim_locked(o, rel, NULL, NULL) == CLAIM_NEW;
+        if (mine)
+            record_locked(o, rel, &st, false);
+        pthread_mutex_unlock(&o->lock);
+        if (mine)
+            fill_id(id_out, &st);
+        return mine;
     }
+    const char *prev = NULL;
+    if (claim_path(o, rel, NULL, &prev) != CLAIM_NEW)
+        return false;
+    const char *leaf;
+    int dir = previous_dir(o, rel, &leaf);
+    bool ok = dir >= 0 && fstatat(dir, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0;
     ok = ok && usable(o, &st);
     if (ok && expect)
-        ok = expect->dev == (uint64_t)st.st_dev && expect->ino == (uint64_t)st.st_ino &&
-             expect->size == (uint64_t)st.st_size && expect->mtime_sec == st.st_mtim.tv_sec &&
-             expect->mtime_nsec == st.st_mtim.tv_nsec;
+        ok = same_id(expect, &st);
     ok = ok && carry_previous(o, dir, leaf, rel, &st, id_out);
     if (dir >= 0)
         close(dir);

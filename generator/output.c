@@ -103,10 +103,12 @@ report_errno(diag *d, src_pos at, int err, const char *what, const char *dir, co
 
 typedef enum claim_result { CLAIM_NEW, CLAIM_PAGE, CLAIM_COPY } claim_result;
 
-/* Claims path for a page (origin NULL) or a copied file. When it was already claimed,
- * says by what and sets *prev_origin (valid while o lives). */
+/* Claims path for a page (origin NULL) or a copied file, under o->lock. When it was
+ * already claimed, says by what and sets *prev_origin (valid while o lives). A new claim's
+ * key is *key, a copy of path made before the lock was taken (taken: set to NULL), or
+ * else a copy made now. */
 static claim_result
-claim_locked(output *o, const char *path, const char *origin, const char **prev_origin)
+claim_locked(output *o, const char *path, char **key, const char *origin, const char **prev_origin)
 {
     const char *prev = strtab_get(&o->claims, path);
     if (prev && prev != UNCLAIMED) {
@@ -115,7 +117,12 @@ claim_locked(output *o, const char *path, const char *origin, const char **prev_
         return prev == PAGE ? CLAIM_PAGE : CLAIM_COPY;
     }
     /* an UNCLAIMED entry keeps its key: the table keeps the first one it got */
-    strtab_put(&o->claims, prev ? path : xstrdup(path), origin ? xstrdup(origin) : PAGE);
+    char *own = NULL;
+    if (!prev) {
+        own = *key ? *key : xstrdup(path);
+        *key = NULL;
+    }
+    strtab_put(&o->claims, prev ? path : own, origin ? xstrdup(origin) : PAGE);
     return CLAIM_NEW;
 }
 
@@ -124,7 +131,8 @@ static claim_result
 claim_path(output *o, const char *path, const char *origin, const char **prev_origin)
 {
     pthread_mutex_lock(&o->lock);
-    claim_result r = claim_locked(o, path, origin, prev_origin);
+    char *key = NULL;
+    claim_result r = claim_locked(o, path, &key, origin, prev_origin);
     pthread_mutex_unlock(&o->lock);
     return r;
 }
@@ -148,12 +156,12 @@ claimed(output *o, const char *path)
     return v && v != UNCLAIMED;
 }
 
-/* Adds the (claimed) file rel, now as st describes it, to what output_files lists; the
- * caller holds o->lock. */
+/* Adds the (claimed) file rel, now as st describes it, to what output_files lists, as
+ * the copy own (made before the lock was taken); the caller holds o->lock. */
 static void
-record_locked(output *o, const char *rel, const struct stat *st, bool written)
+record_locked(output *o, char *own, const struct stat *st, bool written)
 {
-    output_file f = {xstrdup(rel),
+    output_file f = {own,
                      {(uint64_t)st->st_dev, (uint64_t)st->st_ino, (uint64_t)st->st_size,
                       st->st_mtim.tv_sec, st->st_mtim.tv_nsec}};
     if (o->n_files == o->cap_files) {
@@ -169,8 +177,9 @@ record_locked(output *o, const char *rel, const struct stat *st, bool written)
 static void
 record_file(output *o, const char *rel, const struct stat *st, bool written)
 {
+    char *own = xstrdup(rel);
     pthread_mutex_lock(&o->lock);
-    record_locked(o, rel, st, written);
+    record_locked(o, own, st, written);
     pthread_mutex_unlock(&o->lock);
 }
 
@@ -1618,13 +1627,17 @@ output_keep(output *o, const char *rel, const output_file_id *expect, output_fil
         if (fstatat(o->prev_fd, rel, &st, AT_SYMLINK_NOFOLLOW) != 0 || !usable(o, &st) ||
             !same_id(expect, &st))
             return false;
+        char *key = xstrdup(rel), *listed = xstrdup(rel); /* no allocation under the lock */
         pthread_mutex_lock(&o->lock);
-        bool mine = claim_locked(o, rel, NULL, NULL) == CLAIM_NEW;
+        bool mine = claim_locked(o, rel, &key, NULL, NULL) == CLAIM_NEW;
         if (mine)
-            record_locked(o, rel, &st, false);
+            record_locked(o, listed, &st, false);
         pthread_mutex_unlock(&o->lock);
+        free(key); /* NULL when the claim took it */
         if (mine)
             fill_id(id_out, &st);
+        else
+            free(listed);
         return mine;
     }
     const char *prev = NULL;

@@ -8,6 +8,8 @@
 #include "hash.h"
 #include "ident.h"
 #include "pool.h"
+#include "selfcheck.h"
+#include "serial.h"
 #include "smallpool.h"
 #include "strtab.h"
 #include "text.h"
@@ -84,6 +86,14 @@ typedef struct lstate {
     int ref_cache, ref_mt;
 } lstate;
 
+/* One page's page_facts result: made by its hook (v), or recalled as bytes
+ * (plugin_page_memo.recall_bytes), which become Lua tables when read without a value made
+ * in between (push_fact()). */
+typedef struct plugin_fact {
+    const value *v;
+    plugin_bytes bytes;
+} plugin_fact;
+
 typedef struct plugin {
     const char *name;
     const char *file;      /* "plugins/cohort_metrics.lua", as diagnostics name it */
@@ -95,10 +105,11 @@ typedef struct plugin {
      * plugin (and any without site_loaded), a state of its own for each later one, whose
      * site_loaded may then run beside the first's (plugin_run_site_loaded) */
     lstate *home;
-    /* what its page_facts hook returned for each of the host's facts_pages (NULL: nil), or
-     * NULL when it has none or it did not run (plugin_run_page_facts); in the host's
-     * facts_arenas, freed once the site_loaded hooks are done (drop_facts) */
-    value **facts;
+    /* what its page_facts hook returned for each of the host's facts_pages (neither a
+     * value nor bytes: nil), or NULL when it has none or it did not run
+     * (plugin_run_page_facts); a value in the host's facts_arenas, freed once the
+     * site_loaded hooks are done (drop_facts), or the bytes of one the memo recalled */
+    plugin_fact *facts;
 } plugin;
 
 typedef struct filter_ref {
@@ -1956,7 +1967,9 @@ typedef struct page_job {
     arena **arenas;  /* per worker: where results are converted (live as long as the build) */
     diag **diags;    /* per page: what its hook reported, merged in page order */
     value **results; /* per page: the returned map, or NULL */
-    bool *failed;    /* per page: the hook failed */
+    /* per page, when the memo recalls page_facts results as bytes: those, or none */
+    plugin_bytes *bytes;
+    bool *failed;                 /* per page: the hook failed */
     const plugin_page_memo *memo; /* or NULL */
     /* run ahead of the site_loaded hooks (plugin_start_page_hooks), against a site value
      * without `data`: a page's result stands (done[i]) unless its hook read site.data, went
@@ -2025,8 +2038,12 @@ page_one(size_t i, size_t w, void *payload)
     snprintf(note, sizeof note, "while processing %s", pg->path);
     diag_set_context(SRC_POS(pg->path, 1, 1), note);
     const plugin_page_memo *memo = job->memo;
-    if (memo && memo->recall(memo->payload, p->name, i, pg, job->site_ctx, w, &job->results[i],
-                             job->arenas[w], d)) {
+    bool recalled =
+        memo && (job->bytes ? memo->recall_bytes(memo->payload, p->name, i, pg, job->site_ctx, w,
+                                                 &job->bytes[i], job->arenas[w], d)
+                            : memo->recall(memo->payload, p->name, i, pg, job->site_ctx, w,
+                                           &job->results[i], job->arenas[w], d));
+    if (recalled) {
         job->failed[i] = false;
         if (job->done)
             job->done[i] = true;
@@ -2102,6 +2119,118 @@ ahead_main(void *arg)
  * file-level variable), it is an error.
  * ===================================================================== */
 
+static bool
+has_fact(const plugin_fact *f)
+{
+    return f->v || f->bytes.bytes;
+}
+
+/* The value at r (as serial_put_value() wrote it) as push_value(L, v, true) pushes the
+ * value serial_get_value() makes of it: plain tables, numbers as push_number(), dates as
+ * ISO text. */
+static void
+push_serial(lua_State *L, serial_reader *r, unsigned depth)
+{
+    serial_item it;
+    luaL_checkstack(L, 4, "data nested too deeply");
+    if (depth > 256 || !serial_get_item(r, &it, NULL))
+        luaL_error(L, "a kept page_facts result is damaged");
+    switch (it.type) {
+    case VALUE_NULL:
+        lua_pushnil(L);
+        break;
+    case VALUE_BOOL:
+        lua_pushboolean(L, it.boolean);
+        break;
+    case VALUE_NUMBER:
+        push_number(L, it.number);
+        break;
+    case VALUE_STRING:
+        lua_pushlstring(L, it.text, it.len);
+        break;
+    case VALUE_DATE:
+        push_date(L, &it.date);
+        break;
+    case VALUE_LIST:
+        lua_createtable(L, (int)it.count, 0);
+        for (size_t i = 0; i < it.count; i++) {
+            push_serial(L, r, depth + 1);
+            lua_rawseti(L, -2, (lua_Integer)i + 1);
+        }
+        break;
+    case VALUE_MAP:
+        lua_createtable(L, 0, (int)it.count);
+        for (size_t i = 0; i < it.count; i++) {
+            size_t len;
+            src_pos at;
+            const char *key = serial_get_key(r, &len, &at, NULL);
+            if (!key)
+                luaL_error(L, "a kept page_facts result is damaged");
+            lua_pushlstring(L, key, len);
+            push_serial(L, r, depth + 1);
+            lua_rawset(L, -3);
+        }
+        break;
+    }
+}
+
+/* The sanitizer builds check that a kept result reads as the value it was (a walk of the
+ * two tables, at the top of L's stack). */
+static bool
+same_lua(lua_State *L, int a, int b, unsigned depth)
+{
+    a = lua_absindex(L, a);
+    b = lua_absindex(L, b);
+    if (lua_type(L, a) != lua_type(L, b) || depth > 300)
+        return false;
+    if (lua_type(L, a) != LUA_TTABLE)
+        return lua_rawequal(L, a, b) ||
+               (lua_isinteger(L, a) == lua_isinteger(L, b) && lua_compare(L, a, b, LUA_OPEQ));
+    size_t n_a = 0, n_b = 0;
+    lua_pushnil(L);
+    while (lua_next(L, a)) { /* key -2, value -1 */
+        n_a++;
+        lua_pushvalue(L, -2);
+        lua_rawget(L, b);
+        bool same = same_lua(L, -2, -1, depth + 1);
+        lua_pop(L, 2);
+        if (!same) {
+            lua_pop(L, 1);
+            return false;
+        }
+    }
+    lua_pushnil(L);
+    while (lua_next(L, b)) {
+        n_b++;
+        lua_pop(L, 1);
+    }
+    return n_a == n_b;
+}
+
+/* A page's page_facts result as a fresh plain table (or what the value is). */
+static void
+push_fact(lua_State *L, const plugin_fact *f)
+{
+    if (f->v) {
+        push_value(L, f->v, true);
+        return;
+    }
+    serial_reader r = SERIAL_READER_BORROWING(f->bytes.bytes, f->bytes.len);
+    push_serial(L, &r, 0);
+    if (r.p != r.end)
+        luaL_error(L, "a kept page_facts result is damaged");
+    if (SELF_CHECKS) {
+        arena *a = arena_new();
+        serial_reader again = SERIAL_READER_BORROWING(f->bytes.bytes, f->bytes.len);
+        push_value(L, serial_get_value(&again, a), true);
+        bool same = same_lua(L, -2, -1, 0);
+        lua_pop(L, 1);
+        arena_free(a);
+        if (!same)
+            internal_error("a kept page_facts result reads otherwise as bytes than as a value");
+    }
+}
+
 static const plugin *
 facts_plugin(lua_State *L)
 {
@@ -2118,9 +2247,9 @@ facts_index(lua_State *L)
     const plugin_host *h = state_of(L)->h;
     const char *path = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : NULL;
     uintptr_t at = path ? (uintptr_t)strtab_get(&h->facts_by_path, path) : 0;
-    if (!at || !p->facts[at - 1])
+    if (!at || !has_fact(&p->facts[at - 1]))
         return 0;
-    push_value(L, p->facts[at - 1], true);
+    push_fact(L, &p->facts[at - 1]);
     return 1;
 }
 
@@ -2131,14 +2260,14 @@ facts_next(lua_State *L)
     const plugin *p = facts_plugin(L);
     const plugin_host *h = state_of(L)->h;
     lua_Integer k = lua_tointeger(L, lua_upvalueindex(2));
-    while ((size_t)k < h->n_facts && !p->facts[k])
+    while ((size_t)k < h->n_facts && !has_fact(&p->facts[k]))
         k++;
     if ((size_t)k >= h->n_facts)
         return 0;
     lua_pushinteger(L, k + 1);
     lua_replace(L, lua_upvalueindex(2));
     lua_pushstring(L, h->facts_pages[k]->path);
-    push_value(L, p->facts[k], true);
+    push_fact(L, &p->facts[k]);
     return 2;
 }
 
@@ -2161,7 +2290,7 @@ facts_len(lua_State *L)
     const plugin_host *h = state_of(L)->h;
     lua_Integer n = 0;
     for (size_t k = 0; k < h->n_facts; k++)
-        n += p->facts[k] != NULL;
+        n += has_fact(&p->facts[k]);
     lua_pushinteger(L, n);
     return 1;
 }
@@ -2360,6 +2489,7 @@ free_page_job(page_job *job)
         diag_free(job->diags[k]);
     free(job->diags);
     free(job->results);
+    free(job->bytes);
     free(job->failed);
     free(job->done);
     free(job);
@@ -2391,12 +2521,16 @@ plugin_run_page_facts(plugin_host *h, value *site_ctx, page *const *pages, size_
             continue;
         page_job *job = new_page_job(h, i, site_ctx, pages, n, h->facts_arenas, memo);
         job->hook = "page_facts";
+        if (memo && memo->recall_bytes)
+            job->bytes = xcalloc(n + 1, sizeof *job->bytes);
         if (memo)
             memo->start(memo->payload, n);
         pool_run(workers, n, page_one, job);
-        value **facts = arena_alloc(h->a, (n + 1) * sizeof *facts);
+        plugin_fact *facts = arena_zalloc(h->a, (n + 1) * sizeof *facts);
         for (size_t k = 0; k < n; k++) {
-            facts[k] = ok ? job->results[k] : NULL;
+            if (ok)
+                facts[k] = (plugin_fact){job->results[k],
+                                         job->bytes ? job->bytes[k] : (plugin_bytes){NULL, 0}};
             if (ok) {
                 diag_merge(d, job->diags[k]);
                 ok = !job->failed[k];

@@ -65,6 +65,12 @@ void plugin_host_close_end(plugin_closing *c);
  * while a page hook runs, the keys it reads of `site` are noted (site_keys: each ended by
  * '\0'; all_site when it went through all of them with pairs()). On the worker threads
  * (worker: the pool's number), except start. */
+/* A value as serial_put_value() wrote it (bytes NULL: none), borrowed. */
+typedef struct plugin_bytes {
+    const void *bytes;
+    size_t len;
+} plugin_bytes;
+
 typedef struct plugin_page_memo {
     /* Before the pages of one plugin: n of them (main thread). */
     void (*start)(void *payload, size_t n);
@@ -72,6 +78,12 @@ typedef struct plugin_page_memo {
      * the last build kept them, when what it read is the same now; false: run the hook. */
     bool (*recall)(void *payload, const char *plugin, size_t i, const page *p,
                    const value *site_ctx, size_t worker, value **result, arena *a, diag *d);
+    /* For page_facts hooks, in recall's place: the result as the bytes the last build kept
+     * (checked: serial_skip_value()), which must stay valid until the site_loaded hooks
+     * are done. */
+    bool (*recall_bytes)(void *payload, const char *plugin, size_t i, const page *p,
+                         const value *site_ctx, size_t worker, plugin_bytes *result, arena *a,
+                         diag *d);
     /* Keeps the result (or NULL) and the diagnostics of a hook that ran. */
     void (*remember)(void *payload, const char *plugin, size_t i, const page *p,
                      const value *site_ctx, size_t worker, const char *site_keys, size_t keys_len,

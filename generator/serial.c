@@ -235,7 +235,8 @@ serial_get_pos(serial_reader *r, arena *a)
     } else if (tag == 2) {
         size_t len;
         const char *p = serial_get_bytes(r, &len);
-        at.file = r->last_file = p ? arena_strndup(a, p, len) : NULL;
+        /* a NULL: the caller keeps no position (its file is then "") */
+        at.file = r->last_file = !p ? NULL : a ? arena_strndup(a, p, len) : "";
     } else if (tag != 0) {
         fail(r);
     }
@@ -244,50 +245,41 @@ serial_get_pos(serial_reader *r, arena *a)
     return at;
 }
 
-static value *
-get_value(serial_reader *r, arena *a, unsigned depth)
+bool
+serial_get_item(serial_reader *r, serial_item *it, arena *a)
 {
     int tag = get_byte(r);
-    if (tag < 0 || tag == TAG_NONE || depth > MAX_DEPTH) {
-        if (tag != TAG_NONE)
-            fail(r);
-        return NULL;
-    }
     value_type type = (value_type)(tag & 15);
-    if ((tag & ~(15 | TAG_INVALID | TAG_HASHED)) || type > VALUE_MAP ||
+    if (tag < 0 || (tag & ~(15 | TAG_INVALID | TAG_HASHED)) || type > VALUE_MAP ||
         ((tag & TAG_HASHED) && type != VALUE_STRING))
-        return fail(r), NULL;
-    src_pos at = serial_get_pos(r, a);
-    value *v = NULL;
+        return fail(r); /* TAG_NONE too: an item is never a null pointer */
+    *it = (serial_item){.type = type, .invalid = (tag & TAG_INVALID) != 0};
+    it->pos = serial_get_pos(r, a);
     switch (type) {
     case VALUE_NULL:
-        v = value_new_null(a, at);
         break;
     case VALUE_BOOL:
-        v = value_new_bool(a, get_byte(r) == 1, at);
+        it->boolean = get_byte(r) == 1;
         break;
     case VALUE_NUMBER: {
         uint64_t bits = serial_get_u64(r);
-        double n;
-        memcpy(&n, &bits, sizeof n);
-        const char *text = serial_get_str(r, a);
-        v = text ? value_new_number_text(a, n, text, strlen(text), at) : value_new_number(a, n, at);
+        memcpy(&it->number, &bits, sizeof it->number);
+        it->text = serial_get_str(r, a); /* as written, or NULL */
+        it->len = it->text ? strlen(it->text) : 0;
         break;
     }
-    case VALUE_STRING: {
-        size_t len;
-        const char *p = serial_get_text(r, &len, a);
-        v = value_new_string_ref(a, p ? p : "", len, at);
+    case VALUE_STRING:
+        it->text = serial_get_text(r, &it->len, a);
+        if (!it->text)
+            it->text = "";
         if (tag & TAG_HASHED) {
             /* trusted as the record's other bytes are (cache.c checks the record's hash);
              * sanitizer builds check it against the text when it is used (deps.c) */
-            uint64_t h = serial_get_u64(r);
-            if (len < HASHED_MIN || h == 0)
-                return fail(r), NULL; /* never written so */
-            v->as.str.hash = h;
+            it->hash = serial_get_u64(r);
+            if (it->len < HASHED_MIN || it->hash == 0)
+                return fail(r); /* never written so */
         }
         break;
-    }
     case VALUE_DATE: {
         int64_t f[7];
         for (size_t i = 0; i < 7; i++)
@@ -297,40 +289,99 @@ get_value(serial_reader *r, arena *a, unsigned depth)
         if (f[0] < -1000000 || f[0] > 1000000 || f[1] < 1 || f[1] > 12 || f[2] < 1 || f[2] > 31 ||
             f[3] < 0 || f[3] > 23 || f[4] < 0 || f[4] > 59 || f[5] < 0 || f[5] > 60 ||
             f[6] < -1440 || f[6] > 1440 || flags < 0 || flags > 3)
-            return fail(r), NULL;
-        value_date d = {(int)f[0], (int)f[1], (int)f[2], (int)f[3],       (int)f[4],
-                        (int)f[5], (int)f[6], flags & 1, (flags & 2) != 0};
-        v = value_new_date(a, d, at);
+            return fail(r);
+        it->date = (value_date){(int)f[0], (int)f[1], (int)f[2], (int)f[3],       (int)f[4],
+                                (int)f[5], (int)f[6], flags & 1, (flags & 2) != 0};
         break;
     }
-    case VALUE_LIST: {
-        size_t n = serial_get_varint(r);
-        if (n > (size_t)(r->end - r->p)) /* each item takes a byte at least */
-            return fail(r), NULL;
+    case VALUE_LIST:
+    case VALUE_MAP:
+        it->count = serial_get_varint(r);
+        if (it->count > (size_t)(r->end - r->p)) /* each item takes a byte at least */
+            return fail(r);
+        break;
+    }
+    return r->ok;
+}
+
+const char *
+serial_get_key(serial_reader *r, size_t *len, src_pos *at, arena *a)
+{
+    const char *key = serial_get_text(r, len, a);
+    *at = serial_get_pos(r, a);
+    return r->ok ? key : NULL;
+}
+
+/* One value (and its items) read as get_value() reads it, without making it. */
+static bool
+skip_value(serial_reader *r, arena *a, unsigned depth)
+{
+    serial_item it;
+    if (depth > MAX_DEPTH || !serial_get_item(r, &it, a))
+        return fail(r);
+    for (size_t i = 0; i < it.count && r->ok; i++) {
+        size_t len;
+        src_pos at;
+        if (it.type == VALUE_MAP && !serial_get_key(r, &len, &at, a))
+            return fail(r);
+        if (!skip_value(r, a, depth + 1))
+            return false;
+    }
+    return r->ok;
+}
+
+bool
+serial_skip_value(serial_reader *r, arena *a)
+{
+    return skip_value(r, a, 0);
+}
+
+static value *
+get_value(serial_reader *r, arena *a, unsigned depth)
+{
+    serial_item it;
+    if (depth > MAX_DEPTH || !serial_get_item(r, &it, a))
+        return fail(r), NULL;
+    value *v = NULL;
+    switch (it.type) {
+    case VALUE_NULL:
+        v = value_new_null(a, it.pos);
+        break;
+    case VALUE_BOOL:
+        v = value_new_bool(a, it.boolean, it.pos);
+        break;
+    case VALUE_NUMBER:
+        v = it.text ? value_new_number_text(a, it.number, it.text, it.len, it.pos)
+                    : value_new_number(a, it.number, it.pos);
+        break;
+    case VALUE_STRING:
+        v = value_new_string_ref(a, it.text, it.len, it.pos);
+        v->as.str.hash = it.hash;
+        break;
+    case VALUE_DATE:
+        v = value_new_date(a, it.date, it.pos);
+        break;
+    case VALUE_LIST:
         /* sized once: growing by doubling left two thirds of a restored site's lists as
          * garbage in the arenas */
-        v = value_new_list_of(a, n, at);
-        for (size_t i = 0; i < n && r->ok; i++) {
+        v = value_new_list_of(a, it.count, it.pos);
+        for (size_t i = 0; i < it.count && r->ok; i++) {
             value *item = get_value(r, a, depth + 1);
             if (!item) /* lists hold values, never a null pointer */
                 return fail(r), NULL;
             v->as.list.items[v->as.list.len++] = item;
         }
         break;
-    }
-    case VALUE_MAP: {
-        size_t n = serial_get_varint(r);
-        if (n > (size_t)(r->end - r->p))
-            return fail(r), NULL;
+    case VALUE_MAP:
         /* the pairs as written (a map never holds a key twice), sized once, then indexed
          * as front.c does */
-        v = value_new_map(a, at);
-        v->as.map.pairs = arena_alloc(a, (n + 1) * sizeof(value_pair));
-        v->as.map.cap = n + 1;
-        for (size_t i = 0; i < n && r->ok; i++) {
+        v = value_new_map(a, it.pos);
+        v->as.map.pairs = arena_alloc(a, (it.count + 1) * sizeof(value_pair));
+        v->as.map.cap = it.count + 1;
+        for (size_t i = 0; i < it.count && r->ok; i++) {
             size_t len;
-            const char *key = serial_get_text(r, &len, a);
-            src_pos key_at = serial_get_pos(r, a);
+            src_pos key_at;
+            const char *key = serial_get_key(r, &len, &key_at, a);
             value *val = get_value(r, a, depth + 1);
             if (!key || !val)
                 return fail(r), NULL;
@@ -339,16 +390,19 @@ get_value(serial_reader *r, arena *a, unsigned depth)
         value_map_index(v, a);
         break;
     }
-    }
     if (!r->ok)
         return NULL;
-    v->invalid = (tag & TAG_INVALID) != 0;
+    v->invalid = it.invalid;
     return v;
 }
 
 value *
 serial_get_value(serial_reader *r, arena *a)
 {
+    if (r->ok && r->p != r->end && *r->p == TAG_NONE) { /* a NULL, as written */
+        r->p++;
+        return NULL;
+    }
     return get_value(r, a, 0);
 }
 

@@ -67,11 +67,40 @@ const char *serial_get_text(serial_reader *r, size_t *len, arena *a);
 /* A string put by serial_put_str, as serial_get_text gives it; NULL when a NULL was
  * written (or on failure). */
 const char *serial_get_str(serial_reader *r, arena *a);
-/* A position, its file copied into a (once for a run of the same file). */
+/* A position, its file copied into a (once for a run of the same file); a may be NULL for
+ * a caller that keeps no position: its file is then "". */
 src_pos serial_get_pos(serial_reader *r, arena *a);
 /* A value tree in a; NULL when a NULL was written or the data is malformed (then r->ok is
  * false). Nesting deeper than 256 levels is malformed. */
 value *serial_get_value(serial_reader *r, arena *a);
+
+/* One value as serial_put_value() wrote it, read without making it (for a reader that
+ * makes something else of it: plugin.c's Lua tables): its type, flag and position, and
+ * its scalar (a number's text as written, or NULL; a string's text, borrowed when r
+ * borrows, and its hash when written with it, else 0), or its count: of items (a list:
+ * then that many values follow) or of pairs (a map: then that many times a key,
+ * serial_get_key(), and a value). Texts not borrowed and positions' files are copied into
+ * a (which may be NULL when r borrows and the positions are not kept, as for
+ * serial_get_pos()). False, r failed, when the bytes are not one value (a null pointer is
+ * none). */
+typedef struct serial_item {
+    value_type type;
+    bool invalid;
+    src_pos pos;
+    bool boolean;
+    double number;
+    const char *text;
+    size_t len;
+    uint64_t hash;
+    value_date date;
+    size_t count;
+} serial_item;
+bool serial_get_item(serial_reader *r, serial_item *it, arena *a);
+/* A map pair's key (NULL on failure), and its position. */
+const char *serial_get_key(serial_reader *r, size_t *len, src_pos *at, arena *a);
+/* One value and everything in it checked as serial_get_value() checks them, nothing made
+ * but the positions' files (in a); false, r failed, when malformed. */
+bool serial_skip_value(serial_reader *r, arena *a);
 
 /* Every diagnostic of d in report order; read back, they are reported again to `to`
  * (through its `checks:` and --strict). A malformed record stops the reading there:

@@ -43,6 +43,56 @@ same_positions(const value *a, const value *b)
     return true;
 }
 
+/* The value at r made from its items (as serial_get_value() makes it), or NULL. */
+static value *
+item_value(serial_reader *r, arena *a, unsigned depth)
+{
+    serial_item it;
+    if (depth > 256 || !serial_get_item(r, &it, a))
+        return NULL;
+    value *v = NULL;
+    switch (it.type) {
+    case VALUE_NULL:
+        v = value_new_null(a, it.pos);
+        break;
+    case VALUE_BOOL:
+        v = value_new_bool(a, it.boolean, it.pos);
+        break;
+    case VALUE_NUMBER:
+        v = it.text ? value_new_number_text(a, it.number, it.text, it.len, it.pos)
+                    : value_new_number(a, it.number, it.pos);
+        break;
+    case VALUE_STRING:
+        v = value_new_string_ref(a, it.text, it.len, it.pos);
+        break;
+    case VALUE_DATE:
+        v = value_new_date(a, it.date, it.pos);
+        break;
+    case VALUE_LIST:
+        v = value_new_list(a, it.pos);
+        for (size_t i = 0; i < it.count; i++) {
+            value *item = item_value(r, a, depth + 1);
+            if (!item)
+                return NULL;
+            value_list_push(v, item, a);
+        }
+        break;
+    case VALUE_MAP:
+        v = value_new_map(a, it.pos);
+        for (size_t i = 0; i < it.count; i++) {
+            size_t len;
+            src_pos at;
+            const char *key = serial_get_key(r, &len, &at, a);
+            value *val = key ? item_value(r, a, depth + 1) : NULL;
+            if (!val)
+                return NULL;
+            value_map_setn_at(v, key, len, val, at, a);
+        }
+        break;
+    }
+    return v;
+}
+
 int
 main(void)
 {
@@ -91,6 +141,40 @@ main(void)
     serial_reader nr = SERIAL_READER_BORROWING(nonul.ptr, nonul.len);
     OK(!serial_get_text(&nr, &tlen, a) && !nr.ok && tlen == 0, "a text without its NUL is refused");
     buf_free(&nonul);
+
+    /* read item by item (serial_get_item(), serial_get_key()): the same value, rebuilt;
+     * serial_skip_value() reads exactly the bytes serial_get_value() reads, and refuses
+     * what it refuses */
+    {
+        serial_reader ir = SERIAL_READER_BORROWING(b.ptr, b.len);
+        value *rebuilt = item_value(&ir, a, 0);
+        OK(ir.ok && rebuilt && value_equal(v, rebuilt) && same_positions(v, rebuilt),
+           "item by item: the same value, positions and number texts");
+        serial_reader sr = SERIAL_READER_BORROWING(b.ptr, b.len);
+        OK(serial_skip_value(&sr, a) && sr.p == ir.p, "skipped: the bytes a value takes");
+        serial_reader nr2 = SERIAL_READER_BORROWING(sr.p, (size_t)(b.ptr + b.len - (char *)sr.p));
+        OK(!serial_skip_value(&nr2, a) && !nr2.ok, "a NULL is not a value to skip");
+        size_t agree = 0, tried = 0;
+        for (size_t n = 0; n + 8 + 7 + 1 < b.len; n++) {
+            serial_reader c1 = SERIAL_READER_BORROWING(b.ptr, n), c2 = c1;
+            bool got = serial_get_value(&c1, a) != NULL, skipped = serial_skip_value(&c2, a);
+            agree += got == skipped && c1.ok == c2.ok && c1.p == c2.p;
+            tried++;
+        }
+        INT_EQ(agree, tried, "a cut value: skipped as it is read, at every length");
+        char *dmg = malloc(b.len);
+        agree = tried = 0;
+        for (size_t i = 0; i < b.len; i++) {
+            memcpy(dmg, b.ptr, b.len);
+            dmg[i] ^= 0x11;
+            serial_reader c1 = SERIAL_READER_BORROWING(dmg, b.len), c2 = c1;
+            bool got = serial_get_value(&c1, a) != NULL, skipped = serial_skip_value(&c2, a);
+            agree += got == skipped && c1.ok == c2.ok && (!c1.ok || c1.p == c2.p);
+            tried++;
+        }
+        free(dmg);
+        INT_EQ(agree, tried, "a damaged value: skipped as it is read or refused alike");
+    }
 
     /* every cut copy fails cleanly */
     size_t refused = 0;

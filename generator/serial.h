@@ -81,8 +81,8 @@ value *serial_get_value(serial_reader *r, arena *a);
  * then that many values follow) or of pairs (a map: then that many times a key,
  * serial_get_key(), and a value). Texts not borrowed and positions' files are copied into
  * a (which may be NULL when r borrows and the positions are not kept, as for
- * serial_get_pos()). False, r failed, when the bytes are not one value (a null pointer is
- * none). */
+ * serial_get_pos()). Only the fields of its type are set (text, len, hash and count are
+ * always). False, r failed, when the bytes are not one value (a null pointer is none). */
 typedef struct serial_item {
     value_type type;
     bool invalid;

@@ -435,13 +435,13 @@ media_run(media *m, site *s, diag *d)
     for (int pass = 0; pass < 2; pass++)
         for (size_t i = 0; i < n_all; i++) {
             const page *p = all[i];
-            const value *img = image_of(p);
-            const value *src = img ? value_map_get(img, "src") : NULL;
             /* a translation's image is its original's, published once in its folder (when
              * the original is published) */
             const page *from = owner_of(p);
             if (pass != (from != p))
-                continue;
+                continue; /* before the lookups: a page's image is looked for once */
+            const value *img = image_of(p);
+            const value *src = img ? value_map_get(img, "src") : NULL;
             which[i] = SIZE_MAX;
             if (!src || src->type != VALUE_STRING || !*src->as.str.ptr)
                 continue;

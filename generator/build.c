@@ -859,7 +859,7 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     s = site_new(&so, a, d);
     scan_source *sources;
     size_t n_sources;
-    if (!s || !scan_content(opt->root, &site_cfg, &sources, &n_sources, a, d) ||
+    if (!s || !scan_content(opt->root, &site_cfg, memo_seen(m), &sources, &n_sources, a, d) ||
         !site_load_pages(s, sources, n_sources))
         goto model_failed;
     site_check_pages(s);

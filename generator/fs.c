@@ -266,8 +266,8 @@ fs_stat_input(struct stat *st, const char *root, const char *rel)
     return ok;
 }
 
-static fs_kind
-kind_of_mode(mode_t mode)
+fs_kind
+fs_kind_of_mode(mode_t mode)
 {
     return S_ISLNK(mode) ? FS_SYMLINK : S_ISDIR(mode) ? FS_DIR : S_ISREG(mode) ? FS_FILE : FS_OTHER;
 }
@@ -450,7 +450,7 @@ kind_of_entry(DIR *dp, const struct dirent *de, fs_kind *kind)
     struct stat st;
     if (fstatat(dirfd(dp), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
         return false; /* removed since readdir saw it */
-    *kind = kind_of_mode(st.st_mode);
+    *kind = fs_kind_of_mode(st.st_mode);
     return true;
 }
 
@@ -542,7 +542,7 @@ fs_kind
 fs_kind_of(const char *path)
 {
     struct stat st;
-    return lstat(path, &st) == 0 ? kind_of_mode(st.st_mode) : FS_OTHER;
+    return lstat(path, &st) == 0 ? fs_kind_of_mode(st.st_mode) : FS_OTHER;
 }
 
 void

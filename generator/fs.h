@@ -130,6 +130,8 @@ bool fs_is_file(const char *path);
 /* What path is, without following a symbolic link (lstat); FS_OTHER when it does not
  * exist either. */
 fs_kind fs_kind_of(const char *path);
+/* The kind of an entry whose lstat() mode is mode. */
+fs_kind fs_kind_of_mode(mode_t mode);
 
 /* Joins a and b with one '/' into out (cleared first). */
 void fs_join(buf *out, const char *a, const char *b);

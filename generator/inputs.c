@@ -6,6 +6,7 @@
 
 #include "arena.h"
 #include "buf.h"
+#include "fs.h"
 #include "hash.h"
 #include "strtab.h"
 #include "xalloc.h"
@@ -20,8 +21,15 @@
 
 struct inputs_seen {
     strtab files; /* path -> a struct stat in a */
+    strtab dirs;  /* a folder's path ("content/projects") -> its inputs_listing, in a */
     arena *a;
 };
+
+/* A folder's entries as the walk saw them, in name order (as fs_list_dir() sorts them). */
+typedef struct inputs_listing {
+    fs_entry *entries;
+    size_t n;
+} inputs_listing;
 
 inputs_seen *
 inputs_seen_new(void)
@@ -37,6 +45,7 @@ inputs_seen_free(inputs_seen *seen)
     if (!seen)
         return;
     strtab_free(&seen->files);
+    strtab_free(&seen->dirs);
     arena_free(seen->a);
     free(seen);
 }
@@ -48,6 +57,14 @@ inputs_seen_stat(const inputs_seen *seen, const char *rel, struct stat *st)
     if (was)
         *st = *was;
     return was != NULL;
+}
+
+const fs_entry *
+inputs_seen_list(const inputs_seen *seen, const char *rel, size_t *n)
+{
+    const inputs_listing *l = seen ? strtab_get(&seen->dirs, rel) : NULL;
+    *n = l ? l->n : 0;
+    return l ? l->entries : NULL;
 }
 
 /* Keeps st as the metadata of the file rel (its path so far, in the walk's buffer). */
@@ -74,15 +91,16 @@ cmp_names(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static bool
-skipped(const char *name)
+bool
+inputs_left_out(const char *name)
 {
     size_t n = strlen(name);
     return name[0] == '.' || name[0] == '#' || name[n - 1] == '~';
 }
 
 /* The entries of the open folder fd (closed here), in name order; with seen, the regular
- * files are kept there by their path (rel: the folder's, with a '/' after it). */
+ * files are kept there by their path (rel: the folder's, with a '/' after it), and the
+ * folder's entries but those left out, with their kinds, by the folder's path. */
 static uint64_t
 walk(uint64_t h, int fd, unsigned depth, inputs_seen *seen, buf *rel)
 {
@@ -94,7 +112,7 @@ walk(uint64_t h, int fd, unsigned depth, inputs_seen *seen, buf *rel)
     char **names = NULL;
     size_t n = 0, cap = 0;
     for (struct dirent *e; (e = readdir(dir));) {
-        if (skipped(e->d_name))
+        if (inputs_left_out(e->d_name)) /* "." and ".." too */
             continue;
         if (n == cap) {
             cap = cap ? cap * 2 : 64;
@@ -103,9 +121,15 @@ walk(uint64_t h, int fd, unsigned depth, inputs_seen *seen, buf *rel)
         names[n++] = xstrdup(e->d_name);
     }
     qsort(names, n, sizeof(char *), cmp_names);
-    if (seen) /* room for this folder's files at once: a folder of 10,000 pages would
-               * otherwise grow the table (and hash every key again) ten times */
+    inputs_listing *listing = NULL;
+    if (seen) { /* room for this folder's files at once: a folder of 10,000 pages would
+                 * otherwise grow the table (and hash every key again) ten times */
         strtab_reserve(&seen->files, seen->files.len + n);
+        listing = arena_zalloc(seen->a, sizeof *listing);
+        listing->entries = arena_alloc(seen->a, (n + 1) * sizeof *listing->entries);
+        strtab_put(&seen->dirs, arena_strndup(seen->a, rel->ptr, rel->len ? rel->len - 1 : 0),
+                   listing);
+    }
     h = hash_u64(h, n);
     for (size_t i = 0; i < n; i++) {
         struct stat st;
@@ -115,6 +139,9 @@ walk(uint64_t h, int fd, unsigned depth, inputs_seen *seen, buf *rel)
         } else {
             h = stat_hash(h, &st);
             size_t at = seen ? rel->len : 0;
+            if (listing) /* an entry gone since readdir() is none, as for fs_list_dir() */
+                listing->entries[listing->n++] =
+                    (fs_entry){arena_strdup(seen->a, names[i]), fs_kind_of_mode(st.st_mode)};
             if (seen)
                 buf_puts(rel, names[i]);
             if (seen && S_ISREG(st.st_mode))

@@ -248,6 +248,12 @@ memo_has_previous(const memo *m)
     return m && m->prev;
 }
 
+const inputs_seen *
+memo_seen(const memo *m)
+{
+    return m && !m->fingerprinting ? m->seen : NULL;
+}
+
 uint64_t
 memo_salt(const memo *m)
 {

@@ -14,6 +14,7 @@
 #include "build.h"
 #include "deps.h"
 #include "diag.h"
+#include "inputs.h"
 #include "output.h"
 #include "plugin.h"
 #include "search.h"
@@ -49,6 +50,9 @@ bool memo_unchanged(memo *m, build_stats *st, arena *a, diag *d);
 /* The callbacks with which site_load_pages() restores and records each file's front matter
  * and checks (site_options.load_memo), or NULL when m is NULL. After memo_unchanged()
  * (which reads the schema files' metadata). */
+/* What the fingerprint's walk of content/ saw (inputs_seen_list(), for the scan), once
+ * memo_unchanged() has joined it; NULL before, or without a memo. */
+const inputs_seen *memo_seen(const memo *m);
 const site_load_memo *memo_loads(memo *m, const config *cfg);
 /* How many files memo_loads() restored, and of those how many by their metadata alone,
  * without reading them (*unread). */

@@ -11,7 +11,8 @@
 typedef struct scan {
     scan_source *items;
     size_t len, cap;
-    const config *cfg; /* which x.<code>.md suffixes name a language */
+    const config *cfg;       /* which x.<code>.md suffixes name a language */
+    const inputs_seen *seen; /* the folders the fingerprint listed, or NULL */
 } scan;
 
 static void
@@ -34,8 +35,8 @@ is_bundle_folder(const char *rel, const fs_entry *ents, size_t n, bool *section_
     buf_putc(&path, '/');
     size_t dir_end = path.len;
     for (size_t i = 0; i < n; i++) {
-        if (ents[i].kind != FS_FILE)
-            continue;
+        if (ents[i].kind != FS_FILE || inputs_left_out(ents[i].name))
+            continue; /* an editor's _index.md~ makes no section */
         size_t dir_len;
         const char *child = ents[i].name;
         buf_truncate(&path, dir_end);
@@ -53,16 +54,20 @@ scan_dir(scan *sc, const char *root, const char *rel, const char *sec_name, int 
 {
     fs_entry *ents;
     size_t n;
-    /* beneath the root, as the pages are read: a folder swapped for a link is refused */
-    bool ok = fs_list_input(&ents, &n, root, rel, rel, d);
+    /* as the fingerprint saw it (which is what the next build compares with), else
+     * beneath the root, as the pages are read: a folder swapped for a link is refused */
+    const fs_entry *listed = inputs_seen_list(sc->seen, rel, &n);
+    bool ok = listed || fs_list_input(&ents, &n, root, rel, rel, d);
     if (!ok)
         return false;
+    if (listed)
+        ents = (fs_entry *)listed; /* only read */
     bool section_index, bundle = is_bundle_folder(rel, ents, n, &section_index);
     for (size_t i = 0; bundle && i < n; i++) {
         const char *name = ents[i].name;
         size_t len = strlen(name), dir_len;
         if (ents[i].kind != FS_FILE || len < 4 || strcmp(name + len - 3, ".md") != 0 ||
-            name[0] == '.' || strcasecmp(name, "README.md") == 0)
+            inputs_left_out(name) || strcasecmp(name, "README.md") == 0)
             continue;
         const char *child = arena_printf(a, "%s/%s", rel, name);
         if (!page_is_bundle(child, &dir_len)) {
@@ -86,7 +91,7 @@ scan_dir(scan *sc, const char *root, const char *rel, const char *sec_name, int 
     }
     for (size_t i = 0; !bundle && i < n; i++) {
         const char *name = ents[i].name;
-        if (name[0] == '.' || name[0] == '#' || name[strlen(name) - 1] == '~')
+        if (inputs_left_out(name))
             continue; /* hidden and editor files */
         const char *child = arena_printf(a, "%s/%s", rel, name);
         if (ents[i].kind == FS_SYMLINK) {
@@ -122,13 +127,14 @@ scan_dir(scan *sc, const char *root, const char *rel, const char *sec_name, int 
         bool is_index = stem >= 7 && strncmp(child + stem - 7, "/_index", 7) == 0;
         sc->items[sc->len++] = (scan_source){child, sec_name, is_index};
     }
-    fs_entries_free(ents, n);
+    if (!listed)
+        fs_entries_free(ents, n);
     return ok;
 }
 
 bool
-scan_content(const char *root, const config *cfg, scan_source **sources, size_t *n, arena *a,
-             diag *d)
+scan_content(const char *root, const config *cfg, const inputs_seen *seen, scan_source **sources,
+             size_t *n, arena *a, diag *d)
 {
     *sources = NULL;
     *n = 0;
@@ -142,6 +148,7 @@ scan_content(const char *root, const config *cfg, scan_source **sources, size_t 
         return true; /* no pages: the site is its home and lists, empty */
     scan sc = {0};
     sc.cfg = cfg;
+    sc.seen = seen;
     if (!scan_dir(&sc, root, "content", "", 0, a, d))
         return false;
     *sources = sc.items;

@@ -9,6 +9,7 @@
 #include "arena.h"
 #include "config.h"
 #include "diag.h"
+#include "inputs.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -22,9 +23,11 @@ typedef struct scan_source {
 
 /* The pages of root/content, in a stable order (each folder's entries sorted, folders
  * depth first), allocated in a: *sources, *n (0 when there is no content/ folder). cfg
- * tells which x.<code>.md suffixes name a language. False after an error (reported to d,
- * as warnings are: a link, a FIFO, a page beside a bundle's index.md). */
-bool scan_content(const char *root, const config *cfg, scan_source **sources, size_t *n, arena *a,
-                  diag *d);
+ * tells which x.<code>.md suffixes name a language. seen (or NULL): the folders the
+ * build's fingerprint listed (inputs_seen_list()), taken instead of listing them again.
+ * False after an error (reported to d, as warnings are: a link, a FIFO, a page beside a
+ * bundle's index.md). */
+bool scan_content(const char *root, const config *cfg, const inputs_seen *seen,
+                  scan_source **sources, size_t *n, arena *a, diag *d);
 
 #endif

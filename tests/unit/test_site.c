@@ -9,6 +9,8 @@
 #include "scan.h"
 
 #include "harness.h"
+
+#include "inputs.h"
 #include "markdown.h"
 #include "text.h"
 
@@ -1006,7 +1008,7 @@ test_scan_content(void)
     OK(config_load(&cfg, dir, NULL, a, d), "site.yaml loads");
     scan_source *src;
     size_t n;
-    OK(scan_content(dir, &cfg, &src, &n, a, d), "the scan succeeds");
+    OK(scan_content(dir, &cfg, NULL, &src, &n, a, d), "the scan succeeds");
     INT_EQ(diag_error_count(d) + diag_warning_count(d), 0, "nothing to say");
     const char *want[][3] = {
         {"content/_index.md", "", "index"},
@@ -1028,9 +1030,53 @@ test_scan_content(void)
     }
     diag_free(d);
 
+    /* the same from the folders a fingerprint's walk listed (inputs_seen_list()), with a
+     * link, a FIFO and a page beside a bundle's index.md to warn of, as listing them again
+     * does; a folder the walk did not list is listed by the scan */
+    {
+        char from[512], to[512];
+        snprintf(from, sizeof from, "%s/content/about.md", dir);
+        snprintf(to, sizeof to, "%s/content/projects/linked.md", dir);
+        OK(symlink(from, to) == 0, "a link among the pages");
+        snprintf(to, sizeof to, "%s/content/projects/pipe.md", dir);
+        OK(mkfifo(to, 0600) == 0, "a FIFO among the pages");
+        put("content/projects/bundle/extra.md", "---\ntitle: Extra\n---\n");
+        /* editor files, which neither the walk nor the scan looks at: a bundle's, and an
+         * _index backup in a bundle's folder (which made it a section too, an error) */
+        put("content/projects/bundle/#extra.md", "autosave\n");
+        put("content/team/_index.md~", "backup\n");
+        diag *d1 = diag_new(), *d2 = diag_new();
+        scan_source *listed, *seen_src;
+        size_t n_listed, n_seen;
+        OK(scan_content(dir, &cfg, NULL, &listed, &n_listed, a, d1), "listed again: scanned");
+        inputs_seen *seen = inputs_seen_new();
+        char content[512];
+        snprintf(content, sizeof content, "%s/content", dir);
+        inputs_hash_seen(0, content, seen);
+        size_t n_top;
+        OK(inputs_seen_list(seen, "content", &n_top) && n_top > 0 &&
+               !inputs_seen_list(seen, "content/nowhere", &n_top),
+           "the walk listed content/ and its folders only");
+        OK(scan_content(dir, &cfg, seen, &seen_src, &n_seen, a, d2), "as the walk saw it: scanned");
+        INT_EQ(n_seen, n_listed, "as the walk saw it: the same pages");
+        for (size_t i = 0; i < n_seen && i < n_listed; i++)
+            OK(strcmp(seen_src[i].rel, listed[i].rel) == 0 &&
+                   strcmp(seen_src[i].sec_name, listed[i].sec_name) == 0 &&
+                   seen_src[i].is_index == listed[i].is_index,
+               "as the walk saw it: %s as listed again", listed[i].rel);
+        char *m1 = diag_to_string(d1), *m2 = diag_to_string(d2);
+        STR_EQ(m2, m1, "as the walk saw it: the same warnings (a link, a FIFO, a bundle's page)");
+        OK(diag_warning_count(d1) == 3, "three warnings: %s", m1);
+        free(m1);
+        free(m2);
+        inputs_seen_free(seen);
+        diag_free(d1);
+        diag_free(d2);
+    }
+
     new_site(SITE_YAML); /* no content/ folder: no page, no message */
     d = diag_new();
-    OK(scan_content(dir, &cfg, &src, &n, a, d) && n == 0 && diag_warning_count(d) == 0,
+    OK(scan_content(dir, &cfg, NULL, &src, &n, a, d) && n == 0 && diag_warning_count(d) == 0,
        "no content/ folder: no pages");
     diag_free(d);
 
@@ -1039,7 +1085,7 @@ test_scan_content(void)
     snprintf(link, sizeof link, "%s/content", dir);
     OK(symlink(target, link) == 0, "content/ made a symbolic link");
     d = diag_new();
-    OK(scan_content(dir, &cfg, &src, &n, a, d) && n == 0, "content/ a link: not followed");
+    OK(scan_content(dir, &cfg, NULL, &src, &n, a, d) && n == 0, "content/ a link: not followed");
     INT_EQ(diag_warning_count(d), 1, "content/ a link: one warning");
     diag_free(d);
     arena_free(a);

@@ -696,8 +696,8 @@ site_load(const site_options *opt, arena *a, diag *d)
     site *s = site_new(opt, a, d);
     scan_source *sources;
     size_t n;
-    bool ok =
-        s && scan_content(opt->root, &s->cfg, NULL, &sources, &n, a, d) && site_load_pages(s, sources, n);
+    bool ok = s && scan_content(opt->root, &s->cfg, NULL, &sources, &n, a, d) &&
+              site_load_pages(s, sources, n);
     if (ok) {
         site_check_pages(s);
         site_assign_urls(s);

@@ -623,11 +623,16 @@ assign_urls(site *s, page **all, size_t n, size_t workers, arena **arenas)
      * permalinks, 14 of paths and URLs, 7 of claims) */
     urls_job job = {s, all, arena_alloc(s->a, (n + 1) * sizeof(char *)), arenas};
     pool_run(workers, n, url_one, &job);
+    strtab_reserve(&s->urls, s->urls.len + n + 64); /* and the lists' and terms' later */
     for (size_t i = 0; i < n; i++) {
         page *p = all[i];
         if (p->is_index && (*p->section || p->lang))
             continue; /* a section's _index.md is its list, a home's translation its home:
                        * claimed above */
+        if (!strtab_get(&s->urls, job.rels[i])) { /* the claim, without its error's place */
+            strtab_put(&s->urls, job.rels[i], (void *)p->path);
+            continue;
+        }
         const value *slugv = value_map_get(p->front, "slug");
         site_claim_url(s, job.rels[i], p->path, slugv ? slugv->pos : SRC_POS(p->path, 1, 1));
     }

@@ -959,6 +959,7 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     size_t n_outputs;
     const site_output *outputs = site_outputs(s, &n_outputs);
     progress_pass(opt->progress, "rendering");
+    output_reserve(out, n_outputs);
     memo_start_renders(m, ts, host, n_outputs);
     memo_hash_pages(m, all, n_all, memos, workers);
     frags = template_frags_new(template_frags_budget(n_outputs));

@@ -167,6 +167,7 @@ links_check(const site *s, const links_files *files, diag *d)
     size_t n_outputs, n_pages;
     const site_output *outputs = site_outputs(s, &n_outputs);
     page *const *pages = site_all_pages(s, &n_pages);
+    strtab_reserve(&c.outputs, n_outputs + files->n_generated);
     for (size_t i = 0; i < n_outputs; i++)
         strtab_put(&c.outputs, outputs[i].path, NULL);
     for (size_t i = 0; i < files->n_generated; i++)

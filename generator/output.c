@@ -137,6 +137,14 @@ claim_path(output *o, const char *path, const char *origin, const char **prev_or
     return r;
 }
 
+void
+output_reserve(output *o, size_t n)
+{
+    pthread_mutex_lock(&o->lock);
+    strtab_reserve(&o->claims, o->claims.len + n);
+    pthread_mutex_unlock(&o->lock);
+}
+
 /* Gives back a page's claim of path (output_keep, when the link fails). */
 static void
 unclaim_path(output *o, const char *path)

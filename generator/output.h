@@ -138,6 +138,10 @@ typedef struct output_file_id {
 bool output_write_id(output *o, const char *rel, const void *data, size_t len,
                      output_file_id *id_out, diag *d);
 
+/* Room for n more paths to be claimed (written, kept or copied): the table of claims is
+ * not grown under its lock while the render workers keep files side by side. */
+void output_reserve(output *o, size_t n);
+
 /* Carries the previous tree's file rel over into the tree unchanged: a hard link (same
  * inode, same mtime), creating the parent directories as output_write does, and claims
  * rel like output_write, so a later write or static copy of rel collides with it and is

@@ -1370,6 +1370,7 @@ site_convert_content(site *s, const site_content_memo *memo, size_t workers, are
     for (size_t i = 0; i < s->n_all; i++)
         for (size_t k = 0; k < s->all[i]->n_figures; k++)
             picture_figure(s, i, k);
+    strtab_reserve(&s->by_path, s->by_path.len + s->n_loaded);
     for (size_t i = 0; i < s->n_loaded; i++)
         strtab_put(&s->by_path, s->loaded[i].path, &s->loaded[i]);
     content_job job = {s, s->texts, worker_arenas, d, memo, memo ? urls_key(s) : 0};

@@ -1458,6 +1458,7 @@ recall_content(void *payload, size_t i, page *p, uint64_t key, arena *a, diag *d
         p->md = md;
         p->html_hashed = md.html;
         p->html_hash = html_hash;
+        p->html_hashed_len = html_len;
         p->summary = summary;
         diag_merge(d, pd);
         carry_over(m->next, m->first_page + i, name.ptr, data, len); /* for the build after */

@@ -79,6 +79,7 @@ struct page {
      * citations put new text in its place); NULL: not restored */
     const char *html_hashed;
     uint64_t html_hash;
+    size_t html_hashed_len; /* its length (not measured again with strlen: 4 KB a page) */
     page_ref *refs; /* its ref calls in order, n_refs of them (shortcodes run every build) */
     size_t n_refs, cap_refs;
     /* its {{ figure(...) }} calls (site.c): each one's output, the unnumbered <figure>,

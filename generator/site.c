@@ -1024,8 +1024,12 @@ static void
 fill_page_content(page *p, bool hash, arena *a)
 {
     set_late(p, "summary", text_val(a, p->summary), PAGE_LATE_SUMMARY, hash, a);
-    value *content = value_new_string_ref(a, p->md.html, strlen(p->md.html), SRC_NONE);
-    content->as.str.hash = page_html_hash(p); /* as the cache had it: not hashed again */
+    bool restored = p->html_hashed && p->md.html == p->html_hashed; /* as the cache had it */
+    if (SELF_CHECKS && restored && p->html_hashed_len != strlen(p->md.html))
+        internal_error("%s: its restored HTML is not as long as its record said", p->path);
+    value *content = value_new_string_ref(
+        a, p->md.html, restored ? p->html_hashed_len : strlen(p->md.html), SRC_NONE);
+    content->as.str.hash = page_html_hash(p); /* not hashed again either */
     set_late(p, "content", content, PAGE_LATE_CONTENT, hash, a);
     set_late(p, "toc", p->md.toc ? p->md.toc : value_new_list(a, SRC_NONE), PAGE_LATE_TOC, hash, a);
     set_late(p, "word_count", value_new_number(a, (double)p->md.word_count, SRC_NONE),

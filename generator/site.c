@@ -1023,7 +1023,7 @@ set_late(page *p, const char *key, value *v, size_t k, bool hash, arena *a)
 static void
 fill_page_content(page *p, bool hash, arena *a)
 {
-    set_late(p, "summary", text_val(a, p->summary), PAGE_LATE_SUMMARY, hash, a);
+    set_late(p, "summary", text_ref(a, p->summary), PAGE_LATE_SUMMARY, hash, a);
     bool restored = p->html_hashed && p->md.html == p->html_hashed; /* as the cache had it */
     if (SELF_CHECKS && restored && p->html_hashed_len != strlen(p->md.html))
         internal_error("%s: its restored HTML is not as long as its record said", p->path);
@@ -1040,7 +1040,7 @@ fill_page_content(page *p, bool hash, arena *a)
              value_new_number(a, (double)((other * 2 + cjk + 399) / 400), SRC_NONE),
              PAGE_LATE_READING, hash, a);
     if (p->link)
-        page_link_set(p, "summary", text_val(a, p->summary), a);
+        page_link_set(p, "summary", text_ref(a, p->summary), a);
 }
 
 /* fill_page_content on the pool: each page's maps are its own, allocated in the worker's

@@ -144,6 +144,14 @@ str_val(site *s, const char *str)
     return text_val(s->a, str);
 }
 
+/* As text_val(), str not copied: a text of the model, which lives as long as the value
+ * (a page's title, URL, summary). */
+static inline value *
+text_ref(arena *a, const char *str)
+{
+    return str ? value_new_string_ref(a, str, strlen(str), SRC_NONE) : value_new_null(a, SRC_NONE);
+}
+
 static inline value *
 num_val(site *s, double n)
 {

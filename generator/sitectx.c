@@ -33,12 +33,12 @@ ctx_page_link(site *s, page *p)
     if (p->link)
         return p->link;
     value *m = value_new_map(s->a, SRC_NONE);
-    set(s, m, "title", str_val(s, p->title));
-    set(s, m, "url", str_val(s, p->url));
-    set(s, m, "permalink", str_val(s, p->permalink));
+    set(s, m, "title", text_ref(s->a, p->title)); /* the model's texts, not copies */
+    set(s, m, "url", text_ref(s->a, p->url));
+    set(s, m, "permalink", text_ref(s->a, p->permalink));
     set(s, m, "date", p->date ? (value *)p->date : value_new_null(s->a, SRC_NONE));
-    set(s, m, "summary", str_val(s, p->summary)); /* replaced once the Markdown is read */
-    set(s, m, "lang", str_val(s, page_text_lang(s, p)));
+    set(s, m, "summary", text_ref(s->a, p->summary)); /* replaced once the Markdown is read */
+    set(s, m, "lang", text_ref(s->a, page_text_lang(s, p)));
     p->link = m;
     if (s->opt.load_memo) /* the page hashes of its neighbours take it (page.link_hash) */
         p->link_hash = deps_hash(m, DEPS_DEEP, NULL);
@@ -183,8 +183,7 @@ name_declared_terms(site *s, value *m, const page *p)
 static value *
 ref_val(site *s, const char *str)
 {
-    return str ? value_new_string_ref(s->a, str, strlen(str), SRC_NONE)
-               : value_new_null(s->a, SRC_NONE);
+    return text_ref(s->a, str);
 }
 
 /* m, a copy of front's pairs, with keys[k] set to vals[k] in order (each key once): a key

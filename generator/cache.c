@@ -81,8 +81,12 @@ struct cache {
     uint64_t dev, ino;           /* the output folder it was written for (cache_next_take) */
     uint64_t file_dev, file_ino; /* the file itself, for appending to it (cache_next_spool) */
     size_t live;                 /* the bytes of its records' data */
-    size_t garbage; /* the bytes before its index that no record uses (replaced ones) */
+    size_t garbage;  /* the bytes before its index that no record uses (replaced ones) */
+    uint64_t serial; /* unique to it: which cache a thread's last_found is of */
 };
+
+/* The serials of caches and cache_nexts, each its own (0: none). */
+static atomic_ullong serials;
 
 void
 cache_path(buf *out, const char *out_dir)
@@ -247,6 +251,7 @@ cache_load(const char *path, const char *out_dir, size_t workers, const char **w
     }
     *why = "damaged";
     cache *c = xcalloc(1, sizeof *c);
+    c->serial = atomic_fetch_add(&serials, 1) + 1;
     c->data = data;
     c->map_len = len;
     c->file_dev = file_dev;
@@ -329,11 +334,21 @@ fail:
     return NULL;
 }
 
+/* The record this thread's last cache_get() found: the memo keeps most records it reads
+ * as they are (cache_next_keep() of their bytes right after), which then need not be
+ * looked up again by their key (at 10,000 pages an edit keeps some 50,000) */
+static _Thread_local struct {
+    uint64_t serial; /* the cache's (a cache made later may have a freed one's address) */
+    const record *e;
+} last_found;
+
 const void *
 cache_get(const cache *c, const char *key, size_t *len)
 {
     size_t klen = strlen(key);
     const record *e = find_record(c, key, klen, key_hash(key, klen));
+    last_found.serial = c ? c->serial : 0;
+    last_found.e = e;
     *len = e ? e->len : 0;
     return e ? e->data : NULL;
 }
@@ -522,7 +537,6 @@ remove_stale_spools(const char *path)
 cache_next *
 cache_next_new(const cache *prev)
 {
-    static atomic_ullong serials;
     cache_next *n = xcalloc(1, sizeof(cache_next));
     n->prev = prev;
     n->fd = -1;
@@ -796,6 +810,13 @@ place_kept(cache_next *n, size_t i, const record *e)
 static void
 place(cache_next *n, size_t i, const char *key, const void *data, size_t len, bool borrowed)
 {
+    const record *found = last_found.e;
+    if (borrowed && found && n->prev && last_found.serial == n->prev->serial &&
+        found->data == data && found->len == len &&
+        strcmp(found->key, key) == 0) { /* what cache_get() just found: prev's, as it is */
+        place_kept(n, i, found);
+        return;
+    }
     size_t klen = strlen(key);
     uint64_t kh = key_hash(key, klen);
     const record *e = kept_record(n, key, klen, kh, data, len, borrowed);
@@ -943,6 +964,7 @@ cache_next_take(cache_next *next, cache *prev, const char *out_dir)
     if (next->fd >= 0) /* its records are in the spool file, not here */
         return NULL;
     cache *c = xcalloc(1, sizeof *c);
+    c->serial = atomic_fetch_add(&serials, 1) + 1;
     if (!tree_id(out_dir, &c->dev, &c->ino)) {
         free(c);
         return NULL;

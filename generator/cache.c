@@ -345,7 +345,12 @@ static _Thread_local struct {
 const void *
 cache_get(const cache *c, const char *key, size_t *len)
 {
-    size_t klen = strlen(key);
+    return cache_getn(c, key, strlen(key), len);
+}
+
+const void *
+cache_getn(const cache *c, const char *key, size_t klen, size_t *len)
+{
     const record *e = find_record(c, key, klen, key_hash(key, klen));
     last_found.serial = c ? c->serial : 0;
     last_found.e = e;

@@ -35,6 +35,8 @@ void cache_images_dir(buf *out, const char *out_dir);
 cache *cache_load(const char *path, const char *out_dir, size_t workers, const char **why);
 /* The bytes of the record key (NULL, *len 0, when there is none). */
 const void *cache_get(const cache *c, const char *key, size_t *len);
+/* The same for a key of klen bytes (a record name made in a buf: not measured again). */
+const void *cache_getn(const cache *c, const char *key, size_t klen, size_t *len);
 /* The bytes cache_next_put_sliced() put as key, in one piece: appended to out (which
  * holds them until freed), *len of them; NULL, *len 0, when there are none or a slice
  * is missing or not as long as the record key says. */

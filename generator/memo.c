@@ -504,7 +504,7 @@ find_page_record(const memo *m, const char *kind, const char *path, uint64_t key
                  const void **data, size_t *len, serial_reader *r)
 {
     record_name(name, kind, path);
-    *data = cache_get(m->prev, name->ptr, len);
+    *data = cache_getn(m->prev, name->ptr, name->len, len);
     *r = SERIAL_READER_BORROWING(*data, *len); /* m->prev lasts as long as the build */
     return *data && serial_get_u64(r) == key && r->ok;
 }
@@ -836,7 +836,7 @@ recall_unread(void *payload, size_t i, page *p, const struct stat *st, uint64_t 
     buf name = BUF_INIT;
     record_name(&name, "page", p->path);
     size_t rlen;
-    const void *data = cache_get(m->prev, name.ptr, &rlen);
+    const void *data = cache_getn(m->prev, name.ptr, name.len, &rlen);
     serial_reader r = SERIAL_READER_BORROWING(data, rlen);
     uint64_t was = serial_get_u64(&r), hash = serial_get_u64(&r);
     uint64_t sig[FILE_SIG], now[FILE_SIG];
@@ -1125,7 +1125,7 @@ recall_per_page(memo *m, const char *kind, size_t first, atomic_size_t *restored
     buf_putc(&name, '/');
     record_name(&name, plugin, p->path);
     size_t len, keys_len;
-    const void *data = cache_get(m->prev, name.ptr, &len);
+    const void *data = cache_getn(m->prev, name.ptr, name.len, &len);
     serial_reader r = SERIAL_READER_BORROWING(data, len);
     uint64_t key = serial_get_u64(&r);
     const char *keys = serial_get_bytes(&r, &keys_len);
@@ -1954,7 +1954,7 @@ memo_keep_render(memo *m, size_t i, const site_output *o, const char *template_n
     buf key = BUF_INIT;
     render_key(&key, o->path);
     size_t len;
-    const void *data = cache_get(m->renders, key.ptr, &len);
+    const void *data = cache_getn(m->renders, key.ptr, key.len, &len);
     serial_reader r = SERIAL_READER(data, len);
     output_file_id want = get_file_id(&r), got;
     const char *name = serial_get_str(&r, scratch); /* the template the page chose */

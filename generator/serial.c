@@ -460,6 +460,8 @@ serial_get_diags(serial_reader *r, diag *to, arena *a)
     size_t n = serial_get_varint(r);
     if (!r->ok || n > (size_t)(r->end - r->p))
         return fail(r);
+    if (n == 0) /* most records' (a page's load, hooks, Markdown): no table of ids */
+        return true;
     size_t *ids = xcalloc(n + 1, sizeof(size_t));
     for (size_t i = 0; i < n && r->ok; i++) {
         int level = get_byte(r);

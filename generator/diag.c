@@ -171,6 +171,8 @@ diag_report_text(diag *d, diag_level level, const char *code, src_pos at, size_t
 void
 diag_merge(diag *d, diag *from)
 {
+    if (!from) /* none made: nothing to merge */
+        return;
     pthread_mutex_lock(&from->lock);
     if (from->len == 0) { /* most pages' own: d's lock not taken (the pool's threads merge
                            * 10,000 pages' into the build's at once) */

@@ -106,7 +106,7 @@ void diag_set_context(src_pos at, const char *note);
 /* Moves every diagnostic of `from` (reported with neither `checks:` nor --strict, e.g. one
  * page's, collected apart on a worker thread) to the end of d, in from's order with its
  * notes, applying d's `checks:` and --strict as diag_report would. from keeps its entries
- * without their messages: only diag_free it. */
+ * without their messages: only diag_free it. A NULL from is none. */
 void diag_merge(diag *d, diag *from);
 
 size_t diag_error_count(const diag *d);

@@ -188,25 +188,8 @@ carry_over(cache_next *next, size_t slot, const char *key, const void *data, siz
 static void
 count_taken(diag *pd, diag *d, atomic_size_t *count)
 {
-    if (pd)
-        diag_merge(d, pd);
+    diag_merge(d, pd);
     atomic_fetch_add_explicit(count, 1, memory_order_relaxed);
-}
-
-/* A record's diagnostics, as serial_get_diags() reads them, into *pd: a diag made only
- * when there are some (most records have none; a diag made and freed for each of the
- * 40,000 records an edit at 10,000 pages recalls was malloc traffic the workers shared).
- * *pd stays NULL for none; the caller frees it. */
-static bool
-get_diags(serial_reader *r, diag **pd, arena *a)
-{
-    *pd = NULL;
-    if (r->ok && r->p != r->end && *r->p == 0) { /* a count of 0 */
-        r->p++;
-        return true;
-    }
-    *pd = diag_new();
-    return serial_get_diags(r, *pd, a);
 }
 
 /* A record used again as it is: carried over into place slot (count_taken). */
@@ -787,7 +770,7 @@ recall_fields(memo *m, size_t i, page *p, serial_reader *r, const char *name, co
     diag *pd = NULL;
     bool ok = r->ok && known && q.front && q.title && q.slug &&
               (!src || (q.body_at <= len && q.body_len <= len - q.body_at)) &&
-              get_diags(r, &pd, a) && r->p == r->end;
+              serial_get_diags_new(r, &pd, a) && r->p == r->end;
     if (ok && restamp) { /* the same bytes, other metadata: kept with the file's now */
         buf rec = BUF_INIT;
         serial_writer w = SERIAL_WRITER(&rec);
@@ -1158,7 +1141,7 @@ recall_per_page(memo *m, const char *kind, size_t first, atomic_size_t *restored
             v = serial_get_value(&r, a);
         plugin_bytes value_bytes = {has ? start : NULL, has ? (size_t)(r.p - start) : 0};
         diag *pd = NULL;
-        ok = r.ok && (v || !has || bytes) && get_diags(&r, &pd, a) && r.p == r.end;
+        ok = r.ok && (v || !has || bytes) && serial_get_diags_new(&r, &pd, a) && r.p == r.end;
         if (ok) {
             if (bytes)
                 *bytes = value_bytes;
@@ -1469,15 +1452,15 @@ recall_content(void *payload, size_t i, page *p, uint64_t key, arena *a, diag *d
         r.ok &= md.labels[k].kind != NULL && (!has_id || md.labels[k].id != NULL);
     }
     diag *pd = NULL;
-    bool ok = r.ok && md.html && html_hash && summary && get_diags(&r, &pd, a) && r.p == r.end;
+    bool ok =
+        r.ok && md.html && html_hash && summary && serial_get_diags_new(&r, &pd, a) && r.p == r.end;
     if (ok) {
         p->md = md;
         p->html_hashed = md.html;
         p->html_hash = html_hash;
         p->html_hashed_len = html_len;
         p->summary = summary;
-        if (pd)
-            diag_merge(d, pd);
+        diag_merge(d, pd);
         carry_over(m->next, m->first_page + i, name.ptr, data, len); /* for the build after */
         atomic_fetch_add_explicit(&m->restored, 1, memory_order_relaxed);
     }

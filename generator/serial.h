@@ -109,5 +109,8 @@ void serial_put_diags(serial_writer *w, diag *d);
 /* The same in diag_items_sorted()'s order: the same diagnostics, the same bytes. */
 void serial_put_diags_sorted(serial_writer *w, diag *d);
 bool serial_get_diags(serial_reader *r, diag *to, arena *a);
+/* The same into *to, a diag made only when there are some (most records have none): NULL
+ * for none; the caller frees it. */
+bool serial_get_diags_new(serial_reader *r, diag **to, arena *a);
 
 #endif

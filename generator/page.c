@@ -7,6 +7,7 @@
 #include "deps.h"
 #include "front.h"
 #include "fs.h"
+#include "selfcheck.h"
 #include "shortcode.h"
 #include "text.h"
 
@@ -549,10 +550,27 @@ page_load(page *p, const page_load_options *opt, const char *rel, const char *se
     return page_parse(p, opt, rel, section, is_index, src, len, a, d);
 }
 
+/* Whether p's HTML is still the text the cache gave (html_hashed). */
+static bool
+html_restored(const page *p)
+{
+    return p->html_hashed && p->md.html == p->html_hashed;
+}
+
 uint64_t
 page_html_hash(const page *p)
 {
-    return p->html_hashed && p->md.html == p->html_hashed ? p->html_hash : 0;
+    return html_restored(p) ? p->html_hash : 0;
+}
+
+size_t
+page_html_len(const page *p)
+{
+    if (!html_restored(p))
+        return strlen(p->md.html);
+    if (SELF_CHECKS && p->html_hashed_len != strlen(p->md.html))
+        internal_error("%s: its restored HTML is not as long as its record said", p->path);
+    return p->html_hashed_len;
 }
 
 void

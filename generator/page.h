@@ -79,7 +79,7 @@ struct page {
      * citations put new text in its place); NULL: not restored */
     const char *html_hashed;
     uint64_t html_hash;
-    size_t html_hashed_len; /* its length (not measured again with strlen: 4 KB a page) */
+    size_t html_hashed_len; /* its length (page_html_len()) */
     page_ref *refs; /* its ref calls in order, n_refs of them (shortcodes run every build) */
     size_t n_refs, cap_refs;
     /* its {{ figure(...) }} calls (site.c): each one's output, the unnumbered <figure>,
@@ -196,6 +196,9 @@ const char *page_text_language(const page *p, const config *cfg);
 /* The deep hash of p's HTML (value_string_hash()) when it is still the text the cache gave
  * with its hash (html_hashed), else 0. */
 uint64_t page_html_hash(const page *p);
+/* The length of p's HTML: the one its cache record gave while it is that text (not
+ * measured again: 4 KB a page), else strlen(). */
+size_t page_html_len(const page *p);
 /* Notes v, the value of p's late pair k (page.late_vals: set in ctx by the caller), with
  * its deep hash made now, for the page hashes. */
 void page_note_late(page *p, size_t k, const value *v);

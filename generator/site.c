@@ -312,19 +312,33 @@ site_make_permalink(site *s, const char *rel)
     return permalink_in(s, rel, s->a);
 }
 
+/* Claims rel for origin; NULL, or who claimed it first (then it is not claimed again). */
+static const char *
+claim_url(site *s, const char *rel, const char *origin)
+{
+    const char *first = strtab_get(&s->urls, rel);
+    if (!first)
+        strtab_put(&s->urls, rel, (void *)origin);
+    return first;
+}
+
+/* The error of a second claim of rel, at at, with a note at the first one's. */
+static void
+report_duplicate_url(site *s, const char *rel, const char *first, src_pos at)
+{
+    size_t id = diag_report(s->d, DIAG_ERROR, at, "duplicate URL '%s%s' (also used by %s)",
+                            s->cfg.base_path, rel, first);
+    diag_note(s->d, id, SRC_POS(first, 0, 0), "the first page with that URL");
+}
+
 /* Claims a URL for origin; two claims are an error at the second (a duplicate slug). */
 bool
 site_claim_url(site *s, const char *rel, const char *origin, src_pos at)
 {
-    const char *first = strtab_get(&s->urls, rel);
-    if (first) {
-        size_t id = diag_report(s->d, DIAG_ERROR, at, "duplicate URL '%s%s' (also used by %s)",
-                                s->cfg.base_path, rel, first);
-        diag_note(s->d, id, SRC_POS(first, 0, 0), "the first page with that URL");
-        return false;
-    }
-    strtab_put(&s->urls, rel, (void *)origin);
-    return true;
+    const char *first = claim_url(s, rel, origin);
+    if (first)
+        report_duplicate_url(s, rel, first, at);
+    return !first;
 }
 
 /* {====================================================================
@@ -629,12 +643,12 @@ assign_urls(site *s, page **all, size_t n, size_t workers, arena **arenas)
         if (p->is_index && (*p->section || p->lang))
             continue; /* a section's _index.md is its list, a home's translation its home:
                        * claimed above */
-        if (!strtab_get(&s->urls, job.rels[i])) { /* the claim, without its error's place */
-            strtab_put(&s->urls, job.rels[i], (void *)p->path);
-            continue;
+        const char *first = claim_url(s, job.rels[i], p->path);
+        if (first) { /* its error at the slug (looked up only then) */
+            const value *slugv = value_map_get(p->front, "slug");
+            report_duplicate_url(s, job.rels[i], first,
+                                 slugv ? slugv->pos : SRC_POS(p->path, 1, 1));
         }
-        const value *slugv = value_map_get(p->front, "slug");
-        site_claim_url(s, job.rels[i], p->path, slugv ? slugv->pos : SRC_POS(p->path, 1, 1));
     }
     /* the search page last: a page of the site at search/ (Hugo sites often have a
      * content/search.md) is the search page instead */
@@ -1024,12 +1038,8 @@ static void
 fill_page_content(page *p, bool hash, arena *a)
 {
     set_late(p, "summary", text_ref(a, p->summary), PAGE_LATE_SUMMARY, hash, a);
-    bool restored = p->html_hashed && p->md.html == p->html_hashed; /* as the cache had it */
-    if (SELF_CHECKS && restored && p->html_hashed_len != strlen(p->md.html))
-        internal_error("%s: its restored HTML is not as long as its record said", p->path);
-    value *content = value_new_string_ref(
-        a, p->md.html, restored ? p->html_hashed_len : strlen(p->md.html), SRC_NONE);
-    content->as.str.hash = page_html_hash(p); /* not hashed again either */
+    value *content = value_new_string_ref(a, p->md.html, page_html_len(p), SRC_NONE);
+    content->as.str.hash = page_html_hash(p); /* as the cache had it: not hashed again */
     set_late(p, "content", content, PAGE_LATE_CONTENT, hash, a);
     set_late(p, "toc", p->md.toc ? p->md.toc : value_new_list(a, SRC_NONE), PAGE_LATE_TOC, hash, a);
     set_late(p, "word_count", value_new_number(a, (double)p->md.word_count, SRC_NONE),

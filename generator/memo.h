@@ -47,12 +47,12 @@ uint64_t memo_salt(const memo *m);
  * into *st and returns true; the build is then done. */
 bool memo_unchanged(memo *m, build_stats *st, arena *a, diag *d);
 
-/* The callbacks with which site_load_pages() restores and records each file's front matter
- * and checks (site_options.load_memo), or NULL when m is NULL. After memo_unchanged()
- * (which reads the schema files' metadata). */
 /* What the fingerprint's walk of content/ saw (inputs_seen_list(), for the scan), once
  * memo_unchanged() has joined it; NULL before, or without a memo. */
 const inputs_seen *memo_seen(const memo *m);
+/* The callbacks with which site_load_pages() restores and records each file's front matter
+ * and checks (site_options.load_memo), or NULL when m is NULL. After memo_unchanged()
+ * (which reads the schema files' metadata). */
 const site_load_memo *memo_loads(memo *m, const config *cfg);
 /* How many files memo_loads() restored, and of those how many by their metadata alone,
  * without reading them (*unread). */

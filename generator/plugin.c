@@ -2183,9 +2183,8 @@ same_lua(lua_State *L, int a, int b, unsigned depth)
     b = lua_absindex(L, b);
     if (lua_type(L, a) != lua_type(L, b) || depth > 300)
         return false;
-    if (lua_type(L, a) != LUA_TTABLE)
-        return lua_rawequal(L, a, b) ||
-               (lua_isinteger(L, a) == lua_isinteger(L, b) && lua_compare(L, a, b, LUA_OPEQ));
+    if (lua_type(L, a) != LUA_TTABLE) /* 1 and 1.0 are raw-equal: the subtype too */
+        return lua_isinteger(L, a) == lua_isinteger(L, b) && lua_rawequal(L, a, b);
     size_t n_a = 0, n_b = 0;
     lua_pushnil(L);
     while (lua_next(L, a)) { /* key -2, value -1 */
@@ -2527,14 +2526,11 @@ plugin_run_page_facts(plugin_host *h, value *site_ctx, page *const *pages, size_
             memo->start(memo->payload, n);
         pool_run(workers, n, page_one, job);
         plugin_fact *facts = arena_zalloc(h->a, (n + 1) * sizeof *facts);
-        for (size_t k = 0; k < n; k++) {
-            if (ok)
-                facts[k] = (plugin_fact){job->results[k],
-                                         job->bytes ? job->bytes[k] : (plugin_bytes){NULL, 0}};
-            if (ok) {
-                diag_merge(d, job->diags[k]);
-                ok = !job->failed[k];
-            }
+        for (size_t k = 0; k < n && ok; k++) { /* the rest: nil */
+            facts[k] = (plugin_fact){job->results[k],
+                                     job->bytes ? job->bytes[k] : (plugin_bytes){NULL, 0}};
+            diag_merge(d, job->diags[k]);
+            ok = !job->failed[k];
         }
         h->plugins[i].facts = facts;
         free_page_job(job);

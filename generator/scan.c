@@ -52,16 +52,16 @@ static bool
 scan_dir(scan *sc, const char *root, const char *rel, const char *sec_name, int depth, arena *a,
          diag *d)
 {
-    fs_entry *ents;
     size_t n;
+    fs_entry *owned = NULL; /* listed here, freed here */
     /* as the fingerprint saw it (which is what the next build compares with), else
      * beneath the root, as the pages are read: a folder swapped for a link is refused */
-    const fs_entry *listed = inputs_seen_list(sc->seen, rel, &n);
-    bool ok = listed || fs_list_input(&ents, &n, root, rel, rel, d);
-    if (!ok)
+    const fs_entry *ents = inputs_seen_list(sc->seen, rel, &n);
+    if (!ents && !fs_list_input(&owned, &n, root, rel, rel, d))
         return false;
-    if (listed)
-        ents = (fs_entry *)listed; /* only read */
+    if (!ents)
+        ents = owned;
+    bool ok = true;
     bool section_index, bundle = is_bundle_folder(rel, ents, n, &section_index);
     for (size_t i = 0; bundle && i < n; i++) {
         const char *name = ents[i].name;
@@ -127,8 +127,8 @@ scan_dir(scan *sc, const char *root, const char *rel, const char *sec_name, int 
         bool is_index = stem >= 7 && strncmp(child + stem - 7, "/_index", 7) == 0;
         sc->items[sc->len++] = (scan_source){child, sec_name, is_index};
     }
-    if (!listed)
-        fs_entries_free(ents, n);
+    if (owned)
+        fs_entries_free(owned, n);
     return ok;
 }
 

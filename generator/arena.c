@@ -290,7 +290,7 @@ arena_grow(arena *a, void *items, size_t len, size_t *cap, size_t elem, size_t f
 {
     if (len < *cap)
         return items;
-    size_t ncap = *cap ? *cap * 2 : first;
+    size_t ncap = xgrow_cap(*cap, elem, first);
     void *n = arena_alloc(a, ncap * elem);
     if (len)
         memcpy(n, items, len * elem);

@@ -25,8 +25,9 @@ void *arena_zalloc(arena *a, size_t size); /* zero-filled */
 char *arena_strndup(arena *a, const char *s, size_t len);
 char *arena_strdup(arena *a, const char *s);
 /* A growable array in a: items (len used of *cap) when there is room for one more,
- * else a copy with twice the room (first when *cap is 0) and *cap updated; the old copy
- * is left to the arena. elem is the size of an item. */
+ * else a copy with xgrow_cap()'s room (twice as many, first when *cap is 0; out of
+ * memory when its bytes would wrap) and *cap updated; the old copy is left to the arena.
+ * elem is the size of an item. */
 void *arena_grow(arena *a, void *items, size_t len, size_t *cap, size_t elem, size_t first);
 /* printf into memory owned by a. */
 char *arena_printf(arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

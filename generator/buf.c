@@ -4,6 +4,7 @@
 
 #include "xalloc.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,10 +14,14 @@ char buf_empty[1];
 void
 buf_grow(buf *b, size_t extra)
 {
+    if (extra >= SIZE_MAX - b->len) /* the length and its NUL would wrap */
+        xalloc_oom();
     size_t need = b->len + extra + 1;
     if (need <= b->cap)
         return;
-    size_t cap = b->cap < 64 ? 64 : b->cap + b->cap / 2;
+    size_t cap = 64;
+    if (b->cap >= 64) /* half as much again, unless that would wrap */
+        cap = b->cap <= SIZE_MAX / 3 * 2 ? b->cap + b->cap / 2 : need;
     if (cap < need)
         cap = need;
     if (b->cap == 0) {

@@ -16,7 +16,8 @@ typedef struct buf {
 extern char buf_empty[1];
 #define BUF_INIT ((buf){buf_empty, 0, 0})
 
-void buf_grow(buf *b, size_t extra); /* room for len + extra + NUL */
+/* Room for len + extra + NUL; aborts as out of memory (xalloc.h) when that would wrap. */
+void buf_grow(buf *b, size_t extra);
 void buf_append(buf *b, const char *s, size_t len);
 void buf_puts(buf *b, const char *s);
 void buf_putc(buf *b, char c);

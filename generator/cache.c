@@ -748,10 +748,7 @@ spool_record(cache_next *n, next_record *r)
             flush_run(n, run);
         if (!run->buf)
             run->buf = xmalloc(SPOOL_RUN);
-        if (run->n == run->cap) {
-            run->cap = run->cap ? run->cap * 2 : 256;
-            run->recs = xrealloc(run->recs, run->cap * sizeof *run->recs);
-        }
+        run->recs = xgrow(run->recs, run->n, &run->cap, sizeof *run->recs, 256);
         run->recs[run->n++] = (size_t)(r - n->records);
         r->at = run->len; /* flush_run() adds where the run goes */
         memcpy(run->buf + run->len, r->data, r->len);

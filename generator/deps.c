@@ -794,10 +794,7 @@ deps_check(const void *data, size_t len, const value *root, deps_memo *memo, are
             if (k > depth || id > n_hashes) {
                 same = false;
             } else if (id == n_hashes) {
-                if (n_hashes == cap) {
-                    cap = cap ? cap * 2 : 16;
-                    hashes = xrealloc(hashes, cap * sizeof *hashes);
-                }
+                hashes = xgrow(hashes, n_hashes, &cap, sizeof *hashes, 16);
                 hashes[n_hashes++] = serial_get_u64(&r);
             }
         }

@@ -86,10 +86,7 @@ diag_set_context(src_pos at, const char *note)
 static size_t
 push(diag *d, diag_level level, const char *code, src_pos at, size_t parent, char *msg)
 {
-    if (d->len == d->cap) {
-        d->cap = d->cap ? d->cap * 2 : 16;
-        d->items = xrealloc(d->items, d->cap * sizeof(entry));
-    }
+    d->items = xgrow(d->items, d->len, &d->cap, sizeof(entry), 16);
     size_t id = d->len++;
     d->items[id] = (entry){
         level, code, at.file ? xstrdup(at.file) : NULL, at.line, at.col, msg, id, parent, false};

@@ -513,10 +513,7 @@ expecting_key(const loader *l)
 static void
 push_item(loader *l, value *v)
 {
-    if (l->nitems == l->items_cap) {
-        l->items_cap = l->items_cap ? l->items_cap * 2 : 64;
-        l->items = xrealloc(l->items, l->items_cap * sizeof(value *));
-    }
+    l->items = xgrow(l->items, l->nitems, &l->items_cap, sizeof(value *), 64);
     l->items[l->nitems++] = v;
 }
 
@@ -596,10 +593,7 @@ check_duplicates(loader *l, const value_pair *pairs, size_t n)
 static void
 open_collection(loader *l, value *coll)
 {
-    if (l->depth == l->frames_cap) {
-        l->frames_cap = l->frames_cap ? l->frames_cap * 2 : 16;
-        l->frames = xrealloc(l->frames, l->frames_cap * sizeof(frame));
-    }
+    l->frames = xgrow(l->frames, l->depth, &l->frames_cap, sizeof(frame), 16);
     l->frames[l->depth++] = (frame){coll, l->nitems};
 }
 

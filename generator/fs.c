@@ -467,10 +467,7 @@ list(fs_entry **out, size_t *count, DIR *dp)
         fs_kind kind;
         if (!kind_of_entry(dp, de, &kind))
             continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 16;
-            items = xrealloc(items, cap * sizeof(fs_entry));
-        }
+        items = xgrow(items, n, &cap, sizeof(fs_entry), 16);
         items[n++] = (fs_entry){xstrdup(de->d_name), kind};
     }
     closedir(dp);

@@ -114,10 +114,7 @@ walk(uint64_t h, int fd, unsigned depth, inputs_seen *seen, buf *rel)
     for (struct dirent *e; (e = readdir(dir));) {
         if (inputs_left_out(e->d_name)) /* "." and ".." too */
             continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 64;
-            names = xrealloc(names, cap * sizeof(char *));
-        }
+        names = xgrow(names, n, &cap, sizeof(char *), 64);
         names[n++] = xstrdup(e->d_name);
     }
     qsort(names, n, sizeof(char *), cmp_names);

@@ -497,10 +497,8 @@ walk_tree(walk *w, cmark_node *doc)
         }
         switch (type) {
         case CMARK_NODE_HEADING:
-            if (w->n_headings == w->cap_headings) {
-                w->cap_headings = w->cap_headings ? w->cap_headings * 2 : 16;
-                w->headings = xrealloc(w->headings, w->cap_headings * sizeof(cmark_node *));
-            }
+            w->headings =
+                xgrow(w->headings, w->n_headings, &w->cap_headings, sizeof(cmark_node *), 16);
             w->headings[w->n_headings++] = n;
             break;
         case CMARK_NODE_PARAGRAPH:
@@ -541,10 +539,7 @@ nodes_of_type(cmark_node *root, cmark_node_type type, size_t *n)
         cmark_node *node = cmark_iter_get_node(it);
         if (ev != CMARK_EVENT_ENTER || cmark_node_get_type(node) != type)
             continue;
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 8;
-            found = xrealloc(found, cap * sizeof(cmark_node *));
-        }
+        found = xgrow(found, *n, &cap, sizeof(cmark_node *), 8);
         found[(*n)++] = node;
     }
     cmark_iter_free(it);
@@ -637,10 +632,7 @@ index_lines(const char *s, size_t len, size_t *n_lines)
             continue;
         if (s[i] == '\r' && i + 1 < len && s[i + 1] == '\n')
             i++;
-        if (n == cap) {
-            cap *= 2;
-            start = xrealloc(start, cap * sizeof(size_t));
-        }
+        start = xgrow(start, n, &cap, sizeof(size_t), 64);
         start[n++] = i + 1;
     }
     *n_lines = n;

@@ -1703,10 +1703,7 @@ memo_files_begin(memo *m, memo_files *f, const char *kind, output *out)
 static void
 add_file(memo_files *f, const char *path, const output_file_id *id, bool kept)
 {
-    if (f->n == f->cap) {
-        f->cap = f->cap ? f->cap * 2 : 4;
-        f->files = xrealloc(f->files, f->cap * sizeof *f->files);
-    }
+    f->files = xgrow(f->files, f->n, &f->cap, sizeof *f->files, 4);
     f->files[f->n++] = (struct memo_file){xstrdup(path), *id, kept};
 }
 

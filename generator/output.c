@@ -171,10 +171,11 @@ record_locked(output *o, char *own, const struct stat *st, bool written)
     output_file f = {own,
                      {(uint64_t)st->st_dev, (uint64_t)st->st_ino, (uint64_t)st->st_size,
                       st->st_mtim.tv_sec, st->st_mtim.tv_nsec}};
-    if (o->n_files == o->cap_files) {
-        o->cap_files = o->cap_files ? o->cap_files * 2 : 64;
-        o->files = xrealloc(o->files, o->cap_files * sizeof *o->files);
-        o->written = xrealloc(o->written, o->cap_files);
+    if (o->n_files == o->cap_files) { /* the two side by side */
+        size_t cap = o->cap_files;
+        o->files = xgrow(o->files, o->n_files, &cap, sizeof *o->files, 64);
+        o->written = xrealloc(o->written, cap * sizeof *o->written);
+        o->cap_files = cap;
     }
     o->files[o->n_files] = f;
     o->written[o->n_files++] = written;
@@ -461,10 +462,7 @@ remove_tree(int dir, const char *name, const char *last)
             has_last = true;
             continue;
         }
-        if (n == cap) {
-            cap = cap ? cap * 2 : 16;
-            names = xrealloc(names, cap * sizeof(char *));
-        }
+        names = xgrow(names, n, &cap, sizeof(char *), 16);
         names[n++] = xstrdup(de->d_name);
     }
     int rc = 0, err = 0;
@@ -707,10 +705,7 @@ dir_names(int fd, char ***names)
         if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
             continue;
         if (names) {
-            if ((size_t)n == cap) {
-                cap = cap ? cap * 2 : 16;
-                *names = xrealloc(*names, cap * sizeof(char *));
-            }
+            *names = xgrow(*names, (size_t)n, &cap, sizeof(char *), 16);
             (*names)[n] = xstrdup(de->d_name);
         }
         n++;
@@ -791,10 +786,7 @@ typedef struct strvec {
 static void
 strvec_push(strvec *s, char *owned)
 {
-    if (s->n == s->cap) {
-        s->cap = s->cap ? s->cap * 2 : 16;
-        s->v = xrealloc(s->v, s->cap * sizeof(char *));
-    }
+    s->v = xgrow(s->v, s->n, &s->cap, sizeof(char *), 16);
     s->v[s->n++] = owned;
 }
 
@@ -1326,10 +1318,7 @@ remove_stale_trees(output *o, diag *d)
     struct dirent *de;
     while ((de = readdir(dp)))
         if (temp_tree_pid(de->d_name, o->name)) {
-            if (n == cap) {
-                cap = cap ? cap * 2 : 4;
-                stale = xrealloc(stale, cap * sizeof(char *));
-            }
+            stale = xgrow(stale, n, &cap, sizeof(char *), 4);
             stale[n++] = xstrdup(de->d_name);
         }
     closedir(dp);

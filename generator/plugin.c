@@ -2702,13 +2702,7 @@ run_generate(plugin_host *h, const value *site_ctx, plugin_output **outs, size_t
                 lua_pop(L, 2);
                 return false;
             }
-            if (*n == cap) {
-                cap = cap ? cap * 2 : 8;
-                plugin_output *grown = arena_alloc(h->a, cap * sizeof(plugin_output));
-                if (*n)
-                    memcpy(grown, *outs, *n * sizeof(plugin_output));
-                *outs = grown;
-            }
+            *outs = arena_grow(h->a, *outs, *n, &cap, sizeof(plugin_output), 8);
             plugin_output *o = &(*outs)[(*n)++];
             memset(o, 0, sizeof *o);
             o->path = arena_strndup(h->a, path, plen);
@@ -2765,10 +2759,7 @@ shortcode_names(lstate *S, arena *a)
             continue;
         lua_pushnil(S->L);
         while (lua_next(S->L, -2)) {
-            if (n == cap) {
-                cap = cap ? cap * 2 : 16;
-                names = xrealloc(names, cap * sizeof(char *));
-            }
+            names = xgrow(names, n, &cap, sizeof(char *), 16);
             names[n++] = arena_strdup(a, lua_tostring(S->L, -2));
             lua_pop(S->L, 1);
         }

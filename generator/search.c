@@ -249,10 +249,7 @@ collect_token(const char *tok, size_t len, void *payload)
             return;
         }
     }
-    if (dt->n == dt->cap) {
-        dt->cap = dt->cap ? dt->cap * 2 : 64;
-        dt->terms = xrealloc(dt->terms, dt->cap * sizeof *dt->terms);
-    }
+    dt->terms = xgrow(dt->terms, dt->n, &dt->cap, sizeof *dt->terms, 64);
     dt->slots[k] = (uint32_t)dt->n + 1;
     dt->terms[dt->n++] = (doc_term){(uint32_t)dt->text.len, (uint32_t)len, h, c->field};
     buf_append(&dt->text, tok, len);
@@ -499,10 +496,7 @@ find_term(term_index *ix, const char *text, size_t len, uint64_t hash)
         t->len = len;
         t->hash = hash;
         ix->slots[k] = t;
-        if (ix->n == ix->cap) {
-            ix->cap = ix->cap ? ix->cap * 2 : 1024;
-            ix->terms = xrealloc(ix->terms, ix->cap * sizeof *ix->terms);
-        }
+        ix->terms = xgrow(ix->terms, ix->n, &ix->cap, sizeof *ix->terms, 1024);
         ix->terms[ix->n++] = t;
     }
     return t;

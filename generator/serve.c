@@ -891,10 +891,7 @@ open_pages(server *s, size_t *n)
             dup = strcmp(pages[i], st->page) == 0;
         if (dup)
             continue;
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 8;
-            pages = xrealloc(pages, cap * sizeof(char *));
-        }
+        pages = xgrow(pages, *n, &cap, sizeof(char *), 8);
         pages[(*n)++] = xstrdup(st->page);
     }
     pthread_mutex_unlock(&s->lock);

@@ -126,10 +126,7 @@ lex_error_at(lexer *lx, unsigned line, unsigned col, const char *fmt, ...)
 static token *
 push(lexer *lx, tok_kind kind, size_t off, const char *s, size_t len)
 {
-    if (lx->ntoks == lx->cap) {
-        lx->cap = lx->cap ? lx->cap * 2 : 64;
-        lx->toks = xrealloc(lx->toks, lx->cap * sizeof(token));
-    }
+    lx->toks = xgrow(lx->toks, lx->ntoks, &lx->cap, sizeof(token), 64);
     seek(lx, off);
     token *t = &lx->toks[lx->ntoks++];
     *t = (token){kind, s, len, 0, lx->line, lx->col};

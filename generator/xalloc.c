@@ -2,6 +2,7 @@
  * xalloc.c - malloc wrappers that abort on out of memory. */
 #include "xalloc.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -44,4 +45,26 @@ xstrdup(const char *s)
 {
     size_t n = strlen(s) + 1;
     return memcpy(xmalloc(n), s, n);
+}
+
+size_t
+xgrow_cap(size_t cap, size_t elem, size_t first)
+{
+    if (cap > SIZE_MAX / 2)
+        xalloc_oom();
+    size_t n = cap ? 2 * cap : first ? first : 1;
+    if (elem && n > SIZE_MAX / elem) /* n items' bytes would wrap */
+        xalloc_oom();
+    return n;
+}
+
+void *
+xgrow(void *items, size_t len, size_t *cap, size_t elem, size_t first)
+{
+    if (len < *cap)
+        return items;
+    size_t n = xgrow_cap(*cap, elem, first);
+    items = xrealloc(items, n * elem);
+    *cap = n;
+    return items;
 }

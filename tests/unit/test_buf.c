@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT
  * test_buf.c - buf_printf and arena_printf: formatted in one pass when the text fits the
  * room at hand, measured and formatted again when it does not; the same text either way.
- * An arena asked for more than memory can hold aborts rather than wrap its size. */
+ * An arena, an array or a buf asked for more than memory can hold aborts rather than wrap
+ * its size; xgrow() doubles an array's room. */
 #include "arena.h"
 #include "buf.h"
+#include "xalloc.h"
 
 #include "harness.h"
 
@@ -107,33 +109,106 @@ test_arena_printf(void)
     arena_free(a);
 }
 
-/* arena_alloc of a size whose rounding up wraps (a cmark-gfm calloc overflowing in
- * markdown.c's allocator asks for SIZE_MAX): "out of memory" and SIGABRT, in a child. */
+/* Whether fn(arg) ends the process with "out of memory" and SIGABRT (in a child). */
 static void
-test_arena_too_big(void)
+aborts_out_of_memory(void (*fn)(size_t), size_t arg, const char *what)
+{
+    int err[2];
+    OK(pipe(err) == 0, "a pipe");
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(err[1], 2);
+        fn(arg);
+        _exit(0); /* it came back: the size wrapped */
+    }
+    close(err[1]);
+    char msg[64] = {0};
+    ssize_t n = read(err[0], msg, sizeof msg - 1);
+    close(err[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    OK(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT, "%s %zu: aborted (status %d)", what, arg,
+       status);
+    OK(n > 0 && strstr(msg, "clinfolio: out of memory"), "%s %zu: says why", what, arg);
+}
+
+static void
+alloc_in_arena(size_t size)
+{
+    arena_alloc(arena_new(), size);
+}
+
+/* an array of 8-byte items, full at cap items, grown by one */
+static void
+grow_full(size_t cap)
+{
+    xgrow(NULL, cap, &cap, 8, 16);
+}
+
+static void
+grow_in_arena(size_t cap)
+{
+    arena_grow(arena_new(), NULL, cap, &cap, 8, 16);
+}
+
+/* a buf of one byte given extra more */
+static void
+buf_extra(size_t extra)
+{
+    buf b = BUF_INIT;
+    buf_putc(&b, 'x');
+    buf_grow(&b, extra);
+}
+
+/* arena_alloc of a size whose rounding up wraps (a cmark-gfm calloc overflowing in
+ * markdown.c's allocator asks for SIZE_MAX), an array grown past what a size_t counts
+ * (xgrow(), arena_grow()), a buf asked for more than a size_t holds: "out of memory" and
+ * SIGABRT, not a size that wrapped. */
+static void
+test_too_big(void)
 {
     static const size_t sizes[] = {SIZE_MAX, SIZE_MAX - 3, SIZE_MAX / 2 + 1};
-    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
-        int err[2];
-        OK(pipe(err) == 0, "a pipe");
-        fflush(NULL);
-        pid_t pid = fork();
-        if (pid == 0) {
-            dup2(err[1], 2);
-            arena *a = arena_new();
-            arena_alloc(a, sizes[k]);
-            _exit(0); /* it came back: the size wrapped */
-        }
-        close(err[1]);
-        char msg[64] = {0};
-        ssize_t n = read(err[0], msg, sizeof msg - 1);
-        close(err[0]);
-        int status = 0;
-        waitpid(pid, &status, 0);
-        OK(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT, "size %zu: aborted (status %d)",
-           sizes[k], status);
-        OK(n > 0 && strstr(msg, "clinfolio: out of memory"), "size %zu: says why", sizes[k]);
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++)
+        aborts_out_of_memory(alloc_in_arena, sizes[k], "arena_alloc");
+    /* 2 * cap items of 8 bytes wrap from SIZE_MAX / 16 + 1 on; 2 * cap itself past SIZE_MAX / 2 */
+    static const size_t caps[] = {SIZE_MAX / 16 + 1, SIZE_MAX / 2 + 1, SIZE_MAX};
+    for (size_t k = 0; k < sizeof caps / sizeof caps[0]; k++) {
+        aborts_out_of_memory(grow_full, caps[k], "xgrow from");
+        aborts_out_of_memory(grow_in_arena, caps[k], "arena_grow from");
     }
+    aborts_out_of_memory(buf_extra, SIZE_MAX - 1, "buf_grow by");
+    aborts_out_of_memory(buf_extra, SIZE_MAX, "buf_grow by");
+}
+
+/* xgrow: room for one more only when full, twice the room each time (first when there is
+ * none), the items kept */
+static void
+test_xgrow(void)
+{
+    int *items = NULL;
+    size_t n = 0, cap = 0, grew = 0, last_cap = 0;
+    bool doubled = true;
+    for (int i = 0; i < 1000; i++) {
+        items = xgrow(items, n, &cap, sizeof *items, 4);
+        if (cap != last_cap) {
+            doubled &= last_cap ? cap == 2 * last_cap : cap == 4;
+            grew++;
+            last_cap = cap;
+        }
+        items[n++] = i;
+    }
+    OK(doubled, "4, then twice the room each time");
+    INT_EQ(grew, 9, "nine growths for 1,000 items (4 ... 1,024)");
+    INT_EQ(cap, 1024, "its room");
+    bool kept = true;
+    for (int i = 0; i < 1000; i++)
+        kept &= items[i] == i;
+    OK(kept, "every item kept");
+    int *same = xgrow(items, 10, &cap, sizeof *items, 4);
+    OK(same == items && cap == 1024, "room left: the same array, the same room");
+    free(items);
+    INT_EQ(xgrow_cap(0, 8, 0), 1, "first 0: room for one");
 }
 
 /* Whether p[0..n) is all zero. */
@@ -183,7 +258,8 @@ main(void)
     test_buf_printf();
     test_arena_printf();
     test_arena_zero();
-    test_arena_too_big();
+    test_too_big();
+    test_xgrow();
     test_buf_put_uint();
     return harness_done();
 }

@@ -72,11 +72,11 @@ typedef struct build_stats {
     size_t images_made, images_reused; /* image variants encoded, and found in the cache */
     /* the sitemap and the project list's data files (facets.h): whether this build
      * looked at them (not when it stopped early, nothing changed); the sitemap kept as the
-     * last build wrote it; the languages that have such files, and of those whose files
-     * were kept as they were */
+     * last build wrote it; the project list's data files of every language (index.json
+     * and the rows files), and of those the ones kept as they were */
     bool data_files;
     bool sitemap_kept;
-    size_t facets_lists, facets_kept;
+    size_t facets_files, facets_kept;
     /* milliseconds spent in each part of the build (for -v) */
     double load_ms, images_ms, plugins_ms, content_ms, render_ms, finish_ms;
     double search_ms; /* the search index, part of finish_ms */

@@ -256,6 +256,18 @@ facets_key(const value *site_ctx, const uint64_t *page_hashes, size_t n, deps_me
     return h;
 }
 
+uint64_t
+facets_rows_key(const value *site_ctx, const uint64_t *page_hashes, size_t n, size_t file,
+                deps_memo *memo)
+{
+    uint64_t h = hash_u64(hash_u64(FACETS_FORMAT_VERSION, FACETS_ROWS_PER_FILE), 0x726f7773);
+    h = hash_u64(hash_u64(h, file), n); /* 0x726f7773: "rows", not facets_key()'s */
+    for (size_t i = 0; i < n; i++)
+        h = hash_u64(h, page_hashes[i]);
+    h = hash_u64(h, deps_hash(value_map_get(site_ctx, "stages"), DEPS_DEEP, memo));
+    return hash_u64(h, deps_hash(value_map_get(site_ctx, "language"), DEPS_DEEP, memo));
+}
+
 facets *
 facets_count(const value *site_ctx)
 {
@@ -483,40 +495,63 @@ put_row(buf *out, const model *m, size_t i, const char *lang, const char *const 
     buf_putc(out, ']');
 }
 
-static bool
-write_rows(const model *m, const char *dir, facets_emit_fn emit, void *payload, arena *a, diag *d)
+/* site.stages' keys (NULL for a stage without one), *n_keys of them, in a. */
+static const char **
+stage_keys_of(const model *m, size_t *n_keys, arena *a)
 {
-    const char *lang = text_at(m->site, "language");
     const value *stages = value_map_get(m->site, "stages");
-    size_t n_stages = value_len(stages);
-    const char **stage_keys = arena_alloc(a, (n_stages + 1) * sizeof *stage_keys);
-    for (size_t s = 0; s < n_stages; s++)
-        stage_keys[s] = text_at(value_list_get(stages, s), "key");
-    bool ok = true;
+    size_t n = value_len(stages);
+    const char **keys = arena_alloc(a, (n + 1) * sizeof *keys);
+    for (size_t s = 0; s < n; s++)
+        keys[s] = text_at(value_list_get(stages, s), "key");
+    *n_keys = n;
+    return keys;
+}
+
+size_t
+facets_rows_files(const facets *m)
+{
+    return (m->n + FACETS_ROWS_PER_FILE - 1) / FACETS_ROWS_PER_FILE;
+}
+
+bool
+facets_write_rows(const facets *m, const char *dir, size_t file, facets_emit_fn emit, void *payload,
+                  diag *d)
+{
+    arena *a = arena_new();
+    const char *lang = text_at(m->site, "language");
+    size_t n_stages;
+    const char **stage_keys = stage_keys_of(m, &n_stages, a);
     buf rows = BUF_INIT;
-    for (size_t i = 0; i < m->n; i++) {
-        buf_puts(&rows, i % FACETS_ROWS_PER_FILE ? ",\n" : "[");
+    size_t first = file * FACETS_ROWS_PER_FILE;
+    for (size_t i = first; i < m->n && i < first + FACETS_ROWS_PER_FILE; i++) {
+        buf_puts(&rows, i > first ? ",\n" : "[");
         put_row(&rows, m, i, lang, stage_keys, n_stages, a);
-        if ((i + 1) % FACETS_ROWS_PER_FILE == 0 || i + 1 == m->n) {
-            buf_puts(&rows, "]\n");
-            const char *path = arena_printf(a, "%srows-%zu.json", dir, i / FACETS_ROWS_PER_FILE);
-            ok &= emit(payload, path, rows.ptr, rows.len, d);
-            buf_clear(&rows);
-        }
     }
+    buf_puts(&rows, "]\n");
+    bool ok = emit(payload, arena_printf(a, "%srows-%zu.json", dir, file), rows.ptr, rows.len, d);
     buf_free(&rows);
+    arena_free(a);
+    return ok;
+}
+
+bool
+facets_write_index(const facets *m, const char *dir, facets_emit_fn emit, void *payload, diag *d)
+{
+    buf index = BUF_INIT;
+    write_index(&index, m);
+    arena *a = arena_new();
+    bool ok = emit(payload, arena_printf(a, "%sindex.json", dir), index.ptr, index.len, d);
+    arena_free(a);
+    buf_free(&index);
     return ok;
 }
 
 bool
 facets_write_files(const facets *m, const char *dir, facets_emit_fn emit, void *payload, diag *d)
 {
-    arena *a = arena_new();
-    buf index = BUF_INIT;
-    write_index(&index, m);
-    bool ok = write_rows(m, dir, emit, payload, a, d);
-    ok &= emit(payload, arena_printf(a, "%sindex.json", dir), index.ptr, index.len, d);
-    buf_free(&index);
-    arena_free(a);
-    return ok;
+    bool ok = true;
+    for (size_t k = 0; k < facets_rows_files(m); k++)
+        ok &= facets_write_rows(m, dir, k, emit, payload, d);
+    return facets_write_index(m, dir, emit, payload, d) && ok;
 }

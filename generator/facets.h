@@ -66,6 +66,13 @@ typedef bool (*facets_emit_fn)(void *payload, const char *path, const char *data
                                diag *d);
 bool facets_write_files(const facets *f, const char *dir, facets_emit_fn emit, void *payload,
                         diag *d);
+/* The files of facets_write_files() one at a time, for a build that keeps the others: how
+ * many rows-K.json files f makes, rows-<file>.json alone, index.json alone. */
+size_t facets_rows_files(const facets *f);
+bool facets_write_rows(const facets *f, const char *dir, size_t file, facets_emit_fn emit,
+                       void *payload, diag *d);
+bool facets_write_index(const facets *f, const char *dir, facets_emit_fn emit, void *payload,
+                        diag *d);
 
 /* A hash of every value of site_ctx that facets_count() and facets_write_files() read:
  * the same hash, the same files (for the same program). page_hashes[i] stands for what they
@@ -74,5 +81,11 @@ bool facets_write_files(const facets *f, const char *dir, facets_emit_fn emit, v
  * n of them; the rest (the facets' taxonomies and site.cohorts without their pages' maps,
  * the stages, the language) is hashed here, through memo. */
 uint64_t facets_key(const value *site_ctx, const uint64_t *page_hashes, size_t n, deps_memo *memo);
+/* As facets_key(), for rows-<file>.json alone: page_hashes[i] stands for project
+ * file * FACETS_ROWS_PER_FILE + i of the n the file holds (what a row reads of it: its
+ * title, URL, language, stages and image), and site_ctx's stages and language are hashed
+ * here. An edit of one project's facts makes its own rows file again, not every file. */
+uint64_t facets_rows_key(const value *site_ctx, const uint64_t *page_hashes, size_t n, size_t file,
+                         deps_memo *memo);
 
 #endif

@@ -307,8 +307,8 @@ cmd_build(int argc, char **argv)
             printf("image files: %zu made, %zu taken from the image cache\n", stats.images_made,
                    stats.images_reused);
             if (stats.data_files)
-                printf("sitemap %s; project list data files kept in %zu of %zu languages\n",
-                       stats.sitemap_kept ? "kept" : "made", stats.facets_kept, stats.facets_lists);
+                printf("sitemap %s; %zu of %zu project list data files kept\n",
+                       stats.sitemap_kept ? "kept" : "made", stats.facets_kept, stats.facets_files);
             build_stats_print_times(stdout, &stats);
         }
     }

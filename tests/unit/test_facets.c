@@ -242,11 +242,20 @@ test_many_and_none(void)
     diag *d = diag_new();
     facets *counted = facets_count(site_value(projects));
     OK(facets_write_files(counted, "f/", collect_file, &f, d), "401 rows");
-    facets_free(counted);
     INT_EQ(f.n, 4, "three row files and index.json");
     OK(strstr(f.all.ptr, "== f/rows-2.json\n[[\"P\",\"/p/400/\"") != NULL,
        "the third file starts with project 400");
     OK(strstr(f.all.ptr, "== f/rows-3.json") == NULL, "no fourth file");
+    /* one at a time (a build that keeps the others): the same files, the same bytes */
+    files one = {BUF_INIT, 0};
+    INT_EQ(facets_rows_files(counted), 3, "three row files");
+    for (size_t k = 0; k < facets_rows_files(counted); k++)
+        OK(facets_write_rows(counted, "f/", k, collect_file, &one, d), "row file %zu alone", k);
+    OK(facets_write_index(counted, "f/", collect_file, &one, d), "index.json alone");
+    OK(one.n == f.n && one.all.len == f.all.len && memcmp(one.all.ptr, f.all.ptr, f.all.len) == 0,
+       "written one at a time: the files facets_write_files() writes, in its order");
+    buf_free(&one.all);
+    facets_free(counted);
     buf_free(&f.all);
 
     f = (files){BUF_INIT, 0};
@@ -265,6 +274,33 @@ test_many_and_none(void)
     diag_free(d);
 }
 
+/* facets_rows_key(): a file's key changes with any of its projects' hashes, its number,
+ * their count, the stages or the language, and only with those */
+static void
+test_rows_key(void)
+{
+    value *projects = list();
+    project(projects, "/p/a/", "A", "a", 1);
+    value *s = site_value(projects);
+    deps_memo *m = deps_memo_new();
+    uint64_t h[] = {11, 22, 33};
+    uint64_t k = facets_rows_key(s, h, 3, 1, m);
+    OK(k == facets_rows_key(s, h, 3, 1, m), "the same values: the same key");
+    uint64_t other[] = {11, 23, 33};
+    OK(k != facets_rows_key(s, other, 3, 1, m), "a project's hash");
+    OK(k != facets_rows_key(s, h, 3, 2, m), "the file's number");
+    OK(k != facets_rows_key(s, h, 2, 1, m), "the count of its projects");
+    value *s2 = site_value(projects);
+    put(s2, "language", str("zh"));
+    OK(k != facets_rows_key(s2, h, 3, 1, m), "the language");
+    value *s3 = site_value(projects);
+    put(s3, "stages", list());
+    OK(k != facets_rows_key(s3, h, 3, 1, m), "the stages");
+    uint64_t whole[] = {1, 2, 3};
+    OK(facets_rows_key(s, h, 3, 1, m) != facets_key(s, whole, 3, m), "not facets_key()'s");
+    deps_memo_free(m);
+}
+
 int
 main(void)
 {
@@ -272,6 +308,7 @@ main(void)
     test_value();
     test_files();
     test_many_and_none();
+    test_rows_key();
     arena_free(A);
     return harness_done();
 }

@@ -514,17 +514,17 @@ facets_page_hashes(const site *s, size_t lang, size_t *n)
  * that an edit of one project's facts makes index.json and that project's rows file again,
  * not all of them (at 10,000 projects, fifty rows files: 27-28 ms of the side thread, whose
  * search pass beside it took 35-36 ms instead of 21) */
-typedef struct facets_files {
+typedef struct facets_memo {
     memo_files index;
     memo_files *rows; /* n_rows of them */
     size_t n_rows;
-} facets_files;
+} facets_memo;
 
 /* facets/<code>/ of language lang: the project list's data files (facets.h), when the
  * language lists projects; each kept as it is when made from the same values (hashes: the
  * render pass's first worker's deps_memo, idle by now, knows the pages' hashes) */
 static bool
-write_facets(site *s, size_t lang, facets_files *files, deps_memo *hashes, build_stats *st, diag *d)
+write_facets(site *s, size_t lang, facets_memo *files, deps_memo *hashes, build_stats *st, diag *d)
 {
     const config *cfg = site_config(s);
     const facets *f = site_facets(s, lang);
@@ -566,9 +566,9 @@ typedef struct side_writes {
     site *s;
     output *out;
     memo_files sitemap;
-    facets_files *facets; /* per language */
-    deps_memo *hashes;    /* write_facets()'s */
-    build_stats *st;      /* sitemap_kept, facets_files, facets_kept: written by side_main() */
+    facets_memo *facets; /* per language */
+    deps_memo *hashes;   /* write_facets()'s */
+    build_stats *st;     /* sitemap_kept, facets_files, facets_kept: written by side_main() */
     diag *d;
     pthread_t thread;
 } side_writes;
@@ -590,9 +590,9 @@ side_begin(side_writes *w, memo *m, arena *a)
 {
     const config *cfg = site_config(w->s);
     memo_files_begin(m, &w->sitemap, "sitemap", w->out);
-    w->facets = xcalloc(cfg->n_languages + 1, sizeof(facets_files));
+    w->facets = xcalloc(cfg->n_languages + 1, sizeof(facets_memo));
     for (size_t k = 0; k < cfg->n_languages; k++) {
-        facets_files *ff = &w->facets[k];
+        facets_memo *ff = &w->facets[k];
         const char *code = cfg->languages[k].code;
         const facets *f = site_facets(w->s, k);
         memo_files_begin(m, &ff->index, arena_printf(a, "facets/%s", code), w->out);
@@ -609,7 +609,7 @@ side_end(side_writes *w)
 {
     memo_files_end(&w->sitemap);
     for (size_t k = 0; k < site_config(w->s)->n_languages; k++) {
-        facets_files *ff = &w->facets[k];
+        facets_memo *ff = &w->facets[k];
         memo_files_end(&ff->index);
         for (size_t r = 0; r < ff->n_rows; r++)
             memo_files_end(&ff->rows[r]);

@@ -115,7 +115,8 @@ walk(uint64_t h, int fd, unsigned depth, inputs_seen *seen, buf *rel)
         if (inputs_left_out(e->d_name)) /* "." and ".." too */
             continue;
         names = xgrow(names, n, &cap, sizeof(char *), 64);
-        names[n++] = xstrdup(e->d_name);
+        /* with seen, in its arena once: the folder's listing keeps them */
+        names[n++] = seen ? arena_strdup(seen->a, e->d_name) : xstrdup(e->d_name);
     }
     qsort(names, n, sizeof(char *), cmp_names);
     inputs_listing *listing = NULL;
@@ -137,8 +138,7 @@ walk(uint64_t h, int fd, unsigned depth, inputs_seen *seen, buf *rel)
             h = stat_hash(h, &st);
             size_t at = seen ? rel->len : 0;
             if (listing) /* an entry gone since readdir() is none, as for fs_list_dir() */
-                listing->entries[listing->n++] =
-                    (fs_entry){arena_strdup(seen->a, names[i]), fs_kind_of_mode(st.st_mode)};
+                listing->entries[listing->n++] = (fs_entry){names[i], fs_kind_of_mode(st.st_mode)};
             if (seen)
                 buf_puts(rel, names[i]);
             if (seen && S_ISREG(st.st_mode))
@@ -153,7 +153,8 @@ walk(uint64_t h, int fd, unsigned depth, inputs_seen *seen, buf *rel)
             if (seen)
                 buf_truncate(rel, at);
         }
-        free(names[i]);
+        if (!seen)
+            free(names[i]);
     }
     free(names);
     closedir(dir);

@@ -117,11 +117,9 @@ claim_locked(output *o, const char *path, char *own, const char *origin, const c
             *prev_origin = prev == PAGE ? NULL : prev;
         return prev == PAGE ? CLAIM_PAGE : CLAIM_COPY;
     }
-    if (prev) {
+    if (prev) /* given back: the table keeps the key it has */
         free(own);
-        own = (char *)path; /* not kept: the table keeps the key it has */
-    }
-    strtab_put(&o->claims, own, origin ? xstrdup(origin) : PAGE);
+    strtab_put(&o->claims, prev ? path : own, origin ? xstrdup(origin) : PAGE);
     return CLAIM_NEW;
 }
 

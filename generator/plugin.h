@@ -60,17 +60,17 @@ typedef struct plugin_closing plugin_closing;
 plugin_closing *plugin_host_close_start(plugin_host *h);
 void plugin_host_close_end(plugin_closing *c);
 
-/* What a build keeps of each page hook's result for the next (memo.c), so that a page
- * hook runs again only for the pages whose value, or the values of `site` it read, changed:
- * while a page hook runs, the keys it reads of `site` are noted (site_keys: each ended by
- * '\0'; all_site when it went through all of them with pairs()). On the worker threads
- * (worker: the pool's number), except start. */
 /* A value as serial_put_value() wrote it (bytes NULL: none), borrowed. */
 typedef struct plugin_bytes {
     const void *bytes;
     size_t len;
 } plugin_bytes;
 
+/* What a build keeps of each page hook's result for the next (memo.c), so that a page
+ * hook runs again only for the pages whose value, or the values of `site` it read, changed:
+ * while a page hook runs, the keys it reads of `site` are noted (site_keys: each ended by
+ * '\0'; all_site when it went through all of them with pairs()). On the worker threads
+ * (worker: the pool's number), except start. */
 typedef struct plugin_page_memo {
     /* Before the pages of one plugin: n of them (main thread). */
     void (*start)(void *payload, size_t n);

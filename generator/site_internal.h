@@ -144,8 +144,9 @@ str_val(site *s, const char *str)
     return text_val(s->a, str);
 }
 
-/* As text_val(), str not copied: a text of the model, which lives as long as the value
- * (a page's title, URL, summary). */
+/* As text_val(), str not copied: a text that lives as long as the value (a page's fields,
+ * a literal, a name of site.yaml's: at 10,000 pages the page contexts took 90,000 copies);
+ * null for NULL. */
 static inline value *
 text_ref(arena *a, const char *str)
 {

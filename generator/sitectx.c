@@ -178,14 +178,6 @@ name_declared_terms(site *s, value *m, const page *p)
 
 #define CTX_PAIRS_MAX 24 /* the keys ctx_page() sets */
 
-/* A string value of str, which outlives the model (a page's fields, a literal, a name of
- * site.yaml's): borrowed, not copied (90,000 copies at 10,000 pages); null for NULL. */
-static value *
-ref_val(site *s, const char *str)
-{
-    return text_ref(s->a, str);
-}
-
 /* m, a copy of front's pairs, with keys[k] set to vals[k] in order (each key once): a key
  * front has is replaced in place, the others added at the end without a search (a lookup
  * of each of the twenty keys in front or in m cost 140 instructions, 34 million at 10,000
@@ -218,13 +210,13 @@ ctx_page(site *s, page *p, page *lower, page *higher)
     value *vals[CTX_PAIRS_MAX];
     size_t n = 0;
 #define PUT(k, v) (keys[n] = VALUE_KEY(k), vals[n++] = (v))
-    PUT("title", ref_val(s, p->title));
-    PUT("slug", ref_val(s, p->slug));
-    PUT("url", ref_val(s, p->url));
-    PUT("permalink", ref_val(s, p->permalink));
-    PUT("path", ref_val(s, p->path));
-    PUT("section", ref_val(s, p->section));
-    PUT("kind", ref_val(s, page_kind(p)));
+    PUT("title", text_ref(s->a, p->title));
+    PUT("slug", text_ref(s->a, p->slug));
+    PUT("url", text_ref(s->a, p->url));
+    PUT("permalink", text_ref(s->a, p->permalink));
+    PUT("path", text_ref(s->a, p->path));
+    PUT("section", text_ref(s->a, p->section));
+    PUT("kind", text_ref(s->a, page_kind(p)));
     PUT("date", OR_NULL(p->date));
     PUT("updated", OR_NULL(p->updated));
     PUT("draft", value_new_bool(s->a, p->draft, SRC_NONE));
@@ -233,14 +225,14 @@ ctx_page(site *s, page *p, page *lower, page *higher)
     PUT("summary_auto", value_new_bool(s->a, !value_map_get(p->front, "summary"), SRC_NONE));
     PUT("params", p->front);
     if (p->cohort)
-        PUT("cohort", ref_val(s, p->cohort));
+        PUT("cohort", text_ref(s->a, p->cohort));
     PUT("stages", p->stages);
     PUT("days_total",
         p->days_total >= 0 ? num_val(s, (double)p->days_total) : value_new_null(s->a, SRC_NONE));
     PUT("terms", p->terms ? p->terms : value_new_map(s->a, SRC_NONE));
     PUT("lower", lower ? ctx_page_link(s, lower) : value_new_null(s->a, SRC_NONE));
     PUT("higher", higher ? ctx_page_link(s, higher) : value_new_null(s->a, SRC_NONE));
-    PUT("lang", ref_val(s, page_text_lang(s, p)));
+    PUT("lang", text_ref(s->a, page_text_lang(s, p)));
     PUT("translations", page_translations(s, p));
 #undef PUT
 #undef OR_NULL

@@ -29,6 +29,8 @@ char *arena_strdup(arena *a, const char *s);
  * memory when its bytes would wrap) and *cap updated; the old copy is left to the arena.
  * elem is the size of an item. */
 void *arena_grow(arena *a, void *items, size_t len, size_t *cap, size_t elem, size_t first);
+/* "dir/name" owned by a (without printf: a site's content folder has a path per file). */
+char *arena_join(arena *a, const char *dir, const char *name);
 /* printf into memory owned by a. */
 char *arena_printf(arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

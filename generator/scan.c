@@ -69,7 +69,7 @@ scan_dir(scan *sc, const char *root, const char *rel, const char *sec_name, int 
         if (ents[i].kind != FS_FILE || len < 4 || strcmp(name + len - 3, ".md") != 0 ||
             inputs_left_out(name) || strcasecmp(name, "README.md") == 0)
             continue;
-        const char *child = arena_printf(a, "%s/%s", rel, name);
+        const char *child = arena_join(a, rel, name);
         if (!page_is_bundle(child, &dir_len)) {
             diag_report(d, DIAG_WARNING, SRC_POS(child, 0, 0),
                         "not a page: in a page bundle (a folder with an index.md), only "
@@ -93,7 +93,7 @@ scan_dir(scan *sc, const char *root, const char *rel, const char *sec_name, int 
         const char *name = ents[i].name;
         if (inputs_left_out(name))
             continue; /* hidden and editor files */
-        const char *child = arena_printf(a, "%s/%s", rel, name);
+        const char *child = arena_join(a, rel, name);
         if (ents[i].kind == FS_SYMLINK) {
             warn_symlink(child, d);
             continue;

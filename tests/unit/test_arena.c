@@ -64,6 +64,26 @@ main(void)
     OK(zalloc_zero(c, 4096), "zalloc'd memory after a reset is zero");
     arena_free(c);
 
+    /* a big allocation has a block of its own: zalloc'd, it is zero although malloc may
+     * hand back what a freed arena wrote (calloc() zeroes it, or takes fresh pages) */
+    for (int round = 0; round < 3; round++) {
+        arena *e = arena_new();
+        arena_alloc(e, 100);
+        size_t big = (size_t)(64 + 32 * round) * 1024; /* above the threshold, and in the heap */
+        unsigned char *p = arena_zalloc(e, big);
+        bool zero = true;
+        for (size_t i = 0; i < big; i++)
+            zero = zero && p[i] == 0;
+        OK(zero, "a big zalloc'd block is zero");
+        memset(p, 0x5a, big);
+        memset(arena_alloc(e, big), 0x5b, big);
+        arena_free(e);
+    }
+    arena *j = arena_new();
+    STR_EQ(arena_join(j, "content/projects", "a.md"), "content/projects/a.md", "joined");
+    STR_EQ(arena_join(j, "", "a.md"), "/a.md", "an empty folder still gets its slash");
+    arena_free(j);
+
     /* the blocks taken are counted: kept ones and new ones alike */
     arena_blocks_taken();
     arena *d = arena_new();

@@ -212,6 +212,17 @@ test_symlinks(void)
     OK(write_str(o, "n1/n2/n3/x.html", "x", d) && write_str(o, "n1/n2/y.html", "y", d) &&
            write_str(o, "n1/n2/n4/z.html", "z", d),
        "new directories made at any depth, beside ones there");
+    /* a page's dir/index.html has dir made first (create_in_new_dir), never through a link */
+    OK(!write_str(o, "evil/index.html", "pwned", d), "a page in a directory link fails");
+    OK(!write_str(o, "evil/deep/index.html", "pwned", d), "a page beneath a directory link fails");
+    OK(!exists("outside/index.html") && !exists("outside/deep"), "nothing made through the link");
+    OK(write_str(o, "m1/m2/m3/index.html", "3", d) && write_str(o, "m1/m2/index.html", "2", d) &&
+           write_str(o, "m1/m2/m4/index.html", "4", d) && write_str(o, "m1/index.html", "1", d) &&
+           write_str(o, "index.html", "0", d),
+       "pages in new folders at any depth, in folders there, and at the root");
+    char page[512];
+    snprintf(page, sizeof page, "%s/m1/m2/m4/index.html", tmp);
+    FILE_EQ(page, "4");
     /* a link as the file itself */
     snprintf(link, sizeof link, "%s/%s/file.html", base, tmp);
     snprintf(target, sizeof target, "%s/outside/target", base);
@@ -228,7 +239,9 @@ test_symlinks(void)
     OK(symlink(target, from) == 0, "plant ok -> outside");
     OK(!write_str(o, "ok/b.html", "pwned", d), "write through a swapped directory fails");
     OK(!exists("outside/b.html"), "nothing written through the swapped directory");
-    INT_EQ(diag_error_count(d), 4, "four errors");
+    OK(!write_str(o, "ok/index.html", "pwned", d), "a page in a swapped directory fails");
+    OK(!exists("outside/index.html"), "no page written through the swapped directory");
+    INT_EQ(diag_error_count(d), 7, "seven errors");
     OK(diag_has(d, "cannot write"), "error says what failed");
     output_abort(o);
     OK(find_tmp() == NULL, "abort removes the tree with its links");

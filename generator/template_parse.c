@@ -568,7 +568,6 @@ leave(parser *p)
  * ===================================================================== */
 
 static template_expr *parse_expr(parser *p);
-static template_expr *parse_or(parser *p);
 
 static template_expr *
 new_expr(parser *p, template_expr_kind kind, const token *at)
@@ -952,146 +951,99 @@ parse_unary(parser *p, bool with_filters)
     return with_filters ? parse_filters(p, e) : e;
 }
 
-static template_expr *
-parse_mul(parser *p)
+/* The binary operators, by level of precedence, lowest first (one table and one function,
+ * parse_binary(), as Lua's lparser.c has its priority[] and subexpr()): every level is
+ * left-associative; `not`, a prefix, stands between `and` and the comparisons (NOT_LEVEL),
+ * and `not in` is one operator of two words. */
+typedef struct {
+    const char *text;
+    bool word; /* a name (and, or, in), not punctuation */
+    template_expr_kind kind;
+    template_op op;
+    int level;
+} binop;
+
+enum { NOT_LEVEL = 3 };
+
+static const binop BINOPS[] = {
+    {"or", true, TEMPLATE_EX_OR, TEMPLATE_OP_NOT, 1},
+    {"and", true, TEMPLATE_EX_AND, TEMPLATE_OP_NOT, 2},
+    {"==", false, TEMPLATE_EX_BINARY, TEMPLATE_OP_EQ, 4},
+    {"!=", false, TEMPLATE_EX_BINARY, TEMPLATE_OP_NE, 4},
+    {"<=", false, TEMPLATE_EX_BINARY, TEMPLATE_OP_LE, 4},
+    {">=", false, TEMPLATE_EX_BINARY, TEMPLATE_OP_GE, 4},
+    {"<", false, TEMPLATE_EX_BINARY, TEMPLATE_OP_LT, 4},
+    {">", false, TEMPLATE_EX_BINARY, TEMPLATE_OP_GT, 4},
+    {"in", true, TEMPLATE_EX_BINARY, TEMPLATE_OP_IN, 4},
+    {"~", false, TEMPLATE_EX_BINARY, TEMPLATE_OP_CONCAT, 5},
+    {"+", false, TEMPLATE_EX_BINARY, TEMPLATE_OP_ADD, 6},
+    {"-", false, TEMPLATE_EX_BINARY, TEMPLATE_OP_SUB, 6},
+    {"*", false, TEMPLATE_EX_BINARY, TEMPLATE_OP_MUL, 7},
+    {"/", false, TEMPLATE_EX_BINARY, TEMPLATE_OP_DIV, 7},
+    {"//", false, TEMPLATE_EX_BINARY, TEMPLATE_OP_FLOORDIV, 7},
+    {"%", false, TEMPLATE_EX_BINARY, TEMPLATE_OP_MOD, 7},
+};
+static const binop NOT_IN = {"not in", true, TEMPLATE_EX_BINARY, TEMPLATE_OP_NOT_IN, 4};
+
+/* The binary operator at t, NULL when there is none; *tokens: how many tokens it takes. */
+static const binop *
+binop_at(const token *t, int *tokens)
 {
-    template_expr *a = parse_unary(p, true);
-    while (a) {
-        const token *t = p->t;
-        template_op op;
-        if (is_punct(t, "*"))
-            op = TEMPLATE_OP_MUL;
-        else if (is_punct(t, "/"))
-            op = TEMPLATE_OP_DIV;
-        else if (is_punct(t, "//"))
-            op = TEMPLATE_OP_FLOORDIV;
-        else if (is_punct(t, "%"))
-            op = TEMPLATE_OP_MOD;
-        else
-            break;
-        advance(p);
-        template_expr *b = parse_unary(p, true);
-        a = b ? binary(p, t, TEMPLATE_EX_BINARY, op, a, b) : NULL;
+    *tokens = 1;
+    if (is_name(t, "not") && is_name(t + 1, "in")) {
+        *tokens = 2;
+        return &NOT_IN;
     }
-    return a;
+    for (size_t i = 0; i < sizeof BINOPS / sizeof BINOPS[0]; i++)
+        if (BINOPS[i].word ? is_name(t, BINOPS[i].text) : is_punct(t, BINOPS[i].text))
+            return &BINOPS[i];
+    return NULL;
 }
 
+/* An operand with every operator above level limit: `not` first when limit allows it
+ * (not binds the comparisons and tighter: not a == b is not (a == b)), else a unary
+ * operand; then each operator above limit with its right operand, which takes only the
+ * operators above that operator's own level. */
 static template_expr *
-parse_add(parser *p)
+parse_binary(parser *p, int limit)
 {
-    template_expr *a = parse_mul(p);
-    while (a && (is_punct(p->t, "+") || is_punct(p->t, "-"))) {
-        const token *t = p->t;
-        advance(p);
-        template_expr *b = parse_mul(p);
-        a = b ? binary(p, t, TEMPLATE_EX_BINARY, t->s[0] == '+' ? TEMPLATE_OP_ADD : TEMPLATE_OP_SUB,
-                       a, b)
-              : NULL;
-    }
-    return a;
-}
-
-static template_expr *
-parse_concat(parser *p)
-{
-    template_expr *a = parse_add(p);
-    while (a && is_punct(p->t, "~")) {
-        const token *t = p->t;
-        advance(p);
-        template_expr *b = parse_add(p);
-        a = b ? binary(p, t, TEMPLATE_EX_BINARY, TEMPLATE_OP_CONCAT, a, b) : NULL;
-    }
-    return a;
-}
-
-static template_expr *
-parse_compare(parser *p)
-{
-    static const struct {
-        const char *s;
-        template_op op;
-    } ops[] = {{"==", TEMPLATE_OP_EQ}, {"!=", TEMPLATE_OP_NE}, {"<=", TEMPLATE_OP_LE},
-               {">=", TEMPLATE_OP_GE}, {"<", TEMPLATE_OP_LT},  {">", TEMPLATE_OP_GT}};
-    template_expr *a = parse_concat(p);
-    while (a) {
-        const token *t = p->t;
-        template_op op = TEMPLATE_OP_NOT;
-        bool found = false;
-        for (size_t i = 0; i < sizeof ops / sizeof ops[0] && !found; i++)
-            if (is_punct(t, ops[i].s)) {
-                op = ops[i].op;
-                found = true;
-            }
-        if (found) {
-            advance(p);
-        } else if (is_name(t, "in")) {
-            op = TEMPLATE_OP_IN;
-            advance(p);
-        } else if (is_name(t, "not") && is_name(t + 1, "in")) {
-            op = TEMPLATE_OP_NOT_IN;
-            advance(p);
-            advance(p);
-        } else {
-            break;
-        }
-        template_expr *b = parse_concat(p);
-        a = b ? binary(p, t, TEMPLATE_EX_BINARY, op, a, b) : NULL;
-    }
-    return a;
-}
-
-static template_expr *
-parse_not(parser *p)
-{
+    template_expr *a;
     const token *t = p->t;
-    if (is_name(t, "not")) {
+    if (limit <= NOT_LEVEL && is_name(t, "not")) {
         if (!enter(p))
             return NULL;
         advance(p);
-        template_expr *a = parse_not(p);
+        template_expr *x = parse_binary(p, NOT_LEVEL);
         leave(p);
-        return a ? unary(p, t, TEMPLATE_OP_NOT, a) : NULL;
+        a = x ? unary(p, t, TEMPLATE_OP_NOT, x) : NULL;
+    } else {
+        a = parse_unary(p, true);
     }
-    return parse_compare(p);
-}
-
-static template_expr *
-parse_and(parser *p)
-{
-    template_expr *a = parse_not(p);
-    while (a && is_name(p->t, "and")) {
-        const token *t = p->t;
-        advance(p);
-        template_expr *b = parse_not(p);
-        a = b ? binary(p, t, TEMPLATE_EX_AND, TEMPLATE_OP_NOT, a, b) : NULL;
-    }
-    return a;
-}
-
-static template_expr *
-parse_or(parser *p)
-{
-    template_expr *a = parse_and(p);
-    while (a && is_name(p->t, "or")) {
-        const token *t = p->t;
-        advance(p);
-        template_expr *b = parse_and(p);
-        a = b ? binary(p, t, TEMPLATE_EX_OR, TEMPLATE_OP_NOT, a, b) : NULL;
+    while (a) {
+        int tokens;
+        const binop *op = binop_at(p->t, &tokens);
+        if (!op || op->level <= limit)
+            break;
+        t = p->t;
+        while (tokens--)
+            advance(p);
+        template_expr *b = parse_binary(p, op->level);
+        a = b ? binary(p, t, op->kind, op->op, a, b) : NULL;
     }
     return a;
 }
 
-/* expr := or ['if' or ['else' expr]] */
+/* expr := operators ['if' operators ['else' expr]] */
 static template_expr *
 parse_expr(parser *p)
 {
     if (!enter(p))
         return NULL;
-    template_expr *e = parse_or(p);
+    template_expr *e = parse_binary(p, 0);
     if (e && is_name(p->t, "if")) {
         const token *t = p->t;
         advance(p);
-        template_expr *c = parse_or(p), *otherwise = NULL;
+        template_expr *c = parse_binary(p, 0), *otherwise = NULL;
         if (c && is_name(p->t, "else")) {
             advance(p);
             if (!(otherwise = parse_expr(p)))
@@ -1258,11 +1210,11 @@ parse_for(parser *p, const token *open)
     }
     if (ok) {
         advance(p);
-        ok = (n->u.for_.iter = parse_or(p)) != NULL;
+        ok = (n->u.for_.iter = parse_binary(p, 0)) != NULL;
     }
     if (ok && is_name(p->t, "if")) {
         advance(p);
-        ok = (n->u.for_.filter = parse_or(p)) != NULL;
+        ok = (n->u.for_.filter = parse_binary(p, 0)) != NULL;
     }
     tag_end(p, ok);
     if (!push_open(p, "for", stops_for, open))

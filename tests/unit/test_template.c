@@ -126,6 +126,12 @@ test_expressions(const value *ctx)
     CHECK("{{ 1 < 2 == true }}", "true"); /* left to right */
     CHECK("{{ not 1 and 0 }}|{{ not (1 and 0) }}", "false|true");
     CHECK("{{ 0 or nothing or 'x' }}", "x");
+    /* the levels of BINOPS (template_parse.c): not above and, below the comparisons */
+    CHECK("{{ not 1 == 2 }}|{{ 1 and not 0 }}|{{ not not 1 }}", "true|true|true");
+    CHECK("{{ 1 not in [2] }}|{{ not 1 in [1] }}|{{ 2 ~ 3 == '23' }}", "true|false|true");
+    CHECK("{{ 1 + 1 == 2 and 3 > 2 or false }}|{{ 0 and 1 or 2 }}|{{ 1 or 0 and 0 }}", "true|2|1");
+    CHECK("{{ 10 - 2 - 3 }}|{{ 100 / 10 / 5 }}|{{ 2 * 3 // 4 }}", "5|2|1");
+    CHECK_ERR("{{ 1 == not 0 }}", "t.html:1:9: error: expected an expression, got 'not'\n");
     CHECK("{{ n * 2 if n > 2 else 0 }}", "6");
     CHECK("{{ n is odd and n in [1, 3] }}", "true");
     CHECK("{{ 'a' ~ n ~ true }}", "a3true");

@@ -18,6 +18,7 @@
 #include "output.h"
 #include "plugin.h"
 #include "pool.h"
+#include "profile.h"
 #include "scan.h"
 #include "schema.h"
 #include "search.h"
@@ -128,6 +129,7 @@ typedef struct render_job {
     void (*ready)(void *payload, const char *path, const char *html, size_t len);
     void *ready_payload;
     const unsigned char *done;
+    profile *profile; /* build_options.profile */
 } render_job;
 
 /* A worker's HTML buffer up to this size is kept for its next page. */
@@ -162,8 +164,11 @@ render_one(size_t i, size_t worker, void *payload)
     arena_reset(scratch);
     if (kept) {
         atomic_fetch_add_explicit(&j->kept, 1, memory_order_relaxed);
+        if (j->profile)
+            profile_keep(j->profile, PROFILE_TEMPLATE, name);
         return;
     }
+    double start = j->profile ? pool_now_ms() : 0;
     buf *html = &j->html[worker];
     buf_clear(html);
     char note[512];
@@ -175,6 +180,8 @@ render_one(size_t i, size_t worker, void *payload)
     size_t reports = diag_thread_reports();
     bool ok =
         template_render_logged(html, j->ts, name, o->ctx, scratch, log, j->caches[worker], j->d);
+    if (j->profile)
+        profile_add(j->profile, PROFILE_TEMPLATE, name, pool_now_ms() - start);
     if (ok && html->len > FS_MAX_OUTPUT) { /* a runaway loop must not fill the disk */
         fs_report_too_large(j->d, o->origin, "output", html->len, FS_MAX_OUTPUT, "a rendered page");
         ok = false;
@@ -948,6 +955,7 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     *plugin_cfg = *cfg;
     config_scale_plugin_limits(plugin_cfg, n_pages);
     host = plugin_host_new(plugin_cfg, &paths, a, d);
+    plugin_host_set_profile(host, opt->profile);
     if (diag_error_count(d))
         goto done;
     if (host && !memo_run_plugins(m, host, s, workers, load_arenas, &st.plugins_kept, a, d))
@@ -1000,8 +1008,8 @@ build_site(const build_options *opt, build_stats *stats, diag *d)
     frags = template_frags_new(template_frags_budget(n_outputs));
     for (size_t w = 0; w < workers; w++)
         caches[w] = template_cache_new(frags);
-    render_job job = {outputs, ts,    out,    scratch, html_bufs, d,    m,
-                      logs,    memos, caches, 0,       NULL,      NULL, NULL};
+    render_job job = {outputs, ts,     out, scratch, html_bufs, d,    m,           logs,
+                      memos,   caches, 0,   NULL,    NULL,      NULL, opt->profile};
     unsigned char *done = render_first(opt, &job, n_outputs, out, d);
     job.done = done;
     pool_run(workers, n_outputs, render_one, &job);

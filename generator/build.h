@@ -54,6 +54,9 @@ typedef struct build_options {
      * reloads the open pages then. NULL: none. */
     void (*committed)(void *payload);
     void *committed_payload;
+    /* when not NULL, every render's time goes there by template (and a kept render is
+     * counted), and every plugin call's by plugin and hook (--profile) */
+    struct profile *profile;
 } build_options;
 
 typedef struct build_stats {

@@ -9,6 +9,7 @@
 #include "fs.h"
 #include "markdown.h"
 #include "pool.h"
+#include "profile.h"
 #include "progress.h"
 #include "scaffold.h"
 #include "serve.h"
@@ -43,6 +44,8 @@ static const char usage_text[] =
     "      --future         also publish pages dated in the future\n"
     "  -f, --force          replace an output folder that clinfolio did not make\n"
     "      --clean          render every page (ignore what the last build remembered)\n"
+    "      --profile        after the build, the time of each template's renders and of\n"
+    "                       each plugin hook's calls, the most first\n"
     "  -b, --base-url URL   replace site.yaml's base_url (e.g. http://localhost:8080/)\n"
     "  -j, --jobs N         worker threads (default: one per processor)\n"
     "      --strict         treat warnings as errors\n"
@@ -151,10 +154,11 @@ typedef struct cli {
     build_options opt;
     int verbosity; /* 0 -q, 1, 2 -v */
     bool strict;
-    bool json; /* check --format json */
+    bool json;    /* check --format json */
+    bool profile; /* build --profile */
 } cli;
 
-enum { OPT_VERSION = 256, OPT_STRICT, OPT_FUTURE, OPT_FORMAT, OPT_CLEAN };
+enum { OPT_VERSION = 256, OPT_STRICT, OPT_FUTURE, OPT_FORMAT, OPT_CLEAN, OPT_PROFILE };
 
 /* Reads argv into c. Returns -1 to go on, else the exit status (after --help, --version
  * or a usage error). Options of build that check does not take are unknown to check. */
@@ -176,6 +180,7 @@ parse_options(cli *c, int argc, char **argv, bool check)
         {"future", no_argument, NULL, OPT_FUTURE},
         {"format", required_argument, NULL, OPT_FORMAT},
         {"clean", no_argument, NULL, OPT_CLEAN},
+        {"profile", no_argument, NULL, OPT_PROFILE},
         {NULL, 0, NULL, 0},
     };
     *c = (cli){.opt = {.root = ".", .datadir = datadir()}, .verbosity = 1};
@@ -187,8 +192,9 @@ parse_options(cli *c, int argc, char **argv, bool check)
             return usage_error("option '-%c' is for build, not check", ch);
         if (!check && ch == OPT_FORMAT)
             return usage_error("option '--format' is for check, not build");
-        if (check && ch == OPT_CLEAN)
-            return usage_error("option '--clean' is for build, not check");
+        if (check && (ch == OPT_CLEAN || ch == OPT_PROFILE))
+            return usage_error("option '--%s' is for build, not check",
+                               ch == OPT_CLEAN ? "clean" : "profile");
         switch (ch) {
         case 's':
             c->opt.root = optarg;
@@ -225,6 +231,9 @@ parse_options(cli *c, int argc, char **argv, bool check)
             break;
         case OPT_CLEAN:
             c->opt.clean = true;
+            break;
+        case OPT_PROFILE:
+            c->profile = true;
             break;
         case OPT_FORMAT:
             if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0)
@@ -266,6 +275,7 @@ cmd_build(int argc, char **argv)
     double t0 = pool_now_ms();
     opt.progress = start_progress(verbosity);
     opt.cache_notes = verbosity > 1;
+    opt.profile = c.profile ? profile_new() : NULL;
     bool ok = build_site(&opt, &stats, d);
     progress_free(opt.progress);
     double ms = pool_now_ms() - t0;
@@ -312,6 +322,12 @@ cmd_build(int argc, char **argv)
             build_stats_print_times(stdout, &stats);
         }
     }
+    if (opt.profile && ok) {
+        if (verbosity < 2) /* -v printed them */
+            build_stats_print_times(stdout, &stats);
+        profile_print(stdout, opt.profile, opt.workers ? opt.workers : pool_default_workers());
+    }
+    profile_free(opt.profile);
     diag_free(d);
     buf_free(&out_dir);
     return status;

@@ -8,6 +8,7 @@
 #include "hash.h"
 #include "ident.h"
 #include "pool.h"
+#include "profile.h"
 #include "selfcheck.h"
 #include "serial.h"
 #include "smallpool.h"
@@ -142,6 +143,7 @@ struct plugin_host {
     bool watchdog_running;
     bool stop;           /* under lock: the watchdog ends */
     pthread_cond_t wake; /* signals stop */
+    profile *profile;    /* plugin_host_set_profile(): every hook call's time goes there */
 };
 
 static _Thread_local lstate *thread_state;
@@ -363,9 +365,12 @@ error_handler(lua_State *L)
 }
 
 /* Calls the function below nargs arguments with the limits armed. Returns the status;
- * on an error the error value is on the stack (and S->hit says if it was a limit). */
+ * on an error the error value is on the stack (and S->hit says if it was a limit). hook
+ * (and what, a shortcode's or filter's name, or NULL) names the call in the host's
+ * profile (build --profile); NULL: not profiled (a plugin file's own run). */
 static int
-limited_call(lstate *S, const plugin *p, int nargs, int nres, diag *d)
+limited_call(lstate *S, const plugin *p, const char *hook, const char *what, int nargs, int nres,
+             diag *d)
 {
     lua_State *L = S->L;
     if (S->hit || !counting(S)) { /* back to normal after a limit, or a late signal */
@@ -395,7 +400,13 @@ limited_call(lstate *S, const plugin *p, int nargs, int nres, diag *d)
     pthread_mutex_unlock(&S->h->lock);
     calling_here = S;
     S->in_call = true;
+    double start = S->h->profile && hook ? pool_now_ms() : 0;
     int status = lua_pcall(L, nargs, nres, handler);
+    if (S->h->profile && hook) {
+        char name[192];
+        snprintf(name, sizeof name, "%s %s%s%s", p->name, hook, what ? " " : "", what ? what : "");
+        profile_add(S->h->profile, PROFILE_PLUGIN, name, pool_now_ms() - start);
+    }
     S->in_call = false;
     calling_here = outer;
     pthread_mutex_lock(&S->h->lock);
@@ -1585,7 +1596,7 @@ state_load_plugins(lstate *S, size_t only, diag *d)
         if (status == LUA_OK) {
             push_sandbox_env(L);
             lua_setupvalue(L, -2, 1); /* the chunk's _ENV */
-            status = limited_call(S, p, 0, 1, d);
+            status = limited_call(S, p, NULL, NULL, 0, 1, d);
         }
         if (status != LUA_OK) {
             report_hook_failure(S, p, status, "loading the plugin", d);
@@ -1809,6 +1820,13 @@ plugin_host_new(const config *cfg, const plugin_paths *paths, arena *a, diag *d)
     }
     thread_state = h->main;
     return h;
+}
+
+void
+plugin_host_set_profile(plugin_host *h, profile *p)
+{
+    if (h)
+        h->profile = p;
 }
 
 void
@@ -2057,7 +2075,7 @@ page_one(size_t i, size_t w, void *payload)
         watch_site(S, job->site_ctx);
         push_value(S->L, pg->ctx, false);
         push_value(S->L, job->site_ctx, false);
-        int status = limited_call(S, p, 2, 1, d);
+        int status = limited_call(S, p, job->hook, NULL, 2, 1, d);
         S->watched_site = NULL;
         if (status != LUA_OK) {
             report_hook_failure(S, p, status, job->hook, d);
@@ -2368,7 +2386,7 @@ site_ahead_main(void *arg)
         push_value(S->L, job->view, false);
         int facts = push_facts(S, p);
         diag *pd = diag_new();
-        int status = limited_call(S, p, 1 + facts, 1, pd);
+        int status = limited_call(S, p, "site_loaded", NULL, 1 + facts, 1, pd);
         S->watched_site = NULL;
         if (status == LUA_OK && !saw_data(S)) {
             job->ref[i] = luaL_ref(S->L, LUA_REGISTRYINDEX);
@@ -2397,7 +2415,7 @@ site_loaded_one(plugin_host *h, size_t i, value *site_ctx, int ref, diag *d)
             return true;
         push_value(S->L, site_ctx, false);
         int facts = push_facts(S, p);
-        int status = limited_call(S, p, 1 + facts, 1, d);
+        int status = limited_call(S, p, "site_loaded", NULL, 1 + facts, 1, d);
         if (status != LUA_OK) {
             report_hook_failure(S, p, status, "site_loaded", d);
             return false;
@@ -2674,7 +2692,7 @@ run_generate(plugin_host *h, const value *site_ctx, plugin_output **outs, size_t
         if (!push_hook(S, i, "generate", LUA_TFUNCTION))
             continue;
         push_value(L, site_ctx, false);
-        int status = limited_call(S, p, 1, 1, d);
+        int status = limited_call(S, p, "generate", NULL, 1, 1, d);
         if (status != LUA_OK) {
             report_hook_failure(S, p, status, "generate", d);
             return false;
@@ -2808,7 +2826,7 @@ plugin_shortcode(buf *html, const shortcode_call *call, void *payload, diag *d)
     lua_setfield(L, -2, "page");
     push_value(L, h->site_ctx, false);
     lua_setfield(L, -2, "site");
-    int status = limited_call(S, p, 2, 1, d);
+    int status = limited_call(S, p, "shortcode", call->name, 2, 1, d);
     if (status != LUA_OK) {
         lua_failure f;
         read_failure(&f, S, p, status);
@@ -2873,7 +2891,7 @@ run_filter(value **out, const value *input, const value *args, arena *scratch, d
     lua_remove(L, -2);
     push_value(L, input, true); /* copies: template values may live in scratch */
     push_value(L, args, true);
-    int status = limited_call(S, p, 2, 1, d);
+    int status = limited_call(S, p, "filter", f->name, 2, 1, d);
     if (status != LUA_OK) {
         lua_failure fl;
         read_failure(&fl, S, p, status);

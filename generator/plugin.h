@@ -52,6 +52,10 @@ typedef struct plugin_output {
  * diag_error_count to tell which. Memory of results goes into a, on the main thread only. */
 plugin_host *plugin_host_new(const config *cfg, const plugin_paths *paths, arena *a, diag *d);
 void plugin_host_free(plugin_host *h);
+/* From now on the time of every hook call (page_facts, site_loaded, page, generate, a
+ * shortcode, a filter) goes to p by plugin and hook (build --profile); NULL: none. */
+struct profile;
+void plugin_host_set_profile(plugin_host *h, struct profile *p);
 /* plugin_host_free(h) on a thread of its own, for a build that calls no plugin any more
  * (closing the Lua states of two site hooks over 10,000 pages took 16-19 ms of the main
  * thread); plugin_host_close_end() waits for it and frees the handle. h is freed at once

@@ -34,7 +34,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import tally  # noqa: E402
-from tally import check, done  # noqa: E402
+from tally import check, done, copy_demo  # noqa: E402
 
 FACETS = ["cohort", "department", "status", "stage"]
 LIMIT = 512 * 1024
@@ -336,11 +336,7 @@ def check_generated(tmp):
 def main():
     tmp = tempfile.mkdtemp(prefix="facets-test-")
     try:
-        site = os.path.join(tmp, "demo")
-        os.mkdir(site)
-        for name in ("site.yaml", "content", "themes", "plugins"):
-            src = os.path.join(ROOT, name)
-            (shutil.copytree if os.path.isdir(src) else shutil.copy)(src, os.path.join(site, name))
+        site = copy_demo(os.path.join(tmp, "demo"))
         with open(os.path.join(site, "site.yaml"), "a", encoding="utf-8") as f:
             f.write("paginate: 5\n")
         out = os.path.join(tmp, "out")

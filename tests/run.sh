@@ -11,7 +11,8 @@
 #   plugins   the bundled metrics plugin against metrics computed by hand, and its groups
 #             of a field that is not text (tests/plugins/groups_test.py)
 #   incremental  tests/incremental_test.py: incremental builds against clean ones;
-#             tests/incremental_fuzz.py: the same under random edits
+#             tests/incremental_fuzz.py: the same under random edits;
+#             tests/profile_test.py: build --profile's counts
 #   search    tests/search_test.py (each build): the index files, tokenizers in step;
 #             tests/validate/search.js (once): queries in Chromium, the no-JS fallback
 #   facets    tests/facets_test.py (each build): the project list's data files and counts;
@@ -650,6 +651,11 @@ PY
     # fuzz runs more): each incremental build against a clean one, bytes and diagnostics
     counts "$B incremental builds under random edits" \
         /usr/bin/python3 tests/incremental_fuzz.py "$bin" 32 1
+
+    # issue 10: build --profile (tests/profile_test.py): every template's renders and kept
+    # ones and every plugin hook's calls, as -v counts them, after a clean build and a
+    # body edit; an unchanged rebuild says nothing ran; check --profile is a usage error
+    counts "$B build --profile" /usr/bin/python3 tests/profile_test.py "$bin"
 
     # issue 11: a bilingual site (tests/multilingual_test.py): pages per language, lang,
     # reciprocal hreflang, sitemap alternates, a feed per language, metrics counted once

@@ -25,7 +25,7 @@ ROOT = os.path.dirname(HERE)
 TOKENIZER = os.path.abspath(sys.argv[2]) if len(sys.argv) > 2 else \
     os.path.join(ROOT, "build", "tests", "test_search")
 sys.path.insert(0, HERE)
-from tally import check, done  # noqa: E402
+from tally import check, done, copy_demo  # noqa: E402
 
 STRINGS = [
     "Anti-fog goggles with hydrophobic drainage channels",
@@ -112,11 +112,7 @@ def check_index(index, lang):
 def main():
     tmp = tempfile.mkdtemp(prefix="search-test-")
     try:
-        site = os.path.join(tmp, "site")
-        os.mkdir(site)
-        for name in ("site.yaml", "content", "themes", "plugins"):
-            src = os.path.join(ROOT, name)
-            (shutil.copytree if os.path.isdir(src) else shutil.copy)(src, os.path.join(site, name))
+        site = copy_demo(os.path.join(tmp, "site"))
         out = os.path.join(tmp, "out")
         check(build(site, out), "the demo builds")
         zh, en = os.path.join(out, "search", "zh"), os.path.join(out, "search", "en")

@@ -1111,34 +1111,45 @@ hook_key(const memo *m, const char *plugin, uint64_t page_hash, const value *sit
     return h;
 }
 
-/* The record "<kind>/<plugin>/<path>" of a per-page hook for pages[i] (kind "hook": page
- * hooks, "facts": page_facts hooks), into place first + i; restored counts those recalled.
- * hashes_made: m->hook_page_hash holds the pages as this plugin's hooks see them. */
+/* A kind of per-page hook record, "<kind>/<plugin>/<path>": "hook" (page hooks) or
+ * "facts" (page_facts hooks), the first of its places in the next cache (a page's record
+ * goes to first + its place in the pages), the count of those recalled, and whether
+ * m->hook_page_hash holds the pages as this plugin's hooks see them. */
+typedef struct per_page_kind {
+    const char *name;
+    size_t first;
+    atomic_size_t *restored;
+    bool hashes_made;
+} per_page_kind;
+
+/* The record of the call's page hook, its result into *result, or into *bytes when bytes
+ * is not NULL (checked, not made). */
 static bool
-recall_per_page(memo *m, const char *kind, size_t first, atomic_size_t *restored, bool hashes_made,
-                const char *plugin, size_t i, const page *p, const value *site_ctx, size_t worker,
-                value **result, plugin_bytes *bytes, arena *a, diag *d)
+recall_per_page(memo *m, per_page_kind k, const plugin_page_call *c, value **result,
+                plugin_bytes *bytes, arena *a, diag *d)
 {
-    deps_memo *dm = m->hook_memos[worker];
-    if (!hashes_made) { /* a later plugin's: p's early hash is plugins_key()'s */
+    const page *p = c->p;
+    deps_memo *dm = m->hook_memos[c->worker];
+    if (!k.hashes_made) { /* a later plugin's: p's early hash is plugins_key()'s */
         deps_known known;
         uint64_t early =
             p->early_hash ? p->early_hash : deps_hash_early(p->ctx, LATE_KEYS, known_of(p, &known));
-        m->hook_page_hash[i] = late_hash(p, early);
+        m->hook_page_hash[c->i] = late_hash(p, early);
     }
     if (!m->prev)
         return false;
     buf name = BUF_INIT;
-    buf_puts(&name, kind);
+    buf_puts(&name, k.name);
     buf_putc(&name, '/');
-    record_name(&name, plugin, p->path);
+    record_name(&name, c->plugin, p->path);
     size_t len, keys_len;
     const void *data = cache_getn(m->prev, name.ptr, name.len, &len);
     serial_reader r = SERIAL_READER_BORROWING(data, len);
     uint64_t key = serial_get_u64(&r);
     const char *keys = serial_get_bytes(&r, &keys_len);
-    bool ok = data && r.ok && (!keys_len || keys[keys_len - 1] == '\0') &&
-              hook_key(m, plugin, m->hook_page_hash[i], site_ctx, keys, keys_len, dm) == key;
+    bool ok =
+        data && r.ok && (!keys_len || keys[keys_len - 1] == '\0') &&
+        hook_key(m, c->plugin, m->hook_page_hash[c->i], c->site_ctx, keys, keys_len, dm) == key;
     if (ok) {
         bool has = serial_get_varint(&r) != 0;
         value *v = NULL;
@@ -1155,7 +1166,7 @@ recall_per_page(memo *m, const char *kind, size_t first, atomic_size_t *restored
                 *bytes = value_bytes;
             else
                 *result = v;
-            take_record(m, first + i, name.ptr, data, len, pd, d, restored);
+            take_record(m, k.first + c->i, name.ptr, data, len, pd, d, k.restored);
         }
         diag_free(pd);
     }
@@ -1164,52 +1175,53 @@ recall_per_page(memo *m, const char *kind, size_t first, atomic_size_t *restored
 }
 
 static void
-remember_per_page(memo *m, const char *kind, size_t first, const char *plugin, size_t i,
-                  const page *p, const value *site_ctx, size_t worker, const char *site_keys,
-                  size_t keys_len, bool all_site, const value *result, diag *pd)
+remember_per_page(memo *m, per_page_kind k, const plugin_page_call *c,
+                  const plugin_site_reads *reads, const value *result, diag *pd)
 {
-    if (all_site) /* it went through every key of site: run it again every time */
+    if (reads->all) /* it went through every key of site: run it again every time */
         return;
     buf keys = BUF_INIT; /* each key once, in the order first read */
-    for (const char *k = site_keys; k < site_keys + keys_len; k += strlen(k) + 1) {
-        size_t klen = strlen(k);
+    for (const char *key = reads->keys; key < reads->keys + reads->len; key += strlen(key) + 1) {
+        size_t klen = strlen(key);
         bool seen = false;
         for (const char *q = keys.ptr; !seen && q < keys.ptr + keys.len; q += strlen(q) + 1)
-            seen = strcmp(q, k) == 0;
+            seen = strcmp(q, key) == 0;
         if (!seen)
-            buf_append(&keys, k, klen + 1);
+            buf_append(&keys, key, klen + 1);
     }
     buf rec = BUF_INIT, record_kind = BUF_INIT;
     serial_writer w = SERIAL_WRITER(&rec);
-    serial_put_u64(&w, hook_key(m, plugin, m->hook_page_hash[i], site_ctx, keys.ptr, keys.len,
-                                m->hook_memos[worker]));
+    serial_put_u64(&w, hook_key(m, c->plugin, m->hook_page_hash[c->i], c->site_ctx, keys.ptr,
+                                keys.len, m->hook_memos[c->worker]));
     serial_put_bytes(&w, keys.ptr, keys.len);
     serial_put_varint(&w, result != NULL);
     if (result)
         serial_put_value(&w, result);
-    record_name(&record_kind, kind, plugin);
-    put_page_record(m, first + i, record_kind.ptr, p->path, &w, pd);
+    record_name(&record_kind, k.name, c->plugin);
+    put_page_record(m, k.first + c->i, record_kind.ptr, c->p->path, &w, pd);
     buf_free(&record_kind);
     buf_free(&keys);
 }
 
+static per_page_kind
+hook_kind(memo *m)
+{
+    return (per_page_kind){"hook", m->first_hook, &m->hooks_restored, m->hook_hashes_made};
+}
+
 static bool
-recall_hook(void *payload, const char *plugin, size_t i, const page *p, const value *site_ctx,
-            size_t worker, value **result, arena *a, diag *d)
+recall_hook(void *payload, const plugin_page_call *c, value **result, arena *a, diag *d)
 {
     memo *m = payload;
-    return recall_per_page(m, "hook", m->first_hook, &m->hooks_restored, m->hook_hashes_made,
-                           plugin, i, p, site_ctx, worker, result, NULL, a, d);
+    return recall_per_page(m, hook_kind(m), c, result, NULL, a, d);
 }
 
 static void
-remember_hook(void *payload, const char *plugin, size_t i, const page *p, const value *site_ctx,
-              size_t worker, const char *site_keys, size_t keys_len, bool all_site,
+remember_hook(void *payload, const plugin_page_call *c, const plugin_site_reads *reads,
               const value *result, diag *pd)
 {
     memo *m = payload;
-    remember_per_page(m, "hook", m->first_hook, plugin, i, p, site_ctx, worker, site_keys, keys_len,
-                      all_site, result, pd);
+    remember_per_page(m, hook_kind(m), c, reads, result, pd);
 }
 
 /* The page_facts hooks' results: "facts/<plugin>/<path>", as a page hook's (the same key:
@@ -1226,26 +1238,28 @@ start_facts(void *payload, size_t n)
             m->hook_memos[w] = deps_memo_new();
 }
 
+static per_page_kind
+facts_kind(memo *m)
+{
+    return (per_page_kind){"facts", m->first_facts, &m->facts_restored, true};
+}
+
 /* A page_facts result as its record's bytes (plugin_page_memo.recall_bytes): site_loaded
  * makes Lua tables of them, so a value of them made here would only be copied again (at
  * 10,000 pages a facts edit made 20,000 such values, half of the records' recall) */
 static bool
-recall_facts(void *payload, const char *plugin, size_t i, const page *p, const value *site_ctx,
-             size_t worker, plugin_bytes *bytes, arena *a, diag *d)
+recall_facts(void *payload, const plugin_page_call *c, plugin_bytes *bytes, arena *a, diag *d)
 {
     memo *m = payload;
-    return recall_per_page(m, "facts", m->first_facts, &m->facts_restored, true, plugin, i, p,
-                           site_ctx, worker, NULL, bytes, a, d);
+    return recall_per_page(m, facts_kind(m), c, NULL, bytes, a, d);
 }
 
 static void
-remember_facts(void *payload, const char *plugin, size_t i, const page *p, const value *site_ctx,
-               size_t worker, const char *site_keys, size_t keys_len, bool all_site,
+remember_facts(void *payload, const plugin_page_call *c, const plugin_site_reads *reads,
                const value *result, diag *pd)
 {
     memo *m = payload;
-    remember_per_page(m, "facts", m->first_facts, plugin, i, p, site_ctx, worker, site_keys,
-                      keys_len, all_site, result, pd);
+    remember_per_page(m, facts_kind(m), c, reads, result, pd);
 }
 
 /* site_loaded's result was recalled, so the page_facts hooks do not run: their records go

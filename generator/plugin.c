@@ -2056,11 +2056,11 @@ page_one(size_t i, size_t w, void *payload)
     snprintf(note, sizeof note, "while processing %s", pg->path);
     diag_set_context(SRC_POS(pg->path, 1, 1), note);
     const plugin_page_memo *memo = job->memo;
+    const plugin_page_call call = {p->name, i, pg, job->site_ctx, w};
     bool recalled =
-        memo && (job->bytes ? memo->recall_bytes(memo->payload, p->name, i, pg, job->site_ctx, w,
-                                                 &job->bytes[i], job->arenas[w], d)
-                            : memo->recall(memo->payload, p->name, i, pg, job->site_ctx, w,
-                                           &job->results[i], job->arenas[w], d));
+        memo &&
+        (job->bytes ? memo->recall_bytes(memo->payload, &call, &job->bytes[i], job->arenas[w], d)
+                    : memo->recall(memo->payload, &call, &job->results[i], job->arenas[w], d));
     if (recalled) {
         job->failed[i] = false;
         if (job->done)
@@ -2092,8 +2092,9 @@ page_one(size_t i, size_t w, void *payload)
             return;
         }
         if (ok && memo && diag_error_count(d) == 0)
-            memo->remember(memo->payload, p->name, i, pg, job->site_ctx, w, S->site_reads.ptr,
-                           S->site_reads.len, S->all_site, job->results[i], d);
+            memo->remember(memo->payload, &call,
+                           &(plugin_site_reads){S->site_reads.ptr, S->site_reads.len, S->all_site},
+                           job->results[i], d);
     }
     job->failed[i] = !ok;
     if (job->done)

@@ -70,28 +70,44 @@ typedef struct plugin_bytes {
     size_t len;
 } plugin_bytes;
 
+/* One page's hook call as the memo sees it: the plugin's name, the page and its place i
+ * in the pages the hooks run for, the site the hook sees, and the pool worker running it. */
+typedef struct plugin_page_call {
+    const char *plugin;
+    size_t i;
+    const page *p;
+    const value *site_ctx;
+    size_t worker;
+} plugin_page_call;
+
+/* The keys of `site` a page hook read (each ended by '\0', len bytes in all), or all: it
+ * went through every one of them with pairs(). */
+typedef struct plugin_site_reads {
+    const char *keys;
+    size_t len;
+    bool all;
+} plugin_site_reads;
+
 /* What a build keeps of each page hook's result for the next (memo.c), so that a page
  * hook runs again only for the pages whose value, or the values of `site` it read, changed:
- * while a page hook runs, the keys it reads of `site` are noted (site_keys: each ended by
- * '\0'; all_site when it went through all of them with pairs()). On the worker threads
- * (worker: the pool's number), except start. */
+ * while a page hook runs, the keys it reads of `site` are noted (plugin_site_reads). On
+ * the worker threads (plugin_page_call.worker: the pool's number), except start. */
 typedef struct plugin_page_memo {
     /* Before the pages of one plugin: n of them (main thread). */
     void (*start)(void *payload, size_t n);
-    /* The result (or NULL) and the diagnostics of the plugin's page hook for pages[i] as
-     * the last build kept them, when what it read is the same now; false: run the hook. */
-    bool (*recall)(void *payload, const char *plugin, size_t i, const page *p,
-                   const value *site_ctx, size_t worker, value **result, arena *a, diag *d);
+    /* The result (or NULL) and the diagnostics of the plugin's page hook for the call's
+     * page as the last build kept them, when what it read is the same now; false: run the
+     * hook. */
+    bool (*recall)(void *payload, const plugin_page_call *c, value **result, arena *a, diag *d);
     /* For page_facts hooks, in recall's place: the result as the bytes the last build kept
      * (checked: serial_skip_value()), which must stay valid until the site_loaded hooks
      * are done. */
-    bool (*recall_bytes)(void *payload, const char *plugin, size_t i, const page *p,
-                         const value *site_ctx, size_t worker, plugin_bytes *result, arena *a,
+    bool (*recall_bytes)(void *payload, const plugin_page_call *c, plugin_bytes *result, arena *a,
                          diag *d);
-    /* Keeps the result (or NULL) and the diagnostics of a hook that ran. */
-    void (*remember)(void *payload, const char *plugin, size_t i, const page *p,
-                     const value *site_ctx, size_t worker, const char *site_keys, size_t keys_len,
-                     bool all_site, const value *result, diag *pd);
+    /* Keeps the result (or NULL) and the diagnostics of a hook that ran, with what it read
+     * of site. */
+    void (*remember)(void *payload, const plugin_page_call *c, const plugin_site_reads *reads,
+                     const value *result, diag *pd);
     void *payload;
 } plugin_page_memo;
 

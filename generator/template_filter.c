@@ -7,7 +7,9 @@
 #include "ident.h"
 #include "text.h"
 
+#include <assert.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -998,9 +1000,19 @@ cmp_name(const char *name, size_t len, const char *entry)
     return len < n ? -1 : len > n;
 }
 
+/* The table's order, which the binary search below needs: checked once per process. */
+static void
+check_builtins_sorted(void)
+{
+    for (size_t i = 1; i < sizeof builtins / sizeof builtins[0]; i++)
+        assert(strcmp(builtins[i - 1].name, builtins[i].name) < 0 && "builtins[] out of order");
+}
+
 const template_builtin *
 template_builtin_find(const char *name, size_t len)
 {
+    static pthread_once_t sorted = PTHREAD_ONCE_INIT;
+    pthread_once(&sorted, check_builtins_sorted);
     size_t lo = 0, hi = sizeof builtins / sizeof builtins[0];
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;

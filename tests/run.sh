@@ -839,17 +839,23 @@ tsan=build/tsan/clinfolio
 tsan_options="halt_on_error=1 exitcode=66 suppressions=$PWD/tests/tsan.supp"
 if [ -x "$tsan" ]; then
     echo "== tsan"
-    # tsan_build SITE OUT: one build under TSan; fails on a report or a non-zero exit
+    # tsan_build SITE OUT [OPTION...]: one build under TSan; fails on a report or a
+    # non-zero exit
     tsan_build() {
         rm -rf "$2"
+        tsan_site=$1 tsan_out=$2
+        shift 2
         TSAN_OPTIONS="$tsan_options ${TSAN_OPTIONS:-}" \
-            "$tsan" build -q -j 8 -s "$1" -o "$2" >"$tmp/tsan.out" 2>&1
+            "$tsan" build -q -j 8 -s "$tsan_site" -o "$tsan_out" "$@" >"$tmp/tsan.out" 2>&1
         status=$?
         if [ "$status" != 0 ] || grep -q "WARNING: ThreadSanitizer" "$tmp/tsan.out"; then
             cat "$tmp/tsan.out"; echo "exit status $status"; return 1
         fi
     }
     check "tsan: the demo site at -j 8" tsan_build . "$tmp/tsan-demo"
+    # build --profile: every render and plugin call adds to one table from its thread
+    check "tsan: the demo site at -j 8 with --profile" \
+        tsan_build . "$tmp/tsan-profile" --clean --profile
     check "tsan: golden/basic at -j 8" tsan_build tests/golden/basic "$tmp/tsan-basic"
     # issue 10: hooks run ahead of site_loaded (page hooks on the pool, later plugins'
     # site_loaded on a thread of their own), and the site they kept made whole after

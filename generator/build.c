@@ -181,7 +181,7 @@ render_one(size_t i, size_t worker, void *payload)
     bool ok =
         template_render_logged(html, j->ts, name, o->ctx, scratch, log, j->caches[worker], j->d);
     if (j->profile)
-        profile_add(j->profile, PROFILE_TEMPLATE, name, pool_now_ms() - start);
+        profile_add_render(j->profile, name, o->path, pool_now_ms() - start);
     if (ok && html->len > FS_MAX_OUTPUT) { /* a runaway loop must not fill the disk */
         fs_report_too_large(j->d, o->origin, "output", html->len, FS_MAX_OUTPUT, "a rendered page");
         ok = false;

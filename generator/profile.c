@@ -6,6 +6,7 @@
 #include "xalloc.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,10 +16,18 @@ typedef struct row {
     double total_ms, max_ms;
 } row;
 
+typedef struct slow_render {
+    char *path;
+    const char *name; /* its template's row's */
+    double ms;
+} slow_render;
+
 struct profile {
     pthread_mutex_t lock;
     row *rows[PROFILE_KINDS];
     size_t n[PROFILE_KINDS], cap[PROFILE_KINDS];
+    slow_render slowest[PROFILE_SLOWEST]; /* the most milliseconds first, then by path */
+    size_t n_slowest;
 };
 
 profile *
@@ -39,6 +48,8 @@ profile_free(profile *p)
             free(p->rows[k][i].name);
         free(p->rows[k]);
     }
+    for (size_t i = 0; i < p->n_slowest; i++)
+        free(p->slowest[i].path);
     pthread_mutex_destroy(&p->lock);
     free(p);
 }
@@ -56,15 +67,48 @@ row_of(profile *p, profile_kind k, const char *name)
     return r;
 }
 
-void
-profile_add(profile *p, profile_kind k, const char *name, double ms)
+/* One run of ms milliseconds more in r; under the lock. */
+static void
+add_run(row *r, double ms)
 {
-    pthread_mutex_lock(&p->lock);
-    row *r = row_of(p, k, name);
     r->runs++;
     r->total_ms += ms;
     if (ms > r->max_ms)
         r->max_ms = ms;
+}
+
+void
+profile_add(profile *p, profile_kind k, const char *name, double ms)
+{
+    pthread_mutex_lock(&p->lock);
+    add_run(row_of(p, k, name), ms);
+    pthread_mutex_unlock(&p->lock);
+}
+
+/* Whether a render of ms milliseconds of path goes before b among the slowest (ties by
+ * path: the same list for any order of the renders). */
+static bool
+slower(double ms, const char *path, const slow_render *b)
+{
+    return ms != b->ms ? ms > b->ms : strcmp(path, b->path) < 0;
+}
+
+void
+profile_add_render(profile *p, const char *name, const char *path, double ms)
+{
+    pthread_mutex_lock(&p->lock);
+    row *r = row_of(p, PROFILE_TEMPLATE, name);
+    add_run(r, ms);
+    size_t at = p->n_slowest;
+    while (at > 0 && slower(ms, path, &p->slowest[at - 1]))
+        at--;
+    if (at < PROFILE_SLOWEST) {
+        if (p->n_slowest == PROFILE_SLOWEST)
+            free(p->slowest[--p->n_slowest].path);
+        memmove(&p->slowest[at + 1], &p->slowest[at], (p->n_slowest - at) * sizeof(slow_render));
+        p->slowest[at] = (slow_render){xstrdup(path), r->name, ms};
+        p->n_slowest++;
+    }
     pthread_mutex_unlock(&p->lock);
 }
 
@@ -130,6 +174,14 @@ profile_print(FILE *f, const profile *p, size_t threads)
                 snprintf(kept, sizeof kept, "%zu", r->kept);
             fprintf(f, "%-*s %8zu %8s %11.1f %9.3f %9.3f\n", width, r->name, r->runs, kept,
                     r->total_ms, r->runs ? r->total_ms / (double)r->runs : 0.0, r->max_ms);
+        }
+        if (k == PROFILE_TEMPLATE && p->n_slowest) {
+            static const char head[] = "slowest renders: template";
+            int w = width > (int)strlen(head) ? width : (int)strlen(head);
+            fprintf(f, "%-*s %11s  %s\n", w, head, "ms", "output");
+            for (size_t i = 0; i < p->n_slowest; i++)
+                fprintf(f, "%-*s %11.3f  %s\n", w, p->slowest[i].name, p->slowest[i].ms,
+                        p->slowest[i].path);
         }
         free(order);
     }

@@ -21,6 +21,10 @@ void profile_free(profile *p);
  * "<plugin> <hook>") that took ms milliseconds (pool_now_ms() before and after).
  * Thread-safe. */
 void profile_add(profile *p, profile_kind k, const char *name, double ms);
+/* One render of the output `path` with template `name`: profile_add() of it, and kept
+ * among the PROFILE_SLOWEST slowest renders when it is one. Thread-safe. */
+enum { PROFILE_SLOWEST = 10 };
+void profile_add_render(profile *p, const char *name, const char *path, double ms);
 /* One render of template `name` skipped: its output was unchanged and kept. Thread-safe. */
 void profile_keep(profile *p, profile_kind k, const char *name);
 
@@ -28,7 +32,8 @@ void profile_keep(profile *p, profile_kind k, const char *name);
 size_t profile_count(const profile *p, profile_kind k, const char *name, size_t *kept);
 
 /* The tables, each sorted by total time (then name), with the runs, the kept ones (for
- * templates), the total, mean and longest milliseconds. threads: the build's workers. */
+ * templates), the total, mean and longest milliseconds, then the slowest renders (their
+ * milliseconds, template and output path). threads: the build's workers. */
 void profile_print(FILE *f, const profile *p, size_t threads);
 
 #endif

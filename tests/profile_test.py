@@ -5,6 +5,7 @@
 #    the renders add up to the outputs `build -v` says it rendered, the page_facts and page
 #    hooks' calls to the runs it reports, each row's mean is its total over its runs, the
 #    rows come most time first, and every project page is a render of projects/single.html;
+#    the ten slowest renders, slowest first, name their templates and output files;
 #  - after one project's body is edited, that template renders that page alone (in each of
 #    its languages) and keeps the others, as `-v` counts them;
 #  - a rebuild with nothing changed says nothing rendered or ran;
@@ -67,6 +68,20 @@ def order_kept(stdout, kind):
     return names
 
 
+def slowest(stdout):
+    """The slowest renders table: [(template, ms, output path)] in the order printed."""
+    rows, on = [], False
+    for line in stdout.splitlines():
+        if line.startswith("slowest renders: template"):
+            on = True
+        elif on:
+            m = re.match(r"^(\S+)\s+(\d+\.\d{3})  (\S+)$", line)
+            if not m:
+                break
+            rows.append((m.group(1), float(m.group(2)), m.group(3)))
+    return rows
+
+
 def verbose_counts(stdout):
     m = re.search(r"rendered (\d+) of (\d+) pages; the other (\d+)", stdout)
     f = re.search(r"page_facts hooks run (\d+) of (\d+)", stdout)
@@ -120,6 +135,14 @@ def main():
             check(totals == sorted(totals, reverse=True) and totals,
                   kind + " rows come the most time first")
         check(re.search(r"^ms: load \d+", stdout, re.M) is not None, "the passes' times too")
+        slow = slowest(stdout)
+        check(len(slow) == 10, "the ten slowest renders (%d)" % len(slow))
+        check([r[1] for r in slow] == sorted((r[1] for r in slow), reverse=True),
+              "the slowest first")
+        check(all(r[0] in templates and os.path.isfile(os.path.join(out, r[2])) for r in slow),
+              "each with its template and an output file there: %s" % slow[:3])
+        check(slow and abs(slow[0][1] - max(r[4] for r in templates.values())) < 0.0015,
+              "the slowest is the longest render of the template tables")
 
         # one project's body edited: its page renders again, the other project pages are kept
         page = sorted(p for p in os.listdir(os.path.join(site, "content", "projects"))

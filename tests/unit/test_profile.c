@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * test_profile.c - build --profile's table (profile.c): runs and kept renders added from
  * several threads at once all count, the tables print the most time first with their
- * totals, means and longest runs, a row that only kept shows its kept count, and an empty
- * profile says nothing ran. */
+ * totals, means and longest runs, a row that only kept shows its kept count, an empty
+ * profile says nothing ran, and the ten slowest renders are listed slowest first. */
 #include "profile.h"
 
 #include "harness.h"
@@ -76,6 +76,25 @@ main(void)
        "a template that only kept: %s", text);
     OK(strstr(text, "a_plugin_with_a_long_name shortcode chart        1") != NULL,
        "a long name widens its table's column: %s", text);
+    free(text);
+    profile_free(p);
+
+    /* the slowest renders: kept as they come, ties by path, a render of each length */
+    p = profile_new();
+    for (int i = 1; i <= 30; i++) {
+        char path[32];
+        snprintf(path, sizeof path, "p%02d/index.html", (i * 7) % 31); /* not in order */
+        profile_add_render(p, i % 2 ? "odd.html" : "even.html", path, (double)((i * 7) % 31));
+    }
+    profile_add_render(p, "tie.html", "a-tie/index.html", 30.0);
+    text = printed(p, 2);
+    const char *s30 = strstr(text, "a-tie/index.html"), *s30b = strstr(text, "p30/index.html"),
+               *s22 = strstr(text, "p22/index.html"), *s21 = strstr(text, "p21/index.html");
+    OK(s30 && s30b && s22 && s30 < s30b && s30b < s22, "slowest first, ties by path: %s", text);
+    OK(!s21, "no more than the ten slowest: %s", text);
+    OK(strstr(text, "slowest renders: template") != NULL &&
+           strstr(text, "tie.html                       30.000  a-tie/index.html") != NULL,
+       "template, ms and output: %s", text);
     free(text);
     profile_free(p);
     return harness_done();

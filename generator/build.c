@@ -165,7 +165,7 @@ render_one(size_t i, size_t worker, void *payload)
     if (kept) {
         atomic_fetch_add_explicit(&j->kept, 1, memory_order_relaxed);
         if (j->profile)
-            profile_keep(j->profile, PROFILE_TEMPLATE, name);
+            profile_keep(j->profile, name);
         return;
     }
     double start = j->profile ? pool_now_ms() : 0;

@@ -113,10 +113,10 @@ profile_add_render(profile *p, const char *name, const char *path, double ms)
 }
 
 void
-profile_keep(profile *p, profile_kind k, const char *name)
+profile_keep(profile *p, const char *name)
 {
     pthread_mutex_lock(&p->lock);
-    row_of(p, k, name)->kept++;
+    row_of(p, PROFILE_TEMPLATE, name)->kept++;
     pthread_mutex_unlock(&p->lock);
 }
 

@@ -26,7 +26,7 @@ void profile_add(profile *p, profile_kind k, const char *name, double ms);
 enum { PROFILE_SLOWEST = 10 };
 void profile_add_render(profile *p, const char *name, const char *path, double ms);
 /* One render of template `name` skipped: its output was unchanged and kept. Thread-safe. */
-void profile_keep(profile *p, profile_kind k, const char *name);
+void profile_keep(profile *p, const char *name);
 
 /* How many runs and kept ones `name` of kind k has (0 when none; for tests). */
 size_t profile_count(const profile *p, profile_kind k, const char *name, size_t *kept);

@@ -23,8 +23,8 @@ BIN = os.path.abspath(sys.argv[1])
 STEPS = int(sys.argv[2]) if len(sys.argv) > 2 else 24
 SEED = int(sys.argv[3]) if len(sys.argv) > 3 else 1
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tally import check, done  # noqa: E402
-from incremental_test import copy_demo, snapshot, same_bytes  # noqa: E402
+from tally import check, done, copy_demo  # noqa: E402
+from incremental_test import snapshot, same_bytes  # noqa: E402
 
 EPOCH = "1767225600"
 
@@ -279,7 +279,7 @@ def main():
     rng = random.Random(SEED)
     tmp = tempfile.mkdtemp()
     try:
-        path = copy_demo(tmp)
+        path = copy_demo(os.path.join(tmp, "site"))
         site = Site(path, rng)
         out, clean = os.path.join(tmp, "public"), os.path.join(tmp, "clean")
         status, err = run(path, out)

@@ -21,7 +21,7 @@ import time
 BIN = os.path.abspath(sys.argv[1])
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tally import check, done, edit  # noqa: E402
+from tally import check, done, edit, copy_demo  # noqa: E402
 
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -150,17 +150,6 @@ def changed_as_expected(site, out, before, what, *args):
     return rendered, total, new_bytes
 
 
-def copy_demo(tmp):
-    """A copy of the demo site (the repository root's site.yaml, content, theme and
-    plugins) in tmp/site; returns its path."""
-    site = os.path.join(tmp, "site")
-    os.mkdir(site)
-    shutil.copy(os.path.join(ROOT, "site.yaml"), site)
-    for d in ("content", "themes", "plugins"):
-        shutil.copytree(os.path.join(ROOT, d), os.path.join(site, d))
-    return site
-
-
 def many_projects(tmp):
     """More projects than one rows file holds (450 generated ones: rows-0 to rows-2): a
     facts edit of one project makes index.json and that project's rows file again and keeps
@@ -217,7 +206,7 @@ def many_projects(tmp):
 def main():
     tmp = tempfile.mkdtemp()
     try:
-        site = copy_demo(tmp)
+        site = copy_demo(os.path.join(tmp, "site"))
         out = os.path.join(tmp, "public")
         project = os.path.join(site, "content", "projects", "chest-drain-monitor.md")
 

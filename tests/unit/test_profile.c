@@ -19,7 +19,7 @@ adder(void *arg)
     (void)arg;
     for (int i = 0; i < ADDS; i++) {
         profile_add(shared, PROFILE_TEMPLATE, i % 2 ? "a.html" : "b.html", 0.5);
-        profile_keep(shared, PROFILE_TEMPLATE, "a.html");
+        profile_keep(shared, "a.html");
         profile_add(shared, PROFILE_PLUGIN, "p page", 0.25);
     }
     return NULL;
@@ -62,7 +62,7 @@ main(void)
     profile_add(p, PROFILE_TEMPLATE, "short.html", 1.0);
     profile_add(p, PROFILE_TEMPLATE, "long.html", 2.0);
     profile_add(p, PROFILE_TEMPLATE, "long.html", 4.0);
-    profile_keep(p, PROFILE_TEMPLATE, "kept.html");
+    profile_keep(p, "kept.html");
     profile_add(p, PROFILE_PLUGIN, "a_plugin_with_a_long_name shortcode chart", 3.0);
     text = printed(p, 1);
     const char *lng = strstr(text, "long.html"), *sht = strstr(text, "short.html"),
